@@ -1,0 +1,5 @@
+// The kernel module: every family of kernels is re-exported from here, compiled into one wasm file.
+export * from './memory';
+export * from './elementwise';
+export * from './reduce';
+export * from './gemm';

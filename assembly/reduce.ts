@@ -1,0 +1,109 @@
+// Reductions over one strided run of elements per output. Ops arrange the reduced dims into a single
+// run (copying first when the layout cannot), so the kernel walks kept dims N-d and reduced dims 1-d.
+import { beginWalk, carry, innerSize, innerStride, nextRow, outerRows, prepareOperand } from './strided';
+
+// Opcodes, mirrored in src/devices/cpu/opcodes.ts.
+const SUM = 0, MAX = 1, MIN = 2, ARGMAX = 3, ARGMIN = 4;
+
+@inline function ptr(base: usize, index: i32): usize {
+  return base + (<usize>index << 2);
+}
+
+// Sums accumulate in f64: it keeps long sums within float32 rounding of the exact result, which
+// matches PyTorch's cascade summation to 1e-6 where a naive f32 loop drifts.
+@inline function reduceRunF32(op: i32, x: usize, count: i32, stride: i32): f32 {
+  if (op == SUM) {
+    let acc: f64 = 0;
+    if (stride == 1) {
+      let lanes = f64x2.splat(0), lanesHigh = f64x2.splat(0);
+      let i = 0;
+      for (; i + 4 <= count; i += 4) {
+        const v = v128.load(ptr(x, i));
+        lanes = f64x2.add(lanes, f64x2.promote_low_f32x4(v));
+        lanesHigh = f64x2.add(lanesHigh, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+      }
+      const total = f64x2.add(lanes, lanesHigh);
+      acc = f64x2.extract_lane(total, 0) + f64x2.extract_lane(total, 1);
+      for (; i < count; i++) acc += <f64>load<f32>(ptr(x, i));
+      return <f32>acc;
+    }
+    for (let i = 0; i < count; i++) acc += <f64>load<f32>(ptr(x, i * stride));
+    return <f32>acc;
+  }
+  let best = load<f32>(x);
+  let bestIndex = 0;
+  for (let i = 1; i < count; i++) {
+    if (best != best) break;
+    const v = load<f32>(ptr(x, i * stride));
+    const better = (op == MAX || op == ARGMAX) ? (v > best || v != v) : (v < best || v != v);
+    if (better) {
+      best = v;
+      bestIndex = i;
+    }
+  }
+  return op == ARGMAX || op == ARGMIN ? reinterpret<f32>(bestIndex) : best;
+}
+
+@inline function reduceRunI32(op: i32, x: usize, count: i32, stride: i32): i32 {
+  if (op == SUM) {
+    let acc: i32 = 0;
+    for (let i = 0; i < count; i++) acc += load<i32>(ptr(x, i * stride));
+    return acc;
+  }
+  let best = load<i32>(x);
+  let bestIndex = 0;
+  for (let i = 1; i < count; i++) {
+    const v = load<i32>(ptr(x, i * stride));
+    const better = (op == MAX || op == ARGMAX) ? v > best : v < best;
+    if (better) {
+      best = v;
+      bestIndex = i;
+    }
+  }
+  return op == ARGMAX || op == ARGMIN ? bestIndex : best;
+}
+
+@inline function reduceLoop(op: i32, isFloat: bool, ndim: i32, shape: usize, strides: usize, x: usize, count: i32, stride: i32, out: usize): void {
+  const n = innerSize(ndim, shape);
+  const sk = innerStride(ndim, strides);
+  const rows = outerRows(ndim, shape);
+  beginWalk(ndim);
+  prepareOperand(0, ndim, shape, strides);
+  let ox = 0;
+  let rowOut = out;
+  for (let row = 0; row < rows; row++) {
+    if (row > 0) ox += carry(0, nextRow(ndim, shape));
+    for (let i = 0; i < n; i++) {
+      const run = ptr(x, ox + i * sk);
+      if (isFloat) store<f32>(ptr(rowOut, i), reduceRunF32(op, run, count, stride));
+      else store<i32>(ptr(rowOut, i), reduceRunI32(op, run, count, stride));
+    }
+    rowOut = ptr(rowOut, n);
+  }
+}
+
+/**
+ * out[k] = reduce(x[k, 0..count)) where k walks the kept dims (shape/strides, coalesced) and the
+ * reduced run has `count` elements at `stride`. count >= 1. argmax/argmin write int32 positions.
+ */
+export function reduceF32(op: i32, ndim: i32, shape: usize, strides: usize, x: usize, count: i32, stride: i32, out: usize): void {
+  switch (op) {
+    case SUM: reduceLoop(SUM, true, ndim, shape, strides, x, count, stride, out); break;
+    case MAX: reduceLoop(MAX, true, ndim, shape, strides, x, count, stride, out); break;
+    case MIN: reduceLoop(MIN, true, ndim, shape, strides, x, count, stride, out); break;
+    case ARGMAX: reduceLoop(ARGMAX, true, ndim, shape, strides, x, count, stride, out); break;
+    case ARGMIN: reduceLoop(ARGMIN, true, ndim, shape, strides, x, count, stride, out); break;
+    default: unreachable();
+  }
+}
+
+export function reduceI32(op: i32, ndim: i32, shape: usize, strides: usize, x: usize, count: i32, stride: i32, out: usize): void {
+  switch (op) {
+    case SUM: reduceLoop(SUM, false, ndim, shape, strides, x, count, stride, out); break;
+    case MAX: reduceLoop(MAX, false, ndim, shape, strides, x, count, stride, out); break;
+    case MIN: reduceLoop(MIN, false, ndim, shape, strides, x, count, stride, out); break;
+    case ARGMAX: reduceLoop(ARGMAX, false, ndim, shape, strides, x, count, stride, out); break;
+    case ARGMIN: reduceLoop(ARGMIN, false, ndim, shape, strides, x, count, stride, out); break;
+    default: unreachable();
+  }
+}

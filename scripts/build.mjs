@@ -1,0 +1,35 @@
+// Builds the kernels (AssemblyScript -> wasm), embeds them as a module the TypeScript sources
+// import, and bundles one ESM file per runtime. Run by `npm test`, `npm run bench` and the demos.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+
+mkdirSync(join(root, 'build'), { recursive: true });
+run(bin('asc'), ['assembly/index.ts', '--target', 'release']);
+
+// The wasm travels inside the bundle as base64 so every runtime (Node, Deno, browsers, edge) loads
+// it the same way, with no file paths or fetches; it is small, so the 4/3 inflation is cheap.
+const wasm = readFileSync(join(root, 'build/kernels.wasm'));
+writeFileSync(join(root, 'build/kernels-wasm.js'), `export default ${JSON.stringify(wasm.toString('base64'))};\n`);
+writeFileSync(join(root, 'build/kernels-wasm.d.ts'), 'declare const base64: string;\nexport default base64;\n');
+
+if (!process.argv.includes('--kernels-only')) {
+  for (const platform of ['node', 'deno', 'browser']) {
+    await esbuild.build({
+      entryPoints: [join(root, 'src/index.ts')],
+      outfile: join(root, `dist/${platform}.js`),
+      bundle: true,
+      format: 'esm',
+      target: 'es2022',
+      platform: platform === 'node' ? 'node' : 'neutral',
+      sourcemap: true,
+      logLevel: 'warning',
+    });
+  }
+}

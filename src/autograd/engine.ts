@@ -1,0 +1,170 @@
+import { keep, scope } from '../memory.js';
+import { shapesEqual, formatShape, type Shape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { noGrad } from './grad-mode.js';
+import type { Node } from './node.js';
+import { sumToShape } from '../ops/reduce.js';
+import { add } from '../ops/elementwise.js';
+import { onesLike } from '../ops/creation.js';
+
+export interface BackwardOptions {
+  retainGraph?: boolean;
+}
+
+/** Tensors whose gradients `grad()` returns instead of accumulating into `.grad`. */
+type Capture = Map<Tensor | Node, Tensor | null>;
+
+/**
+ * Runs backward from `roots` (seeded with `seeds`) through the recorded graph in reverse
+ * topological order. Without `capture`, gradients accumulate into the `.grad` of leaves (and of
+ * retainGrad tensors); with it, gradients of exactly the captured tensors are returned and no
+ * `.grad` changes. Unless `retainGraph`, every visited node frees its saved tensors.
+ */
+function run(roots: readonly Tensor[], seeds: readonly Tensor[], retainGraph: boolean, capture: Capture | null): void {
+  const order = topologicalOrder(roots);
+  const pending = new Map<Node, Tensor>();
+  const accumulate = (node: Node, grad: Tensor) => {
+    const existing = pending.get(node);
+    pending.set(node, existing ? add(existing, grad) : grad);
+  };
+  const deliverToLeaf = (leaf: Tensor, grad: Tensor) => {
+    if (capture) {
+      if (capture.has(leaf)) capture.set(leaf, capture.get(leaf) ? add(capture.get(leaf)!, grad) : grad);
+    } else {
+      accumulateGrad(leaf, grad);
+    }
+  };
+  roots.forEach((root, i) => {
+    if (root.gradFn) accumulate(root.gradFn, seeds[i]);
+    else deliverToLeaf(root, seeds[i]);
+  });
+  for (const node of order) {
+    const grad = pending.get(node);
+    if (!grad) continue;
+    if (capture?.has(node)) capture.set(node, grad);
+    if (!capture) for (const retainer of node.retainers) accumulateGrad(retainer, grad);
+    const inputGrads = node.apply(grad);
+    if (!retainGraph) node.release();
+    node.edges.forEach((edge, i) => {
+      const inputGrad = inputGrads[i];
+      if (!edge || !inputGrad) return;
+      const shaped = fitToShape(node, i, inputGrad);
+      if ('node' in edge) accumulate(edge.node, shaped);
+      else deliverToLeaf(edge.leaf, shaped);
+    });
+  }
+}
+
+function fitToShape(node: Node, input: number, grad: Tensor): Tensor {
+  const shape: Shape = node.inputShapes[input];
+  if (shapesEqual(grad.shape, shape)) return grad;
+  try {
+    return sumToShape(grad, shape);
+  } catch {
+    throw new Error(`backward: ${node.name} returned a gradient of shape ${formatShape(grad.shape)} for input ${input} of shape ${formatShape(shape)}`);
+  }
+}
+
+function accumulateGrad(tensor: Tensor, grad: Tensor): void {
+  if (tensor.isDisposed) return;
+  if (tensor.grad && !tensor.grad.isDisposed) {
+    tensor.grad.add_(grad);
+  } else {
+    // Own a contiguous copy: the incoming gradient may be a view or shared by several inputs.
+    tensor.grad = keep(grad.clone());
+  }
+}
+
+/** Nodes reachable from the roots, each after every node that feeds gradient into it. */
+function topologicalOrder(roots: readonly Tensor[]): Node[] {
+  const visited = new Set<Node>();
+  const postorder: Node[] = [];
+  const stack: [Node, number][] = [];
+  for (const root of roots) {
+    if (!root.gradFn || visited.has(root.gradFn)) continue;
+    visited.add(root.gradFn);
+    stack.push([root.gradFn, 0]);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const [node, next] = top;
+      if (next < node.edges.length) {
+        top[1]++;
+        const edge = node.edges[next];
+        if (edge && 'node' in edge && !visited.has(edge.node)) {
+          visited.add(edge.node);
+          stack.push([edge.node, 0]);
+        }
+      } else {
+        postorder.push(node);
+        stack.pop();
+      }
+    }
+  }
+  return postorder.reverse();
+}
+
+function seedFor(op: string, root: Tensor, gradient: Tensor | undefined): Tensor {
+  if (!root.requiresGrad) {
+    throw new Error(`${op}: element 0 of tensors does not require grad and does not have a gradFn (shape ${formatShape(root.shape)})`);
+  }
+  if (gradient === undefined) {
+    if (root.numel() !== 1) {
+      throw new Error(`${op}: grad can be implicitly created only for scalar outputs; got an output of shape ${formatShape(root.shape)}, so pass a gradient of that shape`);
+    }
+    return onesLike(root);
+  }
+  gradient.assertAlive(op, 'gradient');
+  if (!shapesEqual(gradient.shape, root.shape)) {
+    throw new RangeError(`${op}: gradient has shape ${formatShape(gradient.shape)} but the output has shape ${formatShape(root.shape)}`);
+  }
+  return gradient;
+}
+
+/** `tensor.backward(gradient?, { retainGraph })`: accumulates d(tensor)/d(leaf) into each leaf's `.grad`. */
+export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+  root.assertAlive('backward', 'tensor');
+  scope(() => noGrad(() => run([root], [seedFor('backward', root, gradient)], options.retainGraph ?? false, null)));
+}
+
+export interface GradOptions {
+  gradOutputs?: readonly (Tensor | undefined)[];
+  retainGraph?: boolean;
+  /** Return null for inputs the outputs do not depend on, instead of throwing. */
+  allowUnused?: boolean;
+}
+
+/** `torch.autograd.grad(outputs, inputs)`: the gradients of the outputs' sum w.r.t. each input. */
+export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: GradOptions = {}): (Tensor | null)[] {
+  const outs = outputs instanceof Tensor ? [outputs] : [...outputs];
+  const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
+  ins.forEach((input, i) => {
+    input.assertAlive('autograd.grad', `inputs[${i}]`);
+    if (!input.requiresGrad) throw new Error(`autograd.grad: inputs[${i}] does not require grad`);
+  });
+  const capture: Capture = new Map(ins.map((input) => [input.gradFn ?? input, null]));
+  const result = scope(() =>
+    noGrad(() => {
+      const seeds = outs.map((out, i) => seedFor('autograd.grad', out, options.gradOutputs?.[i]));
+      run(outs, seeds, options.retainGraph ?? false, capture);
+      return ins.map((input) => {
+        const found = capture.get(input.gradFn ?? input) ?? null;
+        return found ? found.clone() : null;
+      });
+    }),
+  );
+  result.forEach((found, i) => {
+    if (!found && !options.allowUnused) throw new Error(`autograd.grad: inputs[${i}] was not used in the graph of the outputs; pass { allowUnused: true } to get null for it`);
+  });
+  return result;
+}
+
+declare module '../tensor.js' {
+  interface Tensor {
+    /** Computes gradients of this tensor w.r.t. graph leaves; see torch.Tensor.backward. */
+    backward(gradient?: Tensor, options?: BackwardOptions): void;
+  }
+}
+
+Tensor.prototype.backward = function (this: Tensor, gradient?: Tensor, options?: BackwardOptions) {
+  backward(this, gradient, options);
+};

@@ -1,0 +1,35 @@
+import { keep } from '../memory.js';
+import { Tensor } from '../tensor.js';
+import { isGradEnabled } from './grad-mode.js';
+import { type BackwardFn, type Edge, Node, type SavedTensor } from './node.js';
+
+/** Keeps a tensor for backward: an alias of its storage, owned by the node, freed with it. */
+export type Save = (tensor: Tensor) => Tensor;
+
+/**
+ * Records `out` as produced from `inputs` when grad mode is on and an input requires grad. The
+ * backward formula is built only then, by `makeBackward`, which calls `save` on every tensor it
+ * needs: forward passes under noGrad save nothing. Gradients returned for broadcast inputs may
+ * have the output's shape; the engine sums them back to each input's shape.
+ */
+export function record(name: string, out: Tensor, inputs: readonly (Tensor | null)[], makeBackward: (save: Save) => BackwardFn): Tensor {
+  if (!isGradEnabled() || !inputs.some((input) => input?.requiresGrad)) return out;
+  const saved: SavedTensor[] = [];
+  const save: Save = (tensor) => {
+    const alias = keep(new Tensor(tensor.storage, tensor.shape, tensor.strides, tensor.offset, tensor.dtype));
+    saved.push({ tensor: alias, version: tensor.storage.version });
+    return alias;
+  };
+  const edges: Edge[] = inputs.map((input) => {
+    if (!input?.requiresGrad) return null;
+    return input.gradFn ? { node: input.gradFn } : { leaf: input };
+  });
+  const shapes = inputs.map((input) => input?.shape ?? []);
+  out.setGradFn(new Node(name, edges, shapes, makeBackward(save), saved));
+  return out;
+}
+
+/** True when an op on these inputs would be recorded. */
+export function needsGrad(...inputs: readonly (Tensor | null)[]): boolean {
+  return isGradEnabled() && inputs.some((input) => input?.requiresGrad);
+}

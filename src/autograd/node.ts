@@ -1,0 +1,72 @@
+import type { Shape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+
+/** Where a gradient flows: into another node, into a leaf's `.grad`, or nowhere. */
+export type Edge = { readonly node: Node } | { readonly leaf: Tensor } | null;
+
+/** Given the gradient of the node's output, the gradients of its inputs (null where none flows). */
+export type BackwardFn = (grad: Tensor) => readonly (Tensor | null | undefined)[];
+
+/** A tensor kept for backward, with the storage version it had, to detect in-place changes. */
+export interface SavedTensor {
+  readonly tensor: Tensor;
+  readonly version: number;
+}
+
+/**
+ * One recorded op of the autograd graph: its backward formula, the tensors that formula needs, and
+ * an edge per input. Nodes are refcounted by the tensors whose gradFn they are and by the nodes that
+ * point to them, so a graph nobody can reach any more releases its saved tensors at once.
+ */
+export class Node {
+  private refs = 0;
+  private backwardFn: BackwardFn | null;
+  /** Tensors that asked for their gradient with retainGrad(). */
+  readonly retainers = new Set<Tensor>();
+
+  constructor(
+    /** PyTorch's name for the node, e.g. 'MulBackward0'. */
+    readonly name: string,
+    readonly edges: readonly Edge[],
+    readonly inputShapes: readonly Shape[],
+    backwardFn: BackwardFn,
+    private readonly saved: readonly SavedTensor[],
+  ) {
+    this.backwardFn = backwardFn;
+    for (const edge of edges) if (edge && 'node' in edge) edge.node.incRef();
+  }
+
+  get released(): boolean {
+    return this.backwardFn === null;
+  }
+
+  apply(grad: Tensor): readonly (Tensor | null | undefined)[] {
+    if (this.backwardFn === null) {
+      throw new Error(`backward: trying to backward through the graph a second time (through ${this.name}); its saved tensors were freed after the first backward. Pass { retainGraph: true } to the first backward call if you need to backward twice.`);
+    }
+    for (const { tensor, version } of this.saved) {
+      if (tensor.storage.version !== version) {
+        throw new Error(`backward: a tensor needed by ${this.name} to compute gradients was modified by an in-place operation (its version is ${tensor.storage.version}, expected ${version})`);
+      }
+    }
+    return this.backwardFn(grad);
+  }
+
+  /** Frees the saved tensors; the node can no longer run backward. */
+  release(): void {
+    if (this.backwardFn === null) return;
+    this.backwardFn = null;
+    for (const { tensor } of this.saved) tensor.dispose();
+  }
+
+  incRef(): void {
+    this.refs++;
+  }
+
+  decRef(): void {
+    if (--this.refs > 0) return;
+    this.release();
+    this.retainers.clear();
+    for (const edge of this.edges) if (edge && 'node' in edge) edge.node.decRef();
+  }
+}

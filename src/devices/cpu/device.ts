@@ -1,0 +1,93 @@
+import type { DType } from '../../dtype.js';
+import type { Device, DeviceBuffer, Kernels } from '../device.js';
+import { Allocator } from './allocator.js';
+import { elementwiseKernels } from './kernels/elementwise.js';
+import { reduceKernels } from './kernels/reduce.js';
+
+/** The wasm module's exports; each kernel family documents its own in assembly/. */
+export type WasmExports = Record<string, (...args: number[]) => number> & { memory: WebAssembly.Memory };
+
+const PARAM_BYTES = 1 << 16;
+
+/**
+ * The main-thread CPU device: AssemblyScript kernels in one wasm instance, tensors in its linear
+ * memory. Kernels run synchronously, so reads never wait and `readSync` works.
+ */
+export class CpuDevice implements Device {
+  readonly type = 'cpu';
+  readonly kernels: Kernels;
+  readonly allocator: Allocator;
+  private readonly paramBase: number;
+  private paramCursor = 0;
+  private heapI32: Int32Array;
+
+  constructor(readonly name: string, readonly wasm: WasmExports) {
+    this.allocator = new Allocator(wasm.memory, wasm.heapBase());
+    this.paramBase = this.allocator.malloc(PARAM_BYTES);
+    this.heapI32 = new Int32Array(wasm.memory.buffer);
+    this.kernels = { ...elementwiseKernels(this), ...reduceKernels(this) };
+  }
+
+  malloc(bytes: number): DeviceBuffer {
+    return this.allocator.malloc(bytes);
+  }
+
+  free(buffer: DeviceBuffer): void {
+    this.allocator.free(buffer as number);
+  }
+
+  bytesInUse(): number {
+    return this.allocator.bytesInUse() - PARAM_BYTES;
+  }
+
+  write(buffer: DeviceBuffer, offset: number, values: Float32Array | Int32Array): void {
+    const target = values instanceof Float32Array ? this.f32() : this.i32();
+    target.set(values, (buffer as number) / 4 + offset);
+  }
+
+  read(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Promise<Float32Array | Int32Array> {
+    return Promise.resolve(this.readSync(buffer, offset, count, dtype));
+  }
+
+  readSync(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Float32Array | Int32Array {
+    const start = (buffer as number) / 4 + offset;
+    return dtype === 'float32' ? this.f32().slice(start, start + count) : this.i32().slice(start, start + count);
+  }
+
+  /** Views over wasm memory; memory growth detaches old views, so take fresh ones at each use. */
+  f32(): Float32Array {
+    return new Float32Array(this.wasm.memory.buffer);
+  }
+
+  i32(): Int32Array {
+    if (this.heapI32.buffer !== this.wasm.memory.buffer) this.heapI32 = new Int32Array(this.wasm.memory.buffer);
+    return this.heapI32;
+  }
+
+  /**
+   * Writes i32 arrays (shapes, strides) into the parameter area and returns their addresses. Each
+   * kernel call starts a fresh parameter block with `beginParams`; kernels run to completion before
+   * the next call, so one area serves all.
+   */
+  params(...arrays: readonly (readonly number[])[]): number[] {
+    const heap = this.i32();
+    return arrays.map((values) => {
+      const address = this.paramBase + this.paramCursor;
+      this.paramCursor += values.length * 4;
+      if (this.paramCursor > PARAM_BYTES) throw new RangeError(`cpu: kernel parameters exceed ${PARAM_BYTES} bytes`);
+      heap.set(values, address / 4);
+      return address;
+    });
+  }
+
+  beginParams(): void {
+    this.paramCursor = 0;
+  }
+}
+
+/** Compiles and instantiates the kernel module from bytes, or from a precompiled module (edge runtimes). */
+export async function createCpuDevice(name: string, source: Uint8Array | WebAssembly.Module): Promise<CpuDevice> {
+  const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source as BufferSource);
+  const instance = await WebAssembly.instantiate(module, {});
+  return new CpuDevice(name, instance.exports as unknown as WasmExports);
+}

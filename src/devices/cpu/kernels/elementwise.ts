@@ -1,0 +1,69 @@
+import type { DType } from '../../../dtype.js';
+import type { Kernels, TensorView } from '../../device.js';
+import { coalesce } from '../../coalesce.js';
+import type { CpuDevice } from '../device.js';
+import { BINARY_OPCODES, CONVERSIONS, UNARY_OPCODES } from '../opcodes.js';
+
+/** Byte address of a view's first element. */
+export function addressOf(view: TensorView): number {
+  return (view.storage.buffer as number) + view.offset * 4;
+}
+
+function conversion(from: DType, to: DType): number {
+  if (from === to || (from === 'bool' && to === 'int32')) return CONVERSIONS.none;
+  if (to === 'float32') return from === 'float32' ? CONVERSIONS.none : CONVERSIONS.int32ToFloat32;
+  if (to === 'int32') return CONVERSIONS.float32ToInt32;
+  return from === 'float32' ? CONVERSIONS.float32ToBool : CONVERSIONS.int32ToBool;
+}
+
+const scratch = new DataView(new ArrayBuffer(4));
+
+/** The 32 bits that represent `value` in `dtype`. */
+function bitsOf(value: number, dtype: DType): number {
+  if (dtype === 'float32') scratch.setFloat32(0, value, true);
+  else scratch.setInt32(0, dtype === 'bool' ? (value ? 1 : 0) : Math.trunc(value), true);
+  return scratch.getUint32(0, true);
+}
+
+export function elementwiseKernels(cpu: CpuDevice): Pick<Kernels, 'copy' | 'fill' | 'arange' | 'unary' | 'binary' | 'where'> {
+  const wasm = cpu.wasm;
+  return {
+    copy(dst, src) {
+      const { shape, strides } = coalesce(dst.shape, [dst.strides, src.strides]);
+      cpu.beginParams();
+      const [shapeAt, dstStrides, srcStrides] = cpu.params(shape, strides[0], strides[1]);
+      wasm.copyStrided(shape.length, shapeAt, addressOf(dst), dstStrides, addressOf(src), srcStrides, conversion(src.dtype, dst.dtype));
+    },
+    fill(dst, value) {
+      const { shape, strides } = coalesce(dst.shape, [dst.strides]);
+      cpu.beginParams();
+      const [shapeAt, dstStrides] = cpu.params(shape, strides[0]);
+      wasm.fillStrided(shape.length, shapeAt, addressOf(dst), dstStrides, bitsOf(value, dst.dtype));
+    },
+    arange(out, start, step) {
+      const count = out.shape.reduce((a, b) => a * b, 1);
+      if (out.dtype === 'float32') wasm.arangeF32(addressOf(out), count, start, step);
+      else wasm.arangeI32(addressOf(out), count, start, step);
+    },
+    unary(op, out, x, p0 = 0, p1 = 0) {
+      const { shape, strides } = coalesce(out.shape, [out.strides, x.strides]);
+      cpu.beginParams();
+      const [shapeAt, xStrides] = cpu.params(shape, strides[1]);
+      if (x.dtype === 'float32') wasm.unaryF32(UNARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(x), xStrides, p0, p1);
+      else wasm.unaryI32(UNARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(x), xStrides);
+    },
+    binary(op, out, a, b) {
+      const { shape, strides } = coalesce(out.shape, [out.strides, a.strides, b.strides]);
+      cpu.beginParams();
+      const [shapeAt, aStrides, bStrides] = cpu.params(shape, strides[1], strides[2]);
+      const kernel = a.dtype === 'float32' ? wasm.binaryF32 : wasm.binaryI32;
+      kernel(BINARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(a), aStrides, addressOf(b), bStrides);
+    },
+    where(out, cond, a, b) {
+      const { shape, strides } = coalesce(out.shape, [out.strides, cond.strides, a.strides, b.strides]);
+      cpu.beginParams();
+      const [shapeAt, condStrides, aStrides, bStrides] = cpu.params(shape, strides[1], strides[2], strides[3]);
+      wasm.whereStrided(shape.length, shapeAt, addressOf(out), addressOf(cond), condStrides, addressOf(a), aStrides, addressOf(b), bStrides);
+    },
+  };
+}

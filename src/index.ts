@@ -1,0 +1,30 @@
+/**
+ * webtorch: PyTorch's API for JavaScript. `import * as torch from 'webtorch'`; the CPU device is
+ * ready when the import resolves.
+ */
+import './ops/views.js';
+import './ops/elementwise.js';
+import './ops/reduce.js';
+import './ops/conversion.js';
+import './autograd/engine.js';
+import { initCpu } from './devices/cpu/init.js';
+
+export { Tensor } from './tensor.js';
+export type { NestedArray } from './tensor.js';
+export { float32, int32, bool } from './dtype.js';
+export type { DType } from './dtype.js';
+export { tensor, zeros, ones, full, empty, arange, linspace, eye, zerosLike, onesLike, fullLike, emptyLike } from './ops/creation.js';
+export {
+  add, sub, mul, div, pow, neg, abs, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, clamp, maximum, minimum,
+  where, eq, ne, lt, le, gt, ge, logicalNot, logicalAnd, logicalOr, reciprocal, square, erf, log1p, expm1, sign,
+  floor, ceil, round, trunc, remainder, floorDivide, leakyRelu,
+} from './ops/elementwise.js';
+export { sum, mean, max, min, argmax, argmin, variance as var, std, logsumexp } from './ops/reduce.js';
+export type { ValuesIndices } from './ops/reduce.js';
+export { view, reshape, permute, transpose, t, squeeze, unsqueeze, expand, flatten, unflatten, narrow, select, split, chunk, unbind, cat, stack, clone, detach } from './ops/views.js';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
+export { scope, keep, memory } from './memory.js';
+export { setDefaultDevice } from './devices/registry.js';
+export * as autograd from './autograd/index.js';
+
+await initCpu();

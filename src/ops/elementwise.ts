@@ -1,0 +1,454 @@
+import { record } from '../autograd/function.js';
+import { promoteTypes, type DType } from '../dtype.js';
+import type { BinaryOp, TensorView, UnaryOp } from '../devices/device.js';
+import { broadcastShapes, broadcastStrides, type Shape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { checkDtype, checkSameDevice, checkTensor, markModified, type Scalar, scalarDtype, scalarTensor, type TensorOrScalar } from './util.js';
+
+/** A view of `t` read as if it had shape `shape` (broadcast dims get stride 0). */
+export function broadcastView(t: TensorView, shape: Shape): TensorView {
+  return { storage: t.storage, offset: t.offset, shape, strides: broadcastStrides(t.shape, t.strides, shape), dtype: t.dtype };
+}
+
+/** `x` converted to `dtype`: the same tensor when it already has it, else a new one (not recorded). */
+export function castTo(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  const out = Tensor.empty(x.shape, dtype, x.deviceObject);
+  if (out.numel() > 0) x.deviceObject.kernels.copy(out, x);
+  return out;
+}
+
+type Kind = 'arithmetic' | 'division' | 'comparison' | 'logical';
+
+/** Category rank: a scalar of a higher category than the tensor changes the result type. */
+const rank: Record<DType, number> = { bool: 0, int32: 1, float32: 2 };
+
+function resultDtype(a: TensorOrScalar, b: TensorOrScalar): DType {
+  if (a instanceof Tensor && b instanceof Tensor) return promoteTypes(a.dtype, b.dtype);
+  const [tensor, scalar] = a instanceof Tensor ? [a, b as Scalar] : [b as Tensor, a as Scalar];
+  const fromScalar = scalarDtype(scalar);
+  return rank[fromScalar] > rank[tensor.dtype] ? fromScalar : tensor.dtype;
+}
+
+function computeDtype(kind: Kind, promoted: DType): DType {
+  if (kind === 'division') return 'float32';
+  if (kind === 'logical') return 'bool';
+  return promoted === 'bool' ? 'int32' : promoted;
+}
+
+/** Runs a binary kernel with PyTorch's type promotion and broadcasting; does not record. */
+function binaryForward(op: string, kernelOp: BinaryOp, kind: Kind, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new TypeError(`${op}: expected at least one Tensor argument, got ${typeof a} and ${typeof b}`);
+  if (a instanceof Tensor) checkTensor(op, 'input', a);
+  if (b instanceof Tensor) checkTensor(op, 'other', b);
+  const device = a instanceof Tensor && b instanceof Tensor ? checkSameDevice(op, { input: a, other: b }) : (a instanceof Tensor ? a : (b as Tensor)).deviceObject;
+  const dtype = computeDtype(kind, resultDtype(a, b));
+  const kernelDtype = kind === 'logical' ? 'int32' : dtype;
+  const temporaries: Tensor[] = [];
+  const operand = (value: TensorOrScalar): Tensor => {
+    const converted = value instanceof Tensor ? castTo(value, kind === 'logical' ? 'bool' : kernelDtype) : scalarTensor(value, kernelDtype, device);
+    if (converted !== value) temporaries.push(converted);
+    return converted;
+  };
+  const x = operand(a);
+  const y = operand(b);
+  const shape = broadcastShapes(op, x.shape, y.shape);
+  const outDtype = kind === 'comparison' || kind === 'logical' ? 'bool' : dtype;
+  const out = Tensor.empty(shape, outDtype, device);
+  if (out.numel() > 0) device.kernels.binary(kernelOp, out, broadcastView(x, shape), broadcastView(y, shape));
+  for (const temporary of temporaries) temporary.dispose();
+  return out;
+}
+
+function tensors(...values: TensorOrScalar[]): (Tensor | null)[] {
+  return values.map((v) => (v instanceof Tensor ? v : null));
+}
+
+export function add(input: TensorOrScalar, other: TensorOrScalar, options: { alpha?: number } = {}): Tensor {
+  if (options.alpha !== undefined && options.alpha !== 1) return add(input, mul(other, options.alpha));
+  const out = binaryForward('add', 'add', 'arithmetic', input, other);
+  return record('AddBackward0', out, tensors(input, other), () => (g) => [g, g]);
+}
+
+export function sub(input: TensorOrScalar, other: TensorOrScalar, options: { alpha?: number } = {}): Tensor {
+  if (options.alpha !== undefined && options.alpha !== 1) return sub(input, mul(other, options.alpha));
+  const out = binaryForward('sub', 'sub', 'arithmetic', input, other);
+  return record('SubBackward0', out, tensors(input, other), () => (g) => [g, neg(g)]);
+}
+
+export function mul(input: TensorOrScalar, other: TensorOrScalar): Tensor {
+  const out = binaryForward('mul', 'mul', 'arithmetic', input, other);
+  return record('MulBackward0', out, tensors(input, other), (save) => {
+    const a = input instanceof Tensor ? save(input) : input;
+    const b = other instanceof Tensor ? save(other) : other;
+    return (g) => [mul(g, b), mul(g, a)];
+  });
+}
+
+export function div(input: TensorOrScalar, other: TensorOrScalar): Tensor {
+  const out = binaryForward('div', 'div', 'division', input, other);
+  return record('DivBackward0', out, tensors(input, other), (save) => {
+    const a = input instanceof Tensor ? save(input) : input;
+    const b = other instanceof Tensor ? save(other) : other;
+    return (g) => [div(g, b), other instanceof Tensor ? neg(div(mul(g, a), mul(b, b))) : null];
+  });
+}
+
+export function pow(input: TensorOrScalar, exponent: TensorOrScalar): Tensor {
+  if (input instanceof Tensor && !(exponent instanceof Tensor)) return powScalar(input, Number(exponent));
+  if (!(input instanceof Tensor) && exponent instanceof Tensor) return scalarPow(Number(input), exponent);
+  const out = binaryForward('pow', 'pow', 'arithmetic', input, exponent);
+  return record('PowBackward1', out, tensors(input, exponent), (save) => {
+    const a = save(input as Tensor);
+    const b = save(exponent as Tensor);
+    const result = save(out);
+    return (g) => {
+      const gradInput = mul(g, mul(b, pow(a, sub(b, 1))));
+      // d/db a^b = a^b log a, defined as 0 where a == 0 and b >= 0 (PyTorch's convention).
+      const logTerm = mul(result, log(a));
+      const gradExponent = mul(g, where(logicalAnd(eq(a, 0), ge(b, 0)), 0, logTerm));
+      return [gradInput, gradExponent];
+    };
+  });
+}
+
+function powScalar(input: Tensor, exponent: number): Tensor {
+  checkTensor('pow', 'input', input);
+  if (input.dtype !== 'float32' && Number.isInteger(exponent) && exponent >= 0) {
+    const asFloat = castTo(input, 'float32');
+    const result = powScalar(asFloat, exponent);
+    const out = castTo(result, input.dtype === 'bool' ? 'int32' : input.dtype);
+    if (asFloat !== input) asFloat.dispose();
+    if (out !== result) result.dispose();
+    return out;
+  }
+  const out = unaryForward('pow', 'powScalar', input, exponent);
+  return record('PowBackward0', out, [input], (save) => {
+    const a = save(input);
+    return (g) => [exponent === 0 ? mul(g, 0) : mul(g, mul(unaryForward('pow', 'powScalar', a, exponent - 1), exponent))];
+  });
+}
+
+function scalarPow(base: number, exponent: Tensor): Tensor {
+  const out = unaryForward('pow', 'rpowScalar', exponent, base);
+  return record('PowBackward2', out, [exponent], (save) => {
+    const result = save(out);
+    return (g) => [mul(g, mul(result, Math.log(base)))];
+  });
+}
+
+export function maximum(input: Tensor, other: Tensor): Tensor {
+  checkTensor('maximum', 'other', other);
+  const out = binaryForward('maximum', 'maximum', 'arithmetic', input, other);
+  return record('MaximumBackward0', out, [input, other], (save) => minMaxBackward(save(input), save(other), gt));
+}
+
+export function minimum(input: Tensor, other: Tensor): Tensor {
+  checkTensor('minimum', 'other', other);
+  const out = binaryForward('minimum', 'minimum', 'arithmetic', input, other);
+  return record('MinimumBackward0', out, [input, other], (save) => minMaxBackward(save(input), save(other), lt));
+}
+
+/** The gradient goes to the winner, split in half on ties, as PyTorch does. */
+function minMaxBackward(a: Tensor, b: Tensor, wins: (x: Tensor, y: Tensor) => Tensor) {
+  return (g: Tensor) => {
+    const half = div(g, 2);
+    const tie = eq(a, b);
+    return [where(tie, half, where(wins(a, b), g, 0)), where(tie, half, where(wins(b, a), g, 0))];
+  };
+}
+
+export function remainder(input: TensorOrScalar, other: TensorOrScalar): Tensor {
+  const out = binaryForward('remainder', 'remainder', 'arithmetic', input, other);
+  return record('RemainderBackward0', out, tensors(input, other), (save) => {
+    const a = input instanceof Tensor ? save(input) : input;
+    const b = other instanceof Tensor ? save(other) : other;
+    return (g) => [g, other instanceof Tensor ? neg(mul(g, floorDivide(a, b))) : null];
+  });
+}
+
+export function floorDivide(input: TensorOrScalar, other: TensorOrScalar): Tensor {
+  return binaryForward('floorDivide', 'floorDivide', 'arithmetic', input, other);
+}
+
+export const eq = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('eq', 'eq', 'comparison', input, other);
+export const ne = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('ne', 'ne', 'comparison', input, other);
+export const lt = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('lt', 'lt', 'comparison', input, other);
+export const le = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('le', 'le', 'comparison', input, other);
+export const gt = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('gt', 'gt', 'comparison', input, other);
+export const ge = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('ge', 'ge', 'comparison', input, other);
+export const logicalAnd = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('logicalAnd', 'logicalAnd', 'logical', input, other);
+export const logicalOr = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('logicalOr', 'logicalOr', 'logical', input, other);
+
+export function logicalNot(input: Tensor): Tensor {
+  checkTensor('logicalNot', 'input', input);
+  const asBool = castTo(input, 'bool');
+  const out = Tensor.empty(input.shape, 'bool', input.deviceObject);
+  if (out.numel() > 0) input.deviceObject.kernels.unary('logicalNot', out, asBool);
+  if (asBool !== input) asBool.dispose();
+  return out;
+}
+
+/** `where(condition, input, other)`: elements of input where condition holds, else of other. */
+export function where(condition: Tensor, input: TensorOrScalar, other: TensorOrScalar): Tensor {
+  checkTensor('where', 'condition', condition);
+  checkDtype('where', 'condition', condition, ['bool']);
+  const device = condition.deviceObject;
+  for (const [name, value] of [['input', input], ['other', other]] as const) {
+    if (value instanceof Tensor) checkSameDevice('where', { condition, [name]: checkTensor('where', name, value) });
+  }
+  const dtype = input instanceof Tensor || other instanceof Tensor ? resultDtype(input, other) : scalarDtype(input) === 'float32' || scalarDtype(other) === 'float32' ? 'float32' : 'int32';
+  const temporaries: Tensor[] = [];
+  const operand = (value: TensorOrScalar) => {
+    const converted = value instanceof Tensor ? castTo(value, dtype) : scalarTensor(value, dtype, device);
+    if (converted !== value) temporaries.push(converted);
+    return converted;
+  };
+  const a = operand(input);
+  const b = operand(other);
+  const shape = broadcastShapes('where', broadcastShapes('where', condition.shape, a.shape, ['condition', 'input']), b.shape, ['condition and input', 'other']);
+  const out = Tensor.empty(shape, dtype, device);
+  if (out.numel() > 0) device.kernels.where(out, broadcastView(condition, shape), broadcastView(a, shape), broadcastView(b, shape));
+  for (const temporary of temporaries) temporary.dispose();
+  return record('WhereBackward0', out, [null, ...tensors(input, other)], (save) => {
+    const mask = save(condition);
+    return (g) => [null, where(mask, g, 0), where(mask, 0, g)];
+  });
+}
+
+// ---- unary ------------------------------------------------------------------------------------
+
+/** Runs a unary float kernel (int inputs are promoted to float32); does not record. */
+export function unaryForward(op: string, kernelOp: UnaryOp, input: Tensor, p0 = 0, p1 = 0): Tensor {
+  checkTensor(op, 'input', input);
+  const x = castTo(input, 'float32');
+  const out = Tensor.empty(input.shape, 'float32', input.deviceObject);
+  if (out.numel() > 0) input.deviceObject.kernels.unary(kernelOp, out, x, p0, p1);
+  if (x !== input) x.dispose();
+  return out;
+}
+
+/** Unary ops that keep int dtypes (neg, abs, sign, square on int32 stay int32). */
+function unaryKeepingInts(op: string, kernelOp: UnaryOp, input: Tensor): Tensor {
+  checkTensor(op, 'input', input);
+  if (input.dtype === 'float32') return unaryForward(op, kernelOp, input);
+  const x = castTo(input, 'int32');
+  const out = Tensor.empty(input.shape, 'int32', input.deviceObject);
+  if (out.numel() > 0) input.deviceObject.kernels.unary(kernelOp, out, x);
+  if (x !== input) x.dispose();
+  return out;
+}
+
+type UnaryBackward = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
+
+/** Defines a differentiable unary op from its kernel and its backward in terms of x and out. */
+function unary(op: string, node: string, kernelOp: UnaryOp, backward: UnaryBackward, uses: 'x' | 'out' | 'both' | 'none', keepsInts = false) {
+  return (input: Tensor): Tensor => {
+    const out = keepsInts ? unaryKeepingInts(op, kernelOp, input) : unaryForward(op, kernelOp, input);
+    return record(node, out, [input], (save) => {
+      const x = uses === 'x' || uses === 'both' ? save(input) : input;
+      const y = uses === 'out' || uses === 'both' ? save(out) : out;
+      return (g) => [backward(g, x, y)];
+    });
+  };
+}
+
+export const neg = unary('neg', 'NegBackward0', 'neg', (g) => unaryForward('neg', 'neg', g), 'none', true);
+export const abs = unary('abs', 'AbsBackward0', 'abs', (g, x) => mul(g, sign(x)), 'x', true);
+export const exp = unary('exp', 'ExpBackward0', 'exp', (g, _x, out) => mul(g, out), 'out');
+export const log = unary('log', 'LogBackward0', 'log', (g, x) => div(g, x), 'x');
+export const sqrt = unary('sqrt', 'SqrtBackward0', 'sqrt', (g, _x, out) => div(g, mul(out, 2)), 'out');
+export const rsqrt = unary('rsqrt', 'RsqrtBackward0', 'rsqrt', (g, _x, out) => mul(g, mul(powScalar(out, 3), -0.5)), 'out');
+export const sin = unary('sin', 'SinBackward0', 'sin', (g, x) => mul(g, cos(x)), 'x');
+export const cos = unary('cos', 'CosBackward0', 'cos', (g, x) => neg(mul(g, sin(x))), 'x');
+export const tanh = unary('tanh', 'TanhBackward0', 'tanh', (g, _x, out) => mul(g, rsub(mul(out, out), 1)), 'out');
+export const sigmoid = unary('sigmoid', 'SigmoidBackward0', 'sigmoid', (g, _x, out) => mul(g, mul(out, rsub(out, 1))), 'out');
+export const relu = unary('relu', 'ReluBackward0', 'relu', (g, _x, out) => mul(g, unaryForward('relu', 'gtScalar', out, 0)), 'out');
+export const reciprocal = unary('reciprocal', 'ReciprocalBackward0', 'reciprocal', (g, _x, out) => neg(mul(g, mul(out, out))), 'out');
+export const square = unary('square', 'PowBackward0', 'square', (g, x) => mul(g, mul(x, 2)), 'x', true);
+export const erf = unary('erf', 'ErfBackward0', 'erf', (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))), 'x');
+export const log1p = unary('log1p', 'Log1PBackward0', 'log1p', (g, x) => div(g, add(x, 1)), 'x');
+export const expm1 = unary('expm1', 'Expm1Backward0', 'expm1', (g, _x, out) => mul(g, add(out, 1)), 'out');
+
+const zeroGradient: UnaryBackward = (g) => mul(g, 0);
+export const sign = unary('sign', 'SignBackward0', 'sign', zeroGradient, 'none', true);
+export const floor = unary('floor', 'FloorBackward0', 'floor', zeroGradient, 'none');
+export const ceil = unary('ceil', 'CeilBackward0', 'ceil', zeroGradient, 'none');
+export const round = unary('round', 'RoundBackward0', 'round', zeroGradient, 'none');
+export const trunc = unary('trunc', 'TruncBackward0', 'trunc', zeroGradient, 'none');
+
+/** `1 - x` style: other - input. */
+function rsub(input: Tensor, other: number): Tensor {
+  return sub(other, input);
+}
+
+export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
+  const out = unaryForward('leakyRelu', 'leakyRelu', input, negativeSlope);
+  return record('LeakyReluBackward0', out, [input], (save) => {
+    const x = save(input);
+    return (g) => [mul(g, unaryForward('leakyRelu', 'affine', unaryForward('leakyRelu', 'gtScalar', x, 0), 1 - negativeSlope, negativeSlope))];
+  });
+}
+
+export interface ClampOptions {
+  min?: number | null;
+  max?: number | null;
+}
+
+/** clamp(input, min?, max?) or clamp(input, { min, max }); NaN stays NaN. */
+export function clamp(input: Tensor, min?: number | null | ClampOptions, max?: number | null): Tensor {
+  const bounds = typeof min === 'object' && min !== null ? min : { min, max };
+  const lo = bounds.min ?? -Infinity;
+  const hi = bounds.max ?? Infinity;
+  if (bounds.min == null && bounds.max == null) throw new TypeError('clamp: at least one of min and max must be given');
+  const out = unaryForward('clamp', 'clamp', input, lo, hi);
+  const result = input.dtype === 'float32' ? out : castTo(out, input.dtype === 'bool' ? 'int32' : input.dtype);
+  if (result !== out) out.dispose();
+  return record('ClampBackward1', result, [input], (save) => {
+    const x = save(input);
+    return (g) => [where(logicalAnd(ge(x, lo), le(x, hi)), g, 0)];
+  });
+}
+
+// ---- in-place forms ---------------------------------------------------------------------------
+
+/**
+ * Runs `compute(self)` and writes the result into self's storage: the PyTorch in-place contract
+ * (same storage, views see the change). Under autograd, self takes over the result's graph node;
+ * a leaf that requires grad refuses, as in PyTorch.
+ */
+export function inPlace(op: string, self: Tensor, compute: (self: Tensor) => Tensor): Tensor {
+  checkTensor(op, 'self', self);
+  const result = compute(self);
+  const recorded = result.gradFn !== null;
+  if (recorded && self.isLeaf && self.requiresGrad) {
+    result.dispose();
+    throw new Error(`${op}: a leaf tensor that requires grad is being used in an in-place operation; wrap it in torch.noGrad(() => ...)`);
+  }
+  if (rank[result.dtype] > rank[self.dtype]) {
+    result.dispose();
+    throw new TypeError(`${op}: result type ${result.dtype} can't be cast to the dtype ${self.dtype} of the tensor written in place`);
+  }
+  if (result.shape.length !== self.shape.length || result.shape.some((s, d) => s !== self.shape[d])) {
+    const shapes = `[${result.shape.join(', ')}] vs [${self.shape.join(', ')}]`;
+    result.dispose();
+    throw new RangeError(`${op}: the result shape does not match the shape of the tensor written in place: ${shapes}`);
+  }
+  if (self.numel() > 0) self.deviceObject.kernels.copy(self, result);
+  markModified(self);
+  if (recorded) self.setGradFn(result.gradFn);
+  result.dispose();
+  return self;
+}
+
+declare module '../tensor.js' {
+  interface Tensor {
+    add(other: TensorOrScalar, options?: { alpha?: number }): Tensor;
+    sub(other: TensorOrScalar, options?: { alpha?: number }): Tensor;
+    mul(other: TensorOrScalar): Tensor;
+    div(other: TensorOrScalar): Tensor;
+    pow(exponent: TensorOrScalar): Tensor;
+    remainder(other: TensorOrScalar): Tensor;
+    floorDivide(other: TensorOrScalar): Tensor;
+    maximum(other: Tensor): Tensor;
+    minimum(other: Tensor): Tensor;
+    eq(other: TensorOrScalar): Tensor;
+    ne(other: TensorOrScalar): Tensor;
+    lt(other: TensorOrScalar): Tensor;
+    le(other: TensorOrScalar): Tensor;
+    gt(other: TensorOrScalar): Tensor;
+    ge(other: TensorOrScalar): Tensor;
+    logicalAnd(other: TensorOrScalar): Tensor;
+    logicalOr(other: TensorOrScalar): Tensor;
+    logicalNot(): Tensor;
+    where(condition: Tensor, other: TensorOrScalar): Tensor;
+    neg(): Tensor;
+    abs(): Tensor;
+    exp(): Tensor;
+    log(): Tensor;
+    sqrt(): Tensor;
+    rsqrt(): Tensor;
+    sin(): Tensor;
+    cos(): Tensor;
+    tanh(): Tensor;
+    sigmoid(): Tensor;
+    relu(): Tensor;
+    reciprocal(): Tensor;
+    square(): Tensor;
+    erf(): Tensor;
+    log1p(): Tensor;
+    expm1(): Tensor;
+    sign(): Tensor;
+    floor(): Tensor;
+    ceil(): Tensor;
+    round(): Tensor;
+    trunc(): Tensor;
+    clamp(min?: number | null | ClampOptions, max?: number | null): Tensor;
+    add_(other: TensorOrScalar, options?: { alpha?: number }): this;
+    sub_(other: TensorOrScalar, options?: { alpha?: number }): this;
+    mul_(other: TensorOrScalar): this;
+    div_(other: TensorOrScalar): this;
+    pow_(exponent: TensorOrScalar): this;
+    clamp_(min?: number | null | ClampOptions, max?: number | null): this;
+    relu_(): this;
+    neg_(): this;
+    exp_(): this;
+    tanh_(): this;
+    sigmoid_(): this;
+  }
+}
+
+Object.assign(Tensor.prototype, {
+  add(this: Tensor, other: TensorOrScalar, options?: { alpha?: number }) { return add(this, other, options); },
+  sub(this: Tensor, other: TensorOrScalar, options?: { alpha?: number }) { return sub(this, other, options); },
+  mul(this: Tensor, other: TensorOrScalar) { return mul(this, other); },
+  div(this: Tensor, other: TensorOrScalar) { return div(this, other); },
+  pow(this: Tensor, exponent: TensorOrScalar) { return pow(this, exponent); },
+  remainder(this: Tensor, other: TensorOrScalar) { return remainder(this, other); },
+  floorDivide(this: Tensor, other: TensorOrScalar) { return floorDivide(this, other); },
+  maximum(this: Tensor, other: Tensor) { return maximum(this, other); },
+  minimum(this: Tensor, other: Tensor) { return minimum(this, other); },
+  eq(this: Tensor, other: TensorOrScalar) { return eq(this, other); },
+  ne(this: Tensor, other: TensorOrScalar) { return ne(this, other); },
+  lt(this: Tensor, other: TensorOrScalar) { return lt(this, other); },
+  le(this: Tensor, other: TensorOrScalar) { return le(this, other); },
+  gt(this: Tensor, other: TensorOrScalar) { return gt(this, other); },
+  ge(this: Tensor, other: TensorOrScalar) { return ge(this, other); },
+  logicalAnd(this: Tensor, other: TensorOrScalar) { return logicalAnd(this, other); },
+  logicalOr(this: Tensor, other: TensorOrScalar) { return logicalOr(this, other); },
+  logicalNot(this: Tensor) { return logicalNot(this); },
+  where(this: Tensor, condition: Tensor, other: TensorOrScalar) { return where(condition, this, other); },
+  neg(this: Tensor) { return neg(this); },
+  abs(this: Tensor) { return abs(this); },
+  exp(this: Tensor) { return exp(this); },
+  log(this: Tensor) { return log(this); },
+  sqrt(this: Tensor) { return sqrt(this); },
+  rsqrt(this: Tensor) { return rsqrt(this); },
+  sin(this: Tensor) { return sin(this); },
+  cos(this: Tensor) { return cos(this); },
+  tanh(this: Tensor) { return tanh(this); },
+  sigmoid(this: Tensor) { return sigmoid(this); },
+  relu(this: Tensor) { return relu(this); },
+  reciprocal(this: Tensor) { return reciprocal(this); },
+  square(this: Tensor) { return square(this); },
+  erf(this: Tensor) { return erf(this); },
+  log1p(this: Tensor) { return log1p(this); },
+  expm1(this: Tensor) { return expm1(this); },
+  sign(this: Tensor) { return sign(this); },
+  floor(this: Tensor) { return floor(this); },
+  ceil(this: Tensor) { return ceil(this); },
+  round(this: Tensor) { return round(this); },
+  trunc(this: Tensor) { return trunc(this); },
+  clamp(this: Tensor, min?: number | null | ClampOptions, max?: number | null) { return clamp(this, min, max); },
+  add_(this: Tensor, other: TensorOrScalar, options?: { alpha?: number }) { return inPlace('add_', this, (self) => add(self, other, options)); },
+  sub_(this: Tensor, other: TensorOrScalar, options?: { alpha?: number }) { return inPlace('sub_', this, (self) => sub(self, other, options)); },
+  mul_(this: Tensor, other: TensorOrScalar) { return inPlace('mul_', this, (self) => mul(self, other)); },
+  div_(this: Tensor, other: TensorOrScalar) { return inPlace('div_', this, (self) => div(self, other)); },
+  pow_(this: Tensor, exponent: TensorOrScalar) { return inPlace('pow_', this, (self) => pow(self, exponent)); },
+  clamp_(this: Tensor, min?: number | null | ClampOptions, max?: number | null) { return inPlace('clamp_', this, (self) => clamp(self, min, max)); },
+  relu_(this: Tensor) { return inPlace('relu_', this, relu); },
+  neg_(this: Tensor) { return inPlace('neg_', this, neg); },
+  exp_(this: Tensor) { return inPlace('exp_', this, exp); },
+  tanh_(this: Tensor) { return inPlace('tanh_', this, tanh); },
+  sigmoid_(this: Tensor) { return inPlace('sigmoid_', this, sigmoid); },
+});

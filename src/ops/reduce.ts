@@ -1,0 +1,232 @@
+import { record } from '../autograd/function.js';
+import type { ReduceOp } from '../devices/device.js';
+import { formatShape, normalizeDim, numel, type Shape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { castTo, div, exp, log, mul, sub, add, eq, where } from './elementwise.js';
+import { checkTensor } from './util.js';
+import { expand, reshape, unsqueezeDims } from './views.js';
+
+export type Dims = number | readonly number[];
+
+export interface ReduceOptions {
+  keepdim?: boolean;
+}
+
+/** Normalised, sorted, distinct dims; undefined or [] means every dim (PyTorch's sum(dim=[]) quirk aside). */
+export function reductionDims(op: string, input: Tensor, dim: Dims | undefined | null): number[] {
+  const ndim = input.shape.length;
+  if (dim === undefined || dim === null) return Array.from({ length: ndim }, (_, d) => d);
+  const list = typeof dim === 'number' ? [dim] : [...dim];
+  if (list.length === 0) return Array.from({ length: ndim }, (_, d) => d);
+  const normalized = list.map((d) => normalizeDim(op, d, ndim));
+  const unique = [...new Set(normalized)].sort((a, b) => a - b);
+  if (unique.length !== normalized.length) throw new RangeError(`${op}: dim ${formatShape(list)} names a dimension more than once`);
+  return ndim === 0 ? [] : unique;
+}
+
+function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): number[] {
+  const reduced = new Set(dims);
+  return keepdim ? shape.map((size, d) => (reduced.has(d) ? 1 : size)) : shape.filter((_, d) => !reduced.has(d));
+}
+
+/** Runs a reduce kernel: output dtype int32 for arg ops and int sums, else the input's. */
+function reduceForward(op: string, kernelOp: ReduceOp, input: Tensor, dims: readonly number[], keepdim: boolean): Tensor {
+  const isArg = kernelOp === 'argmax' || kernelOp === 'argmin';
+  const source = input.dtype === 'bool' ? castTo(input, 'int32') : input;
+  const dtype = isArg ? 'int32' : source.dtype;
+  const out = Tensor.empty(reducedShape(input.shape, dims, keepdim), dtype, input.deviceObject);
+  const empty = dims.some((d) => input.shape[d] === 0);
+  if (empty && kernelOp !== 'sum') {
+    out.dispose();
+    throw new RangeError(`${op}: cannot reduce over a zero-size dimension (input shape ${formatShape(input.shape)}, dim ${formatShape(dims)}); it has no identity`);
+  }
+  if (out.numel() > 0) {
+    if (empty) input.deviceObject.kernels.fill(out, 0);
+    else if (dims.length === 0) input.deviceObject.kernels.copy(out, source);
+    else input.deviceObject.kernels.reduce(kernelOp, out, source, dims);
+  }
+  if (source !== input) source.dispose();
+  return out;
+}
+
+/** Undoes a reduction's shape change on a gradient: unsqueeze the reduced dims, then expand. */
+function expandBack(grad: Tensor, inputShape: Shape, dims: readonly number[], keepdim: boolean): Tensor {
+  const kept = keepdim ? grad : unsqueezeDims(grad, dims);
+  return expand(kept, inputShape);
+}
+
+export function sum(input: Tensor, dim?: Dims | null, options: ReduceOptions = {}): Tensor {
+  checkTensor('sum', 'input', input);
+  const dims = reductionDims('sum', input, dim);
+  const keepdim = options.keepdim ?? false;
+  const out = reduceForward('sum', 'sum', input, dims, keepdim);
+  return record('SumBackward1', out, [input], () => (g) => [expandBack(g, input.shape, dims, keepdim)]);
+}
+
+export function mean(input: Tensor, dim?: Dims | null, options: ReduceOptions = {}): Tensor {
+  checkTensor('mean', 'input', input);
+  if (input.dtype !== 'float32') throw new TypeError(`mean: input dtype must be float32, got ${input.dtype}; convert with .float() first`);
+  const dims = reductionDims('mean', input, dim);
+  const count = dims.reduce((n, d) => n * input.shape[d], 1);
+  return div(sum(input, dims, options), count);
+}
+
+/** max/min over everything (a 0-d tensor), or `{ values, indices }` along `dim`. */
+export interface ValuesIndices {
+  values: Tensor;
+  indices: Tensor;
+}
+
+function extremum(op: 'max' | 'min', input: Tensor, dim: number | undefined, options: ReduceOptions): Tensor | ValuesIndices {
+  checkTensor(op, 'input', input);
+  if (dim === undefined) {
+    if (input.numel() === 0) throw new RangeError(`${op}: expected a non-empty tensor when reducing over all dims, got shape ${formatShape(input.shape)}`);
+    const dims = reductionDims(op, input, null);
+    const values = reduceForward(op, op, input, dims, false);
+    return record(op === 'max' ? 'MaxBackward1' : 'MinBackward1', values, [input], (save) => {
+      const x = save(input);
+      const result = save(values);
+      // Ties share the gradient evenly, as PyTorch's amax/amin backward does.
+      return (g) => {
+        const hits = castTo(eq(x, result), 'float32');
+        return [mul(div(hits, sum(hits)), g)];
+      };
+    });
+  }
+  const d = normalizeDim(op, dim, input.shape.length);
+  const keepdim = options.keepdim ?? false;
+  const dims = input.shape.length === 0 ? [] : [d];
+  const values = reduceForward(op, op, input, dims, keepdim);
+  const indices = input.shape.length === 0 ? Tensor.empty([], 'int32', input.deviceObject) : reduceForward(op, op === 'max' ? 'argmax' : 'argmin', input, dims, keepdim);
+  if (input.shape.length === 0) input.deviceObject.kernels.fill(indices, 0);
+  record(op === 'max' ? 'MaxBackward0' : 'MinBackward0', values, [input], (save) => {
+    const index = save(indices);
+    return (g) => [scatterIntoZeros(g, index, input.shape, d, keepdim)];
+  });
+  return { values, indices };
+}
+
+/** Zeros of `shape` with `grad` placed at `indices` along `dim` (the backward of max/min/gather-like picks). */
+function scatterIntoZeros(grad: Tensor, indices: Tensor, shape: Shape, dim: number, keepdim: boolean): Tensor {
+  const g = keepdim || shape.length === 0 ? grad : unsqueezeDims(grad, [dim]);
+  const idx = keepdim || shape.length === 0 ? indices : unsqueezeDims(indices, [dim]);
+  if (shape.length === 0) return reshape(g, []);
+  const positions = reshape(arangeLike(shape[dim], grad), shape.map((s, d) => (d === dim ? s : 1)));
+  return where(eq(positions, idx), expand(g, shape), 0);
+}
+
+function arangeLike(n: number, like: Tensor): Tensor {
+  const out = Tensor.empty([n], 'int32', like.deviceObject);
+  if (n > 0) like.deviceObject.kernels.arange(out, 0, 1);
+  return out;
+}
+
+export function max(input: Tensor): Tensor;
+export function max(input: Tensor, dim: number, options?: ReduceOptions): ValuesIndices;
+export function max(input: Tensor, dim?: number, options: ReduceOptions = {}): Tensor | ValuesIndices {
+  return extremum('max', input, dim, options);
+}
+
+export function min(input: Tensor): Tensor;
+export function min(input: Tensor, dim: number, options?: ReduceOptions): ValuesIndices;
+export function min(input: Tensor, dim?: number, options: ReduceOptions = {}): Tensor | ValuesIndices {
+  return extremum('min', input, dim, options);
+}
+
+function argExtremum(op: 'argmax' | 'argmin', input: Tensor, dim: number | undefined | null, options: ReduceOptions): Tensor {
+  checkTensor(op, 'input', input);
+  if (dim === undefined || dim === null) {
+    if (input.numel() === 0) throw new RangeError(`${op}: expected a non-empty tensor, got shape ${formatShape(input.shape)}`);
+    const flat = reshape(input, [-1]);
+    const out = reduceForward(op, op, flat, [0], false);
+    return options.keepdim ? reshape(out, input.shape.map(() => 1)) : out;
+  }
+  const d = normalizeDim(op, dim, input.shape.length);
+  if (input.shape.length === 0) {
+    const zero = Tensor.empty([], 'int32', input.deviceObject);
+    input.deviceObject.kernels.fill(zero, 0);
+    return zero;
+  }
+  return reduceForward(op, op, input, [d], options.keepdim ?? false);
+}
+
+export function argmax(input: Tensor, dim?: number | null, options: ReduceOptions = {}): Tensor {
+  return argExtremum('argmax', input, dim, options);
+}
+
+export function argmin(input: Tensor, dim?: number | null, options: ReduceOptions = {}): Tensor {
+  return argExtremum('argmin', input, dim, options);
+}
+
+export interface VarianceOptions extends ReduceOptions {
+  /** Bessel's correction: 1 (default, unbiased) divides by n - 1; 0 by n. */
+  correction?: number;
+  /** PyTorch's older flag: unbiased false means correction 0. */
+  unbiased?: boolean;
+}
+
+export function variance(input: Tensor, dim?: Dims | null, options: VarianceOptions = {}): Tensor {
+  checkTensor('var', 'input', input);
+  const dims = reductionDims('var', input, dim);
+  const correction = options.correction ?? (options.unbiased === false ? 0 : 1);
+  const count = dims.reduce((n, d) => n * input.shape[d], 1);
+  const centered = sub(input, mean(input, dims, { keepdim: true }));
+  return div(sum(mul(centered, centered), dims, { keepdim: options.keepdim }), Math.max(count - correction, 0));
+}
+
+export function std(input: Tensor, dim?: Dims | null, options: VarianceOptions = {}): Tensor {
+  return variance(input, dim, options).sqrt();
+}
+
+export function logsumexp(input: Tensor, dim: Dims, options: ReduceOptions = {}): Tensor {
+  checkTensor('logsumexp', 'input', input);
+  const dims = reductionDims('logsumexp', input, dim);
+  // Shift by the (detached) max for stability; infinite maxima shift by 0 so -inf rows stay -inf.
+  const shift = reduceForward('logsumexp', 'max', input, dims, true);
+  const finiteShift = where(eq(shift.abs(), Infinity), 0, shift);
+  shift.dispose();
+  const summed = sum(exp(sub(input, finiteShift)), dims, { keepdim: true });
+  const out = add(log(summed), finiteShift);
+  return options.keepdim ? out : reshape(out, reducedShape(input.shape, dims, false));
+}
+
+/** Sums `grad` down to `shape`, undoing broadcasting: the engine's reduction for broadcast inputs. */
+export function sumToShape(grad: Tensor, shape: Shape): Tensor {
+  const lead = grad.shape.length - shape.length;
+  if (lead < 0) throw new RangeError(`sumToShape: cannot reduce shape ${formatShape(grad.shape)} to ${formatShape(shape)}`);
+  const dims: number[] = [];
+  grad.shape.forEach((size, d) => {
+    if (d < lead || (shape[d - lead] === 1 && size !== 1)) dims.push(d);
+    else if (shape[d - lead] !== size) throw new RangeError(`sumToShape: cannot reduce shape ${formatShape(grad.shape)} to ${formatShape(shape)}`);
+  });
+  const reduced = dims.length > 0 ? sum(grad, dims, { keepdim: true }) : grad;
+  return numel(reduced.shape) === numel(shape) && reduced.shape.length !== shape.length ? reshape(reduced, shape) : reduced;
+}
+
+declare module '../tensor.js' {
+  interface Tensor {
+    sum(dim?: Dims | null, options?: ReduceOptions): Tensor;
+    mean(dim?: Dims | null, options?: ReduceOptions): Tensor;
+    max(): Tensor;
+    max(dim: number, options?: ReduceOptions): ValuesIndices;
+    min(): Tensor;
+    min(dim: number, options?: ReduceOptions): ValuesIndices;
+    argmax(dim?: number | null, options?: ReduceOptions): Tensor;
+    argmin(dim?: number | null, options?: ReduceOptions): Tensor;
+    var(dim?: Dims | null, options?: VarianceOptions): Tensor;
+    std(dim?: Dims | null, options?: VarianceOptions): Tensor;
+    logsumexp(dim: Dims, options?: ReduceOptions): Tensor;
+  }
+}
+
+Object.assign(Tensor.prototype, {
+  sum(this: Tensor, dim?: Dims | null, options?: ReduceOptions) { return sum(this, dim, options); },
+  mean(this: Tensor, dim?: Dims | null, options?: ReduceOptions) { return mean(this, dim, options); },
+  max(this: Tensor, dim?: number, options?: ReduceOptions) { return dim === undefined ? max(this) : max(this, dim, options); },
+  min(this: Tensor, dim?: number, options?: ReduceOptions) { return dim === undefined ? min(this) : min(this, dim, options); },
+  argmax(this: Tensor, dim?: number | null, options?: ReduceOptions) { return argmax(this, dim, options); },
+  argmin(this: Tensor, dim?: number | null, options?: ReduceOptions) { return argmin(this, dim, options); },
+  var(this: Tensor, dim?: Dims | null, options?: VarianceOptions) { return variance(this, dim, options); },
+  std(this: Tensor, dim?: Dims | null, options?: VarianceOptions) { return std(this, dim, options); },
+  logsumexp(this: Tensor, dim: Dims, options?: ReduceOptions) { return logsumexp(this, dim, options); },
+});

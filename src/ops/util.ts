@@ -1,0 +1,70 @@
+import type { DType } from '../dtype.js';
+import { type Device } from '../devices/device.js';
+import { defaultDevice, getDevice } from '../devices/registry.js';
+import { formatShape, type Shape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+
+/** Options every creation function takes. */
+export interface TensorOptions {
+  dtype?: DType;
+  device?: string;
+  requiresGrad?: boolean;
+}
+
+export type Scalar = number | boolean;
+export type TensorOrScalar = Tensor | Scalar;
+
+export function resolveDevice(device?: string | Device): Device {
+  if (device === undefined) return defaultDevice();
+  return typeof device === 'string' ? getDevice(device) : device;
+}
+
+/** Validates a tensor argument: the right kind of value, and not disposed. */
+export function checkTensor(op: string, argName: string, value: unknown): Tensor {
+  if (!(value instanceof Tensor)) {
+    const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+    throw new TypeError(`${op}: argument '${argName}' must be a Tensor, got ${got}`);
+  }
+  value.assertAlive(op, `argument '${argName}'`);
+  return value;
+}
+
+/** Checks that tensors live on one device, naming both when they do not. */
+export function checkSameDevice(op: string, named: Record<string, Tensor>): Device {
+  const entries = Object.entries(named);
+  const [firstName, first] = entries[0];
+  for (const [name, tensor] of entries.slice(1)) {
+    if (tensor.storage.device !== first.storage.device) {
+      throw new Error(`${op}: expected all tensors to be on the same device, but '${firstName}' is on ${first.device} and '${name}' is on ${tensor.device}`);
+    }
+  }
+  return first.storage.device;
+}
+
+export function checkDtype(op: string, argName: string, tensor: Tensor, allowed: readonly DType[]): void {
+  if (!allowed.includes(tensor.dtype)) {
+    throw new TypeError(`${op}: argument '${argName}' must have dtype ${allowed.join(' or ')}, got ${tensor.dtype} (shape ${formatShape(tensor.shape)})`);
+  }
+}
+
+/** The dtype PyTorch gives a Python scalar: int for integral numbers, float otherwise. */
+export function scalarDtype(value: Scalar): DType {
+  if (typeof value === 'boolean') return 'bool';
+  return Number.isInteger(value) ? 'int32' : 'float32';
+}
+
+/** A 0-d tensor holding `value`, for scalar operands. */
+export function scalarTensor(value: Scalar, dtype: DType, device: Device): Tensor {
+  const out = Tensor.empty([], dtype, device);
+  device.kernels.fill(out, Number(value));
+  return out;
+}
+
+export function emptyLike(shape: Shape, dtype: DType, device: Device): Tensor {
+  return Tensor.empty(shape, dtype, device);
+}
+
+/** Bumps the storage version after an in-place write, so saved-for-backward copies can detect it. */
+export function markModified(tensor: Tensor): void {
+  tensor.storage.version++;
+}

@@ -1,0 +1,220 @@
+import type { Node } from './autograd/node.js';
+import type { DType } from './dtype.js';
+import type { Device, Storage, TensorView } from './devices/device.js';
+import { getDevice } from './devices/registry.js';
+import { trackCreated, trackDisposed } from './memory.js';
+import { type Shape, contiguousStrides, isContiguous, normalizeDim, numel } from './shape.js';
+import { allocateStorage, releaseStorage, retainStorage } from './storage.js';
+
+/** Nested arrays of numbers or booleans, as `tolist()` returns and `tensor()` accepts. */
+export type NestedArray = number | boolean | NestedArray[];
+
+// Backstop only: a tensor nobody disposed still frees its storage when the JS object is collected.
+const finalizer = new FinalizationRegistry<{ storage: Storage; gradFn: Node | null }>(({ storage, gradFn }) => {
+  trackDisposed(orphan);
+  releaseStorage(storage);
+  gradFn?.decRef();
+});
+const orphan = { dispose() {}, isDisposed: true };
+
+/**
+ * An n-dimensional array: a view (shape, strides, offset, dtype) over refcounted storage on one
+ * device. Views share storage, so writing through a view changes its base. Op methods (`add`,
+ * `view`, `sum`, ...) are attached by the modules in src/ops/, each beside its backward.
+ */
+export class Tensor implements TensorView {
+  private disposed = false;
+  private leafRequiresGrad = false;
+  private node: Node | null = null;
+  /** The accumulated gradient, created by backward for leaves that require grad (and retainGrad tensors). */
+  grad: Tensor | null = null;
+
+  constructor(
+    readonly storage: Storage,
+    readonly shape: readonly number[],
+    readonly strides: readonly number[],
+    readonly offset: number,
+    readonly dtype: DType,
+  ) {
+    retainStorage(storage);
+    trackCreated(this);
+    finalizer.register(this, { storage, gradFn: null }, this);
+  }
+
+  /** A new contiguous tensor with uninitialised contents. */
+  static empty(shape: Shape, dtype: DType, device: Device | string): Tensor {
+    const target = typeof device === 'string' ? getDevice(device) : device;
+    return new Tensor(allocateStorage(target, numel(shape)), [...shape], contiguousStrides(shape), 0, dtype);
+  }
+
+  get device(): string {
+    return this.storage.device.name;
+  }
+
+  get deviceObject(): Device {
+    return this.storage.device;
+  }
+
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number | number[] {
+    if (dim === undefined) return [...this.shape];
+    return this.shape[normalizeDim('size', dim, this.shape.length)];
+  }
+
+  dim(): number {
+    return this.shape.length;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  numel(): number {
+    return numel(this.shape);
+  }
+
+  isContiguous(): boolean {
+    return isContiguous(this.shape, this.strides);
+  }
+
+  // ---- autograd state -------------------------------------------------------------------------
+
+  /** The node that produced this tensor, or null for leaves. */
+  get gradFn(): Node | null {
+    return this.node;
+  }
+
+  /** Attaches the producing node; used by ops when they record, and by in-place ops when they rebase. */
+  setGradFn(node: Node | null): void {
+    node?.incRef();
+    this.node?.decRef();
+    this.node = node;
+    finalizer.unregister(this);
+    finalizer.register(this, { storage: this.storage, gradFn: node }, this);
+  }
+
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
+
+  get requiresGrad(): boolean {
+    return this.node !== null || this.leafRequiresGrad;
+  }
+
+  set requiresGrad(value: boolean) {
+    this.requiresGrad_(value);
+  }
+
+  requiresGrad_(value = true): this {
+    if (!this.isLeaf) {
+      if (value) return this;
+      throw new Error(`requiresGrad_: you can only change requiresGrad of leaf tensors; use detach() to get a tensor that does not require grad`);
+    }
+    if (value && this.dtype !== 'float32') {
+      throw new TypeError(`requiresGrad_: only float32 tensors can require gradients, got ${this.dtype}`);
+    }
+    this.leafRequiresGrad = value;
+    return this;
+  }
+
+  /** Makes backward store this non-leaf tensor's gradient in `.grad`. */
+  retainGrad(): this {
+    if (this.node) this.node.retainers.add(this);
+    else if (!this.requiresGrad) throw new Error(`retainGrad: can't retain the gradient of a tensor that does not require grad`);
+    return this;
+  }
+
+  // ---- lifetime -------------------------------------------------------------------------------
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Frees this tensor's reference to its storage now (the memory goes when no view uses it). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    finalizer.unregister(this);
+    trackDisposed(this);
+    releaseStorage(this.storage);
+    this.node?.decRef();
+    this.node = null;
+    this.grad?.dispose();
+    this.grad = null;
+  }
+
+  /** Throws a clear error when an op receives a disposed tensor. */
+  assertAlive(op: string, argName: string): void {
+    if (this.disposed) throw new Error(`${op}: ${argName} is a disposed tensor (shape [${this.shape.join(', ')}]); it cannot be used after dispose() or after the scope that created it ended`);
+  }
+
+  // ---- reading values ---------------------------------------------------------------------------
+
+  /** The elements in row-major order, after all pending work on the device. */
+  async data(): Promise<Float32Array | Int32Array> {
+    this.assertAlive('data', 'tensor');
+    const source = this.isContiguous() ? this : contiguousCopy(this);
+    try {
+      return await this.storage.device.read(source.storage.buffer, source.offset, this.numel(), this.dtype);
+    } finally {
+      if (source !== this) source.dispose();
+    }
+  }
+
+  /** `data()` for devices that run synchronously (the main-thread CPU); others throw. */
+  dataSync(): Float32Array | Int32Array {
+    this.assertAlive('dataSync', 'tensor');
+    const source = this.isContiguous() ? this : contiguousCopy(this);
+    try {
+      return this.storage.device.readSync(source.storage.buffer, source.offset, this.numel(), this.dtype);
+    } finally {
+      if (source !== this) source.dispose();
+    }
+  }
+
+  async tolist(): Promise<NestedArray> {
+    return nest(await this.data(), this.shape, this.dtype);
+  }
+
+  tolistSync(): NestedArray {
+    return nest(this.dataSync(), this.shape, this.dtype);
+  }
+
+  async item(): Promise<number | boolean> {
+    this.checkSingleElement('item');
+    return scalarOf(await this.data(), this.dtype);
+  }
+
+  itemSync(): number | boolean {
+    this.checkSingleElement('itemSync');
+    return scalarOf(this.dataSync(), this.dtype);
+  }
+
+  private checkSingleElement(op: string): void {
+    if (this.numel() !== 1) throw new RangeError(`${op}: a Tensor with ${this.numel()} elements cannot be converted to a scalar (shape [${this.shape.join(', ')}])`);
+  }
+}
+
+function contiguousCopy(source: Tensor): Tensor {
+  const out = Tensor.empty(source.shape, source.dtype, source.deviceObject);
+  source.deviceObject.kernels.copy(out, source);
+  return out;
+}
+
+function scalarOf(values: Float32Array | Int32Array, dtype: DType): number | boolean {
+  return dtype === 'bool' ? values[0] !== 0 : values[0];
+}
+
+function nest(values: Float32Array | Int32Array, shape: Shape, dtype: DType): NestedArray {
+  const convert = (v: number): number | boolean => (dtype === 'bool' ? v !== 0 : v);
+  if (shape.length === 0) return convert(values[0]);
+  const build = (dim: number, start: number): NestedArray[] => {
+    const size = shape[dim];
+    const inner = numel(shape.slice(dim + 1));
+    const out: NestedArray[] = new Array(size);
+    for (let i = 0; i < size; i++) out[i] = dim === shape.length - 1 ? convert(values[start + i]) : build(dim + 1, start + i * inner);
+    return out;
+  };
+  return build(0, 0);
+}
