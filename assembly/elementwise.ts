@@ -2,6 +2,7 @@
 // and fill, any strided destination) and walks its inputs through their strides, so views,
 // transposes and broadcasts (stride 0) need no copy first. Inner rows run in f32x4/i32x4 when the
 // inner strides allow; shapes and strides arrive as i32 arrays in memory.
+import { expV, sigmoidV, tanhV } from './simd-math';
 import { beginWalk, carry, innerSize, innerStride, nextRow, outerRows, prepareOperand } from './strided';
 
 // Opcodes, mirrored in src/devices/cpu/opcodes.ts.
@@ -133,6 +134,9 @@ export function arangeI32(out: usize, n: i32, start: i32, step: i32): void {
   switch (op) {
     case NEG: return f32x4.neg(x);
     case ABS: return f32x4.abs(x);
+    case EXP: return expV(x);
+    case TANH: return tanhV(x);
+    case SIGMOID: return sigmoidV(x);
     case SQRT: return f32x4.sqrt(x);
     case RELU: return v128.and(x, f32x4.gt(x, f32x4.splat(0)));
     case FLOOR: return f32x4.floor(x);
@@ -148,7 +152,7 @@ export function arangeI32(out: usize, n: i32, start: i32, step: i32): void {
 }
 
 @inline function hasVectorForm(op: i32): bool {
-  return op == NEG || op == ABS || op == SQRT || op == RELU || op == FLOOR || op == CEIL || op == ROUND
+  return op == NEG || op == ABS || op == EXP || op == TANH || op == SIGMOID || op == SQRT || op == RELU || op == FLOOR || op == CEIL || op == ROUND
     || op == TRUNC || op == RECIPROCAL || op == SQUARE || op == AFFINE || op == LEAKY_RELU;
 }
 

@@ -6,6 +6,7 @@ import './ops/views.js';
 import './ops/elementwise.js';
 import './ops/reduce.js';
 import './ops/conversion.js';
+import './ops/linalg.js';
 import './autograd/engine.js';
 import { initCpu } from './devices/cpu/init.js';
 
@@ -22,6 +23,7 @@ export {
 export { sum, mean, max, min, argmax, argmin, variance as var, std, logsumexp } from './ops/reduce.js';
 export type { ValuesIndices } from './ops/reduce.js';
 export { view, reshape, permute, transpose, t, squeeze, unsqueeze, expand, flatten, unflatten, narrow, select, split, chunk, unbind, cat, stack, clone, detach } from './ops/views.js';
+export { matmul, mm, bmm } from './ops/linalg.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export { scope, keep, memory } from './memory.js';
 export { setDefaultDevice } from './devices/registry.js';

@@ -62,6 +62,11 @@ export interface Kernels {
    * flattened reduced dims.
    */
   reduce(op: ReduceOp, out: TensorView, x: TensorView, dims: readonly number[]): void;
+  /**
+   * out[..., M, N] = a[..., M, K] @ b[..., K, N] for float32; a and b are strided (transposed
+   * views need no copy) with batch dims already broadcast (stride 0) to out's batch shape.
+   */
+  matmul(out: TensorView, a: TensorView, b: TensorView): void;
 }
 
 /**

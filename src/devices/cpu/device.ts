@@ -2,6 +2,7 @@ import type { DType } from '../../dtype.js';
 import type { Device, DeviceBuffer, Kernels } from '../device.js';
 import { Allocator } from './allocator.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
+import { matmulKernels } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
 
 /** The wasm module's exports; each kernel family documents its own in assembly/. */
@@ -25,7 +26,7 @@ export class CpuDevice implements Device {
     this.allocator = new Allocator(wasm.memory, wasm.heapBase());
     this.paramBase = this.allocator.malloc(PARAM_BYTES);
     this.heapI32 = new Int32Array(wasm.memory.buffer);
-    this.kernels = { ...elementwiseKernels(this), ...reduceKernels(this) };
+    this.kernels = { ...elementwiseKernels(this), ...reduceKernels(this), ...matmulKernels(this) };
   }
 
   malloc(bytes: number): DeviceBuffer {
