@@ -30,6 +30,7 @@ const SUM = 0, MAX = 1, MIN = 2, ARGMAX = 3, ARGMIN = 4;
     for (let i = 0; i < count; i++) acc += <f64>load<f32>(ptr(x, i * stride));
     return <f32>acc;
   }
+  if ((op == MAX || op == MIN) && stride == 1 && count >= 8) return extremumContiguous(op, x, count);
   let best = load<f32>(x);
   let bestIndex = 0;
   for (let i = 1; i < count; i++) {
@@ -42,6 +43,47 @@ const SUM = 0, MAX = 1, MIN = 2, ARGMAX = 3, ARGMIN = 4;
     }
   }
   return op == ARGMAX || op == ARGMIN ? reinterpret<f32>(bestIndex) : best;
+}
+
+// f32x4.max/min propagate NaN, as torch.max does, so lanes need no special case.
+function extremumContiguous(op: i32, x: usize, count: i32): f32 {
+  let lanes = v128.load(x);
+  let i = 4;
+  for (; i + 4 <= count; i += 4) {
+    const v = v128.load(ptr(x, i));
+    lanes = op == MAX ? f32x4.max(lanes, v) : f32x4.min(lanes, v);
+  }
+  let best = combine(op, combine(op, f32x4.extract_lane(lanes, 0), f32x4.extract_lane(lanes, 1)),
+    combine(op, f32x4.extract_lane(lanes, 2), f32x4.extract_lane(lanes, 3)));
+  for (; i < count; i++) best = combine(op, best, load<f32>(ptr(x, i)));
+  return best;
+}
+
+@inline function combine(op: i32, a: f32, b: f32): f32 {
+  return a != a || b != b ? NaN : op == MAX ? Mathf.max(a, b) : Mathf.min(a, b);
+}
+
+/**
+ * Four adjacent outputs at once when outputs are contiguous in the input and the reduced run is
+ * strided (sum over dim 0 of [N, C], the bias gradient): each step loads one vector per row.
+ */
+@inline function reduceFourRunsF32(op: i32, x: usize, count: i32, stride: i32, out: usize): void {
+  if (op == SUM) {
+    let low = f64x2.splat(0), high = f64x2.splat(0);
+    for (let i = 0; i < count; i++) {
+      const v = v128.load(ptr(x, i * stride));
+      low = f64x2.add(low, f64x2.promote_low_f32x4(v));
+      high = f64x2.add(high, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+    }
+    v128.store(out, v128.shuffle<i64>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 2));
+    return;
+  }
+  let lanes = v128.load(x);
+  for (let i = 1; i < count; i++) {
+    const v = v128.load(ptr(x, i * stride));
+    lanes = op == MAX ? f32x4.max(lanes, v) : f32x4.min(lanes, v);
+  }
+  v128.store(out, lanes);
 }
 
 @inline function reduceRunI32(op: i32, x: usize, count: i32, stride: i32): i32 {
@@ -73,7 +115,11 @@ const SUM = 0, MAX = 1, MIN = 2, ARGMAX = 3, ARGMIN = 4;
   let rowOut = out;
   for (let row = 0; row < rows; row++) {
     if (row > 0) ox += carry(0, nextRow(ndim, shape));
-    for (let i = 0; i < n; i++) {
+    let i = 0;
+    if (isFloat && sk == 1 && stride != 1 && (op == SUM || op == MAX || op == MIN)) {
+      for (; i + 4 <= n; i += 4) reduceFourRunsF32(op, ptr(x, ox + i), count, stride, ptr(rowOut, i));
+    }
+    for (; i < n; i++) {
       const run = ptr(x, ox + i * sk);
       if (isFloat) store<f32>(ptr(rowOut, i), reduceRunF32(op, run, count, stride));
       else store<i32>(ptr(rowOut, i), reduceRunI32(op, run, count, stride));
