@@ -96,72 +96,17 @@ export function arangeI32(out: usize, n: i32, start: i32, step: i32): void {
 
 // ---------------------------------------------------------------------------------------------
 // unary
-
-@inline function unaryScalar(op: i32, x: f32, p0: f32, p1: f32): f32 {
-  switch (op) {
-    case NEG: return -x;
-    case ABS: return Mathf.abs(x);
-    case EXP: return Mathf.exp(x);
-    case LOG: return Mathf.log(x);
-    case SQRT: return Mathf.sqrt(x);
-    case RSQRT: return 1.0 / Mathf.sqrt(x);
-    case SIN: return Mathf.sin(x);
-    case COS: return Mathf.cos(x);
-    case TANH: return Mathf.tanh(x);
-    case SIGMOID: return x >= 0 ? 1.0 / (1.0 + Mathf.exp(-x)) : Mathf.exp(x) / (1.0 + Mathf.exp(x));
-    case RELU: return x > 0 ? x : (x != x ? x : 0);
-    case SIGN: return x > 0 ? 1 : x < 0 ? -1 : x;
-    case FLOOR: return Mathf.floor(x);
-    case CEIL: return Mathf.ceil(x);
-    case ROUND: return nearest<f32>(x);
-    case TRUNC: return Mathf.trunc(x);
-    case RECIPROCAL: return 1.0 / x;
-    case SQUARE: return x * x;
-    case CLAMP: return x != x ? x : Mathf.min(Mathf.max(x, p0), p1);
-    case POW_SCALAR: return powf(x, p0);
-    case RPOW_SCALAR: return powf(p0, x);
-    case AFFINE: return x * p0 + p1;
-    case LEAKY_RELU: return x > 0 ? x : x * p0;
-    case GT_SCALAR: return x > p0 ? 1 : 0;
-    case ERF: return erff(x);
-    case LOG1P: return Mathf.log1p(x);
-    case EXPM1: return Mathf.expm1(x);
-    default: return x;
-  }
-}
-
-@inline function unaryVector(op: i32, x: v128, p0: v128, p1: v128): v128 {
-  switch (op) {
-    case NEG: return f32x4.neg(x);
-    case ABS: return f32x4.abs(x);
-    case EXP: return expV(x);
-    case TANH: return tanhV(x);
-    case SIGMOID: return sigmoidV(x);
-    case SQRT: return f32x4.sqrt(x);
-    case RELU: return v128.and(x, f32x4.gt(x, f32x4.splat(0)));
-    case FLOOR: return f32x4.floor(x);
-    case CEIL: return f32x4.ceil(x);
-    case ROUND: return f32x4.nearest(x);
-    case TRUNC: return f32x4.trunc(x);
-    case RECIPROCAL: return f32x4.div(f32x4.splat(1), x);
-    case SQUARE: return f32x4.mul(x, x);
-    case AFFINE: return f32x4.add(f32x4.mul(x, p0), p1);
-    case LEAKY_RELU: return v128.bitselect(x, f32x4.mul(x, p0), f32x4.gt(x, f32x4.splat(0)));
-    default: return x;
-  }
-}
-
-@inline function hasVectorForm(op: i32): bool {
-  return op == NEG || op == ABS || op == EXP || op == TANH || op == SIGMOID || op == SQRT || op == RELU || op == FLOOR || op == CEIL || op == ROUND
-    || op == TRUNC || op == RECIPROCAL || op == SQUARE || op == AFFINE || op == LEAKY_RELU;
-}
+//
+// Each op is a class with an inlined scalar and vector form; loops are generic over the op class,
+// so AssemblyScript compiles one specialised loop per op (a runtime switch inside the loop, or a
+// constant op argument to an inlined loop, ends up as a per-element branch table).
 
 // PyTorch's pow: x^y with the IEEE special cases Math.pow implements in f64; f32 rounding after.
 @inline function powf(x: f32, y: f32): f32 {
   return <f32>Math.pow(<f64>x, <f64>y);
 }
 
-// erf in f64 (Abramowitz-Stegun 7.1.26 is too coarse for 1e-5 parity), rounded to f32.
+// erf in f64 (Numerical Recipes' erfc with 1.2e-7 relative error), rounded to f32.
 function erff(x: f32): f32 {
   const z = Math.abs(<f64>x);
   const t = 1.0 / (1.0 + 0.5 * z);
@@ -169,11 +114,66 @@ function erff(x: f32): f32 {
   return <f32>(x >= 0 ? 1.0 - y : y - 1.0);
 }
 
-@inline function unaryLoop(op: i32, ndim: i32, shape: usize, out: usize, x: usize, xStrides: usize, p0: f32, p1: f32): void {
+/** Applies a scalar function lane by lane, for ops without a SIMD form. */
+@inline function byLane<Op>(op: Op, x: v128, p0: f32, p1: f32): v128 {
+  let r = f32x4.splat(op.scalar(f32x4.extract_lane(x, 0), p0, p1));
+  r = f32x4.replace_lane(r, 1, op.scalar(f32x4.extract_lane(x, 1), p0, p1));
+  r = f32x4.replace_lane(r, 2, op.scalar(f32x4.extract_lane(x, 2), p0, p1));
+  return f32x4.replace_lane(r, 3, op.scalar(f32x4.extract_lane(x, 3), p0, p1));
+}
+
+class Neg { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return -x; } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.neg(x); } }
+class Abs { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.abs(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.abs(x); } }
+class Exp { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.exp(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return expV(x); } }
+class Log { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.log(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Log>(this, x, p0, p1); } }
+class Sqrt { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.sqrt(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.sqrt(x); } }
+class Rsqrt { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return 1.0 / Mathf.sqrt(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.div(f32x4.splat(1), f32x4.sqrt(x)); } }
+class Sin { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.sin(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Sin>(this, x, p0, p1); } }
+class Cos { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.cos(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Cos>(this, x, p0, p1); } }
+class Tanh { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.tanh(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return tanhV(x); } }
+class Sigmoid {
+  @inline scalar(x: f32, p0: f32, p1: f32): f32 { return x >= 0 ? 1.0 / (1.0 + Mathf.exp(-x)) : Mathf.exp(x) / (1.0 + Mathf.exp(x)); }
+  @inline vector(x: v128, p0: f32, p1: f32): v128 { return sigmoidV(x); }
+}
+// relu keeps NaN, as PyTorch's does: the comparison mask is false for NaN, so select x there.
+class Relu {
+  @inline scalar(x: f32, p0: f32, p1: f32): f32 { return x > 0 || x != x ? x : 0; }
+  @inline vector(x: v128, p0: f32, p1: f32): v128 { return v128.and(x, v128.or(f32x4.gt(x, f32x4.splat(0)), f32x4.ne(x, x))); }
+}
+class Sign { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return x > 0 ? 1 : x < 0 ? -1 : x; } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Sign>(this, x, p0, p1); } }
+class Floor { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.floor(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.floor(x); } }
+class Ceil { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.ceil(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.ceil(x); } }
+class Round { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return nearest<f32>(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.nearest(x); } }
+class Trunc { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.trunc(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.trunc(x); } }
+class Reciprocal { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return 1.0 / x; } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.div(f32x4.splat(1), x); } }
+class Square { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return x * x; } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.mul(x, x); } }
+class Clamp {
+  @inline scalar(x: f32, p0: f32, p1: f32): f32 { return x != x ? x : Mathf.min(Mathf.max(x, p0), p1); }
+  @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.pmin(f32x4.pmax(x, f32x4.splat(p0)), f32x4.splat(p1)); }
+}
+class PowScalar { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return powf(x, p0); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<PowScalar>(this, x, p0, p1); } }
+class RpowScalar { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return powf(p0, x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<RpowScalar>(this, x, p0, p1); } }
+class Affine {
+  @inline scalar(x: f32, p0: f32, p1: f32): f32 { return x * p0 + p1; }
+  @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.add(f32x4.mul(x, f32x4.splat(p0)), f32x4.splat(p1)); }
+}
+class LeakyRelu {
+  @inline scalar(x: f32, p0: f32, p1: f32): f32 { return x > 0 ? x : x * p0; }
+  @inline vector(x: v128, p0: f32, p1: f32): v128 { return v128.bitselect(x, f32x4.mul(x, f32x4.splat(p0)), f32x4.gt(x, f32x4.splat(0))); }
+}
+class GtScalar {
+  @inline scalar(x: f32, p0: f32, p1: f32): f32 { return x > p0 ? 1 : 0; }
+  @inline vector(x: v128, p0: f32, p1: f32): v128 { return v128.and(f32x4.gt(x, f32x4.splat(p0)), f32x4.splat(1)); }
+}
+class Erf { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return erff(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Erf>(this, x, p0, p1); } }
+class Log1p { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.log1p(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Log1p>(this, x, p0, p1); } }
+class Expm1 { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.expm1(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Expm1>(this, x, p0, p1); } }
+
+function unaryLoop<Op>(ndim: i32, shape: usize, out: usize, x: usize, xStrides: usize, p0: f32, p1: f32): void {
+  const op = changetype<Op>(0);
   const n = innerSize(ndim, shape);
   const sx = innerStride(ndim, xStrides);
   const rows = outerRows(ndim, shape);
-  const vp0 = f32x4.splat(p0), vp1 = f32x4.splat(p1);
   beginWalk(ndim);
   prepareOperand(0, ndim, shape, xStrides);
   let ox = 0;
@@ -182,45 +182,44 @@ function erff(x: f32): f32 {
     if (row > 0) ox += carry(0, nextRow(ndim, shape));
     const rowX = ptr(x, ox);
     let i = 0;
-    if (hasVectorForm(op) && sx == 1) {
-      for (; i + 4 <= n; i += 4) v128.store(ptr(rowOut, i), unaryVector(op, v128.load(ptr(rowX, i)), vp0, vp1));
+    if (sx == 1) {
+      for (; i + 4 <= n; i += 4) v128.store(ptr(rowOut, i), op.vector(v128.load(ptr(rowX, i)), p0, p1));
     }
-    for (; i < n; i++) store<f32>(ptr(rowOut, i), unaryScalar(op, load<f32>(ptr(rowX, i * sx)), p0, p1));
+    for (; i < n; i++) store<f32>(ptr(rowOut, i), op.scalar(load<f32>(ptr(rowX, i * sx)), p0, p1));
     rowOut = ptr(rowOut, n);
   }
 }
 
 /** out = op(x) for float32; out contiguous, x strided; p0/p1 are the op's scalar parameters. */
 export function unaryF32(op: i32, ndim: i32, shape: usize, out: usize, x: usize, xStrides: usize, p0: f32, p1: f32): void {
-  // One specialised loop per op: the switch inside unaryLoop folds away once op is a constant.
   switch (op) {
-    case NEG: unaryLoop(NEG, ndim, shape, out, x, xStrides, p0, p1); break;
-    case ABS: unaryLoop(ABS, ndim, shape, out, x, xStrides, p0, p1); break;
-    case EXP: unaryLoop(EXP, ndim, shape, out, x, xStrides, p0, p1); break;
-    case LOG: unaryLoop(LOG, ndim, shape, out, x, xStrides, p0, p1); break;
-    case SQRT: unaryLoop(SQRT, ndim, shape, out, x, xStrides, p0, p1); break;
-    case RSQRT: unaryLoop(RSQRT, ndim, shape, out, x, xStrides, p0, p1); break;
-    case SIN: unaryLoop(SIN, ndim, shape, out, x, xStrides, p0, p1); break;
-    case COS: unaryLoop(COS, ndim, shape, out, x, xStrides, p0, p1); break;
-    case TANH: unaryLoop(TANH, ndim, shape, out, x, xStrides, p0, p1); break;
-    case SIGMOID: unaryLoop(SIGMOID, ndim, shape, out, x, xStrides, p0, p1); break;
-    case RELU: unaryLoop(RELU, ndim, shape, out, x, xStrides, p0, p1); break;
-    case SIGN: unaryLoop(SIGN, ndim, shape, out, x, xStrides, p0, p1); break;
-    case FLOOR: unaryLoop(FLOOR, ndim, shape, out, x, xStrides, p0, p1); break;
-    case CEIL: unaryLoop(CEIL, ndim, shape, out, x, xStrides, p0, p1); break;
-    case ROUND: unaryLoop(ROUND, ndim, shape, out, x, xStrides, p0, p1); break;
-    case TRUNC: unaryLoop(TRUNC, ndim, shape, out, x, xStrides, p0, p1); break;
-    case RECIPROCAL: unaryLoop(RECIPROCAL, ndim, shape, out, x, xStrides, p0, p1); break;
-    case SQUARE: unaryLoop(SQUARE, ndim, shape, out, x, xStrides, p0, p1); break;
-    case CLAMP: unaryLoop(CLAMP, ndim, shape, out, x, xStrides, p0, p1); break;
-    case POW_SCALAR: unaryLoop(POW_SCALAR, ndim, shape, out, x, xStrides, p0, p1); break;
-    case RPOW_SCALAR: unaryLoop(RPOW_SCALAR, ndim, shape, out, x, xStrides, p0, p1); break;
-    case AFFINE: unaryLoop(AFFINE, ndim, shape, out, x, xStrides, p0, p1); break;
-    case LEAKY_RELU: unaryLoop(LEAKY_RELU, ndim, shape, out, x, xStrides, p0, p1); break;
-    case GT_SCALAR: unaryLoop(GT_SCALAR, ndim, shape, out, x, xStrides, p0, p1); break;
-    case ERF: unaryLoop(ERF, ndim, shape, out, x, xStrides, p0, p1); break;
-    case LOG1P: unaryLoop(LOG1P, ndim, shape, out, x, xStrides, p0, p1); break;
-    case EXPM1: unaryLoop(EXPM1, ndim, shape, out, x, xStrides, p0, p1); break;
+    case NEG: unaryLoop<Neg>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case ABS: unaryLoop<Abs>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case EXP: unaryLoop<Exp>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case LOG: unaryLoop<Log>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case SQRT: unaryLoop<Sqrt>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case RSQRT: unaryLoop<Rsqrt>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case SIN: unaryLoop<Sin>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case COS: unaryLoop<Cos>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case TANH: unaryLoop<Tanh>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case SIGMOID: unaryLoop<Sigmoid>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case RELU: unaryLoop<Relu>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case SIGN: unaryLoop<Sign>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case FLOOR: unaryLoop<Floor>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case CEIL: unaryLoop<Ceil>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case ROUND: unaryLoop<Round>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case TRUNC: unaryLoop<Trunc>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case RECIPROCAL: unaryLoop<Reciprocal>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case SQUARE: unaryLoop<Square>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case CLAMP: unaryLoop<Clamp>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case POW_SCALAR: unaryLoop<PowScalar>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case RPOW_SCALAR: unaryLoop<RpowScalar>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case AFFINE: unaryLoop<Affine>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case LEAKY_RELU: unaryLoop<LeakyRelu>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case GT_SCALAR: unaryLoop<GtScalar>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case ERF: unaryLoop<Erf>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case LOG1P: unaryLoop<Log1p>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case EXPM1: unaryLoop<Expm1>(ndim, shape, out, x, xStrides, p0, p1); break;
     default: unreachable();
   }
 }
@@ -256,58 +255,44 @@ export function unaryI32(op: i32, ndim: i32, shape: usize, out: usize, x: usize,
 // ---------------------------------------------------------------------------------------------
 // binary
 
-@inline function binaryScalar(op: i32, a: f32, b: f32): f32 {
-  switch (op) {
-    case ADD: return a + b;
-    case SUB: return a - b;
-    case MUL: return a * b;
-    case DIV: return a / b;
-    case POW: return powf(a, b);
-    case MAXIMUM: return a != a || b != b ? NaN : Mathf.max(a, b);
-    case MINIMUM: return a != a || b != b ? NaN : Mathf.min(a, b);
-    case REMAINDER: { const r = a - Mathf.floor(a / b) * b; return r; }
-    case FLOOR_DIVIDE: return Mathf.floor(a / b);
-    default: return 0;
-  }
+@inline function byLanes<Op>(op: Op, a: v128, b: v128): v128 {
+  let r = f32x4.splat(op.scalar(f32x4.extract_lane(a, 0), f32x4.extract_lane(b, 0)));
+  r = f32x4.replace_lane(r, 1, op.scalar(f32x4.extract_lane(a, 1), f32x4.extract_lane(b, 1)));
+  r = f32x4.replace_lane(r, 2, op.scalar(f32x4.extract_lane(a, 2), f32x4.extract_lane(b, 2)));
+  return f32x4.replace_lane(r, 3, op.scalar(f32x4.extract_lane(a, 3), f32x4.extract_lane(b, 3)));
 }
 
-@inline function compareScalar(op: i32, a: f32, b: f32): i32 {
-  switch (op) {
-    case EQ: return a == b ? 1 : 0;
-    case NE: return a != b ? 1 : 0;
-    case LT: return a < b ? 1 : 0;
-    case LE: return a <= b ? 1 : 0;
-    case GT: return a > b ? 1 : 0;
-    case GE: return a >= b ? 1 : 0;
-    default: return 0;
-  }
-}
+class Add { @inline scalar(a: f32, b: f32): f32 { return a + b; } @inline vector(a: v128, b: v128): v128 { return f32x4.add(a, b); } }
+class Sub { @inline scalar(a: f32, b: f32): f32 { return a - b; } @inline vector(a: v128, b: v128): v128 { return f32x4.sub(a, b); } }
+class Mul { @inline scalar(a: f32, b: f32): f32 { return a * b; } @inline vector(a: v128, b: v128): v128 { return f32x4.mul(a, b); } }
+class Div { @inline scalar(a: f32, b: f32): f32 { return a / b; } @inline vector(a: v128, b: v128): v128 { return f32x4.div(a, b); } }
+class Pow { @inline scalar(a: f32, b: f32): f32 { return powf(a, b); } @inline vector(a: v128, b: v128): v128 { return byLanes<Pow>(this, a, b); } }
+// f32x4.max/min propagate NaN like torch.maximum/minimum.
+class Maximum { @inline scalar(a: f32, b: f32): f32 { return a != a || b != b ? NaN : Mathf.max(a, b); } @inline vector(a: v128, b: v128): v128 { return f32x4.max(a, b); } }
+class Minimum { @inline scalar(a: f32, b: f32): f32 { return a != a || b != b ? NaN : Mathf.min(a, b); } @inline vector(a: v128, b: v128): v128 { return f32x4.min(a, b); } }
+// Python's modulo: the result takes the divisor's sign.
+class Remainder { @inline scalar(a: f32, b: f32): f32 { return a - Mathf.floor(a / b) * b; } @inline vector(a: v128, b: v128): v128 { return byLanes<Remainder>(this, a, b); } }
+class FloorDivide { @inline scalar(a: f32, b: f32): f32 { return Mathf.floor(a / b); } @inline vector(a: v128, b: v128): v128 { return f32x4.floor(f32x4.div(a, b)); } }
 
-@inline function binaryVector(op: i32, a: v128, b: v128): v128 {
-  switch (op) {
-    case ADD: return f32x4.add(a, b);
-    case SUB: return f32x4.sub(a, b);
-    case MUL: return f32x4.mul(a, b);
-    case DIV: return f32x4.div(a, b);
-    // f32x4.max/min propagate NaN like torch.maximum/minimum.
-    case MAXIMUM: return f32x4.max(a, b);
-    case MINIMUM: return f32x4.min(a, b);
-    default: return a;
-  }
-}
+// Comparisons write bool (0/1 in 32 bits): the vector form masks the all-ones lanes down to 1.
+class Eq { @inline scalar(a: f32, b: f32): i32 { return a == b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return f32x4.eq(a, b); } }
+class Ne { @inline scalar(a: f32, b: f32): i32 { return a != b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return f32x4.ne(a, b); } }
+class Lt { @inline scalar(a: f32, b: f32): i32 { return a < b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return f32x4.lt(a, b); } }
+class Le { @inline scalar(a: f32, b: f32): i32 { return a <= b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return f32x4.le(a, b); } }
+class Gt { @inline scalar(a: f32, b: f32): i32 { return a > b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return f32x4.gt(a, b); } }
+class Ge { @inline scalar(a: f32, b: f32): i32 { return a >= b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return f32x4.ge(a, b); } }
 
-@inline function hasBinaryVectorForm(op: i32): bool {
-  return op == ADD || op == SUB || op == MUL || op == DIV || op == MAXIMUM || op == MINIMUM;
-}
-
-@inline function isComparison(op: i32): bool {
-  return op >= EQ && op <= GE;
-}
-
-@inline function binaryLoop(op: i32, ndim: i32, shape: usize, out: usize, a: usize, aStrides: usize, b: usize, bStrides: usize): void {
+/**
+ * The shared row walk of binary kernels; `Result` is f32, or i32 for comparisons (bool out). Inner rows run in
+ * SIMD when both inputs are contiguous along them or one is broadcast (stride 0, splatted).
+ */
+function binaryLoop<Op, Result>(ndim: i32, shape: usize, out: usize, a: usize, aStrides: usize, b: usize, bStrides: usize): void {
+  const op = changetype<Op>(0);
+  const isCompare = isInteger<Result>();
   const n = innerSize(ndim, shape);
   const sa = innerStride(ndim, aStrides), sb = innerStride(ndim, bStrides);
   const rows = outerRows(ndim, shape);
+  const one = i32x4.splat(1);
   beginWalk(ndim);
   prepareOperand(0, ndim, shape, aStrides);
   prepareOperand(1, ndim, shape, bStrides);
@@ -321,22 +306,16 @@ export function unaryI32(op: i32, ndim: i32, shape: usize, out: usize, x: usize,
     }
     const rowA = ptr(a, oa), rowB = ptr(b, ob);
     let i = 0;
-    if (hasBinaryVectorForm(op)) {
-      if (sa == 1 && sb == 1) {
-        for (; i + 4 <= n; i += 4) v128.store(ptr(rowOut, i), binaryVector(op, v128.load(ptr(rowA, i)), v128.load(ptr(rowB, i))));
-      } else if (sa == 1 && sb == 0) {
-        const vb = f32x4.splat(load<f32>(rowB));
-        for (; i + 4 <= n; i += 4) v128.store(ptr(rowOut, i), binaryVector(op, v128.load(ptr(rowA, i)), vb));
-      } else if (sa == 0 && sb == 1) {
-        const va = f32x4.splat(load<f32>(rowA));
-        for (; i + 4 <= n; i += 4) v128.store(ptr(rowOut, i), binaryVector(op, va, v128.load(ptr(rowB, i))));
+    if ((sa == 1 || sa == 0) && (sb == 1 || sb == 0)) {
+      const splatA = f32x4.splat(load<f32>(rowA)), splatB = f32x4.splat(load<f32>(rowB));
+      for (; i + 4 <= n; i += 4) {
+        const va = sa == 1 ? v128.load(ptr(rowA, i)) : splatA;
+        const vb = sb == 1 ? v128.load(ptr(rowB, i)) : splatB;
+        const r = op.vector(va, vb);
+        v128.store(ptr(rowOut, i), isCompare ? v128.and(r, one) : r);
       }
     }
-    if (isComparison(op)) {
-      for (; i < n; i++) store<i32>(ptr(rowOut, i), compareScalar(op, load<f32>(ptr(rowA, i * sa)), load<f32>(ptr(rowB, i * sb))));
-    } else {
-      for (; i < n; i++) store<f32>(ptr(rowOut, i), binaryScalar(op, load<f32>(ptr(rowA, i * sa)), load<f32>(ptr(rowB, i * sb))));
-    }
+    for (; i < n; i++) store<Result>(ptr(rowOut, i), op.scalar(load<f32>(ptr(rowA, i * sa)), load<f32>(ptr(rowB, i * sb))));
     rowOut = ptr(rowOut, n);
   }
 }
@@ -344,21 +323,21 @@ export function unaryI32(op: i32, ndim: i32, shape: usize, out: usize, x: usize,
 /** out = a op b for float32 inputs (comparisons write bool); out contiguous, a and b strided to out's shape. */
 export function binaryF32(op: i32, ndim: i32, shape: usize, out: usize, a: usize, aStrides: usize, b: usize, bStrides: usize): void {
   switch (op) {
-    case ADD: binaryLoop(ADD, ndim, shape, out, a, aStrides, b, bStrides); break;
-    case SUB: binaryLoop(SUB, ndim, shape, out, a, aStrides, b, bStrides); break;
-    case MUL: binaryLoop(MUL, ndim, shape, out, a, aStrides, b, bStrides); break;
-    case DIV: binaryLoop(DIV, ndim, shape, out, a, aStrides, b, bStrides); break;
-    case POW: binaryLoop(POW, ndim, shape, out, a, aStrides, b, bStrides); break;
-    case MAXIMUM: binaryLoop(MAXIMUM, ndim, shape, out, a, aStrides, b, bStrides); break;
-    case MINIMUM: binaryLoop(MINIMUM, ndim, shape, out, a, aStrides, b, bStrides); break;
-    case EQ: binaryLoop(EQ, ndim, shape, out, a, aStrides, b, bStrides); break;
-    case NE: binaryLoop(NE, ndim, shape, out, a, aStrides, b, bStrides); break;
-    case LT: binaryLoop(LT, ndim, shape, out, a, aStrides, b, bStrides); break;
-    case LE: binaryLoop(LE, ndim, shape, out, a, aStrides, b, bStrides); break;
-    case GT: binaryLoop(GT, ndim, shape, out, a, aStrides, b, bStrides); break;
-    case GE: binaryLoop(GE, ndim, shape, out, a, aStrides, b, bStrides); break;
-    case REMAINDER: binaryLoop(REMAINDER, ndim, shape, out, a, aStrides, b, bStrides); break;
-    case FLOOR_DIVIDE: binaryLoop(FLOOR_DIVIDE, ndim, shape, out, a, aStrides, b, bStrides); break;
+    case ADD: binaryLoop<Add, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case SUB: binaryLoop<Sub, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case MUL: binaryLoop<Mul, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case DIV: binaryLoop<Div, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case POW: binaryLoop<Pow, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case MAXIMUM: binaryLoop<Maximum, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case MINIMUM: binaryLoop<Minimum, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case REMAINDER: binaryLoop<Remainder, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case FLOOR_DIVIDE: binaryLoop<FloorDivide, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case EQ: binaryLoop<Eq, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case NE: binaryLoop<Ne, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case LT: binaryLoop<Lt, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case LE: binaryLoop<Le, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case GT: binaryLoop<Gt, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case GE: binaryLoop<Ge, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
     default: unreachable();
   }
 }

@@ -10,7 +10,8 @@ const EXP_LOW: f32 = -87.33654022216797;
 @inline export function expV(x: v128): v128 {
   const overflow = f32x4.gt(x, f32x4.splat(EXP_HIGH));
   const underflow = f32x4.lt(x, f32x4.splat(EXP_LOW));
-  const clamped = f32x4.min(f32x4.max(x, f32x4.splat(EXP_LOW)), f32x4.splat(EXP_HIGH));
+  // pmin/pmax are single instructions (min/max carry NaN fix-ups); a NaN x passes through as NaN.
+  const clamped = f32x4.pmin(f32x4.pmax(x, f32x4.splat(EXP_LOW)), f32x4.splat(EXP_HIGH));
   // x = n ln2 + r, |r| <= ln2 / 2, with ln2 split in two so n ln2 is exact.
   const n = f32x4.nearest(f32x4.mul(clamped, f32x4.splat(1.44269504088896341)));
   let r = f32x4.sub(clamped, f32x4.mul(n, f32x4.splat(0.693359375)));
@@ -25,8 +26,12 @@ const EXP_LOW: f32 = -87.33654022216797;
   const er = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1));
   // 2^n from exponent bits, applied in two halves so that n = 128 (at EXP_HIGH) and n = -126
   // (near EXP_LOW) never need an exponent field outside the normal range.
-  const half = i32x4.trunc_sat_f32x4_s(f32x4.mul(n, f32x4.splat(0.5)));
-  const rest = i32x4.sub(i32x4.trunc_sat_f32x4_s(n), half);
+  // n is integral and small, so adding 1.5 * 2^23 puts it in the low mantissa bits: a cheaper
+  // float-to-int conversion than the saturating one.
+  const magic = f32x4.splat(12582912.0);
+  const whole = i32x4.sub(f32x4.add(n, magic), magic);
+  const half = i32x4.shr_s(whole, 1);
+  const rest = i32x4.sub(whole, half);
   const scaleA = i32x4.shl(i32x4.add(half, i32x4.splat(127)), 23);
   const scaleB = i32x4.shl(i32x4.add(rest, i32x4.splat(127)), 23);
   const result = f32x4.mul(f32x4.mul(er, scaleA), scaleB);
