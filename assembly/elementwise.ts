@@ -106,9 +106,21 @@ export function arangeI32(out: usize, n: i32, start: i32, step: i32): void {
   return <f32>Math.pow(<f64>x, <f64>y);
 }
 
-// erf in f64 (Numerical Recipes' erfc with 1.2e-7 relative error), rounded to f32.
+// erf in f64, rounded to f32. Numerical Recipes' erfc fit has 1.2e-7 error relative to erfc, so
+// 1 - erfc loses erf's relative precision as x -> 0 (1e-4 at x = 1e-3); below 1 the Maclaurin
+// series keeps it (the first omitted term, x^27 / (13! 27), is < 1e-11 there).
 function erff(x: f32): f32 {
   const z = Math.abs(<f64>x);
+  if (z < 1) {
+    const x2 = <f64>x * <f64>x;
+    let term = <f64>x;
+    let series = term;
+    for (let n = 1; n <= 12; n++) {
+      term *= -x2 / <f64>n;
+      series += term / <f64>(2 * n + 1);
+    }
+    return <f32>(series * 1.1283791670955126);
+  }
   const t = 1.0 / (1.0 + 0.5 * z);
   const y = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
   return <f32>(x >= 0 ? 1.0 - y : y - 1.0);
@@ -140,7 +152,8 @@ class Relu {
   @inline scalar(x: f32, p0: f32, p1: f32): f32 { return x > 0 || x != x ? x : 0; }
   @inline vector(x: v128, p0: f32, p1: f32): v128 { return v128.and(x, v128.or(f32x4.gt(x, f32x4.splat(0)), f32x4.ne(x, x))); }
 }
-class Sign { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return x > 0 ? 1 : x < 0 ? -1 : x; } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Sign>(this, x, p0, p1); } }
+// PyTorch's (0 < x) - (x < 0): NaN and -0 have sign +0 (abs's gradient is 0 there).
+class Sign { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return x > 0 ? 1 : x < 0 ? -1 : 0; } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Sign>(this, x, p0, p1); } }
 class Floor { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.floor(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.floor(x); } }
 class Ceil { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.ceil(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.ceil(x); } }
 class Round { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return nearest<f32>(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.nearest(x); } }

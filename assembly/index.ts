@@ -3,3 +3,7 @@ export * from './memory';
 export * from './elementwise';
 export * from './reduce';
 export * from './gemm';
+export * from './indexing';
+export * from './random';
+export * from './softmax';
+export * from './sort';

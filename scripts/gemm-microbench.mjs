@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const wasmPath = process.argv[2] ?? join(root, 'build/kernels.wasm');
@@ -58,27 +58,24 @@ setThreadsCount(1);
 await tf.setBackend('wasm');
 await tf.ready();
 if (!tf.env().getBool('WASM_HAS_SIMD_SUPPORT')) throw new Error('tfjs wasm backend is running without SIMD');
-console.log(`tfjs backend: ${tf.getBackend()}, SIMD on, 1 thread; webtorch: ${wasmPath}\n`);
+console.log(`tfjs backend: ${tf.getBackend()}, SIMD on, ${getThreadsCount()} thread(s); webtorch: ${wasmPath}\n`);
 
-const pad = (text, width) => String(text).padStart(width);
-console.log(`${'shape'.padEnd(32)}${pad('webtorch best/median', 26)}${pad('tfjs best/median', 26)}${pad('ratio', 8)}`);
+const seconds = Number(process.env.SECONDS_PER_SHAPE ?? 3);
+console.log(`${'shape'.padEnd(32)}${'webtorch GFLOP/s'.padStart(18)}${'tfjs GFLOP/s'.padStart(16)}${'ratio'.padStart(8)}`);
+console.log(`${''.padEnd(32)}${'best / median'.padStart(18)}${'best / median'.padStart(16)}${'(best)'.padStart(8)}`);
 for (const shape of shapes) {
   const flop = 2 * shape.M * shape.K * shape.N;
   const runners = { webtorch: webtorchGemm(shape), tfjs: tfjsGemm(shape) };
-  // Warm up past V8's baseline tier, then alternate the two so load changes hit both alike.
+  // Warm up past V8's baseline tier, then alternate the two so a busy neighbour slows both alike.
   const warmupEnd = performance.now() + 300;
   while (performance.now() < warmupEnd) for (const run of Object.values(runners)) run();
-  const repetitions = Math.max(7, Math.min(200, Math.round(0.5e9 / flop * 30)));
   const times = { webtorch: [], tfjs: [] };
-  for (let i = 0; i < repetitions; i++) {
+  const end = performance.now() + seconds * 1000;
+  while (performance.now() < end || times.tfjs.length < 7) {
     for (const [name, run] of Object.entries(runners)) times[name].push(timeMs(run));
   }
-  const gflops = (ms) => flop / ms / 1e6;
-  const report = (name) => {
-    const best = Math.min(...times[name]);
-    const typical = median(times[name]);
-    return `${gflops(best).toFixed(1)}/${gflops(typical).toFixed(1)} GFLOP/s (${best.toFixed(2)} ms)`;
-  };
+  const gflops = (ms) => (flop / ms / 1e6).toFixed(1);
+  const summary = (name) => `${gflops(Math.min(...times[name]))} / ${gflops(median(times[name]))}`;
   const ratio = Math.min(...times.tfjs) / Math.min(...times.webtorch);
-  console.log(`${shape.name.padEnd(32)}${pad(report('webtorch'), 26)}${pad(report('tfjs'), 26)}${pad(ratio.toFixed(2) + 'x', 8)}`);
+  console.log(`${shape.name.padEnd(32)}${summary('webtorch').padStart(18)}${summary('tfjs').padStart(16)}${(ratio.toFixed(2) + 'x').padStart(8)}`);
 }

@@ -7,7 +7,12 @@ import './ops/elementwise.js';
 import './ops/reduce.js';
 import './ops/conversion.js';
 import './ops/linalg.js';
+import './ops/random.js';
+import './ops/softmax.js';
+import './ops/sort.js';
+import './ops/indexing.js';
 import './autograd/engine.js';
+import './format.js';
 import { initCpu } from './devices/cpu/init.js';
 
 export { Tensor } from './tensor.js';
@@ -24,6 +29,14 @@ export { sum, mean, max, min, argmax, argmin, variance as var, std, logsumexp } 
 export type { ValuesIndices } from './ops/reduce.js';
 export { view, reshape, permute, transpose, t, squeeze, unsqueeze, expand, flatten, unflatten, narrow, select, split, chunk, unbind, cat, stack, clone, detach } from './ops/views.js';
 export { matmul, mm, bmm } from './ops/linalg.js';
+export { rand, randn, randint, randLike, randnLike, randperm, bernoulli, multinomial, dropout } from './ops/random.js';
+export type { RandomOptions, GeneratorOptions, MultinomialOptions } from './ops/random.js';
+export { Generator, defaultGenerator, manualSeed, seed, initialSeed } from './random/generator.js';
+export type { GeneratorState } from './random/generator.js';
+export { softmax, logSoftmax } from './ops/softmax.js';
+export { sort, argsort, topk } from './ops/sort.js';
+export { gather, scatter, scatterAdd, indexSelect, indexAdd, maskedFill, oneHot, indexPut } from './ops/indexing.js';
+export type { IndexEntry, IndexArray, IndexPutOptions } from './ops/indexing.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export { scope, keep, memory } from './memory.js';
 export { setDefaultDevice } from './devices/registry.js';

@@ -51,13 +51,13 @@ export function scope<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
+    if (result instanceof Promise) throw new TypeError('scope: fn must be synchronous; await outside the scope');
   } catch (error) {
     scopes.pop();
     for (const tensor of created) tensor.dispose();
     throw error;
   }
   scopes.pop();
-  if (result instanceof Promise) throw new TypeError('scope: fn must be synchronous; await outside the scope');
   const returned = new Set<Disposable>();
   collectDisposables(result, returned);
   for (const tensor of created) {

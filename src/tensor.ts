@@ -28,6 +28,8 @@ export class Tensor implements TensorView {
   private node: Node | null = null;
   /** The accumulated gradient, created by backward for leaves that require grad (and retainGrad tensors). */
   grad: Tensor | null = null;
+  /** For views made by view ops, the tensor they view (PyTorch's `_base`); null otherwise. */
+  base: Tensor | null = null;
 
   constructor(
     readonly storage: Storage,
@@ -174,10 +176,12 @@ export class Tensor implements TensorView {
   }
 
   async tolist(): Promise<NestedArray> {
+    this.assertAlive('tolist', 'tensor');
     return nest(await this.data(), this.shape, this.dtype);
   }
 
   tolistSync(): NestedArray {
+    this.assertAlive('tolistSync', 'tensor');
     return nest(this.dataSync(), this.shape, this.dtype);
   }
 
@@ -192,6 +196,7 @@ export class Tensor implements TensorView {
   }
 
   private checkSingleElement(op: string): void {
+    this.assertAlive(op, 'tensor');
     if (this.numel() !== 1) throw new RangeError(`${op}: a Tensor with ${this.numel()} elements cannot be converted to a scalar (shape [${this.shape.join(', ')}])`);
   }
 }

@@ -31,9 +31,12 @@ export class Node {
     readonly inputShapes: readonly Shape[],
     backwardFn: BackwardFn,
     private readonly saved: readonly SavedTensor[],
+    /** Nodes this one runs inside its own backward (CopySlices wraps the in-place op's node). */
+    private readonly wrapped: readonly Node[] = [],
   ) {
     this.backwardFn = backwardFn;
     for (const edge of edges) if (edge && 'node' in edge) edge.node.incRef();
+    for (const node of wrapped) node.incRef();
   }
 
   get released(): boolean {
@@ -57,6 +60,7 @@ export class Node {
     if (this.backwardFn === null) return;
     this.backwardFn = null;
     for (const { tensor } of this.saved) tensor.dispose();
+    for (const node of this.wrapped) node.release();
   }
 
   incRef(): void {
@@ -68,5 +72,6 @@ export class Node {
     this.release();
     this.retainers.clear();
     for (const edge of this.edges) if (edge && 'node' in edge) edge.node.decRef();
+    for (const node of this.wrapped) node.decRef();
   }
 }

@@ -1,7 +1,10 @@
 import type { DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
-import { broadcastView, castTo } from './elementwise.js';
-import { checkTensor, markModified, resolveDevice } from './util.js';
+import { needsGrad } from '../autograd/function.js';
+import { scope } from '../memory.js';
+import { broadcastView, castTo, inPlace } from './elementwise.js';
+import { clone, expand } from './views.js';
+import { checkInPlace, checkTensor, markModified, resolveDevice } from './util.js';
 import { broadcastShapes, formatShape, shapesEqual } from '../shape.js';
 
 /** A copy in another dtype; float -> int truncates toward zero as in PyTorch. Differentiable float -> float only. */
@@ -37,9 +40,12 @@ export function to(input: Tensor, target: string | ToOptions): Tensor {
 export function copy_(dst: Tensor, src: Tensor): Tensor {
   checkTensor('copy_', 'self', dst);
   checkTensor('copy_', 'src', src);
+  checkInPlace('copy_', dst);
   if (dst.deviceObject !== src.deviceObject) throw new Error(`copy_: self is on ${dst.device} and src on ${src.device}; use to() to move tensors between devices`);
   const shape = broadcastShapes('copy_', dst.shape, src.shape, ['self', 'src']);
   if (!shapesEqual(shape, dst.shape)) throw new RangeError(`copy_: src of shape ${formatShape(src.shape)} cannot be broadcast to self of shape ${formatShape(dst.shape)}`);
+  // A recorded copy: dst takes over the graph of (broadcast) src, so gradient flows to src.
+  if (needsGrad(src)) return inPlace('copy_', dst, () => scope(() => clone(expand(src, dst.shape))));
   if (dst.numel() > 0) dst.deviceObject.kernels.copy(dst, broadcastView(src, dst.shape));
   markModified(dst);
   return dst;
@@ -47,6 +53,7 @@ export function copy_(dst: Tensor, src: Tensor): Tensor {
 
 export function fill_(dst: Tensor, value: number | boolean): Tensor {
   checkTensor('fill_', 'self', dst);
+  checkInPlace('fill_', dst);
   if (dst.numel() > 0) dst.deviceObject.kernels.fill(dst, Number(value));
   markModified(dst);
   return dst;

@@ -17,32 +17,41 @@ export function splitSizeArgs(op: string, args: SizeArgs): [number[], TensorOpti
   return [sizes, options];
 }
 
-function finish(out: Tensor, options: TensorOptions): Tensor {
-  if (options.requiresGrad) out.requiresGrad_(true);
-  return out;
+/** Applies the requiresGrad option; a refused request frees `out`, which the caller never receives. */
+export function applyRequiresGrad(op: string, out: Tensor, options: TensorOptions): Tensor {
+  if (options.requiresGrad && out.dtype !== 'float32') {
+    out.dispose();
+    throw new TypeError(`${op}: only float32 tensors can require gradients, but requiresGrad was set with dtype ${out.dtype}`);
+  }
+  return options.requiresGrad ? out.requiresGrad_(true) : out;
 }
 
 export function empty(...args: SizeArgs): Tensor {
   const [shape, options] = splitSizeArgs('empty', args);
-  return finish(Tensor.empty(shape, options.dtype ?? 'float32', resolveDevice(options.device)), options);
+  return applyRequiresGrad('empty', Tensor.empty(shape, options.dtype ?? 'float32', resolveDevice(options.device)), options);
 }
 
 export function full(size: Shape, fillValue: number | boolean, options: TensorOptions = {}): Tensor {
-  const [shape] = splitSizeArgs('full', [size]);
+  return filled('full', size, fillValue, options);
+}
+
+/** `full` under the name of the function the caller used, so errors name it. */
+function filled(op: string, size: Shape, fillValue: number | boolean, options: TensorOptions): Tensor {
+  const [shape] = splitSizeArgs(op, [size]);
   const dtype = options.dtype ?? (typeof fillValue === 'boolean' ? 'bool' : 'float32');
   const out = Tensor.empty(shape, dtype, resolveDevice(options.device));
   if (out.numel() > 0) out.deviceObject.kernels.fill(out, Number(fillValue));
-  return finish(out, options);
+  return applyRequiresGrad(op, out, options);
 }
 
 export function zeros(...args: SizeArgs): Tensor {
   const [shape, options] = splitSizeArgs('zeros', args);
-  return full(shape, 0, options);
+  return filled('zeros', shape, 0, options);
 }
 
 export function ones(...args: SizeArgs): Tensor {
   const [shape, options] = splitSizeArgs('ones', args);
-  return full(shape, 1, options);
+  return filled('ones', shape, 1, options);
 }
 
 function likeOptions(input: Tensor, options: TensorOptions): TensorOptions {
@@ -50,20 +59,20 @@ function likeOptions(input: Tensor, options: TensorOptions): TensorOptions {
 }
 
 export function zerosLike(input: Tensor, options: TensorOptions = {}): Tensor {
-  return full(input.shape, 0, likeOptions(input, options));
+  return filled('zerosLike', input.shape, 0, likeOptions(input, options));
 }
 
 export function onesLike(input: Tensor, options: TensorOptions = {}): Tensor {
-  return full(input.shape, 1, likeOptions(input, options));
+  return filled('onesLike', input.shape, 1, likeOptions(input, options));
 }
 
 export function fullLike(input: Tensor, fillValue: number | boolean, options: TensorOptions = {}): Tensor {
-  return full(input.shape, fillValue, likeOptions(input, options));
+  return filled('fullLike', input.shape, fillValue, likeOptions(input, options));
 }
 
 export function emptyLike(input: Tensor, options: TensorOptions = {}): Tensor {
   const resolved = likeOptions(input, options);
-  return finish(Tensor.empty(input.shape, resolved.dtype!, resolveDevice(resolved.device)), resolved);
+  return applyRequiresGrad('emptyLike', Tensor.empty(input.shape, resolved.dtype!, resolveDevice(resolved.device)), resolved);
 }
 
 /**
@@ -72,28 +81,47 @@ export function emptyLike(input: Tensor, options: TensorOptions = {}): Tensor {
  */
 export function arange(...args: (number | TensorOptions)[]): Tensor {
   const options = (typeof args[args.length - 1] === 'object' ? args.pop() : {}) as TensorOptions;
+  const dtype = options.dtype ?? 'float32';
+  refuseBool('arange', dtype);
   const numbers = args as number[];
-  const [start, end, step] = numbers.length === 1 ? [0, numbers[0], 1] : [numbers[0], numbers[1], numbers[2] ?? 1];
-  if (step === 0) throw new RangeError('arange: step must be nonzero');
+  const [start, end, requestedStep] = numbers.length === 1 ? [0, numbers[0], 1] : [numbers[0], numbers[1], numbers[2] ?? 1];
+  // An int32 arange takes its step as an integer, as PyTorch casts it to the dtype first.
+  const step = dtype === 'int32' ? Math.trunc(requestedStep) : requestedStep;
+  if (step === 0) throw new RangeError(`arange: step must be nonzero, got ${requestedStep}${dtype === 'int32' ? ' (truncated to an integer for dtype int32)' : ''}`);
   if (![start, end, step].every(Number.isFinite)) throw new RangeError(`arange: start, end and step must be finite, got ${start}, ${end}, ${step}`);
   if ((end - start) / step < 0) throw new RangeError(`arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
   const count = Math.ceil((end - start) / step);
-  const out = Tensor.empty([count], options.dtype ?? 'float32', resolveDevice(options.device));
+  const out = Tensor.empty([count], dtype, resolveDevice(options.device));
   if (count > 0) out.deviceObject.kernels.arange(out, start, step);
-  return finish(out, options);
+  return applyRequiresGrad('arange', out, options);
 }
 
+function refuseBool(op: string, dtype: DType): void {
+  if (dtype === 'bool') throw new TypeError(`${op}: dtype bool is not supported; use float32 or int32`);
+}
+
+/**
+ * `steps` values from start to end inclusive, computed as PyTorch's CPU kernel does: the first
+ * half counts up from start and the second half down from end (float32 arithmetic for float32,
+ * float64 then truncation for int32), so both ends are exact.
+ */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: number of steps must be a non-negative integer, got ${steps}`);
-  const out = Tensor.empty([steps], options.dtype ?? 'float32', resolveDevice(options.device));
-  if (steps > 0) out.deviceObject.kernels.arange(out, start, steps === 1 ? 0 : (end - start) / (steps - 1));
-  return finish(out, options);
+  const dtype = options.dtype ?? 'float32';
+  refuseBool('linspace', dtype);
+  const round = dtype === 'float32' ? Math.fround : (v: number) => v;
+  const [first, last] = [round(start), round(end)];
+  const step = round((last - first) / Math.max(steps - 1, 1));
+  const halfway = Math.floor(steps / 2);
+  const values = steps === 1 ? [first] : Array.from({ length: steps }, (_, i) => round(i < halfway ? first + round(step * i) : last - round(step * (steps - i - 1))));
+  const out = tensor(dtype === 'float32' ? Float32Array.from(values) : Int32Array.from(values, Math.trunc), { dtype, device: options.device });
+  return applyRequiresGrad('linspace', out, options);
 }
 
 /** The n x m identity: zeros with ones written through a diagonal view (stride m + 1). */
 export function eye(n: number, m: number | TensorOptions = n, options: TensorOptions = {}): Tensor {
   if (typeof m === 'object') return eye(n, n, m);
-  const out = full([n, m], 0, options);
+  const out = filled('eye', [n, m], 0, options);
   const diagonal = new Tensor(out.storage, [Math.min(n, m)], [m + 1], 0, out.dtype);
   if (diagonal.numel() > 0) out.deviceObject.kernels.fill(diagonal, 1);
   diagonal.dispose();
@@ -140,7 +168,9 @@ export function tensor(data: NestedArray | Float32Array | Int32Array | readonly 
     shape = nested.shape;
     inferred = nested.flat.length > 0 && nested.flat.every((v) => typeof v === 'boolean') ? 'bool' : 'float32';
     const numbers = nested.flat.map(Number);
-    values = (options.dtype ?? inferred) === 'float32' ? Float32Array.from(numbers) : Int32Array.from(numbers, (v) => Math.trunc(v));
+    const target = options.dtype ?? inferred;
+    // Nonzero fractions are true as bools, so they must not be truncated toward zero first.
+    values = target === 'float32' ? Float32Array.from(numbers) : Int32Array.from(numbers, (v) => (target === 'bool' ? Number(v !== 0) : Math.trunc(v)));
   }
   const dtype = options.dtype ?? inferred;
   const device = resolveDevice(options.device);
@@ -149,5 +179,5 @@ export function tensor(data: NestedArray | Float32Array | Int32Array | readonly 
   else if (values instanceof Int32Array && dtype === 'float32') values = Float32Array.from(values);
   else if (dtype === 'bool') values = Int32Array.from(values, (v) => (v ? 1 : 0));
   if (numel(shape) > 0) device.write(out.storage.buffer, 0, values);
-  return finish(out, options);
+  return applyRequiresGrad('tensor', out, options);
 }

@@ -1,9 +1,9 @@
 import { record } from '../autograd/function.js';
 import { promoteTypes, type DType } from '../dtype.js';
 import type { BinaryOp, TensorView, UnaryOp } from '../devices/device.js';
-import { broadcastShapes, broadcastStrides, type Shape } from '../shape.js';
+import { broadcastShapes, broadcastStrides, formatShape, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { checkDtype, checkSameDevice, checkTensor, markModified, type Scalar, scalarDtype, scalarTensor, type TensorOrScalar } from './util.js';
+import { checkInPlace, checkDtype, checkSameDevice, checkTensor, markModified, type Scalar, scalarDtype, scalarTensor, type TensorOrScalar } from './util.js';
 
 /** A view of `t` read as if it had shape `shape` (broadcast dims get stride 0). */
 export function broadcastView(t: TensorView, shape: Shape): TensorView {
@@ -50,9 +50,10 @@ function binaryForward(op: string, kernelOp: BinaryOp, kind: Kind, a: TensorOrSc
     if (converted !== value) temporaries.push(converted);
     return converted;
   };
+  // Shapes are checked before any operand is converted, so a failure leaves nothing to free.
+  const shape = broadcastShapes(op, shapeOf(a), shapeOf(b));
   const x = operand(a);
   const y = operand(b);
-  const shape = broadcastShapes(op, x.shape, y.shape);
   const outDtype = kind === 'comparison' || kind === 'logical' ? 'bool' : dtype;
   const out = Tensor.empty(shape, outDtype, device);
   if (out.numel() > 0) device.kernels.binary(kernelOp, out, broadcastView(x, shape), broadcastView(y, shape));
@@ -60,37 +61,60 @@ function binaryForward(op: string, kernelOp: BinaryOp, kind: Kind, a: TensorOrSc
   return out;
 }
 
+/** A scalar operand broadcasts like a 0-d tensor. */
+function shapeOf(value: TensorOrScalar): Shape {
+  return value instanceof Tensor ? value.shape : [];
+}
+
+function requiresGrad(value: TensorOrScalar): boolean {
+  return value instanceof Tensor && value.requiresGrad;
+}
+
 function tensors(...values: TensorOrScalar[]): (Tensor | null)[] {
   return values.map((v) => (v instanceof Tensor ? v : null));
 }
 
+/** Applies `fn` to other * alpha (PyTorch's `alpha` argument), freeing the scaled temporary. */
+function withScaled(other: TensorOrScalar, alpha: number, fn: (scaled: TensorOrScalar) => Tensor): Tensor {
+  if (!(other instanceof Tensor)) return fn(Number(other) * alpha);
+  const scaled = mul(other, alpha);
+  const out = fn(scaled);
+  scaled.dispose();
+  return out;
+}
+
 export function add(input: TensorOrScalar, other: TensorOrScalar, options: { alpha?: number } = {}): Tensor {
-  if (options.alpha !== undefined && options.alpha !== 1) return add(input, mul(other, options.alpha));
+  if (options.alpha !== undefined && options.alpha !== 1) return withScaled(other, options.alpha, (scaled) => add(input, scaled));
   const out = binaryForward('add', 'add', 'arithmetic', input, other);
   return record('AddBackward0', out, tensors(input, other), () => (g) => [g, g]);
 }
 
 export function sub(input: TensorOrScalar, other: TensorOrScalar, options: { alpha?: number } = {}): Tensor {
-  if (options.alpha !== undefined && options.alpha !== 1) return sub(input, mul(other, options.alpha));
+  if (options.alpha !== undefined && options.alpha !== 1) return withScaled(other, options.alpha, (scaled) => sub(input, scaled));
   const out = binaryForward('sub', 'sub', 'arithmetic', input, other);
   return record('SubBackward0', out, tensors(input, other), () => (g) => [g, neg(g)]);
 }
 
 export function mul(input: TensorOrScalar, other: TensorOrScalar): Tensor {
   const out = binaryForward('mul', 'mul', 'arithmetic', input, other);
+  // Each operand is saved only when the other's gradient needs it, as PyTorch does, so an
+  // in-place write to an operand whose value no formula reads stays legal.
   return record('MulBackward0', out, tensors(input, other), (save) => {
-    const a = input instanceof Tensor ? save(input) : input;
-    const b = other instanceof Tensor ? save(other) : other;
-    return (g) => [mul(g, b), mul(g, a)];
+    // Flags are read now: by backward time the operands may be disposed.
+    const [inputNeedsGrad, otherNeedsGrad] = [requiresGrad(input), requiresGrad(other)];
+    const a = input instanceof Tensor && otherNeedsGrad ? save(input) : input;
+    const b = other instanceof Tensor && inputNeedsGrad ? save(other) : other;
+    return (g) => [inputNeedsGrad ? mul(g, b) : null, otherNeedsGrad ? mul(g, a) : null];
   });
 }
 
 export function div(input: TensorOrScalar, other: TensorOrScalar): Tensor {
   const out = binaryForward('div', 'div', 'division', input, other);
   return record('DivBackward0', out, tensors(input, other), (save) => {
-    const a = input instanceof Tensor ? save(input) : input;
+    const otherNeedsGrad = requiresGrad(other);
+    const a = input instanceof Tensor && otherNeedsGrad ? save(input) : input;
     const b = other instanceof Tensor ? save(other) : other;
-    return (g) => [div(g, b), other instanceof Tensor ? neg(div(mul(g, a), mul(b, b))) : null];
+    return (g) => [div(g, b), otherNeedsGrad ? neg(div(mul(g, a), mul(b, b))) : null];
   });
 }
 
@@ -103,7 +127,8 @@ export function pow(input: TensorOrScalar, exponent: TensorOrScalar): Tensor {
     const b = save(exponent as Tensor);
     const result = save(out);
     return (g) => {
-      const gradInput = mul(g, mul(b, pow(a, sub(b, 1))));
+      // d/da a^b = b a^(b-1), defined as 0 where b == 0 (at a == 0 the formula gives 0 * inf), as in PyTorch.
+      const gradInput = where(eq(b, 0), 0, mul(g, mul(b, pow(a, sub(b, 1)))));
       // d/db a^b = a^b log a, defined as 0 where a == 0 and b >= 0 (PyTorch's convention).
       const logTerm = mul(result, log(a));
       const gradExponent = mul(g, where(logicalAnd(eq(a, 0), ge(b, 0)), 0, logTerm));
@@ -140,21 +165,24 @@ function scalarPow(base: number, exponent: Tensor): Tensor {
 export function maximum(input: Tensor, other: Tensor): Tensor {
   checkTensor('maximum', 'other', other);
   const out = binaryForward('maximum', 'maximum', 'arithmetic', input, other);
-  return record('MaximumBackward0', out, [input, other], (save) => minMaxBackward(save(input), save(other), gt));
+  return record('MaximumBackward0', out, [input, other], (save) => minMaxBackward(save(input), save(other), lt));
 }
 
 export function minimum(input: Tensor, other: Tensor): Tensor {
   checkTensor('minimum', 'other', other);
   const out = binaryForward('minimum', 'minimum', 'arithmetic', input, other);
-  return record('MinimumBackward0', out, [input, other], (save) => minMaxBackward(save(input), save(other), lt));
+  return record('MinimumBackward0', out, [input, other], (save) => minMaxBackward(save(input), save(other), gt));
 }
 
-/** The gradient goes to the winner, split in half on ties, as PyTorch does. */
-function minMaxBackward(a: Tensor, b: Tensor, wins: (x: Tensor, y: Tensor) => Tensor) {
+/**
+ * PyTorch's masks: each input gets the gradient unless it loses, and half of it on ties. A NaN
+ * never loses, so where either input is NaN both get the whole gradient.
+ */
+function minMaxBackward(a: Tensor, b: Tensor, loses: (x: Tensor, y: Tensor) => Tensor) {
   return (g: Tensor) => {
     const half = div(g, 2);
     const tie = eq(a, b);
-    return [where(tie, half, where(wins(a, b), g, 0)), where(tie, half, where(wins(b, a), g, 0))];
+    return [where(tie, half, where(loses(a, b), 0, g)), where(tie, half, where(loses(b, a), 0, g))];
   };
 }
 
@@ -204,9 +232,9 @@ export function where(condition: Tensor, input: TensorOrScalar, other: TensorOrS
     if (converted !== value) temporaries.push(converted);
     return converted;
   };
+  const shape = broadcastShapes('where', broadcastShapes('where', condition.shape, shapeOf(input), ['condition', 'input']), shapeOf(other), ['condition and input', 'other']);
   const a = operand(input);
   const b = operand(other);
-  const shape = broadcastShapes('where', broadcastShapes('where', condition.shape, a.shape, ['condition', 'input']), b.shape, ['condition and input', 'other']);
   const out = Tensor.empty(shape, dtype, device);
   if (out.numel() > 0) device.kernels.where(out, broadcastView(condition, shape), broadcastView(a, shape), broadcastView(b, shape));
   for (const temporary of temporaries) temporary.dispose();
@@ -263,7 +291,8 @@ export const sin = unary('sin', 'SinBackward0', 'sin', (g, x) => mul(g, cos(x)),
 export const cos = unary('cos', 'CosBackward0', 'cos', (g, x) => neg(mul(g, sin(x))), 'x');
 export const tanh = unary('tanh', 'TanhBackward0', 'tanh', (g, _x, out) => mul(g, rsub(mul(out, out), 1)), 'out');
 export const sigmoid = unary('sigmoid', 'SigmoidBackward0', 'sigmoid', (g, _x, out) => mul(g, mul(out, rsub(out, 1))), 'out');
-export const relu = unary('relu', 'ReluBackward0', 'relu', (g, _x, out) => mul(g, unaryForward('relu', 'gtScalar', out, 0)), 'out');
+// PyTorch's threshold_backward: the gradient passes unless out <= 0, so it passes where out is NaN.
+export const relu = unary('relu', 'ReluBackward0', 'relu', (g, _x, out) => where(le(out, 0), 0, g), 'out');
 export const reciprocal = unary('reciprocal', 'ReciprocalBackward0', 'reciprocal', (g, _x, out) => neg(mul(g, mul(out, out))), 'out');
 export const square = unary('square', 'PowBackward0', 'square', (g, x) => mul(g, mul(x, 2)), 'x', true);
 export const erf = unary('erf', 'ErfBackward0', 'erf', (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))), 'x');
@@ -319,24 +348,19 @@ export function clamp(input: Tensor, min?: number | null | ClampOptions, max?: n
  */
 export function inPlace(op: string, self: Tensor, compute: (self: Tensor) => Tensor): Tensor {
   checkTensor(op, 'self', self);
+  checkInPlace(op, self);
   const result = compute(self);
-  const recorded = result.gradFn !== null;
-  if (recorded && self.isLeaf && self.requiresGrad) {
-    result.dispose();
-    throw new Error(`${op}: a leaf tensor that requires grad is being used in an in-place operation; wrap it in torch.noGrad(() => ...)`);
-  }
   if (rank[result.dtype] > rank[self.dtype]) {
     result.dispose();
     throw new TypeError(`${op}: result type ${result.dtype} can't be cast to the dtype ${self.dtype} of the tensor written in place`);
   }
-  if (result.shape.length !== self.shape.length || result.shape.some((s, d) => s !== self.shape[d])) {
-    const shapes = `[${result.shape.join(', ')}] vs [${self.shape.join(', ')}]`;
+  if (!shapesEqual(result.shape, self.shape)) {
+    const shapes = `${formatShape(result.shape)} vs ${formatShape(self.shape)}`;
     result.dispose();
     throw new RangeError(`${op}: the result shape does not match the shape of the tensor written in place: ${shapes}`);
   }
   if (self.numel() > 0) self.deviceObject.kernels.copy(self, result);
-  markModified(self);
-  if (recorded) self.setGradFn(result.gradFn);
+  markModified(self, result.gradFn);
   result.dispose();
   return self;
 }

@@ -1,16 +1,19 @@
 import { record } from '../autograd/function.js';
-import { broadcastShapes, formatShape } from '../shape.js';
+import { broadcastShapes, formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { broadcastView } from './elementwise.js';
 import { checkDtype, checkSameDevice, checkTensor } from './util.js';
 import { squeeze, transpose, unsqueeze } from './views.js';
 
-/** Batched product of operands that are both at least 2-D; batch dims broadcast. */
-function batchedMatmul(op: string, a: Tensor, b: Tensor): Tensor {
+/**
+ * Batched product of operands that are both at least 2-D; batch dims broadcast. Errors name
+ * `callerShapes`, the shapes the user passed before 1-D operands were promoted.
+ */
+function batchedMatmul(op: string, a: Tensor, b: Tensor, callerShapes: readonly [Shape, Shape] = [a.shape, b.shape]): Tensor {
   const [M, K] = a.shape.slice(-2);
   const [K2, N] = b.shape.slice(-2);
   if (K !== K2) {
-    throw new RangeError(`${op}: inner dimensions must match, got input ${formatShape(a.shape)} and other ${formatShape(b.shape)} (${K} != ${K2})`);
+    throw new RangeError(`${op}: inner dimensions must match, got input ${formatShape(callerShapes[0])} and other ${formatShape(callerShapes[1])} (${K} != ${K2})`);
   }
   const batch = broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2), ['input batch dims', 'other batch dims']);
   const out = Tensor.empty([...batch, M, N], 'float32', a.deviceObject);
@@ -45,12 +48,15 @@ export function matmul(input: Tensor, other: Tensor): Tensor {
   }
   const a = input.shape.length === 1 ? unsqueeze(input, 0) : input;
   const b = other.shape.length === 1 ? unsqueeze(other, -1) : other;
-  let out = batchedMatmul('matmul', a, b);
-  if (input.shape.length === 1) out = squeezeAndRelease(out, -2);
-  if (other.shape.length === 1) out = squeezeAndRelease(out, -1);
-  if (a !== input) a.dispose();
-  if (b !== other) b.dispose();
-  return out;
+  try {
+    let out = batchedMatmul('matmul', a, b, [input.shape, other.shape]);
+    if (input.shape.length === 1) out = squeezeAndRelease(out, -2);
+    if (other.shape.length === 1) out = squeezeAndRelease(out, -1);
+    return out;
+  } finally {
+    if (a !== input) a.dispose();
+    if (b !== other) b.dispose();
+  }
 }
 
 function squeezeAndRelease(x: Tensor, dim: number): Tensor {

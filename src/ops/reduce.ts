@@ -1,8 +1,8 @@
-import { record } from '../autograd/function.js';
+import { record, recordComposite } from '../autograd/function.js';
 import type { ReduceOp } from '../devices/device.js';
 import { formatShape, normalizeDim, numel, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { castTo, div, exp, log, mul, sub, add, eq, where } from './elementwise.js';
+import { castTo, div, exp, log, mul, sub, add, eq, ne, logicalAnd, logicalOr, where } from './elementwise.js';
 import { checkTensor } from './util.js';
 import { expand, reshape, unsqueezeDims } from './views.js';
 
@@ -60,7 +60,7 @@ export function sum(input: Tensor, dim?: Dims | null, options: ReduceOptions = {
   const dims = reductionDims('sum', input, dim);
   const keepdim = options.keepdim ?? false;
   const out = reduceForward('sum', 'sum', input, dims, keepdim);
-  return record('SumBackward1', out, [input], () => (g) => [expandBack(g, input.shape, dims, keepdim)]);
+  return record(dim === undefined || dim === null ? 'SumBackward0' : 'SumBackward1', out, [input], () => (g) => [expandBack(g, input.shape, dims, keepdim)]);
 }
 
 export function mean(input: Tensor, dim?: Dims | null, options: ReduceOptions = {}): Tensor {
@@ -68,7 +68,9 @@ export function mean(input: Tensor, dim?: Dims | null, options: ReduceOptions = 
   if (input.dtype !== 'float32') throw new TypeError(`mean: input dtype must be float32, got ${input.dtype}; convert with .float() first`);
   const dims = reductionDims('mean', input, dim);
   const count = dims.reduce((n, d) => n * input.shape[d], 1);
-  return div(sum(input, dims, options), count);
+  const keepdim = options.keepdim ?? false;
+  const name = dim === undefined || dim === null ? 'MeanBackward0' : 'MeanBackward1';
+  return recordComposite(name, [input], () => div(sum(input, dims, options), count), () => (g) => [div(expandBack(g, input.shape, dims, keepdim), count)]);
 }
 
 /** max/min over everything (a 0-d tensor), or `{ values, indices }` along `dim`. */
@@ -86,9 +88,10 @@ function extremum(op: 'max' | 'min', input: Tensor, dim: number | undefined, opt
     return record(op === 'max' ? 'MaxBackward1' : 'MinBackward1', values, [input], (save) => {
       const x = save(input);
       const result = save(values);
-      // Ties share the gradient evenly, as PyTorch's amax/amin backward does.
+      // Ties share the gradient evenly, as PyTorch's amax/amin backward does; a NaN result came
+      // from the NaN elements, which then share it (NaN == NaN is false, so eq alone misses them).
       return (g) => {
-        const hits = castTo(eq(x, result), 'float32');
+        const hits = castTo(logicalOr(eq(x, result), logicalAnd(ne(x, x), ne(result, result))), 'float32');
         return [mul(div(hits, sum(hits)), g)];
       };
     });
@@ -165,29 +168,69 @@ export interface VarianceOptions extends ReduceOptions {
   unbiased?: boolean;
 }
 
+function correctionOf(options: VarianceOptions): number {
+  return options.correction ?? (options.unbiased === false ? 0 : 1);
+}
+
+/** n - correction over `dims`, floored at 0 (PyTorch then returns inf or NaN, as we do). */
+function divisorOf(input: Tensor, dims: readonly number[], correction: number): number {
+  return Math.max(dims.reduce((n, d) => n * input.shape[d], 1) - correction, 0);
+}
+
+function varianceForward(input: Tensor, dims: readonly number[], correction: number, keepdim: boolean): Tensor {
+  const deviations = sub(input, mean(input, dims, { keepdim: true }));
+  const squares = sum(mul(deviations, deviations), dims, { keepdim });
+  return div(squares, divisorOf(input, dims, correction));
+}
+
+/** d var / d x given the gradient of var already expanded back to x's shape. */
+function varianceBackward(expandedGrad: Tensor, x: Tensor, dims: readonly number[], correction: number): Tensor {
+  const deviations = sub(x, mean(x, dims, { keepdim: true }));
+  return mul(expandedGrad, div(mul(deviations, 2), divisorOf(x, dims, correction)));
+}
+
 export function variance(input: Tensor, dim?: Dims | null, options: VarianceOptions = {}): Tensor {
   checkTensor('var', 'input', input);
   const dims = reductionDims('var', input, dim);
-  const correction = options.correction ?? (options.unbiased === false ? 0 : 1);
-  const count = dims.reduce((n, d) => n * input.shape[d], 1);
-  const centered = sub(input, mean(input, dims, { keepdim: true }));
-  return div(sum(mul(centered, centered), dims, { keepdim: options.keepdim }), Math.max(count - correction, 0));
+  const keepdim = options.keepdim ?? false;
+  const correction = correctionOf(options);
+  return recordComposite('VarBackward0', [input], () => varianceForward(input, dims, correction, keepdim), (save) => {
+    const x = save(input);
+    return (g) => [varianceBackward(expandBack(g, input.shape, dims, keepdim), x, dims, correction)];
+  });
 }
 
 export function std(input: Tensor, dim?: Dims | null, options: VarianceOptions = {}): Tensor {
-  return variance(input, dim, options).sqrt();
+  checkTensor('std', 'input', input);
+  const dims = reductionDims('std', input, dim);
+  const keepdim = options.keepdim ?? false;
+  const correction = correctionOf(options);
+  return recordComposite('StdBackward0', [input], () => varianceForward(input, dims, correction, keepdim).sqrt(), (save, out) => {
+    const x = save(input);
+    const result = save(out);
+    // d std = d var / (2 std), taken as 0 where std is 0 (PyTorch's std_backward masks it too).
+    return (g) => {
+      const gradVariance = where(eq(result, 0), 0, div(g, mul(result, 2)));
+      return [varianceBackward(expandBack(gradVariance, input.shape, dims, keepdim), x, dims, correction)];
+    };
+  });
 }
 
 export function logsumexp(input: Tensor, dim: Dims, options: ReduceOptions = {}): Tensor {
   checkTensor('logsumexp', 'input', input);
   const dims = reductionDims('logsumexp', input, dim);
-  // Shift by the (detached) max for stability; infinite maxima shift by 0 so -inf rows stay -inf.
-  const shift = reduceForward('logsumexp', 'max', input, dims, true);
-  const finiteShift = where(eq(shift.abs(), Infinity), 0, shift);
-  shift.dispose();
-  const summed = sum(exp(sub(input, finiteShift)), dims, { keepdim: true });
-  const out = add(log(summed), finiteShift);
-  return options.keepdim ? out : reshape(out, reducedShape(input.shape, dims, false));
+  const keepdim = options.keepdim ?? false;
+  return recordComposite('LogsumexpBackward0', [input], () => {
+    // Shift by the max for stability; infinite maxima shift by 0 so -inf rows stay -inf.
+    const shift = reduceForward('logsumexp', 'max', input, dims, true);
+    const finiteShift = where(eq(shift.abs(), Infinity), 0, shift);
+    const out = add(log(sum(exp(sub(input, finiteShift)), dims, { keepdim: true })), finiteShift);
+    return keepdim ? out : reshape(out, reducedShape(input.shape, dims, false));
+  }, (save, out) => {
+    const x = save(input);
+    const result = save(out);
+    return (g) => [mul(expandBack(g, input.shape, dims, keepdim), exp(sub(x, expandBack(result, input.shape, dims, keepdim))))];
+  });
 }
 
 /** Sums `grad` down to `shape`, undoing broadcasting: the engine's reduction for broadcast inputs. */

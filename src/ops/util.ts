@@ -1,6 +1,9 @@
 import type { DType } from '../dtype.js';
 import { type Device } from '../devices/device.js';
 import { defaultDevice, getDevice } from '../devices/registry.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
+import type { Node } from '../autograd/node.js';
+import { markRebased, rebaseView } from '../autograd/views.js';
 import { formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -64,7 +67,44 @@ export function emptyLike(shape: Shape, dtype: DType, device: Device): Tensor {
   return Tensor.empty(shape, dtype, device);
 }
 
-/** Bumps the storage version after an in-place write, so saved-for-backward copies can detect it. */
-export function markModified(tensor: Tensor): void {
+/**
+ * Bumps the storage version after an in-place write (so saved-for-backward copies can detect it)
+ * and, with grad mode on, gives the written tensor its new history: `node` produced the new
+ * values, or null when they carry no gradient (fill_, a constant copy_), which cuts the tensor off
+ * from what came before. A write into a view rebases the view's base as well.
+ */
+export function markModified(tensor: Tensor, node: Node | null = null): void {
   tensor.storage.version++;
+  if (!isGradEnabled()) return;
+  if (tensor.base && (tensor.base.requiresGrad || node)) {
+    rebaseView(tensor, node);
+  } else if (node || tensor.gradFn) {
+    tensor.setGradFn(node);
+    markRebased(tensor);
+  }
+}
+
+/**
+ * Refuses in-place writes into a tensor where several elements share memory (an expanded view):
+ * the result would depend on write order. PyTorch refuses the same.
+ */
+function assertWritable(op: string, tensor: Tensor): void {
+  if (tensor.shape.some((size, d) => size > 1 && tensor.strides[d] === 0)) {
+    throw new Error(`${op}: unsupported operation: more than one element of the written-to tensor (shape ${formatShape(tensor.shape)}, strides ${formatShape(tensor.strides)}) refers to a single memory location; clone() it before writing in place`);
+  }
+}
+
+/**
+ * Checks an in-place write before it happens: no overlapping elements, and no leaf that requires
+ * grad (nor a view of one) written while grad mode is on, as PyTorch refuses.
+ */
+export function checkInPlace(op: string, self: Tensor): void {
+  assertWritable(op, self);
+  if (!isGradEnabled()) return;
+  if (self.isLeaf && self.requiresGrad) {
+    throw new Error(`${op}: a leaf tensor that requires grad is being used in an in-place operation; wrap it in torch.noGrad(() => ...)`);
+  }
+  if (self.base?.isLeaf && self.base.requiresGrad) {
+    throw new Error(`${op}: a view of a leaf tensor that requires grad is being used in an in-place operation; wrap it in torch.noGrad(() => ...)`);
+  }
 }

@@ -1,4 +1,5 @@
-import { record } from '../autograd/function.js';
+import { record, recordComposite } from '../autograd/function.js';
+import { registerView } from '../autograd/views.js';
 import type { TensorView } from '../devices/device.js';
 import { formatShape, inferShape, isContiguous, normalizeDim, numel, type Shape, shapesEqual, sizesFromArgs, viewStrides } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -8,7 +9,10 @@ type SizeArgs = (number | readonly number[])[];
 
 /** A tensor over x's storage with the given layout. */
 function alias(x: Tensor, shape: Shape, strides: Shape, offset: number): Tensor {
-  return new Tensor(x.storage, [...shape], [...strides], offset, x.dtype);
+  const view = new Tensor(x.storage, [...shape], [...strides], offset, x.dtype);
+  view.base = x.base ?? x;
+  registerView(view);
+  return view;
 }
 
 /** Zeros of `shape` with `grad` written into the region `region` selects: the backward of slicing views. */
@@ -59,12 +63,16 @@ export function clone(input: Tensor): Tensor {
 /** A tensor sharing storage that is cut off from the graph. */
 export function detach(input: Tensor): Tensor {
   checkTensor('detach', 'input', input);
-  return alias(input, input.shape, input.strides, input.offset);
+  return new Tensor(input.storage, input.shape, input.strides, input.offset, input.dtype);
 }
 
 export function permute(input: Tensor, ...dims: SizeArgs): Tensor {
   checkTensor('permute', 'input', input);
-  const order = sizesFromArgs(dims);
+  return reorderDims(input, sizesFromArgs(dims), 'PermuteBackward0');
+}
+
+/** The permute view, recorded under the name of the op that asked for it (t, transpose, permute). */
+function reorderDims(input: Tensor, order: readonly number[], node: string): Tensor {
   const ndim = input.shape.length;
   if (order.length !== ndim) throw new RangeError(`permute: number of dims in dims ${formatShape(order)} doesn't match the number of dims of the input ${formatShape(input.shape)}`);
   const normalized = order.map((d) => normalizeDim('permute', d, ndim));
@@ -72,24 +80,24 @@ export function permute(input: Tensor, ...dims: SizeArgs): Tensor {
   const out = alias(input, normalized.map((d) => input.shape[d]), normalized.map((d) => input.strides[d]), input.offset);
   const inverse = new Array<number>(ndim);
   normalized.forEach((d, i) => (inverse[d] = i));
-  return record('PermuteBackward0', out, [input], () => (g) => [permute(g, inverse)]);
+  return record(node, out, [input], () => (g) => [permute(g, inverse)]);
 }
 
 export function transpose(input: Tensor, dim0: number, dim1: number): Tensor {
   checkTensor('transpose', 'input', input);
   const ndim = input.shape.length;
-  if (ndim === 0) return permute(input, []);
+  if (ndim === 0) return reorderDims(input, [], 'TransposeBackward0');
   const a = normalizeDim('transpose', dim0, ndim, 'dim0');
   const b = normalizeDim('transpose', dim1, ndim, 'dim1');
   const order = Array.from({ length: ndim }, (_, d) => (d === a ? b : d === b ? a : d));
-  return permute(input, order);
+  return reorderDims(input, order, 'TransposeBackward0');
 }
 
 /** 2-D transpose (0-D and 1-D come back unchanged), as Tensor.t() in PyTorch. */
 export function t(input: Tensor): Tensor {
   checkTensor('t', 'input', input);
   if (input.shape.length > 2) throw new RangeError(`t: expects a tensor with <= 2 dimensions, but input has shape ${formatShape(input.shape)}; use transpose(dim0, dim1) or permute`);
-  return input.shape.length < 2 ? permute(input, input.shape.map((_, d) => d)) : transpose(input, 0, 1);
+  return reorderDims(input, input.shape.length < 2 ? input.shape.map((_, d) => d) : [1, 0], 'TBackward0');
 }
 
 export function squeeze(input: Tensor, dim?: number | readonly number[]): Tensor {
@@ -98,7 +106,7 @@ export function squeeze(input: Tensor, dim?: number | readonly number[]): Tensor
   const chosen = dim === undefined ? null : new Set((typeof dim === 'number' ? [dim] : dim).map((d) => normalizeDim('squeeze', d, ndim)));
   const keep = input.shape.map((size, d) => !(size === 1 && (chosen === null || chosen.has(d))));
   const out = alias(input, input.shape.filter((_, d) => keep[d]), input.strides.filter((_, d) => keep[d]), input.offset);
-  return record('SqueezeBackward0', out, [input], () => (g) => [reshape(g, input.shape)]);
+  return record(dim === undefined ? 'SqueezeBackward0' : 'SqueezeBackward1', out, [input], () => (g) => [reshape(g, input.shape)]);
 }
 
 export function unsqueeze(input: Tensor, dim: number): Tensor {
@@ -178,11 +186,11 @@ export function narrow(input: Tensor, dim: number, start: number, length: number
   const begin = start < 0 ? start + size : start;
   if (!Number.isInteger(begin) || begin < 0 || begin > size) throw new RangeError(`narrow: start (${start}) is out of range for dimension ${d} of size ${size}`);
   if (!Number.isInteger(length) || length < 0 || begin + length > size) throw new RangeError(`narrow: start (${start}) + length (${length}) exceeds dimension ${d} of size ${size}`);
-  return sliceView('narrow', 'NarrowBackward0', input, d, begin, length, 1);
+  return sliceView('SliceBackward0', input, d, begin, length, 1);
 }
 
 /** The view of every `step`-th element of [begin, begin + count*step) along `d` (already validated). */
-export function sliceView(op: string, node: string, input: Tensor, d: number, begin: number, count: number, step: number): Tensor {
+export function sliceView(node: string, input: Tensor, d: number, begin: number, count: number, step: number): Tensor {
   const shape = [...input.shape];
   const strides = [...input.strides];
   shape[d] = count;
@@ -199,12 +207,16 @@ export function select(input: Tensor, dim: number, index: number): Tensor {
   const d = normalizeDim('select', dim, input.shape.length);
   const size = input.shape[d];
   if (!Number.isInteger(index) || index < -size || index >= size) throw new RangeError(`select: index ${index} is out of range for dimension ${d} with size ${size}`);
-  const i = index < 0 ? index + size : index;
+  return selectView('SelectBackward0', input, d, index < 0 ? index + size : index);
+}
+
+/** The view input[..., i, ...] along `d` (already validated), recorded as `node`. */
+function selectView(node: string, input: Tensor, d: number, i: number): Tensor {
   const shape = input.shape.filter((_, k) => k !== d);
   const strides = input.strides.filter((_, k) => k !== d);
   const out = alias(input, shape, strides, input.offset + i * input.strides[d]);
   const region = (base: TensorView): TensorView => ({ ...base, shape, strides: base.strides.filter((_, k) => k !== d), offset: base.offset + i * base.strides[d] });
-  return record('SelectBackward0', out, [input], () => (g) => [embedInZeros(g, input.shape, region)]);
+  return record(node, out, [input], () => (g) => [embedInZeros(g, input.shape, region)]);
 }
 
 /** Splits into pieces of `splitSize` (the last may be smaller) or of the listed sizes, along `dim`. */
@@ -224,7 +236,7 @@ export function split(input: Tensor, splitSizeOrSections: number | readonly numb
   }
   let start = 0;
   return sizes.map((length) => {
-    const piece = narrow(input, d, start, length);
+    const piece = sliceView('SplitBackward0', input, d, start, length, 1);
     start += length;
     return piece;
   });
@@ -240,7 +252,7 @@ export function chunk(input: Tensor, chunks: number, dim = 0): Tensor[] {
 export function unbind(input: Tensor, dim = 0): Tensor[] {
   checkTensor('unbind', 'input', input);
   const d = normalizeDim('unbind', dim, input.shape.length);
-  return Array.from({ length: input.shape[d] }, (_, i) => select(input, d, i));
+  return Array.from({ length: input.shape[d] }, (_, i) => selectView('UnbindBackward0', input, d, i));
 }
 
 /** Concatenates along an existing dim; all shapes must match except along `dim`. */
@@ -283,10 +295,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     if (!shapesEqual(x.shape, tensors[0].shape)) throw new RangeError(`stack: expects each tensor to be equal size, but got ${formatShape(tensors[0].shape)} at entry 0 and ${formatShape(x.shape)} at entry ${i}`);
   });
   const d = normalizeDim('stack', dim, tensors[0].shape.length + 1);
-  const expanded = tensors.map((x) => unsqueezeDims(x, [d]));
-  const out = cat(expanded, d);
-  for (const x of expanded) x.dispose();
-  return out;
+  return recordComposite('StackBackward0', tensors, () => cat(tensors.map((x) => unsqueezeDims(x, [d])), d), () => (g) => unbind(g, d));
 }
 
 declare module '../tensor.js' {

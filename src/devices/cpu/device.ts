@@ -4,6 +4,10 @@ import { Allocator } from './allocator.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { matmulKernels } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
+import { indexingKernels } from './kernels/indexing.js';
+import { randomKernels } from './kernels/random.js';
+import { softmaxKernels } from './kernels/softmax.js';
+import { sortKernels } from './kernels/sort.js';
 
 /** The wasm module's exports; each kernel family documents its own in assembly/. */
 export type WasmExports = Record<string, (...args: number[]) => number> & { memory: WebAssembly.Memory };
@@ -26,7 +30,7 @@ export class CpuDevice implements Device {
     this.allocator = new Allocator(wasm.memory, wasm.heapBase());
     this.paramBase = this.allocator.malloc(PARAM_BYTES);
     this.heapI32 = new Int32Array(wasm.memory.buffer);
-    this.kernels = { ...elementwiseKernels(this), ...reduceKernels(this), ...matmulKernels(this) };
+    this.kernels = { ...elementwiseKernels(this), ...reduceKernels(this), ...matmulKernels(this), ...indexingKernels(this), ...randomKernels(this), ...softmaxKernels(this), ...sortKernels(this) };
   }
 
   malloc(bytes: number): DeviceBuffer {

@@ -1,0 +1,40 @@
+import type { Kernels, TensorView } from '../../device.js';
+import { coalesce } from '../../coalesce.js';
+import type { CpuDevice } from '../device.js';
+import { addressOf } from './elementwise.js';
+
+// Modes of the gatherScatter kernel, mirrored in assembly/indexing.ts.
+const GATHER = 0, SCATTER = 1, SCATTER_ADD_F32 = 2, SCATTER_ADD_I32 = 3;
+
+export function indexingKernels(cpu: CpuDevice): Pick<Kernels, 'gather' | 'scatter' | 'normalizeIndex'> {
+  const wasm = cpu.wasm;
+
+  /** The kernel reports a bad index by its element offset; the contract returns its value. */
+  const badValue = (index: TensorView, offset: number): number | null => (offset < 0 ? null : cpu.i32()[addressOf(index) / 4 + offset]);
+
+  const gatherScatter = (mode: number, data: TensorView, index: TensorView, other: TensorView, dim: number): number | null => {
+    // The dim's stride multiplies the index value, not a coordinate, so it leaves the walk.
+    const dataStrides = data.strides.map((stride, d) => (d === dim ? 0 : stride));
+    const { shape, strides } = coalesce(index.shape, [dataStrides, index.strides, other.strides]);
+    cpu.beginParams();
+    const [shapeAt, dataAt, indexAt, otherAt] = cpu.params(shape, strides[0], strides[1], strides[2]);
+    const bad = wasm.gatherScatter(mode, shape.length, shapeAt, addressOf(data), dataAt, addressOf(index), indexAt, addressOf(other), otherAt, data.strides[dim], data.shape[dim]);
+    return badValue(index, bad);
+  };
+
+  return {
+    gather(out, input, index, dim) {
+      return gatherScatter(GATHER, input, index, out, dim);
+    },
+    scatter(out, index, src, dim, accumulate) {
+      const mode = !accumulate ? SCATTER : out.dtype === 'float32' ? SCATTER_ADD_F32 : SCATTER_ADD_I32;
+      return gatherScatter(mode, out, index, src, dim);
+    },
+    normalizeIndex(out, index, size) {
+      const { shape, strides } = coalesce(index.shape, [out.strides, index.strides]);
+      cpu.beginParams();
+      const [shapeAt, indexAt] = cpu.params(shape, strides[1]);
+      return badValue(index, wasm.normalizeIndex(shape.length, shapeAt, addressOf(out), addressOf(index), indexAt, size));
+    },
+  };
+}
