@@ -1,17 +1,26 @@
 // Shared timing and reporting for the benchmark suites. Peers run in the same process and the same
-// run, so ratios compare like with like on a shared machine whose absolute speed drifts.
+// run, with their samples interleaved, so ratios compare like with like on a shared machine whose
+// absolute speed drifts.
 
-/** Median wall time in ms of `fn` (sync or async) after `warmup` untimed calls. */
-export async function timeMedian(fn, { warmup = 3, runs = 10 } = {}) {
-  for (let i = 0; i < warmup; i++) await fn();
-  const times = [];
+/**
+ * Times each candidate (sync or async functions) `runs` times, alternating between them so that
+ * machine drift hits all alike, after `warmup` untimed rounds. Returns each one's { best, median }
+ * in ms: the best is the least disturbed by this shared machine, the median shows the spread.
+ */
+export async function timeInterleaved(candidates, { warmup = 3, runs = 10 } = {}) {
+  for (let i = 0; i < warmup; i++) for (const fn of candidates) await fn();
+  const samples = candidates.map(() => []);
   for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await fn();
-    times.push(performance.now() - start);
+    for (const [k, fn] of candidates.entries()) {
+      const start = performance.now();
+      await fn();
+      samples[k].push(performance.now() - start);
+    }
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return samples.map((times) => {
+    times.sort((a, b) => a - b);
+    return { best: times[0], median: times[Math.floor(times.length / 2)] };
+  });
 }
 
 export function printTable(title, columns, rows) {
