@@ -20,7 +20,10 @@ writeFileSync(join(root, 'build/kernels-wasm.js'), `export default ${JSON.string
 writeFileSync(join(root, 'build/kernels-wasm.d.ts'), 'declare const base64: string;\nexport default base64;\n');
 
 if (!process.argv.includes('--kernels-only')) {
+  // Declarations for TypeScript users of the bundles (and for our own tests that import them).
+  run(bin('tsc'), ['-p', 'tsconfig.build.json']);
   for (const platform of ['node', 'deno', 'browser']) {
+    writeFileSync(join(root, `dist/${platform}.d.ts`), "export * from './types/src/index.js';\n");
     await esbuild.build({
       entryPoints: [join(root, 'src/index.ts')],
       outfile: join(root, `dist/${platform}.js`),
