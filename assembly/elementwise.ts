@@ -182,7 +182,8 @@ class Erf { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return erff(x); } @i
 class Log1p { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.log1p(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Log1p>(this, x, p0, p1); } }
 class Expm1 { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.expm1(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Expm1>(this, x, p0, p1); } }
 
-function unaryLoop<Op>(ndim: i32, shape: usize, out: usize, x: usize, xStrides: usize, p0: f32, p1: f32): void {
+/** The row walk of every unary kernel, specialised per op class and element type T (f32 or i32). */
+function unaryLoop<Op, T>(ndim: i32, shape: usize, out: usize, x: usize, xStrides: usize, p0: f32, p1: f32): void {
   const op = changetype<Op>(0);
   const n = innerSize(ndim, shape);
   const sx = innerStride(ndim, xStrides);
@@ -198,7 +199,7 @@ function unaryLoop<Op>(ndim: i32, shape: usize, out: usize, x: usize, xStrides: 
     if (sx == 1) {
       for (; i + 4 <= n; i += 4) v128.store(ptr(rowOut, i), op.vector(v128.load(ptr(rowX, i)), p0, p1));
     }
-    for (; i < n; i++) store<f32>(ptr(rowOut, i), op.scalar(load<f32>(ptr(rowX, i * sx)), p0, p1));
+    for (; i < n; i++) store<T>(ptr(rowOut, i), op.scalar(load<T>(ptr(rowX, i * sx)), p0, p1));
     rowOut = ptr(rowOut, n);
   }
 }
@@ -206,62 +207,55 @@ function unaryLoop<Op>(ndim: i32, shape: usize, out: usize, x: usize, xStrides: 
 /** out = op(x) for float32; out contiguous, x strided; p0/p1 are the op's scalar parameters. */
 export function unaryF32(op: i32, ndim: i32, shape: usize, out: usize, x: usize, xStrides: usize, p0: f32, p1: f32): void {
   switch (op) {
-    case NEG: unaryLoop<Neg>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case ABS: unaryLoop<Abs>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case EXP: unaryLoop<Exp>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case LOG: unaryLoop<Log>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case SQRT: unaryLoop<Sqrt>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case RSQRT: unaryLoop<Rsqrt>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case SIN: unaryLoop<Sin>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case COS: unaryLoop<Cos>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case TANH: unaryLoop<Tanh>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case SIGMOID: unaryLoop<Sigmoid>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case RELU: unaryLoop<Relu>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case SIGN: unaryLoop<Sign>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case FLOOR: unaryLoop<Floor>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case CEIL: unaryLoop<Ceil>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case ROUND: unaryLoop<Round>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case TRUNC: unaryLoop<Trunc>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case RECIPROCAL: unaryLoop<Reciprocal>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case SQUARE: unaryLoop<Square>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case CLAMP: unaryLoop<Clamp>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case POW_SCALAR: unaryLoop<PowScalar>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case RPOW_SCALAR: unaryLoop<RpowScalar>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case AFFINE: unaryLoop<Affine>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case LEAKY_RELU: unaryLoop<LeakyRelu>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case GT_SCALAR: unaryLoop<GtScalar>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case ERF: unaryLoop<Erf>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case LOG1P: unaryLoop<Log1p>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case EXPM1: unaryLoop<Expm1>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case NEG: unaryLoop<Neg, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case ABS: unaryLoop<Abs, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case EXP: unaryLoop<Exp, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case LOG: unaryLoop<Log, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case SQRT: unaryLoop<Sqrt, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case RSQRT: unaryLoop<Rsqrt, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case SIN: unaryLoop<Sin, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case COS: unaryLoop<Cos, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case TANH: unaryLoop<Tanh, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case SIGMOID: unaryLoop<Sigmoid, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case RELU: unaryLoop<Relu, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case SIGN: unaryLoop<Sign, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case FLOOR: unaryLoop<Floor, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case CEIL: unaryLoop<Ceil, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case ROUND: unaryLoop<Round, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case TRUNC: unaryLoop<Trunc, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case RECIPROCAL: unaryLoop<Reciprocal, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case SQUARE: unaryLoop<Square, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case CLAMP: unaryLoop<Clamp, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case POW_SCALAR: unaryLoop<PowScalar, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case RPOW_SCALAR: unaryLoop<RpowScalar, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case AFFINE: unaryLoop<Affine, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case LEAKY_RELU: unaryLoop<LeakyRelu, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case GT_SCALAR: unaryLoop<GtScalar, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case ERF: unaryLoop<Erf, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case LOG1P: unaryLoop<Log1p, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case EXPM1: unaryLoop<Expm1, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
     default: unreachable();
   }
 }
 
-@inline function unaryIntScalar(op: i32, x: i32): i32 {
-  switch (op) {
-    case NEG: return -x;
-    case ABS: return x < 0 ? -x : x;
-    case SIGN: return x > 0 ? 1 : x < 0 ? -1 : 0;
-    case SQUARE: return x * x;
-    case LOGICAL_NOT: return x == 0 ? 1 : 0;
-    default: return x;
-  }
+class IntNeg { @inline scalar(x: i32, p0: f32, p1: f32): i32 { return -x; } @inline vector(x: v128, p0: f32, p1: f32): v128 { return i32x4.neg(x); } }
+class IntAbs { @inline scalar(x: i32, p0: f32, p1: f32): i32 { return x < 0 ? -x : x; } @inline vector(x: v128, p0: f32, p1: f32): v128 { return i32x4.abs(x); } }
+class IntSign {
+  @inline scalar(x: i32, p0: f32, p1: f32): i32 { return x > 0 ? 1 : x < 0 ? -1 : 0; }
+  @inline vector(x: v128, p0: f32, p1: f32): v128 { return i32x4.sub(asBool(i32x4.gt_s(x, i32x4.splat(0))), asBool(i32x4.lt_s(x, i32x4.splat(0)))); }
 }
+class IntSquare { @inline scalar(x: i32, p0: f32, p1: f32): i32 { return x * x; } @inline vector(x: v128, p0: f32, p1: f32): v128 { return i32x4.mul(x, x); } }
+class LogicalNot { @inline scalar(x: i32, p0: f32, p1: f32): i32 { return x == 0 ? 1 : 0; } @inline vector(x: v128, p0: f32, p1: f32): v128 { return asBool(i32x4.eq(x, i32x4.splat(0))); } }
 
 /** out = op(x) for int32 and bool (neg, abs, sign, square, logicalNot). */
 export function unaryI32(op: i32, ndim: i32, shape: usize, out: usize, x: usize, xStrides: usize): void {
-  const n = innerSize(ndim, shape);
-  const sx = innerStride(ndim, xStrides);
-  const rows = outerRows(ndim, shape);
-  beginWalk(ndim);
-  prepareOperand(0, ndim, shape, xStrides);
-  let ox = 0;
-  let rowOut = out;
-  for (let row = 0; row < rows; row++) {
-    if (row > 0) ox += carry(0, nextRow(ndim, shape));
-    const rowX = ptr(x, ox);
-    for (let i = 0; i < n; i++) store<i32>(ptr(rowOut, i), unaryIntScalar(op, load<i32>(ptr(rowX, i * sx))));
-    rowOut = ptr(rowOut, n);
+  switch (op) {
+    case NEG: unaryLoop<IntNeg, i32>(ndim, shape, out, x, xStrides, 0, 0); break;
+    case ABS: unaryLoop<IntAbs, i32>(ndim, shape, out, x, xStrides, 0, 0); break;
+    case SIGN: unaryLoop<IntSign, i32>(ndim, shape, out, x, xStrides, 0, 0); break;
+    case SQUARE: unaryLoop<IntSquare, i32>(ndim, shape, out, x, xStrides, 0, 0); break;
+    case LOGICAL_NOT: unaryLoop<LogicalNot, i32>(ndim, shape, out, x, xStrides, 0, 0); break;
+    default: unreachable();
   }
 }
 
@@ -287,25 +281,65 @@ class Minimum { @inline scalar(a: f32, b: f32): f32 { return a != a || b != b ? 
 class Remainder { @inline scalar(a: f32, b: f32): f32 { return a - Mathf.floor(a / b) * b; } @inline vector(a: v128, b: v128): v128 { return byLanes<Remainder>(this, a, b); } }
 class FloorDivide { @inline scalar(a: f32, b: f32): f32 { return Mathf.floor(a / b); } @inline vector(a: v128, b: v128): v128 { return f32x4.floor(f32x4.div(a, b)); } }
 
-// Comparisons write bool (0/1 in 32 bits): the vector form masks the all-ones lanes down to 1.
-class Eq { @inline scalar(a: f32, b: f32): i32 { return a == b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return f32x4.eq(a, b); } }
-class Ne { @inline scalar(a: f32, b: f32): i32 { return a != b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return f32x4.ne(a, b); } }
-class Lt { @inline scalar(a: f32, b: f32): i32 { return a < b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return f32x4.lt(a, b); } }
-class Le { @inline scalar(a: f32, b: f32): i32 { return a <= b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return f32x4.le(a, b); } }
-class Gt { @inline scalar(a: f32, b: f32): i32 { return a > b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return f32x4.gt(a, b); } }
-class Ge { @inline scalar(a: f32, b: f32): i32 { return a >= b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return f32x4.ge(a, b); } }
+// Comparisons write bool (0/1 in 32 bits): the vector forms mask all-ones lanes down to 1.
+@inline function asBool(mask: v128): v128 {
+  return v128.and(mask, i32x4.splat(1));
+}
+
+class Eq { @inline scalar(a: f32, b: f32): i32 { return a == b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return asBool(f32x4.eq(a, b)); } }
+class Ne { @inline scalar(a: f32, b: f32): i32 { return a != b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return asBool(f32x4.ne(a, b)); } }
+class Lt { @inline scalar(a: f32, b: f32): i32 { return a < b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return asBool(f32x4.lt(a, b)); } }
+class Le { @inline scalar(a: f32, b: f32): i32 { return a <= b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return asBool(f32x4.le(a, b)); } }
+class Gt { @inline scalar(a: f32, b: f32): i32 { return a > b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return asBool(f32x4.gt(a, b)); } }
+class Ge { @inline scalar(a: f32, b: f32): i32 { return a >= b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return asBool(f32x4.ge(a, b)); } }
+
+// int32 (and bool) operands.
+@inline function byIntLanes<Op>(op: Op, a: v128, b: v128): v128 {
+  let r = i32x4.splat(op.scalar(i32x4.extract_lane(a, 0), i32x4.extract_lane(b, 0)));
+  r = i32x4.replace_lane(r, 1, op.scalar(i32x4.extract_lane(a, 1), i32x4.extract_lane(b, 1)));
+  r = i32x4.replace_lane(r, 2, op.scalar(i32x4.extract_lane(a, 2), i32x4.extract_lane(b, 2)));
+  return i32x4.replace_lane(r, 3, op.scalar(i32x4.extract_lane(a, 3), i32x4.extract_lane(b, 3)));
+}
+
+class IntAdd { @inline scalar(a: i32, b: i32): i32 { return a + b; } @inline vector(a: v128, b: v128): v128 { return i32x4.add(a, b); } }
+class IntSub { @inline scalar(a: i32, b: i32): i32 { return a - b; } @inline vector(a: v128, b: v128): v128 { return i32x4.sub(a, b); } }
+class IntMul { @inline scalar(a: i32, b: i32): i32 { return a * b; } @inline vector(a: v128, b: v128): v128 { return i32x4.mul(a, b); } }
+class IntMaximum { @inline scalar(a: i32, b: i32): i32 { return a > b ? a : b; } @inline vector(a: v128, b: v128): v128 { return i32x4.max_s(a, b); } }
+class IntMinimum { @inline scalar(a: i32, b: i32): i32 { return a < b ? a : b; } @inline vector(a: v128, b: v128): v128 { return i32x4.min_s(a, b); } }
+class IntEq { @inline scalar(a: i32, b: i32): i32 { return a == b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return asBool(i32x4.eq(a, b)); } }
+class IntNe { @inline scalar(a: i32, b: i32): i32 { return a != b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return asBool(i32x4.ne(a, b)); } }
+class IntLt { @inline scalar(a: i32, b: i32): i32 { return a < b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return asBool(i32x4.lt_s(a, b)); } }
+class IntLe { @inline scalar(a: i32, b: i32): i32 { return a <= b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return asBool(i32x4.le_s(a, b)); } }
+class IntGt { @inline scalar(a: i32, b: i32): i32 { return a > b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return asBool(i32x4.gt_s(a, b)); } }
+class IntGe { @inline scalar(a: i32, b: i32): i32 { return a >= b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return asBool(i32x4.ge_s(a, b)); } }
+class LogicalAnd {
+  @inline scalar(a: i32, b: i32): i32 { return a != 0 && b != 0 ? 1 : 0; }
+  @inline vector(a: v128, b: v128): v128 { return asBool(v128.and(i32x4.ne(a, i32x4.splat(0)), i32x4.ne(b, i32x4.splat(0)))); }
+}
+class LogicalOr {
+  @inline scalar(a: i32, b: i32): i32 { return a != 0 || b != 0 ? 1 : 0; }
+  @inline vector(a: v128, b: v128): v128 { return asBool(v128.or(i32x4.ne(a, i32x4.splat(0)), i32x4.ne(b, i32x4.splat(0)))); }
+}
+// Python's floor semantics; a zero divisor is rejected by the op before it reaches here.
+class IntRemainder {
+  @inline scalar(a: i32, b: i32): i32 { const r = a % b; return r != 0 && (r ^ b) < 0 ? r + b : r; }
+  @inline vector(a: v128, b: v128): v128 { return byIntLanes<IntRemainder>(this, a, b); }
+}
+class IntFloorDivide {
+  @inline scalar(a: i32, b: i32): i32 { const q = a / b; return (a % b != 0) && ((a ^ b) < 0) ? q - 1 : q; }
+  @inline vector(a: v128, b: v128): v128 { return byIntLanes<IntFloorDivide>(this, a, b); }
+}
 
 /**
- * The shared row walk of binary kernels; `Result` is f32, or i32 for comparisons (bool out). Inner rows run in
- * SIMD when both inputs are contiguous along them or one is broadcast (stride 0, splatted).
+ * The row walk of every binary kernel, specialised per op class and element types (In is f32 or
+ * i32; Out is i32 for comparisons). Inner rows run in SIMD when each input is contiguous along
+ * them or broadcast (stride 0, splatted).
  */
-function binaryLoop<Op, Result>(ndim: i32, shape: usize, out: usize, a: usize, aStrides: usize, b: usize, bStrides: usize): void {
+function binaryLoop<Op, In, Out>(ndim: i32, shape: usize, out: usize, a: usize, aStrides: usize, b: usize, bStrides: usize): void {
   const op = changetype<Op>(0);
-  const isCompare = isInteger<Result>();
   const n = innerSize(ndim, shape);
   const sa = innerStride(ndim, aStrides), sb = innerStride(ndim, bStrides);
   const rows = outerRows(ndim, shape);
-  const one = i32x4.splat(1);
   beginWalk(ndim);
   prepareOperand(0, ndim, shape, aStrides);
   prepareOperand(1, ndim, shape, bStrides);
@@ -320,15 +354,14 @@ function binaryLoop<Op, Result>(ndim: i32, shape: usize, out: usize, a: usize, a
     const rowA = ptr(a, oa), rowB = ptr(b, ob);
     let i = 0;
     if ((sa == 1 || sa == 0) && (sb == 1 || sb == 0)) {
-      const splatA = f32x4.splat(load<f32>(rowA)), splatB = f32x4.splat(load<f32>(rowB));
+      const splatA = v128.load32_splat(rowA), splatB = v128.load32_splat(rowB);
       for (; i + 4 <= n; i += 4) {
         const va = sa == 1 ? v128.load(ptr(rowA, i)) : splatA;
         const vb = sb == 1 ? v128.load(ptr(rowB, i)) : splatB;
-        const r = op.vector(va, vb);
-        v128.store(ptr(rowOut, i), isCompare ? v128.and(r, one) : r);
+        v128.store(ptr(rowOut, i), op.vector(va, vb));
       }
     }
-    for (; i < n; i++) store<Result>(ptr(rowOut, i), op.scalar(load<f32>(ptr(rowA, i * sa)), load<f32>(ptr(rowB, i * sb))));
+    for (; i < n; i++) store<Out>(ptr(rowOut, i), op.scalar(load<In>(ptr(rowA, i * sa)), load<In>(ptr(rowB, i * sb))));
     rowOut = ptr(rowOut, n);
   }
 }
@@ -336,66 +369,44 @@ function binaryLoop<Op, Result>(ndim: i32, shape: usize, out: usize, a: usize, a
 /** out = a op b for float32 inputs (comparisons write bool); out contiguous, a and b strided to out's shape. */
 export function binaryF32(op: i32, ndim: i32, shape: usize, out: usize, a: usize, aStrides: usize, b: usize, bStrides: usize): void {
   switch (op) {
-    case ADD: binaryLoop<Add, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case SUB: binaryLoop<Sub, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case MUL: binaryLoop<Mul, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case DIV: binaryLoop<Div, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case POW: binaryLoop<Pow, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case MAXIMUM: binaryLoop<Maximum, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case MINIMUM: binaryLoop<Minimum, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case REMAINDER: binaryLoop<Remainder, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case FLOOR_DIVIDE: binaryLoop<FloorDivide, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case EQ: binaryLoop<Eq, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case NE: binaryLoop<Ne, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case LT: binaryLoop<Lt, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case LE: binaryLoop<Le, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case GT: binaryLoop<Gt, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case GE: binaryLoop<Ge, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case ADD: binaryLoop<Add, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case SUB: binaryLoop<Sub, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case MUL: binaryLoop<Mul, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case DIV: binaryLoop<Div, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case POW: binaryLoop<Pow, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case MAXIMUM: binaryLoop<Maximum, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case MINIMUM: binaryLoop<Minimum, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case REMAINDER: binaryLoop<Remainder, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case FLOOR_DIVIDE: binaryLoop<FloorDivide, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case EQ: binaryLoop<Eq, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case NE: binaryLoop<Ne, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case LT: binaryLoop<Lt, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case LE: binaryLoop<Le, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case GT: binaryLoop<Gt, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case GE: binaryLoop<Ge, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
     default: unreachable();
-  }
-}
-
-@inline function binaryIntScalar(op: i32, a: i32, b: i32): i32 {
-  switch (op) {
-    case ADD: return a + b;
-    case SUB: return a - b;
-    case MUL: return a * b;
-    case MAXIMUM: return a > b ? a : b;
-    case MINIMUM: return a < b ? a : b;
-    case EQ: return a == b ? 1 : 0;
-    case NE: return a != b ? 1 : 0;
-    case LT: return a < b ? 1 : 0;
-    case LE: return a <= b ? 1 : 0;
-    case GT: return a > b ? 1 : 0;
-    case GE: return a >= b ? 1 : 0;
-    case LOGICAL_AND: return a != 0 && b != 0 ? 1 : 0;
-    case LOGICAL_OR: return a != 0 || b != 0 ? 1 : 0;
-    // Python's floor semantics; a zero divisor is rejected by the op before it reaches here.
-    case REMAINDER: { const r = a % b; return r != 0 && (r ^ b) < 0 ? r + b : r; }
-    case FLOOR_DIVIDE: { const q = a / b; return (a % b != 0) && ((a ^ b) < 0) ? q - 1 : q; }
-    default: return 0;
   }
 }
 
 /** out = a op b for int32/bool inputs; out contiguous. */
 export function binaryI32(op: i32, ndim: i32, shape: usize, out: usize, a: usize, aStrides: usize, b: usize, bStrides: usize): void {
-  const n = innerSize(ndim, shape);
-  const sa = innerStride(ndim, aStrides), sb = innerStride(ndim, bStrides);
-  const rows = outerRows(ndim, shape);
-  beginWalk(ndim);
-  prepareOperand(0, ndim, shape, aStrides);
-  prepareOperand(1, ndim, shape, bStrides);
-  let oa = 0, ob = 0;
-  let rowOut = out;
-  for (let row = 0; row < rows; row++) {
-    if (row > 0) {
-      const d = nextRow(ndim, shape);
-      oa += carry(0, d);
-      ob += carry(1, d);
-    }
-    const rowA = ptr(a, oa), rowB = ptr(b, ob);
-    for (let i = 0; i < n; i++) store<i32>(ptr(rowOut, i), binaryIntScalar(op, load<i32>(ptr(rowA, i * sa)), load<i32>(ptr(rowB, i * sb))));
-    rowOut = ptr(rowOut, n);
+  switch (op) {
+    case ADD: binaryLoop<IntAdd, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case SUB: binaryLoop<IntSub, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case MUL: binaryLoop<IntMul, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case MAXIMUM: binaryLoop<IntMaximum, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case MINIMUM: binaryLoop<IntMinimum, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case REMAINDER: binaryLoop<IntRemainder, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case FLOOR_DIVIDE: binaryLoop<IntFloorDivide, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case EQ: binaryLoop<IntEq, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case NE: binaryLoop<IntNe, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case LT: binaryLoop<IntLt, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case LE: binaryLoop<IntLe, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case GT: binaryLoop<IntGt, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case GE: binaryLoop<IntGe, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case LOGICAL_AND: binaryLoop<LogicalAnd, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case LOGICAL_OR: binaryLoop<LogicalOr, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    default: unreachable();
   }
 }
 

@@ -2,7 +2,9 @@ import { record } from '../autograd/function.js';
 import { promoteTypes, type DType } from '../dtype.js';
 import type { BinaryOp, TensorView, UnaryOp } from '../devices/device.js';
 import { broadcastShapes, broadcastStrides, formatShape, type Shape, shapesEqual } from '../shape.js';
+import { scope } from '../memory.js';
 import { Tensor } from '../tensor.js';
+import { sum } from './reduce.js';
 import { checkInPlace, checkDtype, checkSameDevice, checkTensor, markModified, type Scalar, scalarDtype, scalarTensor, type TensorOrScalar } from './util.js';
 
 /** A view of `t` read as if it had shape `shape` (broadcast dims get stride 0). */
@@ -186,7 +188,18 @@ function minMaxBackward(a: Tensor, b: Tensor, loses: (x: Tensor, y: Tensor) => T
   };
 }
 
+/**
+ * Integer division by zero has no value (and would trap inside wasm), so it is refused, as
+ * PyTorch raises ZeroDivisionError. A tensor divisor is checked by reading it: CPU only for now.
+ */
+function checkIntegerDivisor(op: string, input: TensorOrScalar, other: TensorOrScalar): void {
+  if (computeDtype('arithmetic', resultDtype(input, other)) !== 'int32') return;
+  const hasZero = other instanceof Tensor ? other.numel() > 0 && scope(() => Number(sum(eq(other, 0)).itemSync())) > 0 : Number(other) === 0;
+  if (hasZero) throw new RangeError(`${op}: integer division by zero (argument 'other' contains 0)`);
+}
+
 export function remainder(input: TensorOrScalar, other: TensorOrScalar): Tensor {
+  checkIntegerDivisor('remainder', input, other);
   const out = binaryForward('remainder', 'remainder', 'arithmetic', input, other);
   return record('RemainderBackward0', out, tensors(input, other), (save) => {
     const a = input instanceof Tensor ? save(input) : input;
@@ -196,6 +209,7 @@ export function remainder(input: TensorOrScalar, other: TensorOrScalar): Tensor 
 }
 
 export function floorDivide(input: TensorOrScalar, other: TensorOrScalar): Tensor {
+  checkIntegerDivisor('floorDivide', input, other);
   return binaryForward('floorDivide', 'floorDivide', 'arithmetic', input, other);
 }
 
