@@ -316,3 +316,66 @@ function packBPanelScalar(src: usize, rowStride: i32, colStride: i32, depth: i32
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Pre-packed B: a constant B (a weight used at every step of a recurrent layer) is packed once and
+// multiplied many times, so the per-call packing of gemmF32 disappears from the loop.
+
+/** Bytes gemmPackBF32 writes for a [K, N] matrix: ceil(N / 8) panels of K x 8 floats. */
+export function gemmPackedBBytes(K: i32, N: i32): i32 {
+  return ((N + TILE_COLS - 1) / TILE_COLS) * K * TILE_COLS * 4;
+}
+
+/**
+ * Packs B[K, N] (element (k, j) at b + 4*(k*bRowStride + j*bColStride)) into `packed`
+ * (gemmPackedBBytes(K, N) bytes, 16-byte aligned) for gemmPackedF32: panels of 8 columns, each
+ * depth-major over all K, the last one zero-padded.
+ */
+export function gemmPackBF32(K: i32, N: i32, b: usize, bRowStride: i32, bColStride: i32, packed: usize): void {
+  if (K <= 0 || N <= 0) return;
+  packB(b, bRowStride, bColStride, K, 0, N, packed);
+}
+
+/**
+ * C[M,N] = beta*C + A[M,K] @ B[K,N] with B packed by gemmPackBF32; otherwise gemmF32's contract
+ * (A any strides, C row-major with row stride ldc, beta 0 never reads C, `work` of
+ * gemmWorkspaceBytes() bytes).
+ */
+export function gemmPackedF32(M: i32, N: i32, K: i32,
+  a: usize, aRowStride: i32, aColStride: i32,
+  packedB: usize, c: usize, ldc: i32, beta: f32, work: usize): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    scaleMatrix(M, N, c, ldc, beta);
+    return;
+  }
+  const aPanel = (work + CACHE_LINE - 1) & ~(CACHE_LINE - 1);
+  const edgeTile = aPanel + A_PANEL_BYTES;
+  const rowBytes = <usize>ldc << 2;
+  const panelBytes = <usize>(K * TILE_COLS) << 2;
+  // Same blocking as gemmF32: a block of B panels stays in L2 while every A panel passes over it.
+  for (let col0 = 0; col0 < N; col0 += COL_BLOCK) {
+    const cols = min(COL_BLOCK, N - col0);
+    for (let depth0 = 0; depth0 < K; depth0 += DEPTH_BLOCK) {
+      const depth = min(DEPTH_BLOCK, K - depth0);
+      const scale: f32 = depth0 == 0 ? beta : 1;
+      const bBlock = packedB + <usize>(col0 / TILE_COLS) * panelBytes + (<usize>(depth0 * TILE_COLS) << 2);
+      for (let row0 = 0; row0 < M; row0 += TILE_ROWS) {
+        const tileRows = min(TILE_ROWS, M - row0);
+        packAPanel(a + ((<usize>row0 * aRowStride + <usize>depth0 * aColStride) << 2),
+          aRowStride, aColStride, tileRows, depth, aPanel);
+        let bPanel = bBlock;
+        let cTile = c + ((<usize>row0 * ldc + <usize>col0) << 2);
+        for (let panelCol = 0; panelCol < cols; panelCol += TILE_COLS) {
+          const tileCols = min(TILE_COLS, cols - panelCol);
+          const fullTile = tileRows == TILE_ROWS && tileCols == TILE_COLS;
+          multiplyTile(depth, aPanel, bPanel, TILE_COLS << 2,
+            fullTile ? cTile : edgeTile, fullTile ? rowBytes : TILE_COLS << 2, fullTile ? scale : 0);
+          if (!fullTile) mergeEdgeTile(edgeTile, tileRows, tileCols, cTile, ldc, scale);
+          bPanel += panelBytes;
+          cTile += TILE_COLS << 2;
+        }
+      }
+    }
+  }
+}

@@ -7,3 +7,6 @@ export * from './indexing';
 export * from './random';
 export * from './softmax';
 export * from './sort';
+export * from './conv';
+export * from './pool';
+export * from './rnn';

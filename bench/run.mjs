@@ -1,6 +1,6 @@
 // `npm run bench -- <suite...> [--quick]`: runs the named suites (all when none is named).
 // --quick runs tiny sizes so CI can check that the benchmarks still work, asserting no timings.
-const suites = ['matmul'];
+const suites = ['matmul', 'conv', 'rnn'];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const chosen = args.filter((a) => !a.startsWith('--'));

@@ -1,7 +1,8 @@
-// Builds the kernels (AssemblyScript -> wasm), embeds them as a module the TypeScript sources
-// import, and bundles one ESM file per runtime. Run by `npm test`, `npm run bench` and the demos.
+// Builds the kernels (AssemblyScript -> wasm), embeds them and the WGSL shaders as modules the
+// TypeScript sources import, and bundles one ESM file per runtime. Run by `npm test`, `npm run
+// bench` and the demos.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -18,6 +19,12 @@ run(bin('asc'), ['assembly/index.ts', '--target', 'release']);
 const wasm = readFileSync(join(root, 'build/kernels.wasm'));
 writeFileSync(join(root, 'build/kernels-wasm.js'), `export default ${JSON.stringify(wasm.toString('base64'))};\n`);
 writeFileSync(join(root, 'build/kernels-wasm.d.ts'), 'declare const base64: string;\nexport default base64;\n');
+
+// WGSL sources travel the same way, as strings keyed by file name (shaders/unary.wgsl -> unary).
+const shaderNames = readdirSync(join(root, 'shaders')).filter((f) => f.endsWith('.wgsl')).map((f) => f.slice(0, -5)).sort();
+const shaderSources = Object.fromEntries(shaderNames.map((name) => [name, readFileSync(join(root, `shaders/${name}.wgsl`), 'utf8')]));
+writeFileSync(join(root, 'build/shaders.js'), `export default ${JSON.stringify(shaderSources, null, 1)};\n`);
+writeFileSync(join(root, 'build/shaders.d.ts'), `declare const shaders: {\n${shaderNames.map((name) => `  readonly ${name}: string;\n`).join('')}};\nexport default shaders;\n`);
 
 if (!process.argv.includes('--kernels-only')) {
   // Declarations for TypeScript users of the bundles (and for our own tests that import them).

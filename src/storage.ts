@@ -4,6 +4,7 @@ import type { Device, DeviceBuffer, Storage } from './devices/device.js';
 class DeviceStorage implements Storage {
   refs = 0;
   version = 0;
+  pending: Promise<void> | null = null;
   constructor(readonly device: Device, readonly buffer: DeviceBuffer, readonly bytes: number) {}
 }
 

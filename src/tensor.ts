@@ -151,11 +151,19 @@ export class Tensor implements TensorView {
     if (this.disposed) throw new Error(`${op}: ${argName} is a disposed tensor (shape [${this.shape.join(', ')}]); it cannot be used after dispose() or after the scope that created it ended`);
   }
 
+  /** Throws when the values are still being copied from another device (see `to`), which a synchronous op cannot wait for. */
+  assertReady(op: string, argName: string): void {
+    if (this.storage.pending) {
+      throw new Error(`${op}: ${argName} is still being copied to ${this.device} from another device (to() returns before the copy lands); await it first: await t.data(), or make it with await t.toAsync('${this.device}')`);
+    }
+  }
+
   // ---- reading values ---------------------------------------------------------------------------
 
   /** The elements in row-major order, after all pending work on the device. */
   async data(): Promise<Float32Array | Int32Array> {
     this.assertAlive('data', 'tensor');
+    if (this.storage.pending) await this.storage.pending;
     const source = this.isContiguous() ? this : contiguousCopy(this);
     try {
       return await this.storage.device.read(source.storage.buffer, source.offset, this.numel(), this.dtype);
@@ -167,6 +175,7 @@ export class Tensor implements TensorView {
   /** `data()` for devices that run synchronously (the main-thread CPU); others throw. */
   dataSync(): Float32Array | Int32Array {
     this.assertAlive('dataSync', 'tensor');
+    this.assertReady('dataSync', 'tensor');
     const source = this.isContiguous() ? this : contiguousCopy(this);
     try {
       return this.storage.device.readSync(source.storage.buffer, source.offset, this.numel(), this.dtype);

@@ -43,6 +43,9 @@ function run(roots: readonly Tensor[], seeds: readonly Tensor[], retainGraph: bo
     if (!grad) continue;
     if (capture?.has(node)) capture.set(node, grad);
     if (!capture) for (const retainer of node.retainers) accumulateGrad(retainer, grad);
+    if (grad.storage.pending) {
+      throw new Error(`backward: the gradient of ${node.name} is still being copied to ${grad.device} by the backward of to(), and ${grad.device} runs backward synchronously; move the leaves to the other device before computing on them, so the whole graph runs there`);
+    }
     const inputGrads = node.apply(grad);
     if (!retainGraph) node.release();
     node.edges.forEach((edge, i) => {
@@ -70,8 +73,10 @@ function accumulateGrad(tensor: Tensor, grad: Tensor): void {
   if (tensor.grad && !tensor.grad.isDisposed) {
     tensor.grad.add_(grad);
   } else {
-    // Own a contiguous copy: the incoming gradient may be a view or shared by several inputs.
-    tensor.grad = keep(grad.clone());
+    // Own a contiguous copy: the incoming gradient may be a view or shared by several inputs. A
+    // gradient still arriving from another device (to()'s backward) is its own fresh tensor, and
+    // cannot be copied before it lands.
+    tensor.grad = keep(grad.storage.pending ? grad : grad.clone());
   }
 }
 
@@ -148,7 +153,7 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
       run(outs, seeds, options.retainGraph ?? false, capture);
       return ins.map((input) => {
         const found = capture.get(input.gradFn ?? input) ?? null;
-        return found ? found.clone() : null;
+        return found ? (found.storage.pending ? found : found.clone()) : null;
       });
     }),
   );

@@ -13,6 +13,11 @@ export interface Storage {
   refs: number;
   /** Bumped by every in-place write, so autograd can tell a saved tensor was modified. */
   version: number;
+  /**
+   * Set while the contents are still arriving from another device on a device that cannot wait
+   * (see Device.writeLater); resolves when they have landed. Ops refuse such storage until then.
+   */
+  pending: Promise<void> | null;
 }
 
 /** What a kernel sees of a tensor: where its elements are and how to walk them. */
@@ -52,6 +57,77 @@ export interface RandomStream {
 
 /** What `multinomial` found wrong with its weights, or 'ok'. */
 export type MultinomialStatus = 'ok' | 'invalidWeight' | 'zeroRow';
+
+/**
+ * How a 2-D convolution (1-D runs with height 1) walks its input: output pixel (i, j) of group g
+ * reads input[n, g*Cin/groups + c, i*stride[0] - padding[0] + ki*dilation[0], j*stride[1] -
+ * padding[1] + kj*dilation[1]], and positions outside the image read 0. padding is what lies
+ * before the image; the output size decides how much the far side gets (asymmetric 'same').
+ */
+export interface ConvGeometry {
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  readonly groups: number;
+}
+
+/**
+ * The pooling windows along one axis: output index i reads input positions start[i],
+ * start[i] + step, ... < end[i], all inside the input and at least one. Average pooling steps by 1
+ * and divides the window's sum by divisor[i] times the other axis's divisor.
+ */
+export interface PoolAxis {
+  readonly start: readonly number[];
+  readonly end: readonly number[];
+  readonly step: number;
+  readonly divisor: readonly number[];
+}
+
+/** The cell a recurrent kernel runs: Elman RNN with tanh or ReLU, LSTM, GRU. */
+export type RnnMode = 'rnnTanh' | 'rnnRelu' | 'lstm' | 'gru';
+
+/**
+ * One direction of one recurrent layer over packed rows (all views contiguous float32). Row block
+ * t (batchSizes[t] rows, after the rows of steps 0..t-1) holds time step t of the sequences still
+ * running, a prefix of the batch: sequences are sorted by decreasing length. G gates per hidden
+ * unit (RNN 1; LSTM 4 in PyTorch's order i, f, g, o; GRU 3 in order r, z, n) and PyTorch's cells:
+ * LSTM c_t = f c_{t-1} + i g, h_t = o tanh(c_t) (times W_hr^T with a projection); GRU
+ * n = tanh(W_in x + b_in + r (W_hn h + b_hn)), h_t = (1 - z) n + z h_{t-1}.
+ */
+export interface RnnLayer {
+  readonly mode: RnnMode;
+  /** Rows per step: non-increasing, each >= 1; batchSizes[0] is the batch. */
+  readonly batchSizes: readonly number[];
+  /** Runs the steps from last to first: the second direction of a bidirectional layer. */
+  readonly reverse: boolean;
+  /** [rows, inputSize] */
+  readonly input: TensorView;
+  /** [batch, stateSize]: stateSize is the projection size of an LSTM with one, else hidden. */
+  readonly h0: TensorView;
+  /** [batch, hidden] for LSTM, else null. */
+  readonly c0: TensorView | null;
+  /** [G*hidden, inputSize] */
+  readonly weightIh: TensorView;
+  /** [G*hidden, stateSize] */
+  readonly weightHh: TensorView;
+  /** [G*hidden] each, or null for a layer without biases. */
+  readonly biasIh: TensorView | null;
+  readonly biasHh: TensorView | null;
+  /** [stateSize, hidden]: the LSTM projection, or null. */
+  readonly weightHr: TensorView | null;
+}
+
+/** Where rnnBackward writes each gradient; null entries are not computed. */
+export interface RnnGradients {
+  readonly input: TensorView | null;
+  readonly h0: TensorView | null;
+  readonly c0: TensorView | null;
+  readonly weightIh: TensorView | null;
+  readonly weightHh: TensorView | null;
+  readonly biasIh: TensorView | null;
+  readonly biasHh: TensorView | null;
+  readonly weightHr: TensorView | null;
+}
 
 /**
  * The primitive kernels a device provides. Ops validate arguments and compute output shapes before
@@ -153,6 +229,48 @@ export interface Kernels {
    * original order (stable); NaN is larger than every number and -0 equals +0, as in PyTorch.
    */
   sort(values: TensorView, indices: TensorView, x: TensorView, dim: number, k: number, descending: boolean): void;
+  /**
+   * out [N, Cout, Ho, Wo] (contiguous) = bias[co] + sum over c < Cin/groups, ki, kj of
+   * input[n, g*Cin/groups + c, ...] (positions per ConvGeometry) * weight[co, c, ki, kj], where
+   * g = floor(co / (Cout/groups)). float32; input [N, Cin, H, W], weight [Cout, Cin/groups, kh, kw]
+   * and bias [Cout] (or null) any strides; every size > 0.
+   */
+  conv2d(out: TensorView, input: TensorView, weight: TensorView, bias: TensorView | null, geometry: ConvGeometry): void;
+  /**
+   * gradInput [N, Cin, H, W] (contiguous, overwritten) = the gradient of conv2d's output w.r.t.
+   * its input, given grad [N, Cout, Ho, Wo] and weight (any strides).
+   */
+  conv2dBackwardInput(gradInput: TensorView, grad: TensorView, weight: TensorView, geometry: ConvGeometry): void;
+  /**
+   * gradWeight [Cout, Cin/groups, kh, kw] (contiguous, overwritten) = the gradient of conv2d's
+   * output w.r.t. its weight, given the input and grad [N, Cout, Ho, Wo] (any strides).
+   */
+  conv2dBackwardWeight(gradWeight: TensorView, input: TensorView, grad: TensorView, geometry: ConvGeometry): void;
+  /**
+   * out and indices [N, C, Ho, Wo] (contiguous; indices int32) = the largest element of each
+   * window of input [N, C, H, W] (float32, any strides) and its position h * W + w in its plane.
+   * Ties keep the first position in row-major order; NaN counts as largest (as in PyTorch).
+   */
+  maxPool2d(out: TensorView, indices: TensorView, input: TensorView, rows: PoolAxis, cols: PoolAxis): void;
+  /** out [N, C, Ho, Wo] (contiguous) = each window's sum over input [N, C, H, W] (any strides) / (rows.divisor[i] * cols.divisor[j]). */
+  avgPool2d(out: TensorView, input: TensorView, rows: PoolAxis, cols: PoolAxis): void;
+  /** gradInput [N, C, H, W] (contiguous, overwritten) = the gradient of avgPool2d given grad [N, C, Ho, Wo] (any strides). */
+  avgPool2dBackward(gradInput: TensorView, grad: TensorView, rows: PoolAxis, cols: PoolAxis): void;
+  /**
+   * Runs every step of `layer` (fused: one input-projection GEMM, then per step the hidden GEMM,
+   * gates and state update). Writes output [rows, stateSize] (h_t of every row), hN [batch,
+   * stateSize] and, for LSTM, cN [batch, hidden]: each sequence's state after its last step (step 0
+   * when reverse). reserve [rnnReserveElements] receives what rnnBackward reads: rows x G*hidden
+   * gate activations (RNN h_t), then for LSTM rows x hidden cell states c_t, for GRU rows x hidden
+   * W_hn h_{t-1} + b_hn. output, hN and cN may be views into one buffer.
+   */
+  rnnForward(layer: RnnLayer, output: TensorView, hN: TensorView, cN: TensorView | null, reserve: TensorView): void;
+  /**
+   * The gradients of one rnnForward, given the gradients of its output, hN and cN (null for a
+   * non-LSTM) and the output and reserve it wrote: writes each non-null entry of `grads`
+   * (contiguous, overwritten, shaped like the tensor it is the gradient of).
+   */
+  rnnBackward(layer: RnnLayer, output: TensorView, reserve: TensorView, gradOutput: TensorView, gradHN: TensorView, gradCN: TensorView | null, grads: RnnGradients): void;
 }
 
 /**
@@ -163,12 +281,21 @@ export interface Device {
   /** 'cpu', 'cpu:1', 'webgpu', 'webgpu:1', ... */
   readonly name: string;
   readonly type: 'cpu' | 'webgpu';
+  /** Kernels have finished when they return, so values can be read synchronously (`readSync`). */
+  readonly synchronous: boolean;
   readonly kernels: Kernels;
   /** Allocates `bytes` of uninitialised memory, owned by the caller until `free`. */
   malloc(bytes: number): DeviceBuffer;
   free(buffer: DeviceBuffer, bytes: number): void;
   /** Writes host values into a contiguous region starting at element `offset` of `buffer`. */
   write(buffer: DeviceBuffer, offset: number, values: Float32Array | Int32Array): void;
+  /**
+   * `write` for values still on their way (a copy from another device). A device that queues its
+   * work orders the write before everything issued after it and returns null; a device that runs
+   * kernels synchronously cannot wait, so it returns a promise that resolves once the values have
+   * landed, and the region must not be used before.
+   */
+  writeLater(buffer: DeviceBuffer, offset: number, values: Promise<Float32Array | Int32Array>): Promise<void> | null;
   /** Copies `count` elements starting at `offset` out of `buffer`, after all issued work. */
   read(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Promise<Float32Array | Int32Array>;
   /** Same as `read`, blocking; only devices that run synchronously have it, others throw. */

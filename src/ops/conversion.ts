@@ -1,7 +1,8 @@
 import type { DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
-import { needsGrad } from '../autograd/function.js';
-import { scope } from '../memory.js';
+import { needsGrad, record } from '../autograd/function.js';
+import { keep, scope } from '../memory.js';
+import { releaseStorage, retainStorage } from '../storage.js';
 import { broadcastView, castTo, inPlace } from './elementwise.js';
 import { clone, expand } from './views.js';
 import { checkInPlace, checkTensor, markModified, resolveDevice } from './util.js';
@@ -14,12 +15,74 @@ export function toDtype(input: Tensor, dtype: DType): Tensor {
   return castTo(input, dtype);
 }
 
-/** A copy on another device (the same tensor when it is already there); gradients flow back across. */
+/**
+ * A copy on another device (the same tensor when it is already there); gradients flow back across.
+ * A copy from a device that queues its work (webgpu) to one that runs synchronously (cpu) returns
+ * at once, before the values have landed: awaiting a read (`await h.data()`, `tolist`, `item`)
+ * waits for them, and synchronous use before then throws. `await t.toAsync('cpu')` gives a tensor
+ * whose values are already there.
+ */
 export function toDevice(input: Tensor, device: string): Tensor {
-  checkTensor('to', 'input', input);
+  input.assertAlive('to', "argument 'input'");
   const target = resolveDevice(device);
   if (target === input.deviceObject) return input;
-  throw new Error(`to: copying from ${input.device} to ${target.name} needs an async transfer; use await tensor.toAsync('${target.name}')`);
+  const out = Tensor.empty(input.shape, input.dtype, target);
+  if (out.numel() > 0) transfer(out, input);
+  const source = input.device;
+  return record('ToCopyBackward0', out, [input], () => (g) => [toDevice(g, source)]);
+}
+
+/** `to` that resolves once the values are on the target device. */
+export async function toAsync(input: Tensor, target: string | ToOptions): Promise<Tensor> {
+  const out = to(input, target);
+  try {
+    await out.storage.pending;
+  } catch (error) {
+    if (out !== input) out.dispose();
+    throw error;
+  }
+  return out;
+}
+
+/** Copies `input` into the fresh contiguous `out` on another device, in order with the work issued before. */
+function transfer(out: Tensor, input: Tensor): void {
+  const values = snapshot(input);
+  if (!(values instanceof Promise)) {
+    out.deviceObject.write(out.storage.buffer, 0, values);
+    return;
+  }
+  const landed = out.deviceObject.writeLater(out.storage.buffer, 0, values);
+  if (!landed) return;
+  const storage = out.storage;
+  // The memory stays allocated until the values land, even if `out` is disposed first. A failed
+  // copy leaves the rejection in place, for whoever awaits the tensor.
+  retainStorage(storage);
+  const pending = landed.then(() => {
+    storage.pending = null;
+  });
+  storage.pending = pending;
+  void pending.catch(() => {}).finally(() => releaseStorage(storage));
+}
+
+/**
+ * The values of `input` as of now: read at once from a synchronous device; from a queueing one, a
+ * read issued now, so work issued later (an in-place write) cannot change what it returns.
+ */
+function snapshot(input: Tensor): Float32Array | Int32Array | Promise<Float32Array | Int32Array> {
+  if (input.storage.pending) {
+    // Nothing writes a tensor whose values are still arriving, so reading once they land reads
+    // the values of now. The alias keeps the memory alive meanwhile.
+    const alias = keep(new Tensor(input.storage, input.shape, input.strides, input.offset, input.dtype));
+    return input.storage.pending.then(() => snapshot(alias)).finally(() => alias.dispose());
+  }
+  const device = input.deviceObject;
+  const source = input.isContiguous() ? input : Tensor.empty(input.shape, input.dtype, device);
+  if (source !== input) device.kernels.copy(source, input);
+  try {
+    return device.synchronous ? device.readSync(source.storage.buffer, source.offset, source.numel(), source.dtype) : device.read(source.storage.buffer, source.offset, source.numel(), source.dtype);
+  } finally {
+    if (source !== input) source.dispose();
+  }
 }
 
 export interface ToOptions {
@@ -30,10 +93,11 @@ export interface ToOptions {
 /** `t.to('cpu')`, `t.to('int32')`, `t.to({ device, dtype })`. */
 export function to(input: Tensor, target: string | ToOptions): Tensor {
   const options: ToOptions = typeof target === 'string' ? (['float32', 'int32', 'bool'].includes(target) ? { dtype: target as DType } : { device: target }) : target;
-  const moved = options.device === undefined ? input : toDevice(input, options.device);
-  const converted = options.dtype === undefined ? moved : toDtype(moved, options.dtype);
-  if (converted !== moved && moved !== input) moved.dispose();
-  return converted;
+  // The dtype changes first, on the source device: a copy to the CPU may still be arriving.
+  const converted = options.dtype === undefined ? input : toDtype(input, options.dtype);
+  const moved = options.device === undefined ? converted : toDevice(converted, options.device);
+  if (moved !== converted && converted !== input) converted.dispose();
+  return moved;
 }
 
 /** `dst.copy_(src)`: writes src (broadcast to dst's shape, converted to dst's dtype) into dst. */
@@ -62,6 +126,8 @@ export function fill_(dst: Tensor, value: number | boolean): Tensor {
 declare module '../tensor.js' {
   interface Tensor {
     to(target: string | ToOptions): Tensor;
+    /** `to` that resolves once the values are on the target device (see toDevice). */
+    toAsync(target: string | ToOptions): Promise<Tensor>;
     float(): Tensor;
     int(): Tensor;
     /** int32: webtorch has no int64, so PyTorch's `.long()` gives int32. */
@@ -76,6 +142,7 @@ declare module '../tensor.js' {
 
 Object.assign(Tensor.prototype, {
   to(this: Tensor, target: string | ToOptions) { return to(this, target); },
+  toAsync(this: Tensor, target: string | ToOptions) { return toAsync(this, target); },
   float(this: Tensor) { return toDtype(this, 'float32'); },
   int(this: Tensor) { return toDtype(this, 'int32'); },
   long(this: Tensor) { return toDtype(this, 'int32'); },

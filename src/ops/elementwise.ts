@@ -190,10 +190,12 @@ function minMaxBackward(a: Tensor, b: Tensor, loses: (x: Tensor, y: Tensor) => T
 
 /**
  * Integer division by zero has no value (and would trap inside wasm), so it is refused, as
- * PyTorch raises ZeroDivisionError. A tensor divisor is checked by reading it: CPU only for now.
+ * PyTorch raises ZeroDivisionError. A tensor divisor is checked by reading it, on devices that can
+ * read synchronously; on the others the kernel itself reports it, at the next read (as CUDA does).
  */
 function checkIntegerDivisor(op: string, input: TensorOrScalar, other: TensorOrScalar): void {
   if (computeDtype('arithmetic', resultDtype(input, other)) !== 'int32') return;
+  if (other instanceof Tensor && !other.deviceObject.synchronous) return;
   const hasZero = other instanceof Tensor ? other.numel() > 0 && scope(() => Number(sum(eq(other, 0)).itemSync())) > 0 : Number(other) === 0;
   if (hasZero) throw new RangeError(`${op}: integer division by zero (argument 'other' contains 0)`);
 }

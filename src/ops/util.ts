@@ -29,6 +29,7 @@ export function checkTensor(op: string, argName: string, value: unknown): Tensor
     throw new TypeError(`${op}: argument '${argName}' must be a Tensor, got ${got}`);
   }
   value.assertAlive(op, `argument '${argName}'`);
+  value.assertReady(op, `argument '${argName}'`);
   return value;
 }
 

@@ -108,6 +108,7 @@ function asyncDevice(name: string): Device {
   return {
     name,
     type: 'webgpu',
+    synchronous: false,
     kernels: {} as Kernels,
     malloc(bytes) {
       const buffer = {};
@@ -119,6 +120,9 @@ function asyncDevice(name: string): Device {
     },
     write(buffer, offset, values) {
       buffers.get(buffer)!.set(values, offset);
+    },
+    writeLater(buffer, offset, values) {
+      return values.then((landed) => this.write(buffer, offset, landed));
     },
     async read(buffer, offset, count, dtype) {
       const floats = buffers.get(buffer)!.slice(offset, offset + count);

@@ -8,6 +8,9 @@ import { indexingKernels } from './kernels/indexing.js';
 import { randomKernels } from './kernels/random.js';
 import { softmaxKernels } from './kernels/softmax.js';
 import { sortKernels } from './kernels/sort.js';
+import { convKernels } from './kernels/conv.js';
+import { poolKernels } from './kernels/pool.js';
+import { rnnKernels } from './kernels/rnn.js';
 
 /** The wasm module's exports; each kernel family documents its own in assembly/. */
 export type WasmExports = Record<string, (...args: number[]) => number> & { memory: WebAssembly.Memory };
@@ -20,6 +23,7 @@ const PARAM_BYTES = 1 << 16;
  */
 export class CpuDevice implements Device {
   readonly type = 'cpu';
+  readonly synchronous = true;
   readonly kernels: Kernels;
   readonly allocator: Allocator;
   private readonly paramBase: number;
@@ -30,7 +34,7 @@ export class CpuDevice implements Device {
     this.allocator = new Allocator(wasm.memory, wasm.heapBase());
     this.paramBase = this.allocator.malloc(PARAM_BYTES);
     this.heapI32 = new Int32Array(wasm.memory.buffer);
-    this.kernels = { ...elementwiseKernels(this), ...reduceKernels(this), ...matmulKernels(this), ...indexingKernels(this), ...randomKernels(this), ...softmaxKernels(this), ...sortKernels(this) };
+    this.kernels = { ...elementwiseKernels(this), ...reduceKernels(this), ...matmulKernels(this), ...indexingKernels(this), ...randomKernels(this), ...softmaxKernels(this), ...sortKernels(this), ...convKernels(this), ...poolKernels(this), ...rnnKernels(this) };
   }
 
   malloc(bytes: number): DeviceBuffer {
@@ -48,6 +52,10 @@ export class CpuDevice implements Device {
   write(buffer: DeviceBuffer, offset: number, values: Float32Array | Int32Array): void {
     const target = values instanceof Float32Array ? this.f32() : this.i32();
     target.set(values, (buffer as number) / 4 + offset);
+  }
+
+  writeLater(buffer: DeviceBuffer, offset: number, values: Promise<Float32Array | Int32Array>): Promise<void> {
+    return values.then((landed) => this.write(buffer, offset, landed));
   }
 
   read(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Promise<Float32Array | Int32Array> {

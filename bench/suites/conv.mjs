@@ -1,0 +1,150 @@
+// Conv2d forward beside TensorFlow.js's wasm backend (XNNPACK), and a small CNN training step beside
+// TensorFlow.js's pure-JS cpu backend and PyTorch (single-threaded, in a python3 subprocess).
+// TensorFlow.js runs in NHWC, its native layout (NCHW would add transposes it does not need);
+// webtorch and PyTorch run NCHW. Both conv forwards include the bias (tf.fused.conv2d).
+import { spawnSync } from 'node:child_process';
+import * as esbuild from 'esbuild';
+import * as torch from '../../dist/node.js';
+import { fixed, loadTfjsWasm, printTable, timeInterleaved } from '../harness.mjs';
+
+const PYTHON = '/usr/bin/python3';
+
+export async function run({ quick }) {
+  const { tf, simd, threads } = await loadTfjsWasm();
+  await convForward(tf, quick, `tfjs-wasm SIMD ${simd}, threads ${threads}`);
+  await import('@tensorflow/tfjs-backend-cpu');
+  await registerTfjsGradients();
+  await tf.setBackend('cpu');
+  await tf.ready();
+  await trainingStep(tf, quick);
+}
+
+/**
+ * tfjs-core registers no gradients (the @tensorflow/tfjs union package does), and its module that
+ * would is ESM without file extensions, which Node cannot load: bundle it and load the bundle.
+ * The registry lives on a global, so the bundled copy registers into the running tfjs.
+ */
+async function registerTfjsGradients() {
+  const bundle = await esbuild.build({
+    entryPoints: ['@tensorflow/tfjs-core/dist/register_all_gradients.js'],
+    bundle: true, write: false, format: 'esm', platform: 'node', logLevel: 'error',
+  });
+  await import(`data:text/javascript;base64,${Buffer.from(bundle.outputFiles[0].text).toString('base64')}`);
+}
+
+async function convForward(tf, quick, peer) {
+  const cases = quick
+    ? [{ batch: 2, cin: 3, cout: 8, size: 16 }, { batch: 1, cin: 8, cout: 8, size: 14 }]
+    : [{ batch: 8, cin: 3, cout: 32, size: 64 }, { batch: 1, cin: 64, cout: 64, size: 56 }];
+  const rows = [];
+  for (const { batch, cin, cout, size } of cases) {
+    const x = torch.randn(batch, cin, size, size);
+    const w = torch.randn(cout, cin, 3, 3).mul(0.1);
+    const b = torch.randn(cout);
+    const tx = tf.randomNormal([batch, size, size, cin]);
+    const tw = tf.randomNormal([3, 3, cin, cout], 0, 0.1);
+    const tb = tf.randomNormal([cout]);
+    const [ours, theirs] = await timeInterleaved([
+      () => torch.conv2d(x, w, b, { padding: 'same' }).dispose(),
+      () => tf.fused.conv2d({ x: tx, filter: tw, bias: tb, strides: 1, pad: 'same' }).dispose(),
+    ], { runs: quick ? 2 : 30 });
+    for (const t of [x, w, b, tx, tw, tb]) t.dispose();
+    const flops = 2 * batch * cout * size * size * cin * 9;
+    const gflops = (ms) => fixed(flops / ms / 1e6);
+    rows.push([`${batch}x${cin}->${cout}, ${size}x${size}`, fixed(ours.best), fixed(theirs.best), gflops(ours.best), gflops(theirs.best),
+      fixed(theirs.best / ours.best), fixed(theirs.median / ours.median)]);
+  }
+  printTable(`Conv2d 3x3 'same' + bias forward, f32, single thread (${peer}; tfjs in NHWC, its native layout); ratio = tfjs time / webtorch time`,
+    ['N x Cin->Cout, HxW', 'webtorch ms', 'tfjs-wasm ms', 'webtorch GFLOP/s', 'tfjs GFLOP/s', 'ratio best', 'ratio median'], rows);
+}
+
+/** The CNN of the step: conv 3x3 (1 -> 32) + ReLU + max pool 2 + Linear to 10, cross-entropy, SGD. */
+function cnnShapes(quick) {
+  const batch = quick ? 4 : 32;
+  const size = quick ? 12 : 28;
+  const channels = 32;
+  const pooled = (size - 2) / 2;
+  return { batch, size, channels, features: channels * pooled * pooled, classes: 10, lr: 0.01 };
+}
+
+async function trainingStep(tf, quick) {
+  const shapes = cnnShapes(quick);
+  const { batch, size, channels, features, classes, lr } = shapes;
+  const { nn } = torch;
+  const x = torch.randn(batch, 1, size, size);
+  const labels = torch.randint(0, classes, [batch], { dtype: 'int32' });
+  const conv = new nn.Conv2d(1, channels, 3);
+  const fc = new nn.Linear(features, classes);
+  const params = [...conv.parameters(), ...fc.parameters()];
+  const optimizer = new torch.optim.SGD(params, { lr });
+  const webtorchStep = () => {
+    torch.scope(() => {
+      optimizer.zeroGrad();
+      const hidden = nn.functional.maxPool2d(conv.forward(x).relu(), 2);
+      const loss = nn.functional.crossEntropy(fc.forward(hidden.reshape(batch, features)), labels);
+      loss.backward();
+      optimizer.step();
+    });
+  };
+
+  const tx = tf.randomNormal([batch, size, size, 1]);
+  const tLabels = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % classes), 'int32'), classes);
+  const tConvWeight = tf.variable(tf.randomNormal([3, 3, 1, channels], 0, 0.3));
+  const tConvBias = tf.variable(tf.zeros([channels]));
+  const tFcWeight = tf.variable(tf.randomNormal([features, classes], 0, 0.01));
+  const tFcBias = tf.variable(tf.zeros([classes]));
+  const tfOptimizer = tf.train.sgd(lr);
+  const tfjsStep = () => {
+    tf.tidy(() => {
+      tfOptimizer.minimize(() => {
+        const activations = tf.relu(tf.add(tf.conv2d(tx, tConvWeight, 1, 'valid'), tConvBias));
+        const pooled = tf.maxPool(activations, 2, 2, 'valid');
+        const logits = tf.add(tf.matMul(tf.reshape(pooled, [batch, features]), tFcWeight), tFcBias);
+        return tf.losses.softmaxCrossEntropy(tLabels, logits);
+      });
+    });
+  };
+
+  const [ours, theirs] = await timeInterleaved([webtorchStep, tfjsStep], { warmup: 3, runs: quick ? 2 : 20 });
+  const rows = [['webtorch', fixed(ours.best), fixed(ours.median), '1.00']];
+  rows.push(['tfjs-cpu (NHWC)', fixed(theirs.best), fixed(theirs.median), fixed(theirs.best / ours.best)]);
+  const pytorch = timePytorch(shapes, quick);
+  if (pytorch) rows.push([`PyTorch ${pytorch.version} (1 thread)`, fixed(pytorch.best), fixed(pytorch.median), fixed(pytorch.best / ours.best)]);
+  printTable(`CNN training step (batch ${batch} of ${size}x${size}x1: conv 3x3 -> ${channels}, ReLU, max pool 2, Linear -> ${classes}, cross-entropy, SGD); ratio = peer time / webtorch time (best)`,
+    ['', 'best ms', 'median ms', 'ratio'], rows);
+  console.log(pytorch
+    ? '(PyTorch runs in a subprocess after the webtorch/tfjs samples, so its samples are not interleaved with theirs)'
+    : `(PyTorch skipped: ${PYTHON} has no torch)`);
+  for (const t of [x, labels, ...params]) t.dispose();
+  for (const t of [tx, tLabels, tConvWeight, tConvBias, tFcWeight, tFcBias]) t.dispose();
+  tfOptimizer.dispose();
+}
+
+/** Times the same step in PyTorch, single-threaded, in a subprocess; null when torch is missing. */
+function timePytorch({ batch, size, channels, features, classes, lr }, quick) {
+  const script = `
+import json, time, torch, torch.nn.functional as F
+torch.set_num_threads(1)
+torch.manual_seed(0)
+x = torch.randn(${batch}, 1, ${size}, ${size})
+labels = torch.randint(0, ${classes}, (${batch},))
+conv = torch.nn.Conv2d(1, ${channels}, 3)
+fc = torch.nn.Linear(${features}, ${classes})
+opt = torch.optim.SGD(list(conv.parameters()) + list(fc.parameters()), lr=${lr})
+def step():
+    opt.zero_grad()
+    hidden = F.max_pool2d(F.relu(conv(x)), 2)
+    loss = F.cross_entropy(fc(hidden.reshape(${batch}, ${features})), labels)
+    loss.backward()
+    opt.step()
+for _ in range(3): step()
+times = []
+for _ in range(${quick ? 2 : 20}):
+    start = time.perf_counter(); step(); times.append((time.perf_counter() - start) * 1000)
+times.sort()
+print(json.dumps({"best": times[0], "median": times[len(times) // 2], "version": torch.__version__}))
+`;
+  const result = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8' });
+  if (result.status !== 0) return null;
+  return JSON.parse(result.stdout.trim().split('\n').pop());
+}

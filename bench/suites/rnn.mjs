@@ -1,0 +1,216 @@
+// Recurrent layers, one thread: webtorch's fused LSTM against TensorFlow.js's wasm backend
+// (tf.layers.lstm, a loop of small ops per step), ONNX Runtime Web's fused LSTM operator (wasm,
+// single thread) and PyTorch 1.13 (python subprocess, torch.set_num_threads(1)) when installed;
+// then packed against padded input. webtorch runs under noGrad for inference and with autograd
+// for the training step.
+import { spawnSync } from 'node:child_process';
+import * as torch from '../../dist/node.js';
+import { fixed, loadTfjsWasm, printTable, timeInterleaved } from '../harness.mjs';
+
+const { nn } = torch;
+
+/** Times one webtorch closure, freeing what it creates. */
+const webtorch = (fn) => () => torch.scope(fn);
+
+// ---- ONNX Runtime Web ---------------------------------------------------------------------------
+
+/** Protocol-buffer fields, just enough of the wire format to write an ONNX model. */
+const pb = {
+  varint(value) {
+    const bytes = [];
+    let v = BigInt(value);
+    do {
+      let byte = Number(v & 0x7fn);
+      v >>= 7n;
+      if (v > 0n) byte |= 0x80;
+      bytes.push(byte);
+    } while (v > 0n);
+    return bytes;
+  },
+  int(field, value) {
+    return [...pb.varint(field << 3), ...pb.varint(value)];
+  },
+  bytes(field, payload) {
+    const data = typeof payload === 'string' ? [...new TextEncoder().encode(payload)] : [...payload];
+    return [...pb.varint((field << 3) | 2), ...pb.varint(data.length), ...data];
+  },
+};
+
+const FLOAT = 1;
+
+/** An ONNX model (opset 14) holding one LSTM node: Y = LSTM(X, W, R, B), weights as initializers. */
+function onnxLstmModel(steps, batch, inputSize, hidden) {
+  const tensorShape = (dims) => dims.flatMap((d) => pb.bytes(1, pb.int(1, d)));
+  const valueInfo = (name, dims) => [...pb.bytes(1, name), ...pb.bytes(2, pb.bytes(1, [...pb.int(1, FLOAT), ...pb.bytes(2, tensorShape(dims))]))];
+  const initializer = (name, dims) => {
+    const values = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => (Math.random() - 0.5) / Math.sqrt(hidden));
+    return [...dims.flatMap((d) => pb.int(1, d)), ...pb.int(2, FLOAT), ...pb.bytes(8, name), ...pb.bytes(9, new Uint8Array(values.buffer))];
+  };
+  const attribute = [...pb.bytes(1, 'hidden_size'), ...pb.int(3, hidden), ...pb.int(20, 2)];
+  const node = [...['X', 'W', 'R', 'B'].flatMap((name) => pb.bytes(1, name)), ...pb.bytes(2, 'Y'), ...pb.bytes(3, 'lstm'), ...pb.bytes(4, 'LSTM'), ...pb.bytes(5, attribute)];
+  const graph = [
+    ...pb.bytes(1, node),
+    ...pb.bytes(2, 'lstm'),
+    ...pb.bytes(5, initializer('W', [1, 4 * hidden, inputSize])),
+    ...pb.bytes(5, initializer('R', [1, 4 * hidden, hidden])),
+    ...pb.bytes(5, initializer('B', [1, 8 * hidden])),
+    ...pb.bytes(11, valueInfo('X', [steps, batch, inputSize])),
+    ...pb.bytes(12, valueInfo('Y', [steps, 1, batch, hidden])),
+  ];
+  return new Uint8Array([...pb.int(1, 8), ...pb.bytes(2, 'webtorch-bench'), ...pb.bytes(7, graph), ...pb.bytes(8, [...pb.bytes(1, ''), ...pb.int(2, 14)])]);
+}
+
+async function loadOrt() {
+  try {
+    const ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = 1;
+    ort.env.logLevel = 'error';
+    return ort;
+  } catch (error) {
+    console.log(`\nnotice: ONNX Runtime Web is not available (${error.message.split('\n')[0]}); its column is skipped. Install it with: npm install -D onnxruntime-web`);
+    return null;
+  }
+}
+
+async function loadTfjsLayers() {
+  try {
+    return await import('@tensorflow/tfjs-layers');
+  } catch {
+    console.log('\nnotice: @tensorflow/tfjs-layers is not installed; the TensorFlow.js column is skipped. Install it with: npm install -D @tensorflow/tfjs-layers@4.22.0');
+    return null;
+  }
+}
+
+// ---- PyTorch ------------------------------------------------------------------------------------
+
+const PYTHON = `
+import json, sys, time
+import torch
+torch.set_num_threads(1)
+spec = json.loads(sys.argv[1])
+def timed(fn, warmup, runs):
+    for _ in range(warmup): fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter(); fn(); times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return {"best": times[0], "median": times[len(times) // 2]}
+results = {}
+s = spec["lstm"]
+lstm = torch.nn.LSTM(s["input"], s["hidden"])
+x = torch.randn(s["steps"], s["batch"], s["input"])
+with torch.no_grad():
+    results["forward"] = timed(lambda: lstm(x), spec["warmup"], spec["runs"])
+xg = x.clone().requires_grad_()
+results["training"] = timed(lambda: lstm(xg)[0].sum().backward(), spec["warmup"], spec["runs"])
+p = spec["packed"]
+lstm = torch.nn.LSTM(p["input"], p["hidden"])
+padded = torch.randn(p["steps"], p["batch"], p["input"])
+lengths = p["lengths"]
+with torch.no_grad():
+    results["padded"] = timed(lambda: lstm(padded), spec["warmup"], spec["runs"])
+    results["packed"] = timed(lambda: lstm(torch.nn.utils.rnn.pack_padded_sequence(padded, lengths, enforce_sorted=False)), spec["warmup"], spec["runs"])
+print(json.dumps({"version": torch.__version__, "results": results}))
+`;
+
+/** The system Python first: that is where python3-torch installs. */
+const PYTHONS = ['/usr/bin/python3', 'python3'];
+
+function runPytorch(spec) {
+  const python = PYTHONS.find((candidate) => spawnSync(candidate, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) ?? 'python3';
+  const result = spawnSync(python, ['-c', PYTHON, JSON.stringify(spec)], { encoding: 'utf8', timeout: 600_000 });
+  if (result.error || result.status !== 0) {
+    const reason = result.error ? result.error.message : result.stderr.trim().split('\n').pop();
+    console.log(`\nnotice: PyTorch is not available (${reason}); its column is skipped`);
+    return null;
+  }
+  return JSON.parse(result.stdout);
+}
+
+// ---- the suite ----------------------------------------------------------------------------------
+
+export async function run({ quick }) {
+  const lstmShape = quick ? { batch: 2, steps: 4, input: 8, hidden: 16 } : { batch: 32, steps: 64, input: 128, hidden: 256 };
+  const packedBatch = quick ? 4 : 64;
+  const packedShape = { batch: packedBatch, steps: packedBatch, input: lstmShape.input, hidden: lstmShape.hidden };
+  // Lengths spread evenly over 1..steps, in shuffled order (packing sorts them).
+  const lengths = Array.from({ length: packedBatch }, (_, i) => ((i * 37) % packedBatch) + 1);
+  const runs = quick ? 2 : 15;
+  const warmup = quick ? 1 : 3;
+  const { batch, steps, input, hidden } = lstmShape;
+  const gflop = (2 * steps * batch * 4 * hidden * (input + hidden)) / 1e9;
+
+  const { tf, simd, threads } = await loadTfjsWasm();
+  const layers = await loadTfjsLayers();
+  const ort = await loadOrt();
+  const pytorch = runPytorch({ lstm: lstmShape, packed: { ...packedShape, lengths }, warmup, runs });
+
+  // LSTM forward over a padded batch, every implementation on the same shapes.
+  const lstm = new nn.LSTM(input, hidden);
+  const x = torch.randn(steps, batch, input);
+  const candidates = [webtorch(() => torch.noGrad(() => lstm.forward(x)))];
+  const names = ['webtorch'];
+  let tfInput = null;
+  if (layers) {
+    // Glorot rather than the default orthogonal recurrent initialiser, which calls tensor methods
+    // (x.flatten()) that only the full tfjs package registers; the values do not change the timing.
+    const tfLstm = layers.layers.lstm({ units: hidden, returnSequences: true, recurrentInitializer: 'glorotUniform' });
+    tfInput = tf.randomNormal([batch, steps, input]);
+    candidates.push(() => tf.tidy(() => tfLstm.apply(tfInput)).dispose());
+    names.push('tfjs-wasm');
+  }
+  let ortSession = null;
+  if (ort) {
+    ortSession = await ort.InferenceSession.create(onnxLstmModel(steps, batch, input, hidden), { executionProviders: ['wasm'] });
+    const feeds = { X: new ort.Tensor('float32', Float32Array.from({ length: steps * batch * input }, () => Math.random() - 0.5), [steps, batch, input]) };
+    candidates.push(async () => {
+      const outputs = await ortSession.run(feeds);
+      for (const output of Object.values(outputs)) output.dispose?.();
+    });
+    names.push('onnxruntime-web');
+  }
+  const timings = await timeInterleaved(candidates, { warmup, runs });
+  if (pytorch) {
+    timings.push(pytorch.results.forward);
+    names.push(`pytorch ${pytorch.version}`);
+  }
+  const ours = timings[0];
+  printTable(`LSTM forward: batch ${batch}, ${steps} steps, input ${input}, hidden ${hidden} (${fixed(gflop, 2)} GFLOP), one thread (tfjs-wasm SIMD ${simd}, threads ${threads}); ratio = their time / webtorch's`,
+    ['implementation', 'best ms', 'median ms', 'GFLOP/s (best)', 'ratio (best)', 'ratio (median)'],
+    names.map((name, i) => [name, fixed(timings[i].best), fixed(timings[i].median), fixed(gflop / timings[i].best * 1e3, 1), fixed(timings[i].best / ours.best), fixed(timings[i].median / ours.median)]));
+
+  // Training step: forward and backward through the layer.
+  const xTrain = torch.randn(steps, batch, input).requiresGrad_();
+  const [training] = await timeInterleaved([webtorch(() => {
+    const [output] = lstm.forward(xTrain);
+    output.sum().backward();
+  })], { warmup, runs });
+  const trainingRows = [['webtorch', fixed(training.best), fixed(training.median), '1.00']];
+  if (pytorch) trainingRows.push([`pytorch ${pytorch.version}`, fixed(pytorch.results.training.best), fixed(pytorch.results.training.median), fixed(pytorch.results.training.best / training.best)]);
+  printTable('LSTM forward + backward (same shapes, gradients of the input and every weight)', ['implementation', 'best ms', 'median ms', 'ratio (best)'], trainingRows);
+
+  // Packed against padded: sequences ending early stop costing.
+  const packedLstm = new nn.LSTM(packedShape.input, packedShape.hidden);
+  const padded = torch.randn(packedShape.steps, packedShape.batch, packedShape.input);
+  const packed = nn.utils.rnn.packPaddedSequence(padded, lengths, { enforceSorted: false });
+  const [paddedTime, packedTime, packingTime] = await timeInterleaved([
+    webtorch(() => torch.noGrad(() => packedLstm.forward(padded))),
+    webtorch(() => torch.noGrad(() => packedLstm.forward(packed))),
+    webtorch(() => torch.noGrad(() => packedLstm.forward(nn.utils.rnn.packPaddedSequence(padded, lengths, { enforceSorted: false })))),
+  ], { warmup, runs });
+  const packedRows = [
+    ['webtorch', fixed(paddedTime.best), fixed(packedTime.best), fixed(packedTime.best / paddedTime.best, 3), fixed(packingTime.best), fixed(packingTime.best / paddedTime.best, 3)],
+  ];
+  if (pytorch) {
+    const r = pytorch.results;
+    packedRows.push([`pytorch ${pytorch.version}`, fixed(r.padded.best), '', '', fixed(r.packed.best), fixed(r.packed.best / r.padded.best, 3)]);
+  }
+  printTable(`LSTM forward over ${packedShape.batch} sequences with lengths 1..${packedShape.steps} (unsorted), hidden ${packedShape.hidden}: padded to ${packedShape.steps} steps vs packed (best ms; the target is packed <= 0.6 x padded)`,
+    ['implementation', 'padded', 'packed', 'packed / padded', 'pack + run', '(pack + run) / padded'], packedRows);
+
+  x.dispose();
+  xTrain.dispose();
+  padded.dispose();
+  tfInput?.dispose();
+  await ortSession?.release();
+}

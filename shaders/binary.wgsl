@@ -1,0 +1,76 @@
+// out = a op b, walk operands out, a and b (already broadcast: stride 0). OP is an opcode constant
+// (ADD, EQ, ...; see the BinaryOp type); DTYPE is the inputs' dtype. Comparisons write bool (0/1).
+// As on the CPU: maximum and minimum propagate NaN, comparisons with NaN are false (ne true),
+// remainder and floorDivide round toward negative infinity (Python's semantics). An int32 divisor
+// of 0 reports a fault (PyTorch raises ZeroDivisionError) and writes 0.
+
+fn binaryFloat(a: f32, b: f32) -> u32 {
+  let unordered = isNan(a) || isNan(b);
+  switch OP {
+    case ADD: { return bitcast<u32>(a + b); }
+    case SUB: { return bitcast<u32>(a - b); }
+    case MUL: { return bitcast<u32>(a * b); }
+    case DIV: { return bitcast<u32>(a / b); }
+    case POW: { return bitcast<u32>(powAccurate(a, b)); }
+    case MAXIMUM: { return select(bitcast<u32>(max(a, b)), bitcast<u32>(nan()), unordered); }
+    case MINIMUM: { return select(bitcast<u32>(min(a, b)), bitcast<u32>(nan()), unordered); }
+    case REMAINDER: { return bitcast<u32>(a - floor(a / b) * b); }
+    case FLOOR_DIVIDE: { return bitcast<u32>(floor(a / b)); }
+    case EQ: { return select(0u, 1u, a == b && !unordered); }
+    case NE: { return select(1u, 0u, a == b && !unordered); }
+    case LT: { return select(0u, 1u, a < b && !unordered); }
+    case LE: { return select(0u, 1u, a <= b && !unordered); }
+    case GT: { return select(0u, 1u, a > b && !unordered); }
+    case GE: { return select(0u, 1u, a >= b && !unordered); }
+    default: { return 0u; }
+  }
+}
+
+fn binaryInt(a: i32, b: i32) -> i32 {
+  switch OP {
+    case ADD: { return a + b; }
+    case SUB: { return a - b; }
+    case MUL: { return a * b; }
+    case MAXIMUM: { return max(a, b); }
+    case MINIMUM: { return min(a, b); }
+    case EQ: { return select(0, 1, a == b); }
+    case NE: { return select(0, 1, a != b); }
+    case LT: { return select(0, 1, a < b); }
+    case LE: { return select(0, 1, a <= b); }
+    case GT: { return select(0, 1, a > b); }
+    case GE: { return select(0, 1, a >= b); }
+    case LOGICAL_AND: { return select(0, 1, a != 0 && b != 0); }
+    case LOGICAL_OR: { return select(0, 1, a != 0 || b != 0); }
+    case REMAINDER: {
+      if (b == 0) {
+        reportFault();
+        return 0;
+      }
+      let r = a % b;
+      return select(r, r + b, r != 0 && (r ^ b) < 0);
+    }
+    case FLOOR_DIVIDE: {
+      if (b == 0) {
+        reportFault();
+        return 0;
+      }
+      let q = a / b;
+      return select(q, q - 1, a % b != 0 && (a ^ b) < 0);
+    }
+    default: { return 0; }
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = threadIndex(id, groups);
+  if (i >= params.count) {
+    return;
+  }
+  let at = stridedOffsets(i);
+  if (DTYPE == FLOAT32) {
+    out[at[0]] = binaryFloat(bitcast<f32>(a[at[1]]), bitcast<f32>(b[at[2]]));
+  } else {
+    out[at[0]] = bitcast<u32>(binaryInt(bitcast<i32>(a[at[1]]), bitcast<i32>(b[at[2]])));
+  }
+}

@@ -1,0 +1,104 @@
+// Reductions: out[outOffset + k] = op over the run of output k, `reducedCount` elements
+// `reducedStride` apart starting at the walk's offset of position k (the walk covers the kept
+// dims; its one operand is x). OP is SUM, MAX, MIN, ARGMAX or ARGMIN; DTYPE is x's (float32 or
+// int32). As on the CPU: max and min propagate NaN; argmax and argmin return the first position of
+// the extremum, a NaN counting as the extremum. float32 sums are compensated (each partial sum
+// carries its rounding error), so they agree with the CPU's float64 accumulation to float32 rounding.
+//
+// Two entry points: `main` gives each output one thread (short runs), `cooperative` gives each
+// output a workgroup whose threads split the run and combine their partials as a tree (long runs).
+
+const EMPTY = 0xffffffffu;
+
+/** A partial result: the sum (high part) or the best element's bits, its position, the sum's low part. */
+struct Partial {
+  bits: u32,
+  position: u32,
+  low: f32,
+}
+
+fn element(position: u32, start: i32) -> Partial {
+  return Partial(x[start + i32(position) * params.reducedStride], position, 0.0);
+}
+
+/** Whether `candidate` should replace `best` as the extremum. */
+fn beats(candidate: Partial, best: Partial) -> bool {
+  if (candidate.position == EMPTY) { return false; }
+  if (best.position == EMPTY) { return true; }
+  let largest = OP == MAX || OP == ARGMAX;
+  var better: bool;
+  var equal: bool;
+  if (DTYPE == FLOAT32) {
+    let c = bitcast<f32>(candidate.bits);
+    let b = bitcast<f32>(best.bits);
+    if (isNan(b)) { return isNan(c) && candidate.position < best.position; }
+    if (isNan(c)) { return true; }
+    better = select((c < b), (c > b), largest);
+    equal = c == b;
+  } else {
+    let c = bitcast<i32>(candidate.bits);
+    let b = bitcast<i32>(best.bits);
+    better = select((c < b), (c > b), largest);
+    equal = c == b;
+  }
+  return better || (equal && candidate.position < best.position);
+}
+
+fn combine(a: Partial, b: Partial) -> Partial {
+  if (OP == SUM) {
+    if (DTYPE == FLOAT32) {
+      let s = twoSum(bitcast<f32>(a.bits), bitcast<f32>(b.bits));
+      return Partial(bitcast<u32>(s.x), 0u, a.low + b.low + s.y);
+    }
+    return Partial(bitcast<u32>(bitcast<i32>(a.bits) + bitcast<i32>(b.bits)), 0u, 0.0);
+  }
+  if (beats(b, a)) { return b; }
+  return a;
+}
+
+fn result(p: Partial) -> u32 {
+  if (OP == ARGMAX || OP == ARGMIN) { return p.position; }
+  if (OP == SUM && DTYPE == FLOAT32) { return bitcast<u32>(bitcast<f32>(p.bits) + p.low); }
+  return p.bits;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let k = threadIndex(id, groups);
+  if (k >= params.count) {
+    return;
+  }
+  let start = stridedOffsets(k)[0];
+  var acc = element(0u, start);
+  for (var i = 1u; i < params.reducedCount; i++) {
+    acc = combine(acc, element(i, start));
+  }
+  out[params.outOffset + k] = result(acc);
+}
+
+var<workgroup> partials: array<Partial, WORKGROUP_SIZE>;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn cooperative(@builtin(workgroup_id) group: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let k = workgroupIndex(group, groups);
+  if (k >= params.count) {
+    return;
+  }
+  let start = stridedOffsets(k)[0];
+  // Adjacent threads read adjacent elements; the identity of max/min is "no element yet".
+  var acc = Partial(0u, EMPTY, 0.0);
+  for (var i = lane; i < params.reducedCount; i += WORKGROUP_SIZE) {
+    acc = combine(acc, element(i, start));
+  }
+  partials[lane] = acc;
+  workgroupBarrier();
+  for (var width = WORKGROUP_SIZE / 2u; width > 0u; width /= 2u) {
+    if (lane < width) {
+      partials[lane] = combine(partials[lane], partials[lane + width]);
+    }
+    workgroupBarrier();
+  }
+  if (lane == 0u) {
+    out[params.outOffset + k] = result(partials[0]);
+  }
+}

@@ -1,0 +1,33 @@
+import type { Kernels, PoolAxis, TensorView } from '../../device.js';
+import type { CpuDevice } from '../device.js';
+import { addressOf } from './elementwise.js';
+import { withContiguous } from './softmax.js';
+
+/** [planes, height, width, outHeight, outWidth] of an [N, C, H, W] -> [N, C, Ho, Wo] pooling. */
+function planeSizes(input: TensorView, out: TensorView): number[] {
+  const [batch, channels, height, width] = input.shape;
+  return [batch * channels, height, width, out.shape[2], out.shape[3]];
+}
+
+export function poolKernels(cpu: CpuDevice): Pick<Kernels, 'maxPool2d' | 'avgPool2d' | 'avgPool2dBackward'> {
+  const wasm = cpu.wasm;
+  /** Window arrays in the parameter area: [rowStart, rowEnd, rowDivisor, colStart, colEnd, colDivisor]. */
+  const windows = (rows: PoolAxis, cols: PoolAxis): number[] => {
+    cpu.beginParams();
+    return cpu.params(rows.start, rows.end, rows.divisor, cols.start, cols.end, cols.divisor);
+  };
+  return {
+    maxPool2d(out, indices, input, rows, cols) {
+      withContiguous(cpu, input, (x) => {
+        const [rowStart, rowEnd, , colStart, colEnd] = windows(rows, cols);
+        wasm.maxPool2dF32(...planeSizes(input, out), addressOf(x), addressOf(out), addressOf(indices), rowStart, rowEnd, rows.step, colStart, colEnd, cols.step);
+      });
+    },
+    avgPool2d(out, input, rows, cols) {
+      withContiguous(cpu, input, (x) => wasm.avgPool2dF32(...planeSizes(input, out), addressOf(x), addressOf(out), ...windows(rows, cols)));
+    },
+    avgPool2dBackward(gradInput, grad, rows, cols) {
+      withContiguous(cpu, grad, (g) => wasm.avgPool2dBackwardF32(...planeSizes(gradInput, grad), addressOf(g), addressOf(gradInput), ...windows(rows, cols)));
+    },
+  };
+}

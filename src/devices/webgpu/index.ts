@@ -1,0 +1,77 @@
+/**
+ * `torch.webgpu`: the WebGPU devices. `await torch.webgpu.init()` creates the device 'webgpu'
+ * (and 'webgpu:1', ... with `{ deviceCount }`, each its own GPUDevice); tensors then go there with
+ * `{ device: 'webgpu' }`, `t.to('webgpu')` or `torch.setDefaultDevice('webgpu')`.
+ *
+ *   if (await torch.webgpu.isAvailable()) {
+ *     await torch.webgpu.init();
+ *     const y = torch.ones(3, { device: 'webgpu' }).mul(2);
+ *     await y.tolist();   // [2, 2, 2]
+ *   }
+ */
+import { allDevices, getDevice, registerDevice } from '../registry.js';
+import { WebGpuDevice } from './device.js';
+import { requestAdapter, whyUnavailable } from './gpu.js';
+
+export interface WebGpuInitOptions {
+  /** Create the device from this adapter instead of requesting one. */
+  adapter?: GPUAdapter;
+  /** Use this GPUDevice as 'webgpu' (replacing the current one, whose tensors stay on it). */
+  device?: GPUDevice;
+  /** How many devices to have ready: 'webgpu', 'webgpu:1', ... (default 1). */
+  deviceCount?: number;
+  powerPreference?: GPUPowerPreference;
+}
+
+/** Whether a WebGPU adapter is there to use (in Node, with the npm package `webgpu` and a driver). */
+export async function isAvailable(): Promise<boolean> {
+  if (webGpuDevices().length > 0) return true;
+  return (await requestAdapter()) !== null;
+}
+
+/**
+ * Creates the WebGPU devices that do not exist yet, or that were lost or failed: 'webgpu', and
+ * with `deviceCount` n also 'webgpu:1' ... 'webgpu:{n-1}'. Idempotent otherwise.
+ */
+export async function init(options: WebGpuInitOptions = {}): Promise<void> {
+  if (options.device) {
+    registerDevice(new WebGpuDevice('webgpu', options.device));
+    return;
+  }
+  const count = options.deviceCount ?? 1;
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`webgpu.init: deviceCount must be a positive integer, got ${count}`);
+  for (let index = 0; index < count; index++) {
+    const name = index === 0 ? 'webgpu' : `webgpu:${index}`;
+    if (registered(name)?.usable) continue;
+    // An adapter gives one device; every further device needs a fresh adapter.
+    const adapter = (index === 0 ? options.adapter : undefined) ?? (await requestAdapter({ powerPreference: options.powerPreference }));
+    if (!adapter) throw new Error(`webgpu.init: no WebGPU adapter is available: ${whyUnavailable()}`);
+    const limits = adapter.limits;
+    const device = await adapter.requestDevice({
+      label: name,
+      requiredLimits: { maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize, maxBufferSize: limits.maxBufferSize },
+    });
+    registerDevice(new WebGpuDevice(name, device));
+  }
+}
+
+/** The number of WebGPU devices ready for use ('webgpu', 'webgpu:1', ...). */
+export function deviceCount(): number {
+  return webGpuDevices().length;
+}
+
+/** Waits until everything issued on the device ('webgpu' unless named) has run. */
+export async function synchronize(device = 'webgpu'): Promise<void> {
+  const target = getDevice(device);
+  if (!(target instanceof WebGpuDevice)) throw new TypeError(`webgpu.synchronize: '${device}' is not a WebGPU device`);
+  await target.synchronize();
+}
+
+function webGpuDevices(): WebGpuDevice[] {
+  return allDevices().filter((device): device is WebGpuDevice => device instanceof WebGpuDevice && device.usable);
+}
+
+function registered(name: string): WebGpuDevice | null {
+  const device = allDevices().find((d) => d.name === name);
+  return device instanceof WebGpuDevice ? device : null;
+}

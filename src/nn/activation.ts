@@ -1,0 +1,176 @@
+import { recordComposite } from '../autograd/function.js';
+import { add, erf, exp, inPlace, leakyRelu as leakyReluOp, mul, relu as reluOp, sigmoid, sub, tanh } from '../ops/elementwise.js';
+import { logSoftmax, softmax } from '../ops/softmax.js';
+import { checkDtype, checkTensor } from '../ops/util.js';
+import type { Tensor } from '../tensor.js';
+import { formatFloat, Module } from './module.js';
+
+export interface InplaceOptions {
+  /** Overwrite the input with the result (and return it); default false. */
+  inplace?: boolean;
+}
+
+/** `relu(input, inplace = false)`: max(x, 0). */
+export function relu(input: Tensor, inplace = false): Tensor {
+  return inplace ? input.relu_() : reluOp(input);
+}
+
+/** `leakyRelu(input, negativeSlope = 0.01, inplace = false)`: x where x > 0, else negativeSlope * x. */
+export function leakyRelu(input: Tensor, negativeSlope = 0.01, inplace = false): Tensor {
+  return inplace ? inPlace('leakyRelu_', input, (self) => leakyReluOp(self, negativeSlope)) : leakyReluOp(input, negativeSlope);
+}
+
+export type GeluApproximate = 'none' | 'tanh';
+
+const SQRT_HALF = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const TANH_SCALE = Math.sqrt(2 / Math.PI);
+const TANH_CUBIC = 0.044715;
+
+/**
+ * `gelu(input, { approximate })`: x * Phi(x) with Phi the standard normal CDF, exactly
+ * (0.5 x (1 + erf(x / sqrt 2)), the default 'none') or with PyTorch's tanh approximation
+ * (0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), 'tanh'). One node, differentiated in closed form.
+ */
+export function gelu(input: Tensor, options: { approximate?: GeluApproximate } = {}): Tensor {
+  checkTensor('gelu', 'input', input);
+  checkDtype('gelu', 'input', input, ['float32']);
+  const approximate = options.approximate ?? 'none';
+  if (approximate !== 'none' && approximate !== 'tanh') throw new RangeError(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
+  if (approximate === 'none') {
+    return recordComposite('GeluBackward0', [input], () => mul(mul(input, 0.5), add(erf(mul(input, SQRT_HALF)), 1)), (save) => {
+      const x = save(input);
+      // Phi(x) + x phi(x)
+      return (g) => [mul(g, add(mul(add(erf(mul(x, SQRT_HALF)), 1), 0.5), mul(x, mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI))))];
+    });
+  }
+  const tanhInner = (x: Tensor) => tanh(mul(add(x, mul(mul(mul(x, x), x), TANH_CUBIC)), TANH_SCALE));
+  return recordComposite('GeluBackward0', [input], () => mul(mul(input, 0.5), add(tanhInner(input), 1)), (save) => {
+    const x = save(input);
+    // 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2 / pi) (1 + 3 * 0.044715 x^2), t the tanh term
+    return (g) => {
+      const t = tanhInner(x);
+      const slope = mul(add(mul(mul(x, x), 3 * TANH_CUBIC), 1), TANH_SCALE);
+      const derivative = add(mul(add(t, 1), 0.5), mul(mul(mul(x, 0.5), sub(1, mul(t, t))), slope));
+      return [mul(g, derivative)];
+    };
+  });
+}
+
+/** `nn.ReLU({ inplace })`: max(x, 0) elementwise. Shapes: any, output the same. */
+export class ReLU extends Module {
+  readonly inplace: boolean;
+
+  constructor(options: InplaceOptions = {}) {
+    super();
+    this.inplace = options.inplace ?? false;
+  }
+
+  override forward(input: Tensor): Tensor {
+    return relu(input, this.inplace);
+  }
+
+  override extraRepr(): string {
+    return this.inplace ? 'inplace=True' : '';
+  }
+}
+
+/** `nn.LeakyReLU(negativeSlope = 0.01, { inplace })`. Shapes: any, output the same. */
+export class LeakyReLU extends Module {
+  readonly negativeSlope: number;
+  readonly inplace: boolean;
+
+  constructor(negativeSlope = 0.01, options: InplaceOptions = {}) {
+    super();
+    this.negativeSlope = negativeSlope;
+    this.inplace = options.inplace ?? false;
+  }
+
+  override forward(input: Tensor): Tensor {
+    return leakyRelu(input, this.negativeSlope, this.inplace);
+  }
+
+  override extraRepr(): string {
+    return `negative_slope=${formatFloat(this.negativeSlope)}${this.inplace ? ', inplace=True' : ''}`;
+  }
+}
+
+/** `nn.GELU({ approximate: 'none' | 'tanh' })`. Shapes: any, output the same. */
+export class GELU extends Module {
+  readonly approximate: GeluApproximate;
+
+  constructor(options: { approximate?: GeluApproximate } = {}) {
+    super();
+    this.approximate = options.approximate ?? 'none';
+    if (this.approximate !== 'none' && this.approximate !== 'tanh') throw new RangeError(`GELU: approximate must be 'none' or 'tanh', got '${String(this.approximate)}'`);
+  }
+
+  override forward(input: Tensor): Tensor {
+    return gelu(input, { approximate: this.approximate });
+  }
+
+  override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
+  }
+}
+
+/** `nn.Tanh()`. Shapes: any, output the same. */
+export class Tanh extends Module {
+  override forward(input: Tensor): Tensor {
+    return tanh(input);
+  }
+}
+
+/** `nn.Sigmoid()`: 1 / (1 + exp(-x)). Shapes: any, output the same. */
+export class Sigmoid extends Module {
+  override forward(input: Tensor): Tensor {
+    return sigmoid(input);
+  }
+}
+
+/**
+ * PyTorch's deprecated choice when Softmax has no dim: 0 for 0-, 1- and 3-D inputs, else 1,
+ * with its warning (once per layer kind).
+ */
+const warnedImplicitDim = new Set<string>();
+function implicitDim(layer: string, input: Tensor): number {
+  if (!warnedImplicitDim.has(layer)) {
+    warnedImplicitDim.add(layer);
+    console.warn(`${layer}: implicit dimension choice for ${layer === 'Softmax' ? 'softmax' : 'log_softmax'} has been deprecated. Change the call to include dim=X as an argument.`);
+  }
+  return [0, 1, 3].includes(input.dim()) ? 0 : 1;
+}
+
+/** The shared body of Softmax and LogSoftmax: `fn` along `dim` (PyTorch's implicit dim when null). */
+abstract class SoftmaxBase extends Module {
+  readonly dim: number | null;
+
+  constructor(dim: number | null = null) {
+    super();
+    this.dim = dim;
+  }
+
+  protected abstract along(input: Tensor, dim: number): Tensor;
+
+  override forward(input: Tensor): Tensor {
+    return this.along(input, this.dim ?? implicitDim(this.getName(), input));
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim ?? 'None'}`;
+  }
+}
+
+/** `nn.Softmax(dim)`: exp(x) / sum(exp(x)) along dim. Shapes: any, output the same. */
+export class Softmax extends SoftmaxBase {
+  protected override along(input: Tensor, dim: number): Tensor {
+    return softmax(input, dim);
+  }
+}
+
+/** `nn.LogSoftmax(dim)`: log(softmax(x)) along dim, computed stably. Shapes: any, output the same. */
+export class LogSoftmax extends SoftmaxBase {
+  protected override along(input: Tensor, dim: number): Tensor {
+    return logSoftmax(input, dim);
+  }
+}

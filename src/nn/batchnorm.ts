@@ -1,0 +1,243 @@
+import { recordComposite } from '../autograd/function.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { scope } from '../memory.js';
+import { zeros } from '../ops/creation.js';
+import { positionalOptions } from '../ops/conv.js';
+import { add, mul, rsqrt, sub } from '../ops/elementwise.js';
+import { mean, sum } from '../ops/reduce.js';
+import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
+import { reshape } from '../ops/views.js';
+import { formatShape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { ones_, zeros_ } from './init.js';
+import { checkFeatures } from './linear.js';
+import { formatBool, formatFloat, Module } from './module.js';
+import { emptyParameter, type Parameter } from './parameter.js';
+
+/** The keyword arguments of batchNorm; each may also be given positionally, in this order. */
+export interface BatchNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** Normalise with the batch's statistics and update the running ones (default false: use the running ones). */
+  training?: boolean;
+  /** The weight of the new batch in the running averages; default 0.1. */
+  momentum?: number;
+  eps?: number;
+}
+
+type BatchNormArg = Tensor | null | undefined | boolean | number | BatchNormOptions;
+
+/**
+ * `batchNorm(input, runningMean, runningVar, weight?, bias?, training = false, momentum = 0.1,
+ * eps = 1e-5)`, or those after runningVar in a trailing options object: normalises each channel
+ * (dim 1) of input [N, C, *] over the batch and the other dims, then scales by weight [C] and
+ * shifts by bias [C].
+ *
+ * Training uses the batch mean and biased variance and, when running statistics are given,
+ * updates them in place: running = (1 - momentum) * running + momentum * batch, with the
+ * unbiased variance. Otherwise the running statistics normalise (both required).
+ *
+ * ```ts
+ * const mean = torch.zeros(3), variance = torch.ones(3);
+ * F.batchNorm(torch.randn(8, 3), mean, variance, { training: true });   // updates mean and variance
+ * ```
+ */
+export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, ...args: BatchNormArg[]): Tensor {
+  const op = 'batchNorm';
+  const options: BatchNormOptions = positionalOptions(op, ['weight', 'bias', 'training', 'momentum', 'eps'], args);
+  const weight = options.weight ?? null, bias = options.bias ?? null;
+  const training = options.training ?? false;
+  const momentum = options.momentum ?? 0.1;
+  const eps = options.eps ?? 1e-5;
+  checkTensor(op, 'input', input);
+  checkDtype(op, 'input', input, ['float32']);
+  if (input.dim() < 2) throw new RangeError(`${op}: input must be at least 2-D [N, C, *], got ${formatShape(input.shape)}`);
+  const channels = input.shape[1];
+  for (const [name, value] of [['runningMean', runningMean], ['runningVar', runningVar], ['weight', weight], ['bias', bias]] as const) {
+    if (value === null || value === undefined) continue;
+    checkTensor(op, name, value);
+    checkDtype(op, name, value, ['float32']);
+    checkSameDevice(op, { input, [name]: value });
+    if (value.dim() !== 1 || value.shape[0] !== channels) throw new RangeError(`${op}: ${name} must have shape [${channels}] (the input's channels), got ${formatShape(value.shape)}`);
+  }
+  if (typeof momentum !== 'number') throw new TypeError(`${op}: momentum must be a number, got ${momentum === null ? 'null' : typeof momentum}`);
+  if ((runningMean === null) !== (runningVar === null)) throw new TypeError(`${op}: runningMean and runningVar must both be given or both be null`);
+  const count = input.numel() / Math.max(channels, 1);
+  // Per-channel tensors [C] broadcast against [N, C, *] as [C, 1, ...].
+  const channelShape = [channels, ...input.shape.slice(2).map(() => 1)];
+  const dims = input.shape.map((_, d) => d).filter((d) => d !== 1);
+  const perChannel = (t: Tensor) => reshape(t, channelShape);
+  if (training) {
+    if (count <= 1) throw new RangeError(`${op}: expected more than 1 value per channel when training, got input of shape ${formatShape(input.shape)}`);
+    const { batchMean, invstd } = noGrad(() => scope(() => {
+      const batchMean = mean(input, dims, { keepdim: true });
+      const deviations = sub(input, batchMean);
+      const biasedVar = mean(mul(deviations, deviations), dims);
+      if (runningMean && runningVar) {
+        runningMean.mul_(1 - momentum).add_(mul(reshape(batchMean, [channels]), momentum));
+        runningVar.mul_(1 - momentum).add_(mul(biasedVar, (momentum * count) / (count - 1)));
+      }
+      return { batchMean, invstd: perChannel(rsqrt(add(biasedVar, eps))) };
+    }));
+    try {
+      return normalize(input, batchMean, invstd, weight, bias, dims, channelShape, true);
+    } finally {
+      batchMean.dispose();
+      invstd.dispose();
+    }
+  }
+  if (!runningMean || !runningVar) throw new TypeError(`${op}: runningMean and runningVar must be defined in evaluation mode (training false)`);
+  const { center, invstd } = noGrad(() => scope(() => ({ center: perChannel(runningMean), invstd: perChannel(rsqrt(add(runningVar, eps))) })));
+  try {
+    return normalize(input, center, invstd, weight, bias, dims, channelShape, false);
+  } finally {
+    center.dispose();
+    invstd.dispose();
+  }
+}
+
+/**
+ * y = (x - center) * invstd * weight + bias as one node. In training the statistics depend on x,
+ * and the closed form folds that in: with x^ = (x - mean) * invstd and g' = g * weight,
+ * dx = invstd * (g' - mean(g') - x^ * mean(g' * x^)) over the reduced dims; with fixed
+ * statistics dx = g' * invstd. dweight = sum(g * x^), dbias = sum(g).
+ */
+function normalize(input: Tensor, center: Tensor, invstd: Tensor, weight: Tensor | null, bias: Tensor | null,
+  dims: number[], channelShape: number[], statisticsFromInput: boolean): Tensor {
+  return recordComposite('NativeBatchNormBackward0', [input, weight, bias], () => {
+    const normalized = mul(sub(input, center), invstd);
+    const scaled = weight ? mul(normalized, reshape(weight, channelShape)) : normalized;
+    return bias ? add(scaled, reshape(bias, channelShape)) : scaled;
+  }, (save) => {
+    const x = save(input);
+    const savedCenter = save(center);
+    const savedInvstd = save(invstd);
+    const w = weight ? save(weight) : null;
+    const [weightNeedsGrad, biasNeedsGrad] = [weight?.requiresGrad ?? false, bias?.requiresGrad ?? false];
+    return (g) => {
+      const normalized = mul(sub(x, savedCenter), savedInvstd);
+      const scaledGrad = w ? mul(g, reshape(w, channelShape)) : g;
+      const gradInput = statisticsFromInput
+        ? mul(savedInvstd, sub(sub(scaledGrad, mean(scaledGrad, dims, { keepdim: true })), mul(normalized, mean(mul(scaledGrad, normalized), dims, { keepdim: true }))))
+        : mul(scaledGrad, savedInvstd);
+      return [gradInput, weightNeedsGrad ? sum(mul(g, normalized), dims) : null, biasNeedsGrad ? sum(g, dims) : null];
+    };
+  });
+}
+
+export interface BatchNormModuleOptions {
+  /** Added to the variance for stability; default 1e-5. */
+  eps?: number;
+  /** The running averages' update weight; null keeps a cumulative (equal-weight) average. Default 0.1. */
+  momentum?: number | null;
+  /** Learn a per-channel weight (starting at 1) and bias (starting at 0); default true. */
+  affine?: boolean;
+  /** Keep running statistics for evaluation; without them batch statistics are used in both modes. Default true. */
+  trackRunningStats?: boolean;
+  device?: string;
+}
+
+/**
+ * PyTorch's _BatchNorm: the parameters weight and bias, the buffers running_mean, running_var and
+ * num_batches_tracked (int32 here: webtorch has no int64), under PyTorch's state_dict names.
+ */
+abstract class BatchNorm extends Module {
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  declare weight: Parameter | null;
+  declare bias: Parameter | null;
+  declare running_mean: Tensor | null;
+  declare running_var: Tensor | null;
+  declare num_batches_tracked: Tensor | null;
+
+  constructor(numFeatures: number, options: BatchNormModuleOptions) {
+    super();
+    checkFeatures(this.getName(), { numFeatures });
+    this.numFeatures = numFeatures;
+    this.eps = options.eps ?? 1e-5;
+    this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
+    this.affine = options.affine ?? true;
+    this.trackRunningStats = options.trackRunningStats ?? true;
+    const device = options.device;
+    this.registerParameter('weight', this.affine ? emptyParameter([numFeatures], device) : null);
+    this.registerParameter('bias', this.affine ? emptyParameter([numFeatures], device) : null);
+    const tracked = this.trackRunningStats;
+    this.registerBuffer('running_mean', tracked ? zeros(numFeatures, { device }) : null);
+    this.registerBuffer('running_var', tracked ? zeros(numFeatures, { device }) : null);
+    this.registerBuffer('num_batches_tracked', tracked ? zeros([], { dtype: 'int32', device }) : null);
+    this.resetParameters();
+  }
+
+  /** Running mean 0, running variance 1, no batches tracked. */
+  resetRunningStats(): void {
+    if (!this.trackRunningStats) return;
+    zeros_(this.running_mean!);
+    ones_(this.running_var!);
+    zeros_(this.num_batches_tracked!);
+  }
+
+  /** resetRunningStats, and weight 1, bias 0. */
+  resetParameters(): void {
+    this.resetRunningStats();
+    if (this.weight) ones_(this.weight);
+    if (this.bias) zeros_(this.bias);
+  }
+
+  protected abstract checkInputDim(input: Tensor): void;
+
+  override forward(input: Tensor): Tensor {
+    checkTensor(this.getName(), 'input', input);
+    this.checkInputDim(input);
+    let factor = this.momentum ?? 0;
+    if (this.training && this.num_batches_tracked) {
+      noGrad(() => this.num_batches_tracked!.add_(1));
+      if (this.momentum === null) factor = 1 / Number(this.num_batches_tracked.itemSync());
+    }
+    // Without running statistics, batch statistics normalise in evaluation too.
+    const useBatchStats = this.training || (this.running_mean === null && this.running_var === null);
+    const tracked = !this.training || this.trackRunningStats;
+    return batchNorm(input, tracked ? this.running_mean : null, tracked ? this.running_var : null,
+      { weight: this.weight, bias: this.bias, training: useBatchStats, momentum: factor, eps: this.eps });
+  }
+
+  override extraRepr(): string {
+    const momentum = this.momentum === null ? 'None' : formatFloat(this.momentum);
+    return `${this.numFeatures}, eps=${formatFloat(this.eps)}, momentum=${momentum}, affine=${formatBool(this.affine)}, track_running_stats=${formatBool(this.trackRunningStats)}`;
+  }
+}
+
+/**
+ * `nn.BatchNorm1d(numFeatures, { eps, momentum, affine, trackRunningStats })`: batch
+ * normalisation of (N, C) or (N, C, L) input over N (and L); output the same shape.
+ *
+ * ```ts
+ * const bn = new nn.BatchNorm1d(16);
+ * String(bn);   // 'BatchNorm1d(16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)'
+ * ```
+ */
+export class BatchNorm1d extends BatchNorm {
+  constructor(numFeatures: number, options: BatchNormModuleOptions = {}) {
+    super(numFeatures, options);
+  }
+
+  protected checkInputDim(input: Tensor): void {
+    if (input.dim() !== 2 && input.dim() !== 3) throw new RangeError(`BatchNorm1d: expected 2-D [N, C] or 3-D [N, C, L] input, got ${formatShape(input.shape)}`);
+  }
+}
+
+/**
+ * `nn.BatchNorm2d(numFeatures, { eps, momentum, affine, trackRunningStats })`: batch
+ * normalisation of (N, C, H, W) input per channel over N, H and W; output the same shape.
+ */
+export class BatchNorm2d extends BatchNorm {
+  constructor(numFeatures: number, options: BatchNormModuleOptions = {}) {
+    super(numFeatures, options);
+  }
+
+  protected checkInputDim(input: Tensor): void {
+    if (input.dim() !== 4) throw new RangeError(`BatchNorm2d: expected 4-D [N, C, H, W] input, got ${formatShape(input.shape)}`);
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * `nn.functional` (`const F = nn.functional`): the layers' computations as functions, PyTorch's
+ * names in camelCase. A plain list of exports, grouped by the file that defines them.
+ */
+export { batchNorm } from './batchnorm.js';
+export type { BatchNormOptions } from './batchnorm.js';
+export { conv1d, conv2d } from '../ops/conv.js';
+export type { ConvOptions, ConvPadding } from '../ops/conv.js';
+export { gelu, leakyRelu, relu } from './activation.js';
+export type { GeluApproximate } from './activation.js';
+export { dropout } from './dropout.js';
+export { embedding } from './embedding.js';
+export type { EmbeddingOptions } from './embedding.js';
+export { linear } from './linear.js';
+export { crossEntropy, nllLoss, mseLoss, l1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits } from './loss.js';
+export { layerNorm } from './normalization.js';
+export { pad } from './padding.js';
+export type { PadMode, PadOptions } from './padding.js';
+export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d } from '../ops/pool.js';
+export type { MaxPoolOptions, AvgPoolOptions } from '../ops/pool.js';
+export { sigmoid, tanh } from '../ops/elementwise.js';
+export { logSoftmax, softmax } from '../ops/softmax.js';

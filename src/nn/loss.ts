@@ -1,0 +1,608 @@
+import { record, recordComposite, type Save } from '../autograd/function.js';
+import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
+import { scope } from '../memory.js';
+import { ones, zeros } from '../ops/creation.js';
+import { abs, add, clamp, div, exp, ge, le, log, log1p, logicalAnd, logicalNot, mul, ne, neg, sigmoid, sign, sub, where } from '../ops/elementwise.js';
+import { gather, indexSelect, scatter } from '../ops/indexing.js';
+import { sum } from '../ops/reduce.js';
+import { logSoftmax } from '../ops/softmax.js';
+import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
+import { reshape, squeeze, unsqueeze } from '../ops/views.js';
+import { broadcastShapes, formatShape, numel, type Shape, shapesEqual } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { Module } from './module.js';
+
+/** How a loss combines its per-element terms: their mean (the default), their sum, or none (the terms themselves). */
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export interface LossOptions {
+  reduction?: Reduction;
+}
+
+export interface NllLossOptions extends LossOptions {
+  /** A rescaling weight per class, shape (C); the weighted mean divides by the summed weights of the targets. */
+  weight?: Tensor | null;
+  /** Targets equal to this contribute nothing, to the loss or to the mean's divisor. */
+  ignoreIndex?: number;
+}
+
+export interface CrossEntropyOptions extends NllLossOptions {
+  /** Mixes the target with the uniform distribution: (1 - labelSmoothing) * target + labelSmoothing / C. */
+  labelSmoothing?: number;
+}
+
+export interface BinaryCrossEntropyOptions extends LossOptions {
+  /** A rescaling weight per element, broadcast to the input's shape. */
+  weight?: Tensor | null;
+}
+
+export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyOptions {
+  /** A weight on the positive term per class, broadcast along the last dim (PyTorch's pos_weight). */
+  posWeight?: Tensor | null;
+}
+
+// ---- argument checks ----------------------------------------------------------------------------
+
+function checkReduction(op: string, reduction: unknown = 'mean'): Reduction {
+  if (reduction === 'mean' || reduction === 'sum' || reduction === 'none') return reduction;
+  throw new RangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+}
+
+function checkFloatTensor(op: string, argName: string, value: unknown): Tensor {
+  const tensor = checkTensor(op, argName, value);
+  checkDtype(op, argName, tensor, ['float32']);
+  return tensor;
+}
+
+/** A weight is a constant of the loss: PyTorch refuses one that requires grad, and so do we. */
+function checkWeight(op: string, argName: string, weight: Tensor | null | undefined, input: Tensor): Tensor | null {
+  if (weight === undefined || weight === null) return null;
+  checkFloatTensor(op, argName, weight);
+  checkSameDevice(op, { input, [argName]: weight });
+  if (isGradEnabled() && weight.requiresGrad) {
+    throw new Error(`${op}: the loss is not differentiable with respect to '${argName}', which requires grad; pass ${argName}.detach()`);
+  }
+  return weight;
+}
+
+/**
+ * Data-dependent checks (targets in range, BCE inputs in [0, 1]) read values now, which only the
+ * main-thread CPU device can do synchronously. Elsewhere they are skipped, as CUDA defers PyTorch's
+ * to device-side asserts; bad values then give wrong numbers or NaN instead of an error.
+ */
+function readsSynchronously(tensor: Tensor): boolean {
+  return tensor.deviceObject.type === 'cpu';
+}
+
+const warnedBroadcast = new Set<string>();
+
+/** mseLoss and l1Loss broadcast a target of another shape, as PyTorch does, with its warning. */
+function warnIfBroadcast(op: string, input: Tensor, target: Tensor): void {
+  if (shapesEqual(input.shape, target.shape) || warnedBroadcast.has(op)) return;
+  warnedBroadcast.add(op);
+  console.warn(`${op}: using a target size (${formatShape(target.shape)}) that is different to the input size (${formatShape(input.shape)}). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.`);
+}
+
+// ---- reductions ---------------------------------------------------------------------------------
+
+/** The reduced loss; 'mean' divides the sum by `divisor` (the element count, or the summed class weights). */
+function reduceTerms(terms: Tensor, reduction: Reduction, divisor: Tensor | number): Tensor {
+  if (reduction === 'none') return terms;
+  const total = sum(terms);
+  return reduction === 'sum' ? total : div(total, divisor);
+}
+
+/**
+ * Records a loss made of per-element terms of (input, target) as one node. `makeGradients` saves
+ * what it needs and returns d(term)/d(input) and d(term)/d(target) (null when the target needs
+ * none) times `upstream`, the incoming gradient already divided by the count for 'mean'.
+ */
+function pointwiseLoss(
+  node: string,
+  input: Tensor,
+  target: Tensor,
+  reduction: Reduction,
+  count: number,
+  terms: () => Tensor,
+  makeGradients: (save: Save, targetNeedsGrad: boolean) => (upstream: Tensor) => [Tensor, Tensor | null],
+): Tensor {
+  return recordComposite(node, [input, target], () => reduceTerms(terms(), reduction, count), (save) => {
+    const gradients = makeGradients(save, target.requiresGrad);
+    return (g) => gradients(reduction === 'mean' ? div(g, count) : g);
+  });
+}
+
+// ---- regression losses --------------------------------------------------------------------------
+
+/**
+ * Mean squared error: `(input - target)^2`, reduced. A target of another shape is broadcast
+ * (PyTorch warns, and so do we).
+ *
+ * ```ts
+ * F.mseLoss(torch.tensor([1, 2]), torch.tensor([1, 4]));   // tensor(2.)
+ * ```
+ */
+export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  const op = 'mseLoss';
+  checkFloatTensor(op, 'input', input);
+  checkFloatTensor(op, 'target', target);
+  checkSameDevice(op, { input, target });
+  const reduction = checkReduction(op, options.reduction);
+  const count = numel(broadcastShapes(op, input.shape, target.shape, ['input', 'target']));
+  warnIfBroadcast(op, input, target);
+  return pointwiseLoss('MseLossBackward0', input, target, reduction, count, () => sub(input, target).square(), (save, targetNeedsGrad) => {
+    const x = save(input);
+    const y = save(target);
+    return (upstream) => {
+      const gradInput = mul(sub(x, y), mul(upstream, 2));
+      return [gradInput, targetNeedsGrad ? neg(gradInput) : null];
+    };
+  });
+}
+
+/**
+ * Mean absolute error: `|input - target|`, reduced; the gradient at a tie is 0 (sign(0)), as in
+ * PyTorch. A target of another shape is broadcast, with PyTorch's warning.
+ */
+export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  const op = 'l1Loss';
+  checkFloatTensor(op, 'input', input);
+  checkFloatTensor(op, 'target', target);
+  checkSameDevice(op, { input, target });
+  const reduction = checkReduction(op, options.reduction);
+  const count = numel(broadcastShapes(op, input.shape, target.shape, ['input', 'target']));
+  warnIfBroadcast(op, input, target);
+  return pointwiseLoss('L1LossBackward0', input, target, reduction, count, () => abs(sub(input, target)), (save, targetNeedsGrad) => {
+    const x = save(input);
+    const y = save(target);
+    return (upstream) => {
+      const gradInput = mul(sign(sub(x, y)), upstream);
+      return [gradInput, targetNeedsGrad ? neg(gradInput) : null];
+    };
+  });
+}
+
+// ---- binary classification ----------------------------------------------------------------------
+
+function checkBinaryArguments(op: string, input: Tensor, target: Tensor, weights: Record<string, Tensor | null | undefined>): number {
+  checkFloatTensor(op, 'input', input);
+  checkFloatTensor(op, 'target', target);
+  checkSameDevice(op, { input, target });
+  if (!shapesEqual(input.shape, target.shape)) {
+    throw new RangeError(`${op}: target shape ${formatShape(target.shape)} must be the same as input shape ${formatShape(input.shape)}`);
+  }
+  let shape: Shape = input.shape;
+  for (const [name, weight] of Object.entries(weights)) {
+    if (weight) shape = broadcastShapes(op, shape, weight.shape, ['input', name]);
+  }
+  return numel(shape);
+}
+
+/** PyTorch checks that BCE's inputs are probabilities; a NaN fails the check too. */
+function checkUnitInterval(op: string, input: Tensor): void {
+  if (input.numel() === 0 || !readsSynchronously(input)) return;
+  const outside = scope(() => noGrad(() => Number(sum(logicalNot(logicalAnd(ge(input, 0), le(input, 1)))).itemSync())));
+  if (outside > 0) {
+    throw new RangeError(`${op}: all elements of input should be between 0 and 1 (${outside} of ${input.numel()} are not); apply sigmoid first, or use binaryCrossEntropyWithLogits on the logits`);
+  }
+}
+
+/**
+ * Binary cross entropy on probabilities: `-weight * (t * log(x) + (1 - t) * log(1 - x))`, with each
+ * log clamped at -100 as PyTorch does, so x = 0 or 1 gives a finite loss. input and target have one
+ * shape; weight broadcasts to it.
+ *
+ * ```ts
+ * F.binaryCrossEntropy(torch.tensor([0.8, 0.1]), torch.tensor([1, 0]));   // tensor(0.1643)
+ * ```
+ */
+export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BinaryCrossEntropyOptions = {}): Tensor {
+  const op = 'binaryCrossEntropy';
+  const reduction = checkReduction(op, options.reduction);
+  checkFloatTensor(op, 'input', input);
+  const weight = checkWeight(op, 'weight', options.weight, input);
+  const count = checkBinaryArguments(op, input, target, { weight });
+  checkUnitInterval(op, input);
+  const terms = () => {
+    const unweighted = sub(mul(sub(target, 1), clamp(log1p(neg(input)), { min: -100 })), mul(target, clamp(log(input), { min: -100 })));
+    return weight ? mul(unweighted, weight) : unweighted;
+  };
+  return pointwiseLoss('BinaryCrossEntropyBackward0', input, target, reduction, count, terms, (save, targetNeedsGrad) => {
+    const x = save(input);
+    const y = save(target);
+    const w = weight ? save(weight) : 1;
+    return (upstream) => {
+      const scale = mul(upstream, w);
+      // PyTorch floors the denominator x(1 - x) at 1e-12, so x = 0 or 1 gives a large finite gradient.
+      const gradInput = mul(div(sub(x, y), clamp(mul(sub(1, x), x), { min: 1e-12 })), scale);
+      const gradTarget = targetNeedsGrad ? mul(neg(log(div(x, sub(1, x)))), scale) : null;
+      return [gradInput, gradTarget];
+    };
+  });
+}
+
+/**
+ * Binary cross entropy on logits, `binaryCrossEntropy(sigmoid(x), t)` computed stably:
+ * `(1 - t) x + (1 + (posWeight - 1) t) softplus(-x)`, with softplus(-x) = log(exp(-m) + exp(-x - m)) + m
+ * and m = max(-x, 0) (PyTorch's form). posWeight (per class, broadcast along the last dim) weighs
+ * the positive term; weight rescales each element.
+ *
+ * ```ts
+ * F.binaryCrossEntropyWithLogits(torch.tensor([2, -1]), torch.tensor([1, 0]));   // tensor(0.2201)
+ * ```
+ */
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BinaryCrossEntropyWithLogitsOptions = {}): Tensor {
+  const op = 'binaryCrossEntropyWithLogits';
+  const reduction = checkReduction(op, options.reduction);
+  checkFloatTensor(op, 'input', input);
+  const weight = checkWeight(op, 'weight', options.weight, input);
+  const posWeight = checkWeight(op, 'posWeight', options.posWeight, input);
+  const count = checkBinaryArguments(op, input, target, { weight, posWeight });
+  const softplusOfNegative = (x: Tensor) => {
+    const m = clamp(neg(x), { min: 0 });
+    return add(log(add(exp(neg(m)), exp(sub(neg(x), m)))), m);
+  };
+  const terms = () => {
+    const positiveWeight = posWeight ? add(mul(sub(posWeight, 1), target), 1) : 1;
+    const unweighted = add(mul(sub(1, target), input), mul(softplusOfNegative(input), positiveWeight));
+    return weight ? mul(unweighted, weight) : unweighted;
+  };
+  return pointwiseLoss('BinaryCrossEntropyWithLogitsBackward0', input, target, reduction, count, terms, (save, targetNeedsGrad) => {
+    const x = save(input);
+    const y = save(target);
+    const w = weight ? save(weight) : 1;
+    const pw = posWeight ? save(posWeight) : null;
+    return (upstream) => {
+      const scale = mul(upstream, w);
+      // d/dx = (1 + (pw - 1) t) sigmoid(x) - pw t, and d/dt = (pw - 1) softplus(-x) - x; pw = 1 without posWeight.
+      const gradInput = pw ? sub(mul(add(mul(sub(pw, 1), y), 1), sigmoid(x)), mul(pw, y)) : sub(sigmoid(x), y);
+      const gradTarget = targetNeedsGrad ? (pw ? sub(mul(sub(pw, 1), softplusOfNegative(x)), x) : neg(x)) : null;
+      return [mul(gradInput, scale), gradTarget ? mul(gradTarget, scale) : null];
+    };
+  });
+}
+
+// ---- classification over C classes --------------------------------------------------------------
+
+interface ClassLossArguments {
+  reduction: Reduction;
+  ignoreIndex: number;
+  weight: Tensor | null;
+  /** 1 for (N, C, d1, ...) inputs, 0 for an unbatched (C) input. */
+  classDim: number;
+  classes: number;
+}
+
+function checkClassLoss(op: string, input: Tensor, target: Tensor, options: NllLossOptions): ClassLossArguments {
+  checkFloatTensor(op, 'input', input);
+  checkTensor(op, 'target', target);
+  checkSameDevice(op, { input, target });
+  if (input.dim() === 0) throw new RangeError(`${op}: input must have shape (C) or (N, C, d1, ...), got a 0-d tensor`);
+  const reduction = checkReduction(op, options.reduction);
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  if (!Number.isInteger(ignoreIndex)) throw new TypeError(`${op}: ignoreIndex must be an integer, got ${ignoreIndex}`);
+  const classDim = input.dim() === 1 ? 0 : 1;
+  const classes = input.shape[classDim];
+  const weight = checkWeight(op, 'weight', options.weight, input);
+  if (weight && !shapesEqual(weight.shape, [classes])) {
+    throw new RangeError(`${op}: weight must hold one value per class, shape [${classes}], got shape ${formatShape(weight.shape)}`);
+  }
+  return { reduction, ignoreIndex, weight, classDim, classes };
+}
+
+/** Class indices: int32, shape (N, d1, ...) for an (N, C, d1, ...) input, () for a (C) input, each in [0, C) or ignoreIndex. */
+function checkClassTargets(op: string, input: Tensor, target: Tensor, args: ClassLossArguments, probabilitiesAllowed: boolean): void {
+  const expected = args.classDim === 0 ? [] : [input.shape[0], ...input.shape.slice(2)];
+  if (target.dtype !== 'int32') {
+    const hint = probabilitiesAllowed ? `; class probabilities are a float32 target of the input's shape ${formatShape(input.shape)}` : '';
+    throw new TypeError(`${op}: target must hold int32 class indices of shape ${formatShape(expected)}, got ${target.dtype} of shape ${formatShape(target.shape)}${hint}`);
+  }
+  if (!shapesEqual(target.shape, expected)) {
+    const oneSample = target.dim() === 0 && input.dim() === 2 && input.shape[0] === 1 ? `; for one sample pass target.unsqueeze(0), or an unbatched input of shape [${args.classes}]` : '';
+    throw new RangeError(`${op}: expected a target of shape ${formatShape(expected)} for input of shape ${formatShape(input.shape)}, got ${formatShape(target.shape)}${oneSample}`);
+  }
+  if (target.numel() === 0 || !readsSynchronously(target)) return;
+  for (const value of target.dataSync()) {
+    if (value !== args.ignoreIndex && (value < 0 || value >= args.classes)) throw new RangeError(`${op}: target ${value} is out of bounds for ${args.classes} classes`);
+  }
+}
+
+/** Class-index targets prepared for the loss: each kept position's class and weight. */
+interface ClassTargets {
+  /** target != ignoreIndex. */
+  kept: Tensor;
+  /** The target with ignored positions sent to class 0, so every index is valid. */
+  indices: Tensor;
+  /** weight[target] where kept (1 without a class weight), 0 where ignored. */
+  weights: Tensor;
+}
+
+function classTargets(target: Tensor, args: ClassLossArguments): ClassTargets {
+  const kept = ne(target, args.ignoreIndex);
+  const indices = where(kept, target, 0);
+  const classWeights = args.weight ?? ones([args.classes], { device: target.device });
+  const weights = where(kept, reshape(indexSelect(classWeights, 0, reshape(indices, [-1])), target.shape), 0);
+  return { kept, indices, weights };
+}
+
+/** The per-sample negative log-likelihood -weight[t] * logProbs[t], 0 where ignored (never reading the ignored entries). */
+function nllTerms(logProbs: Tensor, targets: ClassTargets, classDim: number): Tensor {
+  const picked = squeeze(gather(logProbs, classDim, unsqueeze(targets.indices, classDim)), classDim);
+  return where(targets.kept, neg(mul(picked, targets.weights)), 0);
+}
+
+/** Zeros of `shape` holding `values` (target-shaped) at each target's class. */
+function placeAtTargets(shape: Shape, classDim: number, indices: Tensor, values: Tensor): Tensor {
+  return scatter(zeros(shape, { device: values.device }), classDim, unsqueeze(indices, classDim), unsqueeze(values, classDim));
+}
+
+/**
+ * The gradient arriving at each per-sample term: g ('none', 'sum') or g / divisor ('mean'), and 0
+ * at ignored targets, which PyTorch never visits (so a mean over no kept target, NaN, sends them 0, not NaN).
+ */
+function perSampleScale(g: Tensor, reduction: Reduction, divisor: Tensor | number, kept: Tensor | null): Tensor {
+  const scale = reduction === 'mean' ? div(g, divisor) : g;
+  return kept ? where(kept, scale, 0) : scale;
+}
+
+function disposeAll(tensors: readonly (Tensor | number | null)[]): void {
+  for (const t of tensors) if (t instanceof Tensor) t.dispose();
+}
+
+/**
+ * The negative log-likelihood loss on log-probabilities (N, C, d1, ...) or (C) with int32 class
+ * targets (N, d1, ...) or (): `-weight[t] * input[t]` per sample, 0 for targets equal to
+ * ignoreIndex; 'mean' divides by the summed weights of the kept targets (NaN when none is kept).
+ *
+ * ```ts
+ * F.nllLoss(torch.tensor([[-0.5, -1.2, -2.0]]), torch.tensor([1], { dtype: 'int32' }));   // tensor(1.2000)
+ * ```
+ */
+export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
+  const op = 'nllLoss';
+  const args = checkClassLoss(op, input, target, options);
+  checkClassTargets(op, input, target, args, false);
+  const { loss, targets, totalWeight } = scope(() =>
+    noGrad(() => {
+      const targets = classTargets(target, args);
+      const totalWeight = sum(targets.weights);
+      return { loss: reduceTerms(nllTerms(input, targets, args.classDim), args.reduction, totalWeight), targets, totalWeight };
+    }),
+  );
+  record('NllLossBackward0', loss, [input, null], (save) => {
+    const kept = save(targets.kept);
+    const indices = save(targets.indices);
+    const weights = save(targets.weights);
+    const divisor = save(totalWeight);
+    return (g) => [placeAtTargets(input.shape, args.classDim, indices, neg(mul(weights, perSampleScale(g, args.reduction, divisor, kept))))];
+  });
+  disposeAll([targets.kept, targets.indices, targets.weights, totalWeight]);
+  return loss;
+}
+
+/**
+ * Cross entropy between logits (N, C, d1, ...) or (C) and either int32 class indices (N, d1, ...)
+ * or () (with ignoreIndex, weight, labelSmoothing), or class probabilities of the input's shape
+ * (float32; weight and labelSmoothing apply, 'mean' divides by N * d1 * ...). The same numbers as
+ * PyTorch's logSoftmax + nllLoss (+ the smoothing term), recorded as one node whose backward is
+ * `(softmax(x) * sum(q) - q) * scale`, where q is the weighted, smoothed target distribution.
+ *
+ * ```ts
+ * const logits = torch.tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]], { requiresGrad: true });
+ * const loss = F.crossEntropy(logits, torch.tensor([0, 2], { dtype: 'int32' }));   // tensor(0.1755)
+ * loss.backward();
+ * ```
+ */
+export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  const op = 'crossEntropy';
+  const args = checkClassLoss(op, input, target, options);
+  const { reduction, classDim, classes, weight } = args;
+  const smoothing = options.labelSmoothing ?? 0;
+  if (!(smoothing >= 0 && smoothing <= 1)) throw new RangeError(`${op}: labelSmoothing must be between 0.0 and 1.0, got ${smoothing}`);
+  const probabilities = shapesEqual(input.shape, target.shape);
+  if (probabilities) {
+    if (target.dtype !== 'float32') throw new TypeError(`${op}: a target of the input's shape ${formatShape(input.shape)} holds class probabilities and must be float32, got ${target.dtype}; class indices have shape ${formatShape(input.dim() === 1 ? [] : [input.shape[0], ...input.shape.slice(2)])}`);
+    if (args.ignoreIndex >= 0) throw new RangeError(`${op}: ignoreIndex (${args.ignoreIndex}) is not supported with class-probability targets`);
+  } else {
+    checkClassTargets(op, input, target, args, true);
+  }
+  // The class weight shaped to broadcast along the class dim: [C] or [1, C, 1, ...].
+  const weightView = () => (weight ? reshape(weight, input.shape.map((size, d) => (d === classDim ? size : 1))) : null);
+  // Class probabilities after smoothing, before weighting.
+  const smoothed = () => (smoothing > 0 ? add(mul(target, 1 - smoothing), smoothing / classes) : target);
+
+  const { loss, logProbs, targets, divisor } = scope(() =>
+    noGrad(() => {
+      const logProbs = logSoftmax(input, classDim);
+      const w = weightView();
+      if (probabilities) {
+        const product = mul(logProbs, smoothed());
+        const divisor = input.numel() / classes;
+        return { loss: reduceTerms(neg(sum(w ? mul(product, w) : product, classDim)), reduction, divisor), logProbs, targets: null, divisor };
+      }
+      const targets = classTargets(target, args);
+      const divisor = sum(targets.weights);
+      const nll = reduceTerms(nllTerms(logProbs, targets, classDim), reduction, divisor);
+      if (smoothing === 0) return { loss: nll, logProbs, targets, divisor };
+      const uniformTerms = where(targets.kept, neg(sum(w ? mul(logProbs, w) : logProbs, classDim)), 0);
+      const loss = add(mul(nll, 1 - smoothing), mul(reduceTerms(uniformTerms, reduction, divisor), smoothing / classes));
+      return { loss, logProbs, targets, divisor };
+    }),
+  );
+
+  // q: the target distribution the loss compares softmax(input) with, weighted per class.
+  const distribution = (): Tensor => {
+    const w = weightView();
+    if (!targets) return w ? mul(smoothed(), w) : smoothed();
+    const hits = placeAtTargets(input.shape, classDim, targets.indices, targets.weights);
+    if (smoothing === 0) return hits;
+    const keptMass = mul(unsqueeze(targets.kept, classDim), smoothing / classes);
+    return add(mul(hits, 1 - smoothing), w ? mul(keptMass, w) : keptMass);
+  };
+
+  record('CrossEntropyLossBackward0', loss, [input, probabilities ? target : null], (save) => {
+    const inputNeedsGrad = input.requiresGrad;
+    const logP = save(logProbs);
+    const q = inputNeedsGrad ? saveComputed(save, distribution, target) : null;
+    const total = divisor instanceof Tensor ? save(divisor) : divisor;
+    const kept = targets ? save(targets.kept) : null;
+    // d loss / d target = -(1 - smoothing) * weight * logProbs, scaled.
+    const targetNeedsGrad = probabilities && target.requiresGrad;
+    const targetFactor = targetNeedsGrad ? (weight ? saveComputed(save, () => mul(weightView()!, smoothing - 1)) : smoothing - 1) : null;
+    return (g) => {
+      const perSample = perSampleScale(g, reduction, total, kept);
+      // Per-sample scales (target-shaped) broadcast over the class dim; a 0-d one broadcasts as it is.
+      const scale = reduction === 'none' || kept ? unsqueeze(perSample, classDim) : perSample;
+      const gradInput = q ? mul(sub(mul(exp(logP), sum(q, classDim, { keepdim: true })), q), scale) : null;
+      return [gradInput, targetFactor === null ? null : mul(mul(logP, targetFactor), scale)];
+    };
+  });
+  disposeAll([logProbs, divisor, ...(targets ? [targets.kept, targets.indices, targets.weights] : [])]);
+  return loss;
+}
+
+/**
+ * Builds a tensor for backward without recording it and saves it, freeing the builder's
+ * temporaries; `borrowed` is the caller's tensor the build may return as it is.
+ */
+function saveComputed(save: Save, build: () => Tensor, borrowed: Tensor | null = null): Tensor {
+  const built = scope(() => noGrad(build));
+  const saved = save(built);
+  if (built !== borrowed) built.dispose();
+  return saved;
+}
+
+// ---- modules ------------------------------------------------------------------------------------
+
+/** PyTorch's weighted losses take the weight positionally too: `new nn.CrossEntropyLoss(w)`. */
+function optionsOf<Options extends { weight?: Tensor | null }>(weightOrOptions: Tensor | Options | undefined): Options {
+  return weightOrOptions instanceof Tensor ? ({ weight: weightOrOptions } as Options) : (weightOrOptions ?? ({} as Options));
+}
+
+/**
+ * `nn.CrossEntropyLoss({ weight, ignoreIndex, reduction, labelSmoothing })`: see `F.crossEntropy`.
+ * Shapes: input (N, C) or (N, C, d1, ...) or (C); target (N) or (N, d1, ...) or () of int32 class
+ * indices, or class probabilities of the input's shape; output () or, with reduction 'none', the
+ * target's batch shape. `weight` is a buffer, saved in the state dict as PyTorch saves it.
+ *
+ * ```ts
+ * const lossFn = new nn.CrossEntropyLoss({ labelSmoothing: 0.1 });
+ * lossFn.forward(torch.randn(8, 18), torch.randint(0, 18, [8], { dtype: 'int32' }));
+ * ```
+ */
+export class CrossEntropyLoss extends Module {
+  declare weight: Tensor | null;
+  readonly ignoreIndex: number;
+  readonly reduction: Reduction;
+  readonly labelSmoothing: number;
+
+  constructor(weightOrOptions?: Tensor | CrossEntropyOptions) {
+    super();
+    const options = optionsOf(weightOrOptions);
+    this.registerBuffer('weight', options.weight ?? null);
+    this.ignoreIndex = options.ignoreIndex ?? -100;
+    this.reduction = checkReduction('CrossEntropyLoss', options.reduction);
+    this.labelSmoothing = options.labelSmoothing ?? 0;
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return crossEntropy(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction, labelSmoothing: this.labelSmoothing });
+  }
+}
+
+/**
+ * `nn.NLLLoss({ weight, ignoreIndex, reduction })` on log-probabilities: see `F.nllLoss`. Shapes
+ * as CrossEntropyLoss with class indices.
+ */
+export class NLLLoss extends Module {
+  declare weight: Tensor | null;
+  readonly ignoreIndex: number;
+  readonly reduction: Reduction;
+
+  constructor(weightOrOptions?: Tensor | NllLossOptions) {
+    super();
+    const options = optionsOf(weightOrOptions);
+    this.registerBuffer('weight', options.weight ?? null);
+    this.ignoreIndex = options.ignoreIndex ?? -100;
+    this.reduction = checkReduction('NLLLoss', options.reduction);
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return nllLoss(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction });
+  }
+}
+
+/** `nn.MSELoss({ reduction })`: see `F.mseLoss`. Shapes: input and target (*), output () or (*). */
+export class MSELoss extends Module {
+  readonly reduction: Reduction;
+
+  constructor(options: LossOptions = {}) {
+    super();
+    this.reduction = checkReduction('MSELoss', options.reduction);
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return mseLoss(input, target, { reduction: this.reduction });
+  }
+}
+
+/** `nn.L1Loss({ reduction })`: see `F.l1Loss`. Shapes: input and target (*), output () or (*). */
+export class L1Loss extends Module {
+  readonly reduction: Reduction;
+
+  constructor(options: LossOptions = {}) {
+    super();
+    this.reduction = checkReduction('L1Loss', options.reduction);
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return l1Loss(input, target, { reduction: this.reduction });
+  }
+}
+
+/**
+ * `nn.BCELoss({ weight, reduction })` on probabilities: see `F.binaryCrossEntropy`. Shapes: input
+ * and target (*), output () or (*); weight broadcasts to the input.
+ */
+export class BCELoss extends Module {
+  declare weight: Tensor | null;
+  readonly reduction: Reduction;
+
+  constructor(weightOrOptions?: Tensor | BinaryCrossEntropyOptions) {
+    super();
+    const options = optionsOf(weightOrOptions);
+    this.registerBuffer('weight', options.weight ?? null);
+    this.reduction = checkReduction('BCELoss', options.reduction);
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
+  }
+}
+
+/**
+ * `nn.BCEWithLogitsLoss({ weight, reduction, posWeight })` on logits: see
+ * `F.binaryCrossEntropyWithLogits`. Shapes: input and target (*), output () or (*). The buffers
+ * keep PyTorch's state-dict names, 'weight' and 'pos_weight'.
+ */
+export class BCEWithLogitsLoss extends Module {
+  declare weight: Tensor | null;
+  declare pos_weight: Tensor | null;
+  readonly reduction: Reduction;
+
+  constructor(weightOrOptions?: Tensor | BinaryCrossEntropyWithLogitsOptions) {
+    super();
+    const options = optionsOf(weightOrOptions);
+    this.registerBuffer('weight', options.weight ?? null);
+    this.registerBuffer('pos_weight', options.posWeight ?? null);
+    this.reduction = checkReduction('BCEWithLogitsLoss', options.reduction);
+  }
+
+  get posWeight(): Tensor | null {
+    return this.pos_weight;
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return binaryCrossEntropyWithLogits(input, target, { weight: this.weight, posWeight: this.pos_weight, reduction: this.reduction });
+  }
+}

@@ -1,0 +1,60 @@
+import { div, mul, neg, add, sqrt } from '../ops/elementwise.js';
+import { fullLike } from '../ops/creation.js';
+import { keep } from '../memory.js';
+import type { Tensor } from '../tensor.js';
+import { type ParamGroup, type ParamGroupInput, type ParamState, Optimizer, checkAtLeastZero } from './optimizer.js';
+
+export interface AdagradOptions {
+  lr: number;
+  /** The learning rate at step t is lr / (1 + (t - 1) * lrDecay). */
+  lrDecay: number;
+  /** L2 penalty: adds weightDecay * param to the gradient. */
+  weightDecay: number;
+  /** The starting value of the sum of squared gradients. */
+  initialAccumulatorValue: number;
+  /** Added to the denominator for numerical stability. */
+  eps: number;
+  /** Ascend instead of descend. */
+  maximize: boolean;
+}
+
+/**
+ * Adagrad, as `torch.optim.Adagrad` 1.13: sum += g^2, param -= clr * g / (sqrt(sum) + eps) with
+ * clr = lr / (1 + (t - 1) * lrDecay). As in PyTorch, every parameter's state exists from construction.
+ *
+ * ```ts
+ * const opt = new torch.optim.Adagrad(model.parameters(), { lr: 0.01 });
+ * ```
+ */
+export class Adagrad extends Optimizer<AdagradOptions> {
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdagradOptions>>, options: Partial<AdagradOptions> = {}) {
+    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...options });
+    for (const group of this.paramGroups) {
+      for (const param of group.params) {
+        const state = this.initialState(param, group);
+        keep(state.sum as Tensor);
+        this.state.set(param, state);
+      }
+    }
+  }
+
+  protected checkOptions(options: AdagradOptions): void {
+    checkAtLeastZero('Adagrad', { 'learning rate': options.lr, lrDecay: options.lrDecay, weightDecay: options.weightDecay, initialAccumulatorValue: options.initialAccumulatorValue, epsilon: options.eps });
+  }
+
+  protected initialState(param: Tensor, group: ParamGroup<AdagradOptions>): ParamState {
+    return { step: 0, sum: fullLike(param, group.initialAccumulatorValue) };
+  }
+
+  protected update(param: Tensor, grad: Tensor, group: ParamGroup<AdagradOptions>, state: ParamState): void {
+    const step = (state.step as number) + 1;
+    state.step = step;
+    let g = group.maximize ? neg(grad) : grad;
+    if (group.weightDecay !== 0) g = add(g, param, { alpha: group.weightDecay });
+    const clr = group.lr / (1 + (step - 1) * group.lrDecay);
+    const sum = state.sum as Tensor;
+    sum.add_(mul(g, g));
+    const std = sqrt(sum).add_(group.eps);
+    param.add_(div(mul(g, -clr), std));
+  }
+}

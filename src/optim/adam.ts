@@ -1,0 +1,89 @@
+import { div, maximum, mul, neg, add, sqrt } from '../ops/elementwise.js';
+import { zerosLike } from '../ops/creation.js';
+import type { Tensor } from '../tensor.js';
+import { type ParamGroup, type ParamGroupInput, type ParamState, Optimizer, checkAtLeastZero } from './optimizer.js';
+
+export interface AdamOptions {
+  lr: number;
+  /** Decay rates of the running averages of the gradient and of its square. */
+  betas: [number, number];
+  /** Added to the denominator for numerical stability. */
+  eps: number;
+  /** Adam: an L2 penalty added to the gradient. AdamW: the decoupled decay param *= 1 - lr * weightDecay. */
+  weightDecay: number;
+  /** Normalise by the largest second moment seen so far (AMSGrad). */
+  amsgrad: boolean;
+  /** Ascend instead of descend. */
+  maximize: boolean;
+}
+
+/**
+ * Adam, as `torch.optim.Adam` 1.13 (its single-tensor implementation): m = b1 m + (1 - b1) g,
+ * v = b2 v + (1 - b2) g^2, and param -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+ *
+ * ```ts
+ * const opt = new torch.optim.Adam(model.parameters(), { lr: 1e-3 });
+ * ```
+ */
+export class Adam extends Optimizer<AdamOptions> {
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamOptions>>, options: Partial<AdamOptions> = {}) {
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...options });
+  }
+
+  /** AdamW decays the weights directly instead of through the gradient. */
+  protected get decoupledWeightDecay(): boolean {
+    return false;
+  }
+
+  protected checkOptions(options: AdamOptions): void {
+    const name = this.constructor.name;
+    checkAtLeastZero(name, { 'learning rate': options.lr, epsilon: options.eps, weightDecay: options.weightDecay });
+    options.betas.forEach((beta, i) => {
+      if (!(beta >= 0 && beta < 1)) throw new RangeError(`${name}: invalid beta parameter at index ${i}: ${beta} (must be in [0, 1))`);
+    });
+  }
+
+  protected initialState(param: Tensor, group: ParamGroup<AdamOptions>): ParamState {
+    const state: ParamState = { step: 0, expAvg: zerosLike(param), expAvgSq: zerosLike(param) };
+    if (group.amsgrad) state.maxExpAvgSq = zerosLike(param);
+    return state;
+  }
+
+  protected update(param: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>, state: ParamState): void {
+    const [beta1, beta2] = group.betas;
+    const step = (state.step as number) + 1;
+    state.step = step;
+    let g = group.maximize ? neg(grad) : grad;
+    if (group.weightDecay !== 0) {
+      if (this.decoupledWeightDecay) param.mul_(1 - group.lr * group.weightDecay);
+      else g = add(g, param, { alpha: group.weightDecay });
+    }
+    const expAvg = state.expAvg as Tensor;
+    const expAvgSq = state.expAvgSq as Tensor;
+    expAvg.mul_(beta1).add_(g, { alpha: 1 - beta1 });
+    expAvgSq.mul_(beta2).add_(mul(mul(g, 1 - beta2), g));
+    const stepSize = group.lr / (1 - beta1 ** step);
+    const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
+    let secondMoment = expAvgSq;
+    if (group.amsgrad) {
+      secondMoment = state.maxExpAvgSq as Tensor;
+      secondMoment.copy_(maximum(secondMoment, expAvgSq));
+    }
+    const denom = div(sqrt(secondMoment), biasCorrection2Sqrt).add_(group.eps);
+    param.add_(div(mul(expAvg, -stepSize), denom));
+  }
+}
+
+/**
+ * AdamW, as `torch.optim.AdamW` 1.13: Adam with decoupled weight decay (param *= 1 - lr * weightDecay
+ * before the Adam step), weightDecay 1e-2 by default.
+ */
+export class AdamW extends Adam {
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamOptions>>, options: Partial<AdamOptions> = {}) {
+    super(params, { weightDecay: 1e-2, ...options });
+  }
+
+  protected override get decoupledWeightDecay(): boolean {
+    return true;
+  }
+}

@@ -1,0 +1,212 @@
+import { enableGrad, noGrad } from '../autograd/grad-mode.js';
+import { keep, scope } from '../memory.js';
+import { formatShape, shapesEqual } from '../shape.js';
+import { Tensor } from '../tensor.js';
+
+/** What every optimizer's options hold: the learning rate, which schedulers adjust. */
+export interface OptimizerOptions {
+  lr: number;
+}
+
+/**
+ * A parameter group: the tensors it optimizes and its options (the defaults, overridden per group).
+ * `initialLr` is set by a learning-rate scheduler, as PyTorch's 'initial_lr'.
+ */
+export type ParamGroup<Options extends OptimizerOptions> = Options & { params: Tensor[]; initialLr?: number };
+
+/** A group as passed to the constructor or `addParamGroup`: params plus any options to override. */
+export type ParamGroupInput<Options extends OptimizerOptions> = Partial<Options> & { params: Iterable<Tensor> };
+
+/** A parameter's optimizer state: tensors owned by the optimizer, step counts, or null (SGD without momentum). */
+export type ParamState = Record<string, Tensor | number | null>;
+
+/**
+ * PyTorch's optimizer state_dict, camelCased: `state` keyed by the parameter's index (counted
+ * through the groups in order) and `paramGroups` with each group's options and the indices of its
+ * params. The tensors in `state` are the optimizer's own, as in PyTorch: clone them to snapshot.
+ */
+export interface OptimizerStateDict<Options extends OptimizerOptions = OptimizerOptions> {
+  state: Record<number, ParamState>;
+  paramGroups: (Partial<Options> & { params: number[]; initialLr?: number })[];
+}
+
+/**
+ * The base of every optimizer, as `torch.optim.Optimizer`: parameter groups with per-group
+ * options, per-parameter state, `zeroGrad`, `step` and the state dict. A subclass defines
+ * `update`, the step for one parameter, written with in-place tensor ops; `step` runs it under
+ * noGrad inside a scope, so the temporaries of every step are freed and only the state (kept
+ * tensors) survives.
+ */
+export abstract class Optimizer<Options extends OptimizerOptions> {
+  readonly paramGroups: ParamGroup<Options>[] = [];
+  /** Per-parameter state, created at a parameter's first step. */
+  state = new Map<Tensor, ParamState>();
+
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<Options>>, readonly defaults: Options) {
+    const name = this.constructor.name;
+    if (params instanceof Tensor || params === null || typeof (params as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
+      throw new TypeError(`${name}: params must be an iterable of Tensors or of parameter groups ({ params, ...options }), got ${params instanceof Tensor ? 'a Tensor' : typeof params}`);
+    }
+    const list = [...params];
+    if (list.length === 0) throw new Error(`${name}: optimizer got an empty parameter list`);
+    const groups: ParamGroupInput<Options>[] = list.every((item) => item instanceof Tensor) ? [{ params: list } as unknown as ParamGroupInput<Options>] : (list as ParamGroupInput<Options>[]);
+    for (const group of groups) this.addParamGroup(group);
+  }
+
+  /** Adds a group (for example layers unfrozen during fine-tuning); options it leaves out take the defaults. */
+  addParamGroup(group: ParamGroupInput<Options>): void {
+    const name = this.constructor.name;
+    if (group === null || typeof group !== 'object' || group instanceof Tensor) throw new TypeError(`${name}: a parameter group must be an object { params, ...options }`);
+    const params = group.params instanceof Tensor ? [group.params] : [...(group.params ?? [])];
+    params.forEach((param, i) => {
+      if (!(param instanceof Tensor)) throw new TypeError(`${name}: optimizer can only optimize Tensors, but params[${i}] of a group is ${param === null ? 'null' : typeof param}`);
+      param.assertAlive(name, `params[${i}]`);
+      if (!param.isLeaf) throw new Error(`${name}: can't optimize a non-leaf Tensor (params[${i}], shape ${formatShape(param.shape)}); optimize the leaf it was computed from`);
+    });
+    const taken = new Set(this.paramGroups.flatMap((g) => g.params));
+    if (params.some((param) => taken.has(param))) throw new Error(`${name}: some parameters appear in more than one parameter group`);
+    const merged = copyOptions({ ...this.defaults, ...group, params }) as ParamGroup<Options>;
+    this.checkOptions(merged);
+    this.paramGroups.push(merged);
+  }
+
+  /** Throws for option values PyTorch refuses (a negative learning rate, betas outside [0, 1), ...). */
+  protected abstract checkOptions(options: Options): void;
+
+  /** The state a parameter starts with; called at its first step. */
+  protected abstract initialState(param: Tensor, group: ParamGroup<Options>): ParamState;
+
+  /** One step for one parameter with a gradient, under noGrad; writes param and state in place. */
+  protected abstract update(param: Tensor, grad: Tensor, group: ParamGroup<Options>, state: ParamState): void;
+
+  /**
+   * Sets the gradients to zero in place (PyTorch 1.13's default), or with `setToNone` frees them so
+   * the next backward allocates fresh ones (a parameter left without one is skipped by `step`).
+   */
+  zeroGrad(options: { setToNone?: boolean } = {}): void {
+    noGrad(() => {
+      for (const group of this.paramGroups) {
+        for (const param of group.params) {
+          if (!param.grad) continue;
+          if (options.setToNone) {
+            param.grad.dispose();
+            param.grad = null;
+          } else {
+            param.grad.zero_();
+          }
+        }
+      }
+    });
+  }
+
+  /**
+   * Updates every parameter that has a gradient. `closure`, if given, re-evaluates the model with
+   * grad enabled and returns the loss, which `step` returns.
+   */
+  step<Loss = undefined>(closure?: () => Loss): Loss | undefined {
+    const loss = closure ? enableGrad(closure) : undefined;
+    noGrad(() => {
+      for (const group of this.paramGroups) {
+        for (const param of group.params) {
+          const grad = param.grad;
+          if (!grad || param.isDisposed) continue;
+          let state = this.state.get(param);
+          if (!state) {
+            state = keepTensors(scope(() => this.initialState(param, group)));
+            this.state.set(param, state);
+          }
+          const current = state;
+          scope(() => this.update(param, grad, group, current));
+        }
+      }
+    });
+    return loss;
+  }
+
+  /** The state and options in PyTorch's layout (see OptimizerStateDict); state tensors are shared, not copied. */
+  stateDict(): OptimizerStateDict<Options> {
+    const indexOf = new Map<Tensor, number>();
+    const paramGroups = this.paramGroups.map((group) => {
+      const { params, ...options } = group;
+      for (const param of params) if (!indexOf.has(param)) indexOf.set(param, indexOf.size);
+      return { ...copyOptions(options), params: params.map((param) => indexOf.get(param)!) } as OptimizerStateDict<Options>['paramGroups'][number];
+    });
+    const state: Record<number, ParamState> = {};
+    for (const [param, values] of this.state) {
+      const index = indexOf.get(param);
+      if (index !== undefined) state[index] = { ...values };
+    }
+    return { state, paramGroups };
+  }
+
+  /**
+   * Restores state and options saved by `stateDict` (of an optimizer over parameters of the same
+   * shapes, grouped alike). Tensors are copied, as PyTorch deep-copies, so the two optimizers then
+   * train independently; the state they replace is freed.
+   */
+  loadStateDict(stateDict: OptimizerStateDict<Options>): void {
+    const name = `${this.constructor.name}.loadStateDict`;
+    const saved = stateDict?.paramGroups;
+    if (!Array.isArray(saved) || typeof stateDict.state !== 'object' || stateDict.state === null) throw new TypeError(`${name}: expected an object { state, paramGroups } as stateDict() returns`);
+    if (saved.length !== this.paramGroups.length) throw new Error(`${name}: loaded state dict has ${saved.length} parameter groups, the optimizer has ${this.paramGroups.length}`);
+    saved.forEach((group, i) => {
+      if (group.params.length !== this.paramGroups[i].params.length) {
+        throw new Error(`${name}: loaded state dict contains a parameter group that doesn't match the size of optimizer's group (group ${i}: ${group.params.length} vs ${this.paramGroups[i].params.length} params)`);
+      }
+    });
+    const paramOf = new Map<number, Tensor>();
+    saved.forEach((group, i) => group.params.forEach((index, k) => paramOf.set(index, this.paramGroups[i].params[k])));
+    for (const [key, values] of Object.entries(stateDict.state)) {
+      const param = paramOf.get(Number(key));
+      if (!param) throw new Error(`${name}: state for parameter ${key} names no parameter of the saved groups`);
+      for (const [field, value] of Object.entries(values)) {
+        if (value instanceof Tensor && !shapesEqual(value.shape, param.shape)) {
+          throw new RangeError(`${name}: state[${key}].${field} has shape ${formatShape(value.shape)}, but parameter ${key} has shape ${formatShape(param.shape)}`);
+        }
+      }
+    }
+    const state = new Map<Tensor, ParamState>();
+    noGrad(() => {
+      for (const [key, values] of Object.entries(stateDict.state)) {
+        const param = paramOf.get(Number(key))!;
+        const copy: ParamState = {};
+        for (const [field, value] of Object.entries(values)) copy[field] = value instanceof Tensor ? keep(value.device === param.device ? value.clone() : value.to(param.device)) : value;
+        state.set(param, copy);
+      }
+    });
+    this.disposeState();
+    this.state = state;
+    saved.forEach((group, i) => {
+      const { params: _indices, ...options } = group;
+      Object.assign(this.paramGroups[i], copyOptions(options));
+    });
+  }
+
+  /** Frees the state tensors (moments, momentum buffers); the optimizer starts afresh at its next step. */
+  dispose(): void {
+    this.disposeState();
+    this.state = new Map();
+  }
+
+  private disposeState(): void {
+    for (const values of this.state.values()) for (const value of Object.values(values)) if (value instanceof Tensor) value.dispose();
+  }
+}
+
+/** Keeps the tensors of a new state past the scope that built them. */
+function keepTensors(state: ParamState): ParamState {
+  for (const value of Object.values(state)) if (value instanceof Tensor) keep(value);
+  return state;
+}
+
+/** Options with their arrays (betas) copied, so a state dict and the optimizer never share one. */
+function copyOptions<T extends object>(options: T): T {
+  return Object.fromEntries(Object.entries(options).map(([key, value]) => [key, Array.isArray(value) ? [...value] : value])) as T;
+}
+
+/** PyTorch's constructor checks, as `Invalid learning rate: -1`. */
+export function checkAtLeastZero(optimizer: string, values: Record<string, number>): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (!(value >= 0)) throw new RangeError(`${optimizer}: invalid ${name} value: ${value} (must be >= 0)`);
+  }
+}

@@ -1,0 +1,146 @@
+// Runs the PyTorch 1.13 references of test/fixtures/nn_conv.json (written by nn_conv.py, whose
+// docstring gives the format) through webtorch's public API and compares.
+import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import * as torch from '../../src/index.js';
+import { applyTransform, decode, type TensorData, tensorFrom } from './fixtures.js';
+
+type Tensor = torch.Tensor;
+const { nn } = torch;
+
+type Arg = number | null | boolean | { tensor: number } | Arg[];
+
+export interface FunctionalCase {
+  name: string;
+  fn: string;
+  args: Arg[];
+  options?: Record<string, unknown>;
+  inputs: (TensorData & { transform?: string[]; requiresGrad: boolean })[];
+  gradOutputs: (TensorData | null)[];
+  expected: { outputs: TensorData[]; grads: (TensorData | null)[] };
+  after?: TensorData[];
+  gradcheck?: boolean;
+}
+
+interface ModuleStep {
+  train: boolean;
+  input: TensorData;
+  gradOutput: TensorData;
+  output: TensorData;
+  indices?: TensorData;
+  inputGrad: TensorData;
+  paramGrads: Record<string, TensorData>;
+  buffers: Record<string, TensorData>;
+}
+
+export interface ModuleCase {
+  name: string;
+  module: string;
+  args: unknown[];
+  options: Record<string, unknown>;
+  repr: string;
+  state: Record<string, TensorData>;
+  stateKeys: string[];
+  steps: ModuleStep[];
+}
+
+const fixtures = JSON.parse(readFileSync(new URL('../fixtures/nn_conv.json', import.meta.url), 'utf8')) as { functional: FunctionalCase[]; modules: ModuleCase[] };
+
+/** The functional cases whose `fn` starts with one of `prefixes`. */
+export function functionalCases(...prefixes: string[]): FunctionalCase[] {
+  return fixtures.functional.filter((c) => prefixes.some((p) => c.fn.startsWith(p)));
+}
+
+export function moduleCases(...prefixes: string[]): ModuleCase[] {
+  return fixtures.modules.filter((c) => prefixes.some((p) => c.module.startsWith(p)));
+}
+
+/**
+ * rtol 1e-5, plus an absolute floor of 1e-6 times the largest magnitude in the reference: a
+ * convolution or pooling sum accumulated in another order differs by a few ulp of its largest
+ * terms, which is far more than 1e-5 relative where the sum nearly cancels.
+ */
+export function expectClose(what: string, actual: Tensor, expected: TensorData, exact = false): void {
+  expect(actual.shape, `${what}: shape`).toEqual(expected.shape);
+  if (expected.dtype) expect(actual.dtype, `${what}: dtype`).toBe(expected.dtype);
+  const got = actual.dataSync();
+  const want = decode(expected.data).map((v) => (actual.dtype === 'float32' ? Math.fround(v) : v));
+  const scale = Math.max(1, ...want.map(Math.abs).filter(Number.isFinite));
+  const [rtol, atol] = exact || actual.dtype !== 'float32' ? [0, 0] : [1e-5, 1e-6 * scale];
+  const failures: string[] = [];
+  want.forEach((b, i) => {
+    const a = got[i];
+    const ok = Number.isNaN(b) ? Number.isNaN(a) : !Number.isFinite(b) ? a === b : Math.abs(a - b) <= rtol * Math.abs(b) + atol;
+    if (!ok && failures.length < 10) failures.push(`[${i}] got ${a}, PyTorch ${b}`);
+  });
+  expect(failures, `${what}: elements outside rtol ${rtol}, atol ${atol.toExponential(2)}`).toEqual([]);
+}
+
+/** The case's base tensors (leaves) and the views the call receives. */
+export function buildFunctionalInputs(c: FunctionalCase): { leaves: Tensor[]; operands: Tensor[] } {
+  const leaves = c.inputs.map((spec) => tensorFrom(spec, { requiresGrad: spec.requiresGrad }));
+  return { leaves, operands: leaves.map((leaf, i) => applyTransform(leaf, c.inputs[i].transform)) };
+}
+
+/** `F[fn](...args, options?)` with `{tensor: k}` replaced by operands[k]; outputs as a list. */
+export function callFunctional(c: FunctionalCase, operands: readonly Tensor[]): Tensor[] {
+  const resolve = (arg: Arg): unknown => {
+    if (Array.isArray(arg)) return arg.map(resolve);
+    if (arg !== null && typeof arg === 'object') return operands[arg.tensor];
+    return arg;
+  };
+  const args = c.args.map(resolve);
+  if (c.options) args.push(c.options);
+  const fn = (nn.functional as unknown as Record<string, (...a: unknown[]) => Tensor | Tensor[]>)[c.fn];
+  if (typeof fn !== 'function') throw new Error(`nn.functional.${c.fn} is not a function`);
+  const result = fn(...args);
+  return Array.isArray(result) ? result : [result];
+}
+
+/** Forward outputs, input gradients and in-place updates against the reference. */
+export function checkFunctionalCase(c: FunctionalCase): void {
+  torch.scope(() => {
+    const { leaves, operands } = buildFunctionalInputs(c);
+    const outputs = callFunctional(c, operands);
+    expect(outputs.length, 'number of outputs').toBe(c.expected.outputs.length);
+    outputs.forEach((out, k) => expectClose(`output ${k}`, out, c.expected.outputs[k], c.fn.startsWith('maxPool') || c.fn === 'pad'));
+    c.after?.forEach((spec, k) => expectClose(`input ${k} after the call`, leaves[k], spec));
+    const differentiable = outputs.filter((_, k) => c.gradOutputs[k]);
+    if (differentiable.length === 0) return;
+    const upstream = c.gradOutputs.filter((g): g is TensorData => g !== null).map((g) => tensorFrom(g));
+    const withGrad = leaves.filter((leaf) => leaf.requiresGrad);
+    const grads = torch.autograd.grad(differentiable, withGrad, { gradOutputs: upstream, allowUnused: true });
+    withGrad.forEach((leaf, k) => {
+      const expected = c.expected.grads[leaves.indexOf(leaf)];
+      if (expected) expectClose(`gradient of input ${leaves.indexOf(leaf)}`, grads[k] ?? torch.zerosLike(leaf), expected);
+    });
+  });
+}
+
+/** nn[module](...args, options) with the fixture's state, stepped as in PyTorch. */
+export function checkModuleCase(c: ModuleCase): void {
+  torch.scope(() => {
+    const Layer = (nn as unknown as Record<string, new (...a: unknown[]) => torch.nn.Module>)[c.module];
+    const module = Object.keys(c.options).length > 0 ? new Layer(...c.args, c.options) : new Layer(...c.args);
+    expect(String(module)).toBe(c.repr);
+    expect(Object.keys(module.stateDict())).toEqual(c.stateKeys);
+    module.loadStateDict(Object.fromEntries(Object.entries(c.state).map(([key, spec]) => [key, tensorFrom(spec)])));
+    for (const [i, step] of c.steps.entries()) {
+      module.train(step.train);
+      module.zeroGrad();
+      const input = tensorFrom(step.input, { requiresGrad: true });
+      const result = module.forward(input) as Tensor | [Tensor, Tensor];
+      const output = Array.isArray(result) ? result[0] : result;
+      expectClose(`step ${i}: output`, output, step.output);
+      if (step.indices) expectClose(`step ${i}: indices`, (result as [Tensor, Tensor])[1], step.indices);
+      output.backward(tensorFrom(step.gradOutput));
+      expectClose(`step ${i}: input gradient`, input.grad!, step.inputGrad);
+      const params = Object.fromEntries(module.namedParameters());
+      for (const [name, spec] of Object.entries(step.paramGrads)) expectClose(`step ${i}: gradient of ${name}`, params[name].grad!, spec);
+      const buffers = Object.fromEntries(module.namedBuffers());
+      for (const [name, spec] of Object.entries(step.buffers)) expectClose(`step ${i}: buffer ${name}`, buffers[name], spec);
+    }
+    for (const p of module.parameters()) p.dispose();
+    for (const b of module.buffers()) b.dispose();
+  });
+}

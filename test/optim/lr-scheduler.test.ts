@@ -1,0 +1,138 @@
+// Learning-rate schedules against PyTorch 1.13 (test/fixtures/optim.json, written by
+// test/fixtures/optim_fixtures.py): StepLR, ExponentialLR, CosineAnnealingLR (recursive form, also
+// checked against the closed form) and ReduceLROnPlateau, plus state dicts and errors.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import * as torch from '../../src/index.js';
+
+const { optim } = torch;
+const { lrScheduler } = optim;
+
+interface Schedule {
+  name: string;
+  scheduler: 'StepLR' | 'ExponentialLR' | 'CosineAnnealingLR';
+  args: number[];
+  options: Record<string, number>;
+  groups: number[];
+  lrs: number[][];
+}
+
+interface Plateau {
+  name: string;
+  options: Record<string, unknown>;
+  metrics: number[];
+  lrs: number[][];
+}
+
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/optim.json', import.meta.url), 'utf8')) as { schedulers: Schedule[]; plateau: Plateau[] };
+
+type AnyOptimizer = torch.optim.Optimizer<torch.optim.OptimizerOptions>;
+
+/** SGD with one parameter group per learning rate. */
+function optimizerWith(lrs: readonly number[]): torch.optim.SGD {
+  return new optim.SGD(lrs.map((lr) => ({ params: [torch.zeros([1], { requiresGrad: true })], lr })), { lr: lrs[0] });
+}
+
+function scheduler(s: Schedule, opt: AnyOptimizer): torch.optim.lrScheduler.LRScheduler {
+  const Scheduler = lrScheduler[s.scheduler] as unknown as new (opt: AnyOptimizer, arg: number, options: unknown) => torch.optim.lrScheduler.LRScheduler;
+  return new Scheduler(opt, s.args[0], s.options);
+}
+
+/** Learning rates are doubles on both sides; Math.cos and libm's cos may differ in the last bit. */
+function expectRates(actual: readonly number[], expected: readonly number[]): void {
+  expect(actual.length).toBe(expected.length);
+  actual.forEach((a, i) => expect(Math.abs(a - expected[i])).toBeLessThanOrEqual(1e-12 * Math.abs(expected[i])));
+}
+
+describe('learning-rate schedules match PyTorch 1.13', () => {
+  it.each(fixture.schedulers.map((s) => [s.name, s] as const))('%s', (_name, s) => {
+    const opt = optimizerWith(s.groups);
+    const sched = scheduler(s, opt);
+    const history = [sched.getLastLr()];
+    for (let epoch = 0; epoch < s.lrs.length - 1; epoch++) {
+      opt.step();
+      sched.step();
+      history.push(sched.getLastLr());
+      expect(opt.paramGroups.map((g) => g.lr)).toEqual(sched.getLastLr());
+    }
+    history.forEach((lrs, epoch) => expectRates(lrs, s.lrs[epoch]));
+  });
+
+  it.each(fixture.plateau.map((p) => [p.name, p] as const))('%s', (_name, p) => {
+    const opt = optimizerWith([0.1, 0.04]);
+    const sched = new lrScheduler.ReduceLROnPlateau(opt, p.options);
+    p.metrics.forEach((metric, epoch) => {
+      sched.step(epoch % 2 === 0 ? metric : torch.tensor(metric));
+      expectRates(sched.getLastLr(), p.lrs[epoch]);
+    });
+  });
+
+  it("CosineAnnealingLR's recursive form equals the closed form over three periods", () => {
+    const [tMax, etaMin, base] = [6, 0.001, 0.1];
+    const opt = optimizerWith([base]);
+    const sched = new lrScheduler.CosineAnnealingLR(opt, tMax, { etaMin });
+    for (let epoch = 1; epoch <= 3 * 2 * tMax; epoch++) {
+      sched.step();
+      const closed = etaMin + ((base - etaMin) * (1 + Math.cos((Math.PI * epoch) / tMax))) / 2;
+      expect(Math.abs(sched.getLastLr()[0] - closed)).toBeLessThanOrEqual(1e-15);
+    }
+  });
+});
+
+describe('scheduler state', () => {
+  it('records initialLr in the groups and resumes from lastEpoch', () => {
+    const opt = optimizerWith([0.1]);
+    const sched = new lrScheduler.StepLR(opt, 2, { gamma: 0.5 });
+    for (let i = 0; i < 3; i++) sched.step();
+    expect(opt.paramGroups[0].initialLr).toBe(0.1);
+    expect(opt.stateDict().paramGroups[0].initialLr).toBe(0.1);
+    const resumed = new lrScheduler.StepLR(opt, 2, { gamma: 0.5, lastEpoch: 3 });
+    resumed.step();
+    expect(resumed.getLastLr()).toEqual([0.025]);
+  });
+
+  it('continues identically after a state dict round trip', () => {
+    const make = () => {
+      const opt = optimizerWith([0.2, 0.05]);
+      return { opt, sched: new lrScheduler.CosineAnnealingLR(opt, 5, { etaMin: 0.01 }) };
+    };
+    const first = make();
+    for (let i = 0; i < 7; i++) first.sched.step();
+    const second = make();
+    second.opt.loadStateDict(first.opt.stateDict());
+    second.sched.loadStateDict(first.sched.stateDict());
+    expect(Object.keys(first.sched.stateDict()).sort()).toEqual(['baseLrs', 'etaMin', 'lastEpoch', 'lastLr', 'stepCount', 'tMax']);
+    for (let i = 0; i < 10; i++) {
+      first.sched.step();
+      second.sched.step();
+      expect(second.sched.getLastLr()).toEqual(first.sched.getLastLr());
+    }
+  });
+
+  it('ReduceLROnPlateau round-trips its counters', () => {
+    const metrics = [1, 0.9, 0.95, 0.96, 0.97, 0.98, 0.99, 1, 1.01];
+    const a = new lrScheduler.ReduceLROnPlateau(optimizerWith([0.1]), { patience: 1, cooldown: 1 });
+    metrics.slice(0, 4).forEach((m) => a.step(m));
+    const optB = optimizerWith([0.1]);
+    optB.loadStateDict(a.optimizer.stateDict());
+    const b = new lrScheduler.ReduceLROnPlateau(optB);
+    b.loadStateDict(a.stateDict());
+    for (const m of metrics.slice(4)) {
+      a.step(m);
+      b.step(m);
+      expect(b.getLastLr()).toEqual(a.getLastLr());
+    }
+  });
+});
+
+describe('scheduler errors', () => {
+  it('name the problem', () => {
+    const opt = optimizerWith([0.1]);
+    expect(() => new lrScheduler.StepLR({} as AnyOptimizer, 2)).toThrow('StepLR: Object is not an Optimizer');
+    expect(() => new lrScheduler.StepLR(opt, 0)).toThrow('StepLR: stepSize must be a positive integer, got 0');
+    expect(() => new lrScheduler.ExponentialLR(optimizerWith([0.1]), 0.9, { lastEpoch: 4 })).toThrow("ExponentialLR: param 'initialLr' is not specified in paramGroups[0] when resuming an optimizer");
+    expect(() => new lrScheduler.ReduceLROnPlateau(opt, { factor: 1 })).toThrow('ReduceLROnPlateau: factor should be < 1.0, got 1');
+    expect(() => new lrScheduler.ReduceLROnPlateau(opt, { mode: 'lowest' as 'min' })).toThrow(`ReduceLROnPlateau: mode must be 'min' or 'max', got "lowest"`);
+    expect(() => new lrScheduler.ReduceLROnPlateau(opt, { minLr: [0.1, 0.2] })).toThrow('ReduceLROnPlateau: expected 1 minLr values (one per parameter group), got 2');
+  });
+});

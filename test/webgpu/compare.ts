@@ -1,0 +1,108 @@
+// Helpers for the differential tests: the same values laid out the same way on cpu and webgpu, and
+// comparisons of results read back from both.
+import { expect } from 'vitest';
+import * as torch from '../../src/index.js';
+
+type Tensor = torch.Tensor;
+
+/** A small deterministic generator for shapes and choices (values come from torch's seeded one). */
+export class Choices {
+  private state: number;
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  /** Uniform in [0, 1) (mulberry32). */
+  next(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  int(low: number, high: number): number {
+    return low + Math.floor(this.next() * (high - low + 1));
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)];
+  }
+
+  shape(minDims = 0, maxDims = 4, maxSize = 5): number[] {
+    return Array.from({ length: this.int(minDims, maxDims) }, () => this.int(1, maxSize));
+  }
+}
+
+/**
+ * How an operand is laid out: contiguous; `permuted` (reversed dims of a contiguous base, a
+ * transpose); `strided` (every other element of a base twice as long in the last dim); or
+ * `broadcast` (size-1 dims of a smaller base expanded, stride 0).
+ */
+export type Layout = 'contiguous' | 'permuted' | 'strided' | 'broadcast';
+export const LAYOUTS: readonly Layout[] = ['contiguous', 'permuted', 'strided', 'broadcast'];
+
+/** The same view of the same values on both devices; `leaves` are the bases (for gradients). */
+export interface Pair {
+  cpu: Tensor;
+  gpu: Tensor;
+  cpuLeaf: Tensor;
+  gpuLeaf: Tensor;
+}
+
+/**
+ * A view of `shape` over values from `make(baseShape)` (a CPU tensor), laid out as `layout`, on
+ * cpu and on webgpu. With `requiresGrad` the bases are leaves that require grad.
+ */
+export function pair(shape: readonly number[], layout: Layout, make: (shape: number[]) => Tensor, options: { requiresGrad?: boolean; choices?: Choices } = {}): Pair {
+  const ndim = shape.length;
+  let baseShape = [...shape];
+  if (layout === 'permuted') baseShape = [...shape].reverse();
+  if (layout === 'strided' && ndim > 0) baseShape[ndim - 1] *= 2;
+  if (layout === 'broadcast') baseShape = shape.map((size) => (size > 1 && (options.choices?.next() ?? 0) < 0.5 ? 1 : size));
+  const values = make(baseShape);
+  const cpuLeaf = values.detach().requiresGrad_(options.requiresGrad ?? false);
+  const gpuLeaf = values.to('webgpu').requiresGrad_(options.requiresGrad ?? false);
+  values.dispose();
+  const view = (base: Tensor): Tensor => {
+    if (layout === 'permuted') return base.permute(base.shape.map((_, d) => ndim - 1 - d));
+    if (layout === 'strided' && ndim > 0) return base.index('...', '::2');
+    if (layout === 'broadcast') return base.expand(shape as number[]);
+    return base;
+  };
+  return { cpu: view(cpuLeaf), gpu: view(gpuLeaf), cpuLeaf, gpuLeaf };
+}
+
+/** |gpu - cpu| <= rtol * |cpu| + atol[i] elementwise; NaN matches NaN and infinities match exactly. */
+export interface Tolerance {
+  rtol: number;
+  /** An absolute allowance: a number, or per element (the same op on |inputs|, for sums). */
+  atol?: number | Float32Array | Int32Array;
+}
+
+export const EXACT: Tolerance = { rtol: 0 };
+
+/** Reads both results and checks shape, dtype and values; `what` names the case in failures. */
+export async function expectAgree(what: string, gpu: Tensor, cpu: Tensor, tolerance: Tolerance): Promise<void> {
+  expect(gpu.device, `${what}: device`).toBe('webgpu');
+  expect(gpu.shape, `${what}: shape`).toEqual(cpu.shape);
+  expect(gpu.dtype, `${what}: dtype`).toBe(cpu.dtype);
+  const [got, want] = [await gpu.data(), cpu.dataSync()];
+  const failures: string[] = [];
+  want.forEach((w, i) => {
+    const g = got[i];
+    const atol = typeof tolerance.atol === 'number' ? tolerance.atol : (tolerance.atol?.[i] ?? 0);
+    const ok = Number.isNaN(w) ? Number.isNaN(g) : !Number.isFinite(w) ? g === w : Math.abs(g - w) <= tolerance.rtol * Math.abs(w) + atol;
+    if (!ok && failures.length < 8) failures.push(`[${i}] webgpu ${g}, cpu ${w}`);
+  });
+  expect(failures, `${what}: values outside rtol ${tolerance.rtol}`).toEqual([]);
+}
+
+/** The largest |g - c| / |c| over elements where c is finite and nonzero (for measuring). */
+export async function worstRelativeError(gpu: Tensor, cpu: Tensor): Promise<number> {
+  const [got, want] = [await gpu.data(), cpu.dataSync()];
+  let worst = 0;
+  want.forEach((w, i) => {
+    if (Number.isFinite(w) && w !== 0) worst = Math.max(worst, Math.abs(got[i] - w) / Math.abs(w));
+  });
+  return worst;
+}
