@@ -74,6 +74,40 @@ describe('dropout in training mode', () => {
     expect(Array.from(preNorm.forward(src).dataSync())).toEqual(Array.from(src.dataSync()));
   });
 
+  it('zeroes about p of the feedforward output while training and keeps its mean', () => {
+    torch.manualSeed(8);
+    const p = 0.5;
+    const layer = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, dropout: p, normFirst: true });
+    // With the attention block silenced, output = src + dropout2(linear2(dropout(relu(linear1(norm2(src)))))),
+    // linear in the two dropout masks: an element equals src exactly where dropout2 dropped it, and
+    // the mean over many calls is the eval output.
+    torch.noGrad(() => {
+      layer.self_attn.out_proj.weight.zero_();
+      layer.self_attn.out_proj.bias!.zero_();
+    });
+    const x = torch.randn(4, 2, 8);
+    const expected = layer.eval().forward(x).dataSync();
+    layer.train();
+    const calls = 400;
+    const total = new Float64Array(expected.length);
+    let untouched = 0;
+    const source = x.dataSync();
+    torch.noGrad(() => {
+      for (let call = 0; call < calls; call++) {
+        torch.scope(() => {
+          const values = layer.forward(x).dataSync();
+          values.forEach((v, i) => {
+            total[i] += v;
+            if (v === source[i]) untouched++;
+          });
+        });
+      }
+    });
+    expect(Math.abs(untouched / (calls * expected.length) - p)).toBeLessThan(0.02);
+    const spread = Math.max(...Array.from(expected, (v, i) => Math.abs(v - source[i])));
+    total.forEach((sum, i) => expect(Math.abs(sum / calls - expected[i])).toBeLessThan(0.15 * spread));
+  });
+
   it('differs between training calls and is off (deterministic) after eval()', () => {
     torch.manualSeed(9);
     const encoder = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, dropout: 0.5 }), 2);
@@ -88,6 +122,16 @@ describe('dropout in training mode', () => {
     const noDropout = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, dropout: 0 }), 2);
     noDropout.loadStateDict(encoder.stateDict());
     expect(Array.from(noDropout.forward(src).dataSync())).toEqual(evalOutput);
+  });
+});
+
+describe('activation', () => {
+  it('may be a function: the same numbers as the module, and nothing printed for it', async () => {
+    const c = fixture.encoder.find((e) => e.layer.options.activation === 'GELU(tanh)')!;
+    const layer = new nn.TransformerEncoderLayer(...c.layer.args, { ...c.layer.options, activation: (x: Tensor) => nn.functional.gelu(x, { approximate: 'tanh' }) } as torch.nn.TransformerEncoderLayerOptions);
+    expect(String(layer)).toBe(c.repr.replace("\n  (activation): GELU(approximate='tanh')", ''));
+    loadState(layer, c.state, 'cpu');
+    await expectClose('output', layer.eval().forward(onDevice(c.src, 'cpu')), c.expected.output);
   });
 });
 
@@ -173,22 +217,23 @@ describe('Module.deepCopy', () => {
 });
 
 describe('memory', () => {
-  it('a training loop over a TransformerEncoder keeps the live tensor count flat', () => {
+  it('a training loop over a TransformerEncoder keeps live tensors and bytes flat', () => {
     torch.manualSeed(4);
     const encoder = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }), 2, { norm: new nn.LayerNorm(8) });
     const optimizer = new torch.optim.SGD(encoder.parameters(), { lr: 0.01 });
     const src = torch.randn(2, 5, 8);
     const padding = torch.tensor([[false, false, false, false, false], [false, false, false, true, true]], { dtype: 'bool' });
-    const counts: number[] = [];
+    const usage: [number, number][] = [];
     for (let step = 0; step < 4; step++) {
       torch.scope(() => {
         optimizer.zeroGrad();
         encoder.forward(src, { srcKeyPaddingMask: padding, isCausal: true }).pow(2).mean().backward();
         optimizer.step();
       });
-      counts.push(torch.memory().tensors);
+      const { tensors, bytes } = torch.memory();
+      usage.push([tensors, bytes.cpu]);
     }
-    expect(counts[3]).toBe(counts[1]);
+    expect(usage[3]).toEqual(usage[1]);
   });
 });
 
