@@ -23,7 +23,7 @@ import { pad } from './padding.js';
  */
 function attend(query: Tensor, key: Tensor, value: Tensor, bias: Tensor | null, dropoutP: number, scale: number): { output: Tensor; weights: Tensor } {
   const scores = matmul(mul(query, scale), transpose(key, -2, -1));
-  const weights = dropout(softmax(bias ? add(scores, bias) : scores, -1), dropoutP, dropoutP > 0);
+  const weights = dropout(softmax(bias ? add(scores, bias) : scores, -1), dropoutP);
   return { output: matmul(weights, value), weights };
 }
 
@@ -212,6 +212,7 @@ export class MultiheadAttention extends Module {
     const kdim = options.kdim ?? embedDim;
     const vdim = options.vdim ?? embedDim;
     checkFeatures('MultiheadAttention', { embedDim, kdim, vdim });
+    if (embedDim === 0) throw new RangeError('MultiheadAttention: embedDim must be positive, got 0');
     if (!Number.isInteger(numHeads) || numHeads <= 0) throw new RangeError(`MultiheadAttention: numHeads must be a positive integer, got ${numHeads}`);
     if (embedDim % numHeads !== 0) throw new RangeError(`MultiheadAttention: embedDim must be divisible by numHeads, got embedDim ${embedDim} and numHeads ${numHeads}`);
     const dropoutP = options.dropout ?? 0;

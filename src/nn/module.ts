@@ -453,7 +453,11 @@ export class Module {
       for (const item of value) copy.add(Module.copyValue(item, copies));
       return copy;
     }
-    if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return (value as unknown as Float32Array).slice();
+    if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+      const copy = (value as unknown as Float32Array).slice();
+      copies.set(value, copy);
+      return copy;
+    }
     const prototype = Object.getPrototypeOf(value);
     if (prototype !== Object.prototype && prototype !== null) return value;
     const copy = Object.create(prototype) as object;
