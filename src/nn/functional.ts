@@ -2,6 +2,8 @@
  * `nn.functional` (`const F = nn.functional`): the layers' computations as functions, PyTorch's
  * names in camelCase. A plain list of exports, grouped by the file that defines them.
  */
+export { scaledDotProductAttention } from './attention.js';
+export type { ScaledDotProductAttentionOptions } from './attention.js';
 export { batchNorm } from './batchnorm.js';
 export type { BatchNormOptions } from './batchnorm.js';
 export { conv1d, conv2d } from '../ops/conv.js';

@@ -7,6 +7,8 @@ export type { StateDict, StateDictOptions, LoadStateDictOptions, IncompatibleKey
 export { ReLU, LeakyReLU, GELU, Tanh, Sigmoid, Softmax, LogSoftmax } from './activation.js';
 export type { InplaceOptions } from './activation.js';
 export { Sequential, ModuleList, ModuleDict } from './container.js';
+export { MultiheadAttention } from './attention.js';
+export type { MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from './attention.js';
 export { BatchNorm1d, BatchNorm2d } from './batchnorm.js';
 export type { BatchNormModuleOptions } from './batchnorm.js';
 export { Conv1d, Conv2d } from './conv.js';
@@ -25,6 +27,8 @@ export { LayerNorm } from './normalization.js';
 export type { LayerNormOptions } from './normalization.js';
 export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell } from './rnn.js';
 export type { RNNBaseOptions, RNNOptions, LSTMOptions, RNNCellOptions } from './rnn.js';
+export { TransformerEncoderLayer, TransformerEncoder } from './transformer.js';
+export type { Activation, TransformerEncoderLayerOptions, TransformerEncoderLayerForwardOptions, TransformerEncoderOptions, TransformerEncoderForwardOptions } from './transformer.js';
 export * as functional from './functional.js';
 export * as init from './init.js';
 export * as utils from './utils/index.js';

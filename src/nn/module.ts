@@ -1,5 +1,6 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { keep } from '../memory.js';
+import { clone } from '../ops/views.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { Parameter } from './parameter.js';
@@ -397,6 +398,82 @@ export class Module {
     return this;
   }
 
+  /**
+   * An independent copy of this module, PyTorch's `copy.deepcopy(module)` (TransformerEncoder
+   * stacks copies of its layer this way): parameters and buffers are copied to new storage on the
+   * same device, children are copied the same way, and plain fields too (arrays, Maps, Sets,
+   * typed arrays and plain objects copied, functions and instances of other classes shared).
+   * Whatever is shared inside the module (tied weights, a child under two names) is shared in the
+   * copy. Parameters are copied without their gradients, as PyTorch's Parameter.__deepcopy__;
+   * other tensors keep requiresGrad and a copy of their gradient, and must be graph leaves.
+   *
+   * ```ts
+   * const layer = new nn.Linear(4, 4);
+   * const copy = layer.deepCopy();   // copy.weight equals layer.weight, in its own storage
+   * ```
+   */
+  deepCopy(): this {
+    return Module.copyValue(this, new Map()) as this;
+  }
+
+  /** One value of deepCopy's walk; `copies` maps what was already copied to its copy. */
+  private static copyValue(value: unknown, copies: Map<unknown, unknown>): unknown {
+    if (value === null || typeof value !== 'object') return value;
+    const known = copies.get(value);
+    if (known !== undefined) return known;
+    if (value instanceof Tensor) {
+      const copy = noGrad(() => copyTensor(value));
+      copies.set(value, copy);
+      return copy;
+    }
+    if (value instanceof Module) {
+      // A new target behind the registration Proxy, its fields defined on the target directly:
+      // the registries are copied as fields themselves, with the same copies of each value.
+      const target = Object.create(Object.getPrototypeOf(value)) as Module;
+      const copy = new Proxy(target, Module.registration);
+      copies.set(value, copy);
+      Module.copyFields(value, target, copies);
+      return copy;
+    }
+    if (Array.isArray(value)) {
+      const copy: unknown[] = [];
+      copies.set(value, copy);
+      for (const item of value) copy.push(Module.copyValue(item, copies));
+      return copy;
+    }
+    if (value instanceof Map) {
+      const copy = new Map();
+      copies.set(value, copy);
+      for (const [k, v] of value) copy.set(Module.copyValue(k, copies), Module.copyValue(v, copies));
+      return copy;
+    }
+    if (value instanceof Set) {
+      const copy = new Set();
+      copies.set(value, copy);
+      for (const item of value) copy.add(Module.copyValue(item, copies));
+      return copy;
+    }
+    if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+      const copy = (value as unknown as Float32Array).slice();
+      copies.set(value, copy);
+      return copy;
+    }
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) return value;
+    const copy = Object.create(prototype) as object;
+    copies.set(value, copy);
+    Module.copyFields(value, copy, copies);
+    return copy;
+  }
+
+  private static copyFields(source: object, target: object, copies: Map<unknown, unknown>): void {
+    for (const key of Reflect.ownKeys(source)) {
+      const descriptor = Reflect.getOwnPropertyDescriptor(source, key)!;
+      if ('value' in descriptor) descriptor.value = Module.copyValue(descriptor.value, copies);
+      Reflect.defineProperty(target, key, descriptor);
+    }
+  }
+
   // ---- printing ---------------------------------------------------------------------------------
 
   /** The class name printed in the module tree. */
@@ -429,6 +506,20 @@ for (const inspect of [Symbol.for('nodejs.util.inspect.custom'), Symbol.for('Den
       return this.toString();
     },
   });
+}
+
+/** deepCopy of one tensor: its values in new storage, a Parameter as a Parameter (without its gradient). */
+function copyTensor(tensor: Tensor): Tensor {
+  if (!tensor.isLeaf) throw new Error(`deepCopy: only tensors created explicitly (graph leaves) can be copied, got a tensor of shape ${formatShape(tensor.shape)} made by ${tensor.gradFn!.name}`);
+  const values = clone(tensor);
+  if (tensor instanceof Parameter) {
+    const param = new Parameter(values, tensor.requiresGrad);
+    values.dispose();
+    return param;
+  }
+  keep(values).requiresGrad_(tensor.requiresGrad);
+  if (tensor.grad) values.grad = keep(copyTensor(tensor.grad));
+  return values;
 }
 
 function checkName(module: Module, name: string): void {
