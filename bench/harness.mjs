@@ -45,3 +45,36 @@ export async function loadTfjsWasm() {
 export function fixed(value, digits = 2) {
   return Number.isFinite(value) ? value.toFixed(digits) : String(value);
 }
+
+/**
+ * WebGPU for webtorch and TensorFlow.js's WebGPU backend on one adapter: Dawn's Node bindings
+ * (npm package webgpu) installed as navigator.gpu, which both find there. On a machine without a
+ * GPU this needs the software Vulkan driver that scripts/setup-webgpu.sh caches in .cache/vulkan.
+ * Returns null, with a notice, when there is no adapter.
+ */
+export async function loadWebgpuPeers(torch) {
+  const cache = new URL('../.cache/vulkan/', import.meta.url);
+  const { existsSync, mkdirSync } = await import('node:fs');
+  if (!process.env.VK_ICD_FILENAMES && existsSync(new URL('lvp_icd.json', cache))) {
+    process.env.VK_ICD_FILENAMES = new URL('lvp_icd.json', cache).pathname;
+    mkdirSync(new URL('runtime', cache), { recursive: true, mode: 0o700 });
+    process.env.XDG_RUNTIME_DIR ??= new URL('runtime', cache).pathname;
+  }
+  if (!globalThis.navigator?.gpu) {
+    const { create, globals } = await import('webgpu');
+    Object.assign(globalThis, globals);
+    Object.defineProperty(globalThis, 'navigator', { value: { ...globalThis.navigator, gpu: create([]) }, configurable: true });
+  }
+  if (!(await torch.webgpu.isAvailable())) {
+    console.log('\n(no WebGPU adapter: the WebGPU benchmarks are skipped; `source scripts/setup-webgpu.sh` sets up a software one)');
+    return null;
+  }
+  await torch.webgpu.init();
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-webgpu');
+  await tf.setBackend('webgpu');
+  await tf.ready();
+  const adapter = await navigator.gpu.requestAdapter();
+  const info = adapter.info ?? {};
+  return { tf, adapter: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter' };
+}

@@ -1,16 +1,26 @@
-// `npm run bench -- <suite...> [--quick]`: runs the named suites (all when none is named).
-// --quick runs tiny sizes so CI can check that the benchmarks still work, asserting no timings.
-const suites = ['matmul', 'conv', 'rnn'];
+// `npm run bench -- <suite...> [--device cpu|webgpu] [--quick]`: runs the named suites (all when
+// none is named) on the device (cpu unless named; `dispatch` is WebGPU's by nature). --quick runs
+// tiny sizes of every suite on every device so CI can check that the benchmarks still work,
+// asserting no timings.
+const suites = { matmul: ['cpu', 'webgpu'], conv: ['cpu'], rnn: ['cpu'], dispatch: ['webgpu'] };
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const chosen = args.filter((a) => !a.startsWith('--'));
-for (const name of chosen) {
-  if (!suites.includes(name)) {
-    console.error(`bench: unknown suite '${name}'; available: ${suites.join(', ')}`);
-    process.exit(2);
+const deviceAt = args.indexOf('--device');
+const device = deviceAt >= 0 ? args[deviceAt + 1] : null;
+const chosen = args.filter((a, i) => !a.startsWith('--') && (deviceAt < 0 || i !== deviceAt + 1));
+const fail = (message) => {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+};
+if (deviceAt >= 0 && !['cpu', 'webgpu'].includes(device)) fail(`--device takes cpu or webgpu, got ${device ?? 'nothing'}`);
+for (const name of chosen) if (!(name in suites)) fail(`unknown suite '${name}'; available: ${Object.keys(suites).join(', ')}`);
+for (const name of chosen.length > 0 ? chosen : Object.keys(suites)) {
+  const devices = device ? [device] : quick ? suites[name] : [suites[name][0]];
+  for (const target of devices) {
+    if (!suites[name].includes(target)) fail(`suite '${name}' runs on ${suites[name].join(' or ')}, not ${target}`);
+    const suite = await import(`./suites/${name}.mjs`);
+    await suite.run({ quick, device: target });
   }
 }
-for (const name of chosen.length > 0 ? chosen : suites) {
-  const suite = await import(`./suites/${name}.mjs`);
-  await suite.run({ quick });
-}
+// Dawn keeps Node alive while a GPUDevice exists.
+process.exit(0);

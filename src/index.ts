@@ -43,6 +43,7 @@ export { maxPool1d, maxPool2d, avgPool1d, adaptiveAvgPool1d } from './ops/pool.j
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export { scope, keep, memory } from './memory.js';
 export { setDefaultDevice } from './devices/registry.js';
+export * as cpu from './devices/cpu/namespace.js';
 export * as webgpu from './devices/webgpu/index.js';
 export type { WebGpuInitOptions } from './devices/webgpu/index.js';
 export * as autograd from './autograd/index.js';

@@ -1,9 +1,12 @@
-// Square float32 matmul: webtorch's packed SIMD GEMM against TensorFlow.js's wasm backend (XNNPACK).
-// Both run synchronously on the CPU and both allocate their output per call.
+// Square float32 matmul. On the CPU: webtorch's packed SIMD GEMM against TensorFlow.js's wasm
+// backend (XNNPACK), both synchronous and single-threaded, both allocating their output per call.
+// On WebGPU: webtorch's WGSL matmul against TensorFlow.js's WebGPU backend on the same adapter,
+// each call ending with a read of the result, so both include their submit and readback.
 import * as torch from '../../dist/node.js';
-import { fixed, loadTfjsWasm, printTable, timeInterleaved } from '../harness.mjs';
+import { fixed, loadTfjsWasm, loadWebgpuPeers, printTable, timeInterleaved } from '../harness.mjs';
 
-export async function run({ quick }) {
+export async function run({ quick, device }) {
+  if (device === 'webgpu') return runWebgpu({ quick });
   const { tf, simd, threads } = await loadTfjsWasm();
   const sizes = quick ? [64, 128] : [256, 512, 1024];
   const rows = [];
@@ -17,9 +20,44 @@ export async function run({ quick }) {
       () => tf.matMul(ta, tb).dispose(),
     ], { runs: quick ? 2 : n >= 1024 ? 15 : 40 });
     a.dispose(); b.dispose(); ta.dispose(); tb.dispose();
-    const gflops = (ms) => fixed((2 * n ** 3) / ms / 1e6);
-    rows.push([n, gflops(ours.best), gflops(theirs.best), fixed(theirs.best / ours.best), gflops(ours.median), gflops(theirs.median), fixed(theirs.median / ours.median)]);
+    rows.push(speedRow(n, ours, theirs));
   }
   printTable(`matmul f32, single thread (tfjs-wasm SIMD ${simd}, threads ${threads}); ratio = webtorch speed / tfjs-wasm speed`,
     ['n', 'webtorch GFLOP/s', 'tfjs-wasm GFLOP/s', 'ratio', 'median: webtorch', 'tfjs-wasm', 'ratio'], rows);
+}
+
+function speedRow(n, ours, theirs) {
+  const gflops = (ms) => fixed((2 * n ** 3) / ms / 1e6);
+  return [n, gflops(ours.best), gflops(theirs.best), fixed(theirs.best / ours.best), gflops(ours.median), gflops(theirs.median), fixed(theirs.median / ours.median)];
+}
+
+async function runWebgpu({ quick }) {
+  const peers = await loadWebgpuPeers(torch);
+  if (!peers) return;
+  const { tf, adapter } = peers;
+  // A software adapter runs a 1024^3 matmul in seconds: fewer samples there.
+  const sizes = quick ? [32, 64] : [256, 512, 1024];
+  const rows = [];
+  for (const n of sizes) {
+    const a = torch.randn(n, n).to('webgpu');
+    const b = torch.randn(n, n).to('webgpu');
+    const ta = tf.randomNormal([n, n]);
+    const tb = tf.randomNormal([n, n]);
+    const [ours, theirs] = await timeInterleaved([
+      async () => {
+        const c = torch.matmul(a, b);
+        await c.data();
+        c.dispose();
+      },
+      async () => {
+        const c = tf.matMul(ta, tb);
+        await c.data();
+        c.dispose();
+      },
+    ], { warmup: quick ? 1 : 2, runs: quick ? 2 : n >= 1024 ? 5 : 10 });
+    a.dispose(); b.dispose(); ta.dispose(); tb.dispose();
+    rows.push(speedRow(n, ours, theirs));
+  }
+  printTable(`matmul f32 on WebGPU (${adapter}), result read back each call; ratio = webtorch speed / tfjs-webgpu speed`,
+    ['n', 'webtorch GFLOP/s', 'tfjs-webgpu GFLOP/s', 'ratio', 'median: webtorch', 'tfjs-webgpu', 'ratio'], rows);
 }

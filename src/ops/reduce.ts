@@ -12,6 +12,16 @@ export interface ReduceOptions {
   keepdim?: boolean;
 }
 
+/** The options of a reduction, or PyTorch's positional keepdim: `x.sum(1, true)` is `x.sum(1, keepdim=True)`. */
+export type ReduceArg = ReduceOptions | boolean;
+
+function reduceOptions(op: string, arg: ReduceArg | undefined): ReduceOptions {
+  if (arg === undefined) return {};
+  if (typeof arg === 'boolean') return { keepdim: arg };
+  if (typeof arg !== 'object' || arg === null) throw new TypeError(`${op}: the argument after dim must be keepdim (a boolean) or an options object, got ${String(arg)}`);
+  return arg;
+}
+
 /** Normalised, sorted, distinct dims; undefined or [] means every dim (PyTorch's sum(dim=[]) quirk aside). */
 export function reductionDims(op: string, input: Tensor, dim: Dims | undefined | null): number[] {
   const ndim = input.shape.length;
@@ -55,16 +65,18 @@ function expandBack(grad: Tensor, inputShape: Shape, dims: readonly number[], ke
   return expand(kept, inputShape);
 }
 
-export function sum(input: Tensor, dim?: Dims | null, options: ReduceOptions = {}): Tensor {
+export function sum(input: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceArg): Tensor {
   checkTensor('sum', 'input', input);
+  const options = reduceOptions('sum', keepdimOrOptions);
   const dims = reductionDims('sum', input, dim);
   const keepdim = options.keepdim ?? false;
   const out = reduceForward('sum', 'sum', input, dims, keepdim);
   return record(dim === undefined || dim === null ? 'SumBackward0' : 'SumBackward1', out, [input], () => (g) => [expandBack(g, input.shape, dims, keepdim)]);
 }
 
-export function mean(input: Tensor, dim?: Dims | null, options: ReduceOptions = {}): Tensor {
+export function mean(input: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceArg): Tensor {
   checkTensor('mean', 'input', input);
+  const options = reduceOptions('mean', keepdimOrOptions);
   if (input.dtype !== 'float32') throw new TypeError(`mean: input dtype must be float32, got ${input.dtype}; convert with .float() first`);
   const dims = reductionDims('mean', input, dim);
   const count = dims.reduce((n, d) => n * input.shape[d], 1);
@@ -79,8 +91,9 @@ export interface ValuesIndices {
   indices: Tensor;
 }
 
-function extremum(op: 'max' | 'min', input: Tensor, dim: number | undefined, options: ReduceOptions): Tensor | ValuesIndices {
+function extremum(op: 'max' | 'min', input: Tensor, dim: number | undefined, keepdimOrOptions: ReduceArg | undefined): Tensor | ValuesIndices {
   checkTensor(op, 'input', input);
+  const options = reduceOptions(op, keepdimOrOptions);
   if (dim === undefined) {
     if (input.numel() === 0) throw new RangeError(`${op}: expected a non-empty tensor when reducing over all dims, got shape ${formatShape(input.shape)}`);
     const dims = reductionDims(op, input, null);
@@ -125,19 +138,20 @@ function arangeLike(n: number, like: Tensor): Tensor {
 }
 
 export function max(input: Tensor): Tensor;
-export function max(input: Tensor, dim: number, options?: ReduceOptions): ValuesIndices;
-export function max(input: Tensor, dim?: number, options: ReduceOptions = {}): Tensor | ValuesIndices {
-  return extremum('max', input, dim, options);
+export function max(input: Tensor, dim: number, keepdimOrOptions?: ReduceArg): ValuesIndices;
+export function max(input: Tensor, dim?: number, keepdimOrOptions?: ReduceArg): Tensor | ValuesIndices {
+  return extremum('max', input, dim, keepdimOrOptions);
 }
 
 export function min(input: Tensor): Tensor;
-export function min(input: Tensor, dim: number, options?: ReduceOptions): ValuesIndices;
-export function min(input: Tensor, dim?: number, options: ReduceOptions = {}): Tensor | ValuesIndices {
-  return extremum('min', input, dim, options);
+export function min(input: Tensor, dim: number, keepdimOrOptions?: ReduceArg): ValuesIndices;
+export function min(input: Tensor, dim?: number, keepdimOrOptions?: ReduceArg): Tensor | ValuesIndices {
+  return extremum('min', input, dim, keepdimOrOptions);
 }
 
-function argExtremum(op: 'argmax' | 'argmin', input: Tensor, dim: number | undefined | null, options: ReduceOptions): Tensor {
+function argExtremum(op: 'argmax' | 'argmin', input: Tensor, dim: number | undefined | null, keepdimOrOptions: ReduceArg | undefined): Tensor {
   checkTensor(op, 'input', input);
+  const options = reduceOptions(op, keepdimOrOptions);
   if (dim === undefined || dim === null) {
     if (input.numel() === 0) throw new RangeError(`${op}: expected a non-empty tensor, got shape ${formatShape(input.shape)}`);
     const flat = reshape(input, [-1]);
@@ -153,12 +167,12 @@ function argExtremum(op: 'argmax' | 'argmin', input: Tensor, dim: number | undef
   return reduceForward(op, op, input, [d], options.keepdim ?? false);
 }
 
-export function argmax(input: Tensor, dim?: number | null, options: ReduceOptions = {}): Tensor {
-  return argExtremum('argmax', input, dim, options);
+export function argmax(input: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg): Tensor {
+  return argExtremum('argmax', input, dim, keepdimOrOptions);
 }
 
-export function argmin(input: Tensor, dim?: number | null, options: ReduceOptions = {}): Tensor {
-  return argExtremum('argmin', input, dim, options);
+export function argmin(input: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg): Tensor {
+  return argExtremum('argmin', input, dim, keepdimOrOptions);
 }
 
 export interface VarianceOptions extends ReduceOptions {
@@ -166,6 +180,18 @@ export interface VarianceOptions extends ReduceOptions {
   correction?: number;
   /** PyTorch's older flag: unbiased false means correction 0. */
   unbiased?: boolean;
+}
+
+/**
+ * The options of var/std, or PyTorch 1.13's positional form `x.var(dim, unbiased, keepdim)`:
+ * `x.var(0, false)` is the population variance.
+ */
+export type VarianceArg = VarianceOptions | boolean;
+
+function varianceOptions(op: string, arg: VarianceArg | undefined, keepdim: boolean | undefined): VarianceOptions {
+  if (typeof arg === 'boolean') return { unbiased: arg, keepdim };
+  if (keepdim !== undefined) throw new TypeError(`${op}: keepdim goes in the options object when options are given, not as a third argument`);
+  return reduceOptions(op, arg);
 }
 
 function correctionOf(options: VarianceOptions): number {
@@ -189,8 +215,9 @@ function varianceBackward(expandedGrad: Tensor, x: Tensor, dims: readonly number
   return mul(expandedGrad, div(mul(deviations, 2), divisorOf(x, dims, correction)));
 }
 
-export function variance(input: Tensor, dim?: Dims | null, options: VarianceOptions = {}): Tensor {
+export function variance(input: Tensor, dim?: Dims | null, unbiasedOrOptions?: VarianceArg, keepdimArg?: boolean): Tensor {
   checkTensor('var', 'input', input);
+  const options = varianceOptions('var', unbiasedOrOptions, keepdimArg);
   const dims = reductionDims('var', input, dim);
   const keepdim = options.keepdim ?? false;
   const correction = correctionOf(options);
@@ -200,8 +227,9 @@ export function variance(input: Tensor, dim?: Dims | null, options: VarianceOpti
   });
 }
 
-export function std(input: Tensor, dim?: Dims | null, options: VarianceOptions = {}): Tensor {
+export function std(input: Tensor, dim?: Dims | null, unbiasedOrOptions?: VarianceArg, keepdimArg?: boolean): Tensor {
   checkTensor('std', 'input', input);
+  const options = varianceOptions('std', unbiasedOrOptions, keepdimArg);
   const dims = reductionDims('std', input, dim);
   const keepdim = options.keepdim ?? false;
   const correction = correctionOf(options);
@@ -216,8 +244,9 @@ export function std(input: Tensor, dim?: Dims | null, options: VarianceOptions =
   });
 }
 
-export function logsumexp(input: Tensor, dim: Dims, options: ReduceOptions = {}): Tensor {
+export function logsumexp(input: Tensor, dim: Dims, keepdimOrOptions?: ReduceArg): Tensor {
   checkTensor('logsumexp', 'input', input);
+  const options = reduceOptions('logsumexp', keepdimOrOptions);
   const dims = reductionDims('logsumexp', input, dim);
   const keepdim = options.keepdim ?? false;
   return recordComposite('LogsumexpBackward0', [input], () => {
@@ -248,28 +277,28 @@ export function sumToShape(grad: Tensor, shape: Shape): Tensor {
 
 declare module '../tensor.js' {
   interface Tensor {
-    sum(dim?: Dims | null, options?: ReduceOptions): Tensor;
-    mean(dim?: Dims | null, options?: ReduceOptions): Tensor;
+    sum(dim?: Dims | null, keepdimOrOptions?: ReduceArg): Tensor;
+    mean(dim?: Dims | null, keepdimOrOptions?: ReduceArg): Tensor;
     max(): Tensor;
-    max(dim: number, options?: ReduceOptions): ValuesIndices;
+    max(dim: number, keepdimOrOptions?: ReduceArg): ValuesIndices;
     min(): Tensor;
-    min(dim: number, options?: ReduceOptions): ValuesIndices;
-    argmax(dim?: number | null, options?: ReduceOptions): Tensor;
-    argmin(dim?: number | null, options?: ReduceOptions): Tensor;
-    var(dim?: Dims | null, options?: VarianceOptions): Tensor;
-    std(dim?: Dims | null, options?: VarianceOptions): Tensor;
-    logsumexp(dim: Dims, options?: ReduceOptions): Tensor;
+    min(dim: number, keepdimOrOptions?: ReduceArg): ValuesIndices;
+    argmax(dim?: number | null, keepdimOrOptions?: ReduceArg): Tensor;
+    argmin(dim?: number | null, keepdimOrOptions?: ReduceArg): Tensor;
+    var(dim?: Dims | null, unbiasedOrOptions?: VarianceArg, keepdim?: boolean): Tensor;
+    std(dim?: Dims | null, unbiasedOrOptions?: VarianceArg, keepdim?: boolean): Tensor;
+    logsumexp(dim: Dims, keepdimOrOptions?: ReduceArg): Tensor;
   }
 }
 
 Object.assign(Tensor.prototype, {
-  sum(this: Tensor, dim?: Dims | null, options?: ReduceOptions) { return sum(this, dim, options); },
-  mean(this: Tensor, dim?: Dims | null, options?: ReduceOptions) { return mean(this, dim, options); },
-  max(this: Tensor, dim?: number, options?: ReduceOptions) { return dim === undefined ? max(this) : max(this, dim, options); },
-  min(this: Tensor, dim?: number, options?: ReduceOptions) { return dim === undefined ? min(this) : min(this, dim, options); },
-  argmax(this: Tensor, dim?: number | null, options?: ReduceOptions) { return argmax(this, dim, options); },
-  argmin(this: Tensor, dim?: number | null, options?: ReduceOptions) { return argmin(this, dim, options); },
-  var(this: Tensor, dim?: Dims | null, options?: VarianceOptions) { return variance(this, dim, options); },
-  std(this: Tensor, dim?: Dims | null, options?: VarianceOptions) { return std(this, dim, options); },
-  logsumexp(this: Tensor, dim: Dims, options?: ReduceOptions) { return logsumexp(this, dim, options); },
+  sum(this: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceArg) { return sum(this, dim, keepdimOrOptions); },
+  mean(this: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceArg) { return mean(this, dim, keepdimOrOptions); },
+  max(this: Tensor, dim?: number, keepdimOrOptions?: ReduceArg) { return dim === undefined ? max(this) : max(this, dim, keepdimOrOptions); },
+  min(this: Tensor, dim?: number, keepdimOrOptions?: ReduceArg) { return dim === undefined ? min(this) : min(this, dim, keepdimOrOptions); },
+  argmax(this: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg) { return argmax(this, dim, keepdimOrOptions); },
+  argmin(this: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg) { return argmin(this, dim, keepdimOrOptions); },
+  var(this: Tensor, dim?: Dims | null, unbiasedOrOptions?: VarianceArg, keepdim?: boolean) { return variance(this, dim, unbiasedOrOptions, keepdim); },
+  std(this: Tensor, dim?: Dims | null, unbiasedOrOptions?: VarianceArg, keepdim?: boolean) { return std(this, dim, unbiasedOrOptions, keepdim); },
+  logsumexp(this: Tensor, dim: Dims, keepdimOrOptions?: ReduceArg) { return logsumexp(this, dim, keepdimOrOptions); },
 });
