@@ -4,7 +4,8 @@
 // special values, rows of one element, rows whose length is not a power of two, and rows longer
 // than a workgroup's memory holds (the multi-pass sort through global memory).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { getDevice } from '../../src/devices/registry.js';
+import { getDevice, registerDevice, unregisterDevice } from '../../src/devices/registry.js';
+import { WebGpuDevice } from '../../src/devices/webgpu/device.js';
 import * as torch from '../../src/index.js';
 import { buildInputs, type CaseResult, expectCaseMatches, runCase, runOp } from '../helpers/fixtures.js';
 import { loadSoftmaxSortCases } from '../helpers/softmax-sort-fixtures.js';
@@ -161,6 +162,28 @@ describe.skipIf(!ready)('sort, argsort and topk on webgpu', () => {
       const top = torch.topk(torch.ones(2, 3).to('webgpu'), 0);
       expect([top.values.shape, top.indices.shape, top.values.device]).toEqual([[2, 0], [2, 0], 'webgpu']);
     });
+  });
+
+  it('refuses rows whose scratch buffer the device cannot bind, naming the sizes', async () => {
+    // The 'webgpu' GPUDevice seen with a 64 KiB binding limit: a row of 10000 pads to 16384 pairs (128 KiB).
+    const real = (getDevice('webgpu') as WebGpuDevice).gpu;
+    const limits = new Proxy(real.limits, { get: (target, name) => (name === 'maxStorageBufferBindingSize' ? 65536 : Reflect.get(target, name, target)) });
+    const small = new Proxy(real, {
+      get: (target, name) => {
+        if (name === 'limits') return limits;
+        const value = Reflect.get(target, name, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    registerDevice(new WebGpuDevice('webgpu:small', small));
+    try {
+      const x = torch.randn(10000).to('webgpu:small');
+      expect(() => torch.sort(x)).toThrow(/^sort: sorting 1 row\(s\) of 10000 elements on webgpu:small needs 131072 bytes of scratch \(rows padded to 16384\), more than the largest buffer the device can bind \(65536 bytes/);
+      const fits = torch.randn(2, 2000);
+      expect(await torch.sort(fits.to('webgpu:small'), 1).indices.data()).toEqual(torch.sort(fits, 1).indices.dataSync());
+    } finally {
+      unregisterDevice('webgpu:small');
+    }
   });
 
   it('frees its scratch memory', async () => {
