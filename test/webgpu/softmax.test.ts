@@ -157,6 +157,19 @@ describe.skipIf(!ready)('softmax and logSoftmax on webgpu', () => {
     });
   }
 
+  it('a sum of many tiny terms is not lost (compensated): 1 and 10000 terms of 1e-8', async () => {
+    // exp(x - max) is 1 for the first element and about 1e-8 for the others, so the sum is
+    // 1.0001: a plain float32 sum (like the CPU's, whose 4 lanes round each add) drops most of
+    // the tiny terms; a compensated one keeps them.
+    const row = new Float32Array(10001).fill(Math.log(1e-8));
+    row[0] = 0;
+    const tiny = Math.exp(Math.fround(Math.log(1e-8)));
+    const exactSum = 1 + 10000 * tiny;
+    const got = await torch.tensor(row).to('webgpu').softmax(0).data();
+    expect(Math.abs(got[0] - 1 / exactSum) * exactSum).toBeLessThan(1e-6);
+    expect(Math.abs(got[1] - tiny / exactSum) / (tiny / exactSum)).toBeLessThan(1e-6);
+  });
+
   it('softmax of a non-trivial downstream graph: gradients through softmax and logSoftmax chained', async () => {
     const x = pair([6, 40], 'permuted', normal, { requiresGrad: true });
     const w = torch.randn(6, 40);
