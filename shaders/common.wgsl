@@ -40,9 +40,17 @@ fn infinity() -> f32 {
   return bitcast<f32>(infinityBits);
 }
 
-/** Knuth's two-sum: a + b rounded, and its rounding error exactly (IEEE arithmetic, no reassociation). */
+/**
+ * Knuth's two-sum: a + b rounded, and its rounding error exactly (IEEE arithmetic); the error of an
+ * infinite or NaN sum is 0, so it adds nothing to what the sum already says.
+ */
 fn twoSum(a: f32, b: f32) -> vec2f {
   let s = a + b;
-  let bVirtual = s - a;
-  return vec2f(s, (a - (s - bVirtual)) + (b - bVirtual));
+  let finite = isFinite(s);
+  // The error terms go through a select the compiler cannot see through: lavapipe's NIR rewrites
+  // (a + b) - a to b for float ops not marked exact, which would make every error term 0.
+  let opaque = select(0.0, s, finite);
+  let bVirtual = opaque - a;
+  let error = (a - (opaque - bVirtual)) + (b - bVirtual);
+  return vec2f(s, select(0.0, error, finite));
 }
