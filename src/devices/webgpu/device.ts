@@ -15,10 +15,13 @@ const READ_MODE = 0x1;
 /** Dispatches encoded before the batch is submitted, unless a read comes first. */
 export const DISPATCHES_PER_SUBMIT = 128;
 /**
- * Bytes of one uniform page (each launch's block starts on a 256-byte boundary). One page holds the
- * uniforms of DISPATCHES_PER_SUBMIT launches with blocks up to 2 KiB, so ordinary batches never
- * fill it; a sequence encoded with `encodeTogether` (every step of a recurrent layer, one block
- * each) continues on further pages instead of submitting mid-sequence (see `run`).
+ * Bytes of one uniform page (each launch's block starts on a 256-byte boundary, so a page holds
+ * 1024 launches). One page takes the uniforms of DISPATCHES_PER_SUBMIT launches with blocks up to
+ * 2 KiB, so ordinary batches never fill it. A sequence encoded with `encodeTogether` may be far
+ * longer (a recurrent layer is a block per step: 2 x 200 steps x 2 directions x layers...) and must
+ * not be submitted halfway, so it continues on further pages. They are added, not grown: the
+ * bind groups already encoded point into the pages they used. Pages are kept for reuse, so the
+ * device holds what its longest sequence needed (256 KiB of host and GPU memory per 1024 steps).
  */
 const UNIFORM_PAGE_BYTES = 256 * 1024;
 /** Freed storage bytes kept for reuse before freed buffers are destroyed instead. */
@@ -53,8 +56,9 @@ interface UniformPage {
 /**
  * A GPUDevice as a webtorch device. Kernels are WGSL compute shaders (see ./launch.ts): each call
  * encodes one dispatch into a shared command encoder, which is submitted every
- * DISPATCHES_PER_SUBMIT dispatches, before a read, and when the JavaScript that issued the work
- * yields (a microtask), never once per op. Work runs in issue order: reads, writes and copies from
+ * DISPATCHES_PER_SUBMIT dispatches (a kernel that issues a sequence of them, such as a recurrent
+ * layer's steps, keeps them in one with `encodeTogether`), before a read, and when the JavaScript
+ * that issued the work yields (a microtask), never once per op. Work runs in issue order: reads, writes and copies from
  * other devices are ordered with the dispatches around them. Values come back only asynchronously
  * (`read`), through staging buffers.
  */
