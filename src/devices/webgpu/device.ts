@@ -20,9 +20,9 @@ export const DISPATCHES_PER_SUBMIT = 128;
  * 2 KiB, so ordinary batches never fill it. A sequence encoded with `encodeTogether` may be far
  * longer (a recurrent layer-direction takes a block per step, two with an LSTM projection, and
  * sequences run to thousands of steps) and must not be submitted halfway, so it continues on
- * further pages. They are added, not grown: the
- * bind groups already encoded point into the pages they used. Pages are kept for reuse, so the
- * device holds what its longest sequence needed (256 KiB of host and GPU memory per 1024 steps).
+ * further pages. They are added, not grown: the bind groups already encoded point into the pages
+ * they used. Pages are kept for reuse, so the device holds what its longest sequence needed
+ * (256 KiB of host and GPU memory per 1024 steps).
  */
 const UNIFORM_PAGE_BYTES = 256 * 1024;
 /** Freed storage bytes kept for reuse before freed buffers are destroyed instead. */
