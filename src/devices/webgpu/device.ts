@@ -5,6 +5,7 @@ import { type KernelLaunch, packUniforms, type PreparedLaunch, prepareLaunch } f
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { matmulKernels } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
+import { rnnKernels } from './kernels/rnn.js';
 import { softmaxKernels } from './kernels/softmax.js';
 import { sortKernels } from './kernels/sort.js';
 
@@ -15,8 +16,17 @@ const READ_MODE = 0x1;
 
 /** Dispatches encoded before the batch is submitted, unless a read comes first. */
 export const DISPATCHES_PER_SUBMIT = 128;
-/** Bytes of uniforms one batch can hold (each launch's block starts on a 256-byte boundary). */
-const UNIFORM_ARENA_BYTES = 256 * 1024;
+/**
+ * Bytes of one uniform page (each launch's block starts on a 256-byte boundary, so a page holds
+ * 1024 launches). One page takes the uniforms of DISPATCHES_PER_SUBMIT launches with blocks up to
+ * 2 KiB, so ordinary batches never fill it. A sequence encoded with `encodeTogether` may be far
+ * longer (a recurrent layer-direction takes a block per step, two with an LSTM projection, and
+ * sequences run to thousands of steps) and must not be submitted halfway, so it continues on
+ * further pages. They are added, not grown: the bind groups already encoded point into the pages
+ * they used. Pages are kept for reuse, so the device holds what its longest sequence needed
+ * (256 KiB of host and GPU memory per 1024 steps).
+ */
+const UNIFORM_PAGE_BYTES = 256 * 1024;
 /** Freed storage bytes kept for reuse before freed buffers are destroyed instead. */
 const MAX_IDLE_BYTES = 256 * 1024 * 1024;
 
@@ -31,13 +41,27 @@ export interface WebGpuStats {
   submits: number;
   pipelines: number;
   buffersCreated: number;
+  /** Sequences encoded with `encodeTogether` (the outermost call of each). */
+  sequences: number;
+  /** Sequences a submit interrupted (a write or read issued inside one): 0 means each went into one command buffer. */
+  splitSequences: number;
+  /** Uniform pages allocated (the first with the device; more only for sequences too long for one). */
+  uniformPages: number;
+}
+
+/** Host staging and the GPU buffer for one page of launch uniforms; `used` bytes are pending. */
+interface UniformPage {
+  readonly host: ArrayBuffer;
+  readonly buffer: GPUBuffer;
+  used: number;
 }
 
 /**
  * A GPUDevice as a webtorch device. Kernels are WGSL compute shaders (see ./launch.ts): each call
  * encodes one dispatch into a shared command encoder, which is submitted every
- * DISPATCHES_PER_SUBMIT dispatches, before a read, and when the JavaScript that issued the work
- * yields (a microtask), never once per op. Work runs in issue order: reads, writes and copies from
+ * DISPATCHES_PER_SUBMIT dispatches (a kernel that issues a sequence of them, such as a recurrent
+ * layer's steps, keeps them in one with `encodeTogether`), before a read, and when the JavaScript
+ * that issued the work yields (a microtask), never once per op. Work runs in issue order: reads, writes and copies from
  * other devices are ordered with the dispatches around them. Values come back only asynchronously
  * (`read`), through staging buffers.
  */
@@ -45,7 +69,7 @@ export class WebGpuDevice implements Device {
   readonly type = 'webgpu';
   readonly synchronous = false;
   readonly kernels: Kernels;
-  readonly stats: WebGpuStats = { dispatches: 0, submits: 0, pipelines: 0, buffersCreated: 0 };
+  readonly stats: WebGpuStats = { dispatches: 0, submits: 0, pipelines: 0, buffersCreated: 0, sequences: 0, splitSequences: 0, uniformPages: 0 };
 
   private readonly storagePool: BufferPool;
   private readonly stagingPool: BufferPool;
@@ -56,10 +80,13 @@ export class WebGpuDevice implements Device {
   private pass: GPUComputePassEncoder | null = null;
   private dispatchesInBatch = 0;
   private flushScheduled = false;
-  private readonly uniformArena = new ArrayBuffer(UNIFORM_ARENA_BYTES);
-  private uniformCursor = 0;
-  private readonly uniformBuffer: GPUBuffer;
+  /** Pages of launch uniforms; pages 0..currentPage hold the pending batch's. Kept for reuse. */
+  private readonly uniformPages: UniformPage[] = [];
+  private currentPage = 0;
   private readonly uniformAlignment: number;
+  /** Nesting depth of `encodeTogether`; while above 0 the periodic submit waits. */
+  private sequenceDepth = 0;
+  private sequenceSplit = false;
 
   /** Set while queue work waits for values still arriving from another device; later queue work chains on it. */
   private pendingSteps: Promise<void> | null = null;
@@ -81,9 +108,16 @@ export class WebGpuDevice implements Device {
     this.storagePool = new BufferPool(gpu, STORAGE | COPY_SRC | COPY_DST, MAX_IDLE_BYTES, (descriptor) => this.createBuffer(descriptor));
     this.stagingPool = new BufferPool(gpu, MAP_READ | COPY_DST, 64 * 1024 * 1024, (descriptor) => this.createBuffer(descriptor));
     this.uniformAlignment = gpu.limits.minUniformBufferOffsetAlignment;
-    this.uniformBuffer = gpu.createBuffer({ size: UNIFORM_ARENA_BYTES, usage: UNIFORM | COPY_DST, label: `${name} uniforms` });
+    this.addUniformPage();
     this.faultStatus = gpu.createBuffer({ size: 4, usage: STORAGE | COPY_SRC | COPY_DST, label: `${name} fault status` });
-    this.kernels = kernelTable(name, { ...elementwiseKernels(this), ...reduceKernels(this), ...matmulKernels(this), ...softmaxKernels(this), ...sortKernels(this) });
+    this.kernels = kernelTable(name, {
+      ...elementwiseKernels(this),
+      ...reduceKernels(this),
+      ...matmulKernels(this),
+      ...softmaxKernels(this),
+      ...sortKernels(this),
+      ...rnnKernels(this),
+    });
   }
 
   /** True until the device is lost or fails; `torch.webgpu.init()` replaces a device that is not. */
@@ -199,11 +233,20 @@ export class WebGpuDevice implements Device {
     this.assertUsable();
     const prepared = prepareLaunch(launch, launch.fault === undefined ? 0 : this.faultCode(launch.fault));
     const pipeline = this.pipelines.get(prepared.key) ?? this.createPipeline(prepared);
-    if (this.uniformCursor + prepared.uniformBytes > UNIFORM_ARENA_BYTES) this.flush();
-    const uniformOffset = this.uniformCursor;
-    packUniforms(prepared, new DataView(this.uniformArena), uniformOffset);
-    this.uniformCursor = Math.ceil((uniformOffset + prepared.uniformBytes) / this.uniformAlignment) * this.uniformAlignment;
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.uniformBuffer, offset: uniformOffset, size: prepared.uniformBytes } }];
+    let page = this.uniformPages[this.currentPage];
+    if (page.used + prepared.uniformBytes > UNIFORM_PAGE_BYTES) {
+      if (this.sequenceDepth === 0) {
+        this.flush();
+      } else {
+        // Inside a sequence the batch must not be submitted: go on on the next page.
+        if (++this.currentPage === this.uniformPages.length) this.addUniformPage();
+      }
+      page = this.uniformPages[this.currentPage];
+    }
+    const uniformOffset = page.used;
+    packUniforms(prepared, new DataView(page.host), uniformOffset);
+    page.used = Math.ceil((uniformOffset + prepared.uniformBytes) / this.uniformAlignment) * this.uniformAlignment;
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: page.buffer, offset: uniformOffset, size: prepared.uniformBytes } }];
     const written = new Set(prepared.buffers.filter((b) => b.write).map((b) => b.view.storage.buffer));
     const temporaries: GPUBuffer[] = [];
     prepared.buffers.forEach(({ view, write }, i) => {
@@ -229,8 +272,40 @@ export class WebGpuDevice implements Device {
     pass.dispatchWorkgroups(...prepared.workgroups);
     for (const buffer of temporaries) this.storagePool.release(buffer);
     this.stats.dispatches++;
-    if (++this.dispatchesInBatch >= DISPATCHES_PER_SUBMIT) this.flush();
+    if (++this.dispatchesInBatch >= DISPATCHES_PER_SUBMIT && this.sequenceDepth === 0) this.flush();
     else this.scheduleFlush();
+  }
+
+  /**
+   * Runs `encode` (which issues kernels) with the periodic submit suspended, so every dispatch it
+   * issues lands in one command buffer: the steps of a recurrent layer, hundreds of small
+   * dispatches, are submitted once instead of every DISPATCHES_PER_SUBMIT (submits are slow, and
+   * one per few steps would dominate). The batch is submitted after `encode` if it has grown past
+   * DISPATCHES_PER_SUBMIT meanwhile. Their uniforms continue on extra pages as needed, so no
+   * length of sequence forces a submit; a write or read inside `encode` still submits (it must
+   * see the work before it) and counts in stats.splitSequences. Calls nest.
+   */
+  encodeTogether<T>(encode: () => T): T {
+    this.assertUsable();
+    if (this.sequenceDepth === 0) {
+      this.stats.sequences++;
+      this.sequenceSplit = false;
+    }
+    this.sequenceDepth++;
+    try {
+      return encode();
+    } finally {
+      if (--this.sequenceDepth === 0) {
+        if (this.sequenceSplit) this.stats.splitSequences++;
+        if (this.dispatchesInBatch >= DISPATCHES_PER_SUBMIT && this.usable) this.flush();
+      }
+    }
+  }
+
+  private addUniformPage(): void {
+    const buffer = this.gpu.createBuffer({ size: UNIFORM_PAGE_BYTES, usage: UNIFORM | COPY_DST, label: `${this.name} uniforms ${this.uniformPages.length}` });
+    this.uniformPages.push({ host: new ArrayBuffer(UNIFORM_PAGE_BYTES), buffer, used: 0 });
+    this.stats.uniformPages++;
   }
 
   private createPipeline(prepared: PreparedLaunch): Pipeline {
@@ -295,14 +370,18 @@ export class WebGpuDevice implements Device {
     this.pass = null;
     const commands = this.encoder.finish();
     this.encoder = null;
-    const uniformBytes = this.uniformCursor;
     // Written just before the submit that reads them (queue order keeps earlier batches' intact).
-    const uniforms = this.pendingSteps ? this.uniformArena.slice(0, uniformBytes) : this.uniformArena;
-    this.uniformCursor = 0;
+    const uniforms = this.uniformPages.slice(0, this.currentPage + 1).map((page) => {
+      const bytes = page.used;
+      page.used = 0;
+      return { buffer: page.buffer, bytes, data: this.pendingSteps ? page.host.slice(0, bytes) : page.host };
+    });
+    this.currentPage = 0;
     this.dispatchesInBatch = 0;
     this.stats.submits++;
+    if (this.sequenceDepth > 0) this.sequenceSplit = true;
     this.inOrder(() => {
-      if (uniformBytes > 0) this.gpu.queue.writeBuffer(this.uniformBuffer, 0, uniforms, 0, uniformBytes);
+      for (const { buffer, bytes, data } of uniforms) if (bytes > 0) this.gpu.queue.writeBuffer(buffer, 0, data, 0, bytes);
       this.gpu.queue.submit([commands]);
       this.storagePool.destroyRetired();
     });

@@ -1,0 +1,236 @@
+import type { Kernels, RnnLayer, RnnMode, Storage, TensorView } from '../../device.js';
+import { rnnGateCount } from '../../rnn-layout.js';
+import type { WebGpuDevice } from '../device.js';
+import { defineShader } from '../launch.js';
+
+const MODE_CODES: Record<RnnMode, number> = { rnnTanh: 0, rnnRelu: 1, lstm: 2, gru: 3 };
+const STAGE_CODES = { forwardCell: 1, forwardProjection: 2, backwardState: 3, backwardCell: 4 };
+type Stage = keyof typeof STAGE_CODES;
+
+const rnnShader = defineShader('rnn', { includes: ['math'], tables: [MODE_CODES, STAGE_CODES] });
+
+/** Rows and columns of a step's product per workgroup (shaders/rnn.wgsl). */
+const TILE = 16;
+
+/**
+ * The uniforms of every launch of shaders/rnn.wgsl, in struct order: one layout for every stage,
+ * so the shader text is the same and only the values change from step to step. Offsets are in
+ * elements; regions a launch does not use are 0.
+ */
+const FIELDS = [
+  'hidden', 'stateSize', 'width',
+  'size', 'rowOffset', 'previousSize', 'previousOffset', 'laterSize', 'laterOffset',
+  'coveredRows', 'columns', 'depth', 'groupStride', 'weightOffset', 'weightDepthStride', 'weightColumnStride',
+  'output', 'hN', 'cN', 'gates', 'extra',
+  'h0', 'c0', 'biasIh', 'biasHh', 'rawState', 'gradOutput', 'gradHN', 'gradCN', 'gradH0', 'gradC0',
+  'gradInputGates', 'gradHiddenGates', 'gradState', 'previousStates', 'cellCarry',
+] as const;
+type Fields = Record<(typeof FIELDS)[number], number>;
+type WorkRegion = 'h0' | 'c0' | 'biasIh' | 'biasHh' | 'rawState' | 'gradOutput' | 'gradHN' | 'gradCN' | 'gradH0' | 'gradC0'
+  | 'gradInputGates' | 'gradHiddenGates' | 'gradState' | 'previousStates' | 'cellCarry';
+
+/** Every field, the work regions at their offsets (from `regionOffset`) and the rest 0. */
+function layerFields(regionOffset: (name: string) => number): Fields {
+  return Object.fromEntries(FIELDS.map((name) => [name, regionOffset(name)])) as Fields;
+}
+
+/** The sizes of a layer and its steps in the order the forward pass runs them. */
+function planOf(layer: RnnLayer) {
+  const gates = rnnGateCount(layer.mode);
+  const width = layer.weightHh.shape[0];
+  const hidden = width / gates;
+  const timeOffsets: number[] = [];
+  let rows = 0;
+  for (const size of layer.batchSizes) {
+    timeOffsets.push(rows);
+    rows += size;
+  }
+  const steps = layer.batchSizes.length;
+  const order = Array.from({ length: steps }, (_, p) => (layer.reverse ? steps - 1 - p : p));
+  /** Step p of the forward order (nothing outside 0..steps-1). */
+  const step = (p: number) => (p >= 0 && p < steps ? { size: layer.batchSizes[order[p]], offset: timeOffsets[order[p]] } : { size: 0, offset: 0 });
+  return {
+    mode: layer.mode, gates, width, hidden, rows, steps, step,
+    state: layer.weightHh.shape[1],
+    inputSize: layer.input.shape[1],
+    batch: layer.batchSizes[0],
+    lstm: layer.mode === 'lstm',
+    gru: layer.mode === 'gru',
+    projected: layer.weightHr !== null,
+  };
+}
+type Plan = ReturnType<typeof planOf>;
+
+/** The rows a dispatch for step p works on: its own, and those of the steps around it. */
+function stepFields(plan: Plan, p: number): Pick<Fields, 'size' | 'rowOffset' | 'previousSize' | 'previousOffset' | 'laterSize' | 'laterOffset'> {
+  const [previous, current, later] = [plan.step(p - 1), plan.step(p), plan.step(p + 1)];
+  return { size: current.size, rowOffset: current.offset, previousSize: previous.size, previousOffset: previous.offset, laterSize: later.size, laterOffset: later.offset };
+}
+
+function matrix(storage: Storage, offset: number, shape: [number, number], strides: [number, number] = [shape[1], 1]): TensorView {
+  return { storage, offset, shape, strides, dtype: 'float32' };
+}
+
+/** The [cols, rows] transpose of a contiguous [rows, cols] view. */
+function transposed(view: TensorView): TensorView {
+  return matrix(view.storage, view.offset, [view.shape[1], view.shape[0]], [1, view.shape[1]]);
+}
+
+/**
+ * The recurrent kernels on WebGPU: per layer-direction the input projection of all steps is one
+ * GEMM, then each step is one dispatch of shaders/rnn.wgsl (two with an LSTM projection), and
+ * backward mirrors it, ending with one GEMM per weight gradient and for the input gradient, all
+ * rows at once. Every dispatch of one call goes into one command buffer (encodeTogether), and the
+ * per-step sizes travel in uniforms, so one pipeline per stage serves every step and shape.
+ */
+export function rnnKernels(gpu: WebGpuDevice): Pick<Kernels, 'rnnForward' | 'rnnBackward'> {
+  /** One scratch buffer carved into named regions, freed by `release` (later dispatches run first). */
+  function workspace(sizes: Partial<Record<WorkRegion | 'output' | 'hN' | 'cN', number>>) {
+    const offsets: Record<string, number> = {};
+    let total = 0;
+    for (const [name, elements] of Object.entries(sizes)) {
+      offsets[name] = total;
+      total += elements ?? 0;
+    }
+    const bytes = Math.max(total, 1) * 4;
+    const storage: Storage = { device: gpu, buffer: gpu.malloc(bytes), bytes, refs: 1, version: 0, pending: null };
+    return {
+      /** The whole buffer, for binding. */
+      binding: matrix(storage, 0, [1, Math.max(total, 1)]),
+      /** A region's offset; 0 for regions this workspace does not have (launches that do not use them). */
+      at: (name: string) => offsets[name] ?? 0,
+      view: (name: keyof typeof sizes, shape: [number, number]) => matrix(storage, offsets[name], shape),
+      release: () => gpu.free(storage.buffer),
+    };
+  }
+
+  function copyOrZero(target: TensorView, source: TensorView | null): void {
+    if (source) gpu.kernels.copy(target, source);
+    else gpu.kernels.fill(target, 0);
+  }
+
+  function launch(stage: Stage, plan: Plan, buffers: { result: TensorView; reserve: TensorView; work: TensorView; weights: TensorView }, fields: Fields): void {
+    gpu.run({
+      shader: rnnShader,
+      constants: {
+        STAGE: STAGE_CODES[stage],
+        MODE: MODE_CODES[plan.mode],
+        COLUMN_GROUPS: stage === 'forwardCell' ? plan.gates : 1,
+        PROJECTED: plan.projected ? 1 : 0,
+      },
+      workgroupSize: 64,
+      outputs: { result: buffers.result, reserve: buffers.reserve, work: buffers.work },
+      inputs: { weights: buffers.weights },
+      uniforms: Object.fromEntries(FIELDS.map((name) => [name, ['u32', fields[name]] as const])),
+      workgroups: [Math.ceil(fields.columns / TILE), Math.ceil(fields.coveredRows / TILE), 1],
+    });
+  }
+
+  return {
+    rnnForward(layer, output, hN, cN, reserve) {
+      const plan = planOf(layer);
+      const { batch, hidden, state, width, rows } = plan;
+      gpu.encodeTogether(() => {
+        const work = workspace({ h0: batch * state, c0: plan.lstm ? batch * hidden : 0, biasIh: width, biasHh: width, rawState: plan.projected ? batch * hidden : 0 });
+        // The steps write output, hN and cN through one binding; views into separate buffers
+        // (which rnnLayer never passes) are written in a scratch copy first.
+        const shared = hN.storage === output.storage && (cN === null || cN.storage === output.storage);
+        const staging = shared ? null : workspace({ output: rows * state, hN: batch * state, cN: cN ? batch * hidden : 0 });
+        const target = staging
+          ? { output: staging.view('output', [rows, state]), hN: staging.view('hN', [batch, state]), cN: cN && staging.view('cN', [batch, hidden]) }
+          : { output, hN, cN };
+        gpu.kernels.copy(work.view('h0', [batch, state]), layer.h0);
+        if (layer.c0) gpu.kernels.copy(work.view('c0', [batch, hidden]), layer.c0);
+        copyOrZero(work.view('biasIh', [1, width]), layer.biasIh && matrix(layer.biasIh.storage, layer.biasIh.offset, [1, width]));
+        copyOrZero(work.view('biasHh', [1, width]), layer.biasHh && matrix(layer.biasHh.storage, layer.biasHh.offset, [1, width]));
+        // The input projection of every step at once: the gate columns of the reserve = X W_ih^T.
+        gpu.kernels.matmul(matrix(reserve.storage, reserve.offset, [rows, width]), layer.input, transposed(layer.weightIh));
+        const fields: Fields = {
+          ...layerFields(work.at),
+          hidden, stateSize: state, width,
+          output: target.output.offset, hN: target.hN.offset, cN: target.cN?.offset ?? 0,
+          gates: reserve.offset, extra: reserve.offset + rows * width,
+        };
+        const buffers = { result: target.output, reserve, work: work.binding };
+        for (let p = 0; p < plan.steps; p++) {
+          const around = stepFields(plan, p);
+          launch('forwardCell', plan, { ...buffers, weights: layer.weightHh }, {
+            ...fields, ...around, coveredRows: around.size, columns: hidden, depth: state,
+            groupStride: hidden, weightOffset: layer.weightHh.offset, weightDepthStride: 1, weightColumnStride: state,
+          });
+          if (layer.weightHr) {
+            launch('forwardProjection', plan, { ...buffers, weights: layer.weightHr }, {
+              ...fields, ...around, coveredRows: around.size, columns: state, depth: hidden,
+              groupStride: 0, weightOffset: layer.weightHr.offset, weightDepthStride: 1, weightColumnStride: hidden,
+            });
+          }
+        }
+        if (staging) {
+          gpu.kernels.copy(output, target.output);
+          gpu.kernels.copy(hN, target.hN);
+          if (cN) gpu.kernels.copy(cN, target.cN!);
+          staging.release();
+        }
+        work.release();
+      });
+    },
+
+    rnnBackward(layer, output, reserve, gradOutput, gradHN, gradCN, grads) {
+      const plan = planOf(layer);
+      const { batch, hidden, state, width, rows, inputSize } = plan;
+      gpu.encodeTogether(() => {
+        const cells = plan.lstm ? batch * hidden : 0;
+        const work = workspace({
+          gradOutput: rows * state, gradHN: batch * state, gradCN: cells, h0: batch * state, c0: cells,
+          gradH0: batch * state, gradC0: cells, gradInputGates: rows * width, gradHiddenGates: plan.gru ? rows * width : 0,
+          gradState: plan.gru || plan.projected ? rows * state : 0, previousStates: rows * state,
+          cellCarry: plan.lstm ? rows * hidden : 0, rawState: plan.projected ? rows * hidden : 0,
+        });
+        gpu.kernels.copy(work.view('gradOutput', [rows, state]), gradOutput);
+        gpu.kernels.copy(work.view('gradHN', [batch, state]), gradHN);
+        gpu.kernels.copy(work.view('h0', [batch, state]), layer.h0);
+        if (plan.lstm) {
+          gpu.kernels.copy(work.view('gradCN', [batch, hidden]), gradCN!);
+          gpu.kernels.copy(work.view('c0', [batch, hidden]), layer.c0!);
+        }
+        // The hidden-side gate gradients are the input-side ones except for GRU (its n gate).
+        const hiddenGates = plan.gru ? 'gradHiddenGates' : 'gradInputGates';
+        const fields: Fields = {
+          ...layerFields(work.at),
+          hidden, stateSize: state, width,
+          output: output.offset, gates: reserve.offset, extra: reserve.offset + rows * width,
+          gradHiddenGates: work.at(hiddenGates),
+        };
+        const buffers = { result: output, reserve, work: work.binding };
+        const backwardStep = (p: number) => {
+          const around = stepFields(plan, p);
+          launch('backwardState', plan, { ...buffers, weights: layer.weightHh }, {
+            ...fields, ...around, coveredRows: Math.max(around.size, around.laterSize), columns: state, depth: width,
+            groupStride: 0, weightOffset: layer.weightHh.offset, weightDepthStride: state, weightColumnStride: 1,
+          });
+          if (layer.weightHr && around.size > 0) {
+            launch('backwardCell', plan, { ...buffers, weights: layer.weightHr }, {
+              ...fields, ...around, coveredRows: around.size, columns: hidden, depth: state,
+              groupStride: 0, weightOffset: layer.weightHr.offset, weightDepthStride: hidden, weightColumnStride: 1,
+            });
+          }
+        };
+        // Step p = -1 is no step: its dispatch gives h0's gradient for the rows that start at step 0.
+        for (let p = plan.steps - 1; p >= -1; p--) backwardStep(p);
+
+        const gradInputGates = work.view('gradInputGates', [rows, width]);
+        const gradHiddenGates = work.view(hiddenGates, [rows, width]);
+        if (grads.input) gpu.kernels.matmul(grads.input, gradInputGates, matrix(layer.weightIh.storage, layer.weightIh.offset, [width, inputSize]));
+        // Weight gradients sum over every row: [width, rows] (gate gradients read transposed) @ [rows, n].
+        if (grads.weightIh) gpu.kernels.matmul(grads.weightIh, transposed(gradInputGates), layer.input);
+        if (grads.weightHh) gpu.kernels.matmul(grads.weightHh, transposed(gradHiddenGates), work.view('previousStates', [rows, state]));
+        if (grads.weightHr) gpu.kernels.matmul(grads.weightHr, transposed(work.view('gradState', [rows, state])), work.view('rawState', [rows, hidden]));
+        if (grads.biasIh) gpu.kernels.reduce('sum', grads.biasIh, gradInputGates, [0]);
+        if (grads.biasHh) gpu.kernels.reduce('sum', grads.biasHh, gradHiddenGates, [0]);
+        if (grads.h0) gpu.kernels.copy(grads.h0, work.view('gradH0', [batch, state]));
+        if (grads.c0) gpu.kernels.copy(grads.c0, work.view('gradC0', [batch, hidden]));
+        work.release();
+      });
+    },
+  };
+}
