@@ -6,6 +6,7 @@ import { elementwiseKernels } from './kernels/elementwise.js';
 import { matmulKernels } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { convKernels } from './kernels/conv.js';
+import { poolKernels } from './kernels/pool.js';
 
 // Flag values fixed by the WebGPU spec (Node has no GPUBufferUsage/GPUMapMode globals).
 const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, UNIFORM = 0x40, STORAGE = 0x80;
@@ -82,7 +83,7 @@ export class WebGpuDevice implements Device {
     this.uniformAlignment = gpu.limits.minUniformBufferOffsetAlignment;
     this.uniformBuffer = gpu.createBuffer({ size: UNIFORM_ARENA_BYTES, usage: UNIFORM | COPY_DST, label: `${name} uniforms` });
     this.faultStatus = gpu.createBuffer({ size: 4, usage: STORAGE | COPY_SRC | COPY_DST, label: `${name} fault status` });
-    this.kernels = kernelTable(name, { ...elementwiseKernels(this), ...reduceKernels(this), ...matmulKernels(this), ...convKernels(this) });
+    this.kernels = kernelTable(name, { ...elementwiseKernels(this), ...reduceKernels(this), ...matmulKernels(this), ...convKernels(this), ...poolKernels(this) });
   }
 
   /** True until the device is lost or fails; `torch.webgpu.init()` replaces a device that is not. */
