@@ -124,6 +124,26 @@ fn loadB(anchor: Anchor, t: vec3i) -> f32 {
   return bitcast<f32>(rhs[anchor.base + t.x * first + h * s.z + w * s.w]);
 }
 
+/** This thread's 4 rows of A (fromA) or 4 columns of B, and their elements at K index k (0 from kEnd on). */
+var<private> anchorsA: array<Anchor, 4>;
+var<private> anchorsB: array<Anchor, 4>;
+
+fn loadQuad(fromA: bool, k: u32, kEnd: u32) -> vec4f {
+  var quad = vec4f(0.0);
+  if (k >= kEnd) {
+    return quad;
+  }
+  let t = splitIndex(k, params.kMiddle, params.kInner);
+  for (var i = 0u; i < 4u; i++) {
+    if (fromA && anchorsA[i].inside) {
+      quad[i] = loadA(anchorsA[i], t);
+    } else if (!fromA && anchorsB[i].inside) {
+      quad[i] = loadB(anchorsB[i], t);
+    }
+  }
+  return quad;
+}
+
 fn store(m: u32, n: u32, g: u32, split: u32, value: f32) {
   // out is [images, groups * M, plane] contiguous: FORWARD and BACKWARD_INPUT split n into
   // (image, pixel); BACKWARD_WEIGHT's images are the K chunks and its plane is N.
@@ -156,8 +176,6 @@ fn main(@builtin(workgroup_id) group: vec3u, @builtin(num_workgroups) groups: ve
 
   let aQuad = lane % A_QUADS;
   let bQuad = lane % B_QUADS;
-  var anchorsA: array<Anchor, 4>;
-  var anchorsB: array<Anchor, 4>;
   for (var i = 0u; i < 4u; i++) {
     anchorsA[i] = anchorA(mTile * TILE_M + aQuad * 4u + i, g);
     anchorsB[i] = anchorB(nTile * TILE_N + bQuad * 4u + i, g);
@@ -170,33 +188,13 @@ fn main(@builtin(workgroup_id) group: vec3u, @builtin(num_workgroups) groups: ve
     for (var round = 0u; round < A_ROUNDS; round++) {
       let row = lane / A_QUADS + round * A_ROWS;
       if (row < DEPTH) {
-        let k = k0 + row;
-        var quad = vec4f(0.0);
-        if (k < kEnd) {
-          let t = splitIndex(k, params.kMiddle, params.kInner);
-          for (var i = 0u; i < 4u; i++) {
-            if (anchorsA[i].inside) {
-              quad[i] = loadA(anchorsA[i], t);
-            }
-          }
-        }
-        aTile[row * A_QUADS + aQuad] = quad;
+        aTile[row * A_QUADS + aQuad] = loadQuad(true, k0 + row, kEnd);
       }
     }
     for (var round = 0u; round < B_ROUNDS; round++) {
       let row = lane / B_QUADS + round * B_ROWS;
       if (row < DEPTH) {
-        let k = k0 + row;
-        var quad = vec4f(0.0);
-        if (k < kEnd) {
-          let t = splitIndex(k, params.kMiddle, params.kInner);
-          for (var i = 0u; i < 4u; i++) {
-            if (anchorsB[i].inside) {
-              quad[i] = loadB(anchorsB[i], t);
-            }
-          }
-        }
-        bTile[row * B_QUADS + bQuad] = quad;
+        bTile[row * B_QUADS + bQuad] = loadQuad(false, k0 + row, kEnd);
       }
     }
     workgroupBarrier();

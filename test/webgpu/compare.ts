@@ -145,3 +145,12 @@ export async function agreeAccumulated(what: string, fn: (...xs: Tensor[]) => Te
     await expectAgree(`${what}: gradient of operand ${k}`, p.gpuLeaf.grad!, p.cpuLeaf.grad!, within(bases[k].grad!));
   }
 }
+
+/**
+ * No more live tensors and no more GPU bytes than `before`. Only growth is a leak: the garbage
+ * collector may free tensors earlier tests left behind at any moment (the registry backstop).
+ */
+export function expectNoGrowth(before: ReturnType<typeof torch.memory>, after: ReturnType<typeof torch.memory>): void {
+  expect(after.tensors, 'live tensors').toBeLessThanOrEqual(before.tensors);
+  expect(after.bytes.webgpu, 'webgpu bytes in use').toBeLessThanOrEqual(before.bytes.webgpu);
+}
