@@ -5,10 +5,15 @@
 //   FORWARD          out[n, co, oh, ow]: M = Cout/groups output channels, N = batch*Ho*Wo output
 //                    pixels, K = Cin/groups*kh*kw taps (c, ki, kj). A = weight (lhs), B = the
 //                    input patches (rhs), plus bias[co] (HAS_BIAS).
-//   BACKWARD_INPUT   gradInput[n, c, h, w], a transposed convolution: M = Cin/groups input
-//                    channels, N = batch*H*W input pixels, K = Cout/groups*kh*kw taps (co, ki, kj).
+//   BACKWARD_INPUT   gradInput[n, c, h, w], a transposed convolution, run once per stride phase:
+//                    the input pixels with (h + padH) % strideH and (w + padW) % strideW fixed
+//                    are read exactly through the taps whose ki*dilationH and kj*dilationW are
+//                    congruent to them, so no term is a zero from between the strides.
+//                    M = Cin/groups input channels, N = batch * the phase's pixels (nb, i, j),
+//                    h = phaseRow + i*strideH, w = phaseCol + j*strideW; K = Cout/groups * its
+//                    taps (co, a, b), ki = tapRow + a*tapRowStep, kj = tapCol + b*tapColStep.
 //                    A = the weight transposed (lhs), B = grad (rhs) at the output pixel that
-//                    reads the input pixel through that tap, or 0 where none does (strides).
+//                    reads (h, w) through (ki, kj), 0 past the output's edges.
 //   BACKWARD_WEIGHT  gradWeight[co, c, ki, kj]: M = Cout/groups, N = Cin/groups*kh*kw, K = the
 //                    batch*Ho*Wo output pixels (nb, oh, ow), split into chunks of kChunk: chunk s
 //                    writes its partial sums to image s of out, and the caller adds the chunks.
@@ -16,7 +21,8 @@
 //
 // lhs and rhs are read through their 4 strides (lhsStrides, rhsStrides), so transposed and sliced
 // views need no copy. K indices split as (k / (kMiddle*kInner), k / kInner % kMiddle, k % kInner)
-// and N indices likewise with nMiddle, nInner; the rhs is an image of rhsHeight x rhsWidth.
+// and N indices likewise with nMiddle, nInner; the rhs is an image of rhsHeight x rhsWidth. out is
+// [images, groups*M, outPlane] contiguous, an image holding `plane` values of N.
 //
 // Tiled like matmul.wgsl: a workgroup of THREADS_M x THREADS_N threads computes a TILE_M x TILE_N
 // block of C, each thread REG_M rows x 4 columns in registers; K advances DEPTH at a time through
@@ -85,11 +91,25 @@ fn anchorB(n: u32, g: u32) -> Anchor {
     return Anchor(params.rhsOffset + u.x * s.x + i32(g * params.groupInChannels) * s.y, u.y * strideH() - i32(params.padH), u.z * strideW() - i32(params.padW), inside);
   }
   if (MODE == BACKWARD_INPUT) {
-    // u = (nb, h, w): the input pixel in the padded frame, grad of image nb, channels of group g.
-    return Anchor(params.rhsOffset + u.x * s.x + i32(g * params.groupOutChannels) * s.y, u.y + i32(params.padH), u.z + i32(params.padW), inside);
+    // u = (nb, i, j): the phase's input pixel in the padded frame, grad of image nb, channels of group g.
+    let padded = inputPixel(u) + vec2i(i32(params.padH), i32(params.padW));
+    return Anchor(params.rhsOffset + u.x * s.x + i32(g * params.groupOutChannels) * s.y, padded.x, padded.y, inside);
   }
   // BACKWARD_WEIGHT: u = (c, ki, kj): the tap's offset from each window's corner, input channel g*Cin/groups + c.
   return Anchor(params.rhsOffset + (i32(g * params.groupInChannels) + u.x) * s.y, u.y * dilationH() - i32(params.padH), u.z * dilationW() - i32(params.padW), inside);
+}
+
+/** BACKWARD_INPUT: the input pixel (h, w) of a column of B split as u = (nb, i, j). */
+fn inputPixel(u: vec3i) -> vec2i {
+  return vec2i(i32(params.phaseRow) + u.y * strideH(), i32(params.phaseCol) + u.z * strideW());
+}
+
+/** A K index split as t, with BACKWARD_INPUT's phase taps (co, a, b) made (co, ki, kj). */
+fn taps(t: vec3i) -> vec3i {
+  if (MODE == BACKWARD_INPUT) {
+    return vec3i(t.x, i32(params.tapRow) + t.y * i32(params.tapRowStep), i32(params.tapCol) + t.z * i32(params.tapColStep));
+  }
+  return t;
 }
 
 fn loadB(anchor: Anchor, t: vec3i) -> f32 {
@@ -98,10 +118,11 @@ fn loadB(anchor: Anchor, t: vec3i) -> f32 {
   var w: i32;
   var first: i32;
   if (MODE == BACKWARD_INPUT) {
-    // t = (co, ki, kj): the output pixel whose window reads this input pixel through tap (ki, kj).
+    // t = (co, ki, kj): the output pixel whose window reads this input pixel through tap (ki, kj);
+    // the phase makes th and tw multiples of the strides.
     let th = anchor.row - t.y * dilationH();
     let tw = anchor.col - t.z * dilationW();
-    if (th < 0 || tw < 0 || th % strideH() != 0 || tw % strideW() != 0) {
+    if (th < 0 || tw < 0) {
       return 0.0;
     }
     h = th / strideH();
@@ -133,7 +154,7 @@ fn loadQuad(fromA: bool, k: u32, kEnd: u32) -> vec4f {
   if (k >= kEnd) {
     return quad;
   }
-  let t = splitIndex(k, params.kMiddle, params.kInner);
+  let t = taps(splitIndex(k, params.kMiddle, params.kInner));
   for (var i = 0u; i < 4u; i++) {
     if (fromA && anchorsA[i].inside) {
       quad[i] = loadA(anchorsA[i], t);
@@ -145,20 +166,23 @@ fn loadQuad(fromA: bool, k: u32, kEnd: u32) -> vec4f {
 }
 
 fn store(m: u32, n: u32, g: u32, split: u32, value: f32) {
-  // out is [images, groups * M, plane] contiguous: FORWARD and BACKWARD_INPUT split n into
-  // (image, pixel); BACKWARD_WEIGHT's images are the K chunks and its plane is N.
+  // BACKWARD_WEIGHT's images are the K chunks; the others split n into (image, pixel).
   var image = split;
-  var p = n;
+  var position = n;
   if (MODE != BACKWARD_WEIGHT) {
     image = n / params.plane;
-    p = n % params.plane;
+    position = n % params.plane;
+  }
+  if (MODE == BACKWARD_INPUT) {
+    let pixel = inputPixel(vec3i(0, i32(position / params.nInner), i32(position % params.nInner)));
+    position = u32(pixel.x) * params.outWidth + u32(pixel.y);
   }
   let channel = g * params.M + m;
   var result = value;
   if (MODE == FORWARD && HAS_BIAS == 1u) {
     result += bitcast<f32>(bias[params.biasOffset + i32(channel) * params.biasStride]);
   }
-  out[params.outOffset + ((image * params.groups * params.M + channel) * params.plane + p)] = bitcast<u32>(result);
+  out[params.outOffset + ((image * params.groups * params.M + channel) * params.outPlane + position)] = bitcast<u32>(result);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)

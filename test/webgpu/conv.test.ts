@@ -25,11 +25,14 @@ interface ConvCase {
 }
 
 // M is the GEMM's row count: Cout/groups forward and for the weight gradient, Cin/groups for the
-// input gradient; the kernel tiles M > 16, 5..16 and 1..4 differently (kernels/conv.ts).
+// input gradient; the kernel tiles M > 16, 5..16 and 1..4 differently (kernels/conv.ts). Strides
+// split the input gradient into phases, some of which no tap reaches (they are zeros).
 const CONV2D: ConvCase[] = [
   { name: 'padding 1', input: [2, 3, 7, 6], weight: [5, 3, 3, 3], bias: true, options: { padding: 1 } },
   { name: 'tuple stride and padding', input: [2, 4, 9, 8], weight: [6, 4, 3, 2], bias: true, options: { stride: [2, 1], padding: [1, 2] } },
   { name: 'stride 3, no bias', input: [1, 3, 10, 11], weight: [4, 3, 3, 3], bias: false, options: { stride: 3, padding: 2 } },
+  { name: 'stride and dilation sharing a factor (input pixels no tap reaches)', input: [1, 3, 11, 10], weight: [4, 3, 3, 2], bias: true, options: { stride: 2, dilation: 2, padding: [2, 1] } },
+  { name: 'stride larger than the kernel', input: [2, 2, 13, 9], weight: [3, 2, 2, 3], bias: false, options: { stride: [4, 3], padding: [1, 0], dilation: [1, 2] } },
   { name: "'same', odd kernel", input: [2, 3, 6, 7], weight: [4, 3, 3, 5], bias: true, options: { padding: 'same' } },
   { name: "'same', even kernel (more padding after)", input: [2, 3, 6, 7], weight: [4, 3, 4, 2], bias: true, options: { padding: 'same' } },
   { name: "'same', even kernel, dilated", input: [1, 3, 8, 7], weight: [3, 3, 2, 4], bias: false, options: { padding: 'same', dilation: [2, 1] } },
@@ -41,6 +44,8 @@ const CONV2D: ConvCase[] = [
   { name: '16 output channels', input: [1, 3, 5, 5], weight: [16, 3, 3, 3], bias: true, options: { padding: 1 } },
   { name: '17 output channels', input: [1, 3, 5, 5], weight: [17, 3, 3, 3], bias: true, options: { padding: 1 } },
   { name: '40 output channels', input: [1, 6, 6, 6], weight: [40, 6, 3, 3], bias: true, options: { padding: 1 } },
+  { name: '70 output channels over 81 pixels (two tiles each way)', input: [1, 4, 9, 9], weight: [70, 4, 3, 3], bias: true, options: { padding: 1 } },
+  { name: 'split weight gradient with many output channels', input: [3, 2, 12, 12], weight: [20, 2, 3, 3], bias: false, options: {} },
   { name: 'groups of 24 output and 4 input channels', input: [1, 8, 5, 5], weight: [48, 4, 3, 3], bias: true, options: { groups: 2 } },
   { name: 'many pixels and a deep receptive field', input: [2, 20, 12, 13], weight: [6, 20, 3, 3], bias: true, options: { padding: 1 } },
   { name: 'weight gradient over many pixels', input: [4, 2, 16, 16], weight: [3, 2, 3, 3], bias: true, options: {} },
@@ -54,6 +59,7 @@ const CONV1D: ConvCase[] = [
   { name: 'stride, padding and dilation', input: [2, 3, 11], weight: [4, 3, 3], bias: true, options: { stride: 2, padding: 2, dilation: 2 } },
   { name: "'same', even kernel", input: [1, 2, 9], weight: [3, 2, 4], bias: true, options: { padding: 'same' } },
   { name: "'valid', no bias", input: [2, 3, 8], weight: [2, 3, 5], bias: false, options: { padding: 'valid' } },
+  { name: 'stride 3, dilation 2', input: [2, 3, 17], weight: [5, 3, 4], bias: true, options: { stride: 3, dilation: 2, padding: 1 } },
   { name: 'padding as a tuple', input: [2, 2, 7], weight: [3, 2, 3], bias: true, options: { padding: [3], stride: [2] } },
   { name: 'depthwise', input: [2, 4, 12], weight: [8, 1, 5], bias: true, options: { groups: 4, padding: 2 } },
   { name: 'long signal', input: [1, 4, 300], weight: [20, 4, 5], bias: true, options: { padding: 2 } },

@@ -31,6 +31,32 @@ const TARGET_WORKGROUPS = 64;
 /** ...but no chunk is shorter than this many pixels. */
 const MIN_CHUNK = 256;
 
+/**
+ * BACKWARD_INPUT's stride phase along one axis: the input positions first, first + stride, ...
+ * (count of them), read through the taps tap, tap + tapStep, ... (taps of them).
+ */
+interface Phase {
+  first: number;
+  count: number;
+  tap: number;
+  tapStep: number;
+  taps: number;
+}
+
+/** The positions p in [0, size) with (p + padding) % stride == residue, and the taps k in [0, kernel) with k * dilation % stride == residue. */
+function phaseOf(residue: number, stride: number, padding: number, dilation: number, kernel: number, size: number): Phase {
+  const first = (((residue - padding) % stride) + stride) % stride;
+  const tapStep = stride / gcd(dilation, stride);
+  let tap = 0;
+  while (tap < Math.min(kernel, tapStep) && (tap * dilation) % stride !== residue) tap++;
+  const taps = tap < kernel && (tap * dilation) % stride === residue ? Math.ceil((kernel - tap) / tapStep) : 0;
+  return { first, count: Math.max(0, Math.ceil((size - first) / stride)), tap, tapStep, taps };
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
 /** One GEMM of shaders/conv.wgsl: which operands, its sizes, and how its K and N indices split. */
 interface Gemm {
   mode: Mode;
@@ -46,12 +72,18 @@ interface Gemm {
   nSplit: readonly [number, number];
   /** Height and width of the rhs image. */
   rhsImage: readonly [number, number];
-  /** Elements of one channel of out ([images, channels, plane]). */
+  /** Values of N per image of out, and elements per channel of out ([images, channels, outPlane]). */
   plane: number;
+  outPlane: number;
   /** Chunks of K (each written to its own image of out), and their length. */
   splits: number;
   kChunk: number;
+  /** BACKWARD_INPUT's stride phase along rows and columns (out is then gradInput, [N, C, H, W]). */
+  phases?: readonly [Phase, Phase];
 }
+
+/** The uniforms of a launch without stride phases. */
+const NO_PHASE: Phase = { first: 0, count: 0, tap: 0, tapStep: 1, taps: 0 };
 
 export function convKernels(gpu: WebGpuDevice): Pick<Kernels, 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight'> {
   const run = (gemm: Gemm, geometry: ConvGeometry, groupInChannels: number, groupOutChannels: number) => {
@@ -60,6 +92,7 @@ export function convKernels(gpu: WebGpuDevice): Pick<Kernels, 'conv2d' | 'conv2d
     const nTiles = Math.ceil(gemm.N / (tiling.THREADS_N * 4));
     const tiles = mTiles * nTiles * geometry.groups * gemm.splits;
     const u32 = (value: number): Uniform => ['u32', value];
+    const [rows, cols] = gemm.phases ?? [NO_PHASE, NO_PHASE];
     gpu.run({
       shader: convShader,
       constants: { MODE: MODES[gemm.mode], HAS_BIAS: gemm.bias ? 1 : 0, ...tiling },
@@ -74,7 +107,10 @@ export function convKernels(gpu: WebGpuDevice): Pick<Kernels, 'conv2d' | 'conv2d
         strideH: u32(geometry.stride[0]), strideW: u32(geometry.stride[1]),
         padH: u32(geometry.padding[0]), padW: u32(geometry.padding[1]),
         dilationH: u32(geometry.dilation[0]), dilationW: u32(geometry.dilation[1]),
-        groupInChannels: u32(groupInChannels), groupOutChannels: u32(groupOutChannels), plane: u32(gemm.plane),
+        groupInChannels: u32(groupInChannels), groupOutChannels: u32(groupOutChannels),
+        plane: u32(gemm.plane), outPlane: u32(gemm.outPlane), outWidth: u32(gemm.phases ? gemm.out.shape[3] : 0),
+        phaseRow: u32(rows.first), phaseCol: u32(cols.first),
+        tapRow: u32(rows.tap), tapCol: u32(cols.tap), tapRowStep: u32(rows.tapStep), tapColStep: u32(cols.tapStep),
         lhsOffset: ['i32', gemm.lhs.offset], rhsOffset: ['i32', gemm.rhs.offset], outOffset: u32(gemm.out.offset),
         biasOffset: ['i32', gemm.bias?.offset ?? 0], biasStride: ['i32', gemm.bias?.strides[0] ?? 0],
         lhsStrides: ['i32', gemm.lhs.strides], rhsStrides: ['i32', gemm.rhs.strides],
@@ -90,22 +126,31 @@ export function convKernels(gpu: WebGpuDevice): Pick<Kernels, 'conv2d' | 'conv2d
       const [, , outHeight, outWidth] = out.shape;
       const M = outChannels / geometry.groups;
       const K = groupInChannels * kernelH * kernelW;
+      const plane = outHeight * outWidth;
       run({
         mode: 'forward', out, lhs: weight, rhs: input, bias,
-        M, N: batch * outHeight * outWidth, K, kSplit: [kernelH, kernelW], nSplit: [outHeight, outWidth],
-        rhsImage: [input.shape[2], input.shape[3]], plane: outHeight * outWidth, splits: 1, kChunk: K,
+        M, N: batch * plane, K, kSplit: [kernelH, kernelW], nSplit: [outHeight, outWidth],
+        rhsImage: [input.shape[2], input.shape[3]], plane, outPlane: plane, splits: 1, kChunk: K,
       }, geometry, inChannels / geometry.groups, M);
     },
     conv2dBackwardInput(gradInput, grad, weight, geometry) {
       const [batch, inChannels, height, width] = gradInput.shape;
       const [outChannels, , kernelH, kernelW] = weight.shape;
       const groupOutChannels = outChannels / geometry.groups;
-      const K = groupOutChannels * kernelH * kernelW;
-      run({
-        mode: 'backwardInput', out: gradInput, lhs: weight, rhs: grad, bias: null,
-        M: inChannels / geometry.groups, N: batch * height * width, K, kSplit: [kernelH, kernelW], nSplit: [height, width],
-        rhsImage: [grad.shape[2], grad.shape[3]], plane: height * width, splits: 1, kChunk: K,
-      }, geometry, inChannels / geometry.groups, groupOutChannels);
+      for (let rowResidue = 0; rowResidue < geometry.stride[0]; rowResidue++) {
+        const rows = phaseOf(rowResidue, geometry.stride[0], geometry.padding[0], geometry.dilation[0], kernelH, height);
+        for (let colResidue = 0; colResidue < geometry.stride[1]; colResidue++) {
+          const cols = phaseOf(colResidue, geometry.stride[1], geometry.padding[1], geometry.dilation[1], kernelW, width);
+          if (rows.count === 0 || cols.count === 0) continue;
+          // A phase no tap reaches still runs (K = 0): it writes its pixels' zeros.
+          const K = groupOutChannels * rows.taps * cols.taps;
+          run({
+            mode: 'backwardInput', out: gradInput, lhs: weight, rhs: grad, bias: null,
+            M: inChannels / geometry.groups, N: batch * rows.count * cols.count, K, kSplit: [rows.taps, cols.taps], nSplit: [rows.count, cols.count],
+            rhsImage: [grad.shape[2], grad.shape[3]], plane: rows.count * cols.count, outPlane: height * width, splits: 1, kChunk: K, phases: [rows, cols],
+          }, geometry, inChannels / geometry.groups, groupOutChannels);
+        }
+      }
     },
     conv2dBackwardWeight(gradWeight, input, grad, geometry) {
       const [batch, , outHeight, outWidth] = grad.shape;
@@ -121,7 +166,7 @@ export function convKernels(gpu: WebGpuDevice): Pick<Kernels, 'conv2d' | 'conv2d
       const gemm = (out: TensorView): Gemm => ({
         mode: 'backwardWeight', out, lhs: grad, rhs: input, bias: null,
         M, N, K, kSplit: [outHeight, outWidth], nSplit: [kernelH, kernelW],
-        rhsImage: [input.shape[2], input.shape[3]], plane: N, splits, kChunk,
+        rhsImage: [input.shape[2], input.shape[3]], plane: N, outPlane: N, splits, kChunk,
       });
       if (splits === 1) {
         run(gemm(gradWeight), geometry, groupInChannels, M);
