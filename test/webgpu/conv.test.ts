@@ -4,6 +4,8 @@
 // run on webgpu; determinism; and a training loop that keeps GPU memory flat.
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
+import { getDevice } from '../../src/devices/registry.js';
+import type { WebGpuDevice } from '../../src/devices/webgpu/device.js';
 import { checkFunctionalCase, checkModuleCase, functionalCases, moduleCases } from '../helpers/nn-conv-fixtures.js';
 import { agreeAccumulated, Choices, expectNoGrowth, LAYOUTS, pair } from './compare.js';
 import { webgpuReady } from './gpu.js';
@@ -49,6 +51,8 @@ const CONV2D: ConvCase[] = [
   { name: 'groups of 24 output and 4 input channels', input: [1, 8, 5, 5], weight: [48, 4, 3, 3], bias: true, options: { groups: 2 } },
   { name: 'many pixels and a deep receptive field', input: [2, 20, 12, 13], weight: [6, 20, 3, 3], bias: true, options: { padding: 1 } },
   { name: 'weight gradient over many pixels', input: [4, 2, 16, 16], weight: [3, 2, 3, 3], bias: true, options: {} },
+  { name: 'a 32 -> 64 channel layer', input: [2, 32, 12, 12], weight: [64, 32, 3, 3], bias: true, options: { padding: 1 } },
+  { name: 'a 32-channel depthwise layer, stride 2', input: [2, 32, 12, 12], weight: [32, 1, 3, 3], bias: true, options: { groups: 32, stride: 2, padding: 1 } },
   { name: '1x1', input: [2, 5, 4, 5], weight: [7, 5, 1, 1], bias: true, options: {} },
   { name: '1x1, stride 2', input: [2, 3, 5, 5], weight: [4, 3, 1, 1], bias: false, options: { stride: 2 } },
   { name: 'kernel as large as the padded input', input: [1, 2, 3, 4], weight: [2, 2, 5, 4], bias: true, options: { padding: 1 } },
@@ -92,6 +96,22 @@ describe.skipIf(!ready)('conv on webgpu agrees with the cpu', () => {
     const y = pair([2, 3, 6, 6], 'strided', normal);
     const v = pair([4, 3, 3, 3], 'contiguous', normal, { requiresGrad: true });
     await agreeAccumulated('weight only', (a, b) => F.conv2d(a, b, null, { padding: 1, dilation: 2 }), [y, v]);
+  });
+
+  it('one pipeline per kernel variant serves every shape and geometry', async () => {
+    const device = getDevice('webgpu') as WebGpuDevice;
+    const convolve = async (input: number[], weight: number[], options: ConvCase['options']) => {
+      const x = torch.randn(input).to('webgpu').requiresGrad_();
+      const w = torch.randn(weight).to('webgpu').requiresGrad_();
+      const out = F.conv2d(x, w, null, options);
+      const [dx, dw] = torch.autograd.grad(out, [x, w], { gradOutputs: [torch.onesLike(out)] });
+      await Promise.all([out.data(), dx!.data(), dw!.data()]);
+    };
+    await convolve([1, 2, 5, 5], [3, 2, 3, 3], { padding: 1 });
+    const pipelines = device.stats.pipelines;
+    await convolve([2, 3, 9, 7], [4, 3, 2, 3], { stride: [2, 1], dilation: [1, 2] });
+    await convolve([1, 4, 6, 11], [4, 1, 5, 1], { groups: 4, padding: [2, 0] });
+    expect(device.stats.pipelines).toBe(pipelines);
   });
 
   it('gives the same bits on every run (fixed accumulation order, split weight gradient included)', async () => {
