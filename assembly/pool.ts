@@ -105,6 +105,23 @@ export function maxPool2dF32(planes: i32, height: i32, width: i32, outHeight: i3
   store<i32>(indices, bestIndex);
 }
 
+/** gradInput [planes, height, width] (overwritten) = the input gradient of maxPool2dF32 given grad
+ *  and indices [planes, outHeight, outWidth]: each output's gradient added at its argmax. */
+export function maxPool2dBackwardF32(planes: i32, height: i32, width: i32, outHeight: i32, outWidth: i32,
+  grad: usize, indices: usize, gradInput: usize): void {
+  const planeSize = height * width;
+  const outPlaneSize = outHeight * outWidth;
+  memory.fill(gradInput, 0, <usize>(planes * planeSize) << 2);
+  for (let plane = 0; plane < planes; plane++) {
+    const image = ptr(gradInput, plane * planeSize);
+    const first = plane * outPlaneSize;
+    for (let o = first; o < first + outPlaneSize; o++) {
+      const target = ptr(image, at(indices, o));
+      store<f32>(target, load<f32>(target) + load<f32>(ptr(grad, o)));
+    }
+  }
+}
+
 /** out [planes, outHeight, outWidth] = each window's sum / (rowDivisor[i] * colDivisor[j]); windows step by 1. */
 export function avgPool2dF32(planes: i32, height: i32, width: i32, outHeight: i32, outWidth: i32,
   input: usize, out: usize,

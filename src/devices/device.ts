@@ -252,6 +252,12 @@ export interface Kernels {
    * Ties keep the first position in row-major order; NaN counts as largest (as in PyTorch).
    */
   maxPool2d(out: TensorView, indices: TensorView, input: TensorView, rows: PoolAxis, cols: PoolAxis): void;
+  /**
+   * gradInput [N, C, H, W] (contiguous, overwritten) = the gradient of maxPool2d given grad [N, C,
+   * Ho, Wo] (any strides) and the indices it returned for these windows (contiguous): each input
+   * position receives the sum of grad over the outputs whose index names it.
+   */
+  maxPool2dBackward(gradInput: TensorView, grad: TensorView, indices: TensorView, rows: PoolAxis, cols: PoolAxis): void;
   /** out [N, C, Ho, Wo] (contiguous) = each window's sum over input [N, C, H, W] (any strides) / (rows.divisor[i] * cols.divisor[j]). */
   avgPool2d(out: TensorView, input: TensorView, rows: PoolAxis, cols: PoolAxis): void;
   /** gradInput [N, C, H, W] (contiguous, overwritten) = the gradient of avgPool2d given grad [N, C, Ho, Wo] (any strides). */

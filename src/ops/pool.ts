@@ -1,6 +1,6 @@
 import { record } from '../autograd/function.js';
 import type { PoolAxis, TensorView } from '../devices/device.js';
-import { formatShape, numel, type Shape } from '../shape.js';
+import { formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { describe, expandTuple, positionalOptions, withUnitHeight } from './conv.js';
 import { checkDtype, checkTensor } from './util.js';
@@ -148,27 +148,11 @@ function maxPool(op: string, spatialDims: number, input: Tensor, kernelSize: num
   if (out.numel() > 0) device.kernels.maxPool2d(as4d(out, spatialDims, batched), as4d(indices, spatialDims, batched), as4d(input, spatialDims, batched), rows, cols);
   record('MaxPool2DWithIndicesBackward0', out, [input], (save) => {
     const saved = save(indices);
-    return (g) => [maxPoolBackward(g, saved, input.shape, spatialDims)];
+    return (g) => poolGradient(input.shape, g, (gradInput) => g.deviceObject.kernels.maxPool2dBackward(as4d(gradInput, spatialDims, batched), as4d(g, spatialDims, batched), as4d(saved, spatialDims, batched), rows, cols));
   });
   if (options.returnIndices) return [out, indices];
   indices.dispose();
   return out;
-}
-
-/** Each output gradient added at its argmax: a scatter-add into zeros over flattened planes. */
-function maxPoolBackward(grad: Tensor, indices: Tensor, inputShape: Shape, spatialDims: number): Tensor {
-  const device = grad.deviceObject;
-  const gradInput = Tensor.empty(inputShape, 'float32', device);
-  if (gradInput.numel() === 0) return gradInput;
-  device.kernels.fill(gradInput, 0);
-  const planes = numel(inputShape.slice(0, -spatialDims));
-  const outPlane = numel(indices.shape.slice(-spatialDims));
-  if (outPlane === 0) return gradInput;
-  const flat = (view: TensorView, plane: number): TensorView => ({ ...view, shape: [planes, plane], strides: [plane, 1] });
-  const source = grad.isContiguous() ? grad : grad.contiguous();
-  device.kernels.scatter(flat(gradInput, numel(inputShape.slice(-spatialDims))), flat(indices, outPlane), flat(source, outPlane), 1, true);
-  if (source !== grad) source.dispose();
-  return gradInput;
 }
 
 function avgPoolWith(spatialDims: number, input: Tensor, batched: boolean, perDim: PoolAxis[], node: string): Tensor {
@@ -177,13 +161,16 @@ function avgPoolWith(spatialDims: number, input: Tensor, batched: boolean, perDi
   const device = input.deviceObject;
   const out = Tensor.empty(outShape, 'float32', device);
   if (out.numel() > 0) device.kernels.avgPool2d(as4d(out, spatialDims, batched), as4d(input, spatialDims, batched), rows, cols);
-  return record(node, out, [input], () => (g) => {
-    const gradInput = Tensor.empty(input.shape, 'float32', g.deviceObject);
-    if (gradInput.numel() === 0) return [gradInput];
-    if (g.numel() === 0) g.deviceObject.kernels.fill(gradInput, 0);
-    else g.deviceObject.kernels.avgPool2dBackward(as4d(gradInput, spatialDims, batched), as4d(g, spatialDims, batched), rows, cols);
-    return [gradInput];
-  });
+  return record(node, out, [input], () => (g) => poolGradient(input.shape, g, (gradInput) => g.deviceObject.kernels.avgPool2dBackward(as4d(gradInput, spatialDims, batched), as4d(g, spatialDims, batched), rows, cols)));
+}
+
+/** A pooling's input gradient: zeros when no output reads the input (an empty output), else what `kernel` writes. */
+function poolGradient(inputShape: Shape, grad: Tensor, kernel: (gradInput: Tensor) => void): [Tensor] {
+  const gradInput = Tensor.empty(inputShape, 'float32', grad.deviceObject);
+  if (gradInput.numel() === 0) return [gradInput];
+  if (grad.numel() === 0) grad.deviceObject.kernels.fill(gradInput, 0);
+  else kernel(gradInput);
+  return [gradInput];
 }
 
 function avgPool(op: string, spatialDims: number, input: Tensor, kernelSize: number | readonly number[], options: AvgPoolOptions): Tensor {

@@ -55,15 +55,27 @@ export function moduleCases(...prefixes: string[]): ModuleCase[] {
   return fixtures.modules.filter((c) => prefixes.some((p) => c.module.startsWith(p)));
 }
 
+/** A result to compare with its reference once its device has computed it (a copy, so later steps cannot change it). */
+interface Check {
+  what: string;
+  actual: Tensor;
+  expected: TensorData;
+  exact: boolean;
+}
+
+function check(what: string, actual: Tensor, expected: TensorData, exact = false): Check {
+  return { what, actual: actual.detach().clone(), expected, exact };
+}
+
 /**
  * rtol 1e-5, plus an absolute floor of 1e-6 times the largest magnitude in the reference: a
  * convolution or pooling sum accumulated in another order differs by a few ulp of its largest
  * terms, which is far more than 1e-5 relative where the sum nearly cancels.
  */
-export function expectClose(what: string, actual: Tensor, expected: TensorData, exact = false): void {
+async function expectClose({ what, actual, expected, exact }: Check): Promise<void> {
   expect(actual.shape, `${what}: shape`).toEqual(expected.shape);
   if (expected.dtype) expect(actual.dtype, `${what}: dtype`).toBe(expected.dtype);
-  const got = actual.dataSync();
+  const got = await actual.data();
   const want = decode(expected.data).map((v) => (actual.dtype === 'float32' ? Math.fround(v) : v));
   const scale = Math.max(1, ...want.map(Math.abs).filter(Number.isFinite));
   const [rtol, atol] = exact || actual.dtype !== 'float32' ? [0, 0] : [1e-5, 1e-6 * scale];
@@ -76,9 +88,26 @@ export function expectClose(what: string, actual: Tensor, expected: TensorData, 
   expect(failures, `${what}: elements outside rtol ${rtol}, atol ${atol.toExponential(2)}`).toEqual([]);
 }
 
+/** Reads and compares every check, then frees the copies. */
+async function expectAll(checks: readonly Check[]): Promise<void> {
+  try {
+    for (const c of checks) await expectClose(c);
+  } finally {
+    for (const c of checks) c.actual.dispose();
+  }
+}
+
+/** A fixture tensor on `device` (made on the CPU, then copied). */
+function tensorOn(spec: TensorData, device: string, requiresGrad = false): Tensor {
+  const values = tensorFrom(spec);
+  const moved = values.to(device);
+  if (moved !== values) values.dispose();
+  return moved.requiresGrad_(requiresGrad);
+}
+
 /** The case's base tensors (leaves) and the views the call receives. */
-export function buildFunctionalInputs(c: FunctionalCase): { leaves: Tensor[]; operands: Tensor[] } {
-  const leaves = c.inputs.map((spec) => tensorFrom(spec, { requiresGrad: spec.requiresGrad }));
+export function buildFunctionalInputs(c: FunctionalCase, device = 'cpu'): { leaves: Tensor[]; operands: Tensor[] } {
+  const leaves = c.inputs.map((spec) => tensorOn(spec, device, spec.requiresGrad));
   return { leaves, operands: leaves.map((leaf, i) => applyTransform(leaf, c.inputs[i].transform)) };
 }
 
@@ -97,50 +126,62 @@ export function callFunctional(c: FunctionalCase, operands: readonly Tensor[]): 
   return Array.isArray(result) ? result : [result];
 }
 
-/** Forward outputs, input gradients and in-place updates against the reference. */
-export function checkFunctionalCase(c: FunctionalCase): void {
-  torch.scope(() => {
-    const { leaves, operands } = buildFunctionalInputs(c);
+/** Forward outputs, input gradients and in-place updates against the reference, computed on `device`. */
+export async function checkFunctionalCase(c: FunctionalCase, device = 'cpu'): Promise<void> {
+  const checks = torch.scope(() => {
+    const found: Check[] = [];
+    const { leaves, operands } = buildFunctionalInputs(c, device);
     const outputs = callFunctional(c, operands);
     expect(outputs.length, 'number of outputs').toBe(c.expected.outputs.length);
-    outputs.forEach((out, k) => expectClose(`output ${k}`, out, c.expected.outputs[k], c.fn.startsWith('maxPool') || c.fn === 'pad'));
-    c.after?.forEach((spec, k) => expectClose(`input ${k} after the call`, leaves[k], spec));
+    outputs.forEach((out, k) => {
+      expect(out.device, `output ${k}: device`).toBe(device);
+      found.push(check(`output ${k}`, out, c.expected.outputs[k], c.fn.startsWith('maxPool') || c.fn === 'pad'));
+    });
+    c.after?.forEach((spec, k) => found.push(check(`input ${k} after the call`, leaves[k], spec)));
     const differentiable = outputs.filter((_, k) => c.gradOutputs[k]);
-    if (differentiable.length === 0) return;
-    const upstream = c.gradOutputs.filter((g): g is TensorData => g !== null).map((g) => tensorFrom(g));
+    if (differentiable.length === 0) return found;
+    const upstream = c.gradOutputs.filter((g): g is TensorData => g !== null).map((g) => tensorOn(g, device));
     const withGrad = leaves.filter((leaf) => leaf.requiresGrad);
     const grads = torch.autograd.grad(differentiable, withGrad, { gradOutputs: upstream, allowUnused: true });
     withGrad.forEach((leaf, k) => {
       const expected = c.expected.grads[leaves.indexOf(leaf)];
-      if (expected) expectClose(`gradient of input ${leaves.indexOf(leaf)}`, grads[k] ?? torch.zerosLike(leaf), expected);
+      if (expected) found.push(check(`gradient of input ${leaves.indexOf(leaf)}`, grads[k] ?? torch.zerosLike(leaf), expected));
     });
+    return found;
   });
+  await expectAll(checks);
 }
 
-/** nn[module](...args, options) with the fixture's state, stepped as in PyTorch. */
-export function checkModuleCase(c: ModuleCase): void {
-  torch.scope(() => {
+/** nn[module](...args, options) with the fixture's state, stepped as in PyTorch on `device`. */
+export async function checkModuleCase(c: ModuleCase, device = 'cpu'): Promise<void> {
+  const checks = torch.scope(() => {
+    const found: Check[] = [];
     const Layer = (nn as unknown as Record<string, new (...a: unknown[]) => torch.nn.Module>)[c.module];
+    // Built and loaded on the CPU (initialisation draws random numbers there), then moved.
     const module = Object.keys(c.options).length > 0 ? new Layer(...c.args, c.options) : new Layer(...c.args);
     expect(String(module)).toBe(c.repr);
     expect(Object.keys(module.stateDict())).toEqual(c.stateKeys);
     module.loadStateDict(Object.fromEntries(Object.entries(c.state).map(([key, spec]) => [key, tensorFrom(spec)])));
+    module.to(device);
     for (const [i, step] of c.steps.entries()) {
       module.train(step.train);
       module.zeroGrad();
-      const input = tensorFrom(step.input, { requiresGrad: true });
+      const input = tensorOn(step.input, device, true);
       const result = module.forward(input) as Tensor | [Tensor, Tensor];
       const output = Array.isArray(result) ? result[0] : result;
-      expectClose(`step ${i}: output`, output, step.output);
-      if (step.indices) expectClose(`step ${i}: indices`, (result as [Tensor, Tensor])[1], step.indices);
-      output.backward(tensorFrom(step.gradOutput));
-      expectClose(`step ${i}: input gradient`, input.grad!, step.inputGrad);
+      expect(output.device, `step ${i}: output device`).toBe(device);
+      found.push(check(`step ${i}: output`, output, step.output));
+      if (step.indices) found.push(check(`step ${i}: indices`, (result as [Tensor, Tensor])[1], step.indices));
+      output.backward(tensorOn(step.gradOutput, device));
+      found.push(check(`step ${i}: input gradient`, input.grad!, step.inputGrad));
       const params = Object.fromEntries(module.namedParameters());
-      for (const [name, spec] of Object.entries(step.paramGrads)) expectClose(`step ${i}: gradient of ${name}`, params[name].grad!, spec);
+      for (const [name, spec] of Object.entries(step.paramGrads)) found.push(check(`step ${i}: gradient of ${name}`, params[name].grad!, spec));
       const buffers = Object.fromEntries(module.namedBuffers());
-      for (const [name, spec] of Object.entries(step.buffers)) expectClose(`step ${i}: buffer ${name}`, buffers[name], spec);
+      for (const [name, spec] of Object.entries(step.buffers)) found.push(check(`step ${i}: buffer ${name}`, buffers[name], spec));
     }
     for (const p of module.parameters()) p.dispose();
     for (const b of module.buffers()) b.dispose();
+    return found;
   });
+  await expectAll(checks);
 }

@@ -47,6 +47,8 @@ export interface Pair {
   gpu: Tensor;
   cpuLeaf: Tensor;
   gpuLeaf: Tensor;
+  /** The view `cpu` and `gpu` take of their leaves, for taking it of other bases of the leaves' shape. */
+  view: (base: Tensor) => Tensor;
 }
 
 /**
@@ -69,7 +71,7 @@ export function pair(shape: readonly number[], layout: Layout, make: (shape: num
     if (layout === 'broadcast') return base.expand(shape as number[]);
     return base;
   };
-  return { cpu: view(cpuLeaf), gpu: view(gpuLeaf), cpuLeaf, gpuLeaf };
+  return { cpu: view(cpuLeaf), gpu: view(gpuLeaf), cpuLeaf, gpuLeaf, view };
 }
 
 /** |gpu - cpu| <= rtol * |cpu| + atol[i] elementwise; NaN matches NaN and infinities match exactly. */
@@ -105,4 +107,50 @@ export async function worstRelativeError(gpu: Tensor, cpu: Tensor): Promise<numb
     if (Number.isFinite(w) && w !== 0) worst = Math.max(worst, Math.abs(got[i] - w) / Math.abs(w));
   });
   return worst;
+}
+
+export interface AccumulatedOptions {
+  /**
+   * What the error bound is computed from: the operands' magnitudes (the default, for sums of
+   * products: convolution, average pooling) or the operands themselves (max pooling, whose
+   * gradient goes where the values' order sends it).
+   */
+  bound?: 'magnitudes' | 'values';
+  /** Forward results that only select values (max pooling) must agree exactly. */
+  exactForward?: boolean;
+  rtol?: number;
+}
+
+/**
+ * Runs `fn` on both devices' operands and compares the outputs, then backpropagates one upstream
+ * gradient on both and compares the gradient of every leaf that requires grad. Each result may
+ * differ by rtol times the same computation on the bound's operands (with the upstream
+ * gradient's magnitude): the standard error bound of a float sum, which the devices accumulate
+ * in different orders.
+ */
+export async function agreeAccumulated(what: string, fn: (...xs: Tensor[]) => Tensor, pairs: readonly Pair[], options: AccumulatedOptions = {}): Promise<void> {
+  const rtol = options.rtol ?? 1e-5;
+  const within = (bound: Tensor): Tolerance => ({ rtol, atol: bound.abs().mul(rtol).dataSync() as Float32Array });
+  const cpu = fn(...pairs.map((p) => p.cpu));
+  const gpu = fn(...pairs.map((p) => p.gpu));
+  const bases = pairs.map((p) => (options.bound === 'values' ? p.cpuLeaf.detach() : p.cpuLeaf.detach().abs()).requiresGrad_(p.cpuLeaf.requiresGrad));
+  const bound = fn(...bases.map((base, k) => pairs[k].view(base)));
+  await expectAgree(what, gpu, cpu, options.exactForward ? EXACT : within(bound));
+  const upstream = torch.randn(cpu.shape as number[]);
+  cpu.backward(upstream);
+  gpu.backward(upstream.to('webgpu'));
+  bound.backward(upstream.abs());
+  for (const [k, p] of pairs.entries()) {
+    if (!p.cpuLeaf.requiresGrad) continue;
+    await expectAgree(`${what}: gradient of operand ${k}`, p.gpuLeaf.grad!, p.cpuLeaf.grad!, within(bases[k].grad!));
+  }
+}
+
+/**
+ * No more live tensors and no more GPU bytes than `before`. Only growth is a leak: the garbage
+ * collector may free tensors earlier tests left behind at any moment (the registry backstop).
+ */
+export function expectNoGrowth(before: ReturnType<typeof torch.memory>, after: ReturnType<typeof torch.memory>): void {
+  expect(after.tensors, 'live tensors').toBeLessThanOrEqual(before.tensors);
+  expect(after.bytes.webgpu, 'webgpu bytes in use').toBeLessThanOrEqual(before.bytes.webgpu);
 }

@@ -8,6 +8,8 @@ import { reduceKernels } from './kernels/reduce.js';
 import { rnnKernels } from './kernels/rnn.js';
 import { softmaxKernels } from './kernels/softmax.js';
 import { sortKernels } from './kernels/sort.js';
+import { convKernels } from './kernels/conv.js';
+import { poolKernels } from './kernels/pool.js';
 
 // Flag values fixed by the WebGPU spec (Node has no GPUBufferUsage/GPUMapMode globals).
 const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, UNIFORM = 0x40, STORAGE = 0x80;
@@ -117,6 +119,8 @@ export class WebGpuDevice implements Device {
       ...softmaxKernels(this),
       ...sortKernels(this),
       ...rnnKernels(this),
+      ...convKernels(this),
+      ...poolKernels(this),
     });
   }
 

@@ -9,7 +9,7 @@ function planeSizes(input: TensorView, out: TensorView): number[] {
   return [batch * channels, height, width, out.shape[2], out.shape[3]];
 }
 
-export function poolKernels(cpu: CpuDevice): Pick<Kernels, 'maxPool2d' | 'avgPool2d' | 'avgPool2dBackward'> {
+export function poolKernels(cpu: CpuDevice): Pick<Kernels, 'maxPool2d' | 'maxPool2dBackward' | 'avgPool2d' | 'avgPool2dBackward'> {
   const wasm = cpu.wasm;
   /** Window arrays in the parameter area: [rowStart, rowEnd, rowDivisor, colStart, colEnd, colDivisor]. */
   const windows = (rows: PoolAxis, cols: PoolAxis): number[] => {
@@ -22,6 +22,9 @@ export function poolKernels(cpu: CpuDevice): Pick<Kernels, 'maxPool2d' | 'avgPoo
         const [rowStart, rowEnd, , colStart, colEnd] = windows(rows, cols);
         wasm.maxPool2dF32(...planeSizes(input, out), addressOf(x), addressOf(out), addressOf(indices), rowStart, rowEnd, rows.step, colStart, colEnd, cols.step);
       });
+    },
+    maxPool2dBackward(gradInput, grad, indices) {
+      withContiguous(cpu, grad, (g) => wasm.maxPool2dBackwardF32(...planeSizes(gradInput, grad), addressOf(g), addressOf(indices), addressOf(gradInput)));
     },
     avgPool2d(out, input, rows, cols) {
       withContiguous(cpu, input, (x) => wasm.avgPool2dF32(...planeSizes(input, out), addressOf(x), addressOf(out), ...windows(rows, cols)));
