@@ -5,6 +5,7 @@ import { type KernelLaunch, packUniforms, type PreparedLaunch, prepareLaunch } f
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { indexingKernels } from './kernels/indexing.js';
 import { matmulKernels } from './kernels/matmul.js';
+import { randomKernels } from './kernels/random.js';
 import { reduceKernels } from './kernels/reduce.js';
 
 // Flag values fixed by the WebGPU spec (Node has no GPUBufferUsage/GPUMapMode globals).
@@ -84,7 +85,7 @@ export class WebGpuDevice implements Device {
     this.uniformAlignment = gpu.limits.minUniformBufferOffsetAlignment;
     this.uniformBuffer = gpu.createBuffer({ size: UNIFORM_ARENA_BYTES, usage: UNIFORM | COPY_DST, label: `${name} uniforms` });
     this.faultStatus = gpu.createBuffer({ size: FAULT_STATUS_BYTES, usage: STORAGE | COPY_SRC | COPY_DST, label: `${name} fault status` });
-    this.kernels = kernelTable(name, { ...elementwiseKernels(this), ...reduceKernels(this), ...matmulKernels(this), ...indexingKernels(this) });
+    this.kernels = kernelTable(name, { ...elementwiseKernels(this), ...reduceKernels(this), ...matmulKernels(this), ...indexingKernels(this), ...randomKernels(this) });
   }
 
   /** True until the device is lost or fails; `torch.webgpu.init()` replaces a device that is not. */

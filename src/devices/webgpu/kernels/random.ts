@@ -1,0 +1,66 @@
+import { numel } from '../../../shape.js';
+import type { Kernels, RandomStream, TensorView } from '../../device.js';
+import type { WebGpuDevice } from '../device.js';
+import { defineShader, stridedWalk, type Uniform } from '../launch.js';
+
+const randomShader = defineShader('random', { includes: ['math', 'philox'] });
+const bernoulliShader = defineShader('bernoulli', { includes: ['math', 'philox'] });
+
+const WORKGROUP_SIZE = 64;
+
+/** The stream's uniforms (see shaders/philox.wgsl): its counter offset, up to 2^53, in two halves. */
+function streamUniforms({ seedLow, seedHigh, offset }: RandomStream): Record<string, Uniform> {
+  return { seedLow: ['u32', seedLow], seedHigh: ['u32', seedHigh], offsetLow: ['u32', offset % 2 ** 32], offsetHigh: ['u32', Math.floor(offset / 2 ** 32)] };
+}
+
+/** Workgroups for one thread per block of four words. */
+function blockWorkgroups(count: number): number {
+  return Math.ceil(count / 4 / WORKGROUP_SIZE);
+}
+
+/**
+ * The random kernels evaluate Philox per element block, so each output is the same function of
+ * (seed, offset, element) as on the CPU: integers, uniforms and Bernoulli masks bit for bit, normals
+ * with the CPU's polynomials and order of operations (equal where the GPU's sqrt is correctly
+ * rounded and no multiply-add is fused, as on lavapipe; a few ulp apart elsewhere).
+ */
+export function randomKernels(gpu: WebGpuDevice): Pick<Kernels, 'randomUniform' | 'randomNormal' | 'randomInt' | 'bernoulli'> {
+  const generate = (entryPoint: string, out: TensorView, stream: RandomStream, p0: number, p1: number, low: number, range: number) => {
+    const count = numel(out.shape);
+    gpu.run({
+      shader: randomShader,
+      entryPoint,
+      workgroupSize: WORKGROUP_SIZE,
+      outputs: { out },
+      uniforms: {
+        count: ['u32', count], outOffset: ['u32', out.offset], ...streamUniforms(stream),
+        p0: ['f32', p0], p1: ['f32', p1], low: ['i32', low], range: ['u32', range],
+      },
+      workgroups: blockWorkgroups(count),
+    });
+  };
+  return {
+    randomUniform(out, stream, low, high) {
+      generate('drawUniform', out, stream, low, high, 0, 0);
+    },
+    randomNormal(out, stream, mean, std) {
+      generate('drawNormal', out, stream, mean, std, 0, 0);
+    },
+    randomInt(out, stream, low, high) {
+      // A range of 2^32 wraps to 0, which the shader reads as 2^32.
+      generate('drawInteger', out, stream, 0, 0, low, (high - low) % 2 ** 32);
+    },
+    bernoulli(out, probabilities, stream) {
+      const count = numel(out.shape);
+      gpu.run({
+        shader: bernoulliShader,
+        workgroupSize: WORKGROUP_SIZE,
+        outputs: { out },
+        inputs: { probabilities },
+        walk: stridedWalk('bernoulli', out.shape, [out, probabilities]),
+        uniforms: streamUniforms(stream),
+        workgroups: blockWorkgroups(count),
+      });
+    },
+  };
+}
