@@ -5,6 +5,7 @@ import { defineShader, stridedWalk, type Uniform } from '../launch.js';
 
 const randomShader = defineShader('random', { includes: ['math', 'philox'] });
 const bernoulliShader = defineShader('bernoulli', { includes: ['math', 'philox'] });
+const multinomialShader = defineShader('multinomial', { includes: ['math', 'philox', 'float64'] });
 
 const WORKGROUP_SIZE = 64;
 
@@ -24,7 +25,7 @@ function blockWorkgroups(count: number): number {
  * with the CPU's polynomials and order of operations (equal where the GPU's sqrt is correctly
  * rounded and no multiply-add is fused, as on lavapipe; a few ulp apart elsewhere).
  */
-export function randomKernels(gpu: WebGpuDevice): Pick<Kernels, 'randomUniform' | 'randomNormal' | 'randomInt' | 'bernoulli'> {
+export function randomKernels(gpu: WebGpuDevice): Pick<Kernels, 'randomUniform' | 'randomNormal' | 'randomInt' | 'bernoulli' | 'multinomial'> {
   const generate = (entryPoint: string, out: TensorView, stream: RandomStream, p0: number, p1: number, low: number, range: number) => {
     const count = numel(out.shape);
     gpu.run({
@@ -61,6 +62,36 @@ export function randomKernels(gpu: WebGpuDevice): Pick<Kernels, 'randomUniform' 
         uniforms: streamUniforms(stream),
         workgroups: blockWorkgroups(count),
       });
+    },
+    multinomial(out, weights, replacement, stream, errors) {
+      const [rows, categories] = weights.shape;
+      const samples = out.shape[1];
+      // Per weight: its cumulative sum (float64) with replacement, its key (float32) without.
+      const scratchBytes = rows * categories * (replacement ? 8 : 4);
+      const scratch: TensorView = { storage: { ...out.storage, buffer: gpu.malloc(scratchBytes), bytes: scratchBytes }, offset: 0, shape: [scratchBytes / 4], strides: [1], dtype: 'int32' };
+      const launch = {
+        shader: multinomialShader,
+        workgroupSize: WORKGROUP_SIZE,
+        constants: { REPLACEMENT: replacement ? 1 : 0 },
+        outputs: { out, scratch },
+        inputs: { weights },
+        uniforms: {
+          rows: ['u32', rows], categories: ['u32', categories], samples: ['u32', samples], outOffset: ['u32', out.offset],
+          weightsOffset: ['u32', weights.offset], rowStride: ['i32', weights.strides[0]], colStride: ['i32', weights.strides[1]],
+          ...streamUniforms(stream),
+        },
+      } as const;
+      const perWeight = Math.ceil((rows * categories) / WORKGROUP_SIZE);
+      gpu.run({ ...launch, entryPoint: 'checkWeights', workgroups: perWeight, fault: errors.invalidWeight });
+      gpu.run({ ...launch, entryPoint: 'prepare', workgroups: Math.ceil(rows / WORKGROUP_SIZE), fault: errors.zeroRow });
+      if (replacement) {
+        gpu.run({ ...launch, entryPoint: 'draw', workgroups: Math.ceil((rows * samples) / WORKGROUP_SIZE) });
+      } else {
+        gpu.run({ ...launch, entryPoint: 'keys', workgroups: perWeight });
+        gpu.run({ ...launch, entryPoint: 'rank', workgroups: perWeight });
+      }
+      gpu.free(scratch.storage.buffer);
+      return 'ok';
     },
   };
 }
