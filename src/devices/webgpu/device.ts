@@ -200,6 +200,8 @@ export class WebGpuDevice implements Device {
   run(launch: KernelLaunch): void {
     this.assertUsable();
     const prepared = prepareLaunch(launch, launch.fault === undefined ? 0 : this.faultCode(launch.fault));
+    // An empty launch (an empty view copied) has nothing to do.
+    if (prepared.workgroups.includes(0)) return;
     const pipeline = this.pipelines.get(prepared.key) ?? this.createPipeline(prepared);
     if (this.uniformCursor + prepared.uniformBytes > UNIFORM_ARENA_BYTES) this.flush();
     const uniformOffset = this.uniformCursor;
