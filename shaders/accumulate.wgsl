@@ -1,6 +1,6 @@
 // out[p with coordinate `dim` replaced by index[p]] += src[p], duplicates adding up (in no fixed
 // order: float sums may differ from the CPU's in the last bits). DTYPE is out's dtype; float32
-// adds by compare-exchange on the bits, int32 by atomicAdd. Walk operands: out (stride 0 along
+// adds by compare-exchange on the bits, int32 (and bool, as 0/1 integers, as on the CPU) by atomicAdd. Walk operands: out (stride 0 along
 // dim), index, src. `check` checks every index first, and `add` adds nothing once a fault is
 // pending, so a bad index leaves out untouched.
 
@@ -22,7 +22,7 @@ fn add(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups
   let at = stridedOffsets(i);
   let element = at[0] + bitcast<i32>(index[at[1]]) * params.dimStride;
   let value = src[at[2]];
-  if (DTYPE == INT32) {
+  if (DTYPE != FLOAT32) {
     atomicAdd(&out[element], value);
     return;
   }

@@ -107,12 +107,18 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
   describe('cpu and webgpu agree on random shapes and layouts', () => {
     beforeEach(() => torch.manualSeed(11));
 
+    /** A random input shape, a dim, and an index shape that fits it, up to `along` positions along dim. */
+    function gatherShapes(choices: Choices, along: number) {
+      const shape = choices.shape(1, 4, 5);
+      const dim = choices.int(0, shape.length - 1);
+      const indexShape = shape.map((size, d) => (d === dim ? choices.int(1, along) : choices.int(1, size)));
+      return { shape, dim, indexShape };
+    }
+
     it('gather, forward and backward', async () => {
       const choices = new Choices(1);
       for (let trial = 0; trial < 24; trial++) {
-        const shape = choices.shape(1, 4, 5);
-        const dim = choices.int(0, shape.length - 1);
-        const indexShape = shape.map((size, d) => (d === dim ? choices.int(1, 7) : choices.int(1, size)));
+        const { shape, dim, indexShape } = gatherShapes(choices, 7);
         const input = operand(choices, shape, normal, true);
         const index = operand(choices, indexShape, indices(shape[dim]));
         const fn = (x: Tensor, i: Tensor) => x.gather(dim, i);
@@ -120,52 +126,44 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
       }
     });
 
-    it('scatter and scatter_: duplicate indices, the last write wins on both', async () => {
-      const choices = new Choices(2);
-      for (let trial = 0; trial < 24; trial++) {
-        const shape = choices.shape(1, 4, 5);
-        const dim = choices.int(0, shape.length - 1);
-        // Many positions per line along dim for few targets: most elements are written several times.
-        const indexShape = shape.map((size, d) => (d === dim ? choices.int(1, 9) : choices.int(1, size)));
-        const input = operand(choices, shape, normal, true);
-        const index = operand(choices, indexShape, indices(shape[dim]));
-        const src = operand(choices, indexShape, normal, true);
-        const fn = (x: Tensor, i: Tensor, s: Tensor) => x.scatter(dim, i, s);
-        await agree(`scatter(${dim}) into [${shape}] by [${indexShape}]`, fn, fn, [input, index, src]);
-        const value = (x: Tensor, i: Tensor) => x.scatter(dim, i, -2.5);
-        await agree(`scatter(${dim}) of a value`, value, value, [input, index]);
-        // In place through a transposed or strided view of the target.
-        const target = operand(choices, shape, normal, false, ['contiguous', 'permuted', 'strided']);
-        const inPlace = (x: Tensor, i: Tensor, s: Tensor) => x.scatter_(dim, i, s);
-        await agree(`scatter_(${dim}) through a view`, inPlace, inPlace, [target, index, src]);
-        await expectAgree('scatter_: the viewed base', target.gpuLeaf, target.cpuLeaf, EXACT);
-      }
-    });
+    // Many positions per line along dim for few targets: most elements are written several times,
+    // the last write winning (scatter) or all adding up (scatterAdd, of eighths: exact in any order).
+    for (const [op, values, seed] of [['scatter', normal, 2], ['scatterAdd', eighths, 3]] as const) {
+      it(`${op} and ${op}_ with duplicate indices, forward and backward`, async () => {
+        const choices = new Choices(seed);
+        for (let trial = 0; trial < 24; trial++) {
+          const { shape, dim, indexShape } = gatherShapes(choices, 9);
+          const input = operand(choices, shape, values, true);
+          const index = operand(choices, indexShape, indices(shape[dim]));
+          const src = operand(choices, indexShape, values, true);
+          const fn = (x: Tensor, i: Tensor, s: Tensor) => x[op](dim, i, s);
+          await agree(`${op}(${dim}) into [${shape}] by [${indexShape}]`, fn, fn, [input, index, src]);
+          // In place through a transposed or strided view of the target.
+          const target = operand(choices, shape, values, false, ['contiguous', 'permuted', 'strided']);
+          const inPlace = (x: Tensor, i: Tensor, s: Tensor) => x[`${op}_`](dim, i, s);
+          await agree(`${op}_(${dim}) through a view`, inPlace, inPlace, [target, index, src]);
+          await expectAgree(`${op}_: the viewed base`, target.gpuLeaf, target.cpuLeaf, EXACT);
+        }
+      });
+    }
 
-    it('scatterAdd, scatterAdd_ and indexAdd: duplicates add up', async () => {
-      const choices = new Choices(3);
+    it('scatter of a value, and indexAdd', async () => {
+      const choices = new Choices(4);
       for (let trial = 0; trial < 24; trial++) {
-        const shape = choices.shape(1, 4, 5);
-        const dim = choices.int(0, shape.length - 1);
-        const indexShape = shape.map((size, d) => (d === dim ? choices.int(1, 9) : choices.int(1, size)));
+        const { shape, dim, indexShape } = gatherShapes(choices, 9);
         const input = operand(choices, shape, eighths, true);
         const index = operand(choices, indexShape, indices(shape[dim]));
-        const src = operand(choices, indexShape, eighths, true);
-        const fn = (x: Tensor, i: Tensor, s: Tensor) => x.scatterAdd(dim, i, s);
-        await agree(`scatterAdd(${dim}) into [${shape}] by [${indexShape}]`, fn, fn, [input, index, src]);
-        const target = operand(choices, shape, eighths, false, ['contiguous', 'permuted', 'strided']);
-        const inPlace = (x: Tensor, i: Tensor, s: Tensor) => x.scatterAdd_(dim, i, s);
-        await agree(`scatterAdd_(${dim}) through a view`, inPlace, inPlace, [target, index, src]);
+        const value = (x: Tensor, i: Tensor) => x.scatter(dim, i, -2.5);
+        await agree(`scatter(${dim}) of a value into [${shape}]`, value, value, [input, index]);
         const vector = operand(choices, [choices.int(0, 8)], indices(shape[dim]));
-        const sourceShape = shape.map((size, d) => (d === dim ? vector.cpu.numel() : size));
-        const source = operand(choices, sourceShape, eighths, true);
+        const source = operand(choices, shape.map((size, d) => (d === dim ? vector.cpu.numel() : size)), eighths, true);
         const add = (x: Tensor, i: Tensor, s: Tensor) => x.indexAdd(dim, i, s);
         await agree(`indexAdd(${dim}) into [${shape}]`, add, add, [input, vector, source]);
       }
     });
 
     it('int32 scatter, scatterAdd and gather, and bool gather', async () => {
-      const choices = new Choices(4);
+      const choices = new Choices(40);
       const x = operand(choices, [4, 6], indices(100, -100));
       const index = operand(choices, [5, 6], indices(4));
       const src = operand(choices, [5, 6], indices(1000, -1000));

@@ -128,6 +128,16 @@ describe.skipIf(!ready)('random numbers on webgpu', () => {
         gpu.backward(upstream.to('webgpu'));
         await expectAgree(`dropout(${p}): gradient`, leaves[1].grad!, leaves[0].grad!, EXACT);
       }
+      const choices = new Choices(33);
+      for (const layout of LAYOUTS) {
+        const x = pair([6, 11], layout, (s) => torch.randn(s), { requiresGrad: true, choices });
+        const upstream = torch.randn(6, 11);
+        const [cpu, gpu] = bothDevices((device, generator) => torch.dropout(device === 'cpu' ? x.cpu : x.gpu, 0.3, true, { generator }));
+        await expectAgree(`dropout of a ${layout} input`, gpu, cpu, EXACT);
+        cpu.backward(upstream);
+        gpu.backward(upstream.to('webgpu'));
+        await expectAgree(`dropout of a ${layout} input: gradient`, x.gpuLeaf.grad!, x.cpuLeaf.grad!, EXACT);
+      }
       const layer = new torch.nn.Dropout(0.4);
       torch.manualSeed(8);
       const cpu = layer.forward(torch.ones(40, 9));

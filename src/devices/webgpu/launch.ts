@@ -141,7 +141,7 @@ const MAX_WORKGROUPS_PER_DIM = 65535;
 /** Spreads a 1-D workgroup count over x and y, each at most 65535 (kernels use threadIndex/workgroupIndex). */
 export function gridOf(workgroups: number): [number, number, number] {
   const x = Math.min(workgroups, MAX_WORKGROUPS_PER_DIM);
-  return [x, x === 0 ? 0 : Math.ceil(workgroups / x), 1];
+  return [x, Math.ceil(workgroups / x), 1];
 }
 
 export function prepareLaunch(launch: KernelLaunch, faultCode: number): PreparedLaunch {
