@@ -1,8 +1,8 @@
 // out[p with coordinate `dim` replaced by index[p]] += src[p], duplicates adding up (in no fixed
 // order: float sums may differ from the CPU's in the last bits). DTYPE is out's dtype; float32
-// adds by compare-exchange on the bits, int32 (and bool, as 0/1 integers, as on the CPU) by atomicAdd. Walk operands: out (stride 0 along
-// dim), index, src. `check` checks every index first, and `add` adds nothing once a fault is
-// pending, so a bad index leaves out untouched.
+// adds by compare-exchange on the bits, int32 and bool (0/1 integers, as on the CPU) by
+// atomicAdd. Walk operands: out (stride 0 along dim), index, src. `check` checks every index
+// first, and `add` adds nothing once a fault is pending, so a bad index leaves out untouched.
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn check(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
