@@ -23,7 +23,10 @@ function blockWorkgroups(count: number): number {
  * The random kernels evaluate Philox per element block, so each output is the same function of
  * (seed, offset, element) as on the CPU: integers, uniforms and Bernoulli masks bit for bit, normals
  * with the CPU's polynomials and order of operations (equal where the GPU's sqrt is correctly
- * rounded and no multiply-add is fused, as on lavapipe; a few ulp apart elsewhere).
+ * rounded and no multiply-add is fused, as on lavapipe; within 4 ulp elsewhere). multinomial
+ * repeats the CPU's float64 steps in integer arithmetic, so its samples are the CPU's bit for bit;
+ * without replacement it ranks each key against its whole row, O(categories^2) work per row (in
+ * parallel), which suits rows of up to some thousands of categories.
  */
 export function randomKernels(gpu: WebGpuDevice): Pick<Kernels, 'randomUniform' | 'randomNormal' | 'randomInt' | 'bernoulli' | 'multinomial'> {
   const generate = (entryPoint: string, out: TensorView, stream: RandomStream, p0: number, p1: number, low: number, range: number) => {
