@@ -317,6 +317,7 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
       ['indexSelect, negative', () => x().indexSelect(1, L([-1])), () => gpuOnes().indexSelect(1, G([-1]))],
       ['scatter', () => x().scatter(1, L([[9]]), 1), () => gpuOnes().scatter(1, G([[9]]), 1)],
       ['scatterAdd', () => x().scatterAdd(0, L([[2]]), torch.ones(1, 1)), () => gpuOnes().scatterAdd(0, G([[2]]), torch.ones(1, 1, { device: 'webgpu' }))],
+      ['scatter into an empty dim', () => torch.zeros(2, 0).scatter(1, L([[0]]), 1), () => torch.zeros(2, 0, { device: 'webgpu' }).scatter(1, G([[0]]), 1)],
       ['indexAdd', () => x().indexAdd(1, L([5]), torch.ones(2, 1)), () => gpuOnes().indexAdd(1, G([5]), torch.ones(2, 1, { device: 'webgpu' }))],
       ['index with a tensor', () => x().index(':', L([0, -6])), () => gpuOnes().index(':', G([0, -6]))],
       ['index with a list', () => x().index([2]), () => gpuOnes().index([2])],

@@ -152,14 +152,15 @@ export class WebGpuDevice implements Device {
 
   async read(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Promise<Float32Array | Int32Array> {
     this.assertUsable();
-    if (count === 0) return dtype === 'float32' ? new Float32Array(0) : new Int32Array(0);
+    // An empty read still raises a fault a kernel reported (an empty result of a failed op).
+    if (count === 0 && !this.faultsPossible) return dtype === 'float32' ? new Float32Array(0) : new Int32Array(0);
     const bytes = count * 4;
     const checkFaults = this.faultsPossible;
     this.faultsPossible = false;
     const stagingBytes = bytes + (checkFaults ? FAULT_STATUS_BYTES : 0);
     const staging = this.stagingPool.acquire(stagingBytes);
     const encoder = this.commandEncoder();
-    encoder.copyBufferToBuffer(buffer as GPUBuffer, offset * 4, staging, 0, bytes);
+    if (bytes > 0) encoder.copyBufferToBuffer(buffer as GPUBuffer, offset * 4, staging, 0, bytes);
     if (checkFaults) {
       encoder.copyBufferToBuffer(this.faultStatus, 0, staging, bytes, FAULT_STATUS_BYTES);
       encoder.clearBuffer(this.faultStatus);

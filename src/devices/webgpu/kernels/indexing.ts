@@ -18,9 +18,12 @@ function withoutDim(view: TensorView, dim: number): TensorView {
   return { ...view, strides: view.strides.map((stride, d) => (d === dim ? 0 : stride)) };
 }
 
-/** Elements from a view's first to its last (strides are never negative): the claims scatter needs. */
+/**
+ * Elements from a view's first to its last (strides are never negative): the claims scatter needs.
+ * At least 1: an empty target still gets its (out of range) indices checked.
+ */
 function span(view: TensorView): number {
-  return view.shape.reduce((extent, size, d) => extent + (size - 1) * view.strides[d], 1);
+  return Math.max(view.shape.reduce((extent, size, d) => extent + Math.max(size - 1, 0) * view.strides[d], 1), 1);
 }
 
 /**
