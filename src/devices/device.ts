@@ -58,6 +58,17 @@ export interface RandomStream {
 /** What `multinomial` found wrong with its weights, or 'ok'. */
 export type MultinomialStatus = 'ok' | 'invalidWeight' | 'zeroRow';
 
+/** The message of each error multinomial can find, for devices that raise it later (see FaultMessage). */
+export type MultinomialErrors = Readonly<Record<Exclude<MultinomialStatus, 'ok'>, FaultMessage>>;
+
+/**
+ * The error message for a bad value that only a kernel sees (an index out of range), with
+ * `{value}` where the value goes. Devices that run synchronously return the value and the op
+ * throws; devices that run asynchronously cannot, so they raise the message at the next read, as
+ * CUDA raises device-side asserts.
+ */
+export type FaultMessage = string;
+
 /**
  * How a 2-D convolution (1-D runs with height 1) walks its input: output pixel (i, j) of group g
  * reads input[n, g*Cin/groups + c, i*stride[0] - padding[0] + ki*dilation[0], j*stride[1] -
@@ -162,21 +173,26 @@ export interface Kernels {
    * out[p] = input[p with coordinate `dim` replaced by index[p]] for every position p of index's
    * shape (int32 index; out has index's shape; input has index's rank and sizes >= index's except at
    * `dim`; all three strided). Returns null, or the first index value outside
-   * [0, input.shape[dim]), in which case out is partly written.
+   * [0, input.shape[dim]), in which case out is partly written. Devices that run asynchronously
+   * return null and raise `badIndex` (see FaultMessage) at the next read instead.
    */
-  gather(out: TensorView, input: TensorView, index: TensorView, dim: number): number | null;
+  gather(out: TensorView, input: TensorView, index: TensorView, dim: number, badIndex: FaultMessage): number | null;
   /**
    * out[p with coordinate `dim` replaced by index[p]] = src[p] (accumulate: +=) for every position
-   * p of index's shape; out is written through its strides, src is strided to index's shape
-   * (broadcast allowed). Duplicate indices: the last write wins, or all add up. Every index is
-   * checked first: returns null, or the first index value outside [0, out.shape[dim]) with out untouched.
+   * p of index's shape; out is written through its strides (never negative), src is strided to
+   * index's shape (broadcast allowed). Duplicate indices: the last write in row-major order of
+   * index wins, or all add up (in any order). Every index is checked first: returns null, or the
+   * first index value outside [0, out.shape[dim]) with out untouched; asynchronous devices return
+   * null, leave out untouched and raise `badIndex` at the next read. Callers whose indices are
+   * valid by construction (backward passes) may omit it.
    */
-  scatter(out: TensorView, index: TensorView, src: TensorView, dim: number, accumulate: boolean): number | null;
+  scatter(out: TensorView, index: TensorView, src: TensorView, dim: number, accumulate: boolean, badIndex?: FaultMessage): number | null;
   /**
    * out = index with negative values counted from the end (v + size); index int32 strided, out
-   * int32 contiguous of index's shape. Returns null, or the first value outside [-size, size).
+   * int32 contiguous of index's shape. Returns null, or the first value outside [-size, size)
+   * (asynchronous devices: null, and `badIndex` at the next read).
    */
-  normalizeIndex(out: TensorView, index: TensorView, size: number): number | null;
+  normalizeIndex(out: TensorView, index: TensorView, size: number, badIndex: FaultMessage): number | null;
   /**
    * out (float32, contiguous) = low + (high - low) * u_i where u_i = (word_i >>> 8) * 2^-24, in [0, 1).
    * Uses words 0..n-1 of the stream.
@@ -206,10 +222,10 @@ export interface Kernels {
    * of row r gets the key -ln(u) / w_j with u = (word_(r*categories+j) + 0.5) * 2^-32, and the row
    * returns the categories of the smallest keys in increasing key order (ties, such as zero
    * weights, by index). Returns 'invalidWeight' for a negative, infinite or NaN weight and
-   * 'zeroRow' for a row that sums to 0, with out unspecified; devices that cannot report
-   * synchronously may skip these checks and return 'ok'.
+   * 'zeroRow' for a row that sums to 0, with out unspecified; devices that run asynchronously
+   * return 'ok' and raise errors[status] at the next read instead.
    */
-  multinomial(out: TensorView, weights: TensorView, replacement: boolean, stream: RandomStream): MultinomialStatus;
+  multinomial(out: TensorView, weights: TensorView, replacement: boolean, stream: RandomStream, errors: MultinomialErrors): MultinomialStatus;
   /**
    * out = softmax(x) along `dim` (log-softmax when `log`): exp(x - max) / sum(exp(x - max)), or
    * x - max - log(sum(exp(x - max))). float32; x any strides, out contiguous of x's shape. A row

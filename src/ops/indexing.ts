@@ -1,6 +1,6 @@
 import { needsGrad, record, type Save } from '../autograd/function.js';
 import { noGrad } from '../autograd/grad-mode.js';
-import type { Device, TensorView } from '../devices/device.js';
+import type { Device, FaultMessage, TensorView } from '../devices/device.js';
 import { scope } from '../memory.js';
 import { broadcastShapes, contiguousStrides, formatShape, normalizeDim, numel, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -12,8 +12,14 @@ import { embedInZeros, reshape, select, sliceView, unsqueezeDims, view } from '.
 
 // ---- shared helpers ---------------------------------------------------------------------------
 
-function outOfBounds(op: string, value: number, dim: number, size: number): RangeError {
-  return new RangeError(`${op}: index ${value} is out of bounds for dimension ${dim} with size ${size}`);
+/** The error for an index outside a dim, `{value}` standing for the index (see FaultMessage). */
+function outOfBounds(op: string, dim: number, size: number): FaultMessage {
+  return `${op}: index {value} is out of bounds for dimension ${dim} with size ${size}`;
+}
+
+/** The error for a bad value a kernel returned (devices that run synchronously return it). */
+function faultError(message: FaultMessage, value: number): RangeError {
+  return new RangeError(message.replace('{value}', String(value)));
 }
 
 /** gather/scatter treat a 0-d tensor as a 1-element 1-d one, as PyTorch does. */
@@ -82,19 +88,20 @@ function checkIndexFits(op: string, index: Tensor, name: string, other: Tensor, 
 /** out = input gathered by index along d (see Kernels.gather); throws naming op on a bad index. */
 function gatherInto(op: string, out: TensorView, input: TensorView, index: TensorView, d: number): void {
   if (numel(index.shape) === 0) return;
-  const bad = input.storage.device.kernels.gather(atLeast1d(out), atLeast1d(input), atLeast1d(index), d);
-  if (bad !== null) throw outOfBounds(op, bad, d, sizeAt(input, d));
+  const message = outOfBounds(op, d, sizeAt(input, d));
+  const bad = input.storage.device.kernels.gather(atLeast1d(out), atLeast1d(input), atLeast1d(index), d, message);
+  if (bad !== null) throw faultError(message, bad);
 }
 
-/** Kernels.scatter on 1-d-lifted views; `source` has atLeast1d(index)'s shape. Returns the bad index or null. */
-function scatterKernel(target: TensorView, index: TensorView, source: TensorView, d: number, accumulate: boolean): number | null {
-  if (numel(index.shape) === 0) return null;
-  return target.storage.device.kernels.scatter(atLeast1d(target), atLeast1d(index), source, d, accumulate);
+/** Kernels.scatter on 1-d-lifted views; `source` has atLeast1d(index)'s shape. Throws `badIndex` for a bad index. */
+function scatterKernel(target: TensorView, index: TensorView, source: TensorView, d: number, accumulate: boolean, badIndex: FaultMessage): void {
+  if (numel(index.shape) === 0) return;
+  const bad = target.storage.device.kernels.scatter(atLeast1d(target), atLeast1d(index), source, d, accumulate, badIndex);
+  if (bad !== null) throw faultError(badIndex, bad);
 }
 
 function scatterInto(op: string, target: TensorView, index: TensorView, source: TensorView, d: number, accumulate: boolean): void {
-  const bad = scatterKernel(target, index, source, d, accumulate);
-  if (bad !== null) throw outOfBounds(op, bad, d, sizeAt(target, d));
+  scatterKernel(target, index, source, d, accumulate, outOfBounds(op, d, sizeAt(target, d)));
 }
 
 // ---- gather / scatter -------------------------------------------------------------------------
@@ -307,7 +314,7 @@ function maskedFill_(self: Tensor, mask: Tensor, value: TensorOrScalar): Tensor 
 
 /**
  * int32 one-hot encoding along a new last dim, like F.one_hot; numClasses -1 takes max + 1 (a
- * read of the data, so only on devices with synchronous reads).
+ * read of the data, so only on devices with synchronous reads: elsewhere pass numClasses).
  *
  * ```ts
  * torch.oneHot(torch.tensor([0, 2], { dtype: 'int32' }), 3);   // [[1, 0, 0], [0, 0, 1]]
@@ -320,6 +327,9 @@ export function oneHot(input: Tensor, numClasses = -1): Tensor {
   let classes = numClasses;
   if (classes === -1) {
     if (input.numel() === 0) throw new RangeError('oneHot: cannot infer the number of classes from an empty tensor; pass numClasses');
+    if (!input.deviceObject.synchronous) {
+      throw new Error(`oneHot: numClasses -1 takes the number of classes from the largest value, which a tensor on ${input.device} cannot give without an asynchronous read; pass numClasses`);
+    }
     const top = max(input);
     classes = Number(top.itemSync()) + 1;
     top.dispose();
@@ -328,13 +338,11 @@ export function oneHot(input: Tensor, numClasses = -1): Tensor {
   const out = zerosOf([...input.shape, classes], 'int32', device);
   const index: TensorView = { ...input, shape: [...input.shape, 1], strides: [...input.strides, 1] };
   const one = scalarTensor(1, 'int32', device);
-  const bad = scatterKernel(out, index, broadcastView(one, index.shape), input.shape.length, false);
-  one.dispose();
-  if (bad !== null) {
-    out.dispose();
-    throw new RangeError(bad < 0 ? `oneHot: class values must be non-negative, got ${bad}` : `oneHot: class values must be smaller than numClasses (${classes}), got ${bad}`);
+  try {
+    return filled(out, () => scatterKernel(out, index, broadcastView(one, index.shape), input.shape.length, false, `oneHot: class values must be non-negative and smaller than numClasses (${classes}), got {value}`));
+  } finally {
+    one.dispose();
   }
-  return out;
 }
 
 // ---- x.index(...) and x.indexPut_(...) ------------------------------------------------------
@@ -359,7 +367,8 @@ type ParsedEntry =
   | { kind: 'newAxis' }
   | { kind: 'ellipsis' }
   | { kind: 'bool'; value: boolean }
-  | { kind: 'tensor'; tensor: Tensor };
+  /** `selects`: a 0-d int32 tensor that acts as a number without being read (see parseEntry). */
+  | { kind: 'tensor'; tensor: Tensor; selects?: boolean };
 
 /** A view-making step of basic indexing, on the dims of the partly indexed tensor. */
 type BasicStep =
@@ -375,9 +384,18 @@ interface AdvancedIndex {
   indices: Tensor[];
   /** The index tensors' broadcast shape. */
   shape: number[];
-  /** Where the index shape sits in the result: at the first indexed dim when the dims are adjacent, else first. */
+  /**
+   * Where the index shape sits in the result: at the first indexed dim when the dims are adjacent,
+   * else first. Dims indexed by 0-d tensors that act as numbers vanish first, as selects do.
+   */
   position: number;
 }
+
+/**
+ * Values of bool index tensors (masks and 0-d booleans) known without reading them: bool arrays
+ * given as entries, and what the async forms (indexAsync, ...) read before planning.
+ */
+type KnownValues = Map<Tensor, ArrayLike<number>>;
 
 /** An index resolved against one shape, reusable on any tensor of that shape (input, grad, copy). */
 interface IndexPlan {
@@ -408,7 +426,7 @@ function resolveSlice(entry: { start: number | null; stop: number | null; step: 
   return { begin, count: end > begin ? Math.ceil((end - begin) / entry.step) : 0 };
 }
 
-function parseEntry(op: string, input: Tensor, entry: IndexEntry, position: number, temporaries: Tensor[]): ParsedEntry {
+function parseEntry(op: string, input: Tensor, entry: IndexEntry, position: number, temporaries: Tensor[], known: KnownValues): ParsedEntry {
   if (entry === null) return { kind: 'newAxis' };
   if (typeof entry === 'boolean') return { kind: 'bool', value: entry };
   if (typeof entry === 'string') return parseString(op, entry);
@@ -422,27 +440,43 @@ function parseEntry(op: string, input: Tensor, entry: IndexEntry, position: numb
     if (!isMask && !leaves.every((v) => Number.isInteger(v))) throw new TypeError(`${op}: index arrays must hold integers or booleans, got ${JSON.stringify(entry)} at position ${position}`);
     const converted = tensor(entry as number[], { dtype: isMask ? 'bool' : 'int32', device: input.device });
     temporaries.push(converted);
+    if (isMask) known.set(converted, leaves.map(Number));
     return { kind: 'tensor', tensor: converted };
   }
   if (entry instanceof Tensor) {
     checkTensor(op, `indices[${position}]`, entry);
     checkSameDevice(op, { input, [`indices[${position}]`]: entry });
     if (entry.dtype === 'float32') throw new TypeError(`${op}: tensors used as indices must be int32 or bool, got a float32 tensor of shape ${formatShape(entry.shape)} at position ${position}`);
+    if (entry.shape.length > 0) return { kind: 'tensor', tensor: entry };
     // A 0-d index acts as a number (PyTorch reads it): a select for int32, a new axis for bool.
-    if (entry.shape.length === 0) return entry.dtype === 'bool' ? { kind: 'bool', value: Boolean(entry.itemSync()) } : { kind: 'int', value: Number(entry.itemSync()) };
-    return { kind: 'tensor', tensor: entry };
+    if (entry.dtype === 'bool') return { kind: 'bool', value: Boolean(boolValues(op, entry, known)[0]) };
+    // Where reads wait, the int32 one is an index tensor that selects like a number: a copy
+    // instead of PyTorch's view, with the same values and gradients.
+    return entry.deviceObject.synchronous ? { kind: 'int', value: Number(entry.itemSync()) } : { kind: 'tensor', tensor: entry, selects: true };
   }
   throw new TypeError(`${op}: unsupported index entry ${entry === undefined ? 'undefined' : typeof entry} at position ${position}; use a number, slice string, '...', null, boolean, int32/bool tensor or array`);
 }
 
-/** The coordinates of a mask's true elements, one int32 tensor per mask dim (a read of the mask). */
-function maskCoordinates(mask: Tensor, temporaries: Tensor[]): Tensor[] {
-  const values = mask.dataSync();
+/** The values of a bool index tensor, which decide the result's shape: known, or read where reads are synchronous. */
+function boolValues(op: string, mask: Tensor, known: KnownValues): ArrayLike<number> {
+  const values = known.get(mask);
+  if (values) return values;
+  if (!mask.deviceObject.synchronous) {
+    const what = mask.shape.length === 0 ? 'a 0-d bool tensor' : `a bool mask of shape ${formatShape(mask.shape)}`;
+    const asyncForm = op.endsWith('_') ? `${op.slice(0, -1)}Async_` : `${op}Async`;
+    throw new Error(`${op}: indexing with ${what} gives a shape that depends on its values, which a tensor on ${mask.device} cannot give without an asynchronous read; use await x.${asyncForm}(...), which reads the masks first, or keep the shape with maskedFill / torch.where`);
+  }
+  return mask.dataSync();
+}
+
+/** The coordinates of a mask's true elements, one int32 tensor per mask dim. */
+function maskCoordinates(op: string, mask: Tensor, temporaries: Tensor[], known: KnownValues): Tensor[] {
+  const values = boolValues(op, mask, known);
   const coordinates = mask.shape.map(() => [] as number[]);
   const strides = contiguousStrides(mask.shape);
-  values.forEach((v, flat) => {
-    if (v !== 0) strides.forEach((stride, k) => coordinates[k].push(Math.floor(flat / stride) % mask.shape[k]));
-  });
+  for (let flat = 0; flat < values.length; flat++) {
+    if (values[flat] !== 0) strides.forEach((stride, k) => coordinates[k].push(Math.floor(flat / stride) % mask.shape[k]));
+  }
   return coordinates.map((list) => {
     const t = tensor(Int32Array.from(list), { dtype: 'int32', device: mask.device });
     temporaries.push(t);
@@ -450,10 +484,10 @@ function maskCoordinates(mask: Tensor, temporaries: Tensor[]): Tensor[] {
   });
 }
 
-function planIndex(op: string, input: Tensor, entries: readonly IndexEntry[]): IndexPlan {
+function planIndex(op: string, input: Tensor, entries: readonly IndexEntry[], known: KnownValues): IndexPlan {
   const temporaries: Tensor[] = [];
   try {
-    const parsed = entries.map((entry, position) => parseEntry(op, input, entry, position, temporaries));
+    const parsed = entries.map((entry, position) => parseEntry(op, input, entry, position, temporaries, known));
     const consumed = parsed.reduce((n, p) => n + (p.kind === 'int' || p.kind === 'slice' ? 1 : p.kind === 'tensor' ? (p.tensor.dtype === 'bool' ? p.tensor.shape.length : 1) : 0), 0);
     if (parsed.filter((p) => p.kind === 'ellipsis').length > 1) throw new RangeError(`${op}: an index can only have a single ellipsis ('...')`);
     if (consumed > input.shape.length) throw new RangeError(`${op}: too many indices for tensor of dimension ${input.shape.length} (got ${consumed})`);
@@ -461,13 +495,14 @@ function planIndex(op: string, input: Tensor, entries: readonly IndexEntry[]): I
     const steps: BasicStep[] = [];
     const dims: number[] = [];
     const raw: Tensor[] = [];
+    const selecting = new Set<number>();
     let d = 0;
     for (const p of parsed) {
       if (p.kind === 'ellipsis') {
         d += input.shape.length - consumed;
       } else if (p.kind === 'int') {
         const size = shape[d];
-        if (p.value < -size || p.value >= size) throw outOfBounds(op, p.value, d, size);
+        if (p.value < -size || p.value >= size) throw faultError(outOfBounds(op, d, size), p.value);
         steps.push({ kind: 'select', dim: d, index: p.value < 0 ? p.value + size : p.value });
         shape.splice(d, 1);
       } else if (p.kind === 'slice') {
@@ -486,6 +521,7 @@ function planIndex(op: string, input: Tensor, entries: readonly IndexEntry[]): I
         }
         d++;
       } else if (p.tensor.dtype === 'int32') {
+        if (p.selects) selecting.add(d);
         dims.push(d++);
         raw.push(p.tensor);
       } else {
@@ -494,20 +530,20 @@ function planIndex(op: string, input: Tensor, entries: readonly IndexEntry[]): I
         if (!shapesEqual(mask.shape, covered)) {
           throw new RangeError(`${op}: the shape of the mask ${formatShape(mask.shape)} does not match the shape ${formatShape(covered)} of the dims ${d}..${d + mask.shape.length - 1} it indexes (tensor shape ${formatShape(shape)})`);
         }
-        for (const coordinate of maskCoordinates(mask, temporaries)) {
+        for (const coordinate of maskCoordinates(op, mask, temporaries, known)) {
           dims.push(d++);
           raw.push(coordinate);
         }
       }
     }
-    return { steps, basicShape: shape, advanced: dims.length > 0 ? advancedIndex(op, input.deviceObject, dims, raw, shape) : null };
+    return { steps, basicShape: shape, advanced: dims.length > 0 ? advancedIndex(op, input.deviceObject, dims, raw, shape, selecting) : null };
   } finally {
     for (const t of temporaries) t.dispose();
   }
 }
 
 /** Broadcasts the index tensors together and wraps each into its dim (checking the range). */
-function advancedIndex(op: string, device: Device, dims: number[], raw: readonly Tensor[], basicShape: Shape): AdvancedIndex {
+function advancedIndex(op: string, device: Device, dims: number[], raw: readonly Tensor[], basicShape: Shape, selecting: ReadonlySet<number>): AdvancedIndex {
   let shape: number[] = [...raw[0].shape];
   try {
     for (const t of raw.slice(1)) shape = broadcastShapes(op, shape, t.shape);
@@ -517,15 +553,19 @@ function advancedIndex(op: string, device: Device, dims: number[], raw: readonly
   const indices: Tensor[] = [];
   try {
     dims.forEach((dim, i) => indices.push(filled(Tensor.empty(raw[i].shape, 'int32', device), (out) => {
-      const bad = out.numel() > 0 ? device.kernels.normalizeIndex(out, raw[i], basicShape[dim]) : null;
-      if (bad !== null) throw outOfBounds(op, bad, dim, basicShape[dim]);
+      const message = outOfBounds(op, dim, basicShape[dim]);
+      const bad = out.numel() > 0 ? device.kernels.normalizeIndex(out, raw[i], basicShape[dim], message) : null;
+      if (bad !== null) throw faultError(message, bad);
     })));
   } catch (error) {
     for (const t of indices) t.dispose();
     throw error;
   }
-  const adjacent = dims.every((dim, i) => i === 0 || dim === dims[i - 1] + 1);
-  return { dims, indices, shape, position: adjacent ? dims[0] : 0 };
+  // Dims that select like numbers vanish from the view first, so they neither separate the others nor precede them.
+  const shaping = dims.filter((dim) => !selecting.has(dim));
+  const remaining = (dim: number) => dim - dims.filter((other) => other < dim && selecting.has(other)).length;
+  const adjacent = shaping.every((dim, i) => i === 0 || remaining(dim) === remaining(shaping[i - 1]) + 1);
+  return { dims, indices, shape, position: adjacent && shaping.length > 0 ? remaining(shaping[0]) : 0 };
 }
 
 function disposePlan(plan: IndexPlan): void {
@@ -572,14 +612,17 @@ function advancedLayout(target: TensorView, advanced: AdvancedIndex) {
   const restStrides = restDims.map((d) => target.strides[d]);
   const offsets = scope(() => advanced.dims.map((dim, i) => mul(advanced.indices[i], target.strides[dim])).reduce((a, b) => add(a, b)));
   const extent = advanced.dims.reduce((n, dim) => n + (target.shape[dim] - 1) * target.strides[dim], 1);
-  const inner = advanced.shape.slice(1);
+  // 0-d indices (that select like numbers) gather along a dim of size 1 that the result lacks.
+  const indexShape = advanced.shape.length > 0 ? advanced.shape : [1];
+  const inner = indexShape.slice(1);
   const data: TensorView = { ...target, shape: [extent, ...inner, ...restShape], strides: [1, ...inner.map(() => 0), ...restStrides] };
-  const index: TensorView = { ...offsets, shape: [...advanced.shape, ...restShape], strides: [...contiguousStrides(advanced.shape), ...restShape.map(() => 0)] };
+  const index: TensorView = { ...offsets, shape: [...indexShape, ...restShape], strides: [...contiguousStrides(indexShape), ...restShape.map(() => 0)] };
   const count = advanced.shape.length;
   const order = [...restDims.keys()].map((k) => (k < advanced.position ? k : k + count));
   const arrange = (result: TensorView): TensorView => {
     const dims = [...advanced.shape.map((_, k) => advanced.position + k), ...order];
-    return { ...result, shape: dims.map((k) => result.shape[k]), strides: dims.map((k) => result.strides[k]) };
+    const lead = count > 0 ? [] : [1];
+    return { ...result, shape: [...lead, ...dims.map((k) => result.shape[k])], strides: [...lead.map(() => 0), ...dims.map((k) => result.strides[k])] };
   };
   return { data, index, offsets, arrange };
 }
@@ -643,6 +686,9 @@ function writeIndexed(op: string, target: Tensor, plan: IndexPlan, values: Tenso
  * array (advanced indexing, any shape, broadcast together), or a bool tensor/array (a mask).
  * Numbers, slices, null and '...' alone give a view sharing storage; index tensors give a copy
  * whose index dims sit where the (adjacent) indexed dims were, or first when they are separated.
+ * A bool tensor's values decide the result's shape, so on devices whose reads wait (webgpu) use
+ * `indexAsync` for them; a 0-d int32 tensor selects like its number there without being read,
+ * giving a copy where PyTorch gives a view.
  *
  * ```ts
  * const x = torch.arange(24).reshape(2, 3, 4);
@@ -651,8 +697,31 @@ function writeIndexed(op: string, target: Tensor, plan: IndexPlan, values: Tenso
  * ```
  */
 export function index(input: Tensor, ...indices: IndexEntry[]): Tensor {
+  return indexWith(input, indices, new Map());
+}
+
+/**
+ * `index` that first reads the bool tensors among the entries (masks, 0-d booleans), whose values
+ * decide the result's shape: the form for such entries on devices whose reads wait (webgpu).
+ *
+ * ```ts
+ * const x = torch.tensor([-1, 2, -3, 4]);
+ * await (await x.indexAsync(x.gt(0))).tolist();   // [2, 4]
+ * ```
+ */
+export async function indexAsync(input: Tensor, ...indices: IndexEntry[]): Promise<Tensor> {
+  return indexWith(input, indices, await readMasks(indices));
+}
+
+/** The values of every bool tensor entry, read (so planning needs no synchronous read). */
+async function readMasks(entries: readonly IndexEntry[]): Promise<KnownValues> {
+  const masks = entries.filter((entry): entry is Tensor => entry instanceof Tensor && entry.dtype === 'bool');
+  return new Map(await Promise.all(masks.map(async (mask) => [mask, await mask.data()] as const)));
+}
+
+function indexWith(input: Tensor, indices: readonly IndexEntry[], known: KnownValues): Tensor {
   checkTensor('index', 'input', input);
-  const plan = planIndex('index', input, indices);
+  const plan = planIndex('index', input, indices, known);
   try {
     if (!plan.advanced) return plan.steps.length > 0 ? applyBasic(input, plan.steps) : view(input, input.shape);
     const out = gatherIndexed('index', input, plan);
@@ -681,9 +750,9 @@ function valuesFor(op: string, input: Tensor, plan: IndexPlan, values: TensorOrS
   return extra > 0 && values.shape.slice(0, extra).every((s) => s === 1) ? reshape(values, values.shape.slice(extra)) : values;
 }
 
-function indexPutAs(op: string, input: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, accumulate: boolean): Tensor {
+function indexPutAs(op: string, input: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, accumulate: boolean, known: KnownValues): Tensor {
   checkTensor(op, 'input', input);
-  const plan = planIndex(op, input, indices);
+  const plan = planIndex(op, input, indices, known);
   let source = values;
   try {
     source = valuesFor(op, input, plan, values);
@@ -712,24 +781,30 @@ function indexPutAs(op: string, input: Tensor, indices: readonly IndexEntry[], v
  * values add into the indexed elements and duplicate indices add up. Entries as for `index`.
  */
 export function indexPut(input: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options: IndexPutOptions = {}): Tensor {
-  return indexPutAs('indexPut', input, indices, values, options.accumulate ?? false);
+  return indexPutAs('indexPut', input, indices, values, options.accumulate ?? false, new Map());
+}
+
+/** `indexPut` that first reads the bool tensors among the entries, as `indexAsync` does. */
+export async function indexPutAsync(input: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options: IndexPutOptions = {}): Promise<Tensor> {
+  return indexPutAs('indexPut', input, indices, values, options.accumulate ?? false, await readMasks(indices));
 }
 
 /**
  * Python's `x[...] = values` in place: basic entries write through views, index tensors scatter;
- * values (a number or a tensor) broadcast to the indexed shape.
+ * values (a number or a tensor) broadcast to the indexed shape. With a bool mask on devices whose
+ * reads wait, use `indexPutAsync_` (or maskedFill_ to write one value).
  *
  * ```ts
  * const P = torch.zeros(1, 10, 6);
  * P.indexPut_([':', ':', '0::2'], torch.ones(1, 10, 3));   // P[:, :, 0::2] = 1
  * ```
  */
-function indexPut_(self: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options: IndexPutOptions = {}): Tensor {
+function indexPut_(self: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options: IndexPutOptions = {}, known: KnownValues = new Map()): Tensor {
   checkTensor('indexPut_', 'self', self);
   checkInPlace('indexPut_', self);
   const accumulate = options.accumulate ?? false;
-  if (needsGrad(self, values instanceof Tensor ? values : null)) return inPlace('indexPut_', self, (s) => indexPutAs('indexPut_', s, indices, values, accumulate));
-  const plan = planIndex('indexPut_', self, indices);
+  if (needsGrad(self, values instanceof Tensor ? values : null)) return inPlace('indexPut_', self, (s) => indexPutAs('indexPut_', s, indices, values, accumulate, known));
+  const plan = planIndex('indexPut_', self, indices, known);
   let source = values;
   try {
     source = valuesFor('indexPut_', self, plan, values);
@@ -755,9 +830,14 @@ declare module '../tensor.js' {
     maskedFill_(mask: Tensor, value: TensorOrScalar): this;
     /** Python's `x[...]`; see `index` in src/ops/indexing.ts. */
     index(...indices: IndexEntry[]): Tensor;
+    /** `index` that reads bool mask entries first (for devices whose reads wait). */
+    indexAsync(...indices: IndexEntry[]): Promise<Tensor>;
     indexPut(indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions): Tensor;
     /** Python's `x[...] = values`. */
     indexPut_(indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions): this;
+    indexPutAsync(indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions): Promise<Tensor>;
+    /** `indexPut_` that reads bool mask entries first (for devices whose reads wait). */
+    indexPutAsync_(indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions): Promise<this>;
   }
 }
 
@@ -772,7 +852,10 @@ Object.assign(Tensor.prototype, {
   maskedFill(this: Tensor, mask: Tensor, value: TensorOrScalar) { return maskedFill(this, mask, value); },
   maskedFill_(this: Tensor, mask: Tensor, value: TensorOrScalar) { return maskedFill_(this, mask, value); },
   index(this: Tensor, ...indices: IndexEntry[]) { return index(this, ...indices); },
+  indexAsync(this: Tensor, ...indices: IndexEntry[]) { return indexAsync(this, ...indices); },
   indexPut(this: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions) { return indexPut(this, indices, values, options); },
   indexPut_(this: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions) { return indexPut_(this, indices, values, options); },
+  indexPutAsync(this: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions) { return indexPutAsync(this, indices, values, options); },
+  async indexPutAsync_(this: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions) { return indexPut_(this, indices, values, options, await readMasks(indices)); },
 });
 

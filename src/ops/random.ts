@@ -1,7 +1,7 @@
 import { record } from '../autograd/function.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import type { DType } from '../dtype.js';
-import type { Device, RandomStream, TensorView } from '../devices/device.js';
+import type { Device, MultinomialErrors, RandomStream, TensorView } from '../devices/device.js';
 import { defaultGenerator, Generator } from '../random/generator.js';
 import { formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -185,12 +185,14 @@ export function multinomial(input: Tensor, numSamples: number, options: Multinom
     const weights: TensorView = input.dim() === 2 ? input : { ...input, shape: [1, categories], strides: [0, input.strides[0]] };
     const samples: TensorView = { ...out, shape: [rows, numSamples], strides: [numSamples, 1] };
     const stream = generatorOf('multinomial', options).reserve(rows * (replacement ? numSamples : categories));
-    const status = input.deviceObject.kernels.multinomial(samples, weights, replacement, stream);
+    const errors: MultinomialErrors = {
+      invalidWeight: `multinomial: probability tensor contains either inf, nan or element < 0 (input shape ${formatShape(input.shape)})`,
+      zeroRow: `multinomial: invalid multinomial distribution (sum of probabilities <= 0 in a row of input of shape ${formatShape(input.shape)})`,
+    };
+    const status = input.deviceObject.kernels.multinomial(samples, weights, replacement, stream, errors);
     if (status !== 'ok') {
       out.dispose();
-      throw new RangeError(status === 'invalidWeight'
-        ? `multinomial: probability tensor contains either inf, nan or element < 0 (input shape ${formatShape(input.shape)})`
-        : `multinomial: invalid multinomial distribution (sum of probabilities <= 0 in a row of input of shape ${formatShape(input.shape)})`);
+      throw new RangeError(errors[status]);
     }
   }
   return out;

@@ -133,9 +133,7 @@ describe.skipIf(!ready)('conv on webgpu agrees with the cpu', () => {
 
 describe.skipIf(!ready)('conv parity with PyTorch 1.13 on webgpu', () => {
   for (const c of functionalCases('conv')) it(c.name, () => checkFunctionalCase(c, 'webgpu'));
-  // 'reflect', 'replicate' and 'circular' padding go through F.pad, whose index kernels (gather,
-  // scatter) are another family's WebGPU work; 'zeros' is the convolution's own padding.
-  for (const c of moduleCases('Conv').filter((m) => (m.options.paddingMode ?? 'zeros') === 'zeros')) it(`nn.${c.name}`, () => checkModuleCase(c, 'webgpu'));
+  for (const c of moduleCases('Conv')) it(`nn.${c.name}`, () => checkModuleCase(c, 'webgpu'));
 });
 
 describe.skipIf(!ready)('conv modules on webgpu', () => {

@@ -60,8 +60,9 @@ async function agree(what: string, fn: (x: Tensor) => Sorted, x: Pair): Promise<
   await expectSameBits(`${what}: indices`, gpu.indices, cpu.indices);
   if (!differentiable) return;
   const upstream = torch.randn(cpu.values.shape as number[]);
-  cpu.values.backward(upstream);
-  gpu.values.backward(upstream.to('webgpu'));
+  // The views of x are shared by every call on this pair: keep their part of the graph.
+  cpu.values.backward(upstream, { retainGraph: true });
+  gpu.values.backward(upstream.to('webgpu'), { retainGraph: true });
   await expectSameBits(`${what}: gradient`, x.gpu.grad!, x.cpu.grad!);
 }
 

@@ -3,7 +3,9 @@ import type { Device, DeviceBuffer, Kernels } from '../device.js';
 import { BufferPool } from './buffer-pool.js';
 import { type KernelLaunch, packUniforms, type PreparedLaunch, prepareLaunch } from './launch.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
+import { indexingKernels } from './kernels/indexing.js';
 import { matmulKernels } from './kernels/matmul.js';
+import { randomKernels } from './kernels/random.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { rnnKernels } from './kernels/rnn.js';
 import { softmaxKernels } from './kernels/softmax.js';
@@ -15,6 +17,8 @@ import { poolKernels } from './kernels/pool.js';
 const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, UNIFORM = 0x40, STORAGE = 0x80;
 const COMPUTE_STAGE = 0x4;
 const READ_MODE = 0x1;
+/** [code, value] of the first fault reported since the last read (see launch.ts). */
+const FAULT_STATUS_BYTES = 8;
 
 /** Dispatches encoded before the batch is submitted, unless a read comes first. */
 export const DISPATCHES_PER_SUBMIT = 128;
@@ -93,7 +97,7 @@ export class WebGpuDevice implements Device {
   /** Set while queue work waits for values still arriving from another device; later queue work chains on it. */
   private pendingSteps: Promise<void> | null = null;
 
-  /** Holds the first fault code a kernel reported (see KernelLaunch.fault) since the last read. */
+  /** The first fault code a kernel reported (see KernelLaunch.fault) since the last read, and its value. */
   private readonly faultStatus: GPUBuffer;
   private readonly faultMessages: string[] = [];
   private faultsPossible = false;
@@ -111,7 +115,7 @@ export class WebGpuDevice implements Device {
     this.stagingPool = new BufferPool(gpu, MAP_READ | COPY_DST, 64 * 1024 * 1024, (descriptor) => this.createBuffer(descriptor));
     this.uniformAlignment = gpu.limits.minUniformBufferOffsetAlignment;
     this.addUniformPage();
-    this.faultStatus = gpu.createBuffer({ size: 4, usage: STORAGE | COPY_SRC | COPY_DST, label: `${name} fault status` });
+    this.faultStatus = gpu.createBuffer({ size: FAULT_STATUS_BYTES, usage: STORAGE | COPY_SRC | COPY_DST, label: `${name} fault status` });
     this.kernels = kernelTable(name, {
       ...elementwiseKernels(this),
       ...reduceKernels(this),
@@ -121,6 +125,8 @@ export class WebGpuDevice implements Device {
       ...rnnKernels(this),
       ...convKernels(this),
       ...poolKernels(this),
+      ...indexingKernels(this),
+      ...randomKernels(this),
     });
   }
 
@@ -188,16 +194,17 @@ export class WebGpuDevice implements Device {
 
   async read(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Promise<Float32Array | Int32Array> {
     this.assertUsable();
-    if (count === 0) return dtype === 'float32' ? new Float32Array(0) : new Int32Array(0);
+    // An empty read still raises a fault a kernel reported (an empty result of a failed op).
+    if (count === 0 && !this.faultsPossible) return dtype === 'float32' ? new Float32Array(0) : new Int32Array(0);
     const bytes = count * 4;
     const checkFaults = this.faultsPossible;
     this.faultsPossible = false;
-    const stagingBytes = bytes + (checkFaults ? 4 : 0);
+    const stagingBytes = bytes + (checkFaults ? FAULT_STATUS_BYTES : 0);
     const staging = this.stagingPool.acquire(stagingBytes);
     const encoder = this.commandEncoder();
-    encoder.copyBufferToBuffer(buffer as GPUBuffer, offset * 4, staging, 0, bytes);
+    if (bytes > 0) encoder.copyBufferToBuffer(buffer as GPUBuffer, offset * 4, staging, 0, bytes);
     if (checkFaults) {
-      encoder.copyBufferToBuffer(this.faultStatus, 0, staging, bytes, 4);
+      encoder.copyBufferToBuffer(this.faultStatus, 0, staging, bytes, FAULT_STATUS_BYTES);
       encoder.clearBuffer(this.faultStatus);
     }
     this.flush();
@@ -209,11 +216,11 @@ export class WebGpuDevice implements Device {
     }
     const mapped = staging.getMappedRange(0, stagingBytes);
     const values = dtype === 'float32' ? new Float32Array(mapped.slice(0, bytes)) : new Int32Array(mapped.slice(0, bytes));
-    const fault = checkFaults ? new Uint32Array(mapped, bytes, 1)[0] : 0;
+    const [fault, faultValue] = checkFaults ? new Int32Array(mapped, bytes, 2) : [0, 0];
     staging.unmap();
     this.stagingPool.release(staging);
     if (this.failure) throw this.failure;
-    if (fault !== 0) throw new Error(`${this.faultMessages[fault - 1]}; found by a kernel on ${this.name}, which reports such errors at the next read (its kernels run asynchronously)`);
+    if (fault !== 0) throw new Error(`${this.faultMessages[fault - 1].replace('{value}', String(faultValue))}; found by a kernel on ${this.name}, which reports such errors at the next read (its kernels run asynchronously)`);
     return values;
   }
 
@@ -236,6 +243,8 @@ export class WebGpuDevice implements Device {
   run(launch: KernelLaunch): void {
     this.assertUsable();
     const prepared = prepareLaunch(launch, launch.fault === undefined ? 0 : this.faultCode(launch.fault));
+    // An empty launch (an empty view copied) has nothing to do.
+    if (prepared.workgroups.includes(0)) return;
     const pipeline = this.pipelines.get(prepared.key) ?? this.createPipeline(prepared);
     let page = this.uniformPages[this.currentPage];
     if (page.used + prepared.uniformBytes > UNIFORM_PAGE_BYTES) {

@@ -86,6 +86,8 @@ export interface KernelLaunch {
   readonly workgroupSize?: number;
   /** Buffers the kernel writes, in binding order, as `var<storage, read_write> name: array<u32>`. */
   readonly outputs: Readonly<Record<string, TensorView>>;
+  /** Outputs the kernel updates with atomic operations (scatter-add), declared `array<atomic<u32>>` instead. */
+  readonly atomics?: readonly string[];
   /** Buffers the kernel reads, bound after the outputs, as `var<storage, read> name: array<u32>`. */
   readonly inputs?: Readonly<Record<string, TensorView>>;
   readonly walk?: Walk;
@@ -97,8 +99,11 @@ export interface KernelLaunch {
    */
   readonly workgroups?: number | readonly [number, number, number];
   /**
-   * What the kernel reports when it calls `reportFault()` (integer division by zero, an index out
-   * of range): the device raises it at the next read, as CUDA raises device-side errors.
+   * What the kernel reports when it calls `reportFault()` or `reportFaultValue(value)` (integer
+   * division by zero, an index out of range), with `{value}` replaced by that value: the device
+   * raises the first fault reported since the last read at the next read, as CUDA raises
+   * device-side errors. Such launches can also ask `faultPending()`, to leave their outputs
+   * untouched after a fault.
    */
   readonly fault?: string;
 }
@@ -113,8 +118,15 @@ export interface PreparedLaunch {
   source(): string;
   readonly uniformFields: readonly UniformField[];
   readonly uniformBytes: number;
-  readonly buffers: readonly { name: string; view: TensorView; write: boolean }[];
+  readonly buffers: readonly Binding[];
   readonly workgroups: readonly [number, number, number];
+}
+
+interface Binding {
+  readonly name: string;
+  readonly view: TensorView;
+  readonly write: boolean;
+  readonly atomic: boolean;
 }
 
 interface UniformField {
@@ -159,13 +171,13 @@ export function prepareLaunch(launch: KernelLaunch, faultCode: number): Prepared
     addUniform('shape', 'u32', padTo(walk.shape, MAX_DIMS, 1));
     addUniform('strides', 'i32', walk.strides.flatMap((strides) => padTo(strides, MAX_DIMS, 0)));
   }
-  const buffers: { name: string; view: TensorView; write: boolean }[] = [];
-  for (const name in launch.outputs) buffers.push({ name, view: launch.outputs[name], write: true });
-  for (const name in launch.inputs) buffers.push({ name, view: launch.inputs[name], write: false });
+  const buffers: Binding[] = [];
+  for (const name in launch.outputs) buffers.push({ name, view: launch.outputs[name], write: true, atomic: launch.atomics?.includes(name) ?? false });
+  for (const name in launch.inputs) buffers.push({ name, view: launch.inputs[name], write: false, atomic: false });
   // Everything the generated source depends on, besides the shader itself.
   let key = `${launch.shader.file}|${entryPoint}|${reportsFaults}|`;
   for (const name in constants) key += `${name}=${constants[name]},`;
-  for (const buffer of buffers) key += `${buffer.name}${buffer.write ? '!' : ''},`;
+  for (const buffer of buffers) key += `${buffer.name}${buffer.write ? '!' : ''}${buffer.atomic ? '@' : ''},`;
   for (const field of uniformFields) key += `${field.name}:${field.type}${typeof field.value === 'number' ? '' : field.value.length},`;
   const groups = launch.workgroups ?? (walk ? Math.ceil(numel(walk.shape) / workgroupSize) : 1);
   return {
@@ -195,11 +207,8 @@ export function packUniforms(prepared: PreparedLaunch, target: DataView, byteOff
 
 function assembleSource(shader: Shader, constants: Record<string, number>, fields: readonly UniformField[], buffers: PreparedLaunch['buffers'], reportsFaults: boolean, walks: boolean): string {
   const structFields = fields.map((f) => `  ${f.name}: ${Array.isArray(f.value) ? `array<vec4<${f.type}>, ${f.value.length / 4}>` : f.type},`);
-  const bindings = buffers.map((b, i) => `@group(0) @binding(${i + 1}) var<storage, ${b.write ? 'read_write' : 'read'}> ${b.name}: array<u32>;`);
-  const status = buffers.length + 1;
-  const fault = reportsFaults
-    ? `@group(0) @binding(${status}) var<storage, read_write> faultStatus: array<atomic<u32>>;\nfn reportFault() { atomicMax(&faultStatus[0], params.faultCode); }`
-    : 'fn reportFault() {}';
+  const bindings = buffers.map((b, i) => `@group(0) @binding(${i + 1}) var<storage, ${b.write ? 'read_write' : 'read'}> ${b.name}: array<${b.atomic ? 'atomic<u32>' : 'u32'}>;`);
+  const fault = reportsFaults ? faultFunctions(buffers.length + 1) : 'fn reportFaultValue(value: i32) {}\nfn reportFault() {}\nfn faultPending() -> bool { return false; }';
   return [
     Object.entries(constants).map(([name, value]) => `const ${name} = ${value}u;`).join('\n'),
     shader.declarations,
@@ -212,6 +221,28 @@ function assembleSource(shader: Shader, constants: Record<string, number>, field
     ...shader.includes.map((file) => shaderSources[file]),
     shaderSources[shader.file],
   ].join('\n\n');
+}
+
+/**
+ * The fault status is [code, value]: the first launch to report since the last read stores its
+ * code (a compare-exchange from 0) and then the value its message shows; later reports leave it.
+ */
+function faultFunctions(binding: number): string {
+  return `@group(0) @binding(${binding}) var<storage, read_write> faultStatus: array<atomic<u32>, 2>;
+fn reportFaultValue(value: i32) {
+  loop {
+    let swap = atomicCompareExchangeWeak(&faultStatus[0], 0u, params.faultCode);
+    if (swap.exchanged) {
+      atomicStore(&faultStatus[1], bitcast<u32>(value));
+      return;
+    }
+    if (swap.old_value != 0u) {
+      return;
+    }
+  }
+}
+fn reportFault() { reportFaultValue(0); }
+fn faultPending() -> bool { return atomicLoad(&faultStatus[0]) != 0u; }`;
 }
 
 function align(value: number, alignment: number): number {
