@@ -14,6 +14,7 @@
 // The embedding size, learning rate and clipping norm are SETTINGS in train.mjs. The model is
 // saved to (and classify reads) examples/names/model.safetensors.
 import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../../dist/node.js';
@@ -95,22 +96,26 @@ async function train(flags, names) {
   console.log(`${trainSet.length} training and ${testSet.length} test names, ${NATIONALITIES.length} nationalities; batch ${batchSize}, Adam lr ${SETTINGS.lr} with cosine annealing, gradients clipped to norm ${SETTINGS.clip}`);
   console.log(String(model));
 
+  const start = performance.now();
   let trainingSeconds = 0;
   let result = null;
   for (let epoch = 1; epoch <= epochs; epoch++) {
-    const { seconds } = trainEpoch(model, trainLoader, optimizer, { clip: SETTINGS.clip, onBatch: progressReporter(epoch, epochs) });
+    const { loss, seconds } = trainEpoch(model, trainLoader, optimizer, { clip: SETTINGS.clip, onBatch: progressReporter(epoch, epochs) });
     scheduler.step();
     trainingSeconds += seconds;
     result = evaluate(model, testLoader);
-    console.log(`epoch ${epoch}/${epochs}  test accuracy ${percent(result.accuracy)}  balanced accuracy ${percent(result.balancedAccuracy)}  (training ${trainingSeconds.toFixed(1)} s so far)`);
+    console.log(`epoch ${epoch}/${epochs}  train loss ${loss.toFixed(4)}  test accuracy ${percent(result.accuracy)}  balanced accuracy ${percent(result.balancedAccuracy)}  (${seconds.toFixed(1)} s)`);
   }
+  const wallSeconds = (performance.now() - start) / 1000;
+  console.log(`\ntrained ${epochs} epoch${epochs === 1 ? "" : "s"} in ${trainingSeconds.toFixed(1)} s (${wallSeconds.toFixed(1)} s with the evaluations)`);
 
-  console.log('\nper-class test accuracy:');
+  console.log('per-class test accuracy:');
   for (const { nationality, correct, total } of result.perClass) {
     console.log(`  ${nationality.padEnd(11)} ${percent(correct / total).padStart(6)}  (${correct}/${total})`);
   }
   await torch.saveFile(model.stateDict(), MODEL_FILE);
-  console.log(`\nsaved ${MODEL_FILE}; live tensors ${torch.memory().tensors}, wasm bytes in use ${torch.memory().bytes.cpu}`);
+  const { tensors, bytes } = torch.memory();
+  console.log(`\nsaved ${relative(process.cwd(), MODEL_FILE)}; memory: ${tensors} live tensors, ${(bytes.cpu / 2 ** 20).toFixed(1)} MiB of wasm memory in use`);
   if (names.length > 0) {
     console.log();
     printClassified(await classify(model, names));
