@@ -8,6 +8,8 @@ to compare accuracy and speed with webtorch. The rnn benchmark suite imports it 
 
 --threads 0 means one thread per core (os.cpu_count()); without --threads it runs twice, with 1
 thread and with one per core. (PyTorch's own default is reported too: OpenMP may pick 1 here.)
+On a machine whose cores are busy with other work, OpenMP threads that spin while waiting make the
+multi-threaded run 5-20 times slower; OMP_WAIT_POLICY=PASSIVE avoids that.
 """
 import argparse
 import csv
