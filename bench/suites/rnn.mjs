@@ -1,10 +1,15 @@
 // Recurrent layers, one thread: webtorch's fused LSTM against TensorFlow.js's wasm backend
 // (tf.layers.lstm, a loop of small ops per step), ONNX Runtime Web's fused LSTM operator (wasm,
 // single thread) and PyTorch 1.13 (python subprocess, torch.set_num_threads(1)) when installed;
-// then packed against padded input. webtorch runs under noGrad for inference and with autograd
-// for the training step.
+// then packed against padded input; then the surname classifier of examples/names (one training
+// epoch, and classifying a single name) against the same model in scripts/names_pytorch.py.
+// webtorch runs under noGrad for inference and with autograd for the training step.
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as torch from '../../dist/node.js';
+import { namesLoader, readNames, TRAIN_FILE } from '../../examples/names/data.mjs';
+import { classify, NameClassifier } from '../../examples/names/model.mjs';
+import { SETTINGS, trainEpoch } from '../../examples/names/train.mjs';
 import { fixed, loadTfjsWasm, printTable, timeInterleaved } from '../harness.mjs';
 
 const { nn } = torch;
@@ -110,6 +115,15 @@ lengths = p["lengths"]
 with torch.no_grad():
     results["padded"] = timed(lambda: lstm(padded), spec["warmup"], spec["runs"])
     results["packed"] = timed(lambda: lstm(torch.nn.utils.rnn.pack_padded_sequence(padded, lengths, enforce_sorted=False)), spec["warmup"], spec["runs"])
+n = spec["names"]
+sys.path.insert(0, n["scripts"])
+import names_pytorch as names
+torch.manual_seed(0)
+loader = names.names_loader(names.read_names(names.DATA / "names_train.csv.gz", n["limit"]), n["batchSize"], 0)
+model = names.NameClassifier(n["hidden"])
+optimizer = torch.optim.Adam(model.parameters(), lr=names.LEARNING_RATE)
+results["namesEpoch"] = timed(lambda: names.train_epoch(model, loader, optimizer), n["warmup"], n["runs"])
+results["namesClassify"] = timed(lambda: names.classify(model, [n["name"]]), n["classifyWarmup"], n["classifyRuns"])
 print(json.dumps({"version": torch.__version__, "results": results}))
 `;
 
@@ -125,6 +139,39 @@ function runPytorch(spec) {
     return null;
   }
   return JSON.parse(result.stdout);
+}
+
+// ---- the surname classifier (examples/names) -----------------------------------------------------
+
+/** The timing plan for the classifier: the demo's settings, or a tiny version under --quick. */
+function namesSpec(quick) {
+  return {
+    scripts: fileURLToPath(new URL('../../scripts', import.meta.url)),
+    limit: quick ? 128 : null,
+    hidden: quick ? 16 : SETTINGS.hiddenSize,
+    batchSize: quick ? 32 : SETTINGS.batchSize,
+    name: 'Nguyen',
+    warmup: quick ? 0 : 1,
+    runs: quick ? 1 : 3,
+    classifyWarmup: quick ? 1 : 20,
+    classifyRuns: quick ? 2 : 200,
+  };
+}
+
+async function namesBenchmark(spec, pytorch) {
+  torch.manualSeed(0);
+  const samples = readNames(TRAIN_FILE, { limit: spec.limit ?? Infinity });
+  const loader = namesLoader(samples, { batchSize: spec.batchSize, seed: 0 });
+  const model = new NameClassifier({ embeddingSize: SETTINGS.embeddingSize, hiddenSize: spec.hidden });
+  const optimizer = new torch.optim.Adam(model.parameters(), { lr: SETTINGS.lr });
+  const [epoch] = await timeInterleaved([() => trainEpoch(model, loader, optimizer, { clip: SETTINGS.clip })], { warmup: spec.warmup, runs: spec.runs });
+  const [single] = await timeInterleaved([() => classify(model, [spec.name])], { warmup: spec.classifyWarmup, runs: spec.classifyRuns });
+  const rows = [['training epoch (ms)', epoch], [`classify '${spec.name}' (ms)`, single]];
+  const theirs = pytorch ? [pytorch.results.namesEpoch, pytorch.results.namesClassify] : [];
+  printTable(`Surname classifier (examples/names): Embedding ${SETTINGS.embeddingSize} -> 2-layer bidirectional GRU ${spec.hidden} -> Linear 18, ${samples.length} names in batches of ${spec.batchSize}, Adam; one thread; ratio = PyTorch's time / webtorch's`,
+    ['task', 'webtorch best', 'median', ...(pytorch ? [`pytorch ${pytorch.version} best`, 'median', 'ratio (best)', 'ratio (median)'] : [])],
+    rows.map(([task, ours], i) => [task, fixed(ours.best), fixed(ours.median),
+      ...(pytorch ? [fixed(theirs[i].best), fixed(theirs[i].median), fixed(theirs[i].best / ours.best), fixed(theirs[i].median / ours.median)] : [])]));
 }
 
 // ---- the suite ----------------------------------------------------------------------------------
@@ -143,7 +190,8 @@ export async function run({ quick }) {
   const { tf, simd, threads } = await loadTfjsWasm();
   const layers = await loadTfjsLayers();
   const ort = await loadOrt();
-  const pytorch = runPytorch({ lstm: lstmShape, packed: { ...packedShape, lengths }, warmup, runs });
+  const classifier = namesSpec(quick);
+  const pytorch = runPytorch({ lstm: lstmShape, packed: { ...packedShape, lengths }, names: classifier, warmup, runs });
 
   // LSTM forward over a padded batch, every implementation on the same shapes.
   const lstm = new nn.LSTM(input, hidden);
@@ -207,6 +255,8 @@ export async function run({ quick }) {
   }
   printTable(`LSTM forward over ${packedShape.batch} sequences with lengths 1..${packedShape.steps} (unsorted), hidden ${packedShape.hidden}: padded to ${packedShape.steps} steps vs packed (best ms; the target is packed <= 0.6 x padded)`,
     ['implementation', 'padded', 'packed', 'packed / padded', 'pack + run', '(pack + run) / padded'], packedRows);
+
+  await namesBenchmark(classifier, pytorch);
 
   x.dispose();
   xTrain.dispose();

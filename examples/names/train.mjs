@@ -1,0 +1,81 @@
+// One training epoch and one evaluation pass of the surname classifier, written the PyTorch way.
+// Shared by main.mjs, the rnn benchmark and the test.
+import * as torch from '../../dist/node.js';
+import { NATIONALITIES } from './data.mjs';
+
+const { nn } = torch;
+
+/**
+ * The demo's settings, also the rnn benchmark's; scripts/names_pytorch.py repeats them for
+ * PyTorch. Trained this way the model reaches about 85% test accuracy (84.7-85.3% over seeds 0-2).
+ */
+export const SETTINGS = Object.freeze({
+  epochs: 6,
+  embeddingSize: 64,
+  hiddenSize: 100,
+  batchSize: 64,
+  /** Adam's learning rate, annealed along a cosine to 0 over the epochs. */
+  lr: 3e-3,
+  /** Gradients are clipped to this total norm (the first steps of a GRU can have large ones). */
+  clip: 5,
+  seed: 0,
+});
+
+/**
+ * One pass over `loader` with Adam (or any optimizer) and cross-entropy; gradients are clipped to
+ * a total norm of `clip` when given. Each step runs in torch.scope, so memory stays flat.
+ * `onBatch({ batch, batches, names, loss, seconds })` follows the progress (loss = running mean).
+ * Returns `{ loss, names, seconds }` for the epoch.
+ */
+export function trainEpoch(model, loader, optimizer, { clip = null, onBatch = () => {} } = {}) {
+  const lossFn = new nn.CrossEntropyLoss();
+  model.train();
+  const start = performance.now();
+  const batches = loader.length;
+  let [batch, names, lossSum] = [0, 0, 0];
+  for (const [x, lengths, y] of loader) {
+    const loss = torch.scope(() => {
+      optimizer.zeroGrad();
+      const loss = lossFn.forward(model.forward(x, lengths), y);
+      loss.backward();
+      if (clip !== null) nn.utils.clipGradNorm_(model.parameters(), clip);
+      optimizer.step();
+      return loss.itemSync();
+    });
+    x.dispose();
+    y.dispose();
+    batch += 1;
+    names += lengths.length;
+    lossSum += loss * lengths.length;
+    onBatch({ batch, batches, names, loss: lossSum / names, seconds: (performance.now() - start) / 1000 });
+  }
+  return { loss: lossSum / names, names, seconds: (performance.now() - start) / 1000 };
+}
+
+/**
+ * Accuracy on `loader` in eval mode without gradients: overall, balanced (the mean of the
+ * per-class recalls, since the classes are very uneven) and per class `{ nationality, correct, total }`.
+ */
+export function evaluate(model, loader) {
+  model.eval();
+  const correct = new Array(NATIONALITIES.length).fill(0);
+  const total = new Array(NATIONALITIES.length).fill(0);
+  for (const [x, lengths, y] of loader) {
+    const predicted = torch.scope(() => torch.noGrad(() => model.forward(x, lengths).argmax(1).dataSync()));
+    y.dataSync().forEach((label, n) => {
+      total[label] += 1;
+      if (predicted[n] === label) correct[label] += 1;
+    });
+    x.dispose();
+    y.dispose();
+  }
+  model.train();
+  const perClass = NATIONALITIES.map((nationality, c) => ({ nationality, correct: correct[c], total: total[c] }));
+  const present = perClass.filter((row) => row.total > 0);
+  const sum = (values) => values.reduce((a, b) => a + b, 0);
+  return {
+    accuracy: sum(correct) / sum(total),
+    balancedAccuracy: sum(present.map((row) => row.correct / row.total)) / present.length,
+    perClass,
+  };
+}
