@@ -1,6 +1,6 @@
 // F.batchNorm and nn.BatchNorm1d/2d: PyTorch 1.13 parity (test/fixtures/nn_conv.json) for
 // training and evaluation, running statistics, momentum null (cumulative average), no affine and
-// untracked statistics; gradient checks, state_dict keys, printing and errors.
+// untracked statistics, on cpu and webgpu; gradient checks, state_dict keys, printing and errors.
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
 import { devices } from '../helpers/devices.js';
