@@ -83,17 +83,19 @@ describe('gradient clipping', () => {
     expect(torch.memory()).toEqual(before);
   });
 
-  it('clipGradValue_ clamps every gradient in place', () => {
-    const a = torch.zeros([3], { requiresGrad: true });
-    const b = torch.zeros([2], { requiresGrad: true });
-    a.grad = torch.keep(torch.tensor([-3, 0.5, 2]));
-    b.grad = torch.keep(torch.tensor([0.1, -0.2]));
-    const grad = a.grad;
-    nn.utils.clipGradValue_([a, b], 1);
-    expect(a.grad).toBe(grad);
-    expect(a.grad.tolistSync()).toEqual([-1, 0.5, 1]);
-    expect(b.grad.tolistSync()).toEqual([0.1, -0.2].map(Math.fround));
-  });
+  for (const device of devices) {
+    it(`clipGradValue_ clamps every gradient in place (${device})`, async () => {
+      const a = torch.zeros([3], { requiresGrad: true, device });
+      const b = torch.zeros([2], { requiresGrad: true, device });
+      a.grad = torch.keep(torch.tensor([-3, 0.5, 2], { device }));
+      b.grad = torch.keep(torch.tensor([0.1, -0.2], { device }));
+      const grad = a.grad;
+      nn.utils.clipGradValue_([a, b], 1);
+      expect(a.grad).toBe(grad);
+      expect(await a.grad.tolist()).toEqual([-1, 0.5, 1]);
+      expect(await b.grad.tolist()).toEqual([0.1, -0.2].map(Math.fround));
+    });
+  }
 
   it('names bad arguments', () => {
     expect(() => nn.utils.clipGradNorm_([torch.zeros([1])], 'x' as unknown as number)).toThrow('clipGradNorm_: maxNorm must be a number, got x');
