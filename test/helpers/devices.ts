@@ -20,3 +20,14 @@ export async function expectRaises(device: string, make: () => torch.Tensor, mes
   await expect(result.data()).rejects.toThrow(`${message}; found by a kernel on ${device}, which reports such errors at the next read`);
   result.dispose();
 }
+
+/**
+ * No more live tensors and no more bytes in use on `device` than `before`. Only growth is a leak:
+ * the garbage collector may free tensors earlier tests left behind at any moment (the registry
+ * backstop), so the counts may also fall.
+ */
+export function expectNoGrowth(device: string, before: ReturnType<typeof torch.memory>, after = torch.memory()): void {
+  expect(after.tensors, 'live tensors').toBeLessThanOrEqual(before.tensors);
+  const kind = device.startsWith('webgpu') ? 'webgpu' : 'cpu';
+  expect(after.bytes[kind], `${kind} bytes in use`).toBeLessThanOrEqual(before.bytes[kind]);
+}
