@@ -280,6 +280,14 @@ for (const device of devices.filter((d) => d !== 'cpu')) {
       there.dispose();
     });
 
+    it('lengths a collateFn puts on the device are refused by packing, saying what to pass instead', () => {
+      const padded = torch.zeros(2, 3, 4, { device });
+      expect(() => nn.utils.rnn.packPaddedSequence(padded, torch.tensor([3, 2], { dtype: 'int32', device }), { batchFirst: true }))
+        .toThrow(`packPaddedSequence: lengths must be on the CPU, where it is read to plan the layout, but is on ${device}; pass lengths as a number[] or a CPU tensor`);
+      const packed = nn.utils.rnn.packPaddedSequence(padded, torch.tensor([3, 2], { dtype: 'int32' }), { batchFirst: true });
+      expect([packed.data.device, packed.batchSizes.device]).toEqual([device, 'cpu']);
+    });
+
     it('feeds a model there: padded sequences and their lengths from a collateFn, packed, through a GRU, trained with Adam', async () => {
       torch.manualSeed(2);
       // Sequences of tokens 1..5 whose class is their first token's parity; 0 pads.
