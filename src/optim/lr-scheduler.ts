@@ -177,7 +177,7 @@ export interface ReduceLROnPlateauOptions {
 /**
  * Reduces the learning rates by `factor` when a metric has stopped improving for `patience` epochs,
  * as `torch.optim.lr_scheduler.ReduceLROnPlateau` 1.13. `step(metric)` takes the epoch's metric (a
- * number or a one-element tensor, read synchronously).
+ * number, or a one-element CPU tensor, read synchronously; from webgpu pass `await loss.item()`).
  *
  * ```ts
  * const scheduler = new torch.optim.lrScheduler.ReduceLROnPlateau(opt, { patience: 2 });
