@@ -37,6 +37,9 @@ if (!process.argv.includes('--kernels-only')) {
       bundle: true,
       format: 'esm',
       target: 'es2022',
+      // Modules print (and optimizers and errors name themselves by) their constructor's name;
+      // without this esbuild renames a class that names itself inside its body (class _Module).
+      keepNames: true,
       platform: platform === 'node' ? 'node' : 'neutral',
       sourcemap: true,
       // Without it a class that refers to itself is bundled as `var Module = class _Module`, and

@@ -3,7 +3,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { scope } from '../memory.js';
 import { zeros } from '../ops/creation.js';
 import { positionalOptions } from '../ops/conv.js';
-import { add, mul, rsqrt, sub } from '../ops/elementwise.js';
+import { add, mul, reciprocal, rsqrt, sub } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { reshape } from '../ops/views.js';
@@ -43,11 +43,21 @@ type BatchNormArg = Tensor | null | undefined | boolean | number | BatchNormOpti
  * ```
  */
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, ...args: BatchNormArg[]): Tensor {
+  const options: BatchNormOptions = positionalOptions('batchNorm', ['weight', 'bias', 'training', 'momentum', 'eps'], args);
+  const momentum = options.momentum ?? 0.1;
+  if (typeof momentum !== 'number') throw new TypeError(`batchNorm: momentum must be a number, got ${momentum === null ? 'null' : typeof momentum}`);
+  return batchNormWith(input, runningMean, runningVar, options, momentum);
+}
+
+/**
+ * batchNorm whose `momentum` may also be a 0-d tensor on input's device: the modules' cumulative
+ * average (momentum null) weighs batch n by 1 / num_batches_tracked, a count that lives on the
+ * device, which an asynchronous device cannot hand back synchronously.
+ */
+function batchNormWith(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions, momentum: number | Tensor): Tensor {
   const op = 'batchNorm';
-  const options: BatchNormOptions = positionalOptions(op, ['weight', 'bias', 'training', 'momentum', 'eps'], args);
   const weight = options.weight ?? null, bias = options.bias ?? null;
   const training = options.training ?? false;
-  const momentum = options.momentum ?? 0.1;
   const eps = options.eps ?? 1e-5;
   checkTensor(op, 'input', input);
   checkDtype(op, 'input', input, ['float32']);
@@ -60,7 +70,6 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
     checkSameDevice(op, { input, [name]: value });
     if (value.dim() !== 1 || value.shape[0] !== channels) throw new RangeError(`${op}: ${name} must have shape [${channels}] (the input's channels), got ${formatShape(value.shape)}`);
   }
-  if (typeof momentum !== 'number') throw new TypeError(`${op}: momentum must be a number, got ${momentum === null ? 'null' : typeof momentum}`);
   if ((runningMean === null) !== (runningVar === null)) throw new TypeError(`${op}: runningMean and runningVar must both be given or both be null`);
   const count = input.numel() / Math.max(channels, 1);
   // Per-channel tensors [C] broadcast against [N, C, *] as [C, 1, ...].
@@ -74,8 +83,10 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
       const deviations = sub(input, batchMean);
       const biasedVar = mean(mul(deviations, deviations), dims);
       if (runningMean && runningVar) {
-        runningMean.mul_(1 - momentum).add_(mul(reshape(batchMean, [channels]), momentum));
-        runningVar.mul_(1 - momentum).add_(mul(biasedVar, (momentum * count) / (count - 1)));
+        const kept = typeof momentum === 'number' ? 1 - momentum : sub(1, momentum);
+        const unbiased = count / (count - 1);
+        runningMean.mul_(kept).add_(mul(reshape(batchMean, [channels]), momentum));
+        runningVar.mul_(kept).add_(mul(biasedVar, typeof momentum === 'number' ? momentum * unbiased : mul(momentum, unbiased)));
       }
       return { batchMean, invstd: perChannel(rsqrt(add(biasedVar, eps))) };
     }));
@@ -191,16 +202,16 @@ abstract class BatchNorm extends Module {
   override forward(input: Tensor): Tensor {
     checkTensor(this.getName(), 'input', input);
     this.checkInputDim(input);
-    let factor = this.momentum ?? 0;
-    if (this.training && this.num_batches_tracked) {
-      noGrad(() => this.num_batches_tracked!.add_(1));
-      if (this.momentum === null) factor = 1 / Number(this.num_batches_tracked.itemSync());
-    }
+    if (this.training && this.num_batches_tracked) noGrad(() => this.num_batches_tracked!.add_(1));
     // Without running statistics, batch statistics normalise in evaluation too.
     const useBatchStats = this.training || (this.running_mean === null && this.running_var === null);
     const tracked = !this.training || this.trackRunningStats;
-    return batchNorm(input, tracked ? this.running_mean : null, tracked ? this.running_var : null,
-      { weight: this.weight, bias: this.bias, training: useBatchStats, momentum: factor, eps: this.eps });
+    const [runningMean, runningVar] = tracked ? [this.running_mean, this.running_var] : [null, null];
+    const options = { weight: this.weight, bias: this.bias, training: useBatchStats, eps: this.eps };
+    if (this.momentum !== null || !this.training || !this.num_batches_tracked) return batchNormWith(input, runningMean, runningVar, options, this.momentum ?? 0);
+    // The cumulative average: 1 / num_batches_tracked, computed where the count lives.
+    const count = this.num_batches_tracked;
+    return scope(() => batchNormWith(input, runningMean, runningVar, options, noGrad(() => reciprocal(count.float()))));
   }
 
   override extraRepr(): string {

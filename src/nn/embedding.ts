@@ -13,6 +13,7 @@ import { normal_ } from './init.js';
 import { checkFeatures } from './linear.js';
 import { formatFloat, Module } from './module.js';
 import { emptyParameter, Parameter } from './parameter.js';
+import { checkValuesBelow } from './value-checks.js';
 
 export interface EmbeddingOptions {
   /** This row gets no gradient (a fixed pad vector; nn.Embedding also starts it at zero). Negative counts from the end. */
@@ -64,14 +65,8 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
   const [rows, dim] = weight.shape;
   const paddingIdx = normalizePaddingIdx('embedding', options.paddingIdx, rows);
   const scaleGradByFreq = options.scaleGradByFreq ?? false;
-  const lookup = (indices: Tensor): Tensor => {
-    try {
-      return indexSelect(weight, 0, indices);
-    } catch (error) {
-      if (!(error instanceof RangeError)) throw error;
-      throw new RangeError(`embedding: input holds an index outside [0, ${rows}) (num_embeddings ${rows}, input shape ${formatShape(input.shape)}): ${error.message}`, { cause: error });
-    }
-  };
+  checkValuesBelow(input, rows, `embedding: input holds index {value}, outside [0, ${rows}) (num_embeddings ${rows}, input shape ${formatShape(input.shape)})`);
+  const lookup = (indices: Tensor): Tensor => indexSelect(weight, 0, indices);
   const maxNorm = options.maxNorm;
   if (maxNorm !== null && maxNorm !== undefined) {
     noGrad(() => scope(() => {

@@ -11,6 +11,7 @@ import { reshape, squeeze, unsqueeze } from '../ops/views.js';
 import { broadcastShapes, formatShape, numel, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { Module } from './module.js';
+import { checkValuesBelow } from './value-checks.js';
 
 /** How a loss combines its per-element terms: their mean (the default), their sum, or none (the terms themselves). */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -63,15 +64,6 @@ function checkWeight(op: string, argName: string, weight: Tensor | null | undefi
     throw new Error(`${op}: the loss is not differentiable with respect to '${argName}', which requires grad; pass ${argName}.detach()`);
   }
   return weight;
-}
-
-/**
- * Data-dependent checks (targets in range, BCE inputs in [0, 1]) read values now, which only the
- * main-thread CPU device can do synchronously. Elsewhere they are skipped, as CUDA defers PyTorch's
- * to device-side asserts; bad values then give wrong numbers or NaN instead of an error.
- */
-function readsSynchronously(tensor: Tensor): boolean {
-  return tensor.deviceObject.type === 'cpu';
 }
 
 const warnedBroadcast = new Set<string>();
@@ -178,13 +170,11 @@ function checkBinaryArguments(op: string, input: Tensor, target: Tensor, weights
   return numel(shape);
 }
 
-/** PyTorch checks that BCE's inputs are probabilities; a NaN fails the check too. */
+/** PyTorch checks that BCE's inputs are probabilities; a NaN fails the check too. The count of those outside must be below 1. */
 function checkUnitInterval(op: string, input: Tensor): void {
-  if (input.numel() === 0 || !readsSynchronously(input)) return;
-  const outside = scope(() => noGrad(() => Number(sum(logicalNot(logicalAnd(ge(input, 0), le(input, 1)))).itemSync())));
-  if (outside > 0) {
-    throw new RangeError(`${op}: all elements of input should be between 0 and 1 (${outside} of ${input.numel()} are not); apply sigmoid first, or use binaryCrossEntropyWithLogits on the logits`);
-  }
+  if (input.numel() === 0) return;
+  const message = `${op}: all elements of input should be between 0 and 1 ({value} of ${input.numel()} are not); apply sigmoid first, or use binaryCrossEntropyWithLogits on the logits`;
+  scope(() => noGrad(() => checkValuesBelow(sum(logicalNot(logicalAnd(ge(input, 0), le(input, 1)))).int(), 1, message)));
 }
 
 /**
@@ -301,10 +291,8 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, args: Clas
     const oneSample = target.dim() === 0 && input.dim() === 2 && input.shape[0] === 1 ? `; for one sample pass target.unsqueeze(0), or an unbatched input of shape [${args.classes}]` : '';
     throw new RangeError(`${op}: expected a target of shape ${formatShape(expected)} for input of shape ${formatShape(input.shape)}, got ${formatShape(target.shape)}${oneSample}`);
   }
-  if (target.numel() === 0 || !readsSynchronously(target)) return;
-  for (const value of target.dataSync()) {
-    if (value !== args.ignoreIndex && (value < 0 || value >= args.classes)) throw new RangeError(`${op}: target ${value} is out of bounds for ${args.classes} classes`);
-  }
+  const message = `${op}: target {value} is out of bounds for ${args.classes} classes`;
+  scope(() => noGrad(() => checkValuesBelow(where(ne(target, args.ignoreIndex), target, 0), args.classes, message)));
 }
 
 /** Class-index targets prepared for the loss: each kept position's class and weight. */

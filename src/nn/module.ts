@@ -295,6 +295,7 @@ export class Module {
         if (!(value instanceof Tensor)) problems.push(`While copying the parameter named "${key}", expected a Tensor from checkpoint but received ${describe(value)}`);
         else if (value.isDisposed) problems.push(`While copying the parameter named "${key}", the checkpoint's tensor is disposed`);
         else if (!shapesEqual(value.shape, target.shape)) problems.push(`size mismatch for ${key}: copying a param with shape ${formatShape(value.shape)} from checkpoint, the shape in current model is ${formatShape(target.shape)}.`);
+        else if (!arrivesSynchronously(value, target)) problems.push(`While copying the parameter named "${key}", the checkpoint's tensor is on ${value.device} and the parameter on ${target.device}: that copy cannot complete synchronously; move the checkpoint there first, each tensor with await t.toAsync('${target.device}')`);
         else copies.push([target, value]);
       }
       for (const key of incoming.keys()) {
@@ -532,6 +533,16 @@ function describe(value: unknown): string {
   if (value instanceof Tensor) return `a Tensor of shape ${formatShape(value.shape)}`;
   if (typeof value === 'object') return `an object of class ${(value as object).constructor?.name ?? 'Object'}`;
   return `a ${typeof value} (${String(value)})`;
+}
+
+/**
+ * Whether loadStateDict can copy `value` into `target` now: a copy to a device that runs
+ * synchronously (the CPU) from one that queues its work (webgpu), or of values still arriving,
+ * lands later, and a synchronous load cannot wait for it.
+ */
+function arrivesSynchronously(value: Tensor, target: Tensor): boolean {
+  if (!target.deviceObject.synchronous) return true;
+  return value.deviceObject.synchronous && value.storage.pending === null;
 }
 
 function quoteKeys(keys: readonly string[]): string {

@@ -15,7 +15,10 @@ import { Tensor } from '../tensor.js';
  */
 export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
-    checkTensor('Parameter', 'data', data);
+    // Not checkTensor: values still arriving from another device are fine (module.to('cpu') wraps
+    // such copies), since a Parameter only shares the storage.
+    if (!(data instanceof Tensor)) checkTensor('Parameter', 'data', data);
+    data.assertAlive('Parameter', "argument 'data'");
     if (requiresGrad && data.dtype !== 'float32') throw new TypeError(`Parameter: only float32 tensors can require gradients, got ${data.dtype}; pass requiresGrad false for ${data.dtype} parameters`);
     super(data.storage, data.shape, data.strides, data.offset, data.dtype);
     keep(this);

@@ -177,7 +177,7 @@ export interface ReduceLROnPlateauOptions {
 /**
  * Reduces the learning rates by `factor` when a metric has stopped improving for `patience` epochs,
  * as `torch.optim.lr_scheduler.ReduceLROnPlateau` 1.13. `step(metric)` takes the epoch's metric (a
- * number or a one-element tensor, read synchronously).
+ * number, or a one-element CPU tensor, read synchronously; from webgpu pass `await loss.item()`).
  *
  * ```ts
  * const scheduler = new torch.optim.lrScheduler.ReduceLROnPlateau(opt, { patience: 2 });
@@ -235,8 +235,15 @@ export class ReduceLROnPlateau {
     return this.cooldownCounter > 0;
   }
 
-  /** Records one epoch's metric and reduces the rates when it has not improved for `patience` epochs. */
+  /**
+   * Records one epoch's metric and reduces the rates when it has not improved for `patience`
+   * epochs. The decision needs the value now: a tensor metric must be on the CPU; from webgpu pass
+   * the number, `sched.step(await loss.item())`.
+   */
   step(metric: number | Tensor): void {
+    if (metric instanceof Tensor && !metric.deviceObject.synchronous) {
+      throw new TypeError(`ReduceLROnPlateau.step: metric is a tensor on ${metric.device}, which cannot be read synchronously; pass its value: sched.step(await metric.item())`);
+    }
     const current = metric instanceof Tensor ? Number(metric.itemSync()) : Number(metric);
     this.lastEpoch += 1;
     if (this.isBetter(current, this.best)) {

@@ -4,12 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import * as torch from '../../src/index.js';
-import { decode, type TensorData, tensorFrom } from './fixtures.js';
+import { expectTensorClose, largestMagnitude, type TensorData, tensorFrom } from './fixtures.js';
 
 type Tensor = torch.Tensor;
-
-/** The devices every case runs on; the lead adds 'webgpu' once its kernels exist. */
-export const devices = ['cpu'];
 
 export interface SdpaCase {
   name: string;
@@ -55,14 +52,6 @@ export const fixture = JSON.parse(readFileSync(new URL('../fixtures/nn_attention
   reprs: Record<string, string>;
 };
 
-/** The fixture tensor on `device`; a leaf that requires grad when asked. */
-export function onDevice(spec: TensorData, device: string, requiresGrad = false): Tensor {
-  const cpu = tensorFrom(spec);
-  const moved = cpu.to(device);
-  if (moved !== cpu) cpu.dispose();
-  return moved.requiresGrad_(requiresGrad);
-}
-
 /** Loads the fixture's state (PyTorch's keys, strict) into `module` and moves it to `device`. */
 export function loadState(module: torch.nn.Module, state: Record<string, TensorData>, device: string): void {
   module.loadStateDict(Object.fromEntries(Object.entries(state).map(([key, spec]) => [key, tensorFrom(spec)])), { strict: true });
@@ -78,18 +67,7 @@ export function loadState(module: torch.nn.Module, state: Record<string, TensorD
  */
 export async function expectClose(what: string, actual: Tensor | null, expected: TensorData): Promise<void> {
   expect(actual, `${what}: missing`).not.toBeNull();
-  expect(actual!.shape, `${what}: shape`).toEqual(expected.shape);
-  const got = await actual!.data();
-  const want = decode(expected.data).map(Math.fround);
-  const largest = Math.max(0, ...want.filter(Number.isFinite).map(Math.abs));
-  const atol = 1e-6 * largest;
-  const failures: string[] = [];
-  want.forEach((b, i) => {
-    const a = got[i];
-    const ok = Number.isNaN(b) ? Number.isNaN(a) : !Number.isFinite(b) ? a === b : Math.abs(a - b) <= 1e-5 * Math.abs(b) + atol;
-    if (!ok && failures.length < 10) failures.push(`[${i}] got ${a}, PyTorch ${b}`);
-  });
-  expect(failures, `${what}: elements outside rtol 1e-5, atol ${atol.toExponential(2)}`).toEqual([]);
+  await expectTensorClose(what, actual!, expected, { rtol: 1e-5, atol: 1e-6 * largestMagnitude(expected) });
 }
 
 /** sum(output * gradOutput) over pairs whose output is not null: the scalar the fixture differentiated. */

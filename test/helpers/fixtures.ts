@@ -109,7 +109,7 @@ export interface Tolerance {
   atol: number;
 }
 
-const EXACT: Tolerance = { rtol: 0, atol: 0 };
+export const EXACT: Tolerance = { rtol: 0, atol: 0 };
 
 // Ops that only move, select or compare float32 values: any difference from PyTorch is a bug, so
 // their forward values must match bit for bit (as must every bool and int32 output).
@@ -167,13 +167,17 @@ export function runCase(c: OpCase): CaseResult {
 /** Checks a case's result against PyTorch's; `values` gives each result tensor's elements, already read. */
 export function expectCaseMatches(c: OpCase, result: CaseResult, values: (t: Tensor) => Float32Array | Int32Array): void {
   expect(result.outputs.length, 'number of outputs').toBe(c.expected.outputs.length);
-  result.outputs.forEach((out, k) => expectClose(`output ${k}`, out, values(out), c.expected.outputs[k], forwardTolerance(c, c.expected.outputs[k].dtype ?? 'float32')));
+  result.outputs.forEach((out, k) => expectValuesClose(`output ${k}`, out, values(out), c.expected.outputs[k], forwardTolerance(c, c.expected.outputs[k].dtype ?? 'float32')));
   result.grads?.forEach((grad, index) => {
-    if (grad) expectClose(`gradient of input ${index}`, grad, values(grad), c.expected.grads![index]!, gradientTolerance(c));
+    if (grad) expectValuesClose(`gradient of input ${index}`, grad, values(grad), c.expected.grads![index]!, gradientTolerance(c));
   });
 }
 
-function expectClose(what: string, actual: Tensor, got: Float32Array | Int32Array, expected: TensorData, tolerance: Tolerance): void {
+/**
+ * Checks one result against PyTorch's: shape, dtype (when the fixture gives one) and every value
+ * within `tolerance`, `got` being the result's elements, already read.
+ */
+export function expectValuesClose(what: string, actual: Tensor, got: ArrayLike<number>, expected: TensorData, tolerance: Tolerance): void {
   expect(actual.shape, `${what}: shape`).toEqual(expected.shape);
   if (expected.dtype) expect(actual.dtype, `${what}: dtype`).toBe(expected.dtype);
   // The fixture's decimal strings read back as the float32 values PyTorch produced.
@@ -184,5 +188,50 @@ function expectClose(what: string, actual: Tensor, got: Float32Array | Int32Arra
     const ok = Number.isNaN(b) ? Number.isNaN(a) : !Number.isFinite(b) ? a === b : Math.abs(a - b) <= tolerance.rtol * Math.abs(b) + tolerance.atol;
     if (!ok) failures.push(`[${i}] got ${a}, PyTorch ${b}`);
   });
-  expect(failures, `${what}: ${failures.length} of ${want.length} elements outside rtol ${tolerance.rtol}, atol ${tolerance.atol.toExponential(2)}`).toEqual([]);
+  expect(failures.slice(0, 10), `${what}: ${failures.length} of ${want.length} elements outside rtol ${tolerance.rtol}, atol ${tolerance.atol.toExponential(2)}`).toEqual([]);
+}
+
+/** The largest finite magnitude of a fixture tensor (0 when it has none), for absolute floors. */
+export function largestMagnitude(spec: TensorData): number {
+  return Math.max(0, ...decode(spec.data).filter(Number.isFinite).map(Math.abs));
+}
+
+// ---- any device ---------------------------------------------------------------------------------
+
+/** A fixture tensor on `device` (made on the CPU, then copied); a leaf that requires grad when asked. */
+export function tensorOn(spec: TensorData, device: string, requiresGrad = false): Tensor {
+  const values = tensorFrom(spec);
+  const moved = values.to(device);
+  if (moved !== values) values.dispose();
+  return moved.requiresGrad_(requiresGrad);
+}
+
+/** `expectValuesClose` for a tensor on any device: its values are read with `await data()`. */
+export async function expectTensorClose(what: string, actual: Tensor, expected: TensorData, tolerance: Tolerance): Promise<void> {
+  expectValuesClose(what, actual, await actual.data(), expected, tolerance);
+}
+
+/**
+ * A result to compare with PyTorch's once its device has computed it. Tests build a case inside
+ * torch.scope (synchronously, as a training step runs) and collect checks, then read them all.
+ */
+export interface Check {
+  what: string;
+  /** A copy of the result, so later steps cannot change it and the scope cannot free it. */
+  actual: Tensor;
+  expected: TensorData;
+  tolerance: Tolerance;
+}
+
+export function check(what: string, actual: Tensor, expected: TensorData, tolerance: Tolerance): Check {
+  return { what, actual: actual.detach().clone(), expected, tolerance };
+}
+
+/** Reads and compares every check in order, then frees the copies. */
+export async function expectChecks(checks: readonly Check[]): Promise<void> {
+  try {
+    for (const c of checks) await expectTensorClose(c.what, c.actual, c.expected, c.tolerance);
+  } finally {
+    for (const c of checks) c.actual.dispose();
+  }
 }

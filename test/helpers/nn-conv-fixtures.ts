@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import * as torch from '../../src/index.js';
-import { applyTransform, decode, type TensorData, tensorFrom } from './fixtures.js';
+import { applyTransform, type Check, check as checkAgainst, EXACT, expectChecks, largestMagnitude, type TensorData, tensorFrom, tensorOn } from './fixtures.js';
 
 type Tensor = torch.Tensor;
 const { nn } = torch;
@@ -55,54 +55,15 @@ export function moduleCases(...prefixes: string[]): ModuleCase[] {
   return fixtures.modules.filter((c) => prefixes.some((p) => c.module.startsWith(p)));
 }
 
-/** A result to compare with its reference once its device has computed it (a copy, so later steps cannot change it). */
-interface Check {
-  what: string;
-  actual: Tensor;
-  expected: TensorData;
-  exact: boolean;
-}
-
-function check(what: string, actual: Tensor, expected: TensorData, exact = false): Check {
-  return { what, actual: actual.detach().clone(), expected, exact };
-}
-
 /**
  * rtol 1e-5, plus an absolute floor of 1e-6 times the largest magnitude in the reference: a
  * convolution or pooling sum accumulated in another order differs by a few ulp of its largest
- * terms, which is far more than 1e-5 relative where the sum nearly cancels.
+ * terms, which is far more than 1e-5 relative where the sum nearly cancels. `exact` results
+ * (selections, padding) and int32 ones must match bit for bit.
  */
-async function expectClose({ what, actual, expected, exact }: Check): Promise<void> {
-  expect(actual.shape, `${what}: shape`).toEqual(expected.shape);
-  if (expected.dtype) expect(actual.dtype, `${what}: dtype`).toBe(expected.dtype);
-  const got = await actual.data();
-  const want = decode(expected.data).map((v) => (actual.dtype === 'float32' ? Math.fround(v) : v));
-  const scale = Math.max(1, ...want.map(Math.abs).filter(Number.isFinite));
-  const [rtol, atol] = exact || actual.dtype !== 'float32' ? [0, 0] : [1e-5, 1e-6 * scale];
-  const failures: string[] = [];
-  want.forEach((b, i) => {
-    const a = got[i];
-    const ok = Number.isNaN(b) ? Number.isNaN(a) : !Number.isFinite(b) ? a === b : Math.abs(a - b) <= rtol * Math.abs(b) + atol;
-    if (!ok && failures.length < 10) failures.push(`[${i}] got ${a}, PyTorch ${b}`);
-  });
-  expect(failures, `${what}: elements outside rtol ${rtol}, atol ${atol.toExponential(2)}`).toEqual([]);
-}
-
-/** Reads and compares every check, then frees the copies. */
-async function expectAll(checks: readonly Check[]): Promise<void> {
-  try {
-    for (const c of checks) await expectClose(c);
-  } finally {
-    for (const c of checks) c.actual.dispose();
-  }
-}
-
-/** A fixture tensor on `device` (made on the CPU, then copied). */
-function tensorOn(spec: TensorData, device: string, requiresGrad = false): Tensor {
-  const values = tensorFrom(spec);
-  const moved = values.to(device);
-  if (moved !== values) values.dispose();
-  return moved.requiresGrad_(requiresGrad);
+function check(what: string, actual: Tensor, expected: TensorData, exact = false): Check {
+  const tolerance = exact || (expected.dtype ?? 'float32') !== 'float32' ? EXACT : { rtol: 1e-5, atol: 1e-6 * Math.max(1, largestMagnitude(expected)) };
+  return checkAgainst(what, actual, expected, tolerance);
 }
 
 /** The case's base tensors (leaves) and the views the call receives. */
@@ -149,7 +110,7 @@ export async function checkFunctionalCase(c: FunctionalCase, device = 'cpu'): Pr
     });
     return found;
   });
-  await expectAll(checks);
+  await expectChecks(checks);
 }
 
 /** nn[module](...args, options) with the fixture's state, stepped as in PyTorch on `device`. */
@@ -183,5 +144,5 @@ export async function checkModuleCase(c: ModuleCase, device = 'cpu'): Promise<vo
     for (const b of module.buffers()) b.dispose();
     return found;
   });
-  await expectAll(checks);
+  await expectChecks(checks);
 }

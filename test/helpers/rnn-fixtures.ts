@@ -6,15 +6,18 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import * as torch from '../../src/index.js';
+import { expectTensorClose, largestMagnitude } from './fixtures.js';
 
 const { nn } = torch;
 type Tensor = torch.Tensor;
 type PackedSequence = torch.nn.utils.rnn.PackedSequence;
 
+/** nn_rnn.json's tensors: finite float values only. */
 interface TensorData {
   shape: number[];
   data: number[];
 }
+
 
 export interface RnnFixtureCase {
   name: string;
@@ -41,14 +44,7 @@ const make = (data: TensorData) => torch.tensor(Float32Array.from(data.data)).re
  * terms' size, not their own: they are held to 2e-6 of the tensor's largest magnitude.
  */
 async function expectClose(actual: Tensor, expected: TensorData, label: string): Promise<void> {
-  expect(actual.shape, `${label} shape`).toEqual(expected.shape);
-  const values = await actual.data();
-  const largest = Math.max(...expected.data.map(Math.abs));
-  expected.data.forEach((e, i) => {
-    if (!(Math.abs(values[i] - e) <= 1e-5 * Math.abs(e) + 2e-6 * largest)) {
-      throw new Error(`${label}[${i}]: got ${values[i]}, expected ${e} (difference ${Math.abs(values[i] - e)}, largest ${largest})`);
-    }
-  });
+  await expectTensorClose(label, actual, expected, { rtol: 1e-5, atol: 2e-6 * largestMagnitude(expected) });
 }
 
 function build(c: RnnFixtureCase, device: string): torch.nn.Module {

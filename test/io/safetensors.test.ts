@@ -1,3 +1,5 @@
+// Safetensors save/load: round trips, the format, files written by PyTorch (an MLP loaded on cpu and
+// webgpu gives PyTorch outputs), corrupt files, and the file forms (saveFile reads any device).
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,9 +7,14 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
 import { readHeader, SafetensorsError } from '../../src/io/safetensors.js';
-import { decode, type Value } from '../helpers/fixtures.js';
+import { devices } from '../helpers/devices.js';
+import { decode, expectTensorClose, type Value } from '../helpers/fixtures.js';
 
 type Tensor = torch.Tensor;
+
+/** Where the device tests write their files. */
+const scratch = mkdtempSync(join(tmpdir(), 'webtorch-io-devices-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/${name}`, import.meta.url)));
 
@@ -174,39 +181,74 @@ describe('files written by PyTorch', () => {
     expectLoadError(fixture('safetensors_int64_overflow.safetensors'), /tensor "big" \(I64\) holds 2147483648 at flat index 1, outside the int32 range/);
   });
 
-  it('an MLP state_dict gives PyTorch outputs when applied with ops', () => {
-    const sd = torch.load(fixture('safetensors_mlp.safetensors'));
-    expect(Object.keys(sd).sort()).toEqual(['0.bias', '0.weight', '2.bias', '2.weight']);
-    for (const [name, spec] of Object.entries(expected.mlp.stateDict)) expectValues(sd[name], spec);
-    const out = torch.scope(() => {
-      const x = fromSpec(expected.mlp.input);
-      const hidden = x.matmul(sd['0.weight'].t()).add(sd['0.bias']).relu();
-      return hidden.matmul(sd['2.weight'].t()).add(sd['2.bias']);
-    });
-    const want = decode(expected.mlp.output.data as Value[]);
-    expect(out.shape).toEqual(expected.mlp.output.shape);
-    Array.from(out.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(want[i], 5));
-    out.dispose();
-    disposeAll(sd);
-  });
+});
 
-  it('an MLP state_dict loads into nn.Sequential(Linear, ReLU, Linear) and gives PyTorch outputs', () => {
-    const { nn } = torch;
-    const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 3));
-    const sd = torch.load(fixture('safetensors_mlp.safetensors'));
-    model.loadStateDict(sd, { strict: true });
-    disposeAll(sd);
-    const out = torch.noGrad(() => torch.scope(() => model.forward(fromSpec(expected.mlp.input))));
-    const want = decode(expected.mlp.output.data as Value[]);
-    expect(out.shape).toEqual(expected.mlp.output.shape);
-    Array.from(out.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(want[i], 5));
-    out.dispose();
-    // And back: the webtorch model's state dict saves with PyTorch's keys and the same values.
-    torch.scope(() => {
-      const saved = torch.load(torch.save(model.stateDict()));
+/** PyTorch's float32 outputs, within 1e-5 relative: the matmuls sum in another order. */
+async function expectMlpOutput(out: Tensor): Promise<void> {
+  await expectTensorClose('MLP output', out, { shape: expected.mlp.output.shape, data: expected.mlp.output.data as Value[] }, { rtol: 1e-5, atol: 1e-6 });
+}
+
+for (const device of devices) {
+  describe(`an MLP saved by PyTorch, on ${device}`, () => {
+    it('loads there with { device } and gives PyTorch outputs when applied with ops', async () => {
+      const sd = torch.load(fixture('safetensors_mlp.safetensors'), { device });
+      expect(Object.keys(sd).sort()).toEqual(['0.bias', '0.weight', '2.bias', '2.weight']);
+      for (const t of Object.values(sd)) expect(t.device).toBe(device);
+      for (const [name, spec] of Object.entries(expected.mlp.stateDict)) expectValues(await sd[name].toAsync('cpu'), spec);
+      const out = torch.scope(() => {
+        const x = fromSpec(expected.mlp.input).to(device);
+        const hidden = x.matmul(sd['0.weight'].t()).add(sd['0.bias']).relu();
+        return hidden.matmul(sd['2.weight'].t()).add(sd['2.bias']);
+      });
+      await expectMlpOutput(out);
+      out.dispose();
+      disposeAll(sd);
+    });
+
+    it('loads into nn.Sequential(Linear, ReLU, Linear) moved there and gives PyTorch outputs; saveFile writes the same file back', async () => {
+      const { nn } = torch;
+      const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 3)).to(device);
+      const sd = torch.load(fixture('safetensors_mlp.safetensors'));
+      model.loadStateDict(sd, { strict: true });
+      disposeAll(sd);
+      const out = torch.noGrad(() => torch.scope(() => model.forward(fromSpec(expected.mlp.input).to(device))));
+      expect(out.device).toBe(device);
+      await expectMlpOutput(out);
+      out.dispose();
+      // And back: the webtorch model's state dict saves with PyTorch's keys and the same values, from any device.
+      const path = join(scratch, `mlp-${device}.safetensors`);
+      await torch.saveFile(model.stateDict(), path);
+      const saved = await torch.loadFile(path);
       expect(Object.keys(saved)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
       for (const [name, spec] of Object.entries(expected.mlp.stateDict)) expectValues(saved[name], spec);
+      disposeAll(saved);
     });
+  });
+}
+
+describe.skipIf(!devices.includes('webgpu'))('state dicts on webgpu', () => {
+  it('torch.save refuses them (it reads synchronously), pointing to saveFile', () => {
+    const w = torch.ones(2, { device: 'webgpu' });
+    expect(() => torch.save({ w })).toThrow("save: cannot read 'w' (on webgpu) synchronously; move the state dict to the CPU or use await torch.saveFile(...)");
+    w.dispose();
+  });
+
+  it('round trip through saveFile and loadFile onto webgpu, every dtype exactly', async () => {
+    const sd = {
+      w: torch.tensor(Float32Array.from([1.5, -0, Infinity, NaN, 3.4e38, 1e-45])).reshape(2, 3).to('webgpu'),
+      mask: torch.tensor([true, false, true]).to('webgpu'),
+      counts: torch.tensor(Int32Array.from([-(2 ** 31), 2 ** 31 - 1])).to('webgpu'),
+    };
+    const path = join(scratch, 'webgpu.safetensors');
+    await torch.saveFile(sd, path);
+    const loaded = await torch.loadFile(path, { device: 'webgpu' });
+    for (const [name, original] of Object.entries(sd)) {
+      expect(loaded[name].device).toBe('webgpu');
+      expect([loaded[name].dtype, loaded[name].shape]).toEqual([original.dtype, original.shape]);
+      expect(bits(await loaded[name].toAsync('cpu')), name).toEqual(bits(await original.toAsync('cpu')));
+    }
+    disposeAll(loaded);
+    disposeAll(sd);
   });
 });
 

@@ -4,7 +4,9 @@
 // gradchecks, default initialisation, dropout in training and eval, and the errors.
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
-import { devices, expectClose, fixture, loadState, onDevice, projectedLoss } from '../helpers/attention-fixtures.js';
+import { expectClose, fixture, loadState, projectedLoss } from '../helpers/attention-fixtures.js';
+import { devices } from '../helpers/devices.js';
+import { tensorOn } from '../helpers/fixtures.js';
 
 const { nn } = torch;
 const F = nn.functional;
@@ -14,11 +16,11 @@ for (const device of devices) {
   describe(`scaledDotProductAttention matches PyTorch 2's formula (${device})`, () => {
     for (const c of fixture.sdpa) {
       it(c.name, async () => {
-        const [query, key, value] = [c.inputs.query, c.inputs.key, c.inputs.value].map((spec) => onDevice(spec, device, true));
-        const attnMask = c.inputs.attnMask ? onDevice(c.inputs.attnMask, device) : null;
+        const [query, key, value] = [c.inputs.query, c.inputs.key, c.inputs.value].map((spec) => tensorOn(spec, device, true));
+        const attnMask = c.inputs.attnMask ? tensorOn(c.inputs.attnMask, device) : null;
         const output = F.scaledDotProductAttention(query, key, value, { ...c.options, attnMask });
         await expectClose('output', output, c.expected.output);
-        output.backward(onDevice(c.gradOutput, device));
+        output.backward(tensorOn(c.gradOutput, device));
         for (const [name, input] of [['query', query], ['key', key], ['value', value]] as const) await expectClose(`gradient of ${name}`, input.grad, c.expected.grads[name]);
       });
     }
@@ -32,19 +34,19 @@ for (const device of devices) {
         expect(Object.keys(attention.stateDict())).toEqual(c.stateDictKeys);
         loadState(attention, c.state, device);
         attention.eval();
-        const query = onDevice(c.inputs.query, device, true);
-        const key = c.inputs.key === 'query' ? query : onDevice(c.inputs.key, device, true);
-        const value = c.inputs.value === 'query' ? query : c.inputs.value === 'key' ? key : onDevice(c.inputs.value, device, true);
+        const query = tensorOn(c.inputs.query, device, true);
+        const key = c.inputs.key === 'query' ? query : tensorOn(c.inputs.key, device, true);
+        const value = c.inputs.value === 'query' ? query : c.inputs.value === 'key' ? key : tensorOn(c.inputs.value, device, true);
         const masks = {
-          keyPaddingMask: c.forward.keyPaddingMask ? onDevice(c.forward.keyPaddingMask, device) : null,
-          attnMask: c.forward.attnMask ? onDevice(c.forward.attnMask, device) : null,
+          keyPaddingMask: c.forward.keyPaddingMask ? tensorOn(c.forward.keyPaddingMask, device) : null,
+          attnMask: c.forward.attnMask ? tensorOn(c.forward.attnMask, device) : null,
         };
         const [output, weights] = attention.forward(query, key, value, { ...c.forward, ...masks });
         await expectClose('output', output, c.expected.output);
         if (c.expected.weights) await expectClose('weights', weights, c.expected.weights);
         else expect(weights).toBeNull();
-        const gradWeights = c.gradWeights ? onDevice(c.gradWeights, device) : null;
-        projectedLoss([[output, onDevice(c.gradOutput, device)], [weights, gradWeights]]).backward();
+        const gradWeights = c.gradWeights ? tensorOn(c.gradWeights, device) : null;
+        projectedLoss([[output, tensorOn(c.gradOutput, device)], [weights, gradWeights]]).backward();
         const params = Object.fromEntries(attention.namedParameters());
         const inputs: Record<string, Tensor> = { query, key, value };
         for (const [name, expected] of Object.entries(c.expected.grads)) await expectClose(`gradient of ${name}`, (params[name] ?? inputs[name]).grad, expected);

@@ -1,17 +1,20 @@
 // F.batchNorm and nn.BatchNorm1d/2d: PyTorch 1.13 parity (test/fixtures/nn_conv.json) for
 // training and evaluation, running statistics, momentum null (cumulative average), no affine and
-// untracked statistics; gradient checks, state_dict keys, printing and errors.
+// untracked statistics, on cpu and webgpu; gradient checks, state_dict keys, printing and errors.
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
+import { devices } from '../helpers/devices.js';
 import { checkFunctionalCase, checkModuleCase, functionalCases, moduleCases } from '../helpers/nn-conv-fixtures.js';
 
 const { nn } = torch;
 const F = nn.functional;
 
-describe('batch norm parity with PyTorch 1.13', () => {
-  for (const c of functionalCases('batchNorm')) it(c.name, () => checkFunctionalCase(c));
-  for (const c of moduleCases('BatchNorm')) it(`nn.${c.name}`, () => checkModuleCase(c));
-});
+for (const device of devices) {
+  describe(`batch norm parity with PyTorch 1.13 (${device})`, () => {
+    for (const c of functionalCases('batchNorm')) it(c.name, () => checkFunctionalCase(c, device));
+    for (const c of moduleCases('BatchNorm')) it(`nn.${c.name}`, () => checkModuleCase(c, device));
+  });
+}
 
 /** Deterministic values in [-1, 1). */
 function uniform(shape: number[], seed: number): torch.Tensor {
@@ -51,27 +54,39 @@ describe('nn.BatchNorm1d and nn.BatchNorm2d', () => {
     expect(Object.keys(new nn.BatchNorm1d(4, { affine: false, trackRunningStats: false }).stateDict())).toEqual([]);
   });
 
-  it('starts at weight 1, bias 0, mean 0, variance 1', () => {
-    const bn = new nn.BatchNorm1d(3);
-    expect(bn.weight!.tolistSync()).toEqual([1, 1, 1]);
-    expect(bn.bias!.tolistSync()).toEqual([0, 0, 0]);
-    expect(bn.running_mean!.tolistSync()).toEqual([0, 0, 0]);
-    expect(bn.running_var!.tolistSync()).toEqual([1, 1, 1]);
-    expect(bn.num_batches_tracked!.itemSync()).toBe(0);
-  });
-
-  it('counts batches in training only, and resets', () => {
-    const bn = new nn.BatchNorm1d(2);
-    torch.scope(() => {
-      bn.forward(uniform([4, 2], 8));
-      bn.forward(uniform([4, 2], 9));
-      bn.eval().forward(uniform([4, 2], 10));
+  for (const device of devices) {
+    it(`starts at weight 1, bias 0, mean 0, variance 1 (${device})`, async () => {
+      const bn = new nn.BatchNorm1d(3, { device });
+      expect(bn.running_mean!.device).toBe(device);
+      expect(await bn.weight!.tolist()).toEqual([1, 1, 1]);
+      expect(await bn.bias!.tolist()).toEqual([0, 0, 0]);
+      expect(await bn.running_mean!.tolist()).toEqual([0, 0, 0]);
+      expect(await bn.running_var!.tolist()).toEqual([1, 1, 1]);
+      expect(await bn.num_batches_tracked!.item()).toBe(0);
     });
-    expect(bn.num_batches_tracked!.itemSync()).toBe(2);
-    bn.resetRunningStats();
-    expect(bn.num_batches_tracked!.itemSync()).toBe(0);
-    expect(bn.running_var!.tolistSync()).toEqual([1, 1]);
-  });
+
+    it(`counts batches in training only, and resets (${device})`, async () => {
+      const bn = new nn.BatchNorm1d(2).to(device);
+      torch.scope(() => {
+        bn.forward(uniform([4, 2], 8).to(device));
+        bn.forward(uniform([4, 2], 9).to(device));
+        bn.eval().forward(uniform([4, 2], 10).to(device));
+      });
+      expect(await bn.num_batches_tracked!.item()).toBe(2);
+      bn.resetRunningStats();
+      expect(await bn.num_batches_tracked!.item()).toBe(0);
+      expect(await bn.running_var!.tolist()).toEqual([1, 1]);
+    });
+
+    it(`momentum null averages every batch equally, counting on the device (${device})`, async () => {
+      const bn = new nn.BatchNorm1d(2, { momentum: null, affine: false }).to(device);
+      const batches = [8, 9, 10].map((seed) => uniform([4, 2], seed));
+      torch.scope(() => batches.forEach((x) => bn.forward(x.to(device))));
+      const means = batches.map((x) => x.mean(0).tolistSync() as number[]);
+      const expected = [0, 1].map((c) => (means[0][c] + means[1][c] + means[2][c]) / 3);
+      (await bn.running_mean!.tolist() as number[]).forEach((m, c) => expect(m).toBeCloseTo(expected[c], 6));
+    });
+  }
 
   it('raises clear errors', () => {
     expect(() => new nn.BatchNorm2d(3).forward(torch.zeros(2, 3, 4))).toThrow('BatchNorm2d: expected 4-D [N, C, H, W] input, got [2, 3, 4]');

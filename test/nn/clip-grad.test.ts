@@ -1,9 +1,11 @@
 // nn.utils.clipGradNorm_ and clipGradValue_ against PyTorch 1.13 (the "clip" cases of
-// test/fixtures/optim.json, written by test/fixtures/optim_fixtures.py), and their edge cases.
+// test/fixtures/optim.json, written by test/fixtures/optim_fixtures.py) on cpu and webgpu, and their
+// edge cases.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
-import { type TensorData, decode, tensorFrom } from '../helpers/fixtures.js';
+import { devices, expectRaises } from '../helpers/devices.js';
+import { expectTensorClose, type TensorData, tensorOn } from '../helpers/fixtures.js';
 
 const { nn } = torch;
 
@@ -18,27 +20,30 @@ interface ClipCase {
 
 const cases = (JSON.parse(readFileSync(new URL('../fixtures/optim.json', import.meta.url), 'utf8')) as { clip: ClipCase[] }).clip;
 
-function withGrads(grads: readonly TensorData[]): torch.Tensor[] {
+/** Parameters on `device` whose gradients are the fixture's. */
+function withGrads(grads: readonly TensorData[], device = 'cpu'): torch.Tensor[] {
   return grads.map((g) => {
-    const p = torch.zeros(g.shape, { requiresGrad: true });
-    p.grad = torch.keep(tensorFrom(g));
+    const p = torch.zeros(g.shape, { requiresGrad: true, device });
+    p.grad = torch.keep(tensorOn(g, device));
     return p;
   });
 }
 
-function expectClose(actual: ArrayLike<number>, expected: readonly number[], rtol: number): void {
-  expected.forEach((e, i) => expect(Math.abs(actual[i] - e)).toBeLessThanOrEqual(rtol * Math.abs(e) + 1e-12));
-}
+/** Norms and clipped gradients are float32 on both sides, reduced in another order: relative 1e-6. */
+const TOLERANCE = { rtol: 1e-6, atol: 1e-12 };
 
-describe('clipGradNorm_ matches PyTorch 1.13', () => {
-  it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const params = withGrads(c.grads);
-    const total = nn.utils.clipGradNorm_(params, c.maxNorm, { normType: c.normType === 'inf' ? Infinity : c.normType });
-    expect(total.shape).toEqual([]);
-    expectClose(total.dataSync(), decode(c.totalNorm.data), 1e-6);
-    params.forEach((p, i) => expectClose(p.grad!.dataSync(), decode(c.clipped[i].data), 1e-6));
+for (const device of devices) {
+  describe(`clipGradNorm_ matches PyTorch 1.13 (${device})`, () => {
+    it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+      const params = withGrads(c.grads, device);
+      const total = nn.utils.clipGradNorm_(params, c.maxNorm, { normType: c.normType === 'inf' ? Infinity : c.normType });
+      expect(total.shape).toEqual([]);
+      expect(total.device).toBe(device);
+      await expectTensorClose('total norm', total, c.totalNorm, TOLERANCE);
+      for (const [i, p] of params.entries()) await expectTensorClose(`clipped gradient ${i}`, p.grad!, c.clipped[i], TOLERANCE);
+    });
   });
-});
+}
 
 describe('gradient clipping', () => {
   it('skips parameters without gradients, and returns 0 when there are none', () => {
@@ -52,13 +57,22 @@ describe('gradient clipping', () => {
     expect(nn.utils.clipGradNorm_(withGrad, 10).itemSync()).toBeCloseTo(1, 6);
   });
 
-  it('refuses a non-finite norm only when asked to', () => {
-    const p = torch.zeros([2], { requiresGrad: true });
-    p.grad = torch.keep(torch.tensor([Infinity, 1]));
-    expect(() => nn.utils.clipGradNorm_([p], 1, { errorIfNonfinite: true })).toThrow("clipGradNorm_: the total norm of order 2 for gradients from 'parameters' is non-finite, so it cannot be clipped");
-    expect(p.grad.tolistSync()).toEqual([Infinity, 1]);
-    expect(nn.utils.clipGradNorm_([p], 1).itemSync()).toBe(Infinity);
-  });
+  for (const device of devices) {
+    it(`refuses a non-finite norm only when asked to, leaving the gradients as they are (${device})`, async () => {
+      const message = "clipGradNorm_: the total norm of order 2 for gradients from 'parameters' is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set errorIfNonfinite to false";
+      for (const bad of [Infinity, NaN]) {
+        const p = torch.zeros([2], { requiresGrad: true, device });
+        p.grad = torch.keep(torch.tensor([bad, 1], { device }));
+        await expectRaises(device, () => nn.utils.clipGradNorm_([p], 1, { errorIfNonfinite: true }), message);
+        expect(await p.grad.tolist()).toEqual([bad, 1]);
+        expect(await nn.utils.clipGradNorm_([p], 1).item()).toBe(bad);
+      }
+      const finite = torch.zeros([2], { requiresGrad: true, device });
+      finite.grad = torch.keep(torch.tensor([3, 4], { device }));
+      expect(await nn.utils.clipGradNorm_([finite], 1, { errorIfNonfinite: true }).item()).toBe(5);
+      expect(await finite.grad.tolist()).toEqual([Math.fround(3 / (5 + 1e-6)), Math.fround(4 / (5 + 1e-6))]);
+    });
+  }
 
   it('frees its temporaries: only the returned norm remains', () => {
     const params = withGrads(cases[0].grads);
@@ -69,17 +83,19 @@ describe('gradient clipping', () => {
     expect(torch.memory()).toEqual(before);
   });
 
-  it('clipGradValue_ clamps every gradient in place', () => {
-    const a = torch.zeros([3], { requiresGrad: true });
-    const b = torch.zeros([2], { requiresGrad: true });
-    a.grad = torch.keep(torch.tensor([-3, 0.5, 2]));
-    b.grad = torch.keep(torch.tensor([0.1, -0.2]));
-    const grad = a.grad;
-    nn.utils.clipGradValue_([a, b], 1);
-    expect(a.grad).toBe(grad);
-    expect(a.grad.tolistSync()).toEqual([-1, 0.5, 1]);
-    expect(b.grad.tolistSync()).toEqual([0.1, -0.2].map(Math.fround));
-  });
+  for (const device of devices) {
+    it(`clipGradValue_ clamps every gradient in place (${device})`, async () => {
+      const a = torch.zeros([3], { requiresGrad: true, device });
+      const b = torch.zeros([2], { requiresGrad: true, device });
+      a.grad = torch.keep(torch.tensor([-3, 0.5, 2], { device }));
+      b.grad = torch.keep(torch.tensor([0.1, -0.2], { device }));
+      const grad = a.grad;
+      nn.utils.clipGradValue_([a, b], 1);
+      expect(a.grad).toBe(grad);
+      expect(await a.grad.tolist()).toEqual([-1, 0.5, 1]);
+      expect(await b.grad.tolist()).toEqual([0.1, -0.2].map(Math.fround));
+    });
+  }
 
   it('names bad arguments', () => {
     expect(() => nn.utils.clipGradNorm_([torch.zeros([1])], 'x' as unknown as number)).toThrow('clipGradNorm_: maxNorm must be a number, got x');

@@ -1,11 +1,13 @@
 // Every basic layer against PyTorch 1.13 (test/fixtures/nn_layers.json, written by
 // test/fixtures/nn_layers.py): the layer is built with the fixture's arguments, its parameters are
 // loaded from the fixture's state (the same values PyTorch used), and the output, the input's
-// gradient and every parameter's gradient of sum(output * gradOutput) must match.
+// gradient and every parameter's gradient of sum(output * gradOutput) must match, on the CPU and
+// on webgpu (the layer moved there after loading) with the same bounds.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
-import { type TensorData, decode, tensorFrom } from '../helpers/fixtures.js';
+import { devices } from '../helpers/devices.js';
+import { type Check, check, expectChecks, type TensorData, tensorFrom, tensorOn } from '../helpers/fixtures.js';
 
 const { nn } = torch;
 
@@ -28,12 +30,7 @@ interface LayerCase {
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/nn_layers.json', import.meta.url), 'utf8')) as { layers: LayerCase[] };
 
 /** Float32 results computed in another order than PyTorch's: relative 1e-5 plus a small absolute floor for values near 0. */
-function expectClose(what: string, actual: torch.Tensor, expected: TensorData, atol = 1e-6): void {
-  expect(actual.shape, `${what}: shape`).toEqual(expected.shape);
-  const got = actual.dataSync();
-  const failures = decode(expected.data).map(Math.fround).flatMap((want, i) => (Math.abs(got[i] - want) <= 1e-5 * Math.abs(want) + atol ? [] : [`[${i}] got ${got[i]}, PyTorch ${want}`]));
-  expect(failures, `${what}: elements outside tolerance`).toEqual([]);
-}
+const TOLERANCE = { rtol: 1e-5, atol: 1e-6 };
 
 function build(c: LayerCase): torch.nn.Module {
   if (c.layer === 'Sequential:mlp') return new nn.Sequential(new nn.Linear(5, 6), new nn.GELU(), new nn.LayerNorm(6), new nn.Linear(6, 2));
@@ -42,24 +39,32 @@ function build(c: LayerCase): torch.nn.Module {
   return new Layer(...args);
 }
 
-describe('layers match PyTorch 1.13: output, input gradient, parameter gradients', () => {
-  for (const c of fixture.layers) {
-    it(c.name, () => {
-      torch.scope(() => {
-        const layer = build(c).train(c.training);
-        layer.loadStateDict(Object.fromEntries(Object.entries(c.state).map(([name, spec]) => [name, tensorFrom(spec)])));
-        const input = tensorFrom(c.input, { requiresGrad: c.inputGrad !== null });
-        const output = layer.forward(c.transform === 't' ? input.t() : input);
-        expectClose('output', output, c.output);
-        output.backward(tensorFrom(c.gradOutput));
-        if (c.inputGrad) expectClose('input gradient', input.grad!, c.inputGrad);
-        const grads = Object.fromEntries(layer.namedParameters().filter(([, p]) => p.grad).map(([name, p]) => [name, p.grad!]));
-        expect(Object.keys(grads).sort(), 'parameters with gradients').toEqual(Object.keys(c.paramGrads).sort());
-        for (const [name, grad] of Object.entries(grads)) expectClose(`gradient of ${name}`, grad, c.paramGrads[name]);
-        const after = layer.stateDict();
-        for (const [name, spec] of Object.entries(c.stateAfter)) expectClose(`${name} after forward`, after[name], spec);
-        for (const param of layer.parameters()) param.dispose();
-      });
-    });
-  }
-});
+/** Loads the case's state on the CPU, moves the layer to `device`, and checks it there against PyTorch. */
+async function checkLayerCase(c: LayerCase, device: string): Promise<void> {
+  const checks = torch.scope(() => {
+    const found: Check[] = [];
+    const layer = build(c).train(c.training);
+    layer.loadStateDict(Object.fromEntries(Object.entries(c.state).map(([name, spec]) => [name, tensorFrom(spec)])));
+    layer.to(device);
+    const input = tensorOn(c.input, device, c.inputGrad !== null);
+    const output = layer.forward(c.transform === 't' ? input.t() : input);
+    expect(output.device, 'output device').toBe(device);
+    found.push(check('output', output, c.output, TOLERANCE));
+    output.backward(tensorOn(c.gradOutput, device));
+    if (c.inputGrad) found.push(check('input gradient', input.grad!, c.inputGrad, TOLERANCE));
+    const grads = Object.fromEntries(layer.namedParameters().filter(([, p]) => p.grad).map(([name, p]) => [name, p.grad!]));
+    expect(Object.keys(grads).sort(), 'parameters with gradients').toEqual(Object.keys(c.paramGrads).sort());
+    for (const [name, grad] of Object.entries(grads)) found.push(check(`gradient of ${name}`, grad, c.paramGrads[name], TOLERANCE));
+    const after = layer.stateDict();
+    for (const [name, spec] of Object.entries(c.stateAfter)) found.push(check(`${name} after forward`, after[name], spec, TOLERANCE));
+    for (const param of layer.parameters()) param.dispose();
+    return found;
+  });
+  await expectChecks(checks);
+}
+
+for (const device of devices) {
+  describe(`layers match PyTorch 1.13: output, input gradient, parameter gradients (${device})`, () => {
+    for (const c of fixture.layers) it(c.name, () => checkLayerCase(c, device));
+  });
+}

@@ -1,10 +1,12 @@
 // nn.Module against PyTorch 1.13 (test/fixtures/nn_layers.json, written by test/fixtures/nn_layers.py):
 // the printed module tree, the names and order of stateDict, parameters, buffers and modules, and
 // loadStateDict's errors, for models defined here field for field as the fixture script defines
-// them in Python; then the module system's behaviour: registration, modes, gradients, containers.
+// them in Python; then the module system's behaviour: registration, modes, gradients, containers,
+// and on cpu and webgpu loadStateDict, stateDict, zeroGrad, training memory and to() both ways.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
+import { devices, expectNoGrowth } from '../helpers/devices.js';
 import { formatFloat } from '../../src/nn/module.js';
 
 const { nn } = torch;
@@ -204,16 +206,32 @@ const LOAD_EDITS: Record<string, (state: Map<string, Tensor>) => void> = {
   },
 };
 
-function snapshot(model: torch.nn.Module): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(model.stateDict()).map(([key, value]) => [key, value.tolistSync()]));
+async function snapshot(model: torch.nn.Module): Promise<Record<string, unknown>> {
+  const entries = Object.entries(model.stateDict());
+  return Object.fromEntries(await Promise.all(entries.map(async ([key, value]) => [key, await value.tolist()])));
 }
 
-describe('loadStateDict', () => {
-  for (const [name, edit] of Object.entries(LOAD_EDITS)) {
-    it(`${name}: one error with PyTorch's message, and nothing loaded`, () => {
-      withModel(() => new Small(), (model) => {
-        const before = snapshot(model);
-        const state = new Map(Object.entries(new Small().stateDict()).map(([key, value]) => [key, value.add(1)]));
+/** withModel for tests that await: builds the model on `device` and frees its tensors afterwards. */
+async function withModelOn<T extends torch.nn.Module>(device: string, make: () => T, fn: (model: T) => Promise<void>): Promise<void> {
+  const model = make().to(device);
+  try {
+    await fn(model);
+  } finally {
+    for (const tensor of [...model.parameters(), ...model.buffers()]) tensor.dispose();
+  }
+}
+
+/** A fresh Small's state dict on `device`, each value plus 1. */
+function shiftedState(device: string): Map<string, Tensor> {
+  return new Map(Object.entries(new Small().to(device).stateDict()).map(([key, value]) => [key, value.add(1)]));
+}
+
+for (const device of devices) {
+  describe(`loadStateDict (${device})`, () => {
+    for (const [name, edit] of Object.entries(LOAD_EDITS)) {
+      it(`${name}: one error with PyTorch's message, and nothing loaded`, () => withModelOn(device, () => new Small(), async (model) => {
+        const before = await snapshot(model);
+        const state = shiftedState(device);
         edit(state);
         expect(() => model.loadStateDict(state)).toThrow(fixture.loadErrors[name]);
         try {
@@ -221,60 +239,103 @@ describe('loadStateDict', () => {
         } catch (error) {
           expect((error as Error).message).toBe(fixture.loadErrors[name]);
         }
-        expect(snapshot(model)).toEqual(before);
-      });
-    });
-  }
+        expect(await snapshot(model)).toEqual(before);
+      }));
+    }
 
-  it('copies values (not storage) into the existing parameters and buffers, under noGrad', () => {
-    withModel(() => new Small(), (model) => {
+    it('copies values (not storage) into the existing parameters and buffers, under noGrad', () => withModelOn(device, () => new Small(), async (model) => {
       const weight = model.fc.weight;
-      const source = new Small();
-      const state = source.stateDict();
-      const result = model.loadStateDict(state);
+      const source = new Small().to(device);
+      const result = model.loadStateDict(source.stateDict());
       expect(result).toEqual({ missingKeys: [], unexpectedKeys: [] });
       expect(model.fc.weight).toBe(weight);
-      expect(weight.tolistSync()).toEqual(source.fc.weight.tolistSync());
-      expect(weight.requiresGrad && weight.isLeaf).toBe(true);
+      expect(await weight.tolist()).toEqual(await source.fc.weight.tolist());
+      expect(weight.requiresGrad && weight.isLeaf && weight.device === device).toBe(true);
       torch.noGrad(() => source.fc.weight.fill_(7));
-      expect(weight.tolistSync()).not.toEqual(source.fc.weight.tolistSync());
-    });
-  });
+      expect(await weight.tolist()).not.toEqual(await source.fc.weight.tolist());
+    }));
 
-  it('non-strict: loads what matches and reports missing and unexpected keys', () => {
-    withModel(() => new Small(), (model) => {
-      const result = model.loadStateDict({ 'fc.bias': torch.tensor([1, 2, 3]), 'extra.weight': torch.zeros(1) }, { strict: false });
+    it('loads a state dict from the CPU, as torch.load gives it', () => withModelOn(device, () => new Small(), async (model) => {
+      const source = new Small();
+      model.loadStateDict(torch.load(torch.save(source.stateDict())));
+      expect(await snapshot(model)).toEqual(await snapshot(source));
+      expect(model.buffers()[0].device).toBe(device);
+    }));
+
+    it('non-strict: loads what matches and reports missing and unexpected keys', () => withModelOn(device, () => new Small(), async (model) => {
+      const result = model.loadStateDict({ 'fc.bias': torch.tensor([1, 2, 3], { device }), 'extra.weight': torch.zeros(1) }, { strict: false });
       expect(result.unexpectedKeys).toEqual(['extra.weight']);
       expect(result.missingKeys).toEqual(['steps', 'fc.weight', 'norm.weight', 'norm.bias', 'blocks.0.weight', 'blocks.0.bias', 'blocks.1.weight']);
-      expect(model.fc.bias!.tolistSync()).toEqual([1, 2, 3]);
-    });
-  });
+      expect(await model.fc.bias!.tolist()).toEqual([1, 2, 3]);
+    }));
 
-  it('non-strict still refuses shape mismatches and non-tensors, loading nothing', () => {
-    withModel(() => new Small(), (model) => {
-      const before = snapshot(model);
-      const state = { 'fc.bias': torch.tensor([1, 2, 3]), 'norm.bias': torch.zeros(4), steps: [1, 2] as unknown as Tensor };
+    it('non-strict still refuses shape mismatches and non-tensors, loading nothing', () => withModelOn(device, () => new Small(), async (model) => {
+      const before = await snapshot(model);
+      const state = { 'fc.bias': torch.tensor([1, 2, 3], { device }), 'norm.bias': torch.zeros(4, { device }), steps: [1, 2] as unknown as Tensor };
       expect(() => model.loadStateDict(state, { strict: false })).toThrow(
         'Error(s) in loading state_dict for Small:\n\tWhile copying the parameter named "steps", expected a Tensor from checkpoint but received an object of class Array\n\t' +
         'size mismatch for norm.bias: copying a param with shape [4] from checkpoint, the shape in current model is [3].',
       );
-      expect(snapshot(model)).toEqual(before);
-    });
-  });
+      expect(await snapshot(model)).toEqual(before);
+    }));
 
-  it('stateDict values are detached aliases, or the parameters themselves with keepVars', () => {
-    withModel(() => new Small(), (model) => {
+    it('stateDict values are detached aliases on the device, or the parameters themselves with keepVars', () => withModelOn(device, () => new Small(), async (model) => {
       const aliases = model.stateDict();
       expect(aliases['fc.weight']).not.toBe(model.fc.weight);
       expect(aliases['fc.weight'].requiresGrad).toBe(false);
+      expect(Object.values(aliases).every((t) => t.device === device)).toBe(true);
       torch.noGrad(() => aliases['fc.weight'].fill_(2));
-      expect(model.fc.weight.tolistSync()).toEqual(Array.from({ length: 3 }, () => [2, 2, 2, 2]));
+      expect(await model.fc.weight.tolist()).toEqual(Array.from({ length: 3 }, () => [2, 2, 2, 2]));
       aliases['fc.weight'].dispose();
       expect(model.fc.weight.isDisposed).toBe(false);
       const own = model.stateDict({ keepVars: true, prefix: 'model.' });
       expect(own['model.fc.weight']).toBe(model.fc.weight);
       expect(own['model.steps']).toBe(model.buffers()[0]);
-    });
+    }));
+  });
+}
+
+describe.skipIf(!devices.includes('webgpu'))("to('webgpu') and back", () => {
+  it('moves every parameter and buffer, keeping them Parameters that require grad, their gradients, ties and the names', async () => {
+    const model = new Tied();
+    const frozen = new nn.Linear(2, 2);
+    frozen.requiresGrad_(false);
+    const withBuffers = new WithBuffers();
+    withBuffers.fc.forward(torch.ones(1, 3)).sum().backward();
+    const grad = await withBuffers.fc.weight.grad!.tolist();
+    const before = await snapshot(withBuffers);
+    for (const m of [model, frozen, withBuffers]) expect(m.to('webgpu')).toBe(m);
+    expect(model.decoder.weight).toBe(model.encoder.weight);
+    expect(model.shared[0]).toBe(model.decoder);
+    for (const m of [model, frozen, withBuffers]) {
+      for (const [name, t] of [...m.namedParameters(), ...m.namedBuffers()]) expect(t.device, name).toBe('webgpu');
+      for (const p of m.parameters()) expect(p).toBeInstanceOf(nn.Parameter);
+    }
+    expect(model.parameters().every((p) => p.requiresGrad)).toBe(true);
+    expect(frozen.parameters().some((p) => p.requiresGrad)).toBe(false);
+    expect(withBuffers.fc.weight.grad!.device).toBe('webgpu');
+    expect(await withBuffers.fc.weight.grad!.tolist()).toEqual(grad);
+    expect(await snapshot(withBuffers)).toEqual(before);
+    expect(Object.keys(withBuffers.stateDict())).toEqual(fixture.structure.with_buffers.stateDictKeys);
+    expect(withBuffers.namedBuffers().map(([name]) => name)).toEqual(fixture.structure.with_buffers.namedBuffers);
+    // Back on the CPU the values arrive after the copy: a read waits for them.
+    withBuffers.to('cpu');
+    expect(await withBuffers.fc.weight.tolist()).toEqual(before['fc.weight']);
+    expect(await snapshot(withBuffers)).toEqual(before);
+  });
+
+  it('a module on the CPU refuses a state dict on webgpu, saying how to move it, and loads nothing', async () => {
+    const model = new Small();
+    const before = await snapshot(model);
+    const state = shiftedState('webgpu');
+    expect(() => model.loadStateDict(state)).toThrow(
+      'Error(s) in loading state_dict for Small:\n\tWhile copying the parameter named "steps", the checkpoint\'s tensor is on webgpu and the parameter on cpu: that copy cannot complete synchronously; ' +
+      "move the checkpoint there first, each tensor with await t.toAsync('cpu')",
+    );
+    expect(await snapshot(model)).toEqual(before);
+    const moved = new Map(await Promise.all([...state].map(async ([key, t]) => [key, await t.toAsync('cpu')] as const)));
+    model.loadStateDict(moved);
+    expect(await snapshot(model)).toEqual(Object.fromEntries(await Promise.all([...state].map(async ([key, t]) => [key, await t.tolist()]))));
   });
 });
 
@@ -393,19 +454,19 @@ describe('train/eval, zeroGrad, requiresGrad_, apply, to', () => {
     });
   });
 
-  it('zeroGrad zeroes gradients in place (PyTorch 1.13 default) or frees them with setToNone', () => {
-    withModel(() => new nn.Linear(3, 2), (fc) => {
-      fc.forward(torch.ones(4, 3)).sum().backward();
+  for (const device of devices) {
+    it(`zeroGrad zeroes gradients in place (PyTorch 1.13 default) or frees them with setToNone (${device})`, () => withModelOn(device, () => new nn.Linear(3, 2), async (fc) => {
+      fc.forward(torch.ones(4, 3, { device })).sum().backward();
       const grad = fc.weight.grad!;
-      expect(grad.tolistSync()).toEqual([[4, 4, 4], [4, 4, 4]]);
+      expect(await grad.tolist()).toEqual([[4, 4, 4], [4, 4, 4]]);
       fc.zeroGrad();
       expect(fc.weight.grad).toBe(grad);
-      expect(grad.tolistSync()).toEqual([[0, 0, 0], [0, 0, 0]]);
+      expect(await grad.tolist()).toEqual([[0, 0, 0], [0, 0, 0]]);
       fc.zeroGrad({ setToNone: true });
       expect(fc.weight.grad).toBeNull();
       expect(grad.isDisposed).toBe(true);
-    });
-  });
+    }));
+  }
 
   it('requiresGrad_ freezes and unfreezes every parameter', () => {
     withModel(() => new nn.Sequential(new nn.Linear(2, 2), new nn.LayerNorm(2)), (model) => {
@@ -442,21 +503,23 @@ describe('train/eval, zeroGrad, requiresGrad_, apply, to', () => {
     expect(() => new nn.ModuleList().forward()).toThrow('Module [ModuleList] is missing the required "forward" function');
   });
 
-  it('a training loop keeps the live tensor count flat', () => {
-    withModel(() => new nn.Sequential(new nn.Embedding(20, 8, { paddingIdx: 0 }), new nn.LayerNorm(8), new nn.GELU(), new nn.Dropout(0.1), new nn.Linear(8, 3)), (model) => {
-      const indices = torch.randint(0, 20, [4, 5]);
+  for (const device of devices) {
+    it(`a training loop keeps the live tensors and the bytes in use flat (${device})`, () => withModelOn(device, () => new nn.Sequential(new nn.Embedding(20, 8, { paddingIdx: 0 }), new nn.LayerNorm(8), new nn.GELU(), new nn.Dropout(0.1), new nn.Linear(8, 3)), async (model) => {
+      const indices = torch.randint(0, 20, [4, 5], { device });
       const step = () => {
         model.zeroGrad();
         torch.scope(() => model.forward(indices).logSoftmax(-1).mean().neg().backward());
         torch.scope(() => torch.noGrad(() => model.parameters().forEach((p) => p.sub_(p.grad!.mul(0.1)))));
       };
       step();
-      const live = torch.memory().tensors;
+      await model.parameters()[0].data();
+      const before = torch.memory();
       for (let i = 0; i < 5; i++) step();
-      expect(torch.memory().tensors).toBe(live);
+      await model.parameters()[0].data();
+      expectNoGrowth(device, before);
       indices.dispose();
-    });
-  });
+    }));
+  }
 });
 
 // ---- containers -----------------------------------------------------------------------------------

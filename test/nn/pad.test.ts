@@ -1,15 +1,19 @@
 // F.pad: constant (any number of dims, negative amounts crop), reflect, replicate and circular,
-// against PyTorch 1.13 (test/fixtures/nn_conv.json), with gradient checks and PyTorch's limits.
+// against PyTorch 1.13 (test/fixtures/nn_conv.json) on cpu and webgpu, with gradient checks and
+// PyTorch's limits.
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
+import { devices } from '../helpers/devices.js';
 import { applyTransform } from '../helpers/fixtures.js';
 import { buildFunctionalInputs, callFunctional, checkFunctionalCase, functionalCases } from '../helpers/nn-conv-fixtures.js';
 
 const F = torch.nn.functional;
 
-describe('pad parity with PyTorch 1.13', () => {
-  for (const c of functionalCases('pad')) it(c.name, () => checkFunctionalCase(c));
-});
+for (const device of devices) {
+  describe(`pad parity with PyTorch 1.13 (${device})`, () => {
+    for (const c of functionalCases('pad')) it(c.name, () => checkFunctionalCase(c, device));
+  });
+}
 
 describe('pad gradcheck', () => {
   for (const c of functionalCases('pad')) {

@@ -4,7 +4,9 @@
 // makes (Module.deepCopy), memory over training steps, and the errors.
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
-import { devices, type EncoderCase, expectClose, fixture, loadState, onDevice } from '../helpers/attention-fixtures.js';
+import { type EncoderCase, expectClose, fixture, loadState } from '../helpers/attention-fixtures.js';
+import { devices } from '../helpers/devices.js';
+import { tensorOn } from '../helpers/fixtures.js';
 
 const { nn } = torch;
 type Tensor = torch.Tensor;
@@ -34,15 +36,15 @@ for (const device of devices) {
           expect(Object.keys(module.stateDict())).toEqual(c.stateDictKeys);
           loadState(module, c.state, device);
           module.eval();
-          const src = onDevice(c.src, device, true);
-          const masks = Object.fromEntries(Object.entries(c.forward).map(([name, spec]) => [name, onDevice(spec, device)]));
+          const src = tensorOn(c.src, device, true);
+          const masks = Object.fromEntries(Object.entries(c.forward).map(([name, spec]) => [name, tensorOn(spec, device)]));
           if (run === 'isCausal') {
             delete masks.srcMask;
             delete masks.mask;
           }
           const output = module.forward(src, { ...masks, isCausal: run === 'isCausal' });
           await expectClose('output', output, c.expected.output);
-          output.backward(onDevice(c.gradOutput, device));
+          output.backward(tensorOn(c.gradOutput, device));
           const params = Object.fromEntries(module.namedParameters());
           expect(Object.keys(params).sort()).toEqual(Object.keys(c.expected.grads).filter((name) => name !== 'src').sort());
           for (const [name, expected] of Object.entries(c.expected.grads)) await expectClose(`gradient of ${name}`, name === 'src' ? src.grad : params[name].grad, expected);
@@ -131,7 +133,7 @@ describe('activation', () => {
     const layer = new nn.TransformerEncoderLayer(...c.layer.args, { ...c.layer.options, activation: (x: Tensor) => nn.functional.gelu(x, { approximate: 'tanh' }) } as torch.nn.TransformerEncoderLayerOptions);
     expect(String(layer)).toBe(c.repr.replace("\n  (activation): GELU(approximate='tanh')", ''));
     loadState(layer, c.state, 'cpu');
-    await expectClose('output', layer.eval().forward(onDevice(c.src, 'cpu')), c.expected.output);
+    await expectClose('output', layer.eval().forward(tensorOn(c.src, 'cpu')), c.expected.output);
   });
 });
 

@@ -1,9 +1,11 @@
 // Learning-rate schedules against PyTorch 1.13 (test/fixtures/optim.json, written by
 // test/fixtures/optim_fixtures.py): StepLR, ExponentialLR, CosineAnnealingLR (recursive form, also
-// checked against the closed form) and ReduceLROnPlateau, plus state dicts and errors.
+// checked against the closed form) and ReduceLROnPlateau, with optimizers on cpu and webgpu (a
+// metric on webgpu is passed as its value), plus state dicts and errors.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
+import { devices } from '../helpers/devices.js';
 
 const { optim } = torch;
 const { lrScheduler } = optim;
@@ -28,9 +30,9 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/optim.json', import
 
 type AnyOptimizer = torch.optim.Optimizer<torch.optim.OptimizerOptions>;
 
-/** SGD with one parameter group per learning rate. */
-function optimizerWith(lrs: readonly number[]): torch.optim.SGD {
-  return new optim.SGD(lrs.map((lr) => ({ params: [torch.zeros([1], { requiresGrad: true })], lr })), { lr: lrs[0] });
+/** SGD with one parameter group per learning rate, its parameters on `device`. */
+function optimizerWith(lrs: readonly number[], device = 'cpu'): torch.optim.SGD {
+  return new optim.SGD(lrs.map((lr) => ({ params: [torch.zeros([1], { requiresGrad: true, device })], lr })), { lr: lrs[0] });
 }
 
 function scheduler(s: Schedule, opt: AnyOptimizer): torch.optim.lrScheduler.LRScheduler {
@@ -44,29 +46,35 @@ function expectRates(actual: readonly number[], expected: readonly number[]): vo
   actual.forEach((a, i) => expect(Math.abs(a - expected[i])).toBeLessThanOrEqual(1e-12 * Math.abs(expected[i])));
 }
 
-describe('learning-rate schedules match PyTorch 1.13', () => {
-  it.each(fixture.schedulers.map((s) => [s.name, s] as const))('%s', (_name, s) => {
-    const opt = optimizerWith(s.groups);
-    const sched = scheduler(s, opt);
-    const history = [sched.getLastLr()];
-    for (let epoch = 0; epoch < s.lrs.length - 1; epoch++) {
-      opt.step();
-      sched.step();
-      history.push(sched.getLastLr());
-      expect(opt.paramGroups.map((g) => g.lr)).toEqual(sched.getLastLr());
-    }
-    history.forEach((lrs, epoch) => expectRates(lrs, s.lrs[epoch]));
-  });
+for (const device of devices) {
+  describe(`learning-rate schedules match PyTorch 1.13, stepping an optimizer on ${device}`, () => {
+    it.each(fixture.schedulers.map((s) => [s.name, s] as const))('%s', (_name, s) => {
+      const opt = optimizerWith(s.groups, device);
+      const sched = scheduler(s, opt);
+      const history = [sched.getLastLr()];
+      for (let epoch = 0; epoch < s.lrs.length - 1; epoch++) {
+        opt.step();
+        sched.step();
+        history.push(sched.getLastLr());
+        expect(opt.paramGroups.map((g) => g.lr)).toEqual(sched.getLastLr());
+      }
+      history.forEach((lrs, epoch) => expectRates(lrs, s.lrs[epoch]));
+    });
 
-  it.each(fixture.plateau.map((p) => [p.name, p] as const))('%s', (_name, p) => {
-    const opt = optimizerWith([0.1, 0.04]);
-    const sched = new lrScheduler.ReduceLROnPlateau(opt, p.options);
-    p.metrics.forEach((metric, epoch) => {
-      sched.step(epoch % 2 === 0 ? metric : torch.tensor(metric));
-      expectRates(sched.getLastLr(), p.lrs[epoch]);
+    it.each(fixture.plateau.map((p) => [p.name, p] as const))('%s', async (_name, p) => {
+      const opt = optimizerWith([0.1, 0.04], device);
+      const sched = new lrScheduler.ReduceLROnPlateau(opt, p.options);
+      for (const [epoch, metric] of p.metrics.entries()) {
+        // A metric tensor is read at once on the CPU; from webgpu the caller passes its value.
+        const value = torch.tensor(metric, { device });
+        sched.step(epoch % 2 === 0 ? metric : device === 'cpu' ? value : Number(await value.item()));
+        expectRates(sched.getLastLr(), p.lrs[epoch]);
+      }
     });
   });
+}
 
+describe('learning-rate schedules', () => {
   it("CosineAnnealingLR's recursive form equals the closed form over three periods", () => {
     const [tMax, etaMin, base] = [6, 0.001, 0.1];
     const opt = optimizerWith([base]);
@@ -134,5 +142,13 @@ describe('scheduler errors', () => {
     expect(() => new lrScheduler.ReduceLROnPlateau(opt, { factor: 1 })).toThrow('ReduceLROnPlateau: factor should be < 1.0, got 1');
     expect(() => new lrScheduler.ReduceLROnPlateau(opt, { mode: 'lowest' as 'min' })).toThrow(`ReduceLROnPlateau: mode must be 'min' or 'max', got "lowest"`);
     expect(() => new lrScheduler.ReduceLROnPlateau(opt, { minLr: [0.1, 0.2] })).toThrow('ReduceLROnPlateau: expected 1 minLr values (one per parameter group), got 2');
+  });
+
+  it.skipIf(!devices.includes('webgpu'))('ReduceLROnPlateau refuses a metric tensor on webgpu, saying to pass its value, and changes nothing', () => {
+    const sched = new lrScheduler.ReduceLROnPlateau(optimizerWith([0.1], 'webgpu'), { patience: 0 });
+    sched.step(1);
+    const state = sched.stateDict();
+    expect(() => sched.step(torch.tensor(2, { device: 'webgpu' }))).toThrow('ReduceLROnPlateau.step: metric is a tensor on webgpu, which cannot be read synchronously; pass its value: sched.step(await metric.item())');
+    expect(sched.stateDict()).toEqual(state);
   });
 });

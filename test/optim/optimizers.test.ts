@@ -1,10 +1,12 @@
 // Parameter trajectories of every optimizer and option against PyTorch 1.13 (test/fixtures/optim.json,
-// written by test/fixtures/optim_fixtures.py), the state dict layout and round trip, per-group
-// options, zeroGrad, argument errors, and memory staying flat over a long run.
+// written by test/fixtures/optim_fixtures.py) on cpu and webgpu, the state dict layout and round
+// trip (both devices), per-group options, zeroGrad, argument errors, and memory staying flat over a
+// long run.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
-import { type TensorData, tensorFrom } from '../helpers/fixtures.js';
+import { devices, expectNoGrowth } from '../helpers/devices.js';
+import { type TensorData, tensorOn } from '../helpers/fixtures.js';
 
 type Tensor = torch.Tensor;
 const { optim } = torch;
@@ -27,12 +29,12 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/optim.json', import
 
 type AnyOptimizer = torch.optim.Optimizer<torch.optim.OptimizerOptions>;
 
-/** The fixture's problem: W (3x4) and b (3) from W0 and b0; loss = mean((X @ W.T + b - Y)^2) + 0.01 * sum(W^4). */
-function problem() {
-  const W = tensorFrom(fixture.problem.W0, { requiresGrad: true });
-  const b = tensorFrom(fixture.problem.b0, { requiresGrad: true });
-  const X = tensorFrom(fixture.problem.X);
-  const Y = tensorFrom(fixture.problem.Y);
+/** The fixture's problem on `device`: W (3x4) and b (3) from W0 and b0; loss = mean((X @ W.T + b - Y)^2) + 0.01 * sum(W^4). */
+function problem(device = 'cpu') {
+  const W = tensorOn(fixture.problem.W0, device, true);
+  const b = tensorOn(fixture.problem.b0, device, true);
+  const X = tensorOn(fixture.problem.X, device);
+  const Y = tensorOn(fixture.problem.Y, device);
   const loss = () => X.matmul(W.t()).add(b).sub(Y).pow(2).mean().add(W.pow(4).sum().mul(0.01));
   return { W, b, loss, params: { W, b } };
 }
@@ -52,8 +54,8 @@ function trainStep(opt: AnyOptimizer, loss: () => Tensor): void {
   });
 }
 
-function flatParams(W: Tensor, b: Tensor): number[] {
-  return [...W.dataSync(), ...b.dataSync()];
+async function flatParams(W: Tensor, b: Tensor): Promise<number[]> {
+  return [...(await W.data()), ...(await b.data())];
 }
 
 /**
@@ -66,18 +68,21 @@ function relativeError(actual: readonly number[], expected: readonly number[]): 
   return Math.max(...expected.map((e, i) => Math.abs(actual[i] - Math.fround(e)))) / scale;
 }
 
-describe('optimizer trajectories match PyTorch 1.13 over 20 steps', () => {
-  it.each(fixture.trajectories.map((t) => [t.name, t] as const))('%s', (_name, t) => {
-    const { W, b, loss, params } = problem();
-    const opt = makeOptimizer(t, params);
-    const errors: number[] = [];
-    for (const expected of t.steps) {
-      trainStep(opt, loss);
-      errors.push(relativeError(flatParams(W, b), expected));
-    }
-    expect(Math.max(...errors)).toBeLessThanOrEqual(1e-5);
+for (const device of devices) {
+  describe(`optimizer trajectories match PyTorch 1.13 over 20 steps (${device})`, () => {
+    it.each(fixture.trajectories.map((t) => [t.name, t] as const))('%s', async (_name, t) => {
+      const { W, b, loss, params } = problem(device);
+      const opt = makeOptimizer(t, params);
+      const errors: number[] = [];
+      for (const expected of t.steps) {
+        trainStep(opt, loss);
+        errors.push(relativeError(await flatParams(W, b), expected));
+      }
+      expect(W.device).toBe(device);
+      expect(Math.max(...errors)).toBeLessThanOrEqual(1e-5);
+    });
   });
-});
+}
 
 const OPTIMIZERS = ['SGD', 'Adam', 'AdamW', 'Adagrad', 'RMSprop'] as const;
 
@@ -108,12 +113,12 @@ describe('optimizer state dicts', () => {
     for (const t of [W, b]) t.dispose();
   });
 
-  it.each(OPTIMIZERS)('%s continues the identical trajectory after a round trip mid-training', (name) => {
-    const first = problem();
+  it.each(OPTIMIZERS.flatMap((name) => devices.map((device) => [name, device] as const)))('%s continues the identical trajectory after a round trip mid-training (%s)', async (name, device) => {
+    const first = problem(device);
     const opt = build(name, [first.W, first.b]);
     for (let i = 0; i < 7; i++) trainStep(opt, first.loss);
     // A second run from the same point: parameters copied, state loaded from the first optimizer.
-    const second = problem();
+    const second = problem(device);
     torch.noGrad(() => {
       second.W.copy_(first.W);
       second.b.copy_(first.b);
@@ -124,11 +129,15 @@ describe('optimizer state dicts', () => {
     for (let i = 0; i < 8; i++) {
       trainStep(opt, first.loss);
       trainStep(resumed, second.loss);
-      expect(flatParams(second.W, second.b)).toEqual(flatParams(first.W, first.b));
+      expect(await flatParams(second.W, second.b)).toEqual(await flatParams(first.W, first.b));
     }
     // The loaded state is a copy: the two optimizers own separate tensors.
     const [mine, theirs] = [opt.stateDict().state[0], resumed.stateDict().state[0]];
-    for (const key of Object.keys(mine)) if (mine[key] instanceof torch.Tensor) expect(mine[key]).not.toBe(theirs[key]);
+    for (const key of Object.keys(mine)) {
+      if (!(mine[key] instanceof torch.Tensor)) continue;
+      expect(mine[key]).not.toBe(theirs[key]);
+      expect((theirs[key] as Tensor).device).toBe(device);
+    }
   });
 
   it('refuses a state dict of other groups or shapes', () => {
@@ -236,12 +245,14 @@ describe('optimizers keep memory flat', () => {
     expect(torch.memory()).toEqual(steady);
   });
 
-  it.each(OPTIMIZERS)('%s: 50 steps with its full state leave memory flat', (name) => {
-    const { W, b, loss } = problem();
+  it.each(OPTIMIZERS.flatMap((name) => devices.map((device) => [name, device] as const)))('%s: 50 steps with its full state leave memory flat (%s)', async (name, device) => {
+    const { W, b, loss } = problem(device);
     const opt = build(name, [W, b]);
     trainStep(opt, loss);
+    await W.data();
     const steady = torch.memory();
     for (let i = 1; i < 50; i++) trainStep(opt, loss);
-    expect(torch.memory()).toEqual(steady);
+    await W.data();
+    expectNoGrowth(device, steady);
   });
 });

@@ -1,7 +1,12 @@
+// torch.utils.data: TensorDataset, DataLoader (batching, shuffling from a seeded generator, one-gather
+// TensorDataset batches, collateFn, async datasets, memory), defaultCollate, randomSplit and Subset;
+// on webgpu, loaders over tensors there and a DataLoader feeding a model trained there.
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
+import { devices, expectNoGrowth } from '../helpers/devices.js';
 
 type Tensor = torch.Tensor;
+const { nn } = torch;
 const { DataLoader, Dataset, AsyncDataset, TensorDataset, Subset, randomSplit, defaultCollate } = torch.utils.data;
 
 const seeded = (seed: number) => new torch.Generator().manualSeed(seed);
@@ -13,10 +18,14 @@ async function expectNoLeak(fn: () => unknown): Promise<void> {
   expect(torch.memory().tensors).toBe(before);
 }
 
+function forEachTensorIn(value: unknown, fn: (t: Tensor) => void): void {
+  if (value instanceof torch.Tensor) fn(value);
+  else if (Array.isArray(value)) value.forEach((v) => forEachTensorIn(v, fn));
+  else if (typeof value === 'object' && value !== null) Object.values(value).forEach((v) => forEachTensorIn(v, fn));
+}
+
 function disposeBatch(batch: unknown): void {
-  if (batch instanceof torch.Tensor) batch.dispose();
-  else if (Array.isArray(batch)) batch.forEach(disposeBatch);
-  else if (typeof batch === 'object' && batch !== null) Object.values(batch).forEach(disposeBatch);
+  forEachTensorIn(batch, (t) => t.dispose());
 }
 
 /** The batches of one pass as plain values, each disposed after reading. */
@@ -233,6 +242,103 @@ describe('DataLoader', () => {
     dispose();
   });
 });
+
+/** The tensors of each batch of one pass as plain values, read with await, each batch disposed after reading. */
+async function readAllAsync<B>(loader: Iterable<B>): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const batch of loader) {
+    const tensors: Tensor[] = [];
+    forEachTensorIn(batch, (t) => tensors.push(t));
+    out.push(await Promise.all(tensors.map((t) => t.tolist())));
+    disposeBatch(batch);
+  }
+  return out;
+}
+
+for (const device of devices.filter((d) => d !== 'cpu')) {
+  describe(`DataLoader over tensors on ${device}`, () => {
+    /** rows() with its tensors moved to the device. */
+    function rowsOn(n: number) {
+      const cpu = rows(n);
+      const [x, y] = [cpu.x.to(device), cpu.y.to(device)];
+      cpu.dispose();
+      return { x, y, dataset: new TensorDataset(x, y), dispose: () => (x.dispose(), y.dispose()) };
+    }
+
+    it('gives batches on the device with the CPU loader\'s values, shuffled or not, by one gather or by collating', async () => {
+      const here = rowsOn(10);
+      const there = rows(10);
+      const passes: torch.utils.data.DataLoaderOptions<Tensor[], Tensor[]>[] = [{ batchSize: 4 }, { batchSize: 3, shuffle: true }, { batchSize: 4, shuffle: true, collateFn: defaultCollate }];
+      for (const options of passes) {
+        const [x] = new DataLoader(here.dataset, { ...options, generator: seeded(5) })[Symbol.iterator]().next().value!;
+        expect(x.device).toBe(device);
+        x.dispose();
+        expect(await readAllAsync(new DataLoader(here.dataset, { ...options, generator: seeded(5) })))
+          .toEqual(readAll(new DataLoader(there.dataset, { ...options, generator: seeded(5) })));
+      }
+      here.dispose();
+      there.dispose();
+    });
+
+    it('lengths a collateFn puts on the device are refused by packing, saying what to pass instead', () => {
+      const padded = torch.zeros(2, 3, 4, { device });
+      expect(() => nn.utils.rnn.packPaddedSequence(padded, torch.tensor([3, 2], { dtype: 'int32', device }), { batchFirst: true }))
+        .toThrow(`packPaddedSequence: lengths must be on the CPU, where it is read to plan the layout, but is on ${device}; pass lengths as a number[] or a CPU tensor`);
+      const packed = nn.utils.rnn.packPaddedSequence(padded, torch.tensor([3, 2], { dtype: 'int32' }), { batchFirst: true });
+      expect([packed.data.device, packed.batchSizes.device]).toEqual([device, 'cpu']);
+    });
+
+    it('feeds a model there: padded sequences and their lengths from a collateFn, packed, through a GRU, trained with Adam', async () => {
+      torch.manualSeed(2);
+      // Sequences of tokens 1..5 whose class is their first token's parity; 0 pads.
+      const sequences = Array.from({ length: 12 }, (_, i) => Array.from({ length: 2 + (i % 4) }, (_, t) => 1 + ((i * 7 + t * 3) % 5)));
+      const samples = sequences.map((tokens) => ({ tokens, label: tokens[0] % 2 }));
+      const collate = (batch: typeof samples): [Tensor, number[], Tensor] => {
+        const width = Math.max(...batch.map((s) => s.tokens.length));
+        const padded = batch.map((s) => [...s.tokens, ...new Array(width - s.tokens.length).fill(0)]);
+        return [torch.tensor(padded, { dtype: 'int32', device }), batch.map((s) => s.tokens.length), torch.tensor(batch.map((s) => s.label), { dtype: 'int32', device })];
+      };
+      class Classifier extends nn.Module {
+        embedding = new nn.Embedding(6, 8, { paddingIdx: 0 });
+        gru = new nn.GRU(8, 12, { batchFirst: true });
+        fc = new nn.Linear(12, 2);
+        override forward(x: Tensor, lengths: number[]): Tensor {
+          const packed = nn.utils.rnn.packPaddedSequence(this.embedding.forward(x), lengths, { batchFirst: true, enforceSorted: false });
+          const [, hN] = this.gru.forward(packed) as [unknown, Tensor];
+          return this.fc.forward(hN.index(-1));
+        }
+      }
+      const model = new Classifier().to(device);
+      const opt = new torch.optim.Adam(model.parameters(), { lr: 0.05 });
+      const lossFn = new nn.CrossEntropyLoss();
+      const loader = new DataLoader(samples, { batchSize: 4, shuffle: true, generator: seeded(3), collateFn: collate });
+      const epochLoss = async () => {
+        let total = 0;
+        for (const [x, lengths, y] of loader) {
+          const loss = torch.scope(() => {
+            opt.zeroGrad();
+            const loss = lossFn.forward(model.forward(x, lengths), y);
+            expect(loss.device).toBe(device);
+            loss.backward();
+            nn.utils.clipGradNorm_(model.parameters(), 3);
+            opt.step();
+            return loss.detach();
+          });
+          total += Number(await loss.item());
+          for (const t of [x, y, loss]) t.dispose();
+        }
+        return total / loader.length;
+      };
+      const first = await epochLoss();
+      await epochLoss();
+      const before = torch.memory();
+      let last = first;
+      for (let epoch = 0; epoch < 6; epoch++) last = await epochLoss();
+      expectNoGrowth(device, before);
+      expect(last).toBeLessThan(first / 2);
+    });
+  });
+}
 
 describe('defaultCollate', () => {
   it('stacks tensors and typed arrays, and types numbers as PyTorch does', async () => {

@@ -1,15 +1,19 @@
 import { noGrad } from '../../autograd/grad-mode.js';
 import { scope } from '../../memory.js';
 import { tensor } from '../../ops/creation.js';
-import { abs, add, clamp, div, ne, pow, sqrt } from '../../ops/elementwise.js';
+import { abs, add, clamp, div, logicalNot, lt, ne, pow, sqrt, where } from '../../ops/elementwise.js';
 import { max, min, sum } from '../../ops/reduce.js';
 import { stack } from '../../ops/views.js';
 import { Tensor } from '../../tensor.js';
+import { checkValuesBelow } from '../value-checks.js';
 
 export interface ClipGradNormOptions {
   /** The p of the p-norm: 2 (default), any positive number, Infinity (the largest magnitude), also 0 and -Infinity as torch.norm has them. */
   normType?: number;
-  /** Throw when the total norm is NaN or infinite instead of scaling by it (reads the norm synchronously). */
+  /**
+   * Raise an error when the total norm is NaN or infinite, leaving the gradients as they are,
+   * instead of scaling by it: at once on the CPU, at the next read on webgpu (see checkValuesBelow).
+   */
   errorIfNonfinite?: boolean;
 }
 
@@ -52,13 +56,20 @@ export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: nu
   if (grads.length === 0) return tensor(0);
   return noGrad(() => {
     const totalNorm = scope(() => vectorNorm(stack(grads.map((g) => vectorNorm(g, normType))), normType));
-    if (options.errorIfNonfinite && !Number.isFinite(totalNorm.itemSync())) {
-      totalNorm.dispose();
-      throw new Error(`${op}: the total norm of order ${normType} for gradients from 'parameters' is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set errorIfNonfinite to false`);
-    }
     scope(() => {
       // Multiplying by a coefficient clamped to 1, rather than branching on it, needs no read of the norm.
-      const coefficient = clamp(div(maxNorm, add(totalNorm, 1e-6)), { max: 1 });
+      let coefficient = clamp(div(maxNorm, add(totalNorm, 1e-6)), { max: 1 });
+      if (options.errorIfNonfinite) {
+        // A norm is finite when below infinity (NaN is not); a non-finite one leaves the gradients as they are.
+        const finite = lt(totalNorm, Infinity);
+        try {
+          checkValuesBelow(logicalNot(finite).int(), 1, `${op}: the total norm of order ${normType} for gradients from 'parameters' is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set errorIfNonfinite to false`);
+        } catch (error) {
+          totalNorm.dispose();
+          throw error;
+        }
+        coefficient = where(finite, coefficient, 1);
+      }
       for (const g of grads) g.mul_(coefficient);
     });
     return totalNorm;

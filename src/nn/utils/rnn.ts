@@ -20,13 +20,16 @@ function int32Tensor(values: readonly number[], device?: string): Tensor {
   return out;
 }
 
-/** The values of an int32 vector on the host (CPU tensors, or tensors created here). */
-function valuesOf(op: string, name: string, values: Tensor): number[] {
+/**
+ * The values of an int32 vector on the host (CPU tensors, or tensors created here). `forms` names
+ * what the caller may pass instead of a tensor on a device that cannot be read synchronously.
+ */
+function valuesOf(op: string, name: string, values: Tensor, forms = 'a CPU tensor'): number[] {
   const known = hostValues.get(values);
   if (known) return known;
   checkTensor(op, name, values);
   if (values.dtype !== 'int32' || values.dim() !== 1) throw new TypeError(`${op}: ${name} must be a 1-D int32 tensor, got ${values.dtype} of shape ${formatShape(values.shape)}`);
-  if (values.deviceObject.type !== 'cpu') throw new TypeError(`${op}: ${name} must be on the CPU (it is read to plan the layout), got a tensor on ${values.device}`);
+  if (!values.deviceObject.synchronous) throw new TypeError(`${op}: ${name} must be on the CPU, where it is read to plan the layout, but is on ${values.device}; pass ${name} as ${forms}`);
   return Array.from(values.dataSync());
 }
 
@@ -72,7 +75,7 @@ export class PackedSequence {
 
   /** batchSizes as numbers. */
   batchSizeList(): number[] {
-    return valuesOf('PackedSequence', 'batchSizes', this.batchSizes);
+    return valuesOf('PackedSequence', 'batchSizes', this.batchSizes, 'a number[] or a CPU tensor');
   }
 
   /** sortedIndices as numbers: the identity when the batch was packed sorted. */
@@ -107,7 +110,7 @@ export interface PackPaddedOptions {
 }
 
 function lengthsOf(lengths: readonly number[] | Tensor): number[] {
-  if (lengths instanceof Tensor) return valuesOf('packPaddedSequence', 'lengths', lengths);
+  if (lengths instanceof Tensor) return valuesOf('packPaddedSequence', 'lengths', lengths, 'a number[] or a CPU tensor');
   if (!Array.isArray(lengths)) throw new TypeError(`packPaddedSequence: lengths must be a number[] or a 1-D int32 CPU tensor, got ${lengths === null ? 'null' : typeof lengths}`);
   return [...lengths];
 }
