@@ -42,9 +42,6 @@ if (!process.argv.includes('--kernels-only')) {
       keepNames: true,
       platform: platform === 'node' ? 'node' : 'neutral',
       sourcemap: true,
-      // Without it a class that refers to itself is bundled as `var Module = class _Module`, and
-      // constructor.name (module reprs such as `Embedding(128, 64)`, error messages) says `_Module`.
-      keepNames: true,
       logLevel: 'warning',
     });
   }
