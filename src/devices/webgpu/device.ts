@@ -1,7 +1,8 @@
 import type { DType } from '../../dtype.js';
 import type { Device, DeviceBuffer, Kernels } from '../device.js';
 import { BufferPool } from './buffer-pool.js';
-import { type KernelLaunch, packUniforms, type PreparedLaunch, prepareLaunch } from './launch.js';
+import { BindGroupCache } from './bind-group-cache.js';
+import { type KernelLaunch, type LaunchLayout, launchLayout, packUniforms, uniformWordsOf, workgroupsOf } from './launch.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { matmulKernels } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
@@ -15,6 +16,8 @@ const READ_MODE = 0x1;
 export const DISPATCHES_PER_SUBMIT = 128;
 /** Bytes of uniforms one batch can hold (each launch's block starts on a 256-byte boundary). */
 const UNIFORM_ARENA_BYTES = 256 * 1024;
+/** Bind groups kept for reuse (see BindGroupCache). */
+const BIND_GROUPS_CACHED = 4096;
 /** Freed storage bytes kept for reuse before freed buffers are destroyed instead. */
 const MAX_IDLE_BYTES = 256 * 1024 * 1024;
 
@@ -47,7 +50,11 @@ export class WebGpuDevice implements Device {
 
   private readonly storagePool: BufferPool;
   private readonly stagingPool: BufferPool;
-  private readonly pipelines = new Map<string, Pipeline>();
+  /** Pipelines by launch layout (each layout has one pipeline cache key, see launch.ts). */
+  private readonly pipelines = new Map<LaunchLayout, Pipeline>();
+  private readonly bindGroups = new BindGroupCache(BIND_GROUPS_CACHED);
+  /** Scratch for run(): the buffers of the launch being encoded. */
+  private readonly boundBuffers: GPUBuffer[] = [];
   private liveBytes = 0;
 
   private encoder: GPUCommandEncoder | null = null;
@@ -55,6 +62,7 @@ export class WebGpuDevice implements Device {
   private dispatchesInBatch = 0;
   private flushScheduled = false;
   private readonly uniformArena = new ArrayBuffer(UNIFORM_ARENA_BYTES);
+  private readonly uniformWords = uniformWordsOf(this.uniformArena);
   private uniformCursor = 0;
   private readonly uniformBuffer: GPUBuffer;
   private readonly uniformAlignment: number;
@@ -195,61 +203,70 @@ export class WebGpuDevice implements Device {
   /** Encodes one kernel launch (see KernelLaunch); it runs after everything issued before it. */
   run(launch: KernelLaunch): void {
     this.assertUsable();
-    const prepared = prepareLaunch(launch, launch.fault === undefined ? 0 : this.faultCode(launch.fault));
-    const pipeline = this.pipelines.get(prepared.key) ?? this.createPipeline(prepared);
-    if (this.uniformCursor + prepared.uniformBytes > UNIFORM_ARENA_BYTES) this.flush();
+    const layout = launchLayout(launch);
+    const pipeline = this.pipelines.get(layout) ?? this.createPipeline(layout);
+    if (this.uniformCursor + layout.uniformBytes > UNIFORM_ARENA_BYTES) this.flush();
     const uniformOffset = this.uniformCursor;
-    packUniforms(prepared, new DataView(this.uniformArena), uniformOffset);
-    this.uniformCursor = Math.ceil((uniformOffset + prepared.uniformBytes) / this.uniformAlignment) * this.uniformAlignment;
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.uniformBuffer, offset: uniformOffset, size: prepared.uniformBytes } }];
-    const written = new Set(prepared.buffers.filter((b) => b.write).map((b) => b.view.storage.buffer));
-    const temporaries: GPUBuffer[] = [];
-    prepared.buffers.forEach(({ view, write }, i) => {
-      let buffer = view.storage.buffer as GPUBuffer;
+    packUniforms(layout, launch, launch.fault === undefined ? 0 : this.faultCode(launch.fault), this.uniformWords, uniformOffset);
+    this.uniformCursor = Math.ceil((uniformOffset + layout.uniformBytes) / this.uniformAlignment) * this.uniformAlignment;
+    const buffers = this.boundBuffers;
+    let count = 0;
+    for (const name in launch.outputs) buffers[count++] = launch.outputs[name].storage.buffer as GPUBuffer;
+    const outputs = count;
+    let temporaries: GPUBuffer[] | null = null;
+    for (const name in launch.inputs) {
+      let buffer = launch.inputs[name].storage.buffer as GPUBuffer;
       // WebGPU forbids binding one buffer both writable and readable in a dispatch (a copy between
       // two views of one storage): read from a snapshot instead.
-      if (!write && written.has(buffer)) {
+      if (amongFirst(buffers, outputs, buffer)) {
         const snapshot = this.storagePool.acquire(buffer.size);
         this.commandEncoder().copyBufferToBuffer(buffer, 0, snapshot, 0, buffer.size);
-        temporaries.push(snapshot);
+        (temporaries ??= []).push(snapshot);
         buffer = snapshot;
       }
-      entries.push({ binding: i + 1, resource: { buffer } });
-    });
-    if (prepared.reportsFaults) {
-      entries.push({ binding: prepared.buffers.length + 1, resource: { buffer: this.faultStatus } });
-      this.faultsPossible = true;
+      buffers[count++] = buffer;
     }
-    const bindGroup = this.gpu.createBindGroup({ layout: pipeline.bindings, entries });
+    if (layout.reportsFaults) this.faultsPossible = true;
+    // Groups holding a snapshot are used once: caching them would only keep them alive.
+    const create = () => this.createBindGroup(pipeline, layout, uniformOffset, buffers, count);
+    const bindGroup = temporaries ? create() : this.bindGroups.get(pipeline.bindings, uniformOffset, buffers, count, create);
     const pass = this.computePass();
     pass.setPipeline(pipeline.pipeline);
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(...prepared.workgroups);
-    for (const buffer of temporaries) this.storagePool.release(buffer);
+    const [x, y, z] = workgroupsOf(launch);
+    pass.dispatchWorkgroups(x, y, z);
+    if (temporaries) for (const buffer of temporaries) this.storagePool.release(buffer);
     this.stats.dispatches++;
     if (++this.dispatchesInBatch >= DISPATCHES_PER_SUBMIT) this.flush();
     else this.scheduleFlush();
   }
 
-  private createPipeline(prepared: PreparedLaunch): Pipeline {
-    const source = prepared.source();
+  private createBindGroup(pipeline: Pipeline, layout: LaunchLayout, uniformOffset: number, buffers: readonly GPUBuffer[], count: number): GPUBindGroup {
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.uniformBuffer, offset: uniformOffset, size: layout.uniformBytes } }];
+    for (let i = 0; i < count; i++) entries.push({ binding: i + 1, resource: { buffer: buffers[i] } });
+    if (layout.reportsFaults) entries.push({ binding: count + 1, resource: { buffer: this.faultStatus } });
+    return this.gpu.createBindGroup({ layout: pipeline.bindings, entries });
+  }
+
+  private createPipeline(launchLayout: LaunchLayout): Pipeline {
+    const source = launchLayout.source();
     const storage = (write: boolean): GPUBindGroupLayoutEntry['buffer'] => ({ type: write ? 'storage' : 'read-only-storage' });
     const layoutEntries: GPUBindGroupLayoutEntry[] = [
       { binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform' } },
-      ...prepared.buffers.map(({ write }, i) => ({ binding: i + 1, visibility: COMPUTE_STAGE, buffer: storage(write) })),
+      ...launchLayout.bindings.map(({ write }, i) => ({ binding: i + 1, visibility: COMPUTE_STAGE, buffer: storage(write) })),
     ];
-    if (prepared.reportsFaults) layoutEntries.push({ binding: prepared.buffers.length + 1, visibility: COMPUTE_STAGE, buffer: storage(true) });
+    if (launchLayout.reportsFaults) layoutEntries.push({ binding: launchLayout.bindings.length + 1, visibility: COMPUTE_STAGE, buffer: storage(true) });
     this.gpu.pushErrorScope('validation');
-    const module = this.gpu.createShaderModule({ code: source, label: prepared.key });
+    const module = this.gpu.createShaderModule({ code: source, label: launchLayout.key });
     const bindings = this.gpu.createBindGroupLayout({ entries: layoutEntries });
     const layout = this.gpu.createPipelineLayout({ bindGroupLayouts: [bindings] });
-    const pipeline = { pipeline: this.gpu.createComputePipeline({ layout, compute: { module, entryPoint: prepared.entryPoint }, label: prepared.key }), bindings };
+    const pipeline = { pipeline: this.gpu.createComputePipeline({ layout, compute: { module, entryPoint: launchLayout.entryPoint }, label: launchLayout.key }), bindings };
     void this.gpu.popErrorScope().then(async (error) => {
       if (!error) return;
       const messages = (await module.getCompilationInfo()).messages.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n');
-      this.fail(new Error(`${this.name}: building the WGSL kernel ${prepared.key} failed: ${error.message}\n${messages}`));
+      this.fail(new Error(`${this.name}: building the WGSL kernel ${launchLayout.key} failed: ${error.message}\n${messages}`));
     });
-    this.pipelines.set(prepared.key, pipeline);
+    this.pipelines.set(launchLayout, pipeline);
     this.stats.pipelines++;
     return pipeline;
   }
@@ -360,6 +377,11 @@ function kernelTable(deviceName: string, implemented: Partial<Kernels>): Kernels
       };
     },
   }) as Kernels;
+}
+
+function amongFirst(buffers: readonly GPUBuffer[], count: number, buffer: GPUBuffer): boolean {
+  for (let i = 0; i < count; i++) if (buffers[i] === buffer) return true;
+  return false;
 }
 
 function formatBytes(bytes: number): string {
