@@ -55,6 +55,9 @@ export class WebGpuDevice implements Device {
   private readonly bindGroups = new BindGroupCache(BIND_GROUPS_CACHED);
   /** Scratch for run(): the buffers of the launch being encoded. */
   private readonly boundBuffers: GPUBuffer[] = [];
+  /** The pipeline run() last set, and in which pass: setting it again is skipped. */
+  private pipelineSet: Pipeline | null = null;
+  private pipelineSetIn: GPUComputePassEncoder | null = null;
   private liveBytes = 0;
 
   private encoder: GPUCommandEncoder | null = null;
@@ -227,11 +230,19 @@ export class WebGpuDevice implements Device {
       buffers[count++] = buffer;
     }
     if (layout.reportsFaults) this.faultsPossible = true;
+    let bindGroup: GPUBindGroup;
     // Groups holding a snapshot are used once: caching them would only keep them alive.
-    const create = () => this.createBindGroup(pipeline, layout, uniformOffset, buffers, count);
-    const bindGroup = temporaries ? create() : this.bindGroups.get(pipeline.bindings, uniformOffset, buffers, count, create);
+    if (temporaries) bindGroup = this.createBindGroup(pipeline, layout, uniformOffset, buffers, count);
+    else {
+      const slot = this.bindGroups.slot(pipeline.bindings, uniformOffset, buffers, count);
+      bindGroup = slot.group ?? this.bindGroups.fill(slot, this.createBindGroup(pipeline, layout, uniformOffset, buffers, count));
+    }
     const pass = this.computePass();
-    pass.setPipeline(pipeline.pipeline);
+    if (this.pipelineSetIn !== pass || this.pipelineSet !== pipeline) {
+      pass.setPipeline(pipeline.pipeline);
+      this.pipelineSet = pipeline;
+      this.pipelineSetIn = pass;
+    }
     pass.setBindGroup(0, bindGroup);
     const [x, y, z] = workgroupsOf(launch);
     pass.dispatchWorkgroups(x, y, z);
