@@ -11,8 +11,26 @@ export class BindGroupCache {
 
   constructor(private readonly limit: number) {}
 
-  /** Where the group for `layout`, uniforms at `uniformOffset` and `buffers[0..count)` is kept. */
+  /**
+   * Where the group for `layout`, uniforms at `uniformOffset` and `buffers[0..count)` is kept: a
+   * slot holding it, or an empty one to fill().
+   */
   slot(layout: GPUBindGroupLayout, uniformOffset: number, buffers: readonly GPUBuffer[], count: number): Slot {
+    const found = this.walk(layout, uniformOffset, buffers, count);
+    if (found.group || this.size < this.limit) return found;
+    this.roots = new Map();
+    this.size = 0;
+    return this.walk(layout, uniformOffset, buffers, count);
+  }
+
+  /** Keeps `group` in `slot` (an empty one from slot()) and returns it. */
+  fill(slot: Slot, group: GPUBindGroup): GPUBindGroup {
+    this.size++;
+    slot.group = group;
+    return group;
+  }
+
+  private walk(layout: GPUBindGroupLayout, uniformOffset: number, buffers: readonly GPUBuffer[], count: number): Slot {
     let byOffset = this.roots.get(layout);
     if (!byOffset) {
       byOffset = new Map();
@@ -32,16 +50,6 @@ export class BindGroupCache {
       node = next;
     }
     return node;
-  }
-
-  /** Keeps `group` in `slot` (from slot()) and returns it. */
-  fill(slot: Slot, group: GPUBindGroup): GPUBindGroup {
-    if (++this.size > this.limit) {
-      this.roots = new Map();
-      this.size = 1;
-    }
-    slot.group = group;
-    return group;
   }
 }
 
