@@ -3,7 +3,10 @@
  * shader, the constants the shader text is specialised on, its buffers, its uniforms and its grid.
  * From that, this module derives the pipeline cache key (only what changes the shader text), the
  * full WGSL source (a generated preamble + shared helpers + the shader file) and the packed
- * uniform bytes. Shapes and strides travel in uniforms, so one pipeline serves every shape.
+ * uniform bytes. Shapes and strides travel in uniforms, so one pipeline serves every shape. The
+ * layout of a launch (key, bindings, where each uniform sits) is built once per signature and
+ * cached on its Shader (launchLayout), so a dispatch costs a signature string, a map lookup and
+ * packing its values: the device's per-dispatch work is mostly WebGPU's own.
  *
  * Adding a kernel family: write shaders/<family>.wgsl with an entry point `main` that reads its
  * uniforms as `params.<name>` and its buffers by name (array<u32>: bitcast to f32/i32), using
