@@ -83,6 +83,14 @@ export interface Tolerance {
 
 export const EXACT: Tolerance = { rtol: 0 };
 
+/**
+ * Sums and products, which each device accumulates in its own order: relative 1e-5, plus 1e-5 of
+ * `scale`, the same op on the magnitudes of the inputs (the standard error bound of a float sum).
+ */
+export function accumulated(scale: Tensor): Tolerance {
+  return { rtol: 1e-5, atol: scale.abs().mul(1e-5).dataSync() as Float32Array };
+}
+
 /** Reads both results and checks shape, dtype and values; `what` names the case in failures. */
 export async function expectAgree(what: string, gpu: Tensor, cpu: Tensor, tolerance: Tolerance): Promise<void> {
   expect(gpu.device, `${what}: device`).toBe('webgpu');

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
 import { getDevice } from '../../src/devices/registry.js';
 import { requestAdapter } from '../../src/devices/webgpu/gpu.js';
-import { DISPATCHES_PER_SUBMIT, type WebGpuDevice } from '../../src/devices/webgpu/device.js';
+import { DISPATCHES_PER_SUBMIT, WebGpuDevice } from '../../src/devices/webgpu/device.js';
+import { defineShader, stridedWalk } from '../../src/devices/webgpu/launch.js';
 import { webgpuReady } from './gpu.js';
 
 const ready = await webgpuReady();
@@ -263,6 +264,17 @@ describe.skipIf(!ready)('webgpu device', () => {
       await torch.webgpu.init({ deviceCount: 2 });
       expect(gpu('webgpu:1')).not.toBe(lost);
       expect(await torch.ones(3, { device: 'webgpu:1' }).add(1).tolist()).toEqual([2, 2, 2]);
+    });
+
+    it('a WGSL kernel that fails to build is reported with the compiler\'s messages, not as the invalid pipeline its dispatches then hit', async () => {
+      const broken = new WebGpuDevice('webgpu:broken', await (await requestAdapter())!.requestDevice());
+      const out = torch.empty(4, { device: 'webgpu' });
+      const dst = { ...out, storage: { ...out.storage, buffer: broken.malloc(16) } };
+      // fill's own launch, but a table entry whose name is not an identifier breaks the source.
+      const shader = defineShader('fill', { tables: [{ '9lives': 1 }] });
+      broken.run({ shader, outputs: { dst }, walk: stridedWalk('fill', dst.shape, [dst]), uniforms: { bits: ['u32', 0] } });
+      await expect(broken.synchronize()).rejects.toThrow(/webgpu:broken: building the WGSL kernel fill\|.* failed: [\s\S]*\d+:\d+ /);
+      broken.gpu.destroy();
     });
 
     it('init({ device }) adopts a caller\'s GPUDevice as webgpu', async () => {

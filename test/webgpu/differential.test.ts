@@ -8,7 +8,7 @@
 // Everything that only moves, selects or compares values must agree exactly.
 import { beforeEach, describe, it } from 'vitest';
 import * as torch from '../../src/index.js';
-import { Choices, EXACT, expectAgree, LAYOUTS, type Layout, pair, type Pair, type Tolerance } from './compare.js';
+import { accumulated, Choices, EXACT, expectAgree, LAYOUTS, type Layout, pair, type Pair, type Tolerance } from './compare.js';
 import { webgpuReady } from './gpu.js';
 
 type Tensor = torch.Tensor;
@@ -24,11 +24,6 @@ const halves = (shape: number[]) => torch.randint(-6, 7, shape).div(2);
 
 /** Every float32 class the kernels must get right: NaN, infinities, signed zeros, tiny and huge values. */
 const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, -0.5, 2.5, -2.5, 1e-30, -1e-30, 1e30, -1e30, 3, -7, 80, -80, 100, -87, 8191.5, 8192.5, 123456.7, -3e38];
-
-/** Sums and products: the bound scales with the magnitudes the result accumulates. */
-function accumulated(scale: Tensor): Tolerance {
-  return { rtol: RTOL, atol: scale.abs().mul(RTOL).dataSync() as Float32Array };
-}
 
 /** Upstream gradients of `shape` on both devices. */
 function upstream(shape: readonly number[]): [Tensor, Tensor] {

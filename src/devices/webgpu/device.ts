@@ -1,7 +1,8 @@
 import type { DType } from '../../dtype.js';
 import type { Device, DeviceBuffer, Kernels } from '../device.js';
 import { BufferPool } from './buffer-pool.js';
-import { type KernelLaunch, packUniforms, type PreparedLaunch, prepareLaunch } from './launch.js';
+import { BindGroupCache } from './bind-group-cache.js';
+import { type KernelLaunch, type LaunchLayout, launchLayout, packUniforms, type UniformWords, uniformWordsOf, workgroupsOf } from './launch.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { indexingKernels } from './kernels/indexing.js';
 import { matmulKernels } from './kernels/matmul.js';
@@ -22,6 +23,8 @@ const FAULT_STATUS_BYTES = 8;
 
 /** Dispatches encoded before the batch is submitted, unless a read comes first. */
 export const DISPATCHES_PER_SUBMIT = 128;
+/** Bind groups kept for reuse (see BindGroupCache). */
+const BIND_GROUPS_CACHED = 4096;
 /**
  * Bytes of one uniform page (each launch's block starts on a 256-byte boundary, so a page holds
  * 1024 launches). One page takes the uniforms of DISPATCHES_PER_SUBMIT launches with blocks up to
@@ -58,6 +61,8 @@ export interface WebGpuStats {
 /** Host staging and the GPU buffer for one page of launch uniforms; `used` bytes are pending. */
 interface UniformPage {
   readonly host: ArrayBuffer;
+  /** Typed views of `host`, for packing. */
+  readonly words: UniformWords;
   readonly buffer: GPUBuffer;
   used: number;
 }
@@ -79,7 +84,14 @@ export class WebGpuDevice implements Device {
 
   private readonly storagePool: BufferPool;
   private readonly stagingPool: BufferPool;
-  private readonly pipelines = new Map<string, Pipeline>();
+  /** Pipelines by launch layout (each layout has one pipeline cache key, see launch.ts). */
+  private readonly pipelines = new Map<LaunchLayout, Pipeline>();
+  private readonly bindGroups = new BindGroupCache(BIND_GROUPS_CACHED);
+  /** Scratch for run(): the buffers of the launch being encoded. */
+  private readonly boundBuffers: GPUBuffer[] = [];
+  /** The pipeline run() last set, and in which pass: setting it again is skipped. */
+  private pipelineSet: Pipeline | null = null;
+  private pipelineSetIn: GPUComputePassEncoder | null = null;
   private liveBytes = 0;
 
   private encoder: GPUCommandEncoder | null = null;
@@ -105,6 +117,8 @@ export class WebGpuDevice implements Device {
   private lostInfo: GPUDeviceLostInfo | null = null;
   /** A device error (out of memory, a validation error): the device cannot be trusted after it. */
   private failure: Error | null = null;
+  /** Build checks of new pipelines not yet settled: a failure is raised only after them, so it names its cause. */
+  private readonly pipelineChecks = new Set<Promise<void>>();
 
   constructor(readonly name: string, readonly gpu: GPUDevice) {
     void gpu.lost.then((info) => {
@@ -212,14 +226,15 @@ export class WebGpuDevice implements Device {
       await this.pendingSteps;
       await staging.mapAsync(READ_MODE, 0, stagingBytes);
     } catch (error) {
-      throw (await this.lostError()) ?? this.failure ?? error;
+      throw (await this.lostError()) ?? (await this.settledFailure()) ?? error;
     }
     const mapped = staging.getMappedRange(0, stagingBytes);
     const values = dtype === 'float32' ? new Float32Array(mapped.slice(0, bytes)) : new Int32Array(mapped.slice(0, bytes));
     const [fault, faultValue] = checkFaults ? new Int32Array(mapped, bytes, 2) : [0, 0];
     staging.unmap();
     this.stagingPool.release(staging);
-    if (this.failure) throw this.failure;
+    const failure = await this.settledFailure();
+    if (failure) throw failure;
     if (fault !== 0) throw new Error(`${this.faultMessages[fault - 1].replace('{value}', String(faultValue))}; found by a kernel on ${this.name}, which reports such errors at the next read (its kernels run asynchronously)`);
     return values;
   }
@@ -234,7 +249,8 @@ export class WebGpuDevice implements Device {
     this.flush();
     await this.pendingSteps;
     await this.gpu.queue.onSubmittedWorkDone();
-    if (this.failure) throw this.failure;
+    const failure = await this.settledFailure();
+    if (failure) throw failure;
   }
 
   // ---- kernels ----------------------------------------------------------------------------------
@@ -242,12 +258,13 @@ export class WebGpuDevice implements Device {
   /** Encodes one kernel launch (see KernelLaunch); it runs after everything issued before it. */
   run(launch: KernelLaunch): void {
     this.assertUsable();
-    const prepared = prepareLaunch(launch, launch.fault === undefined ? 0 : this.faultCode(launch.fault));
+    const [x, y, z] = workgroupsOf(launch);
     // An empty launch (an empty view copied) has nothing to do.
-    if (prepared.workgroups.includes(0)) return;
-    const pipeline = this.pipelines.get(prepared.key) ?? this.createPipeline(prepared);
+    if (x === 0 || y === 0 || z === 0) return;
+    const layout = launchLayout(launch);
+    const pipeline = this.pipelines.get(layout) ?? this.createPipeline(layout);
     let page = this.uniformPages[this.currentPage];
-    if (page.used + prepared.uniformBytes > UNIFORM_PAGE_BYTES) {
+    if (page.used + layout.uniformBytes > UNIFORM_PAGE_BYTES) {
       if (this.sequenceDepth === 0) {
         this.flush();
       } else {
@@ -257,36 +274,53 @@ export class WebGpuDevice implements Device {
       page = this.uniformPages[this.currentPage];
     }
     const uniformOffset = page.used;
-    packUniforms(prepared, new DataView(page.host), uniformOffset);
-    page.used = Math.ceil((uniformOffset + prepared.uniformBytes) / this.uniformAlignment) * this.uniformAlignment;
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: page.buffer, offset: uniformOffset, size: prepared.uniformBytes } }];
-    const written = new Set(prepared.buffers.filter((b) => b.write).map((b) => b.view.storage.buffer));
-    const temporaries: GPUBuffer[] = [];
-    prepared.buffers.forEach(({ view, write }, i) => {
-      let buffer = view.storage.buffer as GPUBuffer;
+    packUniforms(layout, launch, launch.fault === undefined ? 0 : this.faultCode(launch.fault), page.words, uniformOffset);
+    page.used = Math.ceil((uniformOffset + layout.uniformBytes) / this.uniformAlignment) * this.uniformAlignment;
+    const buffers = this.boundBuffers;
+    let count = 0;
+    for (const name in launch.outputs) buffers[count++] = launch.outputs[name].storage.buffer as GPUBuffer;
+    const outputs = count;
+    let temporaries: GPUBuffer[] | null = null;
+    for (const name in launch.inputs) {
+      let buffer = launch.inputs[name].storage.buffer as GPUBuffer;
       // WebGPU forbids binding one buffer both writable and readable in a dispatch (a copy between
       // two views of one storage): read from a snapshot instead.
-      if (!write && written.has(buffer)) {
+      if (amongFirst(buffers, outputs, buffer)) {
         const snapshot = this.storagePool.acquire(buffer.size);
         this.commandEncoder().copyBufferToBuffer(buffer, 0, snapshot, 0, buffer.size);
-        temporaries.push(snapshot);
+        (temporaries ??= []).push(snapshot);
         buffer = snapshot;
       }
-      entries.push({ binding: i + 1, resource: { buffer } });
-    });
-    if (prepared.reportsFaults) {
-      entries.push({ binding: prepared.buffers.length + 1, resource: { buffer: this.faultStatus } });
-      this.faultsPossible = true;
+      buffers[count++] = buffer;
     }
-    const bindGroup = this.gpu.createBindGroup({ layout: pipeline.bindings, entries });
+    if (layout.reportsFaults) this.faultsPossible = true;
+    let bindGroup: GPUBindGroup;
+    // Groups holding a snapshot are used once: caching them would only keep them alive.
+    if (temporaries) bindGroup = this.createBindGroup(pipeline, layout, page.buffer, uniformOffset, buffers, count);
+    else {
+      // Each page is its own uniform buffer: the position across pages names the binding.
+      const slot = this.bindGroups.slot(pipeline.bindings, this.currentPage * UNIFORM_PAGE_BYTES + uniformOffset, buffers, count);
+      bindGroup = slot.group ?? this.bindGroups.fill(slot, this.createBindGroup(pipeline, layout, page.buffer, uniformOffset, buffers, count));
+    }
     const pass = this.computePass();
-    pass.setPipeline(pipeline.pipeline);
+    if (this.pipelineSetIn !== pass || this.pipelineSet !== pipeline) {
+      pass.setPipeline(pipeline.pipeline);
+      this.pipelineSet = pipeline;
+      this.pipelineSetIn = pass;
+    }
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(...prepared.workgroups);
-    for (const buffer of temporaries) this.storagePool.release(buffer);
+    pass.dispatchWorkgroups(x, y, z);
+    if (temporaries) for (const buffer of temporaries) this.storagePool.release(buffer);
     this.stats.dispatches++;
     if (++this.dispatchesInBatch >= DISPATCHES_PER_SUBMIT && this.sequenceDepth === 0) this.flush();
     else this.scheduleFlush();
+  }
+
+  private createBindGroup(pipeline: Pipeline, layout: LaunchLayout, uniforms: GPUBuffer, uniformOffset: number, buffers: readonly GPUBuffer[], count: number): GPUBindGroup {
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniforms, offset: uniformOffset, size: layout.uniformBytes } }];
+    for (let i = 0; i < count; i++) entries.push({ binding: i + 1, resource: { buffer: buffers[i] } });
+    if (layout.reportsFaults) entries.push({ binding: count + 1, resource: { buffer: this.faultStatus } });
+    return this.gpu.createBindGroup({ layout: pipeline.bindings, entries });
   }
 
   /**
@@ -317,29 +351,36 @@ export class WebGpuDevice implements Device {
 
   private addUniformPage(): void {
     const buffer = this.gpu.createBuffer({ size: UNIFORM_PAGE_BYTES, usage: UNIFORM | COPY_DST, label: `${this.name} uniforms ${this.uniformPages.length}` });
-    this.uniformPages.push({ host: new ArrayBuffer(UNIFORM_PAGE_BYTES), buffer, used: 0 });
+    const host = new ArrayBuffer(UNIFORM_PAGE_BYTES);
+    this.uniformPages.push({ host, words: uniformWordsOf(host), buffer, used: 0 });
     this.stats.uniformPages++;
   }
 
-  private createPipeline(prepared: PreparedLaunch): Pipeline {
-    const source = prepared.source();
+  private createPipeline(launchLayout: LaunchLayout): Pipeline {
+    const source = launchLayout.source();
     const storage = (write: boolean): GPUBindGroupLayoutEntry['buffer'] => ({ type: write ? 'storage' : 'read-only-storage' });
     const layoutEntries: GPUBindGroupLayoutEntry[] = [
       { binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform' } },
-      ...prepared.buffers.map(({ write }, i) => ({ binding: i + 1, visibility: COMPUTE_STAGE, buffer: storage(write) })),
+      ...launchLayout.bindings.map(({ write }, i) => ({ binding: i + 1, visibility: COMPUTE_STAGE, buffer: storage(write) })),
     ];
-    if (prepared.reportsFaults) layoutEntries.push({ binding: prepared.buffers.length + 1, visibility: COMPUTE_STAGE, buffer: storage(true) });
+    if (launchLayout.reportsFaults) layoutEntries.push({ binding: launchLayout.bindings.length + 1, visibility: COMPUTE_STAGE, buffer: storage(true) });
     this.gpu.pushErrorScope('validation');
-    const module = this.gpu.createShaderModule({ code: source, label: prepared.key });
+    const module = this.gpu.createShaderModule({ code: source, label: launchLayout.key });
     const bindings = this.gpu.createBindGroupLayout({ entries: layoutEntries });
     const layout = this.gpu.createPipelineLayout({ bindGroupLayouts: [bindings] });
-    const pipeline = { pipeline: this.gpu.createComputePipeline({ layout, compute: { module, entryPoint: prepared.entryPoint }, label: prepared.key }), bindings };
-    void this.gpu.popErrorScope().then(async (error) => {
+    const pipeline = { pipeline: this.gpu.createComputePipeline({ layout, compute: { module, entryPoint: launchLayout.entryPoint }, label: launchLayout.key }), bindings };
+    const check = this.gpu.popErrorScope().then(async (error) => {
       if (!error) return;
       const messages = (await module.getCompilationInfo()).messages.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n');
-      this.fail(new Error(`${this.name}: building the WGSL kernel ${prepared.key} failed: ${error.message}\n${messages}`));
+      const buildError = new Error(`${this.name}: building the WGSL kernel ${launchLayout.key} failed: ${error.message}\n${messages}`);
+      // Dispatches of the broken pipeline report "Invalid ComputePipeline <label>" as they are
+      // encoded, often before this scope settles: the build error is their cause, so it wins.
+      if (this.failure?.message.includes(launchLayout.key)) this.failure = buildError;
+      else this.fail(buildError);
     });
-    this.pipelines.set(prepared.key, pipeline);
+    this.pipelineChecks.add(check);
+    void check.then(() => this.pipelineChecks.delete(check));
+    this.pipelines.set(launchLayout, pipeline);
     this.stats.pipelines++;
     return pipeline;
   }
@@ -419,6 +460,12 @@ export class WebGpuDevice implements Device {
 
   // ---- faults -----------------------------------------------------------------------------------
 
+  /** The device's failure once the pending pipeline build checks have settled, or null. */
+  private async settledFailure(): Promise<Error | null> {
+    if (this.failure && this.pipelineChecks.size > 0) await Promise.all(this.pipelineChecks);
+    return this.failure;
+  }
+
   private fail(error: Error): void {
     this.failure ??= error;
   }
@@ -458,4 +505,9 @@ function kernelTable(deviceName: string, implemented: Partial<Kernels>): Kernels
 
 function formatBytes(bytes: number): string {
   return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${bytes} bytes`;
+}
+
+function amongFirst(buffers: readonly GPUBuffer[], count: number, buffer: GPUBuffer): boolean {
+  for (let i = 0; i < count; i++) if (buffers[i] === buffer) return true;
+  return false;
 }

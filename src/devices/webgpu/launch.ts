@@ -3,7 +3,10 @@
  * shader, the constants the shader text is specialised on, its buffers, its uniforms and its grid.
  * From that, this module derives the pipeline cache key (only what changes the shader text), the
  * full WGSL source (a generated preamble + shared helpers + the shader file) and the packed
- * uniform bytes. Shapes and strides travel in uniforms, so one pipeline serves every shape.
+ * uniform bytes. Shapes and strides travel in uniforms, so one pipeline serves every shape. The
+ * layout of a launch (key, bindings, where each uniform sits) is built once per signature and
+ * cached on its Shader (launchLayout), so a dispatch costs a signature string, a map lookup and
+ * packing its values: the device's per-dispatch work is mostly WebGPU's own.
  *
  * Adding a kernel family: write shaders/<family>.wgsl with an entry point `main` that reads its
  * uniforms as `params.<name>` and its buffers by name (array<u32>: bitcast to f32/i32), using
@@ -37,19 +40,24 @@ export const DTYPE_CODES: Record<DType, number> = { float32: 0, int32: 1, bool: 
 
 /**
  * One shader file and what it needs besides common.wgsl: helper files, and constants fixed for the
- * file (opcode tables). Create one per shader file, once: launches refer to it.
+ * file (opcode tables). Create one per shader file and set of helpers, once: launches refer to it.
  */
 export interface Shader {
   readonly file: ShaderFile;
   readonly includes: readonly ShaderFile[];
   /** `const NAME = <value>u;` lines, the same for every launch of this shader. */
   readonly declarations: string;
+  /** The files, as the pipeline cache key names them. */
+  readonly id: string;
+  /** Layouts of this shader's launches by signature (see launchLayout). */
+  readonly layouts: Map<string, LaunchLayout>;
 }
 
 export function defineShader(file: ShaderFile, options: { includes?: readonly ShaderFile[]; tables?: readonly Record<string, number>[] } = {}): Shader {
   const tables = [DTYPE_CODES, ...(options.tables ?? [])];
   const declarations = tables.flatMap((table) => Object.entries(table).map(([name, value]) => `const ${constantName(name)} = ${value}u;`)).join('\n');
-  return { file, includes: options.includes ?? [], declarations };
+  const includes = options.includes ?? [];
+  return { file, includes, declarations, id: [...includes, file].join('+'), layouts: new Map() };
 }
 
 /** `leakyRelu` -> `LEAKY_RELU`, `float32` -> `FLOAT32`: opcode names as WGSL constants. */
@@ -90,6 +98,11 @@ export interface KernelLaunch {
   readonly atomics?: readonly string[];
   /** Buffers the kernel reads, bound after the outputs, as `var<storage, read> name: array<u32>`. */
   readonly inputs?: Readonly<Record<string, TensorView>>;
+  /**
+   * Inputs bound as `array<vec4<u32>>` instead, 4 elements per index (one 128-bit load on a GPU):
+   * the kernel only reads them at multiples of 4 elements.
+   */
+  readonly quadInputs?: readonly string[];
   readonly walk?: Walk;
   /** Uniforms besides the walk's, in `params`. */
   readonly uniforms?: Readonly<Record<string, Uniform>>;
@@ -108,32 +121,53 @@ export interface KernelLaunch {
   readonly fault?: string;
 }
 
-/** A launch resolved into what the device binds and dispatches. */
-export interface PreparedLaunch {
+/** A storage buffer binding of a launch: binding `index + 1` (0 holds the uniforms). */
+export interface Binding {
+  readonly name: string;
+  readonly write: boolean;
+  /** Declared as array<vec4<u32>> (KernelLaunch.quadInputs). */
+  readonly quads: boolean;
+  /** Declared as array<atomic<u32>> (KernelLaunch.atomics). */
+  readonly atomic: boolean;
+}
+
+/**
+ * What every launch of one signature shares (see launchLayout): the pipeline cache key, the
+ * bindings and where each uniform sits in the `Params` struct. Built once per signature, so a
+ * launch only packs its uniform values.
+ */
+export interface LaunchLayout {
   readonly key: string;
   readonly entryPoint: string;
   /** Binds the fault status buffer after the storage buffers. */
   readonly reportsFaults: boolean;
+  /** Outputs then inputs, in binding order. */
+  readonly bindings: readonly Binding[];
+  /** Bytes of the `Params` struct, a multiple of 16. */
+  readonly uniformBytes: number;
   /** The WGSL source; built only on a pipeline cache miss. */
   source(): string;
-  readonly uniformFields: readonly UniformField[];
-  readonly uniformBytes: number;
-  readonly buffers: readonly Binding[];
-  readonly workgroups: readonly [number, number, number];
+  /** Word offsets (in `Params`) of the launch's own uniforms, in `KernelLaunch.uniforms` order. */
+  readonly uniformWords: readonly number[];
+  readonly walkWords: WalkWords | null;
+  /** Word offset of `faultCode`, or -1. */
+  readonly faultWord: number;
 }
 
-interface Binding {
-  readonly name: string;
-  readonly view: TensorView;
-  readonly write: boolean;
-  readonly atomic: boolean;
+interface WalkWords {
+  readonly count: number;
+  readonly ndim: number;
+  readonly offsets: number;
+  readonly shape: number;
+  readonly strides: number;
 }
 
 interface UniformField {
   readonly name: string;
   readonly type: WordType;
-  readonly value: number | readonly number[];
-  readonly offset: number;
+  /** Words: 1 for a scalar, else a multiple of 4 (`array<vec4<type>, words / 4>`). */
+  readonly words: number;
+  readonly isArray: boolean;
 }
 
 const MAX_WORKGROUPS_PER_DIM = 65535;
@@ -144,83 +178,163 @@ export function gridOf(workgroups: number): [number, number, number] {
   return [x, Math.ceil(workgroups / x), 1];
 }
 
-export function prepareLaunch(launch: KernelLaunch, faultCode: number): PreparedLaunch {
-  const walk = launch.walk;
-  const workgroupSize = launch.workgroupSize ?? 64;
+/**
+ * The layout of this launch, from the shader's cache. The signature it is cached under holds
+ * everything the layout depends on: entry point, workgroup size, constants, binding names, uniform
+ * names, types and array lengths, the walk's operand count and whether faults are reported.
+ */
+export function launchLayout(launch: KernelLaunch): LaunchLayout {
   const entryPoint = launch.entryPoint ?? 'main';
+  const workgroupSize = launch.workgroupSize ?? 64;
+  const operands = launch.walk ? launch.walk.strides.length : 0;
+  let signature = `${entryPoint}|${workgroupSize}|${operands}|${launch.fault === undefined ? 0 : 1}|`;
+  for (const name in launch.constants) signature += `${name}=${launch.constants[name]},`;
+  signature += '|';
+  for (const name in launch.outputs) signature += `${name}${launch.atomics?.includes(name) ? '@' : ''},`;
+  signature += '|';
+  for (const name in launch.inputs) signature += `${name},`;
+  signature += '|';
+  if (launch.quadInputs) for (const name of launch.quadInputs) signature += `${name},`;
+  signature += '|';
+  for (const name in launch.uniforms) {
+    const [type, value] = launch.uniforms[name];
+    signature += `${name}:${type}${typeof value === 'number' ? '' : value.length},`;
+  }
+  const layouts = launch.shader.layouts;
+  let layout = layouts.get(signature);
+  if (!layout) {
+    layout = buildLayout(launch, entryPoint, workgroupSize, operands, `${launch.shader.id}|${signature}`);
+    layouts.set(signature, layout);
+  }
+  return layout;
+}
+
+function buildLayout(launch: KernelLaunch, entryPoint: string, workgroupSize: number, operands: number, key: string): LaunchLayout {
+  const walks = launch.walk !== undefined;
   const reportsFaults = launch.fault !== undefined;
   const constants: Record<string, number> = { ...launch.constants, WORKGROUP_SIZE: workgroupSize };
-  const uniformFields: UniformField[] = [];
-  let bytes = 0;
-  const addUniform = (name: string, type: WordType, value: number | readonly number[]) => {
-    const isArray = typeof value !== 'number';
-    bytes = align(bytes, isArray ? 16 : 4);
-    uniformFields.push({ name, type, value, offset: bytes });
-    bytes += isArray ? value.length * 4 : 4;
+  const fields: UniformField[] = [];
+  const offsets = new Map<string, number>();
+  let words = 0;
+  const addUniform = (name: string, type: WordType, length: number | null) => {
+    if (offsets.has(name)) throw new Error(`${launch.shader.file}: the uniform '${name}' is also one of the launch's own`);
+    const isArray = length !== null;
+    words = align(words, isArray ? 4 : 1);
+    offsets.set(name, words);
+    fields.push({ name, type, words: length ?? 1, isArray });
+    words += length ?? 1;
   };
-  if (walk) {
-    constants.OPERANDS = walk.strides.length;
+  if (walks) {
+    constants.OPERANDS = operands;
     constants.RANK_SLOTS = RANK_SLOTS;
-    addUniform('count', 'u32', numel(walk.shape));
-    addUniform('ndim', 'u32', walk.shape.length);
+    addUniform('count', 'u32', null);
+    addUniform('ndim', 'u32', null);
   }
-  for (const name in launch.uniforms) addUniform(name, launch.uniforms[name][0], launch.uniforms[name][1]);
-  if (reportsFaults) addUniform('faultCode', 'u32', faultCode);
-  if (walk) {
-    addUniform('offsets', 'i32', padToVec4(walk.offsets));
-    addUniform('shape', 'u32', padTo(walk.shape, MAX_DIMS, 1));
-    addUniform('strides', 'i32', walk.strides.flatMap((strides) => padTo(strides, MAX_DIMS, 0)));
+  for (const name in launch.uniforms) {
+    const [type, value] = launch.uniforms[name];
+    addUniform(name, type, typeof value === 'number' ? null : value.length);
   }
-  const buffers: Binding[] = [];
-  for (const name in launch.outputs) buffers.push({ name, view: launch.outputs[name], write: true, atomic: launch.atomics?.includes(name) ?? false });
-  for (const name in launch.inputs) buffers.push({ name, view: launch.inputs[name], write: false, atomic: false });
-  // Everything the generated source depends on, besides the shader itself.
-  let key = `${launch.shader.file}|${entryPoint}|${reportsFaults}|`;
-  for (const name in constants) key += `${name}=${constants[name]},`;
-  for (const buffer of buffers) key += `${buffer.name}${buffer.write ? '!' : ''}${buffer.atomic ? '@' : ''},`;
-  for (const field of uniformFields) key += `${field.name}:${field.type}${typeof field.value === 'number' ? '' : field.value.length},`;
-  const groups = launch.workgroups ?? (walk ? Math.ceil(numel(walk.shape) / workgroupSize) : 1);
+  if (reportsFaults) addUniform('faultCode', 'u32', null);
+  if (walks) {
+    addUniform('offsets', 'i32', align(operands, 4));
+    addUniform('shape', 'u32', MAX_DIMS);
+    addUniform('strides', 'i32', operands * MAX_DIMS);
+  }
+  const quads = new Set(launch.quadInputs);
+  const bindings: Binding[] = [];
+  const atomics = new Set(launch.atomics);
+  for (const name in launch.outputs) bindings.push({ name, write: true, quads: false, atomic: atomics.has(name) });
+  for (const name in launch.inputs) bindings.push({ name, write: false, quads: quads.has(name), atomic: false });
+  const uniformWords = Object.keys(launch.uniforms ?? {}).map((name) => offsets.get(name)!);
+  const shader = launch.shader;
   return {
     key,
     entryPoint,
     reportsFaults,
-    source: () => assembleSource(launch.shader, constants, uniformFields, buffers, reportsFaults, walk !== undefined),
-    uniformFields,
-    uniformBytes: align(bytes, 16),
-    buffers,
-    workgroups: typeof groups === 'number' ? gridOf(groups) : [groups[0], groups[1], groups[2]],
+    bindings,
+    uniformBytes: align(words * 4, 16),
+    source: () => assembleSource(shader, constants, fields, bindings, reportsFaults, walks),
+    uniformWords,
+    walkWords: walks ? { count: offsets.get('count')!, ndim: offsets.get('ndim')!, offsets: offsets.get('offsets')!, shape: offsets.get('shape')!, strides: offsets.get('strides')! } : null,
+    faultWord: reportsFaults ? offsets.get('faultCode')! : -1,
   };
 }
 
-/** Writes the launch's uniforms at `byteOffset` of `target`, laid out as the generated `Params` struct. */
-export function packUniforms(prepared: PreparedLaunch, target: DataView, byteOffset: number): void {
-  for (const field of prepared.uniformFields) {
-    const values = typeof field.value === 'number' ? [field.value] : field.value;
-    for (let i = 0; i < values.length; i++) {
-      const at = byteOffset + field.offset + i * 4;
-      if (field.type === 'f32') target.setFloat32(at, values[i], true);
-      else if (field.type === 'i32') target.setInt32(at, values[i], true);
-      else target.setUint32(at, values[i], true);
-    }
+/** Views of one uniform arena, word-indexed, for writing each type. */
+export interface UniformWords {
+  readonly u32: Uint32Array;
+  readonly i32: Int32Array;
+  readonly f32: Float32Array;
+}
+
+export function uniformWordsOf(arena: ArrayBuffer): UniformWords {
+  return { u32: new Uint32Array(arena), i32: new Int32Array(arena), f32: new Float32Array(arena) };
+}
+
+/**
+ * Writes the launch's uniforms at `byteOffset` (a multiple of 4) of the arena, laid out as the
+ * generated `Params` struct. Unused array slots get the same fill every time (shape 1, strides and
+ * offsets 0), so a launch's bytes depend only on its values.
+ */
+export function packUniforms(layout: LaunchLayout, launch: KernelLaunch, faultCode: number, target: UniformWords, byteOffset: number): void {
+  const base = byteOffset / 4;
+  let field = 0;
+  for (const name in launch.uniforms) {
+    const [type, value] = launch.uniforms[name];
+    const view = target[type];
+    const at = base + layout.uniformWords[field++];
+    if (typeof value === 'number') view[at] = value;
+    else for (let i = 0; i < value.length; i++) view[at + i] = value[i];
+  }
+  if (layout.faultWord >= 0) target.u32[base + layout.faultWord] = faultCode;
+  const walk = launch.walk;
+  const words = layout.walkWords;
+  if (!walk || !words) return;
+  const ndim = walk.shape.length;
+  let count = 1;
+  for (let d = 0; d < ndim; d++) count *= walk.shape[d];
+  target.u32[base + words.count] = count;
+  target.u32[base + words.ndim] = ndim;
+  const operands = walk.strides.length;
+  target.i32.fill(0, base + words.offsets, base + words.offsets + align(operands, 4));
+  for (let k = 0; k < operands; k++) target.i32[base + words.offsets + k] = walk.offsets[k];
+  target.u32.fill(1, base + words.shape + ndim, base + words.shape + MAX_DIMS);
+  for (let d = 0; d < ndim; d++) target.u32[base + words.shape + d] = walk.shape[d];
+  for (let k = 0; k < operands; k++) {
+    const at = base + words.strides + k * MAX_DIMS;
+    const strides = walk.strides[k];
+    for (let d = 0; d < ndim; d++) target.i32[at + d] = strides[d];
+    target.i32.fill(0, at + ndim, at + MAX_DIMS);
   }
 }
 
-function assembleSource(shader: Shader, constants: Record<string, number>, fields: readonly UniformField[], buffers: PreparedLaunch['buffers'], reportsFaults: boolean, walks: boolean): string {
-  const structFields = fields.map((f) => `  ${f.name}: ${Array.isArray(f.value) ? `array<vec4<${f.type}>, ${f.value.length / 4}>` : f.type},`);
-  const bindings = buffers.map((b, i) => `@group(0) @binding(${i + 1}) var<storage, ${b.write ? 'read_write' : 'read'}> ${b.name}: array<${b.atomic ? 'atomic<u32>' : 'u32'}>;`);
-  const fault = reportsFaults ? faultFunctions(buffers.length + 1) : 'fn reportFaultValue(value: i32) {}\nfn reportFault() {}\nfn faultPending() -> bool { return false; }';
+/** The launch's grid: its own, or for a walking launch one thread per position. */
+export function workgroupsOf(launch: KernelLaunch): readonly [number, number, number] {
+  const groups = launch.workgroups ?? (launch.walk ? Math.ceil(numel(launch.walk.shape) / (launch.workgroupSize ?? 64)) : 1);
+  return typeof groups === 'number' ? gridOf(groups) : groups;
+}
+
+function assembleSource(shader: Shader, constants: Record<string, number>, fields: readonly UniformField[], bindings: readonly Binding[], reportsFaults: boolean, walks: boolean): string {
+  const structFields = fields.map((f) => `  ${f.name}: ${f.isArray ? `array<vec4<${f.type}>, ${f.words / 4}>` : f.type},`);
+  const elementType = (b: Binding) => (b.quads ? 'vec4<u32>' : b.atomic ? 'atomic<u32>' : 'u32');
+  const declarations = bindings.map((b, i) => `@group(0) @binding(${i + 1}) var<storage, ${b.write ? 'read_write' : 'read'}> ${b.name}: array<${elementType(b)}>;`);
+  const fault = reportsFaults ? faultFunctions(bindings.length + 1) : 'fn reportFaultValue(value: i32) {}\nfn reportFault() {}\nfn faultPending() -> bool { return false; }';
   return [
     Object.entries(constants).map(([name, value]) => `const ${name} = ${value}u;`).join('\n'),
     shader.declarations,
     `struct Params {\n${structFields.join('\n')}\n}`,
     '@group(0) @binding(0) var<uniform> params: Params;',
-    ...bindings,
+    ...declarations,
     fault,
     shaderSources.common,
     ...(walks ? [shaderSources.strided] : []),
     ...shader.includes.map((file) => shaderSources[file]),
     shaderSources[shader.file],
   ].join('\n\n');
+}
+
+function align(value: number, alignment: number): number {
+  return Math.ceil(value / alignment) * alignment;
 }
 
 /**
@@ -243,16 +357,4 @@ fn reportFaultValue(value: i32) {
 }
 fn reportFault() { reportFaultValue(0); }
 fn faultPending() -> bool { return atomicLoad(&faultStatus[0]) != 0u; }`;
-}
-
-function align(value: number, alignment: number): number {
-  return Math.ceil(value / alignment) * alignment;
-}
-
-function padTo(values: readonly number[], length: number, fill: number): number[] {
-  return [...values, ...new Array<number>(length - values.length).fill(fill)];
-}
-
-function padToVec4(values: readonly number[]): number[] {
-  return padTo(values, align(Math.max(values.length, 1), 4), 0);
 }
