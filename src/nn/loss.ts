@@ -467,6 +467,26 @@ function optionsOf<Options extends { weight?: Tensor | null }>(weightOrOptions: 
   return weightOrOptions instanceof Tensor ? ({ weight: weightOrOptions } as Options) : (weightOrOptions ?? ({} as Options));
 }
 
+/** PyTorch's `_Loss`: the reduction every loss module applies, checked once. */
+abstract class Loss extends Module {
+  readonly reduction: Reduction;
+
+  constructor(options: LossOptions = {}) {
+    super();
+    this.reduction = checkReduction(this.constructor.name, options.reduction);
+  }
+}
+
+/** PyTorch's `_WeightedLoss`: a loss with a per-class (or per-element) 'weight' buffer. */
+abstract class WeightedLoss extends Loss {
+  declare weight: Tensor | null;
+
+  constructor(options: LossOptions & { weight?: Tensor | null }) {
+    super(options);
+    this.registerBuffer('weight', options.weight ?? null);
+  }
+}
+
 /**
  * `nn.CrossEntropyLoss({ weight, ignoreIndex, reduction, labelSmoothing })`: see `F.crossEntropy`.
  * Shapes: input (N, C) or (N, C, d1, ...) or (C); target (N) or (N, d1, ...) or () of int32 class
@@ -478,18 +498,14 @@ function optionsOf<Options extends { weight?: Tensor | null }>(weightOrOptions: 
  * lossFn.forward(torch.randn(8, 18), torch.randint(0, 18, [8], { dtype: 'int32' }));
  * ```
  */
-export class CrossEntropyLoss extends Module {
-  declare weight: Tensor | null;
+export class CrossEntropyLoss extends WeightedLoss {
   readonly ignoreIndex: number;
-  readonly reduction: Reduction;
   readonly labelSmoothing: number;
 
   constructor(weightOrOptions?: Tensor | CrossEntropyOptions) {
-    super();
     const options = optionsOf(weightOrOptions);
-    this.registerBuffer('weight', options.weight ?? null);
+    super(options);
     this.ignoreIndex = options.ignoreIndex ?? -100;
-    this.reduction = checkReduction('CrossEntropyLoss', options.reduction);
     this.labelSmoothing = options.labelSmoothing ?? 0;
   }
 
@@ -502,17 +518,13 @@ export class CrossEntropyLoss extends Module {
  * `nn.NLLLoss({ weight, ignoreIndex, reduction })` on log-probabilities: see `F.nllLoss`. Shapes
  * as CrossEntropyLoss with class indices.
  */
-export class NLLLoss extends Module {
-  declare weight: Tensor | null;
+export class NLLLoss extends WeightedLoss {
   readonly ignoreIndex: number;
-  readonly reduction: Reduction;
 
   constructor(weightOrOptions?: Tensor | NllLossOptions) {
-    super();
     const options = optionsOf(weightOrOptions);
-    this.registerBuffer('weight', options.weight ?? null);
+    super(options);
     this.ignoreIndex = options.ignoreIndex ?? -100;
-    this.reduction = checkReduction('NLLLoss', options.reduction);
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -521,28 +533,14 @@ export class NLLLoss extends Module {
 }
 
 /** `nn.MSELoss({ reduction })`: see `F.mseLoss`. Shapes: input and target (*), output () or (*). */
-export class MSELoss extends Module {
-  readonly reduction: Reduction;
-
-  constructor(options: LossOptions = {}) {
-    super();
-    this.reduction = checkReduction('MSELoss', options.reduction);
-  }
-
+export class MSELoss extends Loss {
   override forward(input: Tensor, target: Tensor): Tensor {
     return mseLoss(input, target, { reduction: this.reduction });
   }
 }
 
 /** `nn.L1Loss({ reduction })`: see `F.l1Loss`. Shapes: input and target (*), output () or (*). */
-export class L1Loss extends Module {
-  readonly reduction: Reduction;
-
-  constructor(options: LossOptions = {}) {
-    super();
-    this.reduction = checkReduction('L1Loss', options.reduction);
-  }
-
+export class L1Loss extends Loss {
   override forward(input: Tensor, target: Tensor): Tensor {
     return l1Loss(input, target, { reduction: this.reduction });
   }
@@ -552,15 +550,9 @@ export class L1Loss extends Module {
  * `nn.BCELoss({ weight, reduction })` on probabilities: see `F.binaryCrossEntropy`. Shapes: input
  * and target (*), output () or (*); weight broadcasts to the input.
  */
-export class BCELoss extends Module {
-  declare weight: Tensor | null;
-  readonly reduction: Reduction;
-
+export class BCELoss extends WeightedLoss {
   constructor(weightOrOptions?: Tensor | BinaryCrossEntropyOptions) {
-    super();
-    const options = optionsOf(weightOrOptions);
-    this.registerBuffer('weight', options.weight ?? null);
-    this.reduction = checkReduction('BCELoss', options.reduction);
+    super(optionsOf(weightOrOptions));
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -573,17 +565,13 @@ export class BCELoss extends Module {
  * `F.binaryCrossEntropyWithLogits`. Shapes: input and target (*), output () or (*). The buffers
  * keep PyTorch's state-dict names, 'weight' and 'pos_weight'.
  */
-export class BCEWithLogitsLoss extends Module {
-  declare weight: Tensor | null;
+export class BCEWithLogitsLoss extends WeightedLoss {
   declare pos_weight: Tensor | null;
-  readonly reduction: Reduction;
 
   constructor(weightOrOptions?: Tensor | BinaryCrossEntropyWithLogitsOptions) {
-    super();
     const options = optionsOf(weightOrOptions);
-    this.registerBuffer('weight', options.weight ?? null);
+    super(options);
     this.registerBuffer('pos_weight', options.posWeight ?? null);
-    this.reduction = checkReduction('BCEWithLogitsLoss', options.reduction);
   }
 
   get posWeight(): Tensor | null {
