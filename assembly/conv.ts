@@ -172,38 +172,36 @@ class ScatterAdd {
 // output row: the GEMM would mostly pack and store. These kernels instead run each kernel tap over
 // the output plane directly, f32x4 along output rows when the input row is contiguous (stride 1).
 
+/**
+ * dst[j] += w * src[j] for j < count, dst and src `dstStep` and `srcStep` bytes apart: f32x4 when
+ * both are contiguous (the stride-1 rows every tap loop meets).
+ */
+@inline function axpy(dst: usize, dstStep: usize, src: usize, srcStep: usize, count: i32, w: f32): void {
+  let j = 0;
+  if (dstStep == 4 && srcStep == 4) {
+    const wv = f32x4.splat(w);
+    for (; j + 4 <= count; j += 4) {
+      const at = <usize>j << 2;
+      v128.store(dst + at, f32x4.add(v128.load(dst + at), f32x4.mul(wv, v128.load(src + at))));
+    }
+  }
+  for (; j < count; j++) {
+    const at = dst + <usize>j * dstStep;
+    store<f32>(at, load<f32>(at) + w * load<f32>(src + <usize>j * srcStep));
+  }
+}
+
 /** out[j] += w * image[j] over a run of output pixels (image `step` bytes apart). */
 class TapForward {
   @inline span(out: usize, image: usize, step: usize, count: i32, weight: usize): void {
-    const w = load<f32>(weight);
-    let j = 0;
-    if (step == 4) {
-      const wv = f32x4.splat(w);
-      for (; j + 4 <= count; j += 4) {
-        const at = <usize>j << 2;
-        v128.store(out + at, f32x4.add(v128.load(out + at), f32x4.mul(wv, v128.load(image + at))));
-      }
-    }
-    for (; j < count; j++) store<f32>(out + (<usize>j << 2), load<f32>(out + (<usize>j << 2)) + w * load<f32>(image + <usize>j * step));
+    axpy(out, 4, image, step, count, load<f32>(weight));
   }
 }
 
 /** image[j] += w * grad[j]: the input gradient of TapForward. */
 class TapInputGrad {
   @inline span(grad: usize, image: usize, step: usize, count: i32, weight: usize): void {
-    const w = load<f32>(weight);
-    let j = 0;
-    if (step == 4) {
-      const wv = f32x4.splat(w);
-      for (; j + 4 <= count; j += 4) {
-        const at = <usize>j << 2;
-        v128.store(image + at, f32x4.add(v128.load(image + at), f32x4.mul(wv, v128.load(grad + at))));
-      }
-    }
-    for (; j < count; j++) {
-      const at = image + <usize>j * step;
-      store<f32>(at, load<f32>(at) + w * load<f32>(grad + (<usize>j << 2)));
-    }
+    axpy(image, step, grad, 4, count, load<f32>(weight));
   }
 }
 
