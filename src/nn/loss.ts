@@ -107,6 +107,28 @@ function pointwiseLoss(
 // ---- regression losses --------------------------------------------------------------------------
 
 /**
+ * A loss of the difference `input - target` alone, reduced: `loss(difference)` elementwise, whose
+ * derivative is `slope(difference)` (minus that for the target). A target of another shape is
+ * broadcast, with PyTorch's warning.
+ */
+function differenceLoss(op: string, backwardName: string, input: Tensor, target: Tensor, options: LossOptions, loss: (difference: Tensor) => Tensor, slope: (difference: Tensor) => Tensor): Tensor {
+  checkFloatTensor(op, 'input', input);
+  checkFloatTensor(op, 'target', target);
+  checkSameDevice(op, { input, target });
+  const reduction = checkReduction(op, options.reduction);
+  const count = numel(broadcastShapes(op, input.shape, target.shape, ['input', 'target']));
+  warnIfBroadcast(op, input, target);
+  return pointwiseLoss(backwardName, input, target, reduction, count, () => loss(sub(input, target)), (save, targetNeedsGrad) => {
+    const x = save(input);
+    const y = save(target);
+    return (upstream) => {
+      const gradInput = mul(slope(sub(x, y)), upstream);
+      return [gradInput, targetNeedsGrad ? neg(gradInput) : null];
+    };
+  });
+}
+
+/**
  * Mean squared error: `(input - target)^2`, reduced. A target of another shape is broadcast
  * (PyTorch warns, and so do we).
  *
@@ -115,21 +137,7 @@ function pointwiseLoss(
  * ```
  */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
-  const op = 'mseLoss';
-  checkFloatTensor(op, 'input', input);
-  checkFloatTensor(op, 'target', target);
-  checkSameDevice(op, { input, target });
-  const reduction = checkReduction(op, options.reduction);
-  const count = numel(broadcastShapes(op, input.shape, target.shape, ['input', 'target']));
-  warnIfBroadcast(op, input, target);
-  return pointwiseLoss('MseLossBackward0', input, target, reduction, count, () => sub(input, target).square(), (save, targetNeedsGrad) => {
-    const x = save(input);
-    const y = save(target);
-    return (upstream) => {
-      const gradInput = mul(sub(x, y), mul(upstream, 2));
-      return [gradInput, targetNeedsGrad ? neg(gradInput) : null];
-    };
-  });
+  return differenceLoss('mseLoss', 'MseLossBackward0', input, target, options, (difference) => difference.square(), (difference) => mul(difference, 2));
 }
 
 /**
@@ -137,21 +145,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}
  * PyTorch. A target of another shape is broadcast, with PyTorch's warning.
  */
 export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
-  const op = 'l1Loss';
-  checkFloatTensor(op, 'input', input);
-  checkFloatTensor(op, 'target', target);
-  checkSameDevice(op, { input, target });
-  const reduction = checkReduction(op, options.reduction);
-  const count = numel(broadcastShapes(op, input.shape, target.shape, ['input', 'target']));
-  warnIfBroadcast(op, input, target);
-  return pointwiseLoss('L1LossBackward0', input, target, reduction, count, () => abs(sub(input, target)), (save, targetNeedsGrad) => {
-    const x = save(input);
-    const y = save(target);
-    return (upstream) => {
-      const gradInput = mul(sign(sub(x, y)), upstream);
-      return [gradInput, targetNeedsGrad ? neg(gradInput) : null];
-    };
-  });
+  return differenceLoss('l1Loss', 'L1LossBackward0', input, target, options, abs, sign);
 }
 
 // ---- binary classification ----------------------------------------------------------------------
