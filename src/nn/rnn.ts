@@ -256,6 +256,12 @@ function singleState(layer: string, hx: unknown): Tensor[] | null {
   throw new TypeError(`${layer}: hx must be a Tensor (numLayers * numDirections, batch, hiddenSize), got ${describe(hx)}; an [h0, c0] pair is an LSTM's state`);
 }
 
+/** The kernel mode of an Elman cell with this nonlinearity, which PyTorch limits to tanh and relu. */
+function elmanMode(module: string, nonlinearity: string): RnnMode {
+  if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new RangeError(`${module}: unknown nonlinearity '${nonlinearity}'; select from 'tanh' or 'relu'`);
+  return nonlinearity === 'tanh' ? 'rnnTanh' : 'rnnRelu';
+}
+
 /**
  * `nn.RNN(inputSize, hiddenSize, { nonlinearity, numLayers, bias, batchFirst, dropout, bidirectional })`:
  * h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act tanh (default) or relu.
@@ -274,8 +280,7 @@ export class RNN extends RNNBase {
 
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
     const nonlinearity = options.nonlinearity ?? 'tanh';
-    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new RangeError(`RNN: unknown nonlinearity '${nonlinearity}'; select from 'tanh' or 'relu'`);
-    super('RNN', nonlinearity === 'tanh' ? 'rnnTanh' : 'rnnRelu', inputSize, hiddenSize, options);
+    super('RNN', elmanMode('RNN', nonlinearity), inputSize, hiddenSize, options);
     this.nonlinearity = nonlinearity;
   }
 
@@ -433,8 +438,7 @@ export class RNNCell extends RNNCellBase {
 
   constructor(inputSize: number, hiddenSize: number, options: RNNCellOptions = {}) {
     const nonlinearity = options.nonlinearity ?? 'tanh';
-    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new RangeError(`RNNCell: unknown nonlinearity '${nonlinearity}'; select from 'tanh' or 'relu'`);
-    super('RNNCell', nonlinearity === 'tanh' ? 'rnnTanh' : 'rnnRelu', inputSize, hiddenSize, options);
+    super('RNNCell', elmanMode('RNNCell', nonlinearity), inputSize, hiddenSize, options);
     this.nonlinearity = nonlinearity;
   }
 
