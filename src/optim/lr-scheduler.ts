@@ -1,6 +1,12 @@
 import { Tensor } from '../tensor.js';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
+/** A scheduler's state dict: a copy of every field but the optimizer (PyTorch's `__dict__` minus it). */
+function stateOf(scheduler: { optimizer: unknown }): Record<string, unknown> {
+  const { optimizer: _optimizer, ...state } = scheduler;
+  return structuredClone(state);
+}
+
 function checkOptimizer(scheduler: string, optimizer: unknown): Optimizer<OptimizerOptions> {
   if (!(optimizer instanceof Optimizer)) throw new TypeError(`${scheduler}: ${optimizer === null ? 'null' : (optimizer as object)?.constructor?.name ?? typeof optimizer} is not an Optimizer`);
   return optimizer as Optimizer<OptimizerOptions>;
@@ -64,8 +70,7 @@ export abstract class LRScheduler {
 
   /** Every field but the optimizer, camelCased as PyTorch's `__dict__` would be. */
   stateDict(): Record<string, unknown> {
-    const { optimizer: _optimizer, ...state } = this;
-    return structuredClone(state);
+    return stateOf(this);
   }
 
   loadStateDict(stateDict: Record<string, unknown>): void {
@@ -276,8 +281,7 @@ export class ReduceLROnPlateau {
   }
 
   stateDict(): Record<string, unknown> {
-    const { optimizer: _optimizer, ...state } = this;
-    return structuredClone(state);
+    return stateOf(this);
   }
 
   loadStateDict(stateDict: Record<string, unknown>): void {
