@@ -23,7 +23,8 @@ export interface InputSpec extends TensorData {
   requiresGrad: boolean;
 }
 
-type Arg = number | null | { tensor: number } | Arg[];
+/** A fixture argument: a value, or `{ tensor: k }` standing for the case's k-th operand. */
+export type Arg = number | null | boolean | { tensor: number } | Arg[];
 
 export interface OpCase {
   name: string;
@@ -76,17 +77,23 @@ export function buildInputs(c: OpCase, requiresGrad = true): { leaves: Tensor[];
   return { leaves, operands };
 }
 
-type Result = Tensor | readonly Tensor[] | { values: Tensor; indices: Tensor };
-
-/** Calls `torch.<op>(...args, options?)` or `args[0].<op>(...rest, options?)`; the outputs as a list. */
-export function runOp(c: OpCase, operands: readonly Tensor[]): Tensor[] {
+/** A case's arguments with each `{ tensor: k }` replaced by operands[k], then its options object if any. */
+export function callArguments(args: readonly Arg[], options: object | undefined, operands: readonly Tensor[]): unknown[] {
   const resolve = (arg: Arg): unknown => {
     if (Array.isArray(arg)) return arg.map(resolve);
     if (arg !== null && typeof arg === 'object') return operands[arg.tensor];
     return arg;
   };
-  const args = c.args.map(resolve);
-  if (c.options) args.push(c.options);
+  const resolved = args.map(resolve);
+  if (options) resolved.push(options);
+  return resolved;
+}
+
+type Result = Tensor | readonly Tensor[] | { values: Tensor; indices: Tensor };
+
+/** Calls `torch.<op>(...args, options?)` or `args[0].<op>(...rest, options?)`; the outputs as a list. */
+export function runOp(c: OpCase, operands: readonly Tensor[]): Tensor[] {
+  const args = callArguments(c.args, c.options, operands);
   let result: Result;
   if (c.call === 'method') {
     const receiver = args.shift() as Record<string, (...a: unknown[]) => Result>;

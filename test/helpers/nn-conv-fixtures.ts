@@ -3,12 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import * as torch from '../../src/index.js';
-import { applyTransform, type Check, check as checkAgainst, EXACT, expectChecks, largestMagnitude, type TensorData, tensorFrom, tensorOn } from './fixtures.js';
+import { applyTransform, type Arg, callArguments, type Check, check as checkAgainst, EXACT, expectChecks, largestMagnitude, type TensorData, tensorFrom, tensorOn } from './fixtures.js';
 
 type Tensor = torch.Tensor;
 const { nn } = torch;
 
-type Arg = number | null | boolean | { tensor: number } | Arg[];
 
 export interface FunctionalCase {
   name: string;
@@ -74,13 +73,7 @@ export function buildFunctionalInputs(c: FunctionalCase, device = 'cpu'): { leav
 
 /** `F[fn](...args, options?)` with `{tensor: k}` replaced by operands[k]; outputs as a list. */
 export function callFunctional(c: FunctionalCase, operands: readonly Tensor[]): Tensor[] {
-  const resolve = (arg: Arg): unknown => {
-    if (Array.isArray(arg)) return arg.map(resolve);
-    if (arg !== null && typeof arg === 'object') return operands[arg.tensor];
-    return arg;
-  };
-  const args = c.args.map(resolve);
-  if (c.options) args.push(c.options);
+  const args = callArguments(c.args, c.options, operands);
   const fn = (nn.functional as unknown as Record<string, (...a: unknown[]) => Tensor | Tensor[]>)[c.fn];
   if (typeof fn !== 'function') throw new Error(`nn.functional.${c.fn} is not a function`);
   const result = fn(...args);
