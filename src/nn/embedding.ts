@@ -3,7 +3,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { scope } from '../memory.js';
 import { onesLike, zeros } from '../ops/creation.js';
 import { div, eq, gt, where } from '../ops/elementwise.js';
-import { indexAdd, indexSelect } from '../ops/indexing.js';
+import { indexAdd, indexSelect, indexSelectRaising } from '../ops/indexing.js';
 import { max, sum } from '../ops/reduce.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { detach, reshape, unsqueeze } from '../ops/views.js';
@@ -13,7 +13,6 @@ import { normal_ } from './init.js';
 import { checkFeatures } from './linear.js';
 import { formatFloat, Module } from './module.js';
 import { emptyParameter, Parameter } from './parameter.js';
-import { checkValuesBelow } from './value-checks.js';
 
 export interface EmbeddingOptions {
   /** This row gets no gradient (a fixed pad vector; nn.Embedding also starts it at zero). Negative counts from the end. */
@@ -65,8 +64,8 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
   const [rows, dim] = weight.shape;
   const paddingIdx = normalizePaddingIdx('embedding', options.paddingIdx, rows);
   const scaleGradByFreq = options.scaleGradByFreq ?? false;
-  checkValuesBelow(input, rows, `embedding: input holds index {value}, outside [0, ${rows}) (num_embeddings ${rows}, input shape ${formatShape(input.shape)})`);
-  const lookup = (indices: Tensor): Tensor => indexSelect(weight, 0, indices);
+  const badIndex = `embedding: input holds index {value}, outside [0, ${rows}) (num_embeddings ${rows}, input shape ${formatShape(input.shape)})`;
+  const lookup = (indices: Tensor): Tensor => indexSelectRaising(weight, 0, indices, badIndex);
   const maxNorm = options.maxNorm;
   if (maxNorm !== null && maxNorm !== undefined) {
     noGrad(() => scope(() => {

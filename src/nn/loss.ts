@@ -3,7 +3,7 @@ import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { scope } from '../memory.js';
 import { ones, zeros } from '../ops/creation.js';
 import { abs, add, clamp, div, exp, ge, le, log, log1p, logicalAnd, logicalNot, mul, ne, neg, sigmoid, sign, sub, where } from '../ops/elementwise.js';
-import { gather, indexSelect, scatter } from '../ops/indexing.js';
+import { gather, indexSelectRaising, scatter } from '../ops/indexing.js';
 import { sum } from '../ops/reduce.js';
 import { logSoftmax } from '../ops/softmax.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
@@ -285,8 +285,6 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, args: Clas
     const oneSample = target.dim() === 0 && input.dim() === 2 && input.shape[0] === 1 ? `; for one sample pass target.unsqueeze(0), or an unbatched input of shape [${args.classes}]` : '';
     throw new RangeError(`${op}: expected a target of shape ${formatShape(expected)} for input of shape ${formatShape(input.shape)}, got ${formatShape(target.shape)}${oneSample}`);
   }
-  const message = `${op}: target {value} is out of bounds for ${args.classes} classes`;
-  scope(() => noGrad(() => checkValuesBelow(where(ne(target, args.ignoreIndex), target, 0), args.classes, message)));
 }
 
 /** Class-index targets prepared for the loss: each kept position's class and weight. */
@@ -299,11 +297,13 @@ interface ClassTargets {
   weights: Tensor;
 }
 
-function classTargets(target: Tensor, args: ClassLossArguments): ClassTargets {
+/** Also the targets' bounds check: the class-weight lookup raises `op`'s error for a class outside [0, C). */
+function classTargets(op: string, target: Tensor, args: ClassLossArguments): ClassTargets {
   const kept = ne(target, args.ignoreIndex);
   const indices = where(kept, target, 0);
   const classWeights = args.weight ?? ones([args.classes], { device: target.device });
-  const weights = where(kept, reshape(indexSelect(classWeights, 0, reshape(indices, [-1])), target.shape), 0);
+  const badTarget = `${op}: target {value} is out of bounds for ${args.classes} classes`;
+  const weights = where(kept, reshape(indexSelectRaising(classWeights, 0, reshape(indices, [-1]), badTarget), target.shape), 0);
   return { kept, indices, weights };
 }
 
@@ -346,7 +346,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   checkClassTargets(op, input, target, args, false);
   const { loss, targets, totalWeight } = scope(() =>
     noGrad(() => {
-      const targets = classTargets(target, args);
+      const targets = classTargets(op, target, args);
       const totalWeight = sum(targets.weights);
       return { loss: reduceTerms(nllTerms(input, targets, args.classDim), args.reduction, totalWeight), targets, totalWeight };
     }),
@@ -402,7 +402,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
         const divisor = input.numel() / classes;
         return { loss: reduceTerms(neg(sum(w ? mul(product, w) : product, classDim)), reduction, divisor), logProbs, targets: null, divisor };
       }
-      const targets = classTargets(target, args);
+      const targets = classTargets(op, target, args);
       const divisor = sum(targets.weights);
       const nll = reduceTerms(nllTerms(logProbs, targets, classDim), reduction, divisor);
       if (smoothing === 0) return { loss: nll, logProbs, targets, divisor };

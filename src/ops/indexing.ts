@@ -86,9 +86,8 @@ function checkIndexFits(op: string, index: Tensor, name: string, other: Tensor, 
 }
 
 /** out = input gathered by index along d (see Kernels.gather); throws naming op on a bad index. */
-function gatherInto(op: string, out: TensorView, input: TensorView, index: TensorView, d: number): void {
+function gatherInto(op: string, out: TensorView, input: TensorView, index: TensorView, d: number, message = outOfBounds(op, d, sizeAt(input, d))): void {
   if (numel(index.shape) === 0) return;
-  const message = outOfBounds(op, d, sizeAt(input, d));
   const bad = input.storage.device.kernels.gather(atLeast1d(out), atLeast1d(input), atLeast1d(index), d, message);
   if (bad !== null) throw faultError(message, bad);
 }
@@ -229,13 +228,22 @@ function checkVectorIndex(op: string, input: Tensor, index: Tensor): void {
  * ```
  */
 export function indexSelect(input: Tensor, dim: number, index: Tensor): Tensor {
+  return indexSelectRaising(input, dim, index, null);
+}
+
+/**
+ * indexSelect whose bad index raises `badIndex` (see FaultMessage) rather than indexSelect's own
+ * message: for ops built on it whose indices mean something else to the caller (embedding rows,
+ * class targets), so that the lookup itself is their bounds check.
+ */
+export function indexSelectRaising(input: Tensor, dim: number, index: Tensor, badIndex: FaultMessage | null): Tensor {
   checkTensor('indexSelect', 'input', input);
   checkVectorIndex('indexSelect', input, index);
   const d = normalizeDim('indexSelect', dim, input.shape.length);
   if (input.shape.length === 0 && index.numel() !== 1) throw new RangeError(`indexSelect: a 0-d input takes exactly one index, got ${index.numel()}`);
   const shape = [...atLeast1d(input).shape];
   shape[d] = index.numel();
-  const out = filled(Tensor.empty(input.shape.length === 0 ? [] : shape, input.dtype, input.deviceObject), (o) => gatherInto('indexSelect', o, input, indexAlong(index, shape, d), d));
+  const out = filled(Tensor.empty(input.shape.length === 0 ? [] : shape, input.dtype, input.deviceObject), (o) => gatherInto('indexSelect', o, input, indexAlong(index, shape, d), d, badIndex ?? undefined));
   return record('IndexSelectBackward0', out, [input, null], (save) => {
     const idx = save(index);
     return (g) => [addedIntoZeros(input.shape, g, indexAlong(idx, atLeast1d(g).shape, d), d)];
