@@ -6,7 +6,7 @@ export function rnnGateCount(mode: RnnMode): number {
 }
 
 /** Per-row values rnnForward keeps beside the gates (LSTM c_t, GRU W_hn h + b_hn): 0 or 1 blocks of hidden. */
-export function rnnExtraCount(mode: RnnMode): number {
+function rnnExtraCount(mode: RnnMode): number {
   return mode === 'lstm' || mode === 'gru' ? 1 : 0;
 }
 

@@ -23,7 +23,7 @@ function reduceOptions(op: string, arg: ReduceArg | undefined): ReduceOptions {
 }
 
 /** Normalised, sorted, distinct dims; undefined or [] means every dim (PyTorch's sum(dim=[]) quirk aside). */
-export function reductionDims(op: string, input: Tensor, dim: Dims | undefined | null): number[] {
+function reductionDims(op: string, input: Tensor, dim: Dims | undefined | null): number[] {
   const ndim = input.shape.length;
   if (dim === undefined || dim === null) return Array.from({ length: ndim }, (_, d) => d);
   const list = typeof dim === 'number' ? [dim] : [...dim];

@@ -7,7 +7,7 @@ let entry: Promise<GPU | null> | null = null;
 let unavailableReason = '';
 
 /** The runtime's GPU object, or null (then `whyUnavailable()` says why). */
-export function gpuEntry(): Promise<GPU | null> {
+function gpuEntry(): Promise<GPU | null> {
   return (entry ??= locate());
 }
 

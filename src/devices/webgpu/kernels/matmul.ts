@@ -37,7 +37,7 @@ export interface Problem {
  * The tile for an M x N output: as many rows as M needs up to MAX_ROWS (a power of two, so few
  * pipelines), and one quad per thread when N fits in 128 columns, else two.
  */
-export function matmulTile(M: number, N: number): MatmulTile {
+function matmulTile(M: number, N: number): MatmulTile {
   return { rows: Math.min(MAX_ROWS, 2 ** Math.ceil(Math.log2(Math.max(M, 1)))), quads: N <= WORKGROUP_SIZE * 4 ? 1 : 2 };
 }
 
