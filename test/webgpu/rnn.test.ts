@@ -7,7 +7,7 @@
 // stands in for the per-element sum of |terms|: |webgpu - cpu| <= 1e-5 (|cpu| + max |cpu|).
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
-import type { RnnMode } from '../../src/devices/device.js';
+import type { RnnMode, TensorView } from '../../src/devices/device.js';
 import { getDevice } from '../../src/devices/registry.js';
 import type { WebGpuDevice } from '../../src/devices/webgpu/device.js';
 import { rnnGateCount, rnnReserveElements } from '../../src/devices/rnn-layout.js';
@@ -164,6 +164,16 @@ describe.skipIf(!ready)('recurrent layers on webgpu', () => {
       await checkLayer({ mode: 'lstm', lengths, reverse: true, inputSize: 20, hidden: 40, projSize: 18, bias: true });
     });
 
+    it('LSTMs with a projection over several row blocks and column tiles of each product, both directions', async () => {
+      torch.manualSeed(7);
+      // 35 rows are three blocks of 16. The hidden units go 16 to a tile, the other products'
+      // columns 64: hidden 40 and projSize 24 take 3 and 1 tiles, hidden 100 and projSize 70 7 and 2.
+      const lengths = [6, 6, 5, ...Array<number>(12).fill(4), ...Array<number>(10).fill(3), ...Array<number>(10).fill(1)];
+      for (const [hidden, projSize] of [[40, 24], [100, 70]]) {
+        for (const reverse of [false, true]) await checkLayer({ mode: 'lstm', lengths, reverse, inputSize: 9, hidden, projSize, bias: true });
+      }
+    });
+
     it('a long packed sequence, both directions', async () => {
       torch.manualSeed(4);
       const lengths = [300, 260, 181, 40, 1];
@@ -227,6 +237,45 @@ describe.skipIf(!ready)('recurrent layers on webgpu', () => {
       expect(device.stats.splitSequences).toBe(before.splitSequences);
       expect(device.stats.submits - afterForward.submits).toBe(4);
       expect(Number.isFinite(await lstm.weight_hh_l0.grad!.sum().item())).toBe(true);
+    });
+
+    it('an LSTM with a projection runs each step in one dispatch, forward and backward', () => {
+      const device = gpu();
+      torch.manualSeed(9);
+      const [inputSize, hidden, projSize] = [6, 40, 24];
+      // Dispatches besides the steps'. Forward: copies of h0, c0, b_ih and b_hh, and the input
+      // projection GEMM. Backward: copies of the output's, hN's and cN's gradients, h0 and c0; one
+      // more dispatch after step 0 (backward runs it last) for the h0 gradient of the rows that
+      // start there; GEMMs for the input gradient, dW_ih, dW_hh and dW_hr; the two bias sums;
+      // copies out of the h0 and c0 gradients.
+      const forwardFixed = 4 + 1;
+      const backwardFixed = 5 + 1 + 4 + 2 + 2;
+      for (const lengths of [[5, ...Array<number>(20).fill(4), ...Array<number>(14).fill(2)], [9, 9, ...Array<number>(33).fill(7)]]) {
+        const batchSizes = batchSizesOf(lengths);
+        const [steps, batch, rows] = [batchSizes.length, batchSizes[0], batchSizes.reduce((a, b) => a + b, 0)];
+        const on = (...shape: number[]) => torch.randn(shape).to('webgpu');
+        const layer = {
+          mode: 'lstm' as const, batchSizes, reverse: false, input: on(rows, inputSize), h0: on(batch, projSize), c0: on(batch, hidden),
+          weightIh: on(4 * hidden, inputSize), weightHh: on(4 * hidden, projSize), biasIh: on(4 * hidden), biasHh: on(4 * hidden), weightHr: on(projSize, hidden),
+        };
+        // output, hN and cN in one buffer, as rnnLayer passes them (else the kernel stages them).
+        const results = on(rows * projSize + batch * projSize + batch * hidden);
+        const part = (offset: number, shape: [number, number]): TensorView => ({ storage: results.storage, offset, shape, strides: [shape[1], 1], dtype: 'float32' });
+        const [output, hN, cN] = [part(0, [rows, projSize]), part(rows * projSize, [batch, projSize]), part((rows + batch) * projSize, [batch, hidden])];
+        const reserve = on(rnnReserveElements('lstm', rows, hidden));
+        const beforeForward = device.stats.dispatches;
+        device.kernels.rnnForward(layer, output, hN, cN, reserve);
+        const forward = device.stats.dispatches - beforeForward;
+        const grads = {
+          input: on(rows, inputSize), h0: on(batch, projSize), c0: on(batch, hidden), weightIh: on(4 * hidden, inputSize),
+          weightHh: on(4 * hidden, projSize), biasIh: on(4 * hidden), biasHh: on(4 * hidden), weightHr: on(projSize, hidden),
+        };
+        const beforeBackward = device.stats.dispatches;
+        device.kernels.rnnBackward(layer, output, reserve, on(rows, projSize), on(batch, projSize), on(batch, hidden), grads);
+        const backward = device.stats.dispatches - beforeBackward;
+        expect(forward - forwardFixed, `forward dispatches over ${steps} steps`).toBe(steps);
+        expect(backward - backwardFixed, `backward dispatches over ${steps} steps`).toBe(steps);
+      }
     });
 
     it('a sequence longer than one uniform page (1200 steps) goes on further pages, still in one command buffer, and agrees with the cpu', async () => {

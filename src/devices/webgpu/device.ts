@@ -29,9 +29,8 @@ const BIND_GROUPS_CACHED = 4096;
  * Bytes of one uniform page (each launch's block starts on a 256-byte boundary, so a page holds
  * 1024 launches). One page takes the uniforms of DISPATCHES_PER_SUBMIT launches with blocks up to
  * 2 KiB, so ordinary batches never fill it. A sequence encoded with `encodeTogether` may be far
- * longer (a recurrent layer-direction takes a block per step, two with an LSTM projection, and
- * sequences run to thousands of steps) and must not be submitted halfway, so it continues on
- * further pages. They are added, not grown: the bind groups already encoded point into the pages
+ * longer (a recurrent layer-direction takes a block per step, and sequences run to thousands of
+ * steps) and must not be submitted halfway, so it continues on further pages. They are added, not grown: the bind groups already encoded point into the pages
  * they used. Pages are kept for reuse, so the device holds what its longest sequence needed
  * (256 KiB of host and GPU memory per 1024 steps).
  */

@@ -4,12 +4,12 @@ import type { WebGpuDevice } from '../device.js';
 import { defineShader } from '../launch.js';
 
 const MODE_CODES: Record<RnnMode, number> = { rnnTanh: 0, rnnRelu: 1, lstm: 2, gru: 3 };
-const STAGE_CODES = { forwardCell: 1, forwardProjection: 2, backwardState: 3, backwardCell: 4 };
+const STAGE_CODES = { forward: 1, backward: 2 };
 type Stage = keyof typeof STAGE_CODES;
 
 const rnnShader = defineShader('rnn', { includes: ['math'], tables: [MODE_CODES, STAGE_CODES] });
 
-/** Rows and columns of a step's product per workgroup (shaders/rnn.wgsl). */
+/** Rows of a tile or row block, and columns of a tile without a projection (shaders/rnn.wgsl). */
 const TILE = 16;
 
 /**
@@ -20,7 +20,7 @@ const TILE = 16;
 const FIELDS = [
   'hidden', 'stateSize', 'width',
   'size', 'rowOffset', 'previousSize', 'previousOffset', 'laterSize', 'laterOffset',
-  'coveredRows', 'columns', 'depth', 'groupStride', 'weightOffset', 'weightDepthStride', 'weightColumnStride',
+  'weightHhOffset', 'weightHrOffset',
   'output', 'hN', 'cN', 'gates', 'extra',
   'h0', 'c0', 'biasIh', 'biasHh', 'rawState', 'gradOutput', 'gradHN', 'gradCN', 'gradH0', 'gradC0',
   'gradInputGates', 'gradHiddenGates', 'gradState', 'previousStates', 'cellCarry',
@@ -29,9 +29,16 @@ type Fields = Record<(typeof FIELDS)[number], number>;
 type WorkRegion = 'h0' | 'c0' | 'biasIh' | 'biasHh' | 'rawState' | 'gradOutput' | 'gradHN' | 'gradCN' | 'gradH0' | 'gradC0'
   | 'gradInputGates' | 'gradHiddenGates' | 'gradState' | 'previousStates' | 'cellCarry';
 
-/** Every field, the work regions at their offsets (from `regionOffset`) and the rest 0. */
-function layerFields(regionOffset: (name: string) => number): Fields {
-  return Object.fromEntries(FIELDS.map((name) => [name, regionOffset(name)])) as Fields;
+/**
+ * Every field: the layer's sizes and where its weights start, the work regions at their offsets
+ * (from `regionOffset`) and the rest 0.
+ */
+function layerFields(layer: RnnLayer, plan: Plan, regionOffset: (name: string) => number): Fields {
+  return {
+    ...(Object.fromEntries(FIELDS.map((name) => [name, regionOffset(name)])) as Fields),
+    hidden: plan.hidden, stateSize: plan.state, width: plan.width,
+    weightHhOffset: layer.weightHh.offset, weightHrOffset: layer.weightHr?.offset ?? 0,
+  };
 }
 
 /** The sizes of a layer and its steps in the order the forward pass runs them. */
@@ -78,9 +85,8 @@ function transposed(view: TensorView): TensorView {
 
 /**
  * The recurrent kernels on WebGPU: per layer-direction the input projection of all steps is one
- * GEMM, then each step is one dispatch of shaders/rnn.wgsl (two with an LSTM projection), and
- * backward mirrors it, ending with one GEMM per weight gradient and for the input gradient, all
- * rows at once. Every dispatch of one call goes into one command buffer (encodeTogether), and the
+ * GEMM, then each step is one dispatch of shaders/rnn.wgsl, and backward mirrors it, ending with
+ * one GEMM per weight gradient and for the input gradient, all rows at once. Every dispatch of one call goes into one command buffer (encodeTogether), and the
  * per-step sizes travel in uniforms, so one pipeline per stage serves every step and shape.
  */
 export function rnnKernels(gpu: WebGpuDevice): Pick<Kernels, 'rnnForward' | 'rnnBackward'> {
@@ -109,20 +115,28 @@ export function rnnKernels(gpu: WebGpuDevice): Pick<Kernels, 'rnnForward' | 'rnn
     else gpu.kernels.fill(target, 0);
   }
 
-  function launch(stage: Stage, plan: Plan, buffers: { result: TensorView; reserve: TensorView; work: TensorView; weights: TensorView }, fields: Fields): void {
+  /**
+   * One step of `layer` in one direction, over `rows` rows: without a projection a grid of tiles
+   * (forward: hidden units, backward: state columns); with one, a workgroup per block of rows.
+   */
+  function launch(stage: Stage, layer: RnnLayer, plan: Plan, buffers: { result: TensorView; reserve: TensorView; work: TensorView }, fields: Fields, rows: number): void {
+    const columns = stage === 'forward' ? plan.hidden : plan.state;
     gpu.run({
       shader: rnnShader,
+      entryPoint: plan.projected ? 'rowBlock' : 'main',
       constants: {
         STAGE: STAGE_CODES[stage],
         MODE: MODE_CODES[plan.mode],
-        COLUMN_GROUPS: stage === 'forwardCell' ? plan.gates : 1,
+        // Forward tiles hold every gate of their hidden units. The projection's row blocks run all
+        // their tiles in one workgroup: tiles as wide as the gates' take the fewest passes.
+        COLUMN_GROUPS: stage === 'forward' || plan.projected ? plan.gates : 1,
         PROJECTED: plan.projected ? 1 : 0,
       },
       workgroupSize: 64,
-      outputs: { result: buffers.result, reserve: buffers.reserve, work: buffers.work },
-      inputs: { weights: buffers.weights },
+      outputs: buffers,
+      inputs: { weightHh: layer.weightHh, weightHr: layer.weightHr ?? layer.weightHh },
       uniforms: Object.fromEntries(FIELDS.map((name) => [name, ['u32', fields[name]] as const])),
-      workgroups: [Math.ceil(fields.columns / TILE), Math.ceil(fields.coveredRows / TILE), 1],
+      workgroups: [plan.projected ? 1 : Math.ceil(columns / TILE), Math.ceil(rows / TILE), 1],
     });
   }
 
@@ -146,24 +160,14 @@ export function rnnKernels(gpu: WebGpuDevice): Pick<Kernels, 'rnnForward' | 'rnn
         // The input projection of every step at once: the gate columns of the reserve = X W_ih^T.
         gpu.kernels.matmul(matrix(reserve.storage, reserve.offset, [rows, width]), layer.input, transposed(layer.weightIh));
         const fields: Fields = {
-          ...layerFields(work.at),
-          hidden, stateSize: state, width,
+          ...layerFields(layer, plan, work.at),
           output: target.output.offset, hN: target.hN.offset, cN: target.cN?.offset ?? 0,
           gates: reserve.offset, extra: reserve.offset + rows * width,
         };
         const buffers = { result: target.output, reserve, work: work.binding };
         for (let p = 0; p < plan.steps; p++) {
           const around = stepFields(plan, p);
-          launch('forwardCell', plan, { ...buffers, weights: layer.weightHh }, {
-            ...fields, ...around, coveredRows: around.size, columns: hidden, depth: state,
-            groupStride: hidden, weightOffset: layer.weightHh.offset, weightDepthStride: 1, weightColumnStride: state,
-          });
-          if (layer.weightHr) {
-            launch('forwardProjection', plan, { ...buffers, weights: layer.weightHr }, {
-              ...fields, ...around, coveredRows: around.size, columns: state, depth: hidden,
-              groupStride: 0, weightOffset: layer.weightHr.offset, weightDepthStride: 1, weightColumnStride: hidden,
-            });
-          }
+          launch('forward', layer, plan, buffers, { ...fields, ...around }, around.size);
         }
         if (staging) {
           gpu.kernels.copy(output, target.output);
@@ -196,27 +200,17 @@ export function rnnKernels(gpu: WebGpuDevice): Pick<Kernels, 'rnnForward' | 'rnn
         // The hidden-side gate gradients are the input-side ones except for GRU (its n gate).
         const hiddenGates = plan.gru ? 'gradHiddenGates' : 'gradInputGates';
         const fields: Fields = {
-          ...layerFields(work.at),
-          hidden, stateSize: state, width,
+          ...layerFields(layer, plan, work.at),
           output: output.offset, gates: reserve.offset, extra: reserve.offset + rows * width,
           gradHiddenGates: work.at(hiddenGates),
         };
         const buffers = { result: output, reserve, work: work.binding };
-        const backwardStep = (p: number) => {
-          const around = stepFields(plan, p);
-          launch('backwardState', plan, { ...buffers, weights: layer.weightHh }, {
-            ...fields, ...around, coveredRows: Math.max(around.size, around.laterSize), columns: state, depth: width,
-            groupStride: 0, weightOffset: layer.weightHh.offset, weightDepthStride: state, weightColumnStride: 1,
-          });
-          if (layer.weightHr && around.size > 0) {
-            launch('backwardCell', plan, { ...buffers, weights: layer.weightHr }, {
-              ...fields, ...around, coveredRows: around.size, columns: hidden, depth: state,
-              groupStride: 0, weightOffset: layer.weightHr.offset, weightDepthStride: hidden, weightColumnStride: 1,
-            });
-          }
-        };
         // Step p = -1 is no step: its dispatch gives h0's gradient for the rows that start at step 0.
-        for (let p = plan.steps - 1; p >= -1; p--) backwardStep(p);
+        // A step's rows include those that start at the next step: their dh is h0's gradient.
+        for (let p = plan.steps - 1; p >= -1; p--) {
+          const around = stepFields(plan, p);
+          launch('backward', layer, plan, buffers, { ...fields, ...around }, Math.max(around.size, around.laterSize));
+        }
 
         const gradInputGates = work.view('gradInputGates', [rows, width]);
         const gradHiddenGates = work.view(hiddenGates, [rows, width]);
