@@ -10,10 +10,14 @@ import { allocateStorage, releaseStorage, retainStorage } from './storage.js';
 export type NestedArray = number | boolean | NestedArray[];
 
 // Backstop only: a tensor nobody disposed still frees its storage when the JS object is collected.
-const finalizer = new FinalizationRegistry<{ storage: Storage; gradFn: Node | null }>(({ storage, gradFn }) => {
+// The node is held weakly: its backward closure may reach the tensor (closures share their
+// enclosing function's context, which holds the op's output), and a strong hold here would make
+// every recorded output immortal. A node collected together with its output needs no decRef: its
+// saved tensors are collected with it and free their storage through this same registry.
+const finalizer = new FinalizationRegistry<{ storage: Storage; gradFn: WeakRef<Node> | null }>(({ storage, gradFn }) => {
   trackDisposed(orphan);
   releaseStorage(storage);
-  gradFn?.decRef();
+  gradFn?.deref()?.decRef();
 });
 const orphan = { dispose() {}, isDisposed: true };
 
@@ -93,7 +97,7 @@ export class Tensor implements TensorView {
     this.node?.decRef();
     this.node = node;
     finalizer.unregister(this);
-    finalizer.register(this, { storage: this.storage, gradFn: node }, this);
+    finalizer.register(this, { storage: this.storage, gradFn: node && new WeakRef(node) }, this);
   }
 
   get isLeaf(): boolean {

@@ -212,12 +212,15 @@ export function launchLayout(launch: KernelLaunch): LaunchLayout {
 function buildLayout(launch: KernelLaunch, entryPoint: string, workgroupSize: number, operands: number, key: string): LaunchLayout {
   const walks = launch.walk !== undefined;
   const reportsFaults = launch.fault !== undefined;
+  // No closure here may name `launch`: the layout outlives it in the cache, and a closure would keep
+  // the first launch's tensors alive through this function's shared context.
+  const shader = launch.shader;
   const constants: Record<string, number> = { ...launch.constants, WORKGROUP_SIZE: workgroupSize };
   const fields: UniformField[] = [];
   const offsets = new Map<string, number>();
   let words = 0;
   const addUniform = (name: string, type: WordType, length: number | null) => {
-    if (offsets.has(name)) throw new Error(`${launch.shader.file}: the uniform '${name}' is also one of the launch's own`);
+    if (offsets.has(name)) throw new Error(`${shader.file}: the uniform '${name}' is also one of the launch's own`);
     const isArray = length !== null;
     words = align(words, isArray ? 4 : 1);
     offsets.set(name, words);
@@ -246,7 +249,6 @@ function buildLayout(launch: KernelLaunch, entryPoint: string, workgroupSize: nu
   for (const name in launch.outputs) bindings.push({ name, write: true, quads: false, atomic: atomics.has(name) });
   for (const name in launch.inputs) bindings.push({ name, write: false, quads: quads.has(name), atomic: false });
   const uniformWords = Object.keys(launch.uniforms ?? {}).map((name) => offsets.get(name)!);
-  const shader = launch.shader;
   return {
     key,
     entryPoint,
