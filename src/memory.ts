@@ -3,6 +3,7 @@
  * and those kept (parameters, gradients, optimizer state); the FinalizationRegistry in tensor.ts is
  * only a backstop for tensors nobody disposed.
  */
+import { nextTask } from './devices/next-task.js';
 import { allDevices } from './devices/registry.js';
 
 /** What memory tracks of a tensor; Tensor implements it. */
@@ -37,12 +38,13 @@ function collectDisposables(value: unknown, found: Set<Disposable>, seen = new S
     found.add(value as Disposable);
     return;
   }
-  for (const item of Array.isArray(value) ? value : Object.values(value)) collectDisposables(item, found, seen);
+  const items = Array.isArray(value) || value instanceof Set ? value : value instanceof Map ? [...value.keys(), ...value.values()] : Object.values(value);
+  for (const item of items) collectDisposables(item, found, seen);
 }
 
 /**
- * Runs `fn` and disposes the tensors it created, except those in its result (a tensor, or arrays
- * and plain objects holding tensors), which move to the enclosing scope. Async functions are not
+ * Runs `fn` and disposes the tensors it created, except those in its result (a tensor, or arrays,
+ * Maps, Sets and plain objects holding tensors), which move to the enclosing scope. Async functions are not
  * supported: a scope ends when `fn` returns.
  */
 export function scope<T>(fn: () => T): T {
@@ -76,4 +78,47 @@ export function memory(): MemoryInfo {
   const bytes = { cpu: 0, webgpu: 0 };
   for (const device of allDevices()) bytes[device.type] += device.bytesInUse();
   return { tensors: liveTensors, bytes };
+}
+
+/**
+ * Consecutive optimizer steps after which steady growth of live tensors is reported. A loop that
+ * awaits a read each step lets the garbage collector free what it dropped every few hundred steps
+ * at most, so an unbroken run of growth this long means nothing is freeing them.
+ */
+const GROWTH_STEPS = 1000;
+let tensorsAtLastStep = -1;
+let growthStart = 0;
+let growingSteps = 0;
+let taskRanDuringGrowth = false;
+let taskWatched = false;
+let growthReported = false;
+
+/** Called by every optimizer step: warns once when live tensors grow at each of GROWTH_STEPS steps. */
+export function noteOptimizerStep(): void {
+  if (growthReported) return;
+  if (tensorsAtLastStep >= 0 && liveTensors > tensorsAtLastStep) {
+    if (growingSteps++ === 0) {
+      growthStart = tensorsAtLastStep;
+      taskRanDuringGrowth = false;
+    }
+  } else {
+    growingSteps = 0;
+  }
+  tensorsAtLastStep = liveTensors;
+  if (!taskWatched) {
+    taskWatched = true;
+    void nextTask().then(() => {
+      taskWatched = false;
+      taskRanDuringGrowth = true;
+    });
+  }
+  if (growingSteps < GROWTH_STEPS) return;
+  growthReported = true;
+  const why = taskRanDuringGrowth
+    ? 'although the event loop had turns, so something still references them (a list of losses keeps every step\'s graph: keep loss.item() or loss.detach() instead)'
+    : 'and the loop never gave the event loop a turn, so the garbage collector could not free the tensors each step dropped (await a read each step, such as await loss.item(), rather than itemSync())';
+  console.warn(
+    `webtorch: live tensors grew at each of the last ${GROWTH_STEPS} optimizer steps (from ${growthStart} to ${liveTensors}), ${why}. ` +
+      'To free each step\'s tensors deterministically, run the step in torch.scope(() => { ...; return loss.detach(); }), or dispose() them (or declare them with `using`).',
+  );
 }

@@ -3,7 +3,7 @@ import type { DType } from './dtype.js';
 import type { Device, Storage, TensorView } from './devices/device.js';
 import { getDevice } from './devices/registry.js';
 import { trackCreated, trackDisposed } from './memory.js';
-import { type Shape, contiguousStrides, isContiguous, normalizeDim, numel } from './shape.js';
+import { type Shape, contiguousStrides, formatShape, isContiguous, normalizeDim, numel, shapesEqual } from './shape.js';
 import { allocateStorage, releaseStorage, retainStorage } from './storage.js';
 
 /** Nested arrays of numbers or booleans, as `tolist()` returns and `tensor()` accepts. */
@@ -30,8 +30,7 @@ export class Tensor implements TensorView {
   private disposed = false;
   private leafRequiresGrad = false;
   private node: Node | null = null;
-  /** The accumulated gradient, created by backward for leaves that require grad (and retainGrad tensors). */
-  grad: Tensor | null = null;
+  private gradient: Tensor | null = null;
   /** For views made by view ops, the tensor they view (PyTorch's `_base`); null otherwise. */
   base: Tensor | null = null;
 
@@ -87,6 +86,27 @@ export class Tensor implements TensorView {
   // ---- autograd state -------------------------------------------------------------------------
 
   /** The node that produced this tensor, or null for leaves. */
+  /**
+   * The accumulated gradient, created by backward for leaves that require grad (and retainGrad
+   * tensors). Assigning one checks it as PyTorch does: a Tensor (or null) of this tensor's shape,
+   * dtype and device, so a bad gradient fails here rather than halfway through an optimizer step.
+   */
+  get grad(): Tensor | null {
+    return this.gradient;
+  }
+
+  set grad(value: Tensor | null) {
+    if (value !== null) {
+      if (!(value instanceof Tensor)) throw new TypeError(`grad: assigned grad expected to be a Tensor or null but got ${value === undefined ? 'undefined' : typeof value}`);
+      value.assertAlive('grad', 'the assigned grad');
+      if (value === this) throw new Error(`grad: can't assign a tensor as its own grad`);
+      if (!shapesEqual(value.shape, this.shape)) throw new RangeError(`grad: assigned grad has data of a different size: grad shape ${formatShape(value.shape)}, tensor shape ${formatShape(this.shape)}`);
+      if (value.dtype !== this.dtype) throw new TypeError(`grad: assigned grad has data of a different type: grad is ${value.dtype}, tensor is ${this.dtype}`);
+      if (value.device !== this.device) throw new Error(`grad: assigned grad has data located on a different device: grad is on ${value.device}, tensor on ${this.device}`);
+    }
+    this.gradient = value;
+  }
+
   get gradFn(): Node | null {
     return this.node;
   }
@@ -146,8 +166,13 @@ export class Tensor implements TensorView {
     releaseStorage(this.storage);
     this.node?.decRef();
     this.node = null;
-    this.grad?.dispose();
-    this.grad = null;
+    this.gradient?.dispose();
+    this.gradient = null;
+  }
+
+  /** `using x = torch.randn(3)` (TypeScript 5.2+) disposes `x` when its block ends, however it ends. */
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 
   /** Throws a clear error when an op receives a disposed tensor. */

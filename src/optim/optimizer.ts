@@ -1,5 +1,5 @@
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
-import { keep, scope } from '../memory.js';
+import { keep, noteOptimizerStep, scope } from '../memory.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -105,22 +105,40 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
    */
   step<Loss = undefined>(closure?: () => Loss): Loss | undefined {
     const loss = closure ? enableGrad(closure) : undefined;
+    // Everything an update reads is checked before the first parameter changes, so a bad gradient
+    // or freed state fails the step as a whole instead of leaving it half applied.
+    const updates: [param: Tensor, grad: Tensor, group: ParamGroup<Options>][] = [];
+    this.paramGroups.forEach((group, g) => {
+      group.params.forEach((param, i) => {
+        const grad = param.grad;
+        if (!grad || param.isDisposed) return;
+        this.checkUpdate(param, grad, `paramGroups[${g}].params[${i}]`);
+        updates.push([param, grad, group]);
+      });
+    });
     noGrad(() => {
-      for (const group of this.paramGroups) {
-        for (const param of group.params) {
-          const grad = param.grad;
-          if (!grad || param.isDisposed) continue;
-          let state = this.state.get(param);
-          if (!state) {
-            state = keepTensors(scope(() => this.initialState(param, group)));
-            this.state.set(param, state);
-          }
-          const current = state;
-          scope(() => this.update(param, grad, group, current));
+      for (const [param, grad, group] of updates) {
+        let state = this.state.get(param);
+        if (!state) {
+          state = keepTensors(scope(() => this.initialState(param, group)));
+          this.state.set(param, state);
         }
+        const current = state;
+        scope(() => this.update(param, grad, group, current));
       }
     });
+    noteOptimizerStep();
     return loss;
+  }
+
+  private checkUpdate(param: Tensor, grad: Tensor, where: string): void {
+    const name = `${this.constructor.name}.step`;
+    if (grad.isDisposed) throw new Error(`${name}: the gradient of ${where} (shape ${formatShape(param.shape)}) is a disposed tensor; nothing was updated`);
+    for (const [field, value] of Object.entries(this.state.get(param) ?? {})) {
+      if (!(value instanceof Tensor)) continue;
+      if (value.isDisposed) throw new Error(`${name}: the optimizer state ${field} of ${where} is a disposed tensor; nothing was updated (optimizer.dispose() resets the state instead)`);
+      if (value.device !== param.device) throw new Error(`${name}: the optimizer state ${field} of ${where} is on ${value.device}, the parameter on ${param.device}; nothing was updated (create the optimizer after moving the model)`);
+    }
   }
 
   /** The state and options in PyTorch's layout (see OptimizerStateDict); state tensors are shared, not copied. */
@@ -160,20 +178,27 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
       const param = paramOf.get(Number(key));
       if (!param) throw new Error(`${name}: state for parameter ${key} names no parameter of the saved groups`);
       for (const [field, value] of Object.entries(values)) {
+        if (value instanceof Tensor && value.isDisposed) throw new Error(`${name}: state[${key}].${field} is a disposed tensor`);
         if (value instanceof Tensor && !shapesEqual(value.shape, param.shape)) {
           throw new RangeError(`${name}: state[${key}].${field} has shape ${formatShape(value.shape)}, but parameter ${key} has shape ${formatShape(param.shape)}`);
         }
       }
     }
     const state = new Map<Tensor, ParamState>();
-    noGrad(() => {
-      for (const [key, values] of Object.entries(stateDict.state)) {
-        const param = paramOf.get(Number(key))!;
-        const copy: ParamState = {};
-        for (const [field, value] of Object.entries(values)) copy[field] = value instanceof Tensor ? keep(value.device === param.device ? value.clone() : value.to(param.device)) : value;
-        state.set(param, copy);
-      }
-    });
+    try {
+      noGrad(() => {
+        for (const [key, values] of Object.entries(stateDict.state)) {
+          const param = paramOf.get(Number(key))!;
+          const copy: ParamState = {};
+          state.set(param, copy);
+          for (const [field, value] of Object.entries(values)) copy[field] = value instanceof Tensor ? keep(value.device === param.device ? value.clone() : value.to(param.device)) : value;
+        }
+      });
+    } catch (error) {
+      // All or nothing: the optimizer keeps its own state, and the copies made so far are freed.
+      for (const copy of state.values()) for (const value of Object.values(copy)) if (value instanceof Tensor) value.dispose();
+      throw error;
+    }
     this.disposeState();
     this.state = state;
     saved.forEach((group, i) => {

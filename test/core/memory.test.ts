@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as torch from '../../src/index.js';
 
 /** Elements per test tensor: 4 KiB, an exact allocator size class, so byte counts are exact. */
@@ -228,5 +228,96 @@ describe('autograd memory', () => {
     expect(torch.memory().bytes.cpu).toBe(before.bytes.cpu + BYTES);
     y.dispose();
     expect(torch.memory()).toEqual(before);
+  });
+});
+
+describe('deterministic freeing', () => {
+  it('a tensor declared with `using` is disposed when its block ends', () => {
+    const before = torch.memory();
+    let escaped: torch.Tensor;
+    {
+      using t = torch.ones(N);
+      escaped = t;
+      expect(torch.memory().tensors).toBe(before.tensors + 1);
+    }
+    expect(escaped.isDisposed).toBe(true);
+    expect(torch.memory()).toEqual(before);
+  });
+
+  it('`using` disposes when the block throws', () => {
+    const mismatched = torch.ones(3);
+    const before = torch.memory();
+    expect(() => {
+      using t = torch.ones(N);
+      t.add(mismatched);
+    }).toThrow('add');
+    expect(torch.memory()).toEqual(before);
+  });
+
+  it('scope hands back tensors held in a returned Map or Set, keys and values', () => {
+    const a = torch.ones(4);
+    const before = torch.memory();
+    const { byName, byTensor, set } = torch.scope(() => {
+      a.mul(3);
+      const key = a.add(1);
+      return { byName: new Map([['doubled', a.mul(2)]]), byTensor: new Map([[key, a.add(2)]]), set: new Set([a.add(3)]) };
+    });
+    expect(torch.memory().tensors).toBe(before.tensors + 4);
+    expect(byName.get('doubled')!.tolistSync()).toEqual([2, 2, 2, 2]);
+    const [[key, value]] = [...byTensor];
+    expect([key.tolistSync(), value.tolistSync()]).toEqual([[2, 2, 2, 2], [3, 3, 3, 3]]);
+    expect([...set][0].tolistSync()).toEqual([4, 4, 4, 4]);
+    for (const t of [byName.get('doubled')!, key, value, ...set]) t.dispose();
+    expect(torch.memory()).toEqual(before);
+  });
+});
+
+describe('growth across optimizer steps', () => {
+  const model = () => {
+    torch.manualSeed(0);
+    const linear = new torch.nn.Linear(4, 1);
+    return { linear, optimizer: new torch.optim.SGD(linear.parameters(), { lr: 0.01 }), x: torch.randn(8, 4), y: torch.randn(8, 1) };
+  };
+
+  // First: the warning is given once per process.
+  it('stays silent for a scoped step', () => {
+    const { linear, optimizer, x, y } = model();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (let i = 0; i < 1200; i++) {
+        torch.scope(() => {
+          optimizer.zeroGrad();
+          const loss = torch.nn.functional.mseLoss(linear.forward(x), y);
+          loss.backward();
+          optimizer.step();
+          loss.itemSync();
+        });
+      }
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('warns once, naming the growth and how to scope the step, when a loop never lets the collector run', () => {
+    const { linear, optimizer, x, y } = model();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      // A Python-style loop: nothing scoped or disposed, and a synchronous read never yields.
+      for (let i = 0; i < 1200; i++) {
+        optimizer.zeroGrad();
+        const loss = torch.nn.functional.mseLoss(linear.forward(x), y);
+        loss.backward();
+        optimizer.step();
+        loss.itemSync();
+      }
+      expect(warn).toHaveBeenCalledTimes(1);
+      const message = String(warn.mock.calls[0][0]);
+      expect(message).toMatch(/live tensors grew at each of the last 1000 optimizer steps \(from \d+ to \d+\)/);
+      expect(message).toContain('never gave the event loop a turn');
+      expect(message).toContain('torch.scope');
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { DType } from '../../dtype.js';
 import type { Device, DeviceBuffer, Kernels } from '../device.js';
+import { nextTask } from '../next-task.js';
 import { Allocator } from './allocator.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { matmulKernels } from './kernels/matmul.js';
@@ -59,7 +60,8 @@ export class CpuDevice implements Device {
   }
 
   read(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Promise<Float32Array | Int32Array> {
-    return Promise.resolve(this.readSync(buffer, offset, count, dtype));
+    const values = this.readSync(buffer, offset, count, dtype);
+    return nextTask().then(() => values);
   }
 
   readSync(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Float32Array | Int32Array {
