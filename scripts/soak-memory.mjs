@@ -1,14 +1,15 @@
 // The memory soak of the reliability issue: PyTorch-style loops with no scope and no dispose, on
-// the built bundle. `node scripts/soak-memory.mjs [cpu|webgpu] [steps]` runs
+// the built bundle. `node scripts/soak-memory.mjs train|eval [cpu|webgpu] [steps]` runs one of
 //   train: Embedding(50,16) -> GRU(16,16, batchFirst) -> Linear(16,5) on hN[-1], CrossEntropyLoss,
 //          Adam, clipGradNorm_, `await loss.item()` each step;
 //   eval:  Linear(64,256) -> ReLU -> Linear(256,10) without noGrad, awaiting a read of each output;
-// and prints, for each tenth of the run, the live tensors and bytes now and at their peak so far,
+// (each in a process of its own, so neither counts the other's garbage) and prints, for each tenth of the run, the live tensors and bytes now and at their peak so far,
 // and the time per step (which must not grow).
 import * as torch from '../dist/node.js';
 
-const device = process.argv[2] ?? 'cpu';
-const steps = Number(process.argv[3] ?? (device === 'cpu' ? 20000 : 2000));
+const [loop, device = 'cpu', stepsArgument] = process.argv.slice(2);
+if (loop !== 'train' && loop !== 'eval') throw new Error(`soak-memory: the first argument is train or eval, got ${loop}`);
+const steps = Number(stepsArgument ?? (device === 'cpu' ? 20000 : 2000));
 if (device !== 'cpu') await torch.webgpu.init();
 const { nn } = torch;
 
@@ -47,24 +48,26 @@ async function soak(name, step) {
 }
 
 torch.manualSeed(0);
-const model = new Classifier().to(device);
-const optimizer = new torch.optim.Adam(model.parameters(), { lr: 1e-3 });
-const criterion = new nn.CrossEntropyLoss();
-const tokens = torch.randint(0, 50, [8, 12]).to(device);
-const labels = torch.randint(0, 5, [8]).to(device);
-await soak('train', async () => {
-  optimizer.zeroGrad();
-  const loss = criterion.forward(model.forward(tokens), labels);
-  loss.backward();
-  nn.utils.clipGradNorm_(model.parameters(), 1);
-  optimizer.step();
-  await loss.item();
-});
-
-const mlp = new nn.Sequential(new nn.Linear(64, 256), new nn.ReLU(), new nn.Linear(256, 10)).to(device);
-const x = torch.randn(32, 64).to(device);
-await soak('eval', async () => {
-  await mlp.forward(x).data();
-});
+if (loop === 'train') {
+  const model = new Classifier().to(device);
+  const optimizer = new torch.optim.Adam(model.parameters(), { lr: 1e-3 });
+  const criterion = new nn.CrossEntropyLoss();
+  const tokens = torch.randint(0, 50, [8, 12]).to(device);
+  const labels = torch.randint(0, 5, [8]).to(device);
+  await soak('train', async () => {
+    optimizer.zeroGrad();
+    const loss = criterion.forward(model.forward(tokens), labels);
+    loss.backward();
+    nn.utils.clipGradNorm_(model.parameters(), 1);
+    optimizer.step();
+    await loss.item();
+  });
+} else {
+  const mlp = new nn.Sequential(new nn.Linear(64, 256), new nn.ReLU(), new nn.Linear(256, 10)).to(device);
+  const x = torch.randn(32, 64).to(device);
+  await soak('eval', async () => {
+    await mlp.forward(x).data();
+  });
+}
 // Dawn keeps Node alive while a GPUDevice exists.
 process.exit(0);
