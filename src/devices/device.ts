@@ -318,7 +318,11 @@ export interface Device {
    * landed, and the region must not be used before.
    */
   writeLater(buffer: DeviceBuffer, offset: number, values: Promise<Float32Array | Int32Array>): Promise<void> | null;
-  /** Copies `count` elements starting at `offset` out of `buffer`, after all issued work. */
+  /**
+   * Copies `count` elements starting at `offset` out of `buffer`, after all issued work. Settles on
+   * a later task of the event loop, never through microtasks alone, so that awaiting a read lets
+   * the finalizers of dropped tensors run (see src/devices/next-task.ts).
+   */
   read(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Promise<Float32Array | Int32Array>;
   /** Same as `read`, blocking; only devices that run synchronously have it, others throw. */
   readSync(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Float32Array | Int32Array;
