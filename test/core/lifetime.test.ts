@@ -95,6 +95,8 @@ const ops: Record<string, (t: Inputs) => unknown> = {
   crossEntropy: ({ x, target }) => F.crossEntropy(x, target), nllLoss: ({ x, target }) => F.nllLoss(x.logSoftmax(1), target),
   mseLoss: ({ x, y }) => F.mseLoss(x, y), l1Loss: ({ x, y }) => F.l1Loss(x, y), binaryCrossEntropy: ({ probabilities, y }) => F.binaryCrossEntropy(probabilities, y.sigmoid().detach()),
   binaryCrossEntropyWithLogits: ({ x, y }) => F.binaryCrossEntropyWithLogits(x, y.sigmoid().detach()),
+  // in place on a graph tensor: its node is replaced by the in-place op's
+  inPlace: ({ x, y, mask }) => x.mul(1).add_(y).sub_(y).mul_(2).div_(2).pow_(2).exp_().neg_().sigmoid_().tanh_().relu_().clamp_(0, 1).maskedFill_(mask, 0),
   // a chain: the intermediates are dropped as well
   chain: ({ x, w }) => x.matmul(w).relu().tanh().sigmoid().exp().softmax(1).logSoftmax(1).sum(),
 };
@@ -171,5 +173,27 @@ describe.each(devices)('an output dropped without backward is collected and its 
       view.mul_(2);
       return [base, view.add(1)];
     });
+  });
+});
+
+describe('the lifetime cases cover every op', () => {
+  /** Tensor methods that make no new graph output (reads, lifetime, autograd state) or write in place. */
+  const notOps = new Set([
+    'constructor', 'assertAlive', 'assertReady', 'backward', 'checkSingleElement', 'data', 'dataSync', 'dim', 'dispose', 'isContiguous', 'item', 'itemSync',
+    'numel', 'requiresGrad_', 'retainGrad', 'setGradFn', 'size', 'tolist', 'tolistSync', 'toString', 'toStringAsync', 'toAsync', 'indexAsync', 'indexPutAsync', 'indexPutAsync_',
+    // the random ops record nothing (their inputs get no gradient), and int/bool/long conversions neither
+    'bernoulli', 'multinomial', 'int', 'long', 'bool', 'cpu', 'float',
+  ]);
+  /** Methods whose case has another name, or that another case exercises. */
+  const coveredBy: Record<string, string> = {
+    expandAs: 'expand', floorDivide: 'remainder', logicalAnd: 'comparisons', logicalOr: 'comparisons', logicalNot: 'comparisons', lt: 'comparisons', le: 'comparisons',
+    gt: 'comparisons', ge: 'comparisons', eq: 'comparisons', ne: 'comparisons', to: 'toDevice', pow: 'powTensor', argmin: 'argmax',
+  };
+
+  it('names each Tensor method that makes a graph output, or says why not', () => {
+    const methods = Object.getOwnPropertyNames(torch.Tensor.prototype).filter((name) => typeof Object.getOwnPropertyDescriptor(torch.Tensor.prototype, name)!.value === 'function');
+    // The in-place case runs the differentiable ones; fill_, zero_ and the random fills cut the history.
+    const missing = methods.filter((name) => !notOps.has(name) && !(name in ops) && !(name in coveredBy) && !name.endsWith('_'));
+    expect(missing).toEqual([]);
   });
 });
