@@ -14,7 +14,7 @@ class Classifier extends nn.Module {
   gru = new nn.GRU(16, 16, { batchFirst: true });
   fc = new nn.Linear(16, 5);
 
-  forward(x: torch.Tensor): torch.Tensor {
+  override forward(x: torch.Tensor): torch.Tensor {
     const [, hN] = this.gru.forward(this.embedding.forward(x)) as [torch.Tensor, torch.Tensor];
     return this.fc.forward(hN.index(-1));
   }
