@@ -148,7 +148,7 @@ describe.each(devices)('int32 as PyTorch computes it (%s)', (device) => {
   });
 });
 
-describe('tensor() with dtype int32', () => {
+describe('creating int32 tensors', () => {
   it('refuses values PyTorch cannot convert to int32, and truncates fractions as it does', () => {
     for (const value of [2 ** 31, -(2 ** 31) - 1, NaN, Infinity, -Infinity]) {
       expect(() => torch.tensor([1, value], { dtype: 'int32' })).toThrow(`tensor: value ${value} (element 1 of the flattened data) cannot be converted to int32 without overflow`);
@@ -157,5 +157,11 @@ describe('tensor() with dtype int32', () => {
       expect(() => torch.tensor(Float32Array.of(0, value), { dtype: 'int32' })).toThrow(`tensor: value ${value} (element 1 of the flattened data) cannot be converted to int32 without overflow`);
     }
     expect(torch.tensor([2 ** 31 - 1, -(2 ** 31), 1.5, -1.5], { dtype: 'int32' }).tolistSync()).toEqual([2 ** 31 - 1, -(2 ** 31), 1, -1]);
+  });
+
+  it('full refuses a fill value outside int32, as PyTorch does', () => {
+    expect(() => torch.full([2], 2 ** 31, { dtype: 'int32' })).toThrow('full: value 2147483648 (the fill value) cannot be converted to int32 without overflow');
+    expect(() => torch.full([2], NaN, { dtype: 'int32' })).toThrow('full: value NaN (the fill value) cannot be converted to int32 without overflow');
+    expect(torch.full([2], -(2 ** 31), { dtype: 'int32' }).tolistSync()).toEqual([-(2 ** 31), -(2 ** 31)]);
   });
 });
