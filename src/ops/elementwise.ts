@@ -202,9 +202,9 @@ function minMaxBackward(a: Tensor, b: Tensor, loses: (x: Tensor, y: Tensor) => T
 }
 
 /**
- * Integer division by zero has no value (and would trap inside wasm), so it is refused, as
- * PyTorch raises ZeroDivisionError. A tensor divisor is checked by reading it, on devices that can
- * read synchronously; on the others the kernel itself reports it, at the next read (as CUDA does).
+ * Integer division by zero has no value, so it is refused, as PyTorch raises ZeroDivisionError. A
+ * tensor divisor is checked by reading it, on devices that can read synchronously; on the others
+ * the kernel itself reports it, at the next read (as CUDA does).
  */
 function checkIntegerDivisor(op: string, input: TensorOrScalar, other: TensorOrScalar): void {
   if (computeDtype('arithmetic', resultDtype(input, other)) !== 'int32') return;
