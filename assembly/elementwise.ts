@@ -320,14 +320,44 @@ class LogicalOr {
   @inline scalar(a: i32, b: i32): i32 { return a != 0 || b != 0 ? 1 : 0; }
   @inline vector(a: v128, b: v128): v128 { return asBool(v128.or(i32x4.ne(a, i32x4.splat(0)), i32x4.ne(b, i32x4.splat(0)))); }
 }
-// Python's floor semantics; a zero divisor is rejected by the op before it reaches here.
+// Python's floor semantics. The op refuses a zero divisor before it gets here; a kernel called
+// with one writes 0, as the WGSL kernel does, because i32.div_s and i32.rem_s trap on it.
+// i32.div_s also traps on INT_MIN / -1, whose quotient wraps to INT_MIN (PyTorch's CPU dies of
+// SIGFPE there): x // -1 is computed as the wrapping -x instead.
 class IntRemainder {
-  @inline scalar(a: i32, b: i32): i32 { const r = a % b; return r != 0 && (r ^ b) < 0 ? r + b : r; }
+  @inline scalar(a: i32, b: i32): i32 {
+    if (b == 0) return 0;
+    const r = a % b;
+    return r != 0 && (r ^ b) < 0 ? r + b : r;
+  }
   @inline vector(a: v128, b: v128): v128 { return byIntLanes<IntRemainder>(this, a, b); }
 }
 class IntFloorDivide {
-  @inline scalar(a: i32, b: i32): i32 { const q = a / b; return (a % b != 0) && ((a ^ b) < 0) ? q - 1 : q; }
+  @inline scalar(a: i32, b: i32): i32 {
+    if (b == 0) return 0;
+    if (b == -1) return -a;
+    const q = a / b;
+    return (a % b != 0) && ((a ^ b) < 0) ? q - 1 : q;
+  }
   @inline vector(a: v128, b: v128): v128 { return byIntLanes<IntFloorDivide>(this, a, b); }
+}
+/**
+ * PyTorch's integer pow (powi): square-and-multiply in wrapping int32 arithmetic, so it overflows
+ * as PyTorch's int32 pow does. A negative exponent gives what 1 / a^-b truncates to: 1 for a = 1,
+ * +-1 for a = -1 by the exponent's parity, 0 otherwise (0 included: PyTorch does not raise here).
+ */
+class IntPow {
+  @inline scalar(a: i32, b: i32): i32 {
+    if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) != 0 ? -1 : 1) : 0;
+    let result = 1, base = a, exponent = b;
+    while (exponent != 0) {
+      if ((exponent & 1) != 0) result *= base;
+      exponent >>>= 1;
+      base *= base;
+    }
+    return result;
+  }
+  @inline vector(a: v128, b: v128): v128 { return byIntLanes<IntPow>(this, a, b); }
 }
 
 /**
@@ -394,6 +424,7 @@ export function binaryI32(op: i32, ndim: i32, shape: usize, out: usize, a: usize
     case ADD: binaryLoop<IntAdd, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
     case SUB: binaryLoop<IntSub, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
     case MUL: binaryLoop<IntMul, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case POW: binaryLoop<IntPow, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
     case MAXIMUM: binaryLoop<IntMaximum, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
     case MINIMUM: binaryLoop<IntMinimum, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
     case REMAINDER: binaryLoop<IntRemainder, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;

@@ -86,10 +86,12 @@ function extremumContiguous(op: i32, x: usize, count: i32): f32 {
   v128.store(out, lanes);
 }
 
-@inline function reduceRunI32(op: i32, x: usize, count: i32, stride: i32): i32 {
+// int32 sums accumulate in i64, exactly (count * 2^31 < 2^63), so a sum outside int32 is caught:
+// PyTorch returns int64 there, which webtorch lacks, so the op raises instead of wrapping.
+@inline function reduceRunI32(op: i32, x: usize, count: i32, stride: i32): i64 {
   if (op == SUM) {
-    let acc: i32 = 0;
-    for (let i = 0; i < count; i++) acc += load<i32>(ptr(x, i * stride));
+    let acc: i64 = 0;
+    for (let i = 0; i < count; i++) acc += <i64>load<i32>(ptr(x, i * stride));
     return acc;
   }
   let best = load<i32>(x);
@@ -104,6 +106,9 @@ function extremumContiguous(op: i32, x: usize, count: i32): f32 {
   }
   return op == ARGMAX || op == ARGMIN ? bestIndex : best;
 }
+
+/** The exact value of the first int32 sum of this call outside int32's range, or NaN. */
+let firstOverflow: f64 = NaN;
 
 @inline function reduceLoop(op: i32, isFloat: bool, ndim: i32, shape: usize, strides: usize, x: usize, count: i32, stride: i32, out: usize): void {
   const n = innerSize(ndim, shape);
@@ -122,7 +127,11 @@ function extremumContiguous(op: i32, x: usize, count: i32): f32 {
     for (; i < n; i++) {
       const run = ptr(x, ox + i * sk);
       if (isFloat) store<f32>(ptr(rowOut, i), reduceRunF32(op, run, count, stride));
-      else store<i32>(ptr(rowOut, i), reduceRunI32(op, run, count, stride));
+      else {
+        const value = reduceRunI32(op, run, count, stride);
+        if (value != <i64><i32>value && isNaN(firstOverflow)) firstOverflow = <f64>value;
+        store<i32>(ptr(rowOut, i), <i32>value);
+      }
     }
     rowOut = ptr(rowOut, n);
   }
@@ -143,7 +152,12 @@ export function reduceF32(op: i32, ndim: i32, shape: usize, strides: usize, x: u
   }
 }
 
-export function reduceI32(op: i32, ndim: i32, shape: usize, strides: usize, x: usize, count: i32, stride: i32, out: usize): void {
+/**
+ * reduceF32 for int32 input. Returns NaN, or the exact value of the first sum outside int32's
+ * range; out holds that sum wrapped to int32.
+ */
+export function reduceI32(op: i32, ndim: i32, shape: usize, strides: usize, x: usize, count: i32, stride: i32, out: usize): f64 {
+  firstOverflow = NaN;
   switch (op) {
     case SUM: reduceLoop(SUM, false, ndim, shape, strides, x, count, stride, out); break;
     case MAX: reduceLoop(MAX, false, ndim, shape, strides, x, count, stride, out); break;
@@ -152,4 +166,5 @@ export function reduceI32(op: i32, ndim: i32, shape: usize, strides: usize, x: u
     case ARGMIN: reduceLoop(ARGMIN, false, ndim, shape, strides, x, count, stride, out); break;
     default: unreachable();
   }
+  return firstOverflow;
 }

@@ -2,7 +2,32 @@
 // (ADD, EQ, ...; see the BinaryOp type); DTYPE is the inputs' dtype. Comparisons write bool (0/1).
 // As on the CPU: maximum and minimum propagate NaN, comparisons with NaN are false (ne true),
 // remainder and floorDivide round toward negative infinity (Python's semantics). An int32 divisor
-// of 0 reports a fault (PyTorch raises ZeroDivisionError) and writes 0.
+// of 0 reports a fault (PyTorch raises ZeroDivisionError) and writes 0; INT_MIN // -1 wraps to
+// INT_MIN and INT_MIN % -1 is 0 (PyTorch's CPU dies of SIGFPE there). int32 pow is PyTorch's powi
+// (see powInt).
+
+/**
+ * Square-and-multiply in wrapping int32 arithmetic, as PyTorch's int32 pow overflows. A negative
+ * exponent gives what 1 / a^-b truncates to: 1 for a = 1, +-1 for a = -1 by parity, else 0.
+ */
+fn powInt(a: i32, b: i32) -> i32 {
+  if (b < 0) {
+    if (a == 1) { return 1; }
+    if (a == -1) { return select(1, -1, (b & 1) != 0); }
+    return 0;
+  }
+  var result = 1;
+  var base = a;
+  var exponent = u32(b);
+  while (exponent != 0u) {
+    if ((exponent & 1u) != 0u) {
+      result *= base;
+    }
+    exponent >>= 1u;
+    base *= base;
+  }
+  return result;
+}
 
 fn binaryFloat(a: f32, b: f32) -> u32 {
   let unordered = isNan(a) || isNan(b);
@@ -31,6 +56,7 @@ fn binaryInt(a: i32, b: i32) -> i32 {
     case ADD: { return a + b; }
     case SUB: { return a - b; }
     case MUL: { return a * b; }
+    case POW: { return powInt(a, b); }
     case MAXIMUM: { return max(a, b); }
     case MINIMUM: { return min(a, b); }
     case EQ: { return select(0, 1, a == b); }
@@ -46,6 +72,9 @@ fn binaryInt(a: i32, b: i32) -> i32 {
         reportFault();
         return 0;
       }
+      if (b == -1) {
+        return 0;
+      }
       let r = a % b;
       return select(r, r + b, r != 0 && (r ^ b) < 0);
     }
@@ -53,6 +82,10 @@ fn binaryInt(a: i32, b: i32) -> i32 {
       if (b == 0) {
         reportFault();
         return 0;
+      }
+      // INT_MIN / -1 overflows: negate instead of trusting every driver with WGSL's defined result.
+      if (b == -1) {
+        return -a;
       }
       let q = a / b;
       return select(q, q - 1, a % b != 0 && (a ^ b) < 0);

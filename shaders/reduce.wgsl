@@ -4,21 +4,37 @@
 // int32). As on the CPU: max and min propagate NaN; argmax and argmin return the first position of
 // the extremum, a NaN counting as the extremum. float32 sums are compensated (each partial sum
 // carries its rounding error), so they agree with the CPU's float64 accumulation to float32 rounding.
+// int32 sums are exact in 64 bits (the low word in `bits`, the high word in `position`); a sum
+// outside int32's range reports a fault (PyTorch would return int64) and writes the wrapped value.
 //
 // Two entry points: `main` gives each output one thread (short runs), `cooperative` gives each
 // output a workgroup whose threads split the run and combine their partials as a tree (long runs).
 
 const EMPTY = 0xffffffffu;
 
-/** A partial result: the sum (high part) or the best element's bits, its position, the sum's low part. */
+/**
+ * A partial result: the best element's bits and its position; or for a float32 sum its high part
+ * in `bits` and its rounding error in `low`; or for an int32 sum its low and high words.
+ */
 struct Partial {
   bits: u32,
   position: u32,
   low: f32,
 }
 
+const INT_SUM = OP == SUM && DTYPE != FLOAT32;
+
 fn element(position: u32, start: i32) -> Partial {
-  return Partial(x[start + i32(position) * params.reducedStride], position, 0.0);
+  let bits = x[start + i32(position) * params.reducedStride];
+  if (INT_SUM) {
+    return Partial(bits, select(0u, 0xffffffffu, bitcast<i32>(bits) < 0), 0.0);
+  }
+  return Partial(bits, position, 0.0);
+}
+
+/** Combining with it changes nothing: a zero sum, or "no element yet" for max and min. */
+fn identity() -> Partial {
+  return Partial(0u, select(EMPTY, 0u, INT_SUM), 0.0);
 }
 
 /** Whether `candidate` should replace `best` as the extremum. */
@@ -50,7 +66,8 @@ fn combine(a: Partial, b: Partial) -> Partial {
       let s = twoSum(bitcast<f32>(a.bits), bitcast<f32>(b.bits));
       return Partial(bitcast<u32>(s.x), 0u, a.low + b.low + s.y);
     }
-    return Partial(bitcast<u32>(bitcast<i32>(a.bits) + bitcast<i32>(b.bits)), 0u, 0.0);
+    let low = a.bits + b.bits;
+    return Partial(low, a.position + b.position + select(0u, 1u, low < a.bits), 0.0);
   }
   if (beats(b, a)) { return b; }
   return a;
@@ -59,6 +76,10 @@ fn combine(a: Partial, b: Partial) -> Partial {
 fn result(p: Partial) -> u32 {
   if (OP == ARGMAX || OP == ARGMIN) { return p.position; }
   if (OP == SUM && DTYPE == FLOAT32) { return bitcast<u32>(bitcast<f32>(p.bits) + p.low); }
+  // In int32's range exactly when the high word is the low word's sign extended.
+  if (INT_SUM && p.position != select(0u, 0xffffffffu, bitcast<i32>(p.bits) < 0)) {
+    reportFault();
+  }
   return p.bits;
 }
 
@@ -86,7 +107,7 @@ fn cooperative(@builtin(workgroup_id) group: vec3u, @builtin(num_workgroups) gro
   }
   let start = stridedOffsets(k)[0];
   // Adjacent threads read adjacent elements; the identity of max/min is "no element yet".
-  var acc = Partial(0u, EMPTY, 0.0);
+  var acc = identity();
   for (var i = lane; i < params.reducedCount; i += WORKGROUP_SIZE) {
     acc = combine(acc, element(i, start));
   }

@@ -152,18 +152,28 @@ export interface Kernels {
   fill(dst: TensorView, value: number): void;
   /** out[i] = start + i * step (contiguous). */
   arange(out: TensorView, start: number, step: number): void;
-  /** out = op(x); x strided to out's shape; float32 ops take p0/p1 (clamp bounds, exponent, slope...). */
+  /**
+   * out = op(x); x strided to out's shape; float32 ops take p0/p1 (clamp bounds, exponent, slope...).
+   * An op without a kernel for x's dtype (elementwiseKernelDtype in cpu/opcodes.ts) throws a TypeError.
+   */
   unary(op: UnaryOp, out: TensorView, x: TensorView, p0?: number, p1?: number): void;
-  /** out = a op b; a and b already broadcast (strides 0) to out's shape and of one dtype. */
+  /**
+   * out = a op b; a and b already broadcast (strides 0) to out's shape and of one dtype. int32 ops
+   * wrap on overflow; an int32 divisor of 0 is the op's to refuse (kernels write 0, and raise it
+   * as a fault where they run asynchronously). An op without a kernel for the dtype throws a TypeError.
+   */
   binary(op: BinaryOp, out: TensorView, a: TensorView, b: TensorView): void;
   /** out = cond ? a : b; all broadcast to out's shape, a and b of out's dtype. */
   where(out: TensorView, cond: TensorView, a: TensorView, b: TensorView): void;
   /**
    * out = op over `dims` of x (sorted, distinct, non-empty; each reduced extent >= 1); out holds
    * x's shape without those dims, contiguous. argmax/argmin write int32 positions within the
-   * flattened reduced dims.
+   * flattened reduced dims. An int32 sum is exact or refused: returns null, or the exact value of
+   * the first sum outside int32's range (out then holds it wrapped), where PyTorch would widen to
+   * int64; devices that run asynchronously return null and raise `overflow` (callers summing int32
+   * pass it) at the next read instead. Every other reduction returns null.
    */
-  reduce(op: ReduceOp, out: TensorView, x: TensorView, dims: readonly number[]): void;
+  reduce(op: ReduceOp, out: TensorView, x: TensorView, dims: readonly number[], overflow?: FaultMessage): number | null;
   /**
    * out[..., M, N] = a[..., M, K] @ b[..., K, N] for float32; a and b are strided (transposed
    * views need no copy) with batch dims already broadcast (stride 0) to out's batch shape.
@@ -271,7 +281,8 @@ export interface Kernels {
   /**
    * gradInput [N, C, H, W] (contiguous, overwritten) = the gradient of maxPool2d given grad [N, C,
    * Ho, Wo] (any strides) and the indices it returned for these windows (contiguous): each input
-   * position receives the sum of grad over the outputs whose index names it.
+   * position receives the sum of grad over the outputs whose index names it. The CPU refuses an
+   * index outside the plane with a RangeError rather than write outside the tensor.
    */
   maxPool2dBackward(gradInput: TensorView, grad: TensorView, indices: TensorView, rows: PoolAxis, cols: PoolAxis): void;
   /** out [N, C, Ho, Wo] (contiguous) = each window's sum over input [N, C, H, W] (any strides) / (rows.divisor[i] * cols.divisor[j]). */

@@ -39,6 +39,7 @@ export function full(size: Shape, fillValue: number | boolean, options: TensorOp
 function filled(op: string, size: Shape, fillValue: number | boolean, options: TensorOptions): Tensor {
   const [shape] = splitSizeArgs(op, [size]);
   const dtype = options.dtype ?? (typeof fillValue === 'boolean' ? 'bool' : 'float32');
+  if (dtype === 'int32') toInt32(op, Number(fillValue), 'the fill value');
   const out = Tensor.empty(shape, dtype, resolveDevice(options.device));
   if (out.numel() > 0) out.deviceObject.kernels.fill(out, Number(fillValue));
   return applyRequiresGrad(op, out, options);
@@ -152,6 +153,17 @@ function inferNested(op: string, data: unknown): { shape: number[]; flat: (numbe
 }
 
 /**
+ * `value` truncated toward zero, as PyTorch converts a number to int32, or a RangeError naming
+ * where the value came from (`source`) where PyTorch raises: NaN, infinities, and values that
+ * leave int32's range instead of wrapping.
+ */
+function toInt32(op: string, value: number, source: string): number {
+  const truncated = Math.trunc(value);
+  if (!(truncated >= -(2 ** 31) && truncated <= 2 ** 31 - 1)) throw new RangeError(`${op}: value ${value} (${source}) cannot be converted to int32 without overflow`);
+  return truncated;
+}
+
+/**
  * Builds a tensor from nested arrays, a number or boolean, or a typed array (1-D). Numbers give
  * float32 (not int64 as in PyTorch: webtorch has no int64), booleans give bool.
  */
@@ -170,14 +182,14 @@ export function tensor(data: NestedArray | Float32Array | Int32Array | readonly 
     const numbers = nested.flat.map(Number);
     const target = options.dtype ?? inferred;
     // Nonzero fractions are true as bools, so they must not be truncated toward zero first.
-    values = target === 'float32' ? Float32Array.from(numbers) : Int32Array.from(numbers, (v) => (target === 'bool' ? Number(v !== 0) : Math.trunc(v)));
+    values = target === 'float32' ? Float32Array.from(numbers) : Int32Array.from(numbers, (v, i) => (target === 'bool' ? Number(v !== 0) : toInt32('tensor', v, `element ${i} of the flattened data`)));
   }
   const dtype = options.dtype ?? inferred;
-  const device = resolveDevice(options.device);
-  const out = Tensor.empty(shape, dtype, device);
-  if (values instanceof Float32Array && dtype !== 'float32') values = Int32Array.from(values, (v) => (dtype === 'bool' ? (v ? 1 : 0) : Math.trunc(v)));
+  if (values instanceof Float32Array && dtype !== 'float32') values = Int32Array.from(values, (v, i) => (dtype === 'bool' ? (v ? 1 : 0) : toInt32('tensor', v, `element ${i} of the flattened data`)));
   else if (values instanceof Int32Array && dtype === 'float32') values = Float32Array.from(values);
   else if (dtype === 'bool') values = Int32Array.from(values, (v) => (v ? 1 : 0));
+  const device = resolveDevice(options.device);
+  const out = Tensor.empty(shape, dtype, device);
   if (numel(shape) > 0) device.write(out.storage.buffer, 0, values);
   return applyRequiresGrad('tensor', out, options);
 }

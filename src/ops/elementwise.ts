@@ -121,8 +121,9 @@ export function div(input: TensorOrScalar, other: TensorOrScalar): Tensor {
 }
 
 export function pow(input: TensorOrScalar, exponent: TensorOrScalar): Tensor {
-  if (input instanceof Tensor && !(exponent instanceof Tensor)) return powScalar(input, Number(exponent));
-  if (!(input instanceof Tensor) && exponent instanceof Tensor) return scalarPow(Number(input), exponent);
+  refuseBoolPow(input, exponent);
+  if (input instanceof Tensor && !(exponent instanceof Tensor)) return powScalar(input, exponent);
+  if (!(input instanceof Tensor) && exponent instanceof Tensor) return scalarPow(input, exponent);
   const out = binaryForward('pow', 'pow', 'arithmetic', input, exponent);
   return record('PowBackward1', out, tensors(input, exponent), (save) => {
     const a = save(input as Tensor);
@@ -139,28 +140,40 @@ export function pow(input: TensorOrScalar, exponent: TensorOrScalar): Tensor {
   });
 }
 
-function powScalar(input: Tensor, exponent: number): Tensor {
+/** PyTorch has no bool pow kernel; a bool with an int or float promotes and is fine. */
+function refuseBoolPow(input: TensorOrScalar, exponent: TensorOrScalar): void {
+  const isBool = (value: TensorOrScalar) => (value instanceof Tensor ? value.dtype === 'bool' : typeof value === 'boolean');
+  if (isBool(input) && isBool(exponent)) throw new TypeError('pow: not implemented for a bool input with a bool exponent; convert one of them with .int() or .float() first');
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+
+function powScalar(input: Tensor, exponent: Scalar): Tensor {
   checkTensor('pow', 'input', input);
-  if (input.dtype !== 'float32' && Number.isInteger(exponent) && exponent >= 0) {
-    const asFloat = castTo(input, 'float32');
-    const result = powScalar(asFloat, exponent);
-    const out = castTo(result, input.dtype === 'bool' ? 'int32' : input.dtype);
-    if (asFloat !== input) asFloat.dispose();
-    if (out !== result) result.dispose();
-    return out;
+  if (input.dtype !== 'float32' && scalarDtype(exponent) !== 'float32') {
+    // Computed in wrapping int32 arithmetic, as PyTorch does: in float32, 4097 ** 2 would round.
+    const value = Number(exponent);
+    if (value < 0) throw new RangeError(`pow: Integers to negative integer powers are not allowed (input dtype ${input.dtype}, exponent ${value})`);
+    if (value > INT32_MAX) throw new RangeError(`pow: exponent ${value} cannot be converted to int32 without overflow (input dtype ${input.dtype})`);
+    return binaryForward('pow', 'pow', 'arithmetic', input, exponent);
   }
-  const out = unaryForward('pow', 'powScalar', input, exponent);
+  const power = Number(exponent);
+  const out = unaryForward('pow', 'powScalar', input, power);
   return record('PowBackward0', out, [input], (save) => {
     const a = save(input);
-    return (g) => [exponent === 0 ? mul(g, 0) : mul(g, mul(unaryForward('pow', 'powScalar', a, exponent - 1), exponent))];
+    return (g) => [power === 0 ? mul(g, 0) : mul(g, mul(unaryForward('pow', 'powScalar', a, power - 1), power))];
   });
 }
 
-function scalarPow(base: number, exponent: Tensor): Tensor {
-  const out = unaryForward('pow', 'rpowScalar', exponent, base);
+function scalarPow(base: Scalar, exponent: Tensor): Tensor {
+  checkTensor('pow', 'exponent', exponent);
+  // An integer base to an integer exponent stays int32, as in PyTorch (powi: 2 ** -1 is 0).
+  if (resultDtype(base, exponent) !== 'float32') return binaryForward('pow', 'pow', 'arithmetic', base, exponent);
+  const value = Number(base);
+  const out = unaryForward('pow', 'rpowScalar', exponent, value);
   return record('PowBackward2', out, [exponent], (save) => {
     const result = save(out);
-    return (g) => [mul(g, mul(result, Math.log(base)))];
+    return (g) => [mul(g, mul(result, Math.log(value)))];
   });
 }
 
@@ -189,9 +202,9 @@ function minMaxBackward(a: Tensor, b: Tensor, loses: (x: Tensor, y: Tensor) => T
 }
 
 /**
- * Integer division by zero has no value (and would trap inside wasm), so it is refused, as
- * PyTorch raises ZeroDivisionError. A tensor divisor is checked by reading it, on devices that can
- * read synchronously; on the others the kernel itself reports it, at the next read (as CUDA does).
+ * Integer division by zero has no value, so it is refused, as PyTorch raises ZeroDivisionError. A
+ * tensor divisor is checked by reading it, on devices that can read synchronously; on the others
+ * the kernel itself reports it, at the next read (as CUDA does).
  */
 function checkIntegerDivisor(op: string, input: TensorOrScalar, other: TensorOrScalar): void {
   if (computeDtype('arithmetic', resultDtype(input, other)) !== 'int32') return;

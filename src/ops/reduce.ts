@@ -50,13 +50,23 @@ function reduceForward(op: string, kernelOp: ReduceOp, input: Tensor, dims: read
     out.dispose();
     throw new RangeError(`${op}: cannot reduce over a zero-size dimension (input shape ${formatShape(input.shape)}, dim ${formatShape(dims)}); it has no identity`);
   }
+  let overflow: number | null = null;
   if (out.numel() > 0) {
     if (empty) input.deviceObject.kernels.fill(out, 0);
     else if (dims.length === 0) input.deviceObject.kernels.copy(out, source);
-    else input.deviceObject.kernels.reduce(kernelOp, out, source, dims);
+    else overflow = input.deviceObject.kernels.reduce(kernelOp, out, source, dims, int32Overflow(op));
   }
   if (source !== input) source.dispose();
+  if (overflow !== null) {
+    out.dispose();
+    throw new RangeError(`${int32Overflow(op)}; the first such sum is ${overflow}`);
+  }
   return out;
+}
+
+/** PyTorch sums int32 into int64, which webtorch lacks: a sum that leaves int32 is refused, not wrapped. */
+function int32Overflow(op: string): string {
+  return `${op}: the sum of int32 values leaves int32's range [-2147483648, 2147483647] (PyTorch would return int64, which webtorch does not have); convert the input with .float() first`;
 }
 
 /** Undoes a reduction's shape change on a gradient: unsqueeze the reduced dims, then expand. */

@@ -1,3 +1,4 @@
+import type { DType } from '../../dtype.js';
 import type { BinaryOp, ReduceOp, UnaryOp } from '../device.js';
 
 // Opcodes shared with assembly/elementwise.ts; the order must match its constants.
@@ -13,6 +14,31 @@ export const UNARY_OPCODES: Record<UnaryOp, number> = {
   square: 16, clamp: 17, powScalar: 18, affine: 19, leakyRelu: 20, logicalNot: 21,
   erf: 22, log1p: 23, expm1: 24, rpowScalar: 25, gtScalar: 26, trunc: 27,
 };
+
+/** Ops with an int32 kernel (bool runs as int32) on every device; ops convert others' inputs to float32. */
+const INTEGER_UNARY_OPS: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['neg', 'abs', 'sign', 'square', 'logicalNot']);
+const INTEGER_BINARY_OPS: ReadonlySet<BinaryOp> = new Set<BinaryOp>([
+  'add', 'sub', 'mul', 'pow', 'maximum', 'minimum', 'remainder', 'floorDivide',
+  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr',
+]);
+/** Ops defined on 0/1 values only: ops convert their inputs to bool first. */
+const LOGICAL_OPS: ReadonlySet<UnaryOp | BinaryOp> = new Set<UnaryOp | BinaryOp>(['logicalNot', 'logicalAnd', 'logicalOr']);
+
+/**
+ * The dtype of the kernel that runs `op` on inputs of `dtype` (bool runs as int32), or a TypeError
+ * for a combination no device has a kernel for: kernels trust their arguments, so a caller that
+ * skipped the op's conversions gets this error instead of a wrong result or a wasm trap.
+ */
+export function elementwiseKernelDtype(op: UnaryOp | BinaryOp, dtype: DType, binary: boolean): 'float32' | 'int32' {
+  const kernelDtype = dtype === 'float32' ? 'float32' : 'int32';
+  const integerOps: ReadonlySet<UnaryOp | BinaryOp> = binary ? INTEGER_BINARY_OPS : INTEGER_UNARY_OPS;
+  const supported = kernelDtype === 'int32' ? integerOps.has(op) : !LOGICAL_OPS.has(op);
+  if (!supported) {
+    const remedy = kernelDtype === 'int32' ? 'the op converts its inputs to float32 first' : 'the op converts its inputs to bool first';
+    throw new TypeError(`${op}: no ${dtype} ${binary ? 'binary' : 'unary'} kernel (${remedy})`);
+  }
+  return kernelDtype;
+}
 
 export const CONVERSIONS = { none: 0, float32ToInt32: 1, int32ToFloat32: 2, float32ToBool: 3, int32ToBool: 4 } as const;
 

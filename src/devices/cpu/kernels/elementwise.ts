@@ -2,7 +2,7 @@ import type { DType } from '../../../dtype.js';
 import type { Kernels, TensorView } from '../../device.js';
 import { coalesce } from '../../coalesce.js';
 import type { CpuDevice } from '../device.js';
-import { BINARY_OPCODES, CONVERSIONS, UNARY_OPCODES } from '../opcodes.js';
+import { BINARY_OPCODES, CONVERSIONS, elementwiseKernelDtype, UNARY_OPCODES } from '../opcodes.js';
 
 /** Byte address of a view's first element. */
 export function addressOf(view: TensorView): number {
@@ -49,14 +49,14 @@ export function elementwiseKernels(cpu: CpuDevice): Pick<Kernels, 'copy' | 'fill
       const { shape, strides } = coalesce(out.shape, [out.strides, x.strides]);
       cpu.beginParams();
       const [shapeAt, xStrides] = cpu.params(shape, strides[1]);
-      if (x.dtype === 'float32') wasm.unaryF32(UNARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(x), xStrides, p0, p1);
+      if (elementwiseKernelDtype(op, x.dtype, false) === 'float32') wasm.unaryF32(UNARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(x), xStrides, p0, p1);
       else wasm.unaryI32(UNARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(x), xStrides);
     },
     binary(op, out, a, b) {
       const { shape, strides } = coalesce(out.shape, [out.strides, a.strides, b.strides]);
       cpu.beginParams();
       const [shapeAt, aStrides, bStrides] = cpu.params(shape, strides[1], strides[2]);
-      const kernel = a.dtype === 'float32' ? wasm.binaryF32 : wasm.binaryI32;
+      const kernel = elementwiseKernelDtype(op, a.dtype, true) === 'float32' ? wasm.binaryF32 : wasm.binaryI32;
       kernel(BINARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(a), aStrides, addressOf(b), bStrides);
     },
     where(out, cond, a, b) {

@@ -26,9 +26,15 @@ export function reduceKernels(cpu: CpuDevice): Pick<Kernels, 'reduce'> {
       }
       cpu.beginParams();
       const [shapeAt, stridesAt] = cpu.params(layout.keptShape, layout.keptStrides);
-      const kernel = x.dtype === 'float32' ? wasm.reduceF32 : wasm.reduceI32;
-      kernel(REDUCE_OPCODES[op], layout.keptShape.length, shapeAt, stridesAt, addressOf(source), layout.count, layout.stride, addressOf(out));
+      const args = [REDUCE_OPCODES[op], layout.keptShape.length, shapeAt, stridesAt, addressOf(source), layout.count, layout.stride, addressOf(out)] as const;
+      let overflow: number | null = null;
+      if (x.dtype === 'float32') wasm.reduceF32(...args);
+      else {
+        const firstOverflow = wasm.reduceI32(...args);
+        if (!Number.isNaN(firstOverflow)) overflow = firstOverflow;
+      }
       if (temporary !== null) cpu.allocator.free(temporary);
+      return overflow;
     },
   };
 }

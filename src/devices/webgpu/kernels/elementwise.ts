@@ -1,7 +1,7 @@
 import type { DType } from '../../../dtype.js';
 import { numel } from '../../../shape.js';
-import { BINARY_OPCODES, UNARY_OPCODES } from '../../cpu/opcodes.js';
-import type { BinaryOp, Kernels } from '../../device.js';
+import { BINARY_OPCODES, elementwiseKernelDtype, UNARY_OPCODES } from '../../cpu/opcodes.js';
+import type { Kernels } from '../../device.js';
 import type { WebGpuDevice } from '../device.js';
 import { defineShader, DTYPE_CODES, stridedWalk } from '../launch.js';
 
@@ -12,9 +12,6 @@ const arangeShader = defineShader('arange');
 const whereShader = defineShader('where');
 const unaryShader = defineShader('unary', { includes: ['math'], tables: [UNARY_OPCODES] });
 const binaryShader = defineShader('binary', { includes: ['math'], tables: [BINARY_OPCODES] });
-
-/** int32 (and bool) inputs: the ops the CPU's integer kernels have. */
-const INTEGER_BINARY = new Set<BinaryOp>(['add', 'sub', 'mul', 'maximum', 'minimum', 'remainder', 'floorDivide', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr']);
 
 const scratch = new DataView(new ArrayBuffer(4));
 
@@ -63,7 +60,7 @@ export function elementwiseKernels(gpu: WebGpuDevice): Pick<Kernels, 'copy' | 'f
     unary(op, out, x, p0 = 0, p1 = 0) {
       gpu.run({
         shader: unaryShader,
-        constants: { OP: UNARY_OPCODES[op], DTYPE: DTYPE_CODES[x.dtype === 'float32' ? 'float32' : 'int32'] },
+        constants: { OP: UNARY_OPCODES[op], DTYPE: DTYPE_CODES[elementwiseKernelDtype(op, x.dtype, false)] },
         outputs: { out },
         inputs: { x },
         walk: stridedWalk(op, out.shape, [out, x]),
@@ -71,8 +68,7 @@ export function elementwiseKernels(gpu: WebGpuDevice): Pick<Kernels, 'copy' | 'f
       });
     },
     binary(op, out, a, b) {
-      const dtype = a.dtype === 'float32' ? 'float32' : 'int32';
-      if (dtype === 'int32' && !INTEGER_BINARY.has(op)) throw new TypeError(`${op}: no int32 kernel (the op converts its inputs to float32 first)`);
+      const dtype = elementwiseKernelDtype(op, a.dtype, true);
       const divides = dtype === 'int32' && (op === 'remainder' || op === 'floorDivide');
       gpu.run({
         shader: binaryShader,

@@ -13,7 +13,7 @@ const COOPERATIVE_RUN = 64;
 
 export function reduceKernels(gpu: WebGpuDevice): Pick<Kernels, 'reduce'> {
   return {
-    reduce(op, out, x, dims) {
+    reduce(op, out, x, dims, overflow) {
       let layout = reduceLayout(x.shape, x.strides, dims);
       let source: TensorView = x;
       let staging: GPUBuffer | null = null;
@@ -40,8 +40,10 @@ export function reduceKernels(gpu: WebGpuDevice): Pick<Kernels, 'reduce'> {
         walk: stridedWalk(op, layout.keptShape, [{ strides: layout.keptStrides, offset: source.offset }]),
         uniforms: { reducedCount: ['u32', layout.count], reducedStride: ['i32', layout.stride], outOffset: ['u32', out.offset] },
         workgroups: cooperative ? outputs : Math.ceil(outputs / WORKGROUP_SIZE),
+        fault: op === 'sum' && source.dtype !== 'float32' ? overflow : undefined,
       });
       if (staging) gpu.free(staging);
+      return null;
     },
   };
 }
