@@ -168,8 +168,9 @@ export class WebGpuDevice implements Device {
     this.storagePool.release(gpuBuffer);
   }
 
+  /** 0 once the device is lost: its buffers went with it, though tensors may still name them. */
   bytesInUse(): number {
-    return this.liveBytes;
+    return this.lostInfo === null ? this.liveBytes : 0;
   }
 
   /** A new GPUBuffer; an allocation failure surfaces (asynchronously) as this device's failure. */
