@@ -112,8 +112,9 @@ describe('Allocator', () => {
     expect(() => allocator.free(a)).toThrow(`cpu allocator: free(${a}): no live block starts at this address (it was freed already, or malloc never returned it)`);
     const b = allocator.malloc(2 * KiB);
     expect(() => allocator.free(b + 64)).toThrow(`free(${b + 64}): no live block starts at this address`);
-    expect(() => allocator.malloc(-1)).toThrow('cpu allocator: malloc takes a byte count of 0 or more, got -1');
-    expect(() => allocator.malloc(Number.NaN)).toThrow(RangeError);
+    expect(() => allocator.malloc(-1)).toThrow('cpu allocator: malloc takes a finite byte count of 0 or more, got -1');
+    expect(() => allocator.malloc(Number.NaN)).toThrow('got NaN');
+    expect(() => allocator.malloc(Infinity)).toThrow('got Infinity');
   });
 
   it('out of memory is a RangeError naming the bytes asked, live and free', () => {

@@ -39,7 +39,7 @@ export class Allocator {
    * can hold it.
    */
   malloc(bytes: number): number {
-    if (!(bytes >= 0)) throw new RangeError(`cpu allocator: malloc takes a byte count of 0 or more, got ${bytes}`);
+    if (!(bytes >= 0 && bytes < Infinity)) throw new RangeError(`cpu allocator: malloc takes a finite byte count of 0 or more, got ${bytes}`);
     if (bytes > MAX_MEMORY_BYTES) throw this.outOfMemory(bytes);
     const units = Math.max(1, Math.ceil(bytes / UNIT));
     const rounded = roundUpToBin(units);
