@@ -24,6 +24,8 @@ export class Allocator {
   /** Per level, bit s: sub-bin s is non-empty. */
   private readonly binBitmaps = new Int32Array(LEVELS);
   private readonly live = new Map<number, Block>();
+  /** Blocks merged away or returned to the tail, reused so that a steady workload creates no garbage. */
+  private readonly spareBlocks: Block[] = [];
   /** The block that ends at `top`, or null when nothing is allocated. It is never free. */
   private highest: Block | null = null;
   private liveUnits = 0;
@@ -75,6 +77,7 @@ export class Allocator {
       this.topAddress = merged.address;
       this.highest = merged.below;
       if (merged.below !== null) merged.below.above = null;
+      this.spareBlocks.push(merged);
     } else {
       this.insertFree(merged);
     }
@@ -122,7 +125,7 @@ export class Allocator {
   private takeTail(units: number): Block | null {
     const end = this.topAddress + units * UNIT;
     if (end > this.memory.buffer.byteLength && !this.grow(end)) return null;
-    const block = new Block(this.topAddress, units);
+    const block = this.newBlock(this.topAddress, units);
     block.below = this.highest;
     if (this.highest !== null) this.highest.above = block;
     this.highest = block;
@@ -164,7 +167,7 @@ export class Allocator {
   private split(block: Block, units: number): void {
     block.free = false;
     if (block.units === units) return;
-    const rest = new Block(block.address + units * UNIT, block.units - units);
+    const rest = this.newBlock(block.address + units * UNIT, block.units - units);
     rest.free = true;
     rest.below = block;
     rest.above = block.above;
@@ -181,11 +184,23 @@ export class Allocator {
     block.above = above.above;
     if (above.above !== null) above.above.below = block;
     else this.highest = block;
+    this.spareBlocks.push(above);
+  }
+
+  private newBlock(address: number, units: number): Block {
+    const block = this.spareBlocks.pop() ?? new Block();
+    block.address = address;
+    block.units = units;
+    block.free = false;
+    block.below = null;
+    block.above = null;
+    return block;
   }
 
   private insertFree(block: Block): void {
     const index = binIndex(block.units);
     const head = this.bins[index];
+    block.bin = index;
     block.previousFree = null;
     block.nextFree = head;
     if (head !== null) head.previousFree = block;
@@ -201,7 +216,7 @@ export class Allocator {
     if (previousFree !== null) {
       previousFree.nextFree = nextFree;
     } else {
-      const index = binIndex(block.units);
+      const index = block.bin;
       this.bins[index] = nextFree;
       if (nextFree === null) {
         const level = index >>> SUB_BIN_BITS;
@@ -229,15 +244,17 @@ export class Allocator {
 
 /** One block of memory, live or free; blocks tile the heap from its base to `top` in address order. */
 class Block {
+  address = 0;
+  units = 0;
   free = false;
+  /** Its bin, while free. */
+  bin = 0;
   /** The blocks just below and just above in memory. */
   below: Block | null = null;
   above: Block | null = null;
   /** Neighbours in its bin's list while free. */
   previousFree: Block | null = null;
   nextFree: Block | null = null;
-
-  constructor(readonly address: number, public units: number) {}
 }
 
 /** Every block starts on a 64-byte boundary and is a whole number of these. */
