@@ -2,7 +2,7 @@
 // none is named) on the device (cpu unless named; `dispatch` is WebGPU's by nature). --quick runs
 // tiny sizes of every suite on every device so CI can check that the benchmarks still work,
 // asserting no timings.
-const suites = { matmul: ['cpu', 'webgpu'], conv: ['cpu'], rnn: ['cpu'], dispatch: ['webgpu'] };
+const suites = { matmul: ['cpu', 'webgpu'], conv: ['cpu'], rnn: ['cpu'], dispatch: ['webgpu'], memory: ['cpu'] };
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const deviceAt = args.indexOf('--device');

@@ -337,6 +337,6 @@ export interface Device {
   read(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Promise<Float32Array | Int32Array>;
   /** Same as `read`, blocking; only devices that run synchronously have it, others throw. */
   readSync(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Float32Array | Int32Array;
-  /** Bytes currently held by live allocations. */
+  /** Bytes currently held by live allocations; 0 for a device that was lost, whose memory is gone. */
   bytesInUse(): number;
 }

@@ -3,7 +3,7 @@
 // kernels that do not exist yet, allocation failure, a kernel-reported fault and a lost device.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
-import { getDevice } from '../../src/devices/registry.js';
+import { allDevices, getDevice } from '../../src/devices/registry.js';
 import { requestAdapter } from '../../src/devices/webgpu/gpu.js';
 import { DISPATCHES_PER_SUBMIT, WebGpuDevice } from '../../src/devices/webgpu/device.js';
 import { defineShader, stridedWalk } from '../../src/devices/webgpu/launch.js';
@@ -264,6 +264,23 @@ describe.skipIf(!ready)('webgpu device', () => {
       await torch.webgpu.init({ deviceCount: 2 });
       expect(gpu('webgpu:1')).not.toBe(lost);
       expect(await torch.ones(3, { device: 'webgpu:1' }).add(1).tolist()).toEqual([2, 2, 2]);
+    });
+
+    it('torch.memory() stops counting a lost device', async () => {
+      await torch.webgpu.init({ deviceCount: 2 });
+      const doomed = gpu('webgpu:1');
+      // Earlier tests' copies may still land on 'webgpu', so count the others at each check.
+      const others = () => allDevices().filter((d) => d.type === 'webgpu' && d !== doomed).reduce((sum, d) => sum + d.bytesInUse(), 0);
+      const x = torch.ones(1024, { device: 'webgpu:1' });
+      expect(doomed.bytesInUse()).toBeGreaterThanOrEqual(4096);
+      expect(torch.memory().bytes.webgpu).toBe(others() + doomed.bytesInUse());
+      doomed.gpu.destroy();
+      await doomed.gpu.lost;
+      expect(torch.memory().bytes.webgpu).toBe(others());
+      x.dispose();
+      expect(torch.memory().bytes.webgpu).toBe(others());
+      await torch.webgpu.init({ deviceCount: 2 });
+      expect(gpu('webgpu:1')).not.toBe(doomed);
     });
 
     it('a WGSL kernel that fails to build is reported with the compiler\'s messages, not as the invalid pipeline its dispatches then hit', async () => {

@@ -1,5 +1,6 @@
 import type { DType } from '../../dtype.js';
 import type { Device, DeviceBuffer, Kernels } from '../device.js';
+import { formatBytes } from '../bytes.js';
 import { BufferPool } from './buffer-pool.js';
 import { BindGroupCache } from './bind-group-cache.js';
 import { type KernelLaunch, type LaunchLayout, launchLayout, packUniforms, type UniformWords, uniformWordsOf, workgroupsOf } from './launch.js';
@@ -167,8 +168,9 @@ export class WebGpuDevice implements Device {
     this.storagePool.release(gpuBuffer);
   }
 
+  /** 0 once the device is lost: its buffers went with it, though tensors may still name them. */
   bytesInUse(): number {
-    return this.liveBytes;
+    return this.lostInfo === null ? this.liveBytes : 0;
   }
 
   /** A new GPUBuffer; an allocation failure surfaces (asynchronously) as this device's failure. */
@@ -500,10 +502,6 @@ function kernelTable(deviceName: string, implemented: Partial<Kernels>): Kernels
       };
     },
   }) as Kernels;
-}
-
-function formatBytes(bytes: number): string {
-  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${bytes} bytes`;
 }
 
 function amongFirst(buffers: readonly GPUBuffer[], count: number, buffer: GPUBuffer): boolean {
