@@ -3,6 +3,7 @@ import type { ConvGeometry, TensorView } from '../devices/device.js';
 import { formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
+import { unknownKeyMessage } from '../options.js';
 import { checkDtype, checkSameDevice, checkTensor } from './util.js';
 
 export type ConvPadding = number | readonly number[] | 'same' | 'valid';
@@ -31,7 +32,7 @@ export function positionalOptions(op: string, names: readonly string[], args: re
   positional.forEach((value, i) => (options[names[i]] = value));
   if (hasOptions) {
     for (const [key, value] of Object.entries(last as object)) {
-      if (!names.includes(key)) throw new TypeError(`${op}: unknown option '${key}'; expected one of ${names.join(', ')}`);
+      if (!names.includes(key)) throw new TypeError(unknownKeyMessage(`${op}: unknown option`, key, names));
       if (options[key] !== undefined) throw new TypeError(`${op}: got multiple values for argument '${key}'`);
       options[key] = value;
     }
