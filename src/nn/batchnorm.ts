@@ -13,6 +13,7 @@ import { ones_, zeros_ } from './init.js';
 import { checkFeatures } from './linear.js';
 import { formatBool, formatFloat, Module } from './module.js';
 import { emptyParameter, type Parameter } from './parameter.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 
 /** The keyword arguments of batchNorm; each may also be given positionally, in this order. */
 export interface BatchNormOptions {
@@ -148,6 +149,8 @@ export interface BatchNormModuleOptions {
   device?: string;
 }
 
+const BATCH_NORM_MODULE_OPTIONS = optionKeys<BatchNormModuleOptions>({ eps: true, momentum: true, affine: true, trackRunningStats: true, device: true });
+
 /**
  * PyTorch's _BatchNorm: the parameters weight and bias, the buffers running_mean, running_var and
  * num_batches_tracked (int32 here: webtorch has no int64), under PyTorch's state_dict names.
@@ -166,6 +169,7 @@ abstract class BatchNorm extends Module {
 
   constructor(numFeatures: number, options: BatchNormModuleOptions) {
     super();
+    checkOptions(this.getName(), options, BATCH_NORM_MODULE_OPTIONS);
     checkFeatures(this.getName(), { numFeatures });
     this.numFeatures = numFeatures;
     this.eps = options.eps ?? 1e-5;
@@ -200,6 +204,7 @@ abstract class BatchNorm extends Module {
   protected abstract checkInputDim(input: Tensor): void;
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     checkTensor(this.getName(), 'input', input);
     this.checkInputDim(input);
     if (this.training && this.num_batches_tracked) noGrad(() => this.num_batches_tracked!.add_(1));

@@ -1,5 +1,6 @@
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
+import { checkArgumentCount } from '../options.js';
 
 type NamedModules<T extends Module> = Readonly<Record<string, T>> | ReadonlyMap<string, T> | Iterable<readonly [string, T]>;
 
@@ -91,6 +92,7 @@ export class Sequential extends ModuleSequence<Module> {
   }
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     let output = input;
     for (const module of this) output = module.forward(output);
     return output;

@@ -5,6 +5,7 @@ import { checkFeatures } from './linear.js';
 import { formatBool, formatTuple, Module } from './module.js';
 import { pad, type PadMode } from './padding.js';
 import { emptyParameter, type Parameter } from './parameter.js';
+import { checkArgumentCount } from '../options.js';
 
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 
@@ -94,6 +95,7 @@ abstract class ConvNd extends Module {
   protected abstract convolve(input: Tensor, padding: ConvPadding): Tensor;
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     if (this.paddingMode === 'zeros') return this.convolve(input, this.padding);
     const padded = pad(input, this.padAmounts, this.paddingMode as PadMode);
     try {

@@ -16,6 +16,7 @@ import { checkTensor } from '../ops/util.js';
 import { scope } from '../memory.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { checkOptions, optionKeys } from '../options.js';
 
 export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
@@ -108,8 +109,11 @@ export interface KaimingOptions {
   nonlinearity?: Nonlinearity;
 }
 
+const KAIMING_OPTIONS = optionKeys<KaimingOptions>({ a: true, mode: true, nonlinearity: true });
+
 /** std = gain / sqrt(fan), or null for a tensor with no elements (PyTorch warns and leaves it). */
 function kaimingStd(op: string, tensor: Tensor, options: KaimingOptions): number | null {
+  checkOptions(op, options, KAIMING_OPTIONS);
   checkTensor(op, 'tensor', tensor);
   const mode = options.mode ?? 'fan_in';
   if (mode !== 'fan_in' && mode !== 'fan_out') throw new RangeError(`${op}: mode '${String(mode)}' is not supported, use one of fan_in, fan_out`);

@@ -2,6 +2,7 @@ import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { keep, scope } from '../memory.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { checkOptions, optionKeys } from '../options.js';
 
 /** What every optimizer's options hold: the learning rate, which schedulers adjust. */
 export interface OptimizerOptions {
@@ -65,6 +66,7 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
     });
     const taken = new Set(this.paramGroups.flatMap((g) => g.params));
     if (params.some((param) => taken.has(param))) throw new Error(`${name}: some parameters appear in more than one parameter group`);
+    checkOptions(`${name}: parameter group`, group, ['params', ...Object.keys(this.defaults), 'initialLr']);
     const merged = copyOptions({ ...this.defaults, ...group, params }) as ParamGroup<Options>;
     this.checkOptions(merged);
     this.paramGroups.push(merged);
@@ -84,6 +86,7 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
    * the next backward allocates fresh ones (a parameter left without one is skipped by `step`).
    */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
+    checkOptions(`${this.constructor.name}.zeroGrad`, options, optionKeys<{ setToNone?: boolean }>({ setToNone: true }));
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const param of group.params) {

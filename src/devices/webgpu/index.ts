@@ -12,6 +12,7 @@
 import { allDevices, getDevice, registerDevice } from '../registry.js';
 import { WebGpuDevice } from './device.js';
 import { requestAdapter, whyUnavailable } from './gpu.js';
+import { checkOptions, optionKeys } from '../../options.js';
 
 export interface WebGpuInitOptions {
   /** Create the device from this adapter instead of requesting one. */
@@ -22,6 +23,8 @@ export interface WebGpuInitOptions {
   deviceCount?: number;
   powerPreference?: GPUPowerPreference;
 }
+
+const WEBGPU_INIT_OPTIONS = optionKeys<WebGpuInitOptions>({ adapter: true, device: true, deviceCount: true, powerPreference: true });
 
 /** Whether a WebGPU adapter is there to use (in Node, with the npm package `webgpu` and a driver). */
 export async function isAvailable(): Promise<boolean> {
@@ -34,6 +37,7 @@ export async function isAvailable(): Promise<boolean> {
  * with `deviceCount` n also 'webgpu:1' ... 'webgpu:{n-1}'. Idempotent otherwise.
  */
 export async function init(options: WebGpuInitOptions = {}): Promise<void> {
+  checkOptions('webgpu.init', options, WEBGPU_INIT_OPTIONS);
   if (options.device) {
     registerDevice(new WebGpuDevice('webgpu', options.device));
     return;
