@@ -1,4 +1,5 @@
 import { keep, scope } from '../memory.js';
+import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { shapesEqual, formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { noGrad } from './grad-mode.js';
@@ -6,7 +7,6 @@ import type { Node } from './node.js';
 import { sumToShape } from '../ops/reduce.js';
 import { add } from '../ops/elementwise.js';
 import { onesLike } from '../ops/creation.js';
-import { checkOptions, describeValue, optionKeys } from '../options.js';
 
 export interface BackwardOptions {
   retainGraph?: boolean;

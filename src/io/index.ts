@@ -4,10 +4,10 @@
  */
 import type { Device } from '../devices/device.js';
 import { resolveDevice } from '../ops/util.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { describeSource, type FileSource, readBytes, writeBytes } from './files.js';
 import { decodeTensors, type HostTensor, readHeader, SafetensorsError, writeSafetensors } from './safetensors.js';
-import { checkOptions, optionKeys } from '../options.js';
 
 export type { FileSource } from './files.js';
 export { SafetensorsError } from './safetensors.js';

@@ -2,9 +2,9 @@ import { recordComposite } from '../autograd/function.js';
 import { add, erf, exp, inPlace, leakyRelu as leakyReluOp, mul, relu as reluOp, sigmoid, sub, tanh } from '../ops/elementwise.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
 import { checkDtype, checkTensor } from '../ops/util.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { formatFloat, Module } from './module.js';
-import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 
 export interface InplaceOptions {
   /** Overwrite the input with the result (and return it); default false. */

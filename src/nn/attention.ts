@@ -7,6 +7,7 @@ import { sum } from '../ops/reduce.js';
 import { softmax } from '../ops/softmax.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { cat, chunk, expand, narrow, permute, reshape, transpose, unflatten, unsqueeze } from '../ops/views.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { broadcastShapes, formatShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { constant_, xavierNormal_, xavierUniform_ } from './init.js';
@@ -14,7 +15,6 @@ import { checkFeatures, Linear, linear } from './linear.js';
 import { Module } from './module.js';
 import { emptyParameter, type Parameter } from './parameter.js';
 import { pad } from './padding.js';
-import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 
 /**
  * The attention core both APIs share: softmax(query key^T * scale + bias) with dropout, times

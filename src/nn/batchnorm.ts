@@ -7,13 +7,13 @@ import { add, mul, reciprocal, rsqrt, sub } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { reshape } from '../ops/views.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { ones_, zeros_ } from './init.js';
 import { checkFeatures } from './linear.js';
 import { formatBool, formatFloat, Module } from './module.js';
 import { emptyParameter, type Parameter } from './parameter.js';
-import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 
 /** The keyword arguments of batchNorm; each may also be given positionally, in this order. */
 export interface BatchNormOptions {

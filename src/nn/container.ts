@@ -1,6 +1,6 @@
+import { checkArgumentCount } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
-import { checkArgumentCount } from '../options.js';
 
 type NamedModules<T extends Module> = Readonly<Record<string, T>> | ReadonlyMap<string, T> | Iterable<readonly [string, T]>;
 

@@ -1,11 +1,11 @@
 import { conv1d, conv2d, describe, expandTuple, positionalOptions, type ConvPadding } from '../ops/conv.js';
+import { checkArgumentCount } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 import { checkFeatures } from './linear.js';
 import { formatBool, formatTuple, Module } from './module.js';
 import { pad, type PadMode } from './padding.js';
 import { emptyParameter, type Parameter } from './parameter.js';
-import { checkArgumentCount } from '../options.js';
 
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 

@@ -7,13 +7,13 @@ import { indexAdd, indexSelect, indexSelectRaising } from '../ops/indexing.js';
 import { max, sum } from '../ops/reduce.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { detach, reshape, unsqueeze } from '../ops/views.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { normal_ } from './init.js';
 import { checkFeatures } from './linear.js';
 import { formatFloat, Module } from './module.js';
 import { emptyParameter, Parameter } from './parameter.js';
-import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 
 export interface EmbeddingOptions {
   /** This row gets no gradient (a fixed pad vector; nn.Embedding also starts it at zero). Negative counts from the end. */

@@ -1,7 +1,7 @@
 import { flatten, unflatten } from '../ops/views.js';
+import { checkArgumentCount } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { formatTuple, Module } from './module.js';
-import { checkArgumentCount } from '../options.js';
 
 /**
  * `nn.Flatten(startDim = 1, endDim = -1)`: merges dims startDim..endDim, keeping the batch dim by

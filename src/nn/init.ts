@@ -14,9 +14,9 @@ import { tensor as tensorFrom } from '../ops/creation.js';
 import { randn } from '../ops/random.js';
 import { checkTensor } from '../ops/util.js';
 import { scope } from '../memory.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkOptions, optionKeys } from '../options.js';
 
 export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'

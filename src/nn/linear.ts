@@ -4,12 +4,12 @@ import { mm } from '../ops/linalg.js';
 import { sum } from '../ops/reduce.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { detach, reshape, t } from '../ops/views.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 import { formatBool, Module } from './module.js';
 import { emptyParameter, type Parameter } from './parameter.js';
-import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 
 /**
  * `linear(input, weight, bias?)`: y = x W^T + b over the last dim of x.

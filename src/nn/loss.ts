@@ -8,11 +8,11 @@ import { sum } from '../ops/reduce.js';
 import { logSoftmax } from '../ops/softmax.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { reshape, squeeze, unsqueeze } from '../ops/views.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { broadcastShapes, formatShape, numel, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 import { checkValuesBelow } from './value-checks.js';
-import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 
 /** How a loss combines its per-element terms: their mean (the default), their sum, or none (the terms themselves). */
 export type Reduction = 'mean' | 'sum' | 'none';

@@ -1,10 +1,10 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { keep } from '../memory.js';
 import { clone } from '../ops/views.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { Parameter } from './parameter.js';
-import { checkOptions, optionKeys } from '../options.js';
 
 /** Parameter and buffer values by their dotted names ('fc.weight', 'layers.0.bias'), in PyTorch's order. */
 export type StateDict = Record<string, Tensor>;

@@ -4,12 +4,12 @@ import { scope } from '../memory.js';
 import { add, mul, rsqrt, sub } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { ones_, zeros_ } from './init.js';
 import { formatBool, formatFloat, formatTuple, Module } from './module.js';
 import { emptyParameter, type Parameter } from './parameter.js';
-import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 
 function normalizeShape(op: string, normalizedShape: number | readonly number[]): number[] {
   const shape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];

@@ -3,9 +3,9 @@ import type { TensorView } from '../devices/device.js';
 import { tensor } from '../ops/creation.js';
 import { indexSelect } from '../ops/indexing.js';
 import { checkTensor } from '../ops/util.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { formatShape, numel, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { checkOptions, optionKeys } from '../options.js';
 
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
 

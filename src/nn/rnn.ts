@@ -6,13 +6,13 @@ import { dropout } from '../ops/random.js';
 import { rnnLayer } from '../ops/rnn.js';
 import { checkDtype, checkTensor } from '../ops/util.js';
 import { cat, reshape, select, squeeze, stack, transpose, unsqueeze } from '../ops/views.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { uniform_ } from './init.js';
 import { formatBool, formatFloat, Module } from './module.js';
 import { emptyParameter, type Parameter } from './parameter.js';
 import { PackedSequence } from './utils/rnn.js';
-import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 
 export interface RNNBaseOptions {
   /** Stacked layers; layer k > 0 reads the outputs of layer k - 1. Default 1. */

@@ -1,5 +1,6 @@
 import { scope } from '../memory.js';
 import { add } from '../ops/elementwise.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { gelu, relu } from './activation.js';
 import { causalMask, MultiheadAttention } from './attention.js';
@@ -8,7 +9,6 @@ import { Dropout } from './dropout.js';
 import { checkFeatures, Linear } from './linear.js';
 import { Module } from './module.js';
 import { LayerNorm } from './normalization.js';
-import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 
 export type Activation = (input: Tensor) => Tensor;
 

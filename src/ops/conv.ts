@@ -1,9 +1,9 @@
 import { record } from '../autograd/function.js';
 import type { ConvGeometry, TensorView } from '../devices/device.js';
+import { unknownKeyMessage } from '../options.js';
 import { formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
-import { unknownKeyMessage } from '../options.js';
 import { checkDtype, checkSameDevice, checkTensor } from './util.js';
 
 export type ConvPadding = number | readonly number[] | 'same' | 'valid';

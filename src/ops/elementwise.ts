@@ -1,11 +1,11 @@
 import { record } from '../autograd/function.js';
 import { promoteTypes, type DType } from '../dtype.js';
 import type { BinaryOp, TensorView, UnaryOp } from '../devices/device.js';
+import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { broadcastShapes, broadcastStrides, formatShape, type Shape, shapesEqual } from '../shape.js';
 import { scope } from '../memory.js';
 import { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
-import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { checkInPlace, checkDtype, checkSameDevice, checkTensor, checkTensorOrScalar, markModified, type Scalar, scalarDtype, scalarTensor, type TensorOrScalar } from './util.js';
 
 /** A view of `t` read as if it had shape `shape` (broadcast dims get stride 0). */

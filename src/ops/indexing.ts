@@ -2,12 +2,12 @@ import { needsGrad, record, type Save } from '../autograd/function.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import type { Device, FaultMessage, TensorView } from '../devices/device.js';
 import { scope } from '../memory.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { broadcastShapes, contiguousStrides, formatShape, normalizeDim, numel, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { tensor } from './creation.js';
 import { add, broadcastView, castTo, inPlace, mul, where } from './elementwise.js';
 import { max, sum } from './reduce.js';
-import { checkOptions, optionKeys } from '../options.js';
 import { checkDtype, checkInPlace, checkSameDevice, checkTensor, markModified, scalarTensor, type TensorOrScalar } from './util.js';
 import { embedInZeros, reshape, select, sliceView, unsqueezeDims, view } from './views.js';
 

@@ -2,12 +2,12 @@ import { record } from '../autograd/function.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import type { DType } from '../dtype.js';
 import type { Device, MultinomialErrors, RandomStream, TensorView } from '../devices/device.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { defaultGenerator, Generator } from '../random/generator.js';
 import { formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { applyRequiresGrad, splitSizeArgs } from './creation.js';
 import { broadcastView, castTo, div, mul } from './elementwise.js';
-import { checkOptions, optionKeys } from '../options.js';
 import { checkDtype, checkInPlace, checkTensor, checkTensorOptions, markModified, resolveDevice, scalarTensor, type TensorOptions } from './util.js';
 
 /** Creation options of the random ops: the usual ones plus the generator to draw from. */

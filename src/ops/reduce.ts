@@ -1,9 +1,9 @@
 import { record, recordComposite } from '../autograd/function.js';
 import type { ReduceOp } from '../devices/device.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { formatShape, normalizeDim, numel, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { castTo, div, exp, log, mul, sub, add, eq, ne, logicalAnd, logicalOr, where } from './elementwise.js';
-import { checkOptions, optionKeys } from '../options.js';
 import { checkTensor } from './util.js';
 import { expand, reshape, unsqueezeDims } from './views.js';
 

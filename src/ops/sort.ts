@@ -1,8 +1,8 @@
 import { record } from '../autograd/function.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { normalizeDim, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import type { ValuesIndices } from './reduce.js';
-import { checkOptions, optionKeys } from '../options.js';
 import { checkTensor } from './util.js';
 
 export interface SortOptions {

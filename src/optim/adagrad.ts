@@ -1,9 +1,9 @@
 import { div, mul, neg, add, sqrt } from '../ops/elementwise.js';
 import { fullLike } from '../ops/creation.js';
 import { keep } from '../memory.js';
+import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { type ParamGroup, type ParamGroupInput, type ParamState, Optimizer, checkAtLeastZero } from './optimizer.js';
-import { checkOptions } from '../options.js';
 
 export interface AdagradOptions {
   lr: number;

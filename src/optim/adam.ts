@@ -1,8 +1,8 @@
 import { div, maximum, mul, neg, add, sqrt } from '../ops/elementwise.js';
 import { zerosLike } from '../ops/creation.js';
+import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { type ParamGroup, type ParamGroupInput, type ParamState, Optimizer, checkAtLeastZero } from './optimizer.js';
-import { checkOptions } from '../options.js';
 
 export interface AdamOptions {
   lr: number;

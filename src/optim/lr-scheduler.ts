@@ -1,6 +1,6 @@
+import { checkOptions, optionKeys } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
-import { checkOptions, optionKeys } from '../options.js';
 
 /** A scheduler's state dict: a copy of every field but the optimizer (PyTorch's `__dict__` minus it). */
 function stateOf(scheduler: { optimizer: unknown }): Record<string, unknown> {

@@ -1,8 +1,8 @@
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { keep, scope } from '../memory.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { checkOptions, optionKeys } from '../options.js';
 
 /** What every optimizer's options hold: the learning rate, which schedulers adjust. */
 export interface OptimizerOptions {

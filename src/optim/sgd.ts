@@ -1,9 +1,9 @@
 import { keep } from '../memory.js';
 import { add, mul, neg } from '../ops/elementwise.js';
 import { clone } from '../ops/views.js';
+import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { type ParamGroup, type ParamGroupInput, type ParamState, Optimizer, checkAtLeastZero } from './optimizer.js';
-import { checkOptions } from '../options.js';
 
 export interface SGDOptions {
   lr: number;

@@ -9,10 +9,10 @@
  *     await y.tolist();   // [2, 2, 2]
  *   }
  */
+import { checkOptions, optionKeys } from '../../options.js';
 import { allDevices, getDevice, registerDevice } from '../registry.js';
 import { WebGpuDevice } from './device.js';
 import { requestAdapter, whyUnavailable } from './gpu.js';
-import { checkOptions, optionKeys } from '../../options.js';
 
 export interface WebGpuInitOptions {
   /** Create the device from this adapter instead of requesting one. */

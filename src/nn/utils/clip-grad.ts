@@ -4,9 +4,9 @@ import { tensor } from '../../ops/creation.js';
 import { abs, add, clamp, div, logicalNot, lt, ne, pow, sqrt, where } from '../../ops/elementwise.js';
 import { max, min, sum } from '../../ops/reduce.js';
 import { stack } from '../../ops/views.js';
+import { checkOptions, optionKeys } from '../../options.js';
 import { Tensor } from '../../tensor.js';
 import { checkValuesBelow } from '../value-checks.js';
-import { checkOptions, optionKeys } from '../../options.js';
 
 export interface ClipGradNormOptions {
   /** The p of the p-norm: 2 (default), any positive number, Infinity (the largest magnitude), also 0 and -Infinity as torch.norm has them. */

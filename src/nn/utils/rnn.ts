@@ -8,9 +8,9 @@ import { tensor, full } from '../../ops/creation.js';
 import { indexSelect } from '../../ops/indexing.js';
 import { checkTensor } from '../../ops/util.js';
 import { cat, reshape } from '../../ops/views.js';
+import { checkOptions, optionKeys } from '../../options.js';
 import { formatShape, shapesEqual } from '../../shape.js';
 import { Tensor } from '../../tensor.js';
-import { checkOptions, optionKeys } from '../../options.js';
 
 /** Host copies of the index tensors this module creates, so reading them never waits on a device. */
 const hostValues = new WeakMap<Tensor, number[]>();

@@ -1,10 +1,10 @@
 import { randperm } from '../../ops/random.js';
 import { scope } from '../../memory.js';
+import { checkOptions, optionKeys } from '../../options.js';
 import { Generator } from '../../random/generator.js';
 import { Tensor } from '../../tensor.js';
 import { type Collated, defaultCollate } from './collate.js';
 import { type DatasetLike, datasetLength, isArray, itemAt, tensorRows } from './dataset.js';
-import { checkOptions, optionKeys } from '../../options.js';
 
 export interface DataLoaderOptions<T, B> {
   /** Samples per batch (default 1). */

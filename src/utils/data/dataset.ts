@@ -2,10 +2,10 @@ import { tensor } from '../../ops/creation.js';
 import { indexSelect } from '../../ops/indexing.js';
 import { randperm } from '../../ops/random.js';
 import { scope } from '../../memory.js';
+import { checkOptions, optionKeys } from '../../options.js';
 import { Generator } from '../../random/generator.js';
 import { formatShape } from '../../shape.js';
 import { Tensor } from '../../tensor.js';
-import { checkOptions, optionKeys } from '../../options.js';
 
 /**
  * What a DataLoader reads: `length` samples, each fetched by index. PyTorch's `__getitem__` and
