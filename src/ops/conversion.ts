@@ -1,5 +1,5 @@
 import { looksLikeDtype, resolveDtype, type DType } from '../dtype.js';
-import { checkOptions, optionKeys } from '../options.js';
+import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { needsGrad, record } from '../autograd/function.js';
 import { keep, scope } from '../memory.js';
@@ -98,6 +98,7 @@ const TO_OPTIONS = optionKeys<ToOptions>({ dtype: true, device: true });
  * `'float64'` is refused), any other names a device; an object may hold both.
  */
 function toOptions(op: string, target: string | ToOptions): ToOptions {
+  if (target === undefined || target === null) throw new TypeError(`${op}: expected a device name, a dtype or { device, dtype }, got ${describeValue(target)}`);
   if (typeof target !== 'string') {
     const options = checkOptions(op, target, TO_OPTIONS);
     return options.dtype === undefined ? options : { ...options, dtype: resolveDtype(op, options.dtype) };

@@ -477,6 +477,7 @@ describe('dtypes', () => {
   it('a device name still moves the tensor', () => {
     expect(torch.ones(2).to('cpu').device).toBe('cpu');
     expect(() => torch.ones(2).to('cuda')).toThrow("device 'cuda' is not available");
+    expect(() => torch.ones(2).to(undefined as never)).toThrow('to: expected a device name, a dtype or { device, dtype }, got undefined');
   });
 });
 
