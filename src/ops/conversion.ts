@@ -134,6 +134,7 @@ export function copy_(dst: Tensor, src: Tensor): Tensor {
 export function fill_(dst: Tensor, value: number | boolean): Tensor {
   checkTensor('fill_', 'self', dst);
   checkInPlace('fill_', dst);
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`fill_: value must be a number or a boolean, got ${describeValue(value)}`);
   if (dst.numel() > 0) dst.deviceObject.kernels.fill(dst, Number(value));
   markModified(dst);
   return dst;

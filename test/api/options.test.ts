@@ -495,6 +495,8 @@ describe('non-number scalars are TypeErrors, not NaN', () => {
     ['where', () => torch.where(torch.tensor([true, false]), t(), 'a' as never), "where: other must be a Tensor, a number or a boolean, got string 'a'"],
     ['clamp', () => t().clamp('0' as never, 1), "clamp: min must be a number or null, got string '0'"],
     ['full', () => torch.full([2], 'a' as never), "full: fillValue must be a number or a boolean, got string 'a'"],
+    ['fill_', () => t().fill_('a' as never), "fill_: value must be a number or a boolean, got string 'a'"],
+    ['maskedFill', () => t().maskedFill(torch.tensor([true, false]), undefined as never), 'maskedFill: value must be a number, boolean or 0-d tensor, got undefined'],
   ])('%s', (_, fn, text) => {
     expect(fn).toThrow(TypeError);
     expect(fn).toThrow(text);
