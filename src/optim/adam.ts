@@ -31,7 +31,8 @@ const ADAM_DEFAULTS: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, w
  */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamOptions>>, options: Partial<AdamOptions> = {}) {
-    super(params, { ...ADAM_DEFAULTS, ...checkOptions(new.target.name, options, Object.keys(ADAM_DEFAULTS)) });
+    // A fresh betas pair, so no optimizer's defaults share an array with another's.
+    super(params, { ...ADAM_DEFAULTS, betas: [...ADAM_DEFAULTS.betas], ...checkOptions(new.target.name, options, Object.keys(ADAM_DEFAULTS)) });
   }
 
   /** AdamW decays the weights directly instead of through the gradient. */
