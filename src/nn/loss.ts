@@ -480,10 +480,13 @@ function optionsOf<Options extends { weight?: Tensor | null }>(weightOrOptions: 
 abstract class Loss extends Module {
   readonly reduction: Reduction;
 
-  /** `accepted`: the option keys of the concrete loss, which may take more than reduction. */
-  constructor(options?: LossOptions, accepted: readonly string[] = LOSS_OPTIONS) {
+  /** The option keys of the loss; a loss that takes more than reduction overrides it. */
+  static readonly optionKeys: readonly string[] = LOSS_OPTIONS;
+
+  constructor(options?: LossOptions) {
     super();
-    this.reduction = checkReduction(this.constructor.name, checkOptions(this.constructor.name, options, accepted).reduction);
+    const name = new.target.name;
+    this.reduction = checkReduction(name, checkOptions(name, options, (new.target as typeof Loss).optionKeys).reduction);
   }
 }
 
@@ -491,8 +494,8 @@ abstract class Loss extends Module {
 abstract class WeightedLoss extends Loss {
   declare weight: Tensor | null;
 
-  constructor(options: LossOptions & { weight?: Tensor | null }, accepted: readonly string[]) {
-    super(options, accepted);
+  constructor(options: LossOptions & { weight?: Tensor | null }) {
+    super(options);
     this.registerBuffer('weight', options.weight ?? null);
   }
 }
@@ -509,12 +512,14 @@ abstract class WeightedLoss extends Loss {
  * ```
  */
 export class CrossEntropyLoss extends WeightedLoss {
+  static override readonly optionKeys = CROSS_ENTROPY_OPTIONS;
+
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
 
   constructor(weightOrOptions?: Tensor | CrossEntropyOptions) {
     const options = optionsOf(weightOrOptions);
-    super(options, CROSS_ENTROPY_OPTIONS);
+    super(options);
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.labelSmoothing = options.labelSmoothing ?? 0;
   }
@@ -530,11 +535,13 @@ export class CrossEntropyLoss extends WeightedLoss {
  * as CrossEntropyLoss with class indices.
  */
 export class NLLLoss extends WeightedLoss {
+  static override readonly optionKeys = NLL_LOSS_OPTIONS;
+
   readonly ignoreIndex: number;
 
   constructor(weightOrOptions?: Tensor | NllLossOptions) {
     const options = optionsOf(weightOrOptions);
-    super(options, NLL_LOSS_OPTIONS);
+    super(options);
     this.ignoreIndex = options.ignoreIndex ?? -100;
   }
 
@@ -565,8 +572,10 @@ export class L1Loss extends Loss {
  * and target (*), output () or (*); weight broadcasts to the input.
  */
 export class BCELoss extends WeightedLoss {
+  static override readonly optionKeys = BINARY_CROSS_ENTROPY_OPTIONS;
+
   constructor(weightOrOptions?: Tensor | BinaryCrossEntropyOptions) {
-    super(optionsOf(weightOrOptions), BINARY_CROSS_ENTROPY_OPTIONS);
+    super(optionsOf(weightOrOptions));
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -581,11 +590,13 @@ export class BCELoss extends WeightedLoss {
  * keep PyTorch's state-dict names, 'weight' and 'pos_weight'.
  */
 export class BCEWithLogitsLoss extends WeightedLoss {
+  static override readonly optionKeys = BINARY_CROSS_ENTROPY_WITH_LOGITS_OPTIONS;
+
   declare pos_weight: Tensor | null;
 
   constructor(weightOrOptions?: Tensor | BinaryCrossEntropyWithLogitsOptions) {
     const options = optionsOf(weightOrOptions);
-    super(options, BINARY_CROSS_ENTROPY_WITH_LOGITS_OPTIONS);
+    super(options);
     this.registerBuffer('pos_weight', options.posWeight ?? null);
   }
 
