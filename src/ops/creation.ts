@@ -98,6 +98,7 @@ export function arange(...args: (number | TensorOptions)[]): Tensor {
   if (![start, end, step].every(Number.isFinite)) throw new RangeError(`arange: start, end and step must be finite, got ${start}, ${end}, ${step}`);
   if ((end - start) / step < 0) throw new RangeError(`arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
   const count = Math.ceil((end - start) / step);
+  if (dtype === 'int32' && count > 0) [start, start + (count - 1) * step].forEach((bound) => toInt32('arange', bound));
   const out = Tensor.empty([count], dtype, resolveDevice(options.device));
   if (count > 0) out.deviceObject.kernels.arange(out, start, step);
   return applyRequiresGrad('arange', out, options);
@@ -122,7 +123,7 @@ export function linspace(start: number, end: number, steps: number, rawOptions?:
   const step = round((last - first) / Math.max(steps - 1, 1));
   const halfway = Math.floor(steps / 2);
   const values = steps === 1 ? [first] : Array.from({ length: steps }, (_, i) => round(i < halfway ? first + round(step * i) : last - round(step * (steps - i - 1))));
-  const out = tensor(dtype === 'float32' ? Float32Array.from(values) : Int32Array.from(values, Math.trunc), { dtype, device: options.device });
+  const out = tensor(dtype === 'float32' ? Float32Array.from(values) : Int32Array.from(values, (value) => toInt32('linspace', value)), { dtype, device: options.device });
   return applyRequiresGrad('linspace', out, options);
 }
 

@@ -471,6 +471,9 @@ describe('dtypes', () => {
     expect(() => torch.tensor([2 ** 40], { dtype: 'int64' } as never)).toThrow('tensor: value 1099511627776 cannot be converted to int32 without overflow');
     expect(() => torch.tensor([-(2 ** 31) - 1], { dtype: 'int32' })).toThrow(RangeError);
     expect(() => torch.full([2], 2 ** 31, { dtype: 'int32' })).toThrow('full: value 2147483648 cannot be converted to int32');
+    expect(() => torch.arange(0, 2 ** 40, 2 ** 38, { dtype: 'int64' } as never)).toThrow('arange: value 824633720832 cannot be converted to int32');
+    expect(() => torch.linspace(0, 2 ** 40, 3, { dtype: 'int64' } as never)).toThrow('linspace: value 549755813888 cannot be converted to int32');
+    expect(torch.arange(2 ** 31 - 3, 2 ** 31, { dtype: 'int32' }).tolistSync()).toEqual([2 ** 31 - 3, 2 ** 31 - 2, 2 ** 31 - 1]);
     expect(torch.tensor([2 ** 31 - 1, -(2 ** 31), 2.7], { dtype: 'int32' }).tolistSync()).toEqual([2 ** 31 - 1, -(2 ** 31), 2]);
   });
 
