@@ -31,17 +31,12 @@ export function checkOptions<T extends object>(fn: string, options: T | undefine
   if (options === undefined) return {} as T;
   if (!isPlainObject(options)) throw new TypeError(`${fn}: options must be an object such as { ${accepted[0] ?? ''}: ... }, got ${describeValue(options)}`);
   for (const key of Object.keys(options)) {
-    if (!accepted.includes(key)) throw new TypeError(unknownKeyMessage(`${fn}: unknown option`, key, accepted));
+    if (accepted.includes(key)) continue;
+    const suggestion = nearestKey(key, accepted);
+    const hint = suggestion === null ? '' : `; did you mean '${suggestion}'?`;
+    throw new TypeError(`${fn}: unknown option '${key}'${hint} (accepted: ${accepted.join(', ')})`);
   }
   return options;
-}
-
-/** `what 'key'; did you mean 'suggestion'? (accepted: ...)`, for unknown option and dtype names. */
-export function unknownKeyMessage(what: string, key: string, accepted: readonly string[]): string {
-  const suggestion = nearestKey(key, accepted);
-  const hint = suggestion === null ? '' : `; did you mean '${suggestion}'?`;
-  const list = accepted.length === 0 ? 'none' : accepted.join(', ');
-  return `${what} '${key}'${hint} (accepted: ${list})`;
 }
 
 /**
@@ -91,7 +86,7 @@ export function checkArgumentCount(fn: string, count: number, names: readonly st
 }
 
 /** An object literal or `Object.create(null)`: not an array, a Tensor, a Map or another class. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
+function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
   const prototype = Object.getPrototypeOf(value);
   return prototype === Object.prototype || prototype === null;
