@@ -1,4 +1,5 @@
 import { keep, scope } from '../memory.js';
+import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { shapesEqual, formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { noGrad } from './grad-mode.js';
@@ -10,6 +11,8 @@ import { onesLike } from '../ops/creation.js';
 export interface BackwardOptions {
   retainGraph?: boolean;
 }
+
+const BACKWARD_OPTIONS = optionKeys<BackwardOptions>({ retainGraph: true });
 
 /** Tensors whose gradients `grad()` returns instead of accumulating into `.grad`. */
 type Capture = Map<Tensor | Node, Tensor | null>;
@@ -128,6 +131,8 @@ function seedFor(op: string, root: Tensor, gradient: Tensor | undefined): Tensor
 /** `tensor.backward(gradient?, { retainGraph })`: accumulates d(tensor)/d(leaf) into each leaf's `.grad`. */
 export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
   root.assertAlive('backward', 'tensor');
+  checkOptions('backward', options, BACKWARD_OPTIONS);
+  if (gradient !== undefined && !(gradient instanceof Tensor)) throw new TypeError(`backward: gradient must be a Tensor, got ${describeValue(gradient)}; options go second, as in backward(undefined, { retainGraph: true })`);
   scope(() => noGrad(() => run([root], [seedFor('backward', root, gradient)], options.retainGraph ?? false, null)));
 }
 
@@ -138,8 +143,11 @@ export interface GradOptions {
   allowUnused?: boolean;
 }
 
+const GRAD_OPTIONS = optionKeys<GradOptions>({ gradOutputs: true, retainGraph: true, allowUnused: true });
+
 /** `torch.autograd.grad(outputs, inputs)`: the gradients of the outputs' sum w.r.t. each input. */
 export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: GradOptions = {}): (Tensor | null)[] {
+  checkOptions('autograd.grad', options, GRAD_OPTIONS);
   const outs = outputs instanceof Tensor ? [outputs] : [...outputs];
   const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
   ins.forEach((input, i) => {

@@ -1,5 +1,6 @@
 import { scope } from '../memory.js';
 import { tensor } from '../ops/creation.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { grad } from './engine.js';
 import { noGrad } from './grad-mode.js';
@@ -12,6 +13,8 @@ export interface GradcheckOptions {
   /** Throw an Error describing the first mismatch (default) instead of returning false. */
   raiseException?: boolean;
 }
+
+const GRADCHECK_OPTIONS = optionKeys<GradcheckOptions>({ eps: true, atol: true, rtol: true, raiseException: true });
 
 /** A fixed pseudo-random sequence, so the projection of the outputs is the same on every call. */
 function projectionWeights(count: number, seed: number): Float32Array {
@@ -30,6 +33,7 @@ function projectionWeights(count: number, seed: number): Float32Array {
  * are checked.
  */
 export async function gradcheck(fn: (...inputs: Tensor[]) => Tensor | readonly Tensor[], inputs: readonly Tensor[], options: GradcheckOptions = {}): Promise<boolean> {
+  checkOptions('gradcheck', options, GRADCHECK_OPTIONS);
   const eps = options.eps ?? 1e-3;
   const atol = options.atol ?? 1e-3;
   const rtol = options.rtol ?? 1e-2;

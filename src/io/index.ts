@@ -4,6 +4,7 @@
  */
 import type { Device } from '../devices/device.js';
 import { resolveDevice } from '../ops/util.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { describeSource, type FileSource, readBytes, writeBytes } from './files.js';
 import { decodeTensors, type HostTensor, readHeader, SafetensorsError, writeSafetensors } from './safetensors.js';
@@ -19,10 +20,14 @@ export interface SaveOptions {
   metadata?: Readonly<Record<string, string>>;
 }
 
+const SAVE_OPTIONS = optionKeys<SaveOptions>({ metadata: true });
+
 export interface LoadOptions {
   /** Where the loaded tensors live; the default device unless given (PyTorch's `device=`). */
   device?: string;
 }
+
+const LOAD_OPTIONS = optionKeys<LoadOptions>({ device: true });
 
 const METADATA_KEY = '__metadata__';
 
@@ -63,7 +68,7 @@ function hostTensor(name: string, tensor: Tensor, values: Float32Array | Int32Ar
  * ```
  */
 export function save(stateDict: StateDict, options: SaveOptions = {}): Uint8Array {
-  const metadata = checkMetadata('save', options.metadata);
+  const metadata = checkMetadata('save', checkOptions('save', options, SAVE_OPTIONS).metadata);
   const tensors = namedTensors('save', stateDict).map(([name, tensor]) => {
     try {
       return hostTensor(name, tensor, tensor.dataSync());
@@ -126,7 +131,7 @@ function loadBytes(context: string, bytes: Uint8Array, options: LoadOptions): Re
  * ```
  */
 export function load(data: Uint8Array | ArrayBuffer | ArrayBufferView, options: LoadOptions = {}): Record<string, Tensor> {
-  return loadBytes('load', asBytes('load', data), options);
+  return loadBytes('load', asBytes('load', data), checkOptions('load', options, LOAD_OPTIONS));
 }
 
 /**
@@ -137,7 +142,7 @@ export function load(data: Uint8Array | ArrayBuffer | ArrayBufferView, options: 
  * ```
  */
 export async function saveFile(stateDict: StateDict, path: string | URL, options: SaveOptions = {}): Promise<void> {
-  const metadata = checkMetadata('saveFile', options.metadata);
+  const metadata = checkMetadata('saveFile', checkOptions('saveFile', options, SAVE_OPTIONS).metadata);
   const tensors = await Promise.all(namedTensors('saveFile', stateDict).map(async ([name, tensor]) => hostTensor(name, tensor, await tensor.data())));
   await writeBytes('saveFile', path, writeSafetensors(tensors, metadata));
 }
@@ -152,6 +157,7 @@ export async function saveFile(stateDict: StateDict, path: string | URL, options
  * ```
  */
 export async function loadFile(source: FileSource, options: LoadOptions = {}): Promise<Record<string, Tensor>> {
+  checkOptions('loadFile', options, LOAD_OPTIONS);
   const bytes = await readBytes('loadFile', source);
   return loadBytes(`loadFile(${describeSource(source)})`, bytes, options);
 }

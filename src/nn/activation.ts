@@ -2,6 +2,7 @@ import { recordComposite } from '../autograd/function.js';
 import { add, erf, exp, inPlace, leakyRelu as leakyReluOp, mul, relu as reluOp, sigmoid, sub, tanh } from '../ops/elementwise.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
 import { checkDtype, checkTensor } from '../ops/util.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { formatFloat, Module } from './module.js';
 
@@ -9,6 +10,8 @@ export interface InplaceOptions {
   /** Overwrite the input with the result (and return it); default false. */
   inplace?: boolean;
 }
+
+export const INPLACE_OPTIONS = optionKeys<InplaceOptions>({ inplace: true });
 
 /** `relu(input, inplace = false)`: max(x, 0). */
 export function relu(input: Tensor, inplace = false): Tensor {
@@ -22,6 +25,12 @@ export function leakyRelu(input: Tensor, negativeSlope = 0.01, inplace = false):
 
 export type GeluApproximate = 'none' | 'tanh';
 
+export interface GeluOptions {
+  approximate?: GeluApproximate;
+}
+
+const GELU_OPTIONS = optionKeys<GeluOptions>({ approximate: true });
+
 const SQRT_HALF = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const TANH_SCALE = Math.sqrt(2 / Math.PI);
@@ -32,10 +41,10 @@ const TANH_CUBIC = 0.044715;
  * (0.5 x (1 + erf(x / sqrt 2)), the default 'none') or with PyTorch's tanh approximation
  * (0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), 'tanh'). One node, differentiated in closed form.
  */
-export function gelu(input: Tensor, options: { approximate?: GeluApproximate } = {}): Tensor {
+export function gelu(input: Tensor, options?: GeluOptions): Tensor {
   checkTensor('gelu', 'input', input);
   checkDtype('gelu', 'input', input, ['float32']);
-  const approximate = options.approximate ?? 'none';
+  const approximate = checkOptions('gelu', options, GELU_OPTIONS).approximate ?? 'none';
   if (approximate !== 'none' && approximate !== 'tanh') throw new RangeError(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
   if (approximate === 'none') {
     return recordComposite('GeluBackward0', [input], () => mul(mul(input, 0.5), add(erf(mul(input, SQRT_HALF)), 1)), (save) => {
@@ -61,12 +70,13 @@ export function gelu(input: Tensor, options: { approximate?: GeluApproximate } =
 export class ReLU extends Module {
   readonly inplace: boolean;
 
-  constructor(options: InplaceOptions = {}) {
+  constructor(options?: InplaceOptions) {
     super();
-    this.inplace = options.inplace ?? false;
+    this.inplace = checkOptions('ReLU', options, INPLACE_OPTIONS).inplace ?? false;
   }
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     return relu(input, this.inplace);
   }
 
@@ -80,13 +90,14 @@ export class LeakyReLU extends Module {
   readonly negativeSlope: number;
   readonly inplace: boolean;
 
-  constructor(negativeSlope = 0.01, options: InplaceOptions = {}) {
+  constructor(negativeSlope = 0.01, options?: InplaceOptions) {
     super();
     this.negativeSlope = negativeSlope;
-    this.inplace = options.inplace ?? false;
+    this.inplace = checkOptions('LeakyReLU', options, INPLACE_OPTIONS).inplace ?? false;
   }
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     return leakyRelu(input, this.negativeSlope, this.inplace);
   }
 
@@ -99,13 +110,14 @@ export class LeakyReLU extends Module {
 export class GELU extends Module {
   readonly approximate: GeluApproximate;
 
-  constructor(options: { approximate?: GeluApproximate } = {}) {
+  constructor(options?: GeluOptions) {
     super();
-    this.approximate = options.approximate ?? 'none';
+    this.approximate = checkOptions('GELU', options, GELU_OPTIONS).approximate ?? 'none';
     if (this.approximate !== 'none' && this.approximate !== 'tanh') throw new RangeError(`GELU: approximate must be 'none' or 'tanh', got '${String(this.approximate)}'`);
   }
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     return gelu(input, { approximate: this.approximate });
   }
 
@@ -117,6 +129,7 @@ export class GELU extends Module {
 /** `nn.Tanh()`. Shapes: any, output the same. */
 export class Tanh extends Module {
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     return tanh(input);
   }
 }
@@ -124,6 +137,7 @@ export class Tanh extends Module {
 /** `nn.Sigmoid()`: 1 / (1 + exp(-x)). Shapes: any, output the same. */
 export class Sigmoid extends Module {
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     return sigmoid(input);
   }
 }
@@ -153,6 +167,7 @@ abstract class SoftmaxBase extends Module {
   protected abstract along(input: Tensor, dim: number): Tensor;
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     return this.along(input, this.dim ?? implicitDim(this.getName(), input));
   }
 

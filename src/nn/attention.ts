@@ -7,6 +7,7 @@ import { sum } from '../ops/reduce.js';
 import { softmax } from '../ops/softmax.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { cat, chunk, expand, narrow, permute, reshape, transpose, unflatten, unsqueeze } from '../ops/views.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { broadcastShapes, formatShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { constant_, xavierNormal_, xavierUniform_ } from './init.js';
@@ -66,6 +67,8 @@ export interface ScaledDotProductAttentionOptions {
   scale?: number | null;
 }
 
+const SCALED_DOT_PRODUCT_ATTENTION_OPTIONS = optionKeys<ScaledDotProductAttentionOptions>({ attnMask: true, dropoutP: true, isCausal: true, scale: true });
+
 /**
  * `scaledDotProductAttention(query, key, value, { attnMask, dropoutP, isCausal, scale })`,
  * PyTorch 2's F.scaled_dot_product_attention:
@@ -79,6 +82,7 @@ export interface ScaledDotProductAttentionOptions {
  * ```
  */
 export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, options: ScaledDotProductAttentionOptions = {}): Tensor {
+  checkOptions('scaledDotProductAttention', options, SCALED_DOT_PRODUCT_ATTENTION_OPTIONS);
   const op = 'scaledDotProductAttention';
   const operands = { query, key, value };
   for (const [name, tensor] of Object.entries(operands)) {
@@ -133,6 +137,8 @@ export interface MultiheadAttentionOptions {
   device?: string;
 }
 
+const MULTIHEAD_ATTENTION_OPTIONS = optionKeys<MultiheadAttentionOptions>({ dropout: true, bias: true, addBiasKV: true, addZeroAttn: true, kdim: true, vdim: true, batchFirst: true, device: true });
+
 export interface MultiheadAttentionForwardOptions {
   /** (N, S), or (S) unbatched. Bool: true marks a padding key to ignore. Float: added to the scores. */
   keyPaddingMask?: Tensor | null;
@@ -146,6 +152,8 @@ export interface MultiheadAttentionForwardOptions {
   /** Average the returned weights over the heads (N, L, S) rather than per head (N, numHeads, L, S); default true. */
   averageAttnWeights?: boolean;
 }
+
+const MULTIHEAD_ATTENTION_FORWARD_OPTIONS = optionKeys<MultiheadAttentionForwardOptions>({ keyPaddingMask: true, needWeights: true, attnMask: true, averageAttnWeights: true });
 
 /**
  * Where the projected inputs keep their dims: the sequence dim, and the permutation to and from
@@ -208,6 +216,7 @@ export class MultiheadAttention extends Module {
   declare bias_v: Parameter | null;
 
   constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {
+    checkOptions('MultiheadAttention', options, MULTIHEAD_ATTENTION_OPTIONS);
     super();
     const kdim = options.kdim ?? embedDim;
     const vdim = options.vdim ?? embedDim;
@@ -253,6 +262,8 @@ export class MultiheadAttention extends Module {
   }
 
   override forward(query: Tensor, key: Tensor, value: Tensor, options: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['query', 'key', 'value', 'options']);
+    checkOptions(`${this.getName()}.forward`, options, MULTIHEAD_ATTENTION_FORWARD_OPTIONS);
     const { keyPaddingMask = null, needWeights = true, attnMask = null, averageAttnWeights = true } = options;
     const layout = this.layoutOf(query, key, value);
     const targetLength = query.shape[layout.sequenceDim];

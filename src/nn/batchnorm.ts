@@ -7,6 +7,7 @@ import { add, mul, reciprocal, rsqrt, sub } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { reshape } from '../ops/views.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { ones_, zeros_ } from './init.js';
@@ -148,6 +149,8 @@ export interface BatchNormModuleOptions {
   device?: string;
 }
 
+const BATCH_NORM_MODULE_OPTIONS = optionKeys<BatchNormModuleOptions>({ eps: true, momentum: true, affine: true, trackRunningStats: true, device: true });
+
 /**
  * PyTorch's _BatchNorm: the parameters weight and bias, the buffers running_mean, running_var and
  * num_batches_tracked (int32 here: webtorch has no int64), under PyTorch's state_dict names.
@@ -166,6 +169,7 @@ abstract class BatchNorm extends Module {
 
   constructor(numFeatures: number, options: BatchNormModuleOptions) {
     super();
+    checkOptions(this.getName(), options, BATCH_NORM_MODULE_OPTIONS);
     checkFeatures(this.getName(), { numFeatures });
     this.numFeatures = numFeatures;
     this.eps = options.eps ?? 1e-5;
@@ -200,6 +204,7 @@ abstract class BatchNorm extends Module {
   protected abstract checkInputDim(input: Tensor): void;
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     checkTensor(this.getName(), 'input', input);
     this.checkInputDim(input);
     if (this.training && this.num_batches_tracked) noGrad(() => this.num_batches_tracked!.add_(1));

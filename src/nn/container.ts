@@ -1,3 +1,4 @@
+import { checkArgumentCount } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
@@ -91,6 +92,7 @@ export class Sequential extends ModuleSequence<Module> {
   }
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     let output = input;
     for (const module of this) output = module.forward(output);
     return output;

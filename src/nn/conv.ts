@@ -1,4 +1,5 @@
 import { conv1d, conv2d, describe, expandTuple, positionalOptions, type ConvPadding } from '../ops/conv.js';
+import { checkArgumentCount } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 import { checkFeatures } from './linear.js';
@@ -94,6 +95,7 @@ abstract class ConvNd extends Module {
   protected abstract convolve(input: Tensor, padding: ConvPadding): Tensor;
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     if (this.paddingMode === 'zeros') return this.convolve(input, this.padding);
     const padded = pad(input, this.padAmounts, this.paddingMode as PadMode);
     try {

@@ -1,6 +1,8 @@
 import { inPlace } from '../ops/elementwise.js';
 import { dropout as dropoutOp } from '../ops/random.js';
+import { checkArgumentCount, checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
+import { INPLACE_OPTIONS, type InplaceOptions } from './activation.js';
 import { formatBool, formatFloat, Module } from './module.js';
 
 function checkProbability(op: string, p: number): void {
@@ -30,7 +32,8 @@ export class Dropout extends Module {
   readonly p: number;
   readonly inplace: boolean;
 
-  constructor(p = 0.5, options: { inplace?: boolean } = {}) {
+  constructor(p = 0.5, options: InplaceOptions = {}) {
+    checkOptions('Dropout', options, INPLACE_OPTIONS);
     super();
     checkProbability('Dropout', p);
     this.p = p;
@@ -38,6 +41,7 @@ export class Dropout extends Module {
   }
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     return dropout(input, this.p, this.training, this.inplace);
   }
 

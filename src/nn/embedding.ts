@@ -7,6 +7,7 @@ import { indexAdd, indexSelect, indexSelectRaising } from '../ops/indexing.js';
 import { max, sum } from '../ops/reduce.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { detach, reshape, unsqueeze } from '../ops/views.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { normal_ } from './init.js';
@@ -25,6 +26,8 @@ export interface EmbeddingOptions {
   /** Sparse gradients are not supported (webtorch has no sparse tensors); only false is accepted. */
   sparse?: boolean;
 }
+
+const EMBEDDING_OPTIONS = optionKeys<EmbeddingOptions>({ paddingIdx: true, maxNorm: true, normType: true, scaleGradByFreq: true, sparse: true });
 
 /** PyTorch's check and wrap of padding_idx into [0, rows); null when none. */
 function normalizePaddingIdx(op: string, paddingIdx: number | null | undefined, rows: number): number | null {
@@ -54,6 +57,7 @@ function renormRows(weight: Tensor, indices: Tensor, rows: Tensor, maxNorm: numb
  * ```
  */
 export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
+  checkOptions('embedding', options, EMBEDDING_OPTIONS);
   checkTensor('embedding', 'input', input);
   checkTensor('embedding', 'weight', weight);
   checkDtype('embedding', 'input', input, ['int32']);
@@ -95,6 +99,8 @@ export interface EmbeddingModuleOptions extends EmbeddingOptions {
   device?: string;
 }
 
+const EMBEDDING_MODULE_OPTIONS = optionKeys<EmbeddingModuleOptions>({ paddingIdx: true, maxNorm: true, normType: true, scaleGradByFreq: true, sparse: true, weight: true, device: true });
+
 /**
  * `nn.Embedding(numEmbeddings, embeddingDim, { paddingIdx, maxNorm, normType, scaleGradByFreq })`:
  * a lookup table of learnable vectors. Shapes: input (*) int32, output (*, embedding_dim). weight
@@ -116,6 +122,7 @@ export class Embedding extends Module {
   weight: Parameter;
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingModuleOptions = {}) {
+    checkOptions('Embedding', options, EMBEDDING_MODULE_OPTIONS);
     super();
     checkFeatures('Embedding', { numEmbeddings, embeddingDim });
     if (options.sparse) throw new Error('Embedding: sparse gradients are not supported (webtorch has no sparse tensors); use sparse: false');
@@ -144,6 +151,7 @@ export class Embedding extends Module {
    */
   static fromPretrained(embeddings: Tensor, options: EmbeddingOptions & { freeze?: boolean } = {}): Embedding {
     checkTensor('Embedding.fromPretrained', 'embeddings', embeddings);
+    checkOptions('Embedding.fromPretrained', options, [...EMBEDDING_OPTIONS, 'freeze']);
     if (embeddings.dim() !== 2) throw new RangeError(`Embedding.fromPretrained: embeddings must be 2-D, got shape ${formatShape(embeddings.shape)}`);
     const { freeze = true, ...rest } = options;
     const layer = new Embedding(embeddings.shape[0], embeddings.shape[1], { ...rest, weight: embeddings });
@@ -159,7 +167,9 @@ export class Embedding extends Module {
   }
 
   override forward(input: Tensor): Tensor {
-    return embedding(input, this.weight, this);
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
+    const { paddingIdx, maxNorm, normType, scaleGradByFreq } = this;
+    return embedding(input, this.weight, { paddingIdx, maxNorm, normType, scaleGradByFreq });
   }
 
   override extraRepr(): string {

@@ -1,4 +1,5 @@
 import { flatten, unflatten } from '../ops/views.js';
+import { checkArgumentCount } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { formatTuple, Module } from './module.js';
 
@@ -17,6 +18,7 @@ export class Flatten extends Module {
   }
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     return flatten(input, this.startDim, this.endDim);
   }
 
@@ -37,6 +39,7 @@ export class Unflatten extends Module {
   }
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     return unflatten(input, this.dim, this.unflattenedSize);
   }
 

@@ -14,6 +14,7 @@ import { tensor as tensorFrom } from '../ops/creation.js';
 import { randn } from '../ops/random.js';
 import { checkTensor } from '../ops/util.js';
 import { scope } from '../memory.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
@@ -108,8 +109,11 @@ export interface KaimingOptions {
   nonlinearity?: Nonlinearity;
 }
 
+const KAIMING_OPTIONS = optionKeys<KaimingOptions>({ a: true, mode: true, nonlinearity: true });
+
 /** std = gain / sqrt(fan), or null for a tensor with no elements (PyTorch warns and leaves it). */
 function kaimingStd(op: string, tensor: Tensor, options: KaimingOptions): number | null {
+  checkOptions(op, options, KAIMING_OPTIONS);
   checkTensor(op, 'tensor', tensor);
   const mode = options.mode ?? 'fan_in';
   if (mode !== 'fan_in' && mode !== 'fan_out') throw new RangeError(`${op}: mode '${String(mode)}' is not supported, use one of fan_in, fan_out`);

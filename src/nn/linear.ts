@@ -4,6 +4,7 @@ import { mm } from '../ops/linalg.js';
 import { sum } from '../ops/reduce.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { detach, reshape, t } from '../ops/views.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
@@ -68,6 +69,8 @@ export interface LinearOptions {
   device?: string;
 }
 
+const LINEAR_OPTIONS = optionKeys<LinearOptions>({ bias: true, device: true });
+
 /**
  * `nn.Linear(inFeatures, outFeatures, { bias })`: y = x W^T + b over the last dim.
  * Shapes: input (*, H_in), output (*, H_out). weight (H_out, H_in) and bias (H_out) start
@@ -85,6 +88,7 @@ export class Linear extends Module {
   declare bias: Parameter | null;
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+    checkOptions('Linear', options, LINEAR_OPTIONS);
     super();
     checkFeatures('Linear', { inFeatures, outFeatures });
     this.inFeatures = inFeatures;
@@ -105,6 +109,7 @@ export class Linear extends Module {
   }
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     return linear(input, this.weight, this.bias);
   }
 
@@ -130,6 +135,7 @@ export class Identity extends Module {
   }
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     return input;
   }
 }

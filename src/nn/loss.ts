@@ -8,6 +8,7 @@ import { sum } from '../ops/reduce.js';
 import { logSoftmax } from '../ops/softmax.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { reshape, squeeze, unsqueeze } from '../ops/views.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { broadcastShapes, formatShape, numel, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { Module } from './module.js';
@@ -20,6 +21,8 @@ export interface LossOptions {
   reduction?: Reduction;
 }
 
+const LOSS_OPTIONS = optionKeys<LossOptions>({ reduction: true });
+
 export interface NllLossOptions extends LossOptions {
   /** A rescaling weight per class, shape (C); the weighted mean divides by the summed weights of the targets. */
   weight?: Tensor | null;
@@ -27,20 +30,28 @@ export interface NllLossOptions extends LossOptions {
   ignoreIndex?: number;
 }
 
+const NLL_LOSS_OPTIONS = optionKeys<NllLossOptions>({ reduction: true, weight: true, ignoreIndex: true });
+
 export interface CrossEntropyOptions extends NllLossOptions {
   /** Mixes the target with the uniform distribution: (1 - labelSmoothing) * target + labelSmoothing / C. */
   labelSmoothing?: number;
 }
+
+const CROSS_ENTROPY_OPTIONS = optionKeys<CrossEntropyOptions>({ reduction: true, weight: true, ignoreIndex: true, labelSmoothing: true });
 
 export interface BinaryCrossEntropyOptions extends LossOptions {
   /** A rescaling weight per element, broadcast to the input's shape. */
   weight?: Tensor | null;
 }
 
+const BINARY_CROSS_ENTROPY_OPTIONS = optionKeys<BinaryCrossEntropyOptions>({ reduction: true, weight: true });
+
 export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyOptions {
   /** A weight on the positive term per class, broadcast along the last dim (PyTorch's pos_weight). */
   posWeight?: Tensor | null;
 }
+
+const BINARY_CROSS_ENTROPY_WITH_LOGITS_OPTIONS = optionKeys<BinaryCrossEntropyWithLogitsOptions>({ reduction: true, weight: true, posWeight: true });
 
 // ---- argument checks ----------------------------------------------------------------------------
 
@@ -136,16 +147,16 @@ function differenceLoss(op: string, backwardName: string, input: Tensor, target:
  * F.mseLoss(torch.tensor([1, 2]), torch.tensor([1, 4]));   // tensor(2.)
  * ```
  */
-export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
-  return differenceLoss('mseLoss', 'MseLossBackward0', input, target, options, (difference) => difference.square(), (difference) => mul(difference, 2));
+export function mseLoss(input: Tensor, target: Tensor, options?: LossOptions): Tensor {
+  return differenceLoss('mseLoss', 'MseLossBackward0', input, target, checkOptions('mseLoss', options, LOSS_OPTIONS), (difference) => difference.square(), (difference) => mul(difference, 2));
 }
 
 /**
  * Mean absolute error: `|input - target|`, reduced; the gradient at a tie is 0 (sign(0)), as in
  * PyTorch. A target of another shape is broadcast, with PyTorch's warning.
  */
-export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
-  return differenceLoss('l1Loss', 'L1LossBackward0', input, target, options, abs, sign);
+export function l1Loss(input: Tensor, target: Tensor, options?: LossOptions): Tensor {
+  return differenceLoss('l1Loss', 'L1LossBackward0', input, target, checkOptions('l1Loss', options, LOSS_OPTIONS), abs, sign);
 }
 
 // ---- binary classification ----------------------------------------------------------------------
@@ -180,7 +191,8 @@ function checkUnitInterval(op: string, input: Tensor): void {
  * F.binaryCrossEntropy(torch.tensor([0.8, 0.1]), torch.tensor([1, 0]));   // tensor(0.1643)
  * ```
  */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BinaryCrossEntropyOptions = {}): Tensor {
+export function binaryCrossEntropy(input: Tensor, target: Tensor, rawOptions?: BinaryCrossEntropyOptions): Tensor {
+  const options = checkOptions('binaryCrossEntropy', rawOptions, BINARY_CROSS_ENTROPY_OPTIONS);
   const op = 'binaryCrossEntropy';
   const reduction = checkReduction(op, options.reduction);
   checkFloatTensor(op, 'input', input);
@@ -215,7 +227,8 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: Binar
  * F.binaryCrossEntropyWithLogits(torch.tensor([2, -1]), torch.tensor([1, 0]));   // tensor(0.2201)
  * ```
  */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BinaryCrossEntropyWithLogitsOptions = {}): Tensor {
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, rawOptions?: BinaryCrossEntropyWithLogitsOptions): Tensor {
+  const options = checkOptions('binaryCrossEntropyWithLogits', rawOptions, BINARY_CROSS_ENTROPY_WITH_LOGITS_OPTIONS);
   const op = 'binaryCrossEntropyWithLogits';
   const reduction = checkReduction(op, options.reduction);
   checkFloatTensor(op, 'input', input);
@@ -340,7 +353,8 @@ function disposeAll(tensors: readonly (Tensor | number | null)[]): void {
  * F.nllLoss(torch.tensor([[-0.5, -1.2, -2.0]]), torch.tensor([1], { dtype: 'int32' }));   // tensor(1.2000)
  * ```
  */
-export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
+export function nllLoss(input: Tensor, target: Tensor, rawOptions?: NllLossOptions): Tensor {
+  const options = checkOptions('nllLoss', rawOptions, NLL_LOSS_OPTIONS);
   const op = 'nllLoss';
   const args = checkClassLoss(op, input, target, options);
   checkClassTargets(op, input, target, args, false);
@@ -375,7 +389,8 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
  * loss.backward();
  * ```
  */
-export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(input: Tensor, target: Tensor, rawOptions?: CrossEntropyOptions): Tensor {
+  const options = checkOptions('crossEntropy', rawOptions, CROSS_ENTROPY_OPTIONS);
   const op = 'crossEntropy';
   const args = checkClassLoss(op, input, target, options);
   const { reduction, classDim, classes, weight } = args;
@@ -465,9 +480,13 @@ function optionsOf<Options extends { weight?: Tensor | null }>(weightOrOptions: 
 abstract class Loss extends Module {
   readonly reduction: Reduction;
 
-  constructor(options: LossOptions = {}) {
+  /** The option keys of the loss; a loss that takes more than reduction overrides it. */
+  static readonly optionKeys: readonly string[] = LOSS_OPTIONS;
+
+  constructor(options?: LossOptions) {
     super();
-    this.reduction = checkReduction(this.constructor.name, options.reduction);
+    const name = new.target.name;
+    this.reduction = checkReduction(name, checkOptions(name, options, (new.target as typeof Loss).optionKeys).reduction);
   }
 }
 
@@ -493,6 +512,8 @@ abstract class WeightedLoss extends Loss {
  * ```
  */
 export class CrossEntropyLoss extends WeightedLoss {
+  static override readonly optionKeys = CROSS_ENTROPY_OPTIONS;
+
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
 
@@ -504,6 +525,7 @@ export class CrossEntropyLoss extends WeightedLoss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input', 'target']);
     return crossEntropy(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction, labelSmoothing: this.labelSmoothing });
   }
 }
@@ -513,6 +535,8 @@ export class CrossEntropyLoss extends WeightedLoss {
  * as CrossEntropyLoss with class indices.
  */
 export class NLLLoss extends WeightedLoss {
+  static override readonly optionKeys = NLL_LOSS_OPTIONS;
+
   readonly ignoreIndex: number;
 
   constructor(weightOrOptions?: Tensor | NllLossOptions) {
@@ -522,6 +546,7 @@ export class NLLLoss extends WeightedLoss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input', 'target']);
     return nllLoss(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction });
   }
 }
@@ -529,6 +554,7 @@ export class NLLLoss extends WeightedLoss {
 /** `nn.MSELoss({ reduction })`: see `F.mseLoss`. Shapes: input and target (*), output () or (*). */
 export class MSELoss extends Loss {
   override forward(input: Tensor, target: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input', 'target']);
     return mseLoss(input, target, { reduction: this.reduction });
   }
 }
@@ -536,6 +562,7 @@ export class MSELoss extends Loss {
 /** `nn.L1Loss({ reduction })`: see `F.l1Loss`. Shapes: input and target (*), output () or (*). */
 export class L1Loss extends Loss {
   override forward(input: Tensor, target: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input', 'target']);
     return l1Loss(input, target, { reduction: this.reduction });
   }
 }
@@ -545,11 +572,14 @@ export class L1Loss extends Loss {
  * and target (*), output () or (*); weight broadcasts to the input.
  */
 export class BCELoss extends WeightedLoss {
+  static override readonly optionKeys = BINARY_CROSS_ENTROPY_OPTIONS;
+
   constructor(weightOrOptions?: Tensor | BinaryCrossEntropyOptions) {
     super(optionsOf(weightOrOptions));
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input', 'target']);
     return binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
   }
 }
@@ -560,6 +590,8 @@ export class BCELoss extends WeightedLoss {
  * keep PyTorch's state-dict names, 'weight' and 'pos_weight'.
  */
 export class BCEWithLogitsLoss extends WeightedLoss {
+  static override readonly optionKeys = BINARY_CROSS_ENTROPY_WITH_LOGITS_OPTIONS;
+
   declare pos_weight: Tensor | null;
 
   constructor(weightOrOptions?: Tensor | BinaryCrossEntropyWithLogitsOptions) {
@@ -573,6 +605,7 @@ export class BCEWithLogitsLoss extends WeightedLoss {
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input', 'target']);
     return binaryCrossEntropyWithLogits(input, target, { weight: this.weight, posWeight: this.pos_weight, reduction: this.reduction });
   }
 }

@@ -1,6 +1,7 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { keep } from '../memory.js';
 import { clone } from '../ops/views.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { Parameter } from './parameter.js';
@@ -15,10 +16,14 @@ export interface StateDictOptions {
   keepVars?: boolean;
 }
 
+const STATE_DICT_OPTIONS = optionKeys<StateDictOptions>({ prefix: true, keepVars: true });
+
 export interface LoadStateDictOptions {
   /** Refuse (and load nothing) when keys are missing or unexpected; default true. */
   strict?: boolean;
 }
+
+const LOAD_STATE_DICT_OPTIONS = optionKeys<LoadStateDictOptions>({ strict: true });
 
 export interface IncompatibleKeys {
   missingKeys: string[];
@@ -261,6 +266,7 @@ export class Module {
    * `keepVars`, which returns the parameters and buffers themselves.
    */
   stateDict(options: StateDictOptions = {}): StateDict {
+    checkOptions(`${this.getName()}.stateDict`, options, STATE_DICT_OPTIONS);
     const out: StateDict = {};
     for (const [key, value] of this.stateEntries(options.prefix ?? '')) out[key] = options.keepVars ? value : value.detach();
     return out;
@@ -273,6 +279,7 @@ export class Module {
    * non-tensor values (always); when it throws, nothing has been loaded.
    */
   loadStateDict(stateDict: StateDict | ReadonlyMap<string, Tensor>, options: LoadStateDictOptions = {}): IncompatibleKeys {
+    checkOptions(`${this.getName()}.loadStateDict`, options, LOAD_STATE_DICT_OPTIONS);
     const strict = options.strict ?? true;
     const incoming: ReadonlyMap<string, unknown> = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict ?? {}));
     const missingKeys: string[] = [];
@@ -342,6 +349,7 @@ export class Module {
    * frees the gradients instead.
    */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
+    checkOptions(`${this.getName()}.zeroGrad`, options, optionKeys<{ setToNone?: boolean }>({ setToNone: true }));
     noGrad(() => {
       for (const param of this.parameters()) {
         if (!param.grad) continue;

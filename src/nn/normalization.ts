@@ -4,6 +4,7 @@ import { scope } from '../memory.js';
 import { add, mul, rsqrt, sub } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { ones_, zeros_ } from './init.js';
@@ -84,6 +85,8 @@ export interface LayerNormOptions {
   device?: string;
 }
 
+const LAYER_NORM_OPTIONS = optionKeys<LayerNormOptions>({ eps: true, elementwiseAffine: true, device: true });
+
 /**
  * `nn.LayerNorm(normalizedShape, { eps, elementwiseAffine })`: layer normalisation over the last
  * dims. Shapes: input (*, ...normalizedShape), output the same.
@@ -101,6 +104,7 @@ export class LayerNorm extends Module {
   declare bias: Parameter | null;
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
+    checkOptions('LayerNorm', options, LAYER_NORM_OPTIONS);
     super();
     this.normalizedShape = normalizeShape('LayerNorm', normalizedShape);
     this.eps = options.eps ?? 1e-5;
@@ -118,6 +122,7 @@ export class LayerNorm extends Module {
   }
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     return layerNorm(input, this.normalizedShape, this.weight, this.bias, this.eps);
   }
 

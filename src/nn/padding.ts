@@ -3,6 +3,7 @@ import type { TensorView } from '../devices/device.js';
 import { tensor } from '../ops/creation.js';
 import { indexSelect } from '../ops/indexing.js';
 import { checkTensor } from '../ops/util.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { formatShape, numel, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -14,6 +15,8 @@ export interface PadOptions {
   /** The fill of 'constant' padding; default 0. */
   value?: number;
 }
+
+const PAD_OPTIONS = optionKeys<PadOptions>({ mode: true, value: true });
 
 /**
  * `pad(input, pad, mode?, value?)` or `pad(input, pad, { mode, value })`: PyTorch's F.pad. `pad`
@@ -31,7 +34,7 @@ export interface PadOptions {
  */
 export function pad(input: Tensor, padding: readonly number[], modeOrOptions: PadMode | PadOptions = {}, value?: number): Tensor {
   checkTensor('pad', 'input', input);
-  const options: PadOptions = typeof modeOrOptions === 'string' ? { mode: modeOrOptions, value } : modeOrOptions;
+  const options: PadOptions = typeof modeOrOptions === 'string' ? { mode: modeOrOptions, value } : checkOptions('pad', modeOrOptions, PAD_OPTIONS);
   const mode = options.mode ?? 'constant';
   if (!Array.isArray(padding) || padding.some((p) => typeof p !== 'number' || !Number.isInteger(p))) {
     throw new TypeError(`pad: pad must be an array of integers, got ${Array.isArray(padding) ? `[${padding.join(', ')}]` : typeof padding}`);

@@ -1,5 +1,6 @@
 import { positionalOptions } from '../ops/conv.js';
 import { adaptiveAvgPool1d, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../ops/pool.js';
+import { checkArgumentCount } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { formatBool, formatTuple, Module } from './module.js';
 
@@ -68,6 +69,7 @@ export class MaxPool2d extends MaxPoolNd {
   }
 
   override forward(input: Tensor): Tensor | [Tensor, Tensor] {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     const options = this.poolOptions();
     return this.returnIndices ? maxPool2d(input, this.kernelSize, { ...options, returnIndices: true }) : maxPool2d(input, this.kernelSize, options);
   }
@@ -80,6 +82,7 @@ export class MaxPool1d extends MaxPoolNd {
   }
 
   override forward(input: Tensor): Tensor | [Tensor, Tensor] {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     const options = this.poolOptions();
     return this.returnIndices ? maxPool1d(input, this.kernelSize, { ...options, returnIndices: true }) : maxPool1d(input, this.kernelSize, options);
   }
@@ -122,6 +125,7 @@ export class AvgPool2d extends Module {
   }
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     return avgPool2d(input, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride });
   }
 
@@ -153,6 +157,7 @@ export class AvgPool1d extends Module {
   }
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     return avgPool1d(input, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad });
   }
 
@@ -183,6 +188,7 @@ export class AdaptiveAvgPool2d extends Module {
   }
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     return adaptiveAvgPool2d(input, this.outputSize);
   }
 
@@ -198,6 +204,7 @@ export class AdaptiveAvgPool1d extends Module {
   }
 
   override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     return adaptiveAvgPool1d(input, this.outputSize);
   }
 

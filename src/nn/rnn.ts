@@ -6,6 +6,7 @@ import { dropout } from '../ops/random.js';
 import { rnnLayer } from '../ops/rnn.js';
 import { checkDtype, checkTensor } from '../ops/util.js';
 import { cat, reshape, select, squeeze, stack, transpose, unsqueeze } from '../ops/views.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { uniform_ } from './init.js';
@@ -27,14 +28,20 @@ export interface RNNBaseOptions {
   device?: string;
 }
 
+const RNN_BASE_OPTIONS = optionKeys<RNNBaseOptions>({ numLayers: true, bias: true, batchFirst: true, dropout: true, bidirectional: true, device: true });
+
 export interface RNNOptions extends RNNBaseOptions {
   nonlinearity?: 'tanh' | 'relu';
 }
+
+const RNN_OPTIONS = optionKeys<RNNOptions>({ numLayers: true, bias: true, batchFirst: true, dropout: true, bidirectional: true, device: true, nonlinearity: true });
 
 export interface LSTMOptions extends RNNBaseOptions {
   /** Project h_t to this size with weight_hr (PyTorch's proj_size); 0 (default) for none. */
   projSize?: number;
 }
+
+const LSTM_OPTIONS = optionKeys<LSTMOptions>({ numLayers: true, bias: true, batchFirst: true, dropout: true, bidirectional: true, device: true, projSize: true });
 
 type Input = Tensor | PackedSequence;
 type LstmState = [Tensor, Tensor];
@@ -78,7 +85,8 @@ class RNNBase extends Module {
   readonly bidirectional: boolean;
   readonly projSize: number;
 
-  constructor(layer: string, mode: RnnMode, inputSize: number, hiddenSize: number, options: LSTMOptions) {
+  /** `accepted`: the option keys of the concrete layer, checked after projSize, whose misuse has its own message. */
+  constructor(layer: string, mode: RnnMode, inputSize: number, hiddenSize: number, options: LSTMOptions, accepted: readonly string[]) {
     super();
     const { numLayers = 1, bias = true, batchFirst = false, dropout: p = 0, bidirectional = false, projSize = 0 } = options;
     checkSize(layer, 'inputSize', inputSize, 0);
@@ -87,6 +95,7 @@ class RNNBase extends Module {
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`${layer}: dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got ${p}`);
     checkSize(layer, 'projSize', projSize, 0);
     if (projSize > 0 && mode !== 'lstm') throw new RangeError(`${layer}: projSize is only supported for LSTM, not RNN or GRU`);
+    checkOptions(layer, options, accepted);
     if (projSize >= hiddenSize && projSize > 0) throw new RangeError(`${layer}: projSize (${projSize}) has to be smaller than hiddenSize (${hiddenSize})`);
     this.mode = mode;
     this.inputSize = inputSize;
@@ -280,13 +289,14 @@ export class RNN extends RNNBase {
 
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
     const nonlinearity = options.nonlinearity ?? 'tanh';
-    super('RNN', elmanMode('RNN', nonlinearity), inputSize, hiddenSize, options);
+    super('RNN', elmanMode('RNN', nonlinearity), inputSize, hiddenSize, options, RNN_OPTIONS);
     this.nonlinearity = nonlinearity;
   }
 
   override forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
   override forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
   override forward(input: Input, hx?: Tensor | null): [Input, Tensor] {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input', 'hx']);
     const [output, [hN]] = this.run(input, singleState('RNN', hx));
     return [output, hN];
   }
@@ -304,12 +314,13 @@ export class RNN extends RNNBase {
  */
 export class GRU extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, options: RNNBaseOptions = {}) {
-    super('GRU', 'gru', inputSize, hiddenSize, options);
+    super('GRU', 'gru', inputSize, hiddenSize, options, RNN_BASE_OPTIONS);
   }
 
   override forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
   override forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
   override forward(input: Input, hx?: Tensor | null): [Input, Tensor] {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input', 'hx']);
     const [output, [hN]] = this.run(input, singleState('GRU', hx));
     return [output, hN];
   }
@@ -335,12 +346,13 @@ function statePair(layer: string, hx: unknown): Tensor[] | null {
  */
 export class LSTM extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, options: LSTMOptions = {}) {
-    super('LSTM', 'lstm', inputSize, hiddenSize, options);
+    super('LSTM', 'lstm', inputSize, hiddenSize, options, LSTM_OPTIONS);
   }
 
   override forward(input: Tensor, hx?: LstmState | null): [Tensor, LstmState];
   override forward(input: PackedSequence, hx?: LstmState | null): [PackedSequence, LstmState];
   override forward(input: Input, hx?: LstmState | null): [Input, LstmState] {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input', 'hx']);
     const [output, [hN, cN]] = this.run(input, statePair('LSTM', hx));
     return [output, [hN, cN]];
   }
@@ -353,6 +365,8 @@ export interface RNNCellOptions {
   nonlinearity?: 'tanh' | 'relu';
   device?: string;
 }
+
+const RNN_CELL_OPTIONS = optionKeys<RNNCellOptions>({ bias: true, nonlinearity: true, device: true });
 
 /**
  * One step of a recurrent cell, for loops written by hand: weight_ih [G*hidden, in],
@@ -437,12 +451,14 @@ export class RNNCell extends RNNCellBase {
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(inputSize: number, hiddenSize: number, options: RNNCellOptions = {}) {
+    checkOptions('RNNCell', options, RNN_CELL_OPTIONS);
     const nonlinearity = options.nonlinearity ?? 'tanh';
     super('RNNCell', elmanMode('RNNCell', nonlinearity), inputSize, hiddenSize, options);
     this.nonlinearity = nonlinearity;
   }
 
   override forward(input: Tensor, hx?: Tensor | null): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input', 'hx']);
     return this.step(input, singleState('RNNCell', hx))[0];
   }
 
@@ -461,10 +477,12 @@ export class RNNCell extends RNNCellBase {
  */
 export class LSTMCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, options: Omit<RNNCellOptions, 'nonlinearity'> = {}) {
+    checkOptions('LSTMCell', options, RNN_CELL_OPTIONS.filter((key) => key !== 'nonlinearity'));
     super('LSTMCell', 'lstm', inputSize, hiddenSize, options);
   }
 
   override forward(input: Tensor, hx?: LstmState | null): LstmState {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input', 'hx']);
     const [h, c] = this.step(input, statePair('LSTMCell', hx));
     return [h, c];
   }
@@ -480,10 +498,12 @@ export class LSTMCell extends RNNCellBase {
  */
 export class GRUCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, options: Omit<RNNCellOptions, 'nonlinearity'> = {}) {
+    checkOptions('GRUCell', options, RNN_CELL_OPTIONS.filter((key) => key !== 'nonlinearity'));
     super('GRUCell', 'gru', inputSize, hiddenSize, options);
   }
 
   override forward(input: Tensor, hx?: Tensor | null): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input', 'hx']);
     return this.step(input, singleState('GRUCell', hx))[0];
   }
 }

@@ -1,5 +1,6 @@
 import { scope } from '../memory.js';
 import { add } from '../ops/elementwise.js';
+import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { gelu, relu } from './activation.js';
 import { causalMask, MultiheadAttention } from './attention.js';
@@ -27,6 +28,8 @@ export interface TransformerEncoderLayerOptions {
   device?: string;
 }
 
+const TRANSFORMER_ENCODER_LAYER_OPTIONS = optionKeys<TransformerEncoderLayerOptions>({ dimFeedforward: true, dropout: true, activation: true, layerNormEps: true, batchFirst: true, normFirst: true, device: true });
+
 export interface TransformerEncoderLayerForwardOptions {
   /** The attention mask, (S, S) or (N * nhead, S, S): bool true blocks a position, a float mask is added. */
   srcMask?: Tensor | null;
@@ -35,6 +38,8 @@ export interface TransformerEncoderLayerForwardOptions {
   /** Attend only to earlier positions: the causal mask, when srcMask is not given (a given srcMask is taken to be it, PyTorch 2's hint). */
   isCausal?: boolean;
 }
+
+const TRANSFORMER_ENCODER_LAYER_FORWARD_OPTIONS = optionKeys<TransformerEncoderLayerForwardOptions>({ srcMask: true, srcKeyPaddingMask: true, isCausal: true });
 
 function activationOf(activation: TransformerEncoderLayerOptions['activation']): Activation | Module {
   if (activation === undefined || activation === 'relu') return relu;
@@ -68,6 +73,7 @@ export class TransformerEncoderLayer extends Module {
   declare activation: Activation | Module;
 
   constructor(dModel: number, nhead: number, options: TransformerEncoderLayerOptions = {}) {
+    checkOptions('TransformerEncoderLayer', options, TRANSFORMER_ENCODER_LAYER_OPTIONS);
     super();
     const dimFeedforward = options.dimFeedforward ?? 2048;
     checkFeatures('TransformerEncoderLayer', { dModel, dimFeedforward });
@@ -88,6 +94,8 @@ export class TransformerEncoderLayer extends Module {
   }
 
   override forward(src: Tensor, options: TransformerEncoderLayerForwardOptions = {}): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['src', 'options']);
+    checkOptions(`${this.getName()}.forward`, options, TRANSFORMER_ENCODER_LAYER_FORWARD_OPTIONS);
     const { srcKeyPaddingMask = null, isCausal = false } = options;
     return scope(() => {
       const srcMask = options.srcMask ?? (isCausal ? causalMask(src.shape[this.self_attn.batchFirst && src.dim() === 3 ? 1 : 0], src.device) : null);
@@ -112,6 +120,8 @@ export interface TransformerEncoderOptions {
   norm?: Module | null;
 }
 
+const TRANSFORMER_ENCODER_OPTIONS = optionKeys<TransformerEncoderOptions>({ norm: true });
+
 export interface TransformerEncoderForwardOptions {
   /** Passed to every layer as its srcMask. */
   mask?: Tensor | null;
@@ -119,6 +129,8 @@ export interface TransformerEncoderForwardOptions {
   /** Passed to every layer: the causal mask when `mask` is not given. */
   isCausal?: boolean;
 }
+
+const TRANSFORMER_ENCODER_FORWARD_OPTIONS = optionKeys<TransformerEncoderForwardOptions>({ mask: true, srcKeyPaddingMask: true, isCausal: true });
 
 /**
  * `nn.TransformerEncoder(encoderLayer, numLayers, { norm })`: numLayers deep copies of
@@ -137,6 +149,7 @@ export class TransformerEncoder extends Module {
   declare norm: Module | null;
 
   constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options: TransformerEncoderOptions = {}) {
+    checkOptions('TransformerEncoder', options, TRANSFORMER_ENCODER_OPTIONS);
     super();
     if (!(encoderLayer instanceof Module)) throw new TypeError(`TransformerEncoder: encoderLayer must be an nn.Module (a TransformerEncoderLayer), got ${typeof encoderLayer}`);
     if (!Number.isInteger(numLayers) || numLayers < 1) throw new RangeError(`TransformerEncoder: numLayers must be a positive integer, got ${numLayers}`);
@@ -146,6 +159,8 @@ export class TransformerEncoder extends Module {
   }
 
   override forward(src: Tensor, options: TransformerEncoderForwardOptions = {}): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['src', 'options']);
+    checkOptions(`${this.getName()}.forward`, options, TRANSFORMER_ENCODER_FORWARD_OPTIONS);
     const layerOptions = { srcMask: options.mask ?? null, srcKeyPaddingMask: options.srcKeyPaddingMask ?? null, isCausal: options.isCausal ?? false };
     return scope(() => {
       let output = src;

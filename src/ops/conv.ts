@@ -1,5 +1,6 @@
 import { record } from '../autograd/function.js';
 import type { ConvGeometry, TensorView } from '../devices/device.js';
+import { checkOptions } from '../options.js';
 import { formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
@@ -30,8 +31,7 @@ export function positionalOptions(op: string, names: readonly string[], args: re
   const options: Record<string, unknown> = {};
   positional.forEach((value, i) => (options[names[i]] = value));
   if (hasOptions) {
-    for (const [key, value] of Object.entries(last as object)) {
-      if (!names.includes(key)) throw new TypeError(`${op}: unknown option '${key}'; expected one of ${names.join(', ')}`);
+    for (const [key, value] of Object.entries(checkOptions(op, last as object, names))) {
       if (options[key] !== undefined) throw new TypeError(`${op}: got multiple values for argument '${key}'`);
       options[key] = value;
     }

@@ -1,4 +1,5 @@
-import type { DType } from '../dtype.js';
+import { looksLikeDtype, resolveDtype, type DType } from '../dtype.js';
+import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { needsGrad, record } from '../autograd/function.js';
 import { keep, scope } from '../memory.js';
@@ -90,9 +91,24 @@ export interface ToOptions {
   device?: string;
 }
 
+const TO_OPTIONS = optionKeys<ToOptions>({ dtype: true, device: true });
+
+/**
+ * The target of `to`: a string that looks like a dtype converts (`'int64'` reads as int32,
+ * `'float64'` is refused), any other names a device; an object may hold both.
+ */
+function toOptions(op: string, target: string | ToOptions): ToOptions {
+  if (target === undefined || target === null) throw new TypeError(`${op}: expected a device name, a dtype or { device, dtype }, got ${describeValue(target)}`);
+  if (typeof target !== 'string') {
+    const options = checkOptions(op, target, TO_OPTIONS);
+    return options.dtype === undefined ? options : { ...options, dtype: resolveDtype(op, options.dtype) };
+  }
+  return looksLikeDtype(target) ? { dtype: resolveDtype(op, target) } : { device: target };
+}
+
 /** `t.to('cpu')`, `t.to('int32')`, `t.to({ device, dtype })`. */
 export function to(input: Tensor, target: string | ToOptions): Tensor {
-  const options: ToOptions = typeof target === 'string' ? (['float32', 'int32', 'bool'].includes(target) ? { dtype: target as DType } : { device: target }) : target;
+  const options = toOptions('to', target);
   // The dtype changes first, on the source device: a copy to the CPU may still be arriving.
   const converted = options.dtype === undefined ? input : toDtype(input, options.dtype);
   const moved = options.device === undefined ? converted : toDevice(converted, options.device);
@@ -118,6 +134,7 @@ export function copy_(dst: Tensor, src: Tensor): Tensor {
 export function fill_(dst: Tensor, value: number | boolean): Tensor {
   checkTensor('fill_', 'self', dst);
   checkInPlace('fill_', dst);
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`fill_: value must be a number or a boolean, got ${describeValue(value)}`);
   if (dst.numel() > 0) dst.deviceObject.kernels.fill(dst, Number(value));
   markModified(dst);
   return dst;

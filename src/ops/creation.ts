@@ -1,15 +1,19 @@
-import { type DType } from '../dtype.js';
+import { toInt32, type DType } from '../dtype.js';
+import { checkArgumentCount, describeValue } from '../options.js';
 import { formatShape, numel, type Shape, sizesFromArgs } from '../shape.js';
 import { type NestedArray, Tensor } from '../tensor.js';
-import { resolveDevice, type TensorOptions } from './util.js';
+import { checkTensorOptions, resolveDevice, TENSOR_OPTIONS, type TensorOptions } from './util.js';
 
 type SizeArgs = (number | readonly number[] | TensorOptions)[];
 
-/** Splits `zeros(2, 3, { dtype })` / `zeros([2, 3], { dtype })` into sizes and options. */
-export function splitSizeArgs(op: string, args: SizeArgs): [number[], TensorOptions] {
+/**
+ * Splits `zeros(2, 3, { dtype })` / `zeros([2, 3], { dtype })` into sizes and checked options
+ * (`accepted` lists the option keys of `op`).
+ */
+export function splitSizeArgs(op: string, args: SizeArgs, accepted: readonly string[] = TENSOR_OPTIONS): [number[], TensorOptions] {
   const last = args[args.length - 1];
-  const hasOptions = last !== undefined && typeof last === 'object' && !Array.isArray(last);
-  const options = (hasOptions ? last : {}) as TensorOptions;
+  const hasOptions = last !== undefined && last !== null && typeof last === 'object' && !Array.isArray(last);
+  const options = checkTensorOptions(op, (hasOptions ? last : undefined) as TensorOptions | undefined, accepted);
   const sizes = sizesFromArgs((hasOptions ? args.slice(0, -1) : args) as (number | number[])[]);
   for (const size of sizes) {
     if (!Number.isInteger(size) || size < 0) throw new RangeError(`${op}: sizes must be non-negative integers, got ${formatShape(sizes)}`);
@@ -31,17 +35,18 @@ export function empty(...args: SizeArgs): Tensor {
   return applyRequiresGrad('empty', Tensor.empty(shape, options.dtype ?? 'float32', resolveDevice(options.device)), options);
 }
 
-export function full(size: Shape, fillValue: number | boolean, options: TensorOptions = {}): Tensor {
-  return filled('full', size, fillValue, options);
+export function full(size: Shape, fillValue: number | boolean, options?: TensorOptions): Tensor {
+  return filled('full', size, fillValue, checkTensorOptions('full', options));
 }
 
 /** `full` under the name of the function the caller used, so errors name it. */
 function filled(op: string, size: Shape, fillValue: number | boolean, options: TensorOptions): Tensor {
   const [shape] = splitSizeArgs(op, [size]);
+  if (typeof fillValue !== 'number' && typeof fillValue !== 'boolean') throw new TypeError(`${op}: fillValue must be a number or a boolean, got ${describeValue(fillValue)}`);
   const dtype = options.dtype ?? (typeof fillValue === 'boolean' ? 'bool' : 'float32');
-  if (dtype === 'int32') toInt32(op, Number(fillValue), 'the fill value');
+  const value = dtype === 'int32' ? toInt32(op, Number(fillValue), 'the fill value') : Number(fillValue);
   const out = Tensor.empty(shape, dtype, resolveDevice(options.device));
-  if (out.numel() > 0) out.deviceObject.kernels.fill(out, Number(fillValue));
+  if (out.numel() > 0) out.deviceObject.kernels.fill(out, value);
   return applyRequiresGrad(op, out, options);
 }
 
@@ -55,24 +60,24 @@ export function ones(...args: SizeArgs): Tensor {
   return filled('ones', shape, 1, options);
 }
 
-function likeOptions(input: Tensor, options: TensorOptions): TensorOptions {
-  return { dtype: input.dtype, device: input.device, ...options };
+function likeOptions(op: string, input: Tensor, options: TensorOptions | undefined): TensorOptions {
+  return { dtype: input.dtype, device: input.device, ...checkTensorOptions(op, options) };
 }
 
-export function zerosLike(input: Tensor, options: TensorOptions = {}): Tensor {
-  return filled('zerosLike', input.shape, 0, likeOptions(input, options));
+export function zerosLike(input: Tensor, options?: TensorOptions): Tensor {
+  return filled('zerosLike', input.shape, 0, likeOptions('zerosLike', input, options));
 }
 
-export function onesLike(input: Tensor, options: TensorOptions = {}): Tensor {
-  return filled('onesLike', input.shape, 1, likeOptions(input, options));
+export function onesLike(input: Tensor, options?: TensorOptions): Tensor {
+  return filled('onesLike', input.shape, 1, likeOptions('onesLike', input, options));
 }
 
-export function fullLike(input: Tensor, fillValue: number | boolean, options: TensorOptions = {}): Tensor {
-  return filled('fullLike', input.shape, fillValue, likeOptions(input, options));
+export function fullLike(input: Tensor, fillValue: number | boolean, options?: TensorOptions): Tensor {
+  return filled('fullLike', input.shape, fillValue, likeOptions('fullLike', input, options));
 }
 
-export function emptyLike(input: Tensor, options: TensorOptions = {}): Tensor {
-  const resolved = likeOptions(input, options);
+export function emptyLike(input: Tensor, options?: TensorOptions): Tensor {
+  const resolved = likeOptions('emptyLike', input, options);
   return applyRequiresGrad('emptyLike', Tensor.empty(input.shape, resolved.dtype!, resolveDevice(resolved.device)), resolved);
 }
 
@@ -81,7 +86,8 @@ export function emptyLike(input: Tensor, options: TensorOptions = {}): Tensor {
  * unless `{ dtype: 'int32' }` is given (webtorch has no int64, so numbers default to float32).
  */
 export function arange(...args: (number | TensorOptions)[]): Tensor {
-  const options = (typeof args[args.length - 1] === 'object' ? args.pop() : {}) as TensorOptions;
+  const options = checkTensorOptions('arange', (typeof args[args.length - 1] === 'object' ? args.pop() : undefined) as TensorOptions | undefined);
+  checkArgumentCount('arange', args.length, ['start', 'end', 'step']);
   const dtype = options.dtype ?? 'float32';
   refuseBool('arange', dtype);
   const numbers = args as number[];
@@ -92,6 +98,7 @@ export function arange(...args: (number | TensorOptions)[]): Tensor {
   if (![start, end, step].every(Number.isFinite)) throw new RangeError(`arange: start, end and step must be finite, got ${start}, ${end}, ${step}`);
   if ((end - start) / step < 0) throw new RangeError(`arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
   const count = Math.ceil((end - start) / step);
+  if (dtype === 'int32' && count > 0) [start, start + (count - 1) * step].forEach((bound) => toInt32('arange', bound));
   const out = Tensor.empty([count], dtype, resolveDevice(options.device));
   if (count > 0) out.deviceObject.kernels.arange(out, start, step);
   return applyRequiresGrad('arange', out, options);
@@ -106,7 +113,8 @@ function refuseBool(op: string, dtype: DType): void {
  * half counts up from start and the second half down from end (float32 arithmetic for float32,
  * float64 then truncation for int32), so both ends are exact.
  */
-export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
+export function linspace(start: number, end: number, steps: number, rawOptions?: TensorOptions): Tensor {
+  const options = checkTensorOptions('linspace', rawOptions);
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: number of steps must be a non-negative integer, got ${steps}`);
   const dtype = options.dtype ?? 'float32';
   refuseBool('linspace', dtype);
@@ -115,14 +123,14 @@ export function linspace(start: number, end: number, steps: number, options: Ten
   const step = round((last - first) / Math.max(steps - 1, 1));
   const halfway = Math.floor(steps / 2);
   const values = steps === 1 ? [first] : Array.from({ length: steps }, (_, i) => round(i < halfway ? first + round(step * i) : last - round(step * (steps - i - 1))));
-  const out = tensor(dtype === 'float32' ? Float32Array.from(values) : Int32Array.from(values, Math.trunc), { dtype, device: options.device });
+  const out = tensor(dtype === 'float32' ? Float32Array.from(values) : Int32Array.from(values, (value) => toInt32('linspace', value)), { dtype, device: options.device });
   return applyRequiresGrad('linspace', out, options);
 }
 
 /** The n x m identity: zeros with ones written through a diagonal view (stride m + 1). */
-export function eye(n: number, m: number | TensorOptions = n, options: TensorOptions = {}): Tensor {
+export function eye(n: number, m: number | TensorOptions = n, options?: TensorOptions): Tensor {
   if (typeof m === 'object') return eye(n, n, m);
-  const out = filled('eye', [n, m], 0, options);
+  const out = filled('eye', [n, m], 0, checkTensorOptions('eye', options));
   const diagonal = new Tensor(out.storage, [Math.min(n, m)], [m + 1], 0, out.dtype);
   if (diagonal.numel() > 0) out.deviceObject.kernels.fill(diagonal, 1);
   diagonal.dispose();
@@ -157,17 +165,12 @@ function inferNested(op: string, data: unknown): { shape: number[]; flat: (numbe
  * where the value came from (`source`) where PyTorch raises: NaN, infinities, and values that
  * leave int32's range instead of wrapping.
  */
-function toInt32(op: string, value: number, source: string): number {
-  const truncated = Math.trunc(value);
-  if (!(truncated >= -(2 ** 31) && truncated <= 2 ** 31 - 1)) throw new RangeError(`${op}: value ${value} (${source}) cannot be converted to int32 without overflow`);
-  return truncated;
-}
-
 /**
  * Builds a tensor from nested arrays, a number or boolean, or a typed array (1-D). Numbers give
  * float32 (not int64 as in PyTorch: webtorch has no int64), booleans give bool.
  */
-export function tensor(data: NestedArray | Float32Array | Int32Array | readonly NestedArray[], options: TensorOptions = {}): Tensor {
+export function tensor(data: NestedArray | Float32Array | Int32Array | readonly NestedArray[], rawOptions?: TensorOptions): Tensor {
+  const options = checkTensorOptions('tensor', rawOptions);
   let shape: number[];
   let values: Float32Array | Int32Array;
   let inferred: DType;

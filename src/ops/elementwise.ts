@@ -1,11 +1,12 @@
 import { record } from '../autograd/function.js';
 import { promoteTypes, type DType } from '../dtype.js';
 import type { BinaryOp, TensorView, UnaryOp } from '../devices/device.js';
+import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { broadcastShapes, broadcastStrides, formatShape, type Shape, shapesEqual } from '../shape.js';
 import { scope } from '../memory.js';
 import { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
-import { checkInPlace, checkDtype, checkSameDevice, checkTensor, markModified, type Scalar, scalarDtype, scalarTensor, type TensorOrScalar } from './util.js';
+import { checkInPlace, checkDtype, checkSameDevice, checkTensor, checkTensorOrScalar, markModified, type Scalar, scalarDtype, scalarTensor, type TensorOrScalar } from './util.js';
 
 /** A view of `t` read as if it had shape `shape` (broadcast dims get stride 0). */
 export function broadcastView(t: TensorView, shape: Shape): TensorView {
@@ -40,9 +41,9 @@ function computeDtype(kind: Kind, promoted: DType): DType {
 
 /** Runs a binary kernel with PyTorch's type promotion and broadcasting; does not record. */
 function binaryForward(op: string, kernelOp: BinaryOp, kind: Kind, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  checkTensorOrScalar(op, 'input', a);
+  checkTensorOrScalar(op, 'other', b);
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new TypeError(`${op}: expected at least one Tensor argument, got ${typeof a} and ${typeof b}`);
-  if (a instanceof Tensor) checkTensor(op, 'input', a);
-  if (b instanceof Tensor) checkTensor(op, 'other', b);
   const device = a instanceof Tensor && b instanceof Tensor ? checkSameDevice(op, { input: a, other: b }) : (a instanceof Tensor ? a : (b as Tensor)).deviceObject;
   const dtype = computeDtype(kind, resultDtype(a, b));
   const kernelDtype = kind === 'logical' ? 'int32' : dtype;
@@ -85,14 +86,31 @@ function withScaled(other: TensorOrScalar, alpha: number, fn: (scaled: TensorOrS
   return out;
 }
 
-export function add(input: TensorOrScalar, other: TensorOrScalar, options: { alpha?: number } = {}): Tensor {
-  if (options.alpha !== undefined && options.alpha !== 1) return withScaled(other, options.alpha, (scaled) => add(input, scaled));
+export interface AlphaOptions {
+  /** The multiplier of other: `add(input, other, { alpha })` is input + alpha * other. */
+  alpha?: number;
+}
+
+const ALPHA_OPTIONS = optionKeys<AlphaOptions>({ alpha: true });
+
+/** Checks add's and sub's options and the operand that alpha scales, before alpha is applied. */
+function alphaOf(op: string, other: TensorOrScalar, options: AlphaOptions | undefined): number | undefined {
+  checkTensorOrScalar(op, 'other', other);
+  const { alpha } = checkOptions(op, options, ALPHA_OPTIONS);
+  if (alpha !== undefined && typeof alpha !== 'number') throw new TypeError(`${op}: alpha must be a number, got ${describeValue(alpha)}`);
+  return alpha;
+}
+
+export function add(input: TensorOrScalar, other: TensorOrScalar, options?: AlphaOptions): Tensor {
+  const alpha = alphaOf('add', other, options);
+  if (alpha !== undefined && alpha !== 1) return withScaled(other, alpha, (scaled) => add(input, scaled));
   const out = binaryForward('add', 'add', 'arithmetic', input, other);
   return record('AddBackward0', out, tensors(input, other), () => (g) => [g, g]);
 }
 
-export function sub(input: TensorOrScalar, other: TensorOrScalar, options: { alpha?: number } = {}): Tensor {
-  if (options.alpha !== undefined && options.alpha !== 1) return withScaled(other, options.alpha, (scaled) => sub(input, scaled));
+export function sub(input: TensorOrScalar, other: TensorOrScalar, options?: AlphaOptions): Tensor {
+  const alpha = alphaOf('sub', other, options);
+  if (alpha !== undefined && alpha !== 1) return withScaled(other, alpha, (scaled) => sub(input, scaled));
   const out = binaryForward('sub', 'sub', 'arithmetic', input, other);
   return record('SubBackward0', out, tensors(input, other), () => (g) => [g, neg(g)]);
 }
@@ -121,6 +139,8 @@ export function div(input: TensorOrScalar, other: TensorOrScalar): Tensor {
 }
 
 export function pow(input: TensorOrScalar, exponent: TensorOrScalar): Tensor {
+  checkTensorOrScalar('pow', 'input', input);
+  checkTensorOrScalar('pow', 'exponent', exponent);
   refuseBoolPow(input, exponent);
   if (input instanceof Tensor && !(exponent instanceof Tensor)) return powScalar(input, exponent);
   if (!(input instanceof Tensor) && exponent instanceof Tensor) return scalarPow(input, exponent);
@@ -252,7 +272,7 @@ export function where(condition: Tensor, input: TensorOrScalar, other: TensorOrS
   checkDtype('where', 'condition', condition, ['bool']);
   const device = condition.deviceObject;
   for (const [name, value] of [['input', input], ['other', other]] as const) {
-    if (value instanceof Tensor) checkSameDevice('where', { condition, [name]: checkTensor('where', name, value) });
+    if (checkTensorOrScalar('where', name, value) instanceof Tensor) checkSameDevice('where', { condition, [name]: value as Tensor });
   }
   const dtype = input instanceof Tensor || other instanceof Tensor ? resultDtype(input, other) : scalarDtype(input) === 'float32' || scalarDtype(other) === 'float32' ? 'float32' : 'int32';
   const temporaries: Tensor[] = [];
@@ -353,9 +373,14 @@ export interface ClampOptions {
   max?: number | null;
 }
 
+const CLAMP_OPTIONS = optionKeys<ClampOptions>({ min: true, max: true });
+
 /** clamp(input, min?, max?) or clamp(input, { min, max }); NaN stays NaN. */
 export function clamp(input: Tensor, min?: number | null | ClampOptions, max?: number | null): Tensor {
-  const bounds = typeof min === 'object' && min !== null ? min : { min, max };
+  const bounds = typeof min === 'object' && min !== null ? checkOptions('clamp', min, CLAMP_OPTIONS) : { min, max };
+  for (const [name, bound] of Object.entries(bounds)) {
+    if (bound != null && typeof bound !== 'number') throw new TypeError(`clamp: ${name} must be a number or null, got ${describeValue(bound)}`);
+  }
   const lo = bounds.min ?? -Infinity;
   const hi = bounds.max ?? Infinity;
   if (bounds.min == null && bounds.max == null) throw new TypeError('clamp: at least one of min and max must be given');
@@ -396,8 +421,8 @@ export function inPlace(op: string, self: Tensor, compute: (self: Tensor) => Ten
 
 declare module '../tensor.js' {
   interface Tensor {
-    add(other: TensorOrScalar, options?: { alpha?: number }): Tensor;
-    sub(other: TensorOrScalar, options?: { alpha?: number }): Tensor;
+    add(other: TensorOrScalar, options?: AlphaOptions): Tensor;
+    sub(other: TensorOrScalar, options?: AlphaOptions): Tensor;
     mul(other: TensorOrScalar): Tensor;
     div(other: TensorOrScalar): Tensor;
     pow(exponent: TensorOrScalar): Tensor;
@@ -437,8 +462,8 @@ declare module '../tensor.js' {
     round(): Tensor;
     trunc(): Tensor;
     clamp(min?: number | null | ClampOptions, max?: number | null): Tensor;
-    add_(other: TensorOrScalar, options?: { alpha?: number }): this;
-    sub_(other: TensorOrScalar, options?: { alpha?: number }): this;
+    add_(other: TensorOrScalar, options?: AlphaOptions): this;
+    sub_(other: TensorOrScalar, options?: AlphaOptions): this;
     mul_(other: TensorOrScalar): this;
     div_(other: TensorOrScalar): this;
     pow_(exponent: TensorOrScalar): this;
@@ -452,8 +477,8 @@ declare module '../tensor.js' {
 }
 
 Object.assign(Tensor.prototype, {
-  add(this: Tensor, other: TensorOrScalar, options?: { alpha?: number }) { return add(this, other, options); },
-  sub(this: Tensor, other: TensorOrScalar, options?: { alpha?: number }) { return sub(this, other, options); },
+  add(this: Tensor, other: TensorOrScalar, options?: AlphaOptions) { return add(this, other, options); },
+  sub(this: Tensor, other: TensorOrScalar, options?: AlphaOptions) { return sub(this, other, options); },
   mul(this: Tensor, other: TensorOrScalar) { return mul(this, other); },
   div(this: Tensor, other: TensorOrScalar) { return div(this, other); },
   pow(this: Tensor, exponent: TensorOrScalar) { return pow(this, exponent); },
@@ -493,8 +518,8 @@ Object.assign(Tensor.prototype, {
   round(this: Tensor) { return round(this); },
   trunc(this: Tensor) { return trunc(this); },
   clamp(this: Tensor, min?: number | null | ClampOptions, max?: number | null) { return clamp(this, min, max); },
-  add_(this: Tensor, other: TensorOrScalar, options?: { alpha?: number }) { return inPlace('add_', this, (self) => add(self, other, options)); },
-  sub_(this: Tensor, other: TensorOrScalar, options?: { alpha?: number }) { return inPlace('sub_', this, (self) => sub(self, other, options)); },
+  add_(this: Tensor, other: TensorOrScalar, options?: AlphaOptions) { return inPlace('add_', this, (self) => add(self, other, options)); },
+  sub_(this: Tensor, other: TensorOrScalar, options?: AlphaOptions) { return inPlace('sub_', this, (self) => sub(self, other, options)); },
   mul_(this: Tensor, other: TensorOrScalar) { return inPlace('mul_', this, (self) => mul(self, other)); },
   div_(this: Tensor, other: TensorOrScalar) { return inPlace('div_', this, (self) => div(self, other)); },
   pow_(this: Tensor, exponent: TensorOrScalar) { return inPlace('pow_', this, (self) => pow(self, exponent)); },

@@ -2,6 +2,7 @@ import { needsGrad, record, type Save } from '../autograd/function.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import type { Device, FaultMessage, TensorView } from '../devices/device.js';
 import { scope } from '../memory.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { broadcastShapes, contiguousStrides, formatShape, normalizeDim, numel, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { tensor } from './creation.js';
@@ -367,6 +368,13 @@ export type IndexEntry = number | string | null | boolean | Tensor | IndexArray;
 export interface IndexPutOptions {
   /** Add values into the indexed elements (duplicates add up) instead of writing them. */
   accumulate?: boolean;
+}
+
+const INDEX_PUT_OPTIONS = optionKeys<IndexPutOptions>({ accumulate: true });
+
+/** indexPut's accumulate flag, after checking its options. */
+function accumulateOf(op: string, options: IndexPutOptions | undefined): boolean {
+  return checkOptions(op, options, INDEX_PUT_OPTIONS).accumulate ?? false;
 }
 
 type ParsedEntry =
@@ -788,13 +796,13 @@ function indexPutAs(op: string, input: Tensor, indices: readonly IndexEntry[], v
  * A copy of input with `input[indices] = values` (PyTorch's index_put); with `{ accumulate: true }`
  * values add into the indexed elements and duplicate indices add up. Entries as for `index`.
  */
-export function indexPut(input: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options: IndexPutOptions = {}): Tensor {
-  return indexPutAs('indexPut', input, indices, values, options.accumulate ?? false, new Map());
+export function indexPut(input: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions): Tensor {
+  return indexPutAs('indexPut', input, indices, values, accumulateOf('indexPut', options), new Map());
 }
 
 /** `indexPut` that first reads the bool tensors among the entries, as `indexAsync` does. */
-export async function indexPutAsync(input: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options: IndexPutOptions = {}): Promise<Tensor> {
-  return indexPutAs('indexPut', input, indices, values, options.accumulate ?? false, await readMasks(indices));
+export async function indexPutAsync(input: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions): Promise<Tensor> {
+  return indexPutAs('indexPut', input, indices, values, accumulateOf('indexPut', options), await readMasks(indices));
 }
 
 /**
@@ -807,10 +815,10 @@ export async function indexPutAsync(input: Tensor, indices: readonly IndexEntry[
  * P.indexPut_([':', ':', '0::2'], torch.ones(1, 10, 3));   // P[:, :, 0::2] = 1
  * ```
  */
-function indexPut_(self: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options: IndexPutOptions = {}, known: KnownValues = new Map()): Tensor {
+function indexPut_(self: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options: IndexPutOptions | undefined, known: KnownValues = new Map()): Tensor {
   checkTensor('indexPut_', 'self', self);
   checkInPlace('indexPut_', self);
-  const accumulate = options.accumulate ?? false;
+  const accumulate = accumulateOf('indexPut_', options);
   if (needsGrad(self, values instanceof Tensor ? values : null)) return inPlace('indexPut_', self, (s) => indexPutAs('indexPut_', s, indices, values, accumulate, known));
   const plan = planIndex('indexPut_', self, indices, known);
   let source = values;

@@ -2,12 +2,13 @@ import { record } from '../autograd/function.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import type { DType } from '../dtype.js';
 import type { Device, MultinomialErrors, RandomStream, TensorView } from '../devices/device.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { defaultGenerator, Generator } from '../random/generator.js';
 import { formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { applyRequiresGrad, splitSizeArgs } from './creation.js';
 import { broadcastView, castTo, div, mul } from './elementwise.js';
-import { checkDtype, checkInPlace, checkTensor, markModified, resolveDevice, scalarTensor, type TensorOptions } from './util.js';
+import { checkDtype, checkInPlace, checkTensor, checkTensorOptions, markModified, resolveDevice, scalarTensor, type TensorOptions } from './util.js';
 
 /** Creation options of the random ops: the usual ones plus the generator to draw from. */
 export interface RandomOptions extends TensorOptions {
@@ -18,6 +19,9 @@ export interface RandomOptions extends TensorOptions {
 export interface GeneratorOptions {
   generator?: Generator;
 }
+
+const RANDOM_OPTIONS = optionKeys<RandomOptions>({ dtype: true, device: true, requiresGrad: true, generator: true });
+const GENERATOR_OPTIONS = optionKeys<GeneratorOptions>({ generator: true });
 
 type SizeArgs = (number | readonly number[] | RandomOptions)[];
 
@@ -48,7 +52,7 @@ function drawFloat(shape: Shape, device: Device, generator: Generator, draw: (ou
  * ```
  */
 export function rand(...args: SizeArgs): Tensor {
-  const [shape, options] = splitSizeArgs('rand', args) as [number[], RandomOptions];
+  const [shape, options] = splitSizeArgs('rand', args, RANDOM_OPTIONS) as [number[], RandomOptions];
   checkFloatDtype('rand', options.dtype ?? 'float32');
   const out = drawFloat(shape, resolveDevice(options.device), generatorOf('rand', options), (t, stream) => t.deviceObject.kernels.randomUniform(t, stream, 0, 1));
   return applyRequiresGrad('rand', out, options);
@@ -56,24 +60,24 @@ export function rand(...args: SizeArgs): Tensor {
 
 /** `randn(2, 3)` / `randn([2, 3], { generator })`: standard normal samples. */
 export function randn(...args: SizeArgs): Tensor {
-  const [shape, options] = splitSizeArgs('randn', args) as [number[], RandomOptions];
+  const [shape, options] = splitSizeArgs('randn', args, RANDOM_OPTIONS) as [number[], RandomOptions];
   checkFloatDtype('randn', options.dtype ?? 'float32');
   const out = drawFloat(shape, resolveDevice(options.device), generatorOf('randn', options), (t, stream) => t.deviceObject.kernels.randomNormal(t, stream, 0, 1));
   return applyRequiresGrad('randn', out, options);
 }
 
-function likeOptions(input: Tensor, options: RandomOptions): RandomOptions {
-  return { dtype: input.dtype, device: input.device, ...options };
+function likeOptions(op: string, input: Tensor, options: RandomOptions | undefined): RandomOptions {
+  return { dtype: input.dtype, device: input.device, ...checkTensorOptions(op, options, RANDOM_OPTIONS) };
 }
 
-export function randLike(input: Tensor, options: RandomOptions = {}): Tensor {
+export function randLike(input: Tensor, options?: RandomOptions): Tensor {
   checkTensor('randLike', 'input', input);
-  return rand(input.shape, likeOptions(input, options));
+  return rand(input.shape, likeOptions('randLike', input, options));
 }
 
-export function randnLike(input: Tensor, options: RandomOptions = {}): Tensor {
+export function randnLike(input: Tensor, options?: RandomOptions): Tensor {
   checkTensor('randnLike', 'input', input);
-  return randn(input.shape, likeOptions(input, options));
+  return randn(input.shape, likeOptions('randnLike', input, options));
 }
 
 const INT32_MIN = -(2 ** 31);
@@ -96,7 +100,7 @@ function checkIntRange(op: string, low: number, high: number): void {
  */
 export function randint(...args: (number | readonly number[] | RandomOptions)[]): Tensor {
   const last = args[args.length - 1];
-  const options = (last !== undefined && typeof last === 'object' && !Array.isArray(last) ? args.pop() : {}) as RandomOptions;
+  const options = checkTensorOptions('randint', (last !== undefined && last !== null && typeof last === 'object' && !Array.isArray(last) ? args.pop() : undefined) as RandomOptions | undefined, RANDOM_OPTIONS) as RandomOptions;
   const size = args.pop();
   if (!Array.isArray(size)) throw new TypeError(`randint: size must be an array of sizes such as [2, 3], got ${size === undefined ? 'nothing' : typeof size}`);
   if (args.length < 1 || args.length > 2 || args.some((v) => typeof v !== 'number')) {
@@ -115,7 +119,8 @@ export function randint(...args: (number | readonly number[] | RandomOptions)[])
 }
 
 /** `randperm(n)`: a random permutation of 0..n-1 (int32 unless `{ dtype }`). */
-export function randperm(n: number, options: RandomOptions = {}): Tensor {
+export function randperm(n: number, rawOptions?: RandomOptions): Tensor {
+  const options: RandomOptions = checkTensorOptions('randperm', rawOptions, RANDOM_OPTIONS);
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`randperm: n must be a non-negative integer, got ${n}`);
   const device = resolveDevice(options.device);
   const indices = Tensor.empty([n], 'int32', device);
@@ -142,8 +147,9 @@ function checkProbability(op: string, name: string, p: number): void {
  * `bernoulli(input)`: 1 with probability input[i], else 0, in input's (float) dtype; or
  * `bernoulli(input, p)` with one probability for every element. Not differentiable.
  */
-export function bernoulli(input: Tensor, p?: number | GeneratorOptions, options: GeneratorOptions = {}): Tensor {
-  if (typeof p === 'object') return bernoulli(input, undefined, p);
+export function bernoulli(input: Tensor, p?: number | GeneratorOptions, rawOptions?: GeneratorOptions): Tensor {
+  if (typeof p === 'object' && p !== null) return bernoulli(input, undefined, p);
+  const options = checkOptions('bernoulli', rawOptions, GENERATOR_OPTIONS);
   checkTensor('bernoulli', 'input', input);
   checkDtype('bernoulli', 'input', input, ['float32']);
   if (p !== undefined) checkProbability('bernoulli', 'p', p);
@@ -158,6 +164,8 @@ export interface MultinomialOptions extends GeneratorOptions {
   replacement?: boolean;
 }
 
+const MULTINOMIAL_OPTIONS = optionKeys<MultinomialOptions>({ generator: true, replacement: true });
+
 /**
  * `multinomial(input, numSamples, { replacement, generator })`: category indices (int32) drawn
  * from the non-negative weights in each row of a 1-D or 2-D input (they need not sum to 1).
@@ -167,7 +175,8 @@ export interface MultinomialOptions extends GeneratorOptions {
  * const next = torch.multinomial(torch.tensor([0.1, 0.7, 0.2]), 1);
  * ```
  */
-export function multinomial(input: Tensor, numSamples: number, options: MultinomialOptions = {}): Tensor {
+export function multinomial(input: Tensor, numSamples: number, rawOptions?: MultinomialOptions): Tensor {
+  const options = checkOptions('multinomial', rawOptions, MULTINOMIAL_OPTIONS);
   checkTensor('multinomial', 'input', input);
   if (input.dtype !== 'float32') throw new TypeError(`multinomial: input must be float32 weights, got ${input.dtype}`);
   if (input.dim() !== 1 && input.dim() !== 2) throw new RangeError(`multinomial: input must be 1-D or 2-D, got shape ${formatShape(input.shape)}`);
@@ -224,23 +233,23 @@ function fillRandom_(op: string, self: Tensor, generator: Generator, draw: (out:
 }
 
 /** `x.uniform_(from = 0, to = 1, { generator })`: fills x with samples uniform in [from, to). */
-export function uniform_(self: Tensor, from = 0, to = 1, options: GeneratorOptions = {}): Tensor {
+export function uniform_(self: Tensor, from = 0, to = 1, options?: GeneratorOptions): Tensor {
   if (!(from <= to) || !Number.isFinite(to - from)) throw new RangeError(`uniform_: expects from <= to and a finite range, but got from=${from} to=${to}`);
-  return fillRandom_('uniform_', self, generatorOf('uniform_', options), (t, stream) => t.deviceObject.kernels.randomUniform(t, stream, from, to));
+  return fillRandom_('uniform_', self, generatorOf('uniform_', checkOptions('uniform_', options, GENERATOR_OPTIONS)), (t, stream) => t.deviceObject.kernels.randomUniform(t, stream, from, to));
 }
 
 /** `x.normal_(mean = 0, std = 1, { generator })`: fills x with normal samples. */
-export function normal_(self: Tensor, mean = 0, std = 1, options: GeneratorOptions = {}): Tensor {
+export function normal_(self: Tensor, mean = 0, std = 1, options?: GeneratorOptions): Tensor {
   if (!(std >= 0)) throw new RangeError(`normal_: expects std >= 0.0, but found std ${std}`);
-  return fillRandom_('normal_', self, generatorOf('normal_', options), (t, stream) => t.deviceObject.kernels.randomNormal(t, stream, mean, std));
+  return fillRandom_('normal_', self, generatorOf('normal_', checkOptions('normal_', options, GENERATOR_OPTIONS)), (t, stream) => t.deviceObject.kernels.randomNormal(t, stream, mean, std));
 }
 
 /** `x.bernoulli_(p = 0.5, { generator })`: fills x with 1 (probability p) or 0. */
-export function bernoulli_(self: Tensor, p = 0.5, options: GeneratorOptions = {}): Tensor {
+export function bernoulli_(self: Tensor, p = 0.5, options?: GeneratorOptions): Tensor {
   checkProbability('bernoulli_', 'p', p);
   const probability = scalarTensor(p, 'float32', self.deviceObject);
   try {
-    return fillRandom_('bernoulli_', self, generatorOf('bernoulli_', options), (t, stream) => t.deviceObject.kernels.bernoulli(t, broadcastView(probability, t.shape), stream));
+    return fillRandom_('bernoulli_', self, generatorOf('bernoulli_', checkOptions('bernoulli_', options, GENERATOR_OPTIONS)), (t, stream) => t.deviceObject.kernels.bernoulli(t, broadcastView(probability, t.shape), stream));
   } finally {
     probability.dispose();
   }
@@ -257,8 +266,9 @@ export function bernoulli_(self: Tensor, p = 0.5, options: GeneratorOptions = {}
  * const h = torch.dropout(torch.ones(4, 4), 0.25);   // entries are 0 or 4/3
  * ```
  */
-export function dropout(input: Tensor, p = 0.5, training = true, options: GeneratorOptions = {}): Tensor {
+export function dropout(input: Tensor, p = 0.5, training = true, options?: GeneratorOptions): Tensor {
   checkTensor('dropout', 'input', input);
+  checkOptions('dropout', options, GENERATOR_OPTIONS);
   if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: dropout probability has to be between 0 and 1, but got ${p}`);
   checkDtype('dropout', 'input', input, ['float32']);
   if (!training || p === 0 || input.numel() === 0) return input;

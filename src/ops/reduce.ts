@@ -1,5 +1,6 @@
 import { record, recordComposite } from '../autograd/function.js';
 import type { ReduceOp } from '../devices/device.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { formatShape, normalizeDim, numel, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { castTo, div, exp, log, mul, sub, add, eq, ne, logicalAnd, logicalOr, where } from './elementwise.js';
@@ -12,14 +13,16 @@ export interface ReduceOptions {
   keepdim?: boolean;
 }
 
+const REDUCE_OPTIONS = optionKeys<ReduceOptions>({ keepdim: true });
+
 /** The options of a reduction, or PyTorch's positional keepdim: `x.sum(1, true)` is `x.sum(1, keepdim=True)`. */
 export type ReduceArg = ReduceOptions | boolean;
 
-function reduceOptions(op: string, arg: ReduceArg | undefined): ReduceOptions {
+function reduceOptions(op: string, arg: ReduceArg | undefined, accepted: readonly string[] = REDUCE_OPTIONS): ReduceOptions {
   if (arg === undefined) return {};
   if (typeof arg === 'boolean') return { keepdim: arg };
   if (typeof arg !== 'object' || arg === null) throw new TypeError(`${op}: the argument after dim must be keepdim (a boolean) or an options object, got ${String(arg)}`);
-  return arg;
+  return checkOptions(op, arg, accepted);
 }
 
 /** Normalised, sorted, distinct dims; undefined or [] means every dim (PyTorch's sum(dim=[]) quirk aside). */
@@ -192,6 +195,8 @@ export interface VarianceOptions extends ReduceOptions {
   unbiased?: boolean;
 }
 
+const VARIANCE_OPTIONS = optionKeys<VarianceOptions>({ keepdim: true, correction: true, unbiased: true });
+
 /**
  * The options of var/std, or PyTorch 1.13's positional form `x.var(dim, unbiased, keepdim)`:
  * `x.var(0, false)` is the population variance.
@@ -201,7 +206,7 @@ export type VarianceArg = VarianceOptions | boolean;
 function varianceOptions(op: string, arg: VarianceArg | undefined, keepdim: boolean | undefined): VarianceOptions {
   if (typeof arg === 'boolean') return { unbiased: arg, keepdim };
   if (keepdim !== undefined) throw new TypeError(`${op}: keepdim goes in the options object when options are given, not as a third argument`);
-  return reduceOptions(op, arg);
+  return reduceOptions(op, arg, VARIANCE_OPTIONS);
 }
 
 function correctionOf(options: VarianceOptions): number {

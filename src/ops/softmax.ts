@@ -1,5 +1,6 @@
 import { record } from '../autograd/function.js';
-import type { DType } from '../dtype.js';
+import { resolveDtype, type DType } from '../dtype.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { formatShape, normalizeDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { castTo } from './elementwise.js';
@@ -10,11 +11,14 @@ export interface SoftmaxOptions {
   dtype?: DType;
 }
 
-function softmaxForward(op: string, node: string, log: boolean, input: Tensor, dim: number, options: SoftmaxOptions): Tensor {
+const SOFTMAX_OPTIONS = optionKeys<SoftmaxOptions>({ dtype: true });
+
+function softmaxForward(op: string, node: string, log: boolean, input: Tensor, dim: number, rawOptions: SoftmaxOptions | undefined): Tensor {
   checkTensor(op, 'input', input);
+  const options = checkOptions(op, rawOptions, SOFTMAX_OPTIONS);
   if (dim === undefined || dim === null) throw new TypeError(`${op}: dim is required (the dimension to normalise over), e.g. ${op}(x, -1)`);
   const d = normalizeDim(op, dim, input.dim());
-  const dtype = options.dtype ?? input.dtype;
+  const dtype = options.dtype === undefined ? input.dtype : resolveDtype(op, options.dtype);
   if (dtype !== 'float32') throw new TypeError(`${op}: input must be float32, got ${dtype} (shape ${formatShape(input.shape)}); convert with .float() or pass { dtype: 'float32' }`);
   const x = castTo(input, dtype);
   const out = Tensor.empty(input.shape, 'float32', input.deviceObject);
@@ -40,12 +44,12 @@ function softmaxBackward(grad: Tensor, output: Tensor, dim: number, log: boolean
  * const probs = torch.softmax(torch.tensor([[1, 2, 3]]), -1);   // [[0.0900, 0.2447, 0.6652]]
  * ```
  */
-export function softmax(input: Tensor, dim: number, options: SoftmaxOptions = {}): Tensor {
+export function softmax(input: Tensor, dim: number, options?: SoftmaxOptions): Tensor {
   return softmaxForward('softmax', 'SoftmaxBackward0', false, input, dim, options);
 }
 
 /** `logSoftmax(input, dim)`: x - logsumexp(x) along `dim`, without forming exp(x) / sum. */
-export function logSoftmax(input: Tensor, dim: number, options: SoftmaxOptions = {}): Tensor {
+export function logSoftmax(input: Tensor, dim: number, options?: SoftmaxOptions): Tensor {
   return softmaxForward('logSoftmax', 'LogSoftmaxBackward0', true, input, dim, options);
 }
 

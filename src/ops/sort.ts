@@ -1,4 +1,5 @@
 import { record } from '../autograd/function.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { normalizeDim, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import type { ValuesIndices } from './reduce.js';
@@ -12,12 +13,16 @@ export interface SortOptions {
   stable?: boolean;
 }
 
+const SORT_OPTIONS = optionKeys<SortOptions>({ dim: true, descending: true, stable: true });
+
 export interface TopkOptions {
   /** The k largest (default) or the k smallest. */
   largest?: boolean;
   /** Accepted for PyTorch parity: the k elements always come back sorted. */
   sorted?: boolean;
 }
+
+const TOPK_OPTIONS = optionKeys<TopkOptions>({ largest: true, sorted: true });
 
 /**
  * Runs the sort kernel for the first k elements of every row along `dim` and records the values'
@@ -52,8 +57,9 @@ function scatterIntoZeros(grad: Tensor, index: Tensor, shape: Shape, dim: number
 }
 
 /** Resolves `f(x, dim?, options?)` and `f(x, options)`: dim as an argument or in the options. */
-function sortArgs(op: string, input: Tensor, dim: number | SortOptions | undefined, options: SortOptions): [number, SortOptions] {
-  const [positional, resolved] = typeof dim === 'object' ? [undefined, dim] : [dim, options];
+function sortArgs(op: string, input: Tensor, dim: number | SortOptions | undefined, options: SortOptions | undefined): [number, SortOptions] {
+  const [positional, rawOptions] = typeof dim === 'object' && dim !== null ? [undefined, dim] : [dim, options];
+  const resolved = checkOptions(op, rawOptions, SORT_OPTIONS);
   if (positional !== undefined && resolved.dim !== undefined) throw new TypeError(`${op}: dim given both as an argument (${positional}) and in the options (${resolved.dim})`);
   return [normalizeDim(op, positional ?? resolved.dim ?? -1, input.dim()), resolved];
 }
@@ -67,14 +73,14 @@ function sortArgs(op: string, input: Tensor, dim: number | SortOptions | undefin
  * const { values, indices } = torch.sort(torch.tensor([3, 1, 2]), 0, { descending: true });   // [3, 2, 1], [0, 2, 1]
  * ```
  */
-export function sort(input: Tensor, dim?: number | SortOptions, options: SortOptions = {}): ValuesIndices {
+export function sort(input: Tensor, dim?: number | SortOptions, options?: SortOptions): ValuesIndices {
   checkTensor('sort', 'input', input);
   const [d, resolved] = sortArgs('sort', input, dim, options);
   return sortedPrefix('SortBackward0', input, d, input.shape[d] ?? 1, resolved.descending ?? false);
 }
 
 /** `argsort(input, dim = -1, { descending })`: the indices of `sort`. */
-export function argsort(input: Tensor, dim?: number | SortOptions, options: SortOptions = {}): Tensor {
+export function argsort(input: Tensor, dim?: number | SortOptions, options?: SortOptions): Tensor {
   checkTensor('argsort', 'input', input);
   const [d, resolved] = sortArgs('argsort', input, dim, options);
   const { values, indices } = sortedPrefix('SortBackward0', input, d, input.shape[d] ?? 1, resolved.descending ?? false);
@@ -90,8 +96,9 @@ export function argsort(input: Tensor, dim?: number | SortOptions, options: Sort
  * const { values, indices } = torch.topk(torch.tensor([1, 5, 3, 4]), 2);   // [5, 4], [1, 3]
  * ```
  */
-export function topk(input: Tensor, k: number, dim = -1, options: TopkOptions = {}): ValuesIndices {
+export function topk(input: Tensor, k: number, dim = -1, rawOptions?: TopkOptions): ValuesIndices {
   checkTensor('topk', 'input', input);
+  const options = checkOptions('topk', rawOptions, TOPK_OPTIONS);
   const d = normalizeDim('topk', dim, input.dim());
   const size = input.shape[d] ?? 1;
   if (!Number.isInteger(k) || k < 0) throw new RangeError(`topk: k must be a non-negative integer, got ${k}`);

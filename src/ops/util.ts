@@ -1,9 +1,10 @@
-import type { DType } from '../dtype.js';
+import { resolveDtype, type DType } from '../dtype.js';
 import { type Device } from '../devices/device.js';
 import { defaultDevice, getDevice } from '../devices/registry.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { Node } from '../autograd/node.js';
 import { markRebased, rebaseView } from '../autograd/views.js';
+import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -12,6 +13,14 @@ export interface TensorOptions {
   dtype?: DType;
   device?: string;
   requiresGrad?: boolean;
+}
+
+export const TENSOR_OPTIONS = optionKeys<TensorOptions>({ dtype: true, device: true, requiresGrad: true });
+
+/** Checks the options of a creation function (see checkOptions) and resolves its dtype alias. */
+export function checkTensorOptions(op: string, options: TensorOptions | undefined, accepted: readonly string[] = TENSOR_OPTIONS): TensorOptions {
+  const checked = checkOptions(op, options, accepted);
+  return checked.dtype === undefined ? checked : { ...checked, dtype: resolveDtype(op, checked.dtype) };
 }
 
 export type Scalar = number | boolean;
@@ -49,6 +58,16 @@ export function checkDtype(op: string, argName: string, tensor: Tensor, allowed:
   if (!allowed.includes(tensor.dtype)) {
     throw new TypeError(`${op}: argument '${argName}' must have dtype ${allowed.join(' or ')}, got ${tensor.dtype} (shape ${formatShape(tensor.shape)})`);
   }
+}
+
+/**
+ * Validates an operand that may be a scalar: JavaScript would turn a string, undefined, null or
+ * an array into NaN or 0 and compute on, where Python raises.
+ */
+export function checkTensorOrScalar(op: string, argName: string, value: unknown): TensorOrScalar {
+  if (value instanceof Tensor) return checkTensor(op, argName, value);
+  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  throw new TypeError(`${op}: ${argName} must be a Tensor, a number or a boolean, got ${describeValue(value)}`);
 }
 
 /** The dtype PyTorch gives a Python scalar: int for integral numbers, float otherwise. */

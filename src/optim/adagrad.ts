@@ -1,6 +1,7 @@
 import { div, mul, neg, add, sqrt } from '../ops/elementwise.js';
 import { fullLike } from '../ops/creation.js';
 import { keep } from '../memory.js';
+import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { type ParamGroup, type ParamGroupInput, type ParamState, Optimizer, checkAtLeastZero } from './optimizer.js';
 
@@ -18,6 +19,9 @@ export interface AdagradOptions {
   maximize: boolean;
 }
 
+/** The defaults, PyTorch's; their keys are the options the constructor accepts. */
+const ADAGRAD_DEFAULTS: AdagradOptions = { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false };
+
 /**
  * Adagrad, as `torch.optim.Adagrad` 1.13: sum += g^2, param -= clr * g / (sqrt(sum) + eps) with
  * clr = lr / (1 + (t - 1) * lrDecay). As in PyTorch, every parameter's state exists from construction.
@@ -28,7 +32,7 @@ export interface AdagradOptions {
  */
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdagradOptions>>, options: Partial<AdagradOptions> = {}) {
-    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...options });
+    super(params, { ...ADAGRAD_DEFAULTS, ...checkOptions(new.target.name, options, Object.keys(ADAGRAD_DEFAULTS)) });
     for (const group of this.paramGroups) {
       for (const param of group.params) {
         const state = this.initialState(param, group);

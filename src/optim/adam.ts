@@ -1,5 +1,6 @@
 import { div, maximum, mul, neg, add, sqrt } from '../ops/elementwise.js';
 import { zerosLike } from '../ops/creation.js';
+import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { type ParamGroup, type ParamGroupInput, type ParamState, Optimizer, checkAtLeastZero } from './optimizer.js';
 
@@ -17,6 +18,9 @@ export interface AdamOptions {
   maximize: boolean;
 }
 
+/** The defaults, PyTorch's; their keys are the options the constructor accepts. */
+const ADAM_DEFAULTS: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
+
 /**
  * Adam, as `torch.optim.Adam` 1.13 (its single-tensor implementation): m = b1 m + (1 - b1) g,
  * v = b2 v + (1 - b2) g^2, and param -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
@@ -27,7 +31,8 @@ export interface AdamOptions {
  */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamOptions>>, options: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...options });
+    // A fresh betas pair, so no optimizer's defaults share an array with another's.
+    super(params, { ...ADAM_DEFAULTS, betas: [...ADAM_DEFAULTS.betas], ...checkOptions(new.target.name, options, Object.keys(ADAM_DEFAULTS)) });
   }
 
   /** AdamW decays the weights directly instead of through the gradient. */

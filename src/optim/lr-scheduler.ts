@@ -1,3 +1,4 @@
+import { checkOptions, optionKeys } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { Optimizer, type OptimizerOptions } from './optimizer.js';
 
@@ -95,7 +96,7 @@ export class StepLR extends LRScheduler {
   readonly gamma: number;
 
   constructor(optimizer: Optimizer<OptimizerOptions>, stepSize: number, options: SchedulerOptions & { gamma?: number } = {}) {
-    super(optimizer, options.lastEpoch);
+    super(optimizer, checkOptions('StepLR', options, optionKeys<SchedulerOptions & { gamma?: number }>({ gamma: true, lastEpoch: true })).lastEpoch);
     if (!Number.isInteger(stepSize) || stepSize <= 0) throw new RangeError(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
     this.stepSize = stepSize;
     this.gamma = options.gamma ?? 0.1;
@@ -113,7 +114,7 @@ export class ExponentialLR extends LRScheduler {
   readonly gamma: number;
 
   constructor(optimizer: Optimizer<OptimizerOptions>, gamma: number, options: SchedulerOptions = {}) {
-    super(optimizer, options.lastEpoch);
+    super(optimizer, checkOptions('ExponentialLR', options, optionKeys<SchedulerOptions>({ lastEpoch: true })).lastEpoch);
     this.gamma = gamma;
     this.initialStep();
   }
@@ -140,7 +141,7 @@ export class CosineAnnealingLR extends LRScheduler {
   readonly etaMin: number;
 
   constructor(optimizer: Optimizer<OptimizerOptions>, tMax: number, options: SchedulerOptions & { etaMin?: number } = {}) {
-    super(optimizer, options.lastEpoch);
+    super(optimizer, checkOptions('CosineAnnealingLR', options, optionKeys<SchedulerOptions & { etaMin?: number }>({ etaMin: true, lastEpoch: true })).lastEpoch);
     if (!(tMax > 0)) throw new RangeError(`CosineAnnealingLR: tMax must be positive, got ${tMax}`);
     this.tMax = tMax;
     this.etaMin = options.etaMin ?? 0;
@@ -179,6 +180,8 @@ export interface ReduceLROnPlateauOptions {
   eps?: number;
 }
 
+const REDUCE_LR_ON_PLATEAU_OPTIONS = optionKeys<ReduceLROnPlateauOptions>({ mode: true, factor: true, patience: true, threshold: true, thresholdMode: true, cooldown: true, minLr: true, eps: true });
+
 /**
  * Reduces the learning rates by `factor` when a metric has stopped improving for `patience` epochs,
  * as `torch.optim.lr_scheduler.ReduceLROnPlateau` 1.13. `step(metric)` takes the epoch's metric (a
@@ -207,6 +210,7 @@ export class ReduceLROnPlateau {
   lastLr: number[];
 
   constructor(optimizer: Optimizer<OptimizerOptions>, options: ReduceLROnPlateauOptions = {}) {
+    checkOptions('ReduceLROnPlateau', options, REDUCE_LR_ON_PLATEAU_OPTIONS);
     this.optimizer = checkOptimizer('ReduceLROnPlateau', optimizer);
     this.factor = options.factor ?? 0.1;
     if (!(this.factor < 1)) throw new RangeError(`ReduceLROnPlateau: factor should be < 1.0, got ${this.factor}`);

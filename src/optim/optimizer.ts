@@ -1,5 +1,6 @@
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { keep, noteOptimizerStep, scope } from '../memory.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -65,6 +66,7 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
     });
     const taken = new Set(this.paramGroups.flatMap((g) => g.params));
     if (params.some((param) => taken.has(param))) throw new Error(`${name}: some parameters appear in more than one parameter group`);
+    checkOptions(`${name}: parameter group`, group, ['params', ...Object.keys(this.defaults), 'initialLr']);
     const merged = copyOptions({ ...this.defaults, ...group, params }) as ParamGroup<Options>;
     this.checkOptions(merged);
     this.paramGroups.push(merged);
@@ -84,6 +86,7 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
    * the next backward allocates fresh ones (a parameter left without one is skipped by `step`).
    */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
+    checkOptions(`${this.constructor.name}.zeroGrad`, options, optionKeys<{ setToNone?: boolean }>({ setToNone: true }));
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const param of group.params) {
@@ -112,7 +115,7 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
       group.params.forEach((param, i) => {
         const grad = param.grad;
         if (!grad || param.isDisposed) return;
-        this.checkUpdate(param, grad, `paramGroups[${g}].params[${i}]`);
+        checkUpdate(`${this.constructor.name}.step`, param, grad, this.state.get(param), `paramGroups[${g}].params[${i}]`);
         updates.push([param, grad, group]);
       });
     });
@@ -129,16 +132,6 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
     });
     noteOptimizerStep();
     return loss;
-  }
-
-  private checkUpdate(param: Tensor, grad: Tensor, where: string): void {
-    const name = `${this.constructor.name}.step`;
-    if (grad.isDisposed) throw new Error(`${name}: the gradient of ${where} (shape ${formatShape(param.shape)}) is a disposed tensor; nothing was updated`);
-    for (const [field, value] of Object.entries(this.state.get(param) ?? {})) {
-      if (!(value instanceof Tensor)) continue;
-      if (value.isDisposed) throw new Error(`${name}: the optimizer state ${field} of ${where} is a disposed tensor; nothing was updated (optimizer.dispose() resets the state instead)`);
-      if (value.device !== param.device) throw new Error(`${name}: the optimizer state ${field} of ${where} is on ${value.device}, the parameter on ${param.device}; nothing was updated (create the optimizer after moving the model)`);
-    }
   }
 
   /** The state and options in PyTorch's layout (see OptimizerStateDict); state tensors are shared, not copied. */
@@ -215,6 +208,16 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
 
   private disposeState(): void {
     for (const values of this.state.values()) for (const value of Object.values(values)) if (value instanceof Tensor) value.dispose();
+  }
+}
+
+/** Throws, before a step changes anything, for a gradient or state tensor the update could not use. */
+function checkUpdate(name: string, param: Tensor, grad: Tensor, state: ParamState | undefined, where: string): void {
+  if (grad.isDisposed) throw new Error(`${name}: the gradient of ${where} (shape ${formatShape(param.shape)}) is a disposed tensor; nothing was updated`);
+  for (const [field, value] of Object.entries(state ?? {})) {
+    if (!(value instanceof Tensor)) continue;
+    if (value.isDisposed) throw new Error(`${name}: the optimizer state ${field} of ${where} is a disposed tensor; nothing was updated (optimizer.dispose() resets the state instead)`);
+    if (value.device !== param.device) throw new Error(`${name}: the optimizer state ${field} of ${where} is on ${value.device}, the parameter on ${param.device}; nothing was updated (create the optimizer after moving the model)`);
   }
 }
 

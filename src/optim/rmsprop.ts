@@ -1,5 +1,6 @@
 import { div, mul, neg, add, sqrt } from '../ops/elementwise.js';
 import { zerosLike } from '../ops/creation.js';
+import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { type ParamGroup, type ParamGroupInput, type ParamState, Optimizer, checkAtLeastZero } from './optimizer.js';
 
@@ -18,6 +19,9 @@ export interface RMSpropOptions {
   maximize: boolean;
 }
 
+/** The defaults, PyTorch's; their keys are the options the constructor accepts. */
+const RMSPROP_DEFAULTS: RMSpropOptions = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false };
+
 /**
  * RMSprop, as `torch.optim.RMSprop` 1.13: v = alpha v + (1 - alpha) g^2, avg = sqrt(v) (centered:
  * sqrt(v - gAvg^2) with gAvg = alpha gAvg + (1 - alpha) g) + eps, then param -= lr * g / avg, or
@@ -29,7 +33,7 @@ export interface RMSpropOptions {
  */
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<RMSpropOptions>>, options: Partial<RMSpropOptions> = {}) {
-    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...options });
+    super(params, { ...RMSPROP_DEFAULTS, ...checkOptions(new.target.name, options, Object.keys(RMSPROP_DEFAULTS)) });
   }
 
   protected checkOptions(options: RMSpropOptions): void {

@@ -1,6 +1,7 @@
 import { keep } from '../memory.js';
 import { add, mul, neg } from '../ops/elementwise.js';
 import { clone } from '../ops/views.js';
+import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { type ParamGroup, type ParamGroupInput, type ParamState, Optimizer, checkAtLeastZero } from './optimizer.js';
 
@@ -17,6 +18,9 @@ export interface SGDOptions {
   maximize: boolean;
 }
 
+/** The defaults, PyTorch's (lr has none: NaN until given); their keys are the options the constructor accepts. */
+const SGD_DEFAULTS: SGDOptions = { lr: NaN, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false };
+
 /**
  * Stochastic gradient descent, optionally with (Nesterov) momentum, as `torch.optim.SGD` 1.13: with
  * g the gradient (plus weightDecay * param), buf = g at the first step, then
@@ -28,7 +32,7 @@ export interface SGDOptions {
  */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<SGDOptions>>, options: Partial<SGDOptions> = {}) {
-    super(params, { lr: NaN, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...options });
+    super(params, { ...SGD_DEFAULTS, ...checkOptions(new.target.name, options, Object.keys(SGD_DEFAULTS)) });
   }
 
   protected checkOptions(options: SGDOptions): void {

@@ -1,4 +1,5 @@
 import type { RandomStream } from '../devices/device.js';
+import { checkOptions, optionKeys } from '../options.js';
 
 /** PyTorch's seed for a fresh `torch.Generator()`. */
 const DEFAULT_SEED = 67280421310721n;
@@ -45,6 +46,7 @@ export class Generator {
   readonly device: string;
 
   constructor(options: { device?: string } = {}) {
+    checkOptions('Generator', options, optionKeys<{ device?: string }>({ device: true }));
     this.device = options.device ?? 'cpu';
   }
 

@@ -9,6 +9,7 @@
  *     await y.tolist();   // [2, 2, 2]
  *   }
  */
+import { checkOptions, optionKeys } from '../../options.js';
 import { allDevices, getDevice, registerDevice } from '../registry.js';
 import { WebGpuDevice } from './device.js';
 import { requestAdapter, whyUnavailable } from './gpu.js';
@@ -23,6 +24,8 @@ export interface WebGpuInitOptions {
   powerPreference?: GPUPowerPreference;
 }
 
+const WEBGPU_INIT_OPTIONS = optionKeys<WebGpuInitOptions>({ adapter: true, device: true, deviceCount: true, powerPreference: true });
+
 /** Whether a WebGPU adapter is there to use (in Node, with the npm package `webgpu` and a driver). */
 export async function isAvailable(): Promise<boolean> {
   if (webGpuDevices().length > 0) return true;
@@ -34,6 +37,7 @@ export async function isAvailable(): Promise<boolean> {
  * with `deviceCount` n also 'webgpu:1' ... 'webgpu:{n-1}'. Idempotent otherwise.
  */
 export async function init(options: WebGpuInitOptions = {}): Promise<void> {
+  checkOptions('webgpu.init', options, WEBGPU_INIT_OPTIONS);
   if (options.device) {
     registerDevice(new WebGpuDevice('webgpu', options.device));
     return;

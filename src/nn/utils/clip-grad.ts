@@ -4,6 +4,7 @@ import { tensor } from '../../ops/creation.js';
 import { abs, add, clamp, div, logicalNot, lt, ne, pow, sqrt, where } from '../../ops/elementwise.js';
 import { max, min, sum } from '../../ops/reduce.js';
 import { stack } from '../../ops/views.js';
+import { checkOptions, optionKeys } from '../../options.js';
 import { Tensor } from '../../tensor.js';
 import { checkValuesBelow } from '../value-checks.js';
 
@@ -16,6 +17,8 @@ export interface ClipGradNormOptions {
    */
   errorIfNonfinite?: boolean;
 }
+
+const CLIP_GRAD_NORM_OPTIONS = optionKeys<ClipGradNormOptions>({ normType: true, errorIfNonfinite: true });
 
 function gradientsOf(op: string, parameters: Tensor | Iterable<Tensor>): Tensor[] {
   const list = parameters instanceof Tensor ? [parameters] : [...parameters];
@@ -48,6 +51,7 @@ function vectorNorm(x: Tensor, p: number): Tensor {
  * ```
  */
 export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: number, options: ClipGradNormOptions = {}): Tensor {
+  checkOptions('clipGradNorm_', options, CLIP_GRAD_NORM_OPTIONS);
   const op = 'clipGradNorm_';
   const normType = options.normType ?? 2;
   if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) throw new TypeError(`${op}: maxNorm must be a number, got ${maxNorm}`);

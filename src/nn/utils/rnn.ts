@@ -8,6 +8,7 @@ import { tensor, full } from '../../ops/creation.js';
 import { indexSelect } from '../../ops/indexing.js';
 import { checkTensor } from '../../ops/util.js';
 import { cat, reshape } from '../../ops/views.js';
+import { checkOptions, optionKeys } from '../../options.js';
 import { formatShape, shapesEqual } from '../../shape.js';
 import { Tensor } from '../../tensor.js';
 
@@ -109,6 +110,8 @@ export interface PackPaddedOptions {
   enforceSorted?: boolean;
 }
 
+const PACK_PADDED_OPTIONS = optionKeys<PackPaddedOptions>({ batchFirst: true, enforceSorted: true });
+
 function lengthsOf(lengths: readonly number[] | Tensor): number[] {
   if (lengths instanceof Tensor) return valuesOf('packPaddedSequence', 'lengths', lengths, 'a number[] or a CPU tensor');
   if (!Array.isArray(lengths)) throw new TypeError(`packPaddedSequence: lengths must be a number[] or a 1-D int32 CPU tensor, got ${lengths === null ? 'null' : typeof lengths}`);
@@ -128,6 +131,7 @@ function lengthsOf(lengths: readonly number[] | Tensor): number[] {
  * ```
  */
 export function packPaddedSequence(input: Tensor, lengths: readonly number[] | Tensor, options: PackPaddedOptions = {}): PackedSequence {
+  checkOptions('packPaddedSequence', options, PACK_PADDED_OPTIONS);
   checkTensor('packPaddedSequence', 'input', input);
   const batchFirst = options.batchFirst ?? false;
   const enforceSorted = options.enforceSorted ?? true;
@@ -190,6 +194,8 @@ export interface PadPackedOptions {
   totalLength?: number;
 }
 
+const PAD_PACKED_OPTIONS = optionKeys<PadPackedOptions>({ batchFirst: true, paddingValue: true, totalLength: true });
+
 /**
  * Unpacks a PackedSequence into a padded batch in the caller's original order:
  * `[padded, lengths]` with padded [T, B, *] (or [B, T, *]) and lengths an int32 CPU tensor.
@@ -200,6 +206,7 @@ export interface PadPackedOptions {
  * ```
  */
 export function padPackedSequence(sequence: PackedSequence, options: PadPackedOptions = {}): [Tensor, Tensor] {
+  checkOptions('padPackedSequence', options, PAD_PACKED_OPTIONS);
   if (!(sequence instanceof PackedSequence)) throw new TypeError(`padPackedSequence: sequence must be a PackedSequence, got ${sequence === null ? 'null' : typeof sequence}`);
   const batchFirst = options.batchFirst ?? false;
   const batchSizes = sequence.batchSizeList();
@@ -248,6 +255,8 @@ export interface PadSequenceOptions {
   paddingValue?: number;
 }
 
+const PAD_SEQUENCE_OPTIONS = optionKeys<PadSequenceOptions>({ batchFirst: true, paddingValue: true });
+
 function checkSequences(op: string, sequences: readonly Tensor[]): void {
   if (!Array.isArray(sequences) || sequences.length === 0) throw new RangeError(`${op}: expected a non-empty array of Tensors`);
   sequences.forEach((s, i) => {
@@ -267,6 +276,7 @@ function checkSequences(op: string, sequences: readonly Tensor[]): void {
  * ```
  */
 export function padSequence(sequences: readonly Tensor[], options: PadSequenceOptions = {}): Tensor {
+  checkOptions('padSequence', options, PAD_SEQUENCE_OPTIONS);
   checkSequences('padSequence', sequences);
   const batchFirst = options.batchFirst ?? false;
   const lengths = sequences.map((s) => s.shape[0]);
@@ -297,6 +307,7 @@ export function padSequence(sequences: readonly Tensor[], options: PadSequenceOp
  * ```
  */
 export function packSequence(sequences: readonly Tensor[], options: { enforceSorted?: boolean } = {}): PackedSequence {
+  checkOptions('packSequence', options, optionKeys<{ enforceSorted?: boolean }>({ enforceSorted: true }));
   checkSequences('packSequence', sequences);
   const padded = padSequence(sequences);
   const packed = packPaddedSequence(padded, sequences.map((s) => s.shape[0]), { enforceSorted: options.enforceSorted ?? true });

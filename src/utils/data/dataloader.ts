@@ -1,5 +1,6 @@
 import { randperm } from '../../ops/random.js';
 import { scope } from '../../memory.js';
+import { checkOptions, optionKeys } from '../../options.js';
 import { Generator } from '../../random/generator.js';
 import { Tensor } from '../../tensor.js';
 import { type Collated, defaultCollate } from './collate.js';
@@ -17,6 +18,8 @@ export interface DataLoaderOptions<T, B> {
   /** Makes a batch from an array of samples (default: defaultCollate). */
   collateFn?: (samples: T[]) => B;
 }
+
+const DATA_LOADER_OPTIONS = optionKeys<DataLoaderOptions<unknown, unknown>>({ batchSize: true, shuffle: true, generator: true, dropLast: true, collateFn: true });
 
 /** Calls `visit` on every tensor inside arrays and plain objects of `value`. */
 function forEachTensor(value: unknown, visit: (t: Tensor) => void): void {
@@ -53,6 +56,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   private readonly customCollate: boolean;
 
   constructor(dataset: DatasetLike<T> | readonly T[], options: DataLoaderOptions<T, B> = {}) {
+    checkOptions('DataLoader', options, DATA_LOADER_OPTIONS);
     datasetLength('DataLoader', dataset);
     const { batchSize = 1, shuffle = false, dropLast = false, generator, collateFn } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);

@@ -2,6 +2,7 @@ import { tensor } from '../../ops/creation.js';
 import { indexSelect } from '../../ops/indexing.js';
 import { randperm } from '../../ops/random.js';
 import { scope } from '../../memory.js';
+import { checkOptions, optionKeys } from '../../options.js';
 import { Generator } from '../../random/generator.js';
 import { formatShape } from '../../shape.js';
 import { Tensor } from '../../tensor.js';
@@ -164,6 +165,8 @@ export interface RandomSplitOptions {
   generator?: Generator;
 }
 
+const RANDOM_SPLIT_OPTIONS = optionKeys<RandomSplitOptions>({ generator: true });
+
 /** PyTorch's rule: lengths that sum to 1 are fractions; floors first, then the rest one by one. */
 function splitLengths(size: number, lengths: readonly number[]): number[] {
   const total = lengths.reduce((a, b) => a + b, 0);
@@ -192,6 +195,7 @@ function splitLengths(size: number, lengths: readonly number[]): number[] {
  * ```
  */
 export function randomSplit<T>(dataset: DatasetLike<T> | readonly T[], lengths: readonly number[], options: RandomSplitOptions = {}): Subset<T>[] {
+  checkOptions('randomSplit', options, RANDOM_SPLIT_OPTIONS);
   const size = datasetLength('randomSplit', dataset);
   if (!Array.isArray(lengths) || lengths.length === 0) throw new TypeError('randomSplit: lengths must be a non-empty array of lengths or fractions');
   const counts = splitLengths(size, lengths);
