@@ -27,6 +27,18 @@ export function isFloatingPoint(dtype: DType): boolean {
  */
 export const int64: DType = 'int32';
 export const long: DType = 'int32';
+/** PyTorch's `torch.float` and `torch.int`. */
+export const float: DType = 'float32';
+export const int: DType = 'int32';
+/**
+ * PyTorch's floating dtypes that webtorch lacks, exported so that ported code passing
+ * `{ dtype: torch.float64 }` is refused with the supported list instead of reading an undefined
+ * export as "the default dtype".
+ */
+export const float64 = 'float64';
+export const double = 'double';
+export const float16 = 'float16';
+export const half = 'half';
 
 const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
 const DTYPE_ALIASES: Readonly<Record<string, DType>> = { int64: 'int32', long: 'int32' };

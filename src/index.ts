@@ -17,7 +17,7 @@ import { initCpu } from './devices/cpu/init.js';
 
 export { Tensor } from './tensor.js';
 export type { NestedArray } from './tensor.js';
-export { float32, int32, int64, long, bool } from './dtype.js';
+export { float32, int32, int64, long, bool, float, int, float64, double, float16, half } from './dtype.js';
 export type { DType } from './dtype.js';
 export { tensor, zeros, ones, full, empty, arange, linspace, eye, zerosLike, onesLike, fullLike, emptyLike } from './ops/creation.js';
 export {

@@ -458,6 +458,13 @@ describe('dtypes', () => {
     expect(() => torch.softmax(torch.ones(2), 0, { dtype: 'float64' } as never)).toThrow("softmax: unsupported dtype 'float64'");
   });
 
+  it("PyTorch's dtype constants webtorch lacks are refused when used, not read as the default", () => {
+    for (const dtype of [torch.float64, torch.double, torch.float16, torch.half]) {
+      expect(() => torch.zeros(2, { dtype } as never)).toThrow(`zeros: unsupported dtype '${dtype}'`);
+    }
+    expect([torch.float, torch.int]).toEqual(['float32', 'int32']);
+  });
+
   it("'int64', torch.int64 and torch.long mean int32", () => {
     expect(torch.int64).toBe('int32');
     expect(torch.long).toBe('int32');
