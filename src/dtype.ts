@@ -17,10 +17,6 @@ export function promoteTypes(a: DType, b: DType): DType {
   return 'bool';
 }
 
-export function isFloatingPoint(dtype: DType): boolean {
-  return dtype === 'float32';
-}
-
 /**
  * PyTorch's int64 (`torch.long`, `torch.int64`), its default integer type, is int32 here: webtorch
  * has no int64, so integer values it receives must fit in int32 and are checked where they arrive.

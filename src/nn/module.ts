@@ -1,4 +1,5 @@
 import { noGrad } from '../autograd/grad-mode.js';
+import { type ZeroGradOptions, zeroGradients } from '../autograd/zero-grad.js';
 import { keep } from '../memory.js';
 import { clone } from '../ops/views.js';
 import { checkOptions, optionKeys } from '../options.js';
@@ -348,19 +349,8 @@ export class Module {
    * Zeroes every parameter's gradient in place, PyTorch 1.13's default; `{ setToNone: true }`
    * frees the gradients instead.
    */
-  zeroGrad(options: { setToNone?: boolean } = {}): void {
-    checkOptions(`${this.getName()}.zeroGrad`, options, optionKeys<{ setToNone?: boolean }>({ setToNone: true }));
-    noGrad(() => {
-      for (const param of this.parameters()) {
-        if (!param.grad) continue;
-        if (options.setToNone) {
-          param.grad.dispose();
-          param.grad = null;
-        } else {
-          param.grad.zero_();
-        }
-      }
-    });
+  zeroGrad(options: ZeroGradOptions = {}): void {
+    zeroGradients(`${this.getName()}.zeroGrad`, this.parameters(), options);
   }
 
   /** Calls `fn` on every descendant, children before parents, then on this module (PyTorch's order). */

@@ -5,7 +5,7 @@ import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { Node } from '../autograd/node.js';
 import { markRebased, rebaseView } from '../autograd/views.js';
 import { checkOptions, describeValue, optionKeys } from '../options.js';
-import { formatShape, type Shape } from '../shape.js';
+import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 /** Options every creation function takes. */
@@ -81,10 +81,6 @@ export function scalarTensor(value: Scalar, dtype: DType, device: Device): Tenso
   const out = Tensor.empty([], dtype, device);
   device.kernels.fill(out, Number(value));
   return out;
-}
-
-export function emptyLike(shape: Shape, dtype: DType, device: Device): Tensor {
-  return Tensor.empty(shape, dtype, device);
 }
 
 /**

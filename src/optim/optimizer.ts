@@ -1,6 +1,7 @@
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
+import { type ZeroGradOptions, zeroGradients } from '../autograd/zero-grad.js';
 import { keep, noteOptimizerStep, scope } from '../memory.js';
-import { checkOptions, optionKeys } from '../options.js';
+import { checkOptions } from '../options.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -85,22 +86,10 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
    * Sets the gradients to zero in place (PyTorch 1.13's default), or with `setToNone` frees them so
    * the next backward allocates fresh ones (a parameter left without one is skipped by `step`).
    */
-  zeroGrad(options: { setToNone?: boolean } = {}): void {
-    checkOptions(`${this.constructor.name}.zeroGrad`, options, optionKeys<{ setToNone?: boolean }>({ setToNone: true }));
-    noGrad(() => {
-      for (const group of this.paramGroups) {
-        for (const param of group.params) {
-          if (!param.grad) continue;
-          if (options.setToNone) {
-            param.grad.dispose();
-            param.grad = null;
-          } else {
-            param.grad.zero_();
-          }
-        }
-      }
-    });
+  zeroGrad(options: ZeroGradOptions = {}): void {
+    zeroGradients(`${this.constructor.name}.zeroGrad`, this.paramGroups.flatMap((group) => group.params), options);
   }
+
 
   /**
    * Updates every parameter that has a gradient. `closure`, if given, re-evaluates the model with
