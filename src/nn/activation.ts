@@ -4,7 +4,8 @@ import { logSoftmax, softmax } from '../ops/softmax.js';
 import { checkDtype, checkTensor } from '../ops/util.js';
 import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { formatFloat, Module } from './module.js';
+import { Module } from './module.js';
+import { formatFloat } from './repr.js';
 
 export interface InplaceOptions {
   /** Overwrite the input with the result (and return it); default false. */

@@ -12,7 +12,8 @@ import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { ones_, zeros_ } from './init.js';
 import { checkFeatures } from './linear.js';
-import { formatBool, formatFloat, Module } from './module.js';
+import { Module } from './module.js';
+import { formatBool, formatFloat } from './repr.js';
 import { emptyParameter, type Parameter } from './parameter.js';
 
 /** The keyword arguments of batchNorm; each may also be given positionally, in this order. */

@@ -3,7 +3,8 @@ import { checkArgumentCount } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 import { checkFeatures } from './linear.js';
-import { formatBool, formatTuple, Module } from './module.js';
+import { Module } from './module.js';
+import { formatBool, formatTuple } from './repr.js';
 import { pad, type PadMode } from './padding.js';
 import { emptyParameter, type Parameter } from './parameter.js';
 

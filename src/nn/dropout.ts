@@ -3,7 +3,8 @@ import { dropout as dropoutOp } from '../ops/random.js';
 import { checkArgumentCount, checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { INPLACE_OPTIONS, type InplaceOptions } from './activation.js';
-import { formatBool, formatFloat, Module } from './module.js';
+import { Module } from './module.js';
+import { formatBool, formatFloat } from './repr.js';
 
 function checkProbability(op: string, p: number): void {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`${op}: dropout probability has to be between 0 and 1, but got ${p}`);

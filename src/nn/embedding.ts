@@ -12,7 +12,8 @@ import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { normal_ } from './init.js';
 import { checkFeatures } from './linear.js';
-import { formatFloat, Module } from './module.js';
+import { Module } from './module.js';
+import { formatFloat } from './repr.js';
 import { emptyParameter, Parameter } from './parameter.js';
 
 export interface EmbeddingOptions {

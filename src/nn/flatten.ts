@@ -1,7 +1,8 @@
 import { flatten, unflatten } from '../ops/views.js';
 import { checkArgumentCount } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { formatTuple, Module } from './module.js';
+import { Module } from './module.js';
+import { formatTuple } from './repr.js';
 
 /**
  * `nn.Flatten(startDim = 1, endDim = -1)`: merges dims startDim..endDim, keeping the batch dim by

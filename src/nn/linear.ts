@@ -8,7 +8,8 @@ import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
-import { formatBool, Module } from './module.js';
+import { Module } from './module.js';
+import { formatBool } from './repr.js';
 import { emptyParameter, type Parameter } from './parameter.js';
 
 /**

@@ -8,7 +8,8 @@ import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { ones_, zeros_ } from './init.js';
-import { formatBool, formatFloat, formatTuple, Module } from './module.js';
+import { Module } from './module.js';
+import { formatBool, formatFloat, formatTuple } from './repr.js';
 import { emptyParameter, type Parameter } from './parameter.js';
 
 function normalizeShape(op: string, normalizedShape: number | readonly number[]): number[] {

@@ -2,7 +2,8 @@ import { positionalOptions } from '../ops/conv.js';
 import { adaptiveAvgPool1d, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../ops/pool.js';
 import { checkArgumentCount } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { formatBool, formatTuple, Module } from './module.js';
+import { Module } from './module.js';
+import { formatBool, formatTuple } from './repr.js';
 
 type Size = number | readonly number[];
 

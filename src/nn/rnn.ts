@@ -10,7 +10,8 @@ import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { uniform_ } from './init.js';
-import { formatBool, formatFloat, Module } from './module.js';
+import { Module } from './module.js';
+import { formatBool, formatFloat } from './repr.js';
 import { emptyParameter, type Parameter } from './parameter.js';
 import { PackedSequence } from './utils/rnn.js';
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
 import { devices, expectNoGrowth } from '../helpers/devices.js';
-import { formatFloat } from '../../src/nn/module.js';
+import { formatFloat } from '../../src/nn/repr.js';
 
 const { nn } = torch;
 type Tensor = torch.Tensor;
