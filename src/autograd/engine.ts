@@ -125,6 +125,8 @@ function seedFor(op: string, root: Tensor, gradient: Tensor | undefined): Tensor
   if (!shapesEqual(gradient.shape, root.shape)) {
     throw new RangeError(`${op}: gradient has shape ${formatShape(gradient.shape)} but the output has shape ${formatShape(root.shape)}`);
   }
+  if (gradient.dtype !== root.dtype) throw new TypeError(`${op}: invalid gradient - expected dtype ${root.dtype} but got ${gradient.dtype}, as PyTorch refuses; convert it with .float()`);
+  if (gradient.device !== root.device) throw new Error(`${op}: invalid gradient - expected device ${root.device} but got ${gradient.device}`);
   return gradient;
 }
 

@@ -256,3 +256,14 @@ describe('values and lifetimes', () => {
     expectFailure(() => inner!.mul(2), ['mul', 'disposed', 'scope']);
   });
 });
+
+describe('backward checks the gradient it is given, as PyTorch does', () => {
+  it('refuses a gradient of another dtype instead of accumulating it into a float leaf', () => {
+    const x = torch.ones(3, { requiresGrad: true });
+    const y = x.mul(2);
+    expect(() => y.backward(torch.tensor([1, 2, 3], { dtype: 'int32' }))).toThrow('backward: invalid gradient - expected dtype float32 but got int32');
+    expect(x.grad).toBeNull();
+    y.backward(torch.tensor([1, 2, 3]));
+    expect(x.grad!.tolistSync()).toEqual([2, 4, 6]);
+  });
+});

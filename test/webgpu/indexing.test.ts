@@ -37,7 +37,7 @@ async function agree(what: string, cpu: Fn, gpu: Fn, pairs: Pair[], tolerance: T
     p.cpuLeaf.grad = null;
     p.gpuLeaf.grad = null;
   }
-  const upstream = torch.randint(-4, 5, cpuOut.shape);
+  const upstream = torch.randint(-4, 5, cpuOut.shape).float();
   cpuOut.backward(upstream, { retainGraph: true });
   gpuOut.backward(upstream.to('webgpu'), { retainGraph: true });
   for (const [k, p] of pairs.entries()) {
