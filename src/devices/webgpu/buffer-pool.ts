@@ -2,9 +2,19 @@
  * GPUBuffers reused by size. Sizes are rounded up to buckets (quarter steps between powers of two,
  * so at most 25% is wasted) and freed buffers wait in their bucket for the next request of that
  * size: creating buffers is slow, and a training step frees and requests the same sizes each time.
+ *
+ * A request gets the bucket's oldest idle buffer (the one created first), whatever order buffers
+ * were freed in. So a step that requests and frees the same sizes as the one before, from the same
+ * idle buffers, gets the very same buffers, and its dispatches find their bind groups in the cache
+ * (see BindGroupCache) instead of creating new ones. Taking the last freed instead would hand them
+ * out in an order that changes from step to step with the order of frees.
  */
 export class BufferPool {
+  /** Idle buffers by bucket size, newest first (so the oldest pops off the end). */
   private readonly idle = new Map<number, GPUBuffer[]>();
+  /** Creation order of the pool's buffers. */
+  private readonly age = new WeakMap<GPUBuffer, number>();
+  private created = 0;
   private idleBytes = 0;
   /** Released beyond the cap, destroyed after the commands that may still use them are submitted. */
   private retired: GPUBuffer[] = [];
@@ -30,7 +40,9 @@ export class BufferPool {
       this.idleBytes -= size;
       return reused;
     }
-    return this.create({ size, usage: this.usage });
+    const buffer = this.create({ size, usage: this.usage });
+    this.age.set(buffer, this.created++);
+    return buffer;
   }
 
   /** Returns a buffer for reuse. Work already issued that uses it still runs before any new use. */
@@ -41,7 +53,10 @@ export class BufferPool {
     }
     let bucket = this.idle.get(buffer.size);
     if (!bucket) this.idle.set(buffer.size, (bucket = []));
-    bucket.push(buffer);
+    const age = this.age.get(buffer)!;
+    let at = bucket.length;
+    while (at > 0 && this.age.get(bucket[at - 1])! < age) at--;
+    bucket.splice(at, 0, buffer);
     this.idleBytes += buffer.size;
   }
 
