@@ -26,6 +26,14 @@ export const DISPATCHES_PER_SUBMIT = 128;
 /** Bind groups kept for reuse (see BindGroupCache). */
 const BIND_GROUPS_CACHED = 4096;
 /**
+ * Bind groups allowed alive at once (created and not yet garbage-collected). WebGPU cannot destroy
+ * a bind group, and drivers hold resources for each until its wrapper is collected: lavapipe holds
+ * one memory mapping per group, and a process dies (SIGSEGV in the driver) at Linux's default of
+ * 65,530 mappings. A garbage collector that rarely runs (a large heap) lets groups pile up, so the
+ * device refuses to go past this, with an error that says why, instead of crashing.
+ */
+export const BIND_GROUPS_ALIVE_LIMIT = 32768;
+/**
  * Bytes of one uniform page (each launch's block starts on a 256-byte boundary, so a page holds
  * 1024 launches). One page takes the uniforms of DISPATCHES_PER_SUBMIT launches with blocks up to
  * 2 KiB, so ordinary batches never fill it. A sequence encoded with `encodeTogether` may be far
@@ -55,6 +63,9 @@ export interface WebGpuStats {
   splitSequences: number;
   /** Uniform pages allocated (the first with the device; more only for sequences too long for one). */
   uniformPages: number;
+  bindGroupsCreated: number;
+  /** Bind groups created whose wrappers the garbage collector has not yet taken (see BIND_GROUPS_ALIVE_LIMIT). */
+  bindGroupsAlive: number;
 }
 
 /** Host staging and the GPU buffer for one page of launch uniforms; `used` bytes are pending. */
@@ -79,15 +90,25 @@ export class WebGpuDevice implements Device {
   readonly type = 'webgpu';
   readonly synchronous = false;
   readonly kernels: Kernels;
-  readonly stats: WebGpuStats = { dispatches: 0, submits: 0, pipelines: 0, buffersCreated: 0, sequences: 0, splitSequences: 0, uniformPages: 0 };
+  readonly stats: WebGpuStats = { dispatches: 0, submits: 0, pipelines: 0, buffersCreated: 0, sequences: 0, splitSequences: 0, uniformPages: 0, bindGroupsCreated: 0, bindGroupsAlive: 0 };
 
   private readonly storagePool: BufferPool;
   private readonly stagingPool: BufferPool;
   /** Pipelines by launch layout (each layout has one pipeline cache key, see launch.ts). */
   private readonly pipelines = new Map<LaunchLayout, Pipeline>();
   private readonly bindGroups = new BindGroupCache(BIND_GROUPS_CACHED);
-  /** Scratch for run(): the buffers of the launch being encoded. */
+  /**
+   * Counts bind groups out as the collector takes them. The driver's resources for a group go with
+   * its wrapper (or, if a submitted command buffer still uses it, when that work completes), so
+   * this is the count that approaches the driver's limits; the cache's size is not, since groups
+   * it has forgotten stay alive until collected.
+   */
+  private readonly bindGroupsCollected = new FinalizationRegistry<WebGpuStats>((stats) => {
+    stats.bindGroupsAlive--;
+  });
+  /** Scratch for run(): the buffers of the launch being encoded, and the uniform block's dynamic offset. */
   private readonly boundBuffers: GPUBuffer[] = [];
+  private readonly uniformOffsets = [0];
   /** The pipeline run() last set, and in which pass: setting it again is skipped. */
   private pipelineSet: Pipeline | null = null;
   private pipelineSetIn: GPUComputePassEncoder | null = null;
@@ -293,13 +314,15 @@ export class WebGpuDevice implements Device {
       buffers[count++] = buffer;
     }
     if (layout.reportsFaults) this.faultsPossible = true;
-    let bindGroup: GPUBindGroup;
-    // Groups holding a snapshot are used once: caching them would only keep them alive.
-    if (temporaries) bindGroup = this.createBindGroup(pipeline, layout, page.buffer, uniformOffset, buffers, count);
-    else {
-      // Each page is its own uniform buffer: the position across pages names the binding.
-      const slot = this.bindGroups.slot(pipeline.bindings, this.currentPage * UNIFORM_PAGE_BYTES + uniformOffset, buffers, count);
-      bindGroup = slot.group ?? this.bindGroups.fill(slot, this.createBindGroup(pipeline, layout, page.buffer, uniformOffset, buffers, count));
+    // A snapshot comes from the pool like any buffer, so its group is found again as often.
+    const slot = this.bindGroups.slot(pipeline.bindings, this.currentPage, buffers, count);
+    let bindGroup = slot.group;
+    if (!bindGroup) {
+      if (this.stats.bindGroupsAlive >= BIND_GROUPS_ALIVE_LIMIT) {
+        if (temporaries) for (const buffer of temporaries) this.storagePool.release(buffer);
+        throw this.tooManyBindGroups(layout);
+      }
+      bindGroup = this.bindGroups.fill(slot, this.createBindGroup(pipeline, layout, page.buffer, buffers, count));
     }
     const pass = this.computePass();
     if (this.pipelineSetIn !== pass || this.pipelineSet !== pipeline) {
@@ -307,7 +330,8 @@ export class WebGpuDevice implements Device {
       this.pipelineSet = pipeline;
       this.pipelineSetIn = pass;
     }
-    pass.setBindGroup(0, bindGroup);
+    this.uniformOffsets[0] = uniformOffset;
+    pass.setBindGroup(0, bindGroup, this.uniformOffsets);
     pass.dispatchWorkgroups(x, y, z);
     if (temporaries) for (const buffer of temporaries) this.storagePool.release(buffer);
     this.stats.dispatches++;
@@ -315,11 +339,20 @@ export class WebGpuDevice implements Device {
     else this.scheduleFlush();
   }
 
-  private createBindGroup(pipeline: Pipeline, layout: LaunchLayout, uniforms: GPUBuffer, uniformOffset: number, buffers: readonly GPUBuffer[], count: number): GPUBindGroup {
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniforms, offset: uniformOffset, size: layout.uniformBytes } }];
+  /** A group binding a uniform block of `uniforms` (at the dynamic offset given when it is set) and `buffers[0..count)`. */
+  private createBindGroup(pipeline: Pipeline, layout: LaunchLayout, uniforms: GPUBuffer, buffers: readonly GPUBuffer[], count: number): GPUBindGroup {
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniforms, offset: 0, size: layout.uniformBytes } }];
     for (let i = 0; i < count; i++) entries.push({ binding: i + 1, resource: { buffer: buffers[i] } });
     if (layout.reportsFaults) entries.push({ binding: count + 1, resource: { buffer: this.faultStatus } });
-    return this.gpu.createBindGroup({ layout: pipeline.bindings, entries });
+    const group = this.gpu.createBindGroup({ layout: pipeline.bindings, entries });
+    this.stats.bindGroupsCreated++;
+    this.stats.bindGroupsAlive++;
+    this.bindGroupsCollected.register(group, this.stats);
+    return group;
+  }
+
+  private tooManyBindGroups(layout: LaunchLayout): Error {
+    return new Error(`${this.name}: ${layout.key} needs a new bind group, but ${this.stats.bindGroupsAlive} are alive (created and not yet garbage-collected) and this device allows ${BIND_GROUPS_ALIVE_LIMIT}: a WebGPU bind group cannot be destroyed, and the driver may hold a memory mapping for each until the garbage collector takes it, which would crash the process near the system's limit. New groups are made for buffers not bound before: free tensors you no longer need (dispose, torch.scope) so their buffers are reused, and give the garbage collector a chance (await between steps)`);
   }
 
   /**
@@ -359,7 +392,7 @@ export class WebGpuDevice implements Device {
     const source = launchLayout.source();
     const storage = (write: boolean): GPUBindGroupLayoutEntry['buffer'] => ({ type: write ? 'storage' : 'read-only-storage' });
     const layoutEntries: GPUBindGroupLayoutEntry[] = [
-      { binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform' } },
+      { binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform', hasDynamicOffset: true } },
       ...launchLayout.bindings.map(({ write }, i) => ({ binding: i + 1, visibility: COMPUTE_STAGE, buffer: storage(write) })),
     ];
     if (launchLayout.reportsFaults) layoutEntries.push({ binding: launchLayout.bindings.length + 1, visibility: COMPUTE_STAGE, buffer: storage(true) });
