@@ -26,13 +26,19 @@ export const DISPATCHES_PER_SUBMIT = 128;
 /** Bind groups kept for reuse (see BindGroupCache). */
 const BIND_GROUPS_CACHED = 4096;
 /**
- * Bind groups allowed alive at once (created and not yet garbage-collected). WebGPU cannot destroy
- * a bind group, and drivers hold resources for each until its wrapper is collected: lavapipe holds
- * one memory mapping per group, and a process dies (SIGSEGV in the driver) at Linux's default of
- * 65,530 mappings. A garbage collector that rarely runs (a large heap) lets groups pile up, so the
- * device refuses to go past this, with an error that says why, instead of crashing.
+ * Bind groups allowed alive at once (created and not yet garbage-collected), unless the device is
+ * given another limit. WebGPU cannot destroy a bind group, and drivers hold resources for each
+ * until its wrapper is collected: lavapipe holds one memory mapping per group, and a process dies
+ * (SIGSEGV in the driver) at Linux's default of 65,530 mappings. A garbage collector that rarely
+ * runs (a large heap) lets groups pile up, so the device refuses to go past this, with an error
+ * that says why, instead of crashing. Half the mappings leaves the rest to everything else.
  */
 export const BIND_GROUPS_ALIVE_LIMIT = 32768;
+
+export interface WebGpuDeviceOptions {
+  /** Bind groups allowed alive at once (BIND_GROUPS_ALIVE_LIMIT by default). */
+  bindGroupsAliveLimit?: number;
+}
 /**
  * Bytes of one uniform page (each launch's block starts on a 256-byte boundary, so a page holds
  * 1024 launches). One page takes the uniforms of DISPATCHES_PER_SUBMIT launches with blocks up to
@@ -140,7 +146,10 @@ export class WebGpuDevice implements Device {
   /** Build checks of new pipelines not yet settled: a failure is raised only after them, so it names its cause. */
   private readonly pipelineChecks = new Set<Promise<void>>();
 
-  constructor(readonly name: string, readonly gpu: GPUDevice) {
+  private readonly bindGroupsAliveLimit: number;
+
+  constructor(readonly name: string, readonly gpu: GPUDevice, options: WebGpuDeviceOptions = {}) {
+    this.bindGroupsAliveLimit = options.bindGroupsAliveLimit ?? BIND_GROUPS_ALIVE_LIMIT;
     void gpu.lost.then((info) => {
       this.lostInfo = info;
     });
@@ -190,6 +199,10 @@ export class WebGpuDevice implements Device {
 
   bytesInUse(): number {
     return this.liveBytes;
+  }
+
+  bindGroupCounts(): { created: number; alive: number } {
+    return { created: this.stats.bindGroupsCreated, alive: this.stats.bindGroupsAlive };
   }
 
   /** A new GPUBuffer; an allocation failure surfaces (asynchronously) as this device's failure. */
@@ -318,7 +331,7 @@ export class WebGpuDevice implements Device {
     const slot = this.bindGroups.slot(pipeline.bindings, this.currentPage, buffers, count);
     let bindGroup = slot.group;
     if (!bindGroup) {
-      if (this.stats.bindGroupsAlive >= BIND_GROUPS_ALIVE_LIMIT) {
+      if (this.stats.bindGroupsAlive >= this.bindGroupsAliveLimit) {
         if (temporaries) for (const buffer of temporaries) this.storagePool.release(buffer);
         throw this.tooManyBindGroups(layout);
       }
@@ -352,7 +365,7 @@ export class WebGpuDevice implements Device {
   }
 
   private tooManyBindGroups(layout: LaunchLayout): Error {
-    return new Error(`${this.name}: ${layout.key} needs a new bind group, but ${this.stats.bindGroupsAlive} are alive (created and not yet garbage-collected) and this device allows ${BIND_GROUPS_ALIVE_LIMIT}: a WebGPU bind group cannot be destroyed, and the driver may hold a memory mapping for each until the garbage collector takes it, which would crash the process near the system's limit. New groups are made for buffers not bound before: free tensors you no longer need (dispose, torch.scope) so their buffers are reused, and give the garbage collector a chance (await between steps)`);
+    return new Error(`${this.name}: the kernel ${layout.key} needs a new bind group, but ${this.stats.bindGroupsAlive} are alive (created and not yet garbage-collected) and this device allows ${this.bindGroupsAliveLimit}: WebGPU cannot destroy a bind group, and a driver may hold a memory mapping for each until the garbage collector takes it, which would crash the process at the system's limit. Groups are made for buffers not bound together before: dispose tensors you no longer need (or run each step in torch.scope) so the pool hands their buffers out again`);
   }
 
   /**
