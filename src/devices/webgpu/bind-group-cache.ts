@@ -1,10 +1,10 @@
 /**
- * Bind groups by what they bind: a layout, a uniform page and storage buffers. Creating a bind
+ * Bind groups of storage buffers by what they bind: a layout and the buffers. Creating a bind
  * group is the dearest call of a dispatch, and WebGPU cannot destroy one: it lives, with a driver
  * descriptor set (a memory mapping on lavapipe), until the garbage collector takes its wrapper.
  * So a loop that runs the same ops on the same pooled buffers (a training step, a recurrent
- * layer's time steps) must find its groups here instead of making new ones. Uniform offsets are
- * not part of the key: they are dynamic offsets given at setBindGroup.
+ * layer's time steps) must find its groups here instead of making new ones. Uniforms are bound in
+ * a group of their own (see WebGpuDevice), so where a launch's uniforms sit is not part of the key.
  *
  * The cache holds at most `limit` groups; past that it forgets the least recently used one, so a
  * working set that fits is never dropped (emptying the whole cache would make the next step
@@ -25,11 +25,11 @@ export class BindGroupCache {
   }
 
   /**
-   * Where the group for `layout`, uniform page `page` and `buffers[0..count)` is kept: a slot
-   * holding it (now the most recently used), or an empty one to fill().
+   * Where the group for `layout` and `buffers[0..count)` is kept: a slot holding it (now the most
+   * recently used), or an empty one to fill().
    */
-  slot(layout: GPUBindGroupLayout, page: number, buffers: readonly GPUBuffer[], count: number): Slot {
-    let node = this.root.child(layout).child(page);
+  slot(layout: GPUBindGroupLayout, buffers: readonly GPUBuffer[], count: number): Slot {
+    let node = this.root.child(layout);
     for (let i = 0; i < count; i++) node = node.child(buffers[i]);
     if (node.group && node !== this.newest) {
       this.unlink(node);
@@ -75,7 +75,7 @@ export class BindGroupCache {
   }
 }
 
-type SlotKey = GPUBindGroupLayout | GPUBuffer | number;
+type SlotKey = GPUBindGroupLayout | GPUBuffer;
 
 export class Slot {
   readonly next = new Map<SlotKey, Slot>();

@@ -10,8 +10,7 @@
  * out in an order that changes from step to step with the order of frees.
  */
 export class BufferPool {
-  /** Idle buffers by bucket size, newest first (so the oldest pops off the end). */
-  private readonly idle = new Map<number, GPUBuffer[]>();
+  private readonly idle = new Map<number, OldestFirst>();
   /** Creation order of the pool's buffers. */
   private readonly age = new WeakMap<GPUBuffer, number>();
   private created = 0;
@@ -52,11 +51,8 @@ export class BufferPool {
       return;
     }
     let bucket = this.idle.get(buffer.size);
-    if (!bucket) this.idle.set(buffer.size, (bucket = []));
-    const age = this.age.get(buffer)!;
-    let at = bucket.length;
-    while (at > 0 && this.age.get(bucket[at - 1])! < age) at--;
-    bucket.splice(at, 0, buffer);
+    if (!bucket) this.idle.set(buffer.size, (bucket = new OldestFirst()));
+    bucket.push(buffer, this.age.get(buffer)!);
     this.idleBytes += buffer.size;
   }
 
@@ -64,5 +60,51 @@ export class BufferPool {
   destroyRetired(): void {
     for (const buffer of this.retired) buffer.destroy();
     this.retired = [];
+  }
+}
+
+/**
+ * Idle buffers of one bucket as a binary min-heap on age: a scope that ends frees hundreds of
+ * buffers at once, so keeping them sorted by insertion would cost a scan per free.
+ */
+class OldestFirst {
+  private readonly buffers: GPUBuffer[] = [];
+  private readonly ages: number[] = [];
+
+  push(buffer: GPUBuffer, age: number): void {
+    let at = this.buffers.length;
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      if (this.ages[parent] <= age) break;
+      this.buffers[at] = this.buffers[parent];
+      this.ages[at] = this.ages[parent];
+      at = parent;
+    }
+    this.buffers[at] = buffer;
+    this.ages[at] = age;
+  }
+
+  pop(): GPUBuffer | undefined {
+    const count = this.buffers.length;
+    if (count === 0) return undefined;
+    const oldest = this.buffers[0];
+    const lastBuffer = this.buffers.pop()!;
+    const lastAge = this.ages.pop()!;
+    if (count > 1) {
+      let at = 0;
+      const size = count - 1;
+      for (;;) {
+        let child = 2 * at + 1;
+        if (child >= size) break;
+        if (child + 1 < size && this.ages[child + 1] < this.ages[child]) child++;
+        if (this.ages[child] >= lastAge) break;
+        this.buffers[at] = this.buffers[child];
+        this.ages[at] = this.ages[child];
+        at = child;
+      }
+      this.buffers[at] = lastBuffer;
+      this.ages[at] = lastAge;
+    }
+    return oldest;
   }
 }

@@ -80,6 +80,8 @@ interface UniformPage {
   /** Typed views of `host`, for packing. */
   readonly words: UniformWords;
   readonly buffer: GPUBuffer;
+  /** Bind groups of the page's uniform blocks, by offset / uniform alignment, made when first used. */
+  readonly groups: (GPUBindGroup | undefined)[];
   used: number;
 }
 
@@ -102,7 +104,16 @@ export class WebGpuDevice implements Device {
   private readonly stagingPool: BufferPool;
   /** Pipelines by launch layout (each layout has one pipeline cache key, see launch.ts). */
   private readonly pipelines = new Map<LaunchLayout, Pipeline>();
+  /** Groups of storage buffers (group 0 of every pipeline). */
   private readonly bindGroups = new BindGroupCache(BIND_GROUPS_CACHED);
+  /**
+   * The layout of group 1 of every pipeline: one uniform block. Uniforms have a group of their
+   * own, per block position in a page and shared by all kernels, so the storage groups do not
+   * depend on where a launch's uniforms land (that shifts whenever a step issues a dispatch more
+   * or less before them). These groups are at most a page's blocks per page, made once. (Dynamic
+   * offsets would serve too, but lavapipe makes them cost more than the whole rest of a dispatch.)
+   */
+  private readonly uniformLayout: GPUBindGroupLayout;
   /**
    * Counts bind groups out as the collector takes them. The driver's resources for a group go with
    * its wrapper (or, if a submitted command buffer still uses it, when that work completes), so
@@ -112,9 +123,8 @@ export class WebGpuDevice implements Device {
   private readonly bindGroupsCollected = new FinalizationRegistry<WebGpuStats>((stats) => {
     stats.bindGroupsAlive--;
   });
-  /** Scratch for run(): the buffers of the launch being encoded, and the uniform block's dynamic offset. */
+  /** Scratch for run(): the buffers of the launch being encoded. */
   private readonly boundBuffers: GPUBuffer[] = [];
-  private readonly uniformOffsets = [0];
   /** The pipeline run() last set, and in which pass: setting it again is skipped. */
   private pipelineSet: Pipeline | null = null;
   private pipelineSetIn: GPUComputePassEncoder | null = null;
@@ -157,6 +167,7 @@ export class WebGpuDevice implements Device {
     this.storagePool = new BufferPool(gpu, STORAGE | COPY_SRC | COPY_DST, MAX_IDLE_BYTES, (descriptor) => this.createBuffer(descriptor));
     this.stagingPool = new BufferPool(gpu, MAP_READ | COPY_DST, 64 * 1024 * 1024, (descriptor) => this.createBuffer(descriptor));
     this.uniformAlignment = gpu.limits.minUniformBufferOffsetAlignment;
+    this.uniformLayout = gpu.createBindGroupLayout({ entries: [{ binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform' } }], label: `${name} uniforms` });
     this.addUniformPage();
     this.faultStatus = gpu.createBuffer({ size: FAULT_STATUS_BYTES, usage: STORAGE | COPY_SRC | COPY_DST, label: `${name} fault status` });
     this.kernels = kernelTable(name, {
@@ -328,23 +339,25 @@ export class WebGpuDevice implements Device {
     }
     if (layout.reportsFaults) this.faultsPossible = true;
     // A snapshot comes from the pool like any buffer, so its group is found again as often.
-    const slot = this.bindGroups.slot(pipeline.bindings, this.currentPage, buffers, count);
-    let bindGroup = slot.group;
-    if (!bindGroup) {
+    const slot = this.bindGroups.slot(pipeline.bindings, buffers, count);
+    let storageGroup = slot.group;
+    if (!storageGroup) {
       if (this.stats.bindGroupsAlive >= this.bindGroupsAliveLimit) {
         if (temporaries) for (const buffer of temporaries) this.storagePool.release(buffer);
         throw this.tooManyBindGroups(layout);
       }
-      bindGroup = this.bindGroups.fill(slot, this.createBindGroup(pipeline, layout, page.buffer, buffers, count));
+      storageGroup = this.bindGroups.fill(slot, this.createStorageGroup(pipeline, layout, buffers, count));
     }
+    const block = uniformOffset / this.uniformAlignment;
+    const uniformGroup = page.groups[block] ?? (page.groups[block] = this.createUniformGroup(page.buffer, uniformOffset));
     const pass = this.computePass();
     if (this.pipelineSetIn !== pass || this.pipelineSet !== pipeline) {
       pass.setPipeline(pipeline.pipeline);
       this.pipelineSet = pipeline;
       this.pipelineSetIn = pass;
     }
-    this.uniformOffsets[0] = uniformOffset;
-    pass.setBindGroup(0, bindGroup, this.uniformOffsets);
+    pass.setBindGroup(0, storageGroup);
+    pass.setBindGroup(1, uniformGroup);
     pass.dispatchWorkgroups(x, y, z);
     if (temporaries) for (const buffer of temporaries) this.storagePool.release(buffer);
     this.stats.dispatches++;
@@ -352,12 +365,23 @@ export class WebGpuDevice implements Device {
     else this.scheduleFlush();
   }
 
-  /** A group binding a uniform block of `uniforms` (at the dynamic offset given when it is set) and `buffers[0..count)`. */
-  private createBindGroup(pipeline: Pipeline, layout: LaunchLayout, uniforms: GPUBuffer, buffers: readonly GPUBuffer[], count: number): GPUBindGroup {
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniforms, offset: 0, size: layout.uniformBytes } }];
-    for (let i = 0; i < count; i++) entries.push({ binding: i + 1, resource: { buffer: buffers[i] } });
-    if (layout.reportsFaults) entries.push({ binding: count + 1, resource: { buffer: this.faultStatus } });
-    const group = this.gpu.createBindGroup({ layout: pipeline.bindings, entries });
+  private createStorageGroup(pipeline: Pipeline, layout: LaunchLayout, buffers: readonly GPUBuffer[], count: number): GPUBindGroup {
+    const entries: GPUBindGroupEntry[] = [];
+    for (let i = 0; i < count; i++) entries.push({ binding: i, resource: { buffer: buffers[i] } });
+    if (layout.reportsFaults) entries.push({ binding: count, resource: { buffer: this.faultStatus } });
+    return this.counted(this.gpu.createBindGroup({ layout: pipeline.bindings, entries }));
+  }
+
+  /**
+   * The group of the uniform block at `offset` of a page. It binds as much of the page as one
+   * binding may hold: every kernel's block fits, so one group serves them all.
+   */
+  private createUniformGroup(uniforms: GPUBuffer, offset: number): GPUBindGroup {
+    const size = Math.min(this.gpu.limits.maxUniformBufferBindingSize, UNIFORM_PAGE_BYTES - offset);
+    return this.counted(this.gpu.createBindGroup({ layout: this.uniformLayout, entries: [{ binding: 0, resource: { buffer: uniforms, offset, size } }] }));
+  }
+
+  private counted(group: GPUBindGroup): GPUBindGroup {
     this.stats.bindGroupsCreated++;
     this.stats.bindGroupsAlive++;
     this.bindGroupsCollected.register(group, this.stats);
@@ -397,22 +421,19 @@ export class WebGpuDevice implements Device {
   private addUniformPage(): void {
     const buffer = this.gpu.createBuffer({ size: UNIFORM_PAGE_BYTES, usage: UNIFORM | COPY_DST, label: `${this.name} uniforms ${this.uniformPages.length}` });
     const host = new ArrayBuffer(UNIFORM_PAGE_BYTES);
-    this.uniformPages.push({ host, words: uniformWordsOf(host), buffer, used: 0 });
+    this.uniformPages.push({ host, words: uniformWordsOf(host), buffer, groups: [], used: 0 });
     this.stats.uniformPages++;
   }
 
   private createPipeline(launchLayout: LaunchLayout): Pipeline {
     const source = launchLayout.source();
     const storage = (write: boolean): GPUBindGroupLayoutEntry['buffer'] => ({ type: write ? 'storage' : 'read-only-storage' });
-    const layoutEntries: GPUBindGroupLayoutEntry[] = [
-      { binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform', hasDynamicOffset: true } },
-      ...launchLayout.bindings.map(({ write }, i) => ({ binding: i + 1, visibility: COMPUTE_STAGE, buffer: storage(write) })),
-    ];
-    if (launchLayout.reportsFaults) layoutEntries.push({ binding: launchLayout.bindings.length + 1, visibility: COMPUTE_STAGE, buffer: storage(true) });
+    const layoutEntries: GPUBindGroupLayoutEntry[] = launchLayout.bindings.map(({ write }, i) => ({ binding: i, visibility: COMPUTE_STAGE, buffer: storage(write) }));
+    if (launchLayout.reportsFaults) layoutEntries.push({ binding: launchLayout.bindings.length, visibility: COMPUTE_STAGE, buffer: storage(true) });
     this.gpu.pushErrorScope('validation');
     const module = this.gpu.createShaderModule({ code: source, label: launchLayout.key });
     const bindings = this.gpu.createBindGroupLayout({ entries: layoutEntries });
-    const layout = this.gpu.createPipelineLayout({ bindGroupLayouts: [bindings] });
+    const layout = this.gpu.createPipelineLayout({ bindGroupLayouts: [bindings, this.uniformLayout] });
     const pipeline = { pipeline: this.gpu.createComputePipeline({ layout, compute: { module, entryPoint: launchLayout.entryPoint }, label: launchLayout.key }), bindings };
     const check = this.gpu.popErrorScope().then(async (error) => {
       if (!error) return;
