@@ -70,29 +70,10 @@ export function scope<T>(fn: () => T): T {
 export interface MemoryInfo {
   tensors: number;
   bytes: { cpu: number; webgpu: number };
-  /**
-   * WebGPU bind groups, over all WebGPU devices: `created` so far, and `alive` (not yet
-   * garbage-collected). A training loop in steady state creates none; `alive` stays under a limit
-   * past which a device refuses to make more, since drivers hold resources for each.
-   */
-  bindGroups: { created: number; alive: number };
 }
 
-/**
- *   const before = torch.memory();
- *   trainStep();
- *   torch.memory().bindGroups.created - before.bindGroups.created;   // 0 once the loop is warm
- */
 export function memory(): MemoryInfo {
   const bytes = { cpu: 0, webgpu: 0 };
-  const bindGroups = { created: 0, alive: 0 };
-  for (const device of allDevices()) {
-    bytes[device.type] += device.bytesInUse();
-    const counts = device.bindGroupCounts?.();
-    if (counts) {
-      bindGroups.created += counts.created;
-      bindGroups.alive += counts.alive;
-    }
-  }
-  return { tensors: liveTensors, bytes, bindGroups };
+  for (const device of allDevices()) bytes[device.type] += device.bytesInUse();
+  return { tensors: liveTensors, bytes };
 }

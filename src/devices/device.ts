@@ -324,9 +324,4 @@ export interface Device {
   readSync(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Float32Array | Int32Array;
   /** Bytes currently held by live allocations. */
   bytesInUse(): number;
-  /**
-   * Bind groups made so far, and those not yet garbage-collected, on a device that makes them
-   * (WebGPU: it cannot destroy them, and drivers hold resources for each while it lives).
-   */
-  bindGroupCounts?(): { created: number; alive: number };
 }

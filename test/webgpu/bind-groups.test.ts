@@ -65,7 +65,7 @@ async function trainOn(step: (batch: Batch) => Tensor, batch: Batch): Promise<vo
   loss.dispose();
 }
 
-const created = () => torch.memory().bindGroups.created;
+const created = () => torch.webgpu.bindGroups().created;
 /** The process's memory mappings (Linux), which lavapipe takes one of per live bind group. */
 const mappings = () => readFileSync('/proc/self/maps', 'utf8').split('\n').length;
 
@@ -78,7 +78,7 @@ describe.runIf(ready)('bind groups on webgpu', () => {
     for (const batch of epoch) await trainOn(step, batch);
     expect(created() - firstEpoch).toBeGreaterThan(100);
     for (const batch of epoch) await trainOn(step, batch);
-    const warm = torch.memory().bindGroups;
+    const warm = torch.webgpu.bindGroups();
     for (let repeat = 0; repeat < 3; repeat++) {
       for (const [index, batch] of epoch.entries()) {
         const before = created();
@@ -86,10 +86,11 @@ describe.runIf(ready)('bind groups on webgpu', () => {
         expect(created() - before, `bind groups created by step ${index} of epoch ${repeat + 3}`).toBe(0);
       }
     }
-    const now = torch.memory().bindGroups;
+    const now = torch.webgpu.bindGroups();
     expect(now.created).toBe(warm.created);
     expect(now.alive).toBeGreaterThan(0);
     expect(now.alive).toBeLessThanOrEqual(now.created);
+    expect(() => torch.webgpu.bindGroups('cpu')).toThrow("webgpu.bindGroups: 'cpu' is not a WebGPU device");
   });
 
   // The crash this guards against took 4,000 unscoped GRU steps and 4,000 forwards without noGrad
@@ -113,14 +114,14 @@ describe.runIf(ready)('bind groups on webgpu', () => {
     }
     const step = trainer('webgpu');
     for (let i = 0; i < 20; i++) await trainOn(step, randomBatch());
-    const [warmCreated, warmAlive] = [created(), torch.memory().bindGroups.alive];
+    const [warmCreated, warmAlive] = [created(), torch.webgpu.bindGroups().alive];
     const warmMappings = existsSync('/proc/self/maps') ? mappings() : 0;
     // Before, these steps made ~24,000 groups and as many mappings; now under one group a step
     // (a batch shape not seen yet binds new buffers). V8's heap adds and drops mappings of its own.
     const steps = 120;
     for (let i = 0; i < steps; i++) await trainOn(step, randomBatch());
     expect(created() - warmCreated, `bind groups created by ${steps} steps`).toBeLessThan(3 * steps);
-    expect(torch.memory().bindGroups.alive - warmAlive).toBeLessThan(3 * steps);
+    expect(torch.webgpu.bindGroups().alive - warmAlive).toBeLessThan(3 * steps);
     if (warmMappings > 0) expect(mappings() - warmMappings, `memory mappings added by ${steps} steps`).toBeLessThan(1000);
   }, 120_000);
 
@@ -140,8 +141,9 @@ describe.runIf(ready)('bind groups on webgpu', () => {
         }
       };
       expect(run).toThrow(/webgpu:7: the kernel .* needs a new bind group, but \d+ are alive \(created and not yet garbage-collected\) and this device allows 16: WebGPU cannot destroy a bind group/);
-      expect(limited.stats.bindGroupsAlive).toBeGreaterThanOrEqual(16);
-      expect(limited.stats.bindGroupsAlive).toBeLessThan(distinct.length * 2);
+      const { alive } = torch.webgpu.bindGroups('webgpu:7');
+      expect(alive).toBeGreaterThanOrEqual(16);
+      expect(alive).toBeLessThan(distinct.length * 2);
       expect(await x.add(distinct[0]).tolist()).toEqual([1, 1, 1, 1]);
     } finally {
       unregisterDevice('webgpu:7');

@@ -212,10 +212,6 @@ export class WebGpuDevice implements Device {
     return this.liveBytes;
   }
 
-  bindGroupCounts(): { created: number; alive: number } {
-    return { created: this.stats.bindGroupsCreated, alive: this.stats.bindGroupsAlive };
-  }
-
   /** A new GPUBuffer; an allocation failure surfaces (asynchronously) as this device's failure. */
   private createBuffer(descriptor: GPUBufferDescriptor): GPUBuffer {
     this.gpu.pushErrorScope('out-of-memory');
