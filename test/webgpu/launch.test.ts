@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
 import { BindGroupCache } from '../../src/devices/webgpu/bind-group-cache.js';
+import { BufferPool } from '../../src/devices/webgpu/buffer-pool.js';
 import { defineShader, type KernelLaunch, launchLayout, packUniforms, stridedWalk, uniformWordsOf } from '../../src/devices/webgpu/launch.js';
 import { expectAgree, EXACT } from './compare.js';
 import { webgpuReady } from './gpu.js';
@@ -59,23 +60,74 @@ describe('bind group cache', () => {
   const [x, y, z] = [{}, {}, {}] as GPUBuffer[];
   const group = () => ({}) as GPUBindGroup;
 
-  it('finds a group again by layout, uniform offset and buffers, in order', () => {
+  it('finds a group again by layout and buffers, in order', () => {
     const cache = new BindGroupCache(8);
-    const made = cache.fill(cache.slot(layout, 256, [x, y], 2), group());
-    expect(cache.slot(layout, 256, [x, y], 2).group).toBe(made);
-    expect(cache.slot(layout, 256, [x, y, z], 2).group).toBe(made);
-    expect(cache.slot(layout, 256, [y, x], 2).group).toBeNull();
-    expect(cache.slot(layout, 512, [x, y], 2).group).toBeNull();
-    expect(cache.slot({} as GPUBindGroupLayout, 256, [x, y], 2).group).toBeNull();
+    const made = cache.fill(cache.slot(layout, [x, y], 2), group());
+    expect(cache.slot(layout, [x, y], 2).group).toBe(made);
+    expect(cache.slot(layout, [x, y, z], 2).group).toBe(made);
+    expect(cache.slot(layout, [y, x], 2).group).toBeNull();
+    expect(cache.slot({} as GPUBindGroupLayout, [x, y], 2).group).toBeNull();
   });
 
-  it('empties itself when full', () => {
+  it('when full, forgets only the least recently used group', () => {
     const cache = new BindGroupCache(2);
-    cache.fill(cache.slot(layout, 0, [x], 1), group());
-    cache.fill(cache.slot(layout, 0, [y], 1), group());
-    const third = cache.fill(cache.slot(layout, 0, [z], 1), group());
-    expect(cache.slot(layout, 0, [x], 1).group).toBeNull();
-    expect(cache.slot(layout, 0, [z], 1).group).toBe(third);
+    cache.fill(cache.slot(layout, [x], 1), group());
+    cache.fill(cache.slot(layout, [y], 1), group());
+    const first = cache.slot(layout, [x], 1).group;
+    const third = cache.fill(cache.slot(layout, [z], 1), group());
+    expect(cache.size).toBe(2);
+    expect(cache.slot(layout, [x], 1).group).toBe(first);
+    expect(cache.slot(layout, [z], 1).group).toBe(third);
+    expect(cache.slot(layout, [y], 1).group).toBeNull();
+  });
+
+  it('keeps a working set that fits however often it cycles, and prunes what it forgets', () => {
+    const buffers = Array.from({ length: 6 }, () => ({}) as GPUBuffer);
+    const cache = new BindGroupCache(buffers.length);
+    let created = 0;
+    const bind = (a: GPUBuffer, b: GPUBuffer) => {
+      const slot = cache.slot(layout, [a, b], 2);
+      if (!slot.group) {
+        created++;
+        cache.fill(slot, group());
+      }
+    };
+    for (let round = 0; round < 10; round++) for (let i = 0; i < buffers.length; i++) bind(buffers[i], buffers[(i + 1) % buffers.length]);
+    expect(created).toBe(buffers.length);
+    const forgotten = cache.slot(layout, [buffers[0], buffers[1]], 2);
+    for (let i = 0; i < buffers.length; i++) bind(y, buffers[i]);
+    expect(cache.size).toBe(buffers.length);
+    expect(forgotten.parent!.next.has(buffers[1])).toBe(false);
+    expect(forgotten.parent!.parent!.next.has(buffers[0])).toBe(false);
+  });
+});
+
+describe('buffer pool', () => {
+  const device = {} as GPUDevice;
+  let made = 0;
+  const pool = () => new BufferPool(device, 0, 1 << 20, ({ size }) => ({ size, label: `buffer ${made++}` }) as GPUBuffer);
+
+  it('hands out the oldest idle buffer of a size, whatever order they were freed in', () => {
+    const buffers = pool();
+    const [a, b, c] = [buffers.acquire(100), buffers.acquire(100), buffers.acquire(100)];
+    for (const order of [[a, b, c], [c, a, b], [b, c, a]]) {
+      for (const buffer of order) buffers.release(buffer);
+      expect([buffers.acquire(100), buffers.acquire(100), buffers.acquire(100)]).toEqual([a, b, c]);
+    }
+  });
+
+  it('so a step that requests and frees the same sizes gets the same buffers each time', () => {
+    const buffers = pool();
+    const step = () => {
+      const held = [buffers.acquire(64), buffers.acquire(64), buffers.acquire(4096)];
+      const temporary = buffers.acquire(64);
+      buffers.release(held[1]);
+      const reused = buffers.acquire(64);
+      for (const buffer of [temporary, held[2], reused, held[0]]) buffers.release(buffer);
+      return [...held, temporary, reused];
+    };
+    const first = step();
+    for (let i = 0; i < 5; i++) expect(step()).toEqual(first);
   });
 });
 

@@ -2,9 +2,18 @@
  * GPUBuffers reused by size. Sizes are rounded up to buckets (quarter steps between powers of two,
  * so at most 25% is wasted) and freed buffers wait in their bucket for the next request of that
  * size: creating buffers is slow, and a training step frees and requests the same sizes each time.
+ *
+ * A request gets the bucket's oldest idle buffer (the one created first), whatever order buffers
+ * were freed in. So a step that requests and frees the same sizes as the one before, from the same
+ * idle buffers, gets the very same buffers, and its dispatches find their bind groups in the cache
+ * (see BindGroupCache) instead of creating new ones. Taking the last freed instead would hand them
+ * out in an order that changes from step to step with the order of frees.
  */
 export class BufferPool {
-  private readonly idle = new Map<number, GPUBuffer[]>();
+  private readonly idle = new Map<number, OldestFirst>();
+  /** Creation order of the pool's buffers. */
+  private readonly age = new WeakMap<GPUBuffer, number>();
+  private created = 0;
   private idleBytes = 0;
   /** Released beyond the cap, destroyed after the commands that may still use them are submitted. */
   private retired: GPUBuffer[] = [];
@@ -30,7 +39,9 @@ export class BufferPool {
       this.idleBytes -= size;
       return reused;
     }
-    return this.create({ size, usage: this.usage });
+    const buffer = this.create({ size, usage: this.usage });
+    this.age.set(buffer, this.created++);
+    return buffer;
   }
 
   /** Returns a buffer for reuse. Work already issued that uses it still runs before any new use. */
@@ -40,8 +51,8 @@ export class BufferPool {
       return;
     }
     let bucket = this.idle.get(buffer.size);
-    if (!bucket) this.idle.set(buffer.size, (bucket = []));
-    bucket.push(buffer);
+    if (!bucket) this.idle.set(buffer.size, (bucket = new OldestFirst()));
+    bucket.push(buffer, this.age.get(buffer)!);
     this.idleBytes += buffer.size;
   }
 
@@ -49,5 +60,51 @@ export class BufferPool {
   destroyRetired(): void {
     for (const buffer of this.retired) buffer.destroy();
     this.retired = [];
+  }
+}
+
+/**
+ * Idle buffers of one bucket as a binary min-heap on age: a scope that ends frees hundreds of
+ * buffers at once, so keeping them sorted by insertion would cost a scan per free.
+ */
+class OldestFirst {
+  private readonly buffers: GPUBuffer[] = [];
+  private readonly ages: number[] = [];
+
+  push(buffer: GPUBuffer, age: number): void {
+    let at = this.buffers.length;
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      if (this.ages[parent] <= age) break;
+      this.buffers[at] = this.buffers[parent];
+      this.ages[at] = this.ages[parent];
+      at = parent;
+    }
+    this.buffers[at] = buffer;
+    this.ages[at] = age;
+  }
+
+  pop(): GPUBuffer | undefined {
+    const count = this.buffers.length;
+    if (count === 0) return undefined;
+    const oldest = this.buffers[0];
+    const lastBuffer = this.buffers.pop()!;
+    const lastAge = this.ages.pop()!;
+    if (count > 1) {
+      let at = 0;
+      const size = count - 1;
+      for (;;) {
+        let child = 2 * at + 1;
+        if (child >= size) break;
+        if (child + 1 < size && this.ages[child + 1] < this.ages[child]) child++;
+        if (this.ages[child] >= lastAge) break;
+        this.buffers[at] = this.buffers[child];
+        this.ages[at] = this.ages[child];
+        at = child;
+      }
+      this.buffers[at] = lastBuffer;
+      this.ages[at] = lastAge;
+    }
+    return oldest;
   }
 }

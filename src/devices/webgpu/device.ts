@@ -27,6 +27,20 @@ export const DISPATCHES_PER_SUBMIT = 128;
 /** Bind groups kept for reuse (see BindGroupCache). */
 const BIND_GROUPS_CACHED = 4096;
 /**
+ * Bind groups allowed alive at once (created and not yet garbage-collected), unless the device is
+ * given another limit. WebGPU cannot destroy a bind group, and drivers hold resources for each
+ * until its wrapper is collected: lavapipe holds one memory mapping per group, and a process dies
+ * (SIGSEGV in the driver) at Linux's default of 65,530 mappings. A garbage collector that rarely
+ * runs (a large heap) lets groups pile up, so the device refuses to go past this, with an error
+ * that says why, instead of crashing. Half the mappings leaves the rest to everything else.
+ */
+export const BIND_GROUPS_ALIVE_LIMIT = 32768;
+
+export interface WebGpuDeviceOptions {
+  /** Bind groups allowed alive at once (BIND_GROUPS_ALIVE_LIMIT by default). */
+  bindGroupsAliveLimit?: number;
+}
+/**
  * Bytes of one uniform page (each launch's block starts on a 256-byte boundary, so a page holds
  * 1024 launches). One page takes the uniforms of DISPATCHES_PER_SUBMIT launches with blocks up to
  * 2 KiB, so ordinary batches never fill it. A sequence encoded with `encodeTogether` may be far
@@ -56,6 +70,9 @@ export interface WebGpuStats {
   splitSequences: number;
   /** Uniform pages allocated (the first with the device; more only for sequences too long for one). */
   uniformPages: number;
+  bindGroupsCreated: number;
+  /** Bind groups created whose wrappers the garbage collector has not yet taken (see BIND_GROUPS_ALIVE_LIMIT). */
+  bindGroupsAlive: number;
 }
 
 /** Host staging and the GPU buffer for one page of launch uniforms; `used` bytes are pending. */
@@ -64,6 +81,8 @@ interface UniformPage {
   /** Typed views of `host`, for packing. */
   readonly words: UniformWords;
   readonly buffer: GPUBuffer;
+  /** Bind groups of the page's uniform blocks, by offset / uniform alignment, made when first used. */
+  readonly groups: (GPUBindGroup | undefined)[];
   used: number;
 }
 
@@ -80,13 +99,31 @@ export class WebGpuDevice implements Device {
   readonly type = 'webgpu';
   readonly synchronous = false;
   readonly kernels: Kernels;
-  readonly stats: WebGpuStats = { dispatches: 0, submits: 0, pipelines: 0, buffersCreated: 0, sequences: 0, splitSequences: 0, uniformPages: 0 };
+  readonly stats: WebGpuStats = { dispatches: 0, submits: 0, pipelines: 0, buffersCreated: 0, sequences: 0, splitSequences: 0, uniformPages: 0, bindGroupsCreated: 0, bindGroupsAlive: 0 };
 
   private readonly storagePool: BufferPool;
   private readonly stagingPool: BufferPool;
   /** Pipelines by launch layout (each layout has one pipeline cache key, see launch.ts). */
   private readonly pipelines = new Map<LaunchLayout, Pipeline>();
+  /** Groups of storage buffers (group 0 of every pipeline). */
   private readonly bindGroups = new BindGroupCache(BIND_GROUPS_CACHED);
+  /**
+   * The layout of group 1 of every pipeline: one uniform block. Uniforms have a group of their
+   * own, per block position in a page and shared by all kernels, so the storage groups do not
+   * depend on where a launch's uniforms land (that shifts whenever a step issues a dispatch more
+   * or less before them). These groups are at most a page's blocks per page, made once. (Dynamic
+   * offsets would serve too, but lavapipe makes them cost more than the whole rest of a dispatch.)
+   */
+  private readonly uniformLayout: GPUBindGroupLayout;
+  /**
+   * Counts bind groups out as the collector takes them. The driver's resources for a group go with
+   * its wrapper (or, if a submitted command buffer still uses it, when that work completes), so
+   * this is the count that approaches the driver's limits; the cache's size is not, since groups
+   * it has forgotten stay alive until collected.
+   */
+  private readonly bindGroupsCollected = new FinalizationRegistry<WebGpuStats>((stats) => {
+    stats.bindGroupsAlive--;
+  });
   /** Scratch for run(): the buffers of the launch being encoded. */
   private readonly boundBuffers: GPUBuffer[] = [];
   /** The pipeline run() last set, and in which pass: setting it again is skipped. */
@@ -120,7 +157,10 @@ export class WebGpuDevice implements Device {
   /** Build checks of new pipelines not yet settled: a failure is raised only after them, so it names its cause. */
   private readonly pipelineChecks = new Set<Promise<void>>();
 
-  constructor(readonly name: string, readonly gpu: GPUDevice) {
+  private readonly bindGroupsAliveLimit: number;
+
+  constructor(readonly name: string, readonly gpu: GPUDevice, options: WebGpuDeviceOptions = {}) {
+    this.bindGroupsAliveLimit = options.bindGroupsAliveLimit ?? BIND_GROUPS_ALIVE_LIMIT;
     void gpu.lost.then((info) => {
       this.lostInfo = info;
     });
@@ -128,6 +168,7 @@ export class WebGpuDevice implements Device {
     this.storagePool = new BufferPool(gpu, STORAGE | COPY_SRC | COPY_DST, MAX_IDLE_BYTES, (descriptor) => this.createBuffer(descriptor));
     this.stagingPool = new BufferPool(gpu, MAP_READ | COPY_DST, 64 * 1024 * 1024, (descriptor) => this.createBuffer(descriptor));
     this.uniformAlignment = gpu.limits.minUniformBufferOffsetAlignment;
+    this.uniformLayout = gpu.createBindGroupLayout({ entries: [{ binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform' } }], label: `${name} uniforms` });
     this.addUniformPage();
     this.faultStatus = gpu.createBuffer({ size: FAULT_STATUS_BYTES, usage: STORAGE | COPY_SRC | COPY_DST, label: `${name} fault status` });
     this.kernels = kernelTable(name, {
@@ -295,21 +336,26 @@ export class WebGpuDevice implements Device {
       buffers[count++] = buffer;
     }
     if (layout.reportsFaults) this.faultsPossible = true;
-    let bindGroup: GPUBindGroup;
-    // Groups holding a snapshot are used once: caching them would only keep them alive.
-    if (temporaries) bindGroup = this.createBindGroup(pipeline, layout, page.buffer, uniformOffset, buffers, count);
-    else {
-      // Each page is its own uniform buffer: the position across pages names the binding.
-      const slot = this.bindGroups.slot(pipeline.bindings, this.currentPage * UNIFORM_PAGE_BYTES + uniformOffset, buffers, count);
-      bindGroup = slot.group ?? this.bindGroups.fill(slot, this.createBindGroup(pipeline, layout, page.buffer, uniformOffset, buffers, count));
+    // A snapshot comes from the pool like any buffer, so its group is found again as often.
+    const slot = this.bindGroups.slot(pipeline.bindings, buffers, count);
+    let storageGroup = slot.group;
+    if (!storageGroup) {
+      if (this.stats.bindGroupsAlive >= this.bindGroupsAliveLimit) {
+        if (temporaries) for (const buffer of temporaries) this.storagePool.release(buffer);
+        throw this.tooManyBindGroups(layout);
+      }
+      storageGroup = this.bindGroups.fill(slot, this.createStorageGroup(pipeline, layout, buffers, count));
     }
+    const block = uniformOffset / this.uniformAlignment;
+    const uniformGroup = page.groups[block] ?? (page.groups[block] = this.createUniformGroup(page.buffer, uniformOffset));
     const pass = this.computePass();
     if (this.pipelineSetIn !== pass || this.pipelineSet !== pipeline) {
       pass.setPipeline(pipeline.pipeline);
       this.pipelineSet = pipeline;
       this.pipelineSetIn = pass;
     }
-    pass.setBindGroup(0, bindGroup);
+    pass.setBindGroup(0, storageGroup);
+    pass.setBindGroup(1, uniformGroup);
     pass.dispatchWorkgroups(x, y, z);
     if (temporaries) for (const buffer of temporaries) this.storagePool.release(buffer);
     this.stats.dispatches++;
@@ -317,11 +363,31 @@ export class WebGpuDevice implements Device {
     else this.scheduleFlush();
   }
 
-  private createBindGroup(pipeline: Pipeline, layout: LaunchLayout, uniforms: GPUBuffer, uniformOffset: number, buffers: readonly GPUBuffer[], count: number): GPUBindGroup {
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniforms, offset: uniformOffset, size: layout.uniformBytes } }];
-    for (let i = 0; i < count; i++) entries.push({ binding: i + 1, resource: { buffer: buffers[i] } });
-    if (layout.reportsFaults) entries.push({ binding: count + 1, resource: { buffer: this.faultStatus } });
-    return this.gpu.createBindGroup({ layout: pipeline.bindings, entries });
+  private createStorageGroup(pipeline: Pipeline, layout: LaunchLayout, buffers: readonly GPUBuffer[], count: number): GPUBindGroup {
+    const entries: GPUBindGroupEntry[] = [];
+    for (let i = 0; i < count; i++) entries.push({ binding: i, resource: { buffer: buffers[i] } });
+    if (layout.reportsFaults) entries.push({ binding: count, resource: { buffer: this.faultStatus } });
+    return this.counted(this.gpu.createBindGroup({ layout: pipeline.bindings, entries }));
+  }
+
+  /**
+   * The group of the uniform block at `offset` of a page. It binds as much of the page as one
+   * binding may hold: every kernel's block fits, so one group serves them all.
+   */
+  private createUniformGroup(uniforms: GPUBuffer, offset: number): GPUBindGroup {
+    const size = Math.min(this.gpu.limits.maxUniformBufferBindingSize, UNIFORM_PAGE_BYTES - offset);
+    return this.counted(this.gpu.createBindGroup({ layout: this.uniformLayout, entries: [{ binding: 0, resource: { buffer: uniforms, offset, size } }] }));
+  }
+
+  private counted(group: GPUBindGroup): GPUBindGroup {
+    this.stats.bindGroupsCreated++;
+    this.stats.bindGroupsAlive++;
+    this.bindGroupsCollected.register(group, this.stats);
+    return group;
+  }
+
+  private tooManyBindGroups(layout: LaunchLayout): Error {
+    return new Error(`${this.name}: the kernel ${layout.key} needs a new bind group, but ${this.stats.bindGroupsAlive} are alive (created and not yet garbage-collected) and this device allows ${this.bindGroupsAliveLimit}: WebGPU cannot destroy a bind group, and a driver may hold a memory mapping for each until the garbage collector takes it, which would crash the process at the system's limit. Groups are made for buffers not bound together before: dispose tensors you no longer need (or run each step in torch.scope) so the pool hands their buffers out again`);
   }
 
   /**
@@ -353,22 +419,19 @@ export class WebGpuDevice implements Device {
   private addUniformPage(): void {
     const buffer = this.gpu.createBuffer({ size: UNIFORM_PAGE_BYTES, usage: UNIFORM | COPY_DST, label: `${this.name} uniforms ${this.uniformPages.length}` });
     const host = new ArrayBuffer(UNIFORM_PAGE_BYTES);
-    this.uniformPages.push({ host, words: uniformWordsOf(host), buffer, used: 0 });
+    this.uniformPages.push({ host, words: uniformWordsOf(host), buffer, groups: [], used: 0 });
     this.stats.uniformPages++;
   }
 
   private createPipeline(launchLayout: LaunchLayout): Pipeline {
     const source = launchLayout.source();
     const storage = (write: boolean): GPUBindGroupLayoutEntry['buffer'] => ({ type: write ? 'storage' : 'read-only-storage' });
-    const layoutEntries: GPUBindGroupLayoutEntry[] = [
-      { binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform' } },
-      ...launchLayout.bindings.map(({ write }, i) => ({ binding: i + 1, visibility: COMPUTE_STAGE, buffer: storage(write) })),
-    ];
-    if (launchLayout.reportsFaults) layoutEntries.push({ binding: launchLayout.bindings.length + 1, visibility: COMPUTE_STAGE, buffer: storage(true) });
+    const layoutEntries: GPUBindGroupLayoutEntry[] = launchLayout.bindings.map(({ write }, i) => ({ binding: i, visibility: COMPUTE_STAGE, buffer: storage(write) }));
+    if (launchLayout.reportsFaults) layoutEntries.push({ binding: launchLayout.bindings.length, visibility: COMPUTE_STAGE, buffer: storage(true) });
     this.gpu.pushErrorScope('validation');
     const module = this.gpu.createShaderModule({ code: source, label: launchLayout.key });
     const bindings = this.gpu.createBindGroupLayout({ entries: layoutEntries });
-    const layout = this.gpu.createPipelineLayout({ bindGroupLayouts: [bindings] });
+    const layout = this.gpu.createPipelineLayout({ bindGroupLayouts: [bindings, this.uniformLayout] });
     const pipeline = { pipeline: this.gpu.createComputePipeline({ layout, compute: { module, entryPoint: launchLayout.entryPoint }, label: launchLayout.key }), bindings };
     const check = this.gpu.popErrorScope().then(async (error) => {
       if (!error) return;

@@ -64,11 +64,30 @@ export function deviceCount(): number {
   return webGpuDevices().length;
 }
 
+/**
+ * Bind groups the device ('webgpu' unless named) has made: `created` so far, and `alive` (not yet
+ * garbage-collected). WebGPU cannot destroy a bind group and drivers hold resources for each while
+ * it lives, so a training loop should create none once warm; `alive` stays under a limit past
+ * which the device refuses to make more, with an error, rather than let the driver crash.
+ *
+ *   const before = torch.webgpu.bindGroups().created;
+ *   await trainStep();
+ *   torch.webgpu.bindGroups().created - before;   // 0 once the loop is warm
+ */
+export function bindGroups(device = 'webgpu'): { created: number; alive: number } {
+  const { stats } = webGpuDevice('webgpu.bindGroups', device);
+  return { created: stats.bindGroupsCreated, alive: stats.bindGroupsAlive };
+}
+
 /** Waits until everything issued on the device ('webgpu' unless named) has run. */
 export async function synchronize(device = 'webgpu'): Promise<void> {
-  const target = getDevice(device);
-  if (!(target instanceof WebGpuDevice)) throw new TypeError(`webgpu.synchronize: '${device}' is not a WebGPU device`);
-  await target.synchronize();
+  await webGpuDevice('webgpu.synchronize', device).synchronize();
+}
+
+function webGpuDevice(caller: string, name: string): WebGpuDevice {
+  const target = getDevice(name);
+  if (!(target instanceof WebGpuDevice)) throw new TypeError(`${caller}: '${name}' is not a WebGPU device`);
+  return target;
 }
 
 function webGpuDevices(): WebGpuDevice[] {

@@ -121,7 +121,11 @@ export interface KernelLaunch {
   readonly fault?: string;
 }
 
-/** A storage buffer binding of a launch: binding `index + 1` (0 holds the uniforms). */
+/**
+ * A storage buffer binding of a launch: binding `index` of group 0 (the fault status, if any, comes
+ * after them). The uniforms are group 1, binding 0, so a bind group of storage buffers serves every
+ * uniform block and one of uniforms serves every kernel.
+ */
 export interface Binding {
   readonly name: string;
   readonly write: boolean;
@@ -319,13 +323,13 @@ export function workgroupsOf(launch: KernelLaunch): readonly [number, number, nu
 function assembleSource(shader: Shader, constants: Record<string, number>, fields: readonly UniformField[], bindings: readonly Binding[], reportsFaults: boolean, walks: boolean): string {
   const structFields = fields.map((f) => `  ${f.name}: ${f.isArray ? `array<vec4<${f.type}>, ${f.words / 4}>` : f.type},`);
   const elementType = (b: Binding) => (b.quads ? 'vec4<u32>' : b.atomic ? 'atomic<u32>' : 'u32');
-  const declarations = bindings.map((b, i) => `@group(0) @binding(${i + 1}) var<storage, ${b.write ? 'read_write' : 'read'}> ${b.name}: array<${elementType(b)}>;`);
-  const fault = reportsFaults ? faultFunctions(bindings.length + 1) : 'fn reportFaultValue(value: i32) {}\nfn reportFault() {}\nfn faultPending() -> bool { return false; }';
+  const declarations = bindings.map((b, i) => `@group(0) @binding(${i}) var<storage, ${b.write ? 'read_write' : 'read'}> ${b.name}: array<${elementType(b)}>;`);
+  const fault = reportsFaults ? faultFunctions(bindings.length) : 'fn reportFaultValue(value: i32) {}\nfn reportFault() {}\nfn faultPending() -> bool { return false; }';
   return [
     Object.entries(constants).map(([name, value]) => `const ${name} = ${value}u;`).join('\n'),
     shader.declarations,
     `struct Params {\n${structFields.join('\n')}\n}`,
-    '@group(0) @binding(0) var<uniform> params: Params;',
+    '@group(1) @binding(0) var<uniform> params: Params;',
     ...declarations,
     fault,
     shaderSources.common,
