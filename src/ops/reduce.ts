@@ -250,8 +250,10 @@ export function logsumexp(input: Tensor, dim: Dims, keepdimOrOptions?: ReduceArg
   const dims = reductionDims('logsumexp', input, dim);
   const keepdim = options.keepdim ?? false;
   return recordComposite('LogsumexpBackward0', [input], () => {
-    // Shift by the max for stability; infinite maxima shift by 0 so -inf rows stay -inf.
-    const shift = reduceForward('logsumexp', 'max', input, dims, true);
+    // Shift by the max for stability; infinite maxima shift by 0 so -inf rows stay -inf. A zero-size
+    // dim has no max, and nothing to shift: its sum of no terms is 0, so the result is log(0) = -inf.
+    const empty = dims.some((d) => input.shape[d] === 0);
+    const shift = empty ? reduceForward('logsumexp', 'sum', input, dims, true) : reduceForward('logsumexp', 'max', input, dims, true);
     const finiteShift = where(eq(shift.abs(), Infinity), 0, shift);
     const out = add(log(sum(exp(sub(input, finiteShift)), dims, { keepdim: true })), finiteShift);
     return keepdim ? out : reshape(out, reducedShape(input.shape, dims, false));
