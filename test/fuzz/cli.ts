@@ -1,10 +1,11 @@
-// `npm run fuzz -- --cases N --seed S [--devices cpu,webgpu] [--write-corpus]`
+// `npm run fuzz -- --cases N --seed S [--case I] [--devices cpu,webgpu] [--write-corpus]`
 //
 // Generates N programs from seed S, runs them on each device and, when /usr/bin/python3 has torch,
 // in PyTorch 1.13; compares every device with PyTorch and webgpu with cpu, and prints each
 // mismatch with a minimal reproduction (the program cut down to the steps the mismatching value
 // depends on). --write-corpus keeps the programs PyTorch ran, with its results and the regression
-// programs, as the committed corpus that test/fuzz/fuzz.test.ts replays.
+// programs, as the committed corpus that test/fuzz/fuzz.test.ts replays. --case I runs only case I
+// of the seed and prints its program.
 import * as torch from '../../src/index.js';
 import { useCachedVulkanDriver } from '../webgpu/gpu.js';
 import { type CorpusCase, pytorchAvailable, runInPytorch, writeCorpus, CORPUS_PATH } from './corpus.js';
@@ -59,8 +60,11 @@ async function main(): Promise<void> {
       } else console.log('fuzz: no WebGPU adapter; running on cpu only (source scripts/setup-webgpu.sh)');
     } else devices.push(device);
   }
-  const programs = Array.from({ length: cases }, (_, i) => generateProgram(seed, i));
-  const names = programs.map((_, i) => `seed ${seed} case ${i}`);
+  const only = option('case', '');
+  const indices = only === '' ? Array.from({ length: cases }, (_, i) => i) : [Number(only)];
+  const programs = indices.map((i) => generateProgram(seed, i));
+  const names = indices.map((i) => `seed ${seed} case ${i}`);
+  if (only !== '') console.log(JSON.stringify(programs[0]));
   let reference: Results[] | null = null;
   let torchVersion = '';
   if (pytorchAvailable()) {
@@ -78,7 +82,10 @@ async function main(): Promise<void> {
   const started = performance.now();
   for (const [i, program] of programs.entries()) {
     const expected = reference?.[i];
-    if (expected?.error) refused++;
+    if (expected?.error) {
+      refused++;
+      console.log(`${names[i]}: PyTorch refused: ${expected.error}`);
+    }
     const runs = new Map<string, Results>();
     for (const device of devices) runs.set(device, await resultsOn(program, device));
     const pairs: [string, Results, Results][] = [];
@@ -100,7 +107,7 @@ async function main(): Promise<void> {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`\nfuzz: steps per op: ${[...ops].sort((p, q) => q[1] - p[1]).map(([op, n]) => `${op} ${n}`).join(', ')}`);
   console.log(`fuzz: comparisons: ${tally.compared} values compared, ${tally.uncompared} past an accepted boundary mismatch; gradients compared ${tally.gradientsCompared} times, skipped ${tally.gradientsSkipped} (a kink or boundary)`);
-  console.log(`fuzz: ${cases} programs (seed ${seed}) on ${devices.join(', ')}${reference ? ' and PyTorch' : ''}: ${failed} with mismatches, ${refused} refused by PyTorch, ${seconds} s`);
+  console.log(`fuzz: ${programs.length} programs (seed ${seed}) on ${devices.join(', ')}${reference ? ' and PyTorch' : ''}: ${failed} with mismatches, ${refused} refused by PyTorch, ${seconds} s`);
   if (writing && reference) {
     const regressions = REGRESSIONS.map((r) => r.program);
     const regressionResults = runInPytorch(regressions).results;

@@ -98,7 +98,11 @@ interface Meta {
 }
 
 const numel = (shape: readonly number[]) => shape.reduce((n, s) => n * s, 1);
-const MAX_NUMEL = 192;
+// Most values are small (the corpus stays small, and every size-0/1 edge is near); one input in 40
+// is large, so GPU kernels run over several workgroups and tiles.
+const MAX_NUMEL = 4096;
+const SMALL_NUMEL = 96;
+const LARGE_NUMEL = 1536;
 const MAX_BOUND = 1e4;
 const REDUCTIONS = ['mean', 'sum', 'none'] as const;
 
@@ -159,11 +163,13 @@ export class ProgramWriter {
     return this.metas[k];
   }
 
-  /** A shape of 0-4 dims, sizes mostly 1-4, sometimes 0, small enough to keep the corpus small. */
+  /** A shape of 0-4 dims, sizes mostly 1-5, sometimes 0; now and then a large one of 1-3 dims up to 70. */
   shape(minDims = 0, maxDims = 4): number[] {
+    const large = this.rng.chance(1 / 40);
     for (;;) {
-      const shape = Array.from({ length: this.rng.int(minDims, maxDims) }, () => (this.rng.chance(0.04) ? 0 : this.rng.chance(0.25) ? 1 : this.rng.int(2, 5)));
-      if (numel(shape) <= 96) return shape;
+      const dims = large ? this.rng.int(Math.max(1, minDims), Math.min(3, maxDims)) : this.rng.int(minDims, maxDims);
+      const shape = Array.from({ length: dims }, () => (large ? this.rng.int(1, 70) : this.rng.chance(0.04) ? 0 : this.rng.chance(0.25) ? 1 : this.rng.int(2, 5)));
+      if (numel(shape) <= (large ? LARGE_NUMEL : SMALL_NUMEL)) return shape;
     }
   }
 
@@ -182,7 +188,7 @@ export class ProgramWriter {
 
   /**
    * A float input: `normal` (3 significant digits), `apart` (a shuffled ramp 0.25 apart plus jitter,
-   * tie-free), `ties` (halves in [-1.5, 1.5], many equal), `positive` ([0.2, 2.2]), `probability`
+   * to 3 decimals: tie-free at any size), `ties` (halves in [-1.5, 1.5], many equal), `positive` ([0.2, 2.2]), `probability`
    * ((0, 1)), `small` (|x| < 1.5, for exponents).
    */
   floatInput(shape: number[], kind: 'normal' | 'apart' | 'ties' | 'positive' | 'probability' | 'small', requiresGrad = this.rng.chance(0.85)): number {
@@ -191,7 +197,7 @@ export class ProgramWriter {
     const ramp = rng.shuffle(Array.from({ length: n }, (_, i) => i));
     const draw: Record<typeof kind, (i: number) => number> = {
       normal: () => round3(rng.normal() * 1.5),
-      apart: (i) => round3((ramp[i] - n / 2) * 0.25 + (rng.next() - 0.5) * 0.1),
+      apart: (i) => Math.round(((ramp[i] - n / 2) * 0.25 + (rng.next() - 0.5) * 0.1) * 1000) / 1000,
       ties: () => rng.int(-3, 3) / 2,
       positive: () => round3(0.2 + rng.next() * 2),
       probability: () => round3(0.02 + rng.next() * 0.96),
@@ -421,6 +427,7 @@ const BUILDERS: Builder[] = [
     const y = partner(w, x);
     if (y < 0) return false;
     const my = w.meta(y);
+    if (!compatible(my.shape, broadcast(mc.shape, mx.shape))) return false;
     const shape = broadcast(broadcast(mc.shape, mx.shape), my.shape);
     w.emit('where', [{ ref: cond }, { ref: x }, { ref: y }], [{ shape, dtype: 'float32', bound: Math.max(mx.bound, my.bound), tieFree: false, grad: mx.grad || my.grad }]);
     return true;
