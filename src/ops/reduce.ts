@@ -103,9 +103,10 @@ function extremum(op: 'max' | 'min', input: Tensor, dim: number | undefined, kee
       const result = save(values);
       // Ties share the gradient evenly, as PyTorch's amax/amin backward does; a NaN result came
       // from the NaN elements, which then share it (NaN == NaN is false, so eq alone misses them).
+      // The others get exactly 0, as on PyTorch's cpu, even when the gradient is NaN or infinite.
       return (g) => {
-        const hits = castTo(logicalOr(eq(x, result), logicalAnd(ne(x, x), ne(result, result))), 'float32');
-        return [mul(div(hits, sum(hits)), g)];
+        const hits = logicalOr(eq(x, result), logicalAnd(ne(x, x), ne(result, result)));
+        return [where(hits, div(g, sum(castTo(hits, 'float32'))), 0)];
       };
     });
   }
