@@ -9,7 +9,7 @@
 import * as torch from '../../src/index.js';
 import { useCachedVulkanDriver } from '../webgpu/gpu.js';
 import { type CorpusCase, pytorchAvailable, runInPytorch, writeCorpus, CORPUS_PATH } from './corpus.js';
-import { compareResults, isRef, type Mismatch, type Results, resultsOn, valueSteps } from './interpreter.js';
+import { compareResults, isRef, type Mismatch, refsOf, type Results, resultsOn, valueSteps } from './interpreter.js';
 import { generateProgram, type Arg, type Program } from './program.js';
 import { REGRESSIONS } from './regressions.js';
 
@@ -22,13 +22,12 @@ function option(name: string, fallback: string): string {
  * The program cut down to step `target` and the steps it depends on, refs renumbered; `stepOf`
  * maps each value to the step that made it.
  */
-export function reduceTo(program: Program, target: number, stepOf: readonly number[]): Program {
-  const refs = (args: readonly Arg[]): number[] => args.flatMap((a) => (Array.isArray(a) ? refs(a) : isRef(a) ? [a.ref] : []));
+function reduceTo(program: Program, target: number, stepOf: readonly number[]): Program {
   const needed = new Set<number>();
   const visit = (k: number) => {
     if (needed.has(k)) return;
     needed.add(k);
-    for (const r of refs(program.steps[k].args)) visit(stepOf[r]);
+    for (const r of refsOf(program.steps[k].args)) visit(stepOf[r]);
   };
   visit(target);
   const renumbered = new Map<number, number>();

@@ -147,12 +147,12 @@ function runStep(step: Step, value: (arg: Arg) => Tensor): Tensor[] {
 }
 
 /** A program's values and input gradients on `device`; the caller reads them, then disposes them. */
-export interface Run {
+interface Run {
   values: Tensor[];
   grads: (Tensor | null)[] | null;
 }
 
-export function runProgram(program: Program, device: string): Run {
+function runProgram(program: Program, device: string): Run {
   return torch.scope(() => {
     const values: Tensor[] = [];
     const leaves: Tensor[] = [];
@@ -212,11 +212,12 @@ const EXACT_OPS = new Set(['input', 'neg', 'abs', 'relu', 'sign', 'clamp', 'maxi
 const BOUNDARY = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'floor', 'ceil', 'round', 'trunc', 'sign', 'int', 'bool', 'remainder', 'floorDivide']);
 
 /**
- * Boundary ops that jump where a quotient they compute crosses an integer: even of exact operands
- * the quotient is a rounded float. (PyTorch's cpu remainder is an exact fmod; webtorch's, on both
- * devices, is a - floor(a / b) * b, which jumps by b where a / b rounds up to an integer.)
+ * Boundary ops checked even on exact operands: remainder and floorDivide jump where a quotient they
+ * compute crosses an integer, and the quotient is a rounded float (PyTorch's cpu remainder is an
+ * exact fmod; webtorch's, on both devices, is a - floor(a / b) * b, which jumps by b where a / b
+ * rounds up to an integer); int() of a value outside int32 is undefined.
  */
-const QUOTIENT_BOUNDARY = new Set(['remainder', 'floorDivide']);
+const ALWAYS_BOUNDARY = new Set(['remainder', 'floorDivide', 'int']);
 
 /** Ops with a kink in their gradient (or a tie that splits it). */
 const KINKS = new Set(['relu', 'abs', 'leakyRelu', 'clamp', 'maximum', 'minimum', 'l1Loss', 'maxAll', 'minAll']);
@@ -242,15 +243,15 @@ const numbers = (d: TensorData) => decode(d.data).map((v) => (d.dtype === 'float
 const maxAbs = (values: readonly number[]) => values.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
 
 /** The refs a step reads (in `args`, nested lists included). */
-function refsOf(args: readonly Arg[]): number[] {
+export function refsOf(args: readonly Arg[]): number[] {
   return args.flatMap((arg) => (Array.isArray(arg) ? refsOf(arg) : isRef(arg) ? [arg.ref] : []));
 }
 
 /**
  * The distance of each element of a boundary op's result from its jump, and the size its float
- * tolerance is relative to; computed on the cpu from `values` (the run being checked).
+ * tolerance is relative to; computed on the cpu from `operands` (the checked run's values).
  */
-function boundaryMargins(step: Step, operands: TensorData[], outShape: number[]): { margin: Float32Array; scale: Float32Array } {
+function boundaryMargins(step: Step, operands: TensorData[], exactOperands: boolean, outShape: number[]): { margin: Float32Array; scale: Float32Array } {
   return torch.scope(() => {
     const t = operands.map((d) => torch.tensor(Float32Array.from(numbers(d))).reshape(d.shape).float());
     const scalar = typeof step.args[1] === 'number' ? torch.tensor([step.args[1]]).reshape([]) : null;
@@ -264,8 +265,9 @@ function boundaryMargins(step: Step, operands: TensorData[], outShape: number[])
         break;
       case 'int':
         // Converting NaN, infinities or values beyond int32 is undefined in C++: PyTorch's result
-        // is whatever the CPU's instruction gives, so any result there is accepted (margin 0).
-        margin = torch.where(x.abs().lt(2 ** 31), x.sub(x.round()).abs(), 0);
+        // is whatever the CPU's instruction gives, so any result there is accepted (margin 0),
+        // exact operands included; elsewhere an exact operand has no tolerance (margin infinite).
+        margin = torch.where(x.abs().lt(2 ** 31), exactOperands ? Infinity : x.sub(x.round()).abs(), 0);
         scale = x.abs();
         break;
       case 'round':
@@ -286,7 +288,7 @@ function boundaryMargins(step: Step, operands: TensorData[], outShape: number[])
       }
       default:
         margin = x.sub(y!).abs();
-        scale = x.abs().maximum(y!.abs().expandAs(x.abs().add(y!.abs())));
+        scale = x.abs().maximum(y!.abs());
     }
     const shaped = (v: Tensor) => v.expand(outShape).contiguous().dataSync() as Float32Array;
     return { margin: shaped(margin), scale: shaped(scale) };
@@ -313,7 +315,7 @@ function nearKink(step: Step, operands: TensorData[], atol: number): boolean {
         return Math.abs(first - second) <= 2 * (RTOL * Math.abs(first) + atol);
       }
       default:
-        return within(x.sub(t[1]).abs(), x.abs().maximum(t[1].abs().expandAs(x.abs().add(t[1].abs()))));
+        return within(x.sub(t[1]).abs(), x.abs().maximum(t[1].abs()));
     }
   });
 }
@@ -364,8 +366,9 @@ export function compareResults(program: Program, actual: Results, expected: Resu
       compared++;
       const failures = differences(got, want, atols[value]);
       if (failures.length === 0) continue;
-      if (BOUNDARY.has(step.op) && (QUOTIENT_BOUNDARY.has(step.op) || !refs.every((r) => exact[r])) && got.shape.join() === want.shape.join()) {
-        const { margin, scale } = boundaryMargins(step, operands, got.shape);
+      const exactOperands = refs.every((r) => exact[r]);
+      if (BOUNDARY.has(step.op) && (ALWAYS_BOUNDARY.has(step.op) || !exactOperands) && got.shape.join() === want.shape.join()) {
+        const { margin, scale } = boundaryMargins(step, operands, exactOperands, got.shape);
         const allowance = 2 * Math.max(...refs.map((r) => atols[r]), ATOL);
         const unexplained = failures.filter((i) => !(margin[i] <= 2 * RTOL * (Number.isNaN(scale[i]) ? 0 : scale[i]) + allowance));
         if (unexplained.length === 0) {

@@ -53,4 +53,18 @@ export const REGRESSIONS: { name: string; program: Program }[] = [
       backward: { outputs: [2], upstream: [{ shape: [10], dtype: 'float32', data: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1] }] },
     },
   },
+  {
+    name: 'max()/min() under a NaN upstream gradient (sin of a NaN maximum) gave every element NaN; PyTorch gives the non-maximal ones 0',
+    program: {
+      steps: [
+        { op: 'input', args: [{ shape: [2, 3], dtype: 'float32', data: [-0.525, 'nan', 1.23, 'inf', 0, -1], requiresGrad: true }] },
+        { op: 'minAll', args: [{ ref: 0 }] },
+        { op: 'sin', args: [{ ref: 1 }] },
+        { op: 'input', args: [{ shape: [3], dtype: 'float32', data: [0.5, 'inf', 0.5], requiresGrad: true }] },
+        { op: 'maxAll', args: [{ ref: 3 }] },
+        { op: 'sin', args: [{ ref: 4 }] },
+      ],
+      backward: { outputs: [2, 5], upstream: [{ shape: [], dtype: 'float32', data: [0.351] }, { shape: [], dtype: 'float32', data: [1.5] }] },
+    },
+  },
 ];
