@@ -385,10 +385,12 @@ const BUILDERS: Builder[] = [
       w.emit('pow', [{ ref: base }, { ref: exponent }], [{ shape: broadcast(mbase.shape, me.shape), dtype: 'float32', bound: Math.max(mbase.bound, 10) ** 1.5, tieFree: false, grad: mbase.grad || me.grad }]);
       return true;
     }
-    // div, remainder, floorDivide: a positive divisor keeps the quotient bounded (for int32, >= 1).
+    // div, remainder, floorDivide: a float divisor away from 0 keeps the quotient bounded; an int32
+    // one is nonzero (PyTorch raises on 0) and of either sign (the remainder takes the divisor's).
     let b = op === 'floorDivide' ? -1 : partner(w, a, 'positive');
     if (b >= 0 && isFloat(w.meta(b)) && w.meta(b).bound > 2.2) b = w.positive(b);
-    const divisor = b < 0 ? (isInt(ma) ? rng.int(1, 4) : rng.pick([0.75, 2, 1.5])) : { ref: b };
+    if (b >= 0 && isInt(w.meta(b)) && rng.chance(0.5)) b = w.emit('neg', [{ ref: b }], [w.meta(b)]);
+    const divisor = b < 0 ? (isInt(ma) ? rng.pick([-3, -2, -1, 1, 2, 4]) : rng.pick([0.75, 2, 1.5, -1.5])) : { ref: b };
     const mb = b < 0 ? null : w.meta(b);
     const dtype = op === 'div' ? 'float32' : ma.dtype;
     const bound = op === 'remainder' ? (mb?.bound ?? 4) : ma.bound * 10;
