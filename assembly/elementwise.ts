@@ -277,9 +277,26 @@ class Pow { @inline scalar(a: f32, b: f32): f32 { return powf(a, b); } @inline v
 // f32x4.max/min propagate NaN like torch.maximum/minimum.
 class Maximum { @inline scalar(a: f32, b: f32): f32 { return a != a || b != b ? NaN : Mathf.max(a, b); } @inline vector(a: v128, b: v128): v128 { return f32x4.max(a, b); } }
 class Minimum { @inline scalar(a: f32, b: f32): f32 { return a != a || b != b ? NaN : Mathf.min(a, b); } @inline vector(a: v128, b: v128): v128 { return f32x4.min(a, b); } }
-// Python's modulo: the result takes the divisor's sign.
-class Remainder { @inline scalar(a: f32, b: f32): f32 { return a - Mathf.floor(a / b) * b; } @inline vector(a: v128, b: v128): v128 { return byLanes<Remainder>(this, a, b); } }
-class FloorDivide { @inline scalar(a: f32, b: f32): f32 { return Mathf.floor(a / b); } @inline vector(a: v128, b: v128): v128 { return f32x4.floor(f32x4.div(a, b)); } }
+// Python's modulo and floor division, as PyTorch's fmod-based kernels give them: the remainder takes
+// the divisor's sign. An infinite divisor leaves a finite dividend whole, or, where the signs
+// differ, gives the divisor as remainder and -1 as quotient; an infinite dividend has neither (NaN).
+@inline function isInfinite(x: f32): bool { return !isFinite<f32>(x) && !isNaN<f32>(x); }
+@inline function signsDiffer(a: f32, b: f32): bool { return a != 0 && (a < 0) != (b < 0); }
+class Remainder {
+  @inline scalar(a: f32, b: f32): f32 {
+    if (isInfinite(b) && isFinite<f32>(a)) return signsDiffer(a, b) ? b : a;
+    return a - Mathf.floor(a / b) * b;
+  }
+  @inline vector(a: v128, b: v128): v128 { return byLanes<Remainder>(this, a, b); }
+}
+class FloorDivide {
+  @inline scalar(a: f32, b: f32): f32 {
+    if (isInfinite(a) && b != 0) return NaN;
+    if (isInfinite(b) && isFinite<f32>(a)) return signsDiffer(a, b) ? -1 : a / b;
+    return Mathf.floor(a / b);
+  }
+  @inline vector(a: v128, b: v128): v128 { return byLanes<FloorDivide>(this, a, b); }
+}
 
 // Comparisons write bool (0/1 in 32 bits): the vector forms mask all-ones lanes down to 1.
 @inline function asBool(mask: v128): v128 {

@@ -29,6 +29,12 @@ fn powInt(a: i32, b: i32) -> i32 {
   return result;
 }
 
+// An infinite divisor leaves a finite dividend whole, or, where the signs differ, gives the divisor
+// as remainder and -1 as quotient; an infinite dividend has neither (NaN): PyTorch's fmod-based kernels.
+fn signsDiffer(a: f32, b: f32) -> bool {
+  return a != 0.0 && (a < 0.0) != (b < 0.0);
+}
+
 fn binaryFloat(a: f32, b: f32) -> u32 {
   let unordered = isNan(a) || isNan(b);
   switch OP {
@@ -39,8 +45,15 @@ fn binaryFloat(a: f32, b: f32) -> u32 {
     case POW: { return bitcast<u32>(powAccurate(a, b)); }
     case MAXIMUM: { return select(bitcast<u32>(max(a, b)), bitcast<u32>(nan()), unordered); }
     case MINIMUM: { return select(bitcast<u32>(min(a, b)), bitcast<u32>(nan()), unordered); }
-    case REMAINDER: { return bitcast<u32>(a - floor(a / b) * b); }
-    case FLOOR_DIVIDE: { return bitcast<u32>(floor(a / b)); }
+    case REMAINDER: {
+      if (isInf(b) && isFinite(a)) { return bitcast<u32>(select(a, b, signsDiffer(a, b))); }
+      return bitcast<u32>(a - floor(a / b) * b);
+    }
+    case FLOOR_DIVIDE: {
+      if (isInf(a) && b != 0) { return bitcast<u32>(nan()); }
+      if (isInf(b) && isFinite(a)) { return bitcast<u32>(select(a / b, -1.0, signsDiffer(a, b))); }
+      return bitcast<u32>(floor(a / b));
+    }
     case EQ: { return select(0u, 1u, a == b && !unordered); }
     case NE: { return select(1u, 0u, a == b && !unordered); }
     case LT: { return select(0u, 1u, a < b && !unordered); }

@@ -5,6 +5,7 @@ import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { broadcastShapes, broadcastStrides, formatShape, type Shape, shapesEqual } from '../shape.js';
 import { scope } from '../memory.js';
 import { Tensor } from '../tensor.js';
+import { zerosLike } from './creation.js';
 import { sum } from './reduce.js';
 import { checkInPlace, checkDtype, checkSameDevice, checkTensor, checkTensorOrScalar, markModified, type Scalar, scalarDtype, scalarTensor, type TensorOrScalar } from './util.js';
 
@@ -348,7 +349,8 @@ export const erf = unary('erf', 'ErfBackward0', 'erf', (g, x) => mul(g, mul(exp(
 export const log1p = unary('log1p', 'Log1PBackward0', 'log1p', (g, x) => div(g, add(x, 1)), 'x');
 export const expm1 = unary('expm1', 'Expm1Backward0', 'expm1', (g, _x, out) => mul(g, add(out, 1)), 'out');
 
-const zeroGradient: UnaryBackward = (g) => mul(g, 0);
+// Zeros, not g * 0: PyTorch's gradient of a step function stays 0 where the upstream gradient is NaN or infinite.
+const zeroGradient: UnaryBackward = (g) => zerosLike(g);
 export const sign = unary('sign', 'SignBackward0', 'sign', zeroGradient, 'none', true);
 export const floor = unary('floor', 'FloorBackward0', 'floor', zeroGradient, 'none');
 export const ceil = unary('ceil', 'CeilBackward0', 'ceil', zeroGradient, 'none');

@@ -116,9 +116,10 @@ function extremum(op: 'max' | 'min', input: Tensor, dim: number | undefined, kee
       const result = save(values);
       // Ties share the gradient evenly, as PyTorch's amax/amin backward does; a NaN result came
       // from the NaN elements, which then share it (NaN == NaN is false, so eq alone misses them).
+      // The others get exactly 0, as on PyTorch's cpu, even when the gradient is NaN or infinite.
       return (g) => {
-        const hits = castTo(logicalOr(eq(x, result), logicalAnd(ne(x, x), ne(result, result))), 'float32');
-        return [mul(div(hits, sum(hits)), g)];
+        const hits = logicalOr(eq(x, result), logicalAnd(ne(x, x), ne(result, result)));
+        return [where(hits, div(g, sum(castTo(hits, 'float32'))), 0)];
       };
     });
   }
@@ -265,8 +266,10 @@ export function logsumexp(input: Tensor, dim: Dims, keepdimOrOptions?: ReduceArg
   const dims = reductionDims('logsumexp', input, dim);
   const keepdim = options.keepdim ?? false;
   return recordComposite('LogsumexpBackward0', [input], () => {
-    // Shift by the max for stability; infinite maxima shift by 0 so -inf rows stay -inf.
-    const shift = reduceForward('logsumexp', 'max', input, dims, true);
+    // Shift by the max for stability; infinite maxima shift by 0 so -inf rows stay -inf. A zero-size
+    // dim has no max, and nothing to shift: its sum of no terms is 0, so the result is log(0) = -inf.
+    const empty = dims.some((d) => input.shape[d] === 0);
+    const shift = empty ? reduceForward('logsumexp', 'sum', input, dims, true) : reduceForward('logsumexp', 'max', input, dims, true);
     const finiteShift = where(eq(shift.abs(), Infinity), 0, shift);
     const out = add(log(sum(exp(sub(input, finiteShift)), dims, { keepdim: true })), finiteShift);
     return keepdim ? out : reshape(out, reducedShape(input.shape, dims, false));

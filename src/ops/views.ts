@@ -246,6 +246,8 @@ export function chunk(input: Tensor, chunks: number, dim = 0): Tensor[] {
   checkTensor('chunk', 'input', input);
   if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk: chunks must be a positive integer, got ${chunks}`);
   const d = normalizeDim('chunk', dim, input.shape.length);
+  // A zero-size dim comes back as `chunks` empty pieces, as in PyTorch (split would give one).
+  if (input.shape[d] === 0) return split(input, new Array<number>(chunks).fill(0), d);
   return split(input, Math.max(1, Math.ceil(input.shape[d] / chunks)), d);
 }
 
