@@ -8,7 +8,7 @@ import { beginWalk, carry, innerSize, innerStride, nextRow, outerRows, prepareOp
 import {
   ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, EQ, NE, LT, LE, GT, GE, LOGICAL_AND, LOGICAL_OR, REMAINDER, FLOOR_DIVIDE,
   NEG, ABS, EXP, LOG, SQRT, RSQRT, SIN, COS, TANH, SIGMOID, RELU, SIGN, FLOOR, CEIL, ROUND, RECIPROCAL,
-  SQUARE, CLAMP, POW_SCALAR, AFFINE, LEAKY_RELU, LOGICAL_NOT, ERF, LOG1P, EXPM1, RPOW_SCALAR, GT_SCALAR, TRUNC,
+  SQUARE, CLAMP, POW_SCALAR, AFFINE, LEAKY_RELU, LOGICAL_NOT, ERF, LOG1P, EXPM1, RPOW_SCALAR, GT_SCALAR, TRUNC, LOG2,
   NO_CONVERSION, FLOAT32_TO_INT32, INT32_TO_FLOAT32, FLOAT32_TO_BOOL, INT32_TO_BOOL,
 } from '../build/opcodes';
 
@@ -132,6 +132,7 @@ class Neg { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return -x; } @inline
 class Abs { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.abs(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.abs(x); } }
 class Exp { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.exp(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return expV(x); } }
 class Log { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.log(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Log>(this, x, p0, p1); } }
+class Log2 { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.log2(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Log2>(this, x, p0, p1); } }
 class Sqrt { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.sqrt(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.sqrt(x); } }
 class Rsqrt { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return 1.0 / Mathf.sqrt(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.div(f32x4.splat(1), f32x4.sqrt(x)); } }
 class Sin { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.sin(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Sin>(this, x, p0, p1); } }
@@ -205,6 +206,7 @@ export function unaryF32(op: i32, ndim: i32, shape: usize, out: usize, x: usize,
     case ABS: unaryLoop<Abs, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
     case EXP: unaryLoop<Exp, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
     case LOG: unaryLoop<Log, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case LOG2: unaryLoop<Log2, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
     case SQRT: unaryLoop<Sqrt, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
     case RSQRT: unaryLoop<Rsqrt, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
     case SIN: unaryLoop<Sin, f32>(ndim, shape, out, x, xStrides, p0, p1); break;

@@ -55,6 +55,7 @@ export const neg = unary('neg', 'NegBackward0', 'neg', (g) => unaryForward('neg'
 export const abs = unary('abs', 'AbsBackward0', 'abs', (g, x) => mul(g, sign(x)), 'x', true);
 export const exp = unary('exp', 'ExpBackward0', 'exp', (g, _x, out) => mul(g, out), 'out');
 export const log = unary('log', 'LogBackward0', 'log', (g, x) => div(g, x), 'x');
+export const log2 = unary('log2', 'Log2Backward0', 'log2', (g, x) => div(g, mul(x, Math.LN2)), 'x');
 export const sqrt = unary('sqrt', 'SqrtBackward0', 'sqrt', (g, _x, out) => div(g, mul(out, 2)), 'out');
 export const rsqrt = unary('rsqrt', 'RsqrtBackward0', 'rsqrt', (g, _x, out) => mul(g, mul(pow(out, 3), -0.5)), 'out');
 export const sin = unary('sin', 'SinBackward0', 'sin', (g, x) => mul(g, cos(x)), 'x');
