@@ -1,6 +1,6 @@
-// Builds the kernels (AssemblyScript -> wasm), embeds them and the WGSL shaders as modules the
-// TypeScript sources import, and bundles one ESM file per runtime. Run by `npm test`, `npm run
-// bench` and the demos.
+// Builds the kernels (AssemblyScript -> wasm, with the opcode constants generated from
+// src/devices/opcodes.ts), embeds them and the WGSL shaders as modules the TypeScript sources
+// import, and bundles one ESM file per runtime. Run by `npm test`, `npm run bench` and the demos.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -8,6 +8,11 @@ import type { DType } from '../dtype.js';
  * which scripts/build.mjs writes to build/opcodes.ts for the kernels to import. Names become
  * constants by `constantName` (leakyRelu -> LEAKY_RELU), so kernels name ops and never numbers.
  *
+ * Adding a unary op (log2 is an example): append its name to `unary` here (and to
+ * INTEGER_UNARY_OPS if it has an int32 kernel); in assembly/elementwise.ts import its constant,
+ * write its class and add its case to unaryF32; add its case to shaders/unary.wgsl; write its line
+ * in src/ops/unary.ts. test/webgpu/opcodes.test.ts then runs it on both devices.
+ *
  * The build evaluates this file on its own: it must import nothing but types.
  */
 export const OPCODE_FAMILIES = {
