@@ -11,6 +11,7 @@
 import { record } from '../autograd/function.js';
 import type { UnaryOp } from '../devices/opcodes.js';
 import { Tensor } from '../tensor.js';
+import { zerosLike } from './creation.js';
 import { add, castTo, div, le, mul, pow, sub, unaryForward, where } from './elementwise.js';
 import { checkTensor } from './util.js';
 
@@ -49,7 +50,8 @@ function rsub(input: Tensor, other: number): Tensor {
   return sub(other, input);
 }
 
-const zeroGradient: UnaryBackward = (g) => mul(g, 0);
+// Zeros, not g * 0: PyTorch's gradient of a step function stays 0 where the upstream gradient is NaN or infinite.
+const zeroGradient: UnaryBackward = (g) => zerosLike(g);
 
 export const neg = unary('neg', 'NegBackward0', 'neg', (g) => unaryForward('neg', 'neg', g), 'none', true);
 export const abs = unary('abs', 'AbsBackward0', 'abs', (g, x) => mul(g, sign(x)), 'x', true);
