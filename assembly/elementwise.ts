@@ -4,19 +4,13 @@
 // inner strides allow; shapes and strides arrive as i32 arrays in memory.
 import { expV, sigmoidV, tanhV } from './simd-math';
 import { beginWalk, carry, innerSize, innerStride, nextRow, outerRows, prepareOperand } from './strided';
-
-// Opcodes, mirrored in src/devices/cpu/opcodes.ts.
-const ADD = 0, SUB = 1, MUL = 2, DIV = 3, POW = 4, MAXIMUM = 5, MINIMUM = 6;
-const EQ = 7, NE = 8, LT = 9, LE = 10, GT = 11, GE = 12, LOGICAL_AND = 13, LOGICAL_OR = 14;
-const REMAINDER = 15, FLOOR_DIVIDE = 16;
-
-const NEG = 0, ABS = 1, EXP = 2, LOG = 3, SQRT = 4, RSQRT = 5, SIN = 6, COS = 7, TANH = 8;
-const SIGMOID = 9, RELU = 10, SIGN = 11, FLOOR = 12, CEIL = 13, ROUND = 14, RECIPROCAL = 15;
-const SQUARE = 16, CLAMP = 17, POW_SCALAR = 18, AFFINE = 19, LEAKY_RELU = 20, LOGICAL_NOT = 21;
-const ERF = 22, LOG1P = 23, EXPM1 = 24, RPOW_SCALAR = 25, GT_SCALAR = 26, TRUNC = 27;
-
-// Conversions for copy, mirrored in src/devices/cpu/opcodes.ts.
-const CONVERT_NONE = 0, F32_TO_I32 = 1, I32_TO_F32 = 2, F32_TO_BOOL = 3, I32_TO_BOOL = 4;
+// Opcodes and conversions, generated from src/devices/opcodes.ts.
+import {
+  ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, EQ, NE, LT, LE, GT, GE, LOGICAL_AND, LOGICAL_OR, REMAINDER, FLOOR_DIVIDE,
+  NEG, ABS, EXP, LOG, SQRT, RSQRT, SIN, COS, TANH, SIGMOID, RELU, SIGN, FLOOR, CEIL, ROUND, RECIPROCAL,
+  SQUARE, CLAMP, POW_SCALAR, AFFINE, LEAKY_RELU, LOGICAL_NOT, ERF, LOG1P, EXPM1, RPOW_SCALAR, GT_SCALAR, TRUNC, LOG2,
+  NO_CONVERSION, FLOAT32_TO_INT32, INT32_TO_FLOAT32, FLOAT32_TO_BOOL, INT32_TO_BOOL,
+} from '../build/opcodes';
 
 @inline function ptr(base: usize, index: i32): usize {
   return base + (<usize>index << 2);
@@ -26,14 +20,14 @@ const CONVERT_NONE = 0, F32_TO_I32 = 1, I32_TO_F32 = 2, F32_TO_BOOL = 3, I32_TO_
 // copy and fill
 
 @inline function convertBits(conversion: i32, bits: u32): u32 {
-  if (conversion == F32_TO_I32) {
+  if (conversion == FLOAT32_TO_INT32) {
     const v = reinterpret<f32>(bits);
     // Out-of-range and NaN floats have no int32 value; saturate instead of trapping inside wasm.
     return <u32>(isFinite(v) ? <i32>Mathf.trunc(Mathf.max(-2147483648.0, Mathf.min(2147483520.0, v))) : 0);
   }
-  if (conversion == I32_TO_F32) return reinterpret<u32>(<f32><i32>bits);
-  if (conversion == F32_TO_BOOL) return reinterpret<f32>(bits) != 0 ? 1 : 0;
-  if (conversion == I32_TO_BOOL) return bits != 0 ? 1 : 0;
+  if (conversion == INT32_TO_FLOAT32) return reinterpret<u32>(<f32><i32>bits);
+  if (conversion == FLOAT32_TO_BOOL) return reinterpret<f32>(bits) != 0 ? 1 : 0;
+  if (conversion == INT32_TO_BOOL) return bits != 0 ? 1 : 0;
   return bits;
 }
 
@@ -53,9 +47,9 @@ export function copyStrided(ndim: i32, shape: usize, dst: usize, dstStrides: usi
       os += carry(1, d);
     }
     const rowDst = ptr(dst, od), rowSrc = ptr(src, os);
-    if (conversion == CONVERT_NONE && sd == 1 && ss == 1) {
+    if (conversion == NO_CONVERSION && sd == 1 && ss == 1) {
       memory.copy(rowDst, rowSrc, <usize>n << 2);
-    } else if (conversion == CONVERT_NONE) {
+    } else if (conversion == NO_CONVERSION) {
       for (let i = 0; i < n; i++) store<u32>(ptr(rowDst, i * sd), load<u32>(ptr(rowSrc, i * ss)));
     } else {
       for (let i = 0; i < n; i++) store<u32>(ptr(rowDst, i * sd), convertBits(conversion, load<u32>(ptr(rowSrc, i * ss))));
@@ -138,6 +132,7 @@ class Neg { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return -x; } @inline
 class Abs { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.abs(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.abs(x); } }
 class Exp { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.exp(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return expV(x); } }
 class Log { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.log(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Log>(this, x, p0, p1); } }
+class Log2 { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.log2(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Log2>(this, x, p0, p1); } }
 class Sqrt { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.sqrt(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.sqrt(x); } }
 class Rsqrt { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return 1.0 / Mathf.sqrt(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.div(f32x4.splat(1), f32x4.sqrt(x)); } }
 class Sin { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.sin(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Sin>(this, x, p0, p1); } }
@@ -211,6 +206,7 @@ export function unaryF32(op: i32, ndim: i32, shape: usize, out: usize, x: usize,
     case ABS: unaryLoop<Abs, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
     case EXP: unaryLoop<Exp, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
     case LOG: unaryLoop<Log, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case LOG2: unaryLoop<Log2, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
     case SQRT: unaryLoop<Sqrt, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
     case RSQRT: unaryLoop<Rsqrt, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
     case SIN: unaryLoop<Sin, f32>(ndim, shape, out, x, xStrides, p0, p1); break;

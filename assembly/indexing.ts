@@ -3,9 +3,7 @@
 // the index value rather than to a coordinate, so the other dims coalesce freely. Every index is
 // checked before any element is read or written through it; a bad one comes back as an error code.
 import { beginWalk, carry, innerSize, innerStride, nextRow, outerRows, prepareOperand } from './strided';
-
-// Modes, mirrored in src/devices/cpu/kernels/indexing.ts.
-const GATHER = 0, SCATTER = 1, SCATTER_ADD_F32 = 2, SCATTER_ADD_I32 = 3;
+import { GATHER, SCATTER, SCATTER_ADD_F32, SCATTER_ADD_I32 } from '../build/opcodes';
 
 @inline function ptr(base: usize, index: i32): usize {
   return base + (<usize>index << 2);

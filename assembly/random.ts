@@ -5,6 +5,8 @@
 // words, so each output is a pure function of (seed, offset, i): a WGSL kernel evaluating the same
 // formula per invocation produces the same integers, uniforms and masks.
 import { sortPairs } from './sort';
+// multinomialF32's statuses, generated from src/devices/opcodes.ts.
+import { OK, INVALID_WEIGHT, ZERO_ROW } from '../build/opcodes';
 
 const M0: u32 = 0xD2511F53, M1: u32 = 0xCD9E8D57;
 const W0: u32 = 0x9E3779B9, W1: u32 = 0xBB67AE85;
@@ -260,8 +262,6 @@ function streamWord(j: i64, seedLow: u32, seedHigh: u32, first: u64): u32 {
   return load<u32>(staging + (<usize>(j % GROUP) << 2));
 }
 
-const MULTINOMIAL_OK = 0, INVALID_WEIGHT = 1, ZERO_ROW = 2;
-
 /** Bytes of scratch multinomialF32 needs for rows of `categories` weights. */
 export function multinomialScratchBytes(categories: i32): i32 {
   return categories * 16;
@@ -323,5 +323,5 @@ export function multinomialF32(out: usize, weights: usize, rows: i32, categories
       memory.copy(rowOut, indices, <usize>samples << 2);
     }
   }
-  return MULTINOMIAL_OK;
+  return OK;
 }

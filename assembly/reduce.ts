@@ -1,9 +1,7 @@
 // Reductions over one strided run of elements per output. Ops arrange the reduced dims into a single
 // run (copying first when the layout cannot), so the kernel walks kept dims N-d and reduced dims 1-d.
 import { beginWalk, carry, innerSize, innerStride, nextRow, outerRows, prepareOperand } from './strided';
-
-// Opcodes, mirrored in src/devices/cpu/opcodes.ts.
-const SUM = 0, MAX = 1, MIN = 2, ARGMAX = 3, ARGMIN = 4;
+import { SUM, MAX, MIN, ARGMAX, ARGMIN } from '../build/opcodes';
 
 @inline function ptr(base: usize, index: i32): usize {
   return base + (<usize>index << 2);

@@ -9,6 +9,12 @@ fn unaryFloat(x: f32, p0: f32, p1: f32) -> f32 {
     case ABS: { return bitcast<f32>(bitcast<u32>(x) & 0x7fffffffu); }
     case EXP: { return expAccurate(x); }
     case LOG: { return logAccurate(x); }
+    case LOG2: {
+      // log's result (within 1 ulp) times 1 / ln 2 stays within 2 ulp, and a power of two (a
+      // mantissa of exactly 0.5) gets its exact exponent, as C's log2f gives on the CPU.
+      let parts = frexp(x);
+      return select(logAccurate(x) * 1.4426950408889634, f32(parts.exp - 1), parts.fract == 0.5);
+    }
     case SQRT: { return sqrt(x); }
     case RSQRT: { return 1.0 / sqrt(x); }
     case SIN: { return sinCos(x, false); }

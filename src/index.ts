@@ -21,10 +21,10 @@ export { float32, int32, int64, long, bool, float, int, float64, double, float16
 export type { DType } from './dtype.js';
 export { tensor, zeros, ones, full, empty, arange, linspace, eye, zerosLike, onesLike, fullLike, emptyLike } from './ops/creation.js';
 export {
-  add, sub, mul, div, pow, neg, abs, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, clamp, maximum, minimum,
-  where, eq, ne, lt, le, gt, ge, logicalNot, logicalAnd, logicalOr, reciprocal, square, erf, log1p, expm1, sign,
-  floor, ceil, round, trunc, remainder, floorDivide, leakyRelu,
+  add, sub, mul, div, pow, clamp, maximum, minimum, where, eq, ne, lt, le, gt, ge, logicalNot, logicalAnd, logicalOr,
+  remainder, floorDivide, leakyRelu,
 } from './ops/elementwise.js';
+export * from './ops/unary.js';
 export { sum, mean, max, min, argmax, argmin, variance as var, std, logsumexp } from './ops/reduce.js';
 export type { ValuesIndices } from './ops/reduce.js';
 export { view, reshape, permute, transpose, t, squeeze, unsqueeze, expand, flatten, unflatten, narrow, select, split, chunk, unbind, cat, stack, clone, detach } from './ops/views.js';

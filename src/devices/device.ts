@@ -1,5 +1,6 @@
 import type { DType } from '../dtype.js';
 import type { Shape } from '../shape.js';
+import type { BinaryOp, MultinomialStatus, ReduceOp, UnaryOp } from './opcodes.js';
 
 /** A device's handle to one allocation: a byte address in wasm memory on the CPU, a GPUBuffer on WebGPU. */
 export type DeviceBuffer = number | object;
@@ -31,17 +32,7 @@ export interface TensorView {
   readonly dtype: DType;
 }
 
-export type UnaryOp =
-  | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu'
-  | 'sign' | 'floor' | 'ceil' | 'round' | 'reciprocal' | 'square' | 'clamp' | 'powScalar'
-  | 'affine' | 'leakyRelu' | 'logicalNot' | 'erf' | 'log1p' | 'expm1' | 'rpowScalar' | 'gtScalar' | 'trunc';
-
-export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr'
-  | 'remainder' | 'floorDivide';
-
-export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
+export type { BinaryOp, MultinomialStatus, ReduceOp, UnaryOp };
 
 /**
  * A range of a counter-based random stream: Philox4x32-10 keyed by the 64-bit seed (two u32
@@ -54,9 +45,6 @@ export interface RandomStream {
   readonly seedHigh: number;
   readonly offset: number;
 }
-
-/** What `multinomial` found wrong with its weights, or 'ok'. */
-export type MultinomialStatus = 'ok' | 'invalidWeight' | 'zeroRow';
 
 /** The message of each error multinomial can find, for devices that raise it later (see FaultMessage). */
 export type MultinomialErrors = Readonly<Record<Exclude<MultinomialStatus, 'ok'>, FaultMessage>>;
@@ -154,7 +142,7 @@ export interface Kernels {
   arange(out: TensorView, start: number, step: number): void;
   /**
    * out = op(x); x strided to out's shape; float32 ops take p0/p1 (clamp bounds, exponent, slope...).
-   * An op without a kernel for x's dtype (elementwiseKernelDtype in cpu/opcodes.ts) throws a TypeError.
+   * An op without a kernel for x's dtype (elementwiseKernelDtype in opcodes.ts) throws a TypeError.
    */
   unary(op: UnaryOp, out: TensorView, x: TensorView, p0?: number, p1?: number): void;
   /**

@@ -5,9 +5,12 @@ import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { broadcastShapes, broadcastStrides, formatShape, type Shape, shapesEqual } from '../shape.js';
 import { scope } from '../memory.js';
 import { Tensor } from '../tensor.js';
-import { zerosLike } from './creation.js';
 import { sum } from './reduce.js';
+import { exp, log, neg, relu, sigmoid, tanh } from './unary.js';
 import { checkInPlace, checkDtype, checkSameDevice, checkTensor, checkTensorOrScalar, markModified, type Scalar, scalarDtype, scalarTensor, type TensorOrScalar } from './util.js';
+
+// The unary math ops (exp, sqrt, ...) have a file of their own; every elementwise op is importable from here.
+export * from './unary.js';
 
 /** A view of `t` read as if it had shape `shape` (broadcast dims get stride 0). */
 export function broadcastView(t: TensorView, shape: Shape): TensorView {
@@ -306,62 +309,6 @@ export function unaryForward(op: string, kernelOp: UnaryOp, input: Tensor, p0 = 
   return out;
 }
 
-/** Unary ops that keep int dtypes (neg, abs, sign, square on int32 stay int32). */
-function unaryKeepingInts(op: string, kernelOp: UnaryOp, input: Tensor): Tensor {
-  checkTensor(op, 'input', input);
-  if (input.dtype === 'float32') return unaryForward(op, kernelOp, input);
-  const x = castTo(input, 'int32');
-  const out = Tensor.empty(input.shape, 'int32', input.deviceObject);
-  if (out.numel() > 0) input.deviceObject.kernels.unary(kernelOp, out, x);
-  if (x !== input) x.dispose();
-  return out;
-}
-
-type UnaryBackward = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
-
-/** Defines a differentiable unary op from its kernel and its backward in terms of x and out. */
-function unary(op: string, node: string, kernelOp: UnaryOp, backward: UnaryBackward, uses: 'x' | 'out' | 'both' | 'none', keepsInts = false) {
-  return (input: Tensor): Tensor => {
-    const out = keepsInts ? unaryKeepingInts(op, kernelOp, input) : unaryForward(op, kernelOp, input);
-    return record(node, out, [input], (save) => {
-      const x = uses === 'x' || uses === 'both' ? save(input) : input;
-      const y = uses === 'out' || uses === 'both' ? save(out) : out;
-      return (g) => [backward(g, x, y)];
-    });
-  };
-}
-
-export const neg = unary('neg', 'NegBackward0', 'neg', (g) => unaryForward('neg', 'neg', g), 'none', true);
-export const abs = unary('abs', 'AbsBackward0', 'abs', (g, x) => mul(g, sign(x)), 'x', true);
-export const exp = unary('exp', 'ExpBackward0', 'exp', (g, _x, out) => mul(g, out), 'out');
-export const log = unary('log', 'LogBackward0', 'log', (g, x) => div(g, x), 'x');
-export const sqrt = unary('sqrt', 'SqrtBackward0', 'sqrt', (g, _x, out) => div(g, mul(out, 2)), 'out');
-export const rsqrt = unary('rsqrt', 'RsqrtBackward0', 'rsqrt', (g, _x, out) => mul(g, mul(powScalar(out, 3), -0.5)), 'out');
-export const sin = unary('sin', 'SinBackward0', 'sin', (g, x) => mul(g, cos(x)), 'x');
-export const cos = unary('cos', 'CosBackward0', 'cos', (g, x) => neg(mul(g, sin(x))), 'x');
-export const tanh = unary('tanh', 'TanhBackward0', 'tanh', (g, _x, out) => mul(g, rsub(mul(out, out), 1)), 'out');
-export const sigmoid = unary('sigmoid', 'SigmoidBackward0', 'sigmoid', (g, _x, out) => mul(g, mul(out, rsub(out, 1))), 'out');
-// PyTorch's threshold_backward: the gradient passes unless out <= 0, so it passes where out is NaN.
-export const relu = unary('relu', 'ReluBackward0', 'relu', (g, _x, out) => where(le(out, 0), 0, g), 'out');
-export const reciprocal = unary('reciprocal', 'ReciprocalBackward0', 'reciprocal', (g, _x, out) => neg(mul(g, mul(out, out))), 'out');
-export const square = unary('square', 'PowBackward0', 'square', (g, x) => mul(g, mul(x, 2)), 'x', true);
-export const erf = unary('erf', 'ErfBackward0', 'erf', (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))), 'x');
-export const log1p = unary('log1p', 'Log1PBackward0', 'log1p', (g, x) => div(g, add(x, 1)), 'x');
-export const expm1 = unary('expm1', 'Expm1Backward0', 'expm1', (g, _x, out) => mul(g, add(out, 1)), 'out');
-
-// Zeros, not g * 0: PyTorch's gradient of a step function stays 0 where the upstream gradient is NaN or infinite.
-const zeroGradient: UnaryBackward = (g) => zerosLike(g);
-export const sign = unary('sign', 'SignBackward0', 'sign', zeroGradient, 'none', true);
-export const floor = unary('floor', 'FloorBackward0', 'floor', zeroGradient, 'none');
-export const ceil = unary('ceil', 'CeilBackward0', 'ceil', zeroGradient, 'none');
-export const round = unary('round', 'RoundBackward0', 'round', zeroGradient, 'none');
-export const trunc = unary('trunc', 'TruncBackward0', 'trunc', zeroGradient, 'none');
-
-/** `1 - x` style: other - input. */
-function rsub(input: Tensor, other: number): Tensor {
-  return sub(other, input);
-}
-
 export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
   const out = unaryForward('leakyRelu', 'leakyRelu', input, negativeSlope);
   return record('LeakyReluBackward0', out, [input], (save) => {
@@ -442,27 +389,6 @@ declare module '../tensor.js' {
     logicalOr(other: TensorOrScalar): Tensor;
     logicalNot(): Tensor;
     where(condition: Tensor, other: TensorOrScalar): Tensor;
-    neg(): Tensor;
-    abs(): Tensor;
-    exp(): Tensor;
-    log(): Tensor;
-    sqrt(): Tensor;
-    rsqrt(): Tensor;
-    sin(): Tensor;
-    cos(): Tensor;
-    tanh(): Tensor;
-    sigmoid(): Tensor;
-    relu(): Tensor;
-    reciprocal(): Tensor;
-    square(): Tensor;
-    erf(): Tensor;
-    log1p(): Tensor;
-    expm1(): Tensor;
-    sign(): Tensor;
-    floor(): Tensor;
-    ceil(): Tensor;
-    round(): Tensor;
-    trunc(): Tensor;
     clamp(min?: number | null | ClampOptions, max?: number | null): Tensor;
     add_(other: TensorOrScalar, options?: AlphaOptions): this;
     sub_(other: TensorOrScalar, options?: AlphaOptions): this;
@@ -498,27 +424,6 @@ Object.assign(Tensor.prototype, {
   logicalOr(this: Tensor, other: TensorOrScalar) { return logicalOr(this, other); },
   logicalNot(this: Tensor) { return logicalNot(this); },
   where(this: Tensor, condition: Tensor, other: TensorOrScalar) { return where(condition, this, other); },
-  neg(this: Tensor) { return neg(this); },
-  abs(this: Tensor) { return abs(this); },
-  exp(this: Tensor) { return exp(this); },
-  log(this: Tensor) { return log(this); },
-  sqrt(this: Tensor) { return sqrt(this); },
-  rsqrt(this: Tensor) { return rsqrt(this); },
-  sin(this: Tensor) { return sin(this); },
-  cos(this: Tensor) { return cos(this); },
-  tanh(this: Tensor) { return tanh(this); },
-  sigmoid(this: Tensor) { return sigmoid(this); },
-  relu(this: Tensor) { return relu(this); },
-  reciprocal(this: Tensor) { return reciprocal(this); },
-  square(this: Tensor) { return square(this); },
-  erf(this: Tensor) { return erf(this); },
-  log1p(this: Tensor) { return log1p(this); },
-  expm1(this: Tensor) { return expm1(this); },
-  sign(this: Tensor) { return sign(this); },
-  floor(this: Tensor) { return floor(this); },
-  ceil(this: Tensor) { return ceil(this); },
-  round(this: Tensor) { return round(this); },
-  trunc(this: Tensor) { return trunc(this); },
   clamp(this: Tensor, min?: number | null | ClampOptions, max?: number | null) { return clamp(this, min, max); },
   add_(this: Tensor, other: TensorOrScalar, options?: AlphaOptions) { return inPlace('add_', this, (self) => add(self, other, options)); },
   sub_(this: Tensor, other: TensorOrScalar, options?: AlphaOptions) { return inPlace('sub_', this, (self) => sub(self, other, options)); },

@@ -198,7 +198,7 @@ const WITHOUT_OPTIONS = new Set([
   // torch.* and Tensor methods
   'abs', 'adaptiveAvgPool1d', 'adaptiveAvgPool2d', 'bmm', 'cat', 'ceil', 'chunk', 'clone', 'cos', 'detach', 'div', 'enableGrad', 'eq',
   'erf', 'exp', 'expand', 'expm1', 'flatten', 'floor', 'floorDivide', 'gather', 'ge', 'gt', 'indexAdd', 'indexSelect', 'initialSeed',
-  'isGradEnabled', 'keep', 'le', 'leakyRelu', 'log', 'log1p', 'logicalAnd', 'logicalNot', 'logicalOr', 'lt', 'manualSeed', 'maskedFill',
+  'isGradEnabled', 'keep', 'le', 'leakyRelu', 'log', 'log1p', 'log2', 'logicalAnd', 'logicalNot', 'logicalOr', 'lt', 'manualSeed', 'maskedFill',
   'matmul', 'maximum', 'memory', 'minimum', 'mm', 'mul', 'narrow', 'ne', 'neg', 'noGrad', 'oneHot', 'permute', 'pow', 'reciprocal', 'relu',
   'remainder', 'reshape', 'round', 'rsqrt', 'scatter', 'scatterAdd', 'scope', 'seed', 'select', 'setDefaultDevice', 'setGradEnabled',
   'sigmoid', 'sign', 'sin', 'split', 'sqrt', 'square', 'squeeze', 'stack', 't', 'tanh', 'transpose', 'trunc', 'unbind', 'unflatten',

@@ -57,7 +57,7 @@ const F = nn.functional;
 const ops: Record<string, (t: Inputs) => unknown> = {
   // unary
   abs: ({ x }) => x.abs(), neg: ({ x }) => x.neg(), exp: ({ x }) => x.exp(), expm1: ({ x }) => x.expm1(),
-  log: ({ positive }) => positive.log(), log1p: ({ positive }) => positive.log1p(), sqrt: ({ positive }) => positive.sqrt(),
+  log: ({ positive }) => positive.log(), log2: ({ positive }) => positive.log2(), log1p: ({ positive }) => positive.log1p(), sqrt: ({ positive }) => positive.sqrt(),
   rsqrt: ({ positive }) => positive.rsqrt(), reciprocal: ({ positive }) => positive.reciprocal(), square: ({ x }) => x.square(),
   sin: ({ x }) => x.sin(), cos: ({ x }) => x.cos(), tanh: ({ x }) => x.tanh(), sigmoid: ({ x }) => x.sigmoid(), relu: ({ x }) => x.relu(),
   erf: ({ x }) => x.erf(), sign: ({ x }) => x.sign(), round: ({ x }) => x.round(), floor: ({ x }) => x.floor(), ceil: ({ x }) => x.ceil(), trunc: ({ x }) => x.trunc(),

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
 import type { ConvGeometry, Device, Kernels, PoolAxis, RandomStream, RnnLayer, RnnMode } from '../../src/devices/device.js';
-import { BINARY_OPCODES, REDUCE_OPCODES, UNARY_OPCODES } from '../../src/devices/cpu/opcodes.js';
+import { BINARY_OPCODES, REDUCE_OPCODES, UNARY_OPCODES } from '../../src/devices/opcodes.js';
 import { getDevice } from '../../src/devices/registry.js';
 import { rnnGateCount, rnnReserveElements } from '../../src/devices/rnn-layout.js';
 

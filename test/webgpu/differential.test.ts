@@ -80,6 +80,7 @@ describe.skipIf(!ready)('webgpu kernels agree with the cpu kernels', () => {
       ['reciprocal', (x) => x.reciprocal(), positive, true],
       ['square', (x) => x.square(), normal, true],
       ['erf', (x) => x.mul(2).erf(), normal, true],
+      ['log2', (x) => x.log2(), positive, true],
       ['log1p', (x) => x.sub(0.9).log1p(), positive, true],
       ['expm1', (x) => x.mul(3).expm1(), normal, true],
       ['clamp', (x) => x.clamp(-0.5, 0.8), normal, true],

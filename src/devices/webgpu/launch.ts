@@ -22,6 +22,7 @@ import type { DType } from '../../dtype.js';
 import { numel, type Shape } from '../../shape.js';
 import { coalesce } from '../coalesce.js';
 import type { TensorView } from '../device.js';
+import { constantName } from '../opcodes.js';
 
 export type ShaderFile = keyof typeof shaderSources;
 
@@ -58,11 +59,6 @@ export function defineShader(file: ShaderFile, options: { includes?: readonly Sh
   const declarations = tables.flatMap((table) => Object.entries(table).map(([name, value]) => `const ${constantName(name)} = ${value}u;`)).join('\n');
   const includes = options.includes ?? [];
   return { file, includes, declarations, id: [...includes, file].join('+'), layouts: new Map() };
-}
-
-/** `leakyRelu` -> `LEAKY_RELU`, `float32` -> `FLOAT32`: opcode names as WGSL constants. */
-function constantName(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 }
 
 /**

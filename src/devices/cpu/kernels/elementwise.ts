@@ -2,7 +2,7 @@ import type { DType } from '../../../dtype.js';
 import type { Kernels, TensorView } from '../../device.js';
 import { coalesce } from '../../coalesce.js';
 import type { CpuDevice } from '../device.js';
-import { BINARY_OPCODES, CONVERSIONS, elementwiseKernelDtype, UNARY_OPCODES } from '../opcodes.js';
+import { BINARY_OPCODES, CONVERSIONS, elementwiseKernelDtype, UNARY_OPCODES } from '../../opcodes.js';
 
 /** Byte address of a view's first element. */
 export function addressOf(view: TensorView): number {
@@ -10,8 +10,8 @@ export function addressOf(view: TensorView): number {
 }
 
 function conversion(from: DType, to: DType): number {
-  if (from === to || (from === 'bool' && to === 'int32')) return CONVERSIONS.none;
-  if (to === 'float32') return from === 'float32' ? CONVERSIONS.none : CONVERSIONS.int32ToFloat32;
+  if (from === to || (from === 'bool' && to === 'int32')) return CONVERSIONS.noConversion;
+  if (to === 'float32') return from === 'float32' ? CONVERSIONS.noConversion : CONVERSIONS.int32ToFloat32;
   if (to === 'int32') return CONVERSIONS.float32ToInt32;
   return from === 'float32' ? CONVERSIONS.float32ToBool : CONVERSIONS.int32ToBool;
 }

@@ -1,10 +1,8 @@
 import type { Kernels, TensorView } from '../../device.js';
 import { coalesce } from '../../coalesce.js';
 import type { CpuDevice } from '../device.js';
+import { GATHER_SCATTER_MODES } from '../../opcodes.js';
 import { addressOf } from './elementwise.js';
-
-// Modes of the gatherScatter kernel, mirrored in assembly/indexing.ts.
-const GATHER = 0, SCATTER = 1, SCATTER_ADD_F32 = 2, SCATTER_ADD_I32 = 3;
 
 export function indexingKernels(cpu: CpuDevice): Pick<Kernels, 'gather' | 'scatter' | 'normalizeIndex'> {
   const wasm = cpu.wasm;
@@ -24,10 +22,10 @@ export function indexingKernels(cpu: CpuDevice): Pick<Kernels, 'gather' | 'scatt
 
   return {
     gather(out, input, index, dim) {
-      return gatherScatter(GATHER, input, index, out, dim);
+      return gatherScatter(GATHER_SCATTER_MODES.gather, input, index, out, dim);
     },
     scatter(out, index, src, dim, accumulate) {
-      const mode = !accumulate ? SCATTER : out.dtype === 'float32' ? SCATTER_ADD_F32 : SCATTER_ADD_I32;
+      const mode = !accumulate ? GATHER_SCATTER_MODES.scatter : out.dtype === 'float32' ? GATHER_SCATTER_MODES.scatterAddF32 : GATHER_SCATTER_MODES.scatterAddI32;
       return gatherScatter(mode, out, index, src, dim);
     },
     normalizeIndex(out, index, size) {

@@ -1,9 +1,8 @@
-import type { Kernels, MultinomialStatus, TensorView } from '../../device.js';
+import type { Kernels, TensorView } from '../../device.js';
+import { MULTINOMIAL_STATUSES } from '../../opcodes.js';
 import type { CpuDevice } from '../device.js';
 import { addressOf } from './elementwise.js';
 import { withContiguous } from './softmax.js';
-
-const STATUS: readonly MultinomialStatus[] = ['ok', 'invalidWeight', 'zeroRow'];
 
 function count(view: TensorView): number {
   return view.shape.reduce((a, b) => a * b, 1);
@@ -35,7 +34,7 @@ export function randomKernels(cpu: CpuDevice): Pick<Kernels, 'randomUniform' | '
       const scratch = cpu.allocator.malloc(wasm.multinomialScratchBytes(categories));
       try {
         const status = withContiguous(cpu, weights, (w) => wasm.multinomialF32(addressOf(out), addressOf(w), rows, categories, out.shape[1], replacement ? 1 : 0, scratch, seedLow, seedHigh, offset));
-        return STATUS[status];
+        return MULTINOMIAL_STATUSES[status];
       } finally {
         cpu.allocator.free(scratch);
       }

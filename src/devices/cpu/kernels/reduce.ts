@@ -2,7 +2,7 @@ import type { Kernels } from '../../device.js';
 import { reduceLayout, reducedInnermost } from '../../reduce-layout.js';
 import { contiguousStrides } from '../../../shape.js';
 import type { CpuDevice } from '../device.js';
-import { REDUCE_OPCODES } from '../opcodes.js';
+import { REDUCE_OPCODES } from '../../opcodes.js';
 import { addressOf } from './elementwise.js';
 
 export function reduceKernels(cpu: CpuDevice): Pick<Kernels, 'reduce'> {

@@ -1,6 +1,6 @@
 import type { DType } from '../../../dtype.js';
 import { numel } from '../../../shape.js';
-import { BINARY_OPCODES, elementwiseKernelDtype, UNARY_OPCODES } from '../../cpu/opcodes.js';
+import { BINARY_OPCODES, elementwiseKernelDtype, UNARY_OPCODES } from '../../opcodes.js';
 import type { Kernels } from '../../device.js';
 import type { WebGpuDevice } from '../device.js';
 import { defineShader, DTYPE_CODES, stridedWalk } from '../launch.js';

@@ -1,5 +1,5 @@
 import { contiguousStrides, numel } from '../../../shape.js';
-import { REDUCE_OPCODES } from '../../cpu/opcodes.js';
+import { REDUCE_OPCODES } from '../../opcodes.js';
 import type { Kernels, TensorView } from '../../device.js';
 import { reduceLayout, reducedInnermost } from '../../reduce-layout.js';
 import type { WebGpuDevice } from '../device.js';
