@@ -23,6 +23,7 @@
 // on purpose elsewhere (inputs drawn from a few halves), where PyTorch's gradients at ties are the
 // contract: max()/min() split evenly among tied elements, maximum/minimum half to each side.
 import type { DType } from '../../src/index.js';
+import { Choices } from '../helpers/choices.js';
 import { decode, type TensorData, type Value } from '../helpers/fixtures.js';
 
 export interface Ref {
@@ -46,44 +47,6 @@ export interface Program {
   backward?: { outputs: number[]; upstream: TensorData[] };
 }
 
-/** mulberry32: a small seeded generator, so a seed names a program on every machine. */
-class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  int(low: number, high: number): number {
-    return low + Math.floor(this.next() * (high - low + 1));
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
-  }
-
-  normal(): number {
-    return Math.sqrt(-2 * Math.log(1 - this.next())) * Math.cos(2 * Math.PI * this.next());
-  }
-
-  shuffle<T>(items: T[]): T[] {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = this.int(0, i);
-      [items[i], items[j]] = [items[j], items[i]];
-    }
-    return items;
-  }
-}
 
 /** What the generator knows about a value: enough to pick valid arguments for the next op. */
 interface Meta {
@@ -119,12 +82,12 @@ const SPECIAL: Value[] = ['nan', 'inf', '-inf', 0, 1e-30, -1e-30, 1e15, -1e15];
 
 /** Writes one program; `new ProgramWriter(seed).write()`. */
 class ProgramWriter {
-  private readonly rng: Rng;
+  private readonly rng: Choices;
   private readonly steps: Step[] = [];
   private readonly metas: Meta[] = [];
 
   constructor(seed: number) {
-    this.rng = new Rng(seed);
+    this.rng = new Choices(seed);
   }
 
   write(): Program {
@@ -163,7 +126,7 @@ class ProgramWriter {
 
   // ---- values ----------------------------------------------------------------------------------
 
-  get rand(): Rng {
+  get rand(): Choices {
     return this.rng;
   }
 
@@ -783,7 +746,7 @@ function sliceLength(size: number, start: string, stop: string, step: number): n
 }
 
 /** A random shape with `n` elements (for reshape). */
-function factor(rng: Rng, n: number): number[] {
+function factor(rng: Choices, n: number): number[] {
   if (n === 0) return rng.shuffle([0, rng.int(1, 3), ...(rng.chance(0.5) ? [2] : [])]);
   const shape: number[] = [];
   let left = n;

@@ -2,36 +2,12 @@
 // comparisons of results read back from both.
 import { expect } from 'vitest';
 import * as torch from '../../src/index.js';
+import { Choices } from '../helpers/choices.js';
+
+export { Choices };
 
 type Tensor = torch.Tensor;
 
-/** A small deterministic generator for shapes and choices (values come from torch's seeded one). */
-export class Choices {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1) (mulberry32). */
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  int(low: number, high: number): number {
-    return low + Math.floor(this.next() * (high - low + 1));
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
-  }
-
-  shape(minDims = 0, maxDims = 4, maxSize = 5): number[] {
-    return Array.from({ length: this.int(minDims, maxDims) }, () => this.int(1, maxSize));
-  }
-}
 
 /**
  * How an operand is laid out: contiguous; `permuted` (reversed dims of a contiguous base, a
