@@ -23,7 +23,6 @@ const ready = await webgpuReady();
 const gpu = () => getDevice('webgpu') as WebGpuDevice;
 
 /** Whether the webgpu kernel table has these kernels yet (the table's misses throw when called). */
-const has = (...names: string[]) => ready && names.every((name) => name in gpu().kernels);
 
 const RTOL = 1e-5;
 
@@ -123,19 +122,7 @@ async function checkModule(make: () => torch.nn.Module, x: Tensor, lengths: numb
 
 describe.skipIf(!ready)('recurrent layers on webgpu', () => {
   describe('match PyTorch 1.13 (the fixtures of test/nn/rnn.test.ts)', () => {
-    // Packed batches with unsorted lengths put the initial and final states in sorted order with
-    // indexSelect on the layer's device (gather, and scatter for its gradient). Until those
-    // kernels exist on WebGPU, those cases check that their absence is all that stops them.
-    const indexing = has('gather', 'scatter');
-    for (const c of rnnFixtureCases) {
-      if (c.packed && !indexing) {
-        it(`${c.name} (stops at the missing webgpu gather kernel)`, async () => {
-          await expect(checkRnnFixtureCase(c, 'webgpu')).rejects.toThrow('gather: this kernel has no WebGPU implementation yet');
-        });
-      } else {
-        it(c.name, () => checkRnnFixtureCase(c, 'webgpu'));
-      }
-    }
+    for (const c of rnnFixtureCases) it(c.name, () => checkRnnFixtureCase(c, 'webgpu'));
   });
 
   describe('agree with the cpu kernels', () => {
@@ -193,13 +180,7 @@ describe.skipIf(!ready)('recurrent layers on webgpu', () => {
     // Dropout between layers draws its mask with the bernoulli kernel on the layer's device; the
     // random streams are device-independent, so both devices drop the same elements.
     const dropout = () => checkModule(() => new nn.LSTM(3, 5, { numLayers: 2, dropout: 0.5 }), torch.randn(4, 2, 3), null, 6);
-    if (has('bernoulli')) {
-      it('modules with dropout between layers (training mode)', dropout);
-    } else {
-      it('modules with dropout between layers (stops at the missing webgpu bernoulli kernel)', async () => {
-        await expect(dropout()).rejects.toThrow('bernoulli: this kernel has no WebGPU implementation yet');
-      });
-    }
+    it('modules with dropout between layers (training mode)', dropout);
 
     it('writes output, hN and cN given as views into separate buffers', async () => {
       torch.manualSeed(6);

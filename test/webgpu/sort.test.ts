@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getDevice, registerDevice, unregisterDevice } from '../../src/devices/registry.js';
 import { WebGpuDevice } from '../../src/devices/webgpu/device.js';
 import * as torch from '../../src/index.js';
-import { buildInputs, type CaseResult, expectCaseMatches, runCase, runOp } from '../helpers/fixtures.js';
+import { type CaseResult, expectCaseMatches, runCase } from '../helpers/fixtures.js';
 import { loadSoftmaxSortCases } from '../helpers/softmax-sort-fixtures.js';
 import { Choices, LAYOUTS, type Layout, pair, type Pair } from './compare.js';
 import { webgpuReady } from './gpu.js';
@@ -16,9 +16,6 @@ type Tensor = torch.Tensor;
 type Sorted = { values: Tensor; indices: Tensor };
 
 const ready = await webgpuReady();
-// The gradient of sort and topk scatters into zeros: it runs on webgpu once the indexing family's
-// scatter kernel is there, and until then these suites check the forward results only.
-const gradients = ready && 'scatter' in getDevice('webgpu').kernels;
 
 /** Every float32 class the comparison must order: NaN, infinities, signed zeros, tiny and huge values. */
 const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 1e-30, -1e-30, 1e-45, -1e-45, 3e38, -3e38, 2.5, -2.5];
@@ -44,12 +41,12 @@ async function expectSameBits(what: string, gpu: Tensor, cpu: Tensor): Promise<v
 }
 
 /**
- * Runs `fn` on both devices and compares values and indices exactly; with gradients on webgpu,
+ * Runs `fn` on both devices and compares values and indices exactly; for a differentiable input,
  * also backpropagates one upstream gradient through the values and compares the gradients w.r.t.
  * the input views (a scatter, so exact too; the leaves of broadcast views would add them up).
  */
 async function agree(what: string, fn: (x: Tensor) => Sorted, x: Pair): Promise<void> {
-  const differentiable = gradients && x.cpuLeaf.requiresGrad;
+  const differentiable = x.cpuLeaf.requiresGrad;
   for (const view of [x.cpu, x.gpu]) {
     if (differentiable) view.retainGrad();
     view.grad = null;
@@ -79,21 +76,19 @@ describe.skipIf(!ready)('sort, argsort and topk on webgpu', () => {
   beforeEach(() => torch.manualSeed(5));
 
   describe('against PyTorch 1.13 (the fixtures of test/ops/sort.test.ts) and bit for bit against the cpu', () => {
-    /** The case on the default device: with its gradients where webgpu can take them. */
-    const run = (c: Parameters<typeof runCase>[0]): CaseResult => (gradients ? runCase(c) : { outputs: runOp(c, buildInputs(c, false).operands), grads: null });
     for (const c of loadSoftmaxSortCases(['sort', 'argsort', 'topk'])) {
       it(c.name, async () => {
         torch.setDefaultDevice('webgpu');
         let result: CaseResult;
         try {
-          result = run(c);
+          result = runCase(c);
         } finally {
           torch.setDefaultDevice('cpu');
         }
         const tensors = [...result.outputs, ...(result.grads ?? [])].filter((t): t is Tensor => t !== null);
         const values = new Map(await Promise.all(tensors.map(async (t) => [t, await t.data()] as const)));
         expectCaseMatches(c, result, (t) => values.get(t)!);
-        const cpu = run(c);
+        const cpu = runCase(c);
         for (const [k, out] of result.outputs.entries()) await expectSameBits(`output ${k}`, out, cpu.outputs[k]);
         for (const [k, grad] of (result.grads ?? []).entries()) if (grad) await expectSameBits(`gradient ${k}`, grad, cpu.grads![k]!);
       });
