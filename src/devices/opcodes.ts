@@ -26,10 +26,10 @@ export const OPCODE_FAMILIES = {
   binary: [
     'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
     'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr',
-    'remainder', 'floorDivide',
+    'remainder', 'floorDivide', 'fmod',
   ],
   /** Device.reduce (assembly/reduce.ts, shaders/reduce.wgsl). */
-  reduce: ['sum', 'max', 'min', 'argmax', 'argmin'],
+  reduce: ['sum', 'max', 'min', 'argmax', 'argmin', 'prod'],
   /** What the CPU copy kernel does to each element (assembly/elementwise.ts copyStrided). */
   conversion: ['noConversion', 'float32ToInt32', 'int32ToFloat32', 'float32ToBool', 'int32ToBool'],
   /** What the CPU gatherScatter kernel does (assembly/indexing.ts). */
@@ -62,7 +62,7 @@ export const MULTINOMIAL_STATUSES = OPCODE_FAMILIES.multinomialStatus;
 /** Ops with an int32 kernel (bool runs as int32) on every device; ops convert others' inputs to float32. */
 const INTEGER_UNARY_OPS: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['neg', 'abs', 'sign', 'square', 'logicalNot']);
 const INTEGER_BINARY_OPS: ReadonlySet<BinaryOp> = new Set<BinaryOp>([
-  'add', 'sub', 'mul', 'pow', 'maximum', 'minimum', 'remainder', 'floorDivide',
+  'add', 'sub', 'mul', 'pow', 'maximum', 'minimum', 'remainder', 'floorDivide', 'fmod',
   'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr',
 ]);
 /** Ops defined on 0/1 values only: ops convert their inputs to bool first. */
