@@ -1,7 +1,7 @@
 // Reductions: out[outOffset + k] = op over the run of output k, `reducedCount` elements
 // `reducedStride` apart starting at the walk's offset of position k (the walk covers the kept
-// dims; its one operand is x). OP is SUM, PROD, MAX, MIN, ARGMAX or ARGMIN; DTYPE is x's (float32 or
-// int32). As on the CPU: max and min propagate NaN; argmax and argmin return the first position of
+// dims; its one operand is x). OP is SUM, PROD, MAX, MIN, ARGMAX or ARGMIN; DTYPE is x's (float32
+// or int32). As on the CPU: max and min propagate NaN; argmax and argmin return the first position of
 // the extremum, a NaN counting as the extremum. float32 sums are compensated (each partial sum
 // carries its rounding error), so they agree with the CPU's float64 accumulation to float32 rounding.
 // int32 sums are exact in 64 bits (the low word in `bits`, the high word in `position`); a sum

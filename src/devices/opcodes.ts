@@ -11,7 +11,11 @@ import type { DType } from '../dtype.js';
  * Adding a unary op (log2 is an example): append its name to `unary` here (and to
  * INTEGER_UNARY_OPS if it has an int32 kernel); in assembly/elementwise.ts import its constant,
  * write its class and add its case to unaryF32; add its case to shaders/unary.wgsl; write its line
- * in src/ops/unary.ts. test/webgpu/opcodes.test.ts then runs it on both devices.
+ * in src/ops/unary.ts. test/webgpu/opcodes.test.ts then runs it on both devices. A binary op (fmod)
+ * or a reduction (prod) goes the same way: its name here (and in INTEGER_BINARY_OPS if it has an
+ * int32 kernel), its class and its cases in binaryF32/binaryI32 (assembly/elementwise.ts) or its
+ * run in reduceF32/reduceI32 (assembly/reduce.ts), its case in shaders/binary.wgsl or
+ * shaders/reduce.wgsl, and its op in src/ops/elementwise.ts or src/ops/reduce.ts.
  *
  * The build evaluates this file on its own: it must import nothing but types.
  */
