@@ -1,6 +1,6 @@
 import { record, recordComposite } from '../autograd/function.js';
 import type { ReduceOp } from '../devices/device.js';
-import { checkOptions, optionKeys } from '../options.js';
+import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { formatShape, normalizeDim, numel, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { castTo, div, exp, log, mul, sub, add, eq, ne, logicalAnd, logicalOr, where } from './elementwise.js';
@@ -103,7 +103,9 @@ export function prod(input: Tensor, dim?: number | null, keepdimOrOptions?: Redu
   checkTensor('prod', 'input', input);
   const options = reduceOptions('prod', keepdimOrOptions);
   const all = dim === undefined || dim === null;
-  const dims = all ? reductionDims('prod', input, null) : reductionDims('prod', input, normalizeDim('prod', dim, input.shape.length));
+  // PyTorch's prod takes one dim, and the backward below reduces along dims[0] alone.
+  if (!all && typeof dim !== 'number') throw new TypeError(`prod: dim must be a single integer, got ${describeValue(dim)}`);
+  const dims = reductionDims('prod', input, dim);
   const keepdim = options.keepdim ?? false;
   const out = reduceForward('prod', 'prod', input, dims, keepdim);
   return record(all ? 'ProdBackward0' : 'ProdBackward1', out, [input], (save) => {
