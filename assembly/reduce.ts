@@ -28,10 +28,11 @@ import { SUM, MAX, MIN, ARGMAX, ARGMIN, PROD } from '../build/opcodes';
     for (let i = 0; i < count; i++) acc += <f64>load<f32>(ptr(x, i * stride));
     return <f32>acc;
   }
+  // Products accumulate in f32, as PyTorch's do: a partial product that overflows stays infinite.
   if (op == PROD) {
-    let acc: f64 = 1;
-    for (let i = 0; i < count; i++) acc *= <f64>load<f32>(ptr(x, i * stride));
-    return <f32>acc;
+    let acc: f32 = 1;
+    for (let i = 0; i < count; i++) acc *= load<f32>(ptr(x, i * stride));
+    return acc;
   }
   if ((op == MAX || op == MIN) && stride == 1 && count >= 8) return extremumContiguous(op, x, count);
   let best = load<f32>(x);

@@ -121,6 +121,11 @@ describe.each(devices)('prod as PyTorch computes it (%s)', (device) => {
     expect(await flags.prod(1).tolist()).toEqual(dim1);
   });
 
+  it('float32 products overflow where PyTorch\'s do', async () => {
+    // torch.tensor([1e30, 1e30, 1e-30]).prod() is inf in PyTorch 1.13: it multiplies in float32.
+    expect(await torch.tensor([1e30, 1e30, 1e-30], { device }).prod().item()).toBe(Infinity);
+  });
+
   it('an empty product is 1', async () => {
     expect(await torch.zeros([2, 0], { device }).prod(1).tolist()).toEqual([1, 1]);
     expect(await torch.zeros([0], { device, dtype: 'int32' }).prod().item()).toBe(1);
