@@ -6,7 +6,7 @@ import { expV, sigmoidV, tanhV } from './simd-math';
 import { beginWalk, carry, innerSize, innerStride, nextRow, outerRows, prepareOperand } from './strided';
 // Opcodes and conversions, generated from src/devices/opcodes.ts.
 import {
-  ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, EQ, NE, LT, LE, GT, GE, LOGICAL_AND, LOGICAL_OR, REMAINDER, FLOOR_DIVIDE,
+  ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, EQ, NE, LT, LE, GT, GE, LOGICAL_AND, LOGICAL_OR, REMAINDER, FLOOR_DIVIDE, FMOD,
   NEG, ABS, EXP, LOG, SQRT, RSQRT, SIN, COS, TANH, SIGMOID, RELU, SIGN, FLOOR, CEIL, ROUND, RECIPROCAL,
   SQUARE, CLAMP, POW_SCALAR, AFFINE, LEAKY_RELU, LOGICAL_NOT, ERF, LOG1P, EXPM1, RPOW_SCALAR, GT_SCALAR, TRUNC, LOG2,
   NO_CONVERSION, FLOAT32_TO_INT32, INT32_TO_FLOAT32, FLOAT32_TO_BOOL, INT32_TO_BOOL,
@@ -293,6 +293,8 @@ class FloorDivide {
   }
   @inline vector(a: v128, b: v128): v128 { return byLanes<FloorDivide>(this, a, b); }
 }
+// C's fmod (AssemblyScript's float %): the remainder of truncating division, with the dividend's sign.
+class Fmod { @inline scalar(a: f32, b: f32): f32 { return a % b; } @inline vector(a: v128, b: v128): v128 { return byLanes<Fmod>(this, a, b); } }
 
 // Comparisons write bool (0/1 in 32 bits): the vector forms mask all-ones lanes down to 1.
 @inline function asBool(mask: v128): v128 {
@@ -353,6 +355,11 @@ class IntFloorDivide {
     return (a % b != 0) && ((a ^ b) < 0) ? q - 1 : q;
   }
   @inline vector(a: v128, b: v128): v128 { return byIntLanes<IntFloorDivide>(this, a, b); }
+}
+// Truncating remainder; i32.rem_s gives INT_MIN % -1 = 0 without trapping, and traps only on 0.
+class IntFmod {
+  @inline scalar(a: i32, b: i32): i32 { return b == 0 ? 0 : a % b; }
+  @inline vector(a: v128, b: v128): v128 { return byIntLanes<IntFmod>(this, a, b); }
 }
 /**
  * PyTorch's integer pow (powi): square-and-multiply in wrapping int32 arithmetic, so it overflows
@@ -421,6 +428,7 @@ export function binaryF32(op: i32, ndim: i32, shape: usize, out: usize, a: usize
     case MINIMUM: binaryLoop<Minimum, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
     case REMAINDER: binaryLoop<Remainder, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
     case FLOOR_DIVIDE: binaryLoop<FloorDivide, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case FMOD: binaryLoop<Fmod, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
     case EQ: binaryLoop<Eq, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
     case NE: binaryLoop<Ne, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
     case LT: binaryLoop<Lt, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
@@ -442,6 +450,7 @@ export function binaryI32(op: i32, ndim: i32, shape: usize, out: usize, a: usize
     case MINIMUM: binaryLoop<IntMinimum, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
     case REMAINDER: binaryLoop<IntRemainder, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
     case FLOOR_DIVIDE: binaryLoop<IntFloorDivide, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case FMOD: binaryLoop<IntFmod, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
     case EQ: binaryLoop<IntEq, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
     case NE: binaryLoop<IntNe, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
     case LT: binaryLoop<IntLt, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;

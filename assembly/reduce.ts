@@ -1,7 +1,7 @@
 // Reductions over one strided run of elements per output. Ops arrange the reduced dims into a single
 // run (copying first when the layout cannot), so the kernel walks kept dims N-d and reduced dims 1-d.
 import { beginWalk, carry, innerSize, innerStride, nextRow, outerRows, prepareOperand } from './strided';
-import { SUM, MAX, MIN, ARGMAX, ARGMIN } from '../build/opcodes';
+import { SUM, MAX, MIN, ARGMAX, ARGMIN, PROD } from '../build/opcodes';
 
 @inline function ptr(base: usize, index: i32): usize {
   return base + (<usize>index << 2);
@@ -27,6 +27,12 @@ import { SUM, MAX, MIN, ARGMAX, ARGMIN } from '../build/opcodes';
     }
     for (let i = 0; i < count; i++) acc += <f64>load<f32>(ptr(x, i * stride));
     return <f32>acc;
+  }
+  // Products accumulate in f32, as PyTorch's do: a partial product that overflows stays infinite.
+  if (op == PROD) {
+    let acc: f32 = 1;
+    for (let i = 0; i < count; i++) acc *= load<f32>(ptr(x, i * stride));
+    return acc;
   }
   if ((op == MAX || op == MIN) && stride == 1 && count >= 8) return extremumContiguous(op, x, count);
   let best = load<f32>(x);
@@ -105,7 +111,24 @@ function extremumContiguous(op: i32, x: usize, count: i32): f32 {
   return op == ARGMAX || op == ARGMIN ? bestIndex : best;
 }
 
-/** The exact value of the first int32 sum of this call outside int32's range, or NaN. */
+/**
+ * Writes the int32 product of a run wrapped to int32 and returns it in f64: exact up to 2^53 and
+ * rounded beyond, which cannot bring a product back into int32's range (factors other than 0 only
+ * grow it), so the range check on it is exact.
+ */
+@inline function productRunI32(x: usize, count: i32, stride: i32, out: usize): f64 {
+  let wrapped: i32 = 1;
+  let product: f64 = 1;
+  for (let i = 0; i < count; i++) {
+    const v = load<i32>(ptr(x, i * stride));
+    wrapped *= v;
+    product *= <f64>v;
+  }
+  store<i32>(out, wrapped);
+  return product;
+}
+
+/** The value of the first int32 sum or product of this call outside int32's range, or NaN. */
 let firstOverflow: f64 = NaN;
 
 @inline function reduceLoop(op: i32, isFloat: bool, ndim: i32, shape: usize, strides: usize, x: usize, count: i32, stride: i32, out: usize): void {
@@ -125,7 +148,10 @@ let firstOverflow: f64 = NaN;
     for (; i < n; i++) {
       const run = ptr(x, ox + i * sk);
       if (isFloat) store<f32>(ptr(rowOut, i), reduceRunF32(op, run, count, stride));
-      else {
+      else if (op == PROD) {
+        const product = productRunI32(run, count, stride, ptr(rowOut, i));
+        if ((product < -2147483648 || product > 2147483647) && isNaN(firstOverflow)) firstOverflow = product;
+      } else {
         const value = reduceRunI32(op, run, count, stride);
         if (value != <i64><i32>value && isNaN(firstOverflow)) firstOverflow = <f64>value;
         store<i32>(ptr(rowOut, i), <i32>value);
@@ -146,13 +172,14 @@ export function reduceF32(op: i32, ndim: i32, shape: usize, strides: usize, x: u
     case MIN: reduceLoop(MIN, true, ndim, shape, strides, x, count, stride, out); break;
     case ARGMAX: reduceLoop(ARGMAX, true, ndim, shape, strides, x, count, stride, out); break;
     case ARGMIN: reduceLoop(ARGMIN, true, ndim, shape, strides, x, count, stride, out); break;
+    case PROD: reduceLoop(PROD, true, ndim, shape, strides, x, count, stride, out); break;
     default: unreachable();
   }
 }
 
 /**
- * reduceF32 for int32 input. Returns NaN, or the exact value of the first sum outside int32's
- * range; out holds that sum wrapped to int32.
+ * reduceF32 for int32 input. Returns NaN, or the value of the first sum or product outside
+ * int32's range (exact for sums, rounded to f64 for products); out holds it wrapped to int32.
  */
 export function reduceI32(op: i32, ndim: i32, shape: usize, strides: usize, x: usize, count: i32, stride: i32, out: usize): f64 {
   firstOverflow = NaN;
@@ -162,6 +189,7 @@ export function reduceI32(op: i32, ndim: i32, shape: usize, strides: usize, x: u
     case MIN: reduceLoop(MIN, false, ndim, shape, strides, x, count, stride, out); break;
     case ARGMAX: reduceLoop(ARGMAX, false, ndim, shape, strides, x, count, stride, out); break;
     case ARGMIN: reduceLoop(ARGMIN, false, ndim, shape, strides, x, count, stride, out); break;
+    case PROD: reduceLoop(PROD, false, ndim, shape, strides, x, count, stride, out); break;
     default: unreachable();
   }
   return firstOverflow;

@@ -1,10 +1,10 @@
 // out = a op b, walk operands out, a and b (already broadcast: stride 0). OP is an opcode constant
 // (ADD, EQ, ...; see the BinaryOp type); DTYPE is the inputs' dtype. Comparisons write bool (0/1).
 // As on the CPU: maximum and minimum propagate NaN, comparisons with NaN are false (ne true),
-// remainder and floorDivide round toward negative infinity (Python's semantics). An int32 divisor
-// of 0 reports a fault (PyTorch raises ZeroDivisionError) and writes 0; INT_MIN // -1 wraps to
-// INT_MIN and INT_MIN % -1 is 0 (PyTorch's CPU dies of SIGFPE there). int32 pow is PyTorch's powi
-// (see powInt).
+// remainder and floorDivide round toward negative infinity (Python's semantics), fmod toward zero
+// (C's). An int32 divisor of 0 reports a fault (PyTorch raises ZeroDivisionError) and writes 0;
+// INT_MIN // -1 wraps to INT_MIN and INT_MIN % -1 is 0 for remainder and fmod (PyTorch's CPU dies
+// of SIGFPE there). int32 pow is PyTorch's powi (see powInt).
 
 /**
  * Square-and-multiply in wrapping int32 arithmetic, as PyTorch's int32 pow overflows. A negative
@@ -54,6 +54,14 @@ fn binaryFloat(a: f32, b: f32) -> u32 {
       if (isInf(b) && isFinite(a)) { return bitcast<u32>(select(a / b, -1.0, signsDiffer(a, b))); }
       return bitcast<u32>(floor(a / b));
     }
+    case FMOD: {
+      // C's fmod. WGSL's f32 % is a - b * trunc(a / b), which needs an infinite divisor's case, a
+      // zero result given the dividend's sign bit, and a quotient rounded up by a / b undone.
+      if (isInf(b) && isFinite(a)) { return bitcast<u32>(a); }
+      var r = a - trunc(a / b) * b;
+      if (r != 0.0 && (r < 0.0) != (a < 0.0)) { r += abs(b) * sign(a); }
+      return select(bitcast<u32>(r), bitcast<u32>(a) & 0x80000000u, r == 0.0);
+    }
     case EQ: { return select(0u, 1u, a == b && !unordered); }
     case NE: { return select(1u, 0u, a == b && !unordered); }
     case LT: { return select(0u, 1u, a < b && !unordered); }
@@ -90,6 +98,16 @@ fn binaryInt(a: i32, b: i32) -> i32 {
       }
       let r = a % b;
       return select(r, r + b, r != 0 && (r ^ b) < 0);
+    }
+    case FMOD: {
+      if (b == 0) {
+        reportFault();
+        return 0;
+      }
+      if (b == -1) {
+        return 0;
+      }
+      return a % b;
     }
     case FLOOR_DIVIDE: {
       if (b == 0) {

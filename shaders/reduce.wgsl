@@ -1,11 +1,14 @@
 // Reductions: out[outOffset + k] = op over the run of output k, `reducedCount` elements
 // `reducedStride` apart starting at the walk's offset of position k (the walk covers the kept
-// dims; its one operand is x). OP is SUM, MAX, MIN, ARGMAX or ARGMIN; DTYPE is x's (float32 or
-// int32). As on the CPU: max and min propagate NaN; argmax and argmin return the first position of
+// dims; its one operand is x). OP is SUM, PROD, MAX, MIN, ARGMAX or ARGMIN; DTYPE is x's (float32
+// or int32). As on the CPU: max and min propagate NaN; argmax and argmin return the first position of
 // the extremum, a NaN counting as the extremum. float32 sums are compensated (each partial sum
 // carries its rounding error), so they agree with the CPU's float64 accumulation to float32 rounding.
 // int32 sums are exact in 64 bits (the low word in `bits`, the high word in `position`); a sum
 // outside int32's range reports a fault (PyTorch would return int64) and writes the wrapped value.
+// int32 products wrap in `bits` and flag in `position` whether a partial product left int32 and
+// whether a factor was 0: a product without a 0 only grows, so it leaves int32 exactly when a
+// partial product did, and reports the same fault.
 //
 // Two entry points: `main` gives each output one thread (short runs), `cooperative` gives each
 // output a workgroup whose threads split the run and combine their partials as a tree (long runs).
@@ -14,7 +17,8 @@ const EMPTY = 0xffffffffu;
 
 /**
  * A partial result: the best element's bits and its position; or for a float32 sum its high part
- * in `bits` and its rounding error in `low`; or for an int32 sum its low and high words.
+ * in `bits` and its rounding error in `low`; or for an int32 sum its low and high words; or for a
+ * product its value (wrapped for int32) and, for int32, its PRODUCT_* flags.
  */
 struct Partial {
   bits: u32,
@@ -23,18 +27,35 @@ struct Partial {
 }
 
 const INT_SUM = OP == SUM && DTYPE != FLOAT32;
+const INT_PROD = OP == PROD && DTYPE != FLOAT32;
+const PRODUCT_OVERFLOWED = 1u;
+const PRODUCT_HAS_ZERO = 2u;
 
 fn element(position: u32, start: i32) -> Partial {
   let bits = x[start + i32(position) * params.reducedStride];
   if (INT_SUM) {
     return Partial(bits, select(0u, 0xffffffffu, bitcast<i32>(bits) < 0), 0.0);
   }
+  if (INT_PROD) {
+    return Partial(bits, select(0u, PRODUCT_HAS_ZERO, bits == 0u), 0.0);
+  }
   return Partial(bits, position, 0.0);
 }
 
-/** Combining with it changes nothing: a zero sum, or "no element yet" for max and min. */
+/** Combining with it changes nothing: a zero sum, a product of 1, or "no element yet" for max and min. */
 fn identity() -> Partial {
+  if (OP == PROD) {
+    return Partial(select(1u, bitcast<u32>(1.0), DTYPE == FLOAT32), 0u, 0.0);
+  }
   return Partial(0u, select(EMPTY, 0u, INT_SUM), 0.0);
+}
+
+/** Whether a * b, wrapped to `product`, left int32: the truncating division undoes it exactly when not. */
+fn productOverflows(a: i32, b: i32, product: i32) -> bool {
+  if (a == 0) { return false; }
+  // -1 * INT_MIN is the one product whose check would divide INT_MIN by -1.
+  if (a == -1) { return b == -2147483647 - 1; }
+  return product / a != b;
 }
 
 /** Whether `candidate` should replace `best` as the extremum. */
@@ -69,6 +90,14 @@ fn combine(a: Partial, b: Partial) -> Partial {
     let low = a.bits + b.bits;
     return Partial(low, a.position + b.position + select(0u, 1u, low < a.bits), 0.0);
   }
+  if (OP == PROD) {
+    if (DTYPE == FLOAT32) {
+      return Partial(bitcast<u32>(bitcast<f32>(a.bits) * bitcast<f32>(b.bits)), 0u, 0.0);
+    }
+    let product = bitcast<i32>(a.bits) * bitcast<i32>(b.bits);
+    let overflowed = productOverflows(bitcast<i32>(a.bits), bitcast<i32>(b.bits), product);
+    return Partial(bitcast<u32>(product), a.position | b.position | select(0u, PRODUCT_OVERFLOWED, overflowed), 0.0);
+  }
   if (beats(b, a)) { return b; }
   return a;
 }
@@ -78,6 +107,9 @@ fn result(p: Partial) -> u32 {
   if (OP == SUM && DTYPE == FLOAT32) { return bitcast<u32>(bitcast<f32>(p.bits) + p.low); }
   // In int32's range exactly when the high word is the low word's sign extended.
   if (INT_SUM && p.position != select(0u, 0xffffffffu, bitcast<i32>(p.bits) < 0)) {
+    reportFault();
+  }
+  if (INT_PROD && p.position == PRODUCT_OVERFLOWED) {
     reportFault();
   }
   return p.bits;

@@ -22,10 +22,10 @@ export type { DType } from './dtype.js';
 export { tensor, zeros, ones, full, empty, arange, linspace, eye, zerosLike, onesLike, fullLike, emptyLike } from './ops/creation.js';
 export {
   add, sub, mul, div, pow, clamp, maximum, minimum, where, eq, ne, lt, le, gt, ge, logicalNot, logicalAnd, logicalOr,
-  remainder, floorDivide, leakyRelu,
+  remainder, floorDivide, fmod, leakyRelu,
 } from './ops/elementwise.js';
 export * from './ops/unary.js';
-export { sum, mean, max, min, argmax, argmin, variance as var, std, logsumexp } from './ops/reduce.js';
+export { sum, prod, mean, max, min, argmax, argmin, variance as var, std, logsumexp } from './ops/reduce.js';
 export type { ValuesIndices } from './ops/reduce.js';
 export { view, reshape, permute, transpose, t, squeeze, unsqueeze, expand, flatten, unflatten, narrow, select, split, chunk, unbind, cat, stack, clone, detach } from './ops/views.js';
 export { matmul, mm, bmm } from './ops/linalg.js';

@@ -156,10 +156,10 @@ export interface Kernels {
   /**
    * out = op over `dims` of x (sorted, distinct, non-empty; each reduced extent >= 1); out holds
    * x's shape without those dims, contiguous. argmax/argmin write int32 positions within the
-   * flattened reduced dims. An int32 sum is exact or refused: returns null, or the exact value of
-   * the first sum outside int32's range (out then holds it wrapped), where PyTorch would widen to
-   * int64; devices that run asynchronously return null and raise `overflow` (callers summing int32
-   * pass it) at the next read instead. Every other reduction returns null.
+   * flattened reduced dims. An int32 sum or product is exact or refused: returns null, or the value
+   * of the first sum or product outside int32's range (out then holds it wrapped), where PyTorch
+   * would widen to int64; devices that run asynchronously return null and raise `overflow` (callers
+   * summing or multiplying int32 pass it) at the next read instead. Every other reduction returns null.
    */
   reduce(op: ReduceOp, out: TensorView, x: TensorView, dims: readonly number[], overflow?: FaultMessage): number | null;
   /**

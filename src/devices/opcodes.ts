@@ -11,7 +11,11 @@ import type { DType } from '../dtype.js';
  * Adding a unary op (log2 is an example): append its name to `unary` here (and to
  * INTEGER_UNARY_OPS if it has an int32 kernel); in assembly/elementwise.ts import its constant,
  * write its class and add its case to unaryF32; add its case to shaders/unary.wgsl; write its line
- * in src/ops/unary.ts. test/webgpu/opcodes.test.ts then runs it on both devices.
+ * in src/ops/unary.ts. test/webgpu/opcodes.test.ts then runs it on both devices. A binary op (fmod)
+ * or a reduction (prod) goes the same way: its name here (and in INTEGER_BINARY_OPS if it has an
+ * int32 kernel), its class and its cases in binaryF32/binaryI32 (assembly/elementwise.ts) or its
+ * run in reduceF32/reduceI32 (assembly/reduce.ts), its case in shaders/binary.wgsl or
+ * shaders/reduce.wgsl, and its op in src/ops/elementwise.ts or src/ops/reduce.ts.
  *
  * The build evaluates this file on its own: it must import nothing but types.
  */
@@ -26,10 +30,10 @@ export const OPCODE_FAMILIES = {
   binary: [
     'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
     'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr',
-    'remainder', 'floorDivide',
+    'remainder', 'floorDivide', 'fmod',
   ],
   /** Device.reduce (assembly/reduce.ts, shaders/reduce.wgsl). */
-  reduce: ['sum', 'max', 'min', 'argmax', 'argmin'],
+  reduce: ['sum', 'max', 'min', 'argmax', 'argmin', 'prod'],
   /** What the CPU copy kernel does to each element (assembly/elementwise.ts copyStrided). */
   conversion: ['noConversion', 'float32ToInt32', 'int32ToFloat32', 'float32ToBool', 'int32ToBool'],
   /** What the CPU gatherScatter kernel does (assembly/indexing.ts). */
@@ -62,7 +66,7 @@ export const MULTINOMIAL_STATUSES = OPCODE_FAMILIES.multinomialStatus;
 /** Ops with an int32 kernel (bool runs as int32) on every device; ops convert others' inputs to float32. */
 const INTEGER_UNARY_OPS: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['neg', 'abs', 'sign', 'square', 'logicalNot']);
 const INTEGER_BINARY_OPS: ReadonlySet<BinaryOp> = new Set<BinaryOp>([
-  'add', 'sub', 'mul', 'pow', 'maximum', 'minimum', 'remainder', 'floorDivide',
+  'add', 'sub', 'mul', 'pow', 'maximum', 'minimum', 'remainder', 'floorDivide', 'fmod',
   'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr',
 ]);
 /** Ops defined on 0/1 values only: ops convert their inputs to bool first. */

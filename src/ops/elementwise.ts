@@ -6,7 +6,7 @@ import { broadcastShapes, broadcastStrides, formatShape, type Shape, shapesEqual
 import { scope } from '../memory.js';
 import { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
-import { exp, log, neg, relu, sigmoid, tanh } from './unary.js';
+import { exp, log, neg, relu, sigmoid, tanh, trunc } from './unary.js';
 import { checkInPlace, checkDtype, checkSameDevice, checkTensor, checkTensorOrScalar, markModified, type Scalar, scalarDtype, scalarTensor, type TensorOrScalar } from './util.js';
 
 // The unary math ops (exp, sqrt, ...) have a file of their own; every elementwise op is importable from here.
@@ -252,6 +252,17 @@ export function floorDivide(input: TensorOrScalar, other: TensorOrScalar): Tenso
   return binaryForward('floorDivide', 'floorDivide', 'arithmetic', input, other);
 }
 
+/** C's fmod: the remainder of truncating division, so it has the dividend's sign. `torch.fmod(x, 3)` */
+export function fmod(input: TensorOrScalar, other: TensorOrScalar): Tensor {
+  checkIntegerDivisor('fmod', input, other);
+  const out = binaryForward('fmod', 'fmod', 'arithmetic', input, other);
+  return record('FmodBackward0', out, tensors(input, other), (save) => {
+    const a = input instanceof Tensor ? save(input) : input;
+    const b = other instanceof Tensor ? save(other) : other;
+    return (g) => [g, other instanceof Tensor ? neg(mul(g, trunc(div(a, b)))) : null];
+  });
+}
+
 export const eq = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('eq', 'eq', 'comparison', input, other);
 export const ne = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('ne', 'ne', 'comparison', input, other);
 export const lt = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('lt', 'lt', 'comparison', input, other);
@@ -377,6 +388,7 @@ declare module '../tensor.js' {
     pow(exponent: TensorOrScalar): Tensor;
     remainder(other: TensorOrScalar): Tensor;
     floorDivide(other: TensorOrScalar): Tensor;
+    fmod(other: TensorOrScalar): Tensor;
     maximum(other: Tensor): Tensor;
     minimum(other: Tensor): Tensor;
     eq(other: TensorOrScalar): Tensor;
@@ -412,6 +424,7 @@ Object.assign(Tensor.prototype, {
   pow(this: Tensor, exponent: TensorOrScalar) { return pow(this, exponent); },
   remainder(this: Tensor, other: TensorOrScalar) { return remainder(this, other); },
   floorDivide(this: Tensor, other: TensorOrScalar) { return floorDivide(this, other); },
+  fmod(this: Tensor, other: TensorOrScalar) { return fmod(this, other); },
   maximum(this: Tensor, other: Tensor) { return maximum(this, other); },
   minimum(this: Tensor, other: Tensor) { return minimum(this, other); },
   eq(this: Tensor, other: TensorOrScalar) { return eq(this, other); },

@@ -1,6 +1,6 @@
 import { record, recordComposite } from '../autograd/function.js';
 import type { ReduceOp } from '../devices/device.js';
-import { checkOptions, optionKeys } from '../options.js';
+import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { formatShape, normalizeDim, numel, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { castTo, div, exp, log, mul, sub, add, eq, ne, logicalAnd, logicalOr, where } from './elementwise.js';
@@ -42,34 +42,42 @@ function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): 
   return keepdim ? shape.map((size, d) => (reduced.has(d) ? 1 : size)) : shape.filter((_, d) => !reduced.has(d));
 }
 
-/** Runs a reduce kernel: output dtype int32 for arg ops and int sums, else the input's. */
+/** Runs a reduce kernel: output dtype int32 for arg ops and int sums and products, else the input's. */
 function reduceForward(op: string, kernelOp: ReduceOp, input: Tensor, dims: readonly number[], keepdim: boolean): Tensor {
   const isArg = kernelOp === 'argmax' || kernelOp === 'argmin';
   const source = input.dtype === 'bool' ? castTo(input, 'int32') : input;
   const dtype = isArg ? 'int32' : source.dtype;
   const out = Tensor.empty(reducedShape(input.shape, dims, keepdim), dtype, input.deviceObject);
   const empty = dims.some((d) => input.shape[d] === 0);
-  if (empty && kernelOp !== 'sum') {
+  const identity = kernelOp === 'sum' ? 0 : kernelOp === 'prod' ? 1 : null;
+  if (empty && identity === null) {
     out.dispose();
     throw new RangeError(`${op}: cannot reduce over a zero-size dimension (input shape ${formatShape(input.shape)}, dim ${formatShape(dims)}); it has no identity`);
   }
   let overflow: number | null = null;
   if (out.numel() > 0) {
-    if (empty) input.deviceObject.kernels.fill(out, 0);
+    if (empty) input.deviceObject.kernels.fill(out, identity!);
     else if (dims.length === 0) input.deviceObject.kernels.copy(out, source);
-    else overflow = input.deviceObject.kernels.reduce(kernelOp, out, source, dims, int32Overflow(op));
+    else overflow = input.deviceObject.kernels.reduce(kernelOp, out, source, dims, int32Overflow(op, kernelOp));
   }
   if (source !== input) source.dispose();
   if (overflow !== null) {
     out.dispose();
-    throw new RangeError(`${int32Overflow(op)}; the first such sum is ${overflow}`);
+    throw new RangeError(`${int32Overflow(op, kernelOp)}; the first such ${resultName(kernelOp)} is ${overflow}`);
   }
   return out;
 }
 
-/** PyTorch sums int32 into int64, which webtorch lacks: a sum that leaves int32 is refused, not wrapped. */
-function int32Overflow(op: string): string {
-  return `${op}: the sum of int32 values leaves int32's range [-2147483648, 2147483647] (PyTorch would return int64, which webtorch does not have); convert the input with .float() first`;
+function resultName(kernelOp: ReduceOp): string {
+  return kernelOp === 'prod' ? 'product' : 'sum';
+}
+
+/**
+ * PyTorch sums and multiplies int32 into int64, which webtorch lacks: a result that leaves int32 is
+ * refused, not wrapped.
+ */
+function int32Overflow(op: string, kernelOp: ReduceOp): string {
+  return `${op}: the ${resultName(kernelOp)} of int32 values leaves int32's range [-2147483648, 2147483647] (PyTorch would return int64, which webtorch does not have); convert the input with .float() first`;
 }
 
 /** Undoes a reduction's shape change on a gradient: unsqueeze the reduced dims, then expand. */
@@ -85,6 +93,35 @@ export function sum(input: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceA
   const keepdim = options.keepdim ?? false;
   const out = reduceForward('sum', 'sum', input, dims, keepdim);
   return record(dim === undefined || dim === null ? 'SumBackward0' : 'SumBackward1', out, [input], () => (g) => [expandBack(g, input.shape, dims, keepdim)]);
+}
+
+/**
+ * The product of all elements (a 0-d tensor), or along `dim`. int32 and bool give int32 and refuse
+ * a product outside int32's range, as int32 sums do. `torch.prod(x, 1, true)`
+ */
+export function prod(input: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg): Tensor {
+  checkTensor('prod', 'input', input);
+  const options = reduceOptions('prod', keepdimOrOptions);
+  const all = dim === undefined || dim === null;
+  // PyTorch's prod takes one dim, and the backward below reduces along dims[0] alone.
+  if (!all && typeof dim !== 'number') throw new TypeError(`prod: dim must be a single integer, got ${describeValue(dim)}`);
+  const dims = reductionDims('prod', input, dim);
+  const keepdim = options.keepdim ?? false;
+  const out = reduceForward('prod', 'prod', input, dims, keepdim);
+  return record(all ? 'ProdBackward0' : 'ProdBackward1', out, [input], (save) => {
+    const x = save(input);
+    const result = save(out);
+    // PyTorch's prod_backward: g * prod / x where the run has no zero; where it has one zero, the
+    // zero's gradient is the product of the others and the rest get 0; two or more zeros give 0.
+    return (g) => {
+      const grad = expandBack(g, input.shape, dims, keepdim);
+      const isZero = eq(x, 0);
+      const zeros = expandBack(sum(castTo(isZero, 'int32'), dims, { keepdim }), input.shape, dims, keepdim);
+      const others = expandBack(prod(where(isZero, 1, x), all ? null : dims[0], { keepdim }), input.shape, dims, keepdim);
+      const withoutZero = mul(grad, div(expandBack(result, input.shape, dims, keepdim), x));
+      return [where(eq(zeros, 0), withoutZero, where(logicalAnd(eq(zeros, 1), isZero), mul(grad, others), 0))];
+    };
+  });
 }
 
 export function mean(input: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceArg): Tensor {
@@ -296,6 +333,7 @@ export function sumToShape(grad: Tensor, shape: Shape): Tensor {
 declare module '../tensor.js' {
   interface Tensor {
     sum(dim?: Dims | null, keepdimOrOptions?: ReduceArg): Tensor;
+    prod(dim?: number | null, keepdimOrOptions?: ReduceArg): Tensor;
     mean(dim?: Dims | null, keepdimOrOptions?: ReduceArg): Tensor;
     max(): Tensor;
     max(dim: number, keepdimOrOptions?: ReduceArg): ValuesIndices;
@@ -311,6 +349,7 @@ declare module '../tensor.js' {
 
 Object.assign(Tensor.prototype, {
   sum(this: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceArg) { return sum(this, dim, keepdimOrOptions); },
+  prod(this: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg) { return prod(this, dim, keepdimOrOptions); },
   mean(this: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceArg) { return mean(this, dim, keepdimOrOptions); },
   max(this: Tensor, dim?: number, keepdimOrOptions?: ReduceArg) { return dim === undefined ? max(this) : max(this, dim, keepdimOrOptions); },
   min(this: Tensor, dim?: number, keepdimOrOptions?: ReduceArg) { return dim === undefined ? min(this) : min(this, dim, keepdimOrOptions); },

@@ -49,6 +49,7 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
   'torch.sub': ['sub', (o) => torch.sub(x(), 1, o)],
   'torch.clamp': ['clamp', (o) => torch.clamp(x(), o)],
   'torch.sum': ['sum', (o) => torch.sum(x(), 0, o)],
+  'torch.prod': ['prod', (o) => torch.prod(x(), 0, o)],
   'torch.mean': ['mean', (o) => torch.mean(x(), 0, o)],
   'torch.max': ['max', (o) => torch.max(x(), 0, o)],
   'torch.min': ['min', (o) => torch.min(x(), 0, o)],
@@ -86,6 +87,7 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
   'torch.Tensor#clamp': ['clamp', (o) => x().clamp(o)],
   'torch.Tensor#clamp_': ['clamp', (o) => x().clamp_(o)],
   'torch.Tensor#sum': ['sum', (o) => x().sum(0, o)],
+  'torch.Tensor#prod': ['prod', (o) => x().prod(0, o)],
   'torch.Tensor#mean': ['mean', (o) => x().mean(0, o)],
   'torch.Tensor#max': ['max', (o) => x().max(0, o)],
   'torch.Tensor#min': ['min', (o) => x().min(0, o)],
@@ -197,7 +199,7 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
 const WITHOUT_OPTIONS = new Set([
   // torch.* and Tensor methods
   'abs', 'adaptiveAvgPool1d', 'adaptiveAvgPool2d', 'bmm', 'cat', 'ceil', 'chunk', 'clone', 'cos', 'detach', 'div', 'enableGrad', 'eq',
-  'erf', 'exp', 'expand', 'expm1', 'flatten', 'floor', 'floorDivide', 'gather', 'ge', 'gt', 'indexAdd', 'indexSelect', 'initialSeed',
+  'erf', 'exp', 'expand', 'expm1', 'flatten', 'floor', 'floorDivide', 'fmod', 'gather', 'ge', 'gt', 'indexAdd', 'indexSelect', 'initialSeed',
   'isGradEnabled', 'keep', 'le', 'leakyRelu', 'log', 'log1p', 'log2', 'logicalAnd', 'logicalNot', 'logicalOr', 'lt', 'manualSeed', 'maskedFill',
   'matmul', 'maximum', 'memory', 'minimum', 'mm', 'mul', 'narrow', 'ne', 'neg', 'noGrad', 'oneHot', 'permute', 'pow', 'reciprocal', 'relu',
   'remainder', 'reshape', 'round', 'rsqrt', 'scatter', 'scatterAdd', 'scope', 'seed', 'select', 'setDefaultDevice', 'setGradEnabled',

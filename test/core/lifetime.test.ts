@@ -66,10 +66,11 @@ const ops: Record<string, (t: Inputs) => unknown> = {
   add: ({ x, y }) => x.add(y), sub: ({ x, y }) => x.sub(y), mul: ({ x, y }) => x.mul(y), div: ({ x, positive }) => x.div(positive),
   powScalar: ({ x }) => x.pow(3), powTensor: ({ positive, y }) => positive.pow(y), rpow: ({ x }) => torch.pow(2, x),
   maximum: ({ x, y }) => x.maximum(y), minimum: ({ x, y }) => x.minimum(y), remainder: ({ x }) => x.remainder(0.7),
+  fmod: ({ x, positive }) => x.fmod(positive),
   where: ({ x, y, mask }) => torch.where(mask, x, y), maskedFill: ({ x, mask }) => x.maskedFill(mask, 0),
   comparisons: ({ x, y }) => [x.lt(y), x.le(y), x.gt(y), x.ge(y), x.eq(y), x.ne(y)],
   // reductions
-  sum: ({ x }) => x.sum(), sumDim: ({ x }) => x.sum(1), mean: ({ x }) => x.mean(0), var: ({ x }) => x.var(1), std: ({ x }) => x.std(),
+  sum: ({ x }) => x.sum(), sumDim: ({ x }) => x.sum(1), prod: ({ x }) => x.prod(), prodDim: ({ x }) => x.prod(1, true), mean: ({ x }) => x.mean(0), var: ({ x }) => x.var(1), std: ({ x }) => x.std(),
   max: ({ x }) => x.max(), maxDim: ({ x }) => x.max(1), min: ({ x }) => x.min(), minDim: ({ x }) => x.min(0), logsumexp: ({ x }) => x.logsumexp(1),
   argmax: ({ x }) => x.argmax(1), softmax: ({ x }) => x.softmax(1), logSoftmax: ({ x }) => x.logSoftmax(1),
   sort: ({ x }) => x.sort(1), topk: ({ x }) => x.topk(2, 1), argsort: ({ x }) => x.argsort(1),

@@ -69,7 +69,7 @@ export function elementwiseKernels(gpu: WebGpuDevice): Pick<Kernels, 'copy' | 'f
     },
     binary(op, out, a, b) {
       const dtype = elementwiseKernelDtype(op, a.dtype, true);
-      const divides = dtype === 'int32' && (op === 'remainder' || op === 'floorDivide');
+      const divides = dtype === 'int32' && (op === 'remainder' || op === 'floorDivide' || op === 'fmod');
       gpu.run({
         shader: binaryShader,
         constants: { OP: BINARY_OPCODES[op], DTYPE: DTYPE_CODES[dtype] },

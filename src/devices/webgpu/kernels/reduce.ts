@@ -40,7 +40,7 @@ export function reduceKernels(gpu: WebGpuDevice): Pick<Kernels, 'reduce'> {
         walk: stridedWalk(op, layout.keptShape, [{ strides: layout.keptStrides, offset: source.offset }]),
         uniforms: { reducedCount: ['u32', layout.count], reducedStride: ['i32', layout.stride], outOffset: ['u32', out.offset] },
         workgroups: cooperative ? outputs : Math.ceil(outputs / WORKGROUP_SIZE),
-        fault: op === 'sum' && source.dtype !== 'float32' ? overflow : undefined,
+        fault: (op === 'sum' || op === 'prod') && source.dtype !== 'float32' ? overflow : undefined,
       });
       if (staging) gpu.free(staging);
       return null;
