@@ -237,15 +237,24 @@ function checkIntegerDivisor(op: string, input: TensorOrScalar, other: TensorOrS
   if (hasZero) throw new RangeError(`${op}: integer division by zero (argument 'other' contains 0)`);
 }
 
-export function remainder(input: TensorOrScalar, other: TensorOrScalar): Tensor {
-  checkIntegerDivisor('remainder', input, other);
-  const out = binaryForward('remainder', 'remainder', 'arithmetic', input, other);
-  return record('RemainderBackward0', out, tensors(input, other), (save) => {
-    const a = input instanceof Tensor ? save(input) : input;
-    const b = other instanceof Tensor ? save(other) : other;
-    return (g) => [g, other instanceof Tensor ? neg(mul(g, floorDivide(a, b))) : null];
-  });
+/**
+ * A remainder a - q * b, with the quotient q = a / b rounded by `quotient`: down for remainder (the
+ * divisor's sign), toward zero for fmod (the dividend's). Its gradient w.r.t. b is -q.
+ */
+function remainderOf(op: 'remainder' | 'fmod', node: string, quotient: (a: TensorOrScalar, b: TensorOrScalar) => Tensor) {
+  return (input: TensorOrScalar, other: TensorOrScalar): Tensor => {
+    checkIntegerDivisor(op, input, other);
+    const out = binaryForward(op, op, 'arithmetic', input, other);
+    return record(node, out, tensors(input, other), (save) => {
+      const a = input instanceof Tensor ? save(input) : input;
+      const b = other instanceof Tensor ? save(other) : other;
+      return (g) => [g, other instanceof Tensor ? neg(mul(g, quotient(a, b))) : null];
+    });
+  };
 }
+
+/** Python's %: the remainder of flooring division, so it has the divisor's sign. */
+export const remainder = remainderOf('remainder', 'RemainderBackward0', floorDivide);
 
 export function floorDivide(input: TensorOrScalar, other: TensorOrScalar): Tensor {
   checkIntegerDivisor('floorDivide', input, other);
@@ -253,15 +262,7 @@ export function floorDivide(input: TensorOrScalar, other: TensorOrScalar): Tenso
 }
 
 /** C's fmod: the remainder of truncating division, so it has the dividend's sign. `torch.fmod(x, 3)` */
-export function fmod(input: TensorOrScalar, other: TensorOrScalar): Tensor {
-  checkIntegerDivisor('fmod', input, other);
-  const out = binaryForward('fmod', 'fmod', 'arithmetic', input, other);
-  return record('FmodBackward0', out, tensors(input, other), (save) => {
-    const a = input instanceof Tensor ? save(input) : input;
-    const b = other instanceof Tensor ? save(other) : other;
-    return (g) => [g, other instanceof Tensor ? neg(mul(g, trunc(div(a, b)))) : null];
-  });
-}
+export const fmod = remainderOf('fmod', 'FmodBackward0', (a, b) => trunc(div(a, b)));
 
 export const eq = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('eq', 'eq', 'comparison', input, other);
 export const ne = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('ne', 'ne', 'comparison', input, other);
