@@ -6,6 +6,18 @@
 // INT_MIN // -1 wraps to INT_MIN and INT_MIN % -1 is 0 for remainder and fmod (PyTorch's CPU dies
 // of SIGFPE there). int32 pow is PyTorch's powi (see powInt).
 
+// C's int fmod: a zero divisor is a fault, and x % -1 is 0 (INT_MIN % -1 is undefined in WGSL).
+fn fmodInt(a: i32, b: i32) -> i32 {
+  if (b == 0) {
+    reportFault();
+    return 0;
+  }
+  if (b == -1) {
+    return 0;
+  }
+  return a % b;
+}
+
 /**
  * Square-and-multiply in wrapping int32 arithmetic, as PyTorch's int32 pow overflows. A negative
  * exponent gives what 1 / a^-b truncates to: 1 for a = 1, +-1 for a = -1 by parity, else 0.
@@ -89,26 +101,11 @@ fn binaryInt(a: i32, b: i32) -> i32 {
     case LOGICAL_AND: { return select(0, 1, a != 0 && b != 0); }
     case LOGICAL_OR: { return select(0, 1, a != 0 || b != 0); }
     case REMAINDER: {
-      if (b == 0) {
-        reportFault();
-        return 0;
-      }
-      if (b == -1) {
-        return 0;
-      }
-      let r = a % b;
+      // Flooring: the truncated remainder moved to the divisor's sign.
+      let r = fmodInt(a, b);
       return select(r, r + b, r != 0 && (r ^ b) < 0);
     }
-    case FMOD: {
-      if (b == 0) {
-        reportFault();
-        return 0;
-      }
-      if (b == -1) {
-        return 0;
-      }
-      return a % b;
-    }
+    case FMOD: { return fmodInt(a, b); }
     case FLOOR_DIVIDE: {
       if (b == 0) {
         reportFault();

@@ -25,7 +25,6 @@ let liveBytes = 0;
 let pressureMark = 0;
 
 function notePressure(): void {
-  if (liveBytes < pressureMark) pressureMark = liveBytes;
   const growth = liveBytes - pressureMark;
   if (growth < PRESSURE_STEP_BYTES) return;
   pressureMark = liveBytes;
