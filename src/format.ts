@@ -19,7 +19,7 @@
  * disposed tensor prints as `tensor(<disposed>, size=(2, 3))` rather than throwing, so logging one
  * while debugging is safe.
  */
-import { noGrad } from './autograd/grad-mode.js';
+import { noGrad } from './graph/grad-mode.js';
 import type { DType } from './dtype.js';
 import { keep, scope } from './memory.js';
 import { cat, narrow } from './ops/views.js';

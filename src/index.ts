@@ -40,7 +40,7 @@ export type { IndexEntry, IndexArray, IndexPutOptions } from './ops/indexing.js'
 export { conv1d, conv2d } from './ops/conv.js';
 export type { ConvOptions, ConvPadding } from './ops/conv.js';
 export { maxPool1d, maxPool2d, avgPool1d, adaptiveAvgPool1d } from './ops/pool.js';
-export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './graph/grad-mode.js';
 export { scope, keep, memory } from './memory.js';
 export { setDefaultDevice } from './devices/registry.js';
 export * as cpu from './devices/cpu/namespace.js';

@@ -1,4 +1,4 @@
-import type { Node } from './autograd/node.js';
+import type { Node } from './graph/node.js';
 import type { DType } from './dtype.js';
 import type { Device, Storage, TensorView } from './devices/device.js';
 import { getDevice } from './devices/registry.js';

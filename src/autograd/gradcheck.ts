@@ -3,7 +3,7 @@ import { tensor } from '../ops/creation.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { grad } from './engine.js';
-import { noGrad } from './grad-mode.js';
+import { noGrad } from '../graph/grad-mode.js';
 
 export interface GradcheckOptions {
   /** Finite-difference step. float32 limits accuracy: the default balances truncation and rounding error. */

@@ -1,4 +1,4 @@
-import { recordComposite } from '../autograd/function.js';
+import { recordComposite } from '../graph/record.js';
 import { add, erf, exp, inPlace, leakyRelu as leakyReluOp, mul, relu as reluOp, sigmoid, sub, tanh } from '../ops/elementwise.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
 import { checkDtype, checkTensor } from '../ops/util.js';

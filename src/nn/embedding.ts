@@ -1,5 +1,5 @@
-import { recordComposite } from '../autograd/function.js';
-import { noGrad } from '../autograd/grad-mode.js';
+import { recordComposite } from '../graph/record.js';
+import { noGrad } from '../graph/grad-mode.js';
 import { scope } from '../memory.js';
 import { onesLike, zeros } from '../ops/creation.js';
 import { div, eq, gt, where } from '../ops/elementwise.js';

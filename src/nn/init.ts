@@ -9,7 +9,7 @@
  * nn.init.xavierNormal_(w, nn.init.calculateGain('tanh'));
  * ```
  */
-import { noGrad } from '../autograd/grad-mode.js';
+import { noGrad } from '../graph/grad-mode.js';
 import { tensor as tensorFrom } from '../ops/creation.js';
 import { randn } from '../ops/random.js';
 import { checkTensor } from '../ops/util.js';

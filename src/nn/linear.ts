@@ -1,4 +1,4 @@
-import { needsGrad, recordComposite } from '../autograd/function.js';
+import { needsGrad, recordComposite } from '../graph/record.js';
 import { add } from '../ops/elementwise.js';
 import { mm } from '../ops/linalg.js';
 import { sum } from '../ops/reduce.js';

@@ -1,5 +1,5 @@
-import { record, recordComposite, type Save } from '../autograd/function.js';
-import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
+import { record, recordComposite, type Save } from '../graph/record.js';
+import { isGradEnabled, noGrad } from '../graph/grad-mode.js';
 import { scope } from '../memory.js';
 import { ones, zeros } from '../ops/creation.js';
 import { abs, add, clamp, div, exp, ge, le, log, log1p, logicalAnd, logicalNot, mul, ne, neg, sigmoid, sign, sub, where } from '../ops/elementwise.js';

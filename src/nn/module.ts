@@ -1,4 +1,4 @@
-import { noGrad } from '../autograd/grad-mode.js';
+import { noGrad } from '../graph/grad-mode.js';
 import { type ZeroGradOptions, zeroGradients } from '../autograd/zero-grad.js';
 import { keep } from '../memory.js';
 import { clone } from '../ops/views.js';

@@ -1,4 +1,4 @@
-import { record } from '../autograd/function.js';
+import { record } from '../graph/record.js';
 import type { TensorView } from '../devices/device.js';
 import { tensor } from '../ops/creation.js';
 import { indexSelect } from '../ops/indexing.js';

@@ -1,5 +1,5 @@
 import type { FaultMessage } from '../devices/device.js';
-import { noGrad } from '../autograd/grad-mode.js';
+import { noGrad } from '../graph/grad-mode.js';
 import { scope } from '../memory.js';
 import { zeros } from '../ops/creation.js';
 import { expand, reshape } from '../ops/views.js';

@@ -1,4 +1,4 @@
-import { record } from '../autograd/function.js';
+import { record } from '../graph/record.js';
 import type { ConvGeometry, TensorView } from '../devices/device.js';
 import { checkOptions } from '../options.js';
 import { formatShape, type Shape } from '../shape.js';

@@ -1,7 +1,7 @@
 import { looksLikeDtype, resolveDtype, type DType } from '../dtype.js';
 import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { needsGrad, record } from '../autograd/function.js';
+import { needsGrad, record } from '../graph/record.js';
 import { keep, scope } from '../memory.js';
 import { releaseStorage, retainStorage } from '../storage.js';
 import { broadcastView, castTo, inPlace } from './elementwise.js';

@@ -1,4 +1,4 @@
-import { record } from '../autograd/function.js';
+import { record } from '../graph/record.js';
 import { promoteTypes, type DType } from '../dtype.js';
 import type { BinaryOp, TensorView, UnaryOp } from '../devices/device.js';
 import { checkOptions, describeValue, optionKeys } from '../options.js';

@@ -1,5 +1,5 @@
-import { needsGrad, record, type Save } from '../autograd/function.js';
-import { noGrad } from '../autograd/grad-mode.js';
+import { needsGrad, record, type Save } from '../graph/record.js';
+import { noGrad } from '../graph/grad-mode.js';
 import type { Device, FaultMessage, TensorView } from '../devices/device.js';
 import { scope } from '../memory.js';
 import { checkOptions, optionKeys } from '../options.js';

@@ -1,4 +1,4 @@
-import { record } from '../autograd/function.js';
+import { record } from '../graph/record.js';
 import type { PoolAxis, TensorView } from '../devices/device.js';
 import { formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';

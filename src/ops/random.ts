@@ -1,5 +1,5 @@
-import { record } from '../autograd/function.js';
-import { noGrad } from '../autograd/grad-mode.js';
+import { record } from '../graph/record.js';
+import { noGrad } from '../graph/grad-mode.js';
 import type { DType } from '../dtype.js';
 import type { Device, MultinomialErrors, RandomStream, TensorView } from '../devices/device.js';
 import { checkOptions, optionKeys } from '../options.js';

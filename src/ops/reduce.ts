@@ -1,4 +1,4 @@
-import { record, recordComposite } from '../autograd/function.js';
+import { record, recordComposite } from '../graph/record.js';
 import type { ReduceOp } from '../devices/device.js';
 import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { formatShape, normalizeDim, numel, type Shape } from '../shape.js';

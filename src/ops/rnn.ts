@@ -1,4 +1,4 @@
-import { record } from '../autograd/function.js';
+import { record } from '../graph/record.js';
 import type { RnnGradients, RnnLayer, RnnMode, TensorView } from '../devices/device.js';
 import { rnnGateCount, rnnReserveElements } from '../devices/rnn-layout.js';
 import { formatShape, type Shape, shapesEqual } from '../shape.js';

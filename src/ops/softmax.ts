@@ -1,4 +1,4 @@
-import { record } from '../autograd/function.js';
+import { record } from '../graph/record.js';
 import { resolveDtype, type DType } from '../dtype.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { formatShape, normalizeDim } from '../shape.js';

@@ -1,4 +1,4 @@
-import { record } from '../autograd/function.js';
+import { record } from '../graph/record.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { normalizeDim, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';

@@ -8,7 +8,7 @@
  * const x = torch.tensor([0.5, 1], { requiresGrad: true });
  * x.exp().sum().backward(); // x.grad = exp(x)
  */
-import { record } from '../autograd/function.js';
+import { record } from '../graph/record.js';
 import type { UnaryOp } from '../devices/opcodes.js';
 import { Tensor } from '../tensor.js';
 import { zerosLike } from './creation.js';

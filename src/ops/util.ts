@@ -1,9 +1,9 @@
 import { resolveDtype, type DType } from '../dtype.js';
 import { type Device } from '../devices/device.js';
 import { defaultDevice, getDevice } from '../devices/registry.js';
-import { isGradEnabled } from '../autograd/grad-mode.js';
-import type { Node } from '../autograd/node.js';
-import { markRebased, rebaseView } from '../autograd/views.js';
+import { isGradEnabled } from '../graph/grad-mode.js';
+import type { Node } from '../graph/node.js';
+import { markRebased, rebaseView } from '../graph/views.js';
 import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';

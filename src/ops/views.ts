@@ -1,5 +1,5 @@
-import { record, recordComposite } from '../autograd/function.js';
-import { registerView } from '../autograd/views.js';
+import { record, recordComposite } from '../graph/record.js';
+import { registerView } from '../graph/views.js';
 import type { TensorView } from '../devices/device.js';
 import { formatShape, inferShape, isContiguous, normalizeDim, numel, type Shape, shapesEqual, sizesFromArgs, viewStrides } from '../shape.js';
 import { Tensor } from '../tensor.js';

@@ -1,4 +1,4 @@
-import { enableGrad, noGrad } from '../autograd/grad-mode.js';
+import { enableGrad, noGrad } from '../graph/grad-mode.js';
 import { type ZeroGradOptions, zeroGradients } from '../autograd/zero-grad.js';
 import { keep, noteOptimizerStep, scope } from '../memory.js';
 import { checkOptions } from '../options.js';

@@ -1,4 +1,4 @@
-import { noGrad } from '../../autograd/grad-mode.js';
+import { noGrad } from '../../graph/grad-mode.js';
 import { scope } from '../../memory.js';
 import { tensor } from '../../ops/creation.js';
 import { abs, add, clamp, div, logicalNot, lt, ne, pow, sqrt, where } from '../../ops/elementwise.js';
