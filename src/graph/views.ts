@@ -6,6 +6,7 @@
  * base the next time they are used (PyTorch does the same lazily, by version).
  */
 import type { TensorView } from '../devices/device.js';
+import { copyView, fillView, zerosOn } from '../ops/unrecorded.js';
 import { Tensor } from '../tensor.js';
 import { type Edge, Node } from './node.js';
 
@@ -36,7 +37,7 @@ function likeBase(base: Tensor, grad: Tensor): Tensor {
   const storage = Tensor.empty([base.storage.bytes / 4], grad.dtype, grad.deviceObject);
   const out = new Tensor(storage.storage, base.shape, base.strides, base.offset, grad.dtype);
   storage.dispose();
-  out.deviceObject.kernels.copy(out, grad);
+  copyView(out, grad);
   return out;
 }
 
@@ -54,11 +55,10 @@ function deriveFromBase(view: Tensor): void {
     return;
   }
   view.setGradFn(new Node('AsStridedBackward0', [edgeTo(base)], [base.shape], (grad) => {
-    const zeros = Tensor.empty(base.shape, grad.dtype, grad.deviceObject);
-    zeros.deviceObject.kernels.fill(zeros, 0);
+    const zeros = zerosOn(base.shape, grad.dtype, grad.deviceObject);
     const full = likeBase(base, zeros);
     zeros.dispose();
-    full.deviceObject.kernels.copy(regionOf(view, full), grad);
+    copyView(regionOf(view, full), grad);
     return [full];
   }, []));
 }
@@ -77,11 +77,11 @@ export function rebaseView(view: Tensor, node: Node | null): void {
     const full = likeBase(base, grad);
     const region = regionOf(view, full);
     const regionGrad = Tensor.empty(view.shape, grad.dtype, grad.deviceObject);
-    if (regionGrad.numel() > 0) regionGrad.deviceObject.kernels.copy(regionGrad, region);
+    copyView(regionGrad, region);
     const inputGrads = node ? node.apply(regionGrad) : [];
     const selfGrad = selfSlot >= 0 ? inputGrads[selfSlot] : null;
-    if (selfGrad) full.deviceObject.kernels.copy(region, selfGrad);
-    else if (regionGrad.numel() > 0) full.deviceObject.kernels.fill(region, 0);
+    if (selfGrad) copyView(region, selfGrad);
+    else fillView(region, 0);
     return [full, ...others.map(({ i }) => inputGrads[i])];
   }, [], node ? [node] : []);
   base.setGradFn(copySlices);

@@ -2,9 +2,10 @@ import { record } from '../graph/record.js';
 import type { TensorView } from '../devices/device.js';
 import { tensor } from '../ops/creation.js';
 import { indexSelect } from '../ops/indexing.js';
+import { copyView, fillView } from '../ops/unrecorded.js';
 import { checkTensor } from '../ops/util.js';
 import { checkOptions, optionKeys } from '../options.js';
-import { formatShape, numel, type Shape } from '../shape.js';
+import { formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
@@ -105,13 +106,9 @@ function region(view: TensorView, amounts: readonly [number, number][], shape: S
 }
 
 function constantPad(input: Tensor, amounts: readonly [number, number][], outShape: Shape, value: number): Tensor {
-  const device = input.deviceObject;
-  const out = Tensor.empty(outShape, input.dtype, device);
-  if (out.numel() > 0) {
-    device.kernels.fill(out, value);
-    const target = region(out, amounts, outShape, 'out');
-    if (numel(target.shape) > 0) device.kernels.copy(target, region(input, amounts, input.shape, 'in'));
-  }
+  const out = Tensor.empty(outShape, input.dtype, input.deviceObject);
+  fillView(out, value);
+  copyView(region(out, amounts, outShape, 'out'), region(input, amounts, input.shape, 'in'));
   return record('ConstantPadNdBackward0', out, [input], () => (g) => {
     // Undoing the padding is padding by the negated amounts: crop what was added, zeros where cropped.
     return [pad(g, amounts.slice().reverse().flatMap(([before, after]) => [-before, -after]), { value: 0 })];

@@ -7,6 +7,7 @@ import { scope } from '../memory.js';
 import { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
 import { exp, log, neg, relu, sigmoid, tanh, trunc } from './unary.js';
+import { castTo } from './unrecorded.js';
 import { checkInPlace, checkDtype, checkSameDevice, checkTensor, checkTensorOrScalar, markModified, type Scalar, scalarDtype, scalarTensor, type TensorOrScalar } from './util.js';
 
 // The unary math ops (exp, sqrt, ...) have a file of their own; every elementwise op is importable from here.
@@ -15,14 +16,6 @@ export * from './unary.js';
 /** A view of `t` read as if it had shape `shape` (broadcast dims get stride 0). */
 export function broadcastView(t: TensorView, shape: Shape): TensorView {
   return { storage: t.storage, offset: t.offset, shape, strides: broadcastStrides(t.shape, t.strides, shape), dtype: t.dtype };
-}
-
-/** `x` converted to `dtype`: the same tensor when it already has it, else a new one (not recorded). */
-export function castTo(x: Tensor, dtype: DType): Tensor {
-  if (x.dtype === dtype) return x;
-  const out = Tensor.empty(x.shape, dtype, x.deviceObject);
-  if (out.numel() > 0) x.deviceObject.kernels.copy(out, x);
-  return out;
 }
 
 type Kind = 'arithmetic' | 'division' | 'comparison' | 'logical';

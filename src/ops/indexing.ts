@@ -3,64 +3,21 @@ import { noGrad } from '../graph/grad-mode.js';
 import type { Device, FaultMessage, TensorView } from '../devices/device.js';
 import { scope } from '../memory.js';
 import { checkOptions, optionKeys } from '../options.js';
-import { broadcastShapes, contiguousStrides, formatShape, normalizeDim, numel, type Shape, shapesEqual } from '../shape.js';
+import { broadcastShapes, contiguousStrides, formatShape, normalizeDim, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { tensor } from './creation.js';
-import { add, broadcastView, castTo, inPlace, mul, where } from './elementwise.js';
+import { add, broadcastView, inPlace, mul, where } from './elementwise.js';
 import { max, sum } from './reduce.js';
+import { atLeast1d, castTo, contiguousCopy, faultError, filled, gatherInto, outOfBounds, scatterInto, sizeAt, zerosOn } from './unrecorded.js';
 import { checkDtype, checkInPlace, checkSameDevice, checkTensor, markModified, scalarTensor, type TensorOrScalar } from './util.js';
 import { embedInZeros, reshape, select, sliceView, unsqueezeDims, view } from './views.js';
 
 // ---- shared helpers ---------------------------------------------------------------------------
 
-/** The error for an index outside a dim, `{value}` standing for the index (see FaultMessage). */
-function outOfBounds(op: string, dim: number, size: number): FaultMessage {
-  return `${op}: index {value} is out of bounds for dimension ${dim} with size ${size}`;
-}
-
-/** The error for a bad value a kernel returned (devices that run synchronously return it). */
-function faultError(message: FaultMessage, value: number): RangeError {
-  return new RangeError(message.replace('{value}', String(value)));
-}
-
-/** gather/scatter treat a 0-d tensor as a 1-element 1-d one, as PyTorch does. */
-function atLeast1d(t: TensorView): TensorView {
-  return t.shape.length > 0 ? t : { ...t, shape: [1], strides: [1] };
-}
-
-/** Size of dim d, counting a 0-d tensor as shape [1]. */
-function sizeAt(t: TensorView, d: number): number {
-  return t.shape.length === 0 ? 1 : t.shape[d];
-}
-
-function zerosOf(shape: Shape, dtype: Tensor['dtype'], device: Device): Tensor {
-  const out = Tensor.empty(shape, dtype, device);
-  if (out.numel() > 0) device.kernels.fill(out, 0);
-  return out;
-}
-
-/** A contiguous copy that autograd does not see (ops record their own node over it). */
-function copyOf(input: Tensor): Tensor {
-  const out = Tensor.empty(input.shape, input.dtype, input.deviceObject);
-  if (out.numel() > 0) out.deviceObject.kernels.copy(out, input);
-  return out;
-}
-
 /** True when a tensor of shape `from` broadcasts to exactly `to`. */
 function broadcastsTo(from: Shape, to: Shape): boolean {
   const lead = to.length - from.length;
   return lead >= 0 && from.every((size, k) => size === 1 || size === to[lead + k]);
-}
-
-/** Runs `write(out)`, disposing out if it throws, so a failed op leaks nothing. */
-function filled(out: Tensor, write: (out: Tensor) => void): Tensor {
-  try {
-    write(out);
-    return out;
-  } catch (error) {
-    out.dispose();
-    throw error;
-  }
 }
 
 function checkIndex(op: string, input: Tensor, index: Tensor): void {
@@ -86,22 +43,14 @@ function checkIndexFits(op: string, index: Tensor, name: string, other: Tensor, 
   }
 }
 
-/** out = input gathered by index along d (see Kernels.gather); throws naming op on a bad index. */
-function gatherInto(op: string, out: TensorView, input: TensorView, index: TensorView, d: number, message = outOfBounds(op, d, sizeAt(input, d))): void {
-  if (numel(index.shape) === 0) return;
-  const bad = input.storage.device.kernels.gather(atLeast1d(out), atLeast1d(input), atLeast1d(index), d, message);
-  if (bad !== null) throw faultError(message, bad);
+/** gatherInto whose bad index raises `op`'s out-of-bounds error unless `message` is given. */
+function gatherAlong(op: string, out: TensorView, input: TensorView, index: TensorView, d: number, message = outOfBounds(op, d, sizeAt(input, d))): void {
+  gatherInto(out, input, index, d, message);
 }
 
-/** Kernels.scatter on 1-d-lifted views; `source` has atLeast1d(index)'s shape. Throws `badIndex` for a bad index. */
-function scatterKernel(target: TensorView, index: TensorView, source: TensorView, d: number, accumulate: boolean, badIndex: FaultMessage): void {
-  if (numel(index.shape) === 0) return;
-  const bad = target.storage.device.kernels.scatter(atLeast1d(target), atLeast1d(index), source, d, accumulate, badIndex);
-  if (bad !== null) throw faultError(badIndex, bad);
-}
-
-function scatterInto(op: string, target: TensorView, index: TensorView, source: TensorView, d: number, accumulate: boolean): void {
-  scatterKernel(target, index, source, d, accumulate, outOfBounds(op, d, sizeAt(target, d)));
+/** scatterInto whose bad index raises `op`'s out-of-bounds error. */
+function scatterAlong(op: string, target: TensorView, index: TensorView, source: TensorView, d: number, accumulate: boolean): void {
+  scatterInto(target, index, source, d, accumulate, outOfBounds(op, d, sizeAt(target, d)));
 }
 
 // ---- gather / scatter -------------------------------------------------------------------------
@@ -121,7 +70,7 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim('gather', dim, input.shape.length);
   checkSameRank('gather', index, 'input', input);
   checkIndexFits('gather', index, 'input', input, d);
-  const out = filled(Tensor.empty(index.shape, input.dtype, input.deviceObject), (o) => gatherInto('gather', o, input, index, d));
+  const out = filled(Tensor.empty(index.shape, input.dtype, input.deviceObject), (o) => gatherAlong('gather', o, input, index, d));
   return record('GatherBackward0', out, [input, null], (save) => {
     const idx = save(index);
     return (g) => [addedIntoZeros(input.shape, g, idx, d)];
@@ -130,7 +79,7 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
 
 /** Zeros of `shape` with `grad` scatter-added at index along d: the backward of gather and indexSelect. */
 function addedIntoZeros(shape: Shape, grad: Tensor, index: TensorView, d: number): Tensor {
-  return filled(zerosOf(shape, grad.dtype, grad.deviceObject), (out) => scatterInto('backward', out, index, atLeast1d(grad), d, true));
+  return filled(zerosOn(shape, grad.dtype, grad.deviceObject), (out) => scatterAlong('backward', out, index, atLeast1d(grad), d, true));
 }
 
 /** Validates scatter's arguments and shapes src (a tensor or a scalar value) as the kernel's source. */
@@ -158,7 +107,7 @@ function scatterOp(op: string, input: Tensor, dim: number, index: Tensor, src: T
   const { d, source, temporary } = scatterSource(op, input, dim, index, src);
   let out: Tensor;
   try {
-    out = filled(copyOf(input), (o) => scatterInto(op, o, index, source, d, accumulate));
+    out = filled(contiguousCopy(input), (o) => scatterAlong(op, o, index, source, d, accumulate));
   } finally {
     temporary?.dispose();
   }
@@ -199,7 +148,7 @@ function scatterInPlace(op: string, self: Tensor, dim: number, index: Tensor, sr
   }
   const { d, source, temporary } = scatterSource(op, self, dim, index, src);
   try {
-    scatterInto(op, self, index, source, d, accumulate);
+    scatterAlong(op, self, index, source, d, accumulate);
   } finally {
     temporary?.dispose();
   }
@@ -244,7 +193,7 @@ export function indexSelectRaising(input: Tensor, dim: number, index: Tensor, ba
   if (input.shape.length === 0 && index.numel() !== 1) throw new RangeError(`indexSelect: a 0-d input takes exactly one index, got ${index.numel()}`);
   const shape = [...atLeast1d(input).shape];
   shape[d] = index.numel();
-  const out = filled(Tensor.empty(input.shape.length === 0 ? [] : shape, input.dtype, input.deviceObject), (o) => gatherInto('indexSelect', o, input, indexAlong(index, shape, d), d, badIndex ?? undefined));
+  const out = filled(Tensor.empty(input.shape.length === 0 ? [] : shape, input.dtype, input.deviceObject), (o) => gatherAlong('indexSelect', o, input, indexAlong(index, shape, d), d, badIndex ?? undefined));
   return record('IndexSelectBackward0', out, [input, null], (save) => {
     const idx = save(index);
     return (g) => [addedIntoZeros(input.shape, g, indexAlong(idx, atLeast1d(g).shape, d), d)];
@@ -267,7 +216,7 @@ export function indexAdd(input: Tensor, dim: number, index: Tensor, source: Tens
   if (!shapesEqual(atLeast1d(source).shape, expected)) {
     throw new RangeError(`indexAdd: source must have shape ${formatShape(expected)} (input's shape with index.numel() along dim ${d}), got ${formatShape(source.shape)}`);
   }
-  const out = filled(copyOf(input), (o) => scatterInto('indexAdd', o, indexAlong(index, expected, d), atLeast1d(source), d, true));
+  const out = filled(contiguousCopy(input), (o) => scatterAlong('indexAdd', o, indexAlong(index, expected, d), atLeast1d(source), d, true));
   return record('IndexAddBackward0', out, [input, null, source], (save) => {
     const idx = save(index);
     return (g) => [g, null, indexSelect(g, d, idx)];
@@ -344,11 +293,11 @@ export function oneHot(input: Tensor, numClasses = -1): Tensor {
     top.dispose();
   }
   const device = input.deviceObject;
-  const out = zerosOf([...input.shape, classes], 'int32', device);
+  const out = zerosOn([...input.shape, classes], 'int32', device);
   const index: TensorView = { ...input, shape: [...input.shape, 1], strides: [...input.strides, 1] };
   const one = scalarTensor(1, 'int32', device);
   try {
-    return filled(out, () => scatterKernel(out, index, broadcastView(one, index.shape), input.shape.length, false, `oneHot: class values must be non-negative and smaller than numClasses (${classes}), got {value}`));
+    return filled(out, () => scatterInto(out, index, broadcastView(one, index.shape), input.shape.length, false, `oneHot: class values must be non-negative and smaller than numClasses (${classes}), got {value}`));
   } finally {
     one.dispose();
   }
@@ -647,7 +596,7 @@ function advancedLayout(target: TensorView, advanced: AdvancedIndex) {
 function gatherAdvanced(op: string, source: Tensor, advanced: AdvancedIndex): Tensor {
   const layout = advancedLayout(source, advanced);
   try {
-    return filled(Tensor.empty(advancedResultShape(source.shape, advanced), source.dtype, source.deviceObject), (out) => gatherInto(op, layout.arrange(out), layout.data, layout.index, 0));
+    return filled(Tensor.empty(advancedResultShape(source.shape, advanced), source.dtype, source.deviceObject), (out) => gatherAlong(op, layout.arrange(out), layout.data, layout.index, 0));
   } finally {
     layout.offsets.dispose();
   }
@@ -680,7 +629,7 @@ function writeIndexed(op: string, target: Tensor, plan: IndexPlan, values: Tenso
       if (plan.advanced) {
         const layout = advancedLayout(region, plan.advanced);
         try {
-          scatterInto(op, layout.data, layout.index, layout.arrange(broadcastView(source, shape)), 0, accumulate);
+          scatterAlong(op, layout.data, layout.index, layout.arrange(broadcastView(source, shape)), 0, accumulate);
         } finally {
           layout.offsets.dispose();
         }
@@ -744,7 +693,7 @@ function indexWith(input: Tensor, indices: readonly IndexEntry[], known: KnownVa
     return record('IndexBackward0', out, [input], (save) => {
       const saved = savePlan(plan, save);
       return (g) => {
-        const grad = zerosOf(input.shape, g.dtype, g.deviceObject);
+        const grad = zerosOn(input.shape, g.dtype, g.deviceObject);
         writeIndexed('index', grad, saved, g, true);
         return [grad];
       };
@@ -773,14 +722,14 @@ function indexPutAs(op: string, input: Tensor, indices: readonly IndexEntry[], v
   try {
     source = valuesFor(op, input, plan, values);
     const written = source;
-    const out = filled(copyOf(input), (o) => writeIndexed(op, o, plan, written, accumulate));
+    const out = filled(contiguousCopy(input), (o) => writeIndexed(op, o, plan, written, accumulate));
     const sourceTensor = written instanceof Tensor ? written : null;
     return record('IndexPutBackward0', out, [input, sourceTensor], (save) => {
       const saved = savePlan(plan, save);
       return (g) => {
         let gradInput = g;
         if (!accumulate) {
-          gradInput = copyOf(g);
+          gradInput = contiguousCopy(g);
           writeIndexed(op, gradInput, saved, 0, false);
         }
         return [gradInput, sourceTensor ? gatherIndexed(op, g, saved) : null];

@@ -7,7 +7,8 @@ import { defaultGenerator, Generator } from '../random/generator.js';
 import { formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { applyRequiresGrad, splitSizeArgs } from './creation.js';
-import { broadcastView, castTo, div, mul } from './elementwise.js';
+import { broadcastView, div, mul } from './elementwise.js';
+import { castTo } from './unrecorded.js';
 import { checkDtype, checkInPlace, checkTensor, checkTensorOptions, markModified, resolveDevice, scalarTensor, type TensorOptions } from './util.js';
 
 /** Creation options of the random ops: the usual ones plus the generator to draw from. */

@@ -3,7 +3,8 @@ import type { ReduceOp } from '../devices/device.js';
 import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { formatShape, normalizeDim, numel, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { castTo, div, exp, log, mul, sub, add, eq, ne, logicalAnd, logicalOr, where } from './elementwise.js';
+import { div, exp, log, mul, sub, add, eq, ne, logicalAnd, logicalOr, where } from './elementwise.js';
+import { castTo } from './unrecorded.js';
 import { checkTensor } from './util.js';
 import { expand, reshape, unsqueezeDims } from './views.js';
 

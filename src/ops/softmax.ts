@@ -3,7 +3,7 @@ import { resolveDtype, type DType } from '../dtype.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { formatShape, normalizeDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { castTo } from './elementwise.js';
+import { castTo } from './unrecorded.js';
 import { checkTensor } from './util.js';
 
 export interface SoftmaxOptions {

@@ -12,7 +12,8 @@ import { record } from '../graph/record.js';
 import type { UnaryOp } from '../devices/opcodes.js';
 import { Tensor } from '../tensor.js';
 import { zerosLike } from './creation.js';
-import { add, castTo, div, le, mul, pow, sub, unaryForward, where } from './elementwise.js';
+import { add, div, le, mul, pow, sub, unaryForward, where } from './elementwise.js';
+import { castTo } from './unrecorded.js';
 import { checkTensor } from './util.js';
 
 /** Unary ops that keep int dtypes (neg, abs, sign, square on int32 stay int32). */

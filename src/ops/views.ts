@@ -3,6 +3,7 @@ import { registerView } from '../graph/views.js';
 import type { TensorView } from '../devices/device.js';
 import { formatShape, inferShape, isContiguous, normalizeDim, numel, type Shape, shapesEqual, sizesFromArgs, viewStrides } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { contiguousCopy, copyView, zerosOn } from './unrecorded.js';
 import { checkSameDevice, checkTensor } from './util.js';
 
 type SizeArgs = (number | readonly number[])[];
@@ -17,10 +18,8 @@ function alias(x: Tensor, shape: Shape, strides: Shape, offset: number): Tensor 
 
 /** Zeros of `shape` with `grad` written into the region `region` selects: the backward of slicing views. */
 export function embedInZeros(grad: Tensor, shape: Shape, region: (base: TensorView) => TensorView): Tensor {
-  const out = Tensor.empty(shape, grad.dtype, grad.deviceObject);
-  if (out.numel() > 0) out.deviceObject.kernels.fill(out, 0);
-  const target = region(out);
-  if (numel(target.shape) > 0) out.deviceObject.kernels.copy(target, grad);
+  const out = zerosOn(shape, grad.dtype, grad.deviceObject);
+  copyView(region(out), grad);
   return out;
 }
 
@@ -55,9 +54,7 @@ export function contiguous(input: Tensor): Tensor {
 /** A copy with its own contiguous storage; gradients flow through unchanged. */
 export function clone(input: Tensor): Tensor {
   checkTensor('clone', 'input', input);
-  const out = Tensor.empty(input.shape, input.dtype, input.deviceObject);
-  if (out.numel() > 0) out.deviceObject.kernels.copy(out, input);
-  return record('CloneBackward0', out, [input], () => (g) => [g]);
+  return record('CloneBackward0', contiguousCopy(input), [input], () => (g) => [g]);
 }
 
 /** A tensor sharing storage that is cut off from the graph. */
