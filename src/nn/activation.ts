@@ -1,5 +1,6 @@
 import { recordComposite } from '../graph/record.js';
-import { add, erf, exp, inPlace, leakyRelu as leakyReluOp, mul, relu as reluOp, sigmoid, sub, tanh } from '../ops/elementwise.js';
+import { add, inPlace, leakyRelu as leakyReluOp, mul, sub } from '../ops/elementwise.js';
+import { erf, exp, relu as reluOp, sigmoid, tanh } from '../ops/unary.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
 import { checkDtype, checkTensor } from '../ops/util.js';
 import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';

@@ -20,5 +20,5 @@ export { pad } from './padding.js';
 export type { PadMode, PadOptions } from './padding.js';
 export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d } from '../ops/pool.js';
 export type { MaxPoolOptions, AvgPoolOptions } from '../ops/pool.js';
-export { sigmoid, tanh } from '../ops/elementwise.js';
+export { sigmoid, tanh } from '../ops/unary.js';
 export { logSoftmax, softmax } from '../ops/softmax.js';

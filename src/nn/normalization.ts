@@ -1,7 +1,8 @@
 import { recordComposite } from '../graph/record.js';
 import { noGrad } from '../graph/grad-mode.js';
 import { scope } from '../memory.js';
-import { add, mul, rsqrt, sub } from '../ops/elementwise.js';
+import { add, mul, sub } from '../ops/elementwise.js';
+import { rsqrt } from '../ops/unary.js';
 import { mean } from '../ops/reduce.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';

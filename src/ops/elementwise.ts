@@ -3,15 +3,9 @@ import { promoteTypes, type DType } from '../dtype.js';
 import type { BinaryOp, TensorView, UnaryOp } from '../devices/device.js';
 import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { broadcastShapes, broadcastStrides, formatShape, type Shape, shapesEqual } from '../shape.js';
-import { scope } from '../memory.js';
 import { Tensor } from '../tensor.js';
-import { sum } from './reduce.js';
-import { exp, log, neg, relu, sigmoid, tanh, trunc } from './unary.js';
 import { castTo } from './unrecorded.js';
 import { checkInPlace, checkDtype, checkSameDevice, checkTensor, checkTensorOrScalar, markModified, type Scalar, scalarDtype, scalarTensor, type TensorOrScalar } from './util.js';
-
-// The unary math ops (exp, sqrt, ...) have a file of their own; every elementwise op is importable from here.
-export * from './unary.js';
 
 /** A view of `t` read as if it had shape `shape` (broadcast dims get stride 0). */
 export function broadcastView(t: TensorView, shape: Shape): TensorView {
@@ -109,7 +103,7 @@ export function sub(input: TensorOrScalar, other: TensorOrScalar, options?: Alph
   const alpha = alphaOf('sub', other, options);
   if (alpha !== undefined && alpha !== 1) return withScaled(other, alpha, (scaled) => sub(input, scaled));
   const out = binaryForward('sub', 'sub', 'arithmetic', input, other);
-  return record('SubBackward0', out, tensors(input, other), () => (g) => [g, neg(g)]);
+  return record('SubBackward0', out, tensors(input, other), () => (g) => [g, negated(g)]);
 }
 
 export function mul(input: TensorOrScalar, other: TensorOrScalar): Tensor {
@@ -131,7 +125,7 @@ export function div(input: TensorOrScalar, other: TensorOrScalar): Tensor {
     const otherNeedsGrad = requiresGrad(other);
     const a = input instanceof Tensor && otherNeedsGrad ? save(input) : input;
     const b = other instanceof Tensor ? save(other) : other;
-    return (g) => [div(g, b), otherNeedsGrad ? neg(div(mul(g, a), mul(b, b))) : null];
+    return (g) => [div(g, b), otherNeedsGrad ? negated(div(mul(g, a), mul(b, b))) : null];
   });
 }
 
@@ -150,7 +144,7 @@ export function pow(input: TensorOrScalar, exponent: TensorOrScalar): Tensor {
       // d/da a^b = b a^(b-1), defined as 0 where b == 0 (at a == 0 the formula gives 0 * inf), as in PyTorch.
       const gradInput = where(eq(b, 0), 0, mul(g, mul(b, pow(a, sub(b, 1)))));
       // d/db a^b = a^b log a, defined as 0 where a == 0 and b >= 0 (PyTorch's convention).
-      const logTerm = mul(result, log(a));
+      const logTerm = mul(result, unaryForward('log', 'log', a));
       const gradExponent = mul(g, where(logicalAnd(eq(a, 0), ge(b, 0)), 0, logTerm));
       return [gradInput, gradExponent];
     };
@@ -226,7 +220,7 @@ function minMaxBackward(a: Tensor, b: Tensor, loses: (x: Tensor, y: Tensor) => T
 function checkIntegerDivisor(op: string, input: TensorOrScalar, other: TensorOrScalar): void {
   if (computeDtype('arithmetic', resultDtype(input, other)) !== 'int32') return;
   if (other instanceof Tensor && !other.deviceObject.synchronous) return;
-  const hasZero = other instanceof Tensor ? other.numel() > 0 && scope(() => Number(sum(eq(other, 0)).itemSync())) > 0 : Number(other) === 0;
+  const hasZero = other instanceof Tensor ? checkTensor(op, 'other', other).dataSync().includes(0) : Number(other) === 0;
   if (hasZero) throw new RangeError(`${op}: integer division by zero (argument 'other' contains 0)`);
 }
 
@@ -241,7 +235,7 @@ function remainderOf(op: 'remainder' | 'fmod', node: string, quotient: (a: Tenso
     return record(node, out, tensors(input, other), (save) => {
       const a = input instanceof Tensor ? save(input) : input;
       const b = other instanceof Tensor ? save(other) : other;
-      return (g) => [g, other instanceof Tensor ? neg(mul(g, quotient(a, b))) : null];
+      return (g) => [g, other instanceof Tensor ? negated(mul(g, quotient(a, b))) : null];
     });
   };
 }
@@ -255,7 +249,7 @@ export function floorDivide(input: TensorOrScalar, other: TensorOrScalar): Tenso
 }
 
 /** C's fmod: the remainder of truncating division, so it has the dividend's sign. `torch.fmod(x, 3)` */
-export const fmod = remainderOf('fmod', 'FmodBackward0', (a, b) => trunc(div(a, b)));
+export const fmod = remainderOf('fmod', 'FmodBackward0', (a, b) => unaryForward('trunc', 'trunc', div(a, b)));
 
 export const eq = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('eq', 'eq', 'comparison', input, other);
 export const ne = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('ne', 'ne', 'comparison', input, other);
@@ -312,6 +306,15 @@ export function unaryForward(op: string, kernelOp: UnaryOp, input: Tensor, p0 = 
   if (out.numel() > 0) input.deviceObject.kernels.unary(kernelOp, out, x, p0, p1);
   if (x !== input) x.dispose();
   return out;
+}
+
+/**
+ * -g. Backward formulas run with recording off, so this file's formulas call unary kernels through
+ * unaryForward, as the recorded ops of unary.ts would: unary.ts builds on this file, and importing
+ * it back would make the two modules a cycle.
+ */
+function negated(g: Tensor): Tensor {
+  return unaryForward('neg', 'neg', g);
 }
 
 export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
@@ -402,11 +405,6 @@ declare module '../tensor.js' {
     div_(other: TensorOrScalar): this;
     pow_(exponent: TensorOrScalar): this;
     clamp_(min?: number | null | ClampOptions, max?: number | null): this;
-    relu_(): this;
-    neg_(): this;
-    exp_(): this;
-    tanh_(): this;
-    sigmoid_(): this;
   }
 }
 
@@ -438,9 +436,4 @@ Object.assign(Tensor.prototype, {
   div_(this: Tensor, other: TensorOrScalar) { return inPlace('div_', this, (self) => div(self, other)); },
   pow_(this: Tensor, exponent: TensorOrScalar) { return inPlace('pow_', this, (self) => pow(self, exponent)); },
   clamp_(this: Tensor, min?: number | null | ClampOptions, max?: number | null) { return inPlace('clamp_', this, (self) => clamp(self, min, max)); },
-  relu_(this: Tensor) { return inPlace('relu_', this, relu); },
-  neg_(this: Tensor) { return inPlace('neg_', this, neg); },
-  exp_(this: Tensor) { return inPlace('exp_', this, exp); },
-  tanh_(this: Tensor) { return inPlace('tanh_', this, tanh); },
-  sigmoid_(this: Tensor) { return inPlace('sigmoid_', this, sigmoid); },
 });

@@ -12,7 +12,7 @@ import { record } from '../graph/record.js';
 import type { UnaryOp } from '../devices/opcodes.js';
 import { Tensor } from '../tensor.js';
 import { zerosLike } from './creation.js';
-import { add, div, le, mul, pow, sub, unaryForward, where } from './elementwise.js';
+import { add, div, inPlace, le, mul, pow, sub, unaryForward, where } from './elementwise.js';
 import { castTo } from './unrecorded.js';
 import { checkTensor } from './util.js';
 
@@ -84,3 +84,21 @@ type UnaryMethods = { [Name in keyof typeof import('./unary.js')]: () => Tensor 
 declare module '../tensor.js' {
   interface Tensor extends UnaryMethods {}
 }
+
+declare module '../tensor.js' {
+  interface Tensor {
+    relu_(): this;
+    neg_(): this;
+    exp_(): this;
+    tanh_(): this;
+    sigmoid_(): this;
+  }
+}
+
+Object.assign(Tensor.prototype, {
+  relu_(this: Tensor) { return inPlace('relu_', this, relu); },
+  neg_(this: Tensor) { return inPlace('neg_', this, neg); },
+  exp_(this: Tensor) { return inPlace('exp_', this, exp); },
+  tanh_(this: Tensor) { return inPlace('tanh_', this, tanh); },
+  sigmoid_(this: Tensor) { return inPlace('sigmoid_', this, sigmoid); },
+});

@@ -1,4 +1,5 @@
-import { div, mul, neg, add, sqrt } from '../ops/elementwise.js';
+import { div, mul, add } from '../ops/elementwise.js';
+import { neg, sqrt } from '../ops/unary.js';
 import { fullLike } from '../ops/creation.js';
 import { keep } from '../memory.js';
 import { checkOptions } from '../options.js';

@@ -1,4 +1,5 @@
-import { div, maximum, mul, neg, add, sqrt } from '../ops/elementwise.js';
+import { div, maximum, mul, add } from '../ops/elementwise.js';
+import { neg, sqrt } from '../ops/unary.js';
 import { zerosLike } from '../ops/creation.js';
 import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';

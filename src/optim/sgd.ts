@@ -1,5 +1,6 @@
 import { keep } from '../memory.js';
-import { add, mul, neg } from '../ops/elementwise.js';
+import { add, mul } from '../ops/elementwise.js';
+import { neg } from '../ops/unary.js';
 import { clone } from '../ops/views.js';
 import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';

@@ -1,7 +1,8 @@
 import { noGrad } from '../../graph/grad-mode.js';
 import { scope } from '../../memory.js';
 import { tensor } from '../../ops/creation.js';
-import { abs, add, clamp, div, logicalNot, lt, ne, pow, sqrt, where } from '../../ops/elementwise.js';
+import { add, clamp, div, logicalNot, lt, ne, pow, where } from '../../ops/elementwise.js';
+import { abs, sqrt } from '../../ops/unary.js';
 import { max, min, sum } from '../../ops/reduce.js';
 import { stack } from '../../ops/views.js';
 import { checkOptions, optionKeys } from '../../options.js';
