@@ -3,7 +3,7 @@ import { noGrad } from '../graph/grad-mode.js';
 import { scope } from '../memory.js';
 import { onesLike, zeros } from '../ops/creation.js';
 import { div, eq, gt, where } from '../ops/elementwise.js';
-import { indexAdd, indexSelect, indexSelectRaising } from '../ops/indexing.js';
+import { indexAdd, indexSelect, indexSelectRaising } from '../ops/gather-scatter.js';
 import { max, sum } from '../ops/reduce.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { detach, reshape, unsqueeze } from '../ops/views.js';

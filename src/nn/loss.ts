@@ -4,7 +4,7 @@ import { scope } from '../memory.js';
 import { ones, zeros } from '../ops/creation.js';
 import { add, clamp, div, ge, le, logicalAnd, logicalNot, mul, ne, sub, where } from '../ops/elementwise.js';
 import { abs, exp, log, log1p, neg, sigmoid, sign } from '../ops/unary.js';
-import { gather, indexSelectRaising, scatter } from '../ops/indexing.js';
+import { gather, indexSelectRaising, scatter } from '../ops/gather-scatter.js';
 import { sum } from '../ops/reduce.js';
 import { logSoftmax } from '../ops/softmax.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';

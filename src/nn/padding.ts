@@ -1,7 +1,7 @@
 import { record } from '../graph/record.js';
 import type { TensorView } from '../devices/device.js';
 import { tensor } from '../ops/creation.js';
-import { indexSelect } from '../ops/indexing.js';
+import { indexSelect } from '../ops/gather-scatter.js';
 import { copyView, fillView } from '../ops/unrecorded.js';
 import { checkTensor } from '../ops/util.js';
 import { checkOptions, optionKeys } from '../options.js';

@@ -1,7 +1,7 @@
 import type { RnnMode } from '../devices/device.js';
 import { scope } from '../memory.js';
 import { zeros } from '../ops/creation.js';
-import { indexSelect } from '../ops/indexing.js';
+import { indexSelect } from '../ops/gather-scatter.js';
 import { dropout } from '../ops/random.js';
 import { rnnLayer } from '../ops/rnn.js';
 import { checkDtype, checkTensor } from '../ops/util.js';

@@ -5,7 +5,7 @@
  * indexSelect over the rows (plus a constant padding row), hence exact and differentiable.
  */
 import { tensor, full } from '../../ops/creation.js';
-import { indexSelect } from '../../ops/indexing.js';
+import { indexSelect } from '../../ops/gather-scatter.js';
 import { checkTensor } from '../../ops/util.js';
 import { cat, reshape } from '../../ops/views.js';
 import { checkOptions, optionKeys } from '../../options.js';

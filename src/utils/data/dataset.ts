@@ -1,5 +1,5 @@
 import { tensor } from '../../ops/creation.js';
-import { indexSelect } from '../../ops/indexing.js';
+import { indexSelect } from '../../ops/gather-scatter.js';
 import { randperm } from '../../ops/random.js';
 import { scope } from '../../memory.js';
 import { checkOptions, optionKeys } from '../../options.js';
