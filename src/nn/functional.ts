@@ -9,6 +9,7 @@ export type { BatchNormOptions } from './batchnorm.js';
 export { conv1d, conv2d } from '../ops/conv.js';
 export type { ConvOptions, ConvPadding } from '../ops/conv.js';
 export { gelu, leakyRelu, relu } from './activation.js';
+export { elu, glu, hardtanh, logsigmoid, mish, prelu, relu6, selu, silu, softplus } from '../ops/activations.js';
 export type { GeluApproximate } from './activation.js';
 export { dropout } from './dropout.js';
 export { embedding } from './embedding.js';
