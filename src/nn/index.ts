@@ -17,6 +17,8 @@ export { Dropout } from './dropout.js';
 export { Embedding } from './embedding.js';
 export type { EmbeddingModuleOptions } from './embedding.js';
 export { Flatten, Unflatten } from './flatten.js';
+export { Fold, Unfold } from './fold.js';
+export { Upsample } from './interpolate.js';
 export { Linear, Identity } from './linear.js';
 export type { LinearOptions } from './linear.js';
 export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss } from './loss.js';

@@ -25,7 +25,8 @@ export interface Param<T> {
   readonly takesObjects?: boolean;
 }
 
-function kind<T>(accepts: string, read: (value: unknown) => T | undefined) {
+/** A parameter kind: what it accepts, said for error messages, and how to read a value (undefined: refused). */
+export function kind<T>(accepts: string, read: (value: unknown) => T | undefined) {
   return (...fallback: [] | [T]): Param<T> => ({ accepts, read, ...(fallback.length === 1 ? { fallback: { value: fallback[0] } } : {}) });
 }
 
@@ -35,6 +36,9 @@ export const param = {
   number: kind('a number', (v) => (typeof v === 'number' ? v : undefined)),
   int: kind('an integer', (v) => (Number.isInteger(v) ? (v as number) : undefined)),
   boolean: kind('a boolean', (v) => (typeof v === 'boolean' ? v : undefined)),
+  /** Dims to reduce over: one, several, or null for all. */
+  dims: kind<number | readonly number[] | null>('an integer, an array of integers or null', (v) =>
+    v === null || Number.isInteger(v) || (Array.isArray(v) && v.every((d) => Number.isInteger(d))) ? (v as number | readonly number[] | null) : undefined),
   /** A device name; its default is usually undefined, for the default device. */
   device: kind<string | undefined>("a device name such as 'cpu' or 'webgpu'", (v) => (typeof v === 'string' ? v : undefined)),
 };
