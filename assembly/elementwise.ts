@@ -9,6 +9,7 @@ import {
   ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, EQ, NE, LT, LE, GT, GE, LOGICAL_AND, LOGICAL_OR, REMAINDER, FLOOR_DIVIDE, FMOD,
   NEG, ABS, EXP, LOG, SQRT, RSQRT, SIN, COS, TANH, SIGMOID, RELU, SIGN, FLOOR, CEIL, ROUND, RECIPROCAL,
   SQUARE, CLAMP, POW_SCALAR, AFFINE, LEAKY_RELU, LOGICAL_NOT, ERF, LOG1P, EXPM1, RPOW_SCALAR, GT_SCALAR, TRUNC, LOG2,
+  SILU, ELU, SOFTPLUS, MISH, LOG_SIGMOID,
   NO_CONVERSION, FLOAT32_TO_INT32, INT32_TO_FLOAT32, FLOAT32_TO_BOOL, INT32_TO_BOOL,
 } from '../build/opcodes';
 
@@ -176,6 +177,34 @@ class GtScalar {
 class Erf { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return erff(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Erf>(this, x, p0, p1); } }
 class Log1p { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.log1p(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Log1p>(this, x, p0, p1); } }
 class Expm1 { @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.expm1(x); } @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Expm1>(this, x, p0, p1); } }
+// PyTorch's x / (1 + exp(-x)): far below 0, exp overflows and the result is -0, not a subnormal.
+class Silu {
+  @inline scalar(x: f32, p0: f32, p1: f32): f32 { return x / (1 + Mathf.exp(-x)); }
+  @inline vector(x: v128, p0: f32, p1: f32): v128 { return f32x4.div(x, f32x4.add(f32x4.splat(1), expV(f32x4.neg(x)))); }
+}
+// PyTorch's elu with p0 = alpha and p1 = scale (selu's constants, 1 for elu). The negative side is
+// exp(x) - 1 as PyTorch computes it, not expm1, whose digits near 0 PyTorch does not have.
+class Elu {
+  @inline scalar(x: f32, p0: f32, p1: f32): f32 { return x > 0 ? x * p1 : (Mathf.exp(x) - 1) * (p0 * p1); }
+  @inline vector(x: v128, p0: f32, p1: f32): v128 {
+    const negative = f32x4.mul(f32x4.sub(expV(x), f32x4.splat(1)), f32x4.splat(p0 * p1));
+    return v128.bitselect(f32x4.mul(x, f32x4.splat(p1)), negative, f32x4.gt(x, f32x4.splat(0)));
+  }
+}
+// p0 = beta, p1 = threshold: above it, softplus is x to float32 precision, and exp would overflow.
+class Softplus {
+  @inline scalar(x: f32, p0: f32, p1: f32): f32 { return x * p0 > p1 ? x : Mathf.log1p(Mathf.exp(x * p0)) / p0; }
+  @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Softplus>(this, x, p0, p1); }
+}
+class Mish {
+  @inline scalar(x: f32, p0: f32, p1: f32): f32 { return x * Mathf.tanh(Mathf.log1p(Mathf.exp(x))); }
+  @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<Mish>(this, x, p0, p1); }
+}
+// min(x, 0) - log1p(exp(-|x|)): no exp overflows, and the tail far above 0 keeps its digits.
+class LogSigmoid {
+  @inline scalar(x: f32, p0: f32, p1: f32): f32 { return Mathf.min(x, 0) - Mathf.log1p(Mathf.exp(-Mathf.abs(x))); }
+  @inline vector(x: v128, p0: f32, p1: f32): v128 { return byLane<LogSigmoid>(this, x, p0, p1); }
+}
 
 /** The row walk of every unary kernel, specialised per op class and element type T (f32 or i32). */
 function unaryLoop<Op, T>(ndim: i32, shape: usize, out: usize, x: usize, xStrides: usize, p0: f32, p1: f32): void {
@@ -230,6 +259,11 @@ export function unaryF32(op: i32, ndim: i32, shape: usize, out: usize, x: usize,
     case ERF: unaryLoop<Erf, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
     case LOG1P: unaryLoop<Log1p, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
     case EXPM1: unaryLoop<Expm1, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case SILU: unaryLoop<Silu, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case ELU: unaryLoop<Elu, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case SOFTPLUS: unaryLoop<Softplus, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case MISH: unaryLoop<Mish, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case LOG_SIGMOID: unaryLoop<LogSigmoid, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
     default: unreachable();
   }
 }

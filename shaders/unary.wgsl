@@ -1,5 +1,6 @@
 // out = op(x), walk operands out and x. OP is an opcode constant (NEG, EXP, ...; see the UnaryOp
-// type); float32 ops take params.p0 and params.p1 (clamp bounds, exponent, slope, scale and shift).
+// type); float32 ops take params.p0 and params.p1 (clamp bounds, exponent, slope, scale and shift,
+// elu's alpha and scale, softplus's beta and threshold).
 // int32 and bool inputs have neg, abs, sign, square and logicalNot. NaN behaves as on the CPU:
 // relu and clamp keep it, sign(NaN) is 0.
 
@@ -38,6 +39,11 @@ fn unaryFloat(x: f32, p0: f32, p1: f32) -> f32 {
     case ERF: { return erfAccurate(x); }
     case LOG1P: { return log1pAccurate(x); }
     case EXPM1: { return expm1Accurate(x); }
+    case SILU: { return x / (1.0 + expAccurate(-x)); }
+    case ELU: { return select((expAccurate(x) - 1.0) * (p0 * p1), x * p1, x > 0.0); }
+    case SOFTPLUS: { return select(log1pAccurate(expAccurate(x * p0)) / p0, x, x * p0 > p1); }
+    case MISH: { return x * tanhAccurate(log1pAccurate(expAccurate(x))); }
+    case LOG_SIGMOID: { return min(x, 0.0) - log1pAccurate(expAccurate(-abs(x))); }
     default: { return x; }
   }
 }

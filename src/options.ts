@@ -86,7 +86,7 @@ export function checkArgumentCount(fn: string, count: number, names: readonly st
 }
 
 /** An object literal or `Object.create(null)`: not an array, a Tensor, a Map or another class. */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
   const prototype = Object.getPrototypeOf(value);
   return prototype === Object.prototype || prototype === null;
@@ -98,6 +98,12 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return `an array [${value.length > 4 ? `${value.slice(0, 4).map(String).join(', ')}, ...` : value.map(String).join(', ')}]`;
   if (typeof value === 'string') return `string '${value.length > 20 ? `${value.slice(0, 20)}...` : value}'`;
+  if (isTensorLike(value)) return `a ${value.dtype} tensor of shape [${value.shape.join(', ')}]`;
   if (typeof value === 'object') return `an object of class ${(value as object).constructor?.name ?? 'Object'}`;
   return `${typeof value} ${String(value)}`;
+}
+
+/** A Tensor, recognised without importing it: this module sits below the tensor layer. */
+function isTensorLike(value: unknown): value is { dtype: string; shape: readonly number[] } {
+  return typeof value === 'object' && value !== null && value.constructor?.name === 'Tensor' && Array.isArray((value as { shape?: unknown }).shape);
 }

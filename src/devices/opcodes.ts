@@ -25,6 +25,7 @@ export const OPCODE_FAMILIES = {
     'neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu',
     'sign', 'floor', 'ceil', 'round', 'reciprocal', 'square', 'clamp', 'powScalar',
     'affine', 'leakyRelu', 'logicalNot', 'erf', 'log1p', 'expm1', 'rpowScalar', 'gtScalar', 'trunc', 'log2',
+    'silu', 'elu', 'softplus', 'mish', 'logSigmoid',
   ],
   /** Device.binary (assembly/elementwise.ts, shaders/binary.wgsl). */
   binary: [

@@ -1,11 +1,16 @@
 import { recordComposite } from '../graph/record.js';
 import { add, inPlace, leakyRelu as leakyReluOp, mul, sub } from '../ops/elementwise.js';
 import { erf, exp, relu as reluOp, sigmoid, tanh } from '../ops/unary.js';
+import { elu, glu, hardtanh, logsigmoid, mish, prelu, relu6, selu, silu, softplus } from '../ops/activations.js';
+import { full } from '../ops/creation.js';
+import { param, signature } from '../ops/signature.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
 import { checkDtype, checkTensor } from '../ops/util.js';
 import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
+import { constant_ } from './init.js';
+import { Parameter } from './parameter.js';
 import { formatFloat } from './repr.js';
 
 export interface InplaceOptions {
@@ -189,5 +194,177 @@ export class Softmax extends SoftmaxBase {
 export class LogSoftmax extends SoftmaxBase {
   protected override along(input: Tensor, dim: number): Tensor {
     return logSoftmax(input, dim);
+  }
+}
+
+/** A module with only an `inplace` flag, computing `fn` (SiLU, SELU, Mish, ReLU6). */
+abstract class InplaceActivation extends Module {
+  readonly inplace: boolean;
+
+  constructor(inplace?: boolean | InplaceOptions) {
+    super();
+    this.inplace = signature(this.getName(), { inplace: param.boolean(false) })(arguments).inplace;
+  }
+
+  protected abstract compute(input: Tensor, inplace: boolean): Tensor;
+
+  override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
+    return this.compute(input, this.inplace);
+  }
+
+  override extraRepr(): string {
+    return this.inplace ? 'inplace=True' : '';
+  }
+}
+
+/** `nn.SiLU(inplace = false)`: x * sigmoid(x). Shapes: any, output the same. */
+export class SiLU extends InplaceActivation {
+  protected override compute(input: Tensor, inplace: boolean): Tensor {
+    return silu(input, inplace);
+  }
+}
+
+/** `nn.SELU(inplace = false)`: scale * elu(x, alpha) with SELU's constants. Shapes: any, output the same. */
+export class SELU extends InplaceActivation {
+  protected override compute(input: Tensor, inplace: boolean): Tensor {
+    return selu(input, inplace);
+  }
+}
+
+/** `nn.Mish(inplace = false)`: x * tanh(softplus(x)). Shapes: any, output the same. */
+export class Mish extends InplaceActivation {
+  protected override compute(input: Tensor, inplace: boolean): Tensor {
+    return mish(input, inplace);
+  }
+}
+
+/** `nn.ReLU6(inplace = false)`: min(max(x, 0), 6). Shapes: any, output the same. */
+export class ReLU6 extends InplaceActivation {
+  protected override compute(input: Tensor, inplace: boolean): Tensor {
+    return relu6(input, inplace);
+  }
+}
+
+/** `nn.ELU(alpha = 1, inplace = false)`. Shapes: any, output the same. */
+export class ELU extends Module {
+  readonly alpha: number;
+  readonly inplace: boolean;
+
+  constructor(alpha?: number | { alpha?: number; inplace?: boolean }, inplace?: boolean) {
+    super();
+    ({ alpha: this.alpha, inplace: this.inplace } = signature('ELU', { alpha: param.number(1), inplace: param.boolean(false) })(arguments));
+  }
+
+  override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
+    return elu(input, this.alpha, this.inplace);
+  }
+
+  override extraRepr(): string {
+    return `alpha=${formatFloat(this.alpha)}${this.inplace ? ', inplace=True' : ''}`;
+  }
+}
+
+/** `nn.Softplus(beta = 1, threshold = 20)`. Shapes: any, output the same. */
+export class Softplus extends Module {
+  readonly beta: number;
+  readonly threshold: number;
+
+  constructor(beta?: number | { beta?: number; threshold?: number }, threshold?: number) {
+    super();
+    ({ beta: this.beta, threshold: this.threshold } = signature('Softplus', { beta: param.number(1), threshold: param.number(20) })(arguments));
+  }
+
+  override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
+    return softplus(input, this.beta, this.threshold);
+  }
+
+  override extraRepr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
+  }
+}
+
+/** `nn.Hardtanh(minVal = -1, maxVal = 1, inplace = false)`: x clamped to [minVal, maxVal]. Shapes: any, output the same. */
+export class Hardtanh extends Module {
+  readonly minVal: number;
+  readonly maxVal: number;
+  readonly inplace: boolean;
+
+  constructor(minVal?: number | { minVal?: number; maxVal?: number; inplace?: boolean }, maxVal?: number, inplace?: boolean) {
+    super();
+    const args = signature('Hardtanh', { minVal: param.number(-1), maxVal: param.number(1), inplace: param.boolean(false) })(arguments);
+    if (args.maxVal <= args.minVal) throw new RangeError(`Hardtanh: maxVal (${args.maxVal}) must be greater than minVal (${args.minVal})`);
+    ({ minVal: this.minVal, maxVal: this.maxVal, inplace: this.inplace } = args);
+  }
+
+  override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
+    return hardtanh(input, this.minVal, this.maxVal, this.inplace);
+  }
+
+  override extraRepr(): string {
+    return `min_val=${formatFloat(this.minVal)}, max_val=${formatFloat(this.maxVal)}${this.inplace ? ', inplace=True' : ''}`;
+  }
+}
+
+/** `nn.LogSigmoid()`: log(sigmoid(x)). Shapes: any, output the same. */
+export class LogSigmoid extends Module {
+  override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
+    return logsigmoid(input);
+  }
+}
+
+/** `nn.GLU(dim = -1)`: a * sigmoid(b) for the halves a, b of the input along dim. Shapes: dim halves. */
+export class GLU extends Module {
+  readonly dim: number;
+
+  constructor(dim?: number | { dim?: number }) {
+    super();
+    this.dim = signature('GLU', { dim: param.int(-1) })(arguments).dim;
+  }
+
+  override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
+    return glu(input, this.dim);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/**
+ * `nn.PReLU(numParameters = 1, init = 0.25, { device })`: leaky ReLU whose negative slope is
+ * learnt, one for all channels or one per channel (dim 1). Shapes: any, output the same.
+ */
+export class PReLU extends Module {
+  readonly numParameters: number;
+  readonly init: number;
+  weight: Parameter;
+
+  constructor(numParameters?: number | { numParameters?: number; init?: number; device?: string }, init?: number, options?: { device?: string }) {
+    super();
+    const args = signature('PReLU', { numParameters: param.int(1), init: param.number(0.25), device: param.device(undefined) })(arguments);
+    if (args.numParameters < 1) throw new RangeError(`PReLU: numParameters must be at least 1, got ${args.numParameters}`);
+    this.numParameters = args.numParameters;
+    this.init = args.init;
+    this.weight = new Parameter(full([args.numParameters], args.init, { device: args.device }));
+  }
+
+  /** Sets every slope back to `init`. */
+  resetParameters(): void {
+    constant_(this.weight, this.init);
+  }
+
+  override forward(input: Tensor): Tensor {
+    checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
+    return prelu(input, this.weight);
+  }
+
+  override extraRepr(): string {
+    return `num_parameters=${this.numParameters}`;
   }
 }

@@ -4,7 +4,7 @@ import { Parameter as ParameterClass } from './parameter.js';
 
 export { Module } from './module.js';
 export type { StateDict, StateDictOptions, LoadStateDictOptions, IncompatibleKeys } from './module.js';
-export { ReLU, LeakyReLU, GELU, Tanh, Sigmoid, Softmax, LogSoftmax } from './activation.js';
+export { ReLU, LeakyReLU, GELU, Tanh, Sigmoid, Softmax, LogSoftmax, SiLU, SELU, Mish, ReLU6, ELU, Softplus, Hardtanh, LogSigmoid, GLU, PReLU } from './activation.js';
 export type { InplaceOptions } from './activation.js';
 export { Sequential, ModuleList, ModuleDict } from './container.js';
 export { MultiheadAttention } from './attention.js';
@@ -17,6 +17,8 @@ export { Dropout } from './dropout.js';
 export { Embedding } from './embedding.js';
 export type { EmbeddingModuleOptions } from './embedding.js';
 export { Flatten, Unflatten } from './flatten.js';
+export { Fold, Unfold } from './fold.js';
+export { Upsample } from './interpolate.js';
 export { Linear, Identity } from './linear.js';
 export type { LinearOptions } from './linear.js';
 export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss } from './loss.js';

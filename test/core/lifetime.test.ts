@@ -62,6 +62,12 @@ const ops: Record<string, (t: Inputs) => unknown> = {
   sin: ({ x }) => x.sin(), cos: ({ x }) => x.cos(), tanh: ({ x }) => x.tanh(), sigmoid: ({ x }) => x.sigmoid(), relu: ({ x }) => x.relu(),
   erf: ({ x }) => x.erf(), sign: ({ x }) => x.sign(), round: ({ x }) => x.round(), floor: ({ x }) => x.floor(), ceil: ({ x }) => x.ceil(), trunc: ({ x }) => x.trunc(),
   gelu: ({ x }) => F.gelu(x), leakyRelu: ({ x }) => F.leakyRelu(x), clamp: ({ x }) => x.clamp(-0.5, 0.5),
+  silu: ({ x }) => F.silu(x), elu: ({ x }) => F.elu(x), selu: ({ x }) => F.selu(x), softplus: ({ x }) => F.softplus(x), mish: ({ x }) => F.mish(x),
+  logsigmoid: ({ x }) => F.logsigmoid(x), hardtanh: ({ x }) => F.hardtanh(x), relu6: ({ x }) => F.relu6(x), glu: ({ x }) => F.glu(x),
+  normalize: ({ x }) => F.normalize(x), cosineSimilarity: ({ x, y }) => F.cosineSimilarity(x, y), pairwiseDistance: ({ x, y }) => F.pairwiseDistance(x, y),
+  interpolate: ({ sequence }) => F.interpolate(sequence, { scaleFactor: 2, mode: 'linear' }), upsampleNearest: ({ image }) => F.interpolate(image, { size: [5, 5] }),
+  unfold: ({ image }) => F.unfold(image, 2), fold: ({ image }) => F.fold(F.unfold(image, 2), [image.shape[2], image.shape[3]], 2),
+  prelu: ({ x, w }) => F.prelu(x, w.narrow(0, 0, 1).narrow(1, 0, 1).reshape(1)),
   // binary
   add: ({ x, y }) => x.add(y), sub: ({ x, y }) => x.sub(y), mul: ({ x, y }) => x.mul(y), div: ({ x, positive }) => x.div(positive),
   powScalar: ({ x }) => x.pow(3), powTensor: ({ positive, y }) => positive.pow(y), rpow: ({ x }) => torch.pow(2, x),
@@ -70,6 +76,7 @@ const ops: Record<string, (t: Inputs) => unknown> = {
   where: ({ x, y, mask }) => torch.where(mask, x, y), maskedFill: ({ x, mask }) => x.maskedFill(mask, 0),
   comparisons: ({ x, y }) => [x.lt(y), x.le(y), x.gt(y), x.ge(y), x.eq(y), x.ne(y)],
   // reductions
+  norm: ({ x }) => x.norm(), normDim: ({ x }) => x.norm(1, 1, true), normInf: ({ x }) => torch.norm(x, Infinity, [0, 1]),
   sum: ({ x }) => x.sum(), sumDim: ({ x }) => x.sum(1), prod: ({ x }) => x.prod(), prodDim: ({ x }) => x.prod(1, true), mean: ({ x }) => x.mean(0), var: ({ x }) => x.var(1), std: ({ x }) => x.std(),
   max: ({ x }) => x.max(), maxDim: ({ x }) => x.max(1), min: ({ x }) => x.min(), minDim: ({ x }) => x.min(0), logsumexp: ({ x }) => x.logsumexp(1),
   argmax: ({ x }) => x.argmax(1), softmax: ({ x }) => x.softmax(1), logSoftmax: ({ x }) => x.logSoftmax(1),
