@@ -13,7 +13,9 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit'
 
 mkdirSync(join(root, 'build'), { recursive: true });
 writeFileSync(join(root, 'build/opcodes.ts'), await assemblyOpcodes());
-run(bin('asc'), ['assembly/index.ts', '--target', 'release']);
+// The raw bindings' build/kernels.d.ts types each wasm export from its AssemblyScript signature
+// (WasmExports in src/devices/cpu/device.ts); their build/kernels.js is not used.
+run(bin('asc'), ['assembly/index.ts', '--target', 'release', '--bindings', 'raw']);
 
 // The wasm travels inside the bundle as base64 so every runtime (Node, Deno, browsers, edge) loads
 // it the same way, with no file paths or fetches; it is small, so the 4/3 inflation is cheap.

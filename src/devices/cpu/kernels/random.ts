@@ -33,7 +33,7 @@ export function randomKernels(cpu: CpuDevice): Pick<Kernels, 'randomUniform' | '
       const [rows, categories] = weights.shape;
       const scratch = cpu.allocator.malloc(wasm.multinomialScratchBytes(categories));
       try {
-        const status = withContiguous(cpu, weights, (w) => wasm.multinomialF32(addressOf(out), addressOf(w), rows, categories, out.shape[1], replacement ? 1 : 0, scratch, seedLow, seedHigh, offset));
+        const status = withContiguous(cpu, weights, (w) => wasm.multinomialF32(addressOf(out), addressOf(w), rows, categories, out.shape[1], replacement, scratch, seedLow, seedHigh, offset));
         return MULTINOMIAL_STATUSES[status];
       } finally {
         cpu.allocator.free(scratch);
