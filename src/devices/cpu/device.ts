@@ -22,6 +22,12 @@ import { rnnKernels } from './kernels/rnn.js';
  */
 export type WasmExports = Awaited<ReturnType<typeof instantiateKernels>>;
 
+declare module '../device.js' {
+  interface DeviceKinds {
+    cpu: CpuDevice;
+  }
+}
+
 const PARAM_BYTES = 1 << 16;
 
 /**

@@ -10,9 +10,11 @@
  *   }
  */
 import { checkOptions, optionKeys } from '../../options.js';
-import { allDevices, getDevice, registerDevice } from '../registry.js';
+import { allDevices, getDevice, registerDevice, registerDeviceKind } from '../registry.js';
 import { WebGpuDevice } from './device.js';
 import { requestAdapter, whyUnavailable } from './gpu.js';
+
+registerDeviceKind('webgpu', { howToInit: 'call `await torch.webgpu.init()` first' });
 
 export interface WebGpuInitOptions {
   /** Create the device from this adapter instead of requesting one. */
