@@ -1,13 +1,9 @@
 import type { DType } from '../../../dtype.js';
-import type { Kernels, TensorView } from '../../device.js';
+import type { Kernels } from '../../device.js';
 import { coalesce } from '../../coalesce.js';
 import type { CpuDevice } from '../device.js';
+import { addressOf } from '../helpers.js';
 import { BINARY_OPCODES, CONVERSIONS, elementwiseKernelDtype, UNARY_OPCODES } from '../../opcodes.js';
-
-/** Byte address of a view's first element. */
-export function addressOf(view: TensorView): number {
-  return (view.storage.buffer as number) + view.offset * 4;
-}
 
 function conversion(from: DType, to: DType): number {
   if (from === to || (from === 'bool' && to === 'int32')) return CONVERSIONS.noConversion;

@@ -1,7 +1,6 @@
 import type { Kernels, PoolAxis, TensorView } from '../../device.js';
 import type { CpuDevice } from '../device.js';
-import { addressOf } from './elementwise.js';
-import { withContiguous } from './softmax.js';
+import { addressOf, withContiguous } from '../helpers.js';
 
 /** [planes, height, width, outHeight, outWidth] of an [N, C, H, W] -> [N, C, Ho, Wo] pooling. */
 function planeSizes(input: TensorView, out: TensorView): [number, number, number, number, number] {

@@ -1,7 +1,7 @@
 import type { Kernels, RnnLayer } from '../../device.js';
 import { rnnGateCount } from '../../rnn-layout.js';
 import type { CpuDevice } from '../device.js';
-import { addressOf } from './elementwise.js';
+import { addressOf } from '../helpers.js';
 
 /** The sizes of a layer, read off its weights. */
 function dimensionsOf(layer: RnnLayer) {

@@ -1,7 +1,7 @@
 import type { Kernels } from '../../device.js';
 import { coalesce } from '../../coalesce.js';
 import type { CpuDevice } from '../device.js';
-import { addressOf } from './elementwise.js';
+import { addressOf } from '../helpers.js';
 
 export function sortKernels(cpu: CpuDevice): Pick<Kernels, 'sort'> {
   const wasm = cpu.wasm;
