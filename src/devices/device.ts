@@ -1,6 +1,7 @@
 import type { DType } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import type { BinaryOp, MultinomialStatus, ReduceOp, UnaryOp } from './opcodes.js';
+import type { RnnPlan } from './rnn-layout.js';
 
 /**
  * The device kinds, each mapped to its device class. It starts empty: each device folder adds its
@@ -125,6 +126,8 @@ export interface RnnLayer {
   readonly biasHh: TensorView | null;
   /** [stateSize, hidden]: the LSTM projection, or null. */
   readonly weightHr: TensorView | null;
+  /** The layer's sizes and row offsets, from `rnnPlan` (src/devices/rnn-layout.ts). */
+  readonly plan: RnnPlan;
 }
 
 /** Where rnnBackward writes each gradient; null entries are not computed. */
