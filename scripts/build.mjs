@@ -2,7 +2,7 @@
 // src/devices/opcodes.ts), embeds them and the WGSL shaders as modules the TypeScript sources
 // import, and bundles one ESM file per runtime. Run by `npm test`, `npm run bench` and the demos.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -32,6 +32,12 @@ writeFileSync(join(root, 'build/shaders.d.ts'), `declare const shaders: {\n${sha
 if (!process.argv.includes('--kernels-only')) {
   // Declarations for TypeScript users of the bundles (and for our own tests that import them).
   run(bin('tsc'), ['-p', 'tsconfig.build.json']);
+  // The declarations import the generated ones (the wasm exports' types, the shader table) by
+  // their place beside src/, so they travel with them.
+  mkdirSync(join(root, 'dist/types/build'), { recursive: true });
+  for (const name of readdirSync(join(root, 'build')).filter((f) => f.endsWith('.d.ts'))) {
+    copyFileSync(join(root, 'build', name), join(root, 'dist/types/build', name));
+  }
   for (const platform of ['node', 'deno', 'browser']) {
     writeFileSync(join(root, `dist/${platform}.d.ts`), "export * from './types/src/index.js';\n");
     await esbuild.build({

@@ -6,7 +6,7 @@ import type { RnnPlan } from './rnn-layout.js';
 /**
  * The device kinds, each mapped to its device class. It starts empty: each device folder adds its
  * kind by augmenting it (`declare module '../device.js' { interface DeviceKinds { cpu: CpuDevice } }`
- * in src/devices/cpu/device.ts), so a new kind is added in its own folder, with no union to edit
+ * in src/devices/cpu/namespace.ts), so a new kind is added in its own folder, with no union to edit
  * elsewhere, and `Device.type` still refuses a kind nobody declared.
  */
 export interface DeviceKinds {}

@@ -22,12 +22,6 @@ import { rnnKernels } from './kernels/rnn.js';
  */
 export type WasmExports = Awaited<ReturnType<typeof instantiateKernels>>;
 
-declare module '../device.js' {
-  interface DeviceKinds {
-    cpu: CpuDevice;
-  }
-}
-
 const PARAM_BYTES = 1 << 16;
 
 /**

@@ -1,8 +1,6 @@
 import kernelsBase64 from '../../../build/kernels-wasm.js';
-import { registerDevice, registerDeviceKind } from '../registry.js';
+import { registerDevice } from '../registry.js';
 import { createCpuDevice } from './device.js';
-
-registerDeviceKind('cpu');
 
 function decodeBase64(text: string): Uint8Array {
   const binary = atob(text);

@@ -15,12 +15,6 @@ import { sortKernels } from './kernels/sort.js';
 import { convKernels } from './kernels/conv.js';
 import { poolKernels } from './kernels/pool.js';
 
-declare module '../device.js' {
-  interface DeviceKinds {
-    webgpu: WebGpuDevice;
-  }
-}
-
 // Flag values fixed by the WebGPU spec (Node has no GPUBufferUsage/GPUMapMode globals).
 const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, UNIFORM = 0x40, STORAGE = 0x80;
 const COMPUTE_STAGE = 0x4;
