@@ -2,7 +2,7 @@
 // src/devices/opcodes.ts), embeds them and the WGSL shaders as modules the TypeScript sources
 // import, and bundles one ESM file per runtime. Run by `npm test`, `npm run bench` and the demos.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -13,7 +13,9 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit'
 
 mkdirSync(join(root, 'build'), { recursive: true });
 writeFileSync(join(root, 'build/opcodes.ts'), await assemblyOpcodes());
-run(bin('asc'), ['assembly/index.ts', '--target', 'release']);
+// The raw bindings' build/kernels.d.ts types each wasm export from its AssemblyScript signature
+// (WasmExports in src/devices/cpu/device.ts); their build/kernels.js is not used.
+run(bin('asc'), ['assembly/index.ts', '--target', 'release', '--bindings', 'raw']);
 
 // The wasm travels inside the bundle as base64 so every runtime (Node, Deno, browsers, edge) loads
 // it the same way, with no file paths or fetches; it is small, so the 4/3 inflation is cheap.
@@ -30,6 +32,12 @@ writeFileSync(join(root, 'build/shaders.d.ts'), `declare const shaders: {\n${sha
 if (!process.argv.includes('--kernels-only')) {
   // Declarations for TypeScript users of the bundles (and for our own tests that import them).
   run(bin('tsc'), ['-p', 'tsconfig.build.json']);
+  // The declarations import the generated ones (the wasm exports' types, the shader table) by
+  // their place beside src/, so they travel with them.
+  mkdirSync(join(root, 'dist/types/build'), { recursive: true });
+  for (const name of readdirSync(join(root, 'build')).filter((f) => f.endsWith('.d.ts'))) {
+    copyFileSync(join(root, 'build', name), join(root, 'dist/types/build', name));
+  }
   for (const platform of ['node', 'deno', 'browser']) {
     writeFileSync(join(root, `dist/${platform}.d.ts`), "export * from './types/src/index.js';\n");
     await esbuild.build({

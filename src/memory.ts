@@ -4,7 +4,8 @@
  * only a backstop for tensors nobody disposed.
  */
 import { nextTask } from './devices/next-task.js';
-import { allDevices } from './devices/registry.js';
+import type { DeviceType } from './devices/device.js';
+import { allDevices, deviceKinds } from './devices/registry.js';
 
 /** What memory tracks of a tensor; Tensor implements it. */
 export interface Disposable {
@@ -71,11 +72,12 @@ export function scope<T>(fn: () => T): T {
 
 export interface MemoryInfo {
   tensors: number;
-  bytes: { cpu: number; webgpu: number };
+  /** Bytes in use by device kind, summed over its devices: every kind known to the registry, 0 without devices. */
+  bytes: Record<DeviceType, number>;
 }
 
 export function memory(): MemoryInfo {
-  const bytes = { cpu: 0, webgpu: 0 };
+  const bytes = Object.fromEntries(deviceKinds().map((kind) => [kind, 0])) as Record<DeviceType, number>;
   for (const device of allDevices()) bytes[device.type] += device.bytesInUse();
   return { tensors: liveTensors, bytes };
 }

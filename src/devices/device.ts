@@ -1,6 +1,18 @@
 import type { DType } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import type { BinaryOp, MultinomialStatus, ReduceOp, UnaryOp } from './opcodes.js';
+import type { RnnPlan } from './rnn-layout.js';
+
+/**
+ * The device kinds, each mapped to its device class. It starts empty: each device folder adds its
+ * kind by augmenting it (`declare module '../device.js' { interface DeviceKinds { cpu: CpuDevice } }`
+ * in src/devices/cpu/namespace.ts), so a new kind is added in its own folder, with no union to edit
+ * elsewhere, and `Device.type` still refuses a kind nobody declared.
+ */
+export interface DeviceKinds {}
+
+/** A device kind: 'cpu', 'webgpu', or one a device folder adds to DeviceKinds. */
+export type DeviceType = keyof DeviceKinds & string;
 
 /** A device's handle to one allocation: a byte address in wasm memory on the CPU, a GPUBuffer on WebGPU. */
 export type DeviceBuffer = number | object;
@@ -114,6 +126,8 @@ export interface RnnLayer {
   readonly biasHh: TensorView | null;
   /** [stateSize, hidden]: the LSTM projection, or null. */
   readonly weightHr: TensorView | null;
+  /** The layer's sizes and row offsets, from `rnnPlan` (src/devices/rnn-layout.ts). */
+  readonly plan: RnnPlan;
 }
 
 /** Where rnnBackward writes each gradient; null entries are not computed. */
@@ -301,7 +315,8 @@ export interface Kernels {
 export interface Device {
   /** 'cpu', 'cpu:1', 'webgpu', 'webgpu:1', ... */
   readonly name: string;
-  readonly type: 'cpu' | 'webgpu';
+  /** The kind, which `name` starts with; torch.memory() sums bytes by kind. */
+  readonly type: DeviceType;
   /** Kernels have finished when they return, so values can be read synchronously (`readSync`). */
   readonly synchronous: boolean;
   readonly kernels: Kernels;

@@ -1,4 +1,4 @@
-import type { Shape } from '../shape.js';
+import { contiguousStrides, type Shape } from '../shape.js';
 import { coalesce } from './coalesce.js';
 
 /** How a reduction walks its input: kept dims N-d, and the reduced dims as one strided run. */
@@ -19,18 +19,8 @@ export function reduceLayout(shape: Shape, strides: Shape, dims: readonly number
   const run = coalesce(dims.map((d) => shape[d]), [dims.map((d) => strides[d])]);
   if (run.shape.length !== 1) return null;
   const keptShapeFull = keptDims.map((d) => shape[d]);
-  const kept = coalesce(keptShapeFull, [keptDims.map((d) => strides[d]), contiguousFor(keptShapeFull)]);
+  const kept = coalesce(keptShapeFull, [keptDims.map((d) => strides[d]), contiguousStrides(keptShapeFull)]);
   return { keptShape: kept.shape, keptStrides: kept.strides[0], count: run.shape[0], stride: run.strides[0][0] };
-}
-
-function contiguousFor(shape: Shape): number[] {
-  const strides: number[] = [];
-  let stride = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = stride;
-    stride *= shape[d];
-  }
-  return strides;
 }
 
 /** The permutation that moves `dims` innermost, keeping the order of the rest. */

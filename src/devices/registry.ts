@@ -1,10 +1,31 @@
-import type { Device } from './device.js';
+import type { Device, DeviceType } from './device.js';
+
+/** What the registry knows of a device kind before a device of it exists. */
+export interface DeviceKindInfo {
+  /** How to make a device of this kind available, added to the error for a name not registered. */
+  readonly howToInit?: string;
+}
 
 const devices = new Map<string, Device>();
+const kinds = new Map<DeviceType, DeviceKindInfo>();
 let defaultDeviceName = 'cpu';
+
+/**
+ * Announces a device kind before any device of it exists (when the kind's namespace is imported),
+ * so `torch.memory()` reports its bytes as 0 and `getDevice` says how to create one.
+ */
+export function registerDeviceKind(kind: DeviceType, info: DeviceKindInfo = {}): void {
+  kinds.set(kind, info);
+}
+
+/** The kinds announced or with a device registered, in order of first appearance. */
+export function deviceKinds(): DeviceType[] {
+  return [...kinds.keys()];
+}
 
 /** Makes a device reachable by name ('cpu', 'webgpu:1', ...); replaces one of the same name. */
 export function registerDevice(device: Device): void {
+  if (!kinds.has(device.type)) kinds.set(device.type, {});
   devices.set(device.name, device);
 }
 
@@ -18,7 +39,8 @@ export function getDevice(name: string = defaultDeviceName): Device {
   const device = devices.get(canonical);
   if (!device) {
     const known = [...devices.keys()].join(', ');
-    const hint = canonical.startsWith('webgpu') ? ' (call `await torch.webgpu.init()` first)' : '';
+    const howToInit = kinds.get(canonical.replace(/:.*$/, '') as DeviceType)?.howToInit;
+    const hint = howToInit ? ` (${howToInit})` : '';
     throw new Error(`device '${name}' is not available${hint}; available devices: ${known}`);
   }
   return device;

@@ -1,4 +1,5 @@
 import type { RnnMode } from '../devices/device.js';
+import { rnnGateCount } from '../devices/rnn-layout.js';
 import { scope } from '../memory.js';
 import { zeros } from '../ops/creation.js';
 import { indexSelect } from '../ops/gather-scatter.js';
@@ -46,8 +47,6 @@ const LSTM_OPTIONS = optionKeys<LSTMOptions>({ numLayers: true, bias: true, batc
 
 type Input = Tensor | PackedSequence;
 type LstmState = [Tensor, Tensor];
-
-const GATES: Record<RnnMode, number> = { rnnTanh: 1, rnnRelu: 1, lstm: 4, gru: 3 };
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -107,7 +106,7 @@ class RNNBase extends Module {
     this.dropout = p;
     this.bidirectional = bidirectional;
     this.projSize = projSize;
-    const width = GATES[mode] * hiddenSize;
+    const width = rnnGateCount(mode) * hiddenSize;
     const outputSize = projSize || hiddenSize;
     for (let k = 0; k < numLayers; k++) {
       for (const suffix of this.directionSuffixes()) {
@@ -391,7 +390,7 @@ class RNNCellBase extends Module {
     this.hiddenSize = hiddenSize;
     const bias = options.bias ?? true;
     this.bias = bias;
-    const width = GATES[mode] * hiddenSize;
+    const width = rnnGateCount(mode) * hiddenSize;
     this.registerParameter('weight_ih', emptyParameter([width, inputSize], options.device));
     this.registerParameter('weight_hh', emptyParameter([width, hiddenSize], options.device));
     this.registerParameter('bias_ih', bias ? emptyParameter([width], options.device) : null);

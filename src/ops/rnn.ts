@@ -1,6 +1,6 @@
 import { record } from '../graph/record.js';
 import type { RnnGradients, RnnLayer, RnnMode, TensorView } from '../devices/device.js';
-import { rnnGateCount, rnnReserveElements } from '../devices/rnn-layout.js';
+import { rnnGateCount, rnnPlan, rnnReserveElements } from '../devices/rnn-layout.js';
 import { formatShape, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { checkDtype, checkSameDevice, checkTensor } from './util.js';
@@ -111,6 +111,7 @@ export function rnnLayer(mode: RnnMode, input: Tensor, batchSizes: readonly numb
   const layer: RnnLayer = {
     mode, batchSizes: [...batchSizes], reverse: options.reverse ?? false,
     input: x!, h0: h!, c0: c, weightIh: wIh!, weightHh: wHh!, biasIh: bIh, biasHh: bHh, weightHr: wHr,
+    plan: rnnPlan(mode, batchSizes, inputSize, hidden, state),
   };
   const cellElements = mode === 'lstm' ? batch * hidden : 0;
   const result = Tensor.empty([rows * state + batch * state + cellElements], 'float32', device);

@@ -8,7 +8,7 @@ import * as torch from '../../src/index.js';
 import type { ConvGeometry, Device, Kernels, PoolAxis, RandomStream, RnnLayer, RnnMode } from '../../src/devices/device.js';
 import { BINARY_OPCODES, REDUCE_OPCODES, UNARY_OPCODES } from '../../src/devices/opcodes.js';
 import { getDevice } from '../../src/devices/registry.js';
-import { rnnGateCount, rnnReserveElements } from '../../src/devices/rnn-layout.js';
+import { rnnGateCount, rnnPlan, rnnReserveElements } from '../../src/devices/rnn-layout.js';
 
 type DType = torch.DType;
 type Tensor = torch.Tensor;
@@ -75,7 +75,7 @@ function rnnCase(mode: RnnMode, backward: boolean): KernelCase {
     call(kernels, t) {
       const layer: RnnLayer = {
         mode, batchSizes: [2, 1], reverse: false, input: t.input, h0: t.h0, c0: lstm ? t.c0 : null,
-        weightIh: t.weightIh, weightHh: t.weightHh, biasIh: t.biasIh, biasHh: t.biasHh, weightHr: null,
+        weightIh: t.weightIh, weightHh: t.weightHh, biasIh: t.biasIh, biasHh: t.biasHh, weightHr: null, plan: rnnPlan(mode, [2, 1], 3, 2, 2),
       };
       if (!backward) {
         attempt('rnnForward', mode, () => kernels.rnnForward(layer, t.output, t.hN, lstm ? t.cN : null, t.reserve));

@@ -4,10 +4,9 @@ import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
 import { rnnLayer, type RnnLayerWeights } from '../../src/ops/rnn.js';
 import type { RnnMode } from '../../src/devices/device.js';
+import { rnnGateCount } from '../../src/devices/rnn-layout.js';
 
 type Tensor = torch.Tensor;
-
-const GATES: Record<RnnMode, number> = { rnnTanh: 1, rnnRelu: 1, lstm: 4, gru: 3 };
 
 /** One step of the cell with PyTorch's formulas, from small ops. */
 function cellStep(mode: RnnMode, x: Tensor, h: Tensor, c: Tensor | null, w: Required<RnnLayerWeights>): [Tensor, Tensor | null] {
@@ -52,7 +51,7 @@ function referenceLayer(mode: RnnMode, x: Tensor, batchSizes: number[], h0: Tens
 }
 
 function randomWeights(mode: RnnMode, inputSize: number, hidden: number, projSize: number, bias: boolean): Required<RnnLayerWeights> {
-  const g = GATES[mode] * hidden;
+  const g = rnnGateCount(mode) * hidden;
   const state = projSize || hidden;
   const param = (...shape: number[]) => torch.randn(shape).mul(0.5).requiresGrad_();
   return {

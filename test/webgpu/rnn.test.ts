@@ -10,7 +10,7 @@ import * as torch from '../../src/index.js';
 import type { RnnMode, TensorView } from '../../src/devices/device.js';
 import { getDevice } from '../../src/devices/registry.js';
 import type { WebGpuDevice } from '../../src/devices/webgpu/device.js';
-import { rnnGateCount, rnnReserveElements } from '../../src/devices/rnn-layout.js';
+import { rnnGateCount, rnnPlan, rnnReserveElements } from '../../src/devices/rnn-layout.js';
 import { rnnLayer, type RnnLayerWeights } from '../../src/ops/rnn.js';
 import { checkRnnFixtureCase, rnnFixtureCases } from '../helpers/rnn-fixtures.js';
 import { Choices, expectAgree, type Tolerance } from './compare.js';
@@ -190,7 +190,8 @@ describe.skipIf(!ready)('recurrent layers on webgpu', () => {
       const results = ['cpu', 'webgpu'].map((device) => {
         const [input, h0, c0, weightIh, weightHh, biasIh, biasHh] = values.map((t) => t.to(device));
         const outputs = [[rows, hidden], [batch, hidden], [batch, hidden], [rnnReserveElements('lstm', rows, hidden)]].map((shape) => torch.empty(shape, { device }));
-        getDevice(device).kernels.rnnForward({ mode: 'lstm', batchSizes, reverse: false, input, h0, c0, weightIh, weightHh, biasIh, biasHh, weightHr: null },
+        const plan = rnnPlan('lstm', batchSizes, inputSize, hidden, hidden);
+        getDevice(device).kernels.rnnForward({ mode: 'lstm', batchSizes, reverse: false, input, h0, c0, weightIh, weightHh, biasIh, biasHh, weightHr: null, plan },
           outputs[0], outputs[1], outputs[2], outputs[3]);
         return outputs;
       });
@@ -238,6 +239,7 @@ describe.skipIf(!ready)('recurrent layers on webgpu', () => {
         const layer = {
           mode: 'lstm' as const, batchSizes, reverse: false, input: on(rows, inputSize), h0: on(batch, projSize), c0: on(batch, hidden),
           weightIh: on(4 * hidden, inputSize), weightHh: on(4 * hidden, projSize), biasIh: on(4 * hidden), biasHh: on(4 * hidden), weightHr: on(projSize, hidden),
+          plan: rnnPlan('lstm', batchSizes, inputSize, hidden, projSize),
         };
         // output, hN and cN in one buffer, as rnnLayer passes them (else the kernel stages them).
         const results = on(rows * projSize + batch * projSize + batch * hidden);

@@ -1,3 +1,4 @@
+import type { instantiate as instantiateKernels } from '../../../build/kernels.js';
 import type { DType } from '../../dtype.js';
 import type { Device, DeviceBuffer, Kernels } from '../device.js';
 import { nextTask } from '../next-task.js';
@@ -13,8 +14,13 @@ import { convKernels } from './kernels/conv.js';
 import { poolKernels } from './kernels/pool.js';
 import { rnnKernels } from './kernels/rnn.js';
 
-/** The wasm module's exports; each kernel family documents its own in assembly/. */
-export type WasmExports = Record<string, (...args: number[]) => number> & { memory: WebAssembly.Memory };
+/**
+ * The wasm module's exports, each typed from its AssemblyScript signature by asc's raw bindings
+ * (build/kernels.d.ts). Those types are of the adapted exports their `instantiate` returns; the
+ * instance's own exports take the same arguments (a `bool` parameter converts a boolean as the
+ * adapter would) and, as no kernel returns an address past 2 GiB, give the same results.
+ */
+export type WasmExports = Awaited<ReturnType<typeof instantiateKernels>>;
 
 const PARAM_BYTES = 1 << 16;
 
@@ -80,11 +86,12 @@ export class CpuDevice implements Device {
   }
 
   /**
-   * Writes i32 arrays (shapes, strides) into the parameter area and returns their addresses. Each
+   * Writes i32 arrays (shapes, strides) into the parameter area and returns their addresses, one
+   * per array, typed as a tuple so they spread into a kernel's typed arguments. Each
    * kernel call starts a fresh parameter block with `beginParams`; kernels run to completion before
    * the next call, so one area serves all.
    */
-  params(...arrays: readonly (readonly number[])[]): number[] {
+  params<const Arrays extends readonly (readonly number[])[]>(...arrays: Arrays): { [K in keyof Arrays]: number } {
     const heap = this.i32();
     return arrays.map((values) => {
       const address = this.paramBase + this.paramCursor;
@@ -92,7 +99,7 @@ export class CpuDevice implements Device {
       if (this.paramCursor > PARAM_BYTES) throw new RangeError(`cpu: kernel parameters exceed ${PARAM_BYTES} bytes`);
       heap.set(values, address / 4);
       return address;
-    });
+    }) as { [K in keyof Arrays]: number };
   }
 
   beginParams(): void {

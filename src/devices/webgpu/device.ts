@@ -171,7 +171,7 @@ export class WebGpuDevice implements Device {
     this.uniformLayout = gpu.createBindGroupLayout({ entries: [{ binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform' } }], label: `${name} uniforms` });
     this.addUniformPage();
     this.faultStatus = gpu.createBuffer({ size: FAULT_STATUS_BYTES, usage: STORAGE | COPY_SRC | COPY_DST, label: `${name} fault status` });
-    this.kernels = kernelTable(name, {
+    this.kernels = {
       ...elementwiseKernels(this),
       ...reduceKernels(this),
       ...matmulKernels(this),
@@ -182,7 +182,7 @@ export class WebGpuDevice implements Device {
       ...poolKernels(this),
       ...indexingKernels(this),
       ...randomKernels(this),
-    });
+    };
   }
 
   /** True until the device is lost or fails; `torch.webgpu.init()` replaces a device that is not. */
@@ -549,22 +549,6 @@ export class WebGpuDevice implements Device {
     if (this.lostInfo) throw this.lostErrorNow();
     if (this.failure) throw this.failure;
   }
-}
-
-/**
- * The kernel table: the WGSL kernels that exist, and for any other kernel of the Kernels interface
- * a function that throws naming it, so an op without a WebGPU kernel fails loudly instead of
- * silently running on the CPU.
- */
-function kernelTable(deviceName: string, implemented: Partial<Kernels>): Kernels {
-  return new Proxy(implemented, {
-    get(target, name) {
-      if (typeof name !== 'string' || name in target) return target[name as keyof Kernels];
-      return () => {
-        throw new Error(`${name}: this kernel has no WebGPU implementation yet, so ops that need it cannot run on ${deviceName}; move the tensors to the CPU with .to('cpu') for this op`);
-      };
-    },
-  }) as Kernels;
 }
 
 function amongFirst(buffers: readonly GPUBuffer[], count: number, buffer: GPUBuffer): boolean {

@@ -10,9 +10,19 @@
  *   }
  */
 import { checkOptions, optionKeys } from '../../options.js';
-import { allDevices, getDevice, registerDevice } from '../registry.js';
+import { allDevices, getDevice, registerDevice, registerDeviceKind } from '../registry.js';
 import { WebGpuDevice } from './device.js';
 import { requestAdapter, whyUnavailable } from './gpu.js';
+
+// The kind is declared here, in the namespace src/index.ts exports, so the bundle's declarations
+// carry it (they reach no module the namespace does not).
+declare module '../device.js' {
+  interface DeviceKinds {
+    webgpu: WebGpuDevice;
+  }
+}
+
+registerDeviceKind('webgpu', { howToInit: 'call `await torch.webgpu.init()` first' });
 
 export interface WebGpuInitOptions {
   /** Create the device from this adapter instead of requesting one. */

@@ -1,8 +1,7 @@
 import { contiguousStrides } from '../../../shape.js';
-import type { ConvGeometry, Kernels, TensorView } from '../../device.js';
+import type { ConvGeometry, Kernels } from '../../device.js';
 import type { CpuDevice } from '../device.js';
-import { addressOf } from './elementwise.js';
-import { withContiguous } from './softmax.js';
+import { addressOf, withContiguous, withOptionalContiguous } from '../helpers.js';
 
 /**
  * The kernels' geometry block (field order mirrored in assembly/conv.ts). The input strides are
@@ -55,8 +54,4 @@ export function convKernels(cpu: CpuDevice): Pick<Kernels, 'conv2d' | 'conv2dBac
         wasm.conv2dBackwardWeightF32(geometryAt, addressOf(gradWeight), addressOf(input), addressOf(g), columns, workspace)));
     },
   };
-}
-
-function withOptionalContiguous<T>(cpu: CpuDevice, x: TensorView | null, use: (view: TensorView | null) => T): T {
-  return x ? withContiguous(cpu, x, use) : use(null);
 }

@@ -1,28 +1,16 @@
 import type { DType } from '../../../dtype.js';
-import type { Kernels, TensorView } from '../../device.js';
+import type { Kernels } from '../../device.js';
 import { coalesce } from '../../coalesce.js';
+import { scalarBits } from '../../scalar-bits.js';
 import type { CpuDevice } from '../device.js';
+import { addressOf } from '../helpers.js';
 import { BINARY_OPCODES, CONVERSIONS, elementwiseKernelDtype, UNARY_OPCODES } from '../../opcodes.js';
-
-/** Byte address of a view's first element. */
-export function addressOf(view: TensorView): number {
-  return (view.storage.buffer as number) + view.offset * 4;
-}
 
 function conversion(from: DType, to: DType): number {
   if (from === to || (from === 'bool' && to === 'int32')) return CONVERSIONS.noConversion;
   if (to === 'float32') return from === 'float32' ? CONVERSIONS.noConversion : CONVERSIONS.int32ToFloat32;
   if (to === 'int32') return CONVERSIONS.float32ToInt32;
   return from === 'float32' ? CONVERSIONS.float32ToBool : CONVERSIONS.int32ToBool;
-}
-
-const scratch = new DataView(new ArrayBuffer(4));
-
-/** The 32 bits that represent `value` in `dtype`. */
-function bitsOf(value: number, dtype: DType): number {
-  if (dtype === 'float32') scratch.setFloat32(0, value, true);
-  else scratch.setInt32(0, dtype === 'bool' ? (value ? 1 : 0) : Math.trunc(value), true);
-  return scratch.getUint32(0, true);
 }
 
 export function elementwiseKernels(cpu: CpuDevice): Pick<Kernels, 'copy' | 'fill' | 'arange' | 'unary' | 'binary' | 'where'> {
@@ -38,7 +26,7 @@ export function elementwiseKernels(cpu: CpuDevice): Pick<Kernels, 'copy' | 'fill
       const { shape, strides } = coalesce(dst.shape, [dst.strides]);
       cpu.beginParams();
       const [shapeAt, dstStrides] = cpu.params(shape, strides[0]);
-      wasm.fillStrided(shape.length, shapeAt, addressOf(dst), dstStrides, bitsOf(value, dst.dtype));
+      wasm.fillStrided(shape.length, shapeAt, addressOf(dst), dstStrides, scalarBits(value, dst.dtype));
     },
     arange(out, start, step) {
       const count = out.shape.reduce((a, b) => a * b, 1);

@@ -2,7 +2,7 @@ import type { Kernels, TensorView } from '../../device.js';
 import { coalesce } from '../../coalesce.js';
 import type { CpuDevice } from '../device.js';
 import { GATHER_SCATTER_MODES } from '../../opcodes.js';
-import { addressOf } from './elementwise.js';
+import { addressOf } from '../helpers.js';
 
 export function indexingKernels(cpu: CpuDevice): Pick<Kernels, 'gather' | 'scatter' | 'normalizeIndex'> {
   const wasm = cpu.wasm;

@@ -1,6 +1,6 @@
 import type { Kernels } from '../../device.js';
 import type { CpuDevice } from '../device.js';
-import { addressOf } from './elementwise.js';
+import { addressOf } from '../helpers.js';
 
 export function matmulKernels(cpu: CpuDevice): Pick<Kernels, 'matmul'> {
   const wasm = cpu.wasm;

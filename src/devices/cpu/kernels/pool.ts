@@ -1,10 +1,9 @@
 import type { Kernels, PoolAxis, TensorView } from '../../device.js';
 import type { CpuDevice } from '../device.js';
-import { addressOf } from './elementwise.js';
-import { withContiguous } from './softmax.js';
+import { addressOf, withContiguous } from '../helpers.js';
 
 /** [planes, height, width, outHeight, outWidth] of an [N, C, H, W] -> [N, C, Ho, Wo] pooling. */
-function planeSizes(input: TensorView, out: TensorView): number[] {
+function planeSizes(input: TensorView, out: TensorView): [number, number, number, number, number] {
   const [batch, channels, height, width] = input.shape;
   return [batch * channels, height, width, out.shape[2], out.shape[3]];
 }
@@ -12,7 +11,7 @@ function planeSizes(input: TensorView, out: TensorView): number[] {
 export function poolKernels(cpu: CpuDevice): Pick<Kernels, 'maxPool2d' | 'maxPool2dBackward' | 'avgPool2d' | 'avgPool2dBackward'> {
   const wasm = cpu.wasm;
   /** Window arrays in the parameter area: [rowStart, rowEnd, rowDivisor, colStart, colEnd, colDivisor]. */
-  const windows = (rows: PoolAxis, cols: PoolAxis): number[] => {
+  const windows = (rows: PoolAxis, cols: PoolAxis) => {
     cpu.beginParams();
     return cpu.params(rows.start, rows.end, rows.divisor, cols.start, cols.end, cols.divisor);
   };

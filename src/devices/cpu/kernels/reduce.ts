@@ -3,7 +3,7 @@ import { reduceLayout, reducedInnermost } from '../../reduce-layout.js';
 import { contiguousStrides } from '../../../shape.js';
 import type { CpuDevice } from '../device.js';
 import { REDUCE_OPCODES } from '../../opcodes.js';
-import { addressOf } from './elementwise.js';
+import { addressOf } from '../helpers.js';
 
 export function reduceKernels(cpu: CpuDevice): Pick<Kernels, 'reduce'> {
   const wasm = cpu.wasm;

@@ -1,25 +1,6 @@
-import type { Kernels, RnnLayer } from '../../device.js';
-import { rnnGateCount } from '../../rnn-layout.js';
+import type { Kernels } from '../../device.js';
 import type { CpuDevice } from '../device.js';
-import { addressOf } from './elementwise.js';
-
-/** The sizes of a layer, read off its weights. */
-function dimensionsOf(layer: RnnLayer) {
-  const gates = rnnGateCount(layer.mode);
-  const width = layer.weightHh.shape[0];
-  const hidden = width / gates;
-  const state = layer.weightHh.shape[1];
-  const inputSize = layer.input.shape[1];
-  const rows = layer.input.shape[0];
-  const batch = layer.batchSizes[0];
-  const offsets: number[] = [];
-  let offset = 0;
-  for (const size of layer.batchSizes) {
-    offsets.push(offset);
-    offset += size;
-  }
-  return { width, hidden, state, inputSize, rows, batch, offsets, steps: layer.batchSizes.length };
-}
+import { addressOf } from '../helpers.js';
 
 /**
  * The recurrent kernels of assembly/rnn.ts: the input projection of all steps as one GEMM, the
@@ -64,11 +45,11 @@ export function rnnKernels(cpu: CpuDevice): Pick<Kernels, 'rnnForward' | 'rnnBac
   return {
     rnnForward(layer, output, hN, cN, reserve) {
       const { mode, batchSizes, reverse } = layer;
-      const { width, hidden, state, inputSize, rows, batch, offsets, steps } = dimensionsOf(layer);
+      const { width, hidden, state, inputSize, rows, batch, offsets, steps, extraOffset } = layer.plan;
       const temp = scratch();
       try {
         const gates = addressOf(reserve);
-        const extra = gates + rows * width * 4;
+        const extra = gates + extraOffset * 4;
         wasm.gemmF32(rows, width, inputSize, addressOf(layer.input), inputSize, 1,
           addressOf(layer.weightIh), 1, inputSize, gates, width, 0, workspace);
         const hState = addressOf(hN);
@@ -103,11 +84,11 @@ export function rnnKernels(cpu: CpuDevice): Pick<Kernels, 'rnnForward' | 'rnnBac
 
     rnnBackward(layer, output, reserve, gradOutput, gradHN, gradCN, grads) {
       const { mode, batchSizes, reverse } = layer;
-      const { width, hidden, state, inputSize, rows, batch, offsets, steps } = dimensionsOf(layer);
+      const { width, hidden, state, inputSize, rows, batch, offsets, steps, extraOffset } = layer.plan;
       const temp = scratch();
       try {
         const gates = addressOf(reserve);
-        const extra = gates + rows * width * 4;
+        const extra = gates + extraOffset * 4;
         const out = addressOf(output);
         const gradOut = addressOf(gradOutput);
         const h0 = addressOf(layer.h0);

@@ -1,28 +1,11 @@
-import { contiguousStrides, isContiguous } from '../../../shape.js';
-import type { Kernels, TensorView } from '../../device.js';
+import { numel } from '../../../shape.js';
+import type { Kernels } from '../../device.js';
 import type { CpuDevice } from '../device.js';
-import { addressOf } from './elementwise.js';
-
-function product(sizes: readonly number[]): number {
-  return sizes.reduce((a, b) => a * b, 1);
-}
-
-/** Runs `use` on x itself when it is contiguous, else on a contiguous copy in scratch memory. */
-export function withContiguous<T>(cpu: CpuDevice, x: TensorView, use: (view: TensorView) => T): T {
-  if (isContiguous(x.shape, x.strides)) return use(x);
-  const buffer = cpu.allocator.malloc(product(x.shape) * 4);
-  const staged = { storage: { ...x.storage, buffer }, offset: 0, shape: x.shape, strides: contiguousStrides(x.shape), dtype: x.dtype };
-  try {
-    cpu.kernels.copy(staged, x);
-    return use(staged);
-  } finally {
-    cpu.allocator.free(buffer);
-  }
-}
+import { addressOf, withContiguous } from '../helpers.js';
 
 /** The kernels see [outer, size, inner] around `dim` (a 0-d tensor is one row of one). */
 function layout(shape: readonly number[], dim: number): [number, number, number] {
-  return [product(shape.slice(0, dim)), shape[dim] ?? 1, product(shape.slice(dim + 1))];
+  return [numel(shape.slice(0, dim)), shape[dim] ?? 1, numel(shape.slice(dim + 1))];
 }
 
 export function softmaxKernels(cpu: CpuDevice): Pick<Kernels, 'softmax' | 'softmaxBackward'> {
@@ -38,12 +21,12 @@ export function softmaxKernels(cpu: CpuDevice): Pick<Kernels, 'softmax' | 'softm
   return {
     softmax(out, x, dim, log) {
       const [outer, size, inner] = layout(x.shape, dim);
-      withContiguous(cpu, x, (source) => withScratch(inner, (scratch) => wasm.softmaxF32(addressOf(out), addressOf(source), outer, size, inner, log ? 1 : 0, scratch)));
+      withContiguous(cpu, x, (source) => withScratch(inner, (scratch) => wasm.softmaxF32(addressOf(out), addressOf(source), outer, size, inner, log, scratch)));
     },
     softmaxBackward(gradInput, grad, output, dim, log) {
       const [outer, size, inner] = layout(gradInput.shape, dim);
       withContiguous(cpu, grad, (g) => withContiguous(cpu, output, (y) => withScratch(inner, (scratch) =>
-        wasm.softmaxBackwardF32(addressOf(gradInput), addressOf(g), addressOf(y), outer, size, inner, log ? 1 : 0, scratch))));
+        wasm.softmaxBackwardF32(addressOf(gradInput), addressOf(g), addressOf(y), outer, size, inner, log, scratch))));
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Kernels } from '../../device.js';
 import { coalesce } from '../../coalesce.js';
 import type { CpuDevice } from '../device.js';
-import { addressOf } from './elementwise.js';
+import { addressOf } from '../helpers.js';
 
 export function sortKernels(cpu: CpuDevice): Pick<Kernels, 'sort'> {
   const wasm = cpu.wasm;
@@ -18,7 +18,7 @@ export function sortKernels(cpu: CpuDevice): Pick<Kernels, 'sort'> {
         cpu.beginParams();
         const [shapeAt, stridesAt] = cpu.params(kept.shape, kept.strides[0]);
         const kernel = x.dtype === 'float32' ? wasm.sortRowsF32 : wasm.sortRowsI32;
-        kernel(kept.shape.length, shapeAt, stridesAt, addressOf(x), size, stride, inner, k, descending ? 1 : 0, addressOf(values), addressOf(indices), scratch);
+        kernel(kept.shape.length, shapeAt, stridesAt, addressOf(x), size, stride, inner, k, descending, addressOf(values), addressOf(indices), scratch);
       } finally {
         cpu.allocator.free(scratch);
       }

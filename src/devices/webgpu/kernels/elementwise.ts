@@ -1,7 +1,7 @@
-import type { DType } from '../../../dtype.js';
 import { numel } from '../../../shape.js';
 import { BINARY_OPCODES, elementwiseKernelDtype, UNARY_OPCODES } from '../../opcodes.js';
 import type { Kernels } from '../../device.js';
+import { scalarBits } from '../../scalar-bits.js';
 import type { WebGpuDevice } from '../device.js';
 import { defineShader, DTYPE_CODES, stridedWalk } from '../launch.js';
 
@@ -13,19 +13,10 @@ const whereShader = defineShader('where');
 const unaryShader = defineShader('unary', { includes: ['math'], tables: [UNARY_OPCODES] });
 const binaryShader = defineShader('binary', { includes: ['math'], tables: [BINARY_OPCODES] });
 
-const scratch = new DataView(new ArrayBuffer(4));
-
-/** The 32 bits that represent `value` in `dtype`, as a u32. */
-function wordOf(value: number, dtype: DType): number {
-  if (dtype === 'float32') scratch.setFloat32(0, value, true);
-  else scratch.setInt32(0, dtype === 'bool' ? (value ? 1 : 0) : Math.trunc(value), true);
-  return scratch.getUint32(0, true);
-}
-
 /** A float64 split into two float32 bit patterns whose sum holds more of its precision. */
 function splitFloat64(value: number): [number, number] {
   const high = Math.fround(value);
-  return [wordOf(high, 'float32'), wordOf(value - high, 'float32')];
+  return [scalarBits(high, 'float32'), scalarBits(value - high, 'float32')];
 }
 
 export function elementwiseKernels(gpu: WebGpuDevice): Pick<Kernels, 'copy' | 'fill' | 'arange' | 'unary' | 'binary' | 'where'> {
@@ -40,12 +31,12 @@ export function elementwiseKernels(gpu: WebGpuDevice): Pick<Kernels, 'copy' | 'f
       });
     },
     fill(dst, value) {
-      gpu.run({ shader: fillShader, outputs: { dst }, walk: stridedWalk('fill', dst.shape, [dst]), uniforms: { bits: ['u32', wordOf(value, dst.dtype)] } });
+      gpu.run({ shader: fillShader, outputs: { dst }, walk: stridedWalk('fill', dst.shape, [dst]), uniforms: { bits: ['u32', scalarBits(value, dst.dtype)] } });
     },
     arange(out, start, step) {
       const count = numel(out.shape);
-      const [startHigh, startLow] = out.dtype === 'float32' ? splitFloat64(start) : [wordOf(start, 'int32'), 0];
-      const [stepHigh, stepLow] = out.dtype === 'float32' ? splitFloat64(step) : [wordOf(step, 'int32'), 0];
+      const [startHigh, startLow] = out.dtype === 'float32' ? splitFloat64(start) : [scalarBits(start, 'int32'), 0];
+      const [stepHigh, stepLow] = out.dtype === 'float32' ? splitFloat64(step) : [scalarBits(step, 'int32'), 0];
       gpu.run({
         shader: arangeShader,
         constants: { DTYPE: DTYPE_CODES[out.dtype] },

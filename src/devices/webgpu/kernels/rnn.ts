@@ -1,5 +1,4 @@
 import type { Kernels, RnnLayer, RnnMode, Storage, TensorView } from '../../device.js';
-import { rnnGateCount } from '../../rnn-layout.js';
 import type { WebGpuDevice } from '../device.js';
 import { defineShader } from '../launch.js';
 
@@ -41,36 +40,23 @@ function layerFields(layer: RnnLayer, plan: Plan, regionOffset: (name: string) =
   };
 }
 
-/** The sizes of a layer and its steps in the order the forward pass runs them. */
-function planOf(layer: RnnLayer) {
-  const gates = rnnGateCount(layer.mode);
-  const width = layer.weightHh.shape[0];
-  const hidden = width / gates;
-  const timeOffsets: number[] = [];
-  let rows = 0;
-  for (const size of layer.batchSizes) {
-    timeOffsets.push(rows);
-    rows += size;
-  }
-  const steps = layer.batchSizes.length;
-  const order = Array.from({ length: steps }, (_, p) => (layer.reverse ? steps - 1 - p : p));
-  /** Step p of the forward order (nothing outside 0..steps-1). */
-  const step = (p: number) => (p >= 0 && p < steps ? { size: layer.batchSizes[order[p]], offset: timeOffsets[order[p]] } : { size: 0, offset: 0 });
-  return {
-    mode: layer.mode, gates, width, hidden, rows, steps, step,
-    state: layer.weightHh.shape[1],
-    inputSize: layer.input.shape[1],
-    batch: layer.batchSizes[0],
-    lstm: layer.mode === 'lstm',
-    gru: layer.mode === 'gru',
-    projected: layer.weightHr !== null,
-  };
+/** The layer's plan (the op's, see rnnPlan) with the facts of its mode that the launches branch on. */
+function launchPlanOf(layer: RnnLayer) {
+  return { ...layer.plan, mode: layer.mode, lstm: layer.mode === 'lstm', gru: layer.mode === 'gru', projected: layer.weightHr !== null };
 }
-type Plan = ReturnType<typeof planOf>;
+type Plan = ReturnType<typeof launchPlanOf>;
+
+/** Step p of the order the forward pass runs them in (nothing outside 0..steps-1). */
+function stepOf(layer: RnnLayer, p: number): { size: number; offset: number } {
+  const { steps, offsets } = layer.plan;
+  if (p < 0 || p >= steps) return { size: 0, offset: 0 };
+  const t = layer.reverse ? steps - 1 - p : p;
+  return { size: layer.batchSizes[t], offset: offsets[t] };
+}
 
 /** The rows a dispatch for step p works on: its own, and those of the steps around it. */
-function stepFields(plan: Plan, p: number): Pick<Fields, 'size' | 'rowOffset' | 'previousSize' | 'previousOffset' | 'laterSize' | 'laterOffset'> {
-  const [previous, current, later] = [plan.step(p - 1), plan.step(p), plan.step(p + 1)];
+function stepFields(layer: RnnLayer, p: number): Pick<Fields, 'size' | 'rowOffset' | 'previousSize' | 'previousOffset' | 'laterSize' | 'laterOffset'> {
+  const [previous, current, later] = [stepOf(layer, p - 1), stepOf(layer, p), stepOf(layer, p + 1)];
   return { size: current.size, rowOffset: current.offset, previousSize: previous.size, previousOffset: previous.offset, laterSize: later.size, laterOffset: later.offset };
 }
 
@@ -142,7 +128,7 @@ export function rnnKernels(gpu: WebGpuDevice): Pick<Kernels, 'rnnForward' | 'rnn
 
   return {
     rnnForward(layer, output, hN, cN, reserve) {
-      const plan = planOf(layer);
+      const plan = launchPlanOf(layer);
       const { batch, hidden, state, width, rows } = plan;
       gpu.encodeTogether(() => {
         const work = workspace({ h0: batch * state, c0: plan.lstm ? batch * hidden : 0, biasIh: width, biasHh: width, rawState: plan.projected ? batch * hidden : 0 });
@@ -162,11 +148,11 @@ export function rnnKernels(gpu: WebGpuDevice): Pick<Kernels, 'rnnForward' | 'rnn
         const fields: Fields = {
           ...layerFields(layer, plan, work.at),
           output: target.output.offset, hN: target.hN.offset, cN: target.cN?.offset ?? 0,
-          gates: reserve.offset, extra: reserve.offset + rows * width,
+          gates: reserve.offset, extra: reserve.offset + plan.extraOffset,
         };
         const buffers = { result: target.output, reserve, work: work.binding };
         for (let p = 0; p < plan.steps; p++) {
-          const around = stepFields(plan, p);
+          const around = stepFields(layer, p);
           launch('forward', layer, plan, buffers, { ...fields, ...around }, around.size);
         }
         if (staging) {
@@ -180,7 +166,7 @@ export function rnnKernels(gpu: WebGpuDevice): Pick<Kernels, 'rnnForward' | 'rnn
     },
 
     rnnBackward(layer, output, reserve, gradOutput, gradHN, gradCN, grads) {
-      const plan = planOf(layer);
+      const plan = launchPlanOf(layer);
       const { batch, hidden, state, width, rows, inputSize } = plan;
       gpu.encodeTogether(() => {
         const cells = plan.lstm ? batch * hidden : 0;
@@ -201,14 +187,14 @@ export function rnnKernels(gpu: WebGpuDevice): Pick<Kernels, 'rnnForward' | 'rnn
         const hiddenGates = plan.gru ? 'gradHiddenGates' : 'gradInputGates';
         const fields: Fields = {
           ...layerFields(layer, plan, work.at),
-          output: output.offset, gates: reserve.offset, extra: reserve.offset + rows * width,
+          output: output.offset, gates: reserve.offset, extra: reserve.offset + plan.extraOffset,
           gradHiddenGates: work.at(hiddenGates),
         };
         const buffers = { result: output, reserve, work: work.binding };
         // Step p = -1 is no step: its dispatch gives h0's gradient for the rows that start at step 0.
         // A step's rows include those that start at the next step: their dh is h0's gradient.
         for (let p = plan.steps - 1; p >= -1; p--) {
-          const around = stepFields(plan, p);
+          const around = stepFields(layer, p);
           launch('backward', layer, plan, buffers, { ...fields, ...around }, Math.max(around.size, around.laterSize));
         }
 
