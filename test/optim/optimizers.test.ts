@@ -13,7 +13,7 @@ const { optim } = torch;
 
 interface Trajectory {
   name: string;
-  optimizer: 'SGD' | 'Adam' | 'AdamW' | 'Adagrad' | 'RMSprop';
+  optimizer: 'SGD' | 'Adam' | 'AdamW' | 'Adagrad' | 'RMSprop' | 'NAdam' | 'RAdam' | 'Adamax' | 'Adadelta';
   options: Record<string, unknown>;
   groups: ({ params: ('W' | 'b')[] } & Record<string, unknown>)[] | null;
   steps: number[][];
@@ -79,12 +79,13 @@ for (const device of devices) {
         errors.push(relativeError(await flatParams(W, b), expected));
       }
       expect(W.device).toBe(device);
+      if (process.env.WEBTORCH_PRINT_ERRORS) console.log(`${device} ${t.name}: ${Math.max(...errors).toExponential(2)}`);
       expect(Math.max(...errors)).toBeLessThanOrEqual(1e-5);
     });
   });
 }
 
-const OPTIMIZERS = ['SGD', 'Adam', 'AdamW', 'Adagrad', 'RMSprop'] as const;
+const OPTIMIZERS = ['SGD', 'Adam', 'AdamW', 'Adagrad', 'RMSprop', 'NAdam', 'RAdam', 'Adamax', 'Adadelta'] as const;
 
 /** Options that give each optimizer all of its state (momentum buffers, AMSGrad maxima, centered averages). */
 const FULL_STATE: Record<(typeof OPTIMIZERS)[number], Record<string, unknown>> = {
@@ -93,6 +94,10 @@ const FULL_STATE: Record<(typeof OPTIMIZERS)[number], Record<string, unknown>> =
   AdamW: {},
   Adagrad: {},
   RMSprop: { momentum: 0.9, centered: true },
+  NAdam: {},
+  RAdam: {},
+  Adamax: {},
+  Adadelta: {},
 };
 
 function build(name: (typeof OPTIMIZERS)[number], params: Tensor[], options = FULL_STATE[name]): AnyOptimizer {
