@@ -1,11 +1,15 @@
 // Learning-rate schedules against PyTorch 1.13 (test/fixtures/optim.json, written by
 // test/fixtures/optim_fixtures.py): StepLR, ExponentialLR, CosineAnnealingLR (recursive form, also
 // checked against the closed form) and ReduceLROnPlateau, with optimizers on cpu and webgpu (a
-// metric on webgpu is passed as its value), plus state dicts and errors.
+// metric on webgpu is passed as its value); LambdaLR, MultiplicativeLR, MultiStepLR, ConstantLR,
+// LinearLR, CosineAnnealingWarmRestarts, CyclicLR and OneCycleLR (with the momentum or beta1 they
+// cycle, and the parameters of the training they drive), SequentialLR and ChainedScheduler; plus
+// state dicts and errors.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
 import { devices } from '../helpers/devices.js';
+import { type TensorData, tensorOn } from '../helpers/fixtures.js';
 
 const { optim } = torch;
 const { lrScheduler } = optim;
@@ -26,7 +30,53 @@ interface Plateau {
   lrs: number[][];
 }
 
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/optim.json', import.meta.url), 'utf8')) as { schedulers: Schedule[]; plateau: Plateau[] };
+interface SchedulerSpec {
+  type: string;
+  args?: unknown[];
+  options?: Record<string, unknown>;
+  schedulers?: SchedulerSpec[];
+}
+
+interface ScheduleRun {
+  name: string;
+  optimizer: 'SGD' | 'Adam';
+  optimizerOptions: Record<string, unknown>;
+  groups: number[];
+  scheduler: SchedulerSpec;
+  lrs: number[][];
+  momentum: number[][] | null;
+  params: number[][] | null;
+}
+
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/optim.json', import.meta.url), 'utf8')) as {
+  schedulers: Schedule[];
+  plateau: Plateau[];
+  scheduleRuns: ScheduleRun[];
+  problem: Record<'W0' | 'b0' | 'X' | 'Y', TensorData>;
+};
+
+/** The fixture script's LAMBDAS, by name. */
+const LAMBDAS: Record<string, (x: number) => number> = {
+  pow095: (epoch) => 0.95 ** epoch,
+  inverse: (epoch) => 1 / (epoch + 1),
+  thirds: (epoch) => Math.floor(epoch / 3) + 1,
+  constant09: () => 0.9,
+  halfOnEven: (epoch) => (epoch % 2 === 0 ? 0.5 : 1),
+  decay08: (x) => 0.8 ** x,
+};
+
+type AnyScheduler = { step(): void; getLastLr(): number[]; stateDict(): Record<string, unknown>; loadStateDict(state: Record<string, unknown>): void };
+
+function buildScheduler(opt: AnyOptimizer, spec: SchedulerSpec): AnyScheduler {
+  if (spec.type === 'SequentialLR') return new lrScheduler.SequentialLR(opt, spec.schedulers!.map((s) => buildScheduler(opt, s) as torch.optim.lrScheduler.LRScheduler), spec.options!.milestones as number[]);
+  if (spec.type === 'ChainedScheduler') return new lrScheduler.ChainedScheduler(spec.schedulers!.map((s) => buildScheduler(opt, s) as torch.optim.lrScheduler.LRScheduler));
+  const usesLambdas = spec.type === 'LambdaLR' || spec.type === 'MultiplicativeLR';
+  const args = (spec.args ?? []).map((arg) => (!usesLambdas ? arg : Array.isArray(arg) ? arg.map((name) => LAMBDAS[name as string]) : LAMBDAS[arg as string]));
+  const options = { ...spec.options };
+  if (typeof options.scaleFn === 'string') options.scaleFn = LAMBDAS[options.scaleFn];
+  const Scheduler = lrScheduler[spec.type as 'StepLR'] as unknown as new (opt: AnyOptimizer, ...rest: unknown[]) => AnyScheduler;
+  return new Scheduler(opt, ...args, options);
+}
 
 type AnyOptimizer = torch.optim.Optimizer<torch.optim.OptimizerOptions>;
 
@@ -69,6 +119,54 @@ for (const device of devices) {
         const value = torch.tensor(metric, { device });
         sched.step(epoch % 2 === 0 ? metric : device === 'cpu' ? value : Number(await value.item()));
         expectRates(sched.getLastLr(), p.lrs[epoch]);
+      }
+    });
+  });
+}
+
+/** The fixture's problem with one parameter per group: W and b for two groups, their concatenation for one. */
+function trainingProblem(groups: number, device: string) {
+  const X = tensorOn(fixture.problem.X, device);
+  const Y = tensorOn(fixture.problem.Y, device);
+  const lossOf = (W: torch.Tensor, b: torch.Tensor) => X.matmul(W.t()).add(b).sub(Y).pow(2).mean().add(W.pow(4).sum().mul(0.01));
+  if (groups === 2) {
+    const [W, b] = [tensorOn(fixture.problem.W0, device, true), tensorOn(fixture.problem.b0, device, true)];
+    return { params: [W, b], loss: () => lossOf(W, b) };
+  }
+  const flat = torch.cat([tensorOn(fixture.problem.W0, device).reshape([-1]), tensorOn(fixture.problem.b0, device)]).requiresGrad_(true);
+  return { params: [flat], loss: () => lossOf(flat.narrow(0, 0, 12).reshape([3, 4]), flat.narrow(0, 12, 3)) };
+}
+
+function momentumOf(group: Record<string, unknown>): number {
+  return 'betas' in group ? (group.betas as number[])[0] : (group.momentum as number);
+}
+
+for (const device of devices) {
+  describe(`scheduler runs match PyTorch 1.13 over 20 steps, training on ${device}`, () => {
+    it.each(fixture.scheduleRuns.map((r) => [r.name, r] as const))('%s', async (_name, run) => {
+      const { params, loss } = trainingProblem(run.groups.length, device);
+      const Optimizer = optim[run.optimizer] as unknown as new (params: unknown, options: unknown) => AnyOptimizer;
+      const opt = new Optimizer(params.map((p, i) => ({ params: [p], lr: run.groups[i] })), run.optimizerOptions);
+      const sched = buildScheduler(opt, run.scheduler);
+      const momentum = () => opt.paramGroups.map((g) => momentumOf(g as unknown as Record<string, unknown>));
+      expectRates(sched.getLastLr(), run.lrs[0]);
+      if (run.momentum) expectRates(momentum(), run.momentum[0]);
+      for (let step = 1; step < run.lrs.length; step++) {
+        torch.scope(() => {
+          opt.zeroGrad();
+          loss().backward();
+          opt.step();
+        });
+        sched.step();
+        expectRates(sched.getLastLr(), run.lrs[step]);
+        expect(opt.paramGroups.map((g) => g.lr)).toEqual(sched.getLastLr());
+        if (run.momentum) expectRates(momentum(), run.momentum[step]);
+        if (run.params) {
+          const actual = (await Promise.all(params.map((p) => p.data()))).flatMap((data) => [...data]);
+          const expected = run.params[step - 1];
+          const scale = Math.max(...expected.map(Math.abs));
+          expect(Math.max(...expected.map((e, i) => Math.abs(actual[i] - Math.fround(e)))) / scale).toBeLessThanOrEqual(1e-5);
+        }
       }
     });
   });
