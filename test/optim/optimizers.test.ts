@@ -233,6 +233,15 @@ describe('optimizer behaviour', () => {
     expect(() => new optim.AdamW([W], { eps: -1 })).toThrow('AdamW: invalid epsilon value: -1 (must be >= 0)');
     expect(() => new optim.RMSprop([W], { alpha: -0.5 })).toThrow('RMSprop: invalid alpha value: -0.5 (must be >= 0)');
     expect(() => new optim.Adagrad([W], { lrDecay: -0.5 })).toThrow('Adagrad: invalid lrDecay value: -0.5 (must be >= 0)');
+    expect(() => new optim.NAdam([W], { momentumDecay: -1 })).toThrow('NAdam: invalid momentumDecay value: -1 (must be >= 0)');
+    expect(() => new optim.NAdam([W], { betas: [1.5, 0.999] })).toThrow('NAdam: invalid beta parameter at index 0: 1.5 (must be in [0, 1))');
+    expect(() => new optim.NAdam([W], { maximize: true } as never)).toThrow("NAdam: unknown option 'maximize'");
+    expect(() => new optim.RAdam([W], { lr: -0.1 })).toThrow('RAdam: invalid learning rate value: -0.1 (must be >= 0)');
+    expect(() => new optim.RAdam([W], { weight_decay: 0.1 } as never)).toThrow("RAdam: unknown option 'weight_decay'; did you mean 'weightDecay'?");
+    expect(() => new optim.Adamax([W], { eps: -1e-8 })).toThrow('Adamax: invalid epsilon value: -1e-8 (must be >= 0)');
+    expect(() => new optim.Adamax([{ params: [W], betas: [0.9, -0.1] }])).toThrow('Adamax: invalid beta parameter at index 1: -0.1 (must be in [0, 1))');
+    expect(() => new optim.Adadelta([W], { rho: 1.5 })).toThrow('Adadelta: invalid rho value: 1.5 (must be in [0, 1])');
+    expect(() => new optim.Adadelta([W], { weightDecay: -1 })).toThrow('Adadelta: invalid weightDecay value: -1 (must be >= 0)');
   });
 });
 
