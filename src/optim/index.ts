@@ -18,5 +18,5 @@ export type { AdamaxOptions } from './adamax.js';
 export { Adadelta } from './adadelta.js';
 export type { AdadeltaOptions } from './adadelta.js';
 export { LBFGS } from './lbfgs.js';
-export type { LBFGSOptions } from './lbfgs.js';
+export type { LBFGSClosure, LBFGSOptions } from './lbfgs.js';
 export * as lrScheduler from './lr-scheduler.js';

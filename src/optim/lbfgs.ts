@@ -25,8 +25,8 @@ export interface LBFGSOptions {
   lineSearchFn: 'strong_wolfe' | null;
 }
 
-/** What the closure returns: the loss, as a tensor or its value, or a promise of either. */
-export type LBFGSClosure = () => number | Tensor | Promise<number | Tensor>;
+/** The closure LBFGS.step takes: it returns the loss, as a tensor or its value, or a promise of either. */
+export type LBFGSClosure<Loss extends number | Tensor = number | Tensor> = () => Loss | Promise<Loss>;
 
 /** The defaults, PyTorch's; their keys are the options the constructor accepts. */
 const LBFGS_DEFAULTS: LBFGSOptions = { lr: 1, maxIter: 20, maxEval: NaN, toleranceGrad: 1e-7, toleranceChange: 1e-9, historySize: 100, lineSearchFn: null };
@@ -151,7 +151,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
   }
 
   /** Runs the closure with grad enabled and returns the loss it gives and its value. */
-  private async evaluate(closure: LBFGSClosure): Promise<[loss: number | Tensor, value: number]> {
+  private async evaluate<Loss extends number | Tensor>(closure: LBFGSClosure<Loss>): Promise<[loss: Loss, value: number]> {
     const loss = await enableGrad(closure);
     return [loss, await lossValue(loss)];
   }
@@ -161,7 +161,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
    * parameters have then moved. Rejects, with the parameters as they were, when a gradient or the
    * state is unusable (disposed, on another device).
    */
-  override async step(closure: LBFGSClosure): Promise<number | Tensor> {
+  override async step<Loss extends number | Tensor>(closure: LBFGSClosure<Loss>): Promise<Loss> {
     if (typeof closure !== 'function') throw new TypeError('LBFGS.step: a closure that re-evaluates the model and returns the loss is required, as in PyTorch: await opt.step(() => { ... })');
     const group = this.paramGroups[0];
     const { lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize } = group;

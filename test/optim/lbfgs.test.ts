@@ -72,7 +72,7 @@ for (const device of devices) {
       const tolerance = tolerances(run);
       const excess: number[] = [];
       for (const [i, expected] of run.steps.entries()) {
-        const returned = (await opt.step(closure)) as Tensor;
+        const returned = await opt.step(closure);
         // The loss a step returns is from before it moved: the previous step's tolerance applies.
         const lossError = Math.abs(Number(await returned.item()) - run.losses[i]) / run.losses[i];
         const error = relativeError(await flatParams(W, b), expected);
@@ -108,7 +108,7 @@ describe('LBFGS', () => {
     const tensors = new optim.LBFGS([a.W, a.b], run.options);
     const numbers = new optim.LBFGS([b.W, b.b], run.options);
     for (let i = 0; i < 5; i++) {
-      const returned = (await tensors.step(closureFor(tensors, a.loss))) as Tensor;
+      const returned = await tensors.step(closureFor(tensors, a.loss));
       expect(await numbers.step(valueClosure(numbers, b.loss))).toBe(Number(await returned.item()));
       expect(await flatParams(b.W, b.b)).toEqual(await flatParams(a.W, a.b));
     }
