@@ -219,40 +219,34 @@ function lambdasFor(scheduler: string, optimizer: Optimizer<OptimizerOptions>, l
   return lambdas;
 }
 
+/** The schedulers driven by a function of the epoch per group. The functions are not in the state dict: give them again when resuming. */
+abstract class LambdaScheduler extends LRScheduler {
+  readonly lrLambdas: LrLambda[];
+
+  constructor(optimizer: Optimizer<OptimizerOptions>, lrLambda: LrLambda | readonly LrLambda[], options: SchedulerOptions = {}) {
+    const lambdas = lambdasFor(new.target.name, optimizer, lrLambda);
+    super(optimizer, checkOptions(new.target.name, options, optionKeys<SchedulerOptions>({ lastEpoch: true })).lastEpoch);
+    this.lrLambdas = lambdas;
+    this.initialStep();
+  }
+}
+
 /**
  * Sets each group's rate to its base rate times `lrLambda(epoch)` (one function for all groups, or
- * one per group). The functions are not in the state dict: give them again when resuming.
+ * one per group).
  *
  * ```ts
  * const scheduler = new torch.optim.lrScheduler.LambdaLR(opt, (epoch) => 0.95 ** epoch);
  * ```
  */
-export class LambdaLR extends LRScheduler {
-  readonly lrLambdas: LrLambda[];
-
-  constructor(optimizer: Optimizer<OptimizerOptions>, lrLambda: LrLambda | readonly LrLambda[], options: SchedulerOptions = {}) {
-    const lambdas = lambdasFor('LambdaLR', optimizer, lrLambda);
-    super(optimizer, checkOptions('LambdaLR', options, optionKeys<SchedulerOptions>({ lastEpoch: true })).lastEpoch);
-    this.lrLambdas = lambdas;
-    this.initialStep();
-  }
-
+export class LambdaLR extends LambdaScheduler {
   protected getLr(): number[] {
     return this.baseLrs.map((base, i) => base * this.lrLambdas[i](this.lastEpoch));
   }
 }
 
 /** Multiplies each group's rate by `lrLambda(epoch)` at every epoch but the first (one function for all groups, or one per group). */
-export class MultiplicativeLR extends LRScheduler {
-  readonly lrLambdas: LrLambda[];
-
-  constructor(optimizer: Optimizer<OptimizerOptions>, lrLambda: LrLambda | readonly LrLambda[], options: SchedulerOptions = {}) {
-    const lambdas = lambdasFor('MultiplicativeLR', optimizer, lrLambda);
-    super(optimizer, checkOptions('MultiplicativeLR', options, optionKeys<SchedulerOptions>({ lastEpoch: true })).lastEpoch);
-    this.lrLambdas = lambdas;
-    this.initialStep();
-  }
-
+export class MultiplicativeLR extends LambdaScheduler {
   protected getLr(): number[] {
     if (this.lastEpoch === 0) return this.currentLrs();
     return this.currentLrs().map((lr, i) => lr * this.lrLambdas[i](this.lastEpoch));
