@@ -158,8 +158,10 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
 
   /**
    * Up to maxIter L-BFGS iterations (PyTorch's step). Resolves to the closure's first loss; the
-   * parameters have then moved. Rejects, with the parameters as they were, when a gradient or the
-   * state is unusable (disposed, on another device).
+   * parameters have then moved. The gradients are checked at every evaluation: when they or the
+   * state are unusable (disposed, on another device) at the first, the step rejects having changed
+   * nothing; a failure later rejects with the parameters where the finished iterations took them
+   * (a line search puts back its trial point) and the state of the step before.
    */
   override async step<Loss extends number | Tensor>(closure: LBFGSClosure<Loss>): Promise<Loss> {
     if (typeof closure !== 'function') throw new TypeError('LBFGS.step: a closure that re-evaluates the model and returns the loss is required, as in PyTorch: await opt.step(() => { ... })');
@@ -283,12 +285,17 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
     return r;
   }
 
-  /** Loss and flat gradient at params + t * d; the parameters are then put back. */
+  /** Loss and flat gradient at params + t * d; the parameters are then put back, also when the closure or the gradients fail. */
   private async directionalEvaluate(closure: LBFGSClosure, x: Tensor[], t: number, d: Tensor): Promise<Trial> {
     this.addGrad(t, d);
-    const [, f] = await this.evaluate(closure);
-    const g = this.gatherFlatGrad();
-    noGrad(() => this.params.forEach((param, i) => param.copy_(x[i])));
+    let f: number;
+    let g: Tensor;
+    try {
+      [, f] = await this.evaluate(closure);
+      g = this.gatherFlatGrad();
+    } finally {
+      noGrad(() => this.params.forEach((param, i) => param.copy_(x[i])));
+    }
     const [gtd] = await readScalars(() => [dot(g, d)]);
     return { t, f, g, gtd };
   }

@@ -152,6 +152,24 @@ describe('LBFGS', () => {
     expect(torch.memory().tensors).toBeLessThan(steady.tensors);
   });
 
+  it.each(devices)('a closure failing inside the line search leaves the parameters and the state as they were (%s)', async (device) => {
+    const { W, b, loss } = problem(device);
+    const opt = new optim.LBFGS([W, b], { lineSearchFn: 'strong_wolfe', maxIter: 2 });
+    const closure = valueClosure(opt, loss);
+    await opt.step(closure);
+    const before = await flatParams(W, b);
+    const state = { ...opt.state.get(W) };
+    let calls = 0;
+    // The second evaluation is the line search's first trial point.
+    const failing = async () => {
+      if (++calls === 2) throw new Error('data loader failed');
+      return closure();
+    };
+    await expect(opt.step(failing)).rejects.toThrow('data loader failed');
+    expect(await flatParams(W, b)).toEqual(before);
+    expect(opt.state.get(W)).toEqual(state);
+  });
+
   it('refuses what PyTorch refuses, naming the option', async () => {
     const { W, b } = problem();
     expect(() => new optim.LBFGS([{ params: [W] }, { params: [b] }])).toThrow("LBFGS: doesn't support per-parameter options (parameter groups)");
