@@ -1,10 +1,10 @@
-import { div, mul, add } from '../ops/elementwise.js';
-import { neg, sqrt } from '../ops/unary.js';
+import { div, mul } from '../ops/elementwise.js';
+import { sqrt } from '../ops/unary.js';
 import { fullLike } from '../ops/creation.js';
 import { keep } from '../memory.js';
 import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, Optimizer, checkAtLeastZero } from './optimizer.js';
+import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient } from './optimizer.js';
 
 export interface AdagradOptions {
   lr: number;
@@ -31,7 +31,7 @@ const ADAGRAD_DEFAULTS: AdagradOptions = { lr: 1e-2, lrDecay: 0, weightDecay: 0,
  * const opt = new torch.optim.Adagrad(model.parameters(), { lr: 0.01 });
  * ```
  */
-export class Adagrad extends Optimizer<AdagradOptions> {
+export class Adagrad extends PerParameterOptimizer<AdagradOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdagradOptions>>, options: Partial<AdagradOptions> = {}) {
     super(params, { ...ADAGRAD_DEFAULTS, ...checkOptions(new.target.name, options, Object.keys(ADAGRAD_DEFAULTS)) });
     for (const group of this.paramGroups) {
@@ -54,8 +54,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   protected update(param: Tensor, grad: Tensor, group: ParamGroup<AdagradOptions>, state: ParamState): void {
     const step = (state.step as number) + 1;
     state.step = step;
-    let g = group.maximize ? neg(grad) : grad;
-    if (group.weightDecay !== 0) g = add(g, param, { alpha: group.weightDecay });
+    const g = penalizedGradient(param, grad, group);
     const clr = group.lr / (1 + (step - 1) * group.lrDecay);
     const sum = state.sum as Tensor;
     sum.add_(mul(g, g));

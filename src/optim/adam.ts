@@ -1,9 +1,10 @@
-import { div, maximum, mul, add } from '../ops/elementwise.js';
-import { neg, sqrt } from '../ops/unary.js';
+import { div, maximum, mul } from '../ops/elementwise.js';
+import { sqrt } from '../ops/unary.js';
 import { zerosLike } from '../ops/creation.js';
 import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, Optimizer, checkAtLeastZero } from './optimizer.js';
+import { decayAverage, decaySquareAverage } from './moments.js';
+import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient } from './optimizer.js';
 
 export interface AdamOptions {
   lr: number;
@@ -30,7 +31,7 @@ const ADAM_DEFAULTS: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, w
  * const opt = new torch.optim.Adam(model.parameters(), { lr: 1e-3 });
  * ```
  */
-export class Adam extends Optimizer<AdamOptions> {
+export class Adam extends PerParameterOptimizer<AdamOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamOptions>>, options: Partial<AdamOptions> = {}) {
     // A fresh betas pair, so no optimizer's defaults share an array with another's.
     super(params, { ...ADAM_DEFAULTS, betas: [...ADAM_DEFAULTS.betas], ...checkOptions(new.target.name, options, Object.keys(ADAM_DEFAULTS)) });
@@ -42,11 +43,7 @@ export class Adam extends Optimizer<AdamOptions> {
   }
 
   protected checkOptions(options: AdamOptions): void {
-    const name = this.constructor.name;
-    checkAtLeastZero(name, { 'learning rate': options.lr, epsilon: options.eps, weightDecay: options.weightDecay });
-    options.betas.forEach((beta, i) => {
-      if (!(beta >= 0 && beta < 1)) throw new RangeError(`${name}: invalid beta parameter at index ${i}: ${beta} (must be in [0, 1))`);
-    });
+    checkAdamOptions(this.constructor.name, options);
   }
 
   protected initialState(param: Tensor, group: ParamGroup<AdamOptions>): ParamState {
@@ -59,15 +56,13 @@ export class Adam extends Optimizer<AdamOptions> {
     const [beta1, beta2] = group.betas;
     const step = (state.step as number) + 1;
     state.step = step;
-    let g = group.maximize ? neg(grad) : grad;
-    if (group.weightDecay !== 0) {
-      if (this.decoupledWeightDecay) param.mul_(1 - group.lr * group.weightDecay);
-      else g = add(g, param, { alpha: group.weightDecay });
-    }
+    const decoupled = this.decoupledWeightDecay;
+    if (decoupled) param.mul_(1 - group.lr * group.weightDecay);
+    const g = penalizedGradient(param, grad, { maximize: group.maximize, weightDecay: decoupled ? 0 : group.weightDecay });
     const expAvg = state.expAvg as Tensor;
     const expAvgSq = state.expAvgSq as Tensor;
-    expAvg.mul_(beta1).add_(g, { alpha: 1 - beta1 });
-    expAvgSq.mul_(beta2).add_(mul(mul(g, 1 - beta2), g));
+    decayAverage(expAvg, g, beta1);
+    decaySquareAverage(expAvgSq, g, beta2);
     const stepSize = group.lr / (1 - beta1 ** step);
     const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
     let secondMoment = expAvgSq;
@@ -92,4 +87,12 @@ export class AdamW extends Adam {
   protected override get decoupledWeightDecay(): boolean {
     return true;
   }
+}
+
+/** The checks of PyTorch's Adam-family constructors (Adam, AdamW, NAdam, RAdam, Adamax). */
+export function checkAdamOptions(name: string, options: { lr: number; betas: [number, number]; eps: number; weightDecay: number }): void {
+  checkAtLeastZero(name, { 'learning rate': options.lr, epsilon: options.eps, weightDecay: options.weightDecay });
+  options.betas.forEach((beta, i) => {
+    if (!(beta >= 0 && beta < 1)) throw new RangeError(`${name}: invalid beta parameter at index ${i}: ${beta} (must be in [0, 1))`);
+  });
 }

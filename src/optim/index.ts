@@ -1,5 +1,5 @@
 /** `torch.optim`: optimizers and, in `lrScheduler`, learning-rate schedulers. */
-export { Optimizer } from './optimizer.js';
+export { Optimizer, PerParameterOptimizer } from './optimizer.js';
 export type { OptimizerOptions, OptimizerStateDict, ParamGroup, ParamGroupInput, ParamState } from './optimizer.js';
 export { SGD } from './sgd.js';
 export type { SGDOptions } from './sgd.js';
@@ -9,4 +9,14 @@ export { Adagrad } from './adagrad.js';
 export type { AdagradOptions } from './adagrad.js';
 export { RMSprop } from './rmsprop.js';
 export type { RMSpropOptions } from './rmsprop.js';
+export { NAdam } from './nadam.js';
+export type { NAdamOptions } from './nadam.js';
+export { RAdam } from './radam.js';
+export type { RAdamOptions } from './radam.js';
+export { Adamax } from './adamax.js';
+export type { AdamaxOptions } from './adamax.js';
+export { Adadelta } from './adadelta.js';
+export type { AdadeltaOptions } from './adadelta.js';
+export { LBFGS } from './lbfgs.js';
+export type { LBFGSClosure, LBFGSOptions } from './lbfgs.js';
 export * as lrScheduler from './lr-scheduler.js';

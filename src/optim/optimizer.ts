@@ -2,7 +2,9 @@ import { enableGrad, noGrad } from '../graph/grad-mode.js';
 import { type ZeroGradOptions, zeroGradients } from '../autograd/zero-grad.js';
 import { keep, noteOptimizerStep, scope } from '../memory.js';
 import { checkOptions } from '../options.js';
-import { formatShape, shapesEqual } from '../shape.js';
+import { type Shape, formatShape, shapesEqual } from '../shape.js';
+import { add } from '../ops/elementwise.js';
+import { neg } from '../ops/unary.js';
 import { Tensor } from '../tensor.js';
 
 /** What every optimizer's options hold: the learning rate, which schedulers adjust. */
@@ -19,8 +21,11 @@ export type ParamGroup<Options extends OptimizerOptions> = Options & { params: T
 /** A group as passed to the constructor or `addParamGroup`: params plus any options to override. */
 export type ParamGroupInput<Options extends OptimizerOptions> = Partial<Options> & { params: Iterable<Tensor> };
 
-/** A parameter's optimizer state: tensors owned by the optimizer, step counts, or null (SGD without momentum). */
-export type ParamState = Record<string, Tensor | number | null>;
+/**
+ * A parameter's optimizer state: tensors owned by the optimizer, step counts, null (SGD without
+ * momentum), or lists of them (LBFGS's history).
+ */
+export type ParamState = Record<string, Tensor | number | null | (Tensor | number)[]>;
 
 /**
  * PyTorch's optimizer state_dict, camelCased: `state` keyed by the parameter's index (counted
@@ -34,10 +39,9 @@ export interface OptimizerStateDict<Options extends OptimizerOptions = Optimizer
 
 /**
  * The base of every optimizer, as `torch.optim.Optimizer`: parameter groups with per-group
- * options, per-parameter state, `zeroGrad`, `step` and the state dict. A subclass defines
- * `update`, the step for one parameter, written with in-place tensor ops; `step` runs it under
- * noGrad inside a scope, so the temporaries of every step are freed and only the state (kept
- * tensors) survives.
+ * options, per-parameter state, `zeroGrad`, `step` and the state dict. Most optimizers update each
+ * parameter on its own and extend PerParameterOptimizer; LBFGS, which searches along one direction
+ * for all parameters together, defines `step` itself.
  */
 export abstract class Optimizer<Options extends OptimizerOptions> {
   readonly paramGroups: ParamGroup<Options>[] = [];
@@ -76,12 +80,6 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
   /** Throws for option values PyTorch refuses (a negative learning rate, betas outside [0, 1), ...). */
   protected abstract checkOptions(options: Options): void;
 
-  /** The state a parameter starts with; called at its first step. */
-  protected abstract initialState(param: Tensor, group: ParamGroup<Options>): ParamState;
-
-  /** One step for one parameter with a gradient, under noGrad; writes param and state in place. */
-  protected abstract update(param: Tensor, grad: Tensor, group: ParamGroup<Options>, state: ParamState): void;
-
   /**
    * Sets the gradients to zero in place (PyTorch 1.13's default), or with `setToNone` frees them so
    * the next backward allocates fresh ones (a parameter left without one is skipped by `step`).
@@ -91,37 +89,8 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
   }
 
 
-  /**
-   * Updates every parameter that has a gradient. `closure`, if given, re-evaluates the model with
-   * grad enabled and returns the loss, which `step` returns.
-   */
-  step<Loss = undefined>(closure?: () => Loss): Loss | undefined {
-    const loss = closure ? enableGrad(closure) : undefined;
-    // Everything an update reads is checked before the first parameter changes, so a bad gradient
-    // or freed state fails the step as a whole instead of leaving it half applied.
-    const updates: [param: Tensor, grad: Tensor, group: ParamGroup<Options>][] = [];
-    this.paramGroups.forEach((group, g) => {
-      group.params.forEach((param, i) => {
-        const grad = param.grad;
-        if (!grad || param.isDisposed) return;
-        checkUpdate(`${this.constructor.name}.step`, param, grad, this.state.get(param), `paramGroups[${g}].params[${i}]`);
-        updates.push([param, grad, group]);
-      });
-    });
-    noGrad(() => {
-      for (const [param, grad, group] of updates) {
-        let state = this.state.get(param);
-        if (!state) {
-          state = keepTensors(scope(() => this.initialState(param, group)));
-          this.state.set(param, state);
-        }
-        const current = state;
-        scope(() => this.update(param, grad, group, current));
-      }
-    });
-    noteOptimizerStep();
-    return loss;
-  }
+  /** Updates the parameters from their gradients; `closure`, if given, re-evaluates the model and returns the loss. */
+  abstract step(closure?: () => unknown): unknown;
 
   /** The state and options in PyTorch's layout (see OptimizerStateDict); state tensors are shared, not copied. */
   stateDict(): OptimizerStateDict<Options> {
@@ -159,10 +128,13 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
     for (const [key, values] of Object.entries(stateDict.state)) {
       const param = paramOf.get(Number(key));
       if (!param) throw new Error(`${name}: state for parameter ${key} names no parameter of the saved groups`);
+      const shape = this.stateShape(param);
       for (const [field, value] of Object.entries(values)) {
-        if (value instanceof Tensor && value.isDisposed) throw new Error(`${name}: state[${key}].${field} is a disposed tensor`);
-        if (value instanceof Tensor && !shapesEqual(value.shape, param.shape)) {
-          throw new RangeError(`${name}: state[${key}].${field} has shape ${formatShape(value.shape)}, but parameter ${key} has shape ${formatShape(param.shape)}`);
+        for (const tensor of tensorsOf(value)) {
+          if (tensor.isDisposed) throw new Error(`${name}: state[${key}].${field} is a disposed tensor`);
+          if (!shapesEqual(tensor.shape, shape)) {
+            throw new RangeError(`${name}: state[${key}].${field} has shape ${formatShape(tensor.shape)}, but parameter ${key} has ${shape === param.shape ? '' : 'state of '}shape ${formatShape(shape)}`);
+          }
         }
       }
     }
@@ -173,12 +145,13 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
           const param = paramOf.get(Number(key))!;
           const copy: ParamState = {};
           state.set(param, copy);
-          for (const [field, value] of Object.entries(values)) copy[field] = value instanceof Tensor ? keep(value.device === param.device ? value.clone() : value.to(param.device)) : value;
+          const copyOf = <T>(value: T): T => (value instanceof Tensor ? keep(value.device === param.device ? value.clone() : value.to(param.device)) : value) as T;
+          for (const [field, value] of Object.entries(values)) copy[field] = Array.isArray(value) ? value.map(copyOf) : copyOf(value);
         }
       });
     } catch (error) {
       // All or nothing: the optimizer keeps its own state, and the copies made so far are freed.
-      for (const copy of state.values()) for (const value of Object.values(copy)) if (value instanceof Tensor) value.dispose();
+      for (const copy of state.values()) for (const value of Object.values(copy)) for (const tensor of tensorsOf(value)) tensor.dispose();
       throw error;
     }
     this.disposeState();
@@ -195,18 +168,77 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
     this.state = new Map();
   }
 
+  /** The shape of the state tensors of `param`: its own, but for LBFGS's flat vectors over all parameters. */
+  protected stateShape(param: Tensor): Shape {
+    return param.shape;
+  }
+
   private disposeState(): void {
-    for (const values of this.state.values()) for (const value of Object.values(values)) if (value instanceof Tensor) value.dispose();
+    for (const values of this.state.values()) for (const value of Object.values(values)) for (const tensor of tensorsOf(value)) tensor.dispose();
   }
 }
 
+/**
+ * The base of the optimizers whose step updates each parameter from its own gradient and state
+ * (all but LBFGS). A subclass defines `update`, the step for one parameter, written with in-place
+ * tensor ops; `step` runs it under noGrad inside a scope, so the temporaries of every step are
+ * freed and only the state (kept tensors) survives.
+ */
+export abstract class PerParameterOptimizer<Options extends OptimizerOptions> extends Optimizer<Options> {
+  /** The state a parameter starts with; called at its first step. */
+  protected abstract initialState(param: Tensor, group: ParamGroup<Options>): ParamState;
+
+  /** One step for one parameter with a gradient, under noGrad; writes param and state in place. */
+  protected abstract update(param: Tensor, grad: Tensor, group: ParamGroup<Options>, state: ParamState): void;
+
+  /**
+   * Updates every parameter that has a gradient. `closure`, if given, re-evaluates the model with
+   * grad enabled and returns the loss, which `step` returns.
+   */
+  override step<Loss = undefined>(closure?: () => Loss): Loss | undefined {
+    const loss = closure ? enableGrad(closure) : undefined;
+    // Everything an update reads is checked before the first parameter changes, so a bad gradient
+    // or freed state fails the step as a whole instead of leaving it half applied.
+    const updates: [param: Tensor, grad: Tensor, group: ParamGroup<Options>][] = [];
+    this.paramGroups.forEach((group, g) => {
+      group.params.forEach((param, i) => {
+        const grad = param.grad;
+        if (!grad || param.isDisposed) return;
+        checkUpdate(`${this.constructor.name}.step`, param, grad, this.state.get(param), `paramGroups[${g}].params[${i}]`);
+        updates.push([param, grad, group]);
+      });
+    });
+    noGrad(() => {
+      for (const [param, grad, group] of updates) {
+        let state = this.state.get(param);
+        if (!state) {
+          state = keepTensors(scope(() => this.initialState(param, group)));
+          this.state.set(param, state);
+        }
+        const current = state;
+        scope(() => this.update(param, grad, group, current));
+      }
+    });
+    noteOptimizerStep();
+    return loss;
+  }
+
+}
+
+/** The tensors a state entry holds: none, itself, or those of its list. */
+function tensorsOf(value: ParamState[string]): Tensor[] {
+  if (value instanceof Tensor) return [value];
+  return Array.isArray(value) ? value.filter((item): item is Tensor => item instanceof Tensor) : [];
+}
+
 /** Throws, before a step changes anything, for a gradient or state tensor the update could not use. */
-function checkUpdate(name: string, param: Tensor, grad: Tensor, state: ParamState | undefined, where: string): void {
+export function checkUpdate(name: string, param: Tensor, grad: Tensor, state: ParamState | undefined, where: string): void {
   if (grad.isDisposed) throw new Error(`${name}: the gradient of ${where} (shape ${formatShape(param.shape)}) is a disposed tensor; nothing was updated`);
   for (const [field, value] of Object.entries(state ?? {})) {
-    if (!(value instanceof Tensor)) continue;
-    if (value.isDisposed) throw new Error(`${name}: the optimizer state ${field} of ${where} is a disposed tensor; nothing was updated (optimizer.dispose() resets the state instead)`);
-    if (value.device !== param.device) throw new Error(`${name}: the optimizer state ${field} of ${where} is on ${value.device}, the parameter on ${param.device}; nothing was updated (create the optimizer after moving the model)`);
+    for (const tensor of tensorsOf(value)) {
+      if (tensor.isDisposed) throw new Error(`${name}: the optimizer state ${field} of ${where} is a disposed tensor; nothing was updated (optimizer.dispose() resets the state instead)`);
+      if (tensor.device !== param.device) throw new Error(`${name}: the optimizer state ${field} of ${where} is on ${tensor.device}, the parameter on ${param.device}; nothing was updated (create the optimizer after moving the model)`);
+    }
   }
 }
 
@@ -226,4 +258,10 @@ export function checkAtLeastZero(optimizer: string, values: Record<string, numbe
   for (const [name, value] of Object.entries(values)) {
     if (!(value >= 0)) throw new RangeError(`${optimizer}: invalid ${name} value: ${value} (must be >= 0)`);
   }
+}
+
+/** The gradient an update follows: negated to ascend (`maximize`), plus the L2 penalty weightDecay * param. */
+export function penalizedGradient(param: Tensor, grad: Tensor, options: { maximize?: boolean; weightDecay: number }): Tensor {
+  const g = options.maximize ? neg(grad) : grad;
+  return options.weightDecay === 0 ? g : add(g, param, { alpha: options.weightDecay });
 }

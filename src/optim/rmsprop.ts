@@ -1,9 +1,10 @@
 import { div, mul, add } from '../ops/elementwise.js';
-import { neg, sqrt } from '../ops/unary.js';
+import { sqrt } from '../ops/unary.js';
 import { zerosLike } from '../ops/creation.js';
 import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, Optimizer, checkAtLeastZero } from './optimizer.js';
+import { decayAverage, decaySquareAverage } from './moments.js';
+import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient } from './optimizer.js';
 
 export interface RMSpropOptions {
   lr: number;
@@ -32,7 +33,7 @@ const RMSPROP_DEFAULTS: RMSpropOptions = { lr: 1e-2, alpha: 0.99, eps: 1e-8, wei
  * const opt = new torch.optim.RMSprop(model.parameters(), { lr: 0.01, momentum: 0.9 });
  * ```
  */
-export class RMSprop extends Optimizer<RMSpropOptions> {
+export class RMSprop extends PerParameterOptimizer<RMSpropOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<RMSpropOptions>>, options: Partial<RMSpropOptions> = {}) {
     super(params, { ...RMSPROP_DEFAULTS, ...checkOptions(new.target.name, options, Object.keys(RMSPROP_DEFAULTS)) });
   }
@@ -50,14 +51,13 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
 
   protected update(param: Tensor, grad: Tensor, group: ParamGroup<RMSpropOptions>, state: ParamState): void {
     state.step = (state.step as number) + 1;
-    let g = group.maximize ? neg(grad) : grad;
-    if (group.weightDecay !== 0) g = add(g, param, { alpha: group.weightDecay });
+    const g = penalizedGradient(param, grad, group);
     const squareAvg = state.squareAvg as Tensor;
-    squareAvg.mul_(group.alpha).add_(mul(mul(g, 1 - group.alpha), g));
+    decaySquareAverage(squareAvg, g, group.alpha);
     let avg: Tensor;
     if (group.centered) {
       const gradAvg = state.gradAvg as Tensor;
-      gradAvg.mul_(group.alpha).add_(g, { alpha: 1 - group.alpha });
+      decayAverage(gradAvg, g, group.alpha);
       avg = sqrt(add(squareAvg, mul(mul(gradAvg, -1), gradAvg)));
     } else {
       avg = sqrt(squareAvg);

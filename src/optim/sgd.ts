@@ -1,10 +1,9 @@
 import { keep } from '../memory.js';
 import { add, mul } from '../ops/elementwise.js';
-import { neg } from '../ops/unary.js';
 import { clone } from '../ops/views.js';
 import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, Optimizer, checkAtLeastZero } from './optimizer.js';
+import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient } from './optimizer.js';
 
 export interface SGDOptions {
   lr: number;
@@ -31,7 +30,7 @@ const SGD_DEFAULTS: SGDOptions = { lr: NaN, momentum: 0, dampening: 0, weightDec
  * const opt = new torch.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
  * ```
  */
-export class SGD extends Optimizer<SGDOptions> {
+export class SGD extends PerParameterOptimizer<SGDOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<SGDOptions>>, options: Partial<SGDOptions> = {}) {
     super(params, { ...SGD_DEFAULTS, ...checkOptions(new.target.name, options, Object.keys(SGD_DEFAULTS)) });
   }
@@ -48,8 +47,7 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   protected update(param: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>, state: ParamState): void {
-    let direction = group.maximize ? neg(grad) : grad;
-    if (group.weightDecay !== 0) direction = add(direction, param, { alpha: group.weightDecay });
+    let direction = penalizedGradient(param, grad, group);
     if (group.momentum !== 0) {
       const buffer = state.momentumBuffer as Tensor | null;
       if (buffer) buffer.mul_(group.momentum).add_(direction, { alpha: 1 - group.dampening });

@@ -212,12 +212,29 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
   'torch.optim.AdamW': ['AdamW', (o) => new optim.AdamW([leaf()], o)],
   'torch.optim.Adagrad': ['Adagrad', (o) => new optim.Adagrad([leaf()], o)],
   'torch.optim.RMSprop': ['RMSprop', (o) => new optim.RMSprop([leaf()], o)],
+  'torch.optim.NAdam': ['NAdam', (o) => new optim.NAdam([leaf()], o)],
+  'torch.optim.RAdam': ['RAdam', (o) => new optim.RAdam([leaf()], o)],
+  'torch.optim.Adamax': ['Adamax', (o) => new optim.Adamax([leaf()], o)],
+  'torch.optim.Adadelta': ['Adadelta', (o) => new optim.Adadelta([leaf()], o)],
+  'torch.optim.LBFGS': ['LBFGS', (o) => new optim.LBFGS([leaf()], o)],
   'torch.optim.Optimizer#zeroGrad': ['SGD.zeroGrad', (o) => sgd().zeroGrad(o)],
   'torch.optim.Optimizer#addParamGroup': ['SGD: parameter group', (o) => sgd().addParamGroup({ params: [leaf()], ...(o as object) })],
   'torch.optim.lrScheduler.StepLR': ['StepLR', (o) => new optim.lrScheduler.StepLR(sgd(), 2, o)],
   'torch.optim.lrScheduler.ExponentialLR': ['ExponentialLR', (o) => new optim.lrScheduler.ExponentialLR(sgd(), 0.9, o)],
   'torch.optim.lrScheduler.CosineAnnealingLR': ['CosineAnnealingLR', (o) => new optim.lrScheduler.CosineAnnealingLR(sgd(), 10, o)],
   'torch.optim.lrScheduler.ReduceLROnPlateau': ['ReduceLROnPlateau', (o) => new optim.lrScheduler.ReduceLROnPlateau(sgd(), o)],
+  'torch.optim.lrScheduler.LambdaLR': ['LambdaLR', (o) => new optim.lrScheduler.LambdaLR(sgd(), () => 1, o)],
+  'torch.optim.lrScheduler.MultiplicativeLR': ['MultiplicativeLR', (o) => new optim.lrScheduler.MultiplicativeLR(sgd(), () => 1, o)],
+  'torch.optim.lrScheduler.MultiStepLR': ['MultiStepLR', (o) => new optim.lrScheduler.MultiStepLR(sgd(), [2], o)],
+  'torch.optim.lrScheduler.ConstantLR': ['ConstantLR', (o) => new optim.lrScheduler.ConstantLR(sgd(), o)],
+  'torch.optim.lrScheduler.LinearLR': ['LinearLR', (o) => new optim.lrScheduler.LinearLR(sgd(), o)],
+  'torch.optim.lrScheduler.CosineAnnealingWarmRestarts': ['CosineAnnealingWarmRestarts', (o) => new optim.lrScheduler.CosineAnnealingWarmRestarts(sgd(), 5, o)],
+  'torch.optim.lrScheduler.CyclicLR': ['CyclicLR', (o) => new optim.lrScheduler.CyclicLR(sgd(), 0.01, 0.1, o)],
+  'torch.optim.lrScheduler.OneCycleLR': ['OneCycleLR', (o) => new optim.lrScheduler.OneCycleLR(sgd(), 0.1, o)],
+  'torch.optim.lrScheduler.SequentialLR': ['SequentialLR', (o) => {
+    const opt = sgd();
+    return new optim.lrScheduler.SequentialLR(opt, [new optim.lrScheduler.StepLR(opt, 2), new optim.lrScheduler.StepLR(opt, 3)], [4], o);
+  }],
 };
 
 /**
@@ -244,21 +261,22 @@ const WITHOUT_OPTIONS = new Set([
   'calculateFanInAndFanOut', 'constant_', 'normal_', 'ones_', 'orthogonal_', 'uniform_', 'xavierNormal_', 'xavierUniform_', 'zeros_',
   'clipGradValue_', 'copyValue', 'copyFields',
   // optim, utils.data
-  'Optimizer', 'LRScheduler', 'Dataset', 'AsyncDataset', 'Subset', 'TensorDataset', 'defaultCollate',
+  'Optimizer', 'PerParameterOptimizer', 'LRScheduler', 'ChainedScheduler', 'Dataset', 'AsyncDataset', 'Subset', 'TensorDataset', 'defaultCollate',
   // methods shared by many classes
   'forward', 'extraRepr', 'resetParameters', 'step', 'getLr', 'getLastLr', 'stateDict', 'loadStateDict', 'getState', 'setState',
   'reserve', 'getName', 'parameters', 'namedParameters', 'buffers', 'namedBuffers', 'children', 'namedChildren', 'modules',
   'namedModules', 'train', 'eval', 'to', 'apply', 'registerBuffer', 'registerParameter', 'registerModule', 'addModule',
   'keys', 'values', 'items', 'get', 'has', 'update', 'pop', 'clear', 'getItem',
   'initialState', 'currentLrs', 'initialStep', 'Tensor', 'toStringAsync', 'deepCopy', 'set', 'delete', 'batchSizeList',
-  'sortedOrder', 'withData',
+  'sortedOrder', 'withData', 'addParamGroup',
 ]);
 
 /** Methods that are private or protected in TypeScript, so not API, though JavaScript lists them. */
 const NOT_API_METHODS = new Set([
   'checkOptions', 'checkSingleElement', 'batchIndices', 'fetch', 'fetchAsync', 'isAsync', 'register', 'occupied', 'namedMembers',
   'stateEntries', 'along', 'layoutOf', 'checkMasks', 'project', 'mergedMask', 'checkInputDim', 'convolve', 'activate', 'disposeState',
-  'initIsBetter', 'isBetter', 'reduceLr', 'compute',
+  'initIsBetter', 'isBetter', 'reduceLr', 'compute', 'stateShape', 'gatherFlatGrad', 'addGrad', 'evaluate', 'direction', 'directionalEvaluate',
+  'strongWolfe', 'closedFormLr', 'setLrs', 'scale', 'anneal',
 ]);
 
 interface Entry {

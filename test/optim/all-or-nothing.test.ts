@@ -53,6 +53,10 @@ describe.each(devices)('all-or-nothing updates (%s)', (device) => {
       ['SGD with momentum', (params: torch.Tensor[]) => new torch.optim.SGD(params, { lr: 0.1, momentum: 0.9 })],
       ['RMSprop', (params: torch.Tensor[]) => new torch.optim.RMSprop(params, { lr: 0.1 })],
       ['Adagrad', (params: torch.Tensor[]) => new torch.optim.Adagrad(params, { lr: 0.1 })],
+      ['NAdam', (params: torch.Tensor[]) => new torch.optim.NAdam(params, { lr: 0.1 })],
+      ['RAdam', (params: torch.Tensor[]) => new torch.optim.RAdam(params, { lr: 0.1 })],
+      ['Adamax', (params: torch.Tensor[]) => new torch.optim.Adamax(params, { lr: 0.1 })],
+      ['Adadelta', (params: torch.Tensor[]) => new torch.optim.Adadelta(params)],
     ] as const) {
       it(`${name}: a disposed gradient on a later parameter`, async () => {
         const model = twoLayers();
@@ -66,6 +70,28 @@ describe.each(devices)('all-or-nothing updates (%s)', (device) => {
         expect(await snapshot(params, optimizer)).toEqual({ ...(before as object), grads: [...(before as { grads: unknown[] }).grads.slice(0, -1), null] });
       });
     }
+
+    it('LBFGS: a closure leaving a disposed gradient on a later parameter', async () => {
+      const model = twoLayers();
+      const params = model.parameters();
+      const optimizer = new torch.optim.LBFGS(params, { maxIter: 3, lineSearchFn: 'strong_wolfe' });
+      const evaluate = (breakLast: boolean) => () =>
+        torch.scope(() => {
+          optimizer.zeroGrad();
+          const loss = model.forward(torch.ones(5, 3).to(device)).pow(2).sum();
+          loss.backward();
+          if (breakLast) params[params.length - 1].grad!.dispose();
+          return loss.detach();
+        });
+      await optimizer.step(evaluate(false));
+      const before = await snapshot(params);
+      const counts = { ...optimizer.state.get(params[0]) };
+      await expect(optimizer.step(evaluate(true))).rejects.toThrow('LBFGS.step: the gradient of paramGroups[0].params[3] (shape [2]) is a disposed tensor; nothing was updated');
+      params[params.length - 1].grad = null;
+      const after = (await snapshot(params)) as { params: unknown; grads: unknown[] };
+      expect(after.params).toEqual((before as { params: unknown }).params);
+      expect(optimizer.state.get(params[0])).toEqual(counts);
+    });
 
     it('Adam: a disposed state tensor', async () => {
       const model = twoLayers();

@@ -13,7 +13,7 @@ const { optim } = torch;
 
 interface Trajectory {
   name: string;
-  optimizer: 'SGD' | 'Adam' | 'AdamW' | 'Adagrad' | 'RMSprop';
+  optimizer: 'SGD' | 'Adam' | 'AdamW' | 'Adagrad' | 'RMSprop' | 'NAdam' | 'RAdam' | 'Adamax' | 'Adadelta';
   options: Record<string, unknown>;
   groups: ({ params: ('W' | 'b')[] } & Record<string, unknown>)[] | null;
   steps: number[][];
@@ -79,12 +79,13 @@ for (const device of devices) {
         errors.push(relativeError(await flatParams(W, b), expected));
       }
       expect(W.device).toBe(device);
+      if (process.env.WEBTORCH_PRINT_ERRORS) console.log(`${device} ${t.name}: ${Math.max(...errors).toExponential(2)}`);
       expect(Math.max(...errors)).toBeLessThanOrEqual(1e-5);
     });
   });
 }
 
-const OPTIMIZERS = ['SGD', 'Adam', 'AdamW', 'Adagrad', 'RMSprop'] as const;
+const OPTIMIZERS = ['SGD', 'Adam', 'AdamW', 'Adagrad', 'RMSprop', 'NAdam', 'RAdam', 'Adamax', 'Adadelta'] as const;
 
 /** Options that give each optimizer all of its state (momentum buffers, AMSGrad maxima, centered averages). */
 const FULL_STATE: Record<(typeof OPTIMIZERS)[number], Record<string, unknown>> = {
@@ -93,6 +94,10 @@ const FULL_STATE: Record<(typeof OPTIMIZERS)[number], Record<string, unknown>> =
   AdamW: {},
   Adagrad: {},
   RMSprop: { momentum: 0.9, centered: true },
+  NAdam: {},
+  RAdam: {},
+  Adamax: {},
+  Adadelta: {},
 };
 
 function build(name: (typeof OPTIMIZERS)[number], params: Tensor[], options = FULL_STATE[name]): AnyOptimizer {
@@ -228,6 +233,15 @@ describe('optimizer behaviour', () => {
     expect(() => new optim.AdamW([W], { eps: -1 })).toThrow('AdamW: invalid epsilon value: -1 (must be >= 0)');
     expect(() => new optim.RMSprop([W], { alpha: -0.5 })).toThrow('RMSprop: invalid alpha value: -0.5 (must be >= 0)');
     expect(() => new optim.Adagrad([W], { lrDecay: -0.5 })).toThrow('Adagrad: invalid lrDecay value: -0.5 (must be >= 0)');
+    expect(() => new optim.NAdam([W], { momentumDecay: -1 })).toThrow('NAdam: invalid momentumDecay value: -1 (must be >= 0)');
+    expect(() => new optim.NAdam([W], { betas: [1.5, 0.999] })).toThrow('NAdam: invalid beta parameter at index 0: 1.5 (must be in [0, 1))');
+    expect(() => new optim.NAdam([W], { maximize: true } as never)).toThrow("NAdam: unknown option 'maximize'");
+    expect(() => new optim.RAdam([W], { lr: -0.1 })).toThrow('RAdam: invalid learning rate value: -0.1 (must be >= 0)');
+    expect(() => new optim.RAdam([W], { weight_decay: 0.1 } as never)).toThrow("RAdam: unknown option 'weight_decay'; did you mean 'weightDecay'?");
+    expect(() => new optim.Adamax([W], { eps: -1e-8 })).toThrow('Adamax: invalid epsilon value: -1e-8 (must be >= 0)');
+    expect(() => new optim.Adamax([{ params: [W], betas: [0.9, -0.1] }])).toThrow('Adamax: invalid beta parameter at index 1: -0.1 (must be in [0, 1))');
+    expect(() => new optim.Adadelta([W], { rho: 1.5 })).toThrow('Adadelta: invalid rho value: 1.5 (must be in [0, 1])');
+    expect(() => new optim.Adadelta([W], { weightDecay: -1 })).toThrow('Adadelta: invalid weightDecay value: -1 (must be >= 0)');
   });
 });
 
