@@ -1,19 +1,28 @@
 // Checkpoints (objects nesting state dicts, numbers, strings, ... around tensors) through torch.save
 // and torch.load: the round trip, the layout in the file, training resumed from one on cpu and
-// webgpu, what cannot be saved, and corrupt structures.
-import { mkdtempSync, rmSync } from 'node:fs';
+// webgpu, what cannot be saved, corrupt structures, and a committed file that the reference
+// safetensors reader (Python) has read.
+//
+// test/fixtures/safetensors_checkpoint.safetensors is what torch.save writes for fixtureCheckpoint()
+// below; regenerate it with WEBTORCH_WRITE_FIXTURES=1 npx vitest run test/io/checkpoint.test.ts,
+// then /usr/bin/python3 test/fixtures/safetensors_fixtures.py to record what the reference reader
+// reads from it.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
-import { readHeader, SafetensorsError } from '../../src/io/safetensors.js';
+import { decodeTensors, readHeader, SafetensorsError } from '../../src/io/safetensors.js';
 import { devices } from '../helpers/devices.js';
+import { decode, type Value } from '../helpers/fixtures.js';
 
 type Tensor = torch.Tensor;
 const { nn } = torch;
 
 const scratch = mkdtempSync(join(tmpdir(), 'webtorch-checkpoint-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const FIXTURE = new URL('../fixtures/safetensors_checkpoint.safetensors', import.meta.url);
 
 /** The header JSON of safetensors bytes. */
 function headerOf(bytes: Uint8Array): Record<string, { dtype: string; shape: number[] } | Record<string, string>> {
@@ -58,7 +67,10 @@ function disposeAll(value: unknown): void {
   for (const t of tensorsIn(value)) t.dispose();
 }
 
-/** A small checkpoint with every kind of value. */
+/**
+ * A small checkpoint with every kind of value, written without any kernel (fixed values), so the
+ * committed file depends on the format only.
+ */
 function fixtureCheckpoint() {
   const f32 = (values: number[], shape: number[]) => torch.tensor(Float32Array.from(values)).reshape(shape);
   return {
@@ -335,5 +347,54 @@ describe('corrupt checkpoint structures give clear errors and no tensors', () =>
 
   it('nesting deeper than 1000 levels', () => {
     refuses(`{"a":{"$tensor":"a"},"b":{"$tensor":"b/0"},"deep":${'['.repeat(5000)}${']'.repeat(5000)}}`, 'checkpoint.deep[0][0]... nests deeper than 1000 levels');
+  });
+});
+
+describe('the committed checkpoint file, as the reference safetensors reader reads it', () => {
+  interface Expected {
+    dtype: torch.DType;
+    shape: number[];
+    data: (Value | boolean)[];
+  }
+  const expected = JSON.parse(readFileSync(new URL('../fixtures/safetensors_expected.json', import.meta.url), 'utf8')).checkpoint as {
+    reader: string;
+    keys: string[];
+    metadata: Record<string, string>;
+    structure: unknown;
+    tensors: Record<string, Expected>;
+    modelOutput: Expected;
+  };
+
+  it('is what torch.save writes for the checkpoint today', () => {
+    const checkpoint = fixtureCheckpoint();
+    const bytes = torch.save(checkpoint);
+    disposeAll(checkpoint);
+    if (process.env.WEBTORCH_WRITE_FIXTURES === '1') writeFileSync(FIXTURE, bytes);
+    expect(bytes, 'regenerate as the comment at the top of this file says').toEqual(new Uint8Array(readFileSync(FIXTURE)));
+  });
+
+  it('was read by the reference reader with our names and values, string-to-string metadata and the structure as JSON', () => {
+    expect(expected.reader).toMatch(/^safetensors \d/);
+    const bytes = new Uint8Array(readFileSync(FIXTURE));
+    const header = readHeader(bytes);
+    expect(expected.metadata).toEqual(header.metadata);
+    expect(expected.structure).toEqual(JSON.parse(header.metadata!['webtorch.structure']));
+    const host = decodeTensors(bytes, header);
+    expect(expected.keys).toEqual(host.map((t) => t.name).sort());
+    for (const { name, dtype, shape, values } of host) {
+      const spec = expected.tensors[name];
+      expect([dtype, shape], name).toEqual([spec.dtype, spec.shape]);
+      if (dtype === 'bool') expect(Array.from(values, (v) => v !== 0), name).toEqual(spec.data);
+      else expect(Array.from(values), name).toEqual(decode(spec.data as Value[]));
+    }
+    const loaded = torch.load(bytes, { device: 'cpu' });
+    // PyTorch loaded the 'model/' tensors into nn.Linear(2, 3) and applied it to [[1, -2]].
+    const model = new nn.Linear(2, 3, { device: 'cpu' });
+    model.loadStateDict(loaded.model);
+    const out = torch.noGrad(() => model.forward(torch.tensor([[1, -2]], { device: 'cpu' })));
+    expect(out.shape).toEqual(expected.modelOutput.shape);
+    expect(Array.from(out.dataSync())).toEqual(decode(expected.modelOutput.data as Value[]));
+    out.dispose();
+    disposeAll(loaded);
   });
 });
