@@ -18,15 +18,17 @@ export { SafetensorsError } from './safetensors.js';
  * What `save` stores: a state dict (named tensors, as `module.stateDict()` returns them), or a
  * checkpoint that nests state dicts with other values, as PyTorch users save them: plain objects,
  * arrays, tensors, numbers (NaN, ±Infinity and -0 included), strings, booleans and null. A Map with
- * string keys is accepted wherever an object is, and loads as a plain object.
+ * string keys is accepted wherever an object is, and loads as a plain object. Typed as any object,
+ * because interfaces such as OptimizerStateDict have no index signature; `save` checks the rest.
  */
-export type Checkpoint = Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>;
+export type Checkpoint = object;
 
 /**
  * What `load` returns: a state dict (`Record<string, Tensor>`) or a checkpoint's object, whose
- * shape only the file knows, so it is typed loosely, as PyTorch's `torch.load` returns `Any`.
+ * shape only the file knows, so its values are typed as PyTorch's `torch.load` result is (`Any`):
+ * `opt.loadStateDict(checkpoint.optimizer)` type-checks as it is.
  */
-export type Loaded = Record<string, any>;
+export type LoadedCheckpoint = Record<string, any>;
 
 export interface SaveOptions {
   /** Free-form strings stored in the header's `__metadata__` (PyTorch's `metadata=`). */
@@ -63,7 +65,7 @@ function hostTensor(name: string, tensor: Tensor, values: Float32Array | Int32Ar
 
 /**
  * The state dict or checkpoint as safetensors bytes (F32, I32, BOOL), tensors in the order of the
- * object's keys. A state dict is written as PyTorch's `safetensors.torch.save_file` writes one; a
+ * object's keys. A state dict is written as a plain file that `safetensors.torch.load_file` reads; a
  * checkpoint nesting other values adds its structure to the metadata (see ./checkpoint.ts). Reads
  * the tensors synchronously, so they must be on the CPU device; `saveFile` takes any device.
  *
@@ -120,7 +122,7 @@ function createTensors(host: readonly HostTensor[], device: Device): [string, Te
   return host.map(({ name }, i) => [name, created[i]]);
 }
 
-function loadBytes(context: string, bytes: Uint8Array, options: LoadOptions): Loaded {
+function loadBytes(context: string, bytes: Uint8Array, options: LoadOptions): LoadedCheckpoint {
   const device = resolveDevice(options.device);
   const { host, structure } = withContext(context, () => {
     const header = readHeader(bytes);
@@ -147,7 +149,7 @@ function loadBytes(context: string, bytes: Uint8Array, options: LoadOptions): Lo
  * const { model, optimizer, epoch } = torch.load(checkpoint);
  * ```
  */
-export function load(data: Uint8Array | ArrayBuffer | ArrayBufferView, options: LoadOptions = {}): Loaded {
+export function load(data: Uint8Array | ArrayBuffer | ArrayBufferView, options: LoadOptions = {}): LoadedCheckpoint {
   return loadBytes('load', asBytes('load', data), checkOptions('load', options, LOAD_OPTIONS));
 }
 
@@ -174,7 +176,7 @@ export async function saveFile(checkpoint: Checkpoint, path: string | URL, optio
  * const remote = await torch.loadFile(new URL('https://example.com/model.safetensors'));
  * ```
  */
-export async function loadFile(source: FileSource, options: LoadOptions = {}): Promise<Loaded> {
+export async function loadFile(source: FileSource, options: LoadOptions = {}): Promise<LoadedCheckpoint> {
   checkOptions('loadFile', options, LOAD_OPTIONS);
   const bytes = await readBytes('loadFile', source);
   return loadBytes(`loadFile(${describeSource(source)})`, bytes, options);

@@ -116,6 +116,19 @@ describe('checkpoints round trip', () => {
     disposeAll(checkpoint);
   });
 
+  it('an optimizer state dict alone, as torch.save(opt.state_dict()) saves it', () => {
+    const w = torch.ones(2).requiresGrad_();
+    const opt = new torch.optim.SGD([w], { lr: 0.1, momentum: 0.9 });
+    w.sum().backward();
+    opt.step();
+    const loaded = torch.load(torch.save(opt.stateDict())) as ReturnType<typeof opt.stateDict>;
+    expect(snapshot(loaded)).toEqual(snapshot(opt.stateDict()));
+    opt.loadStateDict(loaded);
+    disposeAll(loaded);
+    opt.dispose();
+    w.dispose();
+  });
+
   it('loads the tensors on { device }, each a new tensor', async () => {
     const w = torch.tensor([1, 2, 3]);
     for (const device of devices) {
