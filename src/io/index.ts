@@ -1,19 +1,34 @@
 /**
  * `torch.save` / `torch.load` and their file forms: state dicts as safetensors, with PyTorch's key
- * names, so weights move between webtorch and PyTorch (`safetensors.torch.save_file` / `load_file`).
+ * names, so weights move between webtorch and PyTorch (`safetensors.torch.save_file` / `load_file`),
+ * and checkpoints that nest them with other values (./checkpoint.ts says how they are stored).
  */
 import type { Device } from '../devices/device.js';
 import { resolveDevice } from '../ops/util.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { Tensor } from '../tensor.js';
+import { fillStructure, flattenCheckpoint, readStructure, STRUCTURE_KEY } from './checkpoint.js';
 import { describeSource, type FileSource, readBytes, writeBytes } from './files.js';
 import { decodeTensors, type HostTensor, readHeader, SafetensorsError, writeSafetensors } from './safetensors.js';
 
 export type { FileSource } from './files.js';
 export { SafetensorsError } from './safetensors.js';
 
-/** Named tensors, as `module.stateDict()` returns them. A Map is accepted as well. */
-export type StateDict = Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor>;
+/**
+ * What `save` stores: a state dict (named tensors, as `module.stateDict()` returns them), or a
+ * checkpoint that nests state dicts with other values, as PyTorch users save them: plain objects,
+ * arrays, tensors, numbers (NaN, ±Infinity and -0 included), strings, booleans and null. A Map with
+ * string keys is accepted wherever an object is, and loads as a plain object. Typed as any object,
+ * because interfaces such as OptimizerStateDict have no index signature; `save` checks the rest.
+ */
+export type Checkpoint = object;
+
+/**
+ * What `load` returns: a state dict (`Record<string, Tensor>`) or a checkpoint's object, whose
+ * shape only the file knows, so its values are typed as PyTorch's `torch.load` result is (`Any`):
+ * `opt.loadStateDict(checkpoint.optimizer)` type-checks as it is.
+ */
+export type LoadedCheckpoint = Record<string, any>;
 
 export interface SaveOptions {
   /** Free-form strings stored in the header's `__metadata__` (PyTorch's `metadata=`). */
@@ -29,29 +44,19 @@ export interface LoadOptions {
 
 const LOAD_OPTIONS = optionKeys<LoadOptions>({ device: true });
 
-const METADATA_KEY = '__metadata__';
-
-function namedTensors(op: string, stateDict: StateDict): [string, Tensor][] {
-  if (typeof stateDict !== 'object' || stateDict === null || Array.isArray(stateDict) || stateDict instanceof Tensor) {
-    const got = stateDict === null ? 'null' : Array.isArray(stateDict) ? 'an array' : stateDict instanceof Tensor ? 'a Tensor' : typeof stateDict;
-    throw new TypeError(`${op}: expected a state dict (an object of named tensors such as module.stateDict()), got ${got}`);
-  }
-  const entries = stateDict instanceof Map ? [...stateDict] : Object.entries(stateDict);
-  for (const [name, tensor] of entries) {
-    if (name === METADATA_KEY) throw new RangeError(`${op}: '${METADATA_KEY}' is reserved by the safetensors format and cannot name a tensor`);
-    if (!(tensor instanceof Tensor)) throw new TypeError(`${op}: state dict entry '${name}' must be a Tensor, got ${tensor === null ? 'null' : typeof tensor}`);
-    tensor.assertAlive(op, `state dict entry '${name}'`);
-  }
-  return entries;
-}
-
 function checkMetadata(op: string, metadata: SaveOptions['metadata']): Readonly<Record<string, string>> | null {
   if (metadata === undefined) return null;
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw new TypeError(`${op}: metadata must be an object of strings`);
   for (const [key, value] of Object.entries(metadata)) {
     if (typeof value !== 'string') throw new TypeError(`${op}: metadata values must be strings, but '${key}' is ${typeof value}`);
   }
+  if (Object.hasOwn(metadata, STRUCTURE_KEY)) throw new RangeError(`${op}: the metadata key '${STRUCTURE_KEY}' is reserved for the structure of checkpoints`);
   return metadata;
+}
+
+/** The metadata to write: the caller's, and the structure when the checkpoint has one. */
+function headerMetadata(metadata: Readonly<Record<string, string>> | null, structure: string | null): Readonly<Record<string, string>> | null {
+  return structure === null ? metadata : { ...metadata, [STRUCTURE_KEY]: structure };
 }
 
 function hostTensor(name: string, tensor: Tensor, values: Float32Array | Int32Array): HostTensor {
@@ -59,24 +64,28 @@ function hostTensor(name: string, tensor: Tensor, values: Float32Array | Int32Ar
 }
 
 /**
- * The state dict as safetensors bytes (F32, I32, BOOL), keys in the state dict's order. Reads the
- * tensors synchronously, so they must be on the CPU device; `saveFile` takes any device.
+ * The state dict or checkpoint as safetensors bytes (F32, I32, BOOL), tensors in the order of the
+ * object's keys. A state dict is written as a plain file that `safetensors.torch.load_file` reads; a
+ * checkpoint nesting other values adds its structure to the metadata (see ./checkpoint.ts). Reads
+ * the tensors synchronously, so they must be on the CPU device; `saveFile` takes any device.
  *
  * ```ts
  * const bytes = torch.save(model.stateDict());
  * model.loadStateDict(torch.load(bytes));
+ * const checkpoint = torch.save({ model: model.stateDict(), optimizer: opt.stateDict(), epoch: 3 });
  * ```
  */
-export function save(stateDict: StateDict, options: SaveOptions = {}): Uint8Array {
+export function save(checkpoint: Checkpoint, options: SaveOptions = {}): Uint8Array {
   const metadata = checkMetadata('save', checkOptions('save', options, SAVE_OPTIONS).metadata);
-  const tensors = namedTensors('save', stateDict).map(([name, tensor]) => {
+  const { tensors, structure } = flattenCheckpoint('save', checkpoint);
+  const host = tensors.map(([name, tensor]) => {
     try {
       return hostTensor(name, tensor, tensor.dataSync());
     } catch (error) {
       throw new Error(`save: cannot read '${name}' (on ${tensor.device}) synchronously; move the state dict to the CPU or use await torch.saveFile(...): ${(error as Error).message}`, { cause: error });
     }
   });
-  return writeSafetensors(tensors, metadata);
+  return writeSafetensors(host, headerMetadata(metadata, structure));
 }
 
 /** Runs a parse step, naming the caller and the source in its errors. */
@@ -98,7 +107,7 @@ function asBytes(op: string, data: unknown): Uint8Array {
 }
 
 /** Creates every tensor or none: a failed allocation frees the ones already made. */
-function createTensors(host: readonly HostTensor[], device: Device): Record<string, Tensor> {
+function createTensors(host: readonly HostTensor[], device: Device): [string, Tensor][] {
   const created: Tensor[] = [];
   try {
     for (const { shape, dtype, values } of host) {
@@ -110,27 +119,37 @@ function createTensors(host: readonly HostTensor[], device: Device): Record<stri
     for (const tensor of created) tensor.dispose();
     throw error;
   }
-  // fromEntries defines own properties, so even a tensor named "__proto__" stays a key.
-  return Object.fromEntries(host.map(({ name }, i) => [name, created[i]]));
+  return host.map(({ name }, i) => [name, created[i]]);
 }
 
-function loadBytes(context: string, bytes: Uint8Array, options: LoadOptions): Record<string, Tensor> {
+function loadBytes(context: string, bytes: Uint8Array, options: LoadOptions): LoadedCheckpoint {
   const device = resolveDevice(options.device);
-  const host = withContext(context, () => decodeTensors(bytes, readHeader(bytes)));
-  return createTensors(host, device);
+  const { host, structure } = withContext(context, () => {
+    const header = readHeader(bytes);
+    const json = header.metadata?.[STRUCTURE_KEY];
+    return {
+      structure: json === undefined ? null : readStructure(json, header.entries.map((entry) => entry.name)),
+      host: decodeTensors(bytes, header),
+    };
+  });
+  const tensors = createTensors(host, device);
+  // fromEntries defines own properties, so even a tensor named "__proto__" stays a key.
+  return structure ? fillStructure(structure, new Map(tensors)) : Object.fromEntries(tensors);
 }
 
 /**
- * A state dict from safetensors bytes, keys in the file's header order. F32, I32 and BOOL load as
- * float32, int32 and bool; F16, BF16 and F64 become float32; I64, I16, U16, I8 and U8 become int32
- * (an I64 value outside the int32 range is an error naming the tensor). A corrupt or truncated file
- * is an error that says what is wrong, and no tensor is created.
+ * A state dict from safetensors bytes, keys in the file's header order, or the checkpoint a file
+ * written by `save` holds, in the shape it was saved (Maps come back as plain objects). F32, I32 and
+ * BOOL load as float32, int32 and bool; F16, BF16 and F64 become float32; I64, I16, U16, I8 and U8
+ * become int32 (an I64 value outside the int32 range is an error naming the tensor). A corrupt or
+ * truncated file is an error that says what is wrong, and no tensor is created.
  *
  * ```ts
  * const sd = torch.load(bytes);             // { '0.weight': Tensor, '0.bias': Tensor, ... }
+ * const { model, optimizer, epoch } = torch.load(checkpoint);
  * ```
  */
-export function load(data: Uint8Array | ArrayBuffer | ArrayBufferView, options: LoadOptions = {}): Record<string, Tensor> {
+export function load(data: Uint8Array | ArrayBuffer | ArrayBufferView, options: LoadOptions = {}): LoadedCheckpoint {
   return loadBytes('load', asBytes('load', data), checkOptions('load', options, LOAD_OPTIONS));
 }
 
@@ -141,10 +160,11 @@ export function load(data: Uint8Array | ArrayBuffer | ArrayBufferView, options: 
  * await torch.saveFile(model.stateDict(), 'model.safetensors');
  * ```
  */
-export async function saveFile(stateDict: StateDict, path: string | URL, options: SaveOptions = {}): Promise<void> {
+export async function saveFile(checkpoint: Checkpoint, path: string | URL, options: SaveOptions = {}): Promise<void> {
   const metadata = checkMetadata('saveFile', checkOptions('saveFile', options, SAVE_OPTIONS).metadata);
-  const tensors = await Promise.all(namedTensors('saveFile', stateDict).map(async ([name, tensor]) => hostTensor(name, tensor, await tensor.data())));
-  await writeBytes('saveFile', path, writeSafetensors(tensors, metadata));
+  const { tensors, structure } = flattenCheckpoint('saveFile', checkpoint);
+  const host = await Promise.all(tensors.map(async ([name, tensor]) => hostTensor(name, tensor, await tensor.data())));
+  await writeBytes('saveFile', path, writeSafetensors(host, headerMetadata(metadata, structure)));
 }
 
 /**
@@ -156,7 +176,7 @@ export async function saveFile(stateDict: StateDict, path: string | URL, options
  * const remote = await torch.loadFile(new URL('https://example.com/model.safetensors'));
  * ```
  */
-export async function loadFile(source: FileSource, options: LoadOptions = {}): Promise<Record<string, Tensor>> {
+export async function loadFile(source: FileSource, options: LoadOptions = {}): Promise<LoadedCheckpoint> {
   checkOptions('loadFile', options, LOAD_OPTIONS);
   const bytes = await readBytes('loadFile', source);
   return loadBytes(`loadFile(${describeSource(source)})`, bytes, options);

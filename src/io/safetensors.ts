@@ -138,7 +138,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * JSON.parse keeps the last of duplicate keys without a word, but the format forbids duplicates, so
  * this walks the (already valid) JSON text and returns the first key repeated within one object.
  */
-function findDuplicateKey(json: string): string | null {
+export function findDuplicateKey(json: string): string | null {
   const objects: (Set<string> | null)[] = [];
   let expectKey = false;
   for (let i = 0; i < json.length; i++) {

@@ -46,8 +46,10 @@ function fromSpec(spec: Expected): Tensor {
   return torch.tensor(Float32Array.from(decode(spec.data as Value[]))).reshape(spec.shape);
 }
 
-function disposeAll(sd: Record<string, Tensor>): void {
-  for (const t of Object.values(sd)) t.dispose();
+/** Disposes the tensors of a state dict or, in the fuzz test, of a checkpoint's nested objects. */
+function disposeAll(value: unknown): void {
+  if (value instanceof torch.Tensor) value.dispose();
+  else if (typeof value === 'object' && value !== null) for (const item of Object.values(value)) disposeAll(item);
 }
 
 /** A file from a header (object or raw JSON text), data bytes, and optionally a forged length. */
@@ -155,8 +157,8 @@ describe('save and load round trip', () => {
     const w = torch.ones(2);
     const gone = torch.ones(2);
     gone.dispose();
-    expect(() => torch.save({ w, b: [1, 2] as unknown as Tensor })).toThrow(/save: state dict entry 'b' must be a Tensor, got object/);
-    expect(() => torch.save({ gone })).toThrow(/save: state dict entry 'gone' is a disposed tensor/);
+    expect(() => torch.save({ w, b: () => 1 })).toThrow(/save: checkpoint.b is a function \(b\), which save cannot store/);
+    expect(() => torch.save({ gone })).toThrow(/save: checkpoint.gone is a disposed tensor/);
     expect(() => torch.save({ __metadata__: w })).toThrow(/'__metadata__' is reserved/);
     expect(() => torch.save(w as unknown as Record<string, Tensor>)).toThrow(/save: expected a state dict .* got a Tensor/);
     expect(() => torch.save({ w }, { metadata: { epoch: 3 as unknown as string } })).toThrow(/save: metadata values must be strings, but 'epoch' is number/);
@@ -326,7 +328,7 @@ describe('corrupt files give clear errors and no tensors', () => {
     let state = 12345;
     const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
-    const sources = [fixture('safetensors_mlp.safetensors'), fixture('safetensors_dtypes.safetensors')];
+    const sources = [fixture('safetensors_mlp.safetensors'), fixture('safetensors_dtypes.safetensors'), fixture('safetensors_checkpoint.safetensors')];
     const headerOf = (bytes: Uint8Array) => {
       const length = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
       return { header: JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))), data: bytes.subarray(8 + length) };
@@ -363,7 +365,7 @@ describe('corrupt files give clear errors and no tensors', () => {
       } catch (error) {
         failures++;
         expect(error, (error as Error).stack).toBeInstanceOf(SafetensorsError);
-        expect((error as Error).message).toMatch(/^load: (invalid safetensors data: |tensor ".*" \(I64\) holds)/);
+        expect((error as Error).message).toMatch(/^load: (invalid safetensors data: |invalid checkpoint structure |tensor ".*" \(I64\) holds)/);
       }
     }
     expect(failures).toBeGreaterThan(1500);
