@@ -160,6 +160,12 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
   'torch.nn.L1Loss': ['L1Loss', (o) => new nn.L1Loss(o)],
   'torch.nn.BCELoss': ['BCELoss', (o) => new nn.BCELoss(o)],
   'torch.nn.BCEWithLogitsLoss': ['BCEWithLogitsLoss', (o) => new nn.BCEWithLogitsLoss(o)],
+  'torch.nn.SmoothL1Loss': ['SmoothL1Loss', (o) => new nn.SmoothL1Loss(o)],
+  'torch.nn.HuberLoss': ['HuberLoss', (o) => new nn.HuberLoss(o)],
+  'torch.nn.KLDivLoss': ['KLDivLoss', (o) => new nn.KLDivLoss(o)],
+  'torch.nn.MarginRankingLoss': ['MarginRankingLoss', (o) => new nn.MarginRankingLoss(o)],
+  'torch.nn.CosineEmbeddingLoss': ['CosineEmbeddingLoss', (o) => new nn.CosineEmbeddingLoss(o)],
+  'torch.nn.TripletMarginLoss': ['TripletMarginLoss', (o) => new nn.TripletMarginLoss(o)],
 
   'torch.nn.functional.conv1d': ['conv1d', (o) => F.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2), o)],
   'torch.nn.functional.conv2d': ['conv2d', (o) => F.conv2d(torch.ones(1, 1, 4, 4), torch.ones(1, 1, 2, 2), o)],
@@ -174,6 +180,12 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
   'torch.nn.functional.l1Loss': ['l1Loss', (o) => F.l1Loss(x(), x(), o)],
   'torch.nn.functional.binaryCrossEntropy': ['binaryCrossEntropy', (o) => F.binaryCrossEntropy(probabilities(), probabilities(), o)],
   'torch.nn.functional.binaryCrossEntropyWithLogits': ['binaryCrossEntropyWithLogits', (o) => F.binaryCrossEntropyWithLogits(x(), x(), o)],
+  'torch.nn.functional.smoothL1Loss': ['smoothL1Loss', (o) => F.smoothL1Loss(x(), x(), o)],
+  'torch.nn.functional.huberLoss': ['huberLoss', (o) => F.huberLoss(x(), x(), o)],
+  'torch.nn.functional.klDiv': ['klDiv', (o) => F.klDiv(x(), probabilities(), o)],
+  'torch.nn.functional.marginRankingLoss': ['marginRankingLoss', (o) => F.marginRankingLoss(x(), x(), x(), o)],
+  'torch.nn.functional.cosineEmbeddingLoss': ['cosineEmbeddingLoss', (o) => F.cosineEmbeddingLoss(x(), x(), torch.ones(2), o)],
+  'torch.nn.functional.tripletMarginLoss': ['tripletMarginLoss', (o) => F.tripletMarginLoss(x(), x(), x(), o)],
   'torch.nn.functional.embedding': ['embedding', (o) => F.embedding(torch.tensor([0], { dtype: 'int32' }), torch.ones(4, 2), o)],
   'torch.nn.functional.gelu': ['gelu', (o) => F.gelu(x(), o)],
   'torch.nn.functional.silu': ['silu', (o) => F.silu(x(), o)],
@@ -461,6 +473,12 @@ describe('positional arguments beyond the signature', () => {
     L1Loss: [() => new nn.L1Loss(), () => [torch.ones(2), torch.ones(2)]],
     BCELoss: [() => new nn.BCELoss(), () => [torch.full([2], 0.5), torch.ones(2)]],
     BCEWithLogitsLoss: [() => new nn.BCEWithLogitsLoss(), () => [torch.ones(2), torch.ones(2)]],
+    SmoothL1Loss: [() => new nn.SmoothL1Loss(), () => [torch.ones(2), torch.ones(2)]],
+    HuberLoss: [() => new nn.HuberLoss(), () => [torch.ones(2), torch.ones(2)]],
+    KLDivLoss: [() => new nn.KLDivLoss({ reduction: 'sum' }), () => [torch.ones(2), torch.ones(2)]],
+    MarginRankingLoss: [() => new nn.MarginRankingLoss(), () => [torch.ones(2), torch.ones(2), torch.ones(2)]],
+    CosineEmbeddingLoss: [() => new nn.CosineEmbeddingLoss(), () => [torch.ones(2, 3), torch.ones(2, 3), torch.ones(2)]],
+    TripletMarginLoss: [() => new nn.TripletMarginLoss(), () => [torch.ones(2, 3), torch.ones(2, 3), torch.ones(2, 3)]],
   };
 
   it('every exported Module is listed', () => {
