@@ -27,6 +27,10 @@ export { cosineEmbeddingLoss, marginRankingLoss, tripletMarginLoss } from './mar
 export type { CosineEmbeddingLossOptions, MarginRankingLossOptions, TripletMarginLossOptions } from './margin-loss.js';
 export { huberLoss, klDiv, smoothL1Loss } from './regression-loss.js';
 export type { HuberLossOptions, KlDivOptions, KlDivReduction, SmoothL1LossOptions } from './regression-loss.js';
+export { groupNorm } from './group-norm.js';
+export type { GroupNormOptions } from './group-norm.js';
+export { instanceNorm } from './instance-norm.js';
+export type { InstanceNormOptions } from './instance-norm.js';
 export { layerNorm } from './normalization.js';
 export { pad } from './padding.js';
 export type { PadMode, PadOptions } from './padding.js';
