@@ -7,6 +7,8 @@ export type { StateDict, StateDictOptions, LoadStateDictOptions, IncompatibleKey
 export { ReLU, LeakyReLU, GELU, Tanh, Sigmoid, Softmax, LogSoftmax, SiLU, SELU, Mish, ReLU6, ELU, Softplus, Hardtanh, LogSigmoid, GLU, PReLU } from './activation.js';
 export type { InplaceOptions } from './activation.js';
 export { Sequential, ModuleList, ModuleDict } from './container.js';
+export { ParameterList, ParameterDict } from './parameter-container.js';
+export { CosineSimilarity, PairwiseDistance } from './distance-modules.js';
 export { MultiheadAttention } from './attention.js';
 export type { MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from './attention.js';
 export { BatchNorm1d, BatchNorm2d } from './batchnorm.js';

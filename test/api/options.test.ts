@@ -160,6 +160,8 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
   'torch.nn.L1Loss': ['L1Loss', (o) => new nn.L1Loss(o)],
   'torch.nn.BCELoss': ['BCELoss', (o) => new nn.BCELoss(o)],
   'torch.nn.BCEWithLogitsLoss': ['BCEWithLogitsLoss', (o) => new nn.BCEWithLogitsLoss(o)],
+  'torch.nn.CosineSimilarity': ['CosineSimilarity', (o) => new nn.CosineSimilarity(o)],
+  'torch.nn.PairwiseDistance': ['PairwiseDistance', (o) => new nn.PairwiseDistance(o)],
   'torch.nn.GroupNorm': ['GroupNorm', (o) => new nn.GroupNorm(1, 3, o)],
   'torch.nn.InstanceNorm1d': ['InstanceNorm1d', (o) => new nn.InstanceNorm1d(3, o)],
   'torch.nn.InstanceNorm2d': ['InstanceNorm2d', (o) => new nn.InstanceNorm2d(3, o)],
@@ -256,7 +258,7 @@ const WITHOUT_OPTIONS = new Set([
   'relu_', 'requiresGrad_', 'retainGrad', 'setGradFn', 'size', 'tolist', 'tolistSync', 'toString', 'zero_', 'sigmoid_',
   'tanh_', 'pow_', 'maskedFill_', 'scatter_', 'scatterAdd_',
   // nn
-  'Module', 'Parameter', 'Identity', 'Flatten', 'Unflatten', 'Tanh', 'Sigmoid', 'LogSigmoid', 'logsigmoid', 'prelu', 'Softmax', 'LogSoftmax', 'Sequential', 'ModuleList',
+  'Module', 'Parameter', 'Identity', 'Flatten', 'Unflatten', 'Tanh', 'Sigmoid', 'LogSigmoid', 'logsigmoid', 'prelu', 'Softmax', 'LogSoftmax', 'Sequential', 'ModuleList', 'ParameterList', 'ParameterDict',
   'ModuleDict', 'AdaptiveAvgPool1d', 'AdaptiveAvgPool2d', 'PackedSequence', 'linear', 'layerNorm', 'dropout', 'calculateGain',
   'calculateFanInAndFanOut', 'constant_', 'normal_', 'ones_', 'orthogonal_', 'uniform_', 'xavierNormal_', 'xavierUniform_', 'zeros_',
   'clipGradValue_', 'copyValue', 'copyFields',
@@ -268,14 +270,14 @@ const WITHOUT_OPTIONS = new Set([
   'namedModules', 'train', 'eval', 'to', 'apply', 'registerBuffer', 'registerParameter', 'registerModule', 'addModule',
   'keys', 'values', 'items', 'get', 'has', 'update', 'pop', 'clear', 'getItem',
   'initialState', 'currentLrs', 'initialStep', 'Tensor', 'toStringAsync', 'deepCopy', 'set', 'delete', 'batchSizeList',
-  'sortedOrder', 'withData',
+  'sortedOrder', 'withData', 'at', 'append', 'extend',
 ]);
 
 /** Methods that are private or protected in TypeScript, so not API, though JavaScript lists them. */
 const NOT_API_METHODS = new Set([
   'checkOptions', 'checkSingleElement', 'batchIndices', 'fetch', 'fetchAsync', 'isAsync', 'register', 'occupied', 'namedMembers',
   'stateEntries', 'along', 'layoutOf', 'checkMasks', 'project', 'mergedMask', 'checkInputDim', 'convolve', 'activate', 'disposeState',
-  'initIsBetter', 'isBetter', 'reduceLr', 'compute',
+  'initIsBetter', 'isBetter', 'reduceLr', 'compute', 'absoluteIndex', 'typeName',
 ]);
 
 interface Entry {
@@ -425,6 +427,10 @@ describe('positional arguments beyond the signature', () => {
     Module: null,
     ModuleList: null,
     ModuleDict: null,
+    ParameterList: null,
+    ParameterDict: null,
+    CosineSimilarity: [() => new nn.CosineSimilarity(), () => [torch.ones(2, 3), torch.ones(2, 3)]],
+    PairwiseDistance: [() => new nn.PairwiseDistance(), () => [torch.ones(2, 3), torch.ones(2, 3)]],
     Identity: [() => new nn.Identity(), () => [torch.ones(2)]],
     Linear: [() => new nn.Linear(3, 2), () => [torch.ones(2, 3)]],
     Sequential: [() => new nn.Sequential(new nn.Linear(3, 2)), () => [torch.ones(2, 3)]],
