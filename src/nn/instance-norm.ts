@@ -1,7 +1,6 @@
 /** Instance normalisation: F.instanceNorm and nn.InstanceNorm1d/2d, batchNorm over each sample's channels as PyTorch computes it. */
 import { noGrad } from '../autograd/grad-mode.js';
 import { scope } from '../memory.js';
-import { zeros } from '../ops/creation.js';
 import { mean } from '../ops/reduce.js';
 import { kind, param, signature } from '../ops/signature.js';
 import { checkDtype } from '../ops/util.js';
@@ -9,13 +8,8 @@ import { expand, reshape, squeeze, unsqueeze } from '../ops/views.js';
 import { checkArgumentCount } from '../options.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { batchNorm } from './batchnorm.js';
+import { BatchNorm, batchNorm } from './batchnorm.js';
 import { checkChannelTensor, optionalTensor } from './group-norm.js';
-import { ones_, zeros_ } from './init.js';
-import { checkFeatures } from './linear.js';
-import { Module } from './module.js';
-import { emptyParameter, type Parameter } from './parameter.js';
-import { formatBool, formatFloat } from './repr.js';
 
 const INSTANCE_NORM = signature('instanceNorm', {
   input: param.tensor(), runningMean: optionalTensor(null), runningVar: optionalTensor(null), weight: optionalTensor(null), bias: optionalTensor(null),
@@ -91,70 +85,33 @@ const INSTANCE_NORM_MODULE = {
 };
 
 /**
- * PyTorch's _InstanceNorm: parameters weight and bias when affine, buffers running_mean,
- * running_var and num_batches_tracked (never advanced, as in PyTorch) when tracking, under
- * PyTorch's state_dict names.
+ * PyTorch's _InstanceNorm: the parameters and buffers of batch norm (running_mean, running_var,
+ * and num_batches_tracked, never advanced, as in PyTorch), with affine and trackRunningStats off
+ * by default; it normalises each instance, and with running statistics only in evaluation.
  */
-abstract class InstanceNorm extends Module {
-  readonly numFeatures: number;
-  readonly eps: number;
-  readonly momentum: number | null;
-  readonly affine: boolean;
-  readonly trackRunningStats: boolean;
-  declare weight: Parameter | null;
-  declare bias: Parameter | null;
-  declare running_mean: Tensor | null;
-  declare running_var: Tensor | null;
-  declare num_batches_tracked: Tensor | null;
-
+abstract class InstanceNorm extends BatchNorm {
   /** The number of dims of an unbatched input: 2 for (C, L), 3 for (C, H, W). */
   protected abstract readonly unbatchedDims: number;
 
-  constructor(args: ArrayLike<unknown>) {
-    super();
-    const bound = signature(this.getName(), INSTANCE_NORM_MODULE)(args);
-    checkFeatures(this.getName(), { numFeatures: bound.numFeatures });
-    ({ numFeatures: this.numFeatures, eps: this.eps, momentum: this.momentum, affine: this.affine, trackRunningStats: this.trackRunningStats } = bound);
-    const { device } = bound;
-    this.registerParameter('weight', this.affine ? emptyParameter([this.numFeatures], device) : null);
-    this.registerParameter('bias', this.affine ? emptyParameter([this.numFeatures], device) : null);
-    const tracked = this.trackRunningStats;
-    this.registerBuffer('running_mean', tracked ? zeros(this.numFeatures, { device }) : null);
-    this.registerBuffer('running_var', tracked ? zeros(this.numFeatures, { device }) : null);
-    this.registerBuffer('num_batches_tracked', tracked ? zeros([], { dtype: 'int32', device }) : null);
-    this.resetParameters();
+  constructor(name: string, args: ArrayLike<unknown>) {
+    const { numFeatures, ...options } = signature(name, INSTANCE_NORM_MODULE)(args);
+    super(numFeatures, options);
   }
 
-  /** Running mean 0, running variance 1, no batches tracked. */
-  resetRunningStats(): void {
-    if (!this.trackRunningStats) return;
-    zeros_(this.running_mean!);
-    ones_(this.running_var!);
-    zeros_(this.num_batches_tracked!);
-  }
-
-  /** resetRunningStats, and weight 1, bias 0. */
-  resetParameters(): void {
-    this.resetRunningStats();
-    if (this.weight) ones_(this.weight);
-    if (this.bias) zeros_(this.bias);
+  protected checkInputDim(input: Tensor): void {
+    const dims = this.unbatchedDims;
+    if (input.dim() !== dims && input.dim() !== dims + 1) throw new RangeError(`${this.getName()}: expected ${dims}-D or ${dims + 1}-D input, got ${formatShape(input.shape)}`);
   }
 
   override forward(input: Tensor): Tensor {
     checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
-    const dims = this.unbatchedDims;
-    if (input.dim() !== dims && input.dim() !== dims + 1) throw new RangeError(`${this.getName()}: expected ${dims}-D or ${dims + 1}-D input, got ${formatShape(input.shape)}`);
-    const unbatched = input.dim() === dims;
+    this.checkInputDim(input);
+    const unbatched = input.dim() === this.unbatchedDims;
     const output = instanceNorm(unbatched ? unsqueeze(input, 0) : input, {
       runningMean: this.running_mean, runningVar: this.running_var, weight: this.weight, bias: this.bias,
       useInputStats: this.training || !this.trackRunningStats, momentum: this.momentum as number, eps: this.eps,
     });
     return unbatched ? squeeze(output, 0) : output;
-  }
-
-  override extraRepr(): string {
-    const momentum = this.momentum === null ? 'None' : formatFloat(this.momentum);
-    return `${this.numFeatures}, eps=${formatFloat(this.eps)}, momentum=${momentum}, affine=${formatBool(this.affine)}, track_running_stats=${formatBool(this.trackRunningStats)}`;
   }
 }
 
@@ -172,7 +129,7 @@ export class InstanceNorm1d extends InstanceNorm {
 
   constructor(numFeatures: number, options?: InstanceNormModuleOptions);
   constructor(numFeatures: number, ...args: unknown[]) {
-    super([numFeatures, ...args]);
+    super('InstanceNorm1d', [numFeatures, ...args]);
   }
 }
 
@@ -185,6 +142,6 @@ export class InstanceNorm2d extends InstanceNorm {
 
   constructor(numFeatures: number, options?: InstanceNormModuleOptions);
   constructor(numFeatures: number, ...args: unknown[]) {
-    super([numFeatures, ...args]);
+    super('InstanceNorm2d', [numFeatures, ...args]);
   }
 }
