@@ -157,7 +157,7 @@ const BATCH_NORM_MODULE_OPTIONS = optionKeys<BatchNormModuleOptions>({ eps: true
  * PyTorch's _BatchNorm: the parameters weight and bias, the buffers running_mean, running_var and
  * num_batches_tracked (int32 here: webtorch has no int64), under PyTorch's state_dict names.
  */
-abstract class BatchNorm extends Module {
+export abstract class BatchNorm extends Module {
   readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number | null;

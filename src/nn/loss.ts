@@ -22,7 +22,7 @@ export interface LossOptions {
   reduction?: Reduction;
 }
 
-const LOSS_OPTIONS = optionKeys<LossOptions>({ reduction: true });
+export const LOSS_OPTIONS = optionKeys<LossOptions>({ reduction: true });
 
 export interface NllLossOptions extends LossOptions {
   /** A rescaling weight per class, shape (C); the weighted mean divides by the summed weights of the targets. */
@@ -56,12 +56,12 @@ const BINARY_CROSS_ENTROPY_WITH_LOGITS_OPTIONS = optionKeys<BinaryCrossEntropyWi
 
 // ---- argument checks ----------------------------------------------------------------------------
 
-function checkReduction(op: string, reduction: unknown = 'mean'): Reduction {
+export function checkReduction(op: string, reduction: unknown = 'mean'): Reduction {
   if (reduction === 'mean' || reduction === 'sum' || reduction === 'none') return reduction;
   throw new RangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
 }
 
-function checkFloatTensor(op: string, argName: string, value: unknown): Tensor {
+export function checkFloatTensor(op: string, argName: string, value: unknown): Tensor {
   const tensor = checkTensor(op, argName, value);
   checkDtype(op, argName, tensor, ['float32']);
   return tensor;
@@ -90,7 +90,7 @@ function warnIfBroadcast(op: string, input: Tensor, target: Tensor): void {
 // ---- reductions ---------------------------------------------------------------------------------
 
 /** The reduced loss; 'mean' divides the sum by `divisor` (the element count, or the summed class weights). */
-function reduceTerms(terms: Tensor, reduction: Reduction, divisor: Tensor | number): Tensor {
+export function reduceTerms(terms: Tensor, reduction: Reduction, divisor: Tensor | number): Tensor {
   if (reduction === 'none') return terms;
   const total = sum(terms);
   return reduction === 'sum' ? total : div(total, divisor);
@@ -120,10 +120,10 @@ function pointwiseLoss(
 
 /**
  * A loss of the difference `input - target` alone, reduced: `loss(difference)` elementwise, whose
- * derivative is `slope(difference)` (minus that for the target). A target of another shape is
+ * derivative is `slope(difference)` (for the target, `slope(target - input)`). A target of another shape is
  * broadcast, with PyTorch's warning.
  */
-function differenceLoss(op: string, backwardName: string, input: Tensor, target: Tensor, options: LossOptions, loss: (difference: Tensor) => Tensor, slope: (difference: Tensor) => Tensor): Tensor {
+export function differenceLoss(op: string, backwardName: string, input: Tensor, target: Tensor, options: LossOptions, loss: (difference: Tensor) => Tensor, slope: (difference: Tensor) => Tensor): Tensor {
   checkFloatTensor(op, 'input', input);
   checkFloatTensor(op, 'target', target);
   checkSameDevice(op, { input, target });
@@ -133,10 +133,9 @@ function differenceLoss(op: string, backwardName: string, input: Tensor, target:
   return pointwiseLoss(backwardName, input, target, reduction, count, () => loss(sub(input, target)), (save, targetNeedsGrad) => {
     const x = save(input);
     const y = save(target);
-    return (upstream) => {
-      const gradInput = mul(slope(sub(x, y)), upstream);
-      return [gradInput, targetNeedsGrad ? neg(gradInput) : null];
-    };
+    // The target's gradient is the slope at target - input, as PyTorch computes it: the same as
+    // -slope(input - target) except at a tie of a slope that is not odd there (smoothL1Loss, beta 0).
+    return (upstream) => [mul(slope(sub(x, y)), upstream), targetNeedsGrad ? mul(slope(sub(y, x)), upstream) : null];
   });
 }
 
@@ -478,7 +477,7 @@ function optionsOf<Options extends { weight?: Tensor | null }>(weightOrOptions: 
 }
 
 /** PyTorch's `_Loss`: the reduction every loss module applies, checked once. */
-abstract class Loss extends Module {
+export abstract class Loss extends Module {
   readonly reduction: Reduction;
 
   /** The option keys of the loss; a loss that takes more than reduction overrides it. */

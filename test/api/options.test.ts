@@ -160,6 +160,19 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
   'torch.nn.L1Loss': ['L1Loss', (o) => new nn.L1Loss(o)],
   'torch.nn.BCELoss': ['BCELoss', (o) => new nn.BCELoss(o)],
   'torch.nn.BCEWithLogitsLoss': ['BCEWithLogitsLoss', (o) => new nn.BCEWithLogitsLoss(o)],
+  'torch.nn.CosineSimilarity': ['CosineSimilarity', (o) => new nn.CosineSimilarity(o)],
+  'torch.nn.PairwiseDistance': ['PairwiseDistance', (o) => new nn.PairwiseDistance(o)],
+  'torch.nn.GroupNorm': ['GroupNorm', (o) => new nn.GroupNorm(1, 3, o)],
+  'torch.nn.InstanceNorm1d': ['InstanceNorm1d', (o) => new nn.InstanceNorm1d(3, o)],
+  'torch.nn.InstanceNorm2d': ['InstanceNorm2d', (o) => new nn.InstanceNorm2d(3, o)],
+  'torch.nn.functional.groupNorm': ['groupNorm', (o) => F.groupNorm(x(), 1, o)],
+  'torch.nn.functional.instanceNorm': ['instanceNorm', (o) => F.instanceNorm(torch.ones(1, 2, 3), o)],
+  'torch.nn.SmoothL1Loss': ['SmoothL1Loss', (o) => new nn.SmoothL1Loss(o)],
+  'torch.nn.HuberLoss': ['HuberLoss', (o) => new nn.HuberLoss(o)],
+  'torch.nn.KLDivLoss': ['KLDivLoss', (o) => new nn.KLDivLoss(o)],
+  'torch.nn.MarginRankingLoss': ['MarginRankingLoss', (o) => new nn.MarginRankingLoss(o)],
+  'torch.nn.CosineEmbeddingLoss': ['CosineEmbeddingLoss', (o) => new nn.CosineEmbeddingLoss(o)],
+  'torch.nn.TripletMarginLoss': ['TripletMarginLoss', (o) => new nn.TripletMarginLoss(o)],
 
   'torch.nn.functional.conv1d': ['conv1d', (o) => F.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2), o)],
   'torch.nn.functional.conv2d': ['conv2d', (o) => F.conv2d(torch.ones(1, 1, 4, 4), torch.ones(1, 1, 2, 2), o)],
@@ -174,6 +187,12 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
   'torch.nn.functional.l1Loss': ['l1Loss', (o) => F.l1Loss(x(), x(), o)],
   'torch.nn.functional.binaryCrossEntropy': ['binaryCrossEntropy', (o) => F.binaryCrossEntropy(probabilities(), probabilities(), o)],
   'torch.nn.functional.binaryCrossEntropyWithLogits': ['binaryCrossEntropyWithLogits', (o) => F.binaryCrossEntropyWithLogits(x(), x(), o)],
+  'torch.nn.functional.smoothL1Loss': ['smoothL1Loss', (o) => F.smoothL1Loss(x(), x(), o)],
+  'torch.nn.functional.huberLoss': ['huberLoss', (o) => F.huberLoss(x(), x(), o)],
+  'torch.nn.functional.klDiv': ['klDiv', (o) => F.klDiv(x(), probabilities(), o)],
+  'torch.nn.functional.marginRankingLoss': ['marginRankingLoss', (o) => F.marginRankingLoss(x(), x(), x(), o)],
+  'torch.nn.functional.cosineEmbeddingLoss': ['cosineEmbeddingLoss', (o) => F.cosineEmbeddingLoss(x(), x(), torch.ones(2), o)],
+  'torch.nn.functional.tripletMarginLoss': ['tripletMarginLoss', (o) => F.tripletMarginLoss(x(), x(), x(), o)],
   'torch.nn.functional.embedding': ['embedding', (o) => F.embedding(torch.tensor([0], { dtype: 'int32' }), torch.ones(4, 2), o)],
   'torch.nn.functional.gelu': ['gelu', (o) => F.gelu(x(), o)],
   'torch.nn.functional.silu': ['silu', (o) => F.silu(x(), o)],
@@ -256,7 +275,7 @@ const WITHOUT_OPTIONS = new Set([
   'relu_', 'requiresGrad_', 'retainGrad', 'setGradFn', 'size', 'tolist', 'tolistSync', 'toString', 'zero_', 'sigmoid_',
   'tanh_', 'pow_', 'maskedFill_', 'scatter_', 'scatterAdd_',
   // nn
-  'Module', 'Parameter', 'Identity', 'Flatten', 'Unflatten', 'Tanh', 'Sigmoid', 'LogSigmoid', 'logsigmoid', 'prelu', 'Softmax', 'LogSoftmax', 'Sequential', 'ModuleList',
+  'Module', 'Parameter', 'Identity', 'Flatten', 'Unflatten', 'Tanh', 'Sigmoid', 'LogSigmoid', 'logsigmoid', 'prelu', 'Softmax', 'LogSoftmax', 'Sequential', 'ModuleList', 'ParameterList', 'ParameterDict',
   'ModuleDict', 'AdaptiveAvgPool1d', 'AdaptiveAvgPool2d', 'PackedSequence', 'linear', 'layerNorm', 'dropout', 'calculateGain',
   'calculateFanInAndFanOut', 'constant_', 'normal_', 'ones_', 'orthogonal_', 'uniform_', 'xavierNormal_', 'xavierUniform_', 'zeros_',
   'clipGradValue_', 'copyValue', 'copyFields',
@@ -268,7 +287,7 @@ const WITHOUT_OPTIONS = new Set([
   'namedModules', 'train', 'eval', 'to', 'apply', 'registerBuffer', 'registerParameter', 'registerModule', 'addModule',
   'keys', 'values', 'items', 'get', 'has', 'update', 'pop', 'clear', 'getItem',
   'initialState', 'currentLrs', 'initialStep', 'Tensor', 'toStringAsync', 'deepCopy', 'set', 'delete', 'batchSizeList',
-  'sortedOrder', 'withData', 'addParamGroup',
+  'sortedOrder', 'withData', 'addParamGroup', 'at', 'append', 'extend',
 ]);
 
 /** Methods that are private or protected in TypeScript, so not API, though JavaScript lists them. */
@@ -276,7 +295,7 @@ const NOT_API_METHODS = new Set([
   'checkOptions', 'checkSingleElement', 'batchIndices', 'fetch', 'fetchAsync', 'isAsync', 'register', 'occupied', 'namedMembers',
   'stateEntries', 'along', 'layoutOf', 'checkMasks', 'project', 'mergedMask', 'checkInputDim', 'convolve', 'activate', 'disposeState',
   'initIsBetter', 'isBetter', 'reduceLr', 'compute', 'stateShape', 'gatherFlatGrad', 'addGrad', 'evaluate', 'direction', 'directionalEvaluate',
-  'strongWolfe', 'closedFormLr', 'setLrs', 'scale', 'anneal',
+  'strongWolfe', 'closedFormLr', 'setLrs', 'scale', 'anneal', 'absoluteIndex', 'typeName',
 ]);
 
 interface Entry {
@@ -426,6 +445,10 @@ describe('positional arguments beyond the signature', () => {
     Module: null,
     ModuleList: null,
     ModuleDict: null,
+    ParameterList: null,
+    ParameterDict: null,
+    CosineSimilarity: [() => new nn.CosineSimilarity(), () => [torch.ones(2, 3), torch.ones(2, 3)]],
+    PairwiseDistance: [() => new nn.PairwiseDistance(), () => [torch.ones(2, 3), torch.ones(2, 3)]],
     Identity: [() => new nn.Identity(), () => [torch.ones(2)]],
     Linear: [() => new nn.Linear(3, 2), () => [torch.ones(2, 3)]],
     Sequential: [() => new nn.Sequential(new nn.Linear(3, 2)), () => [torch.ones(2, 3)]],
@@ -479,6 +502,15 @@ describe('positional arguments beyond the signature', () => {
     L1Loss: [() => new nn.L1Loss(), () => [torch.ones(2), torch.ones(2)]],
     BCELoss: [() => new nn.BCELoss(), () => [torch.full([2], 0.5), torch.ones(2)]],
     BCEWithLogitsLoss: [() => new nn.BCEWithLogitsLoss(), () => [torch.ones(2), torch.ones(2)]],
+    GroupNorm: [() => new nn.GroupNorm(1, 3), () => [torch.ones(2, 3)]],
+    InstanceNorm1d: [() => new nn.InstanceNorm1d(2), () => [torch.ones(1, 2, 3)]],
+    InstanceNorm2d: [() => new nn.InstanceNorm2d(2), () => [torch.ones(1, 2, 3, 3)]],
+    SmoothL1Loss: [() => new nn.SmoothL1Loss(), () => [torch.ones(2), torch.ones(2)]],
+    HuberLoss: [() => new nn.HuberLoss(), () => [torch.ones(2), torch.ones(2)]],
+    KLDivLoss: [() => new nn.KLDivLoss({ reduction: 'sum' }), () => [torch.ones(2), torch.ones(2)]],
+    MarginRankingLoss: [() => new nn.MarginRankingLoss(), () => [torch.ones(2), torch.ones(2), torch.ones(2)]],
+    CosineEmbeddingLoss: [() => new nn.CosineEmbeddingLoss(), () => [torch.ones(2, 3), torch.ones(2, 3), torch.ones(2)]],
+    TripletMarginLoss: [() => new nn.TripletMarginLoss(), () => [torch.ones(2, 3), torch.ones(2, 3), torch.ones(2, 3)]],
   };
 
   it('every exported Module is listed', () => {

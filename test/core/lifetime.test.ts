@@ -99,10 +99,15 @@ const ops: Record<string, (t: Inputs) => unknown> = {
   avgPool2d: ({ image }) => F.avgPool2d(image, 2), adaptiveAvgPool1d: ({ sequence }) => F.adaptiveAvgPool1d(sequence, 2), adaptiveAvgPool2d: ({ image }) => F.adaptiveAvgPool2d(image, 2),
   // nn.functional and losses
   dropout: ({ x }) => F.dropout(x, 0.5, true), layerNorm: ({ x }) => F.layerNorm(x, [4]), batchNorm: ({ x }) => F.batchNorm(x, null, null, { training: true }),
+  groupNorm: ({ x, w }) => F.groupNorm(x, 2, w.narrow(1, 0, 1).reshape(4), w.narrow(1, 1, 1).reshape(4)),
+  instanceNorm: ({ sequence }) => F.instanceNorm(sequence, torch.zeros([3], { device: sequence.device }), torch.ones([3], { device: sequence.device })),
   pad: ({ x }) => F.pad(x, [1, 1]), embedding: ({ w, target }) => F.embedding(target, w), attention: ({ x, y }) => F.scaledDotProductAttention(x, y, y),
   crossEntropy: ({ x, target }) => F.crossEntropy(x, target), nllLoss: ({ x, target }) => F.nllLoss(x.logSoftmax(1), target),
   mseLoss: ({ x, y }) => F.mseLoss(x, y), l1Loss: ({ x, y }) => F.l1Loss(x, y), binaryCrossEntropy: ({ probabilities, y }) => F.binaryCrossEntropy(probabilities, y.sigmoid().detach()),
   binaryCrossEntropyWithLogits: ({ x, y }) => F.binaryCrossEntropyWithLogits(x, y.sigmoid().detach()),
+  smoothL1Loss: ({ x, y }) => F.smoothL1Loss(x, y, { beta: 0.5 }), huberLoss: ({ x, y }) => F.huberLoss(x, y), klDiv: ({ x, probabilities }) => F.klDiv(x, probabilities, { reduction: 'batchmean' }),
+  klDivLogTarget: ({ x, y }) => F.klDiv(x, y, { logTarget: true }), marginRankingLoss: ({ x, y }) => F.marginRankingLoss(x, y, y.sign().detach()),
+  cosineEmbeddingLoss: ({ x, y }) => F.cosineEmbeddingLoss(x, y, torch.ones([x.shape[0]], { device: x.device })), tripletMarginLoss: ({ x, y, positive }) => F.tripletMarginLoss(x, y, positive, { swap: true }),
   // in place on a graph tensor: its node is replaced by the in-place op's
   inPlace: ({ x, y, mask }) => x.mul(1).add_(y).sub_(y).mul_(2).div_(2).pow_(2).exp_().neg_().sigmoid_().tanh_().relu_().clamp_(0, 1).maskedFill_(mask, 0),
   // a chain: the intermediates are dropped as well

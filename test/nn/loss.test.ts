@@ -14,21 +14,28 @@ const F = nn.functional;
 
 interface LossCase {
   name: string;
-  fn: 'crossEntropy' | 'nllLoss' | 'mseLoss' | 'l1Loss' | 'binaryCrossEntropy' | 'binaryCrossEntropyWithLogits';
+  fn: 'crossEntropy' | 'nllLoss' | 'mseLoss' | 'l1Loss' | 'binaryCrossEntropy' | 'binaryCrossEntropyWithLogits' | 'smoothL1Loss' | 'huberLoss' | 'klDiv'
+    | 'marginRankingLoss' | 'cosineEmbeddingLoss' | 'tripletMarginLoss';
   input: TensorData;
+  /** Inputs between input and target (input2, positive), each requiring grad. */
+  operands?: TensorData[];
   target: TensorData & { requiresGrad: boolean };
   options: Record<string, unknown>;
   gradOutput: TensorData;
-  expected: { loss: TensorData; gradInput: TensorData; gradTarget: TensorData | null };
+  expected: { loss: TensorData; gradInput: TensorData; gradTarget: TensorData | null; gradOperands?: TensorData[] };
   gradcheck?: boolean;
 }
 
 const cases = (JSON.parse(readFileSync(new URL('../fixtures/loss.json', import.meta.url), 'utf8')) as { cases: LossCase[] }).cases;
 
-type LossFunction = (input: Tensor, target: Tensor, options?: Record<string, unknown>) => Tensor;
+type LossFunction = (...args: (Tensor | Record<string, unknown>)[]) => Tensor;
 
 function lossFunction(c: LossCase): LossFunction {
   return F[c.fn] as LossFunction;
+}
+
+function operandsOf(c: LossCase, device = 'cpu'): Tensor[] {
+  return (c.operands ?? []).map((spec) => tensorOn(spec, device, true));
 }
 
 /** The case's options with weight tensors built on `device`; they live in the caller's scope. */
@@ -49,16 +56,19 @@ function targetOf(c: LossCase, device = 'cpu'): Tensor {
 async function checkLossCase(c: LossCase, device: string): Promise<void> {
   const checks = torch.scope(() => {
     const input = tensorOn(c.input, device, true);
+    const operands = operandsOf(c, device);
     const target = targetOf(c, device);
-    const loss = lossFunction(c)(input, target, optionsOf(c, device));
+    const loss = lossFunction(c)(input, ...operands, target, optionsOf(c, device));
     expect(loss.device).toBe(device);
     const found = [check('loss', loss, c.expected.loss, { rtol: 1e-5, atol: 1e-7 })];
-    const leaves = c.target.requiresGrad ? [input, target] : [input];
+    const leaves = c.target.requiresGrad ? [input, ...operands, target] : [input, ...operands];
     const grads = torch.autograd.grad(loss, leaves, { gradOutputs: [tensorOn(c.gradOutput, device)] });
-    const largest = Math.max(...[c.expected.gradInput, c.expected.gradTarget].flatMap((g) => (g ? [largestMagnitude(g)] : [])), 1e-3);
+    const expectedGrads = [c.expected.gradInput, ...(c.expected.gradOperands ?? []), c.expected.gradTarget];
+    const largest = Math.max(...expectedGrads.flatMap((g) => (g ? [largestMagnitude(g)] : [])), 1e-3);
     const gradients = { rtol: 1e-5, atol: 2 ** -22 * largest };
     found.push(check('gradient of input', grads[0]!, c.expected.gradInput, gradients));
-    if (c.expected.gradTarget) found.push(check('gradient of target', grads[1]!, c.expected.gradTarget, gradients));
+    (c.expected.gradOperands ?? []).forEach((expected, i) => found.push(check(`gradient of operand ${i + 1}`, grads[1 + i]!, expected, gradients)));
+    if (c.expected.gradTarget) found.push(check('gradient of target', grads[grads.length - 1]!, c.expected.gradTarget, gradients));
     return found;
   });
   await expectChecks(checks);
@@ -73,12 +83,13 @@ for (const device of devices) {
 describe('loss gradients pass a finite-difference check', () => {
   // A step of 1e-2: summed losses reach ~30, where float32 rounding (2e-6) over the default step
   // of 1e-3 would be noise of 1e-3 in the difference quotient; truncation error stays near 1e-4.
-  // Except for binaryCrossEntropy, whose inputs near 0 and 1 curve too much for that step.
+  // Except for binaryCrossEntropy and klDiv, whose logs of probabilities near 0 curve too much for that step.
   it.each(cases.filter((c) => c.gradcheck !== false).map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const input = tensorOn(c.input, 'cpu', true);
     const target = targetOf(c);
     const options = optionsOf(c);
-    expect(await torch.autograd.gradcheck((x, t) => lossFunction(c)(x, t, options), [input, target], { eps: c.fn === 'binaryCrossEntropy' ? 1e-3 : 1e-2 })).toBe(true);
+    const tensors = [input, ...operandsOf(c), target];
+    expect(await torch.autograd.gradcheck((...args) => lossFunction(c)(...args, options), tensors, { eps: c.fn === 'binaryCrossEntropy' || c.fn === 'klDiv' ? 1e-3 : 1e-2 })).toBe(true);
   });
 });
 
