@@ -28,6 +28,8 @@ export * from './ops/unary.js';
 export { sum, prod, mean, max, min, argmax, argmin, variance as var, std, logsumexp } from './ops/reduce.js';
 export { norm } from './ops/norm.js';
 export type { NormOrder, NormOptions } from './ops/norm.js';
+export { flip, roll, tile, repeatInterleave, triu, tril, diag } from './ops/shape-ops.js';
+export type { FlipOptions, RollOptions, RepeatInterleaveOptions } from './ops/shape-ops.js';
 export type { ValuesIndices } from './ops/reduce.js';
 export { view, reshape, permute, transpose, t, squeeze, unsqueeze, expand, flatten, unflatten, narrow, select, split, chunk, unbind, cat, stack, clone, detach } from './ops/views.js';
 export { matmul, mm, bmm } from './ops/linalg.js';

@@ -87,6 +87,8 @@ const ops: Record<string, (t: Inputs) => unknown> = {
   expand: ({ x }) => x.unsqueeze(0).expand(2, 3, 4), flatten: ({ x }) => x.flatten(), unflatten: ({ x }) => x.unflatten(1, [2, 2]),
   narrow: ({ x }) => x.narrow(1, 1, 2), select: ({ x }) => x.select(0, 1), split: ({ x }) => x.split(2, 1), chunk: ({ x }) => x.chunk(2, 0),
   unbind: ({ x }) => x.unbind(0), index: ({ x }) => x.index(':', -1), indexTensor: ({ x, rows }) => x.index(rows), clone: ({ x }) => x.clone(),
+  flip: ({ x }) => x.flip(0), roll: ({ x }) => x.roll(1, 1), repeat: ({ x }) => x.repeat(2, 1), tile: ({ x }) => x.tile(2),
+  repeatInterleave: ({ x }) => x.repeatInterleave(2, 0), triu: ({ x }) => x.triu(), tril: ({ x }) => x.tril(-1), diag: ({ x }) => x.diag(), diagEmbed: ({ x }) => x.select(0, 0).diag(1),
   contiguous: ({ x }) => x.t().contiguous(), detach: ({ x }) => x.detach(), cat: ({ x, y }) => torch.cat([x, y], 1), stack: ({ x, y }) => torch.stack([x, y]),
   toDevice: ({ x }) => x.to(x.device === 'cpu' ? devices[devices.length - 1] : 'cpu'),
   // indexing

@@ -1,0 +1,54 @@
+// The tensor ops of issue 11 beyond test/fixtures/ops/tensorops.json (which checks their values and
+// gradients against PyTorch 1.13 on both devices): their errors, and the calling forms fixtures
+// cannot write.
+import { describe, expect, it } from 'vitest';
+import * as torch from '../../src/index.js';
+
+const x = () => torch.ones(2, 3);
+
+describe('shape ops: errors name the op, the argument and the values', () => {
+  it('flip and roll', () => {
+    expect(() => torch.flip(x(), [2])).toThrow(/^flip: dim 2 is out of range for a tensor of 2 dimensions/);
+    expect(() => torch.flip(x(), [0, -2])).toThrow('flip: dims [0, -2] name a dimension more than once');
+    expect(() => x().flip()).toThrow("flip: missing the argument 'dims'");
+    expect(() => torch.flip(x(), { dim: 0 } as never)).toThrow("flip: unknown option 'dim'; did you mean 'dims'?");
+    expect(() => torch.roll(x(), [1, 2])).toThrow('roll: without dims, shifts must be a single integer, got [1, 2]');
+    expect(() => torch.roll(x(), [1, 2], [0])).toThrow('roll: shifts and dims must align, got 2 shifts and 1 dims');
+    expect(() => torch.roll(x(), 1, 3)).toThrow(/^roll: dim 3 is out of range/);
+    expect(() => torch.roll(x(), 1.5 as never)).toThrow('roll: shifts must be an integer or an array of integers, got number 1.5');
+  });
+
+  it('repeat and tile', () => {
+    expect(() => x().repeat(2)).toThrow('repeat: number of dimensions of repeat dims can not be smaller than number of dimensions of tensor (repeats [2], tensor shape [2, 3])');
+    expect(() => x().repeat(2, -1)).toThrow('repeat: repeats must be non-negative integers, got [2, -1]');
+    expect(() => torch.tile(x(), [-1])).toThrow('repeat: repeats must be non-negative integers, got [1, -1]');
+  });
+
+  it('repeatInterleave', () => {
+    expect(() => torch.repeatInterleave(x(), -1)).toThrow('repeatInterleave: repeats must be non-negative, got -1');
+    expect(() => torch.repeatInterleave(x(), torch.tensor([1, 2], { dtype: 'int32' }), 1)).toThrow('repeatInterleave: repeats must have the same size as input along dim, got 2 repeats for 3 slices');
+    expect(() => torch.repeatInterleave(x(), torch.tensor([1, 2]), 0)).toThrow('repeatInterleave: repeats must have dtype int32, got float32 (shape [2])');
+    expect(() => torch.repeatInterleave(x(), 2, 2)).toThrow(/^repeatInterleave: dim 2 is out of range/);
+    expect(() => torch.repeatInterleave(x(), { repeat: 2 } as never)).toThrow("repeatInterleave: unknown option 'repeat'; did you mean 'repeats'?");
+  });
+
+  it('triu, tril and diag', () => {
+    expect(() => torch.triu(torch.ones(3))).toThrow('triu: input tensor must have at least 2 dimensions, got shape [3]');
+    expect(() => torch.ones(3).tril()).toThrow('tril: input tensor must have at least 2 dimensions, got shape [3]');
+    expect(() => torch.triu(x(), 0.5)).toThrow('triu: diagonal must be an integer, got number 0.5');
+    expect(() => torch.diag(torch.ones(2, 2, 2))).toThrow('diag: input must be 1-D or 2-D, got shape [2, 2, 2]');
+    expect(() => torch.diag(x(), { offset: 1 } as never)).toThrow("diag: unknown option 'offset' (accepted: input, diagonal)");
+  });
+});
+
+describe('shape ops: calling forms', () => {
+  it('repeatInterleave with a count per slice, and repeat of a 0-d tensor', () => {
+    const counts = torch.tensor([0, 2, 1], { dtype: 'int32' });
+    expect(torch.arange(3).repeatInterleave(counts).tolistSync()).toEqual([1, 1, 2]);
+    expect(torch.tensor(5).repeat(2, 2).tolistSync()).toEqual([[5, 5], [5, 5]]);
+  });
+
+  it('flip takes dims as separate arguments on the method', () => {
+    expect(torch.arange(4).reshape(2, 2).flip(0, 1).tolistSync()).toEqual([[3, 2], [1, 0]]);
+  });
+});
