@@ -29,6 +29,9 @@ export { sum, prod, mean, max, min, argmax, argmin, variance as var, std, logsum
 export { norm } from './ops/norm.js';
 export type { NormOrder, NormOptions } from './ops/norm.js';
 export { flip, roll, tile, repeatInterleave, triu, tril, diag } from './ops/shape-ops.js';
+export { isnan, isinf, isfinite, isclose, allclose, allcloseSync, equal, equalSync, any, all } from './ops/logical.js';
+export type { CloseOptions, AnyAllOptions } from './ops/logical.js';
+export { dot, outer } from './ops/products.js';
 export type { FlipOptions, RollOptions, RepeatInterleaveOptions } from './ops/shape-ops.js';
 export type { ValuesIndices } from './ops/reduce.js';
 export { view, reshape, permute, transpose, t, squeeze, unsqueeze, expand, flatten, unflatten, narrow, select, split, chunk, unbind, cat, stack, clone, detach } from './ops/views.js';

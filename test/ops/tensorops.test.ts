@@ -52,3 +52,42 @@ describe('shape ops: calling forms', () => {
     expect(torch.arange(4).reshape(2, 2).flip(0, 1).tolistSync()).toEqual([[3, 2], [1, 0]]);
   });
 });
+
+describe('logical ops and products: errors', () => {
+  it('isclose, allclose, any, all', () => {
+    const ints = torch.tensor([1, 2], { dtype: 'int32' });
+    expect(() => torch.isclose(torch.ones(2), ints)).toThrow('isclose: input and other must have the same dtype, got float32 (shape [2]) and int32 (shape [2])');
+    expect(() => torch.isclose(torch.ones(2), torch.ones(2), -1)).toThrow('isclose: rtol must be greater than or equal to zero, got -1');
+    expect(() => torch.allcloseSync(torch.ones(2), torch.ones(2), { atol: -1 })).toThrow('allcloseSync: atol must be greater than or equal to zero, got -1');
+    expect(() => torch.isclose(torch.ones(2), torch.ones(2), { equal_nan: true } as never)).toThrow("isclose: unknown option 'equal_nan'; did you mean 'equalNan'?");
+    expect(() => torch.ones(2, 3).any(2)).toThrow(/^any: dim 2 is out of range/);
+    expect(() => torch.ones(2, 3).all([0, 1] as never)).toThrow('all: dim must be an integer or null, got');
+  });
+
+  it('dot and outer', () => {
+    expect(() => torch.dot(torch.ones(2, 2), torch.ones(2))).toThrow('dot: 1-D tensors expected, got shapes [2, 2] and [2]');
+    expect(() => torch.dot(torch.ones(2), torch.ones(3))).toThrow('dot: inconsistent tensor size, input has 2 elements and other 3');
+    expect(() => torch.outer(torch.ones(2), torch.ones(2, 1))).toThrow('outer: 1-D tensors expected, got shapes [2] and [2, 1]');
+    expect(() => torch.dot(torch.ones(2), torch.tensor([1, 2], { dtype: 'int32' }))).toThrow('dot: input and other must have the same dtype, got float32 and int32');
+  });
+});
+
+describe('equal and allclose: one boolean, read asynchronously or, on the CPU, synchronously', () => {
+  it('equal: same shape and equal elements, NaN unequal; other dtypes compare by value', async () => {
+    const a = torch.tensor([1, 2, 3]);
+    expect(await torch.equal(a, torch.tensor([1, 2, 3]))).toBe(true);
+    expect(await a.equal(torch.tensor([1, 2, 4]))).toBe(false);
+    expect(torch.equalSync(a, torch.tensor([1, 2]))).toBe(false);
+    expect(a.equalSync(torch.tensor([1, 2, 3], { dtype: 'int32' }))).toBe(true);
+    expect(torch.equalSync(torch.tensor([NaN]), torch.tensor([NaN]))).toBe(false);
+  });
+
+  it('allclose: isclose everywhere, with its tolerances positional or by name', async () => {
+    const a = torch.tensor([1, NaN, 100]);
+    const b = torch.tensor([1.000001, NaN, 100.001]);
+    expect(await torch.allclose(a, b)).toBe(false);
+    expect(await a.allclose(b, { equalNan: true })).toBe(true);
+    expect(torch.allcloseSync(a, b, 0, 0, true)).toBe(false);
+    expect(a.allcloseSync(b, 1e-5, 1e-8, { equalNan: true })).toBe(true);
+  });
+});
