@@ -91,3 +91,21 @@ describe('equal and allclose: one boolean, read asynchronously or, on the CPU, s
     expect(a.allcloseSync(b, 1e-5, 1e-8, { equalNan: true })).toBe(true);
   });
 });
+
+describe('amax, amin, max(a, b), log10, frac', () => {
+  it('errors name the op, the argument and the values', () => {
+    expect(() => torch.amax(torch.ones(2, 3), [0, -2])).toThrow('amax: dim [0, -2] names a dimension more than once');
+    expect(() => torch.amin(torch.ones(2, 3), 2)).toThrow(/^amin: dim 2 is out of range/);
+    expect(() => torch.amax(torch.ones(0, 3), 0)).toThrow('amax: cannot reduce over dim 0 of size 0 (input shape [0, 3]); it has no identity');
+    expect(() => torch.ones(2).amin({ keepDim: true } as never)).toThrow("amin: unknown option 'keepDim'; did you mean 'keepdim'?");
+    expect(() => torch.frac(torch.tensor([1, 2], { dtype: 'int32' }))).toThrow("frac: argument 'input' must have dtype float32, got int32");
+    expect(() => torch.max(torch.ones(2), torch.ones(3))).toThrow(/^maximum: /);
+  });
+
+  it('torch.max(a, b) and x.min(other) are maximum and minimum', () => {
+    const a = torch.tensor([1, 5, -2]);
+    const b = torch.tensor([3, 0, -2]);
+    expect(torch.max(a, b).tolistSync()).toEqual([3, 5, -2]);
+    expect(a.min(b).tolistSync()).toEqual([1, 0, -2]);
+  });
+});
