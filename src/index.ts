@@ -34,7 +34,7 @@ export type { CloseOptions, AnyAllOptions } from './ops/logical.js';
 export { dot, outer } from './ops/products.js';
 export { amax, amin } from './ops/extrema.js';
 export type { AmaxOptions } from './ops/extrema.js';
-export { log10, frac } from './ops/math.js';
+export { log10, frac, atan2 } from './ops/math.js';
 export type { FlipOptions, RollOptions, RepeatInterleaveOptions } from './ops/shape-ops.js';
 export type { ValuesIndices } from './ops/reduce.js';
 export { view, reshape, permute, transpose, t, squeeze, unsqueeze, expand, flatten, unflatten, narrow, select, split, chunk, unbind, cat, stack, clone, detach } from './ops/views.js';

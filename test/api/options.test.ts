@@ -258,7 +258,7 @@ const WITHOUT_OPTIONS = new Set([
   'matmul', 'maximum', 'memory', 'minimum', 'mm', 'mul', 'narrow', 'ne', 'neg', 'noGrad', 'oneHot', 'permute', 'pow', 'reciprocal', 'relu',
   'remainder', 'reshape', 'round', 'rsqrt', 'scatter', 'scatterAdd', 'scope', 'seed', 'select', 'setDefaultDevice', 'setGradEnabled',
   'sigmoid', 'sign', 'sin', 'split', 'sqrt', 'square', 'squeeze', 'stack', 't', 'tanh', 'transpose', 'trunc', 'unbind', 'unflatten',
-  'unsqueeze', 'view', 'where', 'repeat', 'tile', 'isnan', 'isinf', 'isfinite', 'equal', 'equalSync', 'dot', 'outer', 'log10', 'frac', 'deviceCount', 'isAvailable', 'synchronize', 'bindGroups', 'empty',
+  'unsqueeze', 'view', 'where', 'repeat', 'tile', 'isnan', 'isinf', 'isfinite', 'equal', 'equalSync', 'dot', 'outer', 'log10', 'frac', 'atan2', 'deviceCount', 'isAvailable', 'synchronize', 'bindGroups', 'empty',
   // Tensor's own methods
   'assertAlive', 'assertReady', 'bool', 'contiguous', 'copy_', 'cpu', 'data', 'dataSync', 'dim', 'dispose', 'div_', 'exp_',
   'expandAs', 'fill_', 'float', 'index', 'indexAsync', 'int', 'isContiguous', 'item', 'itemSync', 'long', 'mul_', 'neg_', 'numel',

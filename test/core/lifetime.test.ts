@@ -92,7 +92,7 @@ const ops: Record<string, (t: Inputs) => unknown> = {
   tests: ({ x, y }) => [x.isnan(), x.isinf(), x.isfinite(), x.isclose(y), x.any(), x.all(1, true)], dot: ({ x, y }) => x.select(0, 0).dot(y.select(0, 1)),
   outer: ({ x, y }) => x.select(0, 0).outer(y.select(1, 1)),
   amax: ({ x }) => x.amax([0, 1]), amin: ({ x }) => x.amin(1, true), maxBinary: ({ x, y }) => torch.max(x, y), minBinary: ({ x, y }) => x.min(y),
-  log10: ({ positive }) => positive.log10(), frac: ({ x }) => x.frac(),
+  log10: ({ positive }) => positive.log10(), frac: ({ x }) => x.frac(), atan2: ({ x, y }) => x.atan2(y),
   contiguous: ({ x }) => x.t().contiguous(), detach: ({ x }) => x.detach(), cat: ({ x, y }) => torch.cat([x, y], 1), stack: ({ x, y }) => torch.stack([x, y]),
   toDevice: ({ x }) => x.to(x.device === 'cpu' ? devices[devices.length - 1] : 'cpu'),
   // indexing

@@ -92,7 +92,7 @@ describe('equal and allclose: one boolean, read asynchronously or, on the CPU, s
   });
 });
 
-describe('amax, amin, max(a, b), log10, frac', () => {
+describe('amax, amin, max(a, b), log10, frac, atan2', () => {
   it('errors name the op, the argument and the values', () => {
     expect(() => torch.amax(torch.ones(2, 3), [0, -2])).toThrow('amax: dim [0, -2] names a dimension more than once');
     expect(() => torch.amin(torch.ones(2, 3), 2)).toThrow(/^amin: dim 2 is out of range/);
@@ -100,6 +100,8 @@ describe('amax, amin, max(a, b), log10, frac', () => {
     expect(() => torch.ones(2).amin({ keepDim: true } as never)).toThrow("amin: unknown option 'keepDim'; did you mean 'keepdim'?");
     expect(() => torch.frac(torch.tensor([1, 2], { dtype: 'int32' }))).toThrow("frac: argument 'input' must have dtype float32, got int32");
     expect(() => torch.max(torch.ones(2), torch.ones(3))).toThrow(/^maximum: /);
+    expect(() => torch.atan2(torch.ones(2), 1 as never)).toThrow('atan2: other must be a Tensor, got number 1');
+    expect(() => torch.atan2(torch.ones(2), torch.ones(3))).toThrow('atan2: the shapes of input [2] and other [3] cannot be broadcast together (size 2 vs 3 at dimension 0)');
   });
 
   it('torch.max(a, b) and x.min(other) are maximum and minimum', () => {
