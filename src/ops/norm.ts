@@ -8,10 +8,11 @@ import { normalizeDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { abs, sign, sqrt } from './unary.js';
 import { div, eq, logicalOr, mul, ne, pow, where } from './elementwise.js';
-import { max, min, sum } from './reduce.js';
+import { extremeOver } from './extrema.js';
+import { sum } from './reduce.js';
 import { kind, param, signature } from './signature.js';
 import { checkDtype } from './util.js';
-import { permute, reshape } from './views.js';
+import { reshape } from './views.js';
 
 export type NormOrder = number | 'fro';
 
@@ -26,15 +27,6 @@ export interface NormOptions {
   p?: NormOrder;
   dim?: number | readonly number[] | null;
   keepdim?: boolean;
-}
-
-/** The largest (or smallest) value over `dims`, kept as size-1 dims: max/min over several dims at once. */
-function extremeOver(x: Tensor, dims: readonly number[], largest: boolean): Tensor {
-  const kept = x.shape.map((size, d) => (dims.includes(d) ? 1 : size));
-  const others = x.shape.map((_, d) => d).filter((d) => !dims.includes(d));
-  const rows = reshape(permute(x, [...others, ...dims]), [...others.map((d) => x.shape[d]), -1]);
-  const reduced = largest ? max(rows, -1) : min(rows, -1);
-  return reshape(reduced.values, kept);
 }
 
 function vectorNorm(x: Tensor, p: number, dims: readonly number[]): Tensor {

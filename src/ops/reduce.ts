@@ -3,7 +3,7 @@ import type { ReduceOp } from '../devices/device.js';
 import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { formatShape, normalizeDim, numel, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { div, mul, sub, add, eq, ne, logicalAnd, logicalOr, where } from './elementwise.js';
+import { div, mul, sub, add, eq, ne, logicalAnd, logicalOr, maximum, minimum, where } from './elementwise.js';
 import { exp, log } from './unary.js';
 import { castTo } from './unrecorded.js';
 import { checkTensor } from './util.js';
@@ -190,16 +190,20 @@ function arangeLike(n: number, like: Tensor): Tensor {
   return out;
 }
 
+/** max over everything, along a dim, or, given a tensor, elementwise as `maximum` (PyTorch's torch.max(a, b)). */
 export function max(input: Tensor): Tensor;
+export function max(input: Tensor, other: Tensor): Tensor;
 export function max(input: Tensor, dim: number, keepdimOrOptions?: ReduceArg): ValuesIndices;
-export function max(input: Tensor, dim?: number, keepdimOrOptions?: ReduceArg): Tensor | ValuesIndices {
-  return extremum('max', input, dim, keepdimOrOptions);
+export function max(input: Tensor, dim?: number | Tensor, keepdimOrOptions?: ReduceArg): Tensor | ValuesIndices {
+  return dim instanceof Tensor ? maximum(input, dim) : extremum('max', input, dim, keepdimOrOptions);
 }
 
+/** min over everything, along a dim, or, given a tensor, elementwise as `minimum`. */
 export function min(input: Tensor): Tensor;
+export function min(input: Tensor, other: Tensor): Tensor;
 export function min(input: Tensor, dim: number, keepdimOrOptions?: ReduceArg): ValuesIndices;
-export function min(input: Tensor, dim?: number, keepdimOrOptions?: ReduceArg): Tensor | ValuesIndices {
-  return extremum('min', input, dim, keepdimOrOptions);
+export function min(input: Tensor, dim?: number | Tensor, keepdimOrOptions?: ReduceArg): Tensor | ValuesIndices {
+  return dim instanceof Tensor ? minimum(input, dim) : extremum('min', input, dim, keepdimOrOptions);
 }
 
 function argExtremum(op: 'argmax' | 'argmin', input: Tensor, dim: number | undefined | null, keepdimOrOptions: ReduceArg | undefined): Tensor {
@@ -338,8 +342,10 @@ declare module '../tensor.js' {
     prod(dim?: number | null, keepdimOrOptions?: ReduceArg): Tensor;
     mean(dim?: Dims | null, keepdimOrOptions?: ReduceArg): Tensor;
     max(): Tensor;
+    max(other: Tensor): Tensor;
     max(dim: number, keepdimOrOptions?: ReduceArg): ValuesIndices;
     min(): Tensor;
+    min(other: Tensor): Tensor;
     min(dim: number, keepdimOrOptions?: ReduceArg): ValuesIndices;
     argmax(dim?: number | null, keepdimOrOptions?: ReduceArg): Tensor;
     argmin(dim?: number | null, keepdimOrOptions?: ReduceArg): Tensor;
@@ -353,8 +359,8 @@ Object.assign(Tensor.prototype, {
   sum(this: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceArg) { return sum(this, dim, keepdimOrOptions); },
   prod(this: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg) { return prod(this, dim, keepdimOrOptions); },
   mean(this: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceArg) { return mean(this, dim, keepdimOrOptions); },
-  max(this: Tensor, dim?: number, keepdimOrOptions?: ReduceArg) { return dim === undefined ? max(this) : max(this, dim, keepdimOrOptions); },
-  min(this: Tensor, dim?: number, keepdimOrOptions?: ReduceArg) { return dim === undefined ? min(this) : min(this, dim, keepdimOrOptions); },
+  max(this: Tensor, dim?: number | Tensor, keepdimOrOptions?: ReduceArg) { return dim === undefined ? max(this) : dim instanceof Tensor ? max(this, dim) : max(this, dim, keepdimOrOptions); },
+  min(this: Tensor, dim?: number | Tensor, keepdimOrOptions?: ReduceArg) { return dim === undefined ? min(this) : dim instanceof Tensor ? min(this, dim) : min(this, dim, keepdimOrOptions); },
   argmax(this: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg) { return argmax(this, dim, keepdimOrOptions); },
   argmin(this: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg) { return argmin(this, dim, keepdimOrOptions); },
   var(this: Tensor, dim?: Dims | null, unbiasedOrOptions?: VarianceArg, keepdim?: boolean) { return variance(this, dim, unbiasedOrOptions, keepdim); },

@@ -87,6 +87,12 @@ const ops: Record<string, (t: Inputs) => unknown> = {
   expand: ({ x }) => x.unsqueeze(0).expand(2, 3, 4), flatten: ({ x }) => x.flatten(), unflatten: ({ x }) => x.unflatten(1, [2, 2]),
   narrow: ({ x }) => x.narrow(1, 1, 2), select: ({ x }) => x.select(0, 1), split: ({ x }) => x.split(2, 1), chunk: ({ x }) => x.chunk(2, 0),
   unbind: ({ x }) => x.unbind(0), index: ({ x }) => x.index(':', -1), indexTensor: ({ x, rows }) => x.index(rows), clone: ({ x }) => x.clone(),
+  flip: ({ x }) => x.flip(0), roll: ({ x }) => x.roll(1, 1), repeat: ({ x }) => x.repeat(2, 1), tile: ({ x }) => x.tile(2),
+  repeatInterleave: ({ x }) => x.repeatInterleave(2, 0), triu: ({ x }) => x.triu(), tril: ({ x }) => x.tril(-1), diag: ({ x }) => x.diag(), diagEmbed: ({ x }) => x.select(0, 0).diag(1),
+  tests: ({ x, y }) => [x.isnan(), x.isinf(), x.isfinite(), x.isclose(y), x.any(), x.all(1, true)], dot: ({ x, y }) => x.select(0, 0).dot(y.select(0, 1)),
+  outer: ({ x, y }) => x.select(0, 0).outer(y.select(1, 1)),
+  amax: ({ x }) => x.amax([0, 1]), amin: ({ x }) => x.amin(1, true), maxBinary: ({ x, y }) => torch.max(x, y), minBinary: ({ x, y }) => x.min(y),
+  log10: ({ positive }) => positive.log10(), frac: ({ x }) => x.frac(), atan2: ({ x, y }) => x.atan2(y),
   contiguous: ({ x }) => x.t().contiguous(), detach: ({ x }) => x.detach(), cat: ({ x, y }) => torch.cat([x, y], 1), stack: ({ x, y }) => torch.stack([x, y]),
   toDevice: ({ x }) => x.to(x.device === 'cpu' ? devices[devices.length - 1] : 'cpu'),
   // indexing
@@ -196,11 +202,14 @@ describe('the lifetime cases cover every op', () => {
     'numel', 'requiresGrad_', 'retainGrad', 'setGradFn', 'size', 'tolist', 'tolistSync', 'toString', 'toStringAsync', 'toAsync', 'indexAsync', 'indexPutAsync', 'indexPutAsync_',
     // the random ops record nothing (their inputs get no gradient), and int/bool/long conversions neither
     'bernoulli', 'multinomial', 'int', 'long', 'bool', 'cpu', 'float',
+    // booleans read from the values, not tensors
+    'equal', 'equalSync', 'allclose', 'allcloseSync',
   ]);
   /** Methods whose case has another name, or that another case exercises. */
   const coveredBy: Record<string, string> = {
     expandAs: 'expand', floorDivide: 'remainder', logicalAnd: 'comparisons', logicalOr: 'comparisons', logicalNot: 'comparisons', lt: 'comparisons', le: 'comparisons',
     gt: 'comparisons', ge: 'comparisons', eq: 'comparisons', ne: 'comparisons', to: 'toDevice', pow: 'powTensor', argmin: 'argmax',
+    isnan: 'tests', isinf: 'tests', isfinite: 'tests', isclose: 'tests', any: 'tests', all: 'tests',
   };
 
   it('names each Tensor method that makes a graph output, or says why not', () => {

@@ -40,7 +40,7 @@ export interface OpCase {
   gradcheck?: boolean;
 }
 
-export const FAMILIES = ['elementwise', 'activations', 'functional', 'comparison', 'reduction', 'views', 'matmul'] as const;
+export const FAMILIES = ['elementwise', 'activations', 'functional', 'comparison', 'reduction', 'views', 'matmul', 'tensorops'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 export function loadCases(family: Family): OpCase[] {
@@ -125,6 +125,7 @@ const EXACT_FORWARD = new Set([
   'view', 'reshape', 'permute', 'transpose', 't', 'squeeze', 'unsqueeze', 'expand', 'flatten', 'unflatten',
   'narrow', 'select', 'split', 'chunk', 'unbind', 'cat', 'stack', 'contiguous', 'clone',
   'neg', 'abs', 'relu', 'clamp', 'maximum', 'minimum', 'where', 'max', 'min',
+  'flip', 'roll', 'repeat', 'tile', 'repeatInterleave', 'triu', 'tril', 'diag', 'outer', 'amax', 'amin',
 ]);
 
 // Everything else computed in float32, transcendental functions included, is held to the issue's
