@@ -1,10 +1,9 @@
 import type { RnnMode } from '../devices/device.js';
-import { rnnGateCount } from '../devices/rnn-layout.js';
 import { scope } from '../memory.js';
 import { zeros } from '../ops/creation.js';
 import { indexSelect } from '../ops/gather-scatter.js';
 import { dropout } from '../ops/random.js';
-import { rnnLayer } from '../ops/rnn.js';
+import { rnnGateCount, rnnLayer } from '../ops/rnn.js';
 import { checkDtype, checkTensor } from '../ops/util.js';
 import { cat, reshape, select, squeeze, stack, transpose, unsqueeze } from '../ops/views.js';
 import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';

@@ -6,6 +6,9 @@ import { Tensor } from '../tensor.js';
 import { checkDtype, checkSameDevice, checkTensor } from './util.js';
 import { contiguous, narrow, view } from './views.js';
 
+/** Gates per hidden unit, which nn's recurrent layers size their weights by. */
+export { rnnGateCount };
+
 /** The weights of one direction of one recurrent layer, in PyTorch's layout (see RnnLayer). */
 export interface RnnLayerWeights {
   weightIh: Tensor;
