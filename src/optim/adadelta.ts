@@ -1,10 +1,9 @@
 import { mul } from '../ops/elementwise.js';
 import { sqrt } from '../ops/unary.js';
 import { zerosLike } from '../ops/creation.js';
-import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { decaySquareAverage } from './moments.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient } from './optimizer.js';
+import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient, withDefaults, nextStep } from './optimizer.js';
 
 export interface AdadeltaOptions {
   /** Scales the computed step (1 in the original algorithm). */
@@ -32,7 +31,7 @@ const ADADELTA_DEFAULTS: AdadeltaOptions = { lr: 1, rho: 0.9, eps: 1e-6, weightD
  */
 export class Adadelta extends PerParameterOptimizer<AdadeltaOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdadeltaOptions>>, options: Partial<AdadeltaOptions> = {}) {
-    super(params, { ...ADADELTA_DEFAULTS, ...checkOptions(new.target.name, options, Object.keys(ADADELTA_DEFAULTS)) });
+    super(params, withDefaults(new.target.name, ADADELTA_DEFAULTS, options));
   }
 
   protected checkOptions(options: AdadeltaOptions): void {
@@ -45,7 +44,7 @@ export class Adadelta extends PerParameterOptimizer<AdadeltaOptions> {
   }
 
   protected update(param: Tensor, grad: Tensor, group: ParamGroup<AdadeltaOptions>, state: ParamState): void {
-    state.step = (state.step as number) + 1;
+    nextStep(state);
     const g = penalizedGradient(param, grad, group);
     const squareAvg = state.squareAvg as Tensor;
     const accDelta = state.accDelta as Tensor;

@@ -2,9 +2,8 @@ import { div, mul } from '../ops/elementwise.js';
 import { sqrt } from '../ops/unary.js';
 import { fullLike } from '../ops/creation.js';
 import { keep } from '../memory.js';
-import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient } from './optimizer.js';
+import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient, withDefaults, nextStep } from './optimizer.js';
 
 export interface AdagradOptions {
   lr: number;
@@ -33,7 +32,7 @@ const ADAGRAD_DEFAULTS: AdagradOptions = { lr: 1e-2, lrDecay: 0, weightDecay: 0,
  */
 export class Adagrad extends PerParameterOptimizer<AdagradOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdagradOptions>>, options: Partial<AdagradOptions> = {}) {
-    super(params, { ...ADAGRAD_DEFAULTS, ...checkOptions(new.target.name, options, Object.keys(ADAGRAD_DEFAULTS)) });
+    super(params, withDefaults(new.target.name, ADAGRAD_DEFAULTS, options));
     for (const group of this.paramGroups) {
       for (const param of group.params) {
         const state = this.initialState(param, group);
@@ -52,8 +51,7 @@ export class Adagrad extends PerParameterOptimizer<AdagradOptions> {
   }
 
   protected update(param: Tensor, grad: Tensor, group: ParamGroup<AdagradOptions>, state: ParamState): void {
-    const step = (state.step as number) + 1;
-    state.step = step;
+    const step = nextStep(state);
     const g = penalizedGradient(param, grad, group);
     const clr = group.lr / (1 + (step - 1) * group.lrDecay);
     const sum = state.sum as Tensor;

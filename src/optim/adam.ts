@@ -1,10 +1,9 @@
 import { div, maximum, mul } from '../ops/elementwise.js';
 import { sqrt } from '../ops/unary.js';
 import { zerosLike } from '../ops/creation.js';
-import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { decayAverage, decaySquareAverage } from './moments.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient } from './optimizer.js';
+import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient, withDefaults, nextStep } from './optimizer.js';
 
 export interface AdamOptions {
   lr: number;
@@ -34,7 +33,7 @@ const ADAM_DEFAULTS: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, w
 export class Adam extends PerParameterOptimizer<AdamOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamOptions>>, options: Partial<AdamOptions> = {}) {
     // A fresh betas pair, so no optimizer's defaults share an array with another's.
-    super(params, { ...ADAM_DEFAULTS, betas: [...ADAM_DEFAULTS.betas], ...checkOptions(new.target.name, options, Object.keys(ADAM_DEFAULTS)) });
+    super(params, withDefaults(new.target.name, ADAM_DEFAULTS, options));
   }
 
   /** AdamW decays the weights directly instead of through the gradient. */
@@ -54,8 +53,7 @@ export class Adam extends PerParameterOptimizer<AdamOptions> {
 
   protected update(param: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>, state: ParamState): void {
     const [beta1, beta2] = group.betas;
-    const step = (state.step as number) + 1;
-    state.step = step;
+    const step = nextStep(state);
     const decoupled = this.decoupledWeightDecay;
     if (decoupled) param.mul_(1 - group.lr * group.weightDecay);
     const g = penalizedGradient(param, grad, { maximize: group.maximize, weightDecay: decoupled ? 0 : group.weightDecay });

@@ -1,10 +1,9 @@
 import { div, maximum } from '../ops/elementwise.js';
 import { zerosLike } from '../ops/creation.js';
-import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { checkAdamOptions } from './adam.js';
 import { decayAverage } from './moments.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, penalizedGradient } from './optimizer.js';
+import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, penalizedGradient, withDefaults, nextStep } from './optimizer.js';
 
 export interface AdamaxOptions {
   lr: number;
@@ -31,7 +30,7 @@ const ADAMAX_DEFAULTS: AdamaxOptions = { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-
  */
 export class Adamax extends PerParameterOptimizer<AdamaxOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamaxOptions>>, options: Partial<AdamaxOptions> = {}) {
-    super(params, { ...ADAMAX_DEFAULTS, betas: [...ADAMAX_DEFAULTS.betas], ...checkOptions(new.target.name, options, Object.keys(ADAMAX_DEFAULTS)) });
+    super(params, withDefaults(new.target.name, ADAMAX_DEFAULTS, options));
   }
 
   protected checkOptions(options: AdamaxOptions): void {
@@ -44,8 +43,7 @@ export class Adamax extends PerParameterOptimizer<AdamaxOptions> {
 
   protected update(param: Tensor, grad: Tensor, group: ParamGroup<AdamaxOptions>, state: ParamState): void {
     const [beta1, beta2] = group.betas;
-    const step = (state.step as number) + 1;
-    state.step = step;
+    const step = nextStep(state);
     const g = penalizedGradient(param, grad, group);
     const expAvg = state.expAvg as Tensor;
     const expInf = state.expInf as Tensor;

@@ -701,15 +701,29 @@ function checkSchedulers(name: string, schedulers: readonly LRScheduler[], optim
   });
 }
 
-/** The state dict of a scheduler of schedulers: its own fields, and each scheduler's state dict under `schedulers`, as PyTorch's `_schedulers`. */
-function compositeStateDict(composite: { schedulers: LRScheduler[] }): Record<string, unknown> {
-  return { ...stateOf(composite, ['schedulers']), schedulers: composite.schedulers.map((scheduler) => scheduler.stateDict()) };
-}
+/**
+ * What SequentialLR and ChainedScheduler share: they hold other schedulers, report the rates the
+ * last of them set, and save their own fields with each scheduler's state dict under `schedulers`
+ * (PyTorch's `_schedulers`).
+ */
+abstract class CompositeScheduler {
+  declare readonly schedulers: LRScheduler[];
+  declare lastLr: number[];
 
-function loadCompositeStateDict(composite: { schedulers: LRScheduler[] }, stateDict: Record<string, unknown>): void {
-  const { schedulers, ...own } = structuredClone(stateDict);
-  Object.assign(composite, own);
-  (schedulers as Record<string, unknown>[]).forEach((state, i) => composite.schedulers[i].loadStateDict(state));
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+
+  /** Its fields and, under `schedulers`, each scheduler's state dict. */
+  stateDict(): Record<string, unknown> {
+    return { ...stateOf(this, ['schedulers']), schedulers: this.schedulers.map((scheduler) => scheduler.stateDict()) };
+  }
+
+  loadStateDict(stateDict: Record<string, unknown>): void {
+    const { schedulers, ...own } = structuredClone(stateDict);
+    Object.assign(this, own);
+    (schedulers as Record<string, unknown>[]).forEach((state, i) => this.schedulers[i].loadStateDict(state));
+  }
 }
 
 /**
@@ -723,14 +737,15 @@ function loadCompositeStateDict(composite: { schedulers: LRScheduler[] }, stateD
  * const scheduler = new torch.optim.lrScheduler.SequentialLR(opt, [warmup, decay], [5]);
  * ```
  */
-export class SequentialLR {
+export class SequentialLR extends CompositeScheduler {
   readonly optimizer: Optimizer<OptimizerOptions>;
-  readonly schedulers: LRScheduler[];
+  override readonly schedulers: LRScheduler[];
   readonly milestones: number[];
   lastEpoch: number;
-  lastLr: number[];
+  override lastLr: number[];
 
   constructor(optimizer: Optimizer<OptimizerOptions>, schedulers: readonly LRScheduler[], milestones: readonly number[], options: SchedulerOptions = {}) {
+    super();
     const { lastEpoch = -1 } = checkOptions('SequentialLR', options, optionKeys<SchedulerOptions>({ lastEpoch: true }));
     this.optimizer = checkOptimizer('SequentialLR', optimizer);
     checkSchedulers('SequentialLR', schedulers, optimizer);
@@ -755,19 +770,6 @@ export class SequentialLR {
     else scheduler.step();
     this.lastLr = scheduler.getLastLr();
   }
-
-  getLastLr(): number[] {
-    return [...this.lastLr];
-  }
-
-  /** Its fields and, under `schedulers`, each scheduler's state dict. */
-  stateDict(): Record<string, unknown> {
-    return compositeStateDict(this);
-  }
-
-  loadStateDict(stateDict: Record<string, unknown>): void {
-    loadCompositeStateDict(this, stateDict);
-  }
 }
 
 /**
@@ -781,12 +783,13 @@ export class SequentialLR {
  * ]);
  * ```
  */
-export class ChainedScheduler {
+export class ChainedScheduler extends CompositeScheduler {
   readonly optimizer: Optimizer<OptimizerOptions>;
-  readonly schedulers: LRScheduler[];
-  lastLr: number[];
+  override readonly schedulers: LRScheduler[];
+  override lastLr: number[];
 
   constructor(schedulers: readonly LRScheduler[]) {
+    super();
     checkSchedulers('ChainedScheduler', schedulers, (schedulers as LRScheduler[])?.[0]?.optimizer);
     this.schedulers = [...schedulers];
     this.optimizer = schedulers[0].optimizer;
@@ -796,19 +799,6 @@ export class ChainedScheduler {
   step(): void {
     for (const scheduler of this.schedulers) scheduler.step();
     this.lastLr = this.optimizer.paramGroups.map((group) => group.lr);
-  }
-
-  getLastLr(): number[] {
-    return [...this.lastLr];
-  }
-
-  /** Its fields and, under `schedulers`, each scheduler's state dict. */
-  stateDict(): Record<string, unknown> {
-    return compositeStateDict(this);
-  }
-
-  loadStateDict(stateDict: Record<string, unknown>): void {
-    loadCompositeStateDict(this, stateDict);
   }
 }
 

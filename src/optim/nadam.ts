@@ -1,11 +1,10 @@
 import { div } from '../ops/elementwise.js';
 import { sqrt } from '../ops/unary.js';
 import { zerosLike } from '../ops/creation.js';
-import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { checkAdamOptions } from './adam.js';
 import { decayAverage, decaySquareAverage } from './moments.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient } from './optimizer.js';
+import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient, withDefaults, nextStep } from './optimizer.js';
 
 export interface NAdamOptions {
   lr: number;
@@ -33,7 +32,7 @@ const NADAM_DEFAULTS: NAdamOptions = { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8,
  */
 export class NAdam extends PerParameterOptimizer<NAdamOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<NAdamOptions>>, options: Partial<NAdamOptions> = {}) {
-    super(params, { ...NADAM_DEFAULTS, betas: [...NADAM_DEFAULTS.betas], ...checkOptions(new.target.name, options, Object.keys(NADAM_DEFAULTS)) });
+    super(params, withDefaults(new.target.name, NADAM_DEFAULTS, options));
   }
 
   protected checkOptions(options: NAdamOptions): void {
@@ -47,8 +46,7 @@ export class NAdam extends PerParameterOptimizer<NAdamOptions> {
 
   protected update(param: Tensor, grad: Tensor, group: ParamGroup<NAdamOptions>, state: ParamState): void {
     const [beta1, beta2] = group.betas;
-    const step = (state.step as number) + 1;
-    state.step = step;
+    const step = nextStep(state);
     const g = penalizedGradient(param, grad, group);
     const mu = beta1 * (1 - 0.5 * 0.96 ** (step * group.momentumDecay));
     const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * group.momentumDecay));

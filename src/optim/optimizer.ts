@@ -265,3 +265,18 @@ export function penalizedGradient(param: Tensor, grad: Tensor, options: { maximi
   const g = options.maximize ? neg(grad) : grad;
   return options.weightDecay === 0 ? g : add(g, param, { alpha: options.weightDecay });
 }
+
+/**
+ * An optimizer's options: `options` checked against the keys of `defaults`, over a copy of the
+ * defaults (arrays such as betas copied too, so a group that edits its own never edits the table).
+ */
+export function withDefaults<Options extends object>(name: string, defaults: Options, options: Partial<Options>): Options {
+  const copied = Object.fromEntries(Object.entries(defaults).map(([key, value]) => [key, Array.isArray(value) ? [...value] : value]));
+  return { ...copied, ...checkOptions(name, options, Object.keys(defaults)) } as Options;
+}
+
+/** Counts one more step in a parameter's state and returns the new count (PyTorch's `state['step'] += 1`). */
+export function nextStep(state: ParamState): number {
+  state.step = (state.step as number) + 1;
+  return state.step;
+}

@@ -1,11 +1,10 @@
 import { div } from '../ops/elementwise.js';
 import { sqrt } from '../ops/unary.js';
 import { zerosLike } from '../ops/creation.js';
-import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { checkAdamOptions } from './adam.js';
 import { decayAverage, decaySquareAverage } from './moments.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, penalizedGradient } from './optimizer.js';
+import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, penalizedGradient, withDefaults, nextStep } from './optimizer.js';
 
 export interface RAdamOptions {
   lr: number;
@@ -32,7 +31,7 @@ const RADAM_DEFAULTS: RAdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8,
  */
 export class RAdam extends PerParameterOptimizer<RAdamOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<RAdamOptions>>, options: Partial<RAdamOptions> = {}) {
-    super(params, { ...RADAM_DEFAULTS, betas: [...RADAM_DEFAULTS.betas], ...checkOptions(new.target.name, options, Object.keys(RADAM_DEFAULTS)) });
+    super(params, withDefaults(new.target.name, RADAM_DEFAULTS, options));
   }
 
   protected checkOptions(options: RAdamOptions): void {
@@ -45,8 +44,7 @@ export class RAdam extends PerParameterOptimizer<RAdamOptions> {
 
   protected update(param: Tensor, grad: Tensor, group: ParamGroup<RAdamOptions>, state: ParamState): void {
     const [beta1, beta2] = group.betas;
-    const step = (state.step as number) + 1;
-    state.step = step;
+    const step = nextStep(state);
     const g = penalizedGradient(param, grad, group);
     const expAvg = state.expAvg as Tensor;
     const expAvgSq = state.expAvgSq as Tensor;

@@ -1,10 +1,9 @@
 import { div, mul, add } from '../ops/elementwise.js';
 import { sqrt } from '../ops/unary.js';
 import { zerosLike } from '../ops/creation.js';
-import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { decayAverage, decaySquareAverage } from './moments.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient } from './optimizer.js';
+import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient, withDefaults, nextStep } from './optimizer.js';
 
 export interface RMSpropOptions {
   lr: number;
@@ -35,7 +34,7 @@ const RMSPROP_DEFAULTS: RMSpropOptions = { lr: 1e-2, alpha: 0.99, eps: 1e-8, wei
  */
 export class RMSprop extends PerParameterOptimizer<RMSpropOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<RMSpropOptions>>, options: Partial<RMSpropOptions> = {}) {
-    super(params, { ...RMSPROP_DEFAULTS, ...checkOptions(new.target.name, options, Object.keys(RMSPROP_DEFAULTS)) });
+    super(params, withDefaults(new.target.name, RMSPROP_DEFAULTS, options));
   }
 
   protected checkOptions(options: RMSpropOptions): void {
@@ -50,7 +49,7 @@ export class RMSprop extends PerParameterOptimizer<RMSpropOptions> {
   }
 
   protected update(param: Tensor, grad: Tensor, group: ParamGroup<RMSpropOptions>, state: ParamState): void {
-    state.step = (state.step as number) + 1;
+    nextStep(state);
     const g = penalizedGradient(param, grad, group);
     const squareAvg = state.squareAvg as Tensor;
     decaySquareAverage(squareAvg, g, group.alpha);

@@ -1,9 +1,8 @@
 import { keep } from '../memory.js';
 import { add, mul } from '../ops/elementwise.js';
 import { clone } from '../ops/views.js';
-import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient } from './optimizer.js';
+import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient, withDefaults } from './optimizer.js';
 
 export interface SGDOptions {
   lr: number;
@@ -32,7 +31,7 @@ const SGD_DEFAULTS: SGDOptions = { lr: NaN, momentum: 0, dampening: 0, weightDec
  */
 export class SGD extends PerParameterOptimizer<SGDOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<SGDOptions>>, options: Partial<SGDOptions> = {}) {
-    super(params, { ...SGD_DEFAULTS, ...checkOptions(new.target.name, options, Object.keys(SGD_DEFAULTS)) });
+    super(params, withDefaults(new.target.name, SGD_DEFAULTS, options));
   }
 
   protected checkOptions(options: SGDOptions): void {
