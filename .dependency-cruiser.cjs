@@ -91,7 +91,7 @@ module.exports = {
       severity: 'error',
       comment:
         'nn, optim, io, utils and the autograd engine compute with ops (unrecorded helpers are in ' +
-        'ops/unrecorded.ts), never with a device\'s kernels: they may name the contract\'s types in ' +
+        "ops/unrecorded.ts), never with a device's kernels: they may name the contract's types in " +
         'devices/device.ts and nothing else of devices/.',
       from: { path: '^src/(autograd|nn|optim|io|utils)/' },
       to: { path: '^src/devices/', pathNot: '^src/devices/device\\.ts$' },

@@ -1,6 +1,6 @@
 // `npm run fuzz -- --cases N --seed S [--devices cpu,webgpu] [--write-corpus]`: bundles the fuzzer
 // (test/fuzz/cli.ts, which imports webtorch's TypeScript sources) with esbuild and runs it.
-import { join, dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const wasmPath = process.argv[2] ?? join(root, 'build/kernels.wasm');
@@ -77,5 +77,7 @@ for (const shape of shapes) {
   const gflops = (ms) => (flop / ms / 1e6).toFixed(1);
   const summary = (name) => `${gflops(Math.min(...times[name]))} / ${gflops(median(times[name]))}`;
   const ratio = Math.min(...times.tfjs) / Math.min(...times.webtorch);
-  console.log(`${shape.name.padEnd(32)}${summary('webtorch').padStart(18)}${summary('tfjs').padStart(16)}${(ratio.toFixed(2) + 'x').padStart(8)}`);
+  console.log(
+    `${shape.name.padEnd(32)}${summary('webtorch').padStart(18)}${summary('tfjs').padStart(16)}${(`${ratio.toFixed(2)}x`).padStart(8)}`,
+  );
 }

@@ -41,7 +41,9 @@ async function soak(name, step) {
     peakBytes = Math.max(peakBytes, bytesOf(now) - bytesOf(start));
     if (i % (steps / 10) === 0) {
       const ms = (performance.now() - since) / (steps / 10);
-      console.log(`  step ${String(i).padStart(6)}: ${String(now.tensors - start.tensors).padStart(5)} tensors ${((bytesOf(now) - bytesOf(start)) / 1e6).toFixed(2).padStart(6)} MB; peak ${String(peakTensors).padStart(5)} tensors ${(peakBytes / 1e6).toFixed(2).padStart(6)} MB; ${ms.toFixed(3)} ms/step`);
+      console.log(
+        `  step ${String(i).padStart(6)}: ${String(now.tensors - start.tensors).padStart(5)} tensors ${((bytesOf(now) - bytesOf(start)) / 1e6).toFixed(2).padStart(6)} MB; peak ${String(peakTensors).padStart(5)} tensors ${(peakBytes / 1e6).toFixed(2).padStart(6)} MB; ${ms.toFixed(3)} ms/step`,
+      );
       since = performance.now();
     }
   }

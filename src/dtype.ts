@@ -39,7 +39,19 @@ export const half = 'half';
 const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
 const DTYPE_ALIASES: Readonly<Record<string, DType>> = { int64: 'int32', long: 'int32' };
 /** PyTorch's dtypes that webtorch lacks: named plainly, not as typos of a supported one. */
-const PYTORCH_ONLY_DTYPES = ['float64', 'double', 'float16', 'half', 'bfloat16', 'int8', 'int16', 'short', 'uint8', 'complex64', 'complex128'];
+const PYTORCH_ONLY_DTYPES = [
+  'float64',
+  'double',
+  'float16',
+  'half',
+  'bfloat16',
+  'int8',
+  'int16',
+  'short',
+  'uint8',
+  'complex64',
+  'complex128',
+];
 
 /**
  * A dtype argument as a DType, with PyTorch's 'int64' read as int32; anything else (`'float64'`,
@@ -64,6 +76,9 @@ export function looksLikeDtype(name: string): boolean {
 /** The int32 a number becomes in an int32 tensor (truncated toward zero), refusing one that would wrap. */
 export function toInt32(fn: string, value: number, source?: string): number {
   const truncated = Math.trunc(value);
-  if (!(truncated >= -(2 ** 31) && truncated < 2 ** 31)) throw new RangeError(`${fn}: value ${value}${source ? ` (${source})` : ''} cannot be converted to int32 without overflow (webtorch stores int64 as int32)`);
+  if (!(truncated >= -(2 ** 31) && truncated < 2 ** 31))
+    throw new RangeError(
+      `${fn}: value ${value}${source ? ` (${source})` : ''} cannot be converted to int32 without overflow (webtorch stores int64 as int32)`,
+    );
   return truncated;
 }

@@ -19,8 +19,9 @@
  * disposed tensor prints as `tensor(<disposed>, size=(2, 3))` rather than throwing, so logging one
  * while debugging is safe.
  */
-import { noGrad } from './graph/grad-mode.js';
+
 import type { DType } from './dtype.js';
+import { noGrad } from './graph/grad-mode.js';
 import { keep, scope } from './memory.js';
 import { cat, narrow } from './ops/views.js';
 import { numel, type Shape } from './shape.js';
@@ -179,7 +180,9 @@ function signOf(value: number): string {
 function fixed(value: number, digits: number): string {
   const special = nonFinite(value);
   if (special) return special;
-  const scaled = roundScaled(Math.abs(value), digits).toString().padStart(digits + 1, '0');
+  const scaled = roundScaled(Math.abs(value), digits)
+    .toString()
+    .padStart(digits + 1, '0');
   const integerPart = scaled.slice(0, scaled.length - digits);
   return `${signOf(value)}${integerPart}${digits > 0 ? `.${scaled.slice(-digits)}` : ''}`;
 }

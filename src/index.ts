@@ -16,54 +16,94 @@ import './autograd/engine.js';
 import './format.js';
 import { initCpu } from './devices/cpu/init.js';
 
-export { Tensor } from './tensor.js';
-export type { NestedArray } from './tensor.js';
-export { float32, int32, int64, long, bool, float, int, float64, double, float16, half } from './dtype.js';
-export type { DType } from './dtype.js';
-export { tensor, zeros, ones, full, empty, arange, linspace, eye, zerosLike, onesLike, fullLike, emptyLike } from './ops/creation.js';
-export {
-  add, sub, mul, div, pow, clamp, maximum, minimum, where, eq, ne, lt, le, gt, ge, logicalNot, logicalAnd, logicalOr,
-  remainder, floorDivide, fmod, leakyRelu,
-} from './ops/elementwise.js';
-export * from './ops/unary.js';
-export { sum, prod, mean, max, min, argmax, argmin, variance as var, std, logsumexp } from './ops/reduce.js';
-export { norm } from './ops/norm.js';
-export type { NormOrder, NormOptions } from './ops/norm.js';
-export { flip, roll, tile, repeatInterleave, triu, tril, diag } from './ops/shape-ops.js';
-export { isnan, isinf, isfinite, isclose, allclose, allcloseSync, equal, equalSync, any, all } from './ops/logical.js';
-export type { CloseOptions, AnyAllOptions } from './ops/logical.js';
-export { dot, outer } from './ops/products.js';
-export { amax, amin } from './ops/extrema.js';
-export type { AmaxOptions } from './ops/extrema.js';
-export { log10, frac, atan2 } from './ops/math.js';
-export type { FlipOptions, RollOptions, RepeatInterleaveOptions } from './ops/shape-ops.js';
-export type { ValuesIndices } from './ops/reduce.js';
-export { view, reshape, permute, transpose, t, squeeze, unsqueeze, expand, flatten, unflatten, narrow, select, split, chunk, unbind, cat, stack, clone, detach } from './ops/views.js';
-export { matmul, mm, bmm } from './ops/linalg.js';
-export { rand, randn, randint, randLike, randnLike, randperm, bernoulli, multinomial, dropout } from './ops/random.js';
-export type { RandomOptions, GeneratorOptions, MultinomialOptions } from './ops/random.js';
-export { Generator, defaultGenerator, manualSeed, seed, initialSeed } from './random/generator.js';
-export type { GeneratorState } from './random/generator.js';
-export { softmax, logSoftmax } from './ops/softmax.js';
-export { sort, argsort, topk } from './ops/sort.js';
-export { gather, scatter, scatterAdd, indexSelect, indexAdd, oneHot } from './ops/gather-scatter.js';
-export { maskedFill, indexPut } from './ops/subscript.js';
-export type { IndexPutOptions } from './ops/subscript.js';
-export type { IndexEntry, IndexArray } from './ops/subscript-plan.js';
-export { conv1d, conv2d } from './ops/conv.js';
-export type { ConvOptions, ConvPadding } from './ops/conv.js';
-export { maxPool1d, maxPool2d, avgPool1d, adaptiveAvgPool1d } from './ops/pool.js';
-export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './graph/grad-mode.js';
-export { scope, keep, memory } from './memory.js';
-export { setDefaultDevice } from './devices/registry.js';
-export * as cpu from './devices/cpu/namespace.js';
-export * as webgpu from './devices/webgpu/index.js';
-export type { WebGpuInitOptions } from './devices/webgpu/index.js';
 export * as autograd from './autograd/index.js';
-export { save, load, saveFile, loadFile } from './io/index.js';
-export type { SaveOptions, LoadOptions, FileSource } from './io/index.js';
-export * as utils from './utils/index.js';
+export * as cpu from './devices/cpu/namespace.js';
+export { setDefaultDevice } from './devices/registry.js';
+export type { WebGpuInitOptions } from './devices/webgpu/index.js';
+export * as webgpu from './devices/webgpu/index.js';
+export type { DType } from './dtype.js';
+export { bool, double, float, float16, float32, float64, half, int, int32, int64, long } from './dtype.js';
+export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './graph/grad-mode.js';
+export type { FileSource, LoadOptions, SaveOptions } from './io/index.js';
+export { load, loadFile, save, saveFile } from './io/index.js';
+export { keep, memory, scope } from './memory.js';
 export * as nn from './nn/index.js';
+export type { ConvOptions, ConvPadding } from './ops/conv.js';
+export { conv1d, conv2d } from './ops/conv.js';
+export { arange, empty, emptyLike, eye, full, fullLike, linspace, ones, onesLike, tensor, zeros, zerosLike } from './ops/creation.js';
+export {
+  add,
+  clamp,
+  div,
+  eq,
+  floorDivide,
+  fmod,
+  ge,
+  gt,
+  le,
+  leakyRelu,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  lt,
+  maximum,
+  minimum,
+  mul,
+  ne,
+  pow,
+  remainder,
+  sub,
+  where,
+} from './ops/elementwise.js';
+export type { AmaxOptions } from './ops/extrema.js';
+export { amax, amin } from './ops/extrema.js';
+export { gather, indexAdd, indexSelect, oneHot, scatter, scatterAdd } from './ops/gather-scatter.js';
+export { bmm, matmul, mm } from './ops/linalg.js';
+export type { AnyAllOptions, CloseOptions } from './ops/logical.js';
+export { all, allclose, allcloseSync, any, equal, equalSync, isclose, isfinite, isinf, isnan } from './ops/logical.js';
+export { atan2, frac, log10 } from './ops/math.js';
+export type { NormOptions, NormOrder } from './ops/norm.js';
+export { norm } from './ops/norm.js';
+export { adaptiveAvgPool1d, avgPool1d, maxPool1d, maxPool2d } from './ops/pool.js';
+export { dot, outer } from './ops/products.js';
+export type { GeneratorOptions, MultinomialOptions, RandomOptions } from './ops/random.js';
+export { bernoulli, dropout, multinomial, rand, randint, randLike, randn, randnLike, randperm } from './ops/random.js';
+export type { ValuesIndices } from './ops/reduce.js';
+export { argmax, argmin, logsumexp, max, mean, min, prod, std, sum, variance as var } from './ops/reduce.js';
+export type { FlipOptions, RepeatInterleaveOptions, RollOptions } from './ops/shape-ops.js';
+export { diag, flip, repeatInterleave, roll, tile, tril, triu } from './ops/shape-ops.js';
+export { logSoftmax, softmax } from './ops/softmax.js';
+export { argsort, sort, topk } from './ops/sort.js';
+export type { IndexPutOptions } from './ops/subscript.js';
+export { indexPut, maskedFill } from './ops/subscript.js';
+export type { IndexArray, IndexEntry } from './ops/subscript-plan.js';
+export * from './ops/unary.js';
+export {
+  cat,
+  chunk,
+  clone,
+  detach,
+  expand,
+  flatten,
+  narrow,
+  permute,
+  reshape,
+  select,
+  split,
+  squeeze,
+  stack,
+  t,
+  transpose,
+  unbind,
+  unflatten,
+  unsqueeze,
+  view,
+} from './ops/views.js';
 export * as optim from './optim/index.js';
+export type { GeneratorState } from './random/generator.js';
+export { defaultGenerator, Generator, initialSeed, manualSeed, seed } from './random/generator.js';
+export type { NestedArray } from './tensor.js';
+export { Tensor } from './tensor.js';
+export * as utils from './utils/index.js';
 
 await initCpu();

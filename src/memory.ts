@@ -3,8 +3,9 @@
  * and those kept (parameters, gradients, optimizer state); the FinalizationRegistry in tensor.ts is
  * only a backstop for tensors nobody disposed.
  */
-import { nextTask } from './devices/next-task.js';
+
 import type { DeviceType } from './devices/device.js';
+import { nextTask } from './devices/next-task.js';
 import { allDevices, deviceKinds } from './devices/registry.js';
 
 /** What memory tracks of a tensor; Tensor implements it. */
@@ -39,7 +40,12 @@ function collectDisposables(value: unknown, found: Set<Disposable>, seen = new S
     found.add(value as Disposable);
     return;
   }
-  const items = Array.isArray(value) || value instanceof Set ? value : value instanceof Map ? [...value.keys(), ...value.values()] : Object.values(value);
+  const items =
+    Array.isArray(value) || value instanceof Set
+      ? value
+      : value instanceof Map
+        ? [...value.keys(), ...value.values()]
+        : Object.values(value);
   for (const item of items) collectDisposables(item, found, seen);
 }
 
@@ -117,10 +123,10 @@ export function noteOptimizerStep(): void {
   if (growingSteps < GROWTH_STEPS) return;
   growthReported = true;
   const why = taskRanDuringGrowth
-    ? 'although the event loop had turns, so something still references them (a list of losses keeps every step\'s graph: keep loss.item() or loss.detach() instead)'
+    ? "although the event loop had turns, so something still references them (a list of losses keeps every step's graph: keep loss.item() or loss.detach() instead)"
     : 'and the loop never gave the event loop a turn, so the garbage collector could not free the tensors each step dropped (await a read each step, such as await loss.item(), rather than itemSync())';
   console.warn(
     `webtorch: live tensors grew at each of the last ${GROWTH_STEPS} optimizer steps (from ${growthStart} to ${liveTensors}), ${why}. ` +
-      'To free each step\'s tensors deterministically, run the step in torch.scope(() => { ...; return loss.detach(); }), or dispose() them (or declare them with `using`).',
+      "To free each step's tensors deterministically, run the step in torch.scope(() => { ...; return loss.detach(); }), or dispose() them (or declare them with `using`).",
   );
 }

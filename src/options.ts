@@ -29,7 +29,8 @@ export function optionKeys<T>(keys: { readonly [K in keyof Required<T>]: true })
  */
 export function checkOptions<T extends object>(fn: string, options: T | undefined, accepted: readonly string[]): T {
   if (options === undefined) return {} as T;
-  if (!isPlainObject(options)) throw new TypeError(`${fn}: options must be an object such as { ${accepted[0] ?? ''}: ... }, got ${describeValue(options)}`);
+  if (!isPlainObject(options))
+    throw new TypeError(`${fn}: options must be an object such as { ${accepted[0] ?? ''}: ... }, got ${describeValue(options)}`);
   for (const key of Object.keys(options)) {
     if (accepted.includes(key)) continue;
     const suggestion = nearestKey(key, accepted);
@@ -63,7 +64,9 @@ export function nearestKey(key: string, accepted: readonly string[]): string | n
 
 /** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
 function editDistance(a: string, b: string): number {
-  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
@@ -82,7 +85,9 @@ function editDistance(a: string, b: string): number {
 export function checkArgumentCount(fn: string, count: number, names: readonly string[]): void {
   if (count <= names.length) return;
   const noun = names.length === 1 ? 'argument' : 'arguments';
-  throw new TypeError(`${fn}: takes ${names.length === 0 ? 'no' : names.length} ${noun}${names.length === 0 ? '' : ` (${names.join(', ')})`}, got ${count}`);
+  throw new TypeError(
+    `${fn}: takes ${names.length === 0 ? 'no' : names.length} ${noun}${names.length === 0 ? '' : ` (${names.join(', ')})`}, got ${count}`,
+  );
 }
 
 /** An object literal or `Object.create(null)`: not an array, a Tensor, a Map or another class. */
@@ -96,7 +101,8 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
-  if (Array.isArray(value)) return `an array [${value.length > 4 ? `${value.slice(0, 4).map(String).join(', ')}, ...` : value.map(String).join(', ')}]`;
+  if (Array.isArray(value))
+    return `an array [${value.length > 4 ? `${value.slice(0, 4).map(String).join(', ')}, ...` : value.map(String).join(', ')}]`;
   if (typeof value === 'string') return `string '${value.length > 20 ? `${value.slice(0, 20)}...` : value}'`;
   if (isTensorLike(value)) return `a ${value.dtype} tensor of shape [${value.shape.join(', ')}]`;
   if (typeof value === 'object') return `an object of class ${(value as object).constructor?.name ?? 'Object'}`;
@@ -105,5 +111,10 @@ export function describeValue(value: unknown): string {
 
 /** A Tensor, recognised without importing it: this module sits below the tensor layer. */
 function isTensorLike(value: unknown): value is { dtype: string; shape: readonly number[] } {
-  return typeof value === 'object' && value !== null && value.constructor?.name === 'Tensor' && Array.isArray((value as { shape?: unknown }).shape);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    value.constructor?.name === 'Tensor' &&
+    Array.isArray((value as { shape?: unknown }).shape)
+  );
 }

@@ -40,7 +40,9 @@ export function normalizeDim(op: string, dim: number, ndim: number, argName = 'd
   const lo = ndim === 0 ? -1 : -ndim;
   const hi = ndim === 0 ? 0 : ndim - 1;
   if (!Number.isInteger(dim) || dim < lo || dim > hi) {
-    throw new RangeError(`${op}: ${argName} ${dim} is out of range for a tensor of ${ndim} dimension${ndim === 1 ? '' : 's'} (expected to be in range of [${lo}, ${hi}])`);
+    throw new RangeError(
+      `${op}: ${argName} ${dim} is out of range for a tensor of ${ndim} dimension${ndim === 1 ? '' : 's'} (expected to be in range of [${lo}, ${hi}])`,
+    );
   }
   return dim < 0 ? dim + Math.max(ndim, 1) : dim;
 }
@@ -52,7 +54,9 @@ export function broadcastShapes(op: string, a: Shape, b: Shape, names: [string, 
     const sa = a[a.length - ndim + i] ?? 1;
     const sb = b[b.length - ndim + i] ?? 1;
     if (sa !== sb && sa !== 1 && sb !== 1) {
-      throw new RangeError(`${op}: the shapes of ${names[0]} ${formatShape(a)} and ${names[1]} ${formatShape(b)} cannot be broadcast together (size ${sa} vs ${sb} at dimension ${i})`);
+      throw new RangeError(
+        `${op}: the shapes of ${names[0]} ${formatShape(a)} and ${names[1]} ${formatShape(b)} cannot be broadcast together (size ${sa} vs ${sb} at dimension ${i})`,
+      );
     }
     out[i] = sa === 1 ? sb : sa;
   }
@@ -81,7 +85,8 @@ export function inferShape(op: string, requested: Shape, count: number): number[
   });
   const shape = [...requested];
   if (inferred !== -1) {
-    if (known === 0 || count % known !== 0) throw new RangeError(`${op}: shape ${formatShape(requested)} is invalid for input of size ${count}`);
+    if (known === 0 || count % known !== 0)
+      throw new RangeError(`${op}: shape ${formatShape(requested)} is invalid for input of size ${count}`);
     shape[inferred] = count / known;
   } else if (known !== count) {
     throw new RangeError(`${op}: shape ${formatShape(requested)} is invalid for input of size ${count}`);

@@ -1,11 +1,15 @@
-import { BYTES_PER_ELEMENT } from './dtype.js';
 import type { Device, DeviceBuffer, Storage } from './devices/device.js';
+import { BYTES_PER_ELEMENT } from './dtype.js';
 
 class DeviceStorage implements Storage {
   refs = 0;
   version = 0;
   pending: Promise<void> | null = null;
-  constructor(readonly device: Device, readonly buffer: DeviceBuffer, readonly bytes: number) {}
+  constructor(
+    readonly device: Device,
+    readonly buffer: DeviceBuffer,
+    readonly bytes: number,
+  ) {}
 }
 
 /**

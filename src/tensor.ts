@@ -1,9 +1,9 @@
-import type { Node } from './graph/node.js';
-import type { DType } from './dtype.js';
 import type { Device, Storage, TensorView } from './devices/device.js';
 import { getDevice } from './devices/registry.js';
+import type { DType } from './dtype.js';
+import type { Node } from './graph/node.js';
 import { trackCreated, trackDisposed } from './memory.js';
-import { type Shape, contiguousStrides, formatShape, isContiguous, normalizeDim, numel, shapesEqual } from './shape.js';
+import { contiguousStrides, formatShape, isContiguous, normalizeDim, numel, type Shape, shapesEqual } from './shape.js';
 import { allocateStorage, releaseStorage, retainStorage } from './storage.js';
 
 /** Nested arrays of numbers or booleans, as `tolist()` returns and `tensor()` accepts. */
@@ -97,12 +97,20 @@ export class Tensor implements TensorView {
 
   set grad(value: Tensor | null) {
     if (value !== null) {
-      if (!(value instanceof Tensor)) throw new TypeError(`grad: assigned grad expected to be a Tensor or null but got ${value === undefined ? 'undefined' : typeof value}`);
+      if (!(value instanceof Tensor))
+        throw new TypeError(
+          `grad: assigned grad expected to be a Tensor or null but got ${value === undefined ? 'undefined' : typeof value}`,
+        );
       value.assertAlive('grad', 'the assigned grad');
       if (value === this) throw new Error(`grad: can't assign a tensor as its own grad`);
-      if (!shapesEqual(value.shape, this.shape)) throw new RangeError(`grad: assigned grad has data of a different size: grad shape ${formatShape(value.shape)}, tensor shape ${formatShape(this.shape)}`);
-      if (value.dtype !== this.dtype) throw new TypeError(`grad: assigned grad has data of a different type: grad is ${value.dtype}, tensor is ${this.dtype}`);
-      if (value.device !== this.device) throw new Error(`grad: assigned grad has data located on a different device: grad is on ${value.device}, tensor on ${this.device}`);
+      if (!shapesEqual(value.shape, this.shape))
+        throw new RangeError(
+          `grad: assigned grad has data of a different size: grad shape ${formatShape(value.shape)}, tensor shape ${formatShape(this.shape)}`,
+        );
+      if (value.dtype !== this.dtype)
+        throw new TypeError(`grad: assigned grad has data of a different type: grad is ${value.dtype}, tensor is ${this.dtype}`);
+      if (value.device !== this.device)
+        throw new Error(`grad: assigned grad has data located on a different device: grad is on ${value.device}, tensor on ${this.device}`);
     }
     this.gradient = value;
   }
@@ -135,7 +143,9 @@ export class Tensor implements TensorView {
   requiresGrad_(value = true): this {
     if (!this.isLeaf) {
       if (value) return this;
-      throw new Error(`requiresGrad_: you can only change requiresGrad of leaf tensors; use detach() to get a tensor that does not require grad`);
+      throw new Error(
+        `requiresGrad_: you can only change requiresGrad of leaf tensors; use detach() to get a tensor that does not require grad`,
+      );
     }
     if (value && this.dtype !== 'float32') {
       throw new TypeError(`requiresGrad_: only float32 tensors can require gradients, got ${this.dtype}`);
@@ -177,13 +187,18 @@ export class Tensor implements TensorView {
 
   /** Throws a clear error when an op receives a disposed tensor. */
   assertAlive(op: string, argName: string): void {
-    if (this.disposed) throw new Error(`${op}: ${argName} is a disposed tensor (shape [${this.shape.join(', ')}]); it cannot be used after dispose() or after the scope that created it ended`);
+    if (this.disposed)
+      throw new Error(
+        `${op}: ${argName} is a disposed tensor (shape [${this.shape.join(', ')}]); it cannot be used after dispose() or after the scope that created it ended`,
+      );
   }
 
   /** Throws when the values are still being copied from another device (see `to`), which a synchronous op cannot wait for. */
   assertReady(op: string, argName: string): void {
     if (this.storage.pending) {
-      throw new Error(`${op}: ${argName} is still being copied to ${this.device} from another device (to() returns before the copy lands); await it first: await t.data(), or make it with await t.toAsync('${this.device}')`);
+      throw new Error(
+        `${op}: ${argName} is still being copied to ${this.device} from another device (to() returns before the copy lands); await it first: await t.data(), or make it with await t.toAsync('${this.device}')`,
+      );
     }
   }
 
@@ -235,7 +250,10 @@ export class Tensor implements TensorView {
 
   private checkSingleElement(op: string): void {
     this.assertAlive(op, 'tensor');
-    if (this.numel() !== 1) throw new RangeError(`${op}: a Tensor with ${this.numel()} elements cannot be converted to a scalar (shape [${this.shape.join(', ')}])`);
+    if (this.numel() !== 1)
+      throw new RangeError(
+        `${op}: a Tensor with ${this.numel()} elements cannot be converted to a scalar (shape [${this.shape.join(', ')}])`,
+      );
   }
 }
 

@@ -27,15 +27,25 @@ export async function run({ quick }) {
 async function registerTfjsGradients() {
   const bundle = await esbuild.build({
     entryPoints: ['@tensorflow/tfjs-core/dist/register_all_gradients.js'],
-    bundle: true, write: false, format: 'esm', platform: 'node', logLevel: 'error',
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    logLevel: 'error',
   });
   await import(`data:text/javascript;base64,${Buffer.from(bundle.outputFiles[0].text).toString('base64')}`);
 }
 
 async function convForward(tf, quick, peer) {
   const cases = quick
-    ? [{ batch: 2, cin: 3, cout: 8, size: 16 }, { batch: 1, cin: 8, cout: 8, size: 14 }]
-    : [{ batch: 8, cin: 3, cout: 32, size: 64 }, { batch: 1, cin: 64, cout: 64, size: 56 }];
+    ? [
+        { batch: 2, cin: 3, cout: 8, size: 16 },
+        { batch: 1, cin: 8, cout: 8, size: 14 },
+      ]
+    : [
+        { batch: 8, cin: 3, cout: 32, size: 64 },
+        { batch: 1, cin: 64, cout: 64, size: 56 },
+      ];
   const rows = [];
   for (const { batch, cin, cout, size } of cases) {
     const x = torch.randn(batch, cin, size, size);
@@ -44,18 +54,31 @@ async function convForward(tf, quick, peer) {
     const tx = tf.randomNormal([batch, size, size, cin]);
     const tw = tf.randomNormal([3, 3, cin, cout], 0, 0.1);
     const tb = tf.randomNormal([cout]);
-    const [ours, theirs] = await timeInterleaved([
-      () => torch.conv2d(x, w, b, { padding: 'same' }).dispose(),
-      () => tf.fused.conv2d({ x: tx, filter: tw, bias: tb, strides: 1, pad: 'same' }).dispose(),
-    ], { runs: quick ? 2 : 30 });
+    const [ours, theirs] = await timeInterleaved(
+      [
+        () => torch.conv2d(x, w, b, { padding: 'same' }).dispose(),
+        () => tf.fused.conv2d({ x: tx, filter: tw, bias: tb, strides: 1, pad: 'same' }).dispose(),
+      ],
+      { runs: quick ? 2 : 30 },
+    );
     for (const t of [x, w, b, tx, tw, tb]) t.dispose();
     const flops = 2 * batch * cout * size * size * cin * 9;
     const gflops = (ms) => fixed(flops / ms / 1e6);
-    rows.push([`${batch}x${cin}->${cout}, ${size}x${size}`, fixed(ours.best), fixed(theirs.best), gflops(ours.best), gflops(theirs.best),
-      fixed(theirs.best / ours.best), fixed(theirs.median / ours.median)]);
+    rows.push([
+      `${batch}x${cin}->${cout}, ${size}x${size}`,
+      fixed(ours.best),
+      fixed(theirs.best),
+      gflops(ours.best),
+      gflops(theirs.best),
+      fixed(theirs.best / ours.best),
+      fixed(theirs.median / ours.median),
+    ]);
   }
-  printTable(`Conv2d 3x3 'same' + bias forward, f32, single thread (${peer}; tfjs in NHWC, its native layout); ratio = tfjs time / webtorch time`,
-    ['N x Cin->Cout, HxW', 'webtorch ms', 'tfjs-wasm ms', 'webtorch GFLOP/s', 'tfjs GFLOP/s', 'ratio best', 'ratio median'], rows);
+  printTable(
+    `Conv2d 3x3 'same' + bias forward, f32, single thread (${peer}; tfjs in NHWC, its native layout); ratio = tfjs time / webtorch time`,
+    ['N x Cin->Cout, HxW', 'webtorch ms', 'tfjs-wasm ms', 'webtorch GFLOP/s', 'tfjs GFLOP/s', 'ratio best', 'ratio median'],
+    rows,
+  );
 }
 
 /** The CNN of the step: conv 3x3 (1 -> 32) + ReLU + max pool 2 + Linear to 10, cross-entropy, SGD. */
@@ -88,7 +111,13 @@ async function trainingStep(tf, quick) {
   };
 
   const tx = tf.randomNormal([batch, size, size, 1]);
-  const tLabels = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % classes), 'int32'), classes);
+  const tLabels = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: batch }, (_, i) => i % classes),
+      'int32',
+    ),
+    classes,
+  );
   const tConvWeight = tf.variable(tf.randomNormal([3, 3, 1, channels], 0, 0.3));
   const tConvBias = tf.variable(tf.zeros([channels]));
   const tFcWeight = tf.variable(tf.randomNormal([features, classes], 0, 0.01));
@@ -109,12 +138,18 @@ async function trainingStep(tf, quick) {
   const rows = [['webtorch', fixed(ours.best), fixed(ours.median), '1.00']];
   rows.push(['tfjs-cpu (NHWC)', fixed(theirs.best), fixed(theirs.median), fixed(theirs.best / ours.best)]);
   const pytorch = timePytorch(shapes, quick);
-  if (pytorch) rows.push([`PyTorch ${pytorch.version} (1 thread)`, fixed(pytorch.best), fixed(pytorch.median), fixed(pytorch.best / ours.best)]);
-  printTable(`CNN training step (batch ${batch} of ${size}x${size}x1: conv 3x3 -> ${channels}, ReLU, max pool 2, Linear -> ${classes}, cross-entropy, SGD); ratio = peer time / webtorch time (best)`,
-    ['', 'best ms', 'median ms', 'ratio'], rows);
-  console.log(pytorch
-    ? '(PyTorch runs in a subprocess after the webtorch/tfjs samples, so its samples are not interleaved with theirs)'
-    : `(PyTorch skipped: ${PYTHON} has no torch)`);
+  if (pytorch)
+    rows.push([`PyTorch ${pytorch.version} (1 thread)`, fixed(pytorch.best), fixed(pytorch.median), fixed(pytorch.best / ours.best)]);
+  printTable(
+    `CNN training step (batch ${batch} of ${size}x${size}x1: conv 3x3 -> ${channels}, ReLU, max pool 2, Linear -> ${classes}, cross-entropy, SGD); ratio = peer time / webtorch time (best)`,
+    ['', 'best ms', 'median ms', 'ratio'],
+    rows,
+  );
+  console.log(
+    pytorch
+      ? '(PyTorch runs in a subprocess after the webtorch/tfjs samples, so its samples are not interleaved with theirs)'
+      : `(PyTorch skipped: ${PYTHON} has no torch)`,
+  );
   for (const t of [x, labels, ...params]) t.dispose();
   for (const t of [tx, tLabels, tConvWeight, tConvBias, tFcWeight, tFcBias]) t.dispose();
   tfOptimizer.dispose();

@@ -36,10 +36,19 @@ export async function run({ quick }) {
   x.dispose();
   tx.dispose();
   const perOp = (ms) => fixed((ms * 1000) / ops, 1);
-  printTable(`WebGPU dispatch overhead (${adapter}): ${ops} elementwise ops on ${size} floats, then one read; ratio = tfjs time / webtorch time`,
+  printTable(
+    `WebGPU dispatch overhead (${adapter}): ${ops} elementwise ops on ${size} floats, then one read; ratio = tfjs time / webtorch time`,
     ['implementation', 'best ms', 'median ms', 'us per op (best)', 'ratio (best)', 'ratio (median)'],
     [
       ['webtorch', fixed(webtorch.best), fixed(webtorch.median), perOp(webtorch.best), '1.00', '1.00'],
-      ['tfjs-webgpu', fixed(tfjs.best), fixed(tfjs.median), perOp(tfjs.best), fixed(tfjs.best / webtorch.best), fixed(tfjs.median / webtorch.median)],
-    ]);
+      [
+        'tfjs-webgpu',
+        fixed(tfjs.best),
+        fixed(tfjs.median),
+        perOp(tfjs.best),
+        fixed(tfjs.best / webtorch.best),
+        fixed(tfjs.median / webtorch.median),
+      ],
+    ],
+  );
 }

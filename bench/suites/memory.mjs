@@ -11,7 +11,7 @@ import { fixed, printTable, timeInterleaved } from '../harness.mjs';
 /** Element counts drawn as a training step's tensors: scalars, bias rows, activations, weights, a rare large buffer. */
 function tensorSizes(count) {
   let seed = 1;
-  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   return Array.from({ length: count }, () => {
     const kind = random();
     if (kind < 0.25) return 1;
@@ -29,7 +29,7 @@ function tensorSizes(count) {
  */
 function churn(sizes) {
   let seed = 7;
-  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const live = [];
   for (const size of sizes) {
     const t = torch.empty(size);
@@ -58,13 +58,18 @@ export async function run({ quick }) {
   const loader = namesLoader(samples, { batchSize: SETTINGS.batchSize, seed: 0 });
   const model = new NameClassifier({ embeddingSize: SETTINGS.embeddingSize, hiddenSize: quick ? 16 : SETTINGS.hiddenSize });
   const optimizer = new torch.optim.Adam(model.parameters(), { lr: SETTINGS.lr });
-  const [epoch] = await timeInterleaved([() => trainEpoch(model, loader, optimizer, { clip: SETTINGS.clip })], { warmup: quick ? 0 : 1, runs: quick ? 1 : 3 });
+  const [epoch] = await timeInterleaved([() => trainEpoch(model, loader, optimizer, { clip: SETTINGS.clip })], {
+    warmup: quick ? 0 : 1,
+    runs: quick ? 1 : 3,
+  });
 
   const { tensors, bytes } = torch.memory();
-  printTable(`CPU allocator: ${count} tensors of mixed sizes allocated and disposed; one training epoch of examples/names (${samples.length} names); afterwards ${tensors} tensors and ${fixed(bytes.cpu / 2 ** 20, 1)} MiB live`,
+  printTable(
+    `CPU allocator: ${count} tensors of mixed sizes allocated and disposed; one training epoch of examples/names (${samples.length} names); afterwards ${tensors} tensors and ${fixed(bytes.cpu / 2 ** 20, 1)} MiB live`,
     ['workload', 'best ms', 'median ms', 'us per tensor (best)'],
     [
       [`churn of ${count} tensors`, fixed(churned.best), fixed(churned.median), fixed((churned.best * 1000) / count)],
       ['names training epoch', fixed(epoch.best), fixed(epoch.median), ''],
-    ]);
+    ],
+  );
 }

@@ -46,13 +46,22 @@ const FLOAT = 1;
 /** An ONNX model (opset 14) holding one LSTM node: Y = LSTM(X, W, R, B), weights as initializers. */
 function onnxLstmModel(steps, batch, inputSize, hidden) {
   const tensorShape = (dims) => dims.flatMap((d) => pb.bytes(1, pb.int(1, d)));
-  const valueInfo = (name, dims) => [...pb.bytes(1, name), ...pb.bytes(2, pb.bytes(1, [...pb.int(1, FLOAT), ...pb.bytes(2, tensorShape(dims))]))];
+  const valueInfo = (name, dims) => [
+    ...pb.bytes(1, name),
+    ...pb.bytes(2, pb.bytes(1, [...pb.int(1, FLOAT), ...pb.bytes(2, tensorShape(dims))])),
+  ];
   const initializer = (name, dims) => {
     const values = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => (Math.random() - 0.5) / Math.sqrt(hidden));
     return [...dims.flatMap((d) => pb.int(1, d)), ...pb.int(2, FLOAT), ...pb.bytes(8, name), ...pb.bytes(9, new Uint8Array(values.buffer))];
   };
   const attribute = [...pb.bytes(1, 'hidden_size'), ...pb.int(3, hidden), ...pb.int(20, 2)];
-  const node = [...['X', 'W', 'R', 'B'].flatMap((name) => pb.bytes(1, name)), ...pb.bytes(2, 'Y'), ...pb.bytes(3, 'lstm'), ...pb.bytes(4, 'LSTM'), ...pb.bytes(5, attribute)];
+  const node = [
+    ...['X', 'W', 'R', 'B'].flatMap((name) => pb.bytes(1, name)),
+    ...pb.bytes(2, 'Y'),
+    ...pb.bytes(3, 'lstm'),
+    ...pb.bytes(4, 'LSTM'),
+    ...pb.bytes(5, attribute),
+  ];
   const graph = [
     ...pb.bytes(1, node),
     ...pb.bytes(2, 'lstm'),
@@ -62,7 +71,12 @@ function onnxLstmModel(steps, batch, inputSize, hidden) {
     ...pb.bytes(11, valueInfo('X', [steps, batch, inputSize])),
     ...pb.bytes(12, valueInfo('Y', [steps, 1, batch, hidden])),
   ];
-  return new Uint8Array([...pb.int(1, 8), ...pb.bytes(2, 'webtorch-bench'), ...pb.bytes(7, graph), ...pb.bytes(8, [...pb.bytes(1, ''), ...pb.int(2, 14)])]);
+  return new Uint8Array([
+    ...pb.int(1, 8),
+    ...pb.bytes(2, 'webtorch-bench'),
+    ...pb.bytes(7, graph),
+    ...pb.bytes(8, [...pb.bytes(1, ''), ...pb.int(2, 14)]),
+  ]);
 }
 
 async function loadOrt() {
@@ -72,7 +86,9 @@ async function loadOrt() {
     ort.env.logLevel = 'error';
     return ort;
   } catch (error) {
-    console.log(`\nnotice: ONNX Runtime Web is not available (${error.message.split('\n')[0]}); its column is skipped. Install it with: npm install -D onnxruntime-web`);
+    console.log(
+      `\nnotice: ONNX Runtime Web is not available (${error.message.split('\n')[0]}); its column is skipped. Install it with: npm install -D onnxruntime-web`,
+    );
     return null;
   }
 }
@@ -81,7 +97,9 @@ async function loadTfjsLayers() {
   try {
     return await import('@tensorflow/tfjs-layers');
   } catch {
-    console.log('\nnotice: @tensorflow/tfjs-layers is not installed; the TensorFlow.js column is skipped. Install it with: npm install -D @tensorflow/tfjs-layers@4.22.0');
+    console.log(
+      '\nnotice: @tensorflow/tfjs-layers is not installed; the TensorFlow.js column is skipped. Install it with: npm install -D @tensorflow/tfjs-layers@4.22.0',
+    );
     return null;
   }
 }
@@ -164,14 +182,33 @@ async function namesBenchmark(spec, pytorch) {
   const loader = namesLoader(samples, { batchSize: spec.batchSize, seed: 0 });
   const model = new NameClassifier({ embeddingSize: SETTINGS.embeddingSize, hiddenSize: spec.hidden });
   const optimizer = new torch.optim.Adam(model.parameters(), { lr: SETTINGS.lr });
-  const [epoch] = await timeInterleaved([() => trainEpoch(model, loader, optimizer, { clip: SETTINGS.clip })], { warmup: spec.warmup, runs: spec.runs });
+  const [epoch] = await timeInterleaved([() => trainEpoch(model, loader, optimizer, { clip: SETTINGS.clip })], {
+    warmup: spec.warmup,
+    runs: spec.runs,
+  });
   const [single] = await timeInterleaved([() => classify(model, [spec.name])], { warmup: spec.classifyWarmup, runs: spec.classifyRuns });
-  const rows = [['training epoch (ms)', epoch], [`classify '${spec.name}' (ms)`, single]];
+  const rows = [
+    ['training epoch (ms)', epoch],
+    [`classify '${spec.name}' (ms)`, single],
+  ];
   const theirs = pytorch ? [pytorch.results.namesEpoch, pytorch.results.namesClassify] : [];
-  printTable(`Surname classifier (examples/names): Embedding ${SETTINGS.embeddingSize} -> 2-layer bidirectional GRU ${spec.hidden} -> Linear 18, ${samples.length} names in batches of ${spec.batchSize}, Adam; one thread; ratio = PyTorch's time / webtorch's`,
-    ['task', 'webtorch best', 'median', ...(pytorch ? [`pytorch ${pytorch.version} best`, 'median', 'ratio (best)', 'ratio (median)'] : [])],
-    rows.map(([task, ours], i) => [task, fixed(ours.best), fixed(ours.median),
-      ...(pytorch ? [fixed(theirs[i].best), fixed(theirs[i].median), fixed(theirs[i].best / ours.best), fixed(theirs[i].median / ours.median)] : [])]));
+  printTable(
+    `Surname classifier (examples/names): Embedding ${SETTINGS.embeddingSize} -> 2-layer bidirectional GRU ${spec.hidden} -> Linear 18, ${samples.length} names in batches of ${spec.batchSize}, Adam; one thread; ratio = PyTorch's time / webtorch's`,
+    [
+      'task',
+      'webtorch best',
+      'median',
+      ...(pytorch ? [`pytorch ${pytorch.version} best`, 'median', 'ratio (best)', 'ratio (median)'] : []),
+    ],
+    rows.map(([task, ours], i) => [
+      task,
+      fixed(ours.best),
+      fixed(ours.median),
+      ...(pytorch
+        ? [fixed(theirs[i].best), fixed(theirs[i].median), fixed(theirs[i].best / ours.best), fixed(theirs[i].median / ours.median)]
+        : []),
+    ]),
+  );
 }
 
 // ---- the suite ----------------------------------------------------------------------------------
@@ -210,7 +247,13 @@ export async function run({ quick }) {
   let ortSession = null;
   if (ort) {
     ortSession = await ort.InferenceSession.create(onnxLstmModel(steps, batch, input, hidden), { executionProviders: ['wasm'] });
-    const feeds = { X: new ort.Tensor('float32', Float32Array.from({ length: steps * batch * input }, () => Math.random() - 0.5), [steps, batch, input]) };
+    const feeds = {
+      X: new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: steps * batch * input }, () => Math.random() - 0.5),
+        [steps, batch, input],
+      ),
+    };
     candidates.push(async () => {
       const outputs = await ortSession.run(feeds);
       for (const output of Object.values(outputs)) output.dispose?.();
@@ -223,38 +266,82 @@ export async function run({ quick }) {
     names.push(`pytorch ${pytorch.version}`);
   }
   const ours = timings[0];
-  printTable(`LSTM forward: batch ${batch}, ${steps} steps, input ${input}, hidden ${hidden} (${fixed(gflop, 2)} GFLOP), one thread (tfjs-wasm SIMD ${simd}, threads ${threads}); ratio = their time / webtorch's`,
+  printTable(
+    `LSTM forward: batch ${batch}, ${steps} steps, input ${input}, hidden ${hidden} (${fixed(gflop, 2)} GFLOP), one thread (tfjs-wasm SIMD ${simd}, threads ${threads}); ratio = their time / webtorch's`,
     ['implementation', 'best ms', 'median ms', 'GFLOP/s (best)', 'ratio (best)', 'ratio (median)'],
-    names.map((name, i) => [name, fixed(timings[i].best), fixed(timings[i].median), fixed(gflop / timings[i].best * 1e3, 1), fixed(timings[i].best / ours.best), fixed(timings[i].median / ours.median)]));
+    names.map((name, i) => [
+      name,
+      fixed(timings[i].best),
+      fixed(timings[i].median),
+      fixed((gflop / timings[i].best) * 1e3, 1),
+      fixed(timings[i].best / ours.best),
+      fixed(timings[i].median / ours.median),
+    ]),
+  );
 
   // Training step: forward and backward through the layer.
   const xTrain = torch.randn(steps, batch, input).requiresGrad_();
-  const [training] = await timeInterleaved([webtorch(() => {
-    const [output] = lstm.forward(xTrain);
-    output.sum().backward();
-  })], { warmup, runs });
+  const [training] = await timeInterleaved(
+    [
+      webtorch(() => {
+        const [output] = lstm.forward(xTrain);
+        output.sum().backward();
+      }),
+    ],
+    { warmup, runs },
+  );
   const trainingRows = [['webtorch', fixed(training.best), fixed(training.median), '1.00']];
-  if (pytorch) trainingRows.push([`pytorch ${pytorch.version}`, fixed(pytorch.results.training.best), fixed(pytorch.results.training.median), fixed(pytorch.results.training.best / training.best)]);
-  printTable('LSTM forward + backward (same shapes, gradients of the input and every weight)', ['implementation', 'best ms', 'median ms', 'ratio (best)'], trainingRows);
+  if (pytorch)
+    trainingRows.push([
+      `pytorch ${pytorch.version}`,
+      fixed(pytorch.results.training.best),
+      fixed(pytorch.results.training.median),
+      fixed(pytorch.results.training.best / training.best),
+    ]);
+  printTable(
+    'LSTM forward + backward (same shapes, gradients of the input and every weight)',
+    ['implementation', 'best ms', 'median ms', 'ratio (best)'],
+    trainingRows,
+  );
 
   // Packed against padded: sequences ending early stop costing.
   const packedLstm = new nn.LSTM(packedShape.input, packedShape.hidden);
   const padded = torch.randn(packedShape.steps, packedShape.batch, packedShape.input);
   const packed = nn.utils.rnn.packPaddedSequence(padded, lengths, { enforceSorted: false });
-  const [paddedTime, packedTime, packingTime] = await timeInterleaved([
-    webtorch(() => torch.noGrad(() => packedLstm.forward(padded))),
-    webtorch(() => torch.noGrad(() => packedLstm.forward(packed))),
-    webtorch(() => torch.noGrad(() => packedLstm.forward(nn.utils.rnn.packPaddedSequence(padded, lengths, { enforceSorted: false })))),
-  ], { warmup, runs });
+  const [paddedTime, packedTime, packingTime] = await timeInterleaved(
+    [
+      webtorch(() => torch.noGrad(() => packedLstm.forward(padded))),
+      webtorch(() => torch.noGrad(() => packedLstm.forward(packed))),
+      webtorch(() => torch.noGrad(() => packedLstm.forward(nn.utils.rnn.packPaddedSequence(padded, lengths, { enforceSorted: false })))),
+    ],
+    { warmup, runs },
+  );
   const packedRows = [
-    ['webtorch', fixed(paddedTime.best), fixed(packedTime.best), fixed(packedTime.best / paddedTime.best, 3), fixed(packingTime.best), fixed(packingTime.best / paddedTime.best, 3)],
+    [
+      'webtorch',
+      fixed(paddedTime.best),
+      fixed(packedTime.best),
+      fixed(packedTime.best / paddedTime.best, 3),
+      fixed(packingTime.best),
+      fixed(packingTime.best / paddedTime.best, 3),
+    ],
   ];
   if (pytorch) {
     const r = pytorch.results;
-    packedRows.push([`pytorch ${pytorch.version}`, fixed(r.padded.best), '', '', fixed(r.packed.best), fixed(r.packed.best / r.padded.best, 3)]);
+    packedRows.push([
+      `pytorch ${pytorch.version}`,
+      fixed(r.padded.best),
+      '',
+      '',
+      fixed(r.packed.best),
+      fixed(r.packed.best / r.padded.best, 3),
+    ]);
   }
-  printTable(`LSTM forward over ${packedShape.batch} sequences with lengths 1..${packedShape.steps} (unsorted), hidden ${packedShape.hidden}: padded to ${packedShape.steps} steps vs packed (best ms; the target is packed <= 0.6 x padded)`,
-    ['implementation', 'padded', 'packed', 'packed / padded', 'pack + run', '(pack + run) / padded'], packedRows);
+  printTable(
+    `LSTM forward over ${packedShape.batch} sequences with lengths 1..${packedShape.steps} (unsorted), hidden ${packedShape.hidden}: padded to ${packedShape.steps} steps vs packed (best ms; the target is packed <= 0.6 x padded)`,
+    ['implementation', 'padded', 'packed', 'packed / padded', 'pack + run', '(pack + run) / padded'],
+    packedRows,
+  );
 
   await namesBenchmark(classifier, pytorch);
 

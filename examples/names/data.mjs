@@ -6,8 +6,24 @@ import * as torch from '../../dist/node.js';
 
 /** The 18 nationalities, in the order of the classifier's outputs (alphabetical, like the data's own sort). */
 export const NATIONALITIES = Object.freeze([
-  'Arabic', 'Chinese', 'Czech', 'Dutch', 'English', 'French', 'German', 'Greek', 'Irish',
-  'Italian', 'Japanese', 'Korean', 'Polish', 'Portuguese', 'Russian', 'Scottish', 'Spanish', 'Vietnamese',
+  'Arabic',
+  'Chinese',
+  'Czech',
+  'Dutch',
+  'English',
+  'French',
+  'German',
+  'Greek',
+  'Irish',
+  'Italian',
+  'Japanese',
+  'Korean',
+  'Polish',
+  'Portuguese',
+  'Russian',
+  'Scottish',
+  'Spanish',
+  'Vietnamese',
 ]);
 
 /** Character codes run 1..127 (ASCII); 0 is the padding index. */
@@ -22,7 +38,8 @@ export const TEST_FILE = new URL('./data/names_test.csv.gz', import.meta.url);
  * outside ASCII becomes DEL (127), which the training data never contains.
  */
 export function encodeName(name) {
-  if (typeof name !== 'string' || name.length === 0) throw new TypeError(`encodeName: expected a non-empty string, got ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || name.length === 0)
+    throw new TypeError(`encodeName: expected a non-empty string, got ${JSON.stringify(name)}`);
   const plain = name.normalize('NFD').replace(/\p{Mn}/gu, '');
   return Int32Array.from(plain, (char) => {
     const code = char.codePointAt(0);
@@ -38,7 +55,10 @@ const ROW = /^"((?:[^"]|"")*)","((?:[^"]|"")*)"$/;
  * small sample still holds most classes.
  */
 export function readNames(file, { limit = Infinity } = {}) {
-  const lines = gunzipSync(readFileSync(file)).toString('utf8').split(/\r?\n/).filter((line) => line.length > 0);
+  const lines = gunzipSync(readFileSync(file))
+    .toString('utf8')
+    .split(/\r?\n/)
+    .filter((line) => line.length > 0);
   const stride = Math.max(1, Math.floor(lines.length / limit));
   const samples = [];
   for (let i = 0; i < lines.length && samples.length < limit; i += stride) {
@@ -78,7 +98,10 @@ export function collateNames(samples) {
   const codes = new Int32Array(samples.length * steps);
   samples.forEach((sample, b) => codes.set(sample.codes, b * steps));
   const x = torch.tensor(codes, { dtype: 'int32' }).view(samples.length, steps);
-  const y = torch.tensor(Int32Array.from(samples, (sample) => sample.label), { dtype: 'int32' });
+  const y = torch.tensor(
+    Int32Array.from(samples, (sample) => sample.label),
+    { dtype: 'int32' },
+  );
   return [x, lengths, y];
 }
 

@@ -15,10 +15,10 @@
 // saved to (and classify reads) examples/names/model.safetensors.
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import * as torch from '../../dist/node.js';
-import { namesLoader, NATIONALITIES, readNames, TEST_FILE, TRAIN_FILE } from './data.mjs';
+import { NATIONALITIES, namesLoader, readNames, TEST_FILE, TRAIN_FILE } from './data.mjs';
 import { classify, NameClassifier } from './model.mjs';
 import { evaluate, SETTINGS, trainEpoch } from './train.mjs';
 
@@ -39,7 +39,9 @@ function parseCommandLine() {
       },
     });
   } catch (error) {
-    throw new UsageError(`${error.message}\nflags: --epochs N, --hidden N, --batch-size N, --seed N (see the top of examples/names/main.mjs)`);
+    throw new UsageError(
+      `${error.message}\nflags: --epochs N, --hidden N, --batch-size N, --seed N (see the top of examples/names/main.mjs)`,
+    );
   }
 }
 
@@ -75,7 +77,12 @@ function progressReporter(epoch, epochs, { every = 50 } = {}) {
 function printClassified(results) {
   const width = Math.max(...results.map((r) => r.name.length));
   for (const { name, top } of results) {
-    console.log(`${name.padEnd(width)}  ${top.map(({ nationality, probability }) => `${nationality} ${percent(probability)}`.padEnd(18)).join('  ').trimEnd()}`);
+    console.log(
+      `${name.padEnd(width)}  ${top
+        .map(({ nationality, probability }) => `${nationality} ${percent(probability)}`.padEnd(18))
+        .join('  ')
+        .trimEnd()}`,
+    );
   }
 }
 
@@ -93,7 +100,9 @@ async function train(flags, names) {
   const model = new NameClassifier({ embeddingSize: SETTINGS.embeddingSize, hiddenSize });
   const optimizer = new torch.optim.Adam(model.parameters(), { lr: SETTINGS.lr });
   const scheduler = new torch.optim.lrScheduler.CosineAnnealingLR(optimizer, epochs);
-  console.log(`${trainSet.length} training and ${testSet.length} test names, ${NATIONALITIES.length} nationalities; batch ${batchSize}, Adam lr ${SETTINGS.lr} with cosine annealing, gradients clipped to norm ${SETTINGS.clip}`);
+  console.log(
+    `${trainSet.length} training and ${testSet.length} test names, ${NATIONALITIES.length} nationalities; batch ${batchSize}, Adam lr ${SETTINGS.lr} with cosine annealing, gradients clipped to norm ${SETTINGS.clip}`,
+  );
   console.log(String(model));
 
   const start = performance.now();
@@ -104,10 +113,14 @@ async function train(flags, names) {
     scheduler.step();
     trainingSeconds += seconds;
     result = evaluate(model, testLoader);
-    console.log(`epoch ${epoch}/${epochs}  train loss ${loss.toFixed(4)}  test accuracy ${percent(result.accuracy)}  balanced accuracy ${percent(result.balancedAccuracy)}  (${seconds.toFixed(1)} s)`);
+    console.log(
+      `epoch ${epoch}/${epochs}  train loss ${loss.toFixed(4)}  test accuracy ${percent(result.accuracy)}  balanced accuracy ${percent(result.balancedAccuracy)}  (${seconds.toFixed(1)} s)`,
+    );
   }
   const wallSeconds = (performance.now() - start) / 1000;
-  console.log(`\ntrained ${epochs} epoch${epochs === 1 ? "" : "s"} in ${trainingSeconds.toFixed(1)} s (${wallSeconds.toFixed(1)} s with the evaluations)`);
+  console.log(
+    `\ntrained ${epochs} epoch${epochs === 1 ? '' : 's'} in ${trainingSeconds.toFixed(1)} s (${wallSeconds.toFixed(1)} s with the evaluations)`,
+  );
 
   console.log('per-class test accuracy:');
   for (const { nationality, correct, total } of result.perClass) {
@@ -115,7 +128,9 @@ async function train(flags, names) {
   }
   await torch.saveFile(model.stateDict(), MODEL_FILE);
   const { tensors, bytes } = torch.memory();
-  console.log(`\nsaved ${relative(process.cwd(), MODEL_FILE)}; memory: ${tensors} live tensors, ${(bytes.cpu / 2 ** 20).toFixed(1)} MiB of wasm memory in use`);
+  console.log(
+    `\nsaved ${relative(process.cwd(), MODEL_FILE)}; memory: ${tensors} live tensors, ${(bytes.cpu / 2 ** 20).toFixed(1)} MiB of wasm memory in use`,
+  );
   if (names.length > 0) {
     console.log();
     printClassified(await classify(model, names));
@@ -123,8 +138,10 @@ async function train(flags, names) {
 }
 
 async function classifySaved(names) {
-  if (names.length === 0) throw new UsageError('classify: give one or more names, e.g. node examples/names/main.mjs classify Nguyen Schmidt');
-  if (!existsSync(MODEL_FILE)) throw new UsageError(`classify: ${MODEL_FILE} does not exist yet; train first with npm run demo (or node examples/names/main.mjs)`);
+  if (names.length === 0)
+    throw new UsageError('classify: give one or more names, e.g. node examples/names/main.mjs classify Nguyen Schmidt');
+  if (!existsSync(MODEL_FILE))
+    throw new UsageError(`classify: ${MODEL_FILE} does not exist yet; train first with npm run demo (or node examples/names/main.mjs)`);
   const model = NameClassifier.fromStateDict(await torch.loadFile(MODEL_FILE));
   printClassified(await classify(model, names));
 }

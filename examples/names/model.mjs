@@ -17,7 +17,7 @@ export class NameClassifier extends nn.Module {
   /** x [N, L] int32 character codes padded with 0, lengths[n] the length of name n; returns logits [N, classes]. */
   forward(x, lengths) {
     const packed = nn.utils.rnn.packPaddedSequence(this.embedding.forward(x), lengths, { batchFirst: true, enforceSorted: false });
-    const [, hN] = this.gru.forward(packed);                 // hN: [numLayers * 2, N, hidden]
+    const [, hN] = this.gru.forward(packed); // hN: [numLayers * 2, N, hidden]
     return this.fc.forward(torch.cat([hN.index(-2), hN.index(-1)], 1));
   }
 
@@ -39,13 +39,18 @@ export class NameClassifier extends nn.Module {
 export async function classify(model, names, k = 3) {
   const wasTraining = model.training;
   model.eval();
-  const { values, indices } = torch.scope(() => torch.noGrad(() => {
-    const [x, lengths] = collateNames(names.map((name) => ({ codes: encodeName(name), label: 0 })));
-    return model.forward(x, lengths).softmax(1).topk(k, 1);
-  }));
+  const { values, indices } = torch.scope(() =>
+    torch.noGrad(() => {
+      const [x, lengths] = collateNames(names.map((name) => ({ codes: encodeName(name), label: 0 })));
+      return model.forward(x, lengths).softmax(1).topk(k, 1);
+    }),
+  );
   model.train(wasTraining);
   const [probabilities, classes] = [await values.tolist(), await indices.tolist()];
   values.dispose();
   indices.dispose();
-  return names.map((name, n) => ({ name, top: classes[n].map((c, j) => ({ nationality: NATIONALITIES[c], probability: probabilities[n][j] })) }));
+  return names.map((name, n) => ({
+    name,
+    top: classes[n].map((c, j) => ({ nationality: NATIONALITIES[c], probability: probabilities[n][j] })),
+  }));
 }

@@ -1,12 +1,12 @@
-import { keep, scope } from '../memory.js';
-import { checkOptions, describeValue, optionKeys } from '../options.js';
-import { shapesEqual, formatShape, type Shape } from '../shape.js';
-import { Tensor } from '../tensor.js';
 import { noGrad } from '../graph/grad-mode.js';
 import type { Node } from '../graph/node.js';
-import { sumToShape } from '../ops/reduce.js';
-import { add } from '../ops/elementwise.js';
+import { keep, scope } from '../memory.js';
 import { onesLike } from '../ops/creation.js';
+import { add } from '../ops/elementwise.js';
+import { sumToShape } from '../ops/reduce.js';
+import { checkOptions, describeValue, optionKeys } from '../options.js';
+import { formatShape, type Shape, shapesEqual } from '../shape.js';
+import { Tensor } from '../tensor.js';
 
 export interface BackwardOptions {
   retainGraph?: boolean;
@@ -47,7 +47,9 @@ function run(roots: readonly Tensor[], seeds: readonly Tensor[], retainGraph: bo
     if (capture?.has(node)) capture.set(node, grad);
     if (!capture) for (const retainer of node.retainers) accumulateGrad(retainer, grad);
     if (grad.storage.pending) {
-      throw new Error(`backward: the gradient of ${node.name} is still being copied to ${grad.device} by the backward of to(), and ${grad.device} runs backward synchronously; move the leaves to the other device before computing on them, so the whole graph runs there`);
+      throw new Error(
+        `backward: the gradient of ${node.name} is still being copied to ${grad.device} by the backward of to(), and ${grad.device} runs backward synchronously; move the leaves to the other device before computing on them, so the whole graph runs there`,
+      );
     }
     const inputGrads = node.apply(grad);
     if (!retainGraph) node.release();
@@ -67,7 +69,9 @@ function fitToShape(node: Node, input: number, grad: Tensor): Tensor {
   try {
     return sumToShape(grad, shape);
   } catch {
-    throw new Error(`backward: ${node.name} returned a gradient of shape ${formatShape(grad.shape)} for input ${input} of shape ${formatShape(shape)}`);
+    throw new Error(
+      `backward: ${node.name} returned a gradient of shape ${formatShape(grad.shape)} for input ${input} of shape ${formatShape(shape)}`,
+    );
   }
 }
 
@@ -117,7 +121,9 @@ function seedFor(op: string, root: Tensor, gradient: Tensor | undefined): Tensor
   }
   if (gradient === undefined) {
     if (root.numel() !== 1) {
-      throw new Error(`${op}: grad can be implicitly created only for scalar outputs; got an output of shape ${formatShape(root.shape)}, so pass a gradient of that shape`);
+      throw new Error(
+        `${op}: grad can be implicitly created only for scalar outputs; got an output of shape ${formatShape(root.shape)}, so pass a gradient of that shape`,
+      );
     }
     return onesLike(root);
   }
@@ -125,8 +131,12 @@ function seedFor(op: string, root: Tensor, gradient: Tensor | undefined): Tensor
   if (!shapesEqual(gradient.shape, root.shape)) {
     throw new RangeError(`${op}: gradient has shape ${formatShape(gradient.shape)} but the output has shape ${formatShape(root.shape)}`);
   }
-  if (gradient.dtype !== root.dtype) throw new TypeError(`${op}: invalid gradient - expected dtype ${root.dtype} but got ${gradient.dtype}, as PyTorch refuses; convert it with .float()`);
-  if (gradient.device !== root.device) throw new Error(`${op}: invalid gradient - expected device ${root.device} but got ${gradient.device}`);
+  if (gradient.dtype !== root.dtype)
+    throw new TypeError(
+      `${op}: invalid gradient - expected dtype ${root.dtype} but got ${gradient.dtype}, as PyTorch refuses; convert it with .float()`,
+    );
+  if (gradient.device !== root.device)
+    throw new Error(`${op}: invalid gradient - expected device ${root.device} but got ${gradient.device}`);
   return gradient;
 }
 
@@ -134,7 +144,10 @@ function seedFor(op: string, root: Tensor, gradient: Tensor | undefined): Tensor
 export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
   root.assertAlive('backward', 'tensor');
   checkOptions('backward', options, BACKWARD_OPTIONS);
-  if (gradient !== undefined && !(gradient instanceof Tensor)) throw new TypeError(`backward: gradient must be a Tensor, got ${describeValue(gradient)}; options go second, as in backward(undefined, { retainGraph: true })`);
+  if (gradient !== undefined && !(gradient instanceof Tensor))
+    throw new TypeError(
+      `backward: gradient must be a Tensor, got ${describeValue(gradient)}; options go second, as in backward(undefined, { retainGraph: true })`,
+    );
   scope(() => noGrad(() => run([root], [seedFor('backward', root, gradient)], options.retainGraph ?? false, null)));
 }
 
@@ -148,7 +161,11 @@ export interface GradOptions {
 const GRAD_OPTIONS = optionKeys<GradOptions>({ gradOutputs: true, retainGraph: true, allowUnused: true });
 
 /** `torch.autograd.grad(outputs, inputs)`: the gradients of the outputs' sum w.r.t. each input. */
-export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: GradOptions = {}): (Tensor | null)[] {
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  options: GradOptions = {},
+): (Tensor | null)[] {
   checkOptions('autograd.grad', options, GRAD_OPTIONS);
   const outs = outputs instanceof Tensor ? [outputs] : [...outputs];
   const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
@@ -168,7 +185,10 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
     }),
   );
   result.forEach((found, i) => {
-    if (!found && !options.allowUnused) throw new Error(`autograd.grad: inputs[${i}] was not used in the graph of the outputs; pass { allowUnused: true } to get null for it`);
+    if (!found && !options.allowUnused)
+      throw new Error(
+        `autograd.grad: inputs[${i}] was not used in the graph of the outputs; pass { allowUnused: true } to get null for it`,
+      );
   });
   return result;
 }

@@ -1,9 +1,9 @@
+import { noGrad } from '../graph/grad-mode.js';
 import { scope } from '../memory.js';
 import { tensor } from '../ops/creation.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { grad } from './engine.js';
-import { noGrad } from '../graph/grad-mode.js';
 
 export interface GradcheckOptions {
   /** Finite-difference step. float32 limits accuracy: the default balances truncation and rounding error. */
@@ -32,7 +32,11 @@ function projectionWeights(count: number, seed: number): Float32Array {
  * the host, so the difference quotient loses no digits to a float32 sum. Inputs that require grad
  * are checked.
  */
-export async function gradcheck(fn: (...inputs: Tensor[]) => Tensor | readonly Tensor[], inputs: readonly Tensor[], options: GradcheckOptions = {}): Promise<boolean> {
+export async function gradcheck(
+  fn: (...inputs: Tensor[]) => Tensor | readonly Tensor[],
+  inputs: readonly Tensor[],
+  options: GradcheckOptions = {},
+): Promise<boolean> {
   checkOptions('gradcheck', options, GRADCHECK_OPTIONS);
   const eps = options.eps ?? 1e-3;
   const atol = options.atol ?? 1e-3;
@@ -58,7 +62,11 @@ export async function gradcheck(fn: (...inputs: Tensor[]) => Tensor | readonly T
   const analytic = scope(() => {
     const outs = outputsOf();
     const gradOutputs = outs.map((out, k) => tensor(weights[k], { device: out.device }).reshape(out.shape));
-    return grad(outs.map((out) => out.float()), checked, { gradOutputs, allowUnused: true });
+    return grad(
+      outs.map((out) => out.float()),
+      checked,
+      { gradOutputs, allowUnused: true },
+    );
   });
   try {
     for (const [k, input] of checked.entries()) {
@@ -75,7 +83,9 @@ export async function gradcheck(fn: (...inputs: Tensor[]) => Tensor | readonly T
         const numeric = (plus - minus) / (2 * eps);
         if (Math.abs(numeric - expected[i]) > atol + rtol * Math.abs(numeric)) {
           if (options.raiseException === false) return false;
-          throw new Error(`gradcheck: Jacobian mismatch for input ${inputs.indexOf(input)} (shape [${input.shape.join(', ')}]) at element ${i}: numerical ${numeric}, analytical ${expected[i]}`);
+          throw new Error(
+            `gradcheck: Jacobian mismatch for input ${inputs.indexOf(input)} (shape [${input.shape.join(', ')}]) at element ${i}: numerical ${numeric}, analytical ${expected[i]}`,
+          );
         }
       }
     }

@@ -1,6 +1,6 @@
+import { noGrad } from '../graph/grad-mode.js';
 import { checkOptions, optionKeys } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { noGrad } from '../graph/grad-mode.js';
 
 export interface ZeroGradOptions {
   /** Free the gradients instead of zeroing them; the next backward allocates fresh ones. */

@@ -9,6 +9,7 @@ import type { RnnPlan } from './rnn-layout.js';
  * in src/devices/cpu/namespace.ts), so a new kind is added in its own folder, with no union to edit
  * elsewhere, and `Device.type` still refuses a kind nobody declared.
  */
+// biome-ignore lint/suspicious/noEmptyInterface: empty on purpose; only an interface can be augmented, and each device folder adds its kind
 export interface DeviceKinds {}
 
 /** A device kind: 'cpu', 'webgpu', or one a device folder adds to DeviceKinds. */
@@ -237,7 +238,13 @@ export interface Kernels {
    * 'zeroRow' for a row that sums to 0, with out unspecified; devices that run asynchronously
    * return 'ok' and raise errors[status] at the next read instead.
    */
-  multinomial(out: TensorView, weights: TensorView, replacement: boolean, stream: RandomStream, errors: MultinomialErrors): MultinomialStatus;
+  multinomial(
+    out: TensorView,
+    weights: TensorView,
+    replacement: boolean,
+    stream: RandomStream,
+    errors: MultinomialErrors,
+  ): MultinomialStatus;
   /**
    * out = softmax(x) along `dim` (log-softmax when `log`): exp(x - max) / sum(exp(x - max)), or
    * x - max - log(sum(exp(x - max))). float32; x any strides, out contiguous of x's shape. A row
@@ -305,7 +312,15 @@ export interface Kernels {
    * non-LSTM) and the output and reserve it wrote: writes each non-null entry of `grads`
    * (contiguous, overwritten, shaped like the tensor it is the gradient of).
    */
-  rnnBackward(layer: RnnLayer, output: TensorView, reserve: TensorView, gradOutput: TensorView, gradHN: TensorView, gradCN: TensorView | null, grads: RnnGradients): void;
+  rnnBackward(
+    layer: RnnLayer,
+    output: TensorView,
+    reserve: TensorView,
+    gradOutput: TensorView,
+    gradHN: TensorView,
+    gradCN: TensorView | null,
+    grads: RnnGradients,
+  ): void;
 }
 
 /**

@@ -16,7 +16,10 @@ export interface ReduceLayout {
 export function reduceLayout(shape: Shape, strides: Shape, dims: readonly number[]): ReduceLayout | null {
   const reduced = new Set(dims);
   const keptDims = shape.map((_, d) => d).filter((d) => !reduced.has(d));
-  const run = coalesce(dims.map((d) => shape[d]), [dims.map((d) => strides[d])]);
+  const run = coalesce(
+    dims.map((d) => shape[d]),
+    [dims.map((d) => strides[d])],
+  );
   if (run.shape.length !== 1) return null;
   const keptShapeFull = keptDims.map((d) => shape[d]);
   const kept = coalesce(keptShapeFull, [keptDims.map((d) => strides[d]), contiguousStrides(keptShapeFull)]);

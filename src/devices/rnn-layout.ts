@@ -50,5 +50,16 @@ export function rnnPlan(mode: RnnMode, batchSizes: readonly number[], inputSize:
     rows += size;
   }
   const width = gates * hidden;
-  return { gates, hidden, width, state, inputSize, rows, batch: batchSizes[0], steps: batchSizes.length, offsets, extraOffset: rows * width };
+  return {
+    gates,
+    hidden,
+    width,
+    state,
+    inputSize,
+    rows,
+    batch: batchSizes[0],
+    steps: batchSizes.length,
+    offsets,
+    extraOffset: rows * width,
+  };
 }

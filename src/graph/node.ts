@@ -45,11 +45,15 @@ export class Node {
 
   apply(grad: Tensor): readonly (Tensor | null | undefined)[] {
     if (this.backwardFn === null) {
-      throw new Error(`backward: trying to backward through the graph a second time (through ${this.name}); its saved tensors were freed after the first backward. Pass { retainGraph: true } to the first backward call if you need to backward twice.`);
+      throw new Error(
+        `backward: trying to backward through the graph a second time (through ${this.name}); its saved tensors were freed after the first backward. Pass { retainGraph: true } to the first backward call if you need to backward twice.`,
+      );
     }
     for (const { tensor, version } of this.saved) {
       if (tensor.storage.version !== version) {
-        throw new Error(`backward: a tensor needed by ${this.name} to compute gradients was modified by an in-place operation (its version is ${tensor.storage.version}, expected ${version})`);
+        throw new Error(
+          `backward: a tensor needed by ${this.name} to compute gradients was modified by an in-place operation (its version is ${tensor.storage.version}, expected ${version})`,
+        );
       }
     }
     return this.backwardFn(grad);

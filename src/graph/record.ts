@@ -13,7 +13,12 @@ export type Save = (tensor: Tensor) => Tensor;
  * needs (`out` included, when the formula uses the result): forward passes under noGrad save nothing. Gradients returned for broadcast inputs may
  * have the output's shape; the engine sums them back to each input's shape.
  */
-export function record(name: string, out: Tensor, inputs: readonly (Tensor | null)[], makeBackward: (save: Save, out: Tensor) => BackwardFn): Tensor {
+export function record(
+  name: string,
+  out: Tensor,
+  inputs: readonly (Tensor | null)[],
+  makeBackward: (save: Save, out: Tensor) => BackwardFn,
+): Tensor {
   if (!isGradEnabled() || !inputs.some((input) => input?.requiresGrad)) return out;
   const saved: SavedTensor[] = [];
   const save: Save = (tensor) => {
@@ -41,7 +46,12 @@ export function needsGrad(...inputs: readonly (Tensor | null)[]): boolean {
  * without recording and their temporaries are freed, so backward runs the given formula instead
  * of one node per inner op (and the node carries PyTorch's name, e.g. 'MeanBackward0').
  */
-export function recordComposite(name: string, inputs: readonly (Tensor | null)[], forward: () => Tensor, makeBackward: (save: Save, out: Tensor) => BackwardFn): Tensor {
+export function recordComposite(
+  name: string,
+  inputs: readonly (Tensor | null)[],
+  forward: () => Tensor,
+  makeBackward: (save: Save, out: Tensor) => BackwardFn,
+): Tensor {
   const out = scope(() => noGrad(forward));
   return record(name, out, inputs, makeBackward);
 }

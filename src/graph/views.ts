@@ -54,13 +54,21 @@ function deriveFromBase(view: Tensor): void {
     view.setGradFn(null);
     return;
   }
-  view.setGradFn(new Node('AsStridedBackward0', [edgeTo(base)], [base.shape], (grad) => {
-    const zeros = zerosOn(base.shape, grad.dtype, grad.deviceObject);
-    const full = likeBase(base, zeros);
-    zeros.dispose();
-    copyView(regionOf(view, full), grad);
-    return [full];
-  }, []));
+  view.setGradFn(
+    new Node(
+      'AsStridedBackward0',
+      [edgeTo(base)],
+      [base.shape],
+      (grad) => {
+        const zeros = zerosOn(base.shape, grad.dtype, grad.deviceObject);
+        const full = likeBase(base, zeros);
+        zeros.dispose();
+        copyView(regionOf(view, full), grad);
+        return [full];
+      },
+      [],
+    ),
+  );
 }
 
 /**
@@ -73,17 +81,24 @@ export function rebaseView(view: Tensor, node: Node | null): void {
   const oldView = view.gradFn;
   const selfSlot = node && oldView ? node.edges.findIndex((edge) => edge !== null && 'node' in edge && edge.node === oldView) : -1;
   const others = node ? node.edges.map((edge, i) => ({ edge, shape: node.inputShapes[i], i })).filter(({ i }) => i !== selfSlot) : [];
-  const copySlices = new Node('CopySlices', [edgeTo(base), ...others.map(({ edge }) => edge)], [base.shape, ...others.map(({ shape }) => shape)], (grad) => {
-    const full = likeBase(base, grad);
-    const region = regionOf(view, full);
-    const regionGrad = Tensor.empty(view.shape, grad.dtype, grad.deviceObject);
-    copyView(regionGrad, region);
-    const inputGrads = node ? node.apply(regionGrad) : [];
-    const selfGrad = selfSlot >= 0 ? inputGrads[selfSlot] : null;
-    if (selfGrad) copyView(region, selfGrad);
-    else fillView(region, 0);
-    return [full, ...others.map(({ i }) => inputGrads[i])];
-  }, [], node ? [node] : []);
+  const copySlices = new Node(
+    'CopySlices',
+    [edgeTo(base), ...others.map(({ edge }) => edge)],
+    [base.shape, ...others.map(({ shape }) => shape)],
+    (grad) => {
+      const full = likeBase(base, grad);
+      const region = regionOf(view, full);
+      const regionGrad = Tensor.empty(view.shape, grad.dtype, grad.deviceObject);
+      copyView(regionGrad, region);
+      const inputGrads = node ? node.apply(regionGrad) : [];
+      const selfGrad = selfSlot >= 0 ? inputGrads[selfSlot] : null;
+      if (selfGrad) copyView(region, selfGrad);
+      else fillView(region, 0);
+      return [full, ...others.map(({ i }) => inputGrads[i])];
+    },
+    [],
+    node ? [node] : [],
+  );
   base.setGradFn(copySlices);
   markRebased(base);
   deriveFromBase(view);

@@ -67,12 +67,16 @@ function describeValue(value: unknown): string {
 function entriesOf(op: string, value: object, path: readonly Segment[]): [string, unknown][] {
   if (value instanceof Map) {
     for (const key of value.keys()) {
-      if (typeof key !== 'string') throw new TypeError(`${op}: ${describePath(path)} is a Map with the key ${String(key)} (${typeof key}); only string keys can be stored, as in a plain object`);
+      if (typeof key !== 'string')
+        throw new TypeError(
+          `${op}: ${describePath(path)} is a Map with the key ${String(key)} (${typeof key}); only string keys can be stored, as in a plain object`,
+        );
     }
     return [...value] as [string, unknown][];
   }
   const symbol = Object.getOwnPropertySymbols(value)[0];
-  if (symbol !== undefined) throw new TypeError(`${op}: ${describePath(path)} has the symbol key ${String(symbol)}; only string keys can be stored`);
+  if (symbol !== undefined)
+    throw new TypeError(`${op}: ${describePath(path)} has the symbol key ${String(symbol)}; only string keys can be stored`);
   return Object.entries(value);
 }
 
@@ -88,7 +92,8 @@ export interface FlatCheckpoint {
 }
 
 function checkTensor(op: string, name: string, tensor: Tensor, path: readonly Segment[]): void {
-  if (name === METADATA_KEY) throw new RangeError(`${op}: '${METADATA_KEY}' is reserved by the safetensors format and cannot name a tensor`);
+  if (name === METADATA_KEY)
+    throw new RangeError(`${op}: '${METADATA_KEY}' is reserved by the safetensors format and cannot name a tensor`);
   tensor.assertAlive(op, describePath(path));
 }
 
@@ -98,8 +103,19 @@ function checkTensor(op: string, name: string, tensor: Tensor, path: readonly Se
  */
 export function flattenCheckpoint(op: string, checkpoint: unknown): FlatCheckpoint {
   if (!isDictionary(checkpoint)) {
-    const got = checkpoint === null ? 'null' : Array.isArray(checkpoint) ? 'an array' : checkpoint instanceof Tensor ? 'a Tensor' : typeof checkpoint === 'object' ? describeValue(checkpoint) : typeof checkpoint;
-    throw new TypeError(`${op}: expected a state dict or a checkpoint object (module.stateDict(), { model, optimizer, epoch }), got ${got}`);
+    const got =
+      checkpoint === null
+        ? 'null'
+        : Array.isArray(checkpoint)
+          ? 'an array'
+          : checkpoint instanceof Tensor
+            ? 'a Tensor'
+            : typeof checkpoint === 'object'
+              ? describeValue(checkpoint)
+              : typeof checkpoint;
+    throw new TypeError(
+      `${op}: expected a state dict or a checkpoint object (module.stateDict(), { model, optimizer, epoch }), got ${got}`,
+    );
   }
   const entries = entriesOf(op, checkpoint, []);
   if (entries.every(([, value]) => value instanceof Tensor)) {
@@ -121,13 +137,19 @@ export function flattenCheckpoint(op: string, checkpoint: unknown): FlatCheckpoi
       return { [TENSOR_TAG]: name };
     }
     const isArray = Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype;
-    if (!isArray && !isDictionary(value)) throw new TypeError(`${op}: ${describePath(path)} is ${describeValue(value)}, which ${op} cannot store (it stores ${STORABLE})`);
+    if (!isArray && !isDictionary(value))
+      throw new TypeError(`${op}: ${describePath(path)} is ${describeValue(value)}, which ${op} cannot store (it stores ${STORABLE})`);
     const ancestor = open.get(value);
-    if (ancestor) throw new TypeError(`${op}: ${describePath(path)} is ${describePath(ancestor)} itself (a circular reference), which ${op} cannot store`);
+    if (ancestor)
+      throw new TypeError(
+        `${op}: ${describePath(path)} is ${describePath(ancestor)} itself (a circular reference), which ${op} cannot store`,
+      );
     open.set(value, path);
     const encoded = isArray
       ? Array.from({ length: value.length }, (_, i) => encode(value[i], [...path, i]))
-      : Object.fromEntries(entriesOf(op, value, path).map(([key, item]) => [key.startsWith('$') ? `$${key}` : key, encode(item, [...path, key])]));
+      : Object.fromEntries(
+          entriesOf(op, value, path).map(([key, item]) => [key.startsWith('$') ? `$${key}` : key, encode(item, [...path, key])]),
+        );
     open.delete(value);
     return encoded;
   };
@@ -197,17 +219,25 @@ export function readStructure(json: string, names: readonly string[]): Checkpoin
       if (keys.length !== 1) invalid(`${where} has the tag ${JSON.stringify(tag)} beside other keys`);
       const content = (value as Record<string, unknown>)[tag];
       if (tag === NUMBER_TAG) {
-        if (typeof content !== 'string' || !Object.hasOwn(NUMBERS, content)) invalid(`${where} is {"${NUMBER_TAG}": ${JSON.stringify(content)}}, expected one of ${Object.keys(NUMBERS).map((n) => JSON.stringify(n)).join(', ')}`);
+        if (typeof content !== 'string' || !Object.hasOwn(NUMBERS, content))
+          invalid(
+            `${where} is {"${NUMBER_TAG}": ${JSON.stringify(content)}}, expected one of ${Object.keys(NUMBERS)
+              .map((n) => JSON.stringify(n))
+              .join(', ')}`,
+          );
         setOwn(holder, key, NUMBERS[content]);
       } else if (tag === TENSOR_TAG) {
         if (typeof content !== 'string') invalid(`${where} is {"${TENSOR_TAG}": ${JSON.stringify(content)}}, expected a tensor name`);
-        if (used.has(content)) invalid(`${where} refers to the tensor ${JSON.stringify(content)}, which an earlier entry refers to as well`);
+        if (used.has(content))
+          invalid(`${where} refers to the tensor ${JSON.stringify(content)}, which an earlier entry refers to as well`);
         if (!unused.delete(content)) invalid(`${where} refers to the tensor ${JSON.stringify(content)}, which the file does not have`);
         used.add(content);
         setOwn(holder, key, null);
         slots.push({ holder, key, name: content });
       } else {
-        invalid(`${where} has the unknown tag ${JSON.stringify(tag)} (tags are "${TENSOR_TAG}" and "${NUMBER_TAG}"; an object key starting with '$' is written with one more '$')`);
+        invalid(
+          `${where} has the unknown tag ${JSON.stringify(tag)} (tags are "${TENSOR_TAG}" and "${NUMBER_TAG}"; an object key starting with '$' is written with one more '$')`,
+        );
       }
     }
   };
@@ -216,7 +246,8 @@ export function readStructure(json: string, names: readonly string[]): Checkpoin
   }
   const top: { root?: Record<string, unknown> } = {};
   decode(top, 'root', parsed, []);
-  if (unused.size > 0) invalid(`the file has tensors the structure does not refer to: ${[...unused].map((n) => JSON.stringify(n)).join(', ')}`);
+  if (unused.size > 0)
+    invalid(`the file has tensors the structure does not refer to: ${[...unused].map((n) => JSON.stringify(n)).join(', ')}`);
   return { root: top.root!, slots };
 }
 

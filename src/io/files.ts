@@ -24,7 +24,9 @@ function nodeFs(): Promise<typeof import('node:fs/promises')> {
 const FETCHED_SCHEME = /^(https?|data|blob):/i;
 
 function isResponse(source: unknown): source is Response {
-  return typeof source === 'object' && source !== null && !(source instanceof URL) && typeof (source as Response).arrayBuffer === 'function';
+  return (
+    typeof source === 'object' && source !== null && !(source instanceof URL) && typeof (source as Response).arrayBuffer === 'function'
+  );
 }
 
 /** How an error message names a source. */
@@ -61,8 +63,12 @@ export async function readBytes(op: string, source: FileSource): Promise<Uint8Ar
 
 /** Writes a whole file (Node and Deno; browsers have no file system to write to). */
 export async function writeBytes(op: string, path: string | URL, bytes: Uint8Array): Promise<void> {
-  if (typeof path !== 'string' && !(path instanceof URL)) throw new TypeError(`${op}: expected a path or a file: URL, got ${path === null ? 'null' : typeof path}`);
-  if (!deno && !isNode) throw new Error(`${op}: writing files needs Node or Deno; in a browser, call torch.save(stateDict) and offer the bytes as a Blob download`);
+  if (typeof path !== 'string' && !(path instanceof URL))
+    throw new TypeError(`${op}: expected a path or a file: URL, got ${path === null ? 'null' : typeof path}`);
+  if (!deno && !isNode)
+    throw new Error(
+      `${op}: writing files needs Node or Deno; in a browser, call torch.save(stateDict) and offer the bytes as a Blob download`,
+    );
   const target = typeof path === 'string' && /^file:/i.test(path) ? new URL(path) : path;
   try {
     await (deno ? deno.writeFile(target, bytes) : (await nodeFs()).writeFile(target, bytes));

@@ -28,6 +28,7 @@ export type Checkpoint = object;
  * shape only the file knows, so its values are typed as PyTorch's `torch.load` result is (`Any`):
  * `opt.loadStateDict(checkpoint.optimizer)` type-checks as it is.
  */
+// biome-ignore lint/suspicious/noExplicitAny: PyTorch types torch.load as Any; see above
 export type LoadedCheckpoint = Record<string, any>;
 
 export interface SaveOptions {
@@ -46,16 +47,21 @@ const LOAD_OPTIONS = optionKeys<LoadOptions>({ device: true });
 
 function checkMetadata(op: string, metadata: SaveOptions['metadata']): Readonly<Record<string, string>> | null {
   if (metadata === undefined) return null;
-  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw new TypeError(`${op}: metadata must be an object of strings`);
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+    throw new TypeError(`${op}: metadata must be an object of strings`);
   for (const [key, value] of Object.entries(metadata)) {
     if (typeof value !== 'string') throw new TypeError(`${op}: metadata values must be strings, but '${key}' is ${typeof value}`);
   }
-  if (Object.hasOwn(metadata, STRUCTURE_KEY)) throw new RangeError(`${op}: the metadata key '${STRUCTURE_KEY}' is reserved for the structure of checkpoints`);
+  if (Object.hasOwn(metadata, STRUCTURE_KEY))
+    throw new RangeError(`${op}: the metadata key '${STRUCTURE_KEY}' is reserved for the structure of checkpoints`);
   return metadata;
 }
 
 /** The metadata to write: the caller's, and the structure when the checkpoint has one. */
-function headerMetadata(metadata: Readonly<Record<string, string>> | null, structure: string | null): Readonly<Record<string, string>> | null {
+function headerMetadata(
+  metadata: Readonly<Record<string, string>> | null,
+  structure: string | null,
+): Readonly<Record<string, string>> | null {
   return structure === null ? metadata : { ...metadata, [STRUCTURE_KEY]: structure };
 }
 
@@ -82,7 +88,10 @@ export function save(checkpoint: Checkpoint, options: SaveOptions = {}): Uint8Ar
     try {
       return hostTensor(name, tensor, tensor.dataSync());
     } catch (error) {
-      throw new Error(`save: cannot read '${name}' (on ${tensor.device}) synchronously; move the state dict to the CPU or use await torch.saveFile(...): ${(error as Error).message}`, { cause: error });
+      throw new Error(
+        `save: cannot read '${name}' (on ${tensor.device}) synchronously; move the state dict to the CPU or use await torch.saveFile(...): ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   });
   return writeSafetensors(host, headerMetadata(metadata, structure));
@@ -128,7 +137,13 @@ function loadBytes(context: string, bytes: Uint8Array, options: LoadOptions): Lo
     const header = readHeader(bytes);
     const json = header.metadata?.[STRUCTURE_KEY];
     return {
-      structure: json === undefined ? null : readStructure(json, header.entries.map((entry) => entry.name)),
+      structure:
+        json === undefined
+          ? null
+          : readStructure(
+              json,
+              header.entries.map((entry) => entry.name),
+            ),
       host: decodeTensors(bytes, header),
     };
   });

@@ -14,8 +14,21 @@ import { formatShape } from '../shape.js';
 
 /** The format's dtype names. */
 export type SafetensorsDtype =
-  | 'BOOL' | 'U8' | 'I8' | 'I16' | 'U16' | 'F16' | 'BF16' | 'I32' | 'U32' | 'F32' | 'F64' | 'I64' | 'U64'
-  | 'F8_E5M2' | 'F8_E4M3';
+  | 'BOOL'
+  | 'U8'
+  | 'I8'
+  | 'I16'
+  | 'U16'
+  | 'F16'
+  | 'BF16'
+  | 'I32'
+  | 'U32'
+  | 'F32'
+  | 'F64'
+  | 'I64'
+  | 'U64'
+  | 'F8_E5M2'
+  | 'F8_E4M3';
 
 /** One tensor's header entry, with its byte range made absolute within the file. */
 export interface SafetensorsEntry {
@@ -61,7 +74,9 @@ interface DtypeInfo {
 /** A typed view of `count` elements at `begin`, copying first when the address is misaligned. */
 function typedAt<A extends ArrayBufferView>(
   Type: { new (buffer: ArrayBufferLike, byteOffset: number, length: number): A; readonly BYTES_PER_ELEMENT: number },
-  bytes: Uint8Array, begin: number, count: number,
+  bytes: Uint8Array,
+  begin: number,
+  count: number,
 ): A {
   const address = bytes.byteOffset + begin;
   if (address % Type.BYTES_PER_ELEMENT === 0) return new Type(bytes.buffer, address, count);
@@ -89,7 +104,9 @@ function decodeInt64(bytes: Uint8Array, begin: number, count: number, name: stri
     // The value fits in int32 exactly when the high word is the sign extension of the low word.
     if (high !== low >> 31) {
       const value = (BigInt(high) << 32n) | BigInt(low >>> 0);
-      throw new SafetensorsError(`tensor ${JSON.stringify(name)} (I64) holds ${value} at flat index ${i}, outside the int32 range [${INT32_MIN}, ${2 ** 31 - 1}] that webtorch converts int64 into`);
+      throw new SafetensorsError(
+        `tensor ${JSON.stringify(name)} (I64) holds ${value} at flat index ${i}, outside the int32 range [${INT32_MIN}, ${2 ** 31 - 1}] that webtorch converts int64 into`,
+      );
     }
     out[i] = low;
   }
@@ -99,9 +116,17 @@ function decodeInt64(bytes: Uint8Array, begin: number, count: number, name: stri
 const DTYPES: Partial<Record<SafetensorsDtype, DtypeInfo>> = {
   F32: { size: 4, dtype: 'float32', decode: (bytes, begin, count) => typedAt(Float32Array, bytes, begin, count) },
   I32: { size: 4, dtype: 'int32', decode: (bytes, begin, count) => typedAt(Int32Array, bytes, begin, count) },
-  BOOL: { size: 1, dtype: 'bool', decode: (bytes, begin, count) => Int32Array.from(bytes.subarray(begin, begin + count), (v) => (v === 0 ? 0 : 1)) },
+  BOOL: {
+    size: 1,
+    dtype: 'bool',
+    decode: (bytes, begin, count) => Int32Array.from(bytes.subarray(begin, begin + count), (v) => (v === 0 ? 0 : 1)),
+  },
   F64: { size: 8, dtype: 'float32', decode: (bytes, begin, count) => Float32Array.from(typedAt(Float64Array, bytes, begin, count)) },
-  F16: { size: 2, dtype: 'float32', decode: (bytes, begin, count) => Float32Array.from(typedAt(Uint16Array, bytes, begin, count), float16ToFloat32) },
+  F16: {
+    size: 2,
+    dtype: 'float32',
+    decode: (bytes, begin, count) => Float32Array.from(typedAt(Uint16Array, bytes, begin, count), float16ToFloat32),
+  },
   BF16: {
     size: 2,
     dtype: 'float32',
@@ -127,7 +152,11 @@ const METADATA_KEY = '__metadata__';
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'string' ? `the string ${JSON.stringify(value)}` : typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+  return typeof value === 'string'
+    ? `the string ${JSON.stringify(value)}`
+    : typeof value === 'object'
+      ? 'an object'
+      : `${typeof value} ${String(value)}`;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -209,17 +238,21 @@ function parseEntry(name: string, value: unknown, dataStart: number, dataBytes: 
   if (UNSUPPORTED.has(dtype)) fail(`${where} has dtype ${dtype}, which webtorch cannot load (supported: ${SUPPORTED_LIST})`);
   const info = DTYPES[dtype as SafetensorsDtype];
   if (!info) fail(`${where} has unknown dtype ${JSON.stringify(dtype)} (supported: ${SUPPORTED_LIST})`);
-  if (!Array.isArray(shape) || !shape.every(isCount)) fail(`${where} must have a "shape" array of non-negative integers, got ${JSON.stringify(shape)}`);
+  if (!Array.isArray(shape) || !shape.every(isCount))
+    fail(`${where} must have a "shape" array of non-negative integers, got ${JSON.stringify(shape)}`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
     fail(`${where} must have "data_offsets" [begin, end] of non-negative integers, got ${JSON.stringify(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
   if (begin > end) fail(`${where} has data_offsets [${begin}, ${end}] with begin after end`);
-  if (end > dataBytes) fail(`${where} has data_offsets [${begin}, ${end}] past the end of the ${dataBytes}-byte data buffer (is the file truncated?)`);
+  if (end > dataBytes)
+    fail(`${where} has data_offsets [${begin}, ${end}] past the end of the ${dataBytes}-byte data buffer (is the file truncated?)`);
   // A product past 2^53 may be inexact, but it is then too large to equal any span of the buffer.
   const bytes = (shape as number[]).reduce((product, size) => product * size, info.size);
   if (bytes !== end - begin) {
-    fail(`${where} has shape ${formatShape(shape as number[])} and dtype ${dtype}, which take ${bytes} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`);
+    fail(
+      `${where} has shape ${formatShape(shape as number[])} and dtype ${dtype}, which take ${bytes} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`,
+    );
   }
   return { name, dtype: dtype as SafetensorsDtype, shape: shape as number[], begin: dataStart + begin, end: dataStart + end };
 }
@@ -231,15 +264,22 @@ function checkCoverage(entries: readonly SafetensorsEntry[], dataStart: number, 
   let previous: SafetensorsEntry | null = null;
   for (const entry of sorted) {
     if (entry.begin < position) {
-      fail(`tensors ${JSON.stringify(previous!.name)} and ${JSON.stringify(entry.name)} overlap (data_offsets [${previous!.begin - dataStart}, ${previous!.end - dataStart}] and [${entry.begin - dataStart}, ${entry.end - dataStart}])`);
+      fail(
+        `tensors ${JSON.stringify(previous!.name)} and ${JSON.stringify(entry.name)} overlap (data_offsets [${previous!.begin - dataStart}, ${previous!.end - dataStart}] and [${entry.begin - dataStart}, ${entry.end - dataStart}])`,
+      );
     }
     if (entry.begin > position) {
-      fail(`bytes [${position - dataStart}, ${entry.begin - dataStart}) of the data buffer belong to no tensor (the data_offsets must cover the buffer without holes)`);
+      fail(
+        `bytes [${position - dataStart}, ${entry.begin - dataStart}) of the data buffer belong to no tensor (the data_offsets must cover the buffer without holes)`,
+      );
     }
     position = entry.end;
     previous = entry;
   }
-  if (position !== fileBytes) fail(`${fileBytes - position} bytes after the last tensor's data belong to no tensor (the data_offsets end at ${position - dataStart} of a ${fileBytes - dataStart}-byte buffer)`);
+  if (position !== fileBytes)
+    fail(
+      `${fileBytes - position} bytes after the last tensor's data belong to no tensor (the data_offsets end at ${position - dataStart} of a ${fileBytes - dataStart}-byte buffer)`,
+    );
 }
 
 /** Reads and checks the header: lengths, JSON, dtypes, shapes against offsets, and buffer coverage. */
@@ -247,7 +287,10 @@ export function readHeader(bytes: Uint8Array): SafetensorsHeader {
   if (bytes.length < 8) fail(`${bytes.length} bytes is too short for the 8-byte header length (is the file truncated?)`);
   const prefix = new DataView(bytes.buffer, bytes.byteOffset, 8);
   const headerBytes = prefix.getUint32(0, true) + prefix.getUint32(4, true) * 2 ** 32;
-  if (headerBytes > bytes.length - 8) fail(`the header length ${headerBytes} runs past the end of the data (${bytes.length - 8} bytes follow the length; is the file truncated?)`);
+  if (headerBytes > bytes.length - 8)
+    fail(
+      `the header length ${headerBytes} runs past the end of the data (${bytes.length - 8} bytes follow the length; is the file truncated?)`,
+    );
   if (headerBytes > MAX_HEADER_BYTES) fail(`the header length ${headerBytes} exceeds the format's limit of ${MAX_HEADER_BYTES} bytes`);
   const header = parseJson(bytes.subarray(8, 8 + headerBytes));
   const dataStart = 8 + headerBytes;
@@ -294,7 +337,10 @@ export function writeSafetensors(tensors: readonly HostTensor[], metadata: Reado
     ranges.set(tensor, [offset, offset + size]);
     offset += size;
   }
-  const fields = tensors.map((tensor) => `${JSON.stringify(tensor.name)}:${JSON.stringify({ dtype: ENCODED[tensor.dtype].dtype, shape: tensor.shape, data_offsets: ranges.get(tensor) })}`);
+  const fields = tensors.map(
+    (tensor) =>
+      `${JSON.stringify(tensor.name)}:${JSON.stringify({ dtype: ENCODED[tensor.dtype].dtype, shape: tensor.shape, data_offsets: ranges.get(tensor) })}`,
+  );
   if (metadata) fields.unshift(`${JSON.stringify(METADATA_KEY)}:${JSON.stringify(metadata)}`);
   const json = new TextEncoder().encode(`{${fields.join(',')}}`);
   const headerBytes = Math.ceil(json.length / 8) * 8;

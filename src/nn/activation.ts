@@ -1,15 +1,15 @@
 import { recordComposite } from '../graph/record.js';
-import { add, inPlace, leakyRelu as leakyReluOp, mul, sub } from '../ops/elementwise.js';
-import { erf, exp, relu as reluOp, sigmoid, tanh } from '../ops/unary.js';
 import { elu, glu, hardtanh, logsigmoid, mish, prelu, relu6, selu, silu, softplus } from '../ops/activations.js';
 import { full } from '../ops/creation.js';
+import { add, inPlace, leakyRelu as leakyReluOp, mul, sub } from '../ops/elementwise.js';
 import { param, signature } from '../ops/signature.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
+import { erf, exp, relu as reluOp, sigmoid, tanh } from '../ops/unary.js';
 import { checkDtype, checkTensor } from '../ops/util.js';
 import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { Module } from './module.js';
 import { constant_ } from './init.js';
+import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { formatFloat } from './repr.js';
 
@@ -52,25 +52,36 @@ export function gelu(input: Tensor, options?: GeluOptions): Tensor {
   checkTensor('gelu', 'input', input);
   checkDtype('gelu', 'input', input, ['float32']);
   const approximate = checkOptions('gelu', options, GELU_OPTIONS).approximate ?? 'none';
-  if (approximate !== 'none' && approximate !== 'tanh') throw new RangeError(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
+  if (approximate !== 'none' && approximate !== 'tanh')
+    throw new RangeError(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
   if (approximate === 'none') {
-    return recordComposite('GeluBackward0', [input], () => mul(mul(input, 0.5), add(erf(mul(input, SQRT_HALF)), 1)), (save) => {
-      const x = save(input);
-      // Phi(x) + x phi(x)
-      return (g) => [mul(g, add(mul(add(erf(mul(x, SQRT_HALF)), 1), 0.5), mul(x, mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI))))];
-    });
+    return recordComposite(
+      'GeluBackward0',
+      [input],
+      () => mul(mul(input, 0.5), add(erf(mul(input, SQRT_HALF)), 1)),
+      (save) => {
+        const x = save(input);
+        // Phi(x) + x phi(x)
+        return (g) => [mul(g, add(mul(add(erf(mul(x, SQRT_HALF)), 1), 0.5), mul(x, mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI))))];
+      },
+    );
   }
   const tanhInner = (x: Tensor) => tanh(mul(add(x, mul(mul(mul(x, x), x), TANH_CUBIC)), TANH_SCALE));
-  return recordComposite('GeluBackward0', [input], () => mul(mul(input, 0.5), add(tanhInner(input), 1)), (save) => {
-    const x = save(input);
-    // 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2 / pi) (1 + 3 * 0.044715 x^2), t the tanh term
-    return (g) => {
-      const t = tanhInner(x);
-      const slope = mul(add(mul(mul(x, x), 3 * TANH_CUBIC), 1), TANH_SCALE);
-      const derivative = add(mul(add(t, 1), 0.5), mul(mul(mul(x, 0.5), sub(1, mul(t, t))), slope));
-      return [mul(g, derivative)];
-    };
-  });
+  return recordComposite(
+    'GeluBackward0',
+    [input],
+    () => mul(mul(input, 0.5), add(tanhInner(input), 1)),
+    (save) => {
+      const x = save(input);
+      // 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2 / pi) (1 + 3 * 0.044715 x^2), t the tanh term
+      return (g) => {
+        const t = tanhInner(x);
+        const slope = mul(add(mul(mul(x, x), 3 * TANH_CUBIC), 1), TANH_SCALE);
+        const derivative = add(mul(add(t, 1), 0.5), mul(mul(mul(x, 0.5), sub(1, mul(t, t))), slope));
+        return [mul(g, derivative)];
+      };
+    },
+  );
 }
 
 /** `nn.ReLU({ inplace })`: max(x, 0) elementwise. Shapes: any, output the same. */
@@ -120,7 +131,8 @@ export class GELU extends Module {
   constructor(options?: GeluOptions) {
     super();
     this.approximate = checkOptions('GELU', options, GELU_OPTIONS).approximate ?? 'none';
-    if (this.approximate !== 'none' && this.approximate !== 'tanh') throw new RangeError(`GELU: approximate must be 'none' or 'tanh', got '${String(this.approximate)}'`);
+    if (this.approximate !== 'none' && this.approximate !== 'tanh')
+      throw new RangeError(`GELU: approximate must be 'none' or 'tanh', got '${String(this.approximate)}'`);
   }
 
   override forward(input: Tensor): Tensor {
@@ -157,7 +169,9 @@ const warnedImplicitDim = new Set<string>();
 function implicitDim(layer: string, input: Tensor): number {
   if (!warnedImplicitDim.has(layer)) {
     warnedImplicitDim.add(layer);
-    console.warn(`${layer}: implicit dimension choice for ${layer === 'Softmax' ? 'softmax' : 'log_softmax'} has been deprecated. Change the call to include dim=X as an argument.`);
+    console.warn(
+      `${layer}: implicit dimension choice for ${layer === 'Softmax' ? 'softmax' : 'log_softmax'} has been deprecated. Change the call to include dim=X as an argument.`,
+    );
   }
   return [0, 1, 3].includes(input.dim()) ? 0 : 1;
 }
@@ -273,7 +287,9 @@ export class Softplus extends Module {
 
   constructor(beta?: number | { beta?: number; threshold?: number }, threshold?: number) {
     super();
-    ({ beta: this.beta, threshold: this.threshold } = signature('Softplus', { beta: param.number(1), threshold: param.number(20) })(arguments));
+    ({ beta: this.beta, threshold: this.threshold } = signature('Softplus', { beta: param.number(1), threshold: param.number(20) })(
+      arguments,
+    ));
   }
 
   override forward(input: Tensor): Tensor {
@@ -345,7 +361,11 @@ export class PReLU extends Module {
   readonly init: number;
   weight: Parameter;
 
-  constructor(numParameters?: number | { numParameters?: number; init?: number; device?: string }, init?: number, options?: { device?: string }) {
+  constructor(
+    numParameters?: number | { numParameters?: number; init?: number; device?: string },
+    init?: number,
+    options?: { device?: string },
+  ) {
     super();
     const args = signature('PReLU', { numParameters: param.int(1), init: param.number(0.25), device: param.device(undefined) })(arguments);
     if (args.numParameters < 1) throw new RangeError(`PReLU: numParameters must be at least 1, got ${args.numParameters}`);

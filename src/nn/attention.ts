@@ -13,8 +13,8 @@ import type { Tensor } from '../tensor.js';
 import { constant_, xavierNormal_, xavierUniform_ } from './init.js';
 import { checkFeatures, Linear, linear } from './linear.js';
 import { Module } from './module.js';
-import { emptyParameter, type Parameter } from './parameter.js';
 import { pad } from './padding.js';
+import { emptyParameter, type Parameter } from './parameter.js';
 
 /**
  * The attention core both APIs share: softmax(query key^T * scale + bias) with dropout, times
@@ -22,7 +22,14 @@ import { pad } from './padding.js';
  * that broadcasts against the scores [..., L, S]. Returns the output [..., L, Ev] and the weights
  * [..., L, S] (after dropout, as MultiheadAttention returns them).
  */
-function attend(query: Tensor, key: Tensor, value: Tensor, bias: Tensor | null, dropoutP: number, scale: number): { output: Tensor; weights: Tensor } {
+function attend(
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  bias: Tensor | null,
+  dropoutP: number,
+  scale: number,
+): { output: Tensor; weights: Tensor } {
   const scores = matmul(mul(query, scale), transpose(key, -2, -1));
   const weights = dropout(softmax(bias ? add(scores, bias) : scores, -1), dropoutP);
   return { output: matmul(weights, value), weights };
@@ -39,7 +46,12 @@ function additive(mask: Tensor, blocked: boolean): Tensor {
 
 /** Bool [L, S], true where query i may attend to key j (j <= i): the lower triangle, top-left aligned. */
 function causalKeep(targetLength: number, sourceLength: number, device: string): Tensor {
-  return scope(() => le(unsqueeze(arange(0, sourceLength, { dtype: 'int32', device }), 0), unsqueeze(arange(0, targetLength, { dtype: 'int32', device }), 1)));
+  return scope(() =>
+    le(
+      unsqueeze(arange(0, sourceLength, { dtype: 'int32', device }), 0),
+      unsqueeze(arange(0, targetLength, { dtype: 'int32', device }), 1),
+    ),
+  );
 }
 
 /** The float [size, size] causal mask for MultiheadAttention's attnMask: -inf above the diagonal, 0 on and below it. */
@@ -49,7 +61,8 @@ export function causalMask(size: number, device: string): Tensor {
 
 function checkMask(op: string, name: string, mask: Tensor, query: Tensor): void {
   checkTensor(op, name, mask);
-  if (mask.dtype !== 'bool' && mask.dtype !== 'float32') throw new TypeError(`${op}: ${name} must be a bool or float32 tensor, got ${mask.dtype} (shape ${formatShape(mask.shape)})`);
+  if (mask.dtype !== 'bool' && mask.dtype !== 'float32')
+    throw new TypeError(`${op}: ${name} must be a bool or float32 tensor, got ${mask.dtype} (shape ${formatShape(mask.shape)})`);
   checkSameDevice(op, { query, [name]: mask });
 }
 
@@ -67,7 +80,12 @@ export interface ScaledDotProductAttentionOptions {
   scale?: number | null;
 }
 
-const SCALED_DOT_PRODUCT_ATTENTION_OPTIONS = optionKeys<ScaledDotProductAttentionOptions>({ attnMask: true, dropoutP: true, isCausal: true, scale: true });
+const SCALED_DOT_PRODUCT_ATTENTION_OPTIONS = optionKeys<ScaledDotProductAttentionOptions>({
+  attnMask: true,
+  dropoutP: true,
+  isCausal: true,
+  scale: true,
+});
 
 /**
  * `scaledDotProductAttention(query, key, value, { attnMask, dropoutP, isCausal, scale })`,
@@ -81,21 +99,40 @@ const SCALED_DOT_PRODUCT_ATTENTION_OPTIONS = optionKeys<ScaledDotProductAttentio
  * F.scaledDotProductAttention(q, q, q, { isCausal: true }).shape;   // [2, 4, 5, 8]
  * ```
  */
-export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, options: ScaledDotProductAttentionOptions = {}): Tensor {
+export function scaledDotProductAttention(
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  options: ScaledDotProductAttentionOptions = {},
+): Tensor {
   checkOptions('scaledDotProductAttention', options, SCALED_DOT_PRODUCT_ATTENTION_OPTIONS);
   const op = 'scaledDotProductAttention';
   const operands = { query, key, value };
   for (const [name, tensor] of Object.entries(operands)) {
     checkTensor(op, name, tensor);
     checkDtype(op, name, tensor, ['float32']);
-    if (tensor.dim() < 2) throw new RangeError(`${op}: ${name} must have at least 2 dimensions (..., ${name === 'query' ? 'L' : 'S'}, E), got shape ${formatShape(tensor.shape)}`);
+    if (tensor.dim() < 2)
+      throw new RangeError(
+        `${op}: ${name} must have at least 2 dimensions (..., ${name === 'query' ? 'L' : 'S'}, E), got shape ${formatShape(tensor.shape)}`,
+      );
   }
   checkSameDevice(op, operands);
   const [targetLength, embedding] = query.shape.slice(-2);
   const [sourceLength, keyEmbedding] = key.shape.slice(-2);
-  if (keyEmbedding !== embedding) throw new RangeError(`${op}: query and key must have the same last dimension E, got query ${formatShape(query.shape)} and key ${formatShape(key.shape)}`);
-  if (value.shape[value.dim() - 2] !== sourceLength) throw new RangeError(`${op}: key and value must have the same sequence length S (dim -2), got key ${formatShape(key.shape)} and value ${formatShape(value.shape)}`);
-  const batch = broadcastShapes(op, broadcastShapes(op, query.shape.slice(0, -2), key.shape.slice(0, -2), ['query batch dims', 'key batch dims']), value.shape.slice(0, -2), ['query and key batch dims', 'value batch dims']);
+  if (keyEmbedding !== embedding)
+    throw new RangeError(
+      `${op}: query and key must have the same last dimension E, got query ${formatShape(query.shape)} and key ${formatShape(key.shape)}`,
+    );
+  if (value.shape[value.dim() - 2] !== sourceLength)
+    throw new RangeError(
+      `${op}: key and value must have the same sequence length S (dim -2), got key ${formatShape(key.shape)} and value ${formatShape(value.shape)}`,
+    );
+  const batch = broadcastShapes(
+    op,
+    broadcastShapes(op, query.shape.slice(0, -2), key.shape.slice(0, -2), ['query batch dims', 'key batch dims']),
+    value.shape.slice(0, -2),
+    ['query and key batch dims', 'value batch dims'],
+  );
   const scoresShape = [...batch, targetLength, sourceLength];
   const { attnMask = null, dropoutP = 0, isCausal = false, scale = null } = options;
   if (!(dropoutP >= 0 && dropoutP <= 1)) throw new RangeError(`${op}: dropoutP has to be between 0 and 1, but got ${dropoutP}`);
@@ -104,7 +141,10 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
     if (isCausal) throw new RangeError(`${op}: pass either attnMask or isCausal, not both (isCausal builds the causal mask itself)`);
     checkMask(op, 'attnMask', attnMask, query);
     const broadcast = attnMask.dim() <= scoresShape.length && broadcastsTo(attnMask.shape, scoresShape);
-    if (!broadcast) throw new RangeError(`${op}: attnMask of shape ${formatShape(attnMask.shape)} cannot be broadcast to the attention scores' shape ${formatShape(scoresShape)} (..., L, S)`);
+    if (!broadcast)
+      throw new RangeError(
+        `${op}: attnMask of shape ${formatShape(attnMask.shape)} cannot be broadcast to the attention scores' shape ${formatShape(scoresShape)} (..., L, S)`,
+      );
   }
   return scope(() => {
     const keep = isCausal ? causalKeep(targetLength, sourceLength, query.device) : attnMask;
@@ -137,7 +177,16 @@ export interface MultiheadAttentionOptions {
   device?: string;
 }
 
-const MULTIHEAD_ATTENTION_OPTIONS = optionKeys<MultiheadAttentionOptions>({ dropout: true, bias: true, addBiasKV: true, addZeroAttn: true, kdim: true, vdim: true, batchFirst: true, device: true });
+const MULTIHEAD_ATTENTION_OPTIONS = optionKeys<MultiheadAttentionOptions>({
+  dropout: true,
+  bias: true,
+  addBiasKV: true,
+  addZeroAttn: true,
+  kdim: true,
+  vdim: true,
+  batchFirst: true,
+  device: true,
+});
 
 export interface MultiheadAttentionForwardOptions {
   /** (N, S), or (S) unbatched. Bool: true marks a padding key to ignore. Float: added to the scores. */
@@ -153,7 +202,12 @@ export interface MultiheadAttentionForwardOptions {
   averageAttnWeights?: boolean;
 }
 
-const MULTIHEAD_ATTENTION_FORWARD_OPTIONS = optionKeys<MultiheadAttentionForwardOptions>({ keyPaddingMask: true, needWeights: true, attnMask: true, averageAttnWeights: true });
+const MULTIHEAD_ATTENTION_FORWARD_OPTIONS = optionKeys<MultiheadAttentionForwardOptions>({
+  keyPaddingMask: true,
+  needWeights: true,
+  attnMask: true,
+  averageAttnWeights: true,
+});
 
 /**
  * Where the projected inputs keep their dims: the sequence dim, and the permutation to and from
@@ -222,10 +276,13 @@ export class MultiheadAttention extends Module {
     const vdim = options.vdim ?? embedDim;
     checkFeatures('MultiheadAttention', { embedDim, kdim, vdim });
     if (embedDim === 0) throw new RangeError('MultiheadAttention: embedDim must be positive, got 0');
-    if (!Number.isInteger(numHeads) || numHeads <= 0) throw new RangeError(`MultiheadAttention: numHeads must be a positive integer, got ${numHeads}`);
-    if (embedDim % numHeads !== 0) throw new RangeError(`MultiheadAttention: embedDim must be divisible by numHeads, got embedDim ${embedDim} and numHeads ${numHeads}`);
+    if (!Number.isInteger(numHeads) || numHeads <= 0)
+      throw new RangeError(`MultiheadAttention: numHeads must be a positive integer, got ${numHeads}`);
+    if (embedDim % numHeads !== 0)
+      throw new RangeError(`MultiheadAttention: embedDim must be divisible by numHeads, got embedDim ${embedDim} and numHeads ${numHeads}`);
     const dropoutP = options.dropout ?? 0;
-    if (!(dropoutP >= 0 && dropoutP <= 1)) throw new RangeError(`MultiheadAttention: dropout probability has to be between 0 and 1, but got ${dropoutP}`);
+    if (!(dropoutP >= 0 && dropoutP <= 1))
+      throw new RangeError(`MultiheadAttention: dropout probability has to be between 0 and 1, but got ${dropoutP}`);
     this.embedDim = embedDim;
     this.kdim = kdim;
     this.vdim = vdim;
@@ -253,7 +310,8 @@ export class MultiheadAttention extends Module {
 
   /** PyTorch's `_reset_parameters`: Xavier-uniform projections, zero in_proj_bias and out_proj.bias, Xavier-normal bias_k and bias_v. */
   resetParameters(): void {
-    for (const weight of [this.in_proj_weight, this.q_proj_weight, this.k_proj_weight, this.v_proj_weight]) if (weight) xavierUniform_(weight);
+    for (const weight of [this.in_proj_weight, this.q_proj_weight, this.k_proj_weight, this.v_proj_weight])
+      if (weight) xavierUniform_(weight);
     if (this.in_proj_bias) {
       constant_(this.in_proj_bias, 0);
       constant_(this.out_proj.bias!, 0);
@@ -302,43 +360,80 @@ export class MultiheadAttention extends Module {
       checkTensor(op, name, tensor);
       checkDtype(op, name, tensor, ['float32']);
     }
-    checkSameDevice(op, { ...operands, [this.in_proj_weight ? 'in_proj_weight' : 'q_proj_weight']: (this.in_proj_weight ?? this.q_proj_weight)! });
-    if (query.dim() !== 2 && query.dim() !== 3) throw new RangeError(`${op}: query should be an unbatched 2-D or batched 3-D tensor but received a ${query.dim()}-D query tensor (shape ${formatShape(query.shape)})`);
+    checkSameDevice(op, {
+      ...operands,
+      [this.in_proj_weight ? 'in_proj_weight' : 'q_proj_weight']: (this.in_proj_weight ?? this.q_proj_weight)!,
+    });
+    if (query.dim() !== 2 && query.dim() !== 3)
+      throw new RangeError(
+        `${op}: query should be an unbatched 2-D or batched 3-D tensor but received a ${query.dim()}-D query tensor (shape ${formatShape(query.shape)})`,
+      );
     const batched = query.dim() === 3;
     if (key.dim() !== query.dim() || value.dim() !== query.dim()) {
-      throw new RangeError(`${op}: for ${batched ? 'batched (3-D)' : 'unbatched (2-D)'} query, expected key and value to be ${query.dim()}-D but found ${key.dim()}-D and ${value.dim()}-D tensors respectively`);
+      throw new RangeError(
+        `${op}: for ${batched ? 'batched (3-D)' : 'unbatched (2-D)'} query, expected key and value to be ${query.dim()}-D but found ${key.dim()}-D and ${value.dim()}-D tensors respectively`,
+      );
     }
     const layout = LAYOUTS[!batched ? 'unbatched' : this.batchFirst ? 'batchFirst' : 'sequenceFirst'];
     const letters = !batched ? '(L, E)' : this.batchFirst ? '(N, L, E)' : '(L, N, E)';
-    for (const [name, tensor, features] of [['query', query, this.embedDim], ['key', key, this.kdim], ['value', value, this.vdim]] as const) {
+    for (const [name, tensor, features] of [
+      ['query', query, this.embedDim],
+      ['key', key, this.kdim],
+      ['value', value, this.vdim],
+    ] as const) {
       const last = tensor.shape[tensor.dim() - 1];
-      if (last !== features) throw new RangeError(`${op}: ${name} must have ${features} features in its last dimension (${name === 'query' ? 'embedDim' : name === 'key' ? 'kdim' : 'vdim'}), got shape ${formatShape(tensor.shape)} ${letters}`);
+      if (last !== features)
+        throw new RangeError(
+          `${op}: ${name} must have ${features} features in its last dimension (${name === 'query' ? 'embedDim' : name === 'key' ? 'kdim' : 'vdim'}), got shape ${formatShape(tensor.shape)} ${letters}`,
+        );
     }
     if (!shapesEqual(key.shape.slice(0, -1), value.shape.slice(0, -1))) {
-      throw new RangeError(`${op}: key's sequence and batch dims ${formatShape(key.shape.slice(0, -1))} do not match value's ${formatShape(value.shape.slice(0, -1))}`);
+      throw new RangeError(
+        `${op}: key's sequence and batch dims ${formatShape(key.shape.slice(0, -1))} do not match value's ${formatShape(value.shape.slice(0, -1))}`,
+      );
     }
     if (layout.batchDim !== null && key.shape[layout.batchDim] !== query.shape[layout.batchDim]) {
-      throw new RangeError(`${op}: query and key must have the same batch size N, got query ${formatShape(query.shape)} and key ${formatShape(key.shape)} ${letters}`);
+      throw new RangeError(
+        `${op}: query and key must have the same batch size N, got query ${formatShape(query.shape)} and key ${formatShape(key.shape)} ${letters}`,
+      );
     }
     return layout;
   }
 
-  private checkMasks(query: Tensor, keyPaddingMask: Tensor | null, attnMask: Tensor | null, batch: number | null, targetLength: number, sourceLength: number): void {
+  private checkMasks(
+    query: Tensor,
+    keyPaddingMask: Tensor | null,
+    attnMask: Tensor | null,
+    batch: number | null,
+    targetLength: number,
+    sourceLength: number,
+  ): void {
     const op = this.getName();
     if (keyPaddingMask !== null) {
       checkMask(op, 'keyPaddingMask', keyPaddingMask, query);
       const expected = batch === null ? [sourceLength] : [batch, sourceLength];
-      if (!shapesEqual(keyPaddingMask.shape, expected)) throw new RangeError(`${op}: keyPaddingMask must have shape ${formatShape(expected)} ${batch === null ? '(S)' : '(N, S)'}, got ${formatShape(keyPaddingMask.shape)}`);
+      if (!shapesEqual(keyPaddingMask.shape, expected))
+        throw new RangeError(
+          `${op}: keyPaddingMask must have shape ${formatShape(expected)} ${batch === null ? '(S)' : '(N, S)'}, got ${formatShape(keyPaddingMask.shape)}`,
+        );
     }
     if (attnMask !== null) {
       checkMask(op, 'attnMask', attnMask, query);
       if (attnMask.dim() === 2) {
-        if (!shapesEqual(attnMask.shape, [targetLength, sourceLength])) throw new RangeError(`${op}: the shape of the 2-D attnMask is ${formatShape(attnMask.shape)}, but should be ${formatShape([targetLength, sourceLength])} (L, S)`);
+        if (!shapesEqual(attnMask.shape, [targetLength, sourceLength]))
+          throw new RangeError(
+            `${op}: the shape of the 2-D attnMask is ${formatShape(attnMask.shape)}, but should be ${formatShape([targetLength, sourceLength])} (L, S)`,
+          );
       } else if (attnMask.dim() === 3) {
         const expected = [(batch ?? 1) * this.numHeads, targetLength, sourceLength];
-        if (!shapesEqual(attnMask.shape, expected)) throw new RangeError(`${op}: the shape of the 3-D attnMask is ${formatShape(attnMask.shape)}, but should be ${formatShape(expected)} (${batch === null ? 'numHeads' : 'N * numHeads'}, L, S)`);
+        if (!shapesEqual(attnMask.shape, expected))
+          throw new RangeError(
+            `${op}: the shape of the 3-D attnMask is ${formatShape(attnMask.shape)}, but should be ${formatShape(expected)} (${batch === null ? 'numHeads' : 'N * numHeads'}, L, S)`,
+          );
       } else {
-        throw new RangeError(`${op}: attnMask must be 2-D (L, S) or 3-D (N * numHeads, L, S), got a ${attnMask.dim()}-D tensor of shape ${formatShape(attnMask.shape)}`);
+        throw new RangeError(
+          `${op}: attnMask must be 2-D (L, S) or 3-D (N * numHeads, L, S), got a ${attnMask.dim()}-D tensor of shape ${formatShape(attnMask.shape)}`,
+        );
       }
     }
   }
@@ -352,10 +447,15 @@ export class MultiheadAttention extends Module {
     const rows = (t: Tensor | null, start: number, count: number) => t && narrow(t, 0, start * E, count * E);
     const bias = this.in_proj_bias;
     if (!this.in_proj_weight) {
-      return [linear(query, this.q_proj_weight!, rows(bias, 0, 1)), linear(key, this.k_proj_weight!, rows(bias, 1, 1)), linear(value, this.v_proj_weight!, rows(bias, 2, 1))];
+      return [
+        linear(query, this.q_proj_weight!, rows(bias, 0, 1)),
+        linear(key, this.k_proj_weight!, rows(bias, 1, 1)),
+        linear(value, this.v_proj_weight!, rows(bias, 2, 1)),
+      ];
     }
     const weight = this.in_proj_weight;
-    const projection = (input: Tensor, start: number, count: number) => linear(input, rows(weight, start, count)!, rows(bias, start, count));
+    const projection = (input: Tensor, start: number, count: number) =>
+      linear(input, rows(weight, start, count)!, rows(bias, start, count));
     if (query === key && key === value) return chunk(projection(query, 0, 3), 3, -1);
     if (key === value) return [projection(query, 0, 1), ...chunk(projection(key, 1, 2), 2, -1)];
     return [projection(query, 0, 1), projection(key, 1, 1), projection(value, 2, 1)];

@@ -1,11 +1,11 @@
-import { recordComposite } from '../graph/record.js';
 import { noGrad } from '../graph/grad-mode.js';
+import { recordComposite } from '../graph/record.js';
 import { scope } from '../memory.js';
-import { zeros } from '../ops/creation.js';
 import { positionalOptions } from '../ops/conv.js';
+import { zeros } from '../ops/creation.js';
 import { add, mul, sub } from '../ops/elementwise.js';
-import { reciprocal, rsqrt } from '../ops/unary.js';
 import { mean, sum } from '../ops/reduce.js';
+import { reciprocal, rsqrt } from '../ops/unary.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { reshape } from '../ops/views.js';
 import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
@@ -14,8 +14,8 @@ import type { Tensor } from '../tensor.js';
 import { ones_, zeros_ } from './init.js';
 import { checkFeatures } from './linear.js';
 import { Module } from './module.js';
-import { formatBool, formatFloat } from './repr.js';
 import { emptyParameter, type Parameter } from './parameter.js';
+import { formatBool, formatFloat } from './repr.js';
 
 /** The keyword arguments of batchNorm; each may also be given positionally, in this order. */
 export interface BatchNormOptions {
@@ -48,7 +48,8 @@ type BatchNormArg = Tensor | null | undefined | boolean | number | BatchNormOpti
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, ...args: BatchNormArg[]): Tensor {
   const options: BatchNormOptions = positionalOptions('batchNorm', ['weight', 'bias', 'training', 'momentum', 'eps'], args);
   const momentum = options.momentum ?? 0.1;
-  if (typeof momentum !== 'number') throw new TypeError(`batchNorm: momentum must be a number, got ${momentum === null ? 'null' : typeof momentum}`);
+  if (typeof momentum !== 'number')
+    throw new TypeError(`batchNorm: momentum must be a number, got ${momentum === null ? 'null' : typeof momentum}`);
   return batchNormWith(input, runningMean, runningVar, options, momentum);
 }
 
@@ -57,42 +58,59 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
  * average (momentum null) weighs batch n by 1 / num_batches_tracked, a count that lives on the
  * device, which an asynchronous device cannot hand back synchronously.
  */
-function batchNormWith(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions, momentum: number | Tensor): Tensor {
+function batchNormWith(
+  input: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  options: BatchNormOptions,
+  momentum: number | Tensor,
+): Tensor {
   const op = 'batchNorm';
-  const weight = options.weight ?? null, bias = options.bias ?? null;
+  const weight = options.weight ?? null,
+    bias = options.bias ?? null;
   const training = options.training ?? false;
   const eps = options.eps ?? 1e-5;
   checkTensor(op, 'input', input);
   checkDtype(op, 'input', input, ['float32']);
   if (input.dim() < 2) throw new RangeError(`${op}: input must be at least 2-D [N, C, *], got ${formatShape(input.shape)}`);
   const channels = input.shape[1];
-  for (const [name, value] of [['runningMean', runningMean], ['runningVar', runningVar], ['weight', weight], ['bias', bias]] as const) {
+  for (const [name, value] of [
+    ['runningMean', runningMean],
+    ['runningVar', runningVar],
+    ['weight', weight],
+    ['bias', bias],
+  ] as const) {
     if (value === null || value === undefined) continue;
     checkTensor(op, name, value);
     checkDtype(op, name, value, ['float32']);
     checkSameDevice(op, { input, [name]: value });
-    if (value.dim() !== 1 || value.shape[0] !== channels) throw new RangeError(`${op}: ${name} must have shape [${channels}] (the input's channels), got ${formatShape(value.shape)}`);
+    if (value.dim() !== 1 || value.shape[0] !== channels)
+      throw new RangeError(`${op}: ${name} must have shape [${channels}] (the input's channels), got ${formatShape(value.shape)}`);
   }
-  if ((runningMean === null) !== (runningVar === null)) throw new TypeError(`${op}: runningMean and runningVar must both be given or both be null`);
+  if ((runningMean === null) !== (runningVar === null))
+    throw new TypeError(`${op}: runningMean and runningVar must both be given or both be null`);
   const count = input.numel() / Math.max(channels, 1);
   // Per-channel tensors [C] broadcast against [N, C, *] as [C, 1, ...].
   const channelShape = [channels, ...input.shape.slice(2).map(() => 1)];
   const dims = input.shape.map((_, d) => d).filter((d) => d !== 1);
   const perChannel = (t: Tensor) => reshape(t, channelShape);
   if (training) {
-    if (count <= 1) throw new RangeError(`${op}: expected more than 1 value per channel when training, got input of shape ${formatShape(input.shape)}`);
-    const { batchMean, invstd } = noGrad(() => scope(() => {
-      const batchMean = mean(input, dims, { keepdim: true });
-      const deviations = sub(input, batchMean);
-      const biasedVar = mean(mul(deviations, deviations), dims);
-      if (runningMean && runningVar) {
-        const kept = typeof momentum === 'number' ? 1 - momentum : sub(1, momentum);
-        const unbiased = count / (count - 1);
-        runningMean.mul_(kept).add_(mul(reshape(batchMean, [channels]), momentum));
-        runningVar.mul_(kept).add_(mul(biasedVar, typeof momentum === 'number' ? momentum * unbiased : mul(momentum, unbiased)));
-      }
-      return { batchMean, invstd: perChannel(rsqrt(add(biasedVar, eps))) };
-    }));
+    if (count <= 1)
+      throw new RangeError(`${op}: expected more than 1 value per channel when training, got input of shape ${formatShape(input.shape)}`);
+    const { batchMean, invstd } = noGrad(() =>
+      scope(() => {
+        const batchMean = mean(input, dims, { keepdim: true });
+        const deviations = sub(input, batchMean);
+        const biasedVar = mean(mul(deviations, deviations), dims);
+        if (runningMean && runningVar) {
+          const kept = typeof momentum === 'number' ? 1 - momentum : sub(1, momentum);
+          const unbiased = count / (count - 1);
+          runningMean.mul_(kept).add_(mul(reshape(batchMean, [channels]), momentum));
+          runningVar.mul_(kept).add_(mul(biasedVar, typeof momentum === 'number' ? momentum * unbiased : mul(momentum, unbiased)));
+        }
+        return { batchMean, invstd: perChannel(rsqrt(add(biasedVar, eps))) };
+      }),
+    );
     try {
       return normalize(input, batchMean, invstd, weight, bias, dims, channelShape, true);
     } finally {
@@ -100,8 +118,11 @@ function batchNormWith(input: Tensor, runningMean: Tensor | null, runningVar: Te
       invstd.dispose();
     }
   }
-  if (!runningMean || !runningVar) throw new TypeError(`${op}: runningMean and runningVar must be defined in evaluation mode (training false)`);
-  const { center, invstd } = noGrad(() => scope(() => ({ center: perChannel(runningMean), invstd: perChannel(rsqrt(add(runningVar, eps))) })));
+  if (!runningMean || !runningVar)
+    throw new TypeError(`${op}: runningMean and runningVar must be defined in evaluation mode (training false)`);
+  const { center, invstd } = noGrad(() =>
+    scope(() => ({ center: perChannel(runningMean), invstd: perChannel(rsqrt(add(runningVar, eps))) })),
+  );
   try {
     return normalize(input, center, invstd, weight, bias, dims, channelShape, false);
   } finally {
@@ -116,27 +137,46 @@ function batchNormWith(input: Tensor, runningMean: Tensor | null, runningVar: Te
  * dx = invstd * (g' - mean(g') - x^ * mean(g' * x^)) over the reduced dims; with fixed
  * statistics dx = g' * invstd. dweight = sum(g * x^), dbias = sum(g).
  */
-function normalize(input: Tensor, center: Tensor, invstd: Tensor, weight: Tensor | null, bias: Tensor | null,
-  dims: number[], channelShape: number[], statisticsFromInput: boolean): Tensor {
-  return recordComposite('NativeBatchNormBackward0', [input, weight, bias], () => {
-    const normalized = mul(sub(input, center), invstd);
-    const scaled = weight ? mul(normalized, reshape(weight, channelShape)) : normalized;
-    return bias ? add(scaled, reshape(bias, channelShape)) : scaled;
-  }, (save) => {
-    const x = save(input);
-    const savedCenter = save(center);
-    const savedInvstd = save(invstd);
-    const w = weight ? save(weight) : null;
-    const [weightNeedsGrad, biasNeedsGrad] = [weight?.requiresGrad ?? false, bias?.requiresGrad ?? false];
-    return (g) => {
-      const normalized = mul(sub(x, savedCenter), savedInvstd);
-      const scaledGrad = w ? mul(g, reshape(w, channelShape)) : g;
-      const gradInput = statisticsFromInput
-        ? mul(savedInvstd, sub(sub(scaledGrad, mean(scaledGrad, dims, { keepdim: true })), mul(normalized, mean(mul(scaledGrad, normalized), dims, { keepdim: true }))))
-        : mul(scaledGrad, savedInvstd);
-      return [gradInput, weightNeedsGrad ? sum(mul(g, normalized), dims) : null, biasNeedsGrad ? sum(g, dims) : null];
-    };
-  });
+function normalize(
+  input: Tensor,
+  center: Tensor,
+  invstd: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  dims: number[],
+  channelShape: number[],
+  statisticsFromInput: boolean,
+): Tensor {
+  return recordComposite(
+    'NativeBatchNormBackward0',
+    [input, weight, bias],
+    () => {
+      const normalized = mul(sub(input, center), invstd);
+      const scaled = weight ? mul(normalized, reshape(weight, channelShape)) : normalized;
+      return bias ? add(scaled, reshape(bias, channelShape)) : scaled;
+    },
+    (save) => {
+      const x = save(input);
+      const savedCenter = save(center);
+      const savedInvstd = save(invstd);
+      const w = weight ? save(weight) : null;
+      const [weightNeedsGrad, biasNeedsGrad] = [weight?.requiresGrad ?? false, bias?.requiresGrad ?? false];
+      return (g) => {
+        const normalized = mul(sub(x, savedCenter), savedInvstd);
+        const scaledGrad = w ? mul(g, reshape(w, channelShape)) : g;
+        const gradInput = statisticsFromInput
+          ? mul(
+              savedInvstd,
+              sub(
+                sub(scaledGrad, mean(scaledGrad, dims, { keepdim: true })),
+                mul(normalized, mean(mul(scaledGrad, normalized), dims, { keepdim: true })),
+              ),
+            )
+          : mul(scaledGrad, savedInvstd);
+        return [gradInput, weightNeedsGrad ? sum(mul(g, normalized), dims) : null, biasNeedsGrad ? sum(g, dims) : null];
+      };
+    },
+  );
 }
 
 export interface BatchNormModuleOptions {
@@ -151,7 +191,13 @@ export interface BatchNormModuleOptions {
   device?: string;
 }
 
-const BATCH_NORM_MODULE_OPTIONS = optionKeys<BatchNormModuleOptions>({ eps: true, momentum: true, affine: true, trackRunningStats: true, device: true });
+const BATCH_NORM_MODULE_OPTIONS = optionKeys<BatchNormModuleOptions>({
+  eps: true,
+  momentum: true,
+  affine: true,
+  trackRunningStats: true,
+  device: true,
+});
 
 /**
  * PyTorch's _BatchNorm: the parameters weight and bias, the buffers running_mean, running_var and
@@ -215,10 +261,19 @@ export abstract class BatchNorm extends Module {
     const tracked = !this.training || this.trackRunningStats;
     const [runningMean, runningVar] = tracked ? [this.running_mean, this.running_var] : [null, null];
     const options = { weight: this.weight, bias: this.bias, training: useBatchStats, eps: this.eps };
-    if (this.momentum !== null || !this.training || !this.num_batches_tracked) return batchNormWith(input, runningMean, runningVar, options, this.momentum ?? 0);
+    if (this.momentum !== null || !this.training || !this.num_batches_tracked)
+      return batchNormWith(input, runningMean, runningVar, options, this.momentum ?? 0);
     // The cumulative average: 1 / num_batches_tracked, computed where the count lives.
     const count = this.num_batches_tracked;
-    return scope(() => batchNormWith(input, runningMean, runningVar, options, noGrad(() => reciprocal(count.float()))));
+    return scope(() =>
+      batchNormWith(
+        input,
+        runningMean,
+        runningVar,
+        options,
+        noGrad(() => reciprocal(count.float())),
+      ),
+    );
   }
 
   override extraRepr(): string {
@@ -242,7 +297,8 @@ export class BatchNorm1d extends BatchNorm {
   }
 
   protected checkInputDim(input: Tensor): void {
-    if (input.dim() !== 2 && input.dim() !== 3) throw new RangeError(`BatchNorm1d: expected 2-D [N, C] or 3-D [N, C, L] input, got ${formatShape(input.shape)}`);
+    if (input.dim() !== 2 && input.dim() !== 3)
+      throw new RangeError(`BatchNorm1d: expected 2-D [N, C] or 3-D [N, C, L] input, got ${formatShape(input.shape)}`);
   }
 }
 

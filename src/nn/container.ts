@@ -31,7 +31,8 @@ abstract class ModuleSequence<T extends Module> extends Module {
   }
 
   private absoluteIndex(op: string, index: number, size: number): number {
-    if (!Number.isInteger(index) || index < -size || index >= size) throw new RangeError(`${this.getName()}.${op}: index ${index} is out of range for ${size} modules`);
+    if (!Number.isInteger(index) || index < -size || index >= size)
+      throw new RangeError(`${this.getName()}.${op}: index ${index} is out of range for ${size} modules`);
     return index < 0 ? index + size : index;
   }
 
@@ -141,7 +142,8 @@ export class ModuleDict<T extends Module = Module> extends Module {
   /** The module under `key`; throws when there is none (PyTorch's KeyError). */
   get(key: string): T {
     const module = this.modulesByName.get(key);
-    if (!module) throw new RangeError(`${this.getName()}: no module under key '${key}' (keys: ${[...this.keys()].map((k) => `'${k}'`).join(', ')})`);
+    if (!module)
+      throw new RangeError(`${this.getName()}: no module under key '${key}' (keys: ${[...this.keys()].map((k) => `'${k}'`).join(', ')})`);
     return module as T;
   }
 

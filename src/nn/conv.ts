@@ -1,12 +1,12 @@
-import { conv1d, conv2d, describe, expandTuple, positionalOptions, type ConvPadding } from '../ops/conv.js';
+import { type ConvPadding, conv1d, conv2d, describe, expandTuple, positionalOptions } from '../ops/conv.js';
 import { checkArgumentCount } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 import { checkFeatures } from './linear.js';
 import { Module } from './module.js';
-import { formatBool, formatTuple } from './repr.js';
-import { pad, type PadMode } from './padding.js';
+import { type PadMode, pad } from './padding.js';
 import { emptyParameter, type Parameter } from './parameter.js';
+import { formatBool, formatTuple } from './repr.js';
 
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 
@@ -43,13 +43,24 @@ abstract class ConvNd extends Module {
   /** F.pad's amounts (last dim first) for the padding modes other than 'zeros'. */
   private readonly padAmounts: number[];
 
-  constructor(spatialDims: number, inChannels: number, outChannels: number, kernelSize: number | readonly number[], args: readonly ConvModuleArg[]) {
+  constructor(
+    spatialDims: number,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number | readonly number[],
+    args: readonly ConvModuleArg[],
+  ) {
     super();
     const layer = this.getName();
-    const options: ConvModuleOptions = positionalOptions(layer, ['stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode', 'device'], args);
+    const options: ConvModuleOptions = positionalOptions(
+      layer,
+      ['stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode', 'device'],
+      args,
+    );
     checkFeatures(layer, { inChannels, outChannels });
     const groups = options.groups ?? 1;
-    if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`${layer}: groups must be a positive integer, got ${describe(groups)}`);
+    if (!Number.isInteger(groups) || groups < 1)
+      throw new RangeError(`${layer}: groups must be a positive integer, got ${describe(groups)}`);
     if (inChannels % groups !== 0) throw new RangeError(`${layer}: inChannels (${inChannels}) must be divisible by groups (${groups})`);
     if (outChannels % groups !== 0) throw new RangeError(`${layer}: outChannels (${outChannels}) must be divisible by groups (${groups})`);
     this.inChannels = inChannels;
@@ -60,14 +71,19 @@ abstract class ConvNd extends Module {
     this.groups = groups;
     const padding = options.padding ?? 0;
     if (typeof padding === 'string') {
-      if (padding !== 'same' && padding !== 'valid') throw new RangeError(`${layer}: invalid padding string '${padding}', should be one of 'valid' or 'same'`);
-      if (padding === 'same' && this.stride.some((s) => s !== 1)) throw new RangeError(`${layer}: padding='same' is not supported for strided convolutions`);
+      if (padding !== 'same' && padding !== 'valid')
+        throw new RangeError(`${layer}: invalid padding string '${padding}', should be one of 'valid' or 'same'`);
+      if (padding === 'same' && this.stride.some((s) => s !== 1))
+        throw new RangeError(`${layer}: padding='same' is not supported for strided convolutions`);
       this.padding = padding;
     } else {
       this.padding = expandTuple(layer, 'padding', padding, spatialDims, 0);
     }
     const paddingMode = options.paddingMode ?? 'zeros';
-    if (!PADDING_MODES.includes(paddingMode)) throw new RangeError(`${layer}: paddingMode must be one of ${PADDING_MODES.map((m) => `'${m}'`).join(', ')}, but got '${String(paddingMode)}'`);
+    if (!PADDING_MODES.includes(paddingMode))
+      throw new RangeError(
+        `${layer}: paddingMode must be one of ${PADDING_MODES.map((m) => `'${m}'`).join(', ')}, but got '${String(paddingMode)}'`,
+      );
     this.paddingMode = paddingMode;
     this.padAmounts = this.kernelSize.flatMap((_, i) => {
       const d = spatialDims - 1 - i;

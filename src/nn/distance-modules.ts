@@ -2,7 +2,7 @@
 import { param, signature } from '../ops/signature.js';
 import { checkArgumentCount } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { cosineSimilarity, type CosineSimilarityOptions, pairwiseDistance, type PairwiseDistanceOptions } from './distance.js';
+import { type CosineSimilarityOptions, cosineSimilarity, type PairwiseDistanceOptions, pairwiseDistance } from './distance.js';
 import { Module } from './module.js';
 
 /**
@@ -39,7 +39,11 @@ export class PairwiseDistance extends Module {
 
   constructor(p?: number | PairwiseDistanceOptions, eps?: number | PairwiseDistanceOptions, keepdim?: boolean | PairwiseDistanceOptions) {
     super();
-    ({ p: this.p, eps: this.eps, keepdim: this.keepdim } = signature('PairwiseDistance', { p: param.number(2), eps: param.number(1e-6), keepdim: param.boolean(false) })(arguments));
+    ({
+      p: this.p,
+      eps: this.eps,
+      keepdim: this.keepdim,
+    } = signature('PairwiseDistance', { p: param.number(2), eps: param.number(1e-6), keepdim: param.boolean(false) })(arguments));
   }
 
   override forward(x1: Tensor, x2: Tensor): Tensor {

@@ -21,13 +21,23 @@ export interface NormalizeOptions {
 }
 
 /** `normalize(input, p = 2, dim = 1, eps = 1e-12)`: input divided by its p-norm along dim, at least eps. */
-export function normalize(input: Tensor, p?: number | NormalizeOptions, dim?: number | NormalizeOptions, eps?: number | NormalizeOptions): Tensor {
+export function normalize(
+  input: Tensor,
+  p?: number | NormalizeOptions,
+  dim?: number | NormalizeOptions,
+  eps?: number | NormalizeOptions,
+): Tensor {
   const args = NORMALIZE(arguments);
   checkDtype('normalize', 'input', args.input, ['float32']);
   return div(args.input, clamp(norm(args.input, args.p, args.dim, true), args.eps));
 }
 
-const COSINE_SIMILARITY = signature('cosineSimilarity', { x1: param.tensor(), x2: param.tensor(), dim: param.int(1), eps: param.number(1e-8) });
+const COSINE_SIMILARITY = signature('cosineSimilarity', {
+  x1: param.tensor(),
+  x2: param.tensor(),
+  dim: param.int(1),
+  eps: param.number(1e-8),
+});
 
 export interface CosineSimilarityOptions {
   dim?: number;
@@ -39,7 +49,12 @@ export interface CosineSimilarityOptions {
  * along dim, after broadcasting them; each is divided by its norm (at least eps) before the dot
  * product, as PyTorch 1.13 does for precision.
  */
-export function cosineSimilarity(x1: Tensor, x2: Tensor, dim?: number | CosineSimilarityOptions, eps?: number | CosineSimilarityOptions): Tensor {
+export function cosineSimilarity(
+  x1: Tensor,
+  x2: Tensor,
+  dim?: number | CosineSimilarityOptions,
+  eps?: number | CosineSimilarityOptions,
+): Tensor {
   const args = COSINE_SIMILARITY(arguments);
   checkDtype('cosineSimilarity', 'x1', args.x1, ['float32']);
   checkDtype('cosineSimilarity', 'x2', args.x2, ['float32']);
@@ -52,7 +67,13 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, dim?: number | CosineSi
   return sum(mul(unit(args.x1), unit(args.x2)), d);
 }
 
-const PAIRWISE_DISTANCE = signature('pairwiseDistance', { x1: param.tensor(), x2: param.tensor(), p: param.number(2), eps: param.number(1e-6), keepdim: param.boolean(false) });
+const PAIRWISE_DISTANCE = signature('pairwiseDistance', {
+  x1: param.tensor(),
+  x2: param.tensor(),
+  p: param.number(2),
+  eps: param.number(1e-6),
+  keepdim: param.boolean(false),
+});
 
 export interface PairwiseDistanceOptions {
   p?: number;
@@ -61,7 +82,13 @@ export interface PairwiseDistanceOptions {
 }
 
 /** `pairwiseDistance(x1, x2, p = 2, eps = 1e-6, keepdim = false)`: the p-norm of x1 - x2 + eps along the last dim. */
-export function pairwiseDistance(x1: Tensor, x2: Tensor, p?: number | PairwiseDistanceOptions, eps?: number | PairwiseDistanceOptions, keepdim?: boolean | PairwiseDistanceOptions): Tensor {
+export function pairwiseDistance(
+  x1: Tensor,
+  x2: Tensor,
+  p?: number | PairwiseDistanceOptions,
+  eps?: number | PairwiseDistanceOptions,
+  keepdim?: boolean | PairwiseDistanceOptions,
+): Tensor {
   const args = PAIRWISE_DISTANCE(arguments);
   checkDtype('pairwiseDistance', 'x1', args.x1, ['float32']);
   checkDtype('pairwiseDistance', 'x2', args.x2, ['float32']);

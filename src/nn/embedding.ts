@@ -1,5 +1,5 @@
-import { recordComposite } from '../graph/record.js';
 import { noGrad } from '../graph/grad-mode.js';
+import { recordComposite } from '../graph/record.js';
 import { scope } from '../memory.js';
 import { onesLike, zeros } from '../ops/creation.js';
 import { div, eq, gt, where } from '../ops/elementwise.js';
@@ -13,8 +13,8 @@ import type { Tensor } from '../tensor.js';
 import { normal_ } from './init.js';
 import { checkFeatures } from './linear.js';
 import { Module } from './module.js';
-import { formatFloat } from './repr.js';
 import { emptyParameter, Parameter } from './parameter.js';
+import { formatFloat } from './repr.js';
 
 export interface EmbeddingOptions {
   /** This row gets no gradient (a fixed pad vector; nn.Embedding also starts it at zero). Negative counts from the end. */
@@ -28,12 +28,19 @@ export interface EmbeddingOptions {
   sparse?: boolean;
 }
 
-const EMBEDDING_OPTIONS = optionKeys<EmbeddingOptions>({ paddingIdx: true, maxNorm: true, normType: true, scaleGradByFreq: true, sparse: true });
+const EMBEDDING_OPTIONS = optionKeys<EmbeddingOptions>({
+  paddingIdx: true,
+  maxNorm: true,
+  normType: true,
+  scaleGradByFreq: true,
+  sparse: true,
+});
 
 /** PyTorch's check and wrap of padding_idx into [0, rows); null when none. */
 function normalizePaddingIdx(op: string, paddingIdx: number | null | undefined, rows: number): number | null {
   if (paddingIdx === null || paddingIdx === undefined) return null;
-  if (!Number.isInteger(paddingIdx) || paddingIdx >= rows || paddingIdx < -rows) throw new RangeError(`${op}: paddingIdx ${paddingIdx} must be within num_embeddings (${rows})`);
+  if (!Number.isInteger(paddingIdx) || paddingIdx >= rows || paddingIdx < -rows)
+    throw new RangeError(`${op}: paddingIdx ${paddingIdx} must be within num_embeddings (${rows})`);
   return paddingIdx < 0 ? paddingIdx + rows : paddingIdx;
 }
 
@@ -64,7 +71,8 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
   checkDtype('embedding', 'input', input, ['int32']);
   checkDtype('embedding', 'weight', weight, ['float32']);
   checkSameDevice('embedding', { input, weight });
-  if (weight.dim() !== 2) throw new RangeError(`embedding: weight must be 2-D [num_embeddings, embedding_dim], got shape ${formatShape(weight.shape)}`);
+  if (weight.dim() !== 2)
+    throw new RangeError(`embedding: weight must be 2-D [num_embeddings, embedding_dim], got shape ${formatShape(weight.shape)}`);
   if (options.sparse) throw new Error('embedding: sparse gradients are not supported (webtorch has no sparse tensors); use sparse: false');
   const [rows, dim] = weight.shape;
   const paddingIdx = normalizePaddingIdx('embedding', options.paddingIdx, rows);
@@ -73,25 +81,32 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
   const lookup = (indices: Tensor): Tensor => indexSelectRaising(weight, 0, indices, badIndex);
   const maxNorm = options.maxNorm;
   if (maxNorm !== null && maxNorm !== undefined) {
-    noGrad(() => scope(() => {
-      const indices = reshape(input, [-1]);
-      renormRows(weight, indices, lookup(indices), maxNorm, options.normType ?? 2);
-    }));
+    noGrad(() =>
+      scope(() => {
+        const indices = reshape(input, [-1]);
+        renormRows(weight, indices, lookup(indices), maxNorm, options.normType ?? 2);
+      }),
+    );
   }
-  return recordComposite('EmbeddingBackward0', [weight], () => detach(reshape(lookup(reshape(input, [-1])), [...input.shape, dim])), (save) => {
-    const savedInput = save(input);
-    const device = weight.device;
-    return (g) => {
-      const indices = reshape(savedInput, [-1]);
-      let grads = reshape(g, [-1, dim]);
-      if (paddingIdx !== null) grads = where(unsqueeze(eq(indices, paddingIdx), 1), 0, grads);
-      if (scaleGradByFreq) {
-        const counts = indexAdd(zeros([rows], { device }), 0, indices, onesLike(indices, { dtype: 'float32' }));
-        grads = div(grads, unsqueeze(indexSelect(counts, 0, indices), 1));
-      }
-      return [indexAdd(zeros([rows, dim], { device }), 0, indices, grads)];
-    };
-  });
+  return recordComposite(
+    'EmbeddingBackward0',
+    [weight],
+    () => detach(reshape(lookup(reshape(input, [-1])), [...input.shape, dim])),
+    (save) => {
+      const savedInput = save(input);
+      const device = weight.device;
+      return (g) => {
+        const indices = reshape(savedInput, [-1]);
+        let grads = reshape(g, [-1, dim]);
+        if (paddingIdx !== null) grads = where(unsqueeze(eq(indices, paddingIdx), 1), 0, grads);
+        if (scaleGradByFreq) {
+          const counts = indexAdd(zeros([rows], { device }), 0, indices, onesLike(indices, { dtype: 'float32' }));
+          grads = div(grads, unsqueeze(indexSelect(counts, 0, indices), 1));
+        }
+        return [indexAdd(zeros([rows, dim], { device }), 0, indices, grads)];
+      };
+    },
+  );
 }
 
 export interface EmbeddingModuleOptions extends EmbeddingOptions {
@@ -100,7 +115,15 @@ export interface EmbeddingModuleOptions extends EmbeddingOptions {
   device?: string;
 }
 
-const EMBEDDING_MODULE_OPTIONS = optionKeys<EmbeddingModuleOptions>({ paddingIdx: true, maxNorm: true, normType: true, scaleGradByFreq: true, sparse: true, weight: true, device: true });
+const EMBEDDING_MODULE_OPTIONS = optionKeys<EmbeddingModuleOptions>({
+  paddingIdx: true,
+  maxNorm: true,
+  normType: true,
+  scaleGradByFreq: true,
+  sparse: true,
+  weight: true,
+  device: true,
+});
 
 /**
  * `nn.Embedding(numEmbeddings, embeddingDim, { paddingIdx, maxNorm, normType, scaleGradByFreq })`:
@@ -126,7 +149,8 @@ export class Embedding extends Module {
     checkOptions('Embedding', options, EMBEDDING_MODULE_OPTIONS);
     super();
     checkFeatures('Embedding', { numEmbeddings, embeddingDim });
-    if (options.sparse) throw new Error('Embedding: sparse gradients are not supported (webtorch has no sparse tensors); use sparse: false');
+    if (options.sparse)
+      throw new Error('Embedding: sparse gradients are not supported (webtorch has no sparse tensors); use sparse: false');
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
     this.paddingIdx = normalizePaddingIdx('Embedding', options.paddingIdx, numEmbeddings);
@@ -137,7 +161,9 @@ export class Embedding extends Module {
     if (options.weight) {
       checkTensor('Embedding', 'weight', options.weight);
       if (options.weight.dim() !== 2 || options.weight.shape[0] !== numEmbeddings || options.weight.shape[1] !== embeddingDim) {
-        throw new RangeError(`Embedding: weight must have shape [${numEmbeddings}, ${embeddingDim}] (num_embeddings, embedding_dim), got ${formatShape(options.weight.shape)}`);
+        throw new RangeError(
+          `Embedding: weight must have shape [${numEmbeddings}, ${embeddingDim}] (num_embeddings, embedding_dim), got ${formatShape(options.weight.shape)}`,
+        );
       }
       this.weight = new Parameter(options.weight);
     } else {
@@ -153,7 +179,8 @@ export class Embedding extends Module {
   static fromPretrained(embeddings: Tensor, options: EmbeddingOptions & { freeze?: boolean } = {}): Embedding {
     checkTensor('Embedding.fromPretrained', 'embeddings', embeddings);
     checkOptions('Embedding.fromPretrained', options, [...EMBEDDING_OPTIONS, 'freeze']);
-    if (embeddings.dim() !== 2) throw new RangeError(`Embedding.fromPretrained: embeddings must be 2-D, got shape ${formatShape(embeddings.shape)}`);
+    if (embeddings.dim() !== 2)
+      throw new RangeError(`Embedding.fromPretrained: embeddings must be 2-D, got shape ${formatShape(embeddings.shape)}`);
     const { freeze = true, ...rest } = options;
     const layer = new Embedding(embeddings.shape[0], embeddings.shape[1], { ...rest, weight: embeddings });
     layer.weight.requiresGrad_(!freeze);

@@ -17,7 +17,8 @@ import { pad } from './padding.js';
 type Pair = number | readonly [number, number];
 
 const pair = kind<Pair>('an integer or a pair of integers', (v) =>
-  (Number.isInteger(v) || (Array.isArray(v) && v.length === 2 && v.every((n) => Number.isInteger(n))) ? (v as Pair) : undefined));
+  Number.isInteger(v) || (Array.isArray(v) && v.length === 2 && v.every((n) => Number.isInteger(n))) ? (v as Pair) : undefined,
+);
 
 const both = (value: Pair): [number, number] => (typeof value === 'number' ? [value, value] : [value[0], value[1]]);
 const shown = (value: Pair) => (typeof value === 'number' ? String(value) : `(${value[0]}, ${value[1]})`);
@@ -42,16 +43,24 @@ function blocksOf(op: string, args: { kernelSize: Pair } & Required<BlockOptions
   const blocks = { kernel: both(args.kernelSize), dilation: both(args.dilation), padding: both(args.padding), stride: both(args.stride) };
   for (const [name, [a, b]] of Object.entries(blocks)) {
     const least = name === 'padding' ? 0 : 1;
-    if (a < least || b < least) throw new RangeError(`${op}: ${name === 'kernel' ? 'kernelSize' : name} must be ${least === 0 ? 'non-negative' : 'positive'}, got (${a}, ${b})`);
+    if (a < least || b < least)
+      throw new RangeError(
+        `${op}: ${name === 'kernel' ? 'kernelSize' : name} must be ${least === 0 ? 'non-negative' : 'positive'}, got (${a}, ${b})`,
+      );
   }
   return blocks;
 }
 
 /** How many blocks fit along each spatial dim of an (unpadded) image of `size`. */
 function blockCounts(op: string, size: readonly number[], { kernel, dilation, padding, stride }: Blocks): [number, number] {
-  const counts = [0, 1].map((d) => Math.floor((size[d] + 2 * padding[d] - dilation[d] * (kernel[d] - 1) - 1) / stride[d]) + 1) as [number, number];
+  const counts = [0, 1].map((d) => Math.floor((size[d] + 2 * padding[d] - dilation[d] * (kernel[d] - 1) - 1) / stride[d]) + 1) as [
+    number,
+    number,
+  ];
   if (counts[0] < 1 || counts[1] < 1) {
-    throw new RangeError(`${op}: given spatial size (${size.join(', ')}), kernelSize (${kernel.join(', ')}), dilation (${dilation.join(', ')}) and padding (${padding.join(', ')}), the array of sliding blocks would be (${counts.join(', ')}), but its components must be at least one`);
+    throw new RangeError(
+      `${op}: given spatial size (${size.join(', ')}), kernelSize (${kernel.join(', ')}), dilation (${dilation.join(', ')}) and padding (${padding.join(', ')}), the array of sliding blocks would be (${counts.join(', ')}), but its components must be at least one`,
+    );
   }
   return counts;
 }
@@ -64,7 +73,8 @@ function blockPositions(size: readonly number[], blocks: Blocks, counts: [number
   for (let ki = 0; ki < kernel[0]; ki++) {
     for (let kj = 0; kj < kernel[1]; kj++) {
       for (let bi = 0; bi < counts[0]; bi++) {
-        for (let bj = 0; bj < counts[1]; bj++) positions.push((bi * stride[0] + ki * dilation[0]) * width + bj * stride[1] + kj * dilation[1]);
+        for (let bj = 0; bj < counts[1]; bj++)
+          positions.push((bi * stride[0] + ki * dilation[0]) * width + bj * stride[1] + kj * dilation[1]);
       }
     }
   }
@@ -77,10 +87,17 @@ const UNFOLD = signature('unfold', { input: param.tensor(), kernelSize: pair(), 
  * `unfold(input, kernelSize, dilation = 1, padding = 0, stride = 1)`: input (N, C, H, W) or
  * (C, H, W) to (N, C * kH * kW, L) or (C * kH * kW, L), one column per sliding block.
  */
-export function unfold(input: Tensor, kernelSize: Pair | ({ kernelSize?: Pair } & BlockOptions), dilation?: Pair | BlockOptions, padding?: Pair | BlockOptions, stride?: Pair | BlockOptions): Tensor {
+export function unfold(
+  input: Tensor,
+  kernelSize: Pair | ({ kernelSize?: Pair } & BlockOptions),
+  dilation?: Pair | BlockOptions,
+  padding?: Pair | BlockOptions,
+  stride?: Pair | BlockOptions,
+): Tensor {
   const args = UNFOLD(arguments);
   checkDtype('unfold', 'input', args.input, ['float32']);
-  if (args.input.dim() !== 3 && args.input.dim() !== 4) throw new RangeError(`unfold: input must be 3-D (C, H, W) or 4-D (N, C, H, W), got shape [${args.input.shape.join(', ')}]`);
+  if (args.input.dim() !== 3 && args.input.dim() !== 4)
+    throw new RangeError(`unfold: input must be 3-D (C, H, W) or 4-D (N, C, H, W), got shape [${args.input.shape.join(', ')}]`);
   const batched = args.input.dim() === 4 ? args.input : unsqueeze(args.input, 0);
   const [n, channels, ...size] = batched.shape;
   const blocks = blocksOf('unfold', args);
@@ -88,7 +105,11 @@ export function unfold(input: Tensor, kernelSize: Pair | ({ kernelSize?: Pair } 
   const [ph, pw] = blocks.padding;
   const padded = ph + pw > 0 ? pad(batched, [pw, pw, ph, ph]) : batched;
   const flat = reshape(padded, [n, channels, -1]);
-  const columns = reshape(indexSelect(flat, 2, blockPositions(size, blocks, counts, args.input.device)), [n, channels * blocks.kernel[0] * blocks.kernel[1], counts[0] * counts[1]]);
+  const columns = reshape(indexSelect(flat, 2, blockPositions(size, blocks, counts, args.input.device)), [
+    n,
+    channels * blocks.kernel[0] * blocks.kernel[1],
+    counts[0] * counts[1],
+  ]);
   return args.input.dim() === 4 ? columns : squeeze(columns, 0);
 }
 
@@ -99,24 +120,42 @@ const FOLD = signature('fold', { input: param.tensor(), outputSize: pair(), kern
  * C * kH * kW, L) or (C * kH * kW, L) summed into an image (N, C, H, W) or (C, H, W) of
  * `outputSize`, overlapping blocks adding up: unfold's adjoint.
  */
-export function fold(input: Tensor, outputSize: Pair | ({ outputSize?: Pair; kernelSize?: Pair } & BlockOptions), kernelSize?: Pair | BlockOptions, dilation?: Pair | BlockOptions, padding?: Pair | BlockOptions, stride?: Pair | BlockOptions): Tensor {
+export function fold(
+  input: Tensor,
+  outputSize: Pair | ({ outputSize?: Pair; kernelSize?: Pair } & BlockOptions),
+  kernelSize?: Pair | BlockOptions,
+  dilation?: Pair | BlockOptions,
+  padding?: Pair | BlockOptions,
+  stride?: Pair | BlockOptions,
+): Tensor {
   const args = FOLD(arguments);
   checkDtype('fold', 'input', args.input, ['float32']);
-  if (args.input.dim() !== 2 && args.input.dim() !== 3) throw new RangeError(`fold: input must be 2-D (C * kH * kW, L) or 3-D (N, C * kH * kW, L), got shape [${args.input.shape.join(', ')}]`);
+  if (args.input.dim() !== 2 && args.input.dim() !== 3)
+    throw new RangeError(`fold: input must be 2-D (C * kH * kW, L) or 3-D (N, C * kH * kW, L), got shape [${args.input.shape.join(', ')}]`);
   const batched = args.input.dim() === 3 ? args.input : unsqueeze(args.input, 0);
   const [n, rows, length] = batched.shape;
   const size = both(args.outputSize);
   const blocks = blocksOf('fold', args);
   const perBlock = blocks.kernel[0] * blocks.kernel[1];
-  if (rows % perBlock !== 0) throw new RangeError(`fold: the input's dimension 1 (${rows}) must be divisible by the product of kernelSize (${blocks.kernel.join(' * ')}), input shape [${args.input.shape.join(', ')}]`);
+  if (rows % perBlock !== 0)
+    throw new RangeError(
+      `fold: the input's dimension 1 (${rows}) must be divisible by the product of kernelSize (${blocks.kernel.join(' * ')}), input shape [${args.input.shape.join(', ')}]`,
+    );
   const counts = blockCounts('fold', size, blocks);
   if (length !== counts[0] * counts[1]) {
-    throw new RangeError(`fold: for outputSize (${size.join(', ')}) the input needs ${counts[0]} * ${counts[1]} = ${counts[0] * counts[1]} sliding blocks in its last dimension, got ${length} (input shape [${args.input.shape.join(', ')}])`);
+    throw new RangeError(
+      `fold: for outputSize (${size.join(', ')}) the input needs ${counts[0]} * ${counts[1]} = ${counts[0] * counts[1]} sliding blocks in its last dimension, got ${length} (input shape [${args.input.shape.join(', ')}])`,
+    );
   }
   const channels = rows / perBlock;
   const [ph, pw] = blocks.padding;
   const paddedSize = [size[0] + 2 * ph, size[1] + 2 * pw];
-  const summed = indexAdd(zeros([n, channels, paddedSize[0] * paddedSize[1]], { device: args.input.device }), 2, blockPositions(size, blocks, counts, args.input.device), reshape(batched, [n, channels, -1]));
+  const summed = indexAdd(
+    zeros([n, channels, paddedSize[0] * paddedSize[1]], { device: args.input.device }),
+    2,
+    blockPositions(size, blocks, counts, args.input.device),
+    reshape(batched, [n, channels, -1]),
+  );
   const image = narrow(narrow(reshape(summed, [n, channels, ...paddedSize]), 2, ph, size[0]), 3, pw, size[1]);
   return args.input.dim() === 3 ? image : squeeze(image, 0);
 }
@@ -130,7 +169,12 @@ export class Unfold extends Module {
   readonly padding: Pair;
   readonly stride: Pair;
 
-  constructor(kernelSize: Pair | ({ kernelSize?: Pair } & BlockOptions), dilation?: Pair | BlockOptions, padding?: Pair | BlockOptions, stride?: Pair | BlockOptions) {
+  constructor(
+    kernelSize: Pair | ({ kernelSize?: Pair } & BlockOptions),
+    dilation?: Pair | BlockOptions,
+    padding?: Pair | BlockOptions,
+    stride?: Pair | BlockOptions,
+  ) {
     super();
     ({ kernelSize: this.kernelSize, dilation: this.dilation, padding: this.padding, stride: this.stride } = UNFOLD_MODULE(arguments));
   }
@@ -155,9 +199,21 @@ export class Fold extends Module {
   readonly padding: Pair;
   readonly stride: Pair;
 
-  constructor(outputSize: Pair | ({ outputSize?: Pair; kernelSize?: Pair } & BlockOptions), kernelSize?: Pair | BlockOptions, dilation?: Pair | BlockOptions, padding?: Pair | BlockOptions, stride?: Pair | BlockOptions) {
+  constructor(
+    outputSize: Pair | ({ outputSize?: Pair; kernelSize?: Pair } & BlockOptions),
+    kernelSize?: Pair | BlockOptions,
+    dilation?: Pair | BlockOptions,
+    padding?: Pair | BlockOptions,
+    stride?: Pair | BlockOptions,
+  ) {
     super();
-    ({ outputSize: this.outputSize, kernelSize: this.kernelSize, dilation: this.dilation, padding: this.padding, stride: this.stride } = FOLD_MODULE(arguments));
+    ({
+      outputSize: this.outputSize,
+      kernelSize: this.kernelSize,
+      dilation: this.dilation,
+      padding: this.padding,
+      stride: this.stride,
+    } = FOLD_MODULE(arguments));
   }
 
   override forward(input: Tensor): Tensor {

@@ -21,7 +21,8 @@ export function checkChannelTensor(op: string, name: string, value: Tensor | nul
   if (value === null) return;
   checkDtype(op, name, value, ['float32']);
   checkSameDevice(op, { input, [name]: value });
-  if (value.dim() !== 1 || value.shape[0] !== channels) throw new RangeError(`${op}: ${name} must have shape [${channels}] (the input's channels), got ${formatShape(value.shape)}`);
+  if (value.dim() !== 1 || value.shape[0] !== channels)
+    throw new RangeError(`${op}: ${name} must have shape [${channels}] (the input's channels), got ${formatShape(value.shape)}`);
 }
 
 /** weight * x + bias with per-channel weight and bias [C] broadcast over input [N, C, *]. */
@@ -31,7 +32,13 @@ export function affinePerChannel(x: Tensor, weight: Tensor | null, bias: Tensor 
   return bias ? add(scaled, reshape(bias, channelShape)) : scaled;
 }
 
-const GROUP_NORM = signature('groupNorm', { input: param.tensor(), numGroups: param.int(), weight: optionalTensor(null), bias: optionalTensor(null), eps: param.number(1e-5) });
+const GROUP_NORM = signature('groupNorm', {
+  input: param.tensor(),
+  numGroups: param.int(),
+  weight: optionalTensor(null),
+  bias: optionalTensor(null),
+  eps: param.number(1e-5),
+});
 
 export interface GroupNormOptions {
   weight?: Tensor | null;
@@ -49,7 +56,13 @@ export interface GroupNormOptions {
  * F.groupNorm(torch.tensor([[1, 3, 5, 9]]), 2);   // [[-1, 1, -1, 1]] (to within eps)
  * ```
  */
-export function groupNorm(input: Tensor, numGroups: number | GroupNormOptions, weight?: Tensor | null | GroupNormOptions, bias?: Tensor | null | GroupNormOptions, eps?: number | GroupNormOptions): Tensor {
+export function groupNorm(
+  input: Tensor,
+  numGroups: number | GroupNormOptions,
+  weight?: Tensor | null | GroupNormOptions,
+  bias?: Tensor | null | GroupNormOptions,
+  eps?: number | GroupNormOptions,
+): Tensor {
   const args = GROUP_NORM(arguments);
   const op = 'groupNorm';
   const x = args.input;
@@ -57,7 +70,9 @@ export function groupNorm(input: Tensor, numGroups: number | GroupNormOptions, w
   if (x.dim() < 2) throw new RangeError(`${op}: input must be at least 2-D (N, C, *), got ${formatShape(x.shape)}`);
   const channels = x.shape[1];
   if (args.numGroups <= 0 || channels % args.numGroups !== 0) {
-    throw new RangeError(`${op}: the number of channels in input must be divisible by numGroups, got input of shape ${formatShape(x.shape)} and numGroups=${args.numGroups}`);
+    throw new RangeError(
+      `${op}: the number of channels in input must be divisible by numGroups, got input of shape ${formatShape(x.shape)} and numGroups=${args.numGroups}`,
+    );
   }
   checkChannelTensor(op, 'weight', args.weight, x, channels);
   checkChannelTensor(op, 'bias', args.bias, x, channels);
@@ -66,7 +81,13 @@ export function groupNorm(input: Tensor, numGroups: number | GroupNormOptions, w
   return affinePerChannel(normalized, args.weight, args.bias);
 }
 
-const GROUP_NORM_MODULE = signature('GroupNorm', { numGroups: param.int(), numChannels: param.int(), eps: param.number(1e-5), affine: param.boolean(true), device: param.device(undefined) });
+const GROUP_NORM_MODULE = signature('GroupNorm', {
+  numGroups: param.int(),
+  numChannels: param.int(),
+  eps: param.number(1e-5),
+  affine: param.boolean(true),
+  device: param.device(undefined),
+});
 
 export interface GroupNormModuleOptions {
   /** Added to the variance for stability; default 1e-5. */
@@ -98,7 +119,9 @@ export class GroupNorm extends Module {
     const args = GROUP_NORM_MODULE(arguments);
     checkFeatures('GroupNorm', { numGroups: args.numGroups, numChannels: args.numChannels });
     if (args.numGroups === 0 || args.numChannels % args.numGroups !== 0) {
-      throw new RangeError(`GroupNorm: numChannels must be divisible by numGroups, got numChannels=${args.numChannels} and numGroups=${args.numGroups}`);
+      throw new RangeError(
+        `GroupNorm: numChannels must be divisible by numGroups, got numChannels=${args.numChannels} and numGroups=${args.numGroups}`,
+      );
     }
     ({ numGroups: this.numGroups, numChannels: this.numChannels, eps: this.eps, affine: this.affine } = args);
     this.registerParameter('weight', this.affine ? emptyParameter([this.numChannels], args.device) : null);

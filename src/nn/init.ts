@@ -10,19 +10,38 @@
  * ```
  */
 import { noGrad } from '../graph/grad-mode.js';
+import { scope } from '../memory.js';
 import { tensor as tensorFrom } from '../ops/creation.js';
 import { randn } from '../ops/random.js';
 import { checkTensor } from '../ops/util.js';
-import { scope } from '../memory.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
 export type Nonlinearity =
-  | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
-  | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+  | 'linear'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv3d'
+  | 'conv_transpose1d'
+  | 'conv_transpose2d'
+  | 'conv_transpose3d'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leaky_relu'
+  | 'selu';
 
-const LINEAR_FUNCTIONS = new Set(['linear', 'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d', 'sigmoid']);
+const LINEAR_FUNCTIONS = new Set([
+  'linear',
+  'conv1d',
+  'conv2d',
+  'conv3d',
+  'conv_transpose1d',
+  'conv_transpose2d',
+  'conv_transpose3d',
+  'sigmoid',
+]);
 
 /**
  * The recommended gain for a nonlinearity (its `nn.functional` name, snake_case as in PyTorch):
@@ -36,7 +55,8 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number | null)
   if (nonlinearity === 'selu') return 3 / 4;
   if (nonlinearity === 'leaky_relu') {
     const slope = param ?? 0.01;
-    if (typeof slope !== 'number' || !Number.isFinite(slope)) throw new TypeError(`calculateGain: negative_slope ${String(slope)} is not a valid number`);
+    if (typeof slope !== 'number' || !Number.isFinite(slope))
+      throw new TypeError(`calculateGain: negative_slope ${String(slope)} is not a valid number`);
     return Math.sqrt(2 / (1 + slope * slope));
   }
   throw new RangeError(`calculateGain: unsupported nonlinearity '${String(nonlinearity)}'`);
@@ -44,7 +64,10 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number | null)
 
 /** (fan in, fan out) of a weight [out, in, ...kernel]: in and out times the kernel size. */
 export function calculateFanInAndFanOut(tensor: Tensor): [number, number] {
-  if (tensor.dim() < 2) throw new RangeError(`calculateFanInAndFanOut: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (shape ${formatShape(tensor.shape)})`);
+  if (tensor.dim() < 2)
+    throw new RangeError(
+      `calculateFanInAndFanOut: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (shape ${formatShape(tensor.shape)})`,
+    );
   const receptiveField = tensor.shape.slice(2).reduce((n, size) => n * size, 1);
   return [tensor.shape[1] * receptiveField, tensor.shape[0] * receptiveField];
 }
@@ -82,7 +105,7 @@ export function ones_(tensor: Tensor): Tensor {
 type Gain = number | { gain?: number };
 
 function gainOf(gain: Gain | undefined): number {
-  return typeof gain === 'number' ? gain : gain?.gain ?? 1;
+  return typeof gain === 'number' ? gain : (gain?.gain ?? 1);
 }
 
 /** Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fanIn + fanOut)). */
@@ -116,7 +139,8 @@ function kaimingStd(op: string, tensor: Tensor, options: KaimingOptions): number
   checkOptions(op, options, KAIMING_OPTIONS);
   checkTensor(op, 'tensor', tensor);
   const mode = options.mode ?? 'fan_in';
-  if (mode !== 'fan_in' && mode !== 'fan_out') throw new RangeError(`${op}: mode '${String(mode)}' is not supported, use one of fan_in, fan_out`);
+  if (mode !== 'fan_in' && mode !== 'fan_out')
+    throw new RangeError(`${op}: mode '${String(mode)}' is not supported, use one of fan_in, fan_out`);
   if (tensor.shape.includes(0)) return null;
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
   return calculateGain(options.nonlinearity ?? 'leaky_relu', options.a ?? 0) / Math.sqrt(mode === 'fan_in' ? fanIn : fanOut);
@@ -142,23 +166,26 @@ export function kaimingNormal_(tensor: Tensor, options: KaimingOptions = {}): Te
  */
 export function orthogonal_(tensor: Tensor, gain?: Gain): Tensor {
   checkTensor('orthogonal_', 'tensor', tensor);
-  if (tensor.dim() < 2) throw new RangeError(`orthogonal_: only tensors with 2 or more dimensions are supported, got shape ${formatShape(tensor.shape)}`);
+  if (tensor.dim() < 2)
+    throw new RangeError(`orthogonal_: only tensors with 2 or more dimensions are supported, got shape ${formatShape(tensor.shape)}`);
   if (tensor.numel() === 0) return tensor;
   const rows = tensor.shape[0];
   const cols = tensor.numel() / rows;
   const scale = gainOf(gain);
-  return fill('orthogonal_', tensor, (t) => scope(() => {
-    const normals = randn([rows, cols], { device: 'cpu' }).dataSync();
-    const wide = rows < cols;
-    // Factor the tall orientation: a [m, n] matrix with m >= n, read from the row-major normals.
-    const [m, n] = wide ? [cols, rows] : [rows, cols];
-    const a = (i: number, j: number) => (wide ? normals[j * cols + i] : normals[i * cols + j]);
-    const q = householderQ(m, n, a);
-    const values = new Float32Array(rows * cols);
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) values[wide ? j * cols + i : i * cols + j] = scale * q[i * n + j];
-    const result = tensorFrom(values).reshape(t.shape);
-    t.copy_(result.device === t.device ? result : result.to(t.device));
-  }));
+  return fill('orthogonal_', tensor, (t) =>
+    scope(() => {
+      const normals = randn([rows, cols], { device: 'cpu' }).dataSync();
+      const wide = rows < cols;
+      // Factor the tall orientation: a [m, n] matrix with m >= n, read from the row-major normals.
+      const [m, n] = wide ? [cols, rows] : [rows, cols];
+      const a = (i: number, j: number) => (wide ? normals[j * cols + i] : normals[i * cols + j]);
+      const q = householderQ(m, n, a);
+      const values = new Float32Array(rows * cols);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) values[wide ? j * cols + i : i * cols + j] = scale * q[i * n + j];
+      const result = tensorFrom(values).reshape(t.shape);
+      t.copy_(result.device === t.device ? result : result.to(t.device));
+    }),
+  );
 }
 
 /**

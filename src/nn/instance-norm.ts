@@ -12,8 +12,14 @@ import { BatchNorm, batchNorm } from './batchnorm.js';
 import { checkChannelTensor, optionalTensor } from './group-norm.js';
 
 const INSTANCE_NORM = signature('instanceNorm', {
-  input: param.tensor(), runningMean: optionalTensor(null), runningVar: optionalTensor(null), weight: optionalTensor(null), bias: optionalTensor(null),
-  useInputStats: param.boolean(true), momentum: param.number(0.1), eps: param.number(1e-5),
+  input: param.tensor(),
+  runningMean: optionalTensor(null),
+  runningVar: optionalTensor(null),
+  weight: optionalTensor(null),
+  bias: optionalTensor(null),
+  useInputStats: param.boolean(true),
+  momentum: param.number(0.1),
+  eps: param.number(1e-5),
 });
 
 export interface InstanceNormOptions {
@@ -48,18 +54,33 @@ export function instanceNorm(input: Tensor, ...args: InstanceNormArg[]): Tensor 
   checkDtype(op, 'input', x, ['float32']);
   if (x.dim() < 2) throw new RangeError(`${op}: input must be at least 2-D (N, C, *), got ${formatShape(x.shape)}`);
   const [batch, channels] = x.shape;
-  for (const [name, value] of [['runningMean', runningMean], ['runningVar', runningVar], ['weight', weight], ['bias', bias]] as const) checkChannelTensor(op, name, value, x, channels);
-  if (useInputStats && x.numel() / Math.max(batch * channels, 1) <= 1) throw new RangeError(`${op}: expected more than 1 spatial element when training, got input of shape ${formatShape(x.shape)}`);
+  for (const [name, value] of [
+    ['runningMean', runningMean],
+    ['runningVar', runningVar],
+    ['weight', weight],
+    ['bias', bias],
+  ] as const)
+    checkChannelTensor(op, name, value, x, channels);
+  if (useInputStats && x.numel() / Math.max(batch * channels, 1) <= 1)
+    throw new RangeError(`${op}: expected more than 1 spatial element when training, got input of shape ${formatShape(x.shape)}`);
   // Per-channel tensors repeated once per sample, as the channels of the (1, N * C, *) view.
   const repeated = (t: Tensor | null) => (t === null ? null : reshape(expand(unsqueeze(t, 0), [batch, channels]), [batch * channels]));
   const stats = noGrad(() => [repeated(runningMean), repeated(runningVar)] as const);
   try {
-    const output = batchNorm(reshape(x, [1, batch * channels, ...x.shape.slice(2)]), stats[0], stats[1], { weight: repeated(weight), bias: repeated(bias), training: useInputStats, momentum, eps });
+    const output = batchNorm(reshape(x, [1, batch * channels, ...x.shape.slice(2)]), stats[0], stats[1], {
+      weight: repeated(weight),
+      bias: repeated(bias),
+      training: useInputStats,
+      momentum,
+      eps,
+    });
     if (useInputStats) {
-      noGrad(() => scope(() => {
-        if (runningMean && stats[0]) runningMean.copy_(mean(reshape(stats[0], [batch, channels]), 0));
-        if (runningVar && stats[1]) runningVar.copy_(mean(reshape(stats[1], [batch, channels]), 0));
-      }));
+      noGrad(() =>
+        scope(() => {
+          if (runningMean && stats[0]) runningMean.copy_(mean(reshape(stats[0], [batch, channels]), 0));
+          if (runningVar && stats[1]) runningVar.copy_(mean(reshape(stats[1], [batch, channels]), 0));
+        }),
+      );
     }
     return reshape(output, x.shape);
   } finally {
@@ -80,8 +101,12 @@ export interface InstanceNormModuleOptions {
 }
 
 const INSTANCE_NORM_MODULE = {
-  numFeatures: param.int(), eps: param.number(1e-5),
-  momentum: kind<number | null>('a number or null', (v) => (v === null || typeof v === 'number' ? v : undefined))(0.1), affine: param.boolean(false), trackRunningStats: param.boolean(false), device: param.device(undefined),
+  numFeatures: param.int(),
+  eps: param.number(1e-5),
+  momentum: kind<number | null>('a number or null', (v) => (v === null || typeof v === 'number' ? v : undefined))(0.1),
+  affine: param.boolean(false),
+  trackRunningStats: param.boolean(false),
+  device: param.device(undefined),
 };
 
 /**
@@ -100,7 +125,8 @@ abstract class InstanceNorm extends BatchNorm {
 
   protected checkInputDim(input: Tensor): void {
     const dims = this.unbatchedDims;
-    if (input.dim() !== dims && input.dim() !== dims + 1) throw new RangeError(`${this.getName()}: expected ${dims}-D or ${dims + 1}-D input, got ${formatShape(input.shape)}`);
+    if (input.dim() !== dims && input.dim() !== dims + 1)
+      throw new RangeError(`${this.getName()}: expected ${dims}-D or ${dims + 1}-D input, got ${formatShape(input.shape)}`);
   }
 
   override forward(input: Tensor): Tensor {
@@ -108,8 +134,13 @@ abstract class InstanceNorm extends BatchNorm {
     this.checkInputDim(input);
     const unbatched = input.dim() === this.unbatchedDims;
     const output = instanceNorm(unbatched ? unsqueeze(input, 0) : input, {
-      runningMean: this.running_mean, runningVar: this.running_var, weight: this.weight, bias: this.bias,
-      useInputStats: this.training || !this.trackRunningStats, momentum: this.momentum as number, eps: this.eps,
+      runningMean: this.running_mean,
+      runningVar: this.running_var,
+      weight: this.weight,
+      bias: this.bias,
+      useInputStats: this.training || !this.trackRunningStats,
+      momentum: this.momentum as number,
+      eps: this.eps,
     });
     return unbatched ? squeeze(output, 0) : output;
   }

@@ -4,12 +4,13 @@
  * turn, last first, by gathering source positions along it and blending neighbours with float32
  * weights computed as PyTorch computes them, which also gives PyTorch's order of additions.
  */
-import { add, mul } from '../ops/elementwise.js';
+
 import { tensor } from '../ops/creation.js';
+import { add, mul } from '../ops/elementwise.js';
 import { indexSelect } from '../ops/gather-scatter.js';
 import { kind, param, signature } from '../ops/signature.js';
 import { checkDtype } from '../ops/util.js';
-import { describeValue, checkArgumentCount } from '../options.js';
+import { checkArgumentCount, describeValue } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 import { formatFloat } from './repr.js';
@@ -26,7 +27,9 @@ const perDim = (integers: boolean) =>
   });
 
 const MODES: readonly InterpolateMode[] = ['nearest', 'linear', 'bilinear'];
-const mode = kind<InterpolateMode>(`one of ${MODES.map((m) => `'${m}'`).join(', ')}`, (v) => (MODES.includes(v as InterpolateMode) ? (v as InterpolateMode) : undefined));
+const mode = kind<InterpolateMode>(`one of ${MODES.map((m) => `'${m}'`).join(', ')}`, (v) =>
+  MODES.includes(v as InterpolateMode) ? (v as InterpolateMode) : undefined,
+);
 const booleanOrNull = kind<boolean | null>('a boolean or null', (v) => (v === null || typeof v === 'boolean' ? v : undefined));
 
 /** The parameters interpolate and Upsample share, in PyTorch's order. */
@@ -102,21 +105,32 @@ export function interpolate(
   const x = args.input;
   checkDtype('interpolate', 'input', x, ['float32']);
   const spatial = x.dim() - 2;
-  if (spatial < 1 || spatial > 2) throw new RangeError(`interpolate: input must be 3-D (N, C, L) or 4-D (N, C, H, W), got shape [${x.shape.join(', ')}]`);
+  if (spatial < 1 || spatial > 2)
+    throw new RangeError(`interpolate: input must be 3-D (N, C, L) or 4-D (N, C, H, W), got shape [${x.shape.join(', ')}]`);
   const needed = { nearest: [1, 2], linear: [1], bilinear: [2] }[args.mode];
-  if (!needed.includes(spatial)) throw new RangeError(`interpolate: got ${x.dim()}D input, but ${args.mode} mode needs ${needed.map((n) => n + 2).join('D or ')}D input`);
-  if (args.mode === 'nearest' && args.alignCorners !== null) throw new RangeError('interpolate: alignCorners can only be set with the interpolating modes linear and bilinear');
-  if ((args.size === null) === (args.scaleFactor === null)) throw new TypeError(`interpolate: give exactly one of size and scaleFactor, got ${args.size === null ? 'neither' : 'both'}`);
-  if (args.recomputeScaleFactor && args.size !== null) throw new TypeError('interpolate: recomputeScaleFactor is not meaningful with an explicit size');
+  if (!needed.includes(spatial))
+    throw new RangeError(
+      `interpolate: got ${x.dim()}D input, but ${args.mode} mode needs ${needed.map((n) => n + 2).join('D or ')}D input`,
+    );
+  if (args.mode === 'nearest' && args.alignCorners !== null)
+    throw new RangeError('interpolate: alignCorners can only be set with the interpolating modes linear and bilinear');
+  if ((args.size === null) === (args.scaleFactor === null))
+    throw new TypeError(`interpolate: give exactly one of size and scaleFactor, got ${args.size === null ? 'neither' : 'both'}`);
+  if (args.recomputeScaleFactor && args.size !== null)
+    throw new TypeError('interpolate: recomputeScaleFactor is not meaningful with an explicit size');
   const perSpatial = (value: PerDim, name: string): number[] => {
     const list = typeof value === 'number' ? Array<number>(spatial).fill(value) : [...(value as readonly number[])];
-    if (list.length !== spatial) throw new RangeError(`interpolate: ${name} must have one entry per spatial dim (${spatial}) of input shape [${x.shape.join(', ')}], got ${describeValue(value)}`);
+    if (list.length !== spatial)
+      throw new RangeError(
+        `interpolate: ${name} must have one entry per spatial dim (${spatial}) of input shape [${x.shape.join(', ')}], got ${describeValue(value)}`,
+      );
     return list;
   };
   const inSizes = x.shape.slice(2);
   const factors = args.scaleFactor === null ? null : perSpatial(args.scaleFactor, 'scaleFactor');
   const outSizes = factors === null ? perSpatial(args.size, 'size') : inSizes.map((n, d) => Math.floor(n * factors[d]));
-  if (outSizes.some((n) => n <= 0)) throw new RangeError(`interpolate: the output size [${outSizes.join(', ')}] of input shape [${x.shape.join(', ')}] must be positive`);
+  if (outSizes.some((n) => n <= 0))
+    throw new RangeError(`interpolate: the output size [${outSizes.join(', ')}] of input shape [${x.shape.join(', ')}] must be positive`);
   const kernelFactors = factors === null || args.recomputeScaleFactor ? null : factors;
   let out = x;
   for (let s = spatial - 1; s >= 0; s--) {
@@ -128,8 +142,12 @@ export function interpolate(
       continue;
     }
     const { low, high, lowWeight, highWeight } = linearSources(inSizes[s], outSizes[s], factor, args.alignCorners ?? false);
-    const weights = (values: number[]) => tensor(values, { device: x.device }).reshape([outSizes[s], ...Array<number>(x.dim() - dim - 1).fill(1)]);
-    out = add(mul(indexSelect(out, dim, positions(low)), weights(lowWeight)), mul(indexSelect(out, dim, positions(high)), weights(highWeight)));
+    const weights = (values: number[]) =>
+      tensor(values, { device: x.device }).reshape([outSizes[s], ...Array<number>(x.dim() - dim - 1).fill(1)]);
+    out = add(
+      mul(indexSelect(out, dim, positions(low)), weights(lowWeight)),
+      mul(indexSelect(out, dim, positions(high)), weights(highWeight)),
+    );
   }
   return out;
 }
@@ -145,21 +163,40 @@ export class Upsample extends Module {
   readonly alignCorners: boolean | null;
   readonly recomputeScaleFactor: boolean | null;
 
-  constructor(size?: PerDim | InterpolateOptions, scaleFactor?: PerDim | InterpolateOptions, mode?: InterpolateMode | InterpolateOptions, alignCorners?: boolean | null | InterpolateOptions, recomputeScaleFactor?: boolean | null | InterpolateOptions) {
+  constructor(
+    size?: PerDim | InterpolateOptions,
+    scaleFactor?: PerDim | InterpolateOptions,
+    mode?: InterpolateMode | InterpolateOptions,
+    alignCorners?: boolean | null | InterpolateOptions,
+    recomputeScaleFactor?: boolean | null | InterpolateOptions,
+  ) {
     super();
     const args = UPSAMPLE(arguments);
-    ({ size: this.size, scaleFactor: this.scaleFactor, mode: this.mode, alignCorners: this.alignCorners, recomputeScaleFactor: this.recomputeScaleFactor } = args);
+    ({
+      size: this.size,
+      scaleFactor: this.scaleFactor,
+      mode: this.mode,
+      alignCorners: this.alignCorners,
+      recomputeScaleFactor: this.recomputeScaleFactor,
+    } = args);
   }
 
   override forward(input: Tensor): Tensor {
     checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
-    return interpolate(input, { size: this.size, scaleFactor: this.scaleFactor, mode: this.mode, alignCorners: this.alignCorners, recomputeScaleFactor: this.recomputeScaleFactor });
+    return interpolate(input, {
+      size: this.size,
+      scaleFactor: this.scaleFactor,
+      mode: this.mode,
+      alignCorners: this.alignCorners,
+      recomputeScaleFactor: this.recomputeScaleFactor,
+    });
   }
 
   /** As PyTorch prints it: Upsample keeps scale factors as Python floats. */
   override extraRepr(): string {
     const tuple = (values: readonly number[], format: (n: number) => string) => `(${values.map(format).join(', ')})`;
-    const shown = (value: PerDim, format: (n: number) => string) => (typeof value === 'number' ? format(value) : tuple(value ?? [], format));
+    const shown = (value: PerDim, format: (n: number) => string) =>
+      typeof value === 'number' ? format(value) : tuple(value ?? [], format);
     const info = this.scaleFactor !== null ? `scale_factor=${shown(this.scaleFactor, formatFloat)}` : `size=${shown(this.size, String)}`;
     return `${info}, mode=${this.mode}`;
   }

@@ -9,8 +9,8 @@ import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 import { Module } from './module.js';
-import { formatBool } from './repr.js';
 import { emptyParameter, type Parameter } from './parameter.js';
+import { formatBool } from './repr.js';
 
 /**
  * `linear(input, weight, bias?)`: y = x W^T + b over the last dim of x.
@@ -28,40 +28,50 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
   checkTensor('linear', 'weight', weight);
   checkDtype('linear', 'input', input, ['float32']);
   checkDtype('linear', 'weight', weight, ['float32']);
-  if (weight.dim() !== 2) throw new RangeError(`linear: weight must be 2-D [out_features, in_features], got shape ${formatShape(weight.shape)}`);
+  if (weight.dim() !== 2)
+    throw new RangeError(`linear: weight must be 2-D [out_features, in_features], got shape ${formatShape(weight.shape)}`);
   const [outFeatures, inFeatures] = weight.shape;
   if (input.dim() === 0) throw new RangeError(`linear: input must have at least 1 dimension, got a 0-d tensor`);
   const last = input.shape[input.dim() - 1];
-  if (last !== inFeatures) throw new RangeError(`linear: input last dimension ${last} does not match in_features ${inFeatures} (input shape ${formatShape(input.shape)})`);
+  if (last !== inFeatures)
+    throw new RangeError(
+      `linear: input last dimension ${last} does not match in_features ${inFeatures} (input shape ${formatShape(input.shape)})`,
+    );
   if (bias !== null) {
     checkTensor('linear', 'bias', bias);
     checkDtype('linear', 'bias', bias, ['float32']);
-    if (bias.dim() !== 1 || bias.shape[0] !== outFeatures) throw new RangeError(`linear: bias must have shape [${outFeatures}] (out_features), got ${formatShape(bias.shape)}`);
+    if (bias.dim() !== 1 || bias.shape[0] !== outFeatures)
+      throw new RangeError(`linear: bias must have shape [${outFeatures}] (out_features), got ${formatShape(bias.shape)}`);
     checkSameDevice('linear', { input, weight, bias });
   } else {
     checkSameDevice('linear', { input, weight });
   }
   const outShape = [...input.shape.slice(0, -1), outFeatures];
-  return recordComposite(bias ? 'AddmmBackward0' : 'MmBackward0', [input, weight, bias], () => {
-    const product = mm(reshape(input, [-1, inFeatures]), t(weight));
-    const out = bias ? add(product, bias) : product;
-    // A base-less tensor over the result's storage: the view reshape makes would point at a base
-    // this scope frees.
-    return input.dim() === 2 ? out : detach(reshape(out, outShape));
-  }, (save) => {
-    const [inputNeedsGrad, weightNeedsGrad, biasNeedsGrad] = [needsGrad(input), needsGrad(weight), bias !== null && needsGrad(bias)];
-    const x = weightNeedsGrad ? save(input) : input;
-    const w = inputNeedsGrad ? save(weight) : weight;
-    const inputShape = input.shape;
-    return (g) => {
-      const rows = reshape(g, [-1, outFeatures]);
-      return [
-        inputNeedsGrad ? reshape(mm(rows, w), inputShape) : null,
-        weightNeedsGrad ? mm(t(rows), reshape(x, [-1, inFeatures])) : null,
-        biasNeedsGrad ? sum(rows, 0) : null,
-      ];
-    };
-  });
+  return recordComposite(
+    bias ? 'AddmmBackward0' : 'MmBackward0',
+    [input, weight, bias],
+    () => {
+      const product = mm(reshape(input, [-1, inFeatures]), t(weight));
+      const out = bias ? add(product, bias) : product;
+      // A base-less tensor over the result's storage: the view reshape makes would point at a base
+      // this scope frees.
+      return input.dim() === 2 ? out : detach(reshape(out, outShape));
+    },
+    (save) => {
+      const [inputNeedsGrad, weightNeedsGrad, biasNeedsGrad] = [needsGrad(input), needsGrad(weight), bias !== null && needsGrad(bias)];
+      const x = weightNeedsGrad ? save(input) : input;
+      const w = inputNeedsGrad ? save(weight) : weight;
+      const inputShape = input.shape;
+      return (g) => {
+        const rows = reshape(g, [-1, outFeatures]);
+        return [
+          inputNeedsGrad ? reshape(mm(rows, w), inputShape) : null,
+          weightNeedsGrad ? mm(t(rows), reshape(x, [-1, inFeatures])) : null,
+          biasNeedsGrad ? sum(rows, 0) : null,
+        ];
+      };
+    },
+  );
 }
 
 export interface LinearOptions {

@@ -1,12 +1,12 @@
-import { record, recordComposite, type Save } from '../graph/record.js';
 import { isGradEnabled, noGrad } from '../graph/grad-mode.js';
+import { record, recordComposite, type Save } from '../graph/record.js';
 import { scope } from '../memory.js';
 import { ones, zeros } from '../ops/creation.js';
 import { add, clamp, div, ge, le, logicalAnd, logicalNot, mul, ne, sub, where } from '../ops/elementwise.js';
-import { abs, exp, log, log1p, neg, sigmoid, sign } from '../ops/unary.js';
 import { gather, indexSelectRaising, scatter } from '../ops/gather-scatter.js';
 import { sum } from '../ops/reduce.js';
 import { logSoftmax } from '../ops/softmax.js';
+import { abs, exp, log, log1p, neg, sigmoid, sign } from '../ops/unary.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { reshape, squeeze, unsqueeze } from '../ops/views.js';
 import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
@@ -52,7 +52,11 @@ export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyO
   posWeight?: Tensor | null;
 }
 
-const BINARY_CROSS_ENTROPY_WITH_LOGITS_OPTIONS = optionKeys<BinaryCrossEntropyWithLogitsOptions>({ reduction: true, weight: true, posWeight: true });
+const BINARY_CROSS_ENTROPY_WITH_LOGITS_OPTIONS = optionKeys<BinaryCrossEntropyWithLogitsOptions>({
+  reduction: true,
+  weight: true,
+  posWeight: true,
+});
 
 // ---- argument checks ----------------------------------------------------------------------------
 
@@ -84,7 +88,9 @@ const warnedBroadcast = new Set<string>();
 function warnIfBroadcast(op: string, input: Tensor, target: Tensor): void {
   if (shapesEqual(input.shape, target.shape) || warnedBroadcast.has(op)) return;
   warnedBroadcast.add(op);
-  console.warn(`${op}: using a target size (${formatShape(target.shape)}) that is different to the input size (${formatShape(input.shape)}). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.`);
+  console.warn(
+    `${op}: using a target size (${formatShape(target.shape)}) that is different to the input size (${formatShape(input.shape)}). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.`,
+  );
 }
 
 // ---- reductions ---------------------------------------------------------------------------------
@@ -110,10 +116,15 @@ function pointwiseLoss(
   terms: () => Tensor,
   makeGradients: (save: Save, targetNeedsGrad: boolean) => (upstream: Tensor) => [Tensor, Tensor | null],
 ): Tensor {
-  return recordComposite(node, [input, target], () => reduceTerms(terms(), reduction, count), (save) => {
-    const gradients = makeGradients(save, target.requiresGrad);
-    return (g) => gradients(reduction === 'mean' ? div(g, count) : g);
-  });
+  return recordComposite(
+    node,
+    [input, target],
+    () => reduceTerms(terms(), reduction, count),
+    (save) => {
+      const gradients = makeGradients(save, target.requiresGrad);
+      return (g) => gradients(reduction === 'mean' ? div(g, count) : g);
+    },
+  );
 }
 
 // ---- regression losses --------------------------------------------------------------------------
@@ -123,20 +134,36 @@ function pointwiseLoss(
  * derivative is `slope(difference)` (for the target, `slope(target - input)`). A target of another shape is
  * broadcast, with PyTorch's warning.
  */
-export function differenceLoss(op: string, backwardName: string, input: Tensor, target: Tensor, options: LossOptions, loss: (difference: Tensor) => Tensor, slope: (difference: Tensor) => Tensor): Tensor {
+export function differenceLoss(
+  op: string,
+  backwardName: string,
+  input: Tensor,
+  target: Tensor,
+  options: LossOptions,
+  loss: (difference: Tensor) => Tensor,
+  slope: (difference: Tensor) => Tensor,
+): Tensor {
   checkFloatTensor(op, 'input', input);
   checkFloatTensor(op, 'target', target);
   checkSameDevice(op, { input, target });
   const reduction = checkReduction(op, options.reduction);
   const count = numel(broadcastShapes(op, input.shape, target.shape, ['input', 'target']));
   warnIfBroadcast(op, input, target);
-  return pointwiseLoss(backwardName, input, target, reduction, count, () => loss(sub(input, target)), (save, targetNeedsGrad) => {
-    const x = save(input);
-    const y = save(target);
-    // The target's gradient is the slope at target - input, as PyTorch computes it: the same as
-    // -slope(input - target) except at a tie of a slope that is not odd there (smoothL1Loss, beta 0).
-    return (upstream) => [mul(slope(sub(x, y)), upstream), targetNeedsGrad ? mul(slope(sub(y, x)), upstream) : null];
-  });
+  return pointwiseLoss(
+    backwardName,
+    input,
+    target,
+    reduction,
+    count,
+    () => loss(sub(input, target)),
+    (save, targetNeedsGrad) => {
+      const x = save(input);
+      const y = save(target);
+      // The target's gradient is the slope at target - input, as PyTorch computes it: the same as
+      // -slope(input - target) except at a tie of a slope that is not odd there (smoothL1Loss, beta 0).
+      return (upstream) => [mul(slope(sub(x, y)), upstream), targetNeedsGrad ? mul(slope(sub(y, x)), upstream) : null];
+    },
+  );
 }
 
 /**
@@ -148,7 +175,15 @@ export function differenceLoss(op: string, backwardName: string, input: Tensor, 
  * ```
  */
 export function mseLoss(input: Tensor, target: Tensor, options?: LossOptions): Tensor {
-  return differenceLoss('mseLoss', 'MseLossBackward0', input, target, checkOptions('mseLoss', options, LOSS_OPTIONS), (difference) => difference.square(), (difference) => mul(difference, 2));
+  return differenceLoss(
+    'mseLoss',
+    'MseLossBackward0',
+    input,
+    target,
+    checkOptions('mseLoss', options, LOSS_OPTIONS),
+    (difference) => difference.square(),
+    (difference) => mul(difference, 2),
+  );
 }
 
 /**
@@ -292,11 +327,18 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, args: Clas
   const expected = args.classDim === 0 ? [] : [input.shape[0], ...input.shape.slice(2)];
   if (target.dtype !== 'int32') {
     const hint = probabilitiesAllowed ? `; class probabilities are a float32 target of the input's shape ${formatShape(input.shape)}` : '';
-    throw new TypeError(`${op}: target must hold int32 class indices of shape ${formatShape(expected)}, got ${target.dtype} of shape ${formatShape(target.shape)}${hint}`);
+    throw new TypeError(
+      `${op}: target must hold int32 class indices of shape ${formatShape(expected)}, got ${target.dtype} of shape ${formatShape(target.shape)}${hint}`,
+    );
   }
   if (!shapesEqual(target.shape, expected)) {
-    const oneSample = target.dim() === 0 && input.dim() === 2 && input.shape[0] === 1 ? `; for one sample pass target.unsqueeze(0), or an unbatched input of shape [${args.classes}]` : '';
-    throw new RangeError(`${op}: expected a target of shape ${formatShape(expected)} for input of shape ${formatShape(input.shape)}, got ${formatShape(target.shape)}${oneSample}`);
+    const oneSample =
+      target.dim() === 0 && input.dim() === 2 && input.shape[0] === 1
+        ? `; for one sample pass target.unsqueeze(0), or an unbatched input of shape [${args.classes}]`
+        : '';
+    throw new RangeError(
+      `${op}: expected a target of shape ${formatShape(expected)} for input of shape ${formatShape(input.shape)}, got ${formatShape(target.shape)}${oneSample}`,
+    );
   }
 }
 
@@ -370,7 +412,9 @@ export function nllLoss(input: Tensor, target: Tensor, rawOptions?: NllLossOptio
     const indices = save(targets.indices);
     const weights = save(targets.weights);
     const divisor = save(totalWeight);
-    return (g) => [placeAtTargets(input.shape, args.classDim, indices, neg(mul(weights, perSampleScale(g, args.reduction, divisor, kept))))];
+    return (g) => [
+      placeAtTargets(input.shape, args.classDim, indices, neg(mul(weights, perSampleScale(g, args.reduction, divisor, kept)))),
+    ];
   });
   disposeAll([targets.kept, targets.indices, targets.weights, totalWeight]);
   return loss;
@@ -398,13 +442,23 @@ export function crossEntropy(input: Tensor, target: Tensor, rawOptions?: CrossEn
   if (!(smoothing >= 0 && smoothing <= 1)) throw new RangeError(`${op}: labelSmoothing must be between 0.0 and 1.0, got ${smoothing}`);
   const probabilities = shapesEqual(input.shape, target.shape);
   if (probabilities) {
-    if (target.dtype !== 'float32') throw new TypeError(`${op}: a target of the input's shape ${formatShape(input.shape)} holds class probabilities and must be float32, got ${target.dtype}; class indices have shape ${formatShape(input.dim() === 1 ? [] : [input.shape[0], ...input.shape.slice(2)])}`);
-    if (args.ignoreIndex >= 0) throw new RangeError(`${op}: ignoreIndex (${args.ignoreIndex}) is not supported with class-probability targets`);
+    if (target.dtype !== 'float32')
+      throw new TypeError(
+        `${op}: a target of the input's shape ${formatShape(input.shape)} holds class probabilities and must be float32, got ${target.dtype}; class indices have shape ${formatShape(input.dim() === 1 ? [] : [input.shape[0], ...input.shape.slice(2)])}`,
+      );
+    if (args.ignoreIndex >= 0)
+      throw new RangeError(`${op}: ignoreIndex (${args.ignoreIndex}) is not supported with class-probability targets`);
   } else {
     checkClassTargets(op, input, target, args, true);
   }
   // The class weight shaped to broadcast along the class dim: [C] or [1, C, 1, ...].
-  const weightView = () => (weight ? reshape(weight, input.shape.map((size, d) => (d === classDim ? size : 1))) : null);
+  const weightView = () =>
+    weight
+      ? reshape(
+          weight,
+          input.shape.map((size, d) => (d === classDim ? size : 1)),
+        )
+      : null;
   // Class probabilities after smoothing, before weighting.
   const smoothed = () => (smoothing > 0 ? add(mul(target, 1 - smoothing), smoothing / classes) : target);
 
@@ -415,7 +469,12 @@ export function crossEntropy(input: Tensor, target: Tensor, rawOptions?: CrossEn
       if (probabilities) {
         const product = mul(logProbs, smoothed());
         const divisor = input.numel() / classes;
-        return { loss: reduceTerms(neg(sum(w ? mul(product, w) : product, classDim)), reduction, divisor), logProbs, targets: null, divisor };
+        return {
+          loss: reduceTerms(neg(sum(w ? mul(product, w) : product, classDim)), reduction, divisor),
+          logProbs,
+          targets: null,
+          divisor,
+        };
       }
       const targets = classTargets(op, target, args);
       const divisor = sum(targets.weights);
@@ -526,7 +585,12 @@ export class CrossEntropyLoss extends WeightedLoss {
 
   override forward(input: Tensor, target: Tensor): Tensor {
     checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input', 'target']);
-    return crossEntropy(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction, labelSmoothing: this.labelSmoothing });
+    return crossEntropy(input, target, {
+      weight: this.weight,
+      ignoreIndex: this.ignoreIndex,
+      reduction: this.reduction,
+      labelSmoothing: this.labelSmoothing,
+    });
   }
 }
 

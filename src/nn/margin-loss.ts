@@ -1,14 +1,14 @@
 /** Margin losses between pairs and triplets (marginRanking, cosineEmbedding, tripletMargin), functional and modules, composed as PyTorch 1.13 composes them. */
 import { add, clamp, div, eq, minimum, mul, sub, where } from '../ops/elementwise.js';
-import { neg, sqrt } from '../ops/unary.js';
 import { sum } from '../ops/reduce.js';
 import { param, signature } from '../ops/signature.js';
+import { neg, sqrt } from '../ops/unary.js';
 import { checkSameDevice } from '../ops/util.js';
 import { checkArgumentCount } from '../options.js';
 import { broadcastShapes, formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { pairwiseDistance } from './distance.js';
-import { checkFloatTensor, checkReduction, Loss, reduceTerms, type Reduction } from './loss.js';
+import { checkFloatTensor, checkReduction, Loss, type Reduction, reduceTerms } from './loss.js';
 import { reductionParam } from './regression-loss.js';
 
 /** The float32 tensors of a loss, on one device, by argument name. */
@@ -22,7 +22,13 @@ function reduced(terms: Tensor, reduction: unknown, op: string): Tensor {
   return reduceTerms(terms, checkReduction(op, reduction), terms.numel());
 }
 
-const MARGIN_RANKING_LOSS = signature('marginRankingLoss', { input1: param.tensor(), input2: param.tensor(), target: param.tensor(), margin: param.number(0), reduction: reductionParam('mean') });
+const MARGIN_RANKING_LOSS = signature('marginRankingLoss', {
+  input1: param.tensor(),
+  input2: param.tensor(),
+  target: param.tensor(),
+  margin: param.number(0),
+  reduction: reductionParam('mean'),
+});
 
 export interface MarginRankingLossOptions {
   /** The gap by which input1 should exceed input2 where target is 1 (and fall below where -1); default 0. */
@@ -39,20 +45,37 @@ export interface MarginRankingLossOptions {
  * F.marginRankingLoss(torch.tensor([1, 2]), torch.tensor([2, 0]), torch.tensor([1, -1]));   // tensor(1.5)
  * ```
  */
-export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor, margin?: number | MarginRankingLossOptions, reduction?: Reduction | MarginRankingLossOptions): Tensor {
+export function marginRankingLoss(
+  input1: Tensor,
+  input2: Tensor,
+  target: Tensor,
+  margin?: number | MarginRankingLossOptions,
+  reduction?: Reduction | MarginRankingLossOptions,
+): Tensor {
   const args = MARGIN_RANKING_LOSS(arguments);
   const op = 'marginRankingLoss';
   checkInputs(op, { input1: args.input1, input2: args.input2, target: args.target });
   const dims = [args.input1, args.input2, args.target].map((t) => t.dim());
   if (dims[0] !== dims[1] || dims[0] !== dims[2]) {
-    throw new RangeError(`${op}: input1, input2 and target must have the same number of dims, got input1 ${formatShape(args.input1.shape)}, input2 ${formatShape(args.input2.shape)} and target ${formatShape(args.target.shape)}`);
+    throw new RangeError(
+      `${op}: input1, input2 and target must have the same number of dims, got input1 ${formatShape(args.input1.shape)}, input2 ${formatShape(args.input2.shape)} and target ${formatShape(args.target.shape)}`,
+    );
   }
-  broadcastShapes(op, broadcastShapes(op, args.input1.shape, args.input2.shape, ['input1', 'input2']), args.target.shape, ['input1 and input2', 'target']);
+  broadcastShapes(op, broadcastShapes(op, args.input1.shape, args.input2.shape, ['input1', 'input2']), args.target.shape, [
+    'input1 and input2',
+    'target',
+  ]);
   const terms = clamp(add(mul(neg(args.target), sub(args.input1, args.input2)), args.margin), { min: 0 });
   return reduced(terms, args.reduction, op);
 }
 
-const COSINE_EMBEDDING_LOSS = signature('cosineEmbeddingLoss', { input1: param.tensor(), input2: param.tensor(), target: param.tensor(), margin: param.number(0), reduction: reductionParam('mean') });
+const COSINE_EMBEDDING_LOSS = signature('cosineEmbeddingLoss', {
+  input1: param.tensor(),
+  input2: param.tensor(),
+  target: param.tensor(),
+  margin: param.number(0),
+  reduction: reductionParam('mean'),
+});
 
 export interface CosineEmbeddingLossOptions {
   /** Pairs labelled -1 are penalised only where their cosine exceeds this; default 0. */
@@ -73,7 +96,13 @@ const EPSILON = 1e-12;
  * F.cosineEmbeddingLoss(torch.tensor([[1, 0]]), torch.tensor([[1, 1]]), torch.tensor([1]));   // tensor(0.2929)
  * ```
  */
-export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, margin?: number | CosineEmbeddingLossOptions, reduction?: Reduction | CosineEmbeddingLossOptions): Tensor {
+export function cosineEmbeddingLoss(
+  input1: Tensor,
+  input2: Tensor,
+  target: Tensor,
+  margin?: number | CosineEmbeddingLossOptions,
+  reduction?: Reduction | CosineEmbeddingLossOptions,
+): Tensor {
   const args = COSINE_EMBEDDING_LOSS(arguments);
   const op = 'cosineEmbeddingLoss';
   const { input1: x1, input2: x2, target: y } = args;
@@ -81,7 +110,9 @@ export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tens
   if (y.dim() > 1) throw new RangeError(`${op}: target must be 0-D or 1-D (one label per pair), got ${formatShape(y.shape)}`);
   const inputDims = y.dim() + 1;
   if (x1.dim() !== inputDims || x2.dim() !== inputDims) {
-    throw new RangeError(`${op}: a ${y.dim()}-D target expects ${inputDims}-D inputs, got input1 ${formatShape(x1.shape)} and input2 ${formatShape(x2.shape)}`);
+    throw new RangeError(
+      `${op}: a ${y.dim()}-D target expects ${inputDims}-D inputs, got input1 ${formatShape(x1.shape)} and input2 ${formatShape(x2.shape)}`,
+    );
   }
   broadcastShapes(op, x1.shape, x2.shape, ['input1', 'input2']);
   const d = y.dim();
@@ -93,8 +124,14 @@ export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tens
 }
 
 const TRIPLET_MARGIN_LOSS = signature('tripletMarginLoss', {
-  anchor: param.tensor(), positive: param.tensor(), negative: param.tensor(),
-  margin: param.number(1), p: param.number(2), eps: param.number(1e-6), swap: param.boolean(false), reduction: reductionParam('mean'),
+  anchor: param.tensor(),
+  positive: param.tensor(),
+  negative: param.tensor(),
+  margin: param.number(1),
+  p: param.number(2),
+  eps: param.number(1e-6),
+  swap: param.boolean(false),
+  reduction: reductionParam('mean'),
 });
 
 export interface TripletMarginLossOptions {
@@ -119,14 +156,24 @@ export interface TripletMarginLossOptions {
  * F.tripletMarginLoss(torch.tensor([[0, 0]]), torch.tensor([[0, 1]]), torch.tensor([[3, 0]]));   // tensor(0.)
  * ```
  */
-export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, margin?: number | TripletMarginLossOptions, p?: number | TripletMarginLossOptions,
-  eps?: number | TripletMarginLossOptions, swap?: boolean | TripletMarginLossOptions, reduction?: Reduction | TripletMarginLossOptions): Tensor {
+export function tripletMarginLoss(
+  anchor: Tensor,
+  positive: Tensor,
+  negative: Tensor,
+  margin?: number | TripletMarginLossOptions,
+  p?: number | TripletMarginLossOptions,
+  eps?: number | TripletMarginLossOptions,
+  swap?: boolean | TripletMarginLossOptions,
+  reduction?: Reduction | TripletMarginLossOptions,
+): Tensor {
   const args = TRIPLET_MARGIN_LOSS(arguments);
   const op = 'tripletMarginLoss';
   checkInputs(op, { anchor: args.anchor, positive: args.positive, negative: args.negative });
   const dims = [args.anchor, args.positive, args.negative].map((t) => t.dim());
   if (dims[0] !== dims[1] || dims[1] !== dims[2]) {
-    throw new RangeError(`${op}: anchor, positive and negative must have the same number of dims, got anchor ${formatShape(args.anchor.shape)}, positive ${formatShape(args.positive.shape)} and negative ${formatShape(args.negative.shape)}`);
+    throw new RangeError(
+      `${op}: anchor, positive and negative must have the same number of dims, got anchor ${formatShape(args.anchor.shape)}, positive ${formatShape(args.positive.shape)} and negative ${formatShape(args.negative.shape)}`,
+    );
   }
   broadcastShapes(op, args.anchor.shape, args.positive.shape, ['anchor', 'positive']);
   broadcastShapes(op, args.anchor.shape, args.negative.shape, ['anchor', 'negative']);
@@ -195,9 +242,20 @@ export class TripletMarginLoss extends MarginLoss {
   readonly eps: number;
   readonly swap: boolean;
 
-  constructor(margin?: number | TripletMarginLossOptions, p?: number | TripletMarginLossOptions, eps?: number | TripletMarginLossOptions,
-    swap?: boolean | TripletMarginLossOptions, reduction?: Reduction | TripletMarginLossOptions) {
-    const args = signature('TripletMarginLoss', { margin: param.number(1), p: param.number(2), eps: param.number(1e-6), swap: param.boolean(false), reduction: reductionParam('mean') })(arguments);
+  constructor(
+    margin?: number | TripletMarginLossOptions,
+    p?: number | TripletMarginLossOptions,
+    eps?: number | TripletMarginLossOptions,
+    swap?: boolean | TripletMarginLossOptions,
+    reduction?: Reduction | TripletMarginLossOptions,
+  ) {
+    const args = signature('TripletMarginLoss', {
+      margin: param.number(1),
+      p: param.number(2),
+      eps: param.number(1e-6),
+      swap: param.boolean(false),
+      reduction: reductionParam('mean'),
+    })(arguments);
     super(args.margin, args.reduction);
     this.p = args.p;
     this.eps = args.eps;
@@ -206,6 +264,12 @@ export class TripletMarginLoss extends MarginLoss {
 
   override forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
     checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['anchor', 'positive', 'negative']);
-    return tripletMarginLoss(anchor, positive, negative, { margin: this.margin, p: this.p, eps: this.eps, swap: this.swap, reduction: this.reduction });
+    return tripletMarginLoss(anchor, positive, negative, {
+      margin: this.margin,
+      p: this.p,
+      eps: this.eps,
+      swap: this.swap,
+      reduction: this.reduction,
+    });
   }
 }

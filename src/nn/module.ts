@@ -1,5 +1,5 @@
-import { noGrad } from '../graph/grad-mode.js';
 import { type ZeroGradOptions, zeroGradients } from '../autograd/zero-grad.js';
+import { noGrad } from '../graph/grad-mode.js';
 import { keep } from '../memory.js';
 import { clone } from '../ops/views.js';
 import { checkOptions, optionKeys } from '../options.js';
@@ -75,6 +75,7 @@ export class Module {
   protected readonly modulesByName = new Map<string, Module | null>();
 
   constructor() {
+    // biome-ignore lint/correctness/noConstructorReturn: assigning a Module or Parameter field registers it, as in PyTorch's __setattr__
     return new Proxy(this, Module.registration);
   }
 
@@ -111,13 +112,16 @@ export class Module {
     }
     const empty = value === null || value === undefined;
     if (this.parametersByName.has(name)) {
-      if (!empty) throw new TypeError(`${this.getName()}: cannot assign ${describe(value)} as parameter '${name}' (nn.Parameter or null expected)`);
+      if (!empty)
+        throw new TypeError(`${this.getName()}: cannot assign ${describe(value)} as parameter '${name}' (nn.Parameter or null expected)`);
       this.parametersByName.set(name, null);
     } else if (this.modulesByName.has(name)) {
-      if (!empty) throw new TypeError(`${this.getName()}: cannot assign ${describe(value)} as child module '${name}' (nn.Module or null expected)`);
+      if (!empty)
+        throw new TypeError(`${this.getName()}: cannot assign ${describe(value)} as child module '${name}' (nn.Module or null expected)`);
       this.modulesByName.set(name, null);
     } else if (this.buffersByName.has(name)) {
-      if (!empty && !(value instanceof Tensor)) throw new TypeError(`${this.getName()}: cannot assign ${describe(value)} as buffer '${name}' (Tensor or null expected)`);
+      if (!empty && !(value instanceof Tensor))
+        throw new TypeError(`${this.getName()}: cannot assign ${describe(value)} as buffer '${name}' (Tensor or null expected)`);
       this.buffersByName.set(name, empty ? null : keep(value as Tensor));
     }
   }
@@ -138,8 +142,12 @@ export class Module {
    */
   registerParameter(name: string, param: Parameter | null): void {
     checkName(this, name);
-    if (param !== null && !(param instanceof Parameter)) throw new TypeError(`${this.getName()}.registerParameter: cannot assign ${describe(param)} as parameter '${name}' (nn.Parameter or null expected)`);
-    if (this.occupied(name, this.parametersByName)) throw new Error(`${this.getName()}.registerParameter: attribute '${name}' already exists`);
+    if (param !== null && !(param instanceof Parameter))
+      throw new TypeError(
+        `${this.getName()}.registerParameter: cannot assign ${describe(param)} as parameter '${name}' (nn.Parameter or null expected)`,
+      );
+    if (this.occupied(name, this.parametersByName))
+      throw new Error(`${this.getName()}.registerParameter: attribute '${name}' already exists`);
     this.parametersByName.set(name, param);
     Reflect.set(this, name, param);
   }
@@ -151,11 +159,15 @@ export class Module {
    */
   registerBuffer(name: string, tensor: Tensor | null, persistent: boolean | { persistent?: boolean } = true): void {
     checkName(this, name);
-    if (tensor !== null && !(tensor instanceof Tensor)) throw new TypeError(`${this.getName()}.registerBuffer: cannot assign ${describe(tensor)} as buffer '${name}' (Tensor or null expected)`);
-    if (tensor instanceof Parameter) throw new TypeError(`${this.getName()}.registerBuffer: '${name}' is a Parameter; register it as a parameter instead`);
+    if (tensor !== null && !(tensor instanceof Tensor))
+      throw new TypeError(
+        `${this.getName()}.registerBuffer: cannot assign ${describe(tensor)} as buffer '${name}' (Tensor or null expected)`,
+      );
+    if (tensor instanceof Parameter)
+      throw new TypeError(`${this.getName()}.registerBuffer: '${name}' is a Parameter; register it as a parameter instead`);
     if (this.occupied(name, this.buffersByName)) throw new Error(`${this.getName()}.registerBuffer: attribute '${name}' already exists`);
     this.buffersByName.set(name, null);
-    if ((typeof persistent === 'boolean' ? persistent : persistent.persistent ?? true)) this.nonPersistentBuffers.delete(name);
+    if (typeof persistent === 'boolean' ? persistent : (persistent.persistent ?? true)) this.nonPersistentBuffers.delete(name);
     else this.nonPersistentBuffers.add(name);
     Reflect.set(this, name, tensor);
   }
@@ -163,7 +175,8 @@ export class Module {
   /** Adds a child module under `name`; the same as assigning it to `this[name]`. */
   addModule(name: string, module: Module | null): void {
     checkName(this, name);
-    if (module !== null && !(module instanceof Module)) throw new TypeError(`${this.getName()}.addModule: ${describe(module)} is not a Module`);
+    if (module !== null && !(module instanceof Module))
+      throw new TypeError(`${this.getName()}.addModule: ${describe(module)} is not a Module`);
     if (this.occupied(name, this.modulesByName)) throw new Error(`${this.getName()}.addModule: attribute '${name}' already exists`);
     this.modulesByName.set(name, module);
     Reflect.set(this, name, module);
@@ -174,6 +187,7 @@ export class Module {
   }
 
   /** Defines the computation; every subclass overrides it. Call it directly: `model.forward(x)`. */
+  // biome-ignore lint/suspicious/noExplicitAny: subclasses narrow both sides; `unknown` would refuse their overrides
   forward(..._inputs: any[]): any {
     throw new Error(`Module [${this.getName()}] is missing the required "forward" function`);
   }
@@ -218,7 +232,12 @@ export class Module {
   }
 
   /** Own entries of every module (or of this one alone), named by path; shared tensors once unless `removeDuplicate` is false. */
-  private namedMembers<T extends Tensor>(members: (module: Module) => Iterable<Entry<T | null>>, prefix: string, recurse: boolean, removeDuplicate: boolean): Entry<T>[] {
+  private namedMembers<T extends Tensor>(
+    members: (module: Module) => Iterable<Entry<T | null>>,
+    prefix: string,
+    recurse: boolean,
+    removeDuplicate: boolean,
+  ): Entry<T>[] {
     const seen = new Set<T>();
     const out: Entry<T>[] = [];
     const modules: Entry<Module>[] = recurse ? this.namedModules(null, prefix, removeDuplicate) : [[prefix, this]];
@@ -257,7 +276,8 @@ export class Module {
     for (const [path, module] of this.namedModules(null, '', false)) {
       const key = (name: string) => prefix + (path ? `${path}.${name}` : name);
       for (const [name, param] of module.parametersByName) if (param) out.push([key(name), param]);
-      for (const [name, buffer] of module.buffersByName) if (buffer && !module.nonPersistentBuffers.has(name)) out.push([key(name), buffer]);
+      for (const [name, buffer] of module.buffersByName)
+        if (buffer && !module.nonPersistentBuffers.has(name)) out.push([key(name), buffer]);
     }
     return out;
   }
@@ -301,10 +321,17 @@ export class Module {
           continue;
         }
         const value = incoming.get(key);
-        if (!(value instanceof Tensor)) problems.push(`While copying the parameter named "${key}", expected a Tensor from checkpoint but received ${describe(value)}`);
+        if (!(value instanceof Tensor))
+          problems.push(`While copying the parameter named "${key}", expected a Tensor from checkpoint but received ${describe(value)}`);
         else if (value.isDisposed) problems.push(`While copying the parameter named "${key}", the checkpoint's tensor is disposed`);
-        else if (!shapesEqual(value.shape, target.shape)) problems.push(`size mismatch for ${key}: copying a param with shape ${formatShape(value.shape)} from checkpoint, the shape in current model is ${formatShape(target.shape)}.`);
-        else if (!arrivesSynchronously(value, target)) problems.push(`While copying the parameter named "${key}", the checkpoint's tensor is on ${value.device} and the parameter on ${target.device}: that copy cannot complete synchronously; move the checkpoint there first, each tensor with await t.toAsync('${target.device}')`);
+        else if (!shapesEqual(value.shape, target.shape))
+          problems.push(
+            `size mismatch for ${key}: copying a param with shape ${formatShape(value.shape)} from checkpoint, the shape in current model is ${formatShape(target.shape)}.`,
+          );
+        else if (!arrivesSynchronously(value, target))
+          problems.push(
+            `While copying the parameter named "${key}", the checkpoint's tensor is on ${value.device} and the parameter on ${target.device}: that copy cannot complete synchronously; move the checkpoint there first, each tensor with await t.toAsync('${target.device}')`,
+          );
         else copies.push([target, value]);
       }
       for (const key of incoming.keys()) {
@@ -330,7 +357,8 @@ export class Module {
 
   /** Sets training mode on this module and every descendant (Dropout drops, BatchNorm updates its statistics). */
   train(mode = true): this {
-    if (typeof mode !== 'boolean') throw new TypeError(`${this.getName()}.train: training mode is expected to be boolean, got ${describe(mode)}`);
+    if (typeof mode !== 'boolean')
+      throw new TypeError(`${this.getName()}.train: training mode is expected to be boolean, got ${describe(mode)}`);
     for (const module of this.modules()) module.training = mode;
     return this;
   }
@@ -390,7 +418,12 @@ export class Module {
           Reflect.set(module, name, target);
         }
         for (const [name, buffer] of module.buffersByName) {
-          if (buffer) Reflect.set(module, name, move(buffer, (copy) => copy));
+          if (buffer)
+            Reflect.set(
+              module,
+              name,
+              move(buffer, (copy) => copy),
+            );
         }
       }
     });
@@ -490,7 +523,9 @@ export class Module {
   toString(): string {
     const extra = this.extraRepr();
     const extraLines = extra ? extra.split('\n') : [];
-    const childLines = [...this.modulesByName].map(([name, child]) => `(${name}): ${indentAfterFirstLine(child ? child.toString() : 'None', 2)}`);
+    const childLines = [...this.modulesByName].map(
+      ([name, child]) => `(${name}): ${indentAfterFirstLine(child ? child.toString() : 'None', 2)}`,
+    );
     const lines = [...extraLines, ...childLines];
     let body = '';
     if (extraLines.length === 1 && childLines.length === 0) body = extraLines[0];
@@ -510,7 +545,10 @@ for (const inspect of [Symbol.for('nodejs.util.inspect.custom'), Symbol.for('Den
 
 /** deepCopy of one tensor: its values in new storage, a Parameter as a Parameter (without its gradient). */
 function copyTensor(tensor: Tensor): Tensor {
-  if (!tensor.isLeaf) throw new Error(`deepCopy: only tensors created explicitly (graph leaves) can be copied, got a tensor of shape ${formatShape(tensor.shape)} made by ${tensor.gradFn!.name}`);
+  if (!tensor.isLeaf)
+    throw new Error(
+      `deepCopy: only tensors created explicitly (graph leaves) can be copied, got a tensor of shape ${formatShape(tensor.shape)} made by ${tensor.gradFn!.name}`,
+    );
   const values = clone(tensor);
   if (tensor instanceof Parameter) {
     const param = new Parameter(values, tensor.requiresGrad);

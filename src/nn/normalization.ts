@@ -1,22 +1,24 @@
-import { recordComposite } from '../graph/record.js';
 import { noGrad } from '../graph/grad-mode.js';
+import { recordComposite } from '../graph/record.js';
 import { scope } from '../memory.js';
 import { add, mul, sub } from '../ops/elementwise.js';
-import { rsqrt } from '../ops/unary.js';
 import { mean } from '../ops/reduce.js';
+import { rsqrt } from '../ops/unary.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { ones_, zeros_ } from './init.js';
 import { Module } from './module.js';
-import { formatBool, formatFloat, formatTuple } from './repr.js';
 import { emptyParameter, type Parameter } from './parameter.js';
+import { formatBool, formatFloat, formatTuple } from './repr.js';
 
 function normalizeShape(op: string, normalizedShape: number | readonly number[]): number[] {
   const shape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
   if (shape.length === 0 || shape.some((size) => !Number.isInteger(size) || size < 0)) {
-    throw new RangeError(`${op}: normalizedShape must be a non-negative integer or a non-empty list of them, got ${typeof normalizedShape === 'number' ? normalizedShape : formatShape(shape)}`);
+    throw new RangeError(
+      `${op}: normalizedShape must be a non-negative integer or a non-empty list of them, got ${typeof normalizedShape === 'number' ? normalizedShape : formatShape(shape)}`,
+    );
   }
   return shape;
 }
@@ -35,44 +37,69 @@ function normalizeShape(op: string, normalizedShape: number | readonly number[])
  * F.layerNorm(torch.tensor([[1, 2, 3]]), [3]);   // [[-1.2247, 0, 1.2247]]
  * ```
  */
-export function layerNorm(input: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+export function layerNorm(
+  input: Tensor,
+  normalizedShape: number | readonly number[],
+  weight: Tensor | null = null,
+  bias: Tensor | null = null,
+  eps = 1e-5,
+): Tensor {
   checkTensor('layerNorm', 'input', input);
   checkDtype('layerNorm', 'input', input, ['float32']);
   const shape = normalizeShape('layerNorm', normalizedShape);
   if (input.dim() < shape.length || !shapesEqual(input.shape.slice(input.dim() - shape.length), shape)) {
-    throw new RangeError(`layerNorm: normalizedShape ${formatShape(shape)} does not match the last dimensions of input shape ${formatShape(input.shape)} (expected input of shape [*, ${shape.join(', ')}])`);
+    throw new RangeError(
+      `layerNorm: normalizedShape ${formatShape(shape)} does not match the last dimensions of input shape ${formatShape(input.shape)} (expected input of shape [*, ${shape.join(', ')}])`,
+    );
   }
-  for (const [name, param] of [['weight', weight], ['bias', bias]] as const) {
+  for (const [name, param] of [
+    ['weight', weight],
+    ['bias', bias],
+  ] as const) {
     if (param === null) continue;
     checkTensor('layerNorm', name, param);
     checkDtype('layerNorm', name, param, ['float32']);
     checkSameDevice('layerNorm', { input, [name]: param });
-    if (!shapesEqual(param.shape, shape)) throw new RangeError(`layerNorm: ${name} must have shape ${formatShape(shape)} (normalizedShape), got ${formatShape(param.shape)}`);
+    if (!shapesEqual(param.shape, shape))
+      throw new RangeError(`layerNorm: ${name} must have shape ${formatShape(shape)} (normalizedShape), got ${formatShape(param.shape)}`);
   }
   const dims = shape.map((_, i) => input.dim() - shape.length + i);
-  const { center, rstd } = noGrad(() => scope(() => {
-    const average = mean(input, dims, { keepdim: true });
-    const deviations = sub(input, average);
-    return { center: average, rstd: rsqrt(add(mean(mul(deviations, deviations), dims, { keepdim: true }), eps)) };
-  }));
+  const { center, rstd } = noGrad(() =>
+    scope(() => {
+      const average = mean(input, dims, { keepdim: true });
+      const deviations = sub(input, average);
+      return { center: average, rstd: rsqrt(add(mean(mul(deviations, deviations), dims, { keepdim: true }), eps)) };
+    }),
+  );
   try {
-    return recordComposite('NativeLayerNormBackward0', [input, weight, bias], () => {
-      const normalized = mul(sub(input, center), rstd);
-      const scaled = weight ? mul(normalized, weight) : normalized;
-      return bias ? add(scaled, bias) : scaled;
-    }, (save) => {
-      const x = save(input);
-      const savedMean = save(center);
-      const savedRstd = save(rstd);
-      const w = weight ? save(weight) : null;
-      return (g) => {
-        const normalized = mul(sub(x, savedMean), savedRstd);
-        const scaledGrad = w ? mul(g, w) : g;
-        const gradInput = mul(savedRstd, sub(sub(scaledGrad, mean(scaledGrad, dims, { keepdim: true })), mul(normalized, mean(mul(scaledGrad, normalized), dims, { keepdim: true }))));
-        // Weight and bias gradients keep the input's shape; the engine sums them down to normalizedShape.
-        return [gradInput, w ? mul(g, normalized) : null, bias ? g : null];
-      };
-    });
+    return recordComposite(
+      'NativeLayerNormBackward0',
+      [input, weight, bias],
+      () => {
+        const normalized = mul(sub(input, center), rstd);
+        const scaled = weight ? mul(normalized, weight) : normalized;
+        return bias ? add(scaled, bias) : scaled;
+      },
+      (save) => {
+        const x = save(input);
+        const savedMean = save(center);
+        const savedRstd = save(rstd);
+        const w = weight ? save(weight) : null;
+        return (g) => {
+          const normalized = mul(sub(x, savedMean), savedRstd);
+          const scaledGrad = w ? mul(g, w) : g;
+          const gradInput = mul(
+            savedRstd,
+            sub(
+              sub(scaledGrad, mean(scaledGrad, dims, { keepdim: true })),
+              mul(normalized, mean(mul(scaledGrad, normalized), dims, { keepdim: true })),
+            ),
+          );
+          // Weight and bias gradients keep the input's shape; the engine sums them down to normalizedShape.
+          return [gradInput, w ? mul(g, normalized) : null, bias ? g : null];
+        };
+      },
+    );
   } finally {
     center.dispose();
     rstd.dispose();

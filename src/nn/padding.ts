@@ -1,5 +1,5 @@
-import { record } from '../graph/record.js';
 import type { TensorView } from '../devices/device.js';
+import { record } from '../graph/record.js';
 import { tensor } from '../ops/creation.js';
 import { indexSelect } from '../ops/gather-scatter.js';
 import { copyView, fillView } from '../ops/unrecorded.js';
@@ -35,31 +35,44 @@ const PAD_OPTIONS = optionKeys<PadOptions>({ mode: true, value: true });
  */
 export function pad(input: Tensor, padding: readonly number[], modeOrOptions: PadMode | PadOptions = {}, value?: number): Tensor {
   checkTensor('pad', 'input', input);
-  const options: PadOptions = typeof modeOrOptions === 'string' ? { mode: modeOrOptions, value } : checkOptions('pad', modeOrOptions, PAD_OPTIONS);
+  const options: PadOptions =
+    typeof modeOrOptions === 'string' ? { mode: modeOrOptions, value } : checkOptions('pad', modeOrOptions, PAD_OPTIONS);
   const mode = options.mode ?? 'constant';
   if (!Array.isArray(padding) || padding.some((p) => typeof p !== 'number' || !Number.isInteger(p))) {
-    throw new TypeError(`pad: pad must be an array of integers, got ${Array.isArray(padding) ? `[${padding.join(', ')}]` : typeof padding}`);
+    throw new TypeError(
+      `pad: pad must be an array of integers, got ${Array.isArray(padding) ? `[${padding.join(', ')}]` : typeof padding}`,
+    );
   }
   if (padding.length % 2 !== 0) throw new RangeError(`pad: padding length must be divisible by 2, got ${padding.length}`);
   const dims = padding.length / 2;
-  if (dims > input.dim()) throw new RangeError(`pad: padding length too large: ${padding.length} values pad ${dims} dims, but input ${formatShape(input.shape)} has ${input.dim()}`);
+  if (dims > input.dim())
+    throw new RangeError(
+      `pad: padding length too large: ${padding.length} values pad ${dims} dims, but input ${formatShape(input.shape)} has ${input.dim()}`,
+    );
   // amounts[d] = [before, after] for dim d of the input (dims not padded get [0, 0]).
   const amounts = input.shape.map((): [number, number] => [0, 0]);
   for (let k = 0; k < dims; k++) amounts[input.dim() - 1 - k] = [padding[2 * k], padding[2 * k + 1]];
   const outShape = input.shape.map((size, d) => size + amounts[d][0] + amounts[d][1]);
   outShape.forEach((size, d) => {
     if (size < 0 || (mode !== 'constant' && size === 0)) {
-      throw new RangeError(`pad: the input size ${input.shape[d]} of dim ${d}, padded by (${amounts[d].join(', ')}), gives size ${size}, which is invalid`);
+      throw new RangeError(
+        `pad: the input size ${input.shape[d]} of dim ${d}, padded by (${amounts[d].join(', ')}), gives size ${size}, which is invalid`,
+      );
     }
   });
   if (mode === 'constant') return constantPad(input, amounts, outShape, options.value ?? 0);
-  if (mode !== 'reflect' && mode !== 'replicate' && mode !== 'circular') throw new RangeError(`pad: unknown mode '${String(mode)}'; expected 'constant', 'reflect', 'replicate' or 'circular'`);
-  if (options.value !== undefined && options.value !== 0) throw new RangeError(`pad: padding mode '${mode}' doesn't take in value argument`);
+  if (mode !== 'reflect' && mode !== 'replicate' && mode !== 'circular')
+    throw new RangeError(`pad: unknown mode '${String(mode)}'; expected 'constant', 'reflect', 'replicate' or 'circular'`);
+  if (options.value !== undefined && options.value !== 0)
+    throw new RangeError(`pad: padding mode '${mode}' doesn't take in value argument`);
   checkNonConstant(mode, input, dims, amounts);
   let out = input;
   for (let d = input.dim() - dims; d < input.dim(); d++) {
     if (amounts[d][0] === 0 && amounts[d][1] === 0) continue;
-    const index = tensor(Int32Array.from({ length: outShape[d] }, (_, i) => sourceIndex(mode, i - amounts[d][0], input.shape[d])), { dtype: 'int32', device: input.device });
+    const index = tensor(
+      Int32Array.from({ length: outShape[d] }, (_, i) => sourceIndex(mode, i - amounts[d][0], input.shape[d])),
+      { dtype: 'int32', device: input.device },
+    );
     const next = indexSelect(out, d, index);
     index.dispose();
     if (out !== input) out.dispose();
@@ -81,14 +94,25 @@ function checkNonConstant(mode: PadMode, input: Tensor, dims: number, amounts: r
   const allowed = mode === 'circular' ? batchDims === 2 : batchDims === 1 || batchDims === 2;
   if (dims > 3 || !allowed) {
     const expected = mode === 'circular' ? `${dims + 2}-D` : `${dims + 1}-D or ${dims + 2}-D`;
-    throw new RangeError(`pad: '${mode}' padding of the last ${dims} dim${dims === 1 ? '' : 's'} needs ${dims <= 3 ? `a ${expected} input` : 'at most 3 padded dims'}, got input ${formatShape(input.shape)}`);
+    throw new RangeError(
+      `pad: '${mode}' padding of the last ${dims} dim${dims === 1 ? '' : 's'} needs ${dims <= 3 ? `a ${expected} input` : 'at most 3 padded dims'}, got input ${formatShape(input.shape)}`,
+    );
   }
   for (let d = batchDims; d < input.dim(); d++) {
     const size = input.shape[d];
     for (const amount of amounts[d]) {
-      if (mode === 'reflect' && amount >= size) throw new RangeError(`pad: reflect padding (${amounts[d].join(', ')}) must be less than the size ${size} of dim ${d} of input ${formatShape(input.shape)}`);
-      if (mode === 'circular' && amount > size) throw new RangeError(`pad: circular padding (${amounts[d].join(', ')}) would wrap around dim ${d} of size ${size} more than once (input ${formatShape(input.shape)})`);
-      if (-amount > size) throw new RangeError(`pad: padding (${amounts[d].join(', ')}) crops more than the size ${size} of dim ${d} of input ${formatShape(input.shape)}`);
+      if (mode === 'reflect' && amount >= size)
+        throw new RangeError(
+          `pad: reflect padding (${amounts[d].join(', ')}) must be less than the size ${size} of dim ${d} of input ${formatShape(input.shape)}`,
+        );
+      if (mode === 'circular' && amount > size)
+        throw new RangeError(
+          `pad: circular padding (${amounts[d].join(', ')}) would wrap around dim ${d} of size ${size} more than once (input ${formatShape(input.shape)})`,
+        );
+      if (-amount > size)
+        throw new RangeError(
+          `pad: padding (${amounts[d].join(', ')}) crops more than the size ${size} of dim ${d} of input ${formatShape(input.shape)}`,
+        );
     }
   }
 }
@@ -111,6 +135,15 @@ function constantPad(input: Tensor, amounts: readonly [number, number][], outSha
   copyView(region(out, amounts, outShape, 'out'), region(input, amounts, input.shape, 'in'));
   return record('ConstantPadNdBackward0', out, [input], () => (g) => {
     // Undoing the padding is padding by the negated amounts: crop what was added, zeros where cropped.
-    return [pad(g, amounts.slice().reverse().flatMap(([before, after]) => [-before, -after]), { value: 0 })];
+    return [
+      pad(
+        g,
+        amounts
+          .slice()
+          .reverse()
+          .flatMap(([before, after]) => [-before, -after]),
+        { value: 0 },
+      ),
+    ];
   });
 }

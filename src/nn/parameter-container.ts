@@ -37,7 +37,9 @@ abstract class ParameterContainer extends Module {
 
   /** Devices other than CUDA print no device in PyTorch, so webgpu prints none either. */
   override extraRepr(): string {
-    return this.entries().map(([key, param]) => entryLine(key, param, (p) => this.typeName(p))).join('\n');
+    return this.entries()
+      .map(([key, param]) => entryLine(key, param, (p) => this.typeName(p)))
+      .join('\n');
   }
 }
 
@@ -65,7 +67,8 @@ export class ParameterList extends ParameterContainer {
 
   private absoluteIndex(op: string, index: number): number {
     const size = this.length;
-    if (!Number.isInteger(index) || index < -size || index >= size) throw new RangeError(`${this.getName()}.${op}: index ${index} is out of range for ${size} parameters`);
+    if (!Number.isInteger(index) || index < -size || index >= size)
+      throw new RangeError(`${this.getName()}.${op}: index ${index} is out of range for ${size} parameters`);
     return index < 0 ? index + size : index;
   }
 
@@ -118,7 +121,10 @@ export class ParameterDict extends ParameterContainer {
   /** The parameter under `key`; throws when there is none (PyTorch's KeyError). */
   get(key: string): Parameter {
     const found = this.entries().find(([name]) => name === key);
-    if (!found) throw new RangeError(`${this.getName()}: no parameter under key '${key}' (keys: ${[...this.keys()].map((k) => `'${k}'`).join(', ')})`);
+    if (!found)
+      throw new RangeError(
+        `${this.getName()}: no parameter under key '${key}' (keys: ${[...this.keys()].map((k) => `'${k}'`).join(', ')})`,
+      );
     return found[1];
   }
 
@@ -152,19 +158,24 @@ export class ParameterDict extends ParameterContainer {
    * in sorted key order, as PyTorch 1.13 takes a plain (unordered) dict.
    */
   update(values: NamedTensors): this {
-    const pairs = values instanceof Map || Symbol.iterator in values
-      ? [...(values as Iterable<readonly [string, Tensor]>)]
-      : Object.entries(values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const pairs =
+      values instanceof Map || Symbol.iterator in values
+        ? [...(values as Iterable<readonly [string, Tensor]>)]
+        : Object.entries(values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     for (const [key, value] of pairs) this.set(key, value);
     return this;
   }
 
   keys(): IterableIterator<string> {
-    return this.entries().map(([key]) => key)[Symbol.iterator]();
+    return this.entries()
+      .map(([key]) => key)
+      [Symbol.iterator]();
   }
 
   values(): IterableIterator<Parameter> {
-    return this.entries().map(([, param]) => param)[Symbol.iterator]();
+    return this.entries()
+      .map(([, param]) => param)
+      [Symbol.iterator]();
   }
 
   items(): IterableIterator<[string, Parameter]> {

@@ -19,7 +19,10 @@ export class Parameter extends Tensor {
     // such copies), since a Parameter only shares the storage.
     if (!(data instanceof Tensor)) checkTensor('Parameter', 'data', data);
     data.assertAlive('Parameter', "argument 'data'");
-    if (requiresGrad && data.dtype !== 'float32') throw new TypeError(`Parameter: only float32 tensors can require gradients, got ${data.dtype}; pass requiresGrad false for ${data.dtype} parameters`);
+    if (requiresGrad && data.dtype !== 'float32')
+      throw new TypeError(
+        `Parameter: only float32 tensors can require gradients, got ${data.dtype}; pass requiresGrad false for ${data.dtype} parameters`,
+      );
     super(data.storage, data.shape, data.strides, data.offset, data.dtype);
     keep(this);
     this.requiresGrad_(requiresGrad);

@@ -36,7 +36,11 @@ abstract class MaxPoolNd extends Module {
 
   constructor(kernelSize: Size, args: readonly MaxPoolArg[]) {
     super();
-    const options: MaxPoolModuleOptions = positionalOptions(this.getName(), ['stride', 'padding', 'dilation', 'returnIndices', 'ceilMode'], args);
+    const options: MaxPoolModuleOptions = positionalOptions(
+      this.getName(),
+      ['stride', 'padding', 'dilation', 'returnIndices', 'ceilMode'],
+      args,
+    );
     this.kernelSize = kernelSize;
     this.stride = options.stride ?? kernelSize;
     this.padding = options.padding ?? 0;
@@ -72,7 +76,9 @@ export class MaxPool2d extends MaxPoolNd {
   override forward(input: Tensor): Tensor | [Tensor, Tensor] {
     checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     const options = this.poolOptions();
-    return this.returnIndices ? maxPool2d(input, this.kernelSize, { ...options, returnIndices: true }) : maxPool2d(input, this.kernelSize, options);
+    return this.returnIndices
+      ? maxPool2d(input, this.kernelSize, { ...options, returnIndices: true })
+      : maxPool2d(input, this.kernelSize, options);
   }
 }
 
@@ -85,7 +91,9 @@ export class MaxPool1d extends MaxPoolNd {
   override forward(input: Tensor): Tensor | [Tensor, Tensor] {
     checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
     const options = this.poolOptions();
-    return this.returnIndices ? maxPool1d(input, this.kernelSize, { ...options, returnIndices: true }) : maxPool1d(input, this.kernelSize, options);
+    return this.returnIndices
+      ? maxPool1d(input, this.kernelSize, { ...options, returnIndices: true })
+      : maxPool1d(input, this.kernelSize, options);
   }
 }
 
@@ -116,7 +124,11 @@ export class AvgPool2d extends Module {
 
   constructor(kernelSize: Size, ...args: AvgPoolArg[]) {
     super();
-    const options: AvgPoolModuleOptions = positionalOptions('AvgPool2d', ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'], args);
+    const options: AvgPoolModuleOptions = positionalOptions(
+      'AvgPool2d',
+      ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'],
+      args,
+    );
     this.kernelSize = kernelSize;
     this.stride = options.stride ?? kernelSize;
     this.padding = options.padding ?? 0;
@@ -127,7 +139,13 @@ export class AvgPool2d extends Module {
 
   override forward(input: Tensor): Tensor {
     checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
-    return avgPool2d(input, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride });
+    return avgPool2d(input, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+      divisorOverride: this.divisorOverride,
+    });
   }
 
   override extraRepr(): string {
@@ -159,7 +177,12 @@ export class AvgPool1d extends Module {
 
   override forward(input: Tensor): Tensor {
     checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input']);
-    return avgPool1d(input, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad });
+    return avgPool1d(input, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+    });
   }
 
   override extraRepr(): string {

@@ -1,19 +1,24 @@
 /** Smooth L1, Huber and Kullback-Leibler losses, functional and modules, with PyTorch 1.13's gradients at their kinks. */
 import { recordComposite } from '../graph/record.js';
 import { add, clamp, div, eq, gt, lt, mul, sub, where } from '../ops/elementwise.js';
-import { abs, exp, log, neg } from '../ops/unary.js';
 import { kind, param, signature } from '../ops/signature.js';
+import { abs, exp, log, neg } from '../ops/unary.js';
 import { checkSameDevice } from '../ops/util.js';
 import { checkArgumentCount } from '../options.js';
 import { broadcastShapes, numel } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkFloatTensor, checkReduction, differenceLoss, Loss, reduceTerms, type Reduction } from './loss.js';
+import { checkFloatTensor, checkReduction, differenceLoss, Loss, type Reduction, reduceTerms } from './loss.js';
 import { Module } from './module.js';
 
 /** A reduction as passed; checkReduction (or klDiv's own check) names the accepted ones. */
 export const reductionParam = kind<unknown>('a reduction name', (v) => (typeof v === 'string' ? v : undefined));
 
-const SMOOTH_L1_LOSS = signature('smoothL1Loss', { input: param.tensor(), target: param.tensor(), reduction: reductionParam('mean'), beta: param.number(1) });
+const SMOOTH_L1_LOSS = signature('smoothL1Loss', {
+  input: param.tensor(),
+  target: param.tensor(),
+  reduction: reductionParam('mean'),
+  beta: param.number(1),
+});
 
 export interface SmoothL1LossOptions {
   reduction?: Reduction;
@@ -32,7 +37,12 @@ export interface SmoothL1LossOptions {
  * F.smoothL1Loss(torch.tensor([0.5, 3]), torch.tensor([0, 0]));   // tensor(1.3125)
  * ```
  */
-export function smoothL1Loss(input: Tensor, target: Tensor, reduction?: Reduction | SmoothL1LossOptions, beta?: number | SmoothL1LossOptions): Tensor {
+export function smoothL1Loss(
+  input: Tensor,
+  target: Tensor,
+  reduction?: Reduction | SmoothL1LossOptions,
+  beta?: number | SmoothL1LossOptions,
+): Tensor {
   const args = SMOOTH_L1_LOSS(arguments);
   const b = args.beta;
   if (!(b >= 0)) throw new RangeError(`smoothL1Loss: beta must be non-negative, got ${b}`);
@@ -41,10 +51,23 @@ export function smoothL1Loss(input: Tensor, target: Tensor, reduction?: Reductio
     return b === 0 ? z : where(lt(z, b), div(mul(mul(z, 0.5), z), b), sub(z, 0.5 * b));
   };
   const slope = (x: Tensor) => (b === 0 ? where(gt(x, 0), 1, -1) : clamp(div(x, b), -1, 1));
-  return differenceLoss('smoothL1Loss', 'SmoothL1LossBackward0', args.input, args.target, { reduction: checkReduction('smoothL1Loss', args.reduction) }, terms, slope);
+  return differenceLoss(
+    'smoothL1Loss',
+    'SmoothL1LossBackward0',
+    args.input,
+    args.target,
+    { reduction: checkReduction('smoothL1Loss', args.reduction) },
+    terms,
+    slope,
+  );
 }
 
-const HUBER_LOSS = signature('huberLoss', { input: param.tensor(), target: param.tensor(), reduction: reductionParam('mean'), delta: param.number(1) });
+const HUBER_LOSS = signature('huberLoss', {
+  input: param.tensor(),
+  target: param.tensor(),
+  reduction: reductionParam('mean'),
+  delta: param.number(1),
+});
 
 export interface HuberLossOptions {
   reduction?: Reduction;
@@ -61,7 +84,12 @@ export interface HuberLossOptions {
  * F.huberLoss(torch.tensor([0.5, 3]), torch.tensor([0, 0]), { delta: 2 });   // tensor(2.0625)
  * ```
  */
-export function huberLoss(input: Tensor, target: Tensor, reduction?: Reduction | HuberLossOptions, delta?: number | HuberLossOptions): Tensor {
+export function huberLoss(
+  input: Tensor,
+  target: Tensor,
+  reduction?: Reduction | HuberLossOptions,
+  delta?: number | HuberLossOptions,
+): Tensor {
   const args = HUBER_LOSS(arguments);
   const d = args.delta;
   if (!(d > 0)) throw new RangeError(`huberLoss: delta must be positive, got ${d}`);
@@ -69,13 +97,26 @@ export function huberLoss(input: Tensor, target: Tensor, reduction?: Reduction |
     const z = abs(x);
     return where(lt(z, d), mul(mul(z, 0.5), z), mul(sub(z, 0.5 * d), d));
   };
-  return differenceLoss('huberLoss', 'HuberLossBackward0', args.input, args.target, { reduction: checkReduction('huberLoss', args.reduction) }, terms, (x) => clamp(x, -d, d));
+  return differenceLoss(
+    'huberLoss',
+    'HuberLossBackward0',
+    args.input,
+    args.target,
+    { reduction: checkReduction('huberLoss', args.reduction) },
+    terms,
+    (x) => clamp(x, -d, d),
+  );
 }
 
 /** klDiv's reductions: 'batchmean' divides the sum by the batch size, the KL divergence per sample. */
 export type KlDivReduction = Reduction | 'batchmean';
 
-const KL_DIV = signature('klDiv', { input: param.tensor(), target: param.tensor(), reduction: reductionParam('mean'), logTarget: param.boolean(false) });
+const KL_DIV = signature('klDiv', {
+  input: param.tensor(),
+  target: param.tensor(),
+  reduction: reductionParam('mean'),
+  logTarget: param.boolean(false),
+});
 
 export interface KlDivOptions {
   reduction?: KlDivReduction;
@@ -102,7 +143,12 @@ let warnedMean = false;
  * F.klDiv(torch.tensor([[-1, -0.5]]), torch.tensor([[0.25, 0.75]]), { reduction: 'batchmean' });   // tensor(0.0627)
  * ```
  */
-export function klDiv(input: Tensor, target: Tensor, reduction?: KlDivReduction | KlDivOptions, logTarget?: boolean | KlDivOptions): Tensor {
+export function klDiv(
+  input: Tensor,
+  target: Tensor,
+  reduction?: KlDivReduction | KlDivOptions,
+  logTarget?: boolean | KlDivOptions,
+): Tensor {
   const args = KL_DIV(arguments);
   const op = 'klDiv';
   const x = checkFloatTensor(op, 'input', args.input);
@@ -112,21 +158,28 @@ export function klDiv(input: Tensor, target: Tensor, reduction?: KlDivReduction 
   const how = checkKlDivReduction(op, args.reduction);
   if (how === 'mean' && !warnedMean) {
     warnedMean = true;
-    console.warn(`${op}: reduction 'mean' divides the total loss by both the batch size and the support size. 'batchmean' divides only by the batch size, and aligns with the KL div math definition. 'mean' will be changed to behave the same as 'batchmean' in the next major release.`);
+    console.warn(
+      `${op}: reduction 'mean' divides the total loss by both the batch size and the support size. 'batchmean' divides only by the batch size, and aligns with the KL div math definition. 'mean' will be changed to behave the same as 'batchmean' in the next major release.`,
+    );
   }
-  const terms = recordComposite('KlDivBackward0', [x, t], () => (args.logTarget ? mul(exp(t), sub(t, x)) : sub(xlogx(t), mul(t, x))), (save) => {
-    const savedInput = save(x);
-    const savedTarget = save(t);
-    return (g) => {
-      if (args.logTarget) {
-        const weight = exp(savedTarget);
-        return [neg(mul(weight, g)), mul(mul(weight, add(sub(savedTarget, savedInput), 1)), g)];
-      }
-      // PyTorch differentiates xlogy(t, t): log t where t != 0, plus t / t, which is NaN at t = 0.
-      const gradTarget = add(sub(where(eq(savedTarget, 0), 0, log(savedTarget)), savedInput), div(savedTarget, savedTarget));
-      return [neg(mul(savedTarget, g)), mul(gradTarget, g)];
-    };
-  });
+  const terms = recordComposite(
+    'KlDivBackward0',
+    [x, t],
+    () => (args.logTarget ? mul(exp(t), sub(t, x)) : sub(xlogx(t), mul(t, x))),
+    (save) => {
+      const savedInput = save(x);
+      const savedTarget = save(t);
+      return (g) => {
+        if (args.logTarget) {
+          const weight = exp(savedTarget);
+          return [neg(mul(weight, g)), mul(mul(weight, add(sub(savedTarget, savedInput), 1)), g)];
+        }
+        // PyTorch differentiates xlogy(t, t): log t where t != 0, plus t / t, which is NaN at t = 0.
+        const gradTarget = add(sub(where(eq(savedTarget, 0), 0, log(savedTarget)), savedInput), div(savedTarget, savedTarget));
+        return [neg(mul(savedTarget, g)), mul(gradTarget, g)];
+      };
+    },
+  );
   if (how !== 'batchmean') return reduceTerms(terms, how, count);
   return x.dim() === 0 ? reduceTerms(terms, 'sum', 1) : reduceTerms(terms, 'mean', x.shape[0]);
 }

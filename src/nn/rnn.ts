@@ -11,8 +11,8 @@ import { formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { uniform_ } from './init.js';
 import { Module } from './module.js';
-import { formatBool, formatFloat } from './repr.js';
 import { emptyParameter, type Parameter } from './parameter.js';
+import { formatBool, formatFloat } from './repr.js';
 import { PackedSequence } from './utils/rnn.js';
 
 export interface RNNBaseOptions {
@@ -29,20 +29,43 @@ export interface RNNBaseOptions {
   device?: string;
 }
 
-const RNN_BASE_OPTIONS = optionKeys<RNNBaseOptions>({ numLayers: true, bias: true, batchFirst: true, dropout: true, bidirectional: true, device: true });
+const RNN_BASE_OPTIONS = optionKeys<RNNBaseOptions>({
+  numLayers: true,
+  bias: true,
+  batchFirst: true,
+  dropout: true,
+  bidirectional: true,
+  device: true,
+});
 
 export interface RNNOptions extends RNNBaseOptions {
   nonlinearity?: 'tanh' | 'relu';
 }
 
-const RNN_OPTIONS = optionKeys<RNNOptions>({ numLayers: true, bias: true, batchFirst: true, dropout: true, bidirectional: true, device: true, nonlinearity: true });
+const RNN_OPTIONS = optionKeys<RNNOptions>({
+  numLayers: true,
+  bias: true,
+  batchFirst: true,
+  dropout: true,
+  bidirectional: true,
+  device: true,
+  nonlinearity: true,
+});
 
 export interface LSTMOptions extends RNNBaseOptions {
   /** Project h_t to this size with weight_hr (PyTorch's proj_size); 0 (default) for none. */
   projSize?: number;
 }
 
-const LSTM_OPTIONS = optionKeys<LSTMOptions>({ numLayers: true, bias: true, batchFirst: true, dropout: true, bidirectional: true, device: true, projSize: true });
+const LSTM_OPTIONS = optionKeys<LSTMOptions>({
+  numLayers: true,
+  bias: true,
+  batchFirst: true,
+  dropout: true,
+  bidirectional: true,
+  device: true,
+  projSize: true,
+});
 
 type Input = Tensor | PackedSequence;
 type LstmState = [Tensor, Tensor];
@@ -91,11 +114,15 @@ class RNNBase extends Module {
     checkSize(layer, 'inputSize', inputSize, 0);
     checkSize(layer, 'hiddenSize', hiddenSize, 1);
     checkSize(layer, 'numLayers', numLayers, 1);
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`${layer}: dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got ${p}`);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+      throw new RangeError(
+        `${layer}: dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got ${p}`,
+      );
     checkSize(layer, 'projSize', projSize, 0);
     if (projSize > 0 && mode !== 'lstm') throw new RangeError(`${layer}: projSize is only supported for LSTM, not RNN or GRU`);
     checkOptions(layer, options, accepted);
-    if (projSize >= hiddenSize && projSize > 0) throw new RangeError(`${layer}: projSize (${projSize}) has to be smaller than hiddenSize (${hiddenSize})`);
+    if (projSize >= hiddenSize && projSize > 0)
+      throw new RangeError(`${layer}: projSize (${projSize}) has to be smaller than hiddenSize (${hiddenSize})`);
     this.mode = mode;
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
@@ -110,7 +137,8 @@ class RNNBase extends Module {
     for (let k = 0; k < numLayers; k++) {
       for (const suffix of this.directionSuffixes()) {
         const layerInput = k === 0 ? inputSize : outputSize * this.numDirections;
-        const add = (name: string, shape: number[]) => this.registerParameter(`${name}_l${k}${suffix}`, emptyParameter(shape, options.device));
+        const add = (name: string, shape: number[]) =>
+          this.registerParameter(`${name}_l${k}${suffix}`, emptyParameter(shape, options.device));
         add('weight_ih', [width, layerInput]);
         add('weight_hh', [width, outputSize]);
         if (bias) {
@@ -142,7 +170,11 @@ class RNNBase extends Module {
     const groups: Parameter[][] = [];
     for (let k = 0; k < this.numLayers; k++) {
       for (const suffix of this.directionSuffixes()) {
-        groups.push(['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh', 'weight_hr'].map((name) => this.param(`${name}_l${k}${suffix}`)).filter((p): p is Parameter => p !== null));
+        groups.push(
+          ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh', 'weight_hr']
+            .map((name) => this.param(`${name}_l${k}${suffix}`))
+            .filter((p): p is Parameter => p !== null),
+        );
       }
     }
     return groups;
@@ -160,10 +192,14 @@ class RNNBase extends Module {
     const name = this.getName();
     return scope(() => {
       const packed = input instanceof PackedSequence ? input : null;
-      const { data, batchSizes, steps, unbatched } = packed ? { data: packed.data, batchSizes: packed.batchSizeList(), steps: 0, unbatched: false } : this.timeMajorRows(input);
-      if (data.dim() !== 2) throw new RangeError(`${name}: a PackedSequence's data must be 2-D [rows, inputSize], got ${formatShape(data.shape)}`);
+      const { data, batchSizes, steps, unbatched } = packed
+        ? { data: packed.data, batchSizes: packed.batchSizeList(), steps: 0, unbatched: false }
+        : this.timeMajorRows(input);
+      if (data.dim() !== 2)
+        throw new RangeError(`${name}: a PackedSequence's data must be 2-D [rows, inputSize], got ${formatShape(data.shape)}`);
       checkDtype(name, 'input', data, ['float32']);
-      if (data.shape[1] !== this.inputSize) throw new RangeError(`${name}: input.size(-1) must be equal to inputSize. Expected ${this.inputSize}, got ${data.shape[1]}`);
+      if (data.shape[1] !== this.inputSize)
+        throw new RangeError(`${name}: input.size(-1) must be equal to inputSize. Expected ${this.inputSize}, got ${data.shape[1]}`);
       const batch = batchSizes[0];
       const states = this.initialStates(hx, batch, unbatched, data.device, packed);
       const [rows, sortedFinals] = this.runLayers(data, batchSizes, states);
@@ -182,13 +218,16 @@ class RNNBase extends Module {
     if (!(input instanceof Tensor)) throw new TypeError(`${name}: input must be a Tensor or a PackedSequence, got ${describe(input)}`);
     checkTensor(name, 'input', input);
     if (input.dim() !== 2 && input.dim() !== 3) {
-      throw new RangeError(`${name}: expected input to be 2-D (unbatched [L, H_in]) or 3-D ([L, N, H_in], or [N, L, H_in] with batchFirst), got ${formatShape(input.shape)}`);
+      throw new RangeError(
+        `${name}: expected input to be 2-D (unbatched [L, H_in]) or 3-D ([L, N, H_in], or [N, L, H_in] with batchFirst), got ${formatShape(input.shape)}`,
+      );
     }
     const unbatched = input.dim() === 2;
     const batched = unbatched ? unsqueeze(input, this.batchFirst ? 0 : 1) : input;
     const timeMajor = this.batchFirst ? transpose(batched, 0, 1) : batched;
     const [steps, batch, features] = timeMajor.shape;
-    if (steps === 0) throw new RangeError(`${name}: expected sequence length to be larger than 0, got input of shape ${formatShape(input.shape)}`);
+    if (steps === 0)
+      throw new RangeError(`${name}: expected sequence length to be larger than 0, got input of shape ${formatShape(input.shape)}`);
     return { data: reshape(timeMajor, [steps * batch, features]), batchSizes: new Array<number>(steps).fill(batch), steps, unbatched };
   }
 
@@ -205,13 +244,21 @@ class RNNBase extends Module {
     for (let k = 0; k < this.numLayers; k++) {
       const outputs = this.directionSuffixes().map((suffix, direction) => {
         const index = k * this.numDirections + direction;
-        const result = rnnLayer(this.mode, rows, batchSizes, select(states[0], 0, index), this.mode === 'lstm' ? select(states[1], 0, index) : null, {
-          weightIh: this.param(`weight_ih_l${k}${suffix}`)!,
-          weightHh: this.param(`weight_hh_l${k}${suffix}`)!,
-          biasIh: this.param(`bias_ih_l${k}${suffix}`),
-          biasHh: this.param(`bias_hh_l${k}${suffix}`),
-          weightHr: this.param(`weight_hr_l${k}${suffix}`),
-        }, { reverse: direction === 1 });
+        const result = rnnLayer(
+          this.mode,
+          rows,
+          batchSizes,
+          select(states[0], 0, index),
+          this.mode === 'lstm' ? select(states[1], 0, index) : null,
+          {
+            weightIh: this.param(`weight_ih_l${k}${suffix}`)!,
+            weightHh: this.param(`weight_hh_l${k}${suffix}`)!,
+            biasIh: this.param(`bias_ih_l${k}${suffix}`),
+            biasHh: this.param(`bias_hh_l${k}${suffix}`),
+            weightHr: this.param(`weight_hr_l${k}${suffix}`),
+          },
+          { reverse: direction === 1 },
+        );
         finals[0].push(result.hN);
         if (result.cN) finals[1].push(result.cN);
         return result.output;
@@ -229,17 +276,28 @@ class RNNBase extends Module {
   private initialStates(hx: Tensor[] | null, batch: number, unbatched: boolean, device: string, packed: PackedSequence | null): Tensor[] {
     const name = this.getName();
     const layers = this.numLayers * this.numDirections;
-    const shapes = [[layers, batch, this.projSize || this.hiddenSize], [layers, batch, this.hiddenSize]].slice(0, this.mode === 'lstm' ? 2 : 1);
+    const shapes = [
+      [layers, batch, this.projSize || this.hiddenSize],
+      [layers, batch, this.hiddenSize],
+    ].slice(0, this.mode === 'lstm' ? 2 : 1);
     if (!hx) return shapes.map((shape) => zeros(shape, { device }));
     return hx.map((state, i) => {
       const label = this.mode === 'lstm' ? (i === 0 ? 'h0' : 'c0') : 'hx';
       checkTensor(name, label, state);
-      if (unbatched && state.dim() !== 2) throw new RangeError(`${name}: for unbatched 2-D input, ${label} should also be 2-D but got ${state.dim()}-D tensor (shape ${formatShape(state.shape)})`);
-      if (!unbatched && state.dim() !== 3) throw new RangeError(`${name}: for batched 3-D input, ${label} should also be 3-D but got ${state.dim()}-D tensor (shape ${formatShape(state.shape)})`);
+      if (unbatched && state.dim() !== 2)
+        throw new RangeError(
+          `${name}: for unbatched 2-D input, ${label} should also be 2-D but got ${state.dim()}-D tensor (shape ${formatShape(state.shape)})`,
+        );
+      if (!unbatched && state.dim() !== 3)
+        throw new RangeError(
+          `${name}: for batched 3-D input, ${label} should also be 3-D but got ${state.dim()}-D tensor (shape ${formatShape(state.shape)})`,
+        );
       const batched = unbatched ? unsqueeze(state, 1) : state;
       if (!shapesEqual(batched.shape, shapes[i])) {
         const expected = unbatched ? [shapes[i][0], shapes[i][2]] : shapes[i];
-        throw new RangeError(`${name}: expected ${label} of size ${tuple(expected)} = (numLayers * numDirections, ${unbatched ? '' : 'batch, '}${i === 0 && this.projSize ? 'projSize' : 'hiddenSize'}), got ${formatShape(state.shape)}; initial states are never batch-first`);
+        throw new RangeError(
+          `${name}: expected ${label} of size ${tuple(expected)} = (numLayers * numDirections, ${unbatched ? '' : 'batch, '}${i === 0 && this.projSize ? 'projSize' : 'hiddenSize'}), got ${formatShape(state.shape)}; initial states are never batch-first`,
+        );
       }
       return packed?.sortedIndices ? indexSelect(batched, 1, packed.sortedIndices) : batched;
     });
@@ -261,12 +319,15 @@ class RNNBase extends Module {
 function singleState(layer: string, hx: unknown): Tensor[] | null {
   if (hx === undefined || hx === null) return null;
   if (hx instanceof Tensor) return [hx];
-  throw new TypeError(`${layer}: hx must be a Tensor (numLayers * numDirections, batch, hiddenSize), got ${describe(hx)}; an [h0, c0] pair is an LSTM's state`);
+  throw new TypeError(
+    `${layer}: hx must be a Tensor (numLayers * numDirections, batch, hiddenSize), got ${describe(hx)}; an [h0, c0] pair is an LSTM's state`,
+  );
 }
 
 /** The kernel mode of an Elman cell with this nonlinearity, which PyTorch limits to tanh and relu. */
 function elmanMode(module: string, nonlinearity: string): RnnMode {
-  if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new RangeError(`${module}: unknown nonlinearity '${nonlinearity}'; select from 'tanh' or 'relu'`);
+  if (nonlinearity !== 'tanh' && nonlinearity !== 'relu')
+    throw new RangeError(`${module}: unknown nonlinearity '${nonlinearity}'; select from 'tanh' or 'relu'`);
   return nonlinearity === 'tanh' ? 'rnnTanh' : 'rnnRelu';
 }
 
@@ -381,7 +442,13 @@ class RNNCellBase extends Module {
   declare bias_ih: Parameter | null;
   declare bias_hh: Parameter | null;
 
-  constructor(layer: string, protected readonly mode: RnnMode, inputSize: number, hiddenSize: number, options: RNNCellOptions) {
+  constructor(
+    layer: string,
+    protected readonly mode: RnnMode,
+    inputSize: number,
+    hiddenSize: number,
+    options: RNNCellOptions,
+  ) {
     super();
     checkSize(layer, 'inputSize', inputSize, 0);
     checkSize(layer, 'hiddenSize', hiddenSize, 1);
@@ -407,23 +474,35 @@ class RNNCellBase extends Module {
     const name = this.getName();
     return scope(() => {
       checkTensor(name, 'input', input);
-      if (input.dim() !== 1 && input.dim() !== 2) throw new RangeError(`${name}: expected input to be 1-D or 2-D but received ${input.dim()}-D tensor (shape ${formatShape(input.shape)})`);
+      if (input.dim() !== 1 && input.dim() !== 2)
+        throw new RangeError(
+          `${name}: expected input to be 1-D or 2-D but received ${input.dim()}-D tensor (shape ${formatShape(input.shape)})`,
+        );
       const unbatched = input.dim() === 1;
       const x = unbatched ? unsqueeze(input, 0) : input;
-      if (x.shape[1] !== this.inputSize) throw new RangeError(`${name}: input has inconsistent input_size: got ${x.shape[1]} expected ${this.inputSize}`);
+      if (x.shape[1] !== this.inputSize)
+        throw new RangeError(`${name}: input has inconsistent input_size: got ${x.shape[1]} expected ${this.inputSize}`);
       const batch = x.shape[0];
       const count = this.mode === 'lstm' ? 2 : 1;
       const states = hx ?? Array.from({ length: count }, () => zeros([batch, this.hiddenSize], { device: x.device }));
       const [h0, c0] = states.map((state, i) => {
         const label = this.mode === 'lstm' ? (i === 0 ? 'hx[0]' : 'hx[1]') : 'hx';
         checkTensor(name, label, state);
-        if (state.dim() !== input.dim()) throw new RangeError(`${name}: ${label} must be ${input.dim()}-D like the input, got shape ${formatShape(state.shape)}`);
+        if (state.dim() !== input.dim())
+          throw new RangeError(`${name}: ${label} must be ${input.dim()}-D like the input, got shape ${formatShape(state.shape)}`);
         const batched = unbatched ? unsqueeze(state, 0) : state;
-        if (batched.shape[0] !== batch) throw new RangeError(`${name}: input batch size ${batch} doesn't match ${label} batch size ${batched.shape[0]}`);
-        if (batched.shape[1] !== this.hiddenSize) throw new RangeError(`${name}: ${label} has inconsistent hidden_size: got ${batched.shape[1]}, expected ${this.hiddenSize}`);
+        if (batched.shape[0] !== batch)
+          throw new RangeError(`${name}: input batch size ${batch} doesn't match ${label} batch size ${batched.shape[0]}`);
+        if (batched.shape[1] !== this.hiddenSize)
+          throw new RangeError(`${name}: ${label} has inconsistent hidden_size: got ${batched.shape[1]}, expected ${this.hiddenSize}`);
         return batched;
       });
-      const result = rnnLayer(this.mode, x, [batch], h0, c0 ?? null, { weightIh: this.weight_ih, weightHh: this.weight_hh, biasIh: this.bias_ih, biasHh: this.bias_hh });
+      const result = rnnLayer(this.mode, x, [batch], h0, c0 ?? null, {
+        weightIh: this.weight_ih,
+        weightHh: this.weight_hh,
+        biasIh: this.bias_ih,
+        biasHh: this.bias_hh,
+      });
       const out = result.cN ? [result.hN, result.cN] : [result.hN];
       return unbatched ? out.map((state) => squeeze(state, 0)) : out;
     });
@@ -476,7 +555,11 @@ export class RNNCell extends RNNCellBase {
  */
 export class LSTMCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, options: Omit<RNNCellOptions, 'nonlinearity'> = {}) {
-    checkOptions('LSTMCell', options, RNN_CELL_OPTIONS.filter((key) => key !== 'nonlinearity'));
+    checkOptions(
+      'LSTMCell',
+      options,
+      RNN_CELL_OPTIONS.filter((key) => key !== 'nonlinearity'),
+    );
     super('LSTMCell', 'lstm', inputSize, hiddenSize, options);
   }
 
@@ -497,7 +580,11 @@ export class LSTMCell extends RNNCellBase {
  */
 export class GRUCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, options: Omit<RNNCellOptions, 'nonlinearity'> = {}) {
-    checkOptions('GRUCell', options, RNN_CELL_OPTIONS.filter((key) => key !== 'nonlinearity'));
+    checkOptions(
+      'GRUCell',
+      options,
+      RNN_CELL_OPTIONS.filter((key) => key !== 'nonlinearity'),
+    );
     super('GRUCell', 'gru', inputSize, hiddenSize, options);
   }
 

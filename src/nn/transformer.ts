@@ -28,7 +28,15 @@ export interface TransformerEncoderLayerOptions {
   device?: string;
 }
 
-const TRANSFORMER_ENCODER_LAYER_OPTIONS = optionKeys<TransformerEncoderLayerOptions>({ dimFeedforward: true, dropout: true, activation: true, layerNormEps: true, batchFirst: true, normFirst: true, device: true });
+const TRANSFORMER_ENCODER_LAYER_OPTIONS = optionKeys<TransformerEncoderLayerOptions>({
+  dimFeedforward: true,
+  dropout: true,
+  activation: true,
+  layerNormEps: true,
+  batchFirst: true,
+  normFirst: true,
+  device: true,
+});
 
 export interface TransformerEncoderLayerForwardOptions {
   /** The attention mask, (S, S) or (N * nhead, S, S): bool true blocks a position, a float mask is added. */
@@ -39,7 +47,11 @@ export interface TransformerEncoderLayerForwardOptions {
   isCausal?: boolean;
 }
 
-const TRANSFORMER_ENCODER_LAYER_FORWARD_OPTIONS = optionKeys<TransformerEncoderLayerForwardOptions>({ srcMask: true, srcKeyPaddingMask: true, isCausal: true });
+const TRANSFORMER_ENCODER_LAYER_FORWARD_OPTIONS = optionKeys<TransformerEncoderLayerForwardOptions>({
+  srcMask: true,
+  srcKeyPaddingMask: true,
+  isCausal: true,
+});
 
 function activationOf(activation: TransformerEncoderLayerOptions['activation']): Activation | Module {
   if (activation === undefined || activation === 'relu') return relu;
@@ -98,9 +110,14 @@ export class TransformerEncoderLayer extends Module {
     checkOptions(`${this.getName()}.forward`, options, TRANSFORMER_ENCODER_LAYER_FORWARD_OPTIONS);
     const { srcKeyPaddingMask = null, isCausal = false } = options;
     return scope(() => {
-      const srcMask = options.srcMask ?? (isCausal ? causalMask(src.shape[this.self_attn.batchFirst && src.dim() === 3 ? 1 : 0], src.device) : null);
-      const attention = (x: Tensor) => this.dropout1.forward(this.self_attn.forward(x, x, x, { attnMask: srcMask, keyPaddingMask: srcKeyPaddingMask, needWeights: false })[0]);
-      const feedforward = (x: Tensor) => this.dropout2.forward(this.linear2.forward(this.dropout.forward(this.activate(this.linear1.forward(x)))));
+      const srcMask =
+        options.srcMask ?? (isCausal ? causalMask(src.shape[this.self_attn.batchFirst && src.dim() === 3 ? 1 : 0], src.device) : null);
+      const attention = (x: Tensor) =>
+        this.dropout1.forward(
+          this.self_attn.forward(x, x, x, { attnMask: srcMask, keyPaddingMask: srcKeyPaddingMask, needWeights: false })[0],
+        );
+      const feedforward = (x: Tensor) =>
+        this.dropout2.forward(this.linear2.forward(this.dropout.forward(this.activate(this.linear1.forward(x)))));
       if (this.normFirst) {
         const attended = add(src, attention(this.norm1.forward(src)));
         return add(attended, feedforward(this.norm2.forward(attended)));
@@ -130,7 +147,11 @@ export interface TransformerEncoderForwardOptions {
   isCausal?: boolean;
 }
 
-const TRANSFORMER_ENCODER_FORWARD_OPTIONS = optionKeys<TransformerEncoderForwardOptions>({ mask: true, srcKeyPaddingMask: true, isCausal: true });
+const TRANSFORMER_ENCODER_FORWARD_OPTIONS = optionKeys<TransformerEncoderForwardOptions>({
+  mask: true,
+  srcKeyPaddingMask: true,
+  isCausal: true,
+});
 
 /**
  * `nn.TransformerEncoder(encoderLayer, numLayers, { norm })`: numLayers deep copies of
@@ -151,8 +172,10 @@ export class TransformerEncoder extends Module {
   constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options: TransformerEncoderOptions = {}) {
     checkOptions('TransformerEncoder', options, TRANSFORMER_ENCODER_OPTIONS);
     super();
-    if (!(encoderLayer instanceof Module)) throw new TypeError(`TransformerEncoder: encoderLayer must be an nn.Module (a TransformerEncoderLayer), got ${typeof encoderLayer}`);
-    if (!Number.isInteger(numLayers) || numLayers < 1) throw new RangeError(`TransformerEncoder: numLayers must be a positive integer, got ${numLayers}`);
+    if (!(encoderLayer instanceof Module))
+      throw new TypeError(`TransformerEncoder: encoderLayer must be an nn.Module (a TransformerEncoderLayer), got ${typeof encoderLayer}`);
+    if (!Number.isInteger(numLayers) || numLayers < 1)
+      throw new RangeError(`TransformerEncoder: numLayers must be a positive integer, got ${numLayers}`);
     this.layers = new ModuleList(Array.from({ length: numLayers }, () => encoderLayer.deepCopy()));
     this.numLayers = numLayers;
     this.norm = options.norm ?? null;
@@ -161,7 +184,11 @@ export class TransformerEncoder extends Module {
   override forward(src: Tensor, options: TransformerEncoderForwardOptions = {}): Tensor {
     checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['src', 'options']);
     checkOptions(`${this.getName()}.forward`, options, TRANSFORMER_ENCODER_FORWARD_OPTIONS);
-    const layerOptions = { srcMask: options.mask ?? null, srcKeyPaddingMask: options.srcKeyPaddingMask ?? null, isCausal: options.isCausal ?? false };
+    const layerOptions = {
+      srcMask: options.mask ?? null,
+      srcKeyPaddingMask: options.srcKeyPaddingMask ?? null,
+      isCausal: options.isCausal ?? false,
+    };
     return scope(() => {
       let output = src;
       for (const layer of this.layers) output = layer.forward(output, layerOptions);

@@ -16,10 +16,12 @@ import { Tensor } from '../tensor.js';
  */
 export function checkValuesBelow(values: Tensor, bound: number, message: FaultMessage): void {
   if (values.numel() === 0) return;
-  noGrad(() => scope(() => {
-    const index = reshape(values, [-1]);
-    // A gather from a stride-0 row of `bound` zeros: only its bound-checking matters.
-    const table = expand(zeros([1], { device: values.device }), [bound]);
-    gatherInto(Tensor.empty(index.shape, 'float32', values.deviceObject), table, index, 0, message);
-  }));
+  noGrad(() =>
+    scope(() => {
+      const index = reshape(values, [-1]);
+      // A gather from a stride-0 row of `bound` zeros: only its bound-checking matters.
+      const table = expand(zeros([1], { device: values.device }), [bound]);
+      gatherInto(Tensor.empty(index.shape, 'float32', values.deviceObject), table, index, 0, message);
+    }),
+  );
 }

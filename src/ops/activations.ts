@@ -4,13 +4,14 @@
  * computes and differentiates as PyTorch 1.13's CPU kernels do; src/nn/activation.ts wraps them
  * in modules.
  */
-import { record, recordComposite } from '../graph/record.js';
+
 import { isGradEnabled } from '../graph/grad-mode.js';
+import { record, recordComposite } from '../graph/record.js';
+import { normalizeDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { add, clamp, ge, gt, inPlace, le, logicalOr, mul, sub, unaryForward, where } from './elementwise.js';
-import { exp, neg, sigmoid, tanh } from './unary.js';
 import { param, signature } from './signature.js';
-import { normalizeDim } from '../shape.js';
+import { exp, neg, sigmoid, tanh } from './unary.js';
 import { checkDtype } from './util.js';
 import { cat, chunk, clone } from './views.js';
 
@@ -72,8 +73,8 @@ export function elu(input: Tensor, alpha?: number | EluOptions, inplace?: boolea
 }
 
 /** SELU's constants (Klambauer et al. 2017), as PyTorch writes them. */
-const SELU_ALPHA = 1.6732632423543772848170429916717;
-const SELU_SCALE = 1.0507009873554804934193349852946;
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
 
 const SELU = signature('selu', { input: param.tensor(), inplace: param.boolean(false) });
 
@@ -149,7 +150,12 @@ function hardtanhWith(op: string, input: Tensor, minVal: number, maxVal: number,
   });
 }
 
-const HARDTANH = signature('hardtanh', { input: param.tensor(), minVal: param.number(-1), maxVal: param.number(1), inplace: param.boolean(false) });
+const HARDTANH = signature('hardtanh', {
+  input: param.tensor(),
+  minVal: param.number(-1),
+  maxVal: param.number(1),
+  inplace: param.boolean(false),
+});
 
 export interface HardtanhOptions {
   minVal?: number;
@@ -158,7 +164,12 @@ export interface HardtanhOptions {
 }
 
 /** `hardtanh(input, minVal = -1, maxVal = 1, inplace = false)`: x clamped to [minVal, maxVal]. */
-export function hardtanh(input: Tensor, minVal?: number | HardtanhOptions, maxVal?: number | HardtanhOptions, inplace?: boolean | HardtanhOptions): Tensor {
+export function hardtanh(
+  input: Tensor,
+  minVal?: number | HardtanhOptions,
+  maxVal?: number | HardtanhOptions,
+  inplace?: boolean | HardtanhOptions,
+): Tensor {
   const args = HARDTANH(arguments);
   return hardtanhWith('hardtanh', args.input, args.minVal, args.maxVal, args.inplace);
 }
@@ -179,19 +190,27 @@ export function glu(input: Tensor, dim?: number | { dim?: number }): Tensor {
   const x = floatInput('glu', args.input);
   if (x.dim() === 0) throw new RangeError('glu: does not support scalars because halving size must be even');
   const d = normalizeDim('glu', args.dim, x.dim());
-  if (x.shape[d] % 2 !== 0) throw new RangeError(`glu: halving dimension must be even, but dimension ${d} is size ${x.shape[d]} (input shape [${x.shape.join(', ')}])`);
+  if (x.shape[d] % 2 !== 0)
+    throw new RangeError(
+      `glu: halving dimension must be even, but dimension ${d} is size ${x.shape[d]} (input shape [${x.shape.join(', ')}])`,
+    );
   const halves = () => chunk(x, 2, d) as [Tensor, Tensor];
-  return recordComposite('GluBackward0', [x], () => {
-    const [a, b] = halves();
-    return mul(a, sigmoid(b));
-  }, (save) => {
-    const saved = save(x);
-    return (g) => {
-      const [a, b] = chunk(saved, 2, d) as [Tensor, Tensor];
-      const s = sigmoid(b);
-      return [cat([mul(g, s), mul(mul(g, a), mul(s, sub(1, s)))], d)];
-    };
-  });
+  return recordComposite(
+    'GluBackward0',
+    [x],
+    () => {
+      const [a, b] = halves();
+      return mul(a, sigmoid(b));
+    },
+    (save) => {
+      const saved = save(x);
+      return (g) => {
+        const [a, b] = chunk(saved, 2, d) as [Tensor, Tensor];
+        const s = sigmoid(b);
+        return [cat([mul(g, s), mul(mul(g, a), mul(s, sub(1, s)))], d)];
+      };
+    },
+  );
 }
 
 const PRELU = signature('prelu', { input: param.tensor(), weight: param.tensor() });
@@ -207,7 +226,9 @@ export function prelu(input: Tensor, weight: Tensor): Tensor {
   checkDtype('prelu', 'weight', w, ['float32']);
   const channels = x.dim() >= 2 ? x.shape[1] : 1;
   if (w.numel() !== 1 && w.numel() !== channels) {
-    throw new RangeError(`prelu: weight has ${w.numel()} elements but the input (shape [${x.shape.join(', ')}]) has ${channels} channels; give 1 weight or one per channel`);
+    throw new RangeError(
+      `prelu: weight has ${w.numel()} elements but the input (shape [${x.shape.join(', ')}]) has ${channels} channels; give 1 weight or one per channel`,
+    );
   }
   const perChannel = w.numel() === 1 ? w.reshape([]) : w.reshape([1, channels, ...Array<number>(x.dim() - 2).fill(1)]);
   return where(gt(x, 0), x, mul(perChannel, x));

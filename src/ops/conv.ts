@@ -1,5 +1,5 @@
-import { record } from '../graph/record.js';
 import type { ConvGeometry, TensorView } from '../devices/device.js';
+import { record } from '../graph/record.js';
 import { checkOptions } from '../options.js';
 import { formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -27,7 +27,10 @@ export function positionalOptions(op: string, names: readonly string[], args: re
   const last = args[args.length - 1];
   const hasOptions = last !== null && typeof last === 'object' && Object.getPrototypeOf(last) === Object.prototype;
   const positional = hasOptions ? args.slice(0, -1) : args;
-  if (positional.length > names.length) throw new TypeError(`${op}: expected at most ${names.length} arguments after the tensors (${names.join(', ')}), got ${positional.length}`);
+  if (positional.length > names.length)
+    throw new TypeError(
+      `${op}: expected at most ${names.length} arguments after the tensors (${names.join(', ')}), got ${positional.length}`,
+    );
   const options: Record<string, unknown> = {};
   positional.forEach((value, i) => (options[names[i]] = value));
   if (hasOptions) {
@@ -46,7 +49,9 @@ export function positionalOptions(op: string, names: readonly string[], args: re
 export function expandTuple(op: string, name: string, value: number | readonly number[], n: number, min: number): number[] {
   const values = typeof value === 'number' ? new Array<number>(n).fill(value) : Array.isArray(value) ? [...value] : null;
   if (values === null || (values.length !== n && values.length !== 1)) {
-    throw new TypeError(`${op}: ${name} must be a number or ${n === 1 ? 'an array of one number' : `an array of ${n} numbers`}, got ${describe(value)}`);
+    throw new TypeError(
+      `${op}: ${name} must be a number or ${n === 1 ? 'an array of one number' : `an array of ${n} numbers`}, got ${describe(value)}`,
+    );
   }
   const expanded = values.length === n ? values : new Array<number>(n).fill(values[0]);
   for (const v of expanded) {
@@ -83,14 +88,23 @@ interface ConvPlan {
 }
 
 /** Validates a convolution's arguments and works out its geometry and output shape. */
-function planConv(op: string, spatialDims: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: ConvOptions): ConvPlan {
+function planConv(
+  op: string,
+  spatialDims: number,
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  options: ConvOptions,
+): ConvPlan {
   checkTensor(op, 'input', input);
   checkTensor(op, 'weight', weight);
   const layout = spatialDims === 2 ? '[N, C, H, W]' : '[N, C, L]';
   const rank = spatialDims + 2;
   if (input.dim() !== rank) throw new RangeError(`${op}: input must be ${rank}-D ${layout}, got ${formatShape(input.shape)}`);
   if (weight.dim() !== rank) {
-    throw new RangeError(`${op}: weight must be ${rank}-D ${spatialDims === 2 ? '[out_channels, in_channels/groups, kH, kW]' : '[out_channels, in_channels/groups, kL]'}, got ${formatShape(weight.shape)}`);
+    throw new RangeError(
+      `${op}: weight must be ${rank}-D ${spatialDims === 2 ? '[out_channels, in_channels/groups, kH, kW]' : '[out_channels, in_channels/groups, kL]'}, got ${formatShape(weight.shape)}`,
+    );
   }
   checkDtype(op, 'input', input, ['float32']);
   checkDtype(op, 'weight', weight, ['float32']);
@@ -99,17 +113,23 @@ function planConv(op: string, spatialDims: number, input: Tensor, weight: Tensor
   if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`${op}: groups must be a positive integer, got ${describe(groups)}`);
   const [outChannels, groupChannels] = weight.shape;
   if (outChannels % groups !== 0) {
-    throw new RangeError(`${op}: given groups=${groups}, expected weight to be divisible by ${groups} at dimension 0, but got weight of size ${formatShape(weight.shape)}`);
+    throw new RangeError(
+      `${op}: given groups=${groups}, expected weight to be divisible by ${groups} at dimension 0, but got weight of size ${formatShape(weight.shape)}`,
+    );
   }
   if (input.shape[1] !== groupChannels * groups) {
-    throw new RangeError(`${op}: given groups=${groups}, weight of size ${formatShape(weight.shape)} expects input ${formatShape(input.shape)} to have ${groupChannels * groups} channels, but got ${input.shape[1]} channels`);
+    throw new RangeError(
+      `${op}: given groups=${groups}, weight of size ${formatShape(weight.shape)} expects input ${formatShape(input.shape)} to have ${groupChannels * groups} channels, but got ${input.shape[1]} channels`,
+    );
   }
   if (bias !== null && bias !== undefined) {
     checkTensor(op, 'bias', bias);
     checkDtype(op, 'bias', bias, ['float32']);
     checkSameDevice(op, { input, bias });
     if (bias.dim() !== 1 || bias.shape[0] !== outChannels) {
-      throw new RangeError(`${op}: given weight of size ${formatShape(weight.shape)}, expected bias to be 1-D with ${outChannels} elements, but got bias of size ${formatShape(bias.shape)}`);
+      throw new RangeError(
+        `${op}: given weight of size ${formatShape(weight.shape)}, expected bias to be 1-D with ${outChannels} elements, but got bias of size ${formatShape(bias.shape)}`,
+      );
     }
   }
   const stride = expandTuple(op, 'stride', options.stride ?? 1, spatialDims, 1);
@@ -139,7 +159,9 @@ function planConv(op: string, spatialDims: number, input: Tensor, weight: Tensor
     const extent = dilation[d] * (kernel[d] - 1) + 1;
     if (extent > padded) {
       const sizes = (values: readonly number[]) => `(${values.join(' x ')})`;
-      throw new RangeError(`${op}: kernel size ${sizes(kernel)}${dilation.some((v) => v !== 1) ? ` with dilation ${sizes(dilation)}` : ''} can't be greater than the padded input size ${sizes(size.map((v, i) => v + total[i]))}`);
+      throw new RangeError(
+        `${op}: kernel size ${sizes(kernel)}${dilation.some((v) => v !== 1) ? ` with dilation ${sizes(dilation)}` : ''} can't be greater than the padded input size ${sizes(size.map((v, i) => v + total[i]))}`,
+      );
     }
     return Math.floor((padded - extent) / stride[d]) + 1;
   });

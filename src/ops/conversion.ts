@@ -1,14 +1,14 @@
-import { looksLikeDtype, resolveDtype, type DType } from '../dtype.js';
-import { checkOptions, describeValue, optionKeys } from '../options.js';
-import { Tensor } from '../tensor.js';
+import { type DType, looksLikeDtype, resolveDtype } from '../dtype.js';
 import { needsGrad, record } from '../graph/record.js';
 import { keep, scope } from '../memory.js';
+import { checkOptions, describeValue, optionKeys } from '../options.js';
+import { broadcastShapes, formatShape, shapesEqual } from '../shape.js';
 import { releaseStorage, retainStorage } from '../storage.js';
+import { Tensor } from '../tensor.js';
 import { broadcastView, inPlace } from './elementwise.js';
 import { castTo } from './unrecorded.js';
-import { clone, expand } from './views.js';
 import { checkInPlace, checkTensor, markModified, resolveDevice } from './util.js';
-import { broadcastShapes, formatShape, shapesEqual } from '../shape.js';
+import { clone, expand } from './views.js';
 
 /** A copy in another dtype; float -> int truncates toward zero as in PyTorch. Differentiable float -> float only. */
 export function toDtype(input: Tensor, dtype: DType): Tensor {
@@ -81,7 +81,9 @@ function snapshot(input: Tensor): Float32Array | Int32Array | Promise<Float32Arr
   const source = input.isContiguous() ? input : Tensor.empty(input.shape, input.dtype, device);
   if (source !== input) device.kernels.copy(source, input);
   try {
-    return device.synchronous ? device.readSync(source.storage.buffer, source.offset, source.numel(), source.dtype) : device.read(source.storage.buffer, source.offset, source.numel(), source.dtype);
+    return device.synchronous
+      ? device.readSync(source.storage.buffer, source.offset, source.numel(), source.dtype)
+      : device.read(source.storage.buffer, source.offset, source.numel(), source.dtype);
   } finally {
     if (source !== input) source.dispose();
   }
@@ -99,7 +101,8 @@ const TO_OPTIONS = optionKeys<ToOptions>({ dtype: true, device: true });
  * `'float64'` is refused), any other names a device; an object may hold both.
  */
 function toOptions(op: string, target: string | ToOptions): ToOptions {
-  if (target === undefined || target === null) throw new TypeError(`${op}: expected a device name, a dtype or { device, dtype }, got ${describeValue(target)}`);
+  if (target === undefined || target === null)
+    throw new TypeError(`${op}: expected a device name, a dtype or { device, dtype }, got ${describeValue(target)}`);
   if (typeof target !== 'string') {
     const options = checkOptions(op, target, TO_OPTIONS);
     return options.dtype === undefined ? options : { ...options, dtype: resolveDtype(op, options.dtype) };
@@ -122,9 +125,11 @@ export function copy_(dst: Tensor, src: Tensor): Tensor {
   checkTensor('copy_', 'self', dst);
   checkTensor('copy_', 'src', src);
   checkInPlace('copy_', dst);
-  if (dst.deviceObject !== src.deviceObject) throw new Error(`copy_: self is on ${dst.device} and src on ${src.device}; use to() to move tensors between devices`);
+  if (dst.deviceObject !== src.deviceObject)
+    throw new Error(`copy_: self is on ${dst.device} and src on ${src.device}; use to() to move tensors between devices`);
   const shape = broadcastShapes('copy_', dst.shape, src.shape, ['self', 'src']);
-  if (!shapesEqual(shape, dst.shape)) throw new RangeError(`copy_: src of shape ${formatShape(src.shape)} cannot be broadcast to self of shape ${formatShape(dst.shape)}`);
+  if (!shapesEqual(shape, dst.shape))
+    throw new RangeError(`copy_: src of shape ${formatShape(src.shape)} cannot be broadcast to self of shape ${formatShape(dst.shape)}`);
   // A recorded copy: dst takes over the graph of (broadcast) src, so gradient flows to src.
   if (needsGrad(src)) return inPlace('copy_', dst, () => scope(() => clone(expand(src, dst.shape))));
   if (dst.numel() > 0) dst.deviceObject.kernels.copy(dst, broadcastView(src, dst.shape));
@@ -135,7 +140,8 @@ export function copy_(dst: Tensor, src: Tensor): Tensor {
 export function fill_(dst: Tensor, value: number | boolean): Tensor {
   checkTensor('fill_', 'self', dst);
   checkInPlace('fill_', dst);
-  if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`fill_: value must be a number or a boolean, got ${describeValue(value)}`);
+  if (typeof value !== 'number' && typeof value !== 'boolean')
+    throw new TypeError(`fill_: value must be a number or a boolean, got ${describeValue(value)}`);
   if (dst.numel() > 0) dst.deviceObject.kernels.fill(dst, Number(value));
   markModified(dst);
   return dst;
@@ -159,15 +165,34 @@ declare module '../tensor.js' {
 }
 
 Object.assign(Tensor.prototype, {
-  to(this: Tensor, target: string | ToOptions) { return to(this, target); },
-  toAsync(this: Tensor, target: string | ToOptions) { return toAsync(this, target); },
-  float(this: Tensor) { return toDtype(this, 'float32'); },
-  int(this: Tensor) { return toDtype(this, 'int32'); },
-  long(this: Tensor) { return toDtype(this, 'int32'); },
-  bool(this: Tensor) { return toDtype(this, 'bool'); },
-  cpu(this: Tensor) { return to(this, 'cpu'); },
-  copy_(this: Tensor, src: Tensor) { return copy_(this, src); },
-  fill_(this: Tensor, value: number | boolean) { return fill_(this, value); },
-  zero_(this: Tensor) { return fill_(this, 0); },
+  to(this: Tensor, target: string | ToOptions) {
+    return to(this, target);
+  },
+  toAsync(this: Tensor, target: string | ToOptions) {
+    return toAsync(this, target);
+  },
+  float(this: Tensor) {
+    return toDtype(this, 'float32');
+  },
+  int(this: Tensor) {
+    return toDtype(this, 'int32');
+  },
+  long(this: Tensor) {
+    return toDtype(this, 'int32');
+  },
+  bool(this: Tensor) {
+    return toDtype(this, 'bool');
+  },
+  cpu(this: Tensor) {
+    return to(this, 'cpu');
+  },
+  copy_(this: Tensor, src: Tensor) {
+    return copy_(this, src);
+  },
+  fill_(this: Tensor, value: number | boolean) {
+    return fill_(this, value);
+  },
+  zero_(this: Tensor) {
+    return fill_(this, 0);
+  },
 });
-

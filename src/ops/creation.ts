@@ -1,4 +1,4 @@
-import { toInt32, type DType } from '../dtype.js';
+import { type DType, toInt32 } from '../dtype.js';
 import { checkArgumentCount, describeValue } from '../options.js';
 import { formatShape, numel, type Shape, sizesFromArgs } from '../shape.js';
 import { type NestedArray, Tensor } from '../tensor.js';
@@ -42,7 +42,8 @@ export function full(size: Shape, fillValue: number | boolean, options?: TensorO
 /** `full` under the name of the function the caller used, so errors name it. */
 function filled(op: string, size: Shape, fillValue: number | boolean, options: TensorOptions): Tensor {
   const [shape] = splitSizeArgs(op, [size]);
-  if (typeof fillValue !== 'number' && typeof fillValue !== 'boolean') throw new TypeError(`${op}: fillValue must be a number or a boolean, got ${describeValue(fillValue)}`);
+  if (typeof fillValue !== 'number' && typeof fillValue !== 'boolean')
+    throw new TypeError(`${op}: fillValue must be a number or a boolean, got ${describeValue(fillValue)}`);
   const dtype = options.dtype ?? (typeof fillValue === 'boolean' ? 'bool' : 'float32');
   const value = dtype === 'int32' ? toInt32(op, Number(fillValue), 'the fill value') : Number(fillValue);
   const out = Tensor.empty(shape, dtype, resolveDevice(options.device));
@@ -86,7 +87,10 @@ export function emptyLike(input: Tensor, options?: TensorOptions): Tensor {
  * unless `{ dtype: 'int32' }` is given (webtorch has no int64, so numbers default to float32).
  */
 export function arange(...args: (number | TensorOptions)[]): Tensor {
-  const options = checkTensorOptions('arange', (typeof args[args.length - 1] === 'object' ? args.pop() : undefined) as TensorOptions | undefined);
+  const options = checkTensorOptions(
+    'arange',
+    (typeof args[args.length - 1] === 'object' ? args.pop() : undefined) as TensorOptions | undefined,
+  );
   checkArgumentCount('arange', args.length, ['start', 'end', 'step']);
   const dtype = options.dtype ?? 'float32';
   refuseBool('arange', dtype);
@@ -94,9 +98,14 @@ export function arange(...args: (number | TensorOptions)[]): Tensor {
   const [start, end, requestedStep] = numbers.length === 1 ? [0, numbers[0], 1] : [numbers[0], numbers[1], numbers[2] ?? 1];
   // An int32 arange takes its step as an integer, as PyTorch casts it to the dtype first.
   const step = dtype === 'int32' ? Math.trunc(requestedStep) : requestedStep;
-  if (step === 0) throw new RangeError(`arange: step must be nonzero, got ${requestedStep}${dtype === 'int32' ? ' (truncated to an integer for dtype int32)' : ''}`);
-  if (![start, end, step].every(Number.isFinite)) throw new RangeError(`arange: start, end and step must be finite, got ${start}, ${end}, ${step}`);
-  if ((end - start) / step < 0) throw new RangeError(`arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
+  if (step === 0)
+    throw new RangeError(
+      `arange: step must be nonzero, got ${requestedStep}${dtype === 'int32' ? ' (truncated to an integer for dtype int32)' : ''}`,
+    );
+  if (![start, end, step].every(Number.isFinite))
+    throw new RangeError(`arange: start, end and step must be finite, got ${start}, ${end}, ${step}`);
+  if ((end - start) / step < 0)
+    throw new RangeError(`arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
   const count = Math.ceil((end - start) / step);
   if (dtype === 'int32' && count > 0) [start, start + (count - 1) * step].forEach((bound) => toInt32('arange', bound));
   const out = Tensor.empty([count], dtype, resolveDevice(options.device));
@@ -122,8 +131,14 @@ export function linspace(start: number, end: number, steps: number, rawOptions?:
   const [first, last] = [round(start), round(end)];
   const step = round((last - first) / Math.max(steps - 1, 1));
   const halfway = Math.floor(steps / 2);
-  const values = steps === 1 ? [first] : Array.from({ length: steps }, (_, i) => round(i < halfway ? first + round(step * i) : last - round(step * (steps - i - 1))));
-  const out = tensor(dtype === 'float32' ? Float32Array.from(values) : Int32Array.from(values, (value) => toInt32('linspace', value)), { dtype, device: options.device });
+  const values =
+    steps === 1
+      ? [first]
+      : Array.from({ length: steps }, (_, i) => round(i < halfway ? first + round(step * i) : last - round(step * (steps - i - 1))));
+  const out = tensor(dtype === 'float32' ? Float32Array.from(values) : Int32Array.from(values, (value) => toInt32('linspace', value)), {
+    dtype,
+    device: options.device,
+  });
   return applyRequiresGrad('linspace', out, options);
 }
 
@@ -147,12 +162,15 @@ function inferNested(op: string, data: unknown): { shape: number[]; flat: (numbe
   const flat: (number | boolean)[] = [];
   const walk = (value: unknown, dim: number, path: string): void => {
     if (dim === shape.length) {
-      if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`${op}: expected a number or boolean at data${path}, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+      if (typeof value !== 'number' && typeof value !== 'boolean')
+        throw new TypeError(`${op}: expected a number or boolean at data${path}, got ${Array.isArray(value) ? 'an array' : typeof value}`);
       flat.push(value);
       return;
     }
     if (!Array.isArray(value) || value.length !== shape[dim]) {
-      throw new RangeError(`${op}: expected a sequence of length ${shape[dim]} at data${path} (nested lists must be rectangular), got ${Array.isArray(value) ? `length ${value.length}` : typeof value}`);
+      throw new RangeError(
+        `${op}: expected a sequence of length ${shape[dim]} at data${path} (nested lists must be rectangular), got ${Array.isArray(value) ? `length ${value.length}` : typeof value}`,
+      );
     }
     value.forEach((item, i) => walk(item, dim + 1, `${path}[${i}]`));
   };
@@ -185,10 +203,18 @@ export function tensor(data: NestedArray | Float32Array | Int32Array | readonly 
     const numbers = nested.flat.map(Number);
     const target = options.dtype ?? inferred;
     // Nonzero fractions are true as bools, so they must not be truncated toward zero first.
-    values = target === 'float32' ? Float32Array.from(numbers) : Int32Array.from(numbers, (v, i) => (target === 'bool' ? Number(v !== 0) : toInt32('tensor', v, `element ${i} of the flattened data`)));
+    values =
+      target === 'float32'
+        ? Float32Array.from(numbers)
+        : Int32Array.from(numbers, (v, i) =>
+            target === 'bool' ? Number(v !== 0) : toInt32('tensor', v, `element ${i} of the flattened data`),
+          );
   }
   const dtype = options.dtype ?? inferred;
-  if (values instanceof Float32Array && dtype !== 'float32') values = Int32Array.from(values, (v, i) => (dtype === 'bool' ? (v ? 1 : 0) : toInt32('tensor', v, `element ${i} of the flattened data`)));
+  if (values instanceof Float32Array && dtype !== 'float32')
+    values = Int32Array.from(values, (v, i) =>
+      dtype === 'bool' ? (v ? 1 : 0) : toInt32('tensor', v, `element ${i} of the flattened data`),
+    );
   else if (values instanceof Int32Array && dtype === 'float32') values = Float32Array.from(values);
   else if (dtype === 'bool') values = Int32Array.from(values, (v) => (v ? 1 : 0));
   const device = resolveDevice(options.device);

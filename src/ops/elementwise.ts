@@ -1,11 +1,22 @@
-import { record } from '../graph/record.js';
-import { promoteTypes, type DType } from '../dtype.js';
 import type { BinaryOp, TensorView, UnaryOp } from '../devices/device.js';
+import { type DType, promoteTypes } from '../dtype.js';
+import { record } from '../graph/record.js';
 import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { broadcastShapes, broadcastStrides, formatShape, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { castTo } from './unrecorded.js';
-import { checkInPlace, checkDtype, checkSameDevice, checkTensor, checkTensorOrScalar, markModified, type Scalar, scalarDtype, scalarTensor, type TensorOrScalar } from './util.js';
+import {
+  checkDtype,
+  checkInPlace,
+  checkSameDevice,
+  checkTensor,
+  checkTensorOrScalar,
+  markModified,
+  type Scalar,
+  scalarDtype,
+  scalarTensor,
+  type TensorOrScalar,
+} from './util.js';
 
 /** A view of `t` read as if it had shape `shape` (broadcast dims get stride 0). */
 export function broadcastView(t: TensorView, shape: Shape): TensorView {
@@ -34,13 +45,18 @@ function computeDtype(kind: Kind, promoted: DType): DType {
 function binaryForward(op: string, kernelOp: BinaryOp, kind: Kind, a: TensorOrScalar, b: TensorOrScalar): Tensor {
   checkTensorOrScalar(op, 'input', a);
   checkTensorOrScalar(op, 'other', b);
-  if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new TypeError(`${op}: expected at least one Tensor argument, got ${typeof a} and ${typeof b}`);
-  const device = a instanceof Tensor && b instanceof Tensor ? checkSameDevice(op, { input: a, other: b }) : (a instanceof Tensor ? a : (b as Tensor)).deviceObject;
+  if (!(a instanceof Tensor) && !(b instanceof Tensor))
+    throw new TypeError(`${op}: expected at least one Tensor argument, got ${typeof a} and ${typeof b}`);
+  const device =
+    a instanceof Tensor && b instanceof Tensor
+      ? checkSameDevice(op, { input: a, other: b })
+      : (a instanceof Tensor ? a : (b as Tensor)).deviceObject;
   const dtype = computeDtype(kind, resultDtype(a, b));
   const kernelDtype = kind === 'logical' ? 'int32' : dtype;
   const temporaries: Tensor[] = [];
   const operand = (value: TensorOrScalar): Tensor => {
-    const converted = value instanceof Tensor ? castTo(value, kind === 'logical' ? 'bool' : kernelDtype) : scalarTensor(value, kernelDtype, device);
+    const converted =
+      value instanceof Tensor ? castTo(value, kind === 'logical' ? 'bool' : kernelDtype) : scalarTensor(value, kernelDtype, device);
     if (converted !== value) temporaries.push(converted);
     return converted;
   };
@@ -154,7 +170,8 @@ export function pow(input: TensorOrScalar, exponent: TensorOrScalar): Tensor {
 /** PyTorch has no bool pow kernel; a bool with an int or float promotes and is fine. */
 function refuseBoolPow(input: TensorOrScalar, exponent: TensorOrScalar): void {
   const isBool = (value: TensorOrScalar) => (value instanceof Tensor ? value.dtype === 'bool' : typeof value === 'boolean');
-  if (isBool(input) && isBool(exponent)) throw new TypeError('pow: not implemented for a bool input with a bool exponent; convert one of them with .int() or .float() first');
+  if (isBool(input) && isBool(exponent))
+    throw new TypeError('pow: not implemented for a bool input with a bool exponent; convert one of them with .int() or .float() first');
 }
 
 const INT32_MAX = 2 ** 31 - 1;
@@ -164,8 +181,10 @@ function powScalar(input: Tensor, exponent: Scalar): Tensor {
   if (input.dtype !== 'float32' && scalarDtype(exponent) !== 'float32') {
     // Computed in wrapping int32 arithmetic, as PyTorch does: in float32, 4097 ** 2 would round.
     const value = Number(exponent);
-    if (value < 0) throw new RangeError(`pow: Integers to negative integer powers are not allowed (input dtype ${input.dtype}, exponent ${value})`);
-    if (value > INT32_MAX) throw new RangeError(`pow: exponent ${value} cannot be converted to int32 without overflow (input dtype ${input.dtype})`);
+    if (value < 0)
+      throw new RangeError(`pow: Integers to negative integer powers are not allowed (input dtype ${input.dtype}, exponent ${value})`);
+    if (value > INT32_MAX)
+      throw new RangeError(`pow: exponent ${value} cannot be converted to int32 without overflow (input dtype ${input.dtype})`);
     return binaryForward('pow', 'pow', 'arithmetic', input, exponent);
   }
   const power = Number(exponent);
@@ -257,7 +276,8 @@ export const lt = (input: TensorOrScalar, other: TensorOrScalar) => binaryForwar
 export const le = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('le', 'le', 'comparison', input, other);
 export const gt = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('gt', 'gt', 'comparison', input, other);
 export const ge = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('ge', 'ge', 'comparison', input, other);
-export const logicalAnd = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('logicalAnd', 'logicalAnd', 'logical', input, other);
+export const logicalAnd = (input: TensorOrScalar, other: TensorOrScalar) =>
+  binaryForward('logicalAnd', 'logicalAnd', 'logical', input, other);
 export const logicalOr = (input: TensorOrScalar, other: TensorOrScalar) => binaryForward('logicalOr', 'logicalOr', 'logical', input, other);
 
 export function logicalNot(input: Tensor): Tensor {
@@ -274,17 +294,30 @@ export function where(condition: Tensor, input: TensorOrScalar, other: TensorOrS
   checkTensor('where', 'condition', condition);
   checkDtype('where', 'condition', condition, ['bool']);
   const device = condition.deviceObject;
-  for (const [name, value] of [['input', input], ['other', other]] as const) {
+  for (const [name, value] of [
+    ['input', input],
+    ['other', other],
+  ] as const) {
     if (checkTensorOrScalar('where', name, value) instanceof Tensor) checkSameDevice('where', { condition, [name]: value as Tensor });
   }
-  const dtype = input instanceof Tensor || other instanceof Tensor ? resultDtype(input, other) : scalarDtype(input) === 'float32' || scalarDtype(other) === 'float32' ? 'float32' : 'int32';
+  const dtype =
+    input instanceof Tensor || other instanceof Tensor
+      ? resultDtype(input, other)
+      : scalarDtype(input) === 'float32' || scalarDtype(other) === 'float32'
+        ? 'float32'
+        : 'int32';
   const temporaries: Tensor[] = [];
   const operand = (value: TensorOrScalar) => {
     const converted = value instanceof Tensor ? castTo(value, dtype) : scalarTensor(value, dtype, device);
     if (converted !== value) temporaries.push(converted);
     return converted;
   };
-  const shape = broadcastShapes('where', broadcastShapes('where', condition.shape, shapeOf(input), ['condition', 'input']), shapeOf(other), ['condition and input', 'other']);
+  const shape = broadcastShapes(
+    'where',
+    broadcastShapes('where', condition.shape, shapeOf(input), ['condition', 'input']),
+    shapeOf(other),
+    ['condition and input', 'other'],
+  );
   const a = operand(input);
   const b = operand(other);
   const out = Tensor.empty(shape, dtype, device);
@@ -321,7 +354,9 @@ export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
   const out = unaryForward('leakyRelu', 'leakyRelu', input, negativeSlope);
   return record('LeakyReluBackward0', out, [input], (save) => {
     const x = save(input);
-    return (g) => [mul(g, unaryForward('leakyRelu', 'affine', unaryForward('leakyRelu', 'gtScalar', x, 0), 1 - negativeSlope, negativeSlope))];
+    return (g) => [
+      mul(g, unaryForward('leakyRelu', 'affine', unaryForward('leakyRelu', 'gtScalar', x, 0), 1 - negativeSlope, negativeSlope)),
+    ];
   });
 }
 
@@ -336,7 +371,8 @@ const CLAMP_OPTIONS = optionKeys<ClampOptions>({ min: true, max: true });
 export function clamp(input: Tensor, min?: number | null | ClampOptions, max?: number | null): Tensor {
   const bounds = typeof min === 'object' && min !== null ? checkOptions('clamp', min, CLAMP_OPTIONS) : { min, max };
   for (const [name, bound] of Object.entries(bounds)) {
-    if (bound != null && typeof bound !== 'number') throw new TypeError(`clamp: ${name} must be a number or null, got ${describeValue(bound)}`);
+    if (bound != null && typeof bound !== 'number')
+      throw new TypeError(`clamp: ${name} must be a number or null, got ${describeValue(bound)}`);
   }
   const lo = bounds.min ?? -Infinity;
   const hi = bounds.max ?? Infinity;
@@ -409,31 +445,85 @@ declare module '../tensor.js' {
 }
 
 Object.assign(Tensor.prototype, {
-  add(this: Tensor, other: TensorOrScalar, options?: AlphaOptions) { return add(this, other, options); },
-  sub(this: Tensor, other: TensorOrScalar, options?: AlphaOptions) { return sub(this, other, options); },
-  mul(this: Tensor, other: TensorOrScalar) { return mul(this, other); },
-  div(this: Tensor, other: TensorOrScalar) { return div(this, other); },
-  pow(this: Tensor, exponent: TensorOrScalar) { return pow(this, exponent); },
-  remainder(this: Tensor, other: TensorOrScalar) { return remainder(this, other); },
-  floorDivide(this: Tensor, other: TensorOrScalar) { return floorDivide(this, other); },
-  fmod(this: Tensor, other: TensorOrScalar) { return fmod(this, other); },
-  maximum(this: Tensor, other: Tensor) { return maximum(this, other); },
-  minimum(this: Tensor, other: Tensor) { return minimum(this, other); },
-  eq(this: Tensor, other: TensorOrScalar) { return eq(this, other); },
-  ne(this: Tensor, other: TensorOrScalar) { return ne(this, other); },
-  lt(this: Tensor, other: TensorOrScalar) { return lt(this, other); },
-  le(this: Tensor, other: TensorOrScalar) { return le(this, other); },
-  gt(this: Tensor, other: TensorOrScalar) { return gt(this, other); },
-  ge(this: Tensor, other: TensorOrScalar) { return ge(this, other); },
-  logicalAnd(this: Tensor, other: TensorOrScalar) { return logicalAnd(this, other); },
-  logicalOr(this: Tensor, other: TensorOrScalar) { return logicalOr(this, other); },
-  logicalNot(this: Tensor) { return logicalNot(this); },
-  where(this: Tensor, condition: Tensor, other: TensorOrScalar) { return where(condition, this, other); },
-  clamp(this: Tensor, min?: number | null | ClampOptions, max?: number | null) { return clamp(this, min, max); },
-  add_(this: Tensor, other: TensorOrScalar, options?: AlphaOptions) { return inPlace('add_', this, (self) => add(self, other, options)); },
-  sub_(this: Tensor, other: TensorOrScalar, options?: AlphaOptions) { return inPlace('sub_', this, (self) => sub(self, other, options)); },
-  mul_(this: Tensor, other: TensorOrScalar) { return inPlace('mul_', this, (self) => mul(self, other)); },
-  div_(this: Tensor, other: TensorOrScalar) { return inPlace('div_', this, (self) => div(self, other)); },
-  pow_(this: Tensor, exponent: TensorOrScalar) { return inPlace('pow_', this, (self) => pow(self, exponent)); },
-  clamp_(this: Tensor, min?: number | null | ClampOptions, max?: number | null) { return inPlace('clamp_', this, (self) => clamp(self, min, max)); },
+  add(this: Tensor, other: TensorOrScalar, options?: AlphaOptions) {
+    return add(this, other, options);
+  },
+  sub(this: Tensor, other: TensorOrScalar, options?: AlphaOptions) {
+    return sub(this, other, options);
+  },
+  mul(this: Tensor, other: TensorOrScalar) {
+    return mul(this, other);
+  },
+  div(this: Tensor, other: TensorOrScalar) {
+    return div(this, other);
+  },
+  pow(this: Tensor, exponent: TensorOrScalar) {
+    return pow(this, exponent);
+  },
+  remainder(this: Tensor, other: TensorOrScalar) {
+    return remainder(this, other);
+  },
+  floorDivide(this: Tensor, other: TensorOrScalar) {
+    return floorDivide(this, other);
+  },
+  fmod(this: Tensor, other: TensorOrScalar) {
+    return fmod(this, other);
+  },
+  maximum(this: Tensor, other: Tensor) {
+    return maximum(this, other);
+  },
+  minimum(this: Tensor, other: Tensor) {
+    return minimum(this, other);
+  },
+  eq(this: Tensor, other: TensorOrScalar) {
+    return eq(this, other);
+  },
+  ne(this: Tensor, other: TensorOrScalar) {
+    return ne(this, other);
+  },
+  lt(this: Tensor, other: TensorOrScalar) {
+    return lt(this, other);
+  },
+  le(this: Tensor, other: TensorOrScalar) {
+    return le(this, other);
+  },
+  gt(this: Tensor, other: TensorOrScalar) {
+    return gt(this, other);
+  },
+  ge(this: Tensor, other: TensorOrScalar) {
+    return ge(this, other);
+  },
+  logicalAnd(this: Tensor, other: TensorOrScalar) {
+    return logicalAnd(this, other);
+  },
+  logicalOr(this: Tensor, other: TensorOrScalar) {
+    return logicalOr(this, other);
+  },
+  logicalNot(this: Tensor) {
+    return logicalNot(this);
+  },
+  where(this: Tensor, condition: Tensor, other: TensorOrScalar) {
+    return where(condition, this, other);
+  },
+  clamp(this: Tensor, min?: number | null | ClampOptions, max?: number | null) {
+    return clamp(this, min, max);
+  },
+  add_(this: Tensor, other: TensorOrScalar, options?: AlphaOptions) {
+    return inPlace('add_', this, (self) => add(self, other, options));
+  },
+  sub_(this: Tensor, other: TensorOrScalar, options?: AlphaOptions) {
+    return inPlace('sub_', this, (self) => sub(self, other, options));
+  },
+  mul_(this: Tensor, other: TensorOrScalar) {
+    return inPlace('mul_', this, (self) => mul(self, other));
+  },
+  div_(this: Tensor, other: TensorOrScalar) {
+    return inPlace('div_', this, (self) => div(self, other));
+  },
+  pow_(this: Tensor, exponent: TensorOrScalar) {
+    return inPlace('pow_', this, (self) => pow(self, exponent));
+  },
+  clamp_(this: Tensor, min?: number | null | ClampOptions, max?: number | null) {
+    return inPlace('clamp_', this, (self) => clamp(self, min, max));
+  },
 });

@@ -1,6 +1,7 @@
 /** Ops that index along one dim with an int32 tensor: gather, scatter, indexSelect, indexAdd, oneHot. */
-import { needsGrad, record } from '../graph/record.js';
+
 import type { FaultMessage, TensorView } from '../devices/device.js';
+import { needsGrad, record } from '../graph/record.js';
 import { formatShape, normalizeDim, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { broadcastView, inPlace } from './elementwise.js';
@@ -18,7 +19,9 @@ function checkIndex(op: string, input: Tensor, index: Tensor): void {
 /** gather and scatter want index (and src) of input's rank, 0-d counting as 1-d. */
 function checkSameRank(op: string, index: Tensor, name: string, other: Tensor): void {
   if (Math.max(index.shape.length, 1) !== Math.max(other.shape.length, 1)) {
-    throw new RangeError(`${op}: index must have as many dimensions as ${name}, got index of shape ${formatShape(index.shape)} and ${name} of shape ${formatShape(other.shape)}`);
+    throw new RangeError(
+      `${op}: index must have as many dimensions as ${name}, got index of shape ${formatShape(index.shape)} and ${name} of shape ${formatShape(other.shape)}`,
+    );
   }
 }
 
@@ -27,7 +30,9 @@ function checkIndexFits(op: string, index: Tensor, name: string, other: Tensor, 
   for (let k = 0; k < index.shape.length; k++) {
     if (k !== exceptDim && index.shape[k] > sizeAt(other, k)) {
       const dims = exceptDim === null ? 'in any dimension' : `in any dimension but ${exceptDim}`;
-      throw new RangeError(`${op}: index shape ${formatShape(index.shape)} must not exceed ${name} shape ${formatShape(other.shape)} ${dims} (dimension ${k}: ${index.shape[k]} > ${sizeAt(other, k)})`);
+      throw new RangeError(
+        `${op}: index shape ${formatShape(index.shape)} must not exceed ${name} shape ${formatShape(other.shape)} ${dims} (dimension ${k}: ${index.shape[k]} > ${sizeAt(other, k)})`,
+      );
     }
   }
 }
@@ -49,7 +54,9 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim('gather', dim, input.shape.length);
   checkSameRank('gather', index, 'input', input);
   checkIndexFits('gather', index, 'input', input, d);
-  const out = filled(Tensor.empty(index.shape, input.dtype, input.deviceObject), (o) => gatherInto(o, input, index, d, outOfBounds('gather', d, sizeAt(input, d))));
+  const out = filled(Tensor.empty(index.shape, input.dtype, input.deviceObject), (o) =>
+    gatherInto(o, input, index, d, outOfBounds('gather', d, sizeAt(input, d))),
+  );
   return record('GatherBackward0', out, [input, null], (save) => {
     const idx = save(index);
     return (g) => [addedIntoZeros(input.shape, g, idx, d)];
@@ -58,11 +65,19 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
 
 /** Zeros of `shape` with `grad` scatter-added at index along d: the backward of gather and indexSelect. */
 function addedIntoZeros(shape: Shape, grad: Tensor, index: TensorView, d: number): Tensor {
-  return filled(zerosOn(shape, grad.dtype, grad.deviceObject), (out) => scatterInto(out, index, atLeast1d(grad), d, true, outOfBounds('backward', d, sizeAt(out, d))));
+  return filled(zerosOn(shape, grad.dtype, grad.deviceObject), (out) =>
+    scatterInto(out, index, atLeast1d(grad), d, true, outOfBounds('backward', d, sizeAt(out, d))),
+  );
 }
 
 /** Validates scatter's arguments and shapes src (a tensor or a scalar value) as the kernel's source. */
-function scatterSource(op: string, input: Tensor, dim: number, index: Tensor, src: TensorOrScalar): { d: number; source: TensorView; temporary: Tensor | null } {
+function scatterSource(
+  op: string,
+  input: Tensor,
+  dim: number,
+  index: Tensor,
+  src: TensorOrScalar,
+): { d: number; source: TensorView; temporary: Tensor | null } {
   checkTensor(op, 'input', input);
   checkIndex(op, input, index);
   const d = normalizeDim(op, dim, input.shape.length);
@@ -77,7 +92,8 @@ function scatterSource(op: string, input: Tensor, dim: number, index: Tensor, sr
     checkIndexFits(op, index, 'src', src, null);
     return { d, source: { ...atLeast1d(src), shape }, temporary: null };
   }
-  if (typeof src !== 'number' && typeof src !== 'boolean') throw new TypeError(`${op}: src must be a Tensor or a number, got ${src === null ? 'null' : typeof src}`);
+  if (typeof src !== 'number' && typeof src !== 'boolean')
+    throw new TypeError(`${op}: src must be a Tensor or a number, got ${src === null ? 'null' : typeof src}`);
   const temporary = scalarTensor(src, input.dtype, input.deviceObject);
   return { d, source: broadcastView(temporary, shape), temporary };
 }
@@ -169,10 +185,13 @@ export function indexSelectRaising(input: Tensor, dim: number, index: Tensor, ba
   checkTensor('indexSelect', 'input', input);
   checkVectorIndex('indexSelect', input, index);
   const d = normalizeDim('indexSelect', dim, input.shape.length);
-  if (input.shape.length === 0 && index.numel() !== 1) throw new RangeError(`indexSelect: a 0-d input takes exactly one index, got ${index.numel()}`);
+  if (input.shape.length === 0 && index.numel() !== 1)
+    throw new RangeError(`indexSelect: a 0-d input takes exactly one index, got ${index.numel()}`);
   const shape = [...atLeast1d(input).shape];
   shape[d] = index.numel();
-  const out = filled(Tensor.empty(input.shape.length === 0 ? [] : shape, input.dtype, input.deviceObject), (o) => gatherInto(o, input, indexAlong(index, shape, d), d, badIndex ?? outOfBounds('indexSelect', d, sizeAt(input, d))));
+  const out = filled(Tensor.empty(input.shape.length === 0 ? [] : shape, input.dtype, input.deviceObject), (o) =>
+    gatherInto(o, input, indexAlong(index, shape, d), d, badIndex ?? outOfBounds('indexSelect', d, sizeAt(input, d))),
+  );
   return record('IndexSelectBackward0', out, [input, null], (save) => {
     const idx = save(index);
     return (g) => [addedIntoZeros(input.shape, g, indexAlong(idx, atLeast1d(g).shape, d), d)];
@@ -189,13 +208,18 @@ export function indexAdd(input: Tensor, dim: number, index: Tensor, source: Tens
   checkTensor('indexAdd', 'source', source);
   checkSameDevice('indexAdd', { input, source });
   const d = normalizeDim('indexAdd', dim, input.shape.length);
-  if (source.dtype !== input.dtype) throw new TypeError(`indexAdd: source must have the dtype of input (${input.dtype}), got ${source.dtype}`);
+  if (source.dtype !== input.dtype)
+    throw new TypeError(`indexAdd: source must have the dtype of input (${input.dtype}), got ${source.dtype}`);
   const expected = [...atLeast1d(input).shape];
   expected[d] = index.numel();
   if (!shapesEqual(atLeast1d(source).shape, expected)) {
-    throw new RangeError(`indexAdd: source must have shape ${formatShape(expected)} (input's shape with index.numel() along dim ${d}), got ${formatShape(source.shape)}`);
+    throw new RangeError(
+      `indexAdd: source must have shape ${formatShape(expected)} (input's shape with index.numel() along dim ${d}), got ${formatShape(source.shape)}`,
+    );
   }
-  const out = filled(contiguousCopy(input), (o) => scatterInto(o, indexAlong(index, expected, d), atLeast1d(source), d, true, outOfBounds('indexAdd', d, sizeAt(o, d))));
+  const out = filled(contiguousCopy(input), (o) =>
+    scatterInto(o, indexAlong(index, expected, d), atLeast1d(source), d, true, outOfBounds('indexAdd', d, sizeAt(o, d))),
+  );
   return record('IndexAddBackward0', out, [input, null, source], (save) => {
     const idx = save(index);
     return (g) => [g, null, indexSelect(g, d, idx)];
@@ -214,13 +238,17 @@ export function indexAdd(input: Tensor, dim: number, index: Tensor, source: Tens
  */
 export function oneHot(input: Tensor, numClasses = -1): Tensor {
   checkTensor('oneHot', 'tensor', input);
-  if (input.dtype !== 'int32') throw new TypeError(`oneHot: argument 'tensor' must be an int32 tensor of class indices, got ${input.dtype}`);
-  if (!Number.isInteger(numClasses) || numClasses < -1) throw new RangeError(`oneHot: numClasses must be -1 (infer from the data) or a non-negative integer, got ${numClasses}`);
+  if (input.dtype !== 'int32')
+    throw new TypeError(`oneHot: argument 'tensor' must be an int32 tensor of class indices, got ${input.dtype}`);
+  if (!Number.isInteger(numClasses) || numClasses < -1)
+    throw new RangeError(`oneHot: numClasses must be -1 (infer from the data) or a non-negative integer, got ${numClasses}`);
   let classes = numClasses;
   if (classes === -1) {
     if (input.numel() === 0) throw new RangeError('oneHot: cannot infer the number of classes from an empty tensor; pass numClasses');
     if (!input.deviceObject.synchronous) {
-      throw new Error(`oneHot: numClasses -1 takes the number of classes from the largest value, which a tensor on ${input.device} cannot give without an asynchronous read; pass numClasses`);
+      throw new Error(
+        `oneHot: numClasses -1 takes the number of classes from the largest value, which a tensor on ${input.device} cannot give without an asynchronous read; pass numClasses`,
+      );
     }
     const top = max(input);
     classes = Number(top.itemSync()) + 1;
@@ -231,7 +259,16 @@ export function oneHot(input: Tensor, numClasses = -1): Tensor {
   const index: TensorView = { ...input, shape: [...input.shape, 1], strides: [...input.strides, 1] };
   const one = scalarTensor(1, 'int32', device);
   try {
-    return filled(out, () => scatterInto(out, index, broadcastView(one, index.shape), input.shape.length, false, `oneHot: class values must be non-negative and smaller than numClasses (${classes}), got {value}`));
+    return filled(out, () =>
+      scatterInto(
+        out,
+        index,
+        broadcastView(one, index.shape),
+        input.shape.length,
+        false,
+        `oneHot: class values must be non-negative and smaller than numClasses (${classes}), got {value}`,
+      ),
+    );
   } finally {
     one.dispose();
   }
@@ -250,11 +287,25 @@ declare module '../tensor.js' {
 }
 
 Object.assign(Tensor.prototype, {
-  gather(this: Tensor, dim: number, index: Tensor) { return gather(this, dim, index); },
-  scatter(this: Tensor, dim: number, index: Tensor, src: TensorOrScalar) { return scatter(this, dim, index, src); },
-  scatter_(this: Tensor, dim: number, index: Tensor, src: TensorOrScalar) { return scatterInPlace('scatter_', this, dim, index, src, false); },
-  scatterAdd(this: Tensor, dim: number, index: Tensor, src: Tensor) { return scatterAdd(this, dim, index, src); },
-  scatterAdd_(this: Tensor, dim: number, index: Tensor, src: Tensor) { return scatterInPlace('scatterAdd_', this, dim, index, checkTensor('scatterAdd_', 'src', src), true); },
-  indexSelect(this: Tensor, dim: number, index: Tensor) { return indexSelect(this, dim, index); },
-  indexAdd(this: Tensor, dim: number, index: Tensor, source: Tensor) { return indexAdd(this, dim, index, source); },
+  gather(this: Tensor, dim: number, index: Tensor) {
+    return gather(this, dim, index);
+  },
+  scatter(this: Tensor, dim: number, index: Tensor, src: TensorOrScalar) {
+    return scatter(this, dim, index, src);
+  },
+  scatter_(this: Tensor, dim: number, index: Tensor, src: TensorOrScalar) {
+    return scatterInPlace('scatter_', this, dim, index, src, false);
+  },
+  scatterAdd(this: Tensor, dim: number, index: Tensor, src: Tensor) {
+    return scatterAdd(this, dim, index, src);
+  },
+  scatterAdd_(this: Tensor, dim: number, index: Tensor, src: Tensor) {
+    return scatterInPlace('scatterAdd_', this, dim, index, checkTensor('scatterAdd_', 'src', src), true);
+  },
+  indexSelect(this: Tensor, dim: number, index: Tensor) {
+    return indexSelect(this, dim, index);
+  },
+  indexAdd(this: Tensor, dim: number, index: Tensor, source: Tensor) {
+    return indexAdd(this, dim, index, source);
+  },
 });

@@ -13,7 +13,9 @@ function batchedMatmul(op: string, a: Tensor, b: Tensor, callerShapes: readonly 
   const [M, K] = a.shape.slice(-2);
   const [K2, N] = b.shape.slice(-2);
   if (K !== K2) {
-    throw new RangeError(`${op}: inner dimensions must match, got input ${formatShape(callerShapes[0])} and other ${formatShape(callerShapes[1])} (${K} != ${K2})`);
+    throw new RangeError(
+      `${op}: inner dimensions must match, got input ${formatShape(callerShapes[0])} and other ${formatShape(callerShapes[1])} (${K} != ${K2})`,
+    );
   }
   const batch = broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2), ['input batch dims', 'other batch dims']);
   const out = Tensor.empty([...batch, M, N], 'float32', a.deviceObject);
@@ -44,7 +46,9 @@ function checkOperands(op: string, input: Tensor, other: Tensor): void {
 export function matmul(input: Tensor, other: Tensor): Tensor {
   checkOperands('matmul', input, other);
   if (input.shape.length === 0 || other.shape.length === 0) {
-    throw new RangeError(`matmul: both arguments need at least 1 dimension, got input ${formatShape(input.shape)} and other ${formatShape(other.shape)}`);
+    throw new RangeError(
+      `matmul: both arguments need at least 1 dimension, got input ${formatShape(input.shape)} and other ${formatShape(other.shape)}`,
+    );
   }
   const a = input.shape.length === 1 ? unsqueeze(input, 0) : input;
   const b = other.shape.length === 1 ? unsqueeze(other, -1) : other;
@@ -78,7 +82,8 @@ export function bmm(input: Tensor, other: Tensor): Tensor {
   checkOperands('bmm', input, other);
   if (input.shape.length !== 3) throw new RangeError(`bmm: input must be a 3-D tensor, got shape ${formatShape(input.shape)}`);
   if (other.shape.length !== 3) throw new RangeError(`bmm: other must be a 3-D tensor, got shape ${formatShape(other.shape)}`);
-  if (input.shape[0] !== other.shape[0]) throw new RangeError(`bmm: batch sizes must match, got input ${formatShape(input.shape)} and other ${formatShape(other.shape)}`);
+  if (input.shape[0] !== other.shape[0])
+    throw new RangeError(`bmm: batch sizes must match, got input ${formatShape(input.shape)} and other ${formatShape(other.shape)}`);
   return batchedMatmul('bmm', input, other);
 }
 
@@ -91,7 +96,13 @@ declare module '../tensor.js' {
 }
 
 Object.assign(Tensor.prototype, {
-  matmul(this: Tensor, other: Tensor) { return matmul(this, other); },
-  mm(this: Tensor, other: Tensor) { return mm(this, other); },
-  bmm(this: Tensor, other: Tensor) { return bmm(this, other); },
+  matmul(this: Tensor, other: Tensor) {
+    return matmul(this, other);
+  },
+  mm(this: Tensor, other: Tensor) {
+    return mm(this, other);
+  },
+  bmm(this: Tensor, other: Tensor) {
+    return bmm(this, other);
+  },
 });

@@ -7,11 +7,11 @@
 import { formatShape, normalizeDim, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { fullLike } from './creation.js';
-import { abs } from './unary.js';
 import { add, eq, gt, le, logicalAnd, logicalOr, mul, ne, sub } from './elementwise.js';
-import { castTo } from './unrecorded.js';
 import { sum } from './reduce.js';
 import { kind, param, signature } from './signature.js';
+import { abs } from './unary.js';
+import { castTo } from './unrecorded.js';
 import { checkTensor } from './util.js';
 
 /** `isnan(input)`: where input is NaN (never, for ints and bools). Also `x.isnan()`. */
@@ -33,7 +33,13 @@ export function isfinite(input: Tensor): Tensor {
   return input.dtype === 'float32' ? eq(sub(input, input), 0) : fullLike(input, true, { dtype: 'bool' });
 }
 
-const CLOSE_PARAMS = { input: param.tensor(), other: param.tensor(), rtol: param.number(1e-5), atol: param.number(1e-8), equalNan: param.boolean(false) };
+const CLOSE_PARAMS = {
+  input: param.tensor(),
+  other: param.tensor(),
+  rtol: param.number(1e-5),
+  atol: param.number(1e-8),
+  equalNan: param.boolean(false),
+};
 const ISCLOSE = signature('isclose', CLOSE_PARAMS);
 const ALLCLOSE = signature('allclose', CLOSE_PARAMS);
 const ALLCLOSE_SYNC = signature('allcloseSync', CLOSE_PARAMS);
@@ -48,7 +54,10 @@ type CloseArgs = { input: Tensor; other: Tensor; rtol: number; atol: number; equ
 
 /** PyTorch 1.13's isclose, step for step: equal, or both NaN when asked, or |a - b| finite and <= atol + |rtol * b|. */
 function closeness(op: string, { input, other, rtol, atol, equalNan }: CloseArgs): Tensor {
-  if (input.dtype !== other.dtype) throw new TypeError(`${op}: input and other must have the same dtype, got ${input.dtype} (shape ${formatShape(input.shape)}) and ${other.dtype} (shape ${formatShape(other.shape)})`);
+  if (input.dtype !== other.dtype)
+    throw new TypeError(
+      `${op}: input and other must have the same dtype, got ${input.dtype} (shape ${formatShape(input.shape)}) and ${other.dtype} (shape ${formatShape(other.shape)})`,
+    );
   if (!(rtol >= 0)) throw new RangeError(`${op}: rtol must be greater than or equal to zero, got ${rtol}`);
   if (!(atol >= 0)) throw new RangeError(`${op}: atol must be greater than or equal to zero, got ${atol}`);
   let close = eq(input, other);
@@ -65,18 +74,39 @@ function closeness(op: string, { input, other, rtol, atol, equalNan }: CloseArgs
  * `isclose(input, other, rtol = 1e-5, atol = 1e-8, equalNan = false)`: where
  * |input - other| <= atol + rtol * |other|, broadcasting. Also `x.isclose(...)`.
  */
-export function isclose(input: Tensor, other: Tensor, rtol?: number | CloseOptions, atol?: number | CloseOptions, equalNan?: boolean | CloseOptions): Tensor {
+export function isclose(
+  input: Tensor,
+  other: Tensor,
+  rtol?: number | CloseOptions,
+  atol?: number | CloseOptions,
+  equalNan?: boolean | CloseOptions,
+): Tensor {
   return closeness('isclose', ISCLOSE(arguments));
 }
 
 /** `allclose(...)`: whether isclose holds everywhere; a Promise, as the values are read. Also `x.allclose(...)`. */
-export function allclose(input: Tensor, other: Tensor, rtol?: number | CloseOptions, atol?: number | CloseOptions, equalNan?: boolean | CloseOptions): Promise<boolean> {
+export function allclose(
+  input: Tensor,
+  other: Tensor,
+  rtol?: number | CloseOptions,
+  atol?: number | CloseOptions,
+  equalNan?: boolean | CloseOptions,
+): Promise<boolean> {
   const result = all(closeness('allclose', ALLCLOSE(arguments)));
-  return result.item().then((value) => value as boolean).finally(() => result.dispose());
+  return result
+    .item()
+    .then((value) => value as boolean)
+    .finally(() => result.dispose());
 }
 
 /** allclose, read synchronously: CPU tensors only. */
-export function allcloseSync(input: Tensor, other: Tensor, rtol?: number | CloseOptions, atol?: number | CloseOptions, equalNan?: boolean | CloseOptions): boolean {
+export function allcloseSync(
+  input: Tensor,
+  other: Tensor,
+  rtol?: number | CloseOptions,
+  atol?: number | CloseOptions,
+  equalNan?: boolean | CloseOptions,
+): boolean {
   return readNow(all(closeness('allcloseSync', ALLCLOSE_SYNC(arguments))));
 }
 
@@ -112,7 +142,9 @@ export function equalSync(input: Tensor, other: Tensor): boolean {
   return result === null ? false : readNow(result);
 }
 
-const nullableDim = kind<number | null>('an integer or null', (v) => (v === null || Number.isInteger(v) ? (v as number | null) : undefined));
+const nullableDim = kind<number | null>('an integer or null', (v) =>
+  v === null || Number.isInteger(v) ? (v as number | null) : undefined,
+);
 const ANY = signature('any', { input: param.tensor(), dim: nullableDim(null), keepdim: param.boolean(false) });
 const ALL = signature('all', { input: param.tensor(), dim: nullableDim(null), keepdim: param.boolean(false) });
 
@@ -143,16 +175,36 @@ export function all(input: Tensor, dim?: number | null | AnyAllOptions, keepdim?
 type CloseTail = [rtol?: number | CloseOptions, atol?: number | CloseOptions, equalNan?: boolean | CloseOptions];
 
 Object.assign(Tensor.prototype, {
-  isnan(this: Tensor) { return isnan(this); },
-  isinf(this: Tensor) { return isinf(this); },
-  isfinite(this: Tensor) { return isfinite(this); },
-  isclose(this: Tensor, other: Tensor, ...rest: CloseTail) { return isclose(this, other, ...rest); },
-  allclose(this: Tensor, other: Tensor, ...rest: CloseTail) { return allclose(this, other, ...rest); },
-  allcloseSync(this: Tensor, other: Tensor, ...rest: CloseTail) { return allcloseSync(this, other, ...rest); },
-  equal(this: Tensor, other: Tensor) { return equal(this, other); },
-  equalSync(this: Tensor, other: Tensor) { return equalSync(this, other); },
-  any(this: Tensor, dim?: number | null | AnyAllOptions, keepdim?: boolean | AnyAllOptions) { return any(this, dim, keepdim); },
-  all(this: Tensor, dim?: number | null | AnyAllOptions, keepdim?: boolean | AnyAllOptions) { return all(this, dim, keepdim); },
+  isnan(this: Tensor) {
+    return isnan(this);
+  },
+  isinf(this: Tensor) {
+    return isinf(this);
+  },
+  isfinite(this: Tensor) {
+    return isfinite(this);
+  },
+  isclose(this: Tensor, other: Tensor, ...rest: CloseTail) {
+    return isclose(this, other, ...rest);
+  },
+  allclose(this: Tensor, other: Tensor, ...rest: CloseTail) {
+    return allclose(this, other, ...rest);
+  },
+  allcloseSync(this: Tensor, other: Tensor, ...rest: CloseTail) {
+    return allcloseSync(this, other, ...rest);
+  },
+  equal(this: Tensor, other: Tensor) {
+    return equal(this, other);
+  },
+  equalSync(this: Tensor, other: Tensor) {
+    return equalSync(this, other);
+  },
+  any(this: Tensor, dim?: number | null | AnyAllOptions, keepdim?: boolean | AnyAllOptions) {
+    return any(this, dim, keepdim);
+  },
+  all(this: Tensor, dim?: number | null | AnyAllOptions, keepdim?: boolean | AnyAllOptions) {
+    return all(this, dim, keepdim);
+  },
 });
 
 declare module '../tensor.js' {

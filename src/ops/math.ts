@@ -3,25 +3,35 @@ import { recordComposite } from '../graph/record.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { add, div, eq, gt, logicalOr, lt, mul, sub, where } from './elementwise.js';
-import { castTo } from './unrecorded.js';
 import { param, signature } from './signature.js';
 import { abs, log, neg, reciprocal, trunc } from './unary.js';
+import { castTo } from './unrecorded.js';
 import { checkDtype, checkSameDevice, checkTensor } from './util.js';
 
 /** `log10(input)`: the base-10 logarithm (ints give float32). Also `x.log10()`. */
 export function log10(input: Tensor): Tensor {
   checkTensor('log10', 'input', input);
-  return recordComposite('Log10Backward0', [input], () => div(log(input), Math.LN10), (save) => {
-    const x = save(input);
-    return (g) => [div(g, mul(x, Math.LN10))];
-  });
+  return recordComposite(
+    'Log10Backward0',
+    [input],
+    () => div(log(input), Math.LN10),
+    (save) => {
+      const x = save(input);
+      return (g) => [div(g, mul(x, Math.LN10))];
+    },
+  );
 }
 
 /** `frac(input)`: the fractional part, input - trunc(input), with trunc's sign; float32 only, as in PyTorch. Also `x.frac()`. */
 export function frac(input: Tensor): Tensor {
   checkTensor('frac', 'input', input);
   checkDtype('frac', 'input', input, ['float32']);
-  return recordComposite('FracBackward0', [input], () => sub(input, trunc(input)), () => (g) => [g]);
+  return recordComposite(
+    'FracBackward0',
+    [input],
+    () => sub(input, trunc(input)),
+    () => (g) => [g],
+  );
 }
 
 /**
@@ -65,20 +75,31 @@ export function atan2(input: Tensor, other: Tensor): Tensor {
   checkSameDevice('atan2', { input: args.input, other: args.other });
   broadcastShapes('atan2', args.input.shape, args.other.shape);
   const [y, x] = [args.input, args.other].map((v) => (v.dtype === 'float32' ? v : castTo(v, 'float32')));
-  return recordComposite('Atan2Backward0', [y, x], () => atan2Forward(y, x), (save) => {
-    const savedY = save(y);
-    const savedX = save(x);
-    return (g) => {
-      const recip = reciprocal(add(mul(savedY, savedY), mul(savedX, savedX)));
-      return [mul(mul(g, savedX), recip), mul(mul(g, neg(savedY)), recip)];
-    };
-  });
+  return recordComposite(
+    'Atan2Backward0',
+    [y, x],
+    () => atan2Forward(y, x),
+    (save) => {
+      const savedY = save(y);
+      const savedX = save(x);
+      return (g) => {
+        const recip = reciprocal(add(mul(savedY, savedY), mul(savedX, savedX)));
+        return [mul(mul(g, savedX), recip), mul(mul(g, neg(savedY)), recip)];
+      };
+    },
+  );
 }
 
 Object.assign(Tensor.prototype, {
-  log10(this: Tensor) { return log10(this); },
-  frac(this: Tensor) { return frac(this); },
-  atan2(this: Tensor, other: Tensor) { return atan2(this, other); },
+  log10(this: Tensor) {
+    return log10(this);
+  },
+  frac(this: Tensor) {
+    return frac(this);
+  },
+  atan2(this: Tensor, other: Tensor) {
+    return atan2(this, other);
+  },
 });
 
 declare module '../tensor.js' {

@@ -6,11 +6,11 @@
 import { recordComposite } from '../graph/record.js';
 import { normalizeDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { abs, sign, sqrt } from './unary.js';
 import { div, eq, logicalOr, mul, ne, pow, where } from './elementwise.js';
 import { extremeOver } from './extrema.js';
 import { sum } from './reduce.js';
 import { kind, param, signature } from './signature.js';
+import { abs, sign, sqrt } from './unary.js';
 import { checkDtype } from './util.js';
 import { reshape } from './views.js';
 
@@ -59,21 +59,35 @@ function normBackward(g: Tensor, x: Tensor, norm: Tensor, p: number, dims: reado
  * Infinity and -Infinity the largest and smallest magnitude, 0 the count of nonzeros, any other p
  * (sum |x|^p)^(1/p). Also `x.norm(...)`.
  */
-export function norm(input: Tensor, p?: NormOrder | NormOptions, dim?: number | readonly number[] | null | NormOptions, keepdim?: boolean | NormOptions): Tensor {
+export function norm(
+  input: Tensor,
+  p?: NormOrder | NormOptions,
+  dim?: number | readonly number[] | null | NormOptions,
+  keepdim?: boolean | NormOptions,
+): Tensor {
   const args = NORM(arguments);
   checkDtype('norm', 'input', args.input, ['float32']);
   const x = args.input;
   const order = args.p === 'fro' ? 2 : args.p;
-  if (args.p === 'fro' && Array.isArray(args.dim) && args.dim.length > 2) throw new RangeError(`norm: the Frobenius norm takes at most 2 dims, got [${args.dim.join(', ')}]`);
+  if (args.p === 'fro' && Array.isArray(args.dim) && args.dim.length > 2)
+    throw new RangeError(`norm: the Frobenius norm takes at most 2 dims, got [${args.dim.join(', ')}]`);
   const listed = args.dim === null ? [] : typeof args.dim === 'number' ? [args.dim] : [...args.dim];
-  const dims = listed.length === 0 ? x.shape.map((_, d) => d) : [...new Set(listed.map((d) => normalizeDim('norm', d, x.dim())))].sort((a, b) => a - b);
+  const dims =
+    listed.length === 0
+      ? x.shape.map((_, d) => d)
+      : [...new Set(listed.map((d) => normalizeDim('norm', d, x.dim())))].sort((a, b) => a - b);
   const keptShape = x.shape.map((size, d) => (dims.includes(d) ? 1 : size));
   const outShape = args.keepdim ? keptShape : x.shape.filter((_, d) => !dims.includes(d));
-  return recordComposite('NormBackward1', [x], () => reshape(vectorNorm(x, order, dims), outShape), (save, out) => {
-    const savedX = save(x);
-    const savedNorm = save(out);
-    return (g) => [normBackward(reshape(g, keptShape), savedX, reshape(savedNorm, keptShape), order, dims)];
-  });
+  return recordComposite(
+    'NormBackward1',
+    [x],
+    () => reshape(vectorNorm(x, order, dims), outShape),
+    (save, out) => {
+      const savedX = save(x);
+      const savedNorm = save(out);
+      return (g) => [normBackward(reshape(g, keptShape), savedX, reshape(savedNorm, keptShape), order, dims)];
+    },
+  );
 }
 
 Object.assign(Tensor.prototype, {

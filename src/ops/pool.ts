@@ -1,5 +1,5 @@
-import { record } from '../graph/record.js';
 import type { PoolAxis, TensorView } from '../devices/device.js';
+import { record } from '../graph/record.js';
 import { formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { describe, expandTuple, positionalOptions, withUnitHeight } from './conv.js';
@@ -44,7 +44,10 @@ function checkPoolInput(op: string, input: Tensor, spatialDims: number): boolean
   const batched = rank === spatialDims + 2;
   const firstNonBatch = batched ? 1 : 0;
   input.shape.forEach((size, d) => {
-    if (size === 0 && d >= firstNonBatch) throw new RangeError(`${op}: expected input to have non-zero size for non-batch dimensions, but input has sizes ${formatShape(input.shape)} with dimension ${d} being empty`);
+    if (size === 0 && d >= firstNonBatch)
+      throw new RangeError(
+        `${op}: expected input to have non-zero size for non-batch dimensions, but input has sizes ${formatShape(input.shape)} with dimension ${d} being empty`,
+      );
   });
   return batched;
 }
@@ -65,14 +68,28 @@ interface WindowParams {
   ceilMode: boolean;
 }
 
-function windowParams(op: string, spatialDims: number, kernelSize: number | readonly number[], options: { stride?: number | readonly number[] | null; padding?: number | readonly number[]; dilation?: number | readonly number[]; ceilMode?: boolean }): WindowParams {
+function windowParams(
+  op: string,
+  spatialDims: number,
+  kernelSize: number | readonly number[],
+  options: {
+    stride?: number | readonly number[] | null;
+    padding?: number | readonly number[];
+    dilation?: number | readonly number[];
+    ceilMode?: boolean;
+  },
+): WindowParams {
   const kernel = expandTuple(op, 'kernelSize', kernelSize, spatialDims, 1);
-  const strideGiven = options.stride !== undefined && options.stride !== null && !(Array.isArray(options.stride) && options.stride.length === 0);
+  const strideGiven =
+    options.stride !== undefined && options.stride !== null && !(Array.isArray(options.stride) && options.stride.length === 0);
   const stride = strideGiven ? expandTuple(op, 'stride', options.stride!, spatialDims, 1) : kernel;
   const padding = expandTuple(op, 'padding', options.padding ?? 0, spatialDims, 0);
   const dilation = expandTuple(op, 'dilation', options.dilation ?? 1, spatialDims, 1);
   padding.forEach((p, d) => {
-    if (p > kernel[d] / 2) throw new RangeError(`${op}: pad should be at most half of effective kernel size, but got padding=${describe(options.padding)} and kernelSize=${describe(kernelSize)}`);
+    if (p > kernel[d] / 2)
+      throw new RangeError(
+        `${op}: pad should be at most half of effective kernel size, but got padding=${describe(options.padding)} and kernelSize=${describe(kernelSize)}`,
+      );
   });
   return { kernel, stride, padding, dilation, ceilMode: options.ceilMode ?? false };
 }
@@ -81,14 +98,17 @@ function outputSizes(op: string, input: Tensor, spatialDims: number, params: Win
   const size = input.shape.slice(-spatialDims);
   const out = size.map((s, d) => pooledSize(s, params.kernel[d], params.stride[d], params.padding[d], params.dilation[d], params.ceilMode));
   if (out.some((o) => o < 1)) {
-    throw new RangeError(`${op}: given input size ${formatShape(input.shape)}, the calculated output size ${formatShape([...input.shape.slice(0, -spatialDims), ...out])} is too small`);
+    throw new RangeError(
+      `${op}: given input size ${formatShape(input.shape)}, the calculated output size ${formatShape([...input.shape.slice(0, -spatialDims), ...out])} is too small`,
+    );
   }
   return out;
 }
 
 /** Windows of max pooling along one axis: dilated taps, the ones in the padding skipped. */
 function maxPoolAxis(size: number, outSize: number, kernel: number, stride: number, padding: number, dilation: number): PoolAxis {
-  const start: number[] = [], end: number[] = [];
+  const start: number[] = [],
+    end: number[] = [];
   for (let i = 0; i < outSize; i++) {
     let first = i * stride - padding;
     const last = Math.min(first + (kernel - 1) * dilation + 1, size);
@@ -102,11 +122,14 @@ function maxPoolAxis(size: number, outSize: number, kernel: number, stride: numb
 /** Windows of average pooling along one axis, with PyTorch's divisor: the window's extent within
  *  the padded input, or only the part inside the input. */
 function avgPoolAxis(size: number, outSize: number, kernel: number, stride: number, padding: number, countIncludePad: boolean): PoolAxis {
-  const start: number[] = [], end: number[] = [], divisor: number[] = [];
+  const start: number[] = [],
+    end: number[] = [],
+    divisor: number[] = [];
   for (let i = 0; i < outSize; i++) {
     const first = i * stride - padding;
     const last = Math.min(first + kernel, size + padding);
-    const clampedFirst = Math.max(first, 0), clampedLast = Math.min(last, size);
+    const clampedFirst = Math.max(first, 0),
+      clampedLast = Math.min(last, size);
     start.push(clampedFirst);
     end.push(clampedLast);
     divisor.push(countIncludePad ? last - first : clampedLast - clampedFirst);
@@ -116,7 +139,9 @@ function avgPoolAxis(size: number, outSize: number, kernel: number, stride: numb
 
 /** Windows of adaptive average pooling: [floor(i*size/out), ceil((i+1)*size/out)). */
 function adaptiveAxis(size: number, outSize: number): PoolAxis {
-  const start: number[] = [], end: number[] = [], divisor: number[] = [];
+  const start: number[] = [],
+    end: number[] = [],
+    divisor: number[] = [];
   for (let i = 0; i < outSize; i++) {
     const first = Math.floor((i * size) / outSize);
     const last = Math.ceil(((i + 1) * size) / outSize);
@@ -135,20 +160,45 @@ function axes2d(spatialDims: number, perDim: PoolAxis[]): [PoolAxis, PoolAxis] {
   return spatialDims === 2 ? [perDim[0], perDim[1]] : [UNIT_AXIS, perDim[0]];
 }
 
-function maxPool(op: string, spatialDims: number, input: Tensor, kernelSize: number | readonly number[], options: MaxPoolOptions): Tensor | [Tensor, Tensor] {
+function maxPool(
+  op: string,
+  spatialDims: number,
+  input: Tensor,
+  kernelSize: number | readonly number[],
+  options: MaxPoolOptions,
+): Tensor | [Tensor, Tensor] {
   const batched = checkPoolInput(op, input, spatialDims);
   const params = windowParams(op, spatialDims, kernelSize, options);
   const outSpatial = outputSizes(op, input, spatialDims, params);
   const size = input.shape.slice(-spatialDims);
-  const [rows, cols] = axes2d(spatialDims, outSpatial.map((o, d) => maxPoolAxis(size[d], o, params.kernel[d], params.stride[d], params.padding[d], params.dilation[d])));
+  const [rows, cols] = axes2d(
+    spatialDims,
+    outSpatial.map((o, d) => maxPoolAxis(size[d], o, params.kernel[d], params.stride[d], params.padding[d], params.dilation[d])),
+  );
   const outShape = [...input.shape.slice(0, -spatialDims), ...outSpatial];
   const device = input.deviceObject;
   const out = Tensor.empty(outShape, 'float32', device);
   const indices = Tensor.empty(outShape, 'int32', device);
-  if (out.numel() > 0) device.kernels.maxPool2d(as4d(out, spatialDims, batched), as4d(indices, spatialDims, batched), as4d(input, spatialDims, batched), rows, cols);
+  if (out.numel() > 0)
+    device.kernels.maxPool2d(
+      as4d(out, spatialDims, batched),
+      as4d(indices, spatialDims, batched),
+      as4d(input, spatialDims, batched),
+      rows,
+      cols,
+    );
   record('MaxPool2DWithIndicesBackward0', out, [input], (save) => {
     const saved = save(indices);
-    return (g) => poolGradient(input.shape, g, (gradInput) => g.deviceObject.kernels.maxPool2dBackward(as4d(gradInput, spatialDims, batched), as4d(g, spatialDims, batched), as4d(saved, spatialDims, batched), rows, cols));
+    return (g) =>
+      poolGradient(input.shape, g, (gradInput) =>
+        g.deviceObject.kernels.maxPool2dBackward(
+          as4d(gradInput, spatialDims, batched),
+          as4d(g, spatialDims, batched),
+          as4d(saved, spatialDims, batched),
+          rows,
+          cols,
+        ),
+      );
   });
   if (options.returnIndices) return [out, indices];
   indices.dispose();
@@ -161,7 +211,15 @@ function avgPoolWith(spatialDims: number, input: Tensor, batched: boolean, perDi
   const device = input.deviceObject;
   const out = Tensor.empty(outShape, 'float32', device);
   if (out.numel() > 0) device.kernels.avgPool2d(as4d(out, spatialDims, batched), as4d(input, spatialDims, batched), rows, cols);
-  return record(node, out, [input], () => (g) => poolGradient(input.shape, g, (gradInput) => g.deviceObject.kernels.avgPool2dBackward(as4d(gradInput, spatialDims, batched), as4d(g, spatialDims, batched), rows, cols)));
+  return record(
+    node,
+    out,
+    [input],
+    () => (g) =>
+      poolGradient(input.shape, g, (gradInput) =>
+        g.deviceObject.kernels.avgPool2dBackward(as4d(gradInput, spatialDims, batched), as4d(g, spatialDims, batched), rows, cols),
+      ),
+  );
 }
 
 /** A pooling's input gradient: zeros when no output reads the input (an empty output), else what `kernel` writes. */
@@ -179,7 +237,8 @@ function avgPool(op: string, spatialDims: number, input: Tensor, kernelSize: num
   const outSpatial = outputSizes(op, input, spatialDims, params);
   const size = input.shape.slice(-spatialDims);
   const override = options.divisorOverride ?? null;
-  if (override !== null && (!Number.isInteger(override) || override === 0)) throw new RangeError(`${op}: divisorOverride must be a non-zero integer, got ${describe(override)}`);
+  if (override !== null && (!Number.isInteger(override) || override === 0))
+    throw new RangeError(`${op}: divisorOverride must be a non-zero integer, got ${describe(override)}`);
   const perDim = outSpatial.map((o, d) => {
     const axis = avgPoolAxis(size[d], o, params.kernel[d], params.stride[d], params.padding[d], options.countIncludePad ?? true);
     // The override divides each whole window: put it on the first axis, 1 on the others.
@@ -191,14 +250,22 @@ function avgPool(op: string, spatialDims: number, input: Tensor, kernelSize: num
 function adaptiveAvgPool(op: string, spatialDims: number, input: Tensor, outputSize: number | null | readonly (number | null)[]): Tensor {
   const batched = checkPoolInput(op, input, spatialDims);
   const requested = typeof outputSize === 'number' || outputSize === null ? new Array(spatialDims).fill(outputSize) : [...outputSize];
-  if (requested.length !== spatialDims) throw new TypeError(`${op}: outputSize must be a number or an array of ${spatialDims}, got ${describe(outputSize)}`);
+  if (requested.length !== spatialDims)
+    throw new TypeError(`${op}: outputSize must be a number or an array of ${spatialDims}, got ${describe(outputSize)}`);
   const size = input.shape.slice(-spatialDims);
   const outSpatial = requested.map((o, d) => {
     if (o === null) return size[d];
-    if (!Number.isInteger(o) || o < 0) throw new RangeError(`${op}: outputSize must be non-negative integers (or null to keep a size), got ${describe(outputSize)}`);
+    if (!Number.isInteger(o) || o < 0)
+      throw new RangeError(`${op}: outputSize must be non-negative integers (or null to keep a size), got ${describe(outputSize)}`);
     return o as number;
   });
-  return avgPoolWith(spatialDims, input, batched, outSpatial.map((o, d) => adaptiveAxis(size[d], o)), 'AdaptiveAvgPool2DBackward0');
+  return avgPoolWith(
+    spatialDims,
+    input,
+    batched,
+    outSpatial.map((o, d) => adaptiveAxis(size[d], o)),
+    'AdaptiveAvgPool2DBackward0',
+  );
 }
 
 type Size = number | readonly number[];
@@ -219,8 +286,24 @@ const AVG_POOL_ARGS = ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divi
  */
 export function maxPool2d(input: Tensor, kernelSize: Size, options?: MaxPoolOptions & { returnIndices?: false }): Tensor;
 export function maxPool2d(input: Tensor, kernelSize: Size, options: MaxPoolOptions & { returnIndices: true }): [Tensor, Tensor];
-export function maxPool2d(input: Tensor, kernelSize: Size, stride?: Size | null, padding?: Size, dilation?: Size, ceilMode?: boolean, returnIndices?: false): Tensor;
-export function maxPool2d(input: Tensor, kernelSize: Size, stride: Size | null | undefined, padding: Size | undefined, dilation: Size | undefined, ceilMode: boolean | undefined, returnIndices: true): [Tensor, Tensor];
+export function maxPool2d(
+  input: Tensor,
+  kernelSize: Size,
+  stride?: Size | null,
+  padding?: Size,
+  dilation?: Size,
+  ceilMode?: boolean,
+  returnIndices?: false,
+): Tensor;
+export function maxPool2d(
+  input: Tensor,
+  kernelSize: Size,
+  stride: Size | null | undefined,
+  padding: Size | undefined,
+  dilation: Size | undefined,
+  ceilMode: boolean | undefined,
+  returnIndices: true,
+): [Tensor, Tensor];
 export function maxPool2d(input: Tensor, kernelSize: Size, ...args: PoolArg[]): Tensor | [Tensor, Tensor] {
   return maxPool('maxPool2d', 2, input, kernelSize, positionalOptions('maxPool2d', MAX_POOL_ARGS, args));
 }
@@ -228,8 +311,24 @@ export function maxPool2d(input: Tensor, kernelSize: Size, ...args: PoolArg[]): 
 /** `maxPool1d(input, kernelSize, stride?, padding?, dilation?, ceilMode?, returnIndices?)` over [N, C, L] or [C, L]; as maxPool2d. */
 export function maxPool1d(input: Tensor, kernelSize: Size, options?: MaxPoolOptions & { returnIndices?: false }): Tensor;
 export function maxPool1d(input: Tensor, kernelSize: Size, options: MaxPoolOptions & { returnIndices: true }): [Tensor, Tensor];
-export function maxPool1d(input: Tensor, kernelSize: Size, stride?: Size | null, padding?: Size, dilation?: Size, ceilMode?: boolean, returnIndices?: false): Tensor;
-export function maxPool1d(input: Tensor, kernelSize: Size, stride: Size | null | undefined, padding: Size | undefined, dilation: Size | undefined, ceilMode: boolean | undefined, returnIndices: true): [Tensor, Tensor];
+export function maxPool1d(
+  input: Tensor,
+  kernelSize: Size,
+  stride?: Size | null,
+  padding?: Size,
+  dilation?: Size,
+  ceilMode?: boolean,
+  returnIndices?: false,
+): Tensor;
+export function maxPool1d(
+  input: Tensor,
+  kernelSize: Size,
+  stride: Size | null | undefined,
+  padding: Size | undefined,
+  dilation: Size | undefined,
+  ceilMode: boolean | undefined,
+  returnIndices: true,
+): [Tensor, Tensor];
 export function maxPool1d(input: Tensor, kernelSize: Size, ...args: PoolArg[]): Tensor | [Tensor, Tensor] {
   return maxPool('maxPool1d', 1, input, kernelSize, positionalOptions('maxPool1d', MAX_POOL_ARGS, args));
 }

@@ -1,7 +1,7 @@
-import { record } from '../graph/record.js';
-import { noGrad } from '../graph/grad-mode.js';
-import type { DType } from '../dtype.js';
 import type { Device, MultinomialErrors, RandomStream, TensorView } from '../devices/device.js';
+import type { DType } from '../dtype.js';
+import { noGrad } from '../graph/grad-mode.js';
+import { record } from '../graph/record.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { defaultGenerator, Generator } from '../random/generator.js';
 import { formatShape, type Shape } from '../shape.js';
@@ -9,7 +9,16 @@ import { Tensor } from '../tensor.js';
 import { applyRequiresGrad, splitSizeArgs } from './creation.js';
 import { broadcastView, div, mul } from './elementwise.js';
 import { castTo } from './unrecorded.js';
-import { checkDtype, checkInPlace, checkTensor, checkTensorOptions, markModified, resolveDevice, scalarTensor, type TensorOptions } from './util.js';
+import {
+  checkDtype,
+  checkInPlace,
+  checkTensor,
+  checkTensorOptions,
+  markModified,
+  resolveDevice,
+  scalarTensor,
+  type TensorOptions,
+} from './util.js';
 
 /** Creation options of the random ops: the usual ones plus the generator to draw from. */
 export interface RandomOptions extends TensorOptions {
@@ -55,7 +64,9 @@ function drawFloat(shape: Shape, device: Device, generator: Generator, draw: (ou
 export function rand(...args: SizeArgs): Tensor {
   const [shape, options] = splitSizeArgs('rand', args, RANDOM_OPTIONS) as [number[], RandomOptions];
   checkFloatDtype('rand', options.dtype ?? 'float32');
-  const out = drawFloat(shape, resolveDevice(options.device), generatorOf('rand', options), (t, stream) => t.deviceObject.kernels.randomUniform(t, stream, 0, 1));
+  const out = drawFloat(shape, resolveDevice(options.device), generatorOf('rand', options), (t, stream) =>
+    t.deviceObject.kernels.randomUniform(t, stream, 0, 1),
+  );
   return applyRequiresGrad('rand', out, options);
 }
 
@@ -63,7 +74,9 @@ export function rand(...args: SizeArgs): Tensor {
 export function randn(...args: SizeArgs): Tensor {
   const [shape, options] = splitSizeArgs('randn', args, RANDOM_OPTIONS) as [number[], RandomOptions];
   checkFloatDtype('randn', options.dtype ?? 'float32');
-  const out = drawFloat(shape, resolveDevice(options.device), generatorOf('randn', options), (t, stream) => t.deviceObject.kernels.randomNormal(t, stream, 0, 1));
+  const out = drawFloat(shape, resolveDevice(options.device), generatorOf('randn', options), (t, stream) =>
+    t.deviceObject.kernels.randomNormal(t, stream, 0, 1),
+  );
   return applyRequiresGrad('randn', out, options);
 }
 
@@ -86,9 +99,11 @@ const INT32_LIMIT = 2 ** 31;
 
 /** Checks [low, high) for integer sampling: integers, non-empty, representable in int32. */
 function checkIntRange(op: string, low: number, high: number): void {
-  if (!Number.isInteger(low) || !Number.isInteger(high)) throw new TypeError(`${op}: low and high must be integers, got low=${low}, high=${high}`);
+  if (!Number.isInteger(low) || !Number.isInteger(high))
+    throw new TypeError(`${op}: low and high must be integers, got low=${low}, high=${high}`);
   if (low >= high) throw new RangeError(`${op}: expects 'low' to be less than 'high', but got low=${low} >= high=${high}`);
-  if (low < INT32_MIN || high > INT32_LIMIT) throw new RangeError(`${op}: [low, high) = [${low}, ${high}) must lie within the int32 range [-2^31, 2^31]`);
+  if (low < INT32_MIN || high > INT32_LIMIT)
+    throw new RangeError(`${op}: [low, high) = [${low}, ${high}) must lie within the int32 range [-2^31, 2^31]`);
 }
 
 /**
@@ -101,11 +116,20 @@ function checkIntRange(op: string, low: number, high: number): void {
  */
 export function randint(...args: (number | readonly number[] | RandomOptions)[]): Tensor {
   const last = args[args.length - 1];
-  const options = checkTensorOptions('randint', (last !== undefined && last !== null && typeof last === 'object' && !Array.isArray(last) ? args.pop() : undefined) as RandomOptions | undefined, RANDOM_OPTIONS) as RandomOptions;
+  const options = checkTensorOptions(
+    'randint',
+    (last !== undefined && last !== null && typeof last === 'object' && !Array.isArray(last) ? args.pop() : undefined) as
+      | RandomOptions
+      | undefined,
+    RANDOM_OPTIONS,
+  ) as RandomOptions;
   const size = args.pop();
-  if (!Array.isArray(size)) throw new TypeError(`randint: size must be an array of sizes such as [2, 3], got ${size === undefined ? 'nothing' : typeof size}`);
+  if (!Array.isArray(size))
+    throw new TypeError(`randint: size must be an array of sizes such as [2, 3], got ${size === undefined ? 'nothing' : typeof size}`);
   if (args.length < 1 || args.length > 2 || args.some((v) => typeof v !== 'number')) {
-    throw new TypeError(`randint: expected randint(high, size) or randint(low, high, size), got ${args.length} bound${args.length === 1 ? '' : 's'}`);
+    throw new TypeError(
+      `randint: expected randint(high, size) or randint(low, high, size), got ${args.length} bound${args.length === 1 ? '' : 's'}`,
+    );
   }
   const [low, high] = (args.length === 1 ? [0, args[0]] : args) as [number, number];
   checkIntRange('randint', low, high);
@@ -156,7 +180,9 @@ export function bernoulli(input: Tensor, p?: number | GeneratorOptions, rawOptio
   if (p !== undefined) checkProbability('bernoulli', 'p', p);
   const device = input.deviceObject;
   const probabilities = p === undefined ? input : scalarTensor(p, 'float32', device);
-  const out = drawFloat(input.shape, device, generatorOf('bernoulli', options), (t, stream) => device.kernels.bernoulli(t, broadcastView(probabilities, input.shape), stream));
+  const out = drawFloat(input.shape, device, generatorOf('bernoulli', options), (t, stream) =>
+    device.kernels.bernoulli(t, broadcastView(probabilities, input.shape), stream),
+  );
   if (probabilities !== input) probabilities.dispose();
   return out;
 }
@@ -180,13 +206,17 @@ export function multinomial(input: Tensor, numSamples: number, rawOptions?: Mult
   const options = checkOptions('multinomial', rawOptions, MULTINOMIAL_OPTIONS);
   checkTensor('multinomial', 'input', input);
   if (input.dtype !== 'float32') throw new TypeError(`multinomial: input must be float32 weights, got ${input.dtype}`);
-  if (input.dim() !== 1 && input.dim() !== 2) throw new RangeError(`multinomial: input must be 1-D or 2-D, got shape ${formatShape(input.shape)}`);
+  if (input.dim() !== 1 && input.dim() !== 2)
+    throw new RangeError(`multinomial: input must be 1-D or 2-D, got shape ${formatShape(input.shape)}`);
   const categories = input.shape[input.dim() - 1];
   const replacement = options.replacement ?? false;
-  if (!Number.isInteger(numSamples) || numSamples <= 0) throw new RangeError(`multinomial: numSamples must be a positive integer, got ${numSamples}`);
+  if (!Number.isInteger(numSamples) || numSamples <= 0)
+    throw new RangeError(`multinomial: numSamples must be a positive integer, got ${numSamples}`);
   if (categories === 0) throw new RangeError(`multinomial: input must have at least one category, got shape ${formatShape(input.shape)}`);
   if (!replacement && numSamples > categories) {
-    throw new RangeError(`multinomial: cannot sample numSamples (${numSamples}) > input.size(-1) (${categories}) samples without replacement`);
+    throw new RangeError(
+      `multinomial: cannot sample numSamples (${numSamples}) > input.size(-1) (${categories}) samples without replacement`,
+    );
   }
   const rows = input.dim() === 2 ? input.shape[0] : 1;
   const out = Tensor.empty(input.dim() === 2 ? [rows, numSamples] : [numSamples], 'int32', input.deviceObject);
@@ -235,14 +265,19 @@ function fillRandom_(op: string, self: Tensor, generator: Generator, draw: (out:
 
 /** `x.uniform_(from = 0, to = 1, { generator })`: fills x with samples uniform in [from, to). */
 export function uniform_(self: Tensor, from = 0, to = 1, options?: GeneratorOptions): Tensor {
-  if (!(from <= to) || !Number.isFinite(to - from)) throw new RangeError(`uniform_: expects from <= to and a finite range, but got from=${from} to=${to}`);
-  return fillRandom_('uniform_', self, generatorOf('uniform_', checkOptions('uniform_', options, GENERATOR_OPTIONS)), (t, stream) => t.deviceObject.kernels.randomUniform(t, stream, from, to));
+  if (!(from <= to) || !Number.isFinite(to - from))
+    throw new RangeError(`uniform_: expects from <= to and a finite range, but got from=${from} to=${to}`);
+  return fillRandom_('uniform_', self, generatorOf('uniform_', checkOptions('uniform_', options, GENERATOR_OPTIONS)), (t, stream) =>
+    t.deviceObject.kernels.randomUniform(t, stream, from, to),
+  );
 }
 
 /** `x.normal_(mean = 0, std = 1, { generator })`: fills x with normal samples. */
 export function normal_(self: Tensor, mean = 0, std = 1, options?: GeneratorOptions): Tensor {
   if (!(std >= 0)) throw new RangeError(`normal_: expects std >= 0.0, but found std ${std}`);
-  return fillRandom_('normal_', self, generatorOf('normal_', checkOptions('normal_', options, GENERATOR_OPTIONS)), (t, stream) => t.deviceObject.kernels.randomNormal(t, stream, mean, std));
+  return fillRandom_('normal_', self, generatorOf('normal_', checkOptions('normal_', options, GENERATOR_OPTIONS)), (t, stream) =>
+    t.deviceObject.kernels.randomNormal(t, stream, mean, std),
+  );
 }
 
 /** `x.bernoulli_(p = 0.5, { generator })`: fills x with 1 (probability p) or 0. */
@@ -250,7 +285,9 @@ export function bernoulli_(self: Tensor, p = 0.5, options?: GeneratorOptions): T
   checkProbability('bernoulli_', 'p', p);
   const probability = scalarTensor(p, 'float32', self.deviceObject);
   try {
-    return fillRandom_('bernoulli_', self, generatorOf('bernoulli_', checkOptions('bernoulli_', options, GENERATOR_OPTIONS)), (t, stream) => t.deviceObject.kernels.bernoulli(t, broadcastView(probability, t.shape), stream));
+    return fillRandom_('bernoulli_', self, generatorOf('bernoulli_', checkOptions('bernoulli_', options, GENERATOR_OPTIONS)), (t, stream) =>
+      t.deviceObject.kernels.bernoulli(t, broadcastView(probability, t.shape), stream),
+    );
   } finally {
     probability.dispose();
   }
@@ -298,9 +335,19 @@ declare module '../tensor.js' {
 }
 
 Object.assign(Tensor.prototype, {
-  uniform_(this: Tensor, from?: number, to?: number, options?: GeneratorOptions) { return uniform_(this, from, to, options); },
-  normal_(this: Tensor, mean?: number, std?: number, options?: GeneratorOptions) { return normal_(this, mean, std, options); },
-  bernoulli_(this: Tensor, p?: number, options?: GeneratorOptions) { return bernoulli_(this, p, options); },
-  bernoulli(this: Tensor, p?: number | GeneratorOptions, options?: GeneratorOptions) { return bernoulli(this, p, options); },
-  multinomial(this: Tensor, numSamples: number, options?: MultinomialOptions) { return multinomial(this, numSamples, options); },
+  uniform_(this: Tensor, from?: number, to?: number, options?: GeneratorOptions) {
+    return uniform_(this, from, to, options);
+  },
+  normal_(this: Tensor, mean?: number, std?: number, options?: GeneratorOptions) {
+    return normal_(this, mean, std, options);
+  },
+  bernoulli_(this: Tensor, p?: number, options?: GeneratorOptions) {
+    return bernoulli_(this, p, options);
+  },
+  bernoulli(this: Tensor, p?: number | GeneratorOptions, options?: GeneratorOptions) {
+    return bernoulli(this, p, options);
+  },
+  multinomial(this: Tensor, numSamples: number, options?: MultinomialOptions) {
+    return multinomial(this, numSamples, options);
+  },
 });

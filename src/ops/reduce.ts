@@ -1,9 +1,9 @@
-import { record, recordComposite } from '../graph/record.js';
 import type { ReduceOp } from '../devices/device.js';
+import { record, recordComposite } from '../graph/record.js';
 import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { formatShape, normalizeDim, numel, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { div, mul, sub, add, eq, ne, logicalAnd, logicalOr, maximum, minimum, where } from './elementwise.js';
+import { add, div, eq, logicalAnd, logicalOr, maximum, minimum, mul, ne, sub, where } from './elementwise.js';
 import { exp, log } from './unary.js';
 import { castTo } from './unrecorded.js';
 import { checkTensor } from './util.js';
@@ -23,7 +23,8 @@ export type ReduceArg = ReduceOptions | boolean;
 function reduceOptions(op: string, arg: ReduceArg | undefined, accepted: readonly string[] = REDUCE_OPTIONS): ReduceOptions {
   if (arg === undefined) return {};
   if (typeof arg === 'boolean') return { keepdim: arg };
-  if (typeof arg !== 'object' || arg === null) throw new TypeError(`${op}: the argument after dim must be keepdim (a boolean) or an options object, got ${String(arg)}`);
+  if (typeof arg !== 'object' || arg === null)
+    throw new TypeError(`${op}: the argument after dim must be keepdim (a boolean) or an options object, got ${String(arg)}`);
   return checkOptions(op, arg, accepted);
 }
 
@@ -54,7 +55,9 @@ function reduceForward(op: string, kernelOp: ReduceOp, input: Tensor, dims: read
   const identity = kernelOp === 'sum' ? 0 : kernelOp === 'prod' ? 1 : null;
   if (empty && identity === null) {
     out.dispose();
-    throw new RangeError(`${op}: cannot reduce over a zero-size dimension (input shape ${formatShape(input.shape)}, dim ${formatShape(dims)}); it has no identity`);
+    throw new RangeError(
+      `${op}: cannot reduce over a zero-size dimension (input shape ${formatShape(input.shape)}, dim ${formatShape(dims)}); it has no identity`,
+    );
   }
   let overflow: number | null = null;
   if (out.numel() > 0) {
@@ -94,7 +97,9 @@ export function sum(input: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceA
   const dims = reductionDims('sum', input, dim);
   const keepdim = options.keepdim ?? false;
   const out = reduceForward('sum', 'sum', input, dims, keepdim);
-  return record(dim === undefined || dim === null ? 'SumBackward0' : 'SumBackward1', out, [input], () => (g) => [expandBack(g, input.shape, dims, keepdim)]);
+  return record(dim === undefined || dim === null ? 'SumBackward0' : 'SumBackward1', out, [input], () => (g) => [
+    expandBack(g, input.shape, dims, keepdim),
+  ]);
 }
 
 /**
@@ -134,7 +139,12 @@ export function mean(input: Tensor, dim?: Dims | null, keepdimOrOptions?: Reduce
   const count = dims.reduce((n, d) => n * input.shape[d], 1);
   const keepdim = options.keepdim ?? false;
   const name = dim === undefined || dim === null ? 'MeanBackward0' : 'MeanBackward1';
-  return recordComposite(name, [input], () => div(sum(input, dims, options), count), () => (g) => [div(expandBack(g, input.shape, dims, keepdim), count)]);
+  return recordComposite(
+    name,
+    [input],
+    () => div(sum(input, dims, options), count),
+    () => (g) => [div(expandBack(g, input.shape, dims, keepdim), count)],
+  );
 }
 
 /** max/min over everything (a 0-d tensor), or `{ values, indices }` along `dim`. */
@@ -143,11 +153,17 @@ export interface ValuesIndices {
   indices: Tensor;
 }
 
-function extremum(op: 'max' | 'min', input: Tensor, dim: number | undefined, keepdimOrOptions: ReduceArg | undefined): Tensor | ValuesIndices {
+function extremum(
+  op: 'max' | 'min',
+  input: Tensor,
+  dim: number | undefined,
+  keepdimOrOptions: ReduceArg | undefined,
+): Tensor | ValuesIndices {
   checkTensor(op, 'input', input);
   const options = reduceOptions(op, keepdimOrOptions);
   if (dim === undefined) {
-    if (input.numel() === 0) throw new RangeError(`${op}: expected a non-empty tensor when reducing over all dims, got shape ${formatShape(input.shape)}`);
+    if (input.numel() === 0)
+      throw new RangeError(`${op}: expected a non-empty tensor when reducing over all dims, got shape ${formatShape(input.shape)}`);
     const dims = reductionDims(op, input, null);
     const values = reduceForward(op, op, input, dims, false);
     return record(op === 'max' ? 'MaxBackward1' : 'MinBackward1', values, [input], (save) => {
@@ -166,7 +182,10 @@ function extremum(op: 'max' | 'min', input: Tensor, dim: number | undefined, kee
   const keepdim = options.keepdim ?? false;
   const dims = input.shape.length === 0 ? [] : [d];
   const values = reduceForward(op, op, input, dims, keepdim);
-  const indices = input.shape.length === 0 ? Tensor.empty([], 'int32', input.deviceObject) : reduceForward(op, op === 'max' ? 'argmax' : 'argmin', input, dims, keepdim);
+  const indices =
+    input.shape.length === 0
+      ? Tensor.empty([], 'int32', input.deviceObject)
+      : reduceForward(op, op === 'max' ? 'argmax' : 'argmin', input, dims, keepdim);
   if (input.shape.length === 0) input.deviceObject.kernels.fill(indices, 0);
   record(op === 'max' ? 'MaxBackward0' : 'MinBackward0', values, [input], (save) => {
     const index = save(indices);
@@ -180,7 +199,10 @@ function scatterIntoZeros(grad: Tensor, indices: Tensor, shape: Shape, dim: numb
   const g = keepdim || shape.length === 0 ? grad : unsqueezeDims(grad, [dim]);
   const idx = keepdim || shape.length === 0 ? indices : unsqueezeDims(indices, [dim]);
   if (shape.length === 0) return reshape(g, []);
-  const positions = reshape(arangeLike(shape[dim], grad), shape.map((s, d) => (d === dim ? s : 1)));
+  const positions = reshape(
+    arangeLike(shape[dim], grad),
+    shape.map((s, d) => (d === dim ? s : 1)),
+  );
   return where(eq(positions, idx), expand(g, shape), 0);
 }
 
@@ -206,14 +228,24 @@ export function min(input: Tensor, dim?: number | Tensor, keepdimOrOptions?: Red
   return dim instanceof Tensor ? minimum(input, dim) : extremum('min', input, dim, keepdimOrOptions);
 }
 
-function argExtremum(op: 'argmax' | 'argmin', input: Tensor, dim: number | undefined | null, keepdimOrOptions: ReduceArg | undefined): Tensor {
+function argExtremum(
+  op: 'argmax' | 'argmin',
+  input: Tensor,
+  dim: number | undefined | null,
+  keepdimOrOptions: ReduceArg | undefined,
+): Tensor {
   checkTensor(op, 'input', input);
   const options = reduceOptions(op, keepdimOrOptions);
   if (dim === undefined || dim === null) {
     if (input.numel() === 0) throw new RangeError(`${op}: expected a non-empty tensor, got shape ${formatShape(input.shape)}`);
     const flat = reshape(input, [-1]);
     const out = reduceForward(op, op, flat, [0], false);
-    return options.keepdim ? reshape(out, input.shape.map(() => 1)) : out;
+    return options.keepdim
+      ? reshape(
+          out,
+          input.shape.map(() => 1),
+        )
+      : out;
   }
   const d = normalizeDim(op, dim, input.shape.length);
   if (input.shape.length === 0) {
@@ -249,7 +281,8 @@ export type VarianceArg = VarianceOptions | boolean;
 
 function varianceOptions(op: string, arg: VarianceArg | undefined, keepdim: boolean | undefined): VarianceOptions {
   if (typeof arg === 'boolean') return { unbiased: arg, keepdim };
-  if (keepdim !== undefined) throw new TypeError(`${op}: keepdim goes in the options object when options are given, not as a third argument`);
+  if (keepdim !== undefined)
+    throw new TypeError(`${op}: keepdim goes in the options object when options are given, not as a third argument`);
   return reduceOptions(op, arg, VARIANCE_OPTIONS);
 }
 
@@ -280,10 +313,15 @@ export function variance(input: Tensor, dim?: Dims | null, unbiasedOrOptions?: V
   const dims = reductionDims('var', input, dim);
   const keepdim = options.keepdim ?? false;
   const correction = correctionOf(options);
-  return recordComposite('VarBackward0', [input], () => varianceForward(input, dims, correction, keepdim), (save) => {
-    const x = save(input);
-    return (g) => [varianceBackward(expandBack(g, input.shape, dims, keepdim), x, dims, correction)];
-  });
+  return recordComposite(
+    'VarBackward0',
+    [input],
+    () => varianceForward(input, dims, correction, keepdim),
+    (save) => {
+      const x = save(input);
+      return (g) => [varianceBackward(expandBack(g, input.shape, dims, keepdim), x, dims, correction)];
+    },
+  );
 }
 
 export function std(input: Tensor, dim?: Dims | null, unbiasedOrOptions?: VarianceArg, keepdimArg?: boolean): Tensor {
@@ -292,15 +330,20 @@ export function std(input: Tensor, dim?: Dims | null, unbiasedOrOptions?: Varian
   const dims = reductionDims('std', input, dim);
   const keepdim = options.keepdim ?? false;
   const correction = correctionOf(options);
-  return recordComposite('StdBackward0', [input], () => varianceForward(input, dims, correction, keepdim).sqrt(), (save, out) => {
-    const x = save(input);
-    const result = save(out);
-    // d std = d var / (2 std), taken as 0 where std is 0 (PyTorch's std_backward masks it too).
-    return (g) => {
-      const gradVariance = where(eq(result, 0), 0, div(g, mul(result, 2)));
-      return [varianceBackward(expandBack(gradVariance, input.shape, dims, keepdim), x, dims, correction)];
-    };
-  });
+  return recordComposite(
+    'StdBackward0',
+    [input],
+    () => varianceForward(input, dims, correction, keepdim).sqrt(),
+    (save, out) => {
+      const x = save(input);
+      const result = save(out);
+      // d std = d var / (2 std), taken as 0 where std is 0 (PyTorch's std_backward masks it too).
+      return (g) => {
+        const gradVariance = where(eq(result, 0), 0, div(g, mul(result, 2)));
+        return [varianceBackward(expandBack(gradVariance, input.shape, dims, keepdim), x, dims, correction)];
+      };
+    },
+  );
 }
 
 export function logsumexp(input: Tensor, dim: Dims, keepdimOrOptions?: ReduceArg): Tensor {
@@ -308,19 +351,24 @@ export function logsumexp(input: Tensor, dim: Dims, keepdimOrOptions?: ReduceArg
   const options = reduceOptions('logsumexp', keepdimOrOptions);
   const dims = reductionDims('logsumexp', input, dim);
   const keepdim = options.keepdim ?? false;
-  return recordComposite('LogsumexpBackward0', [input], () => {
-    // Shift by the max for stability; infinite maxima shift by 0 so -inf rows stay -inf. A zero-size
-    // dim has no max, and nothing to shift: its sum of no terms is 0, so the result is log(0) = -inf.
-    const empty = dims.some((d) => input.shape[d] === 0);
-    const shift = empty ? reduceForward('logsumexp', 'sum', input, dims, true) : reduceForward('logsumexp', 'max', input, dims, true);
-    const finiteShift = where(eq(shift.abs(), Infinity), 0, shift);
-    const out = add(log(sum(exp(sub(input, finiteShift)), dims, { keepdim: true })), finiteShift);
-    return keepdim ? out : reshape(out, reducedShape(input.shape, dims, false));
-  }, (save, out) => {
-    const x = save(input);
-    const result = save(out);
-    return (g) => [mul(expandBack(g, input.shape, dims, keepdim), exp(sub(x, expandBack(result, input.shape, dims, keepdim))))];
-  });
+  return recordComposite(
+    'LogsumexpBackward0',
+    [input],
+    () => {
+      // Shift by the max for stability; infinite maxima shift by 0 so -inf rows stay -inf. A zero-size
+      // dim has no max, and nothing to shift: its sum of no terms is 0, so the result is log(0) = -inf.
+      const empty = dims.some((d) => input.shape[d] === 0);
+      const shift = empty ? reduceForward('logsumexp', 'sum', input, dims, true) : reduceForward('logsumexp', 'max', input, dims, true);
+      const finiteShift = where(eq(shift.abs(), Infinity), 0, shift);
+      const out = add(log(sum(exp(sub(input, finiteShift)), dims, { keepdim: true })), finiteShift);
+      return keepdim ? out : reshape(out, reducedShape(input.shape, dims, false));
+    },
+    (save, out) => {
+      const x = save(input);
+      const result = save(out);
+      return (g) => [mul(expandBack(g, input.shape, dims, keepdim), exp(sub(x, expandBack(result, input.shape, dims, keepdim))))];
+    },
+  );
 }
 
 /** Sums `grad` down to `shape`, undoing broadcasting: the engine's reduction for broadcast inputs. */
@@ -330,7 +378,8 @@ export function sumToShape(grad: Tensor, shape: Shape): Tensor {
   const dims: number[] = [];
   grad.shape.forEach((size, d) => {
     if (d < lead || (shape[d - lead] === 1 && size !== 1)) dims.push(d);
-    else if (shape[d - lead] !== size) throw new RangeError(`sumToShape: cannot reduce shape ${formatShape(grad.shape)} to ${formatShape(shape)}`);
+    else if (shape[d - lead] !== size)
+      throw new RangeError(`sumToShape: cannot reduce shape ${formatShape(grad.shape)} to ${formatShape(shape)}`);
   });
   const reduced = dims.length > 0 ? sum(grad, dims, { keepdim: true }) : grad;
   return numel(reduced.shape) === numel(shape) && reduced.shape.length !== shape.length ? reshape(reduced, shape) : reduced;
@@ -356,14 +405,34 @@ declare module '../tensor.js' {
 }
 
 Object.assign(Tensor.prototype, {
-  sum(this: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceArg) { return sum(this, dim, keepdimOrOptions); },
-  prod(this: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg) { return prod(this, dim, keepdimOrOptions); },
-  mean(this: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceArg) { return mean(this, dim, keepdimOrOptions); },
-  max(this: Tensor, dim?: number | Tensor, keepdimOrOptions?: ReduceArg) { return dim === undefined ? max(this) : dim instanceof Tensor ? max(this, dim) : max(this, dim, keepdimOrOptions); },
-  min(this: Tensor, dim?: number | Tensor, keepdimOrOptions?: ReduceArg) { return dim === undefined ? min(this) : dim instanceof Tensor ? min(this, dim) : min(this, dim, keepdimOrOptions); },
-  argmax(this: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg) { return argmax(this, dim, keepdimOrOptions); },
-  argmin(this: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg) { return argmin(this, dim, keepdimOrOptions); },
-  var(this: Tensor, dim?: Dims | null, unbiasedOrOptions?: VarianceArg, keepdim?: boolean) { return variance(this, dim, unbiasedOrOptions, keepdim); },
-  std(this: Tensor, dim?: Dims | null, unbiasedOrOptions?: VarianceArg, keepdim?: boolean) { return std(this, dim, unbiasedOrOptions, keepdim); },
-  logsumexp(this: Tensor, dim: Dims, keepdimOrOptions?: ReduceArg) { return logsumexp(this, dim, keepdimOrOptions); },
+  sum(this: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceArg) {
+    return sum(this, dim, keepdimOrOptions);
+  },
+  prod(this: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg) {
+    return prod(this, dim, keepdimOrOptions);
+  },
+  mean(this: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceArg) {
+    return mean(this, dim, keepdimOrOptions);
+  },
+  max(this: Tensor, dim?: number | Tensor, keepdimOrOptions?: ReduceArg) {
+    return dim === undefined ? max(this) : dim instanceof Tensor ? max(this, dim) : max(this, dim, keepdimOrOptions);
+  },
+  min(this: Tensor, dim?: number | Tensor, keepdimOrOptions?: ReduceArg) {
+    return dim === undefined ? min(this) : dim instanceof Tensor ? min(this, dim) : min(this, dim, keepdimOrOptions);
+  },
+  argmax(this: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg) {
+    return argmax(this, dim, keepdimOrOptions);
+  },
+  argmin(this: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg) {
+    return argmin(this, dim, keepdimOrOptions);
+  },
+  var(this: Tensor, dim?: Dims | null, unbiasedOrOptions?: VarianceArg, keepdim?: boolean) {
+    return variance(this, dim, unbiasedOrOptions, keepdim);
+  },
+  std(this: Tensor, dim?: Dims | null, unbiasedOrOptions?: VarianceArg, keepdim?: boolean) {
+    return std(this, dim, unbiasedOrOptions, keepdim);
+  },
+  logsumexp(this: Tensor, dim: Dims, keepdimOrOptions?: ReduceArg) {
+    return logsumexp(this, dim, keepdimOrOptions);
+  },
 });

@@ -1,6 +1,6 @@
-import { record } from '../graph/record.js';
 import type { RnnGradients, RnnLayer, RnnMode, TensorView } from '../devices/device.js';
 import { rnnGateCount, rnnPlan, rnnReserveElements } from '../devices/rnn-layout.js';
+import { record } from '../graph/record.js';
 import { formatShape, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { checkDtype, checkSameDevice, checkTensor } from './util.js';
@@ -42,7 +42,8 @@ const NODE_NAMES: Record<RnnMode, string> = {
 };
 
 function expectShape(name: string, tensor: Tensor, shape: Shape): void {
-  if (!shapesEqual(tensor.shape, shape)) throw new RangeError(`rnnLayer: ${name} must have shape ${formatShape(shape)}, got ${formatShape(tensor.shape)}`);
+  if (!shapesEqual(tensor.shape, shape))
+    throw new RangeError(`rnnLayer: ${name} must have shape ${formatShape(shape)}, got ${formatShape(tensor.shape)}`);
 }
 
 function checkBatchSizes(batchSizes: readonly number[], rows: number): void {
@@ -70,8 +71,15 @@ function checkBatchSizes(batchSizes: readonly number[], rows: number): void {
  * const { output, hN, cN } = rnnLayer('lstm', torch.randn(6, 3), [2, 2, 2], torch.zeros(2, 4), torch.zeros(2, 4), { weightIh: w, weightHh: u });
  * ```
  */
-export function rnnLayer(mode: RnnMode, input: Tensor, batchSizes: readonly number[], h0: Tensor, c0: Tensor | null,
-  weights: RnnLayerWeights, options: RnnLayerOptions = {}): RnnLayerResult {
+export function rnnLayer(
+  mode: RnnMode,
+  input: Tensor,
+  batchSizes: readonly number[],
+  h0: Tensor,
+  c0: Tensor | null,
+  weights: RnnLayerWeights,
+  options: RnnLayerOptions = {},
+): RnnLayerResult {
   const biasIh = weights.biasIh ?? null;
   const biasHh = weights.biasHh ?? null;
   const weightHr = weights.weightHr ?? null;
@@ -91,7 +99,9 @@ export function rnnLayer(mode: RnnMode, input: Tensor, batchSizes: readonly numb
   const batch = batchSizes[0];
   const gates = rnnGateCount(mode);
   if (weights.weightIh.shape.length !== 2 || weights.weightIh.shape[0] % gates !== 0 || weights.weightIh.shape[0] === 0) {
-    throw new RangeError(`rnnLayer: weightIh must be [${gates} * hidden, inputSize] for ${mode}, got ${formatShape(weights.weightIh.shape)}`);
+    throw new RangeError(
+      `rnnLayer: weightIh must be [${gates} * hidden, inputSize] for ${mode}, got ${formatShape(weights.weightIh.shape)}`,
+    );
   }
   const hidden = weights.weightIh.shape[0] / gates;
   const state = weightHr ? weightHr.shape[0] : hidden;
@@ -112,8 +122,17 @@ export function rnnLayer(mode: RnnMode, input: Tensor, batchSizes: readonly numb
   const operands = [input, h0, c0, weights.weightIh, weights.weightHh, biasIh, biasHh, weightHr].map((t) => (t ? contiguous(t) : null));
   const [x, h, c, wIh, wHh, bIh, bHh, wHr] = operands;
   const layer: RnnLayer = {
-    mode, batchSizes: [...batchSizes], reverse: options.reverse ?? false,
-    input: x!, h0: h!, c0: c, weightIh: wIh!, weightHh: wHh!, biasIh: bIh, biasHh: bHh, weightHr: wHr,
+    mode,
+    batchSizes: [...batchSizes],
+    reverse: options.reverse ?? false,
+    input: x!,
+    h0: h!,
+    c0: c,
+    weightIh: wIh!,
+    weightHh: wHh!,
+    biasIh: bIh,
+    biasHh: bHh,
+    weightHr: wHr,
     plan: rnnPlan(mode, batchSizes, inputSize, hidden, state),
   };
   const cellElements = mode === 'lstm' ? batch * hidden : 0;
@@ -128,7 +147,17 @@ export function rnnLayer(mode: RnnMode, input: Tensor, batchSizes: readonly numb
     // The layer as backward sees it: every operand saved, so in-place changes are detected.
     const saved = operands.map((t) => (t ? save(t) : null));
     const [sx, sh, sc, sWih, sWhh, sBih, sBhh, sWhr] = saved;
-    const savedLayer: RnnLayer = { ...layer, input: sx!, h0: sh!, c0: sc, weightIh: sWih!, weightHh: sWhh!, biasIh: sBih, biasHh: sBhh, weightHr: sWhr };
+    const savedLayer: RnnLayer = {
+      ...layer,
+      input: sx!,
+      h0: sh!,
+      c0: sc,
+      weightIh: sWih!,
+      weightHh: sWhh!,
+      biasIh: sBih,
+      biasHh: sBhh,
+      weightHr: sWhr,
+    };
     const savedResult = save(result);
     const savedReserve = save(reserve);
     return (grad) => {
@@ -137,8 +166,15 @@ export function rnnLayer(mode: RnnMode, input: Tensor, batchSizes: readonly numb
       const outputs = saved.map((t, i) => (t && wanted[i] ? Tensor.empty(t.shape, 'float32', device) : null));
       const [gx, gh, gc, gWih, gWhh, gBih, gBhh, gWhr] = outputs;
       const grads: RnnGradients = { input: gx, h0: gh, c0: gc, weightIh: gWih, weightHh: gWhh, biasIh: gBih, biasHh: gBhh, weightHr: gWhr };
-      device.kernels.rnnBackward(savedLayer, resultViews(savedResult, rows, batch, state, hidden, mode === 'lstm').output, savedReserve,
-        gradParts.output, gradParts.hN, gradParts.cN, grads);
+      device.kernels.rnnBackward(
+        savedLayer,
+        resultViews(savedResult, rows, batch, state, hidden, mode === 'lstm').output,
+        savedReserve,
+        gradParts.output,
+        gradParts.hN,
+        gradParts.cN,
+        grads,
+      );
       if (g !== grad) g.dispose();
       return outputs;
     };
@@ -155,7 +191,13 @@ export function rnnLayer(mode: RnnMode, input: Tensor, batchSizes: readonly numb
 
 /** The output, hN and cN regions of the flat result (or of its gradient) as kernel views. */
 function resultViews(flat: TensorView, rows: number, batch: number, state: number, hidden: number, hasCells: boolean) {
-  const region = (start: number, shape: Shape): TensorView => ({ storage: flat.storage, offset: flat.offset + start, shape, strides: [shape[1], 1], dtype: 'float32' });
+  const region = (start: number, shape: Shape): TensorView => ({
+    storage: flat.storage,
+    offset: flat.offset + start,
+    shape,
+    strides: [shape[1], 1],
+    dtype: 'float32',
+  });
   return {
     output: region(0, [rows, state]),
     hN: region(rows * state, [batch, state]),

@@ -18,7 +18,8 @@ type SizeArgs = (number | readonly number[])[];
 
 /** One dim or several: flip's and roll's dims, roll's shifts. */
 const intList = kind<number[]>('an integer or an array of integers', (v) =>
-  Number.isInteger(v) ? [v as number] : Array.isArray(v) && v.every((d) => Number.isInteger(d)) ? [...(v as number[])] : undefined);
+  Number.isInteger(v) ? [v as number] : Array.isArray(v) && v.every((d) => Number.isInteger(d)) ? [...(v as number[])] : undefined,
+);
 
 /** An int32 index tensor on `like`'s device. */
 function indexOn(like: Tensor, values: readonly number[]): Tensor {
@@ -28,14 +29,26 @@ function indexOn(like: Tensor, values: readonly number[]): Tensor {
 /** Normalised dims, refusing one named twice as PyTorch does. */
 function distinctDims(op: string, dims: readonly number[], ndim: number): number[] {
   const normalized = dims.map((d) => normalizeDim(op, d, ndim));
-  if (new Set(normalized).size !== normalized.length) throw new RangeError(`${op}: dims [${dims.join(', ')}] name a dimension more than once`);
+  if (new Set(normalized).size !== normalized.length)
+    throw new RangeError(`${op}: dims [${dims.join(', ')}] name a dimension more than once`);
   return normalized;
 }
 
 /** A copy of `x` with each slice along `dims[k]` taken from `source(i, k)`, the source position of output position i. */
 function permuteAlong(x: Tensor, dims: readonly number[], source: (i: number, k: number) => number): Tensor {
   if (dims.length === 0) return x.clone();
-  return dims.reduce((out, d, k) => indexSelect(out, d, indexOn(x, Array.from({ length: x.shape[d] }, (_, i) => source(i, k)))), x);
+  return dims.reduce(
+    (out, d, k) =>
+      indexSelect(
+        out,
+        d,
+        indexOn(
+          x,
+          Array.from({ length: x.shape[d] }, (_, i) => source(i, k)),
+        ),
+      ),
+    x,
+  );
 }
 
 const FLIP = signature('flip', { input: param.tensor(), dims: intList() });
@@ -49,7 +62,12 @@ export function flip(input: Tensor, dims?: number | readonly number[] | FlipOpti
   const args = FLIP(arguments);
   const x = args.input;
   const along = distinctDims('flip', args.dims, x.dim());
-  return recordComposite('FlipBackward0', [x], () => permuteAlong(x, along, (i, k) => x.shape[along[k]] - 1 - i), () => (g) => [flip(g, along)]);
+  return recordComposite(
+    'FlipBackward0',
+    [x],
+    () => permuteAlong(x, along, (i, k) => x.shape[along[k]] - 1 - i),
+    () => (g) => [flip(g, along)],
+  );
 }
 
 const ROLL = signature('roll', { input: param.tensor(), shifts: intList(), dims: intList([]) });
@@ -58,21 +76,38 @@ const ROLL = signature('roll', { input: param.tensor(), shifts: intList(), dims:
  * `roll(input, shifts, dims = [])`: elements shifted along each dim, those pushed off one end coming
  * back at the other; with no dims, over the flattened tensor, keeping its shape. Also `x.roll(...)`.
  */
-export function roll(input: Tensor, shifts?: number | readonly number[] | RollOptions, dims?: number | readonly number[] | RollOptions): Tensor {
+export function roll(
+  input: Tensor,
+  shifts?: number | readonly number[] | RollOptions,
+  dims?: number | readonly number[] | RollOptions,
+): Tensor {
   const args = ROLL(arguments);
   const x = args.input;
   if (args.dims.length === 0) {
-    if (args.shifts.length !== 1) throw new RangeError(`roll: without dims, shifts must be a single integer, got [${args.shifts.join(', ')}]`);
+    if (args.shifts.length !== 1)
+      throw new RangeError(`roll: without dims, shifts must be a single integer, got [${args.shifts.join(', ')}]`);
     return reshape(roll(reshape(x, [-1]), args.shifts, 0), x.shape);
   }
-  if (args.shifts.length !== args.dims.length) throw new RangeError(`roll: shifts and dims must align, got ${args.shifts.length} shifts and ${args.dims.length} dims`);
+  if (args.shifts.length !== args.dims.length)
+    throw new RangeError(`roll: shifts and dims must align, got ${args.shifts.length} shifts and ${args.dims.length} dims`);
   const along = args.dims.map((d) => normalizeDim('roll', d, x.dim()));
   const by = args.shifts;
   const source = (i: number, k: number) => {
     const n = x.shape[along[k]];
     return (((i - by[k]) % n) + n) % n;
   };
-  return recordComposite('RollBackward0', [x], () => permuteAlong(x, along, source), () => (g) => [roll(g, by.map((s) => -s), along)]);
+  return recordComposite(
+    'RollBackward0',
+    [x],
+    () => permuteAlong(x, along, source),
+    () => (g) => [
+      roll(
+        g,
+        by.map((s) => -s),
+        along,
+      ),
+    ],
+  );
 }
 
 export interface RollOptions {
@@ -88,18 +123,26 @@ export function repeat(input: Tensor, ...sizes: SizeArgs): Tensor {
   checkTensor('repeat', 'input', input);
   const repeats = sizesFromArgs(sizes);
   if (repeats.length < input.dim()) {
-    throw new RangeError(`repeat: number of dimensions of repeat dims can not be smaller than number of dimensions of tensor (repeats ${formatShape(repeats)}, tensor shape ${formatShape(input.shape)})`);
+    throw new RangeError(
+      `repeat: number of dimensions of repeat dims can not be smaller than number of dimensions of tensor (repeats ${formatShape(repeats)}, tensor shape ${formatShape(input.shape)})`,
+    );
   }
-  if (repeats.some((r) => !Number.isInteger(r) || r < 0)) throw new RangeError(`repeat: repeats must be non-negative integers, got ${formatShape(repeats)}`);
+  if (repeats.some((r) => !Number.isInteger(r) || r < 0))
+    throw new RangeError(`repeat: repeats must be non-negative integers, got ${formatShape(repeats)}`);
   const shape = [...repeats.slice(0, repeats.length - input.dim()).map(() => 1), ...input.shape];
   // Each dim of size s repeated r times is a new [r, s] pair, broadcast from [1, s] and merged.
   const paired = shape.flatMap((s) => [1, s]);
   const expanded = shape.flatMap((s, d) => [repeats[d], s]);
   const outShape = shape.map((s, d) => s * repeats[d]);
-  return recordComposite('RepeatBackward0', [input], () => reshape(expand(reshape(input, paired), expanded), outShape), () => (g) => {
-    const copies = expanded.map((_, d) => d).filter((d) => d % 2 === 0);
-    return [reshape(sum(reshape(g, expanded), copies), input.shape)];
-  });
+  return recordComposite(
+    'RepeatBackward0',
+    [input],
+    () => reshape(expand(reshape(input, paired), expanded), outShape),
+    () => (g) => {
+      const copies = expanded.map((_, d) => d).filter((d) => d % 2 === 0);
+      return [reshape(sum(reshape(g, expanded), copies), input.shape)];
+    },
+  );
 }
 
 /** `tile(input, ...dims)`: repeat, with fewer dims than input's taken as leading 1s. `torch.tile(x, [2])` */
@@ -111,7 +154,9 @@ export function tile(input: Tensor, ...dims: SizeArgs): Tensor {
 
 const REPEAT_INTERLEAVE = signature('repeatInterleave', {
   input: param.tensor(),
-  repeats: kind<number | Tensor>('an integer or an int32 Tensor', (v) => (Number.isInteger(v) || v instanceof Tensor ? (v as number | Tensor) : undefined))(),
+  repeats: kind<number | Tensor>('an integer or an int32 Tensor', (v) =>
+    Number.isInteger(v) || v instanceof Tensor ? (v as number | Tensor) : undefined,
+  )(),
   dim: kind<number | null>('an integer or null', (v) => (v === null || Number.isInteger(v) ? (v as number | null) : undefined))(null),
 });
 
@@ -126,12 +171,19 @@ function repeatCounts(repeats: number | Tensor, slices: number): number[] {
     if (repeats < 0) throw new RangeError(`repeatInterleave: repeats must be non-negative, got ${repeats}`);
     return Array.from({ length: slices }, () => repeats);
   }
-  if (repeats.dtype !== 'int32') throw new TypeError(`repeatInterleave: repeats must have dtype int32, got ${repeats.dtype} (shape ${formatShape(repeats.shape)})`);
+  if (repeats.dtype !== 'int32')
+    throw new TypeError(`repeatInterleave: repeats must have dtype int32, got ${repeats.dtype} (shape ${formatShape(repeats.shape)})`);
   if (repeats.dim() > 1) throw new RangeError(`repeatInterleave: repeats must be 0-d or 1-d, got shape ${formatShape(repeats.shape)}`);
-  if (repeats.device !== 'cpu') throw new Error(`repeatInterleave: a repeats tensor decides the output's shape, so it must be read on the host: pass it on the cpu device or as a number (got one on ${repeats.device})`);
+  if (repeats.device !== 'cpu')
+    throw new Error(
+      `repeatInterleave: a repeats tensor decides the output's shape, so it must be read on the host: pass it on the cpu device or as a number (got one on ${repeats.device})`,
+    );
   const counts = Array.from(repeats.dataSync());
   if (counts.length === 1) return Array.from({ length: slices }, () => counts[0]);
-  if (counts.length !== slices) throw new RangeError(`repeatInterleave: repeats must have the same size as input along dim, got ${counts.length} repeats for ${slices} slices`);
+  if (counts.length !== slices)
+    throw new RangeError(
+      `repeatInterleave: repeats must have the same size as input along dim, got ${counts.length} repeats for ${slices} slices`,
+    );
   if (counts.some((c) => c < 0)) throw new RangeError(`repeatInterleave: repeats must be non-negative, got [${counts.join(', ')}]`);
   return counts;
 }
@@ -141,12 +193,23 @@ function repeatCounts(repeats: number | Tensor, slices: number): number[] {
  * (an int, or an int32 tensor of a count per slice), over the flattened input when dim is null.
  * Also `x.repeatInterleave(...)`. Its gradient sums the copies, as index selection's does.
  */
-export function repeatInterleave(input: Tensor, repeats?: number | Tensor | RepeatInterleaveOptions, dim?: number | null | RepeatInterleaveOptions): Tensor {
+export function repeatInterleave(
+  input: Tensor,
+  repeats?: number | Tensor | RepeatInterleaveOptions,
+  dim?: number | null | RepeatInterleaveOptions,
+): Tensor {
   const args = REPEAT_INTERLEAVE(arguments);
   const x = args.dim === null ? reshape(args.input, [-1]) : args.input;
   const d = args.dim === null ? 0 : normalizeDim('repeatInterleave', args.dim, x.dim());
   const counts = repeatCounts(args.repeats, x.dim() === 0 ? 1 : x.shape[d]);
-  return indexSelect(x, d, indexOn(x, counts.flatMap((count, i) => Array.from({ length: count }, () => i))));
+  return indexSelect(
+    x,
+    d,
+    indexOn(
+      x,
+      counts.flatMap((count, i) => Array.from({ length: count }, () => i)),
+    ),
+  );
 }
 
 const TRIANGLE = (op: string) => signature(op, { input: param.tensor(), diagonal: param.int(0) });
@@ -168,10 +231,15 @@ function masked(x: Tensor, mask: Tensor): Tensor {
 
 function triangle(op: 'triu' | 'tril', x: Tensor, diagonal: number): Tensor {
   const mask = triangleMask(op, x, diagonal, op === 'triu');
-  return recordComposite(op === 'triu' ? 'TriuBackward0' : 'TrilBackward0', [x], () => masked(x, mask), (save) => {
-    const kept = save(mask);
-    return (g) => [masked(g, kept)];
-  });
+  return recordComposite(
+    op === 'triu' ? 'TriuBackward0' : 'TrilBackward0',
+    [x],
+    () => masked(x, mask),
+    (save) => {
+      const kept = save(mask);
+      return (g) => [masked(g, kept)];
+    },
+  );
 }
 
 /** `triu(input, diagonal = 0)`: the upper triangle of the last two dims, zeros below the diagonal-th diagonal. Also `x.triu(...)`. */
@@ -215,24 +283,50 @@ export function diag(input: Tensor, diagonal?: number | { diagonal?: number }): 
   const { input: x, diagonal: k } = DIAG(arguments);
   if (x.dim() === 1) {
     const size = x.shape[0] + Math.abs(k);
-    return recordComposite('DiagBackward0', [x], () => diagonalMatrix(x, k, size, size), () => (g) => [diagonalOf(g, k)]);
+    return recordComposite(
+      'DiagBackward0',
+      [x],
+      () => diagonalMatrix(x, k, size, size),
+      () => (g) => [diagonalOf(g, k)],
+    );
   }
   if (x.dim() !== 2) throw new RangeError(`diag: input must be 1-D or 2-D, got shape ${formatShape(x.shape)}`);
   const [rows, cols] = x.shape;
-  return recordComposite('DiagBackward0', [x], () => diagonalOf(x, k), () => (g) => [diagonalMatrix(g, k, rows, cols)]);
+  return recordComposite(
+    'DiagBackward0',
+    [x],
+    () => diagonalOf(x, k),
+    () => (g) => [diagonalMatrix(g, k, rows, cols)],
+  );
 }
 
 Object.assign(Tensor.prototype, {
   flip(this: Tensor, ...dims: (number | readonly number[] | FlipOptions)[]) {
-    return dims.length > 1 && dims.every((d) => typeof d === 'number') ? flip(this, dims as number[]) : flip(this, dims[0], dims[1] as FlipOptions | undefined);
+    return dims.length > 1 && dims.every((d) => typeof d === 'number')
+      ? flip(this, dims as number[])
+      : flip(this, dims[0], dims[1] as FlipOptions | undefined);
   },
-  roll(this: Tensor, shifts?: number | readonly number[] | RollOptions, dims?: number | readonly number[] | RollOptions) { return roll(this, shifts, dims); },
-  repeat(this: Tensor, ...sizes: SizeArgs) { return repeat(this, ...sizes); },
-  tile(this: Tensor, ...dims: SizeArgs) { return tile(this, ...dims); },
-  repeatInterleave(this: Tensor, repeats?: number | Tensor | RepeatInterleaveOptions, dim?: number | null | RepeatInterleaveOptions) { return repeatInterleave(this, repeats, dim); },
-  triu(this: Tensor, diagonal?: number | { diagonal?: number }) { return triu(this, diagonal); },
-  tril(this: Tensor, diagonal?: number | { diagonal?: number }) { return tril(this, diagonal); },
-  diag(this: Tensor, diagonal?: number | { diagonal?: number }) { return diag(this, diagonal); },
+  roll(this: Tensor, shifts?: number | readonly number[] | RollOptions, dims?: number | readonly number[] | RollOptions) {
+    return roll(this, shifts, dims);
+  },
+  repeat(this: Tensor, ...sizes: SizeArgs) {
+    return repeat(this, ...sizes);
+  },
+  tile(this: Tensor, ...dims: SizeArgs) {
+    return tile(this, ...dims);
+  },
+  repeatInterleave(this: Tensor, repeats?: number | Tensor | RepeatInterleaveOptions, dim?: number | null | RepeatInterleaveOptions) {
+    return repeatInterleave(this, repeats, dim);
+  },
+  triu(this: Tensor, diagonal?: number | { diagonal?: number }) {
+    return triu(this, diagonal);
+  },
+  tril(this: Tensor, diagonal?: number | { diagonal?: number }) {
+    return tril(this, diagonal);
+  },
+  diag(this: Tensor, diagonal?: number | { diagonal?: number }) {
+    return diag(this, diagonal);
+  },
 });
 
 declare module '../tensor.js' {

@@ -38,7 +38,10 @@ export const param = {
   boolean: kind('a boolean', (v) => (typeof v === 'boolean' ? v : undefined)),
   /** Dims to reduce over: one, several, or null for all. */
   dims: kind<number | readonly number[] | null>('an integer, an array of integers or null', (v) =>
-    v === null || Number.isInteger(v) || (Array.isArray(v) && v.every((d) => Number.isInteger(d))) ? (v as number | readonly number[] | null) : undefined),
+    v === null || Number.isInteger(v) || (Array.isArray(v) && v.every((d) => Number.isInteger(d)))
+      ? (v as number | readonly number[] | null)
+      : undefined,
+  ),
   /** A device name; its default is usually undefined, for the default device. */
   device: kind<string | undefined>("a device name such as 'cpu' or 'webgpu'", (v) => (typeof v === 'string' ? v : undefined)),
 };
@@ -66,9 +69,12 @@ export function signature<P extends Record<string, Param<unknown>>>(fn: string, 
       const at = names.indexOf(key);
       if (at < 0) {
         const suggestion = nearestKey(key, names);
-        throw new TypeError(`${fn}: unknown option '${key}'${suggestion === null ? '' : `; did you mean '${suggestion}'?`} (accepted: ${list})`);
+        throw new TypeError(
+          `${fn}: unknown option '${key}'${suggestion === null ? '' : `; did you mean '${suggestion}'?`} (accepted: ${list})`,
+        );
       }
-      if (at < positional.length && positional[at] !== undefined) throw new TypeError(`${fn}: got two values for '${key}', one positional and one in the options`);
+      if (at < positional.length && positional[at] !== undefined)
+        throw new TypeError(`${fn}: got two values for '${key}', one positional and one in the options`);
     }
     const bound: Record<string, unknown> = {};
     names.forEach((name, at) => {

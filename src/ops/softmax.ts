@@ -1,5 +1,5 @@
+import { type DType, resolveDtype } from '../dtype.js';
 import { record } from '../graph/record.js';
-import { resolveDtype, type DType } from '../dtype.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { formatShape, normalizeDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -13,13 +13,23 @@ export interface SoftmaxOptions {
 
 const SOFTMAX_OPTIONS = optionKeys<SoftmaxOptions>({ dtype: true });
 
-function softmaxForward(op: string, node: string, log: boolean, input: Tensor, dim: number, rawOptions: SoftmaxOptions | undefined): Tensor {
+function softmaxForward(
+  op: string,
+  node: string,
+  log: boolean,
+  input: Tensor,
+  dim: number,
+  rawOptions: SoftmaxOptions | undefined,
+): Tensor {
   checkTensor(op, 'input', input);
   const options = checkOptions(op, rawOptions, SOFTMAX_OPTIONS);
   if (dim === undefined || dim === null) throw new TypeError(`${op}: dim is required (the dimension to normalise over), e.g. ${op}(x, -1)`);
   const d = normalizeDim(op, dim, input.dim());
   const dtype = options.dtype === undefined ? input.dtype : resolveDtype(op, options.dtype);
-  if (dtype !== 'float32') throw new TypeError(`${op}: input must be float32, got ${dtype} (shape ${formatShape(input.shape)}); convert with .float() or pass { dtype: 'float32' }`);
+  if (dtype !== 'float32')
+    throw new TypeError(
+      `${op}: input must be float32, got ${dtype} (shape ${formatShape(input.shape)}); convert with .float() or pass { dtype: 'float32' }`,
+    );
   const x = castTo(input, dtype);
   const out = Tensor.empty(input.shape, 'float32', input.deviceObject);
   if (out.numel() > 0) input.deviceObject.kernels.softmax(out, x, d, log);
@@ -61,6 +71,10 @@ declare module '../tensor.js' {
 }
 
 Object.assign(Tensor.prototype, {
-  softmax(this: Tensor, dim: number, options?: SoftmaxOptions) { return softmax(this, dim, options); },
-  logSoftmax(this: Tensor, dim: number, options?: SoftmaxOptions) { return logSoftmax(this, dim, options); },
+  softmax(this: Tensor, dim: number, options?: SoftmaxOptions) {
+    return softmax(this, dim, options);
+  },
+  logSoftmax(this: Tensor, dim: number, options?: SoftmaxOptions) {
+    return logSoftmax(this, dim, options);
+  },
 });

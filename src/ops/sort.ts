@@ -57,10 +57,16 @@ function scatterIntoZeros(grad: Tensor, index: Tensor, shape: Shape, dim: number
 }
 
 /** Resolves `f(x, dim?, options?)` and `f(x, options)`: dim as an argument or in the options. */
-function sortArgs(op: string, input: Tensor, dim: number | SortOptions | undefined, options: SortOptions | undefined): [number, SortOptions] {
+function sortArgs(
+  op: string,
+  input: Tensor,
+  dim: number | SortOptions | undefined,
+  options: SortOptions | undefined,
+): [number, SortOptions] {
   const [positional, rawOptions] = typeof dim === 'object' && dim !== null ? [undefined, dim] : [dim, options];
   const resolved = checkOptions(op, rawOptions, SORT_OPTIONS);
-  if (positional !== undefined && resolved.dim !== undefined) throw new TypeError(`${op}: dim given both as an argument (${positional}) and in the options (${resolved.dim})`);
+  if (positional !== undefined && resolved.dim !== undefined)
+    throw new TypeError(`${op}: dim given both as an argument (${positional}) and in the options (${resolved.dim})`);
   return [normalizeDim(op, positional ?? resolved.dim ?? -1, input.dim()), resolved];
 }
 
@@ -115,7 +121,13 @@ declare module '../tensor.js' {
 }
 
 Object.assign(Tensor.prototype, {
-  sort(this: Tensor, dim?: number | SortOptions, options?: SortOptions) { return sort(this, dim, options); },
-  argsort(this: Tensor, dim?: number | SortOptions, options?: SortOptions) { return argsort(this, dim, options); },
-  topk(this: Tensor, k: number, dim?: number, options?: TopkOptions) { return topk(this, k, dim, options); },
+  sort(this: Tensor, dim?: number | SortOptions, options?: SortOptions) {
+    return sort(this, dim, options);
+  },
+  argsort(this: Tensor, dim?: number | SortOptions, options?: SortOptions) {
+    return argsort(this, dim, options);
+  },
+  topk(this: Tensor, k: number, dim?: number, options?: TopkOptions) {
+    return topk(this, k, dim, options);
+  },
 });

@@ -1,6 +1,7 @@
 /** An `x[...]` resolved against a shape: basic indexing's view steps, then advanced indexing's index tensors. */
-import type { Save } from '../graph/record.js';
+
 import type { Device } from '../devices/device.js';
+import type { Save } from '../graph/record.js';
 import { broadcastShapes, contiguousStrides, formatShape, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { tensor } from './creation.js';
@@ -66,23 +67,37 @@ const SLICE = /^\s*(-?\d+)?\s*:\s*(-?\d+)?\s*(?::\s*(-?\d+)?\s*)?$/;
 function parseString(op: string, text: string): ParsedEntry {
   if (text.trim() === '...') return { kind: 'ellipsis' };
   const match = SLICE.exec(text);
-  if (!match) throw new TypeError(`${op}: invalid index '${text}'; strings must be slices like '1:5', ':', '::2', '-1:' or the ellipsis '...'`);
+  if (!match)
+    throw new TypeError(`${op}: invalid index '${text}'; strings must be slices like '1:5', ':', '::2', '-1:' or the ellipsis '...'`);
   const [, start, stop, step] = match;
   const stepValue = step === undefined ? 1 : Number(step);
   if (stepValue === 0) throw new RangeError(`${op}: slice step cannot be zero (in '${text}')`);
   if (stepValue < 0) throw new RangeError(`${op}: step must be greater than zero; negative steps are not supported (in '${text}')`);
-  return { kind: 'slice', start: start === undefined ? null : Number(start), stop: stop === undefined ? null : Number(stop), step: stepValue };
+  return {
+    kind: 'slice',
+    start: start === undefined ? null : Number(start),
+    stop: stop === undefined ? null : Number(stop),
+    step: stepValue,
+  };
 }
 
 /** Python's slice bounds for a positive step: [begin, begin + count * step) clamped into the dim. */
 function resolveSlice(entry: { start: number | null; stop: number | null; step: number }, size: number): { begin: number; count: number } {
-  const clampBound = (value: number | null, fallback: number) => (value === null ? fallback : value < 0 ? Math.max(value + size, 0) : Math.min(value, size));
+  const clampBound = (value: number | null, fallback: number) =>
+    value === null ? fallback : value < 0 ? Math.max(value + size, 0) : Math.min(value, size);
   const begin = clampBound(entry.start, 0);
   const end = clampBound(entry.stop, size);
   return { begin, count: end > begin ? Math.ceil((end - begin) / entry.step) : 0 };
 }
 
-function parseEntry(op: string, input: Tensor, entry: IndexEntry, position: number, temporaries: Tensor[], known: KnownValues): ParsedEntry {
+function parseEntry(
+  op: string,
+  input: Tensor,
+  entry: IndexEntry,
+  position: number,
+  temporaries: Tensor[],
+  known: KnownValues,
+): ParsedEntry {
   if (entry === null) return { kind: 'newAxis' };
   if (typeof entry === 'boolean') return { kind: 'bool', value: entry };
   if (typeof entry === 'string') return parseString(op, entry);
@@ -93,7 +108,8 @@ function parseEntry(op: string, input: Tensor, entry: IndexEntry, position: numb
   if (Array.isArray(entry)) {
     const leaves = (entry as unknown[]).flat(Infinity);
     const isMask = leaves.length > 0 && leaves.every((v) => typeof v === 'boolean');
-    if (!isMask && !leaves.every((v) => Number.isInteger(v))) throw new TypeError(`${op}: index arrays must hold integers or booleans, got ${JSON.stringify(entry)} at position ${position}`);
+    if (!isMask && !leaves.every((v) => Number.isInteger(v)))
+      throw new TypeError(`${op}: index arrays must hold integers or booleans, got ${JSON.stringify(entry)} at position ${position}`);
     const converted = tensor(entry as number[], { dtype: isMask ? 'bool' : 'int32', device: input.device });
     temporaries.push(converted);
     if (isMask) known.set(converted, leaves.map(Number));
@@ -102,15 +118,22 @@ function parseEntry(op: string, input: Tensor, entry: IndexEntry, position: numb
   if (entry instanceof Tensor) {
     checkTensor(op, `indices[${position}]`, entry);
     checkSameDevice(op, { input, [`indices[${position}]`]: entry });
-    if (entry.dtype === 'float32') throw new TypeError(`${op}: tensors used as indices must be int32 or bool, got a float32 tensor of shape ${formatShape(entry.shape)} at position ${position}`);
+    if (entry.dtype === 'float32')
+      throw new TypeError(
+        `${op}: tensors used as indices must be int32 or bool, got a float32 tensor of shape ${formatShape(entry.shape)} at position ${position}`,
+      );
     if (entry.shape.length > 0) return { kind: 'tensor', tensor: entry };
     // A 0-d index acts as a number (PyTorch reads it): a select for int32, a new axis for bool.
     if (entry.dtype === 'bool') return { kind: 'bool', value: Boolean(boolValues(op, entry, known)[0]) };
     // Where reads wait, the int32 one is an index tensor that selects like a number: a copy
     // instead of PyTorch's view, with the same values and gradients.
-    return entry.deviceObject.synchronous ? { kind: 'int', value: Number(entry.itemSync()) } : { kind: 'tensor', tensor: entry, selects: true };
+    return entry.deviceObject.synchronous
+      ? { kind: 'int', value: Number(entry.itemSync()) }
+      : { kind: 'tensor', tensor: entry, selects: true };
   }
-  throw new TypeError(`${op}: unsupported index entry ${entry === undefined ? 'undefined' : typeof entry} at position ${position}; use a number, slice string, '...', null, boolean, int32/bool tensor or array`);
+  throw new TypeError(
+    `${op}: unsupported index entry ${entry === undefined ? 'undefined' : typeof entry} at position ${position}; use a number, slice string, '...', null, boolean, int32/bool tensor or array`,
+  );
 }
 
 /** The values of a bool index tensor, which decide the result's shape: known, or read where reads are synchronous. */
@@ -120,7 +143,9 @@ function boolValues(op: string, mask: Tensor, known: KnownValues): ArrayLike<num
   if (!mask.deviceObject.synchronous) {
     const what = mask.shape.length === 0 ? 'a 0-d bool tensor' : `a bool mask of shape ${formatShape(mask.shape)}`;
     const asyncForm = op.endsWith('_') ? `${op.slice(0, -1)}Async_` : `${op}Async`;
-    throw new Error(`${op}: indexing with ${what} gives a shape that depends on its values, which a tensor on ${mask.device} cannot give without an asynchronous read; use await x.${asyncForm}(...), which reads the masks first, or keep the shape with maskedFill / torch.where`);
+    throw new Error(
+      `${op}: indexing with ${what} gives a shape that depends on its values, which a tensor on ${mask.device} cannot give without an asynchronous read; use await x.${asyncForm}(...), which reads the masks first, or keep the shape with maskedFill / torch.where`,
+    );
   }
   return mask.dataSync();
 }
@@ -144,9 +169,16 @@ export function planIndex(op: string, input: Tensor, entries: readonly IndexEntr
   const temporaries: Tensor[] = [];
   try {
     const parsed = entries.map((entry, position) => parseEntry(op, input, entry, position, temporaries, known));
-    const consumed = parsed.reduce((n, p) => n + (p.kind === 'int' || p.kind === 'slice' ? 1 : p.kind === 'tensor' ? (p.tensor.dtype === 'bool' ? p.tensor.shape.length : 1) : 0), 0);
-    if (parsed.filter((p) => p.kind === 'ellipsis').length > 1) throw new RangeError(`${op}: an index can only have a single ellipsis ('...')`);
-    if (consumed > input.shape.length) throw new RangeError(`${op}: too many indices for tensor of dimension ${input.shape.length} (got ${consumed})`);
+    const consumed = parsed.reduce(
+      (n, p) =>
+        n +
+        (p.kind === 'int' || p.kind === 'slice' ? 1 : p.kind === 'tensor' ? (p.tensor.dtype === 'bool' ? p.tensor.shape.length : 1) : 0),
+      0,
+    );
+    if (parsed.filter((p) => p.kind === 'ellipsis').length > 1)
+      throw new RangeError(`${op}: an index can only have a single ellipsis ('...')`);
+    if (consumed > input.shape.length)
+      throw new RangeError(`${op}: too many indices for tensor of dimension ${input.shape.length} (got ${consumed})`);
     const shape = [...input.shape];
     const steps: BasicStep[] = [];
     const dims: number[] = [];
@@ -184,7 +216,9 @@ export function planIndex(op: string, input: Tensor, entries: readonly IndexEntr
         const mask = p.tensor;
         const covered = shape.slice(d, d + mask.shape.length);
         if (!shapesEqual(mask.shape, covered)) {
-          throw new RangeError(`${op}: the shape of the mask ${formatShape(mask.shape)} does not match the shape ${formatShape(covered)} of the dims ${d}..${d + mask.shape.length - 1} it indexes (tensor shape ${formatShape(shape)})`);
+          throw new RangeError(
+            `${op}: the shape of the mask ${formatShape(mask.shape)} does not match the shape ${formatShape(covered)} of the dims ${d}..${d + mask.shape.length - 1} it indexes (tensor shape ${formatShape(shape)})`,
+          );
         }
         for (const coordinate of maskCoordinates(op, mask, temporaries, known)) {
           dims.push(d++);
@@ -192,27 +226,44 @@ export function planIndex(op: string, input: Tensor, entries: readonly IndexEntr
         }
       }
     }
-    return { steps, basicShape: shape, advanced: dims.length > 0 ? advancedIndex(op, input.deviceObject, dims, raw, shape, selecting) : null };
+    return {
+      steps,
+      basicShape: shape,
+      advanced: dims.length > 0 ? advancedIndex(op, input.deviceObject, dims, raw, shape, selecting) : null,
+    };
   } finally {
     for (const t of temporaries) t.dispose();
   }
 }
 
 /** Broadcasts the index tensors together and wraps each into its dim (checking the range). */
-function advancedIndex(op: string, device: Device, dims: number[], raw: readonly Tensor[], basicShape: Shape, selecting: ReadonlySet<number>): AdvancedIndex {
+function advancedIndex(
+  op: string,
+  device: Device,
+  dims: number[],
+  raw: readonly Tensor[],
+  basicShape: Shape,
+  selecting: ReadonlySet<number>,
+): AdvancedIndex {
   let shape: number[] = [...raw[0].shape];
   try {
     for (const t of raw.slice(1)) shape = broadcastShapes(op, shape, t.shape);
   } catch {
-    throw new RangeError(`${op}: shape mismatch: indexing tensors could not be broadcast together with shapes ${raw.map((t) => formatShape(t.shape)).join(', ')}`);
+    throw new RangeError(
+      `${op}: shape mismatch: indexing tensors could not be broadcast together with shapes ${raw.map((t) => formatShape(t.shape)).join(', ')}`,
+    );
   }
   const indices: Tensor[] = [];
   try {
-    dims.forEach((dim, i) => indices.push(filled(Tensor.empty(raw[i].shape, 'int32', device), (out) => {
-      const message = outOfBounds(op, dim, basicShape[dim]);
-      const bad = out.numel() > 0 ? device.kernels.normalizeIndex(out, raw[i], basicShape[dim], message) : null;
-      if (bad !== null) throw faultError(message, bad);
-    })));
+    dims.forEach((dim, i) =>
+      indices.push(
+        filled(Tensor.empty(raw[i].shape, 'int32', device), (out) => {
+          const message = outOfBounds(op, dim, basicShape[dim]);
+          const bad = out.numel() > 0 ? device.kernels.normalizeIndex(out, raw[i], basicShape[dim], message) : null;
+          if (bad !== null) throw faultError(message, bad);
+        }),
+      ),
+    );
   } catch (error) {
     for (const t of indices) t.dispose();
     throw error;
@@ -247,9 +298,11 @@ export function applyBasic(target: Tensor, steps: readonly BasicStep[]): Tensor 
   let current = target;
   for (const step of steps) {
     const next =
-      step.kind === 'select' ? select(current, step.dim, step.index)
-      : step.kind === 'slice' ? sliceView('SliceBackward0', current, step.dim, step.begin, step.count, step.step)
-      : unsqueezeDims(current, [step.dim]);
+      step.kind === 'select'
+        ? select(current, step.dim, step.index)
+        : step.kind === 'slice'
+          ? sliceView('SliceBackward0', current, step.dim, step.begin, step.count, step.step)
+          : unsqueezeDims(current, [step.dim]);
     if (current !== target) current.dispose();
     current = next;
   }

@@ -1,14 +1,27 @@
 /** Python's subscripts: `x[...]` as index(), `x[...] = v` as indexPut_(), and maskedFill (`x[mask] = v`). */
-import { needsGrad, record } from '../graph/record.js';
-import { noGrad } from '../graph/grad-mode.js';
+
 import type { TensorView } from '../devices/device.js';
+import { noGrad } from '../graph/grad-mode.js';
+import { needsGrad, record } from '../graph/record.js';
 import { scope } from '../memory.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { broadcastShapes, contiguousStrides, formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { add, broadcastView, inPlace, mul, where } from './elementwise.js';
 import { sum } from './reduce.js';
-import { type AdvancedIndex, advancedResultShape, applyBasic, disposePlan, type IndexEntry, type IndexPlan, type KnownValues, planIndex, readMasks, resultShape, savePlan } from './subscript-plan.js';
+import {
+  type AdvancedIndex,
+  advancedResultShape,
+  applyBasic,
+  disposePlan,
+  type IndexEntry,
+  type IndexPlan,
+  type KnownValues,
+  planIndex,
+  readMasks,
+  resultShape,
+  savePlan,
+} from './subscript-plan.js';
 import { castTo, contiguousCopy, filled, gatherInto, outOfBounds, scatterInto, sizeAt, zerosOn } from './unrecorded.js';
 import { checkDtype, checkInPlace, checkSameDevice, checkTensor, markModified, scalarTensor, type TensorOrScalar } from './util.js';
 import { reshape, view } from './views.js';
@@ -31,10 +44,12 @@ function maskedFillAs(op: string, input: Tensor, mask: Tensor, value: TensorOrSc
   if (value instanceof Tensor) {
     checkTensor(op, 'value', value);
     checkSameDevice(op, { input, value });
-    if (value.shape.length !== 0) throw new RangeError(`${op}: value must be a number or a 0-d tensor, got a tensor of shape ${formatShape(value.shape)}`);
+    if (value.shape.length !== 0)
+      throw new RangeError(`${op}: value must be a number or a 0-d tensor, got a tensor of shape ${formatShape(value.shape)}`);
     fill = castTo(value, input.dtype);
   } else {
-    if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`${op}: value must be a number, boolean or 0-d tensor, got ${value === null ? 'null' : typeof value}`);
+    if (typeof value !== 'number' && typeof value !== 'boolean')
+      throw new TypeError(`${op}: value must be a number, boolean or 0-d tensor, got ${value === null ? 'null' : typeof value}`);
     fill = scalarTensor(value, input.dtype, device);
   }
   const shape = broadcastShapes(op, input.shape, mask.shape, ['input', 'mask']);
@@ -62,7 +77,10 @@ export function maskedFill(input: Tensor, mask: Tensor, value: TensorOrScalar): 
 function maskedFill_(self: Tensor, mask: Tensor, value: TensorOrScalar): Tensor {
   checkTensor('maskedFill_', 'self', self);
   checkTensor('maskedFill_', 'mask', mask);
-  if (!broadcastsTo(mask.shape, self.shape)) throw new RangeError(`maskedFill_: mask of shape ${formatShape(mask.shape)} cannot be broadcast to self of shape ${formatShape(self.shape)}`);
+  if (!broadcastsTo(mask.shape, self.shape))
+    throw new RangeError(
+      `maskedFill_: mask of shape ${formatShape(mask.shape)} cannot be broadcast to self of shape ${formatShape(self.shape)}`,
+    );
   return inPlace('maskedFill_', self, (s) => maskedFillAs('maskedFill_', s, mask, value));
 }
 
@@ -96,13 +114,21 @@ function advancedLayout(target: TensorView, advanced: AdvancedIndex) {
   const indexShape = advanced.shape.length > 0 ? advanced.shape : [1];
   const inner = indexShape.slice(1);
   const data: TensorView = { ...target, shape: [extent, ...inner, ...restShape], strides: [1, ...inner.map(() => 0), ...restStrides] };
-  const index: TensorView = { ...offsets, shape: [...indexShape, ...restShape], strides: [...contiguousStrides(indexShape), ...restShape.map(() => 0)] };
+  const index: TensorView = {
+    ...offsets,
+    shape: [...indexShape, ...restShape],
+    strides: [...contiguousStrides(indexShape), ...restShape.map(() => 0)],
+  };
   const count = advanced.shape.length;
   const order = [...restDims.keys()].map((k) => (k < advanced.position ? k : k + count));
   const arrange = (result: TensorView): TensorView => {
     const dims = [...advanced.shape.map((_, k) => advanced.position + k), ...order];
     const lead = count > 0 ? [] : [1];
-    return { ...result, shape: [...lead, ...dims.map((k) => result.shape[k])], strides: [...lead.map(() => 0), ...dims.map((k) => result.strides[k])] };
+    return {
+      ...result,
+      shape: [...lead, ...dims.map((k) => result.shape[k])],
+      strides: [...lead.map(() => 0), ...dims.map((k) => result.strides[k])],
+    };
   };
   return { data, index, offsets, arrange };
 }
@@ -111,7 +137,9 @@ function advancedLayout(target: TensorView, advanced: AdvancedIndex) {
 function gatherAdvanced(op: string, source: Tensor, advanced: AdvancedIndex): Tensor {
   const layout = advancedLayout(source, advanced);
   try {
-    return filled(Tensor.empty(advancedResultShape(source.shape, advanced), source.dtype, source.deviceObject), (out) => gatherInto(layout.arrange(out), layout.data, layout.index, 0, outOfBounds(op, 0, sizeAt(layout.data, 0))));
+    return filled(Tensor.empty(advancedResultShape(source.shape, advanced), source.dtype, source.deviceObject), (out) =>
+      gatherInto(layout.arrange(out), layout.data, layout.index, 0, outOfBounds(op, 0, sizeAt(layout.data, 0))),
+    );
   } finally {
     layout.offsets.dispose();
   }
@@ -139,12 +167,21 @@ function writeIndexed(op: string, target: Tensor, plan: IndexPlan, values: Tenso
     try {
       const shape = resultShape(plan);
       if (!broadcastsTo(source.shape, shape)) {
-        throw new RangeError(`${op}: shape mismatch: value tensor of shape ${formatShape(source.shape)} cannot be broadcast to indexing result of shape ${formatShape(shape)}`);
+        throw new RangeError(
+          `${op}: shape mismatch: value tensor of shape ${formatShape(source.shape)} cannot be broadcast to indexing result of shape ${formatShape(shape)}`,
+        );
       }
       if (plan.advanced) {
         const layout = advancedLayout(region, plan.advanced);
         try {
-          scatterInto(layout.data, layout.index, layout.arrange(broadcastView(source, shape)), 0, accumulate, outOfBounds(op, 0, sizeAt(layout.data, 0)));
+          scatterInto(
+            layout.data,
+            layout.index,
+            layout.arrange(broadcastView(source, shape)),
+            0,
+            accumulate,
+            outOfBounds(op, 0, sizeAt(layout.data, 0)),
+          );
         } finally {
           layout.offsets.dispose();
         }
@@ -215,7 +252,8 @@ function indexWith(input: Tensor, indices: readonly IndexEntry[], known: KnownVa
 /** `values` as written by indexPut: PyTorch drops leading size-1 dims beyond the result's rank. */
 function valuesFor(op: string, input: Tensor, plan: IndexPlan, values: TensorOrScalar): TensorOrScalar {
   if (!(values instanceof Tensor)) {
-    if (typeof values !== 'number' && typeof values !== 'boolean') throw new TypeError(`${op}: values must be a Tensor or a number, got ${values === null ? 'null' : typeof values}`);
+    if (typeof values !== 'number' && typeof values !== 'boolean')
+      throw new TypeError(`${op}: values must be a Tensor or a number, got ${values === null ? 'null' : typeof values}`);
     return values;
   }
   checkTensor(op, 'values', values);
@@ -224,7 +262,14 @@ function valuesFor(op: string, input: Tensor, plan: IndexPlan, values: TensorOrS
   return extra > 0 && values.shape.slice(0, extra).every((s) => s === 1) ? reshape(values, values.shape.slice(extra)) : values;
 }
 
-function indexPutAs(op: string, input: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, accumulate: boolean, known: KnownValues): Tensor {
+function indexPutAs(
+  op: string,
+  input: Tensor,
+  indices: readonly IndexEntry[],
+  values: TensorOrScalar,
+  accumulate: boolean,
+  known: KnownValues,
+): Tensor {
   checkTensor(op, 'input', input);
   const plan = planIndex(op, input, indices, known);
   let source = values;
@@ -259,7 +304,12 @@ export function indexPut(input: Tensor, indices: readonly IndexEntry[], values: 
 }
 
 /** `indexPut` that first reads the bool tensors among the entries, as `indexAsync` does. */
-export async function indexPutAsync(input: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions): Promise<Tensor> {
+export async function indexPutAsync(
+  input: Tensor,
+  indices: readonly IndexEntry[],
+  values: TensorOrScalar,
+  options?: IndexPutOptions,
+): Promise<Tensor> {
   return indexPutAs('indexPut', input, indices, values, accumulateOf('indexPut', options), await readMasks(indices));
 }
 
@@ -273,11 +323,18 @@ export async function indexPutAsync(input: Tensor, indices: readonly IndexEntry[
  * P.indexPut_([':', ':', '0::2'], torch.ones(1, 10, 3));   // P[:, :, 0::2] = 1
  * ```
  */
-function indexPut_(self: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options: IndexPutOptions | undefined, known: KnownValues = new Map()): Tensor {
+function indexPut_(
+  self: Tensor,
+  indices: readonly IndexEntry[],
+  values: TensorOrScalar,
+  options: IndexPutOptions | undefined,
+  known: KnownValues = new Map(),
+): Tensor {
   checkTensor('indexPut_', 'self', self);
   checkInPlace('indexPut_', self);
   const accumulate = accumulateOf('indexPut_', options);
-  if (needsGrad(self, values instanceof Tensor ? values : null)) return inPlace('indexPut_', self, (s) => indexPutAs('indexPut_', s, indices, values, accumulate, known));
+  if (needsGrad(self, values instanceof Tensor ? values : null))
+    return inPlace('indexPut_', self, (s) => indexPutAs('indexPut_', s, indices, values, accumulate, known));
   const plan = planIndex('indexPut_', self, indices, known);
   let source = values;
   try {
@@ -309,12 +366,28 @@ declare module '../tensor.js' {
 }
 
 Object.assign(Tensor.prototype, {
-  maskedFill(this: Tensor, mask: Tensor, value: TensorOrScalar) { return maskedFill(this, mask, value); },
-  maskedFill_(this: Tensor, mask: Tensor, value: TensorOrScalar) { return maskedFill_(this, mask, value); },
-  index(this: Tensor, ...indices: IndexEntry[]) { return index(this, ...indices); },
-  indexAsync(this: Tensor, ...indices: IndexEntry[]) { return indexAsync(this, ...indices); },
-  indexPut(this: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions) { return indexPut(this, indices, values, options); },
-  indexPut_(this: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions) { return indexPut_(this, indices, values, options); },
-  indexPutAsync(this: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions) { return indexPutAsync(this, indices, values, options); },
-  async indexPutAsync_(this: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions) { return indexPut_(this, indices, values, options, await readMasks(indices)); },
+  maskedFill(this: Tensor, mask: Tensor, value: TensorOrScalar) {
+    return maskedFill(this, mask, value);
+  },
+  maskedFill_(this: Tensor, mask: Tensor, value: TensorOrScalar) {
+    return maskedFill_(this, mask, value);
+  },
+  index(this: Tensor, ...indices: IndexEntry[]) {
+    return index(this, ...indices);
+  },
+  indexAsync(this: Tensor, ...indices: IndexEntry[]) {
+    return indexAsync(this, ...indices);
+  },
+  indexPut(this: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions) {
+    return indexPut(this, indices, values, options);
+  },
+  indexPut_(this: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions) {
+    return indexPut_(this, indices, values, options);
+  },
+  indexPutAsync(this: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions) {
+    return indexPutAsync(this, indices, values, options);
+  },
+  async indexPutAsync_(this: Tensor, indices: readonly IndexEntry[], values: TensorOrScalar, options?: IndexPutOptions) {
+    return indexPut_(this, indices, values, options, await readMasks(indices));
+  },
 });

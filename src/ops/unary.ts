@@ -8,8 +8,9 @@
  * const x = torch.tensor([0.5, 1], { requiresGrad: true });
  * x.exp().sum().backward(); // x.grad = exp(x)
  */
-import { record } from '../graph/record.js';
+
 import type { UnaryOp } from '../devices/opcodes.js';
+import { record } from '../graph/record.js';
 import { Tensor } from '../tensor.js';
 import { zerosLike } from './creation.js';
 import { add, div, inPlace, le, mul, pow, sub, unaryForward, where } from './elementwise.js';
@@ -33,7 +34,14 @@ type UnaryBackward = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
  * Defines a differentiable unary op, and the Tensor method of its name, from its kernel and its
  * backward in terms of x and out (`uses` says which of them backward needs saved).
  */
-function unary(op: string, node: string, kernelOp: UnaryOp, backward: UnaryBackward, uses: 'x' | 'out' | 'both' | 'none', keepsInts = false) {
+function unary(
+  op: string,
+  node: string,
+  kernelOp: UnaryOp,
+  backward: UnaryBackward,
+  uses: 'x' | 'out' | 'both' | 'none',
+  keepsInts = false,
+) {
   const forward = (input: Tensor): Tensor => {
     const out = keepsInts ? unaryKeepingInts(op, kernelOp, input) : unaryForward(op, kernelOp, input);
     return record(node, out, [input], (save) => {
@@ -42,7 +50,11 @@ function unary(op: string, node: string, kernelOp: UnaryOp, backward: UnaryBackw
       return (g) => [backward(g, x, y)];
     });
   };
-  Object.assign(Tensor.prototype, { [op](this: Tensor) { return forward(this); } });
+  Object.assign(Tensor.prototype, {
+    [op](this: Tensor) {
+      return forward(this);
+    },
+  });
   return forward;
 }
 
@@ -96,9 +108,19 @@ declare module '../tensor.js' {
 }
 
 Object.assign(Tensor.prototype, {
-  relu_(this: Tensor) { return inPlace('relu_', this, relu); },
-  neg_(this: Tensor) { return inPlace('neg_', this, neg); },
-  exp_(this: Tensor) { return inPlace('exp_', this, exp); },
-  tanh_(this: Tensor) { return inPlace('tanh_', this, tanh); },
-  sigmoid_(this: Tensor) { return inPlace('sigmoid_', this, sigmoid); },
+  relu_(this: Tensor) {
+    return inPlace('relu_', this, relu);
+  },
+  neg_(this: Tensor) {
+    return inPlace('neg_', this, neg);
+  },
+  exp_(this: Tensor) {
+    return inPlace('exp_', this, exp);
+  },
+  tanh_(this: Tensor) {
+    return inPlace('tanh_', this, tanh);
+  },
+  sigmoid_(this: Tensor) {
+    return inPlace('sigmoid_', this, sigmoid);
+  },
 });

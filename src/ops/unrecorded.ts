@@ -4,8 +4,9 @@
  * and the graph's view rebasing (src/graph/views.ts), which must not call kernels themselves, use
  * them too. This module imports nothing that records, so the graph layer below ops may use it.
  */
-import type { DType } from '../dtype.js';
+
 import type { Device, FaultMessage, TensorView } from '../devices/device.js';
+import type { DType } from '../dtype.js';
 import { numel, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -81,7 +82,14 @@ export function gatherInto(out: TensorView, input: TensorView, index: TensorView
 }
 
 /** Kernels.scatter on 1-d-lifted views; `source` has atLeast1d(index)'s shape. A bad index throws `message`. */
-export function scatterInto(target: TensorView, index: TensorView, source: TensorView, d: number, accumulate: boolean, message: FaultMessage): void {
+export function scatterInto(
+  target: TensorView,
+  index: TensorView,
+  source: TensorView,
+  d: number,
+  accumulate: boolean,
+  message: FaultMessage,
+): void {
   if (numel(index.shape) === 0) return;
   const bad = target.storage.device.kernels.scatter(atLeast1d(target), atLeast1d(index), source, d, accumulate, message);
   if (bad !== null) throw faultError(message, bad);

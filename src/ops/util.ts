@@ -1,6 +1,6 @@
-import { resolveDtype, type DType } from '../dtype.js';
-import { type Device } from '../devices/device.js';
+import type { Device } from '../devices/device.js';
 import { defaultDevice, getDevice } from '../devices/registry.js';
+import { type DType, resolveDtype } from '../dtype.js';
 import { isGradEnabled } from '../graph/grad-mode.js';
 import type { Node } from '../graph/node.js';
 import { markRebased, rebaseView } from '../graph/views.js';
@@ -18,7 +18,11 @@ export interface TensorOptions {
 export const TENSOR_OPTIONS = optionKeys<TensorOptions>({ dtype: true, device: true, requiresGrad: true });
 
 /** Checks the options of a creation function (see checkOptions) and resolves its dtype alias. */
-export function checkTensorOptions(op: string, options: TensorOptions | undefined, accepted: readonly string[] = TENSOR_OPTIONS): TensorOptions {
+export function checkTensorOptions(
+  op: string,
+  options: TensorOptions | undefined,
+  accepted: readonly string[] = TENSOR_OPTIONS,
+): TensorOptions {
   const checked = checkOptions(op, options, accepted);
   return checked.dtype === undefined ? checked : { ...checked, dtype: resolveDtype(op, checked.dtype) };
 }
@@ -48,7 +52,9 @@ export function checkSameDevice(op: string, named: Record<string, Tensor>): Devi
   const [firstName, first] = entries[0];
   for (const [name, tensor] of entries.slice(1)) {
     if (tensor.storage.device !== first.storage.device) {
-      throw new Error(`${op}: expected all tensors to be on the same device, but '${firstName}' is on ${first.device} and '${name}' is on ${tensor.device}`);
+      throw new Error(
+        `${op}: expected all tensors to be on the same device, but '${firstName}' is on ${first.device} and '${name}' is on ${tensor.device}`,
+      );
     }
   }
   return first.storage.device;
@@ -56,7 +62,9 @@ export function checkSameDevice(op: string, named: Record<string, Tensor>): Devi
 
 export function checkDtype(op: string, argName: string, tensor: Tensor, allowed: readonly DType[]): void {
   if (!allowed.includes(tensor.dtype)) {
-    throw new TypeError(`${op}: argument '${argName}' must have dtype ${allowed.join(' or ')}, got ${tensor.dtype} (shape ${formatShape(tensor.shape)})`);
+    throw new TypeError(
+      `${op}: argument '${argName}' must have dtype ${allowed.join(' or ')}, got ${tensor.dtype} (shape ${formatShape(tensor.shape)})`,
+    );
   }
 }
 
@@ -106,7 +114,9 @@ export function markModified(tensor: Tensor, node: Node | null = null): void {
  */
 function assertWritable(op: string, tensor: Tensor): void {
   if (tensor.shape.some((size, d) => size > 1 && tensor.strides[d] === 0)) {
-    throw new Error(`${op}: unsupported operation: more than one element of the written-to tensor (shape ${formatShape(tensor.shape)}, strides ${formatShape(tensor.strides)}) refers to a single memory location; clone() it before writing in place`);
+    throw new Error(
+      `${op}: unsupported operation: more than one element of the written-to tensor (shape ${formatShape(tensor.shape)}, strides ${formatShape(tensor.strides)}) refers to a single memory location; clone() it before writing in place`,
+    );
   }
 }
 
@@ -121,6 +131,8 @@ export function checkInPlace(op: string, self: Tensor): void {
     throw new Error(`${op}: a leaf tensor that requires grad is being used in an in-place operation; wrap it in torch.noGrad(() => ...)`);
   }
   if (self.base?.isLeaf && self.base.requiresGrad) {
-    throw new Error(`${op}: a view of a leaf tensor that requires grad is being used in an in-place operation; wrap it in torch.noGrad(() => ...)`);
+    throw new Error(
+      `${op}: a view of a leaf tensor that requires grad is being used in an in-place operation; wrap it in torch.noGrad(() => ...)`,
+    );
   }
 }

@@ -1,7 +1,17 @@
+import type { TensorView } from '../devices/device.js';
 import { record, recordComposite } from '../graph/record.js';
 import { registerView } from '../graph/views.js';
-import type { TensorView } from '../devices/device.js';
-import { formatShape, inferShape, isContiguous, normalizeDim, numel, type Shape, shapesEqual, sizesFromArgs, viewStrides } from '../shape.js';
+import {
+  formatShape,
+  inferShape,
+  isContiguous,
+  normalizeDim,
+  numel,
+  type Shape,
+  shapesEqual,
+  sizesFromArgs,
+  viewStrides,
+} from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { contiguousCopy, copyView, zerosOn } from './unrecorded.js';
 import { checkSameDevice, checkTensor } from './util.js';
@@ -28,7 +38,9 @@ export function view(input: Tensor, ...shape: SizeArgs): Tensor {
   const target = inferShape('view', sizesFromArgs(shape), input.numel());
   const strides = viewStrides(input.shape, input.strides, target);
   if (!strides) {
-    throw new Error(`view: view size ${formatShape(target)} is not compatible with input tensor's size ${formatShape(input.shape)} and stride ${formatShape(input.strides)} (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.`);
+    throw new Error(
+      `view: view size ${formatShape(target)} is not compatible with input tensor's size ${formatShape(input.shape)} and stride ${formatShape(input.strides)} (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.`,
+    );
   }
   const out = alias(input, target, strides, input.offset);
   return record('ViewBackward0', out, [input], () => (g) => [reshape(g, input.shape)]);
@@ -71,10 +83,18 @@ export function permute(input: Tensor, ...dims: SizeArgs): Tensor {
 /** The permute view, recorded under the name of the op that asked for it (t, transpose, permute). */
 function reorderDims(input: Tensor, order: readonly number[], node: string): Tensor {
   const ndim = input.shape.length;
-  if (order.length !== ndim) throw new RangeError(`permute: number of dims in dims ${formatShape(order)} doesn't match the number of dims of the input ${formatShape(input.shape)}`);
+  if (order.length !== ndim)
+    throw new RangeError(
+      `permute: number of dims in dims ${formatShape(order)} doesn't match the number of dims of the input ${formatShape(input.shape)}`,
+    );
   const normalized = order.map((d) => normalizeDim('permute', d, ndim));
   if (new Set(normalized).size !== ndim) throw new RangeError(`permute: repeated dim in ${formatShape(order)}`);
-  const out = alias(input, normalized.map((d) => input.shape[d]), normalized.map((d) => input.strides[d]), input.offset);
+  const out = alias(
+    input,
+    normalized.map((d) => input.shape[d]),
+    normalized.map((d) => input.strides[d]),
+    input.offset,
+  );
   const inverse = new Array<number>(ndim);
   normalized.forEach((d, i) => (inverse[d] = i));
   return record(node, out, [input], () => (g) => [permute(g, inverse)]);
@@ -93,7 +113,10 @@ export function transpose(input: Tensor, dim0: number, dim1: number): Tensor {
 /** 2-D transpose (0-D and 1-D come back unchanged), as Tensor.t() in PyTorch. */
 export function t(input: Tensor): Tensor {
   checkTensor('t', 'input', input);
-  if (input.shape.length > 2) throw new RangeError(`t: expects a tensor with <= 2 dimensions, but input has shape ${formatShape(input.shape)}; use transpose(dim0, dim1) or permute`);
+  if (input.shape.length > 2)
+    throw new RangeError(
+      `t: expects a tensor with <= 2 dimensions, but input has shape ${formatShape(input.shape)}; use transpose(dim0, dim1) or permute`,
+    );
   return reorderDims(input, input.shape.length < 2 ? input.shape.map((_, d) => d) : [1, 0], 'TBackward0');
 }
 
@@ -102,7 +125,12 @@ export function squeeze(input: Tensor, dim?: number | readonly number[]): Tensor
   const ndim = input.shape.length;
   const chosen = dim === undefined ? null : new Set((typeof dim === 'number' ? [dim] : dim).map((d) => normalizeDim('squeeze', d, ndim)));
   const keep = input.shape.map((size, d) => !(size === 1 && (chosen === null || chosen.has(d))));
-  const out = alias(input, input.shape.filter((_, d) => keep[d]), input.strides.filter((_, d) => keep[d]), input.offset);
+  const out = alias(
+    input,
+    input.shape.filter((_, d) => keep[d]),
+    input.strides.filter((_, d) => keep[d]),
+    input.offset,
+  );
   return record(dim === undefined ? 'SqueezeBackward0' : 'SqueezeBackward1', out, [input], () => (g) => [reshape(g, input.shape)]);
 }
 
@@ -129,7 +157,10 @@ export function expand(input: Tensor, ...sizes: SizeArgs): Tensor {
   checkTensor('expand', 'input', input);
   const target = sizesFromArgs(sizes);
   const lead = target.length - input.shape.length;
-  if (lead < 0) throw new RangeError(`expand: the number of sizes provided (${target.length}) must be greater or equal to the number of dimensions in the tensor (${input.shape.length})`);
+  if (lead < 0)
+    throw new RangeError(
+      `expand: the number of sizes provided (${target.length}) must be greater or equal to the number of dimensions in the tensor (${input.shape.length})`,
+    );
   const shape: number[] = [];
   const strides: number[] = [];
   target.forEach((size, d) => {
@@ -145,7 +176,9 @@ export function expand(input: Tensor, ...sizes: SizeArgs): Tensor {
       shape.push(size);
       strides.push(0);
     } else {
-      throw new RangeError(`expand: the expanded size of the tensor (${size}) must match the existing size (${input.shape[own]}) at non-singleton dimension ${d}; target sizes ${formatShape(target)}, tensor sizes ${formatShape(input.shape)}`);
+      throw new RangeError(
+        `expand: the expanded size of the tensor (${size}) must match the existing size (${input.shape[own]}) at non-singleton dimension ${d}; target sizes ${formatShape(target)}, tensor sizes ${formatShape(input.shape)}`,
+      );
     }
   });
   if (shapesEqual(shape, input.shape)) return input;
@@ -181,8 +214,10 @@ export function narrow(input: Tensor, dim: number, start: number, length: number
   const d = normalizeDim('narrow', dim, input.shape.length);
   const size = input.shape[d];
   const begin = start < 0 ? start + size : start;
-  if (!Number.isInteger(begin) || begin < 0 || begin > size) throw new RangeError(`narrow: start (${start}) is out of range for dimension ${d} of size ${size}`);
-  if (!Number.isInteger(length) || length < 0 || begin + length > size) throw new RangeError(`narrow: start (${start}) + length (${length}) exceeds dimension ${d} of size ${size}`);
+  if (!Number.isInteger(begin) || begin < 0 || begin > size)
+    throw new RangeError(`narrow: start (${start}) is out of range for dimension ${d} of size ${size}`);
+  if (!Number.isInteger(length) || length < 0 || begin + length > size)
+    throw new RangeError(`narrow: start (${start}) + length (${length}) exceeds dimension ${d} of size ${size}`);
   return sliceView('SliceBackward0', input, d, begin, length, 1);
 }
 
@@ -193,7 +228,12 @@ export function sliceView(node: string, input: Tensor, d: number, begin: number,
   shape[d] = count;
   strides[d] = input.strides[d] * step;
   const out = alias(input, shape, strides, input.offset + begin * input.strides[d]);
-  const region = (base: TensorView): TensorView => ({ ...base, shape, strides: base.strides.map((s, i) => (i === d ? s * step : s)), offset: base.offset + begin * base.strides[d] });
+  const region = (base: TensorView): TensorView => ({
+    ...base,
+    shape,
+    strides: base.strides.map((s, i) => (i === d ? s * step : s)),
+    offset: base.offset + begin * base.strides[d],
+  });
   return record(node, out, [input], () => (g) => [embedInZeros(g, input.shape, region)]);
 }
 
@@ -203,7 +243,8 @@ export function select(input: Tensor, dim: number, index: number): Tensor {
   if (input.shape.length === 0) throw new RangeError('select: cannot be applied to a 0-dim tensor');
   const d = normalizeDim('select', dim, input.shape.length);
   const size = input.shape[d];
-  if (!Number.isInteger(index) || index < -size || index >= size) throw new RangeError(`select: index ${index} is out of range for dimension ${d} with size ${size}`);
+  if (!Number.isInteger(index) || index < -size || index >= size)
+    throw new RangeError(`select: index ${index} is out of range for dimension ${d} with size ${size}`);
   return selectView('SelectBackward0', input, d, index < 0 ? index + size : index);
 }
 
@@ -212,7 +253,12 @@ function selectView(node: string, input: Tensor, d: number, i: number): Tensor {
   const shape = input.shape.filter((_, k) => k !== d);
   const strides = input.strides.filter((_, k) => k !== d);
   const out = alias(input, shape, strides, input.offset + i * input.strides[d]);
-  const region = (base: TensorView): TensorView => ({ ...base, shape, strides: base.strides.filter((_, k) => k !== d), offset: base.offset + i * base.strides[d] });
+  const region = (base: TensorView): TensorView => ({
+    ...base,
+    shape,
+    strides: base.strides.filter((_, k) => k !== d),
+    offset: base.offset + i * base.strides[d],
+  });
   return record(node, out, [input], () => (g) => [embedInZeros(g, input.shape, region)]);
 }
 
@@ -223,13 +269,17 @@ export function split(input: Tensor, splitSizeOrSections: number | readonly numb
   const size = input.shape[d];
   let sizes: number[];
   if (typeof splitSizeOrSections === 'number') {
-    if (!Number.isInteger(splitSizeOrSections) || splitSizeOrSections <= 0) throw new RangeError(`split: split size must be a positive integer, got ${splitSizeOrSections}`);
+    if (!Number.isInteger(splitSizeOrSections) || splitSizeOrSections <= 0)
+      throw new RangeError(`split: split size must be a positive integer, got ${splitSizeOrSections}`);
     const count = Math.max(1, Math.ceil(size / splitSizeOrSections));
     sizes = Array.from({ length: count }, (_, i) => Math.min(splitSizeOrSections, size - i * splitSizeOrSections));
   } else {
     sizes = [...splitSizeOrSections];
     const total = sizes.reduce((a, b) => a + b, 0);
-    if (total !== size || sizes.some((s) => !Number.isInteger(s) || s < 0)) throw new RangeError(`split: split sizes ${formatShape(sizes)} must be non-negative and sum to ${size} (the size of dimension ${d}), but they sum to ${total}`);
+    if (total !== size || sizes.some((s) => !Number.isInteger(s) || s < 0))
+      throw new RangeError(
+        `split: split sizes ${formatShape(sizes)} must be non-negative and sum to ${size} (the size of dimension ${d}), but they sum to ${total}`,
+      );
   }
   let start = 0;
   return sizes.map((length) => {
@@ -265,9 +315,12 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const d = normalizeDim('cat', dim, reference.shape.length);
   parts.forEach((x, i) => {
     if (x.shape.length !== reference.shape.length || x.shape.some((s, k) => k !== d && s !== reference.shape[k])) {
-      throw new RangeError(`cat: sizes of tensors must match except in dimension ${d}; tensors[0] has shape ${formatShape(reference.shape)} but tensors[${i}] has shape ${formatShape(x.shape)}`);
+      throw new RangeError(
+        `cat: sizes of tensors must match except in dimension ${d}; tensors[0] has shape ${formatShape(reference.shape)} but tensors[${i}] has shape ${formatShape(x.shape)}`,
+      );
     }
-    if (x.dtype !== reference.dtype) throw new TypeError(`cat: expected all tensors to have dtype ${reference.dtype}, but tensors[${i}] has ${x.dtype}`);
+    if (x.dtype !== reference.dtype)
+      throw new TypeError(`cat: expected all tensors to have dtype ${reference.dtype}, but tensors[${i}] has ${x.dtype}`);
   });
   const shape = [...reference.shape];
   shape[d] = parts.reduce((n, x) => n + x.shape[d], 0);
@@ -291,10 +344,22 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors as unknown) || tensors.length === 0) throw new RangeError('stack: expected a non-empty list of Tensors');
   tensors.forEach((x, i) => {
     checkTensor('stack', `tensors[${i}]`, x);
-    if (!shapesEqual(x.shape, tensors[0].shape)) throw new RangeError(`stack: expects each tensor to be equal size, but got ${formatShape(tensors[0].shape)} at entry 0 and ${formatShape(x.shape)} at entry ${i}`);
+    if (!shapesEqual(x.shape, tensors[0].shape))
+      throw new RangeError(
+        `stack: expects each tensor to be equal size, but got ${formatShape(tensors[0].shape)} at entry 0 and ${formatShape(x.shape)} at entry ${i}`,
+      );
   });
   const d = normalizeDim('stack', dim, tensors[0].shape.length + 1);
-  return recordComposite('StackBackward0', tensors, () => cat(tensors.map((x) => unsqueezeDims(x, [d])), d), () => (g) => unbind(g, d));
+  return recordComposite(
+    'StackBackward0',
+    tensors,
+    () =>
+      cat(
+        tensors.map((x) => unsqueezeDims(x, [d])),
+        d,
+      ),
+    () => (g) => unbind(g, d),
+  );
 }
 
 declare module '../tensor.js' {
@@ -324,28 +389,71 @@ declare module '../tensor.js' {
 }
 
 Object.assign(Tensor.prototype, {
-  view(this: Tensor, ...shape: SizeArgs) { return view(this, ...shape); },
-  reshape(this: Tensor, ...shape: SizeArgs) { return reshape(this, ...shape); },
-  contiguous(this: Tensor) { return contiguous(this); },
-  clone(this: Tensor) { return clone(this); },
-  detach(this: Tensor) { return detach(this); },
-  permute(this: Tensor, ...dims: SizeArgs) { return permute(this, ...dims); },
-  transpose(this: Tensor, dim0: number, dim1: number) { return transpose(this, dim0, dim1); },
-  t(this: Tensor) { return t(this); },
-  squeeze(this: Tensor, dim?: number | readonly number[]) { return squeeze(this, dim); },
-  unsqueeze(this: Tensor, dim: number) { return unsqueeze(this, dim); },
-  expand(this: Tensor, ...sizes: SizeArgs) { return expand(this, ...sizes); },
-  expandAs(this: Tensor, other: Tensor) { return expandAs(this, other); },
-  flatten(this: Tensor, startDim?: number, endDim?: number) { return flatten(this, startDim, endDim); },
-  unflatten(this: Tensor, dim: number, sizes: readonly number[]) { return unflatten(this, dim, sizes); },
-  narrow(this: Tensor, dim: number, start: number, length: number) { return narrow(this, dim, start, length); },
-  select(this: Tensor, dim: number, index: number) { return select(this, dim, index); },
-  split(this: Tensor, splitSizeOrSections: number | readonly number[], dim?: number) { return split(this, splitSizeOrSections, dim); },
-  chunk(this: Tensor, chunks: number, dim?: number) { return chunk(this, chunks, dim); },
-  unbind(this: Tensor, dim?: number) { return unbind(this, dim); },
+  view(this: Tensor, ...shape: SizeArgs) {
+    return view(this, ...shape);
+  },
+  reshape(this: Tensor, ...shape: SizeArgs) {
+    return reshape(this, ...shape);
+  },
+  contiguous(this: Tensor) {
+    return contiguous(this);
+  },
+  clone(this: Tensor) {
+    return clone(this);
+  },
+  detach(this: Tensor) {
+    return detach(this);
+  },
+  permute(this: Tensor, ...dims: SizeArgs) {
+    return permute(this, ...dims);
+  },
+  transpose(this: Tensor, dim0: number, dim1: number) {
+    return transpose(this, dim0, dim1);
+  },
+  t(this: Tensor) {
+    return t(this);
+  },
+  squeeze(this: Tensor, dim?: number | readonly number[]) {
+    return squeeze(this, dim);
+  },
+  unsqueeze(this: Tensor, dim: number) {
+    return unsqueeze(this, dim);
+  },
+  expand(this: Tensor, ...sizes: SizeArgs) {
+    return expand(this, ...sizes);
+  },
+  expandAs(this: Tensor, other: Tensor) {
+    return expandAs(this, other);
+  },
+  flatten(this: Tensor, startDim?: number, endDim?: number) {
+    return flatten(this, startDim, endDim);
+  },
+  unflatten(this: Tensor, dim: number, sizes: readonly number[]) {
+    return unflatten(this, dim, sizes);
+  },
+  narrow(this: Tensor, dim: number, start: number, length: number) {
+    return narrow(this, dim, start, length);
+  },
+  select(this: Tensor, dim: number, index: number) {
+    return select(this, dim, index);
+  },
+  split(this: Tensor, splitSizeOrSections: number | readonly number[], dim?: number) {
+    return split(this, splitSizeOrSections, dim);
+  },
+  chunk(this: Tensor, chunks: number, dim?: number) {
+    return chunk(this, chunks, dim);
+  },
+  unbind(this: Tensor, dim?: number) {
+    return unbind(this, dim);
+  },
 });
 Object.defineProperty(Tensor.prototype, 'T', {
   get(this: Tensor) {
-    return this.shape.length <= 2 ? t(this) : permute(this, this.shape.map((_, d) => this.shape.length - 1 - d));
+    return this.shape.length <= 2
+      ? t(this)
+      : permute(
+          this,
+          this.shape.map((_, d) => this.shape.length - 1 - d),
+        );
   },
 });

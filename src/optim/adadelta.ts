@@ -1,9 +1,18 @@
+import { zerosLike } from '../ops/creation.js';
 import { mul } from '../ops/elementwise.js';
 import { sqrt } from '../ops/unary.js';
-import { zerosLike } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
 import { decaySquareAverage } from './moments.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient, withDefaults, nextStep } from './optimizer.js';
+import {
+  checkAtLeastZero,
+  nextStep,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamState,
+  PerParameterOptimizer,
+  penalizedGradient,
+  withDefaults,
+} from './optimizer.js';
 
 export interface AdadeltaOptions {
   /** Scales the computed step (1 in the original algorithm). */

@@ -1,9 +1,18 @@
+import { keep } from '../memory.js';
+import { fullLike } from '../ops/creation.js';
 import { div, mul } from '../ops/elementwise.js';
 import { sqrt } from '../ops/unary.js';
-import { fullLike } from '../ops/creation.js';
-import { keep } from '../memory.js';
 import type { Tensor } from '../tensor.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient, withDefaults, nextStep } from './optimizer.js';
+import {
+  checkAtLeastZero,
+  nextStep,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamState,
+  PerParameterOptimizer,
+  penalizedGradient,
+  withDefaults,
+} from './optimizer.js';
 
 export interface AdagradOptions {
   lr: number;
@@ -43,7 +52,13 @@ export class Adagrad extends PerParameterOptimizer<AdagradOptions> {
   }
 
   protected checkOptions(options: AdagradOptions): void {
-    checkAtLeastZero('Adagrad', { 'learning rate': options.lr, lrDecay: options.lrDecay, weightDecay: options.weightDecay, initialAccumulatorValue: options.initialAccumulatorValue, epsilon: options.eps });
+    checkAtLeastZero('Adagrad', {
+      'learning rate': options.lr,
+      lrDecay: options.lrDecay,
+      weightDecay: options.weightDecay,
+      initialAccumulatorValue: options.initialAccumulatorValue,
+      epsilon: options.eps,
+    });
   }
 
   protected initialState(param: Tensor, group: ParamGroup<AdagradOptions>): ParamState {

@@ -1,9 +1,18 @@
+import { zerosLike } from '../ops/creation.js';
 import { div, maximum, mul } from '../ops/elementwise.js';
 import { sqrt } from '../ops/unary.js';
-import { zerosLike } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
 import { decayAverage, decaySquareAverage } from './moments.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient, withDefaults, nextStep } from './optimizer.js';
+import {
+  checkAtLeastZero,
+  nextStep,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamState,
+  PerParameterOptimizer,
+  penalizedGradient,
+  withDefaults,
+} from './optimizer.js';
 
 export interface AdamOptions {
   lr: number;

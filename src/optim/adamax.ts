@@ -1,9 +1,17 @@
-import { div, maximum } from '../ops/elementwise.js';
 import { zerosLike } from '../ops/creation.js';
+import { div, maximum } from '../ops/elementwise.js';
 import type { Tensor } from '../tensor.js';
 import { checkAdamOptions } from './adam.js';
 import { decayAverage } from './moments.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, penalizedGradient, withDefaults, nextStep } from './optimizer.js';
+import {
+  nextStep,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamState,
+  PerParameterOptimizer,
+  penalizedGradient,
+  withDefaults,
+} from './optimizer.js';
 
 export interface AdamaxOptions {
   lr: number;

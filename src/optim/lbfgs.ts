@@ -1,13 +1,13 @@
 import { enableGrad, noGrad } from '../graph/grad-mode.js';
 import { keep, scope } from '../memory.js';
+import { zerosLike } from '../ops/creation.js';
 import { mul, sub } from '../ops/elementwise.js';
 import { neg } from '../ops/unary.js';
-import { zerosLike } from '../ops/creation.js';
 import { cat, stack } from '../ops/views.js';
 import { checkOptions } from '../options.js';
 import type { Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { type ParamGroupInput, type ParamState, Optimizer, checkAtLeastZero, checkUpdate } from './optimizer.js';
+import { checkAtLeastZero, checkUpdate, Optimizer, type ParamGroupInput, type ParamState } from './optimizer.js';
 
 export interface LBFGSOptions {
   /** Scales the step along each search direction (the first step of the line search). */
@@ -30,7 +30,15 @@ export interface LBFGSOptions {
 export type LBFGSClosure<Loss extends number | Tensor = number | Tensor> = () => Loss | Promise<Loss>;
 
 /** The defaults, PyTorch's; their keys are the options the constructor accepts. */
-const LBFGS_DEFAULTS: LBFGSOptions = { lr: 1, maxIter: 20, maxEval: NaN, toleranceGrad: 1e-7, toleranceChange: 1e-9, historySize: 100, lineSearchFn: null };
+const LBFGS_DEFAULTS: LBFGSOptions = {
+  lr: 1,
+  maxIter: 20,
+  maxEval: NaN,
+  toleranceGrad: 1e-7,
+  toleranceChange: 1e-9,
+  historySize: 100,
+  lineSearchFn: null,
+};
 
 /** The dot product of two vectors, a 0-d tensor. */
 function dot(a: Tensor, b: Tensor): Tensor {
@@ -112,12 +120,19 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
   }
 
   protected checkOptions(options: LBFGSOptions): void {
-    checkAtLeastZero('LBFGS', { 'learning rate': options.lr, toleranceGrad: options.toleranceGrad, toleranceChange: options.toleranceChange });
+    checkAtLeastZero('LBFGS', {
+      'learning rate': options.lr,
+      toleranceGrad: options.toleranceGrad,
+      toleranceChange: options.toleranceChange,
+    });
     for (const key of ['maxIter', 'maxEval', 'historySize'] as const) {
-      if (!Number.isInteger(options[key]) || options[key] <= 0) throw new RangeError(`LBFGS: ${key} must be a positive integer, got ${options[key]}`);
+      if (!Number.isInteger(options[key]) || options[key] <= 0)
+        throw new RangeError(`LBFGS: ${key} must be a positive integer, got ${options[key]}`);
     }
     if (options.lineSearchFn !== null && options.lineSearchFn !== 'strong_wolfe') {
-      throw new RangeError(`LBFGS: only 'strong_wolfe' is supported as lineSearchFn (or null), got ${JSON.stringify(options.lineSearchFn)}`);
+      throw new RangeError(
+        `LBFGS: only 'strong_wolfe' is supported as lineSearchFn (or null), got ${JSON.stringify(options.lineSearchFn)}`,
+      );
     }
   }
 
@@ -165,7 +180,10 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
    * (a line search puts back its trial point) and the state of the step before.
    */
   override async step<Loss extends number | Tensor>(closure: LBFGSClosure<Loss>): Promise<Loss> {
-    if (typeof closure !== 'function') throw new TypeError('LBFGS.step: a closure that re-evaluates the model and returns the loss is required, as in PyTorch: await opt.step(() => { ... })');
+    if (typeof closure !== 'function')
+      throw new TypeError(
+        'LBFGS.step: a closure that re-evaluates the model and returns the loss is required, as in PyTorch: await opt.step(() => { ... })',
+      );
     const group = this.paramGroups[0];
     const { lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize } = group;
     const first = this.params[0];
@@ -306,7 +324,13 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
    * conditions (c1 = 1e-4, c2 = 0.9, at most 25 evaluations), then zooms in on it by cubic
    * interpolation. Leaves the parameters where they were; returns the chosen point.
    */
-  private async strongWolfe(closure: LBFGSClosure, t0: number, d: Tensor, start: Trial, toleranceChange: number): Promise<Trial & { evals: number }> {
+  private async strongWolfe(
+    closure: LBFGSClosure,
+    t0: number,
+    d: Tensor,
+    start: Trial,
+    toleranceChange: number,
+  ): Promise<Trial & { evals: number }> {
     const [c1, c2, maxLs] = [1e-4, 0.9, 25];
     const x = noGrad(() => this.params.map((param) => keep(param.clone())));
     const made: Tensor[] = [];
@@ -338,7 +362,10 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
           bracket = [previous, next];
           break;
         }
-        const t = cubicInterpolate(previous.t, previous.f, previous.gtd, next.t, next.f, next.gtd, [next.t + 0.01 * (next.t - previous.t), next.t * 10]);
+        const t = cubicInterpolate(previous.t, previous.f, previous.gtd, next.t, next.f, next.gtd, [
+          next.t + 0.01 * (next.t - previous.t),
+          next.t * 10,
+        ]);
         previous = next;
         next = await trial(t);
         evals++;

@@ -8,12 +8,18 @@ import { Optimizer, type OptimizerOptions, type ParamGroup } from './optimizer.j
  * saves a lambda's fields only when it is a callable object.
  */
 function stateOf(scheduler: object, exclude: readonly string[] = []): Record<string, unknown> {
-  const isCode = (value: unknown) => typeof value === 'function' || (Array.isArray(value) && value.some((item) => typeof item === 'function'));
-  return structuredClone(Object.fromEntries(Object.entries(scheduler).filter(([key, value]) => key !== 'optimizer' && !exclude.includes(key) && !isCode(value))));
+  const isCode = (value: unknown) =>
+    typeof value === 'function' || (Array.isArray(value) && value.some((item) => typeof item === 'function'));
+  return structuredClone(
+    Object.fromEntries(Object.entries(scheduler).filter(([key, value]) => key !== 'optimizer' && !exclude.includes(key) && !isCode(value))),
+  );
 }
 
 function checkOptimizer(scheduler: string, optimizer: unknown): Optimizer<OptimizerOptions> {
-  if (!(optimizer instanceof Optimizer)) throw new TypeError(`${scheduler}: ${optimizer === null ? 'null' : (optimizer as object)?.constructor?.name ?? typeof optimizer} is not an Optimizer`);
+  if (!(optimizer instanceof Optimizer))
+    throw new TypeError(
+      `${scheduler}: ${optimizer === null ? 'null' : ((optimizer as object)?.constructor?.name ?? typeof optimizer)} is not an Optimizer`,
+    );
   return optimizer as Optimizer<OptimizerOptions>;
 }
 
@@ -44,7 +50,8 @@ export abstract class LRScheduler {
       for (const group of groups) group.initialLr ??= group.lr;
     } else {
       groups.forEach((group, i) => {
-        if (group.initialLr === undefined) throw new Error(`${this.constructor.name}: param 'initialLr' is not specified in paramGroups[${i}] when resuming an optimizer`);
+        if (group.initialLr === undefined)
+          throw new Error(`${this.constructor.name}: param 'initialLr' is not specified in paramGroups[${i}] when resuming an optimizer`);
       });
     }
     this.baseLrs = groups.map((group) => group.initialLr!);
@@ -127,7 +134,10 @@ export class StepLR extends LRScheduler {
   readonly gamma: number;
 
   constructor(optimizer: Optimizer<OptimizerOptions>, stepSize: number, options: SchedulerOptions & { gamma?: number } = {}) {
-    super(optimizer, checkOptions('StepLR', options, optionKeys<SchedulerOptions & { gamma?: number }>({ gamma: true, lastEpoch: true })).lastEpoch);
+    super(
+      optimizer,
+      checkOptions('StepLR', options, optionKeys<SchedulerOptions & { gamma?: number }>({ gamma: true, lastEpoch: true })).lastEpoch,
+    );
     if (!Number.isInteger(stepSize) || stepSize <= 0) throw new RangeError(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
     this.stepSize = stepSize;
     this.gamma = options.gamma ?? 0.1;
@@ -180,7 +190,11 @@ export class CosineAnnealingLR extends LRScheduler {
   readonly etaMin: number;
 
   constructor(optimizer: Optimizer<OptimizerOptions>, tMax: number, options: SchedulerOptions & { etaMin?: number } = {}) {
-    super(optimizer, checkOptions('CosineAnnealingLR', options, optionKeys<SchedulerOptions & { etaMin?: number }>({ etaMin: true, lastEpoch: true })).lastEpoch);
+    super(
+      optimizer,
+      checkOptions('CosineAnnealingLR', options, optionKeys<SchedulerOptions & { etaMin?: number }>({ etaMin: true, lastEpoch: true }))
+        .lastEpoch,
+    );
     if (!(tMax > 0)) throw new RangeError(`CosineAnnealingLR: tMax must be positive, got ${tMax}`);
     this.tMax = tMax;
     this.etaMin = options.etaMin ?? 0;
@@ -197,7 +211,9 @@ export class CosineAnnealingLR extends LRScheduler {
     if (pythonModulo(epoch - 1 - tMax, 2 * tMax) === 0) {
       return this.baseLrs.map((base, i) => groups[i].lr + ((base - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2);
     }
-    return groups.map((group) => ((1 + Math.cos((Math.PI * epoch) / tMax)) / (1 + Math.cos((Math.PI * (epoch - 1)) / tMax))) * (group.lr - etaMin) + etaMin);
+    return groups.map(
+      (group) => ((1 + Math.cos((Math.PI * epoch) / tMax)) / (1 + Math.cos((Math.PI * (epoch - 1)) / tMax))) * (group.lr - etaMin) + etaMin,
+    );
   }
 
   protected override closedFormLr(): number[] {
@@ -212,9 +228,13 @@ export type LrLambda = (epoch: number) => number;
 function lambdasFor(scheduler: string, optimizer: Optimizer<OptimizerOptions>, lrLambda: LrLambda | readonly LrLambda[]): LrLambda[] {
   const groups = checkOptimizer(scheduler, optimizer).paramGroups.length;
   const lambdas = Array.isArray(lrLambda) ? [...lrLambda] : new Array<LrLambda>(groups).fill(lrLambda as LrLambda);
-  if (lambdas.length !== groups) throw new RangeError(`${scheduler}: expected ${groups} lrLambdas (one per parameter group), got ${lambdas.length}`);
+  if (lambdas.length !== groups)
+    throw new RangeError(`${scheduler}: expected ${groups} lrLambdas (one per parameter group), got ${lambdas.length}`);
   lambdas.forEach((fn, i) => {
-    if (typeof fn !== 'function') throw new TypeError(`${scheduler}: lrLambda${Array.isArray(lrLambda) ? `[${i}]` : ''} must be a function of the epoch, got ${typeof fn}`);
+    if (typeof fn !== 'function')
+      throw new TypeError(
+        `${scheduler}: lrLambda${Array.isArray(lrLambda) ? `[${i}]` : ''} must be a function of the epoch, got ${typeof fn}`,
+      );
   });
   return lambdas;
 }
@@ -272,8 +292,12 @@ export class MultiStepLR extends LRScheduler {
   readonly gamma: number;
 
   constructor(optimizer: Optimizer<OptimizerOptions>, milestones: readonly number[], options: SchedulerOptions & { gamma?: number } = {}) {
-    super(optimizer, checkOptions('MultiStepLR', options, optionKeys<SchedulerOptions & { gamma?: number }>({ gamma: true, lastEpoch: true })).lastEpoch);
-    if (!Array.isArray(milestones) || milestones.some((m) => !Number.isInteger(m))) throw new TypeError(`MultiStepLR: milestones must be an array of integer epochs, got ${JSON.stringify(milestones)}`);
+    super(
+      optimizer,
+      checkOptions('MultiStepLR', options, optionKeys<SchedulerOptions & { gamma?: number }>({ gamma: true, lastEpoch: true })).lastEpoch,
+    );
+    if (!Array.isArray(milestones) || milestones.some((m) => !Number.isInteger(m)))
+      throw new TypeError(`MultiStepLR: milestones must be an array of integer epochs, got ${JSON.stringify(milestones)}`);
     this.milestones = [...milestones].sort((a, b) => a - b);
     this.gamma = options.gamma ?? 0.1;
     this.initialStep();
@@ -306,7 +330,10 @@ export class ConstantLR extends LRScheduler {
   readonly totalIters: number;
 
   constructor(optimizer: Optimizer<OptimizerOptions>, options: ConstantLROptions = {}) {
-    super(optimizer, checkOptions('ConstantLR', options, optionKeys<ConstantLROptions>({ factor: true, totalIters: true, lastEpoch: true })).lastEpoch);
+    super(
+      optimizer,
+      checkOptions('ConstantLR', options, optionKeys<ConstantLROptions>({ factor: true, totalIters: true, lastEpoch: true })).lastEpoch,
+    );
     this.factor = options.factor ?? 1 / 3;
     this.totalIters = options.totalIters ?? 5;
     checkFactor('ConstantLR', 'factor', this.factor);
@@ -339,7 +366,14 @@ export class LinearLR extends LRScheduler {
   readonly totalIters: number;
 
   constructor(optimizer: Optimizer<OptimizerOptions>, options: LinearLROptions = {}) {
-    super(optimizer, checkOptions('LinearLR', options, optionKeys<LinearLROptions>({ startFactor: true, endFactor: true, totalIters: true, lastEpoch: true })).lastEpoch);
+    super(
+      optimizer,
+      checkOptions(
+        'LinearLR',
+        options,
+        optionKeys<LinearLROptions>({ startFactor: true, endFactor: true, totalIters: true, lastEpoch: true }),
+      ).lastEpoch,
+    );
     this.startFactor = options.startFactor ?? 1 / 3;
     this.endFactor = options.endFactor ?? 1;
     this.totalIters = options.totalIters ?? 5;
@@ -352,7 +386,9 @@ export class LinearLR extends LRScheduler {
     const { lastEpoch, startFactor, endFactor, totalIters } = this;
     if (lastEpoch === 0) return this.currentLrs().map((lr) => lr * startFactor);
     if (lastEpoch > totalIters) return this.currentLrs();
-    return this.currentLrs().map((lr) => lr * (1 + (endFactor - startFactor) / (totalIters * startFactor + (lastEpoch - 1) * (endFactor - startFactor))));
+    return this.currentLrs().map(
+      (lr) => lr * (1 + (endFactor - startFactor) / (totalIters * startFactor + (lastEpoch - 1) * (endFactor - startFactor))),
+    );
   }
 
   protected override closedFormLr(): number[] {
@@ -380,9 +416,18 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   tCur: number;
 
   constructor(optimizer: Optimizer<OptimizerOptions>, t0: number, options: CosineAnnealingWarmRestartsOptions = {}) {
-    const { lastEpoch = -1, tMult = 1, etaMin = 0 } = checkOptions('CosineAnnealingWarmRestarts', options, optionKeys<CosineAnnealingWarmRestartsOptions>({ tMult: true, etaMin: true, lastEpoch: true }));
+    const {
+      lastEpoch = -1,
+      tMult = 1,
+      etaMin = 0,
+    } = checkOptions(
+      'CosineAnnealingWarmRestarts',
+      options,
+      optionKeys<CosineAnnealingWarmRestartsOptions>({ tMult: true, etaMin: true, lastEpoch: true }),
+    );
     if (!Number.isInteger(t0) || t0 <= 0) throw new RangeError(`CosineAnnealingWarmRestarts: expected a positive integer t0, got ${t0}`);
-    if (!Number.isInteger(tMult) || tMult < 1) throw new RangeError(`CosineAnnealingWarmRestarts: expected an integer tMult >= 1, got ${tMult}`);
+    if (!Number.isInteger(tMult) || tMult < 1)
+      throw new RangeError(`CosineAnnealingWarmRestarts: expected an integer tMult >= 1, got ${tMult}`);
     super(optimizer, lastEpoch);
     this.t0 = t0;
     this.tI = t0;
@@ -436,7 +481,8 @@ type MomentumGroup = ParamGroup<OptimizerOptions> & { momentum?: number; betas?:
 function perGroup(scheduler: string, name: string, optimizer: Optimizer<OptimizerOptions>, value: number | readonly number[]): number[] {
   const groups = optimizer.paramGroups.length;
   if (!Array.isArray(value)) return new Array<number>(groups).fill(value as number);
-  if (value.length !== groups) throw new RangeError(`${scheduler}: expected ${groups} values for ${name} (one per parameter group), got ${value.length}`);
+  if (value.length !== groups)
+    throw new RangeError(`${scheduler}: expected ${groups} values for ${name} (one per parameter group), got ${value.length}`);
   return [...value];
 }
 
@@ -459,7 +505,16 @@ export interface CyclicLROptions extends SchedulerOptions {
 }
 
 const CYCLIC_LR_OPTIONS = optionKeys<CyclicLROptions>({
-  stepSizeUp: true, stepSizeDown: true, mode: true, gamma: true, scaleFn: true, scaleMode: true, cycleMomentum: true, baseMomentum: true, maxMomentum: true, lastEpoch: true,
+  stepSizeUp: true,
+  stepSizeDown: true,
+  mode: true,
+  gamma: true,
+  scaleFn: true,
+  scaleMode: true,
+  cycleMomentum: true,
+  baseMomentum: true,
+  maxMomentum: true,
+  lastEpoch: true,
 });
 
 /**
@@ -486,7 +541,12 @@ export class CyclicLR extends LRScheduler {
   readonly baseMomentums: number[] = [];
   readonly maxMomentums: number[] = [];
 
-  constructor(optimizer: Optimizer<OptimizerOptions>, baseLr: number | readonly number[], maxLr: number | readonly number[], options: CyclicLROptions = {}) {
+  constructor(
+    optimizer: Optimizer<OptimizerOptions>,
+    baseLr: number | readonly number[],
+    maxLr: number | readonly number[],
+    options: CyclicLROptions = {},
+  ) {
     checkOptions('CyclicLR', options, CYCLIC_LR_OPTIONS);
     const lastEpoch = options.lastEpoch ?? -1;
     const groups = checkOptimizer('CyclicLR', optimizer).paramGroups as MomentumGroup[];
@@ -494,11 +554,15 @@ export class CyclicLR extends LRScheduler {
     const maxLrs = perGroup('CyclicLR', 'maxLr', optimizer, maxLr);
     const mode = options.mode ?? 'triangular';
     if (!['triangular', 'triangular2', 'exp_range'].includes(mode) && !options.scaleFn) {
-      throw new RangeError(`CyclicLR: mode must be 'triangular', 'triangular2' or 'exp_range' (or give scaleFn), got ${JSON.stringify(mode)}`);
+      throw new RangeError(
+        `CyclicLR: mode must be 'triangular', 'triangular2' or 'exp_range' (or give scaleFn), got ${JSON.stringify(mode)}`,
+      );
     }
     const cycleMomentum = options.cycleMomentum ?? true;
     if (cycleMomentum && !('momentum' in optimizer.defaults)) {
-      throw new TypeError(`CyclicLR: optimizer must support momentum with the cycleMomentum option enabled; ${optimizer.constructor.name} has no momentum option (pass cycleMomentum: false)`);
+      throw new TypeError(
+        `CyclicLR: optimizer must support momentum with the cycleMomentum option enabled; ${optimizer.constructor.name} has no momentum option (pass cycleMomentum: false)`,
+      );
     }
     const baseMomentums = cycleMomentum ? perGroup('CyclicLR', 'baseMomentum', optimizer, options.baseMomentum ?? 0.8) : [];
     const maxMomentums = cycleMomentum ? perGroup('CyclicLR', 'maxMomentum', optimizer, options.maxMomentum ?? 0.9) : [];
@@ -571,8 +635,18 @@ export interface OneCycleLROptions extends SchedulerOptions {
 }
 
 const ONE_CYCLE_LR_OPTIONS = optionKeys<OneCycleLROptions>({
-  totalSteps: true, epochs: true, stepsPerEpoch: true, pctStart: true, annealStrategy: true, cycleMomentum: true, baseMomentum: true, maxMomentum: true,
-  divFactor: true, finalDivFactor: true, threePhase: true, lastEpoch: true,
+  totalSteps: true,
+  epochs: true,
+  stepsPerEpoch: true,
+  pctStart: true,
+  annealStrategy: true,
+  cycleMomentum: true,
+  baseMomentum: true,
+  maxMomentum: true,
+  divFactor: true,
+  finalDivFactor: true,
+  threePhase: true,
+  lastEpoch: true,
 });
 
 /** A phase of the one-cycle policy: its last step, and what the rate and momentum go from and to. */
@@ -621,15 +695,21 @@ export class OneCycleLR extends LRScheduler {
     const groups = checkOptimizer(name, optimizer).paramGroups as MomentumGroup[];
     let totalSteps: number;
     if (options.totalSteps !== undefined) totalSteps = checkPositiveInteger(name, 'totalSteps', options.totalSteps);
-    else if (options.epochs === undefined || options.stepsPerEpoch === undefined) throw new TypeError(`${name}: you must define either totalSteps or (epochs and stepsPerEpoch)`);
-    else totalSteps = checkPositiveInteger(name, 'epochs', options.epochs) * checkPositiveInteger(name, 'stepsPerEpoch', options.stepsPerEpoch);
+    else if (options.epochs === undefined || options.stepsPerEpoch === undefined)
+      throw new TypeError(`${name}: you must define either totalSteps or (epochs and stepsPerEpoch)`);
+    else
+      totalSteps =
+        checkPositiveInteger(name, 'epochs', options.epochs) * checkPositiveInteger(name, 'stepsPerEpoch', options.stepsPerEpoch);
     const pctStart = options.pctStart ?? 0.3;
     if (!(pctStart >= 0 && pctStart <= 1)) throw new RangeError(`${name}: expected pctStart between 0 and 1, got ${pctStart}`);
     const annealStrategy = options.annealStrategy ?? 'cos';
-    if (annealStrategy !== 'cos' && annealStrategy !== 'linear') throw new RangeError(`${name}: annealStrategy must be 'cos' or 'linear', got ${JSON.stringify(annealStrategy)}`);
+    if (annealStrategy !== 'cos' && annealStrategy !== 'linear')
+      throw new RangeError(`${name}: annealStrategy must be 'cos' or 'linear', got ${JSON.stringify(annealStrategy)}`);
     const cycleMomentum = options.cycleMomentum ?? true;
     if (cycleMomentum && !('momentum' in optimizer.defaults) && !('betas' in optimizer.defaults)) {
-      throw new TypeError(`${name}: optimizer must support momentum with the cycleMomentum option enabled; ${optimizer.constructor.name} has neither momentum nor betas (pass cycleMomentum: false)`);
+      throw new TypeError(
+        `${name}: optimizer must support momentum with the cycleMomentum option enabled; ${optimizer.constructor.name} has neither momentum nor betas (pass cycleMomentum: false)`,
+      );
     }
     const useBeta1 = 'betas' in optimizer.defaults;
     const maxLrs = perGroup(name, 'maxLr', optimizer, maxLr);
@@ -647,11 +727,23 @@ export class OneCycleLR extends LRScheduler {
     }
     super(optimizer, lastEpoch);
     this.totalSteps = totalSteps;
-    const rising: Phase = { endStep: pctStart * totalSteps - 1, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' };
+    const rising: Phase = {
+      endStep: pctStart * totalSteps - 1,
+      startLr: 'initialLr',
+      endLr: 'maxLr',
+      startMomentum: 'maxMomentum',
+      endMomentum: 'baseMomentum',
+    };
     this.phases = options.threePhase
       ? [
           rising,
-          { endStep: 2 * pctStart * totalSteps - 2, startLr: 'maxLr', endLr: 'initialLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
+          {
+            endStep: 2 * pctStart * totalSteps - 2,
+            startLr: 'maxLr',
+            endLr: 'initialLr',
+            startMomentum: 'baseMomentum',
+            endMomentum: 'maxMomentum',
+          },
           { endStep: totalSteps - 1, startLr: 'initialLr', endLr: 'minLr', startMomentum: 'maxMomentum', endMomentum: 'maxMomentum' },
         ]
       : [rising, { endStep: totalSteps - 1, startLr: 'maxLr', endLr: 'minLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' }];
@@ -673,9 +765,18 @@ export class OneCycleLR extends LRScheduler {
 
   protected getLr(): number[] {
     const stepNum = this.lastEpoch;
-    if (stepNum > this.totalSteps) throw new RangeError(`OneCycleLR.step: tried to step ${stepNum + 1} times; the specified number of total steps is ${this.totalSteps}`);
+    if (stepNum > this.totalSteps)
+      throw new RangeError(
+        `OneCycleLR.step: tried to step ${stepNum + 1} times; the specified number of total steps is ${this.totalSteps}`,
+      );
     return (this.optimizer.paramGroups as MomentumGroup[]).map((group, i) => {
-      const values = { initialLr: this.initialLrs[i], maxLr: this.maxLrs[i], minLr: this.minLrs[i], maxMomentum: this.maxMomentums[i], baseMomentum: this.baseMomentums[i] };
+      const values = {
+        initialLr: this.initialLrs[i],
+        maxLr: this.maxLrs[i],
+        minLr: this.minLrs[i],
+        maxMomentum: this.maxMomentums[i],
+        baseMomentum: this.baseMomentums[i],
+      };
       let startStep = 0;
       const last = this.phases.length - 1;
       const index = this.phases.findIndex((phase, k) => stepNum <= phase.endStep || k === last);
@@ -694,10 +795,13 @@ export class OneCycleLR extends LRScheduler {
 
 /** Checks that every scheduler is one and drives `optimizer`. */
 function checkSchedulers(name: string, schedulers: readonly LRScheduler[], optimizer: Optimizer<OptimizerOptions>): void {
-  if (!Array.isArray(schedulers) || schedulers.length === 0) throw new TypeError(`${name}: schedulers must be a non-empty array of learning-rate schedulers`);
+  if (!Array.isArray(schedulers) || schedulers.length === 0)
+    throw new TypeError(`${name}: schedulers must be a non-empty array of learning-rate schedulers`);
   schedulers.forEach((scheduler, i) => {
-    if (!(scheduler instanceof LRScheduler)) throw new TypeError(`${name}: schedulers[${i}] is not an epoch-based learning-rate scheduler (${describeValue(scheduler)})`);
-    if (scheduler.optimizer !== optimizer) throw new Error(`${name}: expects all schedulers to belong to the same optimizer, but schedulers[${i}] drives another one`);
+    if (!(scheduler instanceof LRScheduler))
+      throw new TypeError(`${name}: schedulers[${i}] is not an epoch-based learning-rate scheduler (${describeValue(scheduler)})`);
+    if (scheduler.optimizer !== optimizer)
+      throw new Error(`${name}: expects all schedulers to belong to the same optimizer, but schedulers[${i}] drives another one`);
   });
 }
 
@@ -744,13 +848,20 @@ export class SequentialLR extends CompositeScheduler {
   lastEpoch: number;
   override lastLr: number[];
 
-  constructor(optimizer: Optimizer<OptimizerOptions>, schedulers: readonly LRScheduler[], milestones: readonly number[], options: SchedulerOptions = {}) {
+  constructor(
+    optimizer: Optimizer<OptimizerOptions>,
+    schedulers: readonly LRScheduler[],
+    milestones: readonly number[],
+    options: SchedulerOptions = {},
+  ) {
     super();
     const { lastEpoch = -1 } = checkOptions('SequentialLR', options, optionKeys<SchedulerOptions>({ lastEpoch: true }));
     this.optimizer = checkOptimizer('SequentialLR', optimizer);
     checkSchedulers('SequentialLR', schedulers, optimizer);
     if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
-      throw new RangeError(`SequentialLR: expects one milestone fewer than schedulers, got ${schedulers.length} schedulers and ${Array.isArray(milestones) ? milestones.length : describeValue(milestones)} milestones`);
+      throw new RangeError(
+        `SequentialLR: expects one milestone fewer than schedulers, got ${schedulers.length} schedulers and ${Array.isArray(milestones) ? milestones.length : describeValue(milestones)} milestones`,
+      );
     }
     this.schedulers = [...schedulers];
     this.milestones = [...milestones];
@@ -820,7 +931,16 @@ export interface ReduceLROnPlateauOptions {
   eps?: number;
 }
 
-const REDUCE_LR_ON_PLATEAU_OPTIONS = optionKeys<ReduceLROnPlateauOptions>({ mode: true, factor: true, patience: true, threshold: true, thresholdMode: true, cooldown: true, minLr: true, eps: true });
+const REDUCE_LR_ON_PLATEAU_OPTIONS = optionKeys<ReduceLROnPlateauOptions>({
+  mode: true,
+  factor: true,
+  patience: true,
+  threshold: true,
+  thresholdMode: true,
+  cooldown: true,
+  minLr: true,
+  eps: true,
+});
 
 /**
  * Reduces the learning rates by `factor` when a metric has stopped improving for `patience` epochs,
@@ -856,7 +976,8 @@ export class ReduceLROnPlateau {
     if (!(this.factor < 1)) throw new RangeError(`ReduceLROnPlateau: factor should be < 1.0, got ${this.factor}`);
     const groups = this.optimizer.paramGroups.length;
     const minLr = options.minLr ?? 0;
-    if (Array.isArray(minLr) && minLr.length !== groups) throw new RangeError(`ReduceLROnPlateau: expected ${groups} minLr values (one per parameter group), got ${minLr.length}`);
+    if (Array.isArray(minLr) && minLr.length !== groups)
+      throw new RangeError(`ReduceLROnPlateau: expected ${groups} minLr values (one per parameter group), got ${minLr.length}`);
     this.minLrs = Array.isArray(minLr) ? [...minLr] : new Array<number>(groups).fill(minLr);
     this.patience = options.patience ?? 10;
     this.cooldown = options.cooldown ?? 0;
@@ -870,8 +991,10 @@ export class ReduceLROnPlateau {
   }
 
   private initIsBetter(): void {
-    if (this.mode !== 'min' && this.mode !== 'max') throw new RangeError(`ReduceLROnPlateau: mode must be 'min' or 'max', got ${JSON.stringify(this.mode)}`);
-    if (this.thresholdMode !== 'rel' && this.thresholdMode !== 'abs') throw new RangeError(`ReduceLROnPlateau: thresholdMode must be 'rel' or 'abs', got ${JSON.stringify(this.thresholdMode)}`);
+    if (this.mode !== 'min' && this.mode !== 'max')
+      throw new RangeError(`ReduceLROnPlateau: mode must be 'min' or 'max', got ${JSON.stringify(this.mode)}`);
+    if (this.thresholdMode !== 'rel' && this.thresholdMode !== 'abs')
+      throw new RangeError(`ReduceLROnPlateau: thresholdMode must be 'rel' or 'abs', got ${JSON.stringify(this.thresholdMode)}`);
     this.modeWorse = this.mode === 'min' ? Infinity : -Infinity;
   }
 
@@ -891,7 +1014,9 @@ export class ReduceLROnPlateau {
    */
   step(metric: number | Tensor): void {
     if (metric instanceof Tensor && !metric.deviceObject.synchronous) {
-      throw new TypeError(`ReduceLROnPlateau.step: metric is a tensor on ${metric.device}, which cannot be read synchronously; pass its value: sched.step(await metric.item())`);
+      throw new TypeError(
+        `ReduceLROnPlateau.step: metric is a tensor on ${metric.device}, which cannot be read synchronously; pass its value: sched.step(await metric.item())`,
+      );
     }
     const current = metric instanceof Tensor ? Number(metric.itemSync()) : Number(metric);
     this.lastEpoch += 1;

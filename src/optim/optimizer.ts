@@ -1,10 +1,10 @@
-import { enableGrad, noGrad } from '../graph/grad-mode.js';
 import { type ZeroGradOptions, zeroGradients } from '../autograd/zero-grad.js';
+import { enableGrad, noGrad } from '../graph/grad-mode.js';
 import { keep, noteOptimizerStep, scope } from '../memory.js';
-import { checkOptions } from '../options.js';
-import { type Shape, formatShape, shapesEqual } from '../shape.js';
 import { add } from '../ops/elementwise.js';
 import { neg } from '../ops/unary.js';
+import { checkOptions } from '../options.js';
+import { formatShape, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 /** What every optimizer's options hold: the learning rate, which schedulers adjust. */
@@ -48,26 +48,40 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
   /** Per-parameter state, created at a parameter's first step. */
   state = new Map<Tensor, ParamState>();
 
-  constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<Options>>, readonly defaults: Options) {
+  constructor(
+    params: Iterable<Tensor> | Iterable<ParamGroupInput<Options>>,
+    readonly defaults: Options,
+  ) {
     const name = this.constructor.name;
     if (params instanceof Tensor || params === null || typeof (params as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
-      throw new TypeError(`${name}: params must be an iterable of Tensors or of parameter groups ({ params, ...options }), got ${params instanceof Tensor ? 'a Tensor' : typeof params}`);
+      throw new TypeError(
+        `${name}: params must be an iterable of Tensors or of parameter groups ({ params, ...options }), got ${params instanceof Tensor ? 'a Tensor' : typeof params}`,
+      );
     }
     const list = [...params];
     if (list.length === 0) throw new Error(`${name}: optimizer got an empty parameter list`);
-    const groups: ParamGroupInput<Options>[] = list.every((item) => item instanceof Tensor) ? [{ params: list } as unknown as ParamGroupInput<Options>] : (list as ParamGroupInput<Options>[]);
+    const groups: ParamGroupInput<Options>[] = list.every((item) => item instanceof Tensor)
+      ? [{ params: list } as unknown as ParamGroupInput<Options>]
+      : (list as ParamGroupInput<Options>[]);
     for (const group of groups) this.addParamGroup(group);
   }
 
   /** Adds a group (for example layers unfrozen during fine-tuning); options it leaves out take the defaults. */
   addParamGroup(group: ParamGroupInput<Options>): void {
     const name = this.constructor.name;
-    if (group === null || typeof group !== 'object' || group instanceof Tensor) throw new TypeError(`${name}: a parameter group must be an object { params, ...options }`);
+    if (group === null || typeof group !== 'object' || group instanceof Tensor)
+      throw new TypeError(`${name}: a parameter group must be an object { params, ...options }`);
     const params = group.params instanceof Tensor ? [group.params] : [...(group.params ?? [])];
     params.forEach((param, i) => {
-      if (!(param instanceof Tensor)) throw new TypeError(`${name}: optimizer can only optimize Tensors, but params[${i}] of a group is ${param === null ? 'null' : typeof param}`);
+      if (!(param instanceof Tensor))
+        throw new TypeError(
+          `${name}: optimizer can only optimize Tensors, but params[${i}] of a group is ${param === null ? 'null' : typeof param}`,
+        );
       param.assertAlive(name, `params[${i}]`);
-      if (!param.isLeaf) throw new Error(`${name}: can't optimize a non-leaf Tensor (params[${i}], shape ${formatShape(param.shape)}); optimize the leaf it was computed from`);
+      if (!param.isLeaf)
+        throw new Error(
+          `${name}: can't optimize a non-leaf Tensor (params[${i}], shape ${formatShape(param.shape)}); optimize the leaf it was computed from`,
+        );
     });
     const taken = new Set(this.paramGroups.flatMap((g) => g.params));
     if (params.some((param) => taken.has(param))) throw new Error(`${name}: some parameters appear in more than one parameter group`);
@@ -85,9 +99,12 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
    * the next backward allocates fresh ones (a parameter left without one is skipped by `step`).
    */
   zeroGrad(options: ZeroGradOptions = {}): void {
-    zeroGradients(`${this.constructor.name}.zeroGrad`, this.paramGroups.flatMap((group) => group.params), options);
+    zeroGradients(
+      `${this.constructor.name}.zeroGrad`,
+      this.paramGroups.flatMap((group) => group.params),
+      options,
+    );
   }
-
 
   /** Updates the parameters from their gradients; `closure`, if given, re-evaluates the model and returns the loss. */
   abstract step(closure?: () => unknown): unknown;
@@ -98,7 +115,10 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
     const paramGroups = this.paramGroups.map((group) => {
       const { params, ...options } = group;
       for (const param of params) if (!indexOf.has(param)) indexOf.set(param, indexOf.size);
-      return { ...copyOptions(options), params: params.map((param) => indexOf.get(param)!) } as OptimizerStateDict<Options>['paramGroups'][number];
+      return {
+        ...copyOptions(options),
+        params: params.map((param) => indexOf.get(param)!),
+      } as OptimizerStateDict<Options>['paramGroups'][number];
     });
     const state: Record<number, ParamState> = {};
     for (const [param, values] of this.state) {
@@ -116,11 +136,15 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
   loadStateDict(stateDict: OptimizerStateDict<Options>): void {
     const name = `${this.constructor.name}.loadStateDict`;
     const saved = stateDict?.paramGroups;
-    if (!Array.isArray(saved) || typeof stateDict.state !== 'object' || stateDict.state === null) throw new TypeError(`${name}: expected an object { state, paramGroups } as stateDict() returns`);
-    if (saved.length !== this.paramGroups.length) throw new Error(`${name}: loaded state dict has ${saved.length} parameter groups, the optimizer has ${this.paramGroups.length}`);
+    if (!Array.isArray(saved) || typeof stateDict.state !== 'object' || stateDict.state === null)
+      throw new TypeError(`${name}: expected an object { state, paramGroups } as stateDict() returns`);
+    if (saved.length !== this.paramGroups.length)
+      throw new Error(`${name}: loaded state dict has ${saved.length} parameter groups, the optimizer has ${this.paramGroups.length}`);
     saved.forEach((group, i) => {
       if (group.params.length !== this.paramGroups[i].params.length) {
-        throw new Error(`${name}: loaded state dict contains a parameter group that doesn't match the size of optimizer's group (group ${i}: ${group.params.length} vs ${this.paramGroups[i].params.length} params)`);
+        throw new Error(
+          `${name}: loaded state dict contains a parameter group that doesn't match the size of optimizer's group (group ${i}: ${group.params.length} vs ${this.paramGroups[i].params.length} params)`,
+        );
       }
     });
     const paramOf = new Map<number, Tensor>();
@@ -133,7 +157,9 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
         for (const tensor of tensorsOf(value)) {
           if (tensor.isDisposed) throw new Error(`${name}: state[${key}].${field} is a disposed tensor`);
           if (!shapesEqual(tensor.shape, shape)) {
-            throw new RangeError(`${name}: state[${key}].${field} has shape ${formatShape(tensor.shape)}, but parameter ${key} has ${shape === param.shape ? '' : 'state of '}shape ${formatShape(shape)}`);
+            throw new RangeError(
+              `${name}: state[${key}].${field} has shape ${formatShape(tensor.shape)}, but parameter ${key} has ${shape === param.shape ? '' : 'state of '}shape ${formatShape(shape)}`,
+            );
           }
         }
       }
@@ -145,7 +171,8 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
           const param = paramOf.get(Number(key))!;
           const copy: ParamState = {};
           state.set(param, copy);
-          const copyOf = <T>(value: T): T => (value instanceof Tensor ? keep(value.device === param.device ? value.clone() : value.to(param.device)) : value) as T;
+          const copyOf = <T>(value: T): T =>
+            (value instanceof Tensor ? keep(value.device === param.device ? value.clone() : value.to(param.device)) : value) as T;
           for (const [field, value] of Object.entries(values)) copy[field] = Array.isArray(value) ? value.map(copyOf) : copyOf(value);
         }
       });
@@ -174,7 +201,8 @@ export abstract class Optimizer<Options extends OptimizerOptions> {
   }
 
   private disposeState(): void {
-    for (const values of this.state.values()) for (const value of Object.values(values)) for (const tensor of tensorsOf(value)) tensor.dispose();
+    for (const values of this.state.values())
+      for (const value of Object.values(values)) for (const tensor of tensorsOf(value)) tensor.dispose();
   }
 }
 
@@ -222,7 +250,6 @@ export abstract class PerParameterOptimizer<Options extends OptimizerOptions> ex
     noteOptimizerStep();
     return loss;
   }
-
 }
 
 /** The tensors a state entry holds: none, itself, or those of its list. */
@@ -233,11 +260,18 @@ function tensorsOf(value: ParamState[string]): Tensor[] {
 
 /** Throws, before a step changes anything, for a gradient or state tensor the update could not use. */
 export function checkUpdate(name: string, param: Tensor, grad: Tensor, state: ParamState | undefined, where: string): void {
-  if (grad.isDisposed) throw new Error(`${name}: the gradient of ${where} (shape ${formatShape(param.shape)}) is a disposed tensor; nothing was updated`);
+  if (grad.isDisposed)
+    throw new Error(`${name}: the gradient of ${where} (shape ${formatShape(param.shape)}) is a disposed tensor; nothing was updated`);
   for (const [field, value] of Object.entries(state ?? {})) {
     for (const tensor of tensorsOf(value)) {
-      if (tensor.isDisposed) throw new Error(`${name}: the optimizer state ${field} of ${where} is a disposed tensor; nothing was updated (optimizer.dispose() resets the state instead)`);
-      if (tensor.device !== param.device) throw new Error(`${name}: the optimizer state ${field} of ${where} is on ${tensor.device}, the parameter on ${param.device}; nothing was updated (create the optimizer after moving the model)`);
+      if (tensor.isDisposed)
+        throw new Error(
+          `${name}: the optimizer state ${field} of ${where} is a disposed tensor; nothing was updated (optimizer.dispose() resets the state instead)`,
+        );
+      if (tensor.device !== param.device)
+        throw new Error(
+          `${name}: the optimizer state ${field} of ${where} is on ${tensor.device}, the parameter on ${param.device}; nothing was updated (create the optimizer after moving the model)`,
+        );
     }
   }
 }

@@ -1,10 +1,18 @@
+import { zerosLike } from '../ops/creation.js';
 import { div } from '../ops/elementwise.js';
 import { sqrt } from '../ops/unary.js';
-import { zerosLike } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
 import { checkAdamOptions } from './adam.js';
 import { decayAverage, decaySquareAverage } from './moments.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, penalizedGradient, withDefaults, nextStep } from './optimizer.js';
+import {
+  nextStep,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamState,
+  PerParameterOptimizer,
+  penalizedGradient,
+  withDefaults,
+} from './optimizer.js';
 
 export interface RAdamOptions {
   lr: number;

@@ -1,9 +1,18 @@
-import { div, mul, add } from '../ops/elementwise.js';
-import { sqrt } from '../ops/unary.js';
 import { zerosLike } from '../ops/creation.js';
+import { add, div, mul } from '../ops/elementwise.js';
+import { sqrt } from '../ops/unary.js';
 import type { Tensor } from '../tensor.js';
 import { decayAverage, decaySquareAverage } from './moments.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient, withDefaults, nextStep } from './optimizer.js';
+import {
+  checkAtLeastZero,
+  nextStep,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamState,
+  PerParameterOptimizer,
+  penalizedGradient,
+  withDefaults,
+} from './optimizer.js';
 
 export interface RMSpropOptions {
   lr: number;
@@ -21,7 +30,15 @@ export interface RMSpropOptions {
 }
 
 /** The defaults, PyTorch's; their keys are the options the constructor accepts. */
-const RMSPROP_DEFAULTS: RMSpropOptions = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false };
+const RMSPROP_DEFAULTS: RMSpropOptions = {
+  lr: 1e-2,
+  alpha: 0.99,
+  eps: 1e-8,
+  weightDecay: 0,
+  momentum: 0,
+  centered: false,
+  maximize: false,
+};
 
 /**
  * RMSprop, as `torch.optim.RMSprop` 1.13: v = alpha v + (1 - alpha) g^2, avg = sqrt(v) (centered:
@@ -38,7 +55,13 @@ export class RMSprop extends PerParameterOptimizer<RMSpropOptions> {
   }
 
   protected checkOptions(options: RMSpropOptions): void {
-    checkAtLeastZero('RMSprop', { 'learning rate': options.lr, epsilon: options.eps, momentum: options.momentum, weightDecay: options.weightDecay, alpha: options.alpha });
+    checkAtLeastZero('RMSprop', {
+      'learning rate': options.lr,
+      epsilon: options.eps,
+      momentum: options.momentum,
+      weightDecay: options.weightDecay,
+      alpha: options.alpha,
+    });
   }
 
   protected initialState(param: Tensor, group: ParamGroup<RMSpropOptions>): ParamState {

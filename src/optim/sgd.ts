@@ -2,7 +2,15 @@ import { keep } from '../memory.js';
 import { add, mul } from '../ops/elementwise.js';
 import { clone } from '../ops/views.js';
 import type { Tensor } from '../tensor.js';
-import { type ParamGroup, type ParamGroupInput, type ParamState, PerParameterOptimizer, checkAtLeastZero, penalizedGradient, withDefaults } from './optimizer.js';
+import {
+  checkAtLeastZero,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamState,
+  PerParameterOptimizer,
+  penalizedGradient,
+  withDefaults,
+} from './optimizer.js';
 
 export interface SGDOptions {
   lr: number;
@@ -35,9 +43,11 @@ export class SGD extends PerParameterOptimizer<SGDOptions> {
   }
 
   protected checkOptions(options: SGDOptions): void {
-    if (Number.isNaN(options.lr)) throw new TypeError('SGD: lr is required, e.g. new SGD(params, { lr: 0.1 }), either for every group or as a default');
+    if (Number.isNaN(options.lr))
+      throw new TypeError('SGD: lr is required, e.g. new SGD(params, { lr: 0.1 }), either for every group or as a default');
     checkAtLeastZero('SGD', { 'learning rate': options.lr, momentum: options.momentum, weightDecay: options.weightDecay });
-    if (options.nesterov && (options.momentum <= 0 || options.dampening !== 0)) throw new RangeError('SGD: Nesterov momentum requires a momentum and zero dampening');
+    if (options.nesterov && (options.momentum <= 0 || options.dampening !== 0))
+      throw new RangeError('SGD: Nesterov momentum requires a momentum and zero dampening');
   }
 
   // PyTorch stores None when there is no momentum, so the state dict has the same keys.

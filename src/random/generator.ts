@@ -12,7 +12,8 @@ export interface GeneratorState {
 }
 
 function toU64(op: string, seed: number | bigint): bigint {
-  if (typeof seed === 'number' && !Number.isSafeInteger(seed)) throw new RangeError(`${op}: seed must be an integer (a bigint for seeds beyond 2^53), got ${seed}`);
+  if (typeof seed === 'number' && !Number.isSafeInteger(seed))
+    throw new RangeError(`${op}: seed must be an integer (a bigint for seeds beyond 2^53), got ${seed}`);
   const value = BigInt(seed);
   // Negative seeds wrap to 64 bits as in PyTorch; the accepted range is PyTorch's too.
   if (value < -(1n << 63n) || value > U64) throw new RangeError(`${op}: seed must be in [-2^63, 2^64), got ${seed}`);
@@ -74,7 +75,8 @@ export class Generator {
   }
 
   setState(state: GeneratorState): this {
-    if (!Number.isSafeInteger(state.offset) || state.offset < 0) throw new RangeError(`setState: offset must be a non-negative integer, got ${state.offset}`);
+    if (!Number.isSafeInteger(state.offset) || state.offset < 0)
+      throw new RangeError(`setState: offset must be a non-negative integer, got ${state.offset}`);
     this.seedValue = toU64('setState', state.seed);
     this.offset = state.offset;
     return this;

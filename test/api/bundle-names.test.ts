@@ -4,13 +4,16 @@
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../dist/node.js';
 
+type AnyFunction = (...args: never[]) => unknown;
+
 /** [path, class] for every class exported by the bundle, namespaces walked recursively. */
-function exportedClasses(namespace: object, path: string, seen = new Set<object>()): [string, Function][] {
+function exportedClasses(namespace: object, path: string, seen = new Set<object>()): [string, AnyFunction][] {
   if (seen.has(namespace)) return [];
   seen.add(namespace);
-  return Object.entries(namespace).flatMap(([key, value]): [string, Function][] => {
+  return Object.entries(namespace).flatMap(([key, value]): [string, AnyFunction][] => {
     if (typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value))) return [[`${path}.${key}`, value]];
-    if (typeof value === 'object' && value !== null && [null, Object.prototype].includes(Object.getPrototypeOf(value))) return exportedClasses(value, `${path}.${key}`, seen);
+    if (typeof value === 'object' && value !== null && [null, Object.prototype].includes(Object.getPrototypeOf(value)))
+      return exportedClasses(value, `${path}.${key}`, seen);
     return [];
   });
 }

@@ -2,8 +2,8 @@
 // removed without regenerating it, so the page cannot drift from the code.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import * as torch from '../../src/index.js';
 import { coverageMarkdown, pytorchNames } from '../../scripts/coverage.mjs';
+import * as torch from '../../src/index.js';
 
 describe('docs/coverage.md', () => {
   it('matches what npm run docs:coverage writes from the current exports', () => {

@@ -17,7 +17,9 @@ import { describe, expect, it } from 'vitest';
 import { noAdapter, useCachedVulkanDriver } from '../webgpu/gpu.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const pages = readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md')).sort();
+const pages = readdirSync(join(root, 'docs'))
+  .filter((name) => name.endsWith('.md'))
+  .sort();
 
 /** Fence languages: code that runs, and text shown as it is (commands, file trees, output). */
 const RUN = ['ts', 'js'];
@@ -71,13 +73,16 @@ function program(blocks: readonly Block[]): string {
  * so the results the page promises are checked, not just that the code runs.
  */
 function withAssertions(source: string): string {
-  return source.split('\n').map((line) => {
-    const match = line.match(/^(\s*)([^=]+?);\s*\/\/\s*(.+)$/);
-    if (!match || /^(const|let|var|using|if|for|return)\b/.test(match[2].trim())) return line;
-    const literal = leadingLiteral(match[3]);
-    if (literal === null) return line;
-    return `${match[1]}__expectResult(${match[2]}, ${literal}, ${JSON.stringify(match[2])});`;
-  }).join('\n');
+  return source
+    .split('\n')
+    .map((line) => {
+      const match = line.match(/^(\s*)([^=]+?);\s*\/\/\s*(.+)$/);
+      if (!match || /^(const|let|var|using|if|for|return)\b/.test(match[2].trim())) return line;
+      const literal = leadingLiteral(match[3]);
+      if (literal === null) return line;
+      return `${match[1]}__expectResult(${match[2]}, ${literal}, ${JSON.stringify(match[2])});`;
+    })
+    .join('\n');
 }
 
 /** The longest prefix of a comment, cut where two spaces start prose, that is a JavaScript literal. */
@@ -96,8 +101,10 @@ function leadingLiteral(comment: string): string | null {
 
 function expectResult(actual: unknown, expected: unknown, expression: string): void {
   const close = (a: unknown, b: unknown): boolean =>
-    typeof a === 'number' && typeof b === 'number' ? Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b))
-      : Array.isArray(a) && Array.isArray(b) ? a.length === b.length && a.every((v, i) => close(v, b[i]))
+    typeof a === 'number' && typeof b === 'number'
+      ? Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b))
+      : Array.isArray(a) && Array.isArray(b)
+        ? a.length === b.length && a.every((v, i) => close(v, b[i]))
         : a === b;
   expect(close(actual, expected), `${expression} gave ${JSON.stringify(actual)}, the page says ${JSON.stringify(expected)}`).toBe(true);
 }
@@ -162,14 +169,19 @@ function typeErrors(page: string, blocks: readonly Block[]): string[] {
 async function runPage(page: string, device: string): Promise<number> {
   const js = transformSync(withAssertions(program(runnableBlocks(page))), { loader: 'ts', target: 'es2022' }).code;
   let at = 0;
-  const run = new Function('torch', '__expectResult', '__at', `return (async () => {\n${js}\n})();`) as
-    (t: Torch, e: typeof expectResult, a: (line: number) => void) => Promise<void>;
+  const run = new Function('torch', '__expectResult', '__at', `return (async () => {\n${js}\n})();`) as (
+    t: Torch,
+    e: typeof expectResult,
+    a: (line: number) => void,
+  ) => Promise<void>;
   const cwd = process.cwd();
   const dir = mkdtempSync(join(tmpdir(), 'webtorch-docs-'));
   process.chdir(dir);
   torch.setDefaultDevice(device);
   try {
-    await run(torch, expectResult, (line) => { at = line; });
+    await run(torch, expectResult, (line) => {
+      at = line;
+    });
   } catch (error) {
     throw new Error(`docs/${page}, in the block at line ${at}: ${(error as Error).message}`, { cause: error });
   } finally {
@@ -199,7 +211,13 @@ describe('the code in docs/ runs as written', () => {
 
 /** The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as hyphens. */
 function headingAnchors(markdown: string): string[] {
-  return [...markdown.matchAll(/^#+ (.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-'));
+  return [...markdown.matchAll(/^#+ (.+)$/gm)].map((m) =>
+    m[1]
+      .trim()
+      .toLowerCase()
+      .replace(/[^\w\- ]/g, '')
+      .replace(/ /g, '-'),
+  );
 }
 
 describe('links in README.md and docs/', () => {
@@ -208,7 +226,9 @@ describe('links in README.md and docs/', () => {
   it('point at files inside the repository', () => {
     for (const file of files) {
       const markdown = readFileSync(join(root, file), 'utf8');
-      markdown.split('\n').forEach((line, i) => expect(line, `${file}:${i + 1} points outside the repository`).not.toMatch(/\.\.\/shared\b/));
+      markdown
+        .split('\n')
+        .forEach((line, i) => expect(line, `${file}:${i + 1} points outside the repository`).not.toMatch(/\.\.\/shared\b/));
       for (const [, target] of markdown.matchAll(/\]\(([^)\s]+)\)/g)) {
         const path = target.replace(/#.*$/, '');
         expect(/^[a-z]+:/i.test(path), `${file}: link ${target} leaves the repository`).toBe(false);

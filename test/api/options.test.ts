@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
 import { nearestKey } from '../../src/options.js';
 
+type AnyFunction = (...args: never[]) => unknown;
+
 const { nn, optim } = torch;
 const F = nn.functional;
 
@@ -149,11 +151,23 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
   'torch.nn.GRUCell': ['GRUCell', (o) => new nn.GRUCell(2, 3, o)],
   'torch.nn.LSTMCell': ['LSTMCell', (o) => new nn.LSTMCell(2, 3, o)],
   'torch.nn.MultiheadAttention': ['MultiheadAttention', (o) => new nn.MultiheadAttention(4, 2, o)],
-  'torch.nn.MultiheadAttention#forward': ['MultiheadAttention.forward', (o) => new nn.MultiheadAttention(4, 2).forward(torch.ones(3, 1, 4), torch.ones(3, 1, 4), torch.ones(3, 1, 4), o)],
+  'torch.nn.MultiheadAttention#forward': [
+    'MultiheadAttention.forward',
+    (o) => new nn.MultiheadAttention(4, 2).forward(torch.ones(3, 1, 4), torch.ones(3, 1, 4), torch.ones(3, 1, 4), o),
+  ],
   'torch.nn.TransformerEncoderLayer': ['TransformerEncoderLayer', (o) => new nn.TransformerEncoderLayer(4, 2, o)],
-  'torch.nn.TransformerEncoderLayer#forward': ['TransformerEncoderLayer.forward', (o) => new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }).forward(torch.ones(3, 1, 4), o)],
-  'torch.nn.TransformerEncoder': ['TransformerEncoder', (o) => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), 1, o)],
-  'torch.nn.TransformerEncoder#forward': ['TransformerEncoder.forward', (o) => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), 1).forward(torch.ones(3, 1, 4), o)],
+  'torch.nn.TransformerEncoderLayer#forward': [
+    'TransformerEncoderLayer.forward',
+    (o) => new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }).forward(torch.ones(3, 1, 4), o),
+  ],
+  'torch.nn.TransformerEncoder': [
+    'TransformerEncoder',
+    (o) => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), 1, o),
+  ],
+  'torch.nn.TransformerEncoder#forward': [
+    'TransformerEncoder.forward',
+    (o) => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), 1).forward(torch.ones(3, 1, 4), o),
+  ],
   'torch.nn.CrossEntropyLoss': ['CrossEntropyLoss', (o) => new nn.CrossEntropyLoss(o)],
   'torch.nn.NLLLoss': ['NLLLoss', (o) => new nn.NLLLoss(o)],
   'torch.nn.MSELoss': ['MSELoss', (o) => new nn.MSELoss(o)],
@@ -241,14 +255,20 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
   'torch.nn.Fold': ['Fold', (o) => new nn.Fold(3, 2, o)],
   'torch.nn.functional.glu': ['glu', (o) => F.glu(torch.ones(2, 4), o)],
   'torch.nn.functional.pad': ['pad', (o) => F.pad(x(), [1, 1], o)],
-  'torch.nn.functional.scaledDotProductAttention': ['scaledDotProductAttention', (o) => F.scaledDotProductAttention(torch.ones(1, 3, 4), torch.ones(1, 3, 4), torch.ones(1, 3, 4), o)],
+  'torch.nn.functional.scaledDotProductAttention': [
+    'scaledDotProductAttention',
+    (o) => F.scaledDotProductAttention(torch.ones(1, 3, 4), torch.ones(1, 3, 4), torch.ones(1, 3, 4), o),
+  ],
   'torch.nn.functional.softmax': ['softmax', (o) => F.softmax(x(), 0, o)],
   'torch.nn.functional.logSoftmax': ['logSoftmax', (o) => F.logSoftmax(x(), 0, o)],
   'torch.nn.init.kaimingUniform_': ['kaimingUniform_', (o) => nn.init.kaimingUniform_(x(), o)],
   'torch.nn.init.kaimingNormal_': ['kaimingNormal_', (o) => nn.init.kaimingNormal_(x(), o)],
   'torch.nn.utils.clipGradNorm_': ['clipGradNorm_', (o) => nn.utils.clipGradNorm_([leaf()], 1, o)],
   'torch.nn.utils.rnn.packPaddedSequence': ['packPaddedSequence', (o) => nn.utils.rnn.packPaddedSequence(torch.ones(2, 1, 3), [2], o)],
-  'torch.nn.utils.rnn.padPackedSequence': ['padPackedSequence', (o) => nn.utils.rnn.padPackedSequence(nn.utils.rnn.packSequence([torch.ones(2, 3)]), o)],
+  'torch.nn.utils.rnn.padPackedSequence': [
+    'padPackedSequence',
+    (o) => nn.utils.rnn.padPackedSequence(nn.utils.rnn.packSequence([torch.ones(2, 3)]), o),
+  ],
   'torch.nn.utils.rnn.padSequence': ['padSequence', (o) => nn.utils.rnn.padSequence([torch.ones(2, 3)], o)],
   'torch.nn.utils.rnn.packSequence': ['packSequence', (o) => nn.utils.rnn.packSequence([torch.ones(2, 3)], o)],
 
@@ -273,13 +293,19 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
   'torch.optim.lrScheduler.MultiStepLR': ['MultiStepLR', (o) => new optim.lrScheduler.MultiStepLR(sgd(), [2], o)],
   'torch.optim.lrScheduler.ConstantLR': ['ConstantLR', (o) => new optim.lrScheduler.ConstantLR(sgd(), o)],
   'torch.optim.lrScheduler.LinearLR': ['LinearLR', (o) => new optim.lrScheduler.LinearLR(sgd(), o)],
-  'torch.optim.lrScheduler.CosineAnnealingWarmRestarts': ['CosineAnnealingWarmRestarts', (o) => new optim.lrScheduler.CosineAnnealingWarmRestarts(sgd(), 5, o)],
+  'torch.optim.lrScheduler.CosineAnnealingWarmRestarts': [
+    'CosineAnnealingWarmRestarts',
+    (o) => new optim.lrScheduler.CosineAnnealingWarmRestarts(sgd(), 5, o),
+  ],
   'torch.optim.lrScheduler.CyclicLR': ['CyclicLR', (o) => new optim.lrScheduler.CyclicLR(sgd(), 0.01, 0.1, o)],
   'torch.optim.lrScheduler.OneCycleLR': ['OneCycleLR', (o) => new optim.lrScheduler.OneCycleLR(sgd(), 0.1, o)],
-  'torch.optim.lrScheduler.SequentialLR': ['SequentialLR', (o) => {
-    const opt = sgd();
-    return new optim.lrScheduler.SequentialLR(opt, [new optim.lrScheduler.StepLR(opt, 2), new optim.lrScheduler.StepLR(opt, 3)], [4], o);
-  }],
+  'torch.optim.lrScheduler.SequentialLR': [
+    'SequentialLR',
+    (o) => {
+      const opt = sgd();
+      return new optim.lrScheduler.SequentialLR(opt, [new optim.lrScheduler.StepLR(opt, 2), new optim.lrScheduler.StepLR(opt, 3)], [4], o);
+    },
+  ],
 };
 
 /**
@@ -288,49 +314,296 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
  */
 const WITHOUT_OPTIONS = new Set([
   // torch.* and Tensor methods
-  'abs', 'adaptiveAvgPool1d', 'adaptiveAvgPool2d', 'bmm', 'cat', 'ceil', 'chunk', 'clone', 'cos', 'detach', 'div', 'enableGrad', 'eq',
-  'erf', 'exp', 'expand', 'expm1', 'flatten', 'floor', 'floorDivide', 'fmod', 'gather', 'ge', 'gt', 'indexAdd', 'indexSelect', 'initialSeed',
-  'isGradEnabled', 'keep', 'le', 'leakyRelu', 'log', 'log1p', 'log2', 'logicalAnd', 'logicalNot', 'logicalOr', 'lt', 'manualSeed', 'maskedFill',
-  'matmul', 'maximum', 'memory', 'minimum', 'mm', 'mul', 'narrow', 'ne', 'neg', 'noGrad', 'oneHot', 'permute', 'pow', 'reciprocal', 'relu',
-  'remainder', 'reshape', 'round', 'rsqrt', 'scatter', 'scatterAdd', 'scope', 'seed', 'select', 'setDefaultDevice', 'setGradEnabled',
-  'sigmoid', 'sign', 'sin', 'split', 'sqrt', 'square', 'squeeze', 'stack', 't', 'tanh', 'transpose', 'trunc', 'unbind', 'unflatten',
-  'unsqueeze', 'view', 'where', 'repeat', 'tile', 'isnan', 'isinf', 'isfinite', 'equal', 'equalSync', 'dot', 'outer', 'log10', 'frac', 'atan2', 'deviceCount', 'isAvailable', 'synchronize', 'bindGroups', 'empty',
+  'abs',
+  'adaptiveAvgPool1d',
+  'adaptiveAvgPool2d',
+  'bmm',
+  'cat',
+  'ceil',
+  'chunk',
+  'clone',
+  'cos',
+  'detach',
+  'div',
+  'enableGrad',
+  'eq',
+  'erf',
+  'exp',
+  'expand',
+  'expm1',
+  'flatten',
+  'floor',
+  'floorDivide',
+  'fmod',
+  'gather',
+  'ge',
+  'gt',
+  'indexAdd',
+  'indexSelect',
+  'initialSeed',
+  'isGradEnabled',
+  'keep',
+  'le',
+  'leakyRelu',
+  'log',
+  'log1p',
+  'log2',
+  'logicalAnd',
+  'logicalNot',
+  'logicalOr',
+  'lt',
+  'manualSeed',
+  'maskedFill',
+  'matmul',
+  'maximum',
+  'memory',
+  'minimum',
+  'mm',
+  'mul',
+  'narrow',
+  'ne',
+  'neg',
+  'noGrad',
+  'oneHot',
+  'permute',
+  'pow',
+  'reciprocal',
+  'relu',
+  'remainder',
+  'reshape',
+  'round',
+  'rsqrt',
+  'scatter',
+  'scatterAdd',
+  'scope',
+  'seed',
+  'select',
+  'setDefaultDevice',
+  'setGradEnabled',
+  'sigmoid',
+  'sign',
+  'sin',
+  'split',
+  'sqrt',
+  'square',
+  'squeeze',
+  'stack',
+  't',
+  'tanh',
+  'transpose',
+  'trunc',
+  'unbind',
+  'unflatten',
+  'unsqueeze',
+  'view',
+  'where',
+  'repeat',
+  'tile',
+  'isnan',
+  'isinf',
+  'isfinite',
+  'equal',
+  'equalSync',
+  'dot',
+  'outer',
+  'log10',
+  'frac',
+  'atan2',
+  'deviceCount',
+  'isAvailable',
+  'synchronize',
+  'bindGroups',
+  'empty',
   // Tensor's own methods
-  'assertAlive', 'assertReady', 'bool', 'contiguous', 'copy_', 'cpu', 'data', 'dataSync', 'dim', 'dispose', 'div_', 'exp_',
-  'expandAs', 'fill_', 'float', 'index', 'indexAsync', 'int', 'isContiguous', 'item', 'itemSync', 'long', 'mul_', 'neg_', 'numel',
-  'relu_', 'requiresGrad_', 'retainGrad', 'setGradFn', 'size', 'tolist', 'tolistSync', 'toString', 'zero_', 'sigmoid_',
-  'tanh_', 'pow_', 'maskedFill_', 'scatter_', 'scatterAdd_',
+  'assertAlive',
+  'assertReady',
+  'bool',
+  'contiguous',
+  'copy_',
+  'cpu',
+  'data',
+  'dataSync',
+  'dim',
+  'dispose',
+  'div_',
+  'exp_',
+  'expandAs',
+  'fill_',
+  'float',
+  'index',
+  'indexAsync',
+  'int',
+  'isContiguous',
+  'item',
+  'itemSync',
+  'long',
+  'mul_',
+  'neg_',
+  'numel',
+  'relu_',
+  'requiresGrad_',
+  'retainGrad',
+  'setGradFn',
+  'size',
+  'tolist',
+  'tolistSync',
+  'toString',
+  'zero_',
+  'sigmoid_',
+  'tanh_',
+  'pow_',
+  'maskedFill_',
+  'scatter_',
+  'scatterAdd_',
   // nn
-  'Module', 'Parameter', 'Identity', 'Flatten', 'Unflatten', 'Tanh', 'Sigmoid', 'LogSigmoid', 'logsigmoid', 'prelu', 'Softmax', 'LogSoftmax', 'Sequential', 'ModuleList', 'ParameterList', 'ParameterDict',
-  'ModuleDict', 'AdaptiveAvgPool1d', 'AdaptiveAvgPool2d', 'PackedSequence', 'linear', 'layerNorm', 'dropout', 'calculateGain',
-  'calculateFanInAndFanOut', 'constant_', 'normal_', 'ones_', 'orthogonal_', 'uniform_', 'xavierNormal_', 'xavierUniform_', 'zeros_',
-  'clipGradValue_', 'copyValue', 'copyFields',
+  'Module',
+  'Parameter',
+  'Identity',
+  'Flatten',
+  'Unflatten',
+  'Tanh',
+  'Sigmoid',
+  'LogSigmoid',
+  'logsigmoid',
+  'prelu',
+  'Softmax',
+  'LogSoftmax',
+  'Sequential',
+  'ModuleList',
+  'ParameterList',
+  'ParameterDict',
+  'ModuleDict',
+  'AdaptiveAvgPool1d',
+  'AdaptiveAvgPool2d',
+  'PackedSequence',
+  'linear',
+  'layerNorm',
+  'dropout',
+  'calculateGain',
+  'calculateFanInAndFanOut',
+  'constant_',
+  'normal_',
+  'ones_',
+  'orthogonal_',
+  'uniform_',
+  'xavierNormal_',
+  'xavierUniform_',
+  'zeros_',
+  'clipGradValue_',
+  'copyValue',
+  'copyFields',
   // optim, utils.data
-  'Optimizer', 'PerParameterOptimizer', 'LRScheduler', 'ChainedScheduler', 'Dataset', 'AsyncDataset', 'Subset', 'TensorDataset', 'defaultCollate',
+  'Optimizer',
+  'PerParameterOptimizer',
+  'LRScheduler',
+  'ChainedScheduler',
+  'Dataset',
+  'AsyncDataset',
+  'Subset',
+  'TensorDataset',
+  'defaultCollate',
   // methods shared by many classes
-  'forward', 'extraRepr', 'resetParameters', 'step', 'getLr', 'getLastLr', 'stateDict', 'loadStateDict', 'getState', 'setState',
-  'reserve', 'getName', 'parameters', 'namedParameters', 'buffers', 'namedBuffers', 'children', 'namedChildren', 'modules',
-  'namedModules', 'train', 'eval', 'to', 'apply', 'registerBuffer', 'registerParameter', 'registerModule', 'addModule',
-  'keys', 'values', 'items', 'get', 'has', 'update', 'pop', 'clear', 'getItem',
-  'initialState', 'currentLrs', 'initialStep', 'Tensor', 'toStringAsync', 'deepCopy', 'set', 'delete', 'batchSizeList',
-  'sortedOrder', 'withData', 'addParamGroup', 'at', 'append', 'extend',
+  'forward',
+  'extraRepr',
+  'resetParameters',
+  'step',
+  'getLr',
+  'getLastLr',
+  'stateDict',
+  'loadStateDict',
+  'getState',
+  'setState',
+  'reserve',
+  'getName',
+  'parameters',
+  'namedParameters',
+  'buffers',
+  'namedBuffers',
+  'children',
+  'namedChildren',
+  'modules',
+  'namedModules',
+  'train',
+  'eval',
+  'to',
+  'apply',
+  'registerBuffer',
+  'registerParameter',
+  'registerModule',
+  'addModule',
+  'keys',
+  'values',
+  'items',
+  'get',
+  'has',
+  'update',
+  'pop',
+  'clear',
+  'getItem',
+  'initialState',
+  'currentLrs',
+  'initialStep',
+  'Tensor',
+  'toStringAsync',
+  'deepCopy',
+  'set',
+  'delete',
+  'batchSizeList',
+  'sortedOrder',
+  'withData',
+  'addParamGroup',
+  'at',
+  'append',
+  'extend',
 ]);
 
 /** Methods that are private or protected in TypeScript, so not API, though JavaScript lists them. */
 const NOT_API_METHODS = new Set([
-  'checkOptions', 'checkSingleElement', 'batchIndices', 'fetch', 'fetchAsync', 'isAsync', 'register', 'occupied', 'namedMembers',
-  'stateEntries', 'along', 'layoutOf', 'checkMasks', 'project', 'mergedMask', 'checkInputDim', 'convolve', 'activate', 'disposeState',
-  'initIsBetter', 'isBetter', 'reduceLr', 'compute', 'stateShape', 'gatherFlatGrad', 'addGrad', 'evaluate', 'direction', 'directionalEvaluate',
-  'strongWolfe', 'closedFormLr', 'setLrs', 'scale', 'anneal', 'absoluteIndex', 'typeName',
+  'checkOptions',
+  'checkSingleElement',
+  'batchIndices',
+  'fetch',
+  'fetchAsync',
+  'isAsync',
+  'register',
+  'occupied',
+  'namedMembers',
+  'stateEntries',
+  'along',
+  'layoutOf',
+  'checkMasks',
+  'project',
+  'mergedMask',
+  'checkInputDim',
+  'convolve',
+  'activate',
+  'disposeState',
+  'initIsBetter',
+  'isBetter',
+  'reduceLr',
+  'compute',
+  'stateShape',
+  'gatherFlatGrad',
+  'addGrad',
+  'evaluate',
+  'direction',
+  'directionalEvaluate',
+  'strongWolfe',
+  'closedFormLr',
+  'setLrs',
+  'scale',
+  'anneal',
+  'absoluteIndex',
+  'typeName',
 ]);
 
 interface Entry {
   path: string;
   name: string;
-  fn: Function;
+  fn: AnyFunction;
 }
 
-function isClass(fn: Function): boolean {
+function isClass(fn: AnyFunction): boolean {
   return /^class[\s{]/.test(Function.prototype.toString.call(fn));
 }
 
@@ -345,10 +618,14 @@ function publicEntries(): Entry[] {
         entries.push({ path, name: key, fn: value });
         if (!isClass(value) || seen.has(value)) continue;
         seen.add(value);
-        for (const [owner, separator] of [[value, '.'], [value.prototype, '#']] as const) {
+        for (const [owner, separator] of [
+          [value, '.'],
+          [value.prototype, '#'],
+        ] as const) {
           for (const name of Object.getOwnPropertyNames(owner)) {
             const descriptor = Object.getOwnPropertyDescriptor(owner, name)!;
-            if (name !== 'constructor' && typeof descriptor.value === 'function' && !NOT_API_METHODS.has(name)) entries.push({ path: `${path}${separator}${name}`, name, fn: descriptor.value });
+            if (name !== 'constructor' && typeof descriptor.value === 'function' && !NOT_API_METHODS.has(name))
+              entries.push({ path: `${path}${separator}${name}`, name, fn: descriptor.value });
           }
         }
       } else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === null) {
@@ -361,12 +638,12 @@ function publicEntries(): Entry[] {
 }
 
 /** The parameter list a function or class declares (a class's constructor, or the nearest inherited one). */
-function parameterList(fn: Function): string {
-  for (let current: Function | null = fn; current && current !== Function.prototype; current = Object.getPrototypeOf(current)) {
+function parameterList(fn: AnyFunction): string {
+  for (let current: AnyFunction | null = fn; current && current !== Function.prototype; current = Object.getPrototypeOf(current)) {
     const source = Function.prototype.toString.call(current);
     if (!isClass(current)) return source.match(/^[^(]*\(([^)]*)\)/)?.[1] ?? '';
-    const constructor = source.match(/\bconstructor\s*\(([^)]*)\)/);
-    if (constructor) return constructor[1];
+    const declared = source.match(/\bconstructor\s*\(([^)]*)\)/);
+    if (declared) return declared[1];
   }
   return '';
 }
@@ -390,12 +667,16 @@ describe('every public entry point that takes options checks them', () => {
   });
 
   it('each entry point is listed, with options or among those without', () => {
-    const unlisted = entries.filter((e) => !(e.path in WITH_OPTIONS) && !WITHOUT_OPTIONS.has(e.name)).map((e) => `${e.path}(${parameterList(e.fn)})`);
+    const unlisted = entries
+      .filter((e) => !(e.path in WITH_OPTIONS) && !WITHOUT_OPTIONS.has(e.name))
+      .map((e) => `${e.path}(${parameterList(e.fn)})`);
     expect(unlisted).toEqual([]);
   });
 
   it('nothing listed without options declares an options parameter', () => {
-    const misfiled = entries.filter((e) => !(e.path in WITH_OPTIONS) && /options/i.test(parameterList(e.fn))).map((e) => `${e.path}(${parameterList(e.fn)})`);
+    const misfiled = entries
+      .filter((e) => !(e.path in WITH_OPTIONS) && /options/i.test(parameterList(e.fn)))
+      .map((e) => `${e.path}(${parameterList(e.fn)})`);
     expect(misfiled).toEqual([]);
   });
 
@@ -427,17 +708,34 @@ describe('the reproductions from the issue', () => {
   };
 
   it('snake_case keys suggest the camelCase name', () => {
-    expect(message(() => new nn.GRU(2, 3, { batch_first: true } as never))).toMatch(/^GRU: unknown option 'batch_first'; did you mean 'batchFirst'\? \(accepted: .*batchFirst/);
-    expect(message(() => new torch.utils.data.DataLoader([1, 2, 3], { batch_size: 2 } as never))).toContain("DataLoader: unknown option 'batch_size'; did you mean 'batchSize'?");
-    expect(message(() => new nn.CrossEntropyLoss({ ignore_index: 0 } as never))).toContain("CrossEntropyLoss: unknown option 'ignore_index'; did you mean 'ignoreIndex'?");
-    expect(message(() => torch.ones(2).sum(0, { keepDim: true } as never))).toContain("sum: unknown option 'keepDim'; did you mean 'keepdim'?");
-    expect(message(() => torch.ones(1, { requiresGrad: true }).sum().backward(undefined, { retain_graph: true } as never))).toContain("backward: unknown option 'retain_graph'; did you mean 'retainGraph'?");
+    expect(message(() => new nn.GRU(2, 3, { batch_first: true } as never))).toMatch(
+      /^GRU: unknown option 'batch_first'; did you mean 'batchFirst'\? \(accepted: .*batchFirst/,
+    );
+    expect(message(() => new torch.utils.data.DataLoader([1, 2, 3], { batch_size: 2 } as never))).toContain(
+      "DataLoader: unknown option 'batch_size'; did you mean 'batchSize'?",
+    );
+    expect(message(() => new nn.CrossEntropyLoss({ ignore_index: 0 } as never))).toContain(
+      "CrossEntropyLoss: unknown option 'ignore_index'; did you mean 'ignoreIndex'?",
+    );
+    expect(message(() => torch.ones(2).sum(0, { keepDim: true } as never))).toContain(
+      "sum: unknown option 'keepDim'; did you mean 'keepdim'?",
+    );
+    expect(
+      message(() =>
+        torch
+          .ones(1, { requiresGrad: true })
+          .sum()
+          .backward(undefined, { retain_graph: true } as never),
+      ),
+    ).toContain("backward: unknown option 'retain_graph'; did you mean 'retainGraph'?");
   });
 
   it('typos suggest the nearest key', () => {
     expect(message(() => new nn.GRU(2, 3, { bacthFirst: true } as never))).toContain("did you mean 'batchFirst'?");
     expect(message(() => torch.zeros(2, { dtpye: 'int32' } as never))).toContain("zeros: unknown option 'dtpye'; did you mean 'dtype'?");
-    expect(message(() => new optim.SGD([torch.ones(1, { requiresGrad: true })], { lr: 0.1, momentun: 0.9 } as never))).toContain("SGD: unknown option 'momentun'; did you mean 'momentum'?");
+    expect(message(() => new optim.SGD([torch.ones(1, { requiresGrad: true })], { lr: 0.1, momentun: 0.9 } as never))).toContain(
+      "SGD: unknown option 'momentun'; did you mean 'momentum'?",
+    );
   });
 
   it('a key unlike any accepted one lists the accepted keys without a guess', () => {
@@ -447,7 +745,9 @@ describe('the reproductions from the issue', () => {
 
   it('parameter groups are checked like the defaults', () => {
     const groups = [{ params: [torch.ones(1, { requiresGrad: true })], momentun: 0.9 }];
-    expect(message(() => new optim.SGD(groups as never, { lr: 0.1 }))).toContain("SGD: parameter group: unknown option 'momentun'; did you mean 'momentum'?");
+    expect(message(() => new optim.SGD(groups as never, { lr: 0.1 }))).toContain(
+      "SGD: parameter group: unknown option 'momentun'; did you mean 'momentum'?",
+    );
   });
 
   it('nearestKey: camelCase first, then case, then edit distance when close', () => {
@@ -521,7 +821,10 @@ describe('positional arguments beyond the signature', () => {
     LSTMCell: [() => new nn.LSTMCell(2, 3), () => [torch.ones(1, 2), [torch.zeros(1, 3), torch.zeros(1, 3)]]],
     MultiheadAttention: [() => new nn.MultiheadAttention(4, 2), () => [torch.ones(3, 1, 4), torch.ones(3, 1, 4), torch.ones(3, 1, 4), {}]],
     TransformerEncoderLayer: [() => new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), () => [torch.ones(3, 1, 4), {}]],
-    TransformerEncoder: [() => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), 1), () => [torch.ones(3, 1, 4), {}]],
+    TransformerEncoder: [
+      () => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), 1),
+      () => [torch.ones(3, 1, 4), {}],
+    ],
     CrossEntropyLoss: [() => new nn.CrossEntropyLoss(), () => [torch.ones(2, 3), torch.tensor([0, 1], { dtype: 'int32' })]],
     NLLLoss: [() => new nn.NLLLoss(), () => [torch.ones(2, 3), torch.tensor([0, 1], { dtype: 'int32' })]],
     MSELoss: [() => new nn.MSELoss(), () => [torch.ones(2), torch.ones(2)]],
@@ -540,7 +843,9 @@ describe('positional arguments beyond the signature', () => {
   };
 
   it('every exported Module is listed', () => {
-    const modules = Object.entries(nn).filter(([, value]) => typeof value === 'function' && (value === nn.Module || value.prototype instanceof nn.Module)).map(([name]) => name);
+    const modules = Object.entries(nn)
+      .filter(([, value]) => typeof value === 'function' && (value === nn.Module || value.prototype instanceof nn.Module))
+      .map(([name]) => name);
     expect(modules.filter((name) => !(name in FORWARDS))).toEqual([]);
   });
 
@@ -552,7 +857,9 @@ describe('positional arguments beyond the signature', () => {
         const module = build();
         const args = inputs();
         expect(() => module.forward(...args)).not.toThrow();
-        expect(() => module.forward(...args, 7)).toThrow(new RegExp(`^${name}\\.forward: takes ${args.length === 1 ? '1 argument' : `${args.length} arguments`} \\(`));
+        expect(() => module.forward(...args, 7)).toThrow(
+          new RegExp(`^${name}\\.forward: takes ${args.length === 1 ? '1 argument' : `${args.length} arguments`} \\(`),
+        );
       });
     });
   }
@@ -594,11 +901,19 @@ describe('dtypes', () => {
   });
 
   it('integers outside int32 are refused, not wrapped', () => {
-    expect(() => torch.tensor([2 ** 40], { dtype: 'int64' } as never)).toThrow('tensor: value 1099511627776 (element 0 of the flattened data) cannot be converted to int32 without overflow');
+    expect(() => torch.tensor([2 ** 40], { dtype: 'int64' } as never)).toThrow(
+      'tensor: value 1099511627776 (element 0 of the flattened data) cannot be converted to int32 without overflow',
+    );
     expect(() => torch.tensor([-(2 ** 31) - 1], { dtype: 'int32' })).toThrow(RangeError);
-    expect(() => torch.full([2], 2 ** 31, { dtype: 'int32' })).toThrow('full: value 2147483648 (the fill value) cannot be converted to int32');
-    expect(() => torch.arange(0, 2 ** 40, 2 ** 38, { dtype: 'int64' } as never)).toThrow('arange: value 824633720832 cannot be converted to int32');
-    expect(() => torch.linspace(0, 2 ** 40, 3, { dtype: 'int64' } as never)).toThrow('linspace: value 549755813888 cannot be converted to int32');
+    expect(() => torch.full([2], 2 ** 31, { dtype: 'int32' })).toThrow(
+      'full: value 2147483648 (the fill value) cannot be converted to int32',
+    );
+    expect(() => torch.arange(0, 2 ** 40, 2 ** 38, { dtype: 'int64' } as never)).toThrow(
+      'arange: value 824633720832 cannot be converted to int32',
+    );
+    expect(() => torch.linspace(0, 2 ** 40, 3, { dtype: 'int64' } as never)).toThrow(
+      'linspace: value 549755813888 cannot be converted to int32',
+    );
     expect(torch.arange(2 ** 31 - 3, 2 ** 31, { dtype: 'int32' }).tolistSync()).toEqual([2 ** 31 - 3, 2 ** 31 - 2, 2 ** 31 - 1]);
     expect(torch.tensor([2 ** 31 - 1, -(2 ** 31), 2.7], { dtype: 'int32' }).tolistSync()).toEqual([2 ** 31 - 1, -(2 ** 31), 2]);
   });
@@ -621,11 +936,19 @@ describe('non-number scalars are TypeErrors, not NaN', () => {
     ['reversed', () => torch.sub('1' as never, t()), "sub: input must be a Tensor, a number or a boolean, got string '1'"],
     ['pow', () => t().pow('2' as never), "pow: exponent must be a Tensor, a number or a boolean, got string '2'"],
     ['comparison', () => t().gt({} as never), 'gt: other must be a Tensor, a number or a boolean, got an object of class Object'],
-    ['where', () => torch.where(torch.tensor([true, false]), t(), 'a' as never), "where: other must be a Tensor, a number or a boolean, got string 'a'"],
+    [
+      'where',
+      () => torch.where(torch.tensor([true, false]), t(), 'a' as never),
+      "where: other must be a Tensor, a number or a boolean, got string 'a'",
+    ],
     ['clamp', () => t().clamp('0' as never, 1), "clamp: min must be a number or null, got string '0'"],
     ['full', () => torch.full([2], 'a' as never), "full: fillValue must be a number or a boolean, got string 'a'"],
     ['fill_', () => t().fill_('a' as never), "fill_: value must be a number or a boolean, got string 'a'"],
-    ['maskedFill', () => t().maskedFill(torch.tensor([true, false]), undefined as never), 'maskedFill: value must be a number, boolean or 0-d tensor, got undefined'],
+    [
+      'maskedFill',
+      () => t().maskedFill(torch.tensor([true, false]), undefined as never),
+      'maskedFill: value must be a number, boolean or 0-d tensor, got undefined',
+    ],
   ])('%s', (_, fn, text) => {
     expect(fn).toThrow(TypeError);
     expect(fn).toThrow(text);

@@ -2,10 +2,10 @@
 // freed space by requests of other sizes, its errors, and the same properties seen through tensors
 // (growing allocations, and a large tensor freed for another of a different size).
 import { describe, expect, it } from 'vitest';
-import * as torch from '../../src/index.js';
 import { Allocator } from '../../src/devices/cpu/allocator.js';
 import type { CpuDevice } from '../../src/devices/cpu/device.js';
 import { getDevice } from '../../src/devices/registry.js';
+import * as torch from '../../src/index.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -54,7 +54,10 @@ describe('Allocator', () => {
     const [a, b, c, d] = [allocator.malloc(KiB), allocator.malloc(2 * KiB), allocator.malloc(4 * KiB), allocator.malloc(KiB)];
     allocator.free(a);
     allocator.free(c);
-    expect(allocator.freeRanges()).toEqual([{ address: a, bytes: KiB }, { address: c, bytes: 4 * KiB }]);
+    expect(allocator.freeRanges()).toEqual([
+      { address: a, bytes: KiB },
+      { address: c, bytes: 4 * KiB },
+    ]);
     allocator.free(b);
     expect(allocator.freeRanges()).toEqual([{ address: a, bytes: 7 * KiB }]);
     expect(allocator.top).toBe(d + KiB);
@@ -109,7 +112,9 @@ describe('Allocator', () => {
     const { allocator } = allocatorOver(1);
     const a = allocator.malloc(KiB);
     allocator.free(a);
-    expect(() => allocator.free(a)).toThrow(`cpu allocator: free(${a}): no live block starts at this address (it was freed already, or malloc never returned it)`);
+    expect(() => allocator.free(a)).toThrow(
+      `cpu allocator: free(${a}): no live block starts at this address (it was freed already, or malloc never returned it)`,
+    );
     const b = allocator.malloc(2 * KiB);
     expect(() => allocator.free(b + 64)).toThrow(`free(${b + 64}): no live block starts at this address`);
     expect(() => allocator.malloc(-1)).toThrow('cpu allocator: malloc takes a finite byte count of 0 or more, got -1');
@@ -124,7 +129,7 @@ describe('Allocator', () => {
     // Free: the 16 KiB hole and the 111 KiB above the live block.
     expect(() => allocator.malloc(120 * KiB)).toThrow(
       'cpu: out of memory allocating 122880 bytes: 1024 bytes live, 130048 bytes free (the largest contiguous free range is 113664 bytes), ' +
-      'and wasm memory (131072 bytes) could not grow enough: 32-bit wasm stops at 4 GiB',
+        'and wasm memory (131072 bytes) could not grow enough: 32-bit wasm stops at 4 GiB',
     );
     expect(() => allocator.malloc(5 * 2 ** 30)).toThrow(/^cpu: out of memory allocating 5120\.0 MiB: 1024 bytes live/);
     expect(allocator.malloc(111 * KiB)).toBe(17 * KiB);
@@ -135,7 +140,7 @@ describe('Allocator', () => {
     const pages = 64;
     const { allocator, memory } = allocatorOver(pages, pages);
     let seed = 12345;
-    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     /** Sizes as a training step's: scalars, bias vectors, activations, weights. */
     const randomBytes = () => {
       const kind = random();
@@ -157,7 +162,9 @@ describe('Allocator', () => {
     };
     /** Fills every free range and the tail, largest first, each with a request of exactly its size. */
     const fillEveryRange = () => {
-      const ranges = [...allocator.freeRanges(), { address: allocator.top, bytes: memory.buffer.byteLength - allocator.top }].filter((range) => range.bytes > 0);
+      const ranges = [...allocator.freeRanges(), { address: allocator.top, bytes: memory.buffer.byteLength - allocator.top }].filter(
+        (range) => range.bytes > 0,
+      );
       ranges.sort((x, y) => y.bytes - x.bytes);
       const filled = ranges.map((range) => {
         const address = allocator.malloc(range.bytes);

@@ -11,9 +11,18 @@ it('initCpu takes an already compiled WebAssembly.Module, and the CPU device the
   const module = new WebAssembly.Module(readFileSync(new URL('../../build/kernels.wasm', import.meta.url)));
   await initCpu(module);
   expect(getDevice('cpu')).not.toBe(embedded);
-  const a = torch.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+  const a = torch.tensor(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    { requiresGrad: true },
+  );
   const loss = a.matmul(a).relu().sum();
   loss.backward();
   expect(loss.itemSync()).toBe(54);
-  expect(a.grad!.tolistSync()).toEqual([[7, 11], [9, 13]]);
+  expect(a.grad!.tolistSync()).toEqual([
+    [7, 11],
+    [9, 13],
+  ]);
 });

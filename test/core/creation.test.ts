@@ -44,7 +44,14 @@ type Options = { dtype?: torch.DType; device?: string; requiresGrad?: boolean };
 
 /** Calls of every creation function in API.md, each making 4 elements; `like` is a [2, 2] source. */
 const creators: Record<string, (options: Options, like: Tensor) => Tensor> = {
-  tensor: (options) => torch.tensor([[1, 0], [2, 3]], options),
+  tensor: (options) =>
+    torch.tensor(
+      [
+        [1, 0],
+        [2, 3],
+      ],
+      options,
+    ),
   zeros: (options) => torch.zeros(2, 2, options),
   ones: (options) => torch.ones([2, 2], options),
   full: (options) => torch.full([2, 2], 1, options),
@@ -117,7 +124,9 @@ describe.each(Object.entries(creators))('%s options', (name, create) => {
     if (!dtypesOf(name).includes('int32')) return;
     const like = torch.ones(2, 2);
     const before = torch.memory();
-    expect(() => create({ dtype: 'int32', requiresGrad: true }, like)).toThrow(new RegExp(`^${name}: only float32 tensors can require gradients.*int32`));
+    expect(() => create({ dtype: 'int32', requiresGrad: true }, like)).toThrow(
+      new RegExp(`^${name}: only float32 tensors can require gradients.*int32`),
+    );
     expect(torch.memory()).toEqual(before);
     like.dispose();
   });
@@ -172,7 +181,10 @@ describe('creation details', () => {
         expect(like.dtype).toBe('int32');
         expect(like.storage).not.toBe(source.storage);
       }
-      expect(torch.onesLike(source).tolistSync()).toEqual([[1, 1, 1], [1, 1, 1]]);
+      expect(torch.onesLike(source).tolistSync()).toEqual([
+        [1, 1, 1],
+        [1, 1, 1],
+      ]);
       const grad = torch.ones([2], { requiresGrad: true });
       expect(torch.zerosLike(grad).requiresGrad).toBe(false);
       expect(torch.randnLike(grad).requiresGrad).toBe(false);
@@ -210,8 +222,15 @@ describe('creation details', () => {
 
   it('eye writes only the diagonal, also for non-square shapes', () => {
     torch.scope(() => {
-      expect(torch.eye(2, 3).tolistSync()).toEqual([[1, 0, 0], [0, 1, 0]]);
-      expect(torch.eye(3, 2, { dtype: 'int32' }).tolistSync()).toEqual([[1, 0], [0, 1], [0, 0]]);
+      expect(torch.eye(2, 3).tolistSync()).toEqual([
+        [1, 0, 0],
+        [0, 1, 0],
+      ]);
+      expect(torch.eye(3, 2, { dtype: 'int32' }).tolistSync()).toEqual([
+        [1, 0],
+        [0, 1],
+        [0, 0],
+      ]);
     });
   });
 

@@ -3,8 +3,8 @@
 // would. The registry, torch.memory(), tensor creation and .to() must take it with no edits.
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Device, DeviceBuffer, Kernels } from '../../src/devices/device.js';
 import { type CpuDevice, createCpuDevice } from '../../src/devices/cpu/device.js';
+import type { Device, DeviceBuffer, Kernels } from '../../src/devices/device.js';
 import { deviceKinds, getDevice, registerDevice, unregisterDevice } from '../../src/devices/registry.js';
 import type { DType } from '../../src/dtype.js';
 import * as torch from '../../src/index.js';
@@ -20,7 +20,10 @@ class SimDevice implements Device {
   readonly synchronous = true;
   readonly kernels: Kernels;
 
-  constructor(readonly name: string, private readonly inner: CpuDevice) {
+  constructor(
+    readonly name: string,
+    private readonly inner: CpuDevice,
+  ) {
     this.kernels = inner.kernels;
   }
 
@@ -59,7 +62,7 @@ registerDevice(sim);
 afterAll(() => unregisterDevice('sim'));
 
 describe('a device kind added without editing the library', () => {
-  it('is resolved by name, with PyTorch\'s :0 spelling, and listed among the kinds', () => {
+  it("is resolved by name, with PyTorch's :0 spelling, and listed among the kinds", () => {
     expect(getDevice('sim')).toBe(sim);
     expect(getDevice('sim:0')).toBe(sim);
     expect(deviceKinds()).toEqual(expect.arrayContaining(['cpu', 'webgpu', 'sim']));
@@ -77,16 +80,28 @@ describe('a device kind added without editing the library', () => {
   });
 
   it('copies to and from the CPU with .to(), and gradients flow back across', () => {
-    const a = torch.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const a = torch.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
     const onSim = a.to('sim');
     expect(onSim.device).toBe('sim');
     const back = onSim.relu().mul(3).to('cpu');
-    expect(back.tolistSync()).toEqual([[3, 6], [9, 12]]);
+    expect(back.tolistSync()).toEqual([
+      [3, 6],
+      [9, 12],
+    ]);
     back.sum().backward();
-    expect(a.grad!.tolistSync()).toEqual([[3, 3], [3, 3]]);
+    expect(a.grad!.tolistSync()).toEqual([
+      [3, 3],
+      [3, 3],
+    ]);
   });
 
-  it('has its bytes reported by torch.memory() under its kind, apart from the CPU\'s', () => {
+  it("has its bytes reported by torch.memory() under its kind, apart from the CPU's", () => {
     const before = torch.memory();
     expect(before.bytes.sim).toBe(sim.bytesInUse());
     const t = torch.zeros(1024, { device: 'sim' });

@@ -22,7 +22,10 @@ function expectFailure(fn: () => unknown, fragments: readonly string[]): Error {
 }
 
 async function expectRejection(promise: Promise<unknown>, fragments: readonly string[]): Promise<void> {
-  const error = await promise.then(() => null, (caught: unknown) => caught);
+  const error = await promise.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
   expect(error, 'expected a rejection').toBeInstanceOf(Error);
   for (const fragment of fragments) expect((error as Error).message).toContain(fragment);
 }
@@ -131,9 +134,21 @@ describe('index out of range', () => {
 
   it('gather', () => {
     const x = torch.ones(2, 5);
-    const index = torch.tensor([[0, 7], [1, 2]], { dtype: 'int32' });
+    const index = torch.tensor(
+      [
+        [0, 7],
+        [1, 2],
+      ],
+      { dtype: 'int32' },
+    );
     expectFailure(() => torch.gather(x, 1, index), ['gather', 'index 7', 'dimension 1', 'size 5']);
-    const negative = torch.tensor([[0, -1], [1, 2]], { dtype: 'int32' });
+    const negative = torch.tensor(
+      [
+        [0, -1],
+        [1, 2],
+      ],
+      { dtype: 'int32' },
+    );
     expectFailure(() => x.gather(1, negative), ['gather', 'index -1', 'dimension 1', 'size 5']);
   });
 
@@ -145,14 +160,24 @@ describe('index out of range', () => {
 
   it('scatter', () => {
     const x = torch.zeros(2, 5);
-    const index = torch.tensor([[0, 9], [1, 2]], { dtype: 'int32' });
+    const index = torch.tensor(
+      [
+        [0, 9],
+        [1, 2],
+      ],
+      { dtype: 'int32' },
+    );
     const src = torch.ones(2, 2);
     expectFailure(() => torch.scatter(x, 1, index, src), ['scatter', 'index 9', 'dimension 1', 'size 5']);
   });
 });
 
 describe('a float tensor used as an index', () => {
-  const floatIndex = () => torch.tensor([[0, 1], [1, 0]]);
+  const floatIndex = () =>
+    torch.tensor([
+      [0, 1],
+      [1, 0],
+    ]);
 
   it('gather', () => {
     const x = torch.ones(2, 5);
@@ -198,7 +223,10 @@ describe('autograd errors', () => {
     const node = loss.gradFn!.name;
     loss.backward();
     expectFailure(() => loss.backward(), ['backward', 'second time', node, 'retainGraph']);
-    expect(x.grad!.tolistSync()).toEqual([[2, 2, 2], [2, 2, 2]]);
+    expect(x.grad!.tolistSync()).toEqual([
+      [2, 2, 2],
+      [2, 2, 2],
+    ]);
   });
 
   it('backward twice works with retainGraph', () => {
@@ -213,9 +241,15 @@ describe('autograd errors', () => {
     const w = torch.ones([2, 3], { requiresGrad: true });
     expectFailure(() => w.add_(1), ['add_', 'leaf', 'requires grad', 'noGrad']);
     expectFailure(() => w.mul_(2), ['mul_', 'leaf']);
-    expect(w.tolistSync()).toEqual([[1, 1, 1], [1, 1, 1]]);
+    expect(w.tolistSync()).toEqual([
+      [1, 1, 1],
+      [1, 1, 1],
+    ]);
     torch.noGrad(() => w.add_(1));
-    expect(w.tolistSync()).toEqual([[2, 2, 2], [2, 2, 2]]);
+    expect(w.tolistSync()).toEqual([
+      [2, 2, 2],
+      [2, 2, 2],
+    ]);
   });
 
   it('in-place on a tensor a backward still needs', () => {
@@ -231,7 +265,10 @@ describe('values and lifetimes', () => {
   it('item of a multi-element tensor', async () => {
     const x = torch.ones(2, 3);
     expectFailure(() => x.itemSync(), ['itemSync', '6 elements', '[2, 3]']);
-    await expectRejection(Promise.resolve().then(() => x.item()), ['item', '6 elements', '[2, 3]']);
+    await expectRejection(
+      Promise.resolve().then(() => x.item()),
+      ['item', '6 elements', '[2, 3]'],
+    );
   });
 
   it('using a disposed tensor', async () => {
@@ -261,7 +298,9 @@ describe('backward checks the gradient it is given, as PyTorch does', () => {
   it('refuses a gradient of another dtype instead of accumulating it into a float leaf', () => {
     const x = torch.ones(3, { requiresGrad: true });
     const y = x.mul(2);
-    expect(() => y.backward(torch.tensor([1, 2, 3], { dtype: 'int32' }))).toThrow('backward: invalid gradient - expected dtype float32 but got int32');
+    expect(() => y.backward(torch.tensor([1, 2, 3], { dtype: 'int32' }))).toThrow(
+      'backward: invalid gradient - expected dtype float32 but got int32',
+    );
     expect(x.grad).toBeNull();
     y.backward(torch.tensor([1, 2, 3]));
     expect(x.grad!.tolistSync()).toEqual([2, 4, 6]);

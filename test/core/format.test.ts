@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import * as torch from '../../src/index.js';
 import type { Device, DeviceBuffer, Kernels } from '../../src/devices/device.js';
 import { registerDevice, unregisterDevice } from '../../src/devices/registry.js';
+import * as torch from '../../src/index.js';
 
 interface FormatCase {
   name: string;
@@ -57,7 +57,10 @@ describe('printing matches PyTorch 1.13 repr()', () => {
 
 describe('printing', () => {
   it('formats the README example and dtype is a string', () => {
-    const a = torch.tensor([[1, 2], [3, 4]]);
+    const a = torch.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(String(a)).toBe('tensor([[1., 2.],\n        [3., 4.]])');
     expect(`${a}`).toBe(a.toString());
     expect(a.dtype).toBe('float32');
@@ -138,7 +141,7 @@ function asyncDevice(name: string): Device {
 }
 
 describe('printing tensors on other devices', () => {
-  it("String() does not wait for the device; toStringAsync() reads the values", async () => {
+  it('String() does not wait for the device; toStringAsync() reads the values', async () => {
     const device = asyncDevice('webgpu');
     registerDevice(device);
     try {

@@ -4,12 +4,28 @@ import * as torch from '../../src/index.js';
 // Expected values from PyTorch 1.13 (computed by hand-checked runs of the same code).
 describe('in-place writes through views rebase the base (CopySlices)', () => {
   it('indexPut_ into a view of a graph tensor', async () => {
-    const x = torch.tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+    const x = torch.tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { requiresGrad: true },
+    );
     const v = torch.tensor([7, 8, 9], { requiresGrad: true });
     const y = x.mul(1);
     y.index(0).indexPut_([':'], v);
-    y.mul(torch.tensor([[1, 2, 3], [4, 5, 6]])).sum().backward();
-    expect(await x.grad!.tolist()).toEqual([[0, 0, 0], [4, 5, 6]]);
+    y.mul(
+      torch.tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+    )
+      .sum()
+      .backward();
+    expect(await x.grad!.tolist()).toEqual([
+      [0, 0, 0],
+      [4, 5, 6],
+    ]);
     expect(await v.grad!.tolist()).toEqual([1, 2, 3]);
   });
 
@@ -25,11 +41,20 @@ describe('in-place writes through views rebase the base (CopySlices)', () => {
   });
 
   it('fill_ of a view cuts the gradient of the overwritten region only', async () => {
-    const x = torch.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const x = torch.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
     const y = x.mul(1);
     y.select(1, 0).fill_(0);
     y.sum().backward();
-    expect(await x.grad!.tolist()).toEqual([[0, 1], [0, 1]]);
+    expect(await x.grad!.tolist()).toEqual([
+      [0, 1],
+      [0, 1],
+    ]);
   });
 
   it('a view made before the write sees the new history', async () => {
@@ -43,7 +68,9 @@ describe('in-place writes through views rebase the base (CopySlices)', () => {
 
   it('refuses a view of a leaf that requires grad', () => {
     const w = torch.zeros(3, { requiresGrad: true });
-    expect(() => w.narrow(0, 0, 2).fill_(1)).toThrow(/fill_: a view of a leaf tensor that requires grad is being used in an in-place operation/);
+    expect(() => w.narrow(0, 0, 2).fill_(1)).toThrow(
+      /fill_: a view of a leaf tensor that requires grad is being used in an in-place operation/,
+    );
   });
 
   it('refuses writes into expanded views', () => {

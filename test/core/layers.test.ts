@@ -9,7 +9,9 @@ const src = new URL('../../src/', import.meta.url).pathname;
 const FOLDERS = ['graph', 'autograd', 'nn', 'optim', 'io', 'utils'];
 
 function sourcesIn(folder: string): string[] {
-  return readdirSync(join(src, folder), { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.ts')).map((name) => join(folder, name));
+  return readdirSync(join(src, folder), { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => join(folder, name));
 }
 
 describe('layers', () => {

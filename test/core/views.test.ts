@@ -42,13 +42,19 @@ const cases: Record<string, (...inputs: Tensor[]) => Tensor[]> = {
 function makeInput(shape: number[], k: number): Tensor {
   const count = shape.reduce((a, b) => a * b, 1);
   const values = Array.from({ length: count }, (_, i) => (i + 1) * 0.5 + 100 * k);
-  return torch.tensor(values).reshape(shape).requiresGrad_(count > 0);
+  return torch
+    .tensor(values)
+    .reshape(shape)
+    .requiresGrad_(count > 0);
 }
 
 function weightedLoss(outputs: Tensor[]): Tensor {
   return outputs
     .map((out, j) => {
-      const weights = torch.arange(1, out.numel() + 1).mul((j + 1) / 8).reshape(out.shape);
+      const weights = torch
+        .arange(1, out.numel() + 1)
+        .mul((j + 1) / 8)
+        .reshape(out.shape);
       return out.mul(weights).sum();
     })
     .reduce((total, term) => total.add(term));
@@ -110,31 +116,51 @@ describe('writing through a view changes the base', () => {
   it('fill_ on a narrowed column block', () => {
     const x = base();
     x.narrow(1, 1, 2).fill_(-1);
-    expect(x.tolistSync()).toEqual([[0, -1, -1, 3], [4, -1, -1, 7], [8, -1, -1, 11]]);
+    expect(x.tolistSync()).toEqual([
+      [0, -1, -1, 3],
+      [4, -1, -1, 7],
+      [8, -1, -1, 11],
+    ]);
   });
 
   it('zero_ on a selected row', () => {
     const x = base();
     x.select(0, 1).zero_();
-    expect(x.tolistSync()).toEqual([[0, 1, 2, 3], [0, 0, 0, 0], [8, 9, 10, 11]]);
+    expect(x.tolistSync()).toEqual([
+      [0, 1, 2, 3],
+      [0, 0, 0, 0],
+      [8, 9, 10, 11],
+    ]);
   });
 
   it('copy_ into a transposed view', () => {
     const x = base();
     x.t().copy_(torch.arange(100, 112).reshape(4, 3));
-    expect(x.tolistSync()).toEqual([[100, 103, 106, 109], [101, 104, 107, 110], [102, 105, 108, 111]]);
+    expect(x.tolistSync()).toEqual([
+      [100, 103, 106, 109],
+      [101, 104, 107, 110],
+      [102, 105, 108, 111],
+    ]);
   });
 
   it('copy_ broadcasts a row into a view', () => {
     const x = base();
     x.narrow(0, 1, 2).copy_(torch.tensor([9, 8, 7, 6]));
-    expect(x.tolistSync()).toEqual([[0, 1, 2, 3], [9, 8, 7, 6], [9, 8, 7, 6]]);
+    expect(x.tolistSync()).toEqual([
+      [0, 1, 2, 3],
+      [9, 8, 7, 6],
+      [9, 8, 7, 6],
+    ]);
   });
 
   it('add_ under noGrad through a view of a leaf that requires grad', () => {
     const w = base().requiresGrad_();
     torch.noGrad(() => w.view(2, 6).select(1, 0).add_(100));
-    expect(w.tolistSync()).toEqual([[100, 1, 2, 3], [4, 5, 106, 7], [8, 9, 10, 11]]);
+    expect(w.tolistSync()).toEqual([
+      [100, 1, 2, 3],
+      [4, 5, 106, 7],
+      [8, 9, 10, 11],
+    ]);
     expect(w.isLeaf).toBe(true);
   });
 
@@ -142,7 +168,11 @@ describe('writing through a view changes the base', () => {
     const x = base();
     x.split(3, 1)[1].mul_(10);
     x.unbind(0)[0].add_(100);
-    expect(x.tolistSync()).toEqual([[100, 101, 102, 130], [4, 5, 6, 70], [8, 9, 10, 110]]);
+    expect(x.tolistSync()).toEqual([
+      [100, 101, 102, 130],
+      [4, 5, 6, 70],
+      [8, 9, 10, 110],
+    ]);
   });
 
   it('writes through a view of a view of a permuted tensor', () => {
@@ -151,7 +181,10 @@ describe('writing through a view changes the base', () => {
     const flat = x.reshape(-1).tolistSync() as number[];
     expect(flat.filter((v) => v === 0)).toHaveLength(3);
     expect([flat[7], flat[19], flat[0]]).toEqual([0, 0, 0]);
-    expect(x.select(2, 3).tolistSync()).toEqual([[3, 0, 11], [15, 0, 23]]);
+    expect(x.select(2, 3).tolistSync()).toEqual([
+      [3, 0, 11],
+      [15, 0, 23],
+    ]);
   });
 
   it('the version counter moves with every write, for every view of the storage', () => {
@@ -178,9 +211,16 @@ describe('copies only when needed', () => {
     expect(c.storage).not.toBe(x.storage);
     expect(c.isContiguous()).toBe(true);
     expect(c.strides).toEqual([2, 1]);
-    expect(c.tolistSync()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(c.tolistSync()).toEqual([
+      [0, 3],
+      [1, 4],
+      [2, 5],
+    ]);
     c.fill_(0);
-    expect(x.tolistSync()).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(x.tolistSync()).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
   });
 
   it('reshape is a view whenever view would be', () => {
@@ -198,7 +238,7 @@ describe('copies only when needed', () => {
     for (const source of [x.transpose(0, 2), x.narrow(2, 0, 2), x.permute(1, 0, 2), torch.ones(3, 1).expand(3, 4)]) {
       const flat = source.reshape(-1);
       expect(flat.storage).not.toBe(source.storage);
-      expect(flat.tolistSync()).toEqual((source.contiguous().view(-1)).tolistSync());
+      expect(flat.tolistSync()).toEqual(source.contiguous().view(-1).tolistSync());
     }
   });
 

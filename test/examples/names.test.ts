@@ -44,10 +44,16 @@ describe('examples/names data', () => {
   });
 
   it('pads a batch with 0 and returns the lengths', async () => {
-    const [x, lengths, y] = collateNames([{ codes: encodeName('Li'), label: 1 }, { codes: encodeName('Rossi'), label: 9 }]);
+    const [x, lengths, y] = collateNames([
+      { codes: encodeName('Li'), label: 1 },
+      { codes: encodeName('Rossi'), label: 9 },
+    ]);
     expect(lengths).toEqual([2, 5]);
     expect(x.dtype).toBe('int32');
-    expect(await x.tolist()).toEqual([[76, 105, 0, 0, 0], [82, 111, 115, 115, 105]]);
+    expect(await x.tolist()).toEqual([
+      [76, 105, 0, 0, 0],
+      [82, 111, 115, 115, 105],
+    ]);
     expect(await y.tolist()).toEqual([1, 9]);
     x.dispose();
     y.dispose();

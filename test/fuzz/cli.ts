@@ -8,9 +8,9 @@
 // of the seed and prints its program.
 import * as torch from '../../src/index.js';
 import { useCachedVulkanDriver } from '../webgpu/gpu.js';
-import { type CorpusCase, pytorchAvailable, runInPytorch, writeCorpus, CORPUS_PATH } from './corpus.js';
-import { compareResults, isRef, type Mismatch, refsOf, type Results, resultsOn, valueSteps } from './interpreter.js';
-import { generateProgram, type Arg, type Program } from './program.js';
+import { CORPUS_PATH, type CorpusCase, pytorchAvailable, runInPytorch, writeCorpus } from './corpus.js';
+import { compareResults, isRef, type Mismatch, type Results, refsOf, resultsOn, valueSteps } from './interpreter.js';
+import { type Arg, generateProgram, type Program } from './program.js';
 import { REGRESSIONS } from './regressions.js';
 
 function option(name: string, fallback: string): string {
@@ -104,9 +104,18 @@ async function main(): Promise<void> {
     if (bad) failed++;
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`\nfuzz: steps per op: ${[...ops].sort((p, q) => q[1] - p[1]).map(([op, n]) => `${op} ${n}`).join(', ')}`);
-  console.log(`fuzz: comparisons: ${tally.compared} values compared, ${tally.uncompared} past an accepted boundary mismatch; gradients compared ${tally.gradientsCompared} times, skipped ${tally.gradientsSkipped} (a kink or boundary)`);
-  console.log(`fuzz: ${programs.length} programs (seed ${seed}) on ${devices.join(', ')}${reference ? ' and PyTorch' : ''}: ${failed} with mismatches, ${refused} refused by PyTorch, ${seconds} s`);
+  console.log(
+    `\nfuzz: steps per op: ${[...ops]
+      .sort((p, q) => q[1] - p[1])
+      .map(([op, n]) => `${op} ${n}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `fuzz: comparisons: ${tally.compared} values compared, ${tally.uncompared} past an accepted boundary mismatch; gradients compared ${tally.gradientsCompared} times, skipped ${tally.gradientsSkipped} (a kink or boundary)`,
+  );
+  console.log(
+    `fuzz: ${programs.length} programs (seed ${seed}) on ${devices.join(', ')}${reference ? ' and PyTorch' : ''}: ${failed} with mismatches, ${refused} refused by PyTorch, ${seconds} s`,
+  );
   if (writing && reference) {
     const regressions = REGRESSIONS.map((r) => r.program);
     const regressionResults = runInPytorch(regressions).results;

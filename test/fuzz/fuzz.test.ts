@@ -4,7 +4,7 @@
 // cpu. The rules are in test/fuzz/interpreter.ts; `npm run fuzz` runs new programs.
 import { describe, expect, it } from 'vitest';
 import { devices } from '../helpers/devices.js';
-import { readCorpus, type CorpusCase } from './corpus.js';
+import { type CorpusCase, readCorpus } from './corpus.js';
 import { compareResults, type Results, resultsOn } from './interpreter.js';
 import { generateProgram, type Program } from './program.js';
 import { REGRESSIONS } from './regressions.js';
@@ -16,13 +16,18 @@ const WEBGPU_SLICE = 800;
  * Every case's mismatches on `device`, one line each (the first few details), against each of the
  * references `against` gives for the case.
  */
-async function replay(cases: readonly CorpusCase[], device: string, against: (c: CorpusCase) => Promise<[string, Results][]>): Promise<string[]> {
+async function replay(
+  cases: readonly CorpusCase[],
+  device: string,
+  against: (c: CorpusCase) => Promise<[string, Results][]>,
+): Promise<string[]> {
   const failures: string[] = [];
   for (const c of cases) {
     const got = await resultsOn(c.program, device);
     for (const [reference, expected] of await against(c)) {
       const { mismatches } = compareResults(c.program, got, expected);
-      for (const m of mismatches) failures.push(`${c.name}, against ${reference}: step ${m.step} (${m.op}) ${m.what}: ${m.details.slice(0, 3).join('; ')}`);
+      for (const m of mismatches)
+        failures.push(`${c.name}, against ${reference}: step ${m.step} (${m.op}) ${m.what}: ${m.details.slice(0, 3).join('; ')}`);
     }
   }
   return failures;
@@ -81,10 +86,19 @@ describe('the fuzz comparison', () => {
 });
 
 describe.each(devices)('fuzz corpus on %s', (device) => {
-  const cases = device === 'cpu' ? corpus.cases : [...corpus.cases.slice(0, REGRESSIONS.length), ...corpus.cases.slice(REGRESSIONS.length, REGRESSIONS.length + WEBGPU_SLICE)];
+  const cases =
+    device === 'cpu'
+      ? corpus.cases
+      : [...corpus.cases.slice(0, REGRESSIONS.length), ...corpus.cases.slice(REGRESSIONS.length, REGRESSIONS.length + WEBGPU_SLICE)];
 
   /** PyTorch's results, and on webgpu also cpu's. */
-  const references = async (c: CorpusCase): Promise<[string, Results][]> => (device === 'cpu' ? [['PyTorch', c.expected]] : [['PyTorch', c.expected], ['cpu', await resultsOn(c.program, 'cpu')]]);
+  const references = async (c: CorpusCase): Promise<[string, Results][]> =>
+    device === 'cpu'
+      ? [['PyTorch', c.expected]]
+      : [
+          ['PyTorch', c.expected],
+          ['cpu', await resultsOn(c.program, 'cpu')],
+        ];
 
   it(`agrees with PyTorch 1.13${device === 'cpu' ? '' : ' and with cpu'} (${cases.length} programs)`, async () => {
     expect(await replay(cases, device, references)).toEqual([]);

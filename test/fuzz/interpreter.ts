@@ -48,18 +48,56 @@ function runStep(step: Step, value: (arg: Arg) => Tensor): Tensor[] {
   const arg = (k: number) => (isRef(a[k]) ? value(a[k]) : (a[k] as number));
   const F = torch.nn.functional;
   switch (step.op) {
-    case 'neg': case 'abs': case 'exp': case 'log': case 'sqrt': case 'rsqrt': case 'sin': case 'cos': case 'tanh':
-    case 'sigmoid': case 'relu': case 'reciprocal': case 'square': case 'erf': case 'log1p': case 'expm1': case 'sign':
-    case 'floor': case 'ceil': case 'round': case 'trunc': case 'logicalNot': case 'float': case 'int': case 'bool':
-    case 'contiguous': case 't':
+    case 'neg':
+    case 'abs':
+    case 'exp':
+    case 'log':
+    case 'sqrt':
+    case 'rsqrt':
+    case 'sin':
+    case 'cos':
+    case 'tanh':
+    case 'sigmoid':
+    case 'relu':
+    case 'reciprocal':
+    case 'square':
+    case 'erf':
+    case 'log1p':
+    case 'expm1':
+    case 'sign':
+    case 'floor':
+    case 'ceil':
+    case 'round':
+    case 'trunc':
+    case 'logicalNot':
+    case 'float':
+    case 'int':
+    case 'bool':
+    case 'contiguous':
+    case 't':
       return [(x() as unknown as Record<string, () => Tensor>)[step.op]()];
     case 'maxAll':
       return [x().max()];
     case 'minAll':
       return [x().min()];
-    case 'mul': case 'div': case 'pow': case 'maximum': case 'minimum': case 'remainder': case 'floorDivide':
-    case 'eq': case 'ne': case 'lt': case 'le': case 'gt': case 'ge': case 'logicalAnd': case 'logicalOr':
-    case 'matmul': case 'mm': case 'bmm':
+    case 'mul':
+    case 'div':
+    case 'pow':
+    case 'maximum':
+    case 'minimum':
+    case 'remainder':
+    case 'floorDivide':
+    case 'eq':
+    case 'ne':
+    case 'lt':
+    case 'le':
+    case 'gt':
+    case 'ge':
+    case 'logicalAnd':
+    case 'logicalOr':
+    case 'matmul':
+    case 'mm':
+    case 'bmm':
       return [(x() as unknown as Record<string, (other: Tensor | number) => Tensor>)[step.op](arg(1))];
     case 'add':
       return [x().add(arg(1), { alpha: a[2] as number })];
@@ -71,17 +109,22 @@ function runStep(step: Step, value: (arg: Arg) => Tensor): Tensor[] {
       return [torch.leakyRelu(x(), a[1] as number)];
     case 'where':
       return [torch.where(x(), arg(1), arg(2))];
-    case 'sum': case 'mean':
+    case 'sum':
+    case 'mean':
       return [a[1] === null ? x()[step.op]() : x()[step.op](a[1] as number[], a[2] as boolean)];
-    case 'var': case 'std':
+    case 'var':
+    case 'std':
       return [x()[step.op](a[1] as number[], { unbiased: a[2] as boolean, keepdim: a[3] as boolean })];
     case 'logsumexp':
       return [x().logsumexp(a[1] as number[], a[2] as boolean)];
-    case 'maxDim': case 'minDim': {
-      const { values, indices } = step.op === 'maxDim' ? x().max(a[1] as number, a[2] as boolean) : x().min(a[1] as number, a[2] as boolean);
+    case 'maxDim':
+    case 'minDim': {
+      const { values, indices } =
+        step.op === 'maxDim' ? x().max(a[1] as number, a[2] as boolean) : x().min(a[1] as number, a[2] as boolean);
       return [values, indices];
     }
-    case 'argmax': case 'argmin':
+    case 'argmax':
+    case 'argmin':
       return [x()[step.op](a[1] as number | null, a[2] as boolean)];
     case 'softmax':
       return [x().softmax(a[1] as number)];
@@ -139,7 +182,10 @@ function runStep(step: Step, value: (arg: Arg) => Tensor): Tensor[] {
       return [F.crossEntropy(x(), value(a[1]), { reduction: a[2] as Reduction, labelSmoothing: a[3] as number })];
     case 'nllLoss':
       return [F.nllLoss(x(), value(a[1]), { reduction: a[2] as Reduction })];
-    case 'mseLoss': case 'l1Loss': case 'binaryCrossEntropy': case 'binaryCrossEntropyWithLogits':
+    case 'mseLoss':
+    case 'l1Loss':
+    case 'binaryCrossEntropy':
+    case 'binaryCrossEntropyWithLogits':
       return [F[step.op](x(), value(a[1]), { reduction: a[2] as Reduction })];
     default:
       throw new Error(`fuzz interpreter: unknown op '${step.op}'`);
@@ -203,13 +249,102 @@ const RTOL = 1e-4;
 const ATOL = 1e-5;
 
 /** Ops whose float results are sums of many terms, rounded in an order each library chooses. */
-const ACCUMULATING = new Set(['sum', 'mean', 'var', 'std', 'logsumexp', 'softmax', 'logSoftmax', 'matmul', 'mm', 'bmm', 'scatterAdd', 'indexAdd', 'crossEntropy', 'nllLoss', 'mseLoss', 'l1Loss', 'binaryCrossEntropy', 'binaryCrossEntropyWithLogits']);
+const ACCUMULATING = new Set([
+  'sum',
+  'mean',
+  'var',
+  'std',
+  'logsumexp',
+  'softmax',
+  'logSoftmax',
+  'matmul',
+  'mm',
+  'bmm',
+  'scatterAdd',
+  'indexAdd',
+  'crossEntropy',
+  'nllLoss',
+  'mseLoss',
+  'l1Loss',
+  'binaryCrossEntropy',
+  'binaryCrossEntropyWithLogits',
+]);
 
 /** Ops whose results only move, select or negate their operands' values, or are inputs: exact when their operands are. */
-const EXACT_OPS = new Set(['input', 'neg', 'abs', 'relu', 'sign', 'clamp', 'maximum', 'minimum', 'where', 'maskedFill', 'float', 'int', 'bool', 'contiguous', 't', 'maxAll', 'minAll', 'maxDim', 'minDim', 'argmax', 'argmin', 'sort', 'argsort', 'topk', 'gather', 'indexSelect', 'index', 'reshape', 'permute', 'expand', 'transpose', 'squeeze', 'unsqueeze', 'flatten', 'narrow', 'select', 'cat', 'stack', 'split', 'chunk', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalNot', 'floor', 'ceil', 'round', 'trunc']);
+const EXACT_OPS = new Set([
+  'input',
+  'neg',
+  'abs',
+  'relu',
+  'sign',
+  'clamp',
+  'maximum',
+  'minimum',
+  'where',
+  'maskedFill',
+  'float',
+  'int',
+  'bool',
+  'contiguous',
+  't',
+  'maxAll',
+  'minAll',
+  'maxDim',
+  'minDim',
+  'argmax',
+  'argmin',
+  'sort',
+  'argsort',
+  'topk',
+  'gather',
+  'indexSelect',
+  'index',
+  'reshape',
+  'permute',
+  'expand',
+  'transpose',
+  'squeeze',
+  'unsqueeze',
+  'flatten',
+  'narrow',
+  'select',
+  'cat',
+  'stack',
+  'split',
+  'chunk',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'logicalAnd',
+  'logicalOr',
+  'logicalNot',
+  'floor',
+  'ceil',
+  'round',
+  'trunc',
+]);
 
 /** Ops with a jump in their result: a mismatch there is accepted only near the jump. */
-const BOUNDARY = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'floor', 'ceil', 'round', 'trunc', 'sign', 'int', 'bool', 'remainder', 'floorDivide']);
+const BOUNDARY = new Set([
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'floor',
+  'ceil',
+  'round',
+  'trunc',
+  'sign',
+  'int',
+  'bool',
+  'remainder',
+  'floorDivide',
+]);
 
 /**
  * Boundary ops checked even on exact operands: remainder and floorDivide jump where a quotient they
@@ -251,15 +386,27 @@ export function refsOf(args: readonly Arg[]): number[] {
  * The distance of each element of a boundary op's result from its jump, and the size its float
  * tolerance is relative to; computed on the cpu from `operands` (the checked run's values).
  */
-function boundaryMargins(step: Step, operands: TensorData[], exactOperands: boolean, outShape: number[]): { margin: Float32Array; scale: Float32Array } {
+function boundaryMargins(
+  step: Step,
+  operands: TensorData[],
+  exactOperands: boolean,
+  outShape: number[],
+): { margin: Float32Array; scale: Float32Array } {
   return torch.scope(() => {
-    const t = operands.map((d) => torch.tensor(Float32Array.from(numbers(d))).reshape(d.shape).float());
+    const t = operands.map((d) =>
+      torch
+        .tensor(Float32Array.from(numbers(d)))
+        .reshape(d.shape)
+        .float(),
+    );
     const scalar = typeof step.args[1] === 'number' ? torch.tensor([step.args[1]]).reshape([]) : null;
     const [x, y] = [t[0], t[1] ?? scalar];
     let margin: Tensor;
     let scale: Tensor;
     switch (step.op) {
-      case 'floor': case 'ceil': case 'trunc':
+      case 'floor':
+      case 'ceil':
+      case 'trunc':
         margin = x.sub(x.round()).abs();
         scale = x.abs();
         break;
@@ -274,11 +421,13 @@ function boundaryMargins(step: Step, operands: TensorData[], exactOperands: bool
         margin = x.sub(x.floor().add(0.5)).abs();
         scale = x.abs();
         break;
-      case 'sign': case 'bool':
+      case 'sign':
+      case 'bool':
         margin = x.abs();
         scale = torch.zerosLike(x);
         break;
-      case 'remainder': case 'floorDivide': {
+      case 'remainder':
+      case 'floorDivide': {
         // Only finite operands have a quotient near an integer; infinities are never a boundary.
         const q = x.div(y!);
         const finite = x.abs().lt(Infinity).logicalAnd(y!.abs().lt(Infinity));
@@ -300,16 +449,27 @@ function nearKink(step: Step, operands: TensorData[], atol: number): boolean {
   return torch.scope(() => {
     const t = operands.map((d) => torch.tensor(Float32Array.from(numbers(d))).reshape(d.shape));
     const x = t[0];
-    const within = (margin: Tensor, scale: Tensor) => Number(margin.le(scale.mul(RTOL * 2).add(atol * 2)).sum().itemSync()) > 0;
+    const within = (margin: Tensor, scale: Tensor) =>
+      Number(
+        margin
+          .le(scale.mul(RTOL * 2).add(atol * 2))
+          .sum()
+          .itemSync(),
+      ) > 0;
     switch (step.op) {
-      case 'relu': case 'abs': case 'leakyRelu':
+      case 'relu':
+      case 'abs':
+      case 'leakyRelu':
         return within(x.abs(), torch.zerosLike(x));
       case 'clamp': {
         const bounds = [step.args[1], step.args[2]].filter((b): b is number => typeof b === 'number');
         return bounds.some((b) => within(x.sub(b).abs(), torch.full([], Math.abs(b))));
       }
-      case 'maxAll': case 'minAll': {
-        const flat = numbers(operands[0]).filter(Number.isFinite).sort((p, q) => p - q);
+      case 'maxAll':
+      case 'minAll': {
+        const flat = numbers(operands[0])
+          .filter(Number.isFinite)
+          .sort((p, q) => p - q);
         if (flat.length < 2) return false;
         const [first, second] = step.op === 'maxAll' ? [flat[flat.length - 1], flat[flat.length - 2]] : [flat[0], flat[1]];
         return Math.abs(first - second) <= 2 * (RTOL * Math.abs(first) + atol);
@@ -328,7 +488,12 @@ export function compareResults(program: Program, actual: Results, expected: Resu
   const mismatches: Mismatch[] = [];
   if (actual.error || expected.error) {
     if (actual.error && expected.error) return { mismatches, compared: 0, uncompared: 0, gradientsSkipped: 'both refused the program' };
-    mismatches.push({ step: -1, op: 'program', what: 'outcome', details: [`refused: ${actual.error ?? ''}${expected.error ? `reference refused: ${expected.error}` : ''}`] });
+    mismatches.push({
+      step: -1,
+      op: 'program',
+      what: 'outcome',
+      details: [`refused: ${actual.error ?? ''}${expected.error ? `reference refused: ${expected.error}` : ''}`],
+    });
     return { mismatches, compared: 0, uncompared: 0, gradientsSkipped: 'refused' };
   }
   const count = expected.values.length;
@@ -344,7 +509,13 @@ export function compareResults(program: Program, actual: Results, expected: Resu
     const operands = refs.map((r) => actual.values[r]);
     const outputs = step.op === 'input' ? 1 : countOutputs(step, expected.values);
     if (outputs !== (step.op === 'input' ? 1 : countOutputs(step, actual.values)) || value + outputs > actual.values.length) {
-      if (mismatches.every((m) => m.what !== 'number of outputs')) mismatches.push({ step: stepIndex, op: step.op, what: 'number of outputs', details: [`the runs made ${actual.values.length} and ${expected.values.length} values in all`] });
+      if (mismatches.every((m) => m.what !== 'number of outputs'))
+        mismatches.push({
+          step: stepIndex,
+          op: step.op,
+          what: 'number of outputs',
+          details: [`the runs made ${actual.values.length} and ${expected.values.length} values in all`],
+        });
       value += outputs;
       return;
     }
@@ -355,8 +526,16 @@ export function compareResults(program: Program, actual: Results, expected: Resu
       const inherited = refs.reduce((s, r) => s + atols[r], 0);
       const floatOperands = operands.filter((d) => d.dtype === 'float32');
       const terms = Math.max(1, ...refs.map((r) => expected.values[r].data.length)) / Math.max(1, want.data.length);
-      const magnitude = step.op === 'matmul' || step.op === 'mm' || step.op === 'bmm' ? floatOperands.map((d) => maxAbs(numbers(d))).reduce((p, q) => p * q, 1) : 1 + maxAbs(floatOperands.flatMap(numbers));
-      const own = ACCUMULATING.has(step.op) ? 2e-6 * Math.max(terms, step.op.startsWith('m') || step.op === 'bmm' ? innerSize(operands) : 1) * magnitude * (step.op === 'var' || step.op === 'mseLoss' ? magnitude : 1) : 0;
+      const magnitude =
+        step.op === 'matmul' || step.op === 'mm' || step.op === 'bmm'
+          ? floatOperands.map((d) => maxAbs(numbers(d))).reduce((p, q) => p * q, 1)
+          : 1 + maxAbs(floatOperands.flatMap(numbers));
+      const own = ACCUMULATING.has(step.op)
+        ? 2e-6 *
+          Math.max(terms, step.op.startsWith('m') || step.op === 'bmm' ? innerSize(operands) : 1) *
+          magnitude *
+          (step.op === 'var' || step.op === 'mseLoss' ? magnitude : 1)
+        : 0;
       atols[value] = ATOL + own + inherited;
       if (refs.some((r) => diverged[r])) {
         diverged[value] = true;
@@ -377,10 +556,20 @@ export function compareResults(program: Program, actual: Results, expected: Resu
         }
         failures.splice(0, failures.length, ...unexplained);
       }
-      mismatches.push({ step: stepIndex, op: step.op, what: `value ${value}${outputs > 1 ? ` (output ${out})` : ''}`, details: describe(got, want, failures) });
+      mismatches.push({
+        step: stepIndex,
+        op: step.op,
+        what: `value ${value}${outputs > 1 ? ` (output ${out})` : ''}`,
+        details: describe(got, want, failures),
+      });
       diverged[value] = true;
     }
-    if (gradientsSkipped === null && KINKS.has(step.op) && !refs.every((r) => exact[r]) && nearKink(step, operands, Math.max(...refs.map((r) => atols[r]), ATOL))) {
+    if (
+      gradientsSkipped === null &&
+      KINKS.has(step.op) &&
+      !refs.every((r) => exact[r]) &&
+      nearKink(step, operands, Math.max(...refs.map((r) => atols[r]), ATOL))
+    ) {
       gradientsSkipped = `${step.op} at step ${stepIndex} has computed operands at its kink`;
     }
   });
@@ -392,7 +581,8 @@ export function compareResults(program: Program, actual: Results, expected: Resu
       if (!want && !have) return;
       const [g, e] = [have ?? zerosLikeData(want!), want ?? zerosLikeData(have!)];
       const failures = differences(g, e, ATOL + RTOL * maxAbs(numbers(e)));
-      if (failures.length > 0) mismatches.push({ step: -1, op: 'backward', what: `gradient of input ${k}`, details: describe(g, e, failures) });
+      if (failures.length > 0)
+        mismatches.push({ step: -1, op: 'backward', what: `gradient of input ${k}`, details: describe(g, e, failures) });
     });
   }
   return { mismatches, compared, uncompared, gradientsSkipped };
@@ -437,7 +627,13 @@ function differences(got: TensorData, want: TensorData, atol: number): number[] 
   const failures: number[] = [];
   w.forEach((b, i) => {
     const a = g[i];
-    const ok = Number.isNaN(b) ? Number.isNaN(a) : !Number.isFinite(b) ? a === b : float ? Math.abs(a - b) <= RTOL * Math.abs(b) + atol : a === b;
+    const ok = Number.isNaN(b)
+      ? Number.isNaN(a)
+      : !Number.isFinite(b)
+        ? a === b
+        : float
+          ? Math.abs(a - b) <= RTOL * Math.abs(b) + atol
+          : a === b;
     if (!ok) failures.push(i);
   });
   return failures;

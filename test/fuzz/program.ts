@@ -47,7 +47,6 @@ export interface Program {
   backward?: { outputs: number[]; upstream: TensorData[] };
 }
 
-
 /** What the generator knows about a value: enough to pick valid arguments for the next op. */
 interface Meta {
   shape: number[];
@@ -120,7 +119,11 @@ class ProgramWriter {
     if (other !== last && this.rng.chance(0.4)) chosen.unshift(other);
     return {
       outputs: chosen.map(([, k]) => k),
-      upstream: chosen.map(([m]) => ({ shape: m.shape, dtype: 'float32', data: this.values(numel(m.shape), () => round3(this.rng.normal())) })),
+      upstream: chosen.map(([m]) => ({
+        shape: m.shape,
+        dtype: 'float32',
+        data: this.values(numel(m.shape), () => round3(this.rng.normal())),
+      })),
     };
   }
 
@@ -139,7 +142,9 @@ class ProgramWriter {
     const large = this.rng.chance(1 / 40);
     for (;;) {
       const dims = large ? this.rng.int(Math.max(1, minDims), Math.min(3, maxDims)) : this.rng.int(minDims, maxDims);
-      const shape = Array.from({ length: dims }, () => (large ? this.rng.int(1, 70) : this.rng.chance(0.04) ? 0 : this.rng.chance(0.25) ? 1 : this.rng.int(2, 5)));
+      const shape = Array.from({ length: dims }, () =>
+        large ? this.rng.int(1, 70) : this.rng.chance(0.04) ? 0 : this.rng.chance(0.25) ? 1 : this.rng.int(2, 5),
+      );
       if (numel(shape) <= (large ? LARGE_NUMEL : SMALL_NUMEL)) return shape;
     }
   }
@@ -162,7 +167,11 @@ class ProgramWriter {
    * to 3 decimals: tie-free at any size), `ties` (halves in [-1.5, 1.5], many equal), `positive` ([0.2, 2.2]), `probability`
    * ((0, 1)), `small` (|x| < 1.5, for exponents), `special` (normal, three in ten NaN, infinite, 0 or extreme).
    */
-  floatInput(shape: number[], kind: 'normal' | 'apart' | 'ties' | 'positive' | 'probability' | 'small' | 'special', requiresGrad = this.rng.chance(0.85)): number {
+  floatInput(
+    shape: number[],
+    kind: 'normal' | 'apart' | 'ties' | 'positive' | 'probability' | 'small' | 'special',
+    requiresGrad = this.rng.chance(0.85),
+  ): number {
     const n = numel(shape);
     const rng = this.rng;
     const ramp = rng.shuffle(Array.from({ length: n }, (_, i) => i));
@@ -178,19 +187,35 @@ class ProgramWriter {
     const data = Array.from({ length: n }, (_, i) => draw[kind](i));
     // Special values count as 4: NaN and infinities stay what they are through any op, and bounds
     // exist to keep finite values finite.
-    const bound = Math.max(0, ...decode(data).map((v) => (kind === 'special' ? Math.min(Math.abs(v), 4) : Math.abs(v))).filter((v) => !Number.isNaN(v)));
-    return this.emit('input', [{ shape, dtype: 'float32', data, requiresGrad }], [{ shape, dtype: 'float32', bound, tieFree: kind === 'apart' || n <= 1, grad: requiresGrad }]);
+    const bound = Math.max(
+      0,
+      ...decode(data)
+        .map((v) => (kind === 'special' ? Math.min(Math.abs(v), 4) : Math.abs(v)))
+        .filter((v) => !Number.isNaN(v)),
+    );
+    return this.emit(
+      'input',
+      [{ shape, dtype: 'float32', data, requiresGrad }],
+      [{ shape, dtype: 'float32', bound, tieFree: kind === 'apart' || n <= 1, grad: requiresGrad }],
+    );
   }
 
   /** An int32 input in [low, high] or a bool input. */
   input(shape: number[], dtype: 'int32' | 'bool', low = -5, high = 5): number {
     const data = this.values(numel(shape), () => (dtype === 'bool' ? this.rng.int(0, 1) : this.rng.int(low, high)));
-    return this.emit('input', [{ shape, dtype, data }], [{ shape, dtype, bound: Math.max(Math.abs(low), Math.abs(high)), tieFree: false, grad: false }]);
+    return this.emit(
+      'input',
+      [{ shape, dtype, data }],
+      [{ shape, dtype, bound: Math.max(Math.abs(low), Math.abs(high)), tieFree: false, grad: false }],
+    );
   }
 
   /** A value satisfying `accept`, preferring the latest ones (so ops chain), or -1. */
   operand(accept: (m: Meta) => boolean): number {
-    const found = this.metas.map((m, k) => [m, k] as const).filter(([m]) => accept(m)).map(([, k]) => k);
+    const found = this.metas
+      .map((m, k) => [m, k] as const)
+      .filter(([m]) => accept(m))
+      .map(([, k]) => k);
     if (found.length === 0) return -1;
     return this.rng.chance(0.6) ? found[found.length - 1] : this.rng.pick(found);
   }
@@ -258,7 +283,9 @@ function partner(w: ProgramWriter, a: number, kind: 'normal' | 'ties' | 'positiv
   const rng = w.rand;
   if (rng.chance(0.25)) return -1;
   if (kind === 'normal' && rng.chance(0.4)) {
-    const found = w.operand((o) => o !== m && o.dtype === m.dtype && broadcast(o.shape, m.shape).length <= 4 && compatible(o.shape, m.shape));
+    const found = w.operand(
+      (o) => o !== m && o.dtype === m.dtype && broadcast(o.shape, m.shape).length <= 4 && compatible(o.shape, m.shape),
+    );
     if (found >= 0 && found !== a) return found;
   }
   const shape = w.broadcastPartner(m.shape);
@@ -274,12 +301,27 @@ function compatible(a: readonly number[], b: readonly number[]): boolean {
 }
 
 const UNARY: [string, (bound: number) => number, 'any' | 'positive', boolean][] = [
-  ['neg', (b) => b, 'any', true], ['abs', (b) => b, 'any', true], ['sin', () => 1, 'any', false], ['cos', () => 1, 'any', false],
-  ['tanh', () => 1, 'any', false], ['sigmoid', () => 1, 'any', false], ['relu', (b) => b, 'any', false], ['square', (b) => b * b, 'any', true],
-  ['erf', () => 1, 'any', false], ['exp', (b) => Math.exp(b), 'any', false], ['expm1', (b) => Math.exp(b), 'any', false],
-  ['sign', () => 1, 'any', true], ['floor', (b) => b + 1, 'any', false], ['ceil', (b) => b + 1, 'any', false], ['round', (b) => b + 1, 'any', false],
-  ['trunc', (b) => b, 'any', false], ['log', (b) => Math.max(3, Math.log(b)), 'positive', false], ['sqrt', (b) => Math.sqrt(b), 'positive', false],
-  ['rsqrt', () => 1.5, 'positive', false], ['reciprocal', () => 2, 'positive', false], ['log1p', (b) => Math.log1p(b), 'positive', false],
+  ['neg', (b) => b, 'any', true],
+  ['abs', (b) => b, 'any', true],
+  ['sin', () => 1, 'any', false],
+  ['cos', () => 1, 'any', false],
+  ['tanh', () => 1, 'any', false],
+  ['sigmoid', () => 1, 'any', false],
+  ['relu', (b) => b, 'any', false],
+  ['square', (b) => b * b, 'any', true],
+  ['erf', () => 1, 'any', false],
+  ['exp', (b) => Math.exp(b), 'any', false],
+  ['expm1', (b) => Math.exp(b), 'any', false],
+  ['sign', () => 1, 'any', true],
+  ['floor', (b) => b + 1, 'any', false],
+  ['ceil', (b) => b + 1, 'any', false],
+  ['round', (b) => b + 1, 'any', false],
+  ['trunc', (b) => b, 'any', false],
+  ['log', (b) => Math.max(3, Math.log(b)), 'positive', false],
+  ['sqrt', (b) => Math.sqrt(b), 'positive', false],
+  ['rsqrt', () => 1.5, 'positive', false],
+  ['reciprocal', () => 2, 'positive', false],
+  ['log1p', (b) => Math.log1p(b), 'positive', false],
 ];
 
 const BUILDERS: Builder[] = [
@@ -291,7 +333,11 @@ const BUILDERS: Builder[] = [
     if (domain === 'positive' && isFloat(w.meta(x))) x = w.positive(x);
     const m = w.meta(x);
     const monotonic = op === 'neg' || op === 'exp' || op === 'tanh' || op === 'sigmoid';
-    w.emit(op, [{ ref: x }], [{ ...m, bound: boundOf(m.bound), tieFree: monotonic && m.tieFree && m.bound < 3, grad: m.grad && isFloat(m) }]);
+    w.emit(
+      op,
+      [{ ref: x }],
+      [{ ...m, bound: boundOf(m.bound), tieFree: monotonic && m.tieFree && m.bound < 3, grad: m.grad && isFloat(m) }],
+    );
     return true;
   }),
   attempt((w) => {
@@ -302,7 +348,12 @@ const BUILDERS: Builder[] = [
       w.emit('leakyRelu', [{ ref: x }, w.rand.pick([0.01, 0.2])], [{ ...m, tieFree: false }]);
       return true;
     }
-    const [low, high] = w.rand.pick([[-0.5, 0.8], [null, 0.5], [-1, null], [0, 1]] as [number | null, number | null][]);
+    const [low, high] = w.rand.pick([
+      [-0.5, 0.8],
+      [null, 0.5],
+      [-1, null],
+      [0, 1],
+    ] as [number | null, number | null][]);
     w.emit('clamp', [{ ref: x }, low, high], [{ ...m, tieFree: false }]);
     return true;
   }),
@@ -320,19 +371,45 @@ const BUILDERS: Builder[] = [
       if (b < 0) {
         const scalar = isInt(ma) ? rng.int(-3, 3) : rng.pick([1.5, -0.25, 2, 3]);
         const affine = op !== 'mul' || scalar !== 0;
-        w.emit(op, [{ ref: a }, scalar, ...alpha], [{ ...ma, bound: op === 'mul' ? ma.bound * Math.abs(scalar) : ma.bound + Math.abs(scalar * (alpha[0] ?? 1)), tieFree: ma.tieFree && affine && isFloat(ma) }]);
+        w.emit(
+          op,
+          [{ ref: a }, scalar, ...alpha],
+          [
+            {
+              ...ma,
+              bound: op === 'mul' ? ma.bound * Math.abs(scalar) : ma.bound + Math.abs(scalar * (alpha[0] ?? 1)),
+              tieFree: ma.tieFree && affine && isFloat(ma),
+            },
+          ],
+        );
         return true;
       }
       const mb = w.meta(b);
       const bound = op === 'mul' ? ma.bound * mb.bound : ma.bound + mb.bound * Math.abs(alpha[0] ?? 1);
-      w.emit(op, [{ ref: a }, { ref: b }, ...alpha], [{ shape: broadcast(ma.shape, mb.shape), dtype: ma.dtype, bound, tieFree: false, grad: ma.grad || mb.grad }]);
+      w.emit(
+        op,
+        [{ ref: a }, { ref: b }, ...alpha],
+        [{ shape: broadcast(ma.shape, mb.shape), dtype: ma.dtype, bound, tieFree: false, grad: ma.grad || mb.grad }],
+      );
       return true;
     }
     if (op === 'maximum' || op === 'minimum') {
       const b = partner(w, a, isFloat(ma) ? 'ties' : 'normal');
       if (b < 0) return false;
       const mb = w.meta(b);
-      w.emit(op, [{ ref: a }, { ref: b }], [{ shape: broadcast(ma.shape, mb.shape), dtype: ma.dtype, bound: Math.max(ma.bound, mb.bound), tieFree: false, grad: ma.grad || mb.grad }]);
+      w.emit(
+        op,
+        [{ ref: a }, { ref: b }],
+        [
+          {
+            shape: broadcast(ma.shape, mb.shape),
+            dtype: ma.dtype,
+            bound: Math.max(ma.bound, mb.bound),
+            tieFree: false,
+            grad: ma.grad || mb.grad,
+          },
+        ],
+      );
       return true;
     }
     if (op === 'pow') {
@@ -340,12 +417,28 @@ const BUILDERS: Builder[] = [
       const mbase = w.meta(base);
       if (rng.chance(0.5)) {
         const exponent = rng.pick([2, 3, 0.5, -1, 1.5, -0.5]);
-        w.emit('pow', [{ ref: base }, exponent], [{ ...mbase, bound: Math.max(mbase.bound, 1 / 0.1) ** Math.abs(exponent), tieFree: false }]);
+        w.emit(
+          'pow',
+          [{ ref: base }, exponent],
+          [{ ...mbase, bound: Math.max(mbase.bound, 1 / 0.1) ** Math.abs(exponent), tieFree: false }],
+        );
         return true;
       }
       const exponent = w.floatInput(w.broadcastPartner(mbase.shape), 'small');
       const me = w.meta(exponent);
-      w.emit('pow', [{ ref: base }, { ref: exponent }], [{ shape: broadcast(mbase.shape, me.shape), dtype: 'float32', bound: Math.max(mbase.bound, 10) ** 1.5, tieFree: false, grad: mbase.grad || me.grad }]);
+      w.emit(
+        'pow',
+        [{ ref: base }, { ref: exponent }],
+        [
+          {
+            shape: broadcast(mbase.shape, me.shape),
+            dtype: 'float32',
+            bound: Math.max(mbase.bound, 10) ** 1.5,
+            tieFree: false,
+            grad: mbase.grad || me.grad,
+          },
+        ],
+      );
       return true;
     }
     // div, remainder, floorDivide: a float divisor away from 0 keeps the quotient bounded; an int32
@@ -358,7 +451,19 @@ const BUILDERS: Builder[] = [
     const dtype = op === 'div' ? 'float32' : ma.dtype;
     const bound = op === 'remainder' ? (mb?.bound ?? 4) : ma.bound * 10;
     const differentiable = op !== 'floorDivide';
-    w.emit(op, [{ ref: a }, divisor], [{ shape: mb ? broadcast(ma.shape, mb.shape) : ma.shape, dtype, bound, tieFree: false, grad: differentiable && dtype === 'float32' && (ma.grad || (mb?.grad ?? false)) }]);
+    w.emit(
+      op,
+      [{ ref: a }, divisor],
+      [
+        {
+          shape: mb ? broadcast(ma.shape, mb.shape) : ma.shape,
+          dtype,
+          bound,
+          tieFree: false,
+          grad: differentiable && dtype === 'float32' && (ma.grad || (mb?.grad ?? false)),
+        },
+      ],
+    );
     return true;
   }),
   // Comparisons and logic.
@@ -405,7 +510,11 @@ const BUILDERS: Builder[] = [
     const my = w.meta(y);
     if (!compatible(my.shape, broadcast(mc.shape, mx.shape))) return false;
     const shape = broadcast(broadcast(mc.shape, mx.shape), my.shape);
-    w.emit('where', [{ ref: cond }, { ref: x }, { ref: y }], [{ shape, dtype: 'float32', bound: Math.max(mx.bound, my.bound), tieFree: false, grad: mx.grad || my.grad }]);
+    w.emit(
+      'where',
+      [{ ref: cond }, { ref: x }, { ref: y }],
+      [{ shape, dtype: 'float32', bound: Math.max(mx.bound, my.bound), tieFree: false, grad: mx.grad || my.grad }],
+    );
     return true;
   }),
   // Conversions.
@@ -414,7 +523,11 @@ const BUILDERS: Builder[] = [
     if (x < 0) return false;
     const m = w.meta(x);
     const to = w.rand.pick((['float32', 'int32', 'bool'] as const).filter((d) => d !== m.dtype));
-    w.emit({ float32: 'float', int32: 'int', bool: 'bool' }[to], [{ ref: x }], [{ ...m, dtype: to, bound: to === 'bool' ? 1 : m.bound, tieFree: false, grad: false }]);
+    w.emit(
+      { float32: 'float', int32: 'int', bool: 'bool' }[to],
+      [{ ref: x }],
+      [{ ...m, dtype: to, bound: to === 'bool' ? 1 : m.bound, tieFree: false, grad: false }],
+    );
     return true;
   }),
   // Reductions over some dims or all of them.
@@ -433,19 +546,33 @@ const BUILDERS: Builder[] = [
     }
     if (ndim === 0 && op !== 'sum' && op !== 'mean') return false;
     const all = ndim === 0 || ((op === 'sum' || op === 'mean') && rng.chance(0.25));
-    const dims = all ? null : rng.shuffle(Array.from({ length: ndim }, (_, d) => d)).slice(0, rng.int(1, ndim)).map((d) => (rng.chance(0.3) ? d - ndim : d));
+    const dims = all
+      ? null
+      : rng
+          .shuffle(Array.from({ length: ndim }, (_, d) => d))
+          .slice(0, rng.int(1, ndim))
+          .map((d) => (rng.chance(0.3) ? d - ndim : d));
     const keepdim = rng.chance(0.4);
     const reducedDims = dims === null ? m.shape.map((_, d) => d) : dims.map((d) => positiveDim(d, ndim));
     const count = numel(reducedDims.map((d) => m.shape[d]));
     const shape = keepdim ? m.shape.map((s, d) => (reducedDims.includes(d) ? 1 : s)) : m.shape.filter((_, d) => !reducedDims.includes(d));
-    const bound = op === 'sum' ? m.bound * Math.max(1, count) : op === 'logsumexp' ? m.bound + Math.log(Math.max(1, count)) : op === 'mean' ? m.bound : m.bound * m.bound * 2;
+    const bound =
+      op === 'sum'
+        ? m.bound * Math.max(1, count)
+        : op === 'logsumexp'
+          ? m.bound + Math.log(Math.max(1, count))
+          : op === 'mean'
+            ? m.bound
+            : m.bound * m.bound * 2;
     if (op === 'var' || op === 'std') {
       w.emit(op, [{ ref: x }, dims ?? [], rng.chance(0.7), keepdim], [{ shape, dtype, bound, tieFree: false, grad: m.grad }]);
       return true;
     }
     if (op === 'logsumexp' && m.bound > 60) return false;
     // A full reduction is written sum(x) (null dims), which has no keepdim in PyTorch 1.13.
-    w.emit(op, dims === null ? [{ ref: x }, null, false] : [{ ref: x }, dims, keepdim], [{ shape: dims === null ? [] : shape, dtype, bound, tieFree: false, grad: m.grad }]);
+    w.emit(op, dims === null ? [{ ref: x }, null, false] : [{ ref: x }, dims, keepdim], [
+      { shape: dims === null ? [] : shape, dtype, bound, tieFree: false, grad: m.grad },
+    ]);
     return true;
   }),
   // max/min over a dim and argmax/argmin: tie-free operands only.
@@ -505,7 +632,11 @@ const BUILDERS: Builder[] = [
     const batch = broadcast(left.slice(0, -1), shapeB.slice(0, -2));
     const rows = rank === 1 ? [] : left.slice(-1);
     const shape = [...(rank >= 2 || shapeB.length >= 2 ? batch : []), ...rows, ...right];
-    w.emit(op, [{ ref: a }, { ref: b }], [{ shape, dtype: 'float32', bound: ma.bound * mb.bound * Math.max(1, n), tieFree: false, grad: ma.grad || mb.grad }]);
+    w.emit(
+      op,
+      [{ ref: a }, { ref: b }],
+      [{ shape, dtype: 'float32', bound: ma.bound * mb.bound * Math.max(1, n), tieFree: false, grad: ma.grad || mb.grad }],
+    );
     return true;
   }),
   // sort, argsort, topk on tie-free values.
@@ -523,7 +654,14 @@ const BUILDERS: Builder[] = [
     else {
       const k = rng.int(0, size);
       const shape = m.shape.map((s, e) => (e === positiveDim(dim, m.shape.length) ? k : s));
-      w.emit(op, [{ ref: x }, k, dim, rng.chance(0.7)], [{ ...m, shape, tieFree: false }, { ...indices, shape }]);
+      w.emit(
+        op,
+        [{ ref: x }, k, dim, rng.chance(0.7)],
+        [
+          { ...m, shape, tieFree: false },
+          { ...indices, shape },
+        ],
+      );
     }
     return true;
   }),
@@ -547,7 +685,11 @@ const BUILDERS: Builder[] = [
         return true;
       }
       const source = w.floatInput(shape, 'normal');
-      w.emit(op, [{ ref: x }, dim, { ref: index }, { ref: source }], [{ ...m, bound: m.bound + count * w.meta(source).bound, tieFree: false, grad: m.grad || w.meta(source).grad }]);
+      w.emit(
+        op,
+        [{ ref: x }, dim, { ref: index }, { ref: source }],
+        [{ ...m, bound: m.bound + count * w.meta(source).bound, tieFree: false, grad: m.grad || w.meta(source).grad }],
+      );
       return true;
     }
     const indexShape = m.shape.map((s, e) => (e === d ? count : rng.int(Math.min(1, s), s)));
@@ -557,7 +699,11 @@ const BUILDERS: Builder[] = [
       return true;
     }
     const source = w.floatInput(indexShape, 'normal');
-    w.emit(op, [{ ref: x }, dim, { ref: index }, { ref: source }], [{ ...m, bound: m.bound + count * w.meta(source).bound, tieFree: false, grad: m.grad || w.meta(source).grad }]);
+    w.emit(
+      op,
+      [{ ref: x }, dim, { ref: index }, { ref: source }],
+      [{ ...m, bound: m.bound + count * w.meta(source).bound, tieFree: false, grad: m.grad || w.meta(source).grad }],
+    );
     return true;
   }),
   // x.index(...) with numbers, slices (steps and negative bounds), None, '...' or one int32 tensor.
@@ -601,8 +747,21 @@ const BUILDERS: Builder[] = [
     if (x < 0) return false;
     const m = w.meta(x);
     const ndim = m.shape.length;
-    const view = (op: string, args: Arg[], shape: number[], keepsTies = true) => w.emit(op, [{ ref: x }, ...args], [{ ...m, shape, tieFree: m.tieFree && keepsTies }]);
-    const op = rng.pick(['reshape', 'permute', 'transpose', 't', 'squeeze', 'unsqueeze', 'expand', 'flatten', 'narrow', 'select', 'contiguous']);
+    const view = (op: string, args: Arg[], shape: number[], keepsTies = true) =>
+      w.emit(op, [{ ref: x }, ...args], [{ ...m, shape, tieFree: m.tieFree && keepsTies }]);
+    const op = rng.pick([
+      'reshape',
+      'permute',
+      'transpose',
+      't',
+      'squeeze',
+      'unsqueeze',
+      'expand',
+      'flatten',
+      'narrow',
+      'select',
+      'contiguous',
+    ]);
     if (op === 'reshape') {
       const shape = factor(rng, numel(m.shape));
       const args = shape.length > 0 && rng.chance(0.3) && !shape.includes(0) ? shape.map((s, i) => (i === 0 ? -1 : s)) : shape;
@@ -613,10 +772,19 @@ const BUILDERS: Builder[] = [
       const at = d < 0 ? d + ndim + 1 : d;
       view(op, [d], [...m.shape.slice(0, at), 1, ...m.shape.slice(at)]);
     } else if (op === 'squeeze') {
-      if (ndim === 0 || rng.chance(0.3)) view(op, [null], m.shape.filter((s) => s !== 1));
+      if (ndim === 0 || rng.chance(0.3))
+        view(
+          op,
+          [null],
+          m.shape.filter((s) => s !== 1),
+        );
       else {
         const d = wrapDim(w, ndim);
-        view(op, [d], m.shape.filter((s, e) => !(e === positiveDim(d, ndim) && s === 1)));
+        view(
+          op,
+          [d],
+          m.shape.filter((s, e) => !(e === positiveDim(d, ndim) && s === 1)),
+        );
       }
     } else if (op === 'expand') {
       const shape = m.shape.map((s) => (s === 1 ? rng.int(1, 3) : s));
@@ -626,7 +794,11 @@ const BUILDERS: Builder[] = [
       if (ndim === 0) return false;
       if (op === 'permute') {
         const order = rng.shuffle(Array.from({ length: ndim }, (_, d) => d));
-        view(op, [order], order.map((d) => m.shape[d]));
+        view(
+          op,
+          [order],
+          order.map((d) => m.shape[d]),
+        );
       } else if (op === 'transpose') {
         const [d0, d1] = [wrapDim(w, ndim), wrapDim(w, ndim)];
         const shape = [...m.shape];
@@ -645,11 +817,19 @@ const BUILDERS: Builder[] = [
         const size = m.shape[d];
         if (op === 'select') {
           if (size === 0) return false;
-          view(op, [dim, rng.int(-size, size - 1)], m.shape.filter((_, e) => e !== d));
+          view(
+            op,
+            [dim, rng.int(-size, size - 1)],
+            m.shape.filter((_, e) => e !== d),
+          );
         } else {
           const start = rng.int(0, size);
           const length = rng.int(0, size - start);
-          view(op, [dim, start, length], m.shape.map((s, e) => (e === d ? length : s)));
+          view(
+            op,
+            [dim, start, length],
+            m.shape.map((s, e) => (e === d ? length : s)),
+          );
         }
       }
     }
@@ -667,7 +847,19 @@ const BUILDERS: Builder[] = [
       const other = w.floatInput(m.shape, 'normal');
       const dim = rng.int(-ndim - 1, ndim);
       const at = dim < 0 ? dim + ndim + 1 : dim;
-      w.emit(op, [[{ ref: x }, { ref: other }], dim], [{ ...m, shape: [...m.shape.slice(0, at), 2, ...m.shape.slice(at)], tieFree: false, bound: Math.max(m.bound, w.meta(other).bound), grad: m.grad || w.meta(other).grad }]);
+      w.emit(
+        op,
+        [[{ ref: x }, { ref: other }], dim],
+        [
+          {
+            ...m,
+            shape: [...m.shape.slice(0, at), 2, ...m.shape.slice(at)],
+            tieFree: false,
+            bound: Math.max(m.bound, w.meta(other).bound),
+            grad: m.grad || w.meta(other).grad,
+          },
+        ],
+      );
       return true;
     }
     if (ndim === 0) return false;
@@ -677,18 +869,35 @@ const BUILDERS: Builder[] = [
     if (op === 'cat') {
       const otherShape = m.shape.map((s, e) => (e === d ? rng.int(0, 3) : s));
       const other = w.floatInput(otherShape, 'normal');
-      w.emit(op, [[{ ref: x }, { ref: other }], dim], [{ ...m, shape: m.shape.map((s, e) => (e === d ? s + otherShape[d] : s)), tieFree: false, bound: Math.max(m.bound, w.meta(other).bound), grad: m.grad || w.meta(other).grad }]);
+      w.emit(
+        op,
+        [[{ ref: x }, { ref: other }], dim],
+        [
+          {
+            ...m,
+            shape: m.shape.map((s, e) => (e === d ? s + otherShape[d] : s)),
+            tieFree: false,
+            bound: Math.max(m.bound, w.meta(other).bound),
+            grad: m.grad || w.meta(other).grad,
+          },
+        ],
+      );
       return true;
     }
     const pieces = op === 'split' ? rng.int(1, Math.max(1, size)) : rng.int(1, 4);
     const sizes: number[] = [];
-    if (op === 'split') for (let at = 0; at < size || (size === 0 && sizes.length === 0); at += pieces) sizes.push(Math.min(pieces, size - at));
+    if (op === 'split')
+      for (let at = 0; at < size || (size === 0 && sizes.length === 0); at += pieces) sizes.push(Math.min(pieces, size - at));
     else if (size === 0) sizes.push(...Array.from({ length: pieces }, () => 0));
     else {
       const each = Math.ceil(size / pieces);
       for (let at = 0; at < size; at += each) sizes.push(Math.min(each, size - at));
     }
-    w.emit(op, [{ ref: x }, pieces, dim], sizes.map((s) => ({ ...m, shape: m.shape.map((t, e) => (e === d ? s : t)), tieFree: m.tieFree })));
+    w.emit(
+      op,
+      [{ ref: x }, pieces, dim],
+      sizes.map((s) => ({ ...m, shape: m.shape.map((t, e) => (e === d ? s : t)), tieFree: m.tieFree })),
+    );
     return true;
   }),
   // Losses.
@@ -709,7 +918,9 @@ const BUILDERS: Builder[] = [
       }
       const args: Arg[] = [{ ref: x }, { ref: target }, reduction];
       if (op === 'crossEntropy') args.push(rng.pick([0, 0, 0.1]));
-      w.emit(op, args, [{ shape: reduction === 'none' ? batch : [], dtype: 'float32', bound: (m.bound + 10) * 3, tieFree: false, grad: m.grad }]);
+      w.emit(op, args, [
+        { shape: reduction === 'none' ? batch : [], dtype: 'float32', bound: (m.bound + 10) * 3, tieFree: false, grad: m.grad },
+      ]);
       return true;
     }
     let x = w.operand((m) => isFloat(m));
@@ -721,7 +932,11 @@ const BUILDERS: Builder[] = [
     const m = w.meta(x);
     const target = w.floatInput(m.shape, op.startsWith('binary') ? 'probability' : 'normal');
     const bound = op === 'mseLoss' ? (m.bound + 5) ** 2 : m.bound + 100;
-    w.emit(op, [{ ref: x }, { ref: target }, reduction], [{ shape: reduction === 'none' ? m.shape : [], dtype: 'float32', bound, tieFree: false, grad: m.grad || w.meta(target).grad }]);
+    w.emit(
+      op,
+      [{ ref: x }, { ref: target }, reduction],
+      [{ shape: reduction === 'none' ? m.shape : [], dtype: 'float32', bound, tieFree: false, grad: m.grad || w.meta(target).grad }],
+    );
     return true;
   }),
   // A fresh operand now and then, so programs combine more than one input.

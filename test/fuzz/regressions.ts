@@ -23,7 +23,13 @@ export const REGRESSIONS: { name: string; program: Program }[] = [
         { op: 'input', args: [{ shape: [2, 0], dtype: 'float32', data: [], requiresGrad: true }] },
         { op: 'logsumexp', args: [{ ref: 2 }, [-1], true] },
       ],
-      backward: { outputs: [1, 3], upstream: [{ shape: [2], dtype: 'float32', data: [0.5, -1.25] }, { shape: [2, 1], dtype: 'float32', data: [1, 2] }] },
+      backward: {
+        outputs: [1, 3],
+        upstream: [
+          { shape: [2], dtype: 'float32', data: [0.5, -1.25] },
+          { shape: [2, 1], dtype: 'float32', data: [1, 2] },
+        ],
+      },
     },
   },
   {
@@ -36,15 +42,27 @@ export const REGRESSIONS: { name: string; program: Program }[] = [
         { op: 'floor', args: [{ ref: 0 }] },
         { op: 'var', args: [{ ref: 3 }, [-1], true, false] },
       ],
-      backward: { outputs: [2, 4], upstream: [{ shape: [3, 2], dtype: 'float32', data: [0.623, 0.405, 1.33, 1.52, -0.118, -0.323] }, { shape: [3, 2], dtype: 'float32', data: [1, -1, 2, 0.5, 0.25, 3] }] },
+      backward: {
+        outputs: [2, 4],
+        upstream: [
+          { shape: [3, 2], dtype: 'float32', data: [0.623, 0.405, 1.33, 1.52, -0.118, -0.323] },
+          { shape: [3, 2], dtype: 'float32', data: [1, -1, 2, 0.5, 0.25, 3] },
+        ],
+      },
     },
   },
   {
     name: 'remainder and floorDivide with infinite operands: floor(a / b) gave -inf for inf / b, -0 for -1 / inf, NaN remainders by inf; PyTorch gives NaN, -1, and a or b',
     program: {
       steps: [
-        { op: 'input', args: [{ shape: [10], dtype: 'float32', data: ['-inf', 1, -1, 'inf', 5, -5, 7.5, -7.5, 3, 0], requiresGrad: true }] },
-        { op: 'input', args: [{ shape: [10], dtype: 'float32', data: [0.585, 'inf', 'inf', 'inf', 0, 0, 2, 2, '-inf', '-inf'], requiresGrad: true }] },
+        {
+          op: 'input',
+          args: [{ shape: [10], dtype: 'float32', data: ['-inf', 1, -1, 'inf', 5, -5, 7.5, -7.5, 3, 0], requiresGrad: true }],
+        },
+        {
+          op: 'input',
+          args: [{ shape: [10], dtype: 'float32', data: [0.585, 'inf', 'inf', 'inf', 0, 0, 2, 2, '-inf', '-inf'], requiresGrad: true }],
+        },
         { op: 'remainder', args: [{ ref: 0 }, { ref: 1 }] },
         { op: 'input', args: [{ shape: [10], dtype: 'float32', data: ['-inf', 1, -1, 'inf', 5, -5, 7.5, -7.5, 3, 0] }] },
         { op: 'input', args: [{ shape: [10], dtype: 'float32', data: [0.585, 'inf', 'inf', 'inf', 0, 0, 2, 2, '-inf', '-inf'] }] },
@@ -64,7 +82,13 @@ export const REGRESSIONS: { name: string; program: Program }[] = [
         { op: 'maxAll', args: [{ ref: 3 }] },
         { op: 'sin', args: [{ ref: 4 }] },
       ],
-      backward: { outputs: [2, 5], upstream: [{ shape: [], dtype: 'float32', data: [0.351] }, { shape: [], dtype: 'float32', data: [1.5] }] },
+      backward: {
+        outputs: [2, 5],
+        upstream: [
+          { shape: [], dtype: 'float32', data: [0.351] },
+          { shape: [], dtype: 'float32', data: [1.5] },
+        ],
+      },
     },
   },
 ];

@@ -3,7 +3,7 @@
 // test/nn/transformer.test.ts, and compares on any device (values are read with await data()).
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import * as torch from '../../src/index.js';
+import type * as torch from '../../src/index.js';
 import { expectTensorClose, largestMagnitude, type TensorData, tensorFrom } from './fixtures.js';
 
 type Tensor = torch.Tensor;
@@ -72,6 +72,8 @@ export async function expectClose(what: string, actual: Tensor | null, expected:
 
 /** sum(output * gradOutput) over pairs whose output is not null: the scalar the fixture differentiated. */
 export function projectedLoss(pairs: readonly (readonly [Tensor | null, Tensor | null])[]): Tensor {
-  const terms = pairs.filter((pair): pair is readonly [Tensor, Tensor] => pair[0] !== null && pair[1] !== null).map(([out, grad]) => out.mul(grad).sum());
+  const terms = pairs
+    .filter((pair): pair is readonly [Tensor, Tensor] => pair[0] !== null && pair[1] !== null)
+    .map(([out, grad]) => out.mul(grad).sum());
   return terms.reduce((total, term) => total.add(term));
 }

@@ -56,7 +56,10 @@ export function tensorFrom(spec: TensorData, options: { requiresGrad?: boolean }
   const dtype = spec.dtype ?? 'float32';
   const values = decode(spec.data);
   const flat = dtype === 'float32' ? Float32Array.from(values) : Int32Array.from(values);
-  return torch.tensor(flat, { dtype }).reshape(spec.shape).requiresGrad_(options.requiresGrad ?? false);
+  return torch
+    .tensor(flat, { dtype })
+    .reshape(spec.shape)
+    .requiresGrad_(options.requiresGrad ?? false);
 }
 
 /** Applies `transform` steps such as 't', 'permute:2,0,1', 'expand:3,4' by calling the tensor's methods. */
@@ -101,7 +104,9 @@ export function runOp(c: OpCase, operands: readonly Tensor[]): Tensor[] {
     result = receiver[c.op](...args);
   } else {
     // As the generator calls torch.<op>, or torch.nn.functional.<op> for ops only it has.
-    const fn = (torch as unknown as Record<string, (...a: unknown[]) => Result>)[c.op] ?? (torch.nn.functional as unknown as Record<string, (...a: unknown[]) => Result>)[c.op];
+    const fn =
+      (torch as unknown as Record<string, (...a: unknown[]) => Result>)[c.op] ??
+      (torch.nn.functional as unknown as Record<string, (...a: unknown[]) => Result>)[c.op];
     if (typeof fn !== 'function') throw new Error(`neither torch.${c.op} nor torch.nn.functional.${c.op} is a function`);
     result = fn(...args);
   }
@@ -122,10 +127,45 @@ export const EXACT: Tolerance = { rtol: 0, atol: 0 };
 // Ops that only move, select or compare float32 values: any difference from PyTorch is a bug, so
 // their forward values must match bit for bit (as must every bool and int32 output).
 const EXACT_FORWARD = new Set([
-  'view', 'reshape', 'permute', 'transpose', 't', 'squeeze', 'unsqueeze', 'expand', 'flatten', 'unflatten',
-  'narrow', 'select', 'split', 'chunk', 'unbind', 'cat', 'stack', 'contiguous', 'clone',
-  'neg', 'abs', 'relu', 'clamp', 'maximum', 'minimum', 'where', 'max', 'min',
-  'flip', 'roll', 'repeat', 'tile', 'repeatInterleave', 'triu', 'tril', 'diag', 'outer', 'amax', 'amin',
+  'view',
+  'reshape',
+  'permute',
+  'transpose',
+  't',
+  'squeeze',
+  'unsqueeze',
+  'expand',
+  'flatten',
+  'unflatten',
+  'narrow',
+  'select',
+  'split',
+  'chunk',
+  'unbind',
+  'cat',
+  'stack',
+  'contiguous',
+  'clone',
+  'neg',
+  'abs',
+  'relu',
+  'clamp',
+  'maximum',
+  'minimum',
+  'where',
+  'max',
+  'min',
+  'flip',
+  'roll',
+  'repeat',
+  'tile',
+  'repeatInterleave',
+  'triu',
+  'tril',
+  'diag',
+  'outer',
+  'amax',
+  'amin',
 ]);
 
 // Everything else computed in float32, transcendental functions included, is held to the issue's
@@ -187,7 +227,15 @@ export function runCase(c: OpCase): CaseResult {
 /** Checks a case's result against PyTorch's; `values` gives each result tensor's elements, already read. */
 export function expectCaseMatches(c: OpCase, result: CaseResult, values: (t: Tensor) => Float32Array | Int32Array): void {
   expect(result.outputs.length, 'number of outputs').toBe(c.expected.outputs.length);
-  result.outputs.forEach((out, k) => expectValuesClose(`output ${k}`, out, values(out), c.expected.outputs[k], forwardTolerance(c, c.expected.outputs[k].dtype ?? 'float32')));
+  result.outputs.forEach((out, k) =>
+    expectValuesClose(
+      `output ${k}`,
+      out,
+      values(out),
+      c.expected.outputs[k],
+      forwardTolerance(c, c.expected.outputs[k].dtype ?? 'float32'),
+    ),
+  );
   result.grads?.forEach((grad, index) => {
     if (grad) expectValuesClose(`gradient of input ${index}`, grad, values(grad), c.expected.grads![index]!, gradientTolerance(c));
   });
@@ -205,10 +253,17 @@ export function expectValuesClose(what: string, actual: Tensor, got: ArrayLike<n
   const failures: string[] = [];
   want.forEach((b, i) => {
     const a = got[i];
-    const ok = Number.isNaN(b) ? Number.isNaN(a) : !Number.isFinite(b) ? a === b : Math.abs(a - b) <= tolerance.rtol * Math.abs(b) + tolerance.atol;
+    const ok = Number.isNaN(b)
+      ? Number.isNaN(a)
+      : !Number.isFinite(b)
+        ? a === b
+        : Math.abs(a - b) <= tolerance.rtol * Math.abs(b) + tolerance.atol;
     if (!ok) failures.push(`[${i}] got ${a}, PyTorch ${b}`);
   });
-  expect(failures.slice(0, 10), `${what}: ${failures.length} of ${want.length} elements outside rtol ${tolerance.rtol}, atol ${tolerance.atol.toExponential(2)}`).toEqual([]);
+  expect(
+    failures.slice(0, 10),
+    `${what}: ${failures.length} of ${want.length} elements outside rtol ${tolerance.rtol}, atol ${tolerance.atol.toExponential(2)}`,
+  ).toEqual([]);
 }
 
 /** The largest finite magnitude of a fixture tensor (0 when it has none), for absolute floors. */

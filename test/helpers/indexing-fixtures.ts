@@ -25,11 +25,18 @@ export interface RandomCase {
   put?: number[];
 }
 
-export const fixtures: { cases: IndexingCase[]; random: RandomCase[] } = JSON.parse(readFileSync(new URL('../fixtures/indexing.json', import.meta.url), 'utf8'));
+export const fixtures: { cases: IndexingCase[]; random: RandomCase[] } = JSON.parse(
+  readFileSync(new URL('../fixtures/indexing.json', import.meta.url), 'utf8'),
+);
 
 export const L = (values: torch.NestedArray) => torch.tensor(values, { dtype: 'int32' });
 export const B = (values: torch.NestedArray) => torch.tensor(values, { dtype: 'bool' });
-export const MASK = () => B([[true, false, false, true], [false, false, false, false], [true, true, false, true]]);
+export const MASK = () =>
+  B([
+    [true, false, false, true],
+    [false, false, false, false],
+    [true, true, false, true],
+  ]);
 export const put = (x: Tensor, index: torch.IndexEntry[], values: Tensor | number) => x.mul(1).indexPut_(index, values);
 export const accumulate = (x: Tensor, index: torch.IndexEntry[], values: Tensor) => x.mul(1).indexPut_(index, values, { accumulate: true });
 
@@ -37,27 +44,133 @@ export const accumulate = (x: Tensor, index: torch.IndexEntry[], values: Tensor)
 export type IndexingFunction = (...inputs: Tensor[]) => Tensor[] | Promise<Tensor[]>;
 
 export const cases: Record<string, IndexingFunction> = {
-  'gather dim 1': (a) => [a.gather(1, L([[0, 3, 3], [1, 0, 2], [2, 2, 2]]))],
-  'gather dim 0 of a transposed input': (a) => [torch.gather(a.t(), 0, L([[0, 1, 2, 0], [2, 2, 0, 1]]))],
-  'gather last dim 3-D': (a) => [a.gather(-1, L([[[3], [0], [1]], [[2], [2], [0]]]))],
+  'gather dim 1': (a) => [
+    a.gather(
+      1,
+      L([
+        [0, 3, 3],
+        [1, 0, 2],
+        [2, 2, 2],
+      ]),
+    ),
+  ],
+  'gather dim 0 of a transposed input': (a) => [
+    torch.gather(
+      a.t(),
+      0,
+      L([
+        [0, 1, 2, 0],
+        [2, 2, 0, 1],
+      ]),
+    ),
+  ],
+  'gather last dim 3-D': (a) => [
+    a.gather(
+      -1,
+      L([
+        [[3], [0], [1]],
+        [[2], [2], [0]],
+      ]),
+    ),
+  ],
   'gather a 0-d input': (a) => [a.gather(0, L(0))],
-  'scatter src dim 1': (x, s) => [x.scatter(1, L([[0, 4, 2], [1, 3, 0]]), s)],
+  'scatter src dim 1': (x, s) => [
+    x.scatter(
+      1,
+      L([
+        [0, 4, 2],
+        [1, 3, 0],
+      ]),
+      s,
+    ),
+  ],
   'scatter a value dim 0': (x) => [torch.scatter(x, 0, L([[2, 0, 1, 2]]), 7.5)],
-  'scatter_ into a transposed view': (x, s) => [x.mul(1).t().scatter_(1, L([[4, 0], [1, 2]]), s)],
-  'scatterAdd duplicates dim 0': (x, s) => [x.scatterAdd(0, L([[0, 1, 2, 0], [0, 0, 0, 0], [2, 1, 2, 1], [1, 1, 1, 1]]), s)],
-  'scatterAdd_ on a transposed view': (x, s) => [x.mul(1).t().scatterAdd_(1, L([[3, 3, 0], [1, 1, 1]]), s)],
+  'scatter_ into a transposed view': (x, s) => [
+    x
+      .mul(1)
+      .t()
+      .scatter_(
+        1,
+        L([
+          [4, 0],
+          [1, 2],
+        ]),
+        s,
+      ),
+  ],
+  'scatterAdd duplicates dim 0': (x, s) => [
+    x.scatterAdd(
+      0,
+      L([
+        [0, 1, 2, 0],
+        [0, 0, 0, 0],
+        [2, 1, 2, 1],
+        [1, 1, 1, 1],
+      ]),
+      s,
+    ),
+  ],
+  'scatterAdd_ on a transposed view': (x, s) => [
+    x
+      .mul(1)
+      .t()
+      .scatterAdd_(
+        1,
+        L([
+          [3, 3, 0],
+          [1, 1, 1],
+        ]),
+        s,
+      ),
+  ],
   'indexSelect rows with duplicates': (a) => [a.indexSelect(0, L([3, 0, 3, 1]))],
   'indexSelect dim 1 of a transposed input': (a) => [a.t().indexSelect(1, L([4, 4, 0]))],
   'indexSelect middle dim 3-D': (a) => [torch.indexSelect(a, 1, L([2, 0]))],
   'indexAdd duplicates': (a, s) => [a.indexAdd(1, L([3, 3]), s)],
   'maskedFill broadcast mask': (a) => [a.maskedFill(B([[[true, false, false, true]], [[false, true, false, false]]]), -2.5)],
-  'maskedFill 0-d tensor value': (a, v) => [a.maskedFill(B([[true, false, true], [false, false, true]]), v)],
-  'maskedFill_ on a transposed view': (a) => [a.mul(1).t().maskedFill_(B([[true, false, true]]), 4.0)],
-  oneHot: () => [torch.oneHot(L([[0, 2], [1, 1]])), torch.oneHot(L([3, 0]), 5)],
-  'index basic views': (x) => [x.index('1:', -1), x.index('...', '::2'), x.index(null, 0, ':', '1:-1'), x.index(':', '2:1'), x.index('-1:', '0::3', ':3')],
+  'maskedFill 0-d tensor value': (a, v) => [
+    a.maskedFill(
+      B([
+        [true, false, true],
+        [false, false, true],
+      ]),
+      v,
+    ),
+  ],
+  'maskedFill_ on a transposed view': (a) => [
+    a
+      .mul(1)
+      .t()
+      .maskedFill_(B([[true, false, true]]), 4.0),
+  ],
+  oneHot: () => [
+    torch.oneHot(
+      L([
+        [0, 2],
+        [1, 1],
+      ]),
+    ),
+    torch.oneHot(L([3, 0]), 5),
+  ],
+  'index basic views': (x) => [
+    x.index('1:', -1),
+    x.index('...', '::2'),
+    x.index(null, 0, ':', '1:-1'),
+    x.index(':', '2:1'),
+    x.index('-1:', '0::3', ':3'),
+  ],
   'index int tensor with duplicates': (x) => [x.index(L([2, 0, 2]))],
   'index list keeps the dim': (x) => [x.index(':', [-1]), x.index([0, 2], 1)],
-  'index adjacent advanced broadcast': (x) => [x.index(':', L([[0, 1], [2, 0]]), L([1, 3]))],
+  'index adjacent advanced broadcast': (x) => [
+    x.index(
+      ':',
+      L([
+        [0, 1],
+        [2, 0],
+      ]),
+      L([1, 3]),
+    ),
+  ],
   'index separated advanced go first': (x) => [x.index(L([0, 2]), ':', L([4, 0]))],
   'index advanced with slice and select': (x) => [x.index('1:', L([3, 1]), 2)],
   'index new axis between advanced': (x) => [x.index(L([0, 1]), null, L([2, 3]))],
@@ -101,7 +214,10 @@ export async function expectCaseMatches(fixture: IndexingCase, fn: IndexingFunct
   for (const [j, out] of outputs.entries()) expect(await values(out)).toEqual(fixture.outputs[j].data);
   const floats = outputs.map((out, j) => [out, j] as const).filter(([out]) => out.dtype === 'float32');
   if (floats.length === 0) return;
-  floats.map(([out, j]) => out.mul(weights(out, j)).sum()).reduce((a, b) => a.add(b)).backward();
+  floats
+    .map(([out, j]) => out.mul(weights(out, j)).sum())
+    .reduce((a, b) => a.add(b))
+    .backward();
   for (const [k, x] of inputs.entries()) {
     expect(x.grad === null ? null : await values(x.grad)).toEqual(fixture.grads[k]);
   }

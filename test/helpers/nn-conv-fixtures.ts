@@ -3,11 +3,22 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import * as torch from '../../src/index.js';
-import { applyTransform, type Arg, callArguments, type Check, check as checkAgainst, EXACT, expectChecks, largestMagnitude, type TensorData, tensorFrom, tensorOn } from './fixtures.js';
+import {
+  type Arg,
+  applyTransform,
+  type Check,
+  callArguments,
+  check as checkAgainst,
+  EXACT,
+  expectChecks,
+  largestMagnitude,
+  type TensorData,
+  tensorFrom,
+  tensorOn,
+} from './fixtures.js';
 
 type Tensor = torch.Tensor;
 const { nn } = torch;
-
 
 export interface FunctionalCase {
   name: string;
@@ -43,7 +54,10 @@ export interface ModuleCase {
   steps: ModuleStep[];
 }
 
-const fixtures = JSON.parse(readFileSync(new URL('../fixtures/nn_conv.json', import.meta.url), 'utf8')) as { functional: FunctionalCase[]; modules: ModuleCase[] };
+const fixtures = JSON.parse(readFileSync(new URL('../fixtures/nn_conv.json', import.meta.url), 'utf8')) as {
+  functional: FunctionalCase[];
+  modules: ModuleCase[];
+};
 
 /** The functional cases whose `fn` starts with one of `prefixes`. */
 export function functionalCases(...prefixes: string[]): FunctionalCase[] {
@@ -61,7 +75,8 @@ export function moduleCases(...prefixes: string[]): ModuleCase[] {
  * (selections, padding) and int32 ones must match bit for bit.
  */
 function check(what: string, actual: Tensor, expected: TensorData, exact = false): Check {
-  const tolerance = exact || (expected.dtype ?? 'float32') !== 'float32' ? EXACT : { rtol: 1e-5, atol: 1e-6 * Math.max(1, largestMagnitude(expected)) };
+  const tolerance =
+    exact || (expected.dtype ?? 'float32') !== 'float32' ? EXACT : { rtol: 1e-5, atol: 1e-6 * Math.max(1, largestMagnitude(expected)) };
   return checkAgainst(what, actual, expected, tolerance);
 }
 
@@ -129,7 +144,8 @@ export async function checkModuleCase(c: ModuleCase, device = 'cpu'): Promise<vo
       output.backward(tensorOn(step.gradOutput, device));
       found.push(check(`step ${i}: input gradient`, input.grad!, step.inputGrad));
       const params = Object.fromEntries(module.namedParameters());
-      for (const [name, spec] of Object.entries(step.paramGrads)) found.push(check(`step ${i}: gradient of ${name}`, params[name].grad!, spec));
+      for (const [name, spec] of Object.entries(step.paramGrads))
+        found.push(check(`step ${i}: gradient of ${name}`, params[name].grad!, spec));
       const buffers = Object.fromEntries(module.namedBuffers());
       for (const [name, spec] of Object.entries(step.buffers)) found.push(check(`step ${i}: buffer ${name}`, buffers[name], spec));
     }

@@ -18,7 +18,6 @@ interface TensorData {
   data: number[];
 }
 
-
 export interface RnnFixtureCase {
   name: string;
   module: 'RNN' | 'LSTM' | 'GRU' | 'RNNCell' | 'LSTMCell' | 'GRUCell';
@@ -28,13 +27,22 @@ export interface RnnFixtureCase {
   input: TensorData;
   hx: TensorData[] | null;
   packed: { lengths: number[] } | null;
-  expectedPacking?: { batchSizes: number[]; sortedIndices: number[]; unsortedIndices: number[]; inputData: TensorData; padded: TensorData; lengths: number[] };
+  expectedPacking?: {
+    batchSizes: number[];
+    sortedIndices: number[];
+    unsortedIndices: number[];
+    inputData: TensorData;
+    padded: TensorData;
+    lengths: number[];
+  };
   gradOutput: TensorData | null;
   gradStates: TensorData[];
   expected: { output: TensorData | null; states: TensorData[]; grads: Record<string, TensorData> };
 }
 
-export const rnnFixtureCases = (JSON.parse(readFileSync(new URL('../fixtures/nn_rnn.json', import.meta.url), 'utf8')) as { cases: RnnFixtureCase[] }).cases;
+export const rnnFixtureCases = (
+  JSON.parse(readFileSync(new URL('../fixtures/nn_rnn.json', import.meta.url), 'utf8')) as { cases: RnnFixtureCase[] }
+).cases;
 
 const make = (data: TensorData) => torch.tensor(Float32Array.from(data.data)).reshape(data.shape);
 
@@ -59,8 +67,11 @@ function packed(c: RnnFixtureCase, x: Tensor, exact: [string, Tensor, number[]][
   const result = nn.utils.rnn.packPaddedSequence(x, c.packed!.lengths, { batchFirst: c.options.batchFirst === true, enforceSorted: false });
   const expected = c.expectedPacking!;
   expect(result.batchSizes.tolistSync()).toEqual(expected.batchSizes);
-  exact.push(['sortedIndices', result.sortedIndices!, expected.sortedIndices], ['unsortedIndices', result.unsortedIndices!, expected.unsortedIndices],
-    ['packed data', result.data, expected.inputData.data.map(Math.fround)]);
+  exact.push(
+    ['sortedIndices', result.sortedIndices!, expected.sortedIndices],
+    ['unsortedIndices', result.unsortedIndices!, expected.unsortedIndices],
+    ['packed data', result.data, expected.inputData.data.map(Math.fround)],
+  );
   return result;
 }
 
@@ -103,7 +114,12 @@ export async function checkRnnFixtureCase(c: RnnFixtureCase, device: string): Pr
     states.forEach((s, i) => (loss = loss.add(s.mul(upstream(c.gradStates[i])).sum())));
     loss.backward();
     for (const [name, expected] of Object.entries(c.expected.grads)) {
-      const grad = name === 'input' ? x.grad : name.startsWith('hx') ? hx![Number(name.slice(2))].grad : (module as unknown as Record<string, Tensor>)[name].grad;
+      const grad =
+        name === 'input'
+          ? x.grad
+          : name.startsWith('hx')
+            ? hx![Number(name.slice(2))].grad
+            : (module as unknown as Record<string, Tensor>)[name].grad;
       expect(grad, `grad of ${name}`).not.toBeNull();
       // A view of its own: the scope disposes the leaves, and their gradients with them.
       compared.push([`grad of ${name}`, grad!.detach(), expected]);

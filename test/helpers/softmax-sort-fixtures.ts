@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import * as torch from '../../src/index.js';
-import { type OpCase, type TensorData, buildInputs, decode, runOp, tensorFrom } from './fixtures.js';
+import { buildInputs, decode, type OpCase, runOp, type TensorData, tensorFrom } from './fixtures.js';
 
 export function loadSoftmaxSortCases(ops: readonly string[]): OpCase[] {
   const url = new URL('../fixtures/softmax_sort.json', import.meta.url);
@@ -25,7 +25,11 @@ function expectClose(what: string, actual: torch.Tensor, expected: TensorData, t
   const failures: string[] = [];
   want.forEach((b, i) => {
     const a = got[i];
-    const ok = Number.isNaN(b) ? Number.isNaN(a) : !Number.isFinite(b) ? a === b : Math.abs(a - b) <= tolerance.rtol * Math.abs(b) + tolerance.atol;
+    const ok = Number.isNaN(b)
+      ? Number.isNaN(a)
+      : !Number.isFinite(b)
+        ? a === b
+        : Math.abs(a - b) <= tolerance.rtol * Math.abs(b) + tolerance.atol;
     if (!ok) failures.push(`[${i}] got ${a}, PyTorch ${b}`);
   });
   expect(failures, `${what}: ${failures.length} of ${want.length} elements differ`).toEqual([]);
@@ -41,7 +45,9 @@ export function expectMatchesPyTorch(c: OpCase, forward: Tolerance): void {
     const { leaves, operands } = buildInputs(c);
     const outputs = runOp(c, operands);
     expect(outputs.length, 'number of outputs').toBe(c.expected.outputs.length);
-    outputs.forEach((out, k) => expectClose(`output ${k}`, out, c.expected.outputs[k], out.dtype === 'float32' ? forward : { rtol: 0, atol: 0 }));
+    outputs.forEach((out, k) =>
+      expectClose(`output ${k}`, out, c.expected.outputs[k], out.dtype === 'float32' ? forward : { rtol: 0, atol: 0 }),
+    );
     if (!c.expected.grads) return;
     const differentiable = outputs.filter((_, k) => c.gradOutputs![k]);
     const upstream = c.gradOutputs!.filter((g): g is TensorData => g !== null).map((g) => tensorFrom(g));

@@ -77,20 +77,26 @@ function fixtureCheckpoint() {
     model: { weight: f32([0.5, -1, 2, 0.25, -0, 3], [3, 2]), bias: f32([0.125, -0.25, 0.375], [3]) },
     optimizer: {
       state: {
-        0: { step: 3, expAvg: f32([0.01, 0.02, -0.03, 0.04, 0.05, -0.06], [3, 2]), expAvgSq: f32([1e-4, 2e-4, 3e-4, 4e-4, 5e-4, 6e-4], [3, 2]) },
+        0: {
+          step: 3,
+          expAvg: f32([0.01, 0.02, -0.03, 0.04, 0.05, -0.06], [3, 2]),
+          expAvgSq: f32([1e-4, 2e-4, 3e-4, 4e-4, 5e-4, 6e-4], [3, 2]),
+        },
         1: { step: 3, expAvg: f32([0.1, 0.2, 0.3], [3]), expAvgSq: f32([1e-3, 2e-3, 3e-3], [3]) },
       },
-      paramGroups: [{ lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, initialLr: 0.001, params: [0, 1] }],
+      paramGroups: [
+        { lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, initialLr: 0.001, params: [0, 1] },
+      ],
     },
     scheduler: { factor: 0.1, minLrs: [0], mode: 'min', best: Infinity, modeWorse: Infinity, lastEpoch: 0, lastLr: [0.001] },
     epoch: 3,
     odd: {
       'a/b': torch.tensor(Int32Array.from([7, -7])),
       'a~b': torch.tensor([true, false, true]),
-      '$ref': 'a key starting with $',
+      $ref: 'a key starting with $',
       'x.y': -0,
-      'numbers': [NaN, -Infinity, 1.5e-300, -(2 ** 53)],
-      'list': [torch.tensor(2.5), null, true, 'text', [], {}],
+      numbers: [NaN, -Infinity, 1.5e-300, -(2 ** 53)],
+      list: [torch.tensor(2.5), null, true, 'text', [], {}],
     },
   };
 }
@@ -101,8 +107,11 @@ describe('checkpoints round trip', () => {
       ...fixtureCheckpoint(),
       ['__proto__']: { inner: torch.tensor([1, 2]) },
       '': 'empty key',
-      'map': new Map<string, unknown>([['w', torch.ones(2)], ['n', 4]]),
-      'nested': [[[torch.zeros(0, 3)], { '$$': 1, '$tensor': 'not a tag' }]],
+      map: new Map<string, unknown>([
+        ['w', torch.ones(2)],
+        ['n', 4],
+      ]),
+      nested: [[[torch.zeros(0, 3)], { $$: 1, $tensor: 'not a tag' }]],
     };
     const loaded = torch.load(torch.save(checkpoint));
     expect(snapshot(loaded)).toEqual(snapshot(checkpoint));
@@ -146,9 +155,16 @@ describe('checkpoints round trip', () => {
     const bytes = torch.save(checkpoint, { metadata: { note: 'kept' } });
     const header = headerOf(bytes);
     expect(Object.keys(header)).toEqual([
-      '__metadata__', 'model/weight', 'model/bias',
-      'optimizer/state/0/expAvg', 'optimizer/state/0/expAvgSq', 'optimizer/state/1/expAvg', 'optimizer/state/1/expAvgSq',
-      'odd/a~1b', 'odd/a~0b', 'odd/list/0',
+      '__metadata__',
+      'model/weight',
+      'model/bias',
+      'optimizer/state/0/expAvg',
+      'optimizer/state/0/expAvgSq',
+      'optimizer/state/1/expAvg',
+      'optimizer/state/1/expAvgSq',
+      'odd/a~1b',
+      'odd/a~0b',
+      'odd/list/0',
     ]);
     const metadata = readHeader(bytes).metadata!;
     expect(Object.keys(metadata)).toEqual(['note', 'webtorch.structure']);
@@ -159,17 +175,27 @@ describe('checkpoints round trip', () => {
           0: { step: 3, expAvg: { $tensor: 'optimizer/state/0/expAvg' }, expAvgSq: { $tensor: 'optimizer/state/0/expAvgSq' } },
           1: { step: 3, expAvg: { $tensor: 'optimizer/state/1/expAvg' }, expAvgSq: { $tensor: 'optimizer/state/1/expAvgSq' } },
         },
-        paramGroups: [{ lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, initialLr: 0.001, params: [0, 1] }],
+        paramGroups: [
+          { lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, initialLr: 0.001, params: [0, 1] },
+        ],
       },
-      scheduler: { factor: 0.1, minLrs: [0], mode: 'min', best: { $number: 'Infinity' }, modeWorse: { $number: 'Infinity' }, lastEpoch: 0, lastLr: [0.001] },
+      scheduler: {
+        factor: 0.1,
+        minLrs: [0],
+        mode: 'min',
+        best: { $number: 'Infinity' },
+        modeWorse: { $number: 'Infinity' },
+        lastEpoch: 0,
+        lastLr: [0.001],
+      },
       epoch: 3,
       odd: {
         'a/b': { $tensor: 'odd/a~1b' },
         'a~b': { $tensor: 'odd/a~0b' },
-        '$$ref': 'a key starting with $',
+        $$ref: 'a key starting with $',
         'x.y': { $number: '-0' },
-        'numbers': [{ $number: 'NaN' }, { $number: '-Infinity' }, 1.5e-300, -(2 ** 53)],
-        'list': [{ $tensor: 'odd/list/0' }, null, true, 'text', [], {}],
+        numbers: [{ $number: 'NaN' }, { $number: '-Infinity' }, 1.5e-300, -(2 ** 53)],
+        list: [{ $tensor: 'odd/list/0' }, null, true, 'text', [], {}],
       },
     });
     disposeAll(checkpoint);
@@ -190,8 +216,20 @@ describe('checkpoints round trip', () => {
 });
 
 /** Three steps of training, ending with the schedulers' steps. */
-async function train(model: torch.nn.Module, opt: torch.optim.Adam, step: torch.optim.lrScheduler.StepLR, plateau: torch.optim.lrScheduler.ReduceLROnPlateau, device: string): Promise<void> {
-  const x = torch.tensor([[0.5, -1, 2, 0.1], [1, 0.3, -0.7, 0.2], [-1.5, 0.8, 0.4, -0.3]]).to(device);
+async function train(
+  model: torch.nn.Module,
+  opt: torch.optim.Adam,
+  step: torch.optim.lrScheduler.StepLR,
+  plateau: torch.optim.lrScheduler.ReduceLROnPlateau,
+  device: string,
+): Promise<void> {
+  const x = torch
+    .tensor([
+      [0.5, -1, 2, 0.1],
+      [1, 0.3, -0.7, 0.2],
+      [-1.5, 0.8, 0.4, -0.3],
+    ])
+    .to(device);
   const y = torch.tensor([0, 2, 1], { dtype: 'int32' }).to(device);
   for (let i = 0; i < 3; i++) {
     const loss = torch.scope(() => {
@@ -213,7 +251,12 @@ function setup(device: string) {
   const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 3)).to(device);
   const opt = new torch.optim.Adam(model.parameters(), { lr: 0.01 });
   // Patience 0 and a large threshold, so that the plateau scheduler reduces the rate within three steps.
-  return { model, opt, step: new torch.optim.lrScheduler.StepLR(opt, 2, { gamma: 0.5 }), plateau: new torch.optim.lrScheduler.ReduceLROnPlateau(opt, { patience: 0, threshold: 0.5 }) };
+  return {
+    model,
+    opt,
+    step: new torch.optim.lrScheduler.StepLR(opt, 2, { gamma: 0.5 }),
+    plateau: new torch.optim.lrScheduler.ReduceLROnPlateau(opt, { patience: 0, threshold: 0.5 }),
+  };
 }
 
 for (const device of devices) {
@@ -223,9 +266,15 @@ for (const device of devices) {
       const first = setup(device);
       expect(first.plateau.stateDict().best).toBe(Infinity);
       await train(first.model, first.opt, first.step, first.plateau, device);
-      const checkpoint = { model: first.model.stateDict(), optimizer: first.opt.stateDict(), scheduler: first.step.stateDict(), plateau: first.plateau.stateDict(), epoch: 3 };
+      const checkpoint = {
+        model: first.model.stateDict(),
+        optimizer: first.opt.stateDict(),
+        scheduler: first.step.stateDict(),
+        plateau: first.plateau.stateDict(),
+        epoch: 3,
+      };
       expect(checkpoint.plateau.modeWorse).toBe(Infinity);
-      let loaded;
+      let loaded: ReturnType<typeof torch.load>;
       if (device === 'cpu') {
         loaded = torch.load(torch.save(checkpoint));
       } else {
@@ -265,18 +314,25 @@ describe('what cannot be saved', () => {
   };
 
   it('values of other kinds, naming the path and the kind', () => {
-    const storable = 'which save cannot store (it stores tensors, plain objects, Maps with string keys, arrays, numbers, strings, booleans and null)';
+    const storable =
+      'which save cannot store (it stores tensors, plain objects, Maps with string keys, arrays, numbers, strings, booleans and null)';
     refuses({ w, fn: function forward() {} }, `save: checkpoint.fn is a function (forward), ${storable}`);
     refuses({ w, when: { at: new Date(0) } }, `save: checkpoint.when.at is an instance of Date, ${storable}`);
-    refuses({ w, values: new Float32Array(2) }, `save: checkpoint.values is a Float32Array (make it a tensor: torch.tensor(values)), ${storable}`);
+    refuses(
+      { w, values: new Float32Array(2) },
+      `save: checkpoint.values is a Float32Array (make it a tensor: torch.tensor(values)), ${storable}`,
+    );
     refuses({ state: { 0: { step: 3n } } }, `save: checkpoint.state[0].step is a bigint (3n), ${storable}`);
     refuses({ tag: Symbol('x') }, `save: checkpoint.tag is a symbol (Symbol(x)), ${storable}`);
     refuses({ 'a.b': [1, undefined] }, `save: checkpoint["a.b"][1] is undefined (store null for an absent value), ${storable}`);
-    // eslint-disable-next-line no-sparse-arrays
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the input under test
     refuses({ list: [1, , 3] }, `save: checkpoint.list[1] is undefined (store null for an absent value), ${storable}`);
     refuses({ best: undefined }, `save: checkpoint.best is undefined (store null for an absent value), ${storable}`);
     refuses({ set: new Set([1]) }, `save: checkpoint.set is an instance of Set, ${storable}`);
-    refuses({ made: Object.create({ inherited: 1 }) }, `save: checkpoint.made is an object with a prototype other than Object.prototype, ${storable}`);
+    refuses(
+      { made: Object.create({ inherited: 1 }) },
+      `save: checkpoint.made is an object with a prototype other than Object.prototype, ${storable}`,
+    );
   });
 
   it('circular references, keys that are not strings, disposed tensors, the reserved names', () => {
@@ -286,7 +342,10 @@ describe('what cannot be saved', () => {
     const list: unknown[] = [1];
     list.push(list);
     refuses({ list }, 'save: checkpoint.list[1] is checkpoint.list itself (a circular reference)');
-    refuses({ state: new Map([[0, { step: 1 }]]) }, 'save: checkpoint.state is a Map with the key 0 (number); only string keys can be stored, as in a plain object');
+    refuses(
+      { state: new Map([[0, { step: 1 }]]) },
+      'save: checkpoint.state is a Map with the key 0 (number); only string keys can be stored, as in a plain object',
+    );
     refuses(new Map([[w, 1]]), /save: checkpoint is a Map with the key .* \(object\)/);
     refuses({ w, [Symbol('s')]: 1, n: 1 }, 'save: checkpoint has the symbol key Symbol(s); only string keys can be stored');
     const gone = torch.ones(2);
@@ -301,18 +360,26 @@ describe('what cannot be saved', () => {
     refuses(null, 'got null');
     refuses(3, 'got number');
     refuses(new Date(0), 'got an instance of Date');
-    expect(() => torch.save({ w }, { metadata: { 'webtorch.structure': '{}' } })).toThrow("save: the metadata key 'webtorch.structure' is reserved for the structure of checkpoints");
+    expect(() => torch.save({ w }, { metadata: { 'webtorch.structure': '{}' } })).toThrow(
+      "save: the metadata key 'webtorch.structure' is reserved for the structure of checkpoints",
+    );
   });
 
   it('saveFile refuses the same, naming itself', async () => {
-    await expect(torch.saveFile({ w, fn: () => 1 }, join(scratch, 'never.safetensors'))).rejects.toThrow(/^saveFile: checkpoint.fn is a function \(fn\), which saveFile cannot store/);
+    await expect(torch.saveFile({ w, fn: () => 1 }, join(scratch, 'never.safetensors'))).rejects.toThrow(
+      /^saveFile: checkpoint.fn is a function \(fn\), which saveFile cannot store/,
+    );
   });
 });
 
 describe('corrupt checkpoint structures give clear errors and no tensors', () => {
   const data = new Uint8Array(8);
-  const tensors = { 'a': { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, 'b/0': { dtype: 'F32', shape: [1], data_offsets: [4, 8] } };
-  const file = (structure: unknown) => build({ __metadata__: { 'webtorch.structure': typeof structure === 'string' ? structure : JSON.stringify(structure) }, ...tensors }, data);
+  const tensors = { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, 'b/0': { dtype: 'F32', shape: [1], data_offsets: [4, 8] } };
+  const file = (structure: unknown) =>
+    build(
+      { __metadata__: { 'webtorch.structure': typeof structure === 'string' ? structure : JSON.stringify(structure) }, ...tensors },
+      data,
+    );
   const refuses = (structure: unknown, message: string | RegExp) => {
     const before = torch.memory().tensors;
     let error: unknown;
@@ -352,14 +419,20 @@ describe('corrupt checkpoint structures give clear errors and no tensors', () =>
   });
 
   it('unknown or malformed tags', () => {
-    refuses({ a, b, x: { $tensors: 'a' } }, 'checkpoint.x has the unknown tag "$tensors" (tags are "$tensor" and "$number"; an object key starting with \'$\' is written with one more \'$\')');
+    refuses(
+      { a, b, x: { $tensors: 'a' } },
+      'checkpoint.x has the unknown tag "$tensors" (tags are "$tensor" and "$number"; an object key starting with \'$\' is written with one more \'$\')',
+    );
     refuses({ a, b: { $tensor: 'b/0', extra: 1 } }, 'checkpoint.b has the tag "$tensor" beside other keys');
     refuses({ a, b, n: { $number: 'nan' } }, 'checkpoint.n is {"$number": "nan"}, expected one of "NaN", "Infinity", "-Infinity", "-0"');
     refuses({ a, b, n: { $number: 5 } }, 'checkpoint.n is {"$number": 5}, expected one of "NaN", "Infinity", "-Infinity", "-0"');
   });
 
   it('nesting deeper than 1000 levels', () => {
-    refuses(`{"a":{"$tensor":"a"},"b":{"$tensor":"b/0"},"deep":${'['.repeat(5000)}${']'.repeat(5000)}}`, 'checkpoint.deep[0][0]... nests deeper than 1000 levels');
+    refuses(
+      `{"a":{"$tensor":"a"},"b":{"$tensor":"b/0"},"deep":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+      'checkpoint.deep[0][0]... nests deeper than 1000 levels',
+    );
   });
 });
 
@@ -397,7 +470,11 @@ describe('the committed checkpoint file, as the reference safetensors reader rea
     for (const { name, dtype, shape, values } of host) {
       const spec = expected.tensors[name];
       expect([dtype, shape], name).toEqual([spec.dtype, spec.shape]);
-      if (dtype === 'bool') expect(Array.from(values, (v) => v !== 0), name).toEqual(spec.data);
+      if (dtype === 'bool')
+        expect(
+          Array.from(values, (v) => v !== 0),
+          name,
+        ).toEqual(spec.data);
       else expect(Array.from(values), name).toEqual(decode(spec.data as Value[]));
     }
     const loaded = torch.load(bytes, { device: 'cpu' });

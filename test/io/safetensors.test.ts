@@ -1,6 +1,6 @@
 // Safetensors save/load: round trips, the format, files written by PyTorch (an MLP loaded on cpu and
 // webgpu gives PyTorch outputs), corrupt files, and the file forms (saveFile reads any device).
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -85,12 +85,15 @@ describe('save and load round trip', () => {
     const special = Float32Array.from([1.5, -0, Infinity, -Infinity, NaN, 3.4e38, 1e-45, -1e-40]);
     const sd = {
       'layer.weight': torch.tensor(special).reshape(2, 4),
-      'layer.mask': torch.tensor([[true, false, true], [false, false, true]]),
-      'counts': torch.tensor(Int32Array.from([-(2 ** 31), 2 ** 31 - 1, 0, -5, 7])),
-      'scalar': torch.tensor(42),
-      'empty': torch.zeros(0, 3),
-      'flag': torch.tensor([true]),
-      'transposed': torch.arange(6).reshape(2, 3).t(),
+      'layer.mask': torch.tensor([
+        [true, false, true],
+        [false, false, true],
+      ]),
+      counts: torch.tensor(Int32Array.from([-(2 ** 31), 2 ** 31 - 1, 0, -5, 7])),
+      scalar: torch.tensor(42),
+      empty: torch.zeros(0, 3),
+      flag: torch.tensor([true]),
+      transposed: torch.arange(6).reshape(2, 3).t(),
     };
     const loaded = torch.load(torch.save(sd));
     expect(Object.keys(loaded)).toEqual(Object.keys(sd));
@@ -106,13 +109,25 @@ describe('save and load round trip', () => {
   });
 
   it('accepts a Map, an ArrayBuffer and a byte view at an odd offset (misaligned tensor data)', () => {
-    const sd = new Map([['w', torch.tensor([[1, 2], [3, 4]])], ['i', torch.tensor(Int32Array.from([9, -9]))]]);
+    const sd = new Map([
+      [
+        'w',
+        torch.tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+      ],
+      ['i', torch.tensor(Int32Array.from([9, -9]))],
+    ]);
     const bytes = torch.save(sd);
     const shifted = new Uint8Array(bytes.length + 1);
     shifted.set(bytes, 1);
     for (const input of [bytes.slice().buffer, shifted.subarray(1), new DataView(shifted.buffer, 1)]) {
       const loaded = torch.load(input);
-      expect(loaded.w.tolistSync()).toEqual([[1, 2], [3, 4]]);
+      expect(loaded.w.tolistSync()).toEqual([
+        [1, 2],
+        [3, 4],
+      ]);
       expect(loaded.i.tolistSync()).toEqual([9, -9]);
       disposeAll(loaded);
     }
@@ -161,7 +176,9 @@ describe('save and load round trip', () => {
     expect(() => torch.save({ gone })).toThrow(/save: checkpoint.gone is a disposed tensor/);
     expect(() => torch.save({ __metadata__: w })).toThrow(/'__metadata__' is reserved/);
     expect(() => torch.save(w as unknown as Record<string, Tensor>)).toThrow(/save: expected a state dict .* got a Tensor/);
-    expect(() => torch.save({ w }, { metadata: { epoch: 3 as unknown as string } })).toThrow(/save: metadata values must be strings, but 'epoch' is number/);
+    expect(() => torch.save({ w }, { metadata: { epoch: 3 as unknown as string } })).toThrow(
+      /save: metadata values must be strings, but 'epoch' is number/,
+    );
     expect(() => torch.load('model.safetensors' as unknown as Uint8Array)).toThrow(/load: expected the bytes .* use await torch.loadFile/);
     w.dispose();
   });
@@ -180,14 +197,21 @@ describe('files written by PyTorch', () => {
   });
 
   it('refuses an I64 value outside int32, naming the tensor, and creates nothing', () => {
-    expectLoadError(fixture('safetensors_int64_overflow.safetensors'), /tensor "big" \(I64\) holds 2147483648 at flat index 1, outside the int32 range/);
+    expectLoadError(
+      fixture('safetensors_int64_overflow.safetensors'),
+      /tensor "big" \(I64\) holds 2147483648 at flat index 1, outside the int32 range/,
+    );
   });
-
 });
 
 /** PyTorch's float32 outputs, within 1e-5 relative: the matmuls sum in another order. */
 async function expectMlpOutput(out: Tensor): Promise<void> {
-  await expectTensorClose('MLP output', out, { shape: expected.mlp.output.shape, data: expected.mlp.output.data as Value[] }, { rtol: 1e-5, atol: 1e-6 });
+  await expectTensorClose(
+    'MLP output',
+    out,
+    { shape: expected.mlp.output.shape, data: expected.mlp.output.data as Value[] },
+    { rtol: 1e-5, atol: 1e-6 },
+  );
 }
 
 for (const device of devices) {
@@ -231,13 +255,18 @@ for (const device of devices) {
 describe.skipIf(!devices.includes('webgpu'))('state dicts on webgpu', () => {
   it('torch.save refuses them (it reads synchronously), pointing to saveFile', () => {
     const w = torch.ones(2, { device: 'webgpu' });
-    expect(() => torch.save({ w })).toThrow("save: cannot read 'w' (on webgpu) synchronously; move the state dict to the CPU or use await torch.saveFile(...)");
+    expect(() => torch.save({ w })).toThrow(
+      "save: cannot read 'w' (on webgpu) synchronously; move the state dict to the CPU or use await torch.saveFile(...)",
+    );
     w.dispose();
   });
 
   it('round trip through saveFile and loadFile onto webgpu, every dtype exactly', async () => {
     const sd = {
-      w: torch.tensor(Float32Array.from([1.5, -0, Infinity, NaN, 3.4e38, 1e-45])).reshape(2, 3).to('webgpu'),
+      w: torch
+        .tensor(Float32Array.from([1.5, -0, Infinity, NaN, 3.4e38, 1e-45]))
+        .reshape(2, 3)
+        .to('webgpu'),
       mask: torch.tensor([true, false, true]).to('webgpu'),
       counts: torch.tensor(Int32Array.from([-(2 ** 31), 2 ** 31 - 1])).to('webgpu'),
     };
@@ -285,33 +314,56 @@ describe('corrupt files give clear errors and no tensors', () => {
     expectLoadError(build({ a: { shape: [1], data_offsets: [0, 4] } }, 4), /tensor "a" has no string "dtype"/);
     expectLoadError(build({ a: entry('F32', [-1], 0, 4) }, 4), /"shape" array of non-negative integers, got \[-1\]/);
     expectLoadError(build({ a: entry('F32', [1.5], 0, 4) }, 4), /"shape" array of non-negative integers/);
-    expectLoadError(build({ a: { dtype: 'F32', shape: [1], data_offsets: [0] } }, 4), /"data_offsets" \[begin, end\] of non-negative integers, got \[0\]/);
-    expectLoadError(build({ a: entry('F32', [3], 0, 8) }, 8), /tensor "a" has shape \[3\] and dtype F32, which take 12 bytes, but data_offsets \[0, 8\] span 8/);
-    expectLoadError(build({ a: entry('F32', [2 ** 30, 2 ** 30, 2 ** 30], 0, 8) }, 8), /which take .* bytes, but data_offsets \[0, 8\] span 8/);
+    expectLoadError(
+      build({ a: { dtype: 'F32', shape: [1], data_offsets: [0] } }, 4),
+      /"data_offsets" \[begin, end\] of non-negative integers, got \[0\]/,
+    );
+    expectLoadError(
+      build({ a: entry('F32', [3], 0, 8) }, 8),
+      /tensor "a" has shape \[3\] and dtype F32, which take 12 bytes, but data_offsets \[0, 8\] span 8/,
+    );
+    expectLoadError(
+      build({ a: entry('F32', [2 ** 30, 2 ** 30, 2 ** 30], 0, 8) }, 8),
+      /which take .* bytes, but data_offsets \[0, 8\] span 8/,
+    );
     expectLoadError(build({ a: entry('F32', [0], 8, 4) }, 8), /data_offsets \[8, 4\] with begin after end/);
   });
 
   it('offsets past the end, overlapping, leaving holes or leaving bytes unused', () => {
     expectLoadError(build(good, 10), /tensor "b" has data_offsets \[8, 12\] past the end of the 10-byte data buffer/);
     expectLoadError(build({ a: entry('F32', [2], 0, 8), b: entry('F32', [2], 4, 12) }, 12), /tensors "a" and "b" overlap/);
-    expectLoadError(build({ a: entry('F32', [1], 0, 4), b: entry('F32', [1], 8, 12) }, 12), /bytes \[4, 8\) of the data buffer belong to no tensor/);
+    expectLoadError(
+      build({ a: entry('F32', [1], 0, 4), b: entry('F32', [1], 8, 12) }, 12),
+      /bytes \[4, 8\) of the data buffer belong to no tensor/,
+    );
     expectLoadError(build({ a: entry('F32', [1], 4, 8) }, 8), /bytes \[0, 4\) of the data buffer belong to no tensor/);
     expectLoadError(build(good, 16), /4 bytes after the last tensor's data belong to no tensor/);
   });
 
   it('duplicate keys, at the top level or inside an entry', () => {
-    expectLoadError(build('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', 4), /the key "a" more than once/);
+    expectLoadError(
+      build('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', 4),
+      /the key "a" more than once/,
+    );
     expectLoadError(build('{"a":{"dtype":"F32","dtype":"I32","shape":[1],"data_offsets":[0,4]}}', 4), /the key "dtype" more than once/);
-    expectLoadError(build('{"a\\"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a\\u0022x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', 8), /the key "a\\"x" more than once/);
+    expectLoadError(
+      build('{"a\\"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a\\u0022x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', 8),
+      /the key "a\\"x" more than once/,
+    );
   });
 
   it('accepts what the format allows: entries in any order, scalars, empty tensors, padding, odd names', () => {
     // A computed key defines an own "__proto__" property, as JSON.parse does.
-    const bytes = build({ z: entry('I32', [1], 4, 8), ['__proto__']: entry('F32', [], 0, 4), e: entry('F32', [0, 5], 8, 8) }, Uint8Array.from([0, 0, 128, 63, 7, 0, 0, 0]));
+    const bytes = build(
+      { z: entry('I32', [1], 4, 8), ['__proto__']: entry('F32', [], 0, 4), e: entry('F32', [0, 5], 8, 8) },
+      Uint8Array.from([0, 0, 128, 63, 7, 0, 0, 0]),
+    );
     const sd = torch.load(bytes);
     expect(Object.keys(sd)).toEqual(['z', '__proto__', 'e']);
     expect(Object.getPrototypeOf(sd)).toBe(Object.prototype);
     expect(sd.z.tolistSync()).toEqual([7]);
+    // biome-ignore lint/complexity/useLiteralKeys: the key under test is the string '__proto__', read as data
+    // biome-ignore lint/suspicious/noProto: the same read; the loaded dict must hold it as an ordinary entry
     expect(sd['__proto__'].tolistSync()).toBe(1);
     expect(sd.e.shape).toEqual([0, 5]);
     disposeAll(sd);
@@ -326,9 +378,13 @@ describe('corrupt files give clear errors and no tensors', () => {
 
   it('random corruptions only ever give a SafetensorsError (or a valid load)', () => {
     let state = 12345;
-    const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const random = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
-    const sources = [fixture('safetensors_mlp.safetensors'), fixture('safetensors_dtypes.safetensors'), fixture('safetensors_checkpoint.safetensors')];
+    const sources = [
+      fixture('safetensors_mlp.safetensors'),
+      fixture('safetensors_dtypes.safetensors'),
+      fixture('safetensors_checkpoint.safetensors'),
+    ];
     const headerOf = (bytes: Uint8Array) => {
       const length = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
       return { header: JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))), data: bytes.subarray(8 + length) };
@@ -339,13 +395,27 @@ describe('corrupt files give clear errors and no tensors', () => {
       const target = header[pick(names)];
       const values = [-1, 0, 1, 3, 2 ** 31, 2 ** 53, 1.5, null, 'x', [], {}, true];
       switch (Math.floor(random() * 7)) {
-        case 0: target.data_offsets[Math.floor(random() * 2)] += pick([-4, -1, 1, 4, 1000]); break;
-        case 6: target.data_offsets = target.data_offsets.map((offset: number) => Math.max(0, offset + pick([-8, -4, -2, 2, 4, 8]))); break;
-        case 1: target.shape = target.shape.length && random() < 0.5 ? target.shape.map((s: number) => s + pick([-1, 1])) : [...target.shape, pick([0, 2])]; break;
-        case 2: target.dtype = pick(['F32', 'I64', 'F16', 'BF16', 'BOOL', 'F64', 'U8', 'X', 'U32']); break;
-        case 3: delete target[pick(['dtype', 'shape', 'data_offsets'])]; break;
-        case 4: target[pick(['dtype', 'shape', 'data_offsets'])] = pick(values); break;
-        default: header[pick(names)] = pick(values);
+        case 0:
+          target.data_offsets[Math.floor(random() * 2)] += pick([-4, -1, 1, 4, 1000]);
+          break;
+        case 6:
+          target.data_offsets = target.data_offsets.map((offset: number) => Math.max(0, offset + pick([-8, -4, -2, 2, 4, 8])));
+          break;
+        case 1:
+          target.shape =
+            target.shape.length && random() < 0.5 ? target.shape.map((s: number) => s + pick([-1, 1])) : [...target.shape, pick([0, 2])];
+          break;
+        case 2:
+          target.dtype = pick(['F32', 'I64', 'F16', 'BF16', 'BOOL', 'F64', 'U8', 'X', 'U32']);
+          break;
+        case 3:
+          delete target[pick(['dtype', 'shape', 'data_offsets'])];
+          break;
+        case 4:
+          target[pick(['dtype', 'shape', 'data_offsets'])] = pick(values);
+          break;
+        default:
+          header[pick(names)] = pick(values);
       }
       return build(header, random() < 0.8 ? data : data.subarray(0, Math.floor(random() * data.length)));
     };
@@ -365,7 +435,9 @@ describe('corrupt files give clear errors and no tensors', () => {
       } catch (error) {
         failures++;
         expect(error, (error as Error).stack).toBeInstanceOf(SafetensorsError);
-        expect((error as Error).message).toMatch(/^load: (invalid safetensors data: |invalid checkpoint structure |tensor ".*" \(I64\) holds)/);
+        expect((error as Error).message).toMatch(
+          /^load: (invalid safetensors data: |invalid checkpoint structure |tensor ".*" \(I64\) holds)/,
+        );
       }
     }
     expect(failures).toBeGreaterThan(1500);
@@ -378,16 +450,31 @@ describe('saveFile and loadFile', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('round trips through a path, a file: URL (string or URL) and a Response', async () => {
-    const sd = { w: torch.tensor([[1, 2], [3, 4]]), on: torch.tensor([false, true]) };
+    const sd = {
+      w: torch.tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+      on: torch.tensor([false, true]),
+    };
     const path = join(dir, 'model.safetensors');
     await torch.saveFile(sd, path, { metadata: { epoch: '1' } });
     expect(readdirSync(dir)).toEqual(['model.safetensors']);
     const bytes = new Uint8Array(readFileSync(path));
     expect(bytes).toEqual(torch.save(sd, { metadata: { epoch: '1' } }));
     const url = pathToFileURL(path);
-    for (const source of [path, url, url.href, new Response(bytes), `data:application/octet-stream;base64,${Buffer.from(bytes).toString('base64')}`]) {
+    for (const source of [
+      path,
+      url,
+      url.href,
+      new Response(bytes),
+      `data:application/octet-stream;base64,${Buffer.from(bytes).toString('base64')}`,
+    ]) {
       const loaded = await torch.loadFile(source);
-      expect(loaded.w.tolistSync()).toEqual([[1, 2], [3, 4]]);
+      expect(loaded.w.tolistSync()).toEqual([
+        [1, 2],
+        [3, 4],
+      ]);
       expect(loaded.on.tolistSync()).toEqual([false, true]);
       disposeAll(loaded);
     }
@@ -397,11 +484,19 @@ describe('saveFile and loadFile', () => {
   });
 
   it('errors name the source', async () => {
-    await expect(torch.loadFile(join(dir, 'missing.safetensors'))).rejects.toThrow(/loadFile: cannot read '.*missing\.safetensors': ENOENT/);
-    await expect(torch.loadFile(new Response('nope', { status: 404, statusText: 'Not Found' }))).rejects.toThrow(/loadFile: cannot read the response: the request answered 404 Not Found/);
-    await expect(torch.loadFile(new Response(new Uint8Array(3)))).rejects.toThrow(/loadFile\(the response\): invalid safetensors data: 3 bytes is too short/);
+    await expect(torch.loadFile(join(dir, 'missing.safetensors'))).rejects.toThrow(
+      /loadFile: cannot read '.*missing\.safetensors': ENOENT/,
+    );
+    await expect(torch.loadFile(new Response('nope', { status: 404, statusText: 'Not Found' }))).rejects.toThrow(
+      /loadFile: cannot read the response: the request answered 404 Not Found/,
+    );
+    await expect(torch.loadFile(new Response(new Uint8Array(3)))).rejects.toThrow(
+      /loadFile\(the response\): invalid safetensors data: 3 bytes is too short/,
+    );
     await expect(torch.loadFile(42 as unknown as string)).rejects.toThrow(/loadFile: expected a path, a URL or a Response, got number/);
-    await expect(torch.saveFile({ w: torch.ones(1) }, join(dir, 'no', 'such', 'dir.safetensors'))).rejects.toThrow(/saveFile: cannot write '.*dir\.safetensors': ENOENT/);
+    await expect(torch.saveFile({ w: torch.ones(1) }, join(dir, 'no', 'such', 'dir.safetensors'))).rejects.toThrow(
+      /saveFile: cannot write '.*dir\.safetensors': ENOENT/,
+    );
   });
 
   it('the io modules import no node builtins statically (the browser bundle shares them)', () => {

@@ -4,16 +4,17 @@
 // unreachable, integer divide by zero, memory access out of bounds) escape: it returns a result,
 // possibly meaningless for a dtype it was not meant for, or throws a JS error that names the op.
 import { describe, expect, it } from 'vitest';
-import * as torch from '../../src/index.js';
 import type { ConvGeometry, Device, Kernels, PoolAxis, RandomStream, RnnLayer, RnnMode } from '../../src/devices/device.js';
 import { BINARY_OPCODES, REDUCE_OPCODES, UNARY_OPCODES } from '../../src/devices/opcodes.js';
 import { getDevice } from '../../src/devices/registry.js';
 import { rnnGateCount, rnnPlan, rnnReserveElements } from '../../src/devices/rnn-layout.js';
+import * as torch from '../../src/index.js';
 
 type DType = torch.DType;
 type Tensor = torch.Tensor;
 
-const INT_MIN = -(2 ** 31), INT_MAX = 2 ** 31 - 1;
+const INT_MIN = -(2 ** 31),
+  INT_MAX = 2 ** 31 - 1;
 const EDGES: Record<DType, readonly number[]> = {
   float32: [0, -1, NaN, Infinity, -Infinity, INT_MIN, INT_MAX],
   int32: [0, -1, INT_MIN, INT_MAX, 1, 2, -2],
@@ -61,123 +62,262 @@ function rnnCase(mode: RnnMode, backward: boolean): KernelCase {
   const lstm = mode === 'lstm';
   // Two sequences of lengths 2 and 1: 3 packed rows, input size 3, hidden size 2.
   const layerOperands: Record<string, Operand> = {
-    input: [[3, 3], 'float32'], h0: [[2, 2], 'float32'], weightIh: [[width, 3], 'float32'], weightHh: [[width, 2], 'float32'],
-    biasIh: [[width], 'float32'], biasHh: [[width], 'float32'], output: [[3, 2], 'float32'], reserve: [[rnnReserveElements(mode, 3, 2)], 'float32'],
+    input: [[3, 3], 'float32'],
+    h0: [[2, 2], 'float32'],
+    weightIh: [[width, 3], 'float32'],
+    weightHh: [[width, 2], 'float32'],
+    biasIh: [[width], 'float32'],
+    biasHh: [[width], 'float32'],
+    output: [[3, 2], 'float32'],
+    reserve: [[rnnReserveElements(mode, 3, 2)], 'float32'],
     ...(lstm ? { c0: [[2, 2], 'float32'] as Operand } : {}),
   };
   const gradients: Record<string, Operand> = {
-    gradOutput: [[3, 2], 'float32'], gradHN: [[2, 2], 'float32'], gradInput: [[3, 3], 'float32'], gradH0: [[2, 2], 'float32'],
-    gradWeightIh: [[width, 3], 'float32'], gradWeightHh: [[width, 2], 'float32'], gradBiasIh: [[width], 'float32'], gradBiasHh: [[width], 'float32'],
+    gradOutput: [[3, 2], 'float32'],
+    gradHN: [[2, 2], 'float32'],
+    gradInput: [[3, 3], 'float32'],
+    gradH0: [[2, 2], 'float32'],
+    gradWeightIh: [[width, 3], 'float32'],
+    gradWeightHh: [[width, 2], 'float32'],
+    gradBiasIh: [[width], 'float32'],
+    gradBiasHh: [[width], 'float32'],
     ...(lstm ? { gradCN: [[2, 2], 'float32'] as Operand, gradC0: [[2, 2], 'float32'] as Operand } : {}),
   };
   return {
     operands: backward ? { ...layerOperands, ...gradients } : { ...layerOperands, hN: [[2, 2], 'float32'], cN: [[2, 2], 'float32'] },
     call(kernels, t) {
       const layer: RnnLayer = {
-        mode, batchSizes: [2, 1], reverse: false, input: t.input, h0: t.h0, c0: lstm ? t.c0 : null,
-        weightIh: t.weightIh, weightHh: t.weightHh, biasIh: t.biasIh, biasHh: t.biasHh, weightHr: null, plan: rnnPlan(mode, [2, 1], 3, 2, 2),
+        mode,
+        batchSizes: [2, 1],
+        reverse: false,
+        input: t.input,
+        h0: t.h0,
+        c0: lstm ? t.c0 : null,
+        weightIh: t.weightIh,
+        weightHh: t.weightHh,
+        biasIh: t.biasIh,
+        biasHh: t.biasHh,
+        weightHr: null,
+        plan: rnnPlan(mode, [2, 1], 3, 2, 2),
       };
       if (!backward) {
         attempt('rnnForward', mode, () => kernels.rnnForward(layer, t.output, t.hN, lstm ? t.cN : null, t.reserve));
         return;
       }
       const grads = {
-        input: t.gradInput, h0: t.gradH0, c0: lstm ? t.gradC0 : null, weightIh: t.gradWeightIh, weightHh: t.gradWeightHh,
-        biasIh: t.gradBiasIh, biasHh: t.gradBiasHh, weightHr: null,
+        input: t.gradInput,
+        h0: t.gradH0,
+        c0: lstm ? t.gradC0 : null,
+        weightIh: t.gradWeightIh,
+        weightHh: t.gradWeightHh,
+        biasIh: t.gradBiasIh,
+        biasHh: t.gradBiasHh,
+        weightHr: null,
       };
-      attempt('rnnBackward', mode, () => kernels.rnnBackward(layer, t.output, t.reserve, t.gradOutput, t.gradHN, lstm ? t.gradCN : null, grads));
+      attempt('rnnBackward', mode, () =>
+        kernels.rnnBackward(layer, t.output, t.reserve, t.gradOutput, t.gradHN, lstm ? t.gradCN : null, grads),
+      );
     },
   };
 }
 
 const cases: Record<keyof Kernels, KernelCase[]> = {
   copy: [{ operands: elementwise('dst', 'src'), call: (k, t) => attempt('copy', '', () => k.copy(t.dst, t.src)) }],
-  fill: [{ operands: elementwise('dst'), call: (k, t) => SCALARS.forEach((value) => attempt('fill', `${value}`, () => k.fill(t.dst, value))) }],
-  arange: [{
-    operands: { out: [[8], 'float32'] },
-    call: (k, t) => SCALARS.forEach((start) => SCALARS.forEach((step) => attempt('arange', `${start}, ${step}`, () => k.arange(t.out, start, step)))),
-  }],
-  unary: [{
-    operands: elementwise('out', 'x'),
-    call: (k, t) => Object.keys(UNARY_OPCODES).forEach((op) => [0, NaN, INT_MIN].forEach((p) => attempt('unary', op, () => k.unary(op as keyof typeof UNARY_OPCODES, t.out, t.x, p, -p)))),
-  }],
-  binary: [{
-    operands: elementwise('out', 'a', 'b'),
-    call: (k, t) => Object.keys(BINARY_OPCODES).forEach((op) => attempt('binary', op, () => k.binary(op as keyof typeof BINARY_OPCODES, t.out, t.a, t.b))),
-  }],
-  where: [{ operands: elementwise('out', 'cond', 'a', 'b'), call: (k, t) => attempt('where', '', () => k.where(t.out, t.cond, t.a, t.b)) }],
-  reduce: ([[[16], [0]], [[4], [1]], [[], [0, 1]]] as const).map(([outShape, dims]) => ({
-    operands: { out: [outShape, 'float32'], x: [[4, 16], 'float32'] },
-    call: (k, t) => Object.keys(REDUCE_OPCODES).forEach((op) => attempt('reduce', op, () => k.reduce(op as keyof typeof REDUCE_OPCODES, t.out, t.x, dims, 'reduce: overflow'))),
-  } satisfies KernelCase)),
-  matmul: [{ operands: { out: [[2, 4], 'float32'], a: [[2, 3], 'float32'], b: [[3, 4], 'float32'] }, call: (k, t) => attempt('matmul', '', () => k.matmul(t.out, t.a, t.b)) }],
-  gather: [{
-    operands: { out: [[2, 2], 'float32'], input: [[2, 3], 'float32'], index: [[2, 2], 'int32'] },
-    call: (k, t) => attempt('gather', '', () => k.gather(t.out, t.input, t.index, 1, 'gather: index {value} is out of range')),
-  }],
-  scatter: [{
-    operands: { out: [[2, 3], 'float32'], index: [[2, 2], 'int32'], src: [[2, 2], 'float32'] },
-    call: (k, t) => [false, true].forEach((accumulate) => {
-      attempt('scatter', `accumulate ${accumulate}`, () => k.scatter(t.out, t.index, t.src, 1, accumulate, 'scatter: index {value} is out of range'));
-      attempt('scatter', `accumulate ${accumulate}, no badIndex`, () => k.scatter(t.out, t.index, t.src, 1, accumulate));
-    }),
-  }],
-  normalizeIndex: [{
-    operands: { out: [[6], 'int32'], index: [[6], 'int32'] },
-    call: (k, t) => [1, 3].forEach((size) => attempt('normalizeIndex', `size ${size}`, () => k.normalizeIndex(t.out, t.index, size, 'normalizeIndex: index {value} is out of range'))),
-  }],
-  randomUniform: [{ operands: { out: [[8], 'float32'] }, call: (k, t) => SCALARS.forEach((low) => attempt('randomUniform', `${low}`, () => k.randomUniform(t.out, stream, low, -low))) }],
-  randomNormal: [{ operands: { out: [[8], 'float32'] }, call: (k, t) => SCALARS.forEach((mean) => attempt('randomNormal', `${mean}`, () => k.randomNormal(t.out, stream, mean, -mean))) }],
-  randomInt: [{
-    operands: { out: [[8], 'int32'] },
-    call: (k, t) => SCALARS.forEach((low) => SCALARS.forEach((high) => attempt('randomInt', `${low}, ${high}`, () => k.randomInt(t.out, stream, low, high)))),
-  }],
-  bernoulli: [{ operands: { out: [[8], 'float32'], probabilities: [[8], 'float32'] }, call: (k, t) => attempt('bernoulli', '', () => k.bernoulli(t.out, t.probabilities, stream)) }],
-  multinomial: [{
-    operands: { out: [[2, 2], 'int32'], weights: [[2, 3], 'float32'] },
-    call: (k, t) => [false, true].forEach((replacement) => attempt('multinomial', `replacement ${replacement}`,
-      () => k.multinomial(t.out, t.weights, replacement, stream, { invalidWeight: 'multinomial: invalid weight', zeroRow: 'multinomial: zero row' }))),
-  }],
-  softmax: [{ operands: { out: [[2, 3], 'float32'], x: [[2, 3], 'float32'] }, call: (k, t) => [false, true].forEach((log) => attempt('softmax', `log ${log}`, () => k.softmax(t.out, t.x, 1, log))) }],
-  softmaxBackward: [{
-    operands: { gradInput: [[2, 3], 'float32'], grad: [[2, 3], 'float32'], output: [[2, 3], 'float32'] },
-    call: (k, t) => [false, true].forEach((log) => attempt('softmaxBackward', `log ${log}`, () => k.softmaxBackward(t.gradInput, t.grad, t.output, 1, log))),
-  }],
-  sort: [{
-    operands: { values: [[2, 3], 'float32'], indices: [[2, 3], 'int32'], x: [[2, 5], 'float32'] },
-    call: (k, t) => [false, true].forEach((descending) => attempt('sort', `descending ${descending}`, () => k.sort(t.values, t.indices, t.x, 1, 3, descending))),
-  }],
-  conv2d: [{
-    operands: { out: [[1, 2, 2, 2], 'float32'], input: [[1, 2, 3, 3], 'float32'], weight: [[2, 2, 2, 2], 'float32'], bias: [[2], 'float32'] },
-    call: (k, t) => {
-      attempt('conv2d', 'bias', () => k.conv2d(t.out, t.input, t.weight, t.bias, geometry));
-      attempt('conv2d', 'no bias', () => k.conv2d(t.out, t.input, t.weight, null, geometry));
+  fill: [
+    { operands: elementwise('dst'), call: (k, t) => SCALARS.forEach((value) => attempt('fill', `${value}`, () => k.fill(t.dst, value))) },
+  ],
+  arange: [
+    {
+      operands: { out: [[8], 'float32'] },
+      call: (k, t) =>
+        SCALARS.forEach((start) => SCALARS.forEach((step) => attempt('arange', `${start}, ${step}`, () => k.arange(t.out, start, step)))),
     },
-  }],
-  conv2dBackwardInput: [{
-    operands: { gradInput: [[1, 2, 3, 3], 'float32'], grad: [[1, 2, 2, 2], 'float32'], weight: [[2, 2, 2, 2], 'float32'] },
-    call: (k, t) => attempt('conv2dBackwardInput', '', () => k.conv2dBackwardInput(t.gradInput, t.grad, t.weight, geometry)),
-  }],
-  conv2dBackwardWeight: [{
-    operands: { gradWeight: [[2, 2, 2, 2], 'float32'], input: [[1, 2, 3, 3], 'float32'], grad: [[1, 2, 2, 2], 'float32'] },
-    call: (k, t) => attempt('conv2dBackwardWeight', '', () => k.conv2dBackwardWeight(t.gradWeight, t.input, t.grad, geometry)),
-  }],
-  maxPool2d: [{
-    operands: { out: [[1, 2, 2, 2], 'float32'], indices: [[1, 2, 2, 2], 'int32'], input: [[1, 2, 4, 4], 'float32'] },
-    call: (k, t) => attempt('maxPool2d', '', () => k.maxPool2d(t.out, t.indices, t.input, halves, halves)),
-  }],
-  maxPool2dBackward: [{
-    operands: { gradInput: [[1, 2, 4, 4], 'float32'], grad: [[1, 2, 2, 2], 'float32'], indices: [[1, 2, 2, 2], 'int32'] },
-    call: (k, t) => attempt('maxPool2dBackward', '', () => k.maxPool2dBackward(t.gradInput, t.grad, t.indices, halves, halves)),
-  }],
-  avgPool2d: [{
-    operands: { out: [[1, 2, 2, 2], 'float32'], input: [[1, 2, 4, 4], 'float32'] },
-    call: (k, t) => attempt('avgPool2d', '', () => k.avgPool2d(t.out, t.input, halves, halves)),
-  }],
-  avgPool2dBackward: [{
-    operands: { gradInput: [[1, 2, 4, 4], 'float32'], grad: [[1, 2, 2, 2], 'float32'] },
-    call: (k, t) => attempt('avgPool2dBackward', '', () => k.avgPool2dBackward(t.gradInput, t.grad, halves, halves)),
-  }],
+  ],
+  unary: [
+    {
+      operands: elementwise('out', 'x'),
+      call: (k, t) =>
+        Object.keys(UNARY_OPCODES).forEach((op) =>
+          [0, NaN, INT_MIN].forEach((p) => attempt('unary', op, () => k.unary(op as keyof typeof UNARY_OPCODES, t.out, t.x, p, -p))),
+        ),
+    },
+  ],
+  binary: [
+    {
+      operands: elementwise('out', 'a', 'b'),
+      call: (k, t) =>
+        Object.keys(BINARY_OPCODES).forEach((op) =>
+          attempt('binary', op, () => k.binary(op as keyof typeof BINARY_OPCODES, t.out, t.a, t.b)),
+        ),
+    },
+  ],
+  where: [{ operands: elementwise('out', 'cond', 'a', 'b'), call: (k, t) => attempt('where', '', () => k.where(t.out, t.cond, t.a, t.b)) }],
+  reduce: (
+    [
+      [[16], [0]],
+      [[4], [1]],
+      [[], [0, 1]],
+    ] as const
+  ).map(
+    ([outShape, dims]) =>
+      ({
+        operands: { out: [outShape, 'float32'], x: [[4, 16], 'float32'] },
+        call: (k, t) =>
+          Object.keys(REDUCE_OPCODES).forEach((op) =>
+            attempt('reduce', op, () => k.reduce(op as keyof typeof REDUCE_OPCODES, t.out, t.x, dims, 'reduce: overflow')),
+          ),
+      }) satisfies KernelCase,
+  ),
+  matmul: [
+    {
+      operands: { out: [[2, 4], 'float32'], a: [[2, 3], 'float32'], b: [[3, 4], 'float32'] },
+      call: (k, t) => attempt('matmul', '', () => k.matmul(t.out, t.a, t.b)),
+    },
+  ],
+  gather: [
+    {
+      operands: { out: [[2, 2], 'float32'], input: [[2, 3], 'float32'], index: [[2, 2], 'int32'] },
+      call: (k, t) => attempt('gather', '', () => k.gather(t.out, t.input, t.index, 1, 'gather: index {value} is out of range')),
+    },
+  ],
+  scatter: [
+    {
+      operands: { out: [[2, 3], 'float32'], index: [[2, 2], 'int32'], src: [[2, 2], 'float32'] },
+      call: (k, t) =>
+        [false, true].forEach((accumulate) => {
+          attempt('scatter', `accumulate ${accumulate}`, () =>
+            k.scatter(t.out, t.index, t.src, 1, accumulate, 'scatter: index {value} is out of range'),
+          );
+          attempt('scatter', `accumulate ${accumulate}, no badIndex`, () => k.scatter(t.out, t.index, t.src, 1, accumulate));
+        }),
+    },
+  ],
+  normalizeIndex: [
+    {
+      operands: { out: [[6], 'int32'], index: [[6], 'int32'] },
+      call: (k, t) =>
+        [1, 3].forEach((size) =>
+          attempt('normalizeIndex', `size ${size}`, () =>
+            k.normalizeIndex(t.out, t.index, size, 'normalizeIndex: index {value} is out of range'),
+          ),
+        ),
+    },
+  ],
+  randomUniform: [
+    {
+      operands: { out: [[8], 'float32'] },
+      call: (k, t) => SCALARS.forEach((low) => attempt('randomUniform', `${low}`, () => k.randomUniform(t.out, stream, low, -low))),
+    },
+  ],
+  randomNormal: [
+    {
+      operands: { out: [[8], 'float32'] },
+      call: (k, t) => SCALARS.forEach((mean) => attempt('randomNormal', `${mean}`, () => k.randomNormal(t.out, stream, mean, -mean))),
+    },
+  ],
+  randomInt: [
+    {
+      operands: { out: [[8], 'int32'] },
+      call: (k, t) =>
+        SCALARS.forEach((low) =>
+          SCALARS.forEach((high) => attempt('randomInt', `${low}, ${high}`, () => k.randomInt(t.out, stream, low, high))),
+        ),
+    },
+  ],
+  bernoulli: [
+    {
+      operands: { out: [[8], 'float32'], probabilities: [[8], 'float32'] },
+      call: (k, t) => attempt('bernoulli', '', () => k.bernoulli(t.out, t.probabilities, stream)),
+    },
+  ],
+  multinomial: [
+    {
+      operands: { out: [[2, 2], 'int32'], weights: [[2, 3], 'float32'] },
+      call: (k, t) =>
+        [false, true].forEach((replacement) =>
+          attempt('multinomial', `replacement ${replacement}`, () =>
+            k.multinomial(t.out, t.weights, replacement, stream, {
+              invalidWeight: 'multinomial: invalid weight',
+              zeroRow: 'multinomial: zero row',
+            }),
+          ),
+        ),
+    },
+  ],
+  softmax: [
+    {
+      operands: { out: [[2, 3], 'float32'], x: [[2, 3], 'float32'] },
+      call: (k, t) => [false, true].forEach((log) => attempt('softmax', `log ${log}`, () => k.softmax(t.out, t.x, 1, log))),
+    },
+  ],
+  softmaxBackward: [
+    {
+      operands: { gradInput: [[2, 3], 'float32'], grad: [[2, 3], 'float32'], output: [[2, 3], 'float32'] },
+      call: (k, t) =>
+        [false, true].forEach((log) =>
+          attempt('softmaxBackward', `log ${log}`, () => k.softmaxBackward(t.gradInput, t.grad, t.output, 1, log)),
+        ),
+    },
+  ],
+  sort: [
+    {
+      operands: { values: [[2, 3], 'float32'], indices: [[2, 3], 'int32'], x: [[2, 5], 'float32'] },
+      call: (k, t) =>
+        [false, true].forEach((descending) =>
+          attempt('sort', `descending ${descending}`, () => k.sort(t.values, t.indices, t.x, 1, 3, descending)),
+        ),
+    },
+  ],
+  conv2d: [
+    {
+      operands: {
+        out: [[1, 2, 2, 2], 'float32'],
+        input: [[1, 2, 3, 3], 'float32'],
+        weight: [[2, 2, 2, 2], 'float32'],
+        bias: [[2], 'float32'],
+      },
+      call: (k, t) => {
+        attempt('conv2d', 'bias', () => k.conv2d(t.out, t.input, t.weight, t.bias, geometry));
+        attempt('conv2d', 'no bias', () => k.conv2d(t.out, t.input, t.weight, null, geometry));
+      },
+    },
+  ],
+  conv2dBackwardInput: [
+    {
+      operands: { gradInput: [[1, 2, 3, 3], 'float32'], grad: [[1, 2, 2, 2], 'float32'], weight: [[2, 2, 2, 2], 'float32'] },
+      call: (k, t) => attempt('conv2dBackwardInput', '', () => k.conv2dBackwardInput(t.gradInput, t.grad, t.weight, geometry)),
+    },
+  ],
+  conv2dBackwardWeight: [
+    {
+      operands: { gradWeight: [[2, 2, 2, 2], 'float32'], input: [[1, 2, 3, 3], 'float32'], grad: [[1, 2, 2, 2], 'float32'] },
+      call: (k, t) => attempt('conv2dBackwardWeight', '', () => k.conv2dBackwardWeight(t.gradWeight, t.input, t.grad, geometry)),
+    },
+  ],
+  maxPool2d: [
+    {
+      operands: { out: [[1, 2, 2, 2], 'float32'], indices: [[1, 2, 2, 2], 'int32'], input: [[1, 2, 4, 4], 'float32'] },
+      call: (k, t) => attempt('maxPool2d', '', () => k.maxPool2d(t.out, t.indices, t.input, halves, halves)),
+    },
+  ],
+  maxPool2dBackward: [
+    {
+      operands: { gradInput: [[1, 2, 4, 4], 'float32'], grad: [[1, 2, 2, 2], 'float32'], indices: [[1, 2, 2, 2], 'int32'] },
+      call: (k, t) => attempt('maxPool2dBackward', '', () => k.maxPool2dBackward(t.gradInput, t.grad, t.indices, halves, halves)),
+    },
+  ],
+  avgPool2d: [
+    {
+      operands: { out: [[1, 2, 2, 2], 'float32'], input: [[1, 2, 4, 4], 'float32'] },
+      call: (k, t) => attempt('avgPool2d', '', () => k.avgPool2d(t.out, t.input, halves, halves)),
+    },
+  ],
+  avgPool2dBackward: [
+    {
+      operands: { gradInput: [[1, 2, 4, 4], 'float32'], grad: [[1, 2, 2, 2], 'float32'] },
+      call: (k, t) => attempt('avgPool2dBackward', '', () => k.avgPool2dBackward(t.gradInput, t.grad, halves, halves)),
+    },
+  ],
   rnnForward: (['rnnTanh', 'rnnRelu', 'lstm', 'gru'] as const).map((mode) => rnnCase(mode, false)),
   rnnBackward: (['rnnTanh', 'rnnRelu', 'lstm', 'gru'] as const).map((mode) => rnnCase(mode, true)),
 };
@@ -191,7 +331,10 @@ function assignments(operands: Record<string, Operand>): Record<string, DType>[]
   const names = Object.keys(operands);
   const natural = Object.fromEntries(names.map((name) => [name, operands[name][1]]));
   if (names.length <= 4) {
-    return names.reduce<Record<string, DType>[]>((partial, name) => partial.flatMap((a) => DTYPES.map((dtype) => ({ ...a, [name]: dtype }))), [{}]);
+    return names.reduce<Record<string, DType>[]>(
+      (partial, name) => partial.flatMap((a) => DTYPES.map((dtype) => ({ ...a, [name]: dtype }))),
+      [{}],
+    );
   }
   return [
     ...names.flatMap((name) => DTYPES.map((dtype) => ({ ...natural, [name]: dtype }))),
@@ -221,7 +364,12 @@ describe('every CPU kernel with every dtype and edge values', () => {
       for (const kernelCase of kernelCases) {
         for (const dtypes of assignments(kernelCase.operands)) {
           torch.scope(() => {
-            const t = Object.fromEntries(Object.entries(kernelCase.operands).map(([name, [shape]]) => [name, torch.empty([...shape], { dtype: dtypes[name], device: 'cpu' })]));
+            const t = Object.fromEntries(
+              Object.entries(kernelCase.operands).map(([name, [shape]]) => [
+                name,
+                torch.empty([...shape], { dtype: dtypes[name], device: 'cpu' }),
+              ]),
+            );
             for (let pass = 0; pass < PASSES; pass++) {
               Object.values(t).forEach((tensor, slot) => fillEdges(tensor, slot, pass));
               kernelCase.call(cpu.kernels, t);

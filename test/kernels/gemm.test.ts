@@ -6,25 +6,43 @@ interface GemmKernels {
   memory: WebAssembly.Memory;
   heapBase(): number;
   gemmWorkspaceBytes(): number;
-  gemmF32(M: number, N: number, K: number,
-    a: number, aRowStride: number, aColStride: number,
-    b: number, bRowStride: number, bColStride: number,
-    c: number, ldc: number, beta: number, work: number): void;
+  gemmF32(
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    aRowStride: number,
+    aColStride: number,
+    b: number,
+    bRowStride: number,
+    bColStride: number,
+    c: number,
+    ldc: number,
+    beta: number,
+    work: number,
+  ): void;
 }
 
 /** How a logical [rows, cols] matrix sits in memory: element (i, j) at i*rowStride + j*colStride. */
-interface Layout { rowStride: number; colStride: number }
+interface Layout {
+  rowStride: number;
+  colStride: number;
+}
 
 type LayoutName = 'rowMajor' | 'transposed' | 'strided' | 'broadcastColumns';
 
 function layoutOf(name: LayoutName, rows: number, cols: number): Layout {
   switch (name) {
-    case 'rowMajor': return { rowStride: cols, colStride: 1 };
-    case 'transposed': return { rowStride: 1, colStride: rows };
+    case 'rowMajor':
+      return { rowStride: cols, colStride: 1 };
+    case 'transposed':
+      return { rowStride: 1, colStride: rows };
     // Neither stride is 1, and rows are padded: packing must walk both strides.
-    case 'strided': return { rowStride: 2 * cols + 3, colStride: 2 };
+    case 'strided':
+      return { rowStride: 2 * cols + 3, colStride: 2 };
     // Stride 0 repeats column 0 across every column, as an expanded view does.
-    case 'broadcastColumns': return { rowStride: 1, colStride: 0 };
+    case 'broadcastColumns':
+      return { rowStride: 1, colStride: 0 };
   }
 }
 
@@ -65,8 +83,11 @@ class Arena {
 }
 
 interface Case {
-  M: number; N: number; K: number;
-  aLayout?: LayoutName; bLayout?: LayoutName;
+  M: number;
+  N: number;
+  K: number;
+  aLayout?: LayoutName;
+  bLayout?: LayoutName;
   beta?: 0 | 1;
   /** Extra floats between rows of C, which the kernel must leave alone. */
   cPadding?: number;
@@ -102,22 +123,38 @@ function checkGemm({ M, N, K, aLayout = 'rowMajor', bLayout = 'rowMajor', beta =
   let heap = arena.heap;
   heap.fill(SENTINEL, aAddress / 4, (aAddress + aBytes) / 4);
   heap.fill(SENTINEL, bAddress / 4, (bAddress + bBytes) / 4);
-  for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) {
-    heap[aAddress / 4 + i * aView.rowStride + k * aView.colStride] = A[i * K + k];
-  }
-  for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) {
-    heap[bAddress / 4 + k * bView.rowStride + j * bView.colStride] = B[k * N + j];
-  }
+  for (let i = 0; i < M; i++)
+    for (let k = 0; k < K; k++) {
+      heap[aAddress / 4 + i * aView.rowStride + k * aView.colStride] = A[i * K + k];
+    }
+  for (let k = 0; k < K; k++)
+    for (let j = 0; j < N; j++) {
+      heap[bAddress / 4 + k * bView.rowStride + j * bView.colStride] = B[k * N + j];
+    }
   // beta 0 must overwrite whatever C holds, NaN included; the padding must survive untouched.
   heap.fill(SENTINEL, cAddress / 4, cAddress / 4 + cFloats);
-  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-    heap[cAddress / 4 + i * ldc + j] = beta === 0 ? NaN : C0[i * N + j];
-  }
+  for (let i = 0; i < M; i++)
+    for (let j = 0; j < N; j++) {
+      heap[cAddress / 4 + i * ldc + j] = beta === 0 ? NaN : C0[i * N + j];
+    }
   const aBefore = heap.slice(aAddress / 4, (aAddress + aBytes) / 4);
   const bBefore = heap.slice(bAddress / 4, (bAddress + bBytes) / 4);
 
-  kernels.gemmF32(M, N, K, aAddress, aView.rowStride, aView.colStride,
-    bAddress, bView.rowStride, bView.colStride, cAddress, ldc, beta, work);
+  kernels.gemmF32(
+    M,
+    N,
+    K,
+    aAddress,
+    aView.rowStride,
+    aView.colStride,
+    bAddress,
+    bView.rowStride,
+    bView.colStride,
+    cAddress,
+    ldc,
+    beta,
+    work,
+  );
 
   heap = arena.heap;
   const label = JSON.stringify({ M, N, K, aLayout, bLayout, beta, cPadding, misalign });
@@ -126,12 +163,14 @@ function checkGemm({ M, N, K, aLayout = 'rowMajor', bLayout = 'rowMajor', beta =
   // Read the inputs back as the kernel sees them: in a broadcast view the last write won.
   const aRows = new Float64Array(M * K);
   const bColumns = new Float64Array(K * N);
-  for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) {
-    aRows[i * K + k] = heap[aAddress / 4 + i * aView.rowStride + k * aView.colStride];
-  }
-  for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) {
-    bColumns[j * K + k] = heap[bAddress / 4 + k * bView.rowStride + j * bView.colStride];
-  }
+  for (let i = 0; i < M; i++)
+    for (let k = 0; k < K; k++) {
+      aRows[i * K + k] = heap[aAddress / 4 + i * aView.rowStride + k * aView.colStride];
+    }
+  for (let k = 0; k < K; k++)
+    for (let j = 0; j < N; j++) {
+      bColumns[j * K + k] = heap[bAddress / 4 + k * bView.rowStride + j * bView.colStride];
+    }
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let expected = beta === 0 ? 0 : C0[i * N + j];
@@ -180,12 +219,14 @@ describe('gemmF32', () => {
     const layouts: LayoutName[] = ['rowMajor', 'transposed', 'strided'];
     const sizes = [1, 3, 8, 9, 17, 64, 100];
     let seed = 0;
-    for (const aLayout of layouts) for (const bLayout of layouts) {
-      for (const M of sizes) for (const N of sizes) {
-        const K = sizes[seed++ % sizes.length];
-        checkGemm({ M, N, K, aLayout, bLayout, seed });
+    for (const aLayout of layouts)
+      for (const bLayout of layouts) {
+        for (const M of sizes)
+          for (const N of sizes) {
+            const K = sizes[seed++ % sizes.length];
+            checkGemm({ M, N, K, aLayout, bLayout, seed });
+          }
       }
-    }
   });
 
   it('reads zero strides (broadcast views)', () => {
@@ -199,7 +240,14 @@ describe('gemmF32', () => {
   });
 
   it('accumulates into C when beta is 1', () => {
-    for (const [M, N, K] of [[1, 1, 1], [3, 5, 2], [4, 8, 0], [17, 33, 9], [100, 64, 257], [7, 9, 600]]) {
+    for (const [M, N, K] of [
+      [1, 1, 1],
+      [3, 5, 2],
+      [4, 8, 0],
+      [17, 33, 9],
+      [100, 64, 257],
+      [7, 9, 600],
+    ]) {
       checkGemm({ M, N, K, beta: 1, cPadding: 2 });
       checkGemm({ M, N, K, beta: 1, aLayout: 'transposed', bLayout: 'strided' });
     }
@@ -214,12 +262,19 @@ describe('gemmF32', () => {
   it('handles random shapes', () => {
     const random = randomSource(2024);
     const layouts: LayoutName[] = ['rowMajor', 'transposed', 'strided'];
-    const pick = <T>(items: T[]) => items[Math.floor((random() + 1) / 2 * items.length)];
+    const pick = <T>(items: T[]) => items[Math.floor(((random() + 1) / 2) * items.length)];
     for (let seed = 0; seed < 60; seed++) {
-      const size = () => Math.floor((random() + 1) / 2 * 70);
+      const size = () => Math.floor(((random() + 1) / 2) * 70);
       checkGemm({
-        M: size(), N: size(), K: size(), aLayout: pick(layouts), bLayout: pick(layouts),
-        beta: pick([0, 1] as const), cPadding: pick([0, 1, 5]), misalign: pick([0, 4, 12]), seed,
+        M: size(),
+        N: size(),
+        K: size(),
+        aLayout: pick(layouts),
+        bLayout: pick(layouts),
+        beta: pick([0, 1] as const),
+        cPadding: pick([0, 1, 5]),
+        misalign: pick([0, 4, 12]),
+        seed,
       });
     }
   });

@@ -21,13 +21,21 @@ describe('calling convention', () => {
   });
 
   it('refuses what Python would: unknown or snake_case names, a name given twice, a wrong kind, too many arguments', () => {
-    expect(() => F.hardtanh(values(), { min_val: 0 } as never)).toThrow("hardtanh: unknown option 'min_val'; did you mean 'minVal'? (accepted: input, minVal, maxVal, inplace)");
-    expect(() => F.elu(values(), 0.5, { alpha: 1 } as never)).toThrow("elu: got two values for 'alpha', one positional and one in the options");
+    expect(() => F.hardtanh(values(), { min_val: 0 } as never)).toThrow(
+      "hardtanh: unknown option 'min_val'; did you mean 'minVal'? (accepted: input, minVal, maxVal, inplace)",
+    );
+    expect(() => F.elu(values(), 0.5, { alpha: 1 } as never)).toThrow(
+      "elu: got two values for 'alpha', one positional and one in the options",
+    );
     expect(() => F.elu(values(), values() as never)).toThrow('elu: alpha must be a number, got a float32 tensor of shape [4]');
-    expect(() => (F.softplus as (...args: unknown[]) => unknown)(values(), 1, 20, 5)).toThrow('softplus: takes 3 arguments (input, beta, threshold), got 4');
+    expect(() => (F.softplus as (...args: unknown[]) => unknown)(values(), 1, 20, 5)).toThrow(
+      'softplus: takes 3 arguments (input, beta, threshold), got 4',
+    );
     expect(() => F.silu(undefined as never)).toThrow("silu: missing the argument 'input'");
     expect(() => F.glu(values(), 0.5 as never)).toThrow('glu: dim must be an integer, got number 0.5');
-    expect(() => new nn.PReLU({ num_parameters: 3 } as never)).toThrow("PReLU: unknown option 'num_parameters'; did you mean 'numParameters'?");
+    expect(() => new nn.PReLU({ num_parameters: 3 } as never)).toThrow(
+      "PReLU: unknown option 'num_parameters'; did you mean 'numParameters'?",
+    );
   });
 
   it('refuses integer inputs where PyTorch has no integer kernel, and clamps them where it has', () => {
@@ -43,7 +51,13 @@ describe('calling convention', () => {
 
 describe('in-place forms', () => {
   it('write into the input and return it', () => {
-    for (const fn of [(x: torch.Tensor) => F.silu(x, true), (x: torch.Tensor) => F.elu(x, 1, true), (x: torch.Tensor) => F.mish(x, { inplace: true }), (x: torch.Tensor) => F.hardtanh(x, -1, 1, true), (x: torch.Tensor) => F.relu6(x, true)]) {
+    for (const fn of [
+      (x: torch.Tensor) => F.silu(x, true),
+      (x: torch.Tensor) => F.elu(x, 1, true),
+      (x: torch.Tensor) => F.mish(x, { inplace: true }),
+      (x: torch.Tensor) => F.hardtanh(x, -1, 1, true),
+      (x: torch.Tensor) => F.relu6(x, true),
+    ]) {
       const x = values();
       const expected = fn(values().clone()).tolistSync();
       expect(fn(x)).toBe(x);
@@ -58,7 +72,10 @@ describe('in-place forms', () => {
     F.silu(doubled, true).sum().backward();
     const x = leaf.detach().mul(2);
     const s = x.sigmoid();
-    const expected = s.mul(x.mul(s.neg().add(1)).add(1)).mul(2).tolistSync() as number[];
+    const expected = s
+      .mul(x.mul(s.neg().add(1)).add(1))
+      .mul(2)
+      .tolistSync() as number[];
     (leaf.grad!.tolistSync() as number[]).forEach((g, i) => expect(g).toBeCloseTo(expected[i], 6));
   });
 });
@@ -83,11 +100,15 @@ describe('modules', () => {
     const out = prelu.forward(torch.tensor([[[-1, 1]], [[-2, 2]], [[-3, 3]]]).permute(1, 0, 2));
     out.sum().backward();
     expect(prelu.weight.grad!.tolistSync()).toEqual([-1, -2, -3]);
-    expect(() => prelu.forward(torch.ones(2, 4))).toThrow('prelu: weight has 3 elements but the input (shape [2, 4]) has 4 channels; give 1 weight or one per channel');
+    expect(() => prelu.forward(torch.ones(2, 4))).toThrow(
+      'prelu: weight has 3 elements but the input (shape [2, 4]) has 4 channels; give 1 weight or one per channel',
+    );
     expect(() => new nn.Hardtanh(1, -1)).toThrow('Hardtanh: maxVal (-1) must be greater than minVal (1)');
   });
 
   it('GLU needs an even size along its dim', () => {
-    expect(() => new nn.GLU(0).forward(torch.ones(3, 2))).toThrow('glu: halving dimension must be even, but dimension 0 is size 3 (input shape [3, 2])');
+    expect(() => new nn.GLU(0).forward(torch.ones(3, 2))).toThrow(
+      'glu: halving dimension must be even, but dimension 0 is size 3 (input shape [3, 2])',
+    );
   });
 });

@@ -20,10 +20,14 @@ for (const device of devices) {
 function uniform(shape: number[], seed: number): torch.Tensor {
   let state = seed >>> 0;
   const count = shape.reduce((a, b) => a * b, 1);
-  return torch.tensor(Float32Array.from({ length: count }, () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 31 - 1;
-  })).reshape(shape);
+  return torch
+    .tensor(
+      Float32Array.from({ length: count }, () => {
+        state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+        return state / 2 ** 31 - 1;
+      }),
+    )
+    .reshape(shape);
 }
 
 describe('batch norm gradcheck', () => {
@@ -31,7 +35,9 @@ describe('batch norm gradcheck', () => {
     const x = uniform([3, 2, 4], 1).requiresGrad_();
     const w = uniform([2], 2).add(2).requiresGrad_();
     const b = uniform([2], 3).requiresGrad_();
-    expect(await torch.autograd.gradcheck((input, weight, bias) => F.batchNorm(input, null, null, weight, bias, true), [x, w, b])).toBe(true);
+    expect(await torch.autograd.gradcheck((input, weight, bias) => F.batchNorm(input, null, null, weight, bias, true), [x, w, b])).toBe(
+      true,
+    );
   });
 
   it('running statistics', async () => {
@@ -49,8 +55,9 @@ describe('nn.BatchNorm1d and nn.BatchNorm2d', () => {
     expect(String(bn)).toBe('BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)');
     expect(Object.keys(bn.stateDict())).toEqual(['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']);
     expect(bn.num_batches_tracked!.dtype).toBe('int32');
-    expect(String(new nn.BatchNorm1d(4, { momentum: null, affine: false, trackRunningStats: false })))
-      .toBe('BatchNorm1d(4, eps=1e-05, momentum=None, affine=False, track_running_stats=False)');
+    expect(String(new nn.BatchNorm1d(4, { momentum: null, affine: false, trackRunningStats: false }))).toBe(
+      'BatchNorm1d(4, eps=1e-05, momentum=None, affine=False, track_running_stats=False)',
+    );
     expect(Object.keys(new nn.BatchNorm1d(4, { affine: false, trackRunningStats: false }).stateDict())).toEqual([]);
   });
 
@@ -84,15 +91,25 @@ describe('nn.BatchNorm1d and nn.BatchNorm2d', () => {
       torch.scope(() => batches.forEach((x) => bn.forward(x.to(device))));
       const means = batches.map((x) => x.mean(0).tolistSync() as number[]);
       const expected = [0, 1].map((c) => (means[0][c] + means[1][c] + means[2][c]) / 3);
-      (await bn.running_mean!.tolist() as number[]).forEach((m, c) => expect(m).toBeCloseTo(expected[c], 6));
+      ((await bn.running_mean!.tolist()) as number[]).forEach((m, c) => expect(m).toBeCloseTo(expected[c], 6));
     });
   }
 
   it('raises clear errors', () => {
-    expect(() => new nn.BatchNorm2d(3).forward(torch.zeros(2, 3, 4))).toThrow('BatchNorm2d: expected 4-D [N, C, H, W] input, got [2, 3, 4]');
-    expect(() => new nn.BatchNorm1d(3).forward(torch.zeros(2, 3, 4, 5))).toThrow('BatchNorm1d: expected 2-D [N, C] or 3-D [N, C, L] input, got [2, 3, 4, 5]');
-    expect(() => new nn.BatchNorm1d(3).forward(torch.zeros(2, 4))).toThrow('batchNorm: runningMean must have shape [4] (the input\'s channels), got [3]');
-    expect(() => new nn.BatchNorm1d(3).forward(torch.zeros(1, 3))).toThrow('batchNorm: expected more than 1 value per channel when training, got input of shape [1, 3]');
-    expect(() => F.batchNorm(torch.zeros(2, 3), null, null)).toThrow('batchNorm: runningMean and runningVar must be defined in evaluation mode');
+    expect(() => new nn.BatchNorm2d(3).forward(torch.zeros(2, 3, 4))).toThrow(
+      'BatchNorm2d: expected 4-D [N, C, H, W] input, got [2, 3, 4]',
+    );
+    expect(() => new nn.BatchNorm1d(3).forward(torch.zeros(2, 3, 4, 5))).toThrow(
+      'BatchNorm1d: expected 2-D [N, C] or 3-D [N, C, L] input, got [2, 3, 4, 5]',
+    );
+    expect(() => new nn.BatchNorm1d(3).forward(torch.zeros(2, 4))).toThrow(
+      "batchNorm: runningMean must have shape [4] (the input's channels), got [3]",
+    );
+    expect(() => new nn.BatchNorm1d(3).forward(torch.zeros(1, 3))).toThrow(
+      'batchNorm: expected more than 1 value per channel when training, got input of shape [1, 3]',
+    );
+    expect(() => F.batchNorm(torch.zeros(2, 3), null, null)).toThrow(
+      'batchNorm: runningMean and runningVar must be defined in evaluation mode',
+    );
   });
 });

@@ -59,7 +59,8 @@ describe('gradient clipping', () => {
 
   for (const device of devices) {
     it(`refuses a non-finite norm only when asked to, leaving the gradients as they are (${device})`, async () => {
-      const message = "clipGradNorm_: the total norm of order 2 for gradients from 'parameters' is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set errorIfNonfinite to false";
+      const message =
+        "clipGradNorm_: the total norm of order 2 for gradients from 'parameters' is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set errorIfNonfinite to false";
       for (const bad of [Infinity, NaN]) {
         const p = torch.zeros([2], { requiresGrad: true, device });
         p.grad = torch.keep(torch.tensor([bad, 1], { device }));
@@ -98,7 +99,11 @@ describe('gradient clipping', () => {
   }
 
   it('names bad arguments', () => {
-    expect(() => nn.utils.clipGradNorm_([torch.zeros([1])], 'x' as unknown as number)).toThrow('clipGradNorm_: maxNorm must be a number, got x');
-    expect(() => nn.utils.clipGradValue_([null as unknown as torch.Tensor], 1)).toThrow('clipGradValue_: parameters must be Tensors, but parameters[0] is null');
+    expect(() => nn.utils.clipGradNorm_([torch.zeros([1])], 'x' as unknown as number)).toThrow(
+      'clipGradNorm_: maxNorm must be a number, got x',
+    );
+    expect(() => nn.utils.clipGradValue_([null as unknown as torch.Tensor], 1)).toThrow(
+      'clipGradValue_: parameters must be Tensors, but parameters[0] is null',
+    );
   });
 });

@@ -18,16 +18,32 @@ describe('conv parity with PyTorch 1.13', () => {
 function uniform(shape: number[], seed: number): Tensor {
   let state = seed >>> 0;
   const count = shape.reduce((a, b) => a * b, 1);
-  return torch.tensor(Float32Array.from({ length: count }, () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 31 - 1;
-  })).reshape(shape);
+  return torch
+    .tensor(
+      Float32Array.from({ length: count }, () => {
+        state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+        return state / 2 ** 31 - 1;
+      }),
+    )
+    .reshape(shape);
 }
 
-interface Geometry { stride: number[]; padding: number[]; dilation: number[]; groups: number }
+interface Geometry {
+  stride: number[];
+  padding: number[];
+  dilation: number[];
+  groups: number;
+}
 
 /** conv2d, its input gradient and its weight gradient by the definition, in float64. */
-function referenceConv2d(x: Float32Array, xs: number[], w: Float32Array, ws: number[], g: Float32Array, { stride, padding, dilation, groups }: Geometry) {
+function referenceConv2d(
+  x: Float32Array,
+  xs: number[],
+  w: Float32Array,
+  ws: number[],
+  g: Float32Array,
+  { stride, padding, dilation, groups }: Geometry,
+) {
   const [N, C, H, W] = xs;
   const [O, Cg, KH, KW] = ws;
   const OH = Math.floor((H + 2 * padding[0] - dilation[0] * (KH - 1) - 1) / stride[0]) + 1;
@@ -36,21 +52,26 @@ function referenceConv2d(x: Float32Array, xs: number[], w: Float32Array, ws: num
   const gradInput = new Float64Array(x.length);
   const gradWeight = new Float64Array(w.length);
   const Og = O / groups;
-  for (let n = 0; n < N; n++) for (let o = 0; o < O; o++) for (let i = 0; i < OH; i++) for (let j = 0; j < OW; j++) {
-    const at = ((n * O + o) * OH + i) * OW + j;
-    let sum = 0;
-    for (let c = 0; c < Cg; c++) for (let ki = 0; ki < KH; ki++) for (let kj = 0; kj < KW; kj++) {
-      const h = i * stride[0] - padding[0] + ki * dilation[0];
-      const v = j * stride[1] - padding[1] + kj * dilation[1];
-      if (h < 0 || h >= H || v < 0 || v >= W) continue;
-      const xi = ((n * C + Math.floor(o / Og) * Cg + c) * H + h) * W + v;
-      const wi = ((o * Cg + c) * KH + ki) * KW + kj;
-      sum += x[xi] * w[wi];
-      gradInput[xi] += g[at] * w[wi];
-      gradWeight[wi] += g[at] * x[xi];
-    }
-    out[at] = sum;
-  }
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < O; o++)
+      for (let i = 0; i < OH; i++)
+        for (let j = 0; j < OW; j++) {
+          const at = ((n * O + o) * OH + i) * OW + j;
+          let sum = 0;
+          for (let c = 0; c < Cg; c++)
+            for (let ki = 0; ki < KH; ki++)
+              for (let kj = 0; kj < KW; kj++) {
+                const h = i * stride[0] - padding[0] + ki * dilation[0];
+                const v = j * stride[1] - padding[1] + kj * dilation[1];
+                if (h < 0 || h >= H || v < 0 || v >= W) continue;
+                const xi = ((n * C + Math.floor(o / Og) * Cg + c) * H + h) * W + v;
+                const wi = ((o * Cg + c) * KH + ki) * KW + kj;
+                sum += x[xi] * w[wi];
+                gradInput[xi] += g[at] * w[wi];
+                gradWeight[wi] += g[at] * x[xi];
+              }
+          out[at] = sum;
+        }
   return { out, outShape: [N, O, OH, OW], gradInput, gradWeight };
 }
 
@@ -66,9 +87,19 @@ describe('conv2d against a float64 reference', () => {
   const shapes: [string, number[], number[], Geometry][] = [
     // 64 channels x 3x3 makes 576 column rows: the kernels then take output pixels in chunks.
     ['many column chunks', [2, 64, 20, 19], [8, 64, 3, 3], { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 }],
-    ['chunks with stride, dilation and groups', [1, 48, 23, 21], [6, 24, 3, 3], { stride: [2, 1], padding: [2, 0], dilation: [2, 1], groups: 2 }],
+    [
+      'chunks with stride, dilation and groups',
+      [1, 48, 23, 21],
+      [6, 24, 3, 3],
+      { stride: [2, 1], padding: [2, 0], dilation: [2, 1], groups: 2 },
+    ],
     ['1x1 over many pixels', [2, 5, 30, 31], [7, 5, 1, 1], { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 }],
-    ['shallow receptive field, many output channels', [3, 1, 28, 28], [32, 1, 3, 3], { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 }],
+    [
+      'shallow receptive field, many output channels',
+      [3, 1, 28, 28],
+      [32, 1, 3, 3],
+      { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 },
+    ],
     // One input channel per group runs direct kernels instead of im2col and GEMM.
     ['depthwise with a channel multiplier', [2, 8, 17, 9], [16, 1, 5, 3], { stride: [1, 2], padding: [2, 1], dilation: [1, 1], groups: 8 }],
     ['depthwise, stride 1, dilated', [2, 6, 13, 11], [6, 1, 3, 3], { stride: [1, 1], padding: [2, 2], dilation: [2, 2], groups: 6 }],
@@ -80,7 +111,14 @@ describe('conv2d against a float64 reference', () => {
         const w = uniform(ws, 2).requiresGrad_();
         const out = F.conv2d(x, w, null, geometry);
         const g = uniform(out.shape as number[], 3);
-        const reference = referenceConv2d(x.dataSync() as Float32Array, xs, w.dataSync() as Float32Array, ws, g.dataSync() as Float32Array, geometry);
+        const reference = referenceConv2d(
+          x.dataSync() as Float32Array,
+          xs,
+          w.dataSync() as Float32Array,
+          ws,
+          g.dataSync() as Float32Array,
+          geometry,
+        );
         expect(out.shape).toEqual(reference.outShape);
         expectNear('output', out, reference.out);
         const [gradInput, gradWeight] = torch.autograd.grad(out, [x, w], { gradOutputs: [g] });
@@ -111,8 +149,9 @@ describe('conv gradcheck', () => {
 describe('nn.Conv2d and nn.Conv1d', () => {
   it('prints like PyTorch', () => {
     expect(String(new nn.Conv2d(3, 6, 3, { padding: 'same' }))).toBe('Conv2d(3, 6, kernel_size=(3, 3), stride=(1, 1), padding=same)');
-    expect(String(new nn.Conv2d(4, 8, [3, 1], { stride: 2, padding: [1, 0], groups: 2, bias: false, paddingMode: 'reflect' })))
-      .toBe('Conv2d(4, 8, kernel_size=(3, 1), stride=(2, 2), padding=(1, 0), groups=2, bias=False, padding_mode=reflect)');
+    expect(String(new nn.Conv2d(4, 8, [3, 1], { stride: 2, padding: [1, 0], groups: 2, bias: false, paddingMode: 'reflect' }))).toBe(
+      'Conv2d(4, 8, kernel_size=(3, 1), stride=(2, 2), padding=(1, 0), groups=2, bias=False, padding_mode=reflect)',
+    );
     expect(String(new nn.Conv1d(4, 8, 5, 1, 0, 2))).toBe('Conv1d(4, 8, kernel_size=(5,), stride=(1,), dilation=(2,))');
   });
 
@@ -153,23 +192,35 @@ describe('conv errors', () => {
   });
 
   it('refuses a kernel larger than the padded input', () => {
-    expect(() => F.conv2d(torch.zeros(1, 3, 2, 8), w)).toThrow("conv2d: kernel size (3 x 3) can't be greater than the padded input size (2 x 8)");
+    expect(() => F.conv2d(torch.zeros(1, 3, 2, 8), w)).toThrow(
+      "conv2d: kernel size (3 x 3) can't be greater than the padded input size (2 x 8)",
+    );
     expect(() => F.conv2d(torch.zeros(1, 3, 4, 4), w, null, { dilation: 2 })).toThrow('with dilation (2 x 2)');
   });
 
   it("refuses padding 'same' with a stride, as PyTorch", () => {
-    expect(() => F.conv2d(torch.zeros(1, 3, 8, 8), w, null, { padding: 'same', stride: 2 })).toThrow("conv2d: padding='same' is not supported for strided convolutions");
-    expect(() => new nn.Conv2d(3, 6, 3, { padding: 'same', stride: 2 })).toThrow("Conv2d: padding='same' is not supported for strided convolutions");
+    expect(() => F.conv2d(torch.zeros(1, 3, 8, 8), w, null, { padding: 'same', stride: 2 })).toThrow(
+      "conv2d: padding='same' is not supported for strided convolutions",
+    );
+    expect(() => new nn.Conv2d(3, 6, 3, { padding: 'same', stride: 2 })).toThrow(
+      "Conv2d: padding='same' is not supported for strided convolutions",
+    );
     expect(() => F.conv2d(torch.zeros(1, 3, 8, 8), w, null, { padding: 'full' as 'same' })).toThrow("invalid padding string 'full'");
   });
 
   it('checks the bias, the options and the module arguments', () => {
-    expect(() => F.conv2d(torch.zeros(1, 3, 8, 8), w, torch.zeros(5))).toThrow('expected bias to be 1-D with 6 elements, but got bias of size [5]');
+    expect(() => F.conv2d(torch.zeros(1, 3, 8, 8), w, torch.zeros(5))).toThrow(
+      'expected bias to be 1-D with 6 elements, but got bias of size [5]',
+    );
     expect(() => F.conv2d(torch.zeros(1, 3, 8, 8), w, null, { stride: 0 })).toThrow('conv2d: stride must be positive integers, got 0');
-    expect(() => F.conv2d(torch.zeros(1, 3, 8, 8), w, null, { padding: [1, 2, 3] })).toThrow('conv2d: padding must be a number or an array of 2 numbers');
+    expect(() => F.conv2d(torch.zeros(1, 3, 8, 8), w, null, { padding: [1, 2, 3] })).toThrow(
+      'conv2d: padding must be a number or an array of 2 numbers',
+    );
     expect(() => F.conv2d(torch.zeros(1, 3, 8, 8), w, null, { strides: 1 } as never)).toThrow("conv2d: unknown option 'strides'");
     expect(() => new nn.Conv2d(3, 6, 3, { groups: 2 })).toThrow('Conv2d: inChannels (3) must be divisible by groups (2)');
-    expect(() => new nn.Conv2d(3, 6, 3, { paddingMode: 'mirror' as 'reflect' })).toThrow("paddingMode must be one of 'zeros', 'reflect', 'replicate', 'circular', but got 'mirror'");
+    expect(() => new nn.Conv2d(3, 6, 3, { paddingMode: 'mirror' as 'reflect' })).toThrow(
+      "paddingMode must be one of 'zeros', 'reflect', 'replicate', 'circular', but got 'mirror'",
+    );
   });
 });
 
@@ -178,11 +229,12 @@ it('a CNN training step keeps memory flat (conv, batch norm, pooling, padding)',
   const conv = new nn.Conv2d(3, 4, 3, { padding: 1, paddingMode: 'reflect' });
   const norm = new nn.BatchNorm2d(4);
   const depthwise = new nn.Conv1d(4, 4, 3, { groups: 4 });
-  const step = () => torch.scope(() => {
-    const hidden = F.maxPool2d(norm.forward(conv.forward(x)).relu(), 2, { ceilMode: true });
-    const pooled = F.adaptiveAvgPool1d(depthwise.forward(hidden.flatten(2)), 3);
-    F.avgPool1d(pooled, 2).sum().backward();
-  });
+  const step = () =>
+    torch.scope(() => {
+      const hidden = F.maxPool2d(norm.forward(conv.forward(x)).relu(), 2, { ceilMode: true });
+      const pooled = F.adaptiveAvgPool1d(depthwise.forward(hidden.flatten(2)), 3);
+      F.avgPool1d(pooled, 2).sum().backward();
+    });
   step();
   const before = torch.memory();
   for (let i = 0; i < 3; i++) step();

@@ -16,12 +16,19 @@ describe('gradients against finite differences', () => {
     const w = torch.randn(5, 4, { requiresGrad: true });
     const b = torch.randn(5, { requiresGrad: true });
     expect(await torch.autograd.gradcheck((x, w, b) => F.linear(x, w, b), [x, w, b])).toBe(true);
-    expect(await torch.autograd.gradcheck((x, w) => F.linear(x.transpose(0, 2), w.t()), [x, torch.randn(2, 3, { requiresGrad: true })])).toBe(true);
+    expect(
+      await torch.autograd.gradcheck((x, w) => F.linear(x.transpose(0, 2), w.t()), [x, torch.randn(2, 3, { requiresGrad: true })]),
+    ).toBe(true);
   });
 
   it('layerNorm: input, weight and bias over one and two normalised dims', async () => {
     const x = torch.randn(3, 2, 4, { requiresGrad: true });
-    expect(await torch.autograd.gradcheck((x, w, b) => F.layerNorm(x, [4], w, b), [x, torch.randn(4, { requiresGrad: true }), torch.randn(4, { requiresGrad: true })])).toBe(true);
+    expect(
+      await torch.autograd.gradcheck(
+        (x, w, b) => F.layerNorm(x, [4], w, b),
+        [x, torch.randn(4, { requiresGrad: true }), torch.randn(4, { requiresGrad: true })],
+      ),
+    ).toBe(true);
     expect(await torch.autograd.gradcheck((x, w) => F.layerNorm(x, [2, 4], w), [x, torch.randn(2, 4, { requiresGrad: true })])).toBe(true);
     expect(await torch.autograd.gradcheck((x) => F.layerNorm(x, 4), [x])).toBe(true);
   });
@@ -31,7 +38,6 @@ describe('gradients against finite differences', () => {
     expect(await torch.autograd.gradcheck((x) => F.gelu(x), [x])).toBe(true);
     expect(await torch.autograd.gradcheck((x) => F.gelu(x, { approximate: 'tanh' }), [x])).toBe(true);
   });
-
 });
 
 for (const device of devices) {
@@ -40,12 +46,32 @@ for (const device of devices) {
   describe(`embedding (${device})`, () => {
     it('rows add up their gradients; none reach paddingIdx', async () => {
       const weight = torch.randn(4, 2, { requiresGrad: true, device });
-      F.embedding(ints([[0, 3, 3], [1, 0, 3]]), weight, { paddingIdx: 1 }).sum().backward();
-      expect(await weight.grad!.tolist()).toEqual([[2, 2], [0, 0], [0, 0], [3, 3]]);
+      F.embedding(
+        ints([
+          [0, 3, 3],
+          [1, 0, 3],
+        ]),
+        weight,
+        { paddingIdx: 1 },
+      )
+        .sum()
+        .backward();
+      expect(await weight.grad!.tolist()).toEqual([
+        [2, 2],
+        [0, 0],
+        [0, 0],
+        [3, 3],
+      ]);
     });
 
     it('fromPretrained shares the given table and freezes it unless told otherwise', async () => {
-      const table = torch.tensor([[1, 2.3, 3], [4, 5.1, 6.3]], { device });
+      const table = torch.tensor(
+        [
+          [1, 2.3, 3],
+          [4, 5.1, 6.3],
+        ],
+        { device },
+      );
       const frozen = nn.Embedding.fromPretrained(table);
       expect(frozen.weight.requiresGrad).toBe(false);
       expect(await frozen.forward(ints([1])).tolist()).toEqual([[4, Math.fround(5.1), Math.fround(6.3)]]);
@@ -55,7 +81,18 @@ for (const device of devices) {
 
     it('maxNorm renormalises the looked-up rows in place', async () => {
       const embedding = new nn.Embedding(3, 2, { maxNorm: 1, device });
-      torch.noGrad(() => embedding.weight.copy_(torch.tensor([[3, 4], [0.3, 0.4], [6, 8]], { device })));
+      torch.noGrad(() =>
+        embedding.weight.copy_(
+          torch.tensor(
+            [
+              [3, 4],
+              [0.3, 0.4],
+              [6, 8],
+            ],
+            { device },
+          ),
+        ),
+      );
       embedding.forward(ints([0, 1]));
       const rows = (await embedding.weight.tolist()) as number[][];
       expect(Math.hypot(...rows[0])).toBeCloseTo(1, 6);
@@ -65,8 +102,16 @@ for (const device of devices) {
 
     it('an index out of range names the table and the input', async () => {
       const embedding = new nn.Embedding(5, 3, { device });
-      await expectRaises(device, () => embedding.forward(ints([[1, 7]])), 'embedding: input holds index 7, outside [0, 5) (num_embeddings 5, input shape [1, 2])');
-      await expectRaises(device, () => embedding.forward(ints([-1])), 'embedding: input holds index -1, outside [0, 5) (num_embeddings 5, input shape [1])');
+      await expectRaises(
+        device,
+        () => embedding.forward(ints([[1, 7]])),
+        'embedding: input holds index 7, outside [0, 5) (num_embeddings 5, input shape [1, 2])',
+      );
+      await expectRaises(
+        device,
+        () => embedding.forward(ints([-1])),
+        'embedding: input holds index -1, outside [0, 5) (num_embeddings 5, input shape [1])',
+      );
     });
   });
 
@@ -108,7 +153,7 @@ for (const device of devices) {
       expect(await x.tolist()).toEqual([0, 0, 3]);
     });
 
-    it('Softmax without dim picks PyTorch\'s implicit dim', async () => {
+    it("Softmax without dim picks PyTorch's implicit dim", async () => {
       const x = torch.randn(2, 3, { device });
       expect(await new nn.Softmax().forward(x).sum(1).tolist()).toEqual([1, 1].map((v) => expect.closeTo(v, 6)));
       expect(await new nn.LogSoftmax().forward(torch.randn(4, { device })).exp().sum().item()).toBeCloseTo(1, 6);
@@ -124,8 +169,20 @@ describe('dropout arguments', () => {
 });
 
 describe('functional', () => {
-  it('functional holds the layers\' functions and re-exports the torch ones', () => {
-    for (const name of ['linear', 'embedding', 'layerNorm', 'dropout', 'relu', 'leakyRelu', 'gelu', 'tanh', 'sigmoid', 'softmax', 'logSoftmax']) {
+  it("functional holds the layers' functions and re-exports the torch ones", () => {
+    for (const name of [
+      'linear',
+      'embedding',
+      'layerNorm',
+      'dropout',
+      'relu',
+      'leakyRelu',
+      'gelu',
+      'tanh',
+      'sigmoid',
+      'softmax',
+      'logSoftmax',
+    ]) {
       expect(typeof (F as Record<string, unknown>)[name], name).toBe('function');
     }
     expect(F.softmax).toBe(torch.softmax);
@@ -138,7 +195,9 @@ describe('bad inputs raise clear errors', () => {
     expect(() => fc.forward(torch.zeros(2, 7))).toThrow('linear: input last dimension 7 does not match in_features 5 (input shape [2, 7])');
     expect(() => fc.forward(torch.tensor(1))).toThrow('linear: input must have at least 1 dimension, got a 0-d tensor');
     expect(() => fc.forward(ints([[1, 2, 3, 4, 5]]))).toThrow("linear: argument 'input' must have dtype float32, got int32");
-    expect(() => F.linear(torch.zeros(2, 5), torch.zeros(3, 5), torch.zeros(4))).toThrow('linear: bias must have shape [3] (out_features), got [4]');
+    expect(() => F.linear(torch.zeros(2, 5), torch.zeros(3, 5), torch.zeros(4))).toThrow(
+      'linear: bias must have shape [3] (out_features), got [4]',
+    );
     expect(() => new nn.Linear(2.5, 3)).toThrow('Linear: inFeatures must be a non-negative integer, got 2.5');
   });
 
@@ -150,9 +209,15 @@ describe('bad inputs raise clear errors', () => {
   });
 
   it('LayerNorm: input whose last dims differ from normalizedShape; bad weight shape', () => {
-    expect(() => new nn.LayerNorm(4).forward(torch.zeros(2, 3))).toThrow('layerNorm: normalizedShape [4] does not match the last dimensions of input shape [2, 3] (expected input of shape [*, 4])');
-    expect(() => new nn.LayerNorm([2, 3]).forward(torch.zeros(3))).toThrow('layerNorm: normalizedShape [2, 3] does not match the last dimensions of input shape [3]');
-    expect(() => F.layerNorm(torch.zeros(2, 3), [3], torch.ones(2))).toThrow('layerNorm: weight must have shape [3] (normalizedShape), got [2]');
+    expect(() => new nn.LayerNorm(4).forward(torch.zeros(2, 3))).toThrow(
+      'layerNorm: normalizedShape [4] does not match the last dimensions of input shape [2, 3] (expected input of shape [*, 4])',
+    );
+    expect(() => new nn.LayerNorm([2, 3]).forward(torch.zeros(3))).toThrow(
+      'layerNorm: normalizedShape [2, 3] does not match the last dimensions of input shape [3]',
+    );
+    expect(() => F.layerNorm(torch.zeros(2, 3), [3], torch.ones(2))).toThrow(
+      'layerNorm: weight must have shape [3] (normalizedShape), got [2]',
+    );
   });
 
   it('GELU: an unknown approximation', () => {

@@ -46,8 +46,14 @@ for (const device of devices) {
       await expectNormal(embedding.weight, 1);
       expect(await embedding.weight.index(3).tolist()).toEqual(new Array(64).fill(0));
       const norm = new nn.LayerNorm([2, 3], { device });
-      expect(await norm.weight!.tolist()).toEqual([[1, 1, 1], [1, 1, 1]]);
-      expect(await norm.bias!.tolist()).toEqual([[0, 0, 0], [0, 0, 0]]);
+      expect(await norm.weight!.tolist()).toEqual([
+        [1, 1, 1],
+        [1, 1, 1],
+      ]);
+      expect(await norm.bias!.tolist()).toEqual([
+        [0, 0, 0],
+        [0, 0, 0],
+      ]);
       expect(new nn.LayerNorm(3, { elementwiseAffine: false }).parameters()).toEqual([]);
       disposeModule(embedding);
     });
@@ -66,12 +72,20 @@ for (const device of devices) {
       try {
         torch.manualSeed(3);
         const layers = [
-          new nn.Linear(4, 3), new nn.Embedding(5, 4, { paddingIdx: 0 }), new nn.Conv1d(2, 3, 3), new nn.Conv2d(2, 3, 3), new nn.BatchNorm1d(3),
-          new nn.LayerNorm(4), new nn.GRU(4, 3, { bidirectional: true }), new nn.LSTMCell(4, 3), new nn.MultiheadAttention(4, 2),
+          new nn.Linear(4, 3),
+          new nn.Embedding(5, 4, { paddingIdx: 0 }),
+          new nn.Conv1d(2, 3, 3),
+          new nn.Conv2d(2, 3, 3),
+          new nn.BatchNorm1d(3),
+          new nn.LayerNorm(4),
+          new nn.GRU(4, 3, { bidirectional: true }),
+          new nn.LSTMCell(4, 3),
+          new nn.MultiheadAttention(4, 2),
           new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }),
         ];
         for (const layer of layers) {
-          for (const [name, t] of [...layer.namedParameters(), ...layer.namedBuffers()]) expect(t.device, `${layer.getName()}.${name}`).toBe(device);
+          for (const [name, t] of [...layer.namedParameters(), ...layer.namedBuffers()])
+            expect(t.device, `${layer.getName()}.${name}`).toBe(device);
         }
         // A forward pass runs there too, and the initial values are PyTorch's kind: finite, bounded.
         const x = torch.randn(2, 5, 4);
@@ -101,11 +115,15 @@ describe('nn.init', () => {
     expect(init.calculateGain('leaky_relu')).toBeCloseTo(Math.sqrt(2 / 1.0001), 15);
     expect(init.calculateGain('leaky_relu', 0.2)).toBeCloseTo(1.3867504905630728, 15);
     expect(init.calculateGain('selu')).toBe(0.75);
-    expect(() => init.calculateGain('softplus' as torch.nn.init.Nonlinearity)).toThrow("calculateGain: unsupported nonlinearity 'softplus'");
+    expect(() => init.calculateGain('softplus' as torch.nn.init.Nonlinearity)).toThrow(
+      "calculateGain: unsupported nonlinearity 'softplus'",
+    );
   });
 
   it('errors name the function and the shape', () => {
-    expect(() => init.xavierUniform_(torch.empty(5))).toThrow('calculateFanInAndFanOut: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (shape [5])');
+    expect(() => init.xavierUniform_(torch.empty(5))).toThrow(
+      'calculateFanInAndFanOut: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (shape [5])',
+    );
     expect(() => init.uniform_(null as unknown as torch.Tensor)).toThrow("uniform_: argument 'tensor' must be a Tensor, got null");
   });
 });
@@ -154,13 +172,19 @@ for (const device of devices) {
       await expectNormal(init.kaimingNormal_(empty(400, 100)), Math.SQRT2 / Math.sqrt(100 * 1));
       await expectNormal(init.kaimingNormal_(empty(400, 100), { mode: 'fan_out', nonlinearity: 'relu' }), Math.SQRT2 / 20);
       await expectUniform(init.kaimingUniform_(empty(400, 100), { a: Math.sqrt(5) }), 1 / 10);
-      await expectUniform(init.kaimingUniform_(empty(400, 100), { nonlinearity: 'tanh' }), Math.sqrt(3) * (5 / 3) / 10);
-      expect(() => init.kaimingUniform_(empty(4, 4), { mode: 'fan_avg' as 'fan_in' })).toThrow("kaimingUniform_: mode 'fan_avg' is not supported, use one of fan_in, fan_out");
+      await expectUniform(init.kaimingUniform_(empty(400, 100), { nonlinearity: 'tanh' }), (Math.sqrt(3) * (5 / 3)) / 10);
+      expect(() => init.kaimingUniform_(empty(4, 4), { mode: 'fan_avg' as 'fan_in' })).toThrow(
+        "kaimingUniform_: mode 'fan_avg' is not supported, use one of fan_in, fan_out",
+      );
       expect(init.kaimingUniform_(empty(0, 4)).shape).toEqual([0, 4]);
     });
 
     it('orthogonal_: orthonormal rows or columns times gain, for tall, wide and N-d tensors', async () => {
-      for (const shape of [[6, 4], [3, 7], [4, 2, 3]]) {
+      for (const shape of [
+        [6, 4],
+        [3, 7],
+        [4, 2, 3],
+      ]) {
         const w = init.orthogonal_(empty(...shape), 1.5);
         const matrix = w.reshape(shape[0], -1);
         const gram = matrix.shape[0] < matrix.shape[1] ? matrix.matmul(matrix.t()) : matrix.t().matmul(matrix);

@@ -52,7 +52,12 @@ async function checkLayerCase(c: LayerCase, device: string): Promise<void> {
     found.push(check('output', output, c.output, TOLERANCE));
     output.backward(tensorOn(c.gradOutput, device));
     if (c.inputGrad) found.push(check('input gradient', input.grad!, c.inputGrad, TOLERANCE));
-    const grads = Object.fromEntries(layer.namedParameters().filter(([, p]) => p.grad).map(([name, p]) => [name, p.grad!]));
+    const grads = Object.fromEntries(
+      layer
+        .namedParameters()
+        .filter(([, p]) => p.grad)
+        .map(([name, p]) => [name, p.grad!]),
+    );
     expect(Object.keys(grads).sort(), 'parameters with gradients').toEqual(Object.keys(c.paramGrads).sort());
     for (const [name, grad] of Object.entries(grads)) found.push(check(`gradient of ${name}`, grad, c.paramGrads[name], TOLERANCE));
     const after = layer.stateDict();

@@ -23,7 +23,9 @@ describe('smooth, KL and margin losses', () => {
 
   it('take their options positionally too, in PyTorch order', () => {
     torch.scope(() => {
-      const x = torch.randn([4, 3]), y = torch.randn([4, 3]), z = torch.randn([4, 3]);
+      const x = torch.randn([4, 3]),
+        y = torch.randn([4, 3]),
+        z = torch.randn([4, 3]);
       same(F.smoothL1Loss(x, y, 'sum', 0.5), F.smoothL1Loss(x, y, { reduction: 'sum', beta: 0.5 }));
       same(F.huberLoss(x, y, 'none', { delta: 0.5 }), F.huberLoss(x, y, { reduction: 'none', delta: 0.5 }));
       same(F.tripletMarginLoss(x, y, z, 0.5, 1, 1e-6, true), F.tripletMarginLoss(x, y, z, { margin: 0.5, p: 1, swap: true }));
@@ -32,22 +34,40 @@ describe('smooth, KL and margin losses', () => {
 
   it('modules compute their functional form with the options they were built with', () => {
     torch.scope(() => {
-      const x = torch.randn([5, 4]), y = torch.randn([5, 4]), z = torch.randn([5, 4]);
+      const x = torch.randn([5, 4]),
+        y = torch.randn([5, 4]),
+        z = torch.randn([5, 4]);
       const labels = torch.tensor([1, -1, 1, -1, 1]);
-      const logProbs = F.logSoftmax(x, 1), target = F.softmax(y, 1);
+      const logProbs = F.logSoftmax(x, 1),
+        target = F.softmax(y, 1);
       same(new nn.SmoothL1Loss({ beta: 0.3, reduction: 'sum' }).forward(x, y), F.smoothL1Loss(x, y, { beta: 0.3, reduction: 'sum' }));
       same(new nn.HuberLoss({ delta: 0.3 }).forward(x, y), F.huberLoss(x, y, { delta: 0.3 }));
       same(new nn.KLDivLoss({ reduction: 'batchmean' }).forward(logProbs, target), F.klDiv(logProbs, target, { reduction: 'batchmean' }));
-      same(new nn.KLDivLoss({ logTarget: true, reduction: 'none' }).forward(logProbs, F.logSoftmax(y, 1)), F.klDiv(logProbs, F.logSoftmax(y, 1), { logTarget: true, reduction: 'none' }));
+      same(
+        new nn.KLDivLoss({ logTarget: true, reduction: 'none' }).forward(logProbs, F.logSoftmax(y, 1)),
+        F.klDiv(logProbs, F.logSoftmax(y, 1), { logTarget: true, reduction: 'none' }),
+      );
       same(new nn.MarginRankingLoss(0.2).forward(x, y, torch.sign(z)), F.marginRankingLoss(x, y, torch.sign(z), 0.2));
-      same(new nn.CosineEmbeddingLoss({ margin: 0.1, reduction: 'none' }).forward(x, y, labels), F.cosineEmbeddingLoss(x, y, labels, { margin: 0.1, reduction: 'none' }));
-      same(new nn.TripletMarginLoss({ margin: 0.5, p: 1, swap: true }).forward(x, y, z), F.tripletMarginLoss(x, y, z, { margin: 0.5, p: 1, swap: true }));
+      same(
+        new nn.CosineEmbeddingLoss({ margin: 0.1, reduction: 'none' }).forward(x, y, labels),
+        F.cosineEmbeddingLoss(x, y, labels, { margin: 0.1, reduction: 'none' }),
+      );
+      same(
+        new nn.TripletMarginLoss({ margin: 0.5, p: 1, swap: true }).forward(x, y, z),
+        F.tripletMarginLoss(x, y, z, { margin: 0.5, p: 1, swap: true }),
+      );
     });
   });
 
   it('print as PyTorch 1.13 prints them', () => {
-    for (const module of [new nn.SmoothL1Loss({ beta: 0.5 }), new nn.HuberLoss({ delta: 2 }), new nn.KLDivLoss({ logTarget: true }), new nn.MarginRankingLoss(),
-      new nn.CosineEmbeddingLoss(0.5), new nn.TripletMarginLoss({ swap: true, p: 1 })]) {
+    for (const module of [
+      new nn.SmoothL1Loss({ beta: 0.5 }),
+      new nn.HuberLoss({ delta: 2 }),
+      new nn.KLDivLoss({ logTarget: true }),
+      new nn.MarginRankingLoss(),
+      new nn.CosineEmbeddingLoss(0.5),
+      new nn.TripletMarginLoss({ swap: true, p: 1 }),
+    ]) {
       expect(String(module)).toBe(`${module.getName()}()`);
     }
   });
@@ -55,9 +75,13 @@ describe('smooth, KL and margin losses', () => {
   it("klDiv warns once that 'mean' divides by every element, not by the batch", () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     torch.scope(() => {
-      const x = F.logSoftmax(torch.randn([2, 3]), 1), t = F.softmax(torch.randn([2, 3]), 1);
+      const x = F.logSoftmax(torch.randn([2, 3]), 1),
+        t = F.softmax(torch.randn([2, 3]), 1);
       expect(F.klDiv(x, t).itemSync()).toBeCloseTo(Number(F.klDiv(x, t, { reduction: 'sum' }).itemSync()) / 6, 6);
-      expect(F.klDiv(x, t, { reduction: 'batchmean' }).itemSync()).toBeCloseTo(Number(F.klDiv(x, t, { reduction: 'sum' }).itemSync()) / 2, 6);
+      expect(F.klDiv(x, t, { reduction: 'batchmean' }).itemSync()).toBeCloseTo(
+        Number(F.klDiv(x, t, { reduction: 'sum' }).itemSync()) / 2,
+        6,
+      );
       F.klDiv(x, t);
     });
     expect(warn).toHaveBeenCalledTimes(1);
@@ -67,22 +91,48 @@ describe('smooth, KL and margin losses', () => {
 
   it('refuse bad reductions, options and shapes, naming the op and the arguments', () => {
     const x = torch.randn([3, 4]);
-    expect(() => F.smoothL1Loss(x, x, { reduction: 'avg' as 'mean' })).toThrow("smoothL1Loss: reduction must be 'mean', 'sum' or 'none', got \"avg\"");
-    expect(() => F.klDiv(x, x, { reduction: 'avg' as 'mean' })).toThrow("klDiv: reduction must be 'mean', 'batchmean', 'sum' or 'none', got \"avg\"");
-    expect(() => new nn.KLDivLoss({ reduction: 'batch' as 'mean' })).toThrow("KLDivLoss: reduction must be 'mean', 'batchmean', 'sum' or 'none', got \"batch\"");
-    expect(() => new nn.HuberLoss({ reduction: 'avg' as 'mean' })).toThrow("HuberLoss: reduction must be 'mean', 'sum' or 'none', got \"avg\"");
+    expect(() => F.smoothL1Loss(x, x, { reduction: 'avg' as 'mean' })).toThrow(
+      "smoothL1Loss: reduction must be 'mean', 'sum' or 'none', got \"avg\"",
+    );
+    expect(() => F.klDiv(x, x, { reduction: 'avg' as 'mean' })).toThrow(
+      "klDiv: reduction must be 'mean', 'batchmean', 'sum' or 'none', got \"avg\"",
+    );
+    expect(() => new nn.KLDivLoss({ reduction: 'batch' as 'mean' })).toThrow(
+      "KLDivLoss: reduction must be 'mean', 'batchmean', 'sum' or 'none', got \"batch\"",
+    );
+    expect(() => new nn.HuberLoss({ reduction: 'avg' as 'mean' })).toThrow(
+      "HuberLoss: reduction must be 'mean', 'sum' or 'none', got \"avg\"",
+    );
     expect(() => F.klDiv(x, x, { log_target: true } as never)).toThrow("klDiv: unknown option 'log_target'; did you mean 'logTarget'?");
-    expect(() => new nn.TripletMarginLoss({ margin: 1, Swap: true } as never)).toThrow("TripletMarginLoss: unknown option 'Swap'; did you mean 'swap'?");
+    expect(() => new nn.TripletMarginLoss({ margin: 1, Swap: true } as never)).toThrow(
+      "TripletMarginLoss: unknown option 'Swap'; did you mean 'swap'?",
+    );
     expect(() => F.smoothL1Loss(x, x, { beta: -1 })).toThrow('smoothL1Loss: beta must be non-negative, got -1');
     expect(() => F.huberLoss(x, x, { delta: 0 })).toThrow('huberLoss: delta must be positive, got 0');
-    expect(() => F.smoothL1Loss(x, torch.randn([2, 4]))).toThrow('smoothL1Loss: the shapes of input [3, 4] and target [2, 4] cannot be broadcast together');
+    expect(() => F.smoothL1Loss(x, torch.randn([2, 4]))).toThrow(
+      'smoothL1Loss: the shapes of input [3, 4] and target [2, 4] cannot be broadcast together',
+    );
     expect(() => F.klDiv(x, torch.randn([5]))).toThrow('klDiv: the shapes of input [3, 4] and target [5] cannot be broadcast together');
-    expect(() => F.marginRankingLoss(x, torch.randn([4]), x)).toThrow('marginRankingLoss: input1, input2 and target must have the same number of dims, got input1 [3, 4], input2 [4] and target [3, 4]');
-    expect(() => F.marginRankingLoss(x, torch.randn([2, 4]), x)).toThrow('marginRankingLoss: the shapes of input1 [3, 4] and input2 [2, 4] cannot be broadcast together');
-    expect(() => F.cosineEmbeddingLoss(x, x, torch.ones([3, 1]))).toThrow('cosineEmbeddingLoss: target must be 0-D or 1-D (one label per pair), got [3, 1]');
-    expect(() => F.cosineEmbeddingLoss(x, torch.randn([4]), torch.ones([3]))).toThrow('cosineEmbeddingLoss: a 1-D target expects 2-D inputs, got input1 [3, 4] and input2 [4]');
-    expect(() => F.tripletMarginLoss(x, torch.randn([4]), x)).toThrow('tripletMarginLoss: anchor, positive and negative must have the same number of dims, got anchor [3, 4], positive [4] and negative [3, 4]');
-    expect(() => F.tripletMarginLoss(x, x, torch.randn([3, 5]))).toThrow('tripletMarginLoss: the shapes of anchor [3, 4] and negative [3, 5] cannot be broadcast together');
-    expect(() => F.cosineEmbeddingLoss(x, x, torch.ones([3], { dtype: 'int32' }))).toThrow("cosineEmbeddingLoss: argument 'target' must have dtype float32, got int32");
+    expect(() => F.marginRankingLoss(x, torch.randn([4]), x)).toThrow(
+      'marginRankingLoss: input1, input2 and target must have the same number of dims, got input1 [3, 4], input2 [4] and target [3, 4]',
+    );
+    expect(() => F.marginRankingLoss(x, torch.randn([2, 4]), x)).toThrow(
+      'marginRankingLoss: the shapes of input1 [3, 4] and input2 [2, 4] cannot be broadcast together',
+    );
+    expect(() => F.cosineEmbeddingLoss(x, x, torch.ones([3, 1]))).toThrow(
+      'cosineEmbeddingLoss: target must be 0-D or 1-D (one label per pair), got [3, 1]',
+    );
+    expect(() => F.cosineEmbeddingLoss(x, torch.randn([4]), torch.ones([3]))).toThrow(
+      'cosineEmbeddingLoss: a 1-D target expects 2-D inputs, got input1 [3, 4] and input2 [4]',
+    );
+    expect(() => F.tripletMarginLoss(x, torch.randn([4]), x)).toThrow(
+      'tripletMarginLoss: anchor, positive and negative must have the same number of dims, got anchor [3, 4], positive [4] and negative [3, 4]',
+    );
+    expect(() => F.tripletMarginLoss(x, x, torch.randn([3, 5]))).toThrow(
+      'tripletMarginLoss: the shapes of anchor [3, 4] and negative [3, 5] cannot be broadcast together',
+    );
+    expect(() => F.cosineEmbeddingLoss(x, x, torch.ones([3], { dtype: 'int32' }))).toThrow(
+      "cosineEmbeddingLoss: argument 'target' must have dtype float32, got int32",
+    );
   });
 });

@@ -14,8 +14,19 @@ const F = nn.functional;
 
 interface LossCase {
   name: string;
-  fn: 'crossEntropy' | 'nllLoss' | 'mseLoss' | 'l1Loss' | 'binaryCrossEntropy' | 'binaryCrossEntropyWithLogits' | 'smoothL1Loss' | 'huberLoss' | 'klDiv'
-    | 'marginRankingLoss' | 'cosineEmbeddingLoss' | 'tripletMarginLoss';
+  fn:
+    | 'crossEntropy'
+    | 'nllLoss'
+    | 'mseLoss'
+    | 'l1Loss'
+    | 'binaryCrossEntropy'
+    | 'binaryCrossEntropyWithLogits'
+    | 'smoothL1Loss'
+    | 'huberLoss'
+    | 'klDiv'
+    | 'marginRankingLoss'
+    | 'cosineEmbeddingLoss'
+    | 'tripletMarginLoss';
   input: TensorData;
   /** Inputs between input and target (input2, positive), each requiring grad. */
   operands?: TensorData[];
@@ -40,7 +51,12 @@ function operandsOf(c: LossCase, device = 'cpu'): Tensor[] {
 
 /** The case's options with weight tensors built on `device`; they live in the caller's scope. */
 function optionsOf(c: LossCase, device = 'cpu'): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(c.options).map(([key, value]) => [key, typeof value === 'object' && value !== null ? tensorOn(value as TensorData, device) : value]));
+  return Object.fromEntries(
+    Object.entries(c.options).map(([key, value]) => [
+      key,
+      typeof value === 'object' && value !== null ? tensorOn(value as TensorData, device) : value,
+    ]),
+  );
 }
 
 function targetOf(c: LossCase, device = 'cpu'): Tensor {
@@ -67,7 +83,9 @@ async function checkLossCase(c: LossCase, device: string): Promise<void> {
     const largest = Math.max(...expectedGrads.flatMap((g) => (g ? [largestMagnitude(g)] : [])), 1e-3);
     const gradients = { rtol: 1e-5, atol: 2 ** -22 * largest };
     found.push(check('gradient of input', grads[0]!, c.expected.gradInput, gradients));
-    (c.expected.gradOperands ?? []).forEach((expected, i) => found.push(check(`gradient of operand ${i + 1}`, grads[1 + i]!, expected, gradients)));
+    (c.expected.gradOperands ?? []).forEach((expected, i) =>
+      found.push(check(`gradient of operand ${i + 1}`, grads[1 + i]!, expected, gradients)),
+    );
     if (c.expected.gradTarget) found.push(check('gradient of target', grads[grads.length - 1]!, c.expected.gradTarget, gradients));
     return found;
   });
@@ -89,7 +107,11 @@ describe('loss gradients pass a finite-difference check', () => {
     const target = targetOf(c);
     const options = optionsOf(c);
     const tensors = [input, ...operandsOf(c), target];
-    expect(await torch.autograd.gradcheck((...args) => lossFunction(c)(...args, options), tensors, { eps: c.fn === 'binaryCrossEntropy' || c.fn === 'klDiv' ? 1e-3 : 1e-2 })).toBe(true);
+    expect(
+      await torch.autograd.gradcheck((...args) => lossFunction(c)(...args, options), tensors, {
+        eps: c.fn === 'binaryCrossEntropy' || c.fn === 'klDiv' ? 1e-3 : 1e-2,
+      }),
+    ).toBe(true);
   });
 });
 
@@ -102,7 +124,13 @@ describe('loss doc examples', () => {
       expect(F.nllLoss(torch.tensor([[-0.5, -1.2, -2.0]]), int32([1])).itemSync()).toBeCloseTo(1.2, 6);
       expect(F.binaryCrossEntropy(torch.tensor([0.8, 0.1]), torch.tensor([1, 0])).itemSync()).toBeCloseTo(0.1643, 4);
       expect(F.binaryCrossEntropyWithLogits(torch.tensor([2, -1]), torch.tensor([1, 0])).itemSync()).toBeCloseTo(0.2201, 4);
-      const logits = torch.tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]], { requiresGrad: true });
+      const logits = torch.tensor(
+        [
+          [2.0, 0.5, -1.0],
+          [0.1, 0.2, 3.0],
+        ],
+        { requiresGrad: true },
+      );
       expect(F.crossEntropy(logits, int32([0, 2])).itemSync()).toBeCloseTo(0.1755, 4);
     });
   });
@@ -158,15 +186,24 @@ describe('loss modules', () => {
       const labels = int32([0, 1, 2, 3, -100, 1]);
       const weight = torch.tensor([1, 2, 0.5, 1]);
       const same = (a: Tensor, b: Tensor) => expect(a.tolistSync()).toEqual(b.tolistSync());
-      same(new nn.CrossEntropyLoss({ weight, labelSmoothing: 0.1, reduction: 'none' }).forward(logits, labels), F.crossEntropy(logits, labels, { weight, labelSmoothing: 0.1, reduction: 'none' }));
+      same(
+        new nn.CrossEntropyLoss({ weight, labelSmoothing: 0.1, reduction: 'none' }).forward(logits, labels),
+        F.crossEntropy(logits, labels, { weight, labelSmoothing: 0.1, reduction: 'none' }),
+      );
       same(new nn.CrossEntropyLoss(weight).forward(logits, labels), F.crossEntropy(logits, labels, { weight }));
-      same(new nn.NLLLoss({ ignoreIndex: 1, reduction: 'sum' }).forward(logits, labels.clamp(0, 3)), F.nllLoss(logits, labels.clamp(0, 3), { ignoreIndex: 1, reduction: 'sum' }));
+      same(
+        new nn.NLLLoss({ ignoreIndex: 1, reduction: 'sum' }).forward(logits, labels.clamp(0, 3)),
+        F.nllLoss(logits, labels.clamp(0, 3), { ignoreIndex: 1, reduction: 'sum' }),
+      );
       const probabilities = logits.sigmoid();
       const targets = torch.rand([6, 4]);
       same(new nn.MSELoss({ reduction: 'sum' }).forward(logits, targets), F.mseLoss(logits, targets, { reduction: 'sum' }));
       same(new nn.L1Loss().forward(logits, targets), F.l1Loss(logits, targets));
       same(new nn.BCELoss(weight).forward(probabilities, targets), F.binaryCrossEntropy(probabilities, targets, { weight }));
-      same(new nn.BCEWithLogitsLoss({ posWeight: weight }).forward(logits, targets), F.binaryCrossEntropyWithLogits(logits, targets, { posWeight: weight }));
+      same(
+        new nn.BCEWithLogitsLoss({ posWeight: weight }).forward(logits, targets),
+        F.binaryCrossEntropyWithLogits(logits, targets, { posWeight: weight }),
+      );
     });
   });
 
@@ -197,25 +234,47 @@ describe('loss errors', () => {
       const x = logits.to(device);
       await expectRaises(device, () => F.crossEntropy(x, on([1, 7, 2])), 'crossEntropy: target 7 is out of bounds for 5 classes');
       await expectRaises(device, () => F.nllLoss(x, on([1, -1, 2])), 'nllLoss: target -1 is out of bounds for 5 classes');
-      await expectRaises(device, () => F.crossEntropy(torch.randn([2, 5, 3], { device }), on([[0, 1, 5], [0, 0, 0]])), 'crossEntropy: target 5 is out of bounds for 5 classes');
+      await expectRaises(
+        device,
+        () =>
+          F.crossEntropy(
+            torch.randn([2, 5, 3], { device }),
+            on([
+              [0, 1, 5],
+              [0, 0, 0],
+            ]),
+          ),
+        'crossEntropy: target 5 is out of bounds for 5 classes',
+      );
       expect(Number.isFinite(await F.crossEntropy(x, on([1, -100, 2])).item())).toBe(true);
       expect(Number.isFinite(await F.crossEntropy(x, on([1, 3, 2]), { ignoreIndex: 3 }).item())).toBe(true);
     });
 
     it(`check that binary cross entropy inputs are probabilities (${device})`, async () => {
       const target = torch.tensor([1, 0], { device });
-      const message = 'binaryCrossEntropy: all elements of input should be between 0 and 1 (1 of 2 are not); apply sigmoid first, or use binaryCrossEntropyWithLogits on the logits';
+      const message =
+        'binaryCrossEntropy: all elements of input should be between 0 and 1 (1 of 2 are not); apply sigmoid first, or use binaryCrossEntropyWithLogits on the logits';
       await expectRaises(device, () => F.binaryCrossEntropy(torch.tensor([0.5, 1.5], { device }), target), message);
       await expectRaises(device, () => F.binaryCrossEntropy(torch.tensor([0.5, NaN], { device }), target), message);
-      await expectRaises(device, () => F.binaryCrossEntropy(torch.tensor([-1, 2], { device }), target), message.replace('(1 of 2', '(2 of 2'));
+      await expectRaises(
+        device,
+        () => F.binaryCrossEntropy(torch.tensor([-1, 2], { device }), target),
+        message.replace('(1 of 2', '(2 of 2'),
+      );
       expect(await F.binaryCrossEntropy(torch.tensor([1, 0], { device }), target).item()).toBe(0);
     });
   }
 
   it('refuse float class indices, and int probabilities', () => {
-    expect(() => F.crossEntropy(logits, torch.tensor([1, 0, 2]))).toThrow(/crossEntropy: target must hold int32 class indices of shape \[3\], got float32 of shape \[3\]; class probabilities are a float32 target of the input's shape \[3, 5\]/);
-    expect(() => F.nllLoss(logits, torch.tensor([1, 0, 2]))).toThrow('nllLoss: target must hold int32 class indices of shape [3], got float32 of shape [3]');
-    expect(() => F.crossEntropy(logits, torch.zeros([3, 5], { dtype: 'int32' }))).toThrow("crossEntropy: a target of the input's shape [3, 5] holds class probabilities and must be float32, got int32");
+    expect(() => F.crossEntropy(logits, torch.tensor([1, 0, 2]))).toThrow(
+      /crossEntropy: target must hold int32 class indices of shape \[3\], got float32 of shape \[3\]; class probabilities are a float32 target of the input's shape \[3, 5\]/,
+    );
+    expect(() => F.nllLoss(logits, torch.tensor([1, 0, 2]))).toThrow(
+      'nllLoss: target must hold int32 class indices of shape [3], got float32 of shape [3]',
+    );
+    expect(() => F.crossEntropy(logits, torch.zeros([3, 5], { dtype: 'int32' }))).toThrow(
+      "crossEntropy: a target of the input's shape [3, 5] holds class probabilities and must be float32, got int32",
+    );
   });
 
   it('name the target shape expected, with a hint for one sample given a (1, C) input', () => {
@@ -223,24 +282,52 @@ describe('loss errors', () => {
       'crossEntropy: expected a target of shape [1] for input of shape [1, 5], got []; for one sample pass target.unsqueeze(0), or an unbatched input of shape [5]',
     );
     expect(F.crossEntropy(torch.randn([5]), torch.tensor(2, { dtype: 'int32' })).shape).toEqual([]);
-    expect(() => F.crossEntropy(torch.randn([2, 4, 3]), int32([[0, 1], [2, 3]]))).toThrow('crossEntropy: expected a target of shape [2, 3] for input of shape [2, 4, 3], got [2, 2]');
-    expect(() => F.crossEntropy(logits, int32([0, 1]))).toThrow('crossEntropy: expected a target of shape [3] for input of shape [3, 5], got [2]');
-    expect(() => F.crossEntropy(torch.tensor(1), int32(0))).toThrow('crossEntropy: input must have shape (C) or (N, C, d1, ...), got a 0-d tensor');
+    expect(() =>
+      F.crossEntropy(
+        torch.randn([2, 4, 3]),
+        int32([
+          [0, 1],
+          [2, 3],
+        ]),
+      ),
+    ).toThrow('crossEntropy: expected a target of shape [2, 3] for input of shape [2, 4, 3], got [2, 2]');
+    expect(() => F.crossEntropy(logits, int32([0, 1]))).toThrow(
+      'crossEntropy: expected a target of shape [3] for input of shape [3, 5], got [2]',
+    );
+    expect(() => F.crossEntropy(torch.tensor(1), int32(0))).toThrow(
+      'crossEntropy: input must have shape (C) or (N, C, d1, ...), got a 0-d tensor',
+    );
   });
 
   it('check the options', () => {
     const labels = int32([0, 1, 2]);
-    expect(() => F.crossEntropy(logits, labels, { weight: torch.ones([3]) })).toThrow('crossEntropy: weight must hold one value per class, shape [5], got shape [3]');
-    expect(() => F.crossEntropy(logits, labels, { labelSmoothing: 1.5 })).toThrow('crossEntropy: labelSmoothing must be between 0.0 and 1.0, got 1.5');
-    expect(() => F.crossEntropy(logits, labels, { reduction: 'avg' as 'mean' })).toThrow("crossEntropy: reduction must be 'mean', 'sum' or 'none', got \"avg\"");
-    expect(() => F.crossEntropy(logits, torch.rand([3, 5]), { ignoreIndex: 1 })).toThrow('crossEntropy: ignoreIndex (1) is not supported with class-probability targets');
-    expect(() => F.crossEntropy(logits, labels, { weight: torch.ones([5], { requiresGrad: true }) })).toThrow("crossEntropy: the loss is not differentiable with respect to 'weight', which requires grad; pass weight.detach()");
-    expect(() => F.binaryCrossEntropyWithLogits(logits, torch.rand([3, 5]), { posWeight: torch.ones([4]) })).toThrow('binaryCrossEntropyWithLogits: the shapes of input [3, 5] and posWeight [4] cannot be broadcast together');
+    expect(() => F.crossEntropy(logits, labels, { weight: torch.ones([3]) })).toThrow(
+      'crossEntropy: weight must hold one value per class, shape [5], got shape [3]',
+    );
+    expect(() => F.crossEntropy(logits, labels, { labelSmoothing: 1.5 })).toThrow(
+      'crossEntropy: labelSmoothing must be between 0.0 and 1.0, got 1.5',
+    );
+    expect(() => F.crossEntropy(logits, labels, { reduction: 'avg' as 'mean' })).toThrow(
+      "crossEntropy: reduction must be 'mean', 'sum' or 'none', got \"avg\"",
+    );
+    expect(() => F.crossEntropy(logits, torch.rand([3, 5]), { ignoreIndex: 1 })).toThrow(
+      'crossEntropy: ignoreIndex (1) is not supported with class-probability targets',
+    );
+    expect(() => F.crossEntropy(logits, labels, { weight: torch.ones([5], { requiresGrad: true }) })).toThrow(
+      "crossEntropy: the loss is not differentiable with respect to 'weight', which requires grad; pass weight.detach()",
+    );
+    expect(() => F.binaryCrossEntropyWithLogits(logits, torch.rand([3, 5]), { posWeight: torch.ones([4]) })).toThrow(
+      'binaryCrossEntropyWithLogits: the shapes of input [3, 5] and posWeight [4] cannot be broadcast together',
+    );
   });
 
   it('check binary cross entropy shapes and dtypes', () => {
-    expect(() => F.binaryCrossEntropy(torch.tensor([0.5, 0.2]), torch.tensor([[1, 0]]))).toThrow('binaryCrossEntropy: target shape [1, 2] must be the same as input shape [2]');
-    expect(() => F.binaryCrossEntropyWithLogits(torch.tensor([0.5, 0.2]), torch.tensor([1, 0], { dtype: 'int32' }))).toThrow("binaryCrossEntropyWithLogits: argument 'target' must have dtype float32, got int32");
+    expect(() => F.binaryCrossEntropy(torch.tensor([0.5, 0.2]), torch.tensor([[1, 0]]))).toThrow(
+      'binaryCrossEntropy: target shape [1, 2] must be the same as input shape [2]',
+    );
+    expect(() => F.binaryCrossEntropyWithLogits(torch.tensor([0.5, 0.2]), torch.tensor([1, 0], { dtype: 'int32' }))).toThrow(
+      "binaryCrossEntropyWithLogits: argument 'target' must have dtype float32, got int32",
+    );
   });
 
   it('broadcast a regression target of another shape, warning once as PyTorch does', () => {

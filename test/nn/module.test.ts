@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
-import { devices, expectNoGrowth } from '../helpers/devices.js';
 import { formatFloat } from '../../src/nn/repr.js';
+import { devices, expectNoGrowth } from '../helpers/devices.js';
 
 const { nn } = torch;
 type Tensor = torch.Tensor;
@@ -112,20 +112,47 @@ class Reassigned extends nn.Module {
 
 const MODELS: Record<string, () => torch.nn.Module> = {
   empty: () => new nn.Module(),
-  sequential_nested: () => new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Sequential(new nn.Linear(8, 8), new nn.Dropout(0.1)), new nn.Flatten()),
+  sequential_nested: () =>
+    new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Sequential(new nn.Linear(8, 8), new nn.Dropout(0.1)), new nn.Flatten()),
   sequential_named: () => new nn.Sequential({ conv: new nn.Linear(3, 3), act: new nn.LeakyReLU(0.2), out: new nn.LogSoftmax(1) }),
-  activations: () => new nn.Sequential(
-    new nn.ReLU(), new nn.ReLU({ inplace: true }), new nn.LeakyReLU(), new nn.LeakyReLU(0.2, { inplace: true }), new nn.GELU(),
-    new nn.GELU({ approximate: 'tanh' }), new nn.Tanh(), new nn.Sigmoid(), new nn.Softmax(1), new nn.Softmax(), new nn.LogSoftmax(-1),
-    new nn.Identity(), new nn.Flatten(0, 2), new nn.Unflatten(1, [2, 5]), new nn.Dropout(), new nn.Dropout(0.25, { inplace: true }),
-  ),
-  layers: () => new nn.ModuleList([
-    new nn.Linear(32, 32, { bias: false }), new nn.Embedding(50002, 32, { paddingIdx: 1 }), new nn.LayerNorm(32, { eps: 1e-12 }),
-    new nn.LayerNorm([3, 4], { elementwiseAffine: false }), new nn.Dropout(0.1),
-    new nn.Embedding(10, 3, { maxNorm: 2, normType: 1, scaleGradByFreq: true }), new nn.LayerNorm(8, { eps: 1e-5 }),
-  ]),
+  activations: () =>
+    new nn.Sequential(
+      new nn.ReLU(),
+      new nn.ReLU({ inplace: true }),
+      new nn.LeakyReLU(),
+      new nn.LeakyReLU(0.2, { inplace: true }),
+      new nn.GELU(),
+      new nn.GELU({ approximate: 'tanh' }),
+      new nn.Tanh(),
+      new nn.Sigmoid(),
+      new nn.Softmax(1),
+      new nn.Softmax(),
+      new nn.LogSoftmax(-1),
+      new nn.Identity(),
+      new nn.Flatten(0, 2),
+      new nn.Unflatten(1, [2, 5]),
+      new nn.Dropout(),
+      new nn.Dropout(0.25, { inplace: true }),
+    ),
+  layers: () =>
+    new nn.ModuleList([
+      new nn.Linear(32, 32, { bias: false }),
+      new nn.Embedding(50002, 32, { paddingIdx: 1 }),
+      new nn.LayerNorm(32, { eps: 1e-12 }),
+      new nn.LayerNorm([3, 4], { elementwiseAffine: false }),
+      new nn.Dropout(0.1),
+      new nn.Embedding(10, 3, { maxNorm: 2, normType: 1, scaleGradByFreq: true }),
+      new nn.LayerNorm(8, { eps: 1e-5 }),
+    ]),
   // A Map keeps integer-like keys in insertion order (an object literal would sort them first).
-  module_dict: () => new nn.ModuleDict(new Map<string, torch.nn.Module>([['relu', new nn.ReLU()], ['10', new nn.Linear(2, 2)], ['2', new nn.Tanh()]])),
+  module_dict: () =>
+    new nn.ModuleDict(
+      new Map<string, torch.nn.Module>([
+        ['relu', new nn.ReLU()],
+        ['10', new nn.Linear(2, 2)],
+        ['2', new nn.Tanh()],
+      ]),
+    ),
   module_list_empty: () => new nn.ModuleList(),
   transformer_classifier: () => new TransformerClassifier(),
   tweet_classifier: () => new TweetClassifier(),
@@ -165,8 +192,42 @@ describe('module trees match PyTorch 1.13', () => {
   }
 
   it("formats float options as Python's repr does", () => {
-    const values = [1e-5, 1e-12, 0.1, 1, 1e-4, 0.0001234, 12345678.9, 1e16, 1.5e17, 123456789012345.6, -0, 3e-7, 0.3333333432674408, 5e-324, Infinity, NaN];
-    expect(values.map(formatFloat)).toEqual(['1e-05', '1e-12', '0.1', '1.0', '0.0001', '0.0001234', '12345678.9', '1e+16', '1.5e+17', '123456789012345.6', '-0.0', '3e-07', '0.3333333432674408', '5e-324', 'inf', 'nan']);
+    const values = [
+      1e-5,
+      1e-12,
+      0.1,
+      1,
+      1e-4,
+      0.0001234,
+      12345678.9,
+      1e16,
+      1.5e17,
+      123456789012345.6,
+      -0,
+      3e-7,
+      0.3333333432674408,
+      5e-324,
+      Infinity,
+      NaN,
+    ];
+    expect(values.map(formatFloat)).toEqual([
+      '1e-05',
+      '1e-12',
+      '0.1',
+      '1.0',
+      '0.0001',
+      '0.0001234',
+      '12345678.9',
+      '1e+16',
+      '1.5e+17',
+      '123456789012345.6',
+      '-0.0',
+      '3e-07',
+      '0.3333333432674408',
+      '5e-324',
+      'inf',
+      'nan',
+    ]);
   });
 
   it('prints nested modules in console.log form as well', () => {
@@ -229,69 +290,114 @@ function shiftedState(device: string): Map<string, Tensor> {
 for (const device of devices) {
   describe(`loadStateDict (${device})`, () => {
     for (const [name, edit] of Object.entries(LOAD_EDITS)) {
-      it(`${name}: one error with PyTorch's message, and nothing loaded`, () => withModelOn(device, () => new Small(), async (model) => {
-        const before = await snapshot(model);
-        const state = shiftedState(device);
-        edit(state);
-        expect(() => model.loadStateDict(state)).toThrow(fixture.loadErrors[name]);
-        try {
-          model.loadStateDict(state);
-        } catch (error) {
-          expect((error as Error).message).toBe(fixture.loadErrors[name]);
-        }
-        expect(await snapshot(model)).toEqual(before);
-      }));
+      it(`${name}: one error with PyTorch's message, and nothing loaded`, () =>
+        withModelOn(
+          device,
+          () => new Small(),
+          async (model) => {
+            const before = await snapshot(model);
+            const state = shiftedState(device);
+            edit(state);
+            expect(() => model.loadStateDict(state)).toThrow(fixture.loadErrors[name]);
+            try {
+              model.loadStateDict(state);
+            } catch (error) {
+              expect((error as Error).message).toBe(fixture.loadErrors[name]);
+            }
+            expect(await snapshot(model)).toEqual(before);
+          },
+        ));
     }
 
-    it('copies values (not storage) into the existing parameters and buffers, under noGrad', () => withModelOn(device, () => new Small(), async (model) => {
-      const weight = model.fc.weight;
-      const source = new Small().to(device);
-      const result = model.loadStateDict(source.stateDict());
-      expect(result).toEqual({ missingKeys: [], unexpectedKeys: [] });
-      expect(model.fc.weight).toBe(weight);
-      expect(await weight.tolist()).toEqual(await source.fc.weight.tolist());
-      expect(weight.requiresGrad && weight.isLeaf && weight.device === device).toBe(true);
-      torch.noGrad(() => source.fc.weight.fill_(7));
-      expect(await weight.tolist()).not.toEqual(await source.fc.weight.tolist());
-    }));
+    it('copies values (not storage) into the existing parameters and buffers, under noGrad', () =>
+      withModelOn(
+        device,
+        () => new Small(),
+        async (model) => {
+          const weight = model.fc.weight;
+          const source = new Small().to(device);
+          const result = model.loadStateDict(source.stateDict());
+          expect(result).toEqual({ missingKeys: [], unexpectedKeys: [] });
+          expect(model.fc.weight).toBe(weight);
+          expect(await weight.tolist()).toEqual(await source.fc.weight.tolist());
+          expect(weight.requiresGrad && weight.isLeaf && weight.device === device).toBe(true);
+          torch.noGrad(() => source.fc.weight.fill_(7));
+          expect(await weight.tolist()).not.toEqual(await source.fc.weight.tolist());
+        },
+      ));
 
-    it('loads a state dict from the CPU, as torch.load gives it', () => withModelOn(device, () => new Small(), async (model) => {
-      const source = new Small();
-      model.loadStateDict(torch.load(torch.save(source.stateDict())));
-      expect(await snapshot(model)).toEqual(await snapshot(source));
-      expect(model.buffers()[0].device).toBe(device);
-    }));
+    it('loads a state dict from the CPU, as torch.load gives it', () =>
+      withModelOn(
+        device,
+        () => new Small(),
+        async (model) => {
+          const source = new Small();
+          model.loadStateDict(torch.load(torch.save(source.stateDict())));
+          expect(await snapshot(model)).toEqual(await snapshot(source));
+          expect(model.buffers()[0].device).toBe(device);
+        },
+      ));
 
-    it('non-strict: loads what matches and reports missing and unexpected keys', () => withModelOn(device, () => new Small(), async (model) => {
-      const result = model.loadStateDict({ 'fc.bias': torch.tensor([1, 2, 3], { device }), 'extra.weight': torch.zeros(1) }, { strict: false });
-      expect(result.unexpectedKeys).toEqual(['extra.weight']);
-      expect(result.missingKeys).toEqual(['steps', 'fc.weight', 'norm.weight', 'norm.bias', 'blocks.0.weight', 'blocks.0.bias', 'blocks.1.weight']);
-      expect(await model.fc.bias!.tolist()).toEqual([1, 2, 3]);
-    }));
+    it('non-strict: loads what matches and reports missing and unexpected keys', () =>
+      withModelOn(
+        device,
+        () => new Small(),
+        async (model) => {
+          const result = model.loadStateDict(
+            { 'fc.bias': torch.tensor([1, 2, 3], { device }), 'extra.weight': torch.zeros(1) },
+            { strict: false },
+          );
+          expect(result.unexpectedKeys).toEqual(['extra.weight']);
+          expect(result.missingKeys).toEqual([
+            'steps',
+            'fc.weight',
+            'norm.weight',
+            'norm.bias',
+            'blocks.0.weight',
+            'blocks.0.bias',
+            'blocks.1.weight',
+          ]);
+          expect(await model.fc.bias!.tolist()).toEqual([1, 2, 3]);
+        },
+      ));
 
-    it('non-strict still refuses shape mismatches and non-tensors, loading nothing', () => withModelOn(device, () => new Small(), async (model) => {
-      const before = await snapshot(model);
-      const state = { 'fc.bias': torch.tensor([1, 2, 3], { device }), 'norm.bias': torch.zeros(4, { device }), steps: [1, 2] as unknown as Tensor };
-      expect(() => model.loadStateDict(state, { strict: false })).toThrow(
-        'Error(s) in loading state_dict for Small:\n\tWhile copying the parameter named "steps", expected a Tensor from checkpoint but received an object of class Array\n\t' +
-        'size mismatch for norm.bias: copying a param with shape [4] from checkpoint, the shape in current model is [3].',
-      );
-      expect(await snapshot(model)).toEqual(before);
-    }));
+    it('non-strict still refuses shape mismatches and non-tensors, loading nothing', () =>
+      withModelOn(
+        device,
+        () => new Small(),
+        async (model) => {
+          const before = await snapshot(model);
+          const state = {
+            'fc.bias': torch.tensor([1, 2, 3], { device }),
+            'norm.bias': torch.zeros(4, { device }),
+            steps: [1, 2] as unknown as Tensor,
+          };
+          expect(() => model.loadStateDict(state, { strict: false })).toThrow(
+            'Error(s) in loading state_dict for Small:\n\tWhile copying the parameter named "steps", expected a Tensor from checkpoint but received an object of class Array\n\t' +
+              'size mismatch for norm.bias: copying a param with shape [4] from checkpoint, the shape in current model is [3].',
+          );
+          expect(await snapshot(model)).toEqual(before);
+        },
+      ));
 
-    it('stateDict values are detached aliases on the device, or the parameters themselves with keepVars', () => withModelOn(device, () => new Small(), async (model) => {
-      const aliases = model.stateDict();
-      expect(aliases['fc.weight']).not.toBe(model.fc.weight);
-      expect(aliases['fc.weight'].requiresGrad).toBe(false);
-      expect(Object.values(aliases).every((t) => t.device === device)).toBe(true);
-      torch.noGrad(() => aliases['fc.weight'].fill_(2));
-      expect(await model.fc.weight.tolist()).toEqual(Array.from({ length: 3 }, () => [2, 2, 2, 2]));
-      aliases['fc.weight'].dispose();
-      expect(model.fc.weight.isDisposed).toBe(false);
-      const own = model.stateDict({ keepVars: true, prefix: 'model.' });
-      expect(own['model.fc.weight']).toBe(model.fc.weight);
-      expect(own['model.steps']).toBe(model.buffers()[0]);
-    }));
+    it('stateDict values are detached aliases on the device, or the parameters themselves with keepVars', () =>
+      withModelOn(
+        device,
+        () => new Small(),
+        async (model) => {
+          const aliases = model.stateDict();
+          expect(aliases['fc.weight']).not.toBe(model.fc.weight);
+          expect(aliases['fc.weight'].requiresGrad).toBe(false);
+          expect(Object.values(aliases).every((t) => t.device === device)).toBe(true);
+          torch.noGrad(() => aliases['fc.weight'].fill_(2));
+          expect(await model.fc.weight.tolist()).toEqual(Array.from({ length: 3 }, () => [2, 2, 2, 2]));
+          aliases['fc.weight'].dispose();
+          expect(model.fc.weight.isDisposed).toBe(false);
+          const own = model.stateDict({ keepVars: true, prefix: 'model.' });
+          expect(own['model.fc.weight']).toBe(model.fc.weight);
+          expect(own['model.steps']).toBe(model.buffers()[0]);
+        },
+      ));
   });
 }
 
@@ -330,12 +436,14 @@ describe.skipIf(!devices.includes('webgpu'))("to('webgpu') and back", () => {
     const state = shiftedState('webgpu');
     expect(() => model.loadStateDict(state)).toThrow(
       'Error(s) in loading state_dict for Small:\n\tWhile copying the parameter named "steps", the checkpoint\'s tensor is on webgpu and the parameter on cpu: that copy cannot complete synchronously; ' +
-      "move the checkpoint there first, each tensor with await t.toAsync('cpu')",
+        "move the checkpoint there first, each tensor with await t.toAsync('cpu')",
     );
     expect(await snapshot(model)).toEqual(before);
     const moved = new Map(await Promise.all([...state].map(async ([key, t]) => [key, await t.toAsync('cpu')] as const)));
     model.loadStateDict(moved);
-    expect(await snapshot(model)).toEqual(Object.fromEntries(await Promise.all([...state].map(async ([key, t]) => [key, await t.tolist()]))));
+    expect(await snapshot(model)).toEqual(
+      Object.fromEntries(await Promise.all([...state].map(async ([key, t]) => [key, await t.tolist()]))),
+    );
   });
 });
 
@@ -352,10 +460,13 @@ describe('registration by assignment', () => {
         this.later = new nn.Linear(3, 1);
       }
     }
-    withModel(() => new Net(), (net) => {
-      expect(net.namedParameters().map(([name]) => name)).toEqual(['bias', 'fc1.weight', 'fc1.bias', 'later.weight', 'later.bias']);
-      expect(net.children()).toEqual([net.fc1, net.later]);
-    });
+    withModel(
+      () => new Net(),
+      (net) => {
+        expect(net.namedParameters().map(([name]) => name)).toEqual(['bias', 'fc1.weight', 'fc1.bias', 'later.weight', 'later.bias']);
+        expect(net.children()).toEqual([net.fc1, net.later]);
+      },
+    );
   });
 
   it('Parameter: callable with or without new, requires grad, outlives scopes, shares storage', () => {
@@ -374,17 +485,26 @@ describe('registration by assignment', () => {
   });
 
   it('refuses what PyTorch refuses: a plain tensor as a parameter, a number as a child, dotted names', () => {
-    withModel(() => new nn.Linear(2, 2), (fc) => {
-      expect(() => Object.assign(fc, { weight: torch.zeros(2, 2) })).toThrow("Linear: cannot assign a Tensor of shape [2, 2] as parameter 'weight' (nn.Parameter or null expected)");
-      const seq = new nn.Sequential(new nn.ReLU());
-      expect(() => Object.assign(seq, { 0: 3 })).toThrow("Sequential: cannot assign a number (3) as child module '0' (nn.Module or null expected)");
-      expect(() => fc.registerBuffer('a.b', torch.zeros(1))).toThrow(`Linear: a parameter, buffer or module name can't contain ".", got 'a.b'`);
-      expect(() => fc.registerBuffer('weight', torch.zeros(1))).toThrow("Linear.registerBuffer: attribute 'weight' already exists");
-      expect(() => fc.addModule('forward', new nn.ReLU())).toThrow("Linear.addModule: attribute 'forward' already exists");
-      fc.bias = null;
-      expect(fc.namedParameters().map(([name]) => name)).toEqual(['weight']);
-      expect(String(fc)).toBe('Linear(in_features=2, out_features=2, bias=False)');
-    });
+    withModel(
+      () => new nn.Linear(2, 2),
+      (fc) => {
+        expect(() => Object.assign(fc, { weight: torch.zeros(2, 2) })).toThrow(
+          "Linear: cannot assign a Tensor of shape [2, 2] as parameter 'weight' (nn.Parameter or null expected)",
+        );
+        const seq = new nn.Sequential(new nn.ReLU());
+        expect(() => Object.assign(seq, { 0: 3 })).toThrow(
+          "Sequential: cannot assign a number (3) as child module '0' (nn.Module or null expected)",
+        );
+        expect(() => fc.registerBuffer('a.b', torch.zeros(1))).toThrow(
+          `Linear: a parameter, buffer or module name can't contain ".", got 'a.b'`,
+        );
+        expect(() => fc.registerBuffer('weight', torch.zeros(1))).toThrow("Linear.registerBuffer: attribute 'weight' already exists");
+        expect(() => fc.addModule('forward', new nn.ReLU())).toThrow("Linear.addModule: attribute 'forward' already exists");
+        fc.bias = null;
+        expect(fc.namedParameters().map(([name]) => name)).toEqual(['weight']);
+        expect(String(fc)).toBe('Linear(in_features=2, out_features=2, bias=False)');
+      },
+    );
   });
 
   it('buffers: reassignment keeps the slot, non-persistent buffers stay out of stateDict, to() and train() keep them', () => {
@@ -397,16 +517,24 @@ describe('registration by assignment', () => {
         this.registerBuffer('scratch', torch.zeros(2), false);
       }
     }
-    withModel(() => new Counter(), (counter) => {
-      const replaced = counter.count;
-      counter.count = torch.scope(() => torch.ones(1));
-      expect(counter.count.isDisposed).toBe(false);
-      expect(counter.namedBuffers().map(([name, b]) => [name, b.tolistSync()])).toEqual([['count', [1]], ['scratch', [0, 0]]]);
-      expect(Object.keys(counter.stateDict())).toEqual(['count']);
-      expect(() => Object.assign(counter, { count: 3 })).toThrow("Counter: cannot assign a number (3) as buffer 'count' (Tensor or null expected)");
-      expect(counter.to('cpu').count).toBe(counter.buffers()[0]);
-      replaced.dispose();
-    });
+    withModel(
+      () => new Counter(),
+      (counter) => {
+        const replaced = counter.count;
+        counter.count = torch.scope(() => torch.ones(1));
+        expect(counter.count.isDisposed).toBe(false);
+        expect(counter.namedBuffers().map(([name, b]) => [name, b.tolistSync()])).toEqual([
+          ['count', [1]],
+          ['scratch', [0, 0]],
+        ]);
+        expect(Object.keys(counter.stateDict())).toEqual(['count']);
+        expect(() => Object.assign(counter, { count: 3 })).toThrow(
+          "Counter: cannot assign a number (3) as buffer 'count' (Tensor or null expected)",
+        );
+        expect(counter.to('cpu').count).toBe(counter.buffers()[0]);
+        replaced.dispose();
+      },
+    );
   });
 
   it('a field declared null (or undefined) can be registered later', () => {
@@ -419,20 +547,31 @@ describe('registration by assignment', () => {
         this.registerParameter('bias', withBias ? nn.Parameter(torch.zeros(1)) : null);
       }
     }
-    withModel(() => new Gate(true), (gate) => expect(gate.namedParameters().map(([name]) => name)).toEqual(['scale', 'bias']));
-    withModel(() => new Gate(false), (gate) => {
-      expect(gate.namedParameters().map(([name]) => name)).toEqual(['scale']);
-      expect(() => Object.assign(gate, { bias: torch.zeros(1) })).toThrow("Gate: cannot assign a Tensor of shape [1] as parameter 'bias'");
-    });
+    withModel(
+      () => new Gate(true),
+      (gate) => expect(gate.namedParameters().map(([name]) => name)).toEqual(['scale', 'bias']),
+    );
+    withModel(
+      () => new Gate(false),
+      (gate) => {
+        expect(gate.namedParameters().map(([name]) => name)).toEqual(['scale']);
+        expect(() => Object.assign(gate, { bias: torch.zeros(1) })).toThrow(
+          "Gate: cannot assign a Tensor of shape [1] as parameter 'bias'",
+        );
+      },
+    );
   });
 
   it('delete removes a registration', () => {
-    withModel(() => new nn.Sequential(new nn.Linear(1, 1), new nn.Tanh()), (seq) => {
-      const first = seq[0];
-      delete (seq as unknown as Record<string, unknown>)['0'];
-      expect(seq.namedChildren().map(([name]) => name)).toEqual(['1']);
-      for (const p of first.parameters()) p.dispose();
-    });
+    withModel(
+      () => new nn.Sequential(new nn.Linear(1, 1), new nn.Tanh()),
+      (seq) => {
+        const first = seq[0];
+        delete (seq as unknown as Record<string, unknown>)['0'];
+        expect(seq.namedChildren().map(([name]) => name)).toEqual(['1']);
+        for (const p of first.parameters()) p.dispose();
+      },
+    );
   });
 });
 
@@ -440,63 +579,91 @@ describe('registration by assignment', () => {
 
 describe('train/eval, zeroGrad, requiresGrad_, apply, to', () => {
   it('train and eval reach every descendant, and Dropout follows them', () => {
-    withModel(() => new nn.Sequential(new nn.Linear(3, 3), new nn.Sequential(new nn.Dropout(0.5))), (model) => {
-      const x = torch.ones(64, 3);
-      expect(model.training).toBe(true);
-      expect(model.eval()).toBe(model);
-      expect(model.modules().map((m) => m.training)).toEqual([false, false, false, false]);
-      const dropout = model.modules()[3];
-      expect(dropout.forward(x)).toBe(x);
-      model.train();
-      expect(model.modules().every((m) => m.training)).toBe(true);
-      const dropped = dropout.forward(x).dataSync();
-      expect(new Set(dropped)).toEqual(new Set([0, 2]));
-    });
+    withModel(
+      () => new nn.Sequential(new nn.Linear(3, 3), new nn.Sequential(new nn.Dropout(0.5))),
+      (model) => {
+        const x = torch.ones(64, 3);
+        expect(model.training).toBe(true);
+        expect(model.eval()).toBe(model);
+        expect(model.modules().map((m) => m.training)).toEqual([false, false, false, false]);
+        const dropout = model.modules()[3];
+        expect(dropout.forward(x)).toBe(x);
+        model.train();
+        expect(model.modules().every((m) => m.training)).toBe(true);
+        const dropped = dropout.forward(x).dataSync();
+        expect(new Set(dropped)).toEqual(new Set([0, 2]));
+      },
+    );
   });
 
   for (const device of devices) {
-    it(`zeroGrad zeroes gradients in place (PyTorch 1.13 default) or frees them with setToNone (${device})`, () => withModelOn(device, () => new nn.Linear(3, 2), async (fc) => {
-      fc.forward(torch.ones(4, 3, { device })).sum().backward();
-      const grad = fc.weight.grad!;
-      expect(await grad.tolist()).toEqual([[4, 4, 4], [4, 4, 4]]);
-      fc.zeroGrad();
-      expect(fc.weight.grad).toBe(grad);
-      expect(await grad.tolist()).toEqual([[0, 0, 0], [0, 0, 0]]);
-      fc.zeroGrad({ setToNone: true });
-      expect(fc.weight.grad).toBeNull();
-      expect(grad.isDisposed).toBe(true);
-    }));
+    it(`zeroGrad zeroes gradients in place (PyTorch 1.13 default) or frees them with setToNone (${device})`, () =>
+      withModelOn(
+        device,
+        () => new nn.Linear(3, 2),
+        async (fc) => {
+          fc.forward(torch.ones(4, 3, { device }))
+            .sum()
+            .backward();
+          const grad = fc.weight.grad!;
+          expect(await grad.tolist()).toEqual([
+            [4, 4, 4],
+            [4, 4, 4],
+          ]);
+          fc.zeroGrad();
+          expect(fc.weight.grad).toBe(grad);
+          expect(await grad.tolist()).toEqual([
+            [0, 0, 0],
+            [0, 0, 0],
+          ]);
+          fc.zeroGrad({ setToNone: true });
+          expect(fc.weight.grad).toBeNull();
+          expect(grad.isDisposed).toBe(true);
+        },
+      ));
   }
 
   it('requiresGrad_ freezes and unfreezes every parameter', () => {
-    withModel(() => new nn.Sequential(new nn.Linear(2, 2), new nn.LayerNorm(2)), (model) => {
-      model.requiresGrad_(false);
-      expect(model.parameters().map((p) => p.requiresGrad)).toEqual([false, false, false, false]);
-      expect(model.forward(torch.ones(1, 2)).requiresGrad).toBe(false);
-      model.requiresGrad_();
-      expect(model.parameters().every((p) => p.requiresGrad)).toBe(true);
-    });
+    withModel(
+      () => new nn.Sequential(new nn.Linear(2, 2), new nn.LayerNorm(2)),
+      (model) => {
+        model.requiresGrad_(false);
+        expect(model.parameters().map((p) => p.requiresGrad)).toEqual([false, false, false, false]);
+        expect(model.forward(torch.ones(1, 2)).requiresGrad).toBe(false);
+        model.requiresGrad_();
+        expect(model.parameters().every((p) => p.requiresGrad)).toBe(true);
+      },
+    );
   });
 
   it('apply visits children before parents, and can re-initialise', () => {
-    withModel(() => new nn.Sequential(new nn.Linear(2, 2), new nn.Sequential(new nn.Tanh())), (model) => {
-      const visited: string[] = [];
-      model.apply((m) => {
-        visited.push(m.getName());
-        if (m instanceof nn.Linear) nn.init.constant_(m.weight, 0.5);
-      });
-      expect(visited).toEqual(['Linear', 'Tanh', 'Sequential', 'Sequential']);
-      expect((model[0] as torch.nn.Linear).weight.tolistSync()).toEqual([[0.5, 0.5], [0.5, 0.5]]);
-    });
+    withModel(
+      () => new nn.Sequential(new nn.Linear(2, 2), new nn.Sequential(new nn.Tanh())),
+      (model) => {
+        const visited: string[] = [];
+        model.apply((m) => {
+          visited.push(m.getName());
+          if (m instanceof nn.Linear) nn.init.constant_(m.weight, 0.5);
+        });
+        expect(visited).toEqual(['Linear', 'Tanh', 'Sequential', 'Sequential']);
+        expect((model[0] as torch.nn.Linear).weight.tolistSync()).toEqual([
+          [0.5, 0.5],
+          [0.5, 0.5],
+        ]);
+      },
+    );
   });
 
   it("to('cpu') keeps every tensor when it is already there", () => {
-    withModel(() => new WithBuffers(), (model) => {
-      const before = [...model.parameters(), ...model.buffers()];
-      expect(model.to('cpu')).toBe(model);
-      expect([...model.parameters(), ...model.buffers()]).toEqual(before);
-      expect(() => model.to('cpu:9')).toThrow();
-    });
+    withModel(
+      () => new WithBuffers(),
+      (model) => {
+        const before = [...model.parameters(), ...model.buffers()];
+        expect(model.to('cpu')).toBe(model);
+        expect([...model.parameters(), ...model.buffers()]).toEqual(before);
+        expect(() => model.to('cpu:9')).toThrow();
+      },
+    );
   });
 
   it('forward must be defined by subclasses', () => {
@@ -504,21 +671,33 @@ describe('train/eval, zeroGrad, requiresGrad_, apply, to', () => {
   });
 
   for (const device of devices) {
-    it(`a training loop keeps the live tensors and the bytes in use flat (${device})`, () => withModelOn(device, () => new nn.Sequential(new nn.Embedding(20, 8, { paddingIdx: 0 }), new nn.LayerNorm(8), new nn.GELU(), new nn.Dropout(0.1), new nn.Linear(8, 3)), async (model) => {
-      const indices = torch.randint(0, 20, [4, 5], { device });
-      const step = () => {
-        model.zeroGrad();
-        torch.scope(() => model.forward(indices).logSoftmax(-1).mean().neg().backward());
-        torch.scope(() => torch.noGrad(() => model.parameters().forEach((p) => p.sub_(p.grad!.mul(0.1)))));
-      };
-      step();
-      await model.parameters()[0].data();
-      const before = torch.memory();
-      for (let i = 0; i < 5; i++) step();
-      await model.parameters()[0].data();
-      expectNoGrowth(device, before);
-      indices.dispose();
-    }));
+    it(`a training loop keeps the live tensors and the bytes in use flat (${device})`, () =>
+      withModelOn(
+        device,
+        () =>
+          new nn.Sequential(
+            new nn.Embedding(20, 8, { paddingIdx: 0 }),
+            new nn.LayerNorm(8),
+            new nn.GELU(),
+            new nn.Dropout(0.1),
+            new nn.Linear(8, 3),
+          ),
+        async (model) => {
+          const indices = torch.randint(0, 20, [4, 5], { device });
+          const step = () => {
+            model.zeroGrad();
+            torch.scope(() => model.forward(indices).logSoftmax(-1).mean().neg().backward());
+            torch.scope(() => torch.noGrad(() => model.parameters().forEach((p) => p.sub_(p.grad!.mul(0.1)))));
+          };
+          step();
+          await model.parameters()[0].data();
+          const before = torch.memory();
+          for (let i = 0; i < 5; i++) step();
+          await model.parameters()[0].data();
+          expectNoGrowth(device, before);
+          indices.dispose();
+        },
+      ));
   }
 });
 
@@ -526,15 +705,27 @@ describe('train/eval, zeroGrad, requiresGrad_, apply, to', () => {
 
 describe('containers', () => {
   it('Sequential runs its modules in order; takes an object or a Map of names', () => {
-    withModel(() => new nn.Sequential({ double: new nn.Linear(1, 1, { bias: false }), act: new nn.ReLU() }), (seq) => {
-      nn.init.constant_((seq.at(0) as torch.nn.Linear).weight, 2);
-      expect(seq.forward(torch.tensor([[3], [-1]])).tolistSync()).toEqual([[6], [0]]);
-      expect(seq.namedChildren().map(([name]) => name)).toEqual(['double', 'act']);
-      expect(seq.length).toBe(2);
-      expect(seq.at(-1)).toBeInstanceOf(nn.ReLU);
-      expect(new nn.Sequential(new Map([['b', new nn.Tanh()], ['a', new nn.Tanh()]])).namedChildren().map(([name]) => name)).toEqual(['b', 'a']);
-      expect(new nn.Sequential().forward(torch.ones(1)).tolistSync()).toEqual([1]);
-    });
+    withModel(
+      () => new nn.Sequential({ double: new nn.Linear(1, 1, { bias: false }), act: new nn.ReLU() }),
+      (seq) => {
+        nn.init.constant_((seq.at(0) as torch.nn.Linear).weight, 2);
+        expect(seq.forward(torch.tensor([[3], [-1]])).tolistSync()).toEqual([[6], [0]]);
+        expect(seq.namedChildren().map(([name]) => name)).toEqual(['double', 'act']);
+        expect(seq.length).toBe(2);
+        expect(seq.at(-1)).toBeInstanceOf(nn.ReLU);
+        expect(
+          new nn.Sequential(
+            new Map([
+              ['b', new nn.Tanh()],
+              ['a', new nn.Tanh()],
+            ]),
+          )
+            .namedChildren()
+            .map(([name]) => name),
+        ).toEqual(['b', 'a']);
+        expect(new nn.Sequential().forward(torch.ones(1)).tolistSync()).toEqual([1]);
+      },
+    );
   });
 
   it('ModuleList: append, extend, insert, pop, index access, iteration, length', () => {
@@ -580,10 +771,13 @@ describe('containers', () => {
   });
 
   it('a ModuleList subclass registers its fields and can append', () => {
-    withModel(() => new TweetClassifier(), (model) => {
-      model.append(new nn.Sigmoid());
-      expect(model.namedChildren().map(([name]) => name)).toEqual(['dropout', 'embedding', 'fc1', 'fc2', '4']);
-      expect(model.length).toBe(5);
-    });
+    withModel(
+      () => new TweetClassifier(),
+      (model) => {
+        model.append(new nn.Sigmoid());
+        expect(model.namedChildren().map(([name]) => name)).toEqual(['dropout', 'embedding', 'fc1', 'fc2', '4']);
+        expect(model.length).toBe(5);
+      },
+    );
   });
 });

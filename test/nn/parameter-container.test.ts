@@ -18,9 +18,15 @@ describe('ParameterList and ParameterDict', () => {
     const model = new Model();
     expect(Object.keys(model.stateDict())).toEqual(['fc.weight', 'fc.bias', 'scales.0', 'heads.a', 'heads.b']);
     expect(model.parameters().length).toBe(5);
-    expect(String(model)).toBe('Model(\n  (fc): Linear(in_features=2, out_features=2, bias=True)\n  (scales): ParameterList(  (0): Parameter containing: [torch.float32 of size 3])\n  (heads): ParameterDict(\n      (a): Parameter containing: [torch.FloatTensor of size 2x2]\n      (b): Parameter containing: [torch.FloatTensor of size ]\n  )\n)');
-    expect(String(new nn.ParameterList([torch.zeros(2, 3), torch.zeros(4)]))).toBe('ParameterList(\n    (0): Parameter containing: [torch.float32 of size 2x3]\n    (1): Parameter containing: [torch.float32 of size 4]\n)');
-    expect(String(new nn.ParameterDict({ w: torch.zeros(2), v: torch.zeros(3, 4) }))).toBe('ParameterDict(\n    (v): Parameter containing: [torch.FloatTensor of size 3x4]\n    (w): Parameter containing: [torch.FloatTensor of size 2]\n)');
+    expect(String(model)).toBe(
+      'Model(\n  (fc): Linear(in_features=2, out_features=2, bias=True)\n  (scales): ParameterList(  (0): Parameter containing: [torch.float32 of size 3])\n  (heads): ParameterDict(\n      (a): Parameter containing: [torch.FloatTensor of size 2x2]\n      (b): Parameter containing: [torch.FloatTensor of size ]\n  )\n)',
+    );
+    expect(String(new nn.ParameterList([torch.zeros(2, 3), torch.zeros(4)]))).toBe(
+      'ParameterList(\n    (0): Parameter containing: [torch.float32 of size 2x3]\n    (1): Parameter containing: [torch.float32 of size 4]\n)',
+    );
+    expect(String(new nn.ParameterDict({ w: torch.zeros(2), v: torch.zeros(3, 4) }))).toBe(
+      'ParameterDict(\n    (v): Parameter containing: [torch.FloatTensor of size 3x4]\n    (w): Parameter containing: [torch.FloatTensor of size 2]\n)',
+    );
     expect(String(new nn.ParameterList())).toBe('ParameterList()');
     expect(String(new nn.ParameterDict())).toBe('ParameterDict()');
   });
@@ -43,7 +49,12 @@ describe('ParameterList and ParameterDict', () => {
   });
 
   it('ParameterDict gets, sets, deletes and iterates as a dict, keeping Map order', () => {
-    const dict = new nn.ParameterDict(new Map([['z', torch.ones(1)], ['a', torch.ones(2)]]));
+    const dict = new nn.ParameterDict(
+      new Map([
+        ['z', torch.ones(1)],
+        ['a', torch.ones(2)],
+      ]),
+    );
     expect([...dict]).toEqual(['z', 'a']);
     dict.set('m', torch.ones(3)).set('z', torch.zeros(4));
     expect([...dict.keys()]).toEqual(['z', 'a', 'm']);
@@ -70,13 +81,23 @@ describe('ParameterList and ParameterDict', () => {
 describe('CosineSimilarity and PairwiseDistance', () => {
   it('compute their functional forms, with options positionally or by name, and print as PyTorch does', () => {
     torch.scope(() => {
-      const x = torch.randn([4, 3]), y = torch.randn([4, 3]);
-      expect((new nn.CosineSimilarity().forward(torch.tensor([[1, 0]]), torch.tensor([[1, 1]])).tolistSync() as number[])[0]).toBeCloseTo(0.7071, 4);
-      expect(new nn.CosineSimilarity({ dim: 0, eps: 1e-6 }).forward(x, y).tolistSync()).toEqual(F.cosineSimilarity(x, y, 0, 1e-6).tolistSync());
-      expect(new nn.PairwiseDistance(1, { keepdim: true }).forward(x, y).tolistSync()).toEqual(F.pairwiseDistance(x, y, { p: 1, keepdim: true }).tolistSync());
+      const x = torch.randn([4, 3]),
+        y = torch.randn([4, 3]);
+      expect((new nn.CosineSimilarity().forward(torch.tensor([[1, 0]]), torch.tensor([[1, 1]])).tolistSync() as number[])[0]).toBeCloseTo(
+        Math.SQRT1_2,
+        4,
+      );
+      expect(new nn.CosineSimilarity({ dim: 0, eps: 1e-6 }).forward(x, y).tolistSync()).toEqual(
+        F.cosineSimilarity(x, y, 0, 1e-6).tolistSync(),
+      );
+      expect(new nn.PairwiseDistance(1, { keepdim: true }).forward(x, y).tolistSync()).toEqual(
+        F.pairwiseDistance(x, y, { p: 1, keepdim: true }).tolistSync(),
+      );
       expect(String(new nn.CosineSimilarity())).toBe('CosineSimilarity()');
       expect(String(new nn.PairwiseDistance({ keepdim: true }))).toBe('PairwiseDistance()');
-      expect(() => new nn.PairwiseDistance({ keep_dim: true } as never)).toThrow("PairwiseDistance: unknown option 'keep_dim'; did you mean 'keepdim'?");
+      expect(() => new nn.PairwiseDistance({ keep_dim: true } as never)).toThrow(
+        "PairwiseDistance: unknown option 'keep_dim'; did you mean 'keepdim'?",
+      );
     });
   });
 });

@@ -3,7 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
 import { applyTransform } from '../helpers/fixtures.js';
-import { buildFunctionalInputs, callFunctional, checkFunctionalCase, checkModuleCase, functionalCases, moduleCases } from '../helpers/nn-conv-fixtures.js';
+import {
+  buildFunctionalInputs,
+  callFunctional,
+  checkFunctionalCase,
+  checkModuleCase,
+  functionalCases,
+  moduleCases,
+} from '../helpers/nn-conv-fixtures.js';
 
 const { nn } = torch;
 const F = nn.functional;
@@ -19,7 +26,11 @@ describe('pooling gradcheck', () => {
     it(c.name, async () => {
       const { leaves } = buildFunctionalInputs(c);
       // Views are taken inside fn, so the perturbations gradcheck writes into the leaves reach them.
-      const fn = (...bases: torch.Tensor[]) => callFunctional(c, bases.map((base, i) => applyTransform(base, c.inputs[i].transform))).filter((out) => out.dtype === 'float32');
+      const fn = (...bases: torch.Tensor[]) =>
+        callFunctional(
+          c,
+          bases.map((base, i) => applyTransform(base, c.inputs[i].transform)),
+        ).filter((out) => out.dtype === 'float32');
       expect(await torch.autograd.gradcheck(fn, leaves)).toBe(true);
     });
   }
@@ -27,11 +38,27 @@ describe('pooling gradcheck', () => {
 
 describe('max pooling ties and NaN', () => {
   it('sends the gradient of a tie to the first maximum, as PyTorch', () => {
-    const x = torch.tensor([[[[1, 1], [1, 1]]]]).requiresGrad_();
+    const x = torch
+      .tensor([
+        [
+          [
+            [1, 1],
+            [1, 1],
+          ],
+        ],
+      ])
+      .requiresGrad_();
     const [out, indices] = F.maxPool2d(x, 2, { returnIndices: true });
     expect(indices.tolistSync()).toEqual([[[[0]]]]);
     out.sum().backward();
-    expect(x.grad!.tolistSync()).toEqual([[[[1, 0], [0, 0]]]]);
+    expect(x.grad!.tolistSync()).toEqual([
+      [
+        [
+          [1, 0],
+          [0, 0],
+        ],
+      ],
+    ]);
   });
 
   it('lets NaN win', () => {
@@ -48,15 +75,18 @@ describe('pooling arguments', () => {
     expect(F.maxPool2d(x, 3, 2, 1, 1, true).shape).toEqual([1, 1, 3, 3]);
     expect(F.avgPool2d(x, 2, null, 0, true).shape).toEqual([1, 1, 3, 3]);
     expect(F.avgPool1d(x.reshape(1, 1, 25), 4, 3, 1, false, false).shape).toEqual([1, 1, 8]);
-    expect(() => F.avgPool1d(x.reshape(1, 1, 25), 2, { divisorOverride: 2 } as never)).toThrow("avgPool1d: unknown option 'divisorOverride'");
+    expect(() => F.avgPool1d(x.reshape(1, 1, 25), 2, { divisorOverride: 2 } as never)).toThrow(
+      "avgPool1d: unknown option 'divisorOverride'",
+    );
   });
 });
 
 describe('pooling modules', () => {
   it('print like PyTorch', () => {
     expect(String(new nn.MaxPool2d(2))).toBe('MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)');
-    expect(String(new nn.MaxPool2d([2, 3], { stride: [1, 2], padding: 1, dilation: [1, 2], ceilMode: true })))
-      .toBe('MaxPool2d(kernel_size=(2, 3), stride=(1, 2), padding=1, dilation=(1, 2), ceil_mode=True)');
+    expect(String(new nn.MaxPool2d([2, 3], { stride: [1, 2], padding: 1, dilation: [1, 2], ceilMode: true }))).toBe(
+      'MaxPool2d(kernel_size=(2, 3), stride=(1, 2), padding=1, dilation=(1, 2), ceil_mode=True)',
+    );
     expect(String(new nn.MaxPool1d(3, 2, 1))).toBe('MaxPool1d(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=False)');
     expect(String(new nn.AvgPool2d(2))).toBe('AvgPool2d(kernel_size=2, stride=2, padding=0)');
     expect(String(new nn.AvgPool1d(3))).toBe('AvgPool1d(kernel_size=(3,), stride=(3,), padding=(0,))');
@@ -66,9 +96,23 @@ describe('pooling modules', () => {
 
   it('MaxPool2d with returnIndices returns [output, indices]', () => {
     const [out, indices] = new nn.MaxPool2d(2, { returnIndices: true }).forward(torch.arange(16).reshape(1, 1, 4, 4)) as torch.Tensor[];
-    expect(out.tolistSync()).toEqual([[[[5, 7], [13, 15]]]]);
+    expect(out.tolistSync()).toEqual([
+      [
+        [
+          [5, 7],
+          [13, 15],
+        ],
+      ],
+    ]);
     expect(indices.dtype).toBe('int32');
-    expect(indices.tolistSync()).toEqual([[[[5, 7], [13, 15]]]]);
+    expect(indices.tolistSync()).toEqual([
+      [
+        [
+          [5, 7],
+          [13, 15],
+        ],
+      ],
+    ]);
   });
 });
 
@@ -80,10 +124,18 @@ describe('pooling errors', () => {
   });
 
   it('refuses padding over half the kernel and windows past the input', () => {
-    expect(() => F.maxPool2d(torch.zeros(1, 1, 5, 5), 2, { padding: 2 })).toThrow('maxPool2d: pad should be at most half of effective kernel size');
-    expect(() => F.avgPool2d(torch.zeros(1, 1, 2, 2), 3)).toThrow('avgPool2d: given input size [1, 1, 2, 2], the calculated output size [1, 1, 0, 0] is too small');
+    expect(() => F.maxPool2d(torch.zeros(1, 1, 5, 5), 2, { padding: 2 })).toThrow(
+      'maxPool2d: pad should be at most half of effective kernel size',
+    );
+    expect(() => F.avgPool2d(torch.zeros(1, 1, 2, 2), 3)).toThrow(
+      'avgPool2d: given input size [1, 1, 2, 2], the calculated output size [1, 1, 0, 0] is too small',
+    );
     expect(() => F.maxPool2d(torch.zeros(1, 1, 4, 4), 0)).toThrow('maxPool2d: kernelSize must be positive integers, got 0');
-    expect(() => F.avgPool2d(torch.zeros(1, 1, 4, 4), 2, { divisorOverride: 0 })).toThrow('avgPool2d: divisorOverride must be a non-zero integer, got 0');
-    expect(() => F.adaptiveAvgPool2d(torch.zeros(1, 1, 4, 4), [2, 2, 2])).toThrow('adaptiveAvgPool2d: outputSize must be a number or an array of 2');
+    expect(() => F.avgPool2d(torch.zeros(1, 1, 4, 4), 2, { divisorOverride: 0 })).toThrow(
+      'avgPool2d: divisorOverride must be a non-zero integer, got 0',
+    );
+    expect(() => F.adaptiveAvgPool2d(torch.zeros(1, 1, 4, 4), [2, 2, 2])).toThrow(
+      'adaptiveAvgPool2d: outputSize must be a number or an array of 2',
+    );
   });
 });

@@ -10,8 +10,19 @@ interface Kernels {
   gemmWorkspaceBytes(): number;
   gemmPackedBBytes(K: number, N: number): number;
   gemmPackBF32(K: number, N: number, b: number, bRowStride: number, bColStride: number, packed: number): void;
-  gemmPackedF32(M: number, N: number, K: number, a: number, aRowStride: number, aColStride: number,
-    packedB: number, c: number, ldc: number, beta: number, work: number): void;
+  gemmPackedF32(
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    aRowStride: number,
+    aColStride: number,
+    packedB: number,
+    c: number,
+    ldc: number,
+    beta: number,
+    work: number,
+  ): void;
 }
 
 let kernels: Kernels;
@@ -48,7 +59,9 @@ function check(M: number, N: number, K: number, { transposedA = false, transpose
   const C0 = Float32Array.from({ length: M * N }, next);
   const take = arena();
   const work = take(kernels.gemmWorkspaceBytes() / 4);
-  const a = take(M * K), b = take(K * N), packed = take(kernels.gemmPackedBBytes(K, N) / 4);
+  const a = take(M * K),
+    b = take(K * N),
+    packed = take(kernels.gemmPackedBBytes(K, N) / 4);
   const ldc = N + 2;
   const c = take((M + 1) * ldc);
   let heap = new Float32Array(kernels.memory.buffer);
@@ -73,7 +86,8 @@ function check(M: number, N: number, K: number, { transposedA = false, transpose
         expected += A[i * K + k] * B[k * N + j];
         magnitude += Math.abs(A[i * K + k] * B[k * N + j]);
       }
-      if (!(Math.abs(actual - expected) <= (K + 1) * 1e-6 * magnitude)) throw new Error(`${label}: C[${i},${j}] = ${actual}, expected ${expected}`);
+      if (!(Math.abs(actual - expected) <= (K + 1) * 1e-6 * magnitude))
+        throw new Error(`${label}: C[${i},${j}] = ${actual}, expected ${expected}`);
     }
   }
 }

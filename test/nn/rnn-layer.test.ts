@@ -1,10 +1,10 @@
 // The fused layer op (src/ops/rnn.ts) against a reference built from small ops, forward and
 // backward, on packed batch layouts in both directions; and finite-difference gradchecks.
 import { describe, expect, it } from 'vitest';
-import * as torch from '../../src/index.js';
-import { rnnLayer, type RnnLayerWeights } from '../../src/ops/rnn.js';
 import type { RnnMode } from '../../src/devices/device.js';
 import { rnnGateCount } from '../../src/devices/rnn-layout.js';
+import * as torch from '../../src/index.js';
+import { type RnnLayerWeights, rnnLayer } from '../../src/ops/rnn.js';
 
 type Tensor = torch.Tensor;
 
@@ -33,7 +33,15 @@ function cellStep(mode: RnnMode, x: Tensor, h: Tensor, c: Tensor | null, w: Requ
   return [h.sub(n).mul(z).add(n), null];
 }
 
-function referenceLayer(mode: RnnMode, x: Tensor, batchSizes: number[], h0: Tensor, c0: Tensor | null, w: Required<RnnLayerWeights>, reverse: boolean) {
+function referenceLayer(
+  mode: RnnMode,
+  x: Tensor,
+  batchSizes: number[],
+  h0: Tensor,
+  c0: Tensor | null,
+  w: Required<RnnLayerWeights>,
+  reverse: boolean,
+) {
   const offsets = batchSizes.map((_, t) => batchSizes.slice(0, t).reduce((a, b) => a + b, 0));
   const h: Tensor[] = h0.unbind(0).map((row) => row.unsqueeze(0));
   const c: Tensor[] | null = c0 ? c0.unbind(0).map((row) => row.unsqueeze(0)) : null;
@@ -55,8 +63,10 @@ function randomWeights(mode: RnnMode, inputSize: number, hidden: number, projSiz
   const state = projSize || hidden;
   const param = (...shape: number[]) => torch.randn(shape).mul(0.5).requiresGrad_();
   return {
-    weightIh: param(g, inputSize), weightHh: param(g, state),
-    biasIh: bias ? param(g) : null, biasHh: bias ? param(g) : null,
+    weightIh: param(g, inputSize),
+    weightHh: param(g, state),
+    biasIh: bias ? param(g) : null,
+    biasHh: bias ? param(g) : null,
     weightHr: projSize ? param(projSize, hidden) : null,
   } as Required<RnnLayerWeights>;
 }
@@ -70,7 +80,15 @@ async function expectClose(actual: Tensor, expected: Tensor, label: string, tole
   }
 }
 
-interface Case { mode: RnnMode; batchSizes: number[]; reverse: boolean; projSize?: number; bias?: boolean; inputSize?: number; hidden?: number }
+interface Case {
+  mode: RnnMode;
+  batchSizes: number[];
+  reverse: boolean;
+  projSize?: number;
+  bias?: boolean;
+  inputSize?: number;
+  hidden?: number;
+}
 
 const CASES: Case[] = [];
 for (const mode of ['rnnTanh', 'rnnRelu', 'lstm', 'gru'] as RnnMode[]) {
@@ -103,7 +121,10 @@ describe('rnnLayer', () => {
       if (c0) await expectClose(ours.cN!, expected.cN!, 'cN');
       // A loss that weighs every output differently, so every gradient path is exercised.
       const loss = (r: { output: Tensor; hN: Tensor; cN: Tensor | null }) => {
-        let total = r.output.mul(torch.linspace(-1, 1, r.output.numel()).reshape(r.output.shape)).sum().add(r.hN.sin().sum());
+        let total = r.output
+          .mul(torch.linspace(-1, 1, r.output.numel()).reshape(r.output.shape))
+          .sum()
+          .add(r.hN.sin().sum());
         if (r.cN) total = total.add(r.cN.mul(0.7).sum());
         return total;
       };

@@ -46,8 +46,13 @@ for (const device of devices) {
           await expectClose('output', output, c.expected.output);
           output.backward(tensorOn(c.gradOutput, device));
           const params = Object.fromEntries(module.namedParameters());
-          expect(Object.keys(params).sort()).toEqual(Object.keys(c.expected.grads).filter((name) => name !== 'src').sort());
-          for (const [name, expected] of Object.entries(c.expected.grads)) await expectClose(`gradient of ${name}`, name === 'src' ? src.grad : params[name].grad, expected);
+          expect(Object.keys(params).sort()).toEqual(
+            Object.keys(c.expected.grads)
+              .filter((name) => name !== 'src')
+              .sort(),
+          );
+          for (const [name, expected] of Object.entries(c.expected.grads))
+            await expectClose(`gradient of ${name}`, name === 'src' ? src.grad : params[name].grad, expected);
         });
       }
     }
@@ -130,7 +135,10 @@ describe('dropout in training mode', () => {
 describe('activation', () => {
   it('may be a function: the same numbers as the module, and nothing printed for it', async () => {
     const c = fixture.encoder.find((e) => e.layer.options.activation === 'GELU(tanh)')!;
-    const layer = new nn.TransformerEncoderLayer(...c.layer.args, { ...c.layer.options, activation: (x: Tensor) => nn.functional.gelu(x, { approximate: 'tanh' }) } as torch.nn.TransformerEncoderLayerOptions);
+    const layer = new nn.TransformerEncoderLayer(...c.layer.args, {
+      ...c.layer.options,
+      activation: (x: Tensor) => nn.functional.gelu(x, { approximate: 'tanh' }),
+    } as torch.nn.TransformerEncoderLayerOptions);
     expect(String(layer)).toBe(c.repr.replace("\n  (activation): GELU(approximate='tanh')", ''));
     loadState(layer, c.state, 'cpu');
     await expectClose('output', layer.eval().forward(tensorOn(c.src, 'cpu')), c.expected.output);
@@ -214,17 +222,27 @@ describe('Module.deepCopy', () => {
     class Holder extends nn.Module {
       cached = torch.ones(2, { requiresGrad: true }).mul(2);
     }
-    expect(() => new Holder().deepCopy()).toThrow('deepCopy: only tensors created explicitly (graph leaves) can be copied, got a tensor of shape [2] made by MulBackward0');
+    expect(() => new Holder().deepCopy()).toThrow(
+      'deepCopy: only tensors created explicitly (graph leaves) can be copied, got a tensor of shape [2] made by MulBackward0',
+    );
   });
 });
 
 describe('memory', () => {
   it('a training loop over a TransformerEncoder keeps live tensors and bytes flat', () => {
     torch.manualSeed(4);
-    const encoder = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }), 2, { norm: new nn.LayerNorm(8) });
+    const encoder = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }), 2, {
+      norm: new nn.LayerNorm(8),
+    });
     const optimizer = new torch.optim.SGD(encoder.parameters(), { lr: 0.01 });
     const src = torch.randn(2, 5, 8);
-    const padding = torch.tensor([[false, false, false, false, false], [false, false, false, true, true]], { dtype: 'bool' });
+    const padding = torch.tensor(
+      [
+        [false, false, false, false, false],
+        [false, false, false, true, true],
+      ],
+      { dtype: 'bool' },
+    );
     const usage: [number, number][] = [];
     for (let step = 0; step < 4; step++) {
       torch.scope(() => {
@@ -241,14 +259,26 @@ describe('memory', () => {
 
 describe('errors', () => {
   it('name the module and the argument', () => {
-    expect(() => new nn.TransformerEncoderLayer(8, 2, { activation: 'tanh' as 'relu' })).toThrow('TransformerEncoderLayer: activation should be relu/gelu, not tanh');
-    expect(() => new nn.TransformerEncoderLayer(8, 3)).toThrow('MultiheadAttention: embedDim must be divisible by numHeads, got embedDim 8 and numHeads 3');
+    expect(() => new nn.TransformerEncoderLayer(8, 2, { activation: 'tanh' as 'relu' })).toThrow(
+      'TransformerEncoderLayer: activation should be relu/gelu, not tanh',
+    );
+    expect(() => new nn.TransformerEncoderLayer(8, 3)).toThrow(
+      'MultiheadAttention: embedDim must be divisible by numHeads, got embedDim 8 and numHeads 3',
+    );
     const layer = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16 });
     expect(() => new nn.TransformerEncoder(layer, 0)).toThrow('TransformerEncoder: numLayers must be a positive integer, got 0');
     const src = torch.randn(4, 2, 8);
-    expect(() => layer.forward(torch.randn(2, 4, 2, 8))).toThrow('MultiheadAttention: query should be an unbatched 2-D or batched 3-D tensor but received a 4-D query tensor');
-    expect(() => layer.forward(src, { srcMask: torch.zeros(3, 3) })).toThrow('MultiheadAttention: the shape of the 2-D attnMask is [3, 3], but should be [4, 4] (L, S)');
-    expect(() => layer.forward(src, { srcKeyPaddingMask: torch.zeros(3, 4, { dtype: 'bool' }) })).toThrow('MultiheadAttention: keyPaddingMask must have shape [2, 4] (N, S), got [3, 4]');
-    expect(() => layer.forward(torch.randn(4, 2, 6))).toThrow('MultiheadAttention: query must have 8 features in its last dimension (embedDim), got shape [4, 2, 6] (L, N, E)');
+    expect(() => layer.forward(torch.randn(2, 4, 2, 8))).toThrow(
+      'MultiheadAttention: query should be an unbatched 2-D or batched 3-D tensor but received a 4-D query tensor',
+    );
+    expect(() => layer.forward(src, { srcMask: torch.zeros(3, 3) })).toThrow(
+      'MultiheadAttention: the shape of the 2-D attnMask is [3, 3], but should be [4, 4] (L, S)',
+    );
+    expect(() => layer.forward(src, { srcKeyPaddingMask: torch.zeros(3, 4, { dtype: 'bool' }) })).toThrow(
+      'MultiheadAttention: keyPaddingMask must have shape [2, 4] (N, S), got [3, 4]',
+    );
+    expect(() => layer.forward(torch.randn(4, 2, 6))).toThrow(
+      'MultiheadAttention: query must have 8 features in its last dimension (embedDim), got shape [4, 2, 6] (L, N, E)',
+    );
   });
 });

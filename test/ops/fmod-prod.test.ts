@@ -10,7 +10,15 @@ interface Fixtures {
   scalarFmod: { input: number[]; other: number; expected: number[]; gradInput: number[] };
   intFmod: { input: number[]; other: number[]; expected: number[] };
   wrapped: { input: number; other: number; expected: number };
-  floatProds: { values: number[]; shape: number[]; dim: number | null; keepdim: boolean; expected: number[]; outShape: number[]; grad: number[] }[];
+  floatProds: {
+    values: number[];
+    shape: number[];
+    dim: number | null;
+    keepdim: boolean;
+    expected: number[];
+    outShape: number[];
+    grad: number[];
+  }[];
   intProds: { values: number[]; overflows: boolean; expected: number }[];
   intProdDim: { values: number[]; shape: number[]; dim0: number[]; dim1: number[] };
   boolProd: { values: boolean[]; shape: number[]; all: number; dim1: number[] };
@@ -19,7 +27,8 @@ interface Fixtures {
 const fixtures: Fixtures = JSON.parse(readFileSync(new URL('../fixtures/fmod_prod.json', import.meta.url), 'utf8'));
 /** JSON has no NaN or infinity: the fixtures write them as Python's names. */
 const numbers = (values: Value[]) => values.map((v) => (typeof v === 'number' ? v : Number(v.replace('inf', 'Infinity'))));
-const PROD_OVERFLOW = "prod: the product of int32 values leaves int32's range [-2147483648, 2147483647] (PyTorch would return int64, which webtorch does not have); convert the input with .float() first";
+const PROD_OVERFLOW =
+  "prod: the product of int32 values leaves int32's range [-2147483648, 2147483647] (PyTorch would return int64, which webtorch does not have); convert the input with .float() first";
 
 function expectClose(actual: number[], expected: number[], label: string): void {
   expect(actual.length, label).toBe(expected.length);
@@ -32,14 +41,16 @@ function expectClose(actual: number[], expected: number[], label: string): void 
 describe.each(devices)('fmod as PyTorch computes it (%s)', (device) => {
   const int32 = (values: number[]) => torch.tensor(values, { dtype: 'int32', device });
 
-  it('float32: the dividend\'s sign, infinite and zero divisors, and FmodBackward0', async () => {
+  it("float32: the dividend's sign, infinite and zero divisors, and FmodBackward0", async () => {
     const { input, other, expected, signbit, gradInput, gradOther } = fixtures.floatFmod;
     const a = torch.tensor(numbers(input), { device, requiresGrad: true });
     const b = torch.tensor(numbers(other), { device, requiresGrad: true });
     const out = torch.fmod(a, b);
     const values = (await out.tolist()) as number[];
     expectClose(values, numbers(expected), 'fmod');
-    values.forEach((v, i) => { if (!Number.isNaN(v)) expect(Object.is(v, -0) || v < 0, `sign of element ${i}`).toBe(signbit[i]); });
+    values.forEach((v, i) => {
+      if (!Number.isNaN(v)) expect(Object.is(v, -0) || v < 0, `sign of element ${i}`).toBe(signbit[i]);
+    });
     out.sum().backward();
     expectClose((await a.grad!.tolist()) as number[], numbers(gradInput), 'grad input');
     expectClose((await b.grad!.tolist()) as number[], numbers(gradOther), 'grad other');
@@ -73,7 +84,11 @@ describe.each(devices)('fmod as PyTorch computes it (%s)', (device) => {
   });
 
   it('integer division by zero raises', async () => {
-    await expectRaises(device, () => int32([1, 2, 3]).fmod(int32([1, 0, 2])), "fmod: integer division by zero (argument 'other' contains 0)");
+    await expectRaises(
+      device,
+      () => int32([1, 2, 3]).fmod(int32([1, 0, 2])),
+      "fmod: integer division by zero (argument 'other' contains 0)",
+    );
     expect(() => int32([1, 2, 3]).fmod(0)).toThrow("fmod: integer division by zero (argument 'other' contains 0)");
     expect(await torch.tensor([1, -1], { device }).fmod(0).tolist()).toEqual([NaN, NaN]);
   });
@@ -89,10 +104,10 @@ describe.each(devices)('prod as PyTorch computes it (%s)', (device) => {
       const x = leaf.reshape(shape);
       const out = dim === null ? x.prod() : x.prod(dim, { keepdim });
       expect(out.shape, label).toEqual(outShape);
-      expectClose(await out.flatten().tolist() as number[], expected, label);
+      expectClose((await out.flatten().tolist()) as number[], expected, label);
       // A gradient that is not all ones, as the fixtures use, so the backward's use of g shows.
       out.backward(torch.arange(1, out.numel() + 1, { device, dtype: 'float32' }).reshape(outShape));
-      expectClose(await leaf.grad!.tolist() as number[], grad, `${label}: gradient`);
+      expectClose((await leaf.grad!.tolist()) as number[], grad, `${label}: gradient`);
     }
   });
 
@@ -109,8 +124,17 @@ describe.each(devices)('prod as PyTorch computes it (%s)', (device) => {
     long[7] = 65536;
     long[250] = -65536;
     await expectRaises(device, () => int32(long).prod(), PROD_OVERFLOW);
-    expect(await int32([...long, 0]).prod().item()).toBe(0);
-    expect(await int32([...long.map(() => -1), ...long.map(() => 3).fill(1, 19)]).reshape([2, 300]).prod(1).tolist()).toEqual([1, 3 ** 19]);
+    expect(
+      await int32([...long, 0])
+        .prod()
+        .item(),
+    ).toBe(0);
+    expect(
+      await int32([...long.map(() => -1), ...long.map(() => 3).fill(1, 19)])
+        .reshape([2, 300])
+        .prod(1)
+        .tolist(),
+    ).toEqual([1, 3 ** 19]);
   });
 
   it('bool gives int32 (PyTorch: int64)', async () => {
@@ -121,7 +145,7 @@ describe.each(devices)('prod as PyTorch computes it (%s)', (device) => {
     expect(await flags.prod(1).tolist()).toEqual(dim1);
   });
 
-  it('float32 products overflow where PyTorch\'s do', async () => {
+  it("float32 products overflow where PyTorch's do", async () => {
     // torch.tensor([1e30, 1e30, 1e-30]).prod() is inf in PyTorch 1.13: it multiplies in float32.
     expect(await torch.tensor([1e30, 1e30, 1e-30], { device }).prod().item()).toBe(Infinity);
   });
@@ -135,6 +159,8 @@ describe.each(devices)('prod as PyTorch computes it (%s)', (device) => {
 describe('prod arguments', () => {
   it('takes one dim, as PyTorch does', () => {
     expect(() => torch.ones([2, 3]).prod([0, 1] as never)).toThrow('prod: dim must be a single integer, got an array [0, 1]');
-    expect(() => torch.ones([2, 3]).prod(2)).toThrow('prod: dim 2 is out of range for a tensor of 2 dimensions (expected to be in range of [-2, 1])');
+    expect(() => torch.ones([2, 3]).prod(2)).toThrow(
+      'prod: dim 2 is out of range for a tensor of 2 dimensions (expected to be in range of [-2, 1])',
+    );
   });
 });

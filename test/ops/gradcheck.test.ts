@@ -5,7 +5,7 @@
 // marks the few cases placed on one on purpose (`gradcheck: false`). Composite chains follow.
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
-import { FAMILIES, applyTransform, buildInputs, loadCases, runOp } from '../helpers/fixtures.js';
+import { applyTransform, buildInputs, FAMILIES, loadCases, runOp } from '../helpers/fixtures.js';
 
 type Tensor = torch.Tensor;
 
@@ -18,7 +18,10 @@ for (const family of FAMILIES) {
         const { leaves } = buildInputs(c);
         // Views are taken inside fn, so the perturbations gradcheck writes into the leaves reach them.
         const fn = (...bases: Tensor[]) => {
-          const outputs = runOp(c, bases.map((base, i) => applyTransform(base, c.inputs[i].transform)));
+          const outputs = runOp(
+            c,
+            bases.map((base, i) => applyTransform(base, c.inputs[i].transform)),
+          );
           return outputs.filter((out) => out.dtype === 'float32');
         };
         expect(await torch.autograd.gradcheck(fn, leaves)).toBe(true);
@@ -48,10 +51,15 @@ describe('gradcheck: composite chains', () => {
 
   it('log-softmax written with logsumexp, on a transposed input', async () => {
     const x = uniform([5, 3], -2, 2, 4);
-    expect(await torch.autograd.gradcheck((v) => {
-      const logits = v.t();
-      return logits.sub(logits.logsumexp(1, { keepdim: true }));
-    }, [x])).toBe(true);
+    expect(
+      await torch.autograd.gradcheck(
+        (v) => {
+          const logits = v.t();
+          return logits.sub(logits.logsumexp(1, { keepdim: true }));
+        },
+        [x],
+      ),
+    ).toBe(true);
   });
 
   it('a two-layer perceptron: matmul, bias, tanh, matmul, mean', async () => {
@@ -64,20 +72,30 @@ describe('gradcheck: composite chains', () => {
 
   it('standardisation: (x - mean) / std along a dim, of a strided view', async () => {
     const x = uniform([4, 6], -2, 2, 9);
-    expect(await torch.autograd.gradcheck((v) => {
-      const strided = v.view(4, 3, 2).select(2, 1);
-      return strided.sub(strided.mean(1, { keepdim: true })).div(strided.std(1, { keepdim: true }));
-    }, [x])).toBe(true);
+    expect(
+      await torch.autograd.gradcheck(
+        (v) => {
+          const strided = v.view(4, 3, 2).select(2, 1);
+          return strided.sub(strided.mean(1, { keepdim: true })).div(strided.std(1, { keepdim: true }));
+        },
+        [x],
+      ),
+    ).toBe(true);
   });
 
   it('cat and stack of views, reduced with max and a sigmoid gate', async () => {
     const a = uniform([2, 3], -1, 1, 10);
     const b = uniform([3, 2], -1, 1, 11);
-    expect(await torch.autograd.gradcheck((x, y) => {
-      const joined = torch.cat([x, y.t()], 0);
-      const gated = torch.stack([joined.sigmoid(), joined.mul(2)], -1);
-      return gated.max(-1).values.pow(2).sum();
-    }, [a, b])).toBe(true);
+    expect(
+      await torch.autograd.gradcheck(
+        (x, y) => {
+          const joined = torch.cat([x, y.t()], 0);
+          const gated = torch.stack([joined.sigmoid(), joined.mul(2)], -1);
+          return gated.max(-1).values.pow(2).sum();
+        },
+        [a, b],
+      ),
+    ).toBe(true);
   });
 
   it('a tensor used twice: gradients from both uses add up', async () => {

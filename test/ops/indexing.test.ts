@@ -30,7 +30,13 @@ describe('random index expressions match PyTorch x[...] and x[...] = v', () => {
       expect(result.shape).toEqual(fixture.shape);
       expect(await values(result)).toEqual(fixture.data);
       const count = result.numel();
-      const y = x.clone().indexPut_(entries, torch.arange(1, count + 1).neg().reshape(result.shape));
+      const y = x.clone().indexPut_(
+        entries,
+        torch
+          .arange(1, count + 1)
+          .neg()
+          .reshape(result.shape),
+      );
       expect(await values(y)).toEqual(fixture.put);
     });
   }
@@ -40,7 +46,7 @@ describe('API.md examples', () => {
   it('P[:, :, 0::2] = 1 and x[:, -1, :]', async () => {
     const P = torch.zeros(1, 10, 6);
     P.indexPut_([':', ':', '0::2'], torch.ones(1, 10, 3));
-    expect((await P.tolist() as number[][][])[0][3]).toEqual([1, 0, 1, 0, 1, 0]);
+    expect(((await P.tolist()) as number[][][])[0][3]).toEqual([1, 0, 1, 0, 1, 0]);
     expect(await P.sum().item()).toBe(30);
     const last = torch.randn(4, 7, 5).index(':', -1, ':');
     expect(last.shape).toEqual([4, 5]);
@@ -48,8 +54,14 @@ describe('API.md examples', () => {
 
   it('hN.index(-2) and hN.index(-1) select layers', async () => {
     const hN = torch.arange(24).reshape(4, 2, 3);
-    expect(await hN.index(-2).tolist()).toEqual([[12, 13, 14], [15, 16, 17]]);
-    expect(await hN.index(-1).tolist()).toEqual([[18, 19, 20], [21, 22, 23]]);
+    expect(await hN.index(-2).tolist()).toEqual([
+      [12, 13, 14],
+      [15, 16, 17],
+    ]);
+    expect(await hN.index(-1).tolist()).toEqual([
+      [18, 19, 20],
+      [21, 22, 23],
+    ]);
   });
 });
 
@@ -59,7 +71,11 @@ describe('basic indexing returns views', () => {
     x.index('1:', '::2').fill_(5);
     x.index(0).index(-1).fill_(7);
     x.index('...', null, 1).fill_(2);
-    expect(await x.tolist()).toEqual([[0, 2, 0, 7], [5, 2, 5, 0], [5, 2, 5, 0]]);
+    expect(await x.tolist()).toEqual([
+      [0, 2, 0, 7],
+      [5, 2, 5, 0],
+      [5, 2, 5, 0],
+    ]);
   });
 
   it('shares storage and strides like PyTorch', () => {
@@ -80,7 +96,11 @@ describe('basic indexing returns views', () => {
   it('indexPut_ with advanced indices writes into a view of x', async () => {
     const x = torch.zeros(3, 4);
     x.index('1:').indexPut_([':', L([0, 3])], torch.tensor([1, 2]));
-    expect(await x.tolist()).toEqual([[0, 0, 0, 0], [1, 0, 0, 2], [1, 0, 0, 2]]);
+    expect(await x.tolist()).toEqual([
+      [0, 0, 0, 0],
+      [1, 0, 0, 2],
+      [1, 0, 0, 2],
+    ]);
   });
 
   it('indexPut_ of an int tensor takes numbers and casts tensor values', async () => {
@@ -94,14 +114,25 @@ describe('basic indexing returns views', () => {
 describe('non-contiguous inputs', () => {
   it('gather, scatter and indexSelect read through strides', async () => {
     const base = torch.arange(12).reshape(3, 4);
-    const x = base.t();                                             // [4, 3], strides [1, 4]
-    const idx = L([[2, 0, 1], [1, 1, 0]]);
+    const x = base.t(); // [4, 3], strides [1, 4]
+    const idx = L([
+      [2, 0, 1],
+      [1, 1, 0],
+    ]);
     expect(await x.gather(1, idx.index(':', ':1')).tolist()).toEqual([[8], [5]]);
-    expect(await x.indexSelect(0, L([3, 0])).tolist()).toEqual([[3, 7, 11], [0, 4, 8]]);
+    expect(await x.indexSelect(0, L([3, 0])).tolist()).toEqual([
+      [3, 7, 11],
+      [0, 4, 8],
+    ]);
     expect(await x.indexSelect(1, L([2])).tolist()).toEqual([[8], [9], [10], [11]]);
     const target = torch.zeros(3, 4).t();
     target.scatter_(0, L([[3, 0, 1]]), torch.tensor([[1, 2, 3]]));
-    expect(await target.tolist()).toEqual([[0, 2, 0], [0, 0, 3], [0, 0, 0], [1, 0, 0]]);
+    expect(await target.tolist()).toEqual([
+      [0, 2, 0],
+      [0, 0, 3],
+      [0, 0, 0],
+      [1, 0, 0],
+    ]);
   });
 
   it('advanced indexing of an expanded (stride 0) input', async () => {
@@ -121,7 +152,11 @@ describe('semantics', () => {
   it('int32 scatterAdd and gather of bool', async () => {
     const x = torch.zeros([3], { dtype: 'int32' });
     expect(await x.scatterAdd(0, L([2, 2]), torch.tensor([4, 5], { dtype: 'int32' })).tolist()).toEqual([0, 0, 9]);
-    expect(await B([true, false]).gather(0, L([1, 1, 0])).tolist()).toEqual([false, false, true]);
+    expect(
+      await B([true, false])
+        .gather(0, L([1, 1, 0]))
+        .tolist(),
+    ).toEqual([false, false, true]);
   });
 
   it('maskedFill keeps the dtype of input, and maskedFill_ writes in place', async () => {
@@ -129,13 +164,20 @@ describe('semantics', () => {
     expect(await x.maskedFill(B([true, false, true]), 2.5).tolist()).toEqual([2, 2, 2]);
     const y = torch.zeros(2, 3);
     expect(y.maskedFill_(B([false, true, false]), -1)).toBe(y);
-    expect(await y.tolist()).toEqual([[0, -1, 0], [0, -1, 0]]);
+    expect(await y.tolist()).toEqual([
+      [0, -1, 0],
+      [0, -1, 0],
+    ]);
   });
 
   it('oneHot infers the number of classes', async () => {
     const out = torch.oneHot(L([1, 0, 2]));
     expect(out.dtype).toBe('int32');
-    expect(await out.tolist()).toEqual([[0, 1, 0], [1, 0, 0], [0, 0, 1]]);
+    expect(await out.tolist()).toEqual([
+      [0, 1, 0],
+      [1, 0, 0],
+      [0, 0, 1],
+    ]);
   });
 
   it('empty indices give empty results', () => {
@@ -150,7 +192,7 @@ describe('semantics', () => {
     const table = torch.arange(64 * 37).reshape(64, 37);
     const rows = table.indexSelect(0, L([63, 5, 5]));
     const expected = Array.from({ length: 37 }, (_, j) => 5 * 37 + j);
-    expect((await rows.tolist() as number[][])[1]).toEqual(expected);
+    expect(((await rows.tolist()) as number[][])[1]).toEqual(expected);
     const back = torch.zeros(64, 37).indexAdd(0, L([5, 5]), torch.ones(2, 37));
     expect(await back.index(5).sum().item()).toBe(74);
   });
@@ -160,11 +202,27 @@ describe('semantics', () => {
     const before = torch.memory();
     torch.scope(() => {
       x.index(MASK()).sum().backward();
-      x.index(':', L([[0, 1], [2, 0]]), L([1, 3])).sum().backward();
+      x.index(
+        ':',
+        L([
+          [0, 1],
+          [2, 0],
+        ]),
+        L([1, 3]),
+      )
+        .sum()
+        .backward();
       x.index('1:', -1).sum().backward();
-      x.mul(1).indexPut_([L([0, 2]), ':', L([4, 0])], torch.ones(2, 4)).sum().backward();
-      x.gather(1, L([[[0]], [[1]]])).sum().backward();
-      x.indexSelect(2, L([4, 0])).sum().backward();
+      x.mul(1)
+        .indexPut_([L([0, 2]), ':', L([4, 0])], torch.ones(2, 4))
+        .sum()
+        .backward();
+      x.gather(1, L([[[0]], [[1]]]))
+        .sum()
+        .backward();
+      x.indexSelect(2, L([4, 0]))
+        .sum()
+        .backward();
       torch.oneHot(L([1, 2]));
     });
     x.grad!.dispose();
@@ -176,16 +234,63 @@ describe('semantics', () => {
 describe('gradcheck', () => {
   const rand = (...shape: number[]) => torch.rand(shape).requiresGrad_(true);
   const fns: [string, (...xs: Tensor[]) => Tensor, () => Tensor[]][] = [
-    ['gather', (x) => x.gather(1, L([[0, 2, 2], [1, 0, 1]])), () => [rand(2, 3)]],
-    ['scatter src', (x, s) => x.scatter(0, L([[1, 0], [2, 1]]), s), () => [rand(3, 2), rand(2, 2)]],
+    [
+      'gather',
+      (x) =>
+        x.gather(
+          1,
+          L([
+            [0, 2, 2],
+            [1, 0, 1],
+          ]),
+        ),
+      () => [rand(2, 3)],
+    ],
+    [
+      'scatter src',
+      (x, s) =>
+        x.scatter(
+          0,
+          L([
+            [1, 0],
+            [2, 1],
+          ]),
+          s,
+        ),
+      () => [rand(3, 2), rand(2, 2)],
+    ],
     ['scatter src larger than index', (x, s) => x.scatter(1, L([[0, 2]]), s), () => [rand(2, 3), rand(2, 3)]],
     ['scatter value', (x) => x.scatter(1, L([[0], [2]]), 3), () => [rand(2, 3)]],
-    ['scatterAdd', (x, s) => x.scatterAdd(0, L([[1, 1], [1, 0]]), s), () => [rand(2, 2), rand(2, 2)]],
+    [
+      'scatterAdd',
+      (x, s) =>
+        x.scatterAdd(
+          0,
+          L([
+            [1, 1],
+            [1, 0],
+          ]),
+          s,
+        ),
+      () => [rand(2, 2), rand(2, 2)],
+    ],
     ['indexSelect', (x) => x.t().indexSelect(0, L([2, 0, 2])), () => [rand(2, 3)]],
     ['indexAdd', (x, s) => x.indexAdd(0, L([1, 1]), s), () => [rand(3, 2), rand(2, 2)]],
     ['maskedFill', (x, v) => x.maskedFill(B([[true], [false]]), v), () => [rand(3), rand()]],
     ['index basic', (x) => x.index('1:', null, -1), () => [rand(3, 4)]],
-    ['index advanced', (x) => x.index(L([[0, 2], [2, 2]]), '...', L([1, 0])), () => [rand(3, 2, 2)]],
+    [
+      'index advanced',
+      (x) =>
+        x.index(
+          L([
+            [0, 2],
+            [2, 2],
+          ]),
+          '...',
+          L([1, 0]),
+        ),
+      () => [rand(3, 2, 2)],
+    ],
     ['index mask', (x) => x.index(':', B([true, false, true])), () => [rand(2, 3)]],
     ['indexPut basic', (x, v) => x.mul(1).indexPut_(['::2'], v), () => [rand(3, 2), rand(2)]],
     ['indexPut advanced', (x, v) => x.mul(1).indexPut_([L([2, 0]), '1:'], v), () => [rand(3, 3), rand(2, 1)]],
@@ -224,7 +329,9 @@ describe('errors name the op and the value', () => {
     expectError(() => x.indexSelect(0, L([0, 2])), RangeError, ['indexSelect: index 2 is out of bounds for dimension 0 with size 2']);
     expectError(() => x.indexSelect(1, L([-1])), RangeError, ['indexSelect: index -1 is out of bounds for dimension 1 with size 5']);
     expectError(() => x.scatter(1, L([[9]]), 1), RangeError, ['scatter: index 9 is out of bounds for dimension 1 with size 5']);
-    expectError(() => x.scatterAdd(0, L([[2]]), torch.ones(1, 1)), RangeError, ['scatterAdd: index 2 is out of bounds for dimension 0 with size 2']);
+    expectError(() => x.scatterAdd(0, L([[2]]), torch.ones(1, 1)), RangeError, [
+      'scatterAdd: index 2 is out of bounds for dimension 0 with size 2',
+    ]);
   });
 
   it('a failed scatter_ leaves self untouched', async () => {
@@ -262,7 +369,11 @@ describe('errors name the op and the value', () => {
     expectError(() => x.indexPut_([':', L([0, 1])], torch.ones(4)), RangeError, ['indexPut_', 'value tensor of shape [4]', '[3, 2]']);
     expectError(() => x.indexPut_([0], torch.ones(5)), RangeError, ['indexPut_', 'value tensor of shape [5]', '[4]']);
     expectError(() => x.maskedFill(B([true, false]), 1), RangeError, ['maskedFill', '[3, 4]', '[2]']);
-    expectError(() => x.maskedFill_(B([[true], [false], [true], [false]]).index(':', ':', null), 1), RangeError, ['maskedFill_', 'mask', 'self']);
+    expectError(() => x.maskedFill_(B([[true], [false], [true], [false]]).index(':', ':', null), 1), RangeError, [
+      'maskedFill_',
+      'mask',
+      'self',
+    ]);
     expectError(() => x.maskedFill(L([1, 0, 1, 0]), 1), TypeError, ['maskedFill', 'mask', 'bool', 'int32']);
   });
 

@@ -5,8 +5,8 @@ import { devices, expectRaises } from '../helpers/devices.js';
 
 // int32 kernels against plain JS integer arithmetic, over lengths that exercise the SIMD body,
 // the scalar tail and broadcast (splatted) operands. Python's floor semantics for % and //.
-const a = Array.from({ length: 11 }, (_, i) => (i * 7919) % 23 - 11);
-const b = Array.from({ length: 11 }, (_, i) => ((i * 104729) % 13 - 6) || 3);
+const a = Array.from({ length: 11 }, (_, i) => ((i * 7919) % 23) - 11);
+const b = Array.from({ length: 11 }, (_, i) => ((i * 104729) % 13) - 6 || 3);
 const floorDiv = (x: number, y: number) => Math.floor(x / y);
 const cases: [string, (x: torch.Tensor, y: torch.Tensor | number) => torch.Tensor, (x: number, y: number) => number | boolean][] = [
   ['add', (x, y) => x.add(y), (x, y) => x + y],
@@ -39,7 +39,8 @@ describe('int32 elementwise kernels', () => {
     expect(x.abs().tolistSync()).toEqual(a.map(Math.abs));
     expect(x.sign().tolistSync()).toEqual(a.map(Math.sign));
     expect(x.square().tolistSync()).toEqual(a.map((v) => v * v));
-    const p = x.gt(0), q = y.gt(0);
+    const p = x.gt(0),
+      q = y.gt(0);
     expect(p.logicalNot().tolistSync()).toEqual(a.map((v) => !(v > 0)));
     expect(p.logicalAnd(q).tolistSync()).toEqual(a.map((v, i) => v > 0 && b[i] > 0));
     expect(p.logicalOr(q).tolistSync()).toEqual(a.map((v, i) => v > 0 || b[i] > 0));
@@ -68,7 +69,8 @@ interface IntFixtures {
 
 const fixtures: IntFixtures = JSON.parse(readFileSync(new URL('../fixtures/int_ops.json', import.meta.url), 'utf8'));
 const EDGES = [0, 1, -1, 2, -2, 3, -7, 12, 4097, 46340, 46341, 65536, 123456789, 2 ** 31 - 1, -(2 ** 31), -(2 ** 31) + 1];
-const SUM_OVERFLOW = "sum: the sum of int32 values leaves int32's range [-2147483648, 2147483647] (PyTorch would return int64, which webtorch does not have); convert the input with .float() first";
+const SUM_OVERFLOW =
+  "sum: the sum of int32 values leaves int32's range [-2147483648, 2147483647] (PyTorch would return int64, which webtorch does not have); convert the input with .float() first";
 
 describe.each(devices)('int32 as PyTorch computes it (%s)', (device) => {
   const int32 = (values: number[]) => torch.tensor(values, { dtype: 'int32', device });
@@ -106,7 +108,7 @@ describe.each(devices)('int32 as PyTorch computes it (%s)', (device) => {
   it('pow keeps PyTorch result dtypes', async () => {
     expect(await int32([2, 3]).pow(0.5).tolist()).toEqual([Math.fround(Math.SQRT2), Math.fround(Math.sqrt(3))]);
     const flags = torch.tensor([true, false], { device });
-    expect((await flags.pow(2).tolist())).toEqual([1, 0]);
+    expect(await flags.pow(2).tolist()).toEqual([1, 0]);
     expect(flags.pow(2).dtype).toBe('int32');
     expect(await flags.pow(int32([2, 3])).tolist()).toEqual([1, 0]);
     expect(await torch.pow(2.5, int32([2])).tolist()).toEqual([6.25]);
@@ -131,8 +133,16 @@ describe.each(devices)('int32 as PyTorch computes it (%s)', (device) => {
   });
 
   it('integer division by zero raises', async () => {
-    await expectRaises(device, () => int32([1, 2, 3]).floorDivide(int32([1, 0, 2])), "floorDivide: integer division by zero (argument 'other' contains 0)");
-    await expectRaises(device, () => int32([1, 2, 3]).remainder(int32([1, 0, 2])), "remainder: integer division by zero (argument 'other' contains 0)");
+    await expectRaises(
+      device,
+      () => int32([1, 2, 3]).floorDivide(int32([1, 0, 2])),
+      "floorDivide: integer division by zero (argument 'other' contains 0)",
+    );
+    await expectRaises(
+      device,
+      () => int32([1, 2, 3]).remainder(int32([1, 0, 2])),
+      "remainder: integer division by zero (argument 'other' contains 0)",
+    );
   });
 
   it('a sum that leaves int32 raises instead of wrapping (PyTorch widens to int64)', async () => {
@@ -143,25 +153,45 @@ describe.each(devices)('int32 as PyTorch computes it (%s)', (device) => {
     // Long runs take the webgpu kernel's cooperative path; per-row sums name no row in particular.
     const long = Array(300).fill(2 ** 24);
     await expectRaises(device, () => int32(long).sum(), SUM_OVERFLOW);
-    await expectRaises(device, () => int32([...long, ...long.map(() => 1)]).reshape([2, 300]).sum(1), SUM_OVERFLOW);
-    expect(await int32([...long.map(() => 1), ...long.map(() => -1)]).reshape([2, 300]).sum(1).tolist()).toEqual([300, -300]);
+    await expectRaises(
+      device,
+      () =>
+        int32([...long, ...long.map(() => 1)])
+          .reshape([2, 300])
+          .sum(1),
+      SUM_OVERFLOW,
+    );
+    expect(
+      await int32([...long.map(() => 1), ...long.map(() => -1)])
+        .reshape([2, 300])
+        .sum(1)
+        .tolist(),
+    ).toEqual([300, -300]);
   });
 });
 
 describe('creating int32 tensors', () => {
   it('refuses values PyTorch cannot convert to int32, and truncates fractions as it does', () => {
     for (const value of [2 ** 31, -(2 ** 31) - 1, NaN, Infinity, -Infinity]) {
-      expect(() => torch.tensor([1, value], { dtype: 'int32' })).toThrow(`tensor: value ${value} (element 1 of the flattened data) cannot be converted to int32 without overflow`);
+      expect(() => torch.tensor([1, value], { dtype: 'int32' })).toThrow(
+        `tensor: value ${value} (element 1 of the flattened data) cannot be converted to int32 without overflow`,
+      );
     }
     for (const value of [2 ** 31, -(2 ** 32), NaN, Infinity]) {
-      expect(() => torch.tensor(Float32Array.of(0, value), { dtype: 'int32' })).toThrow(`tensor: value ${value} (element 1 of the flattened data) cannot be converted to int32 without overflow`);
+      expect(() => torch.tensor(Float32Array.of(0, value), { dtype: 'int32' })).toThrow(
+        `tensor: value ${value} (element 1 of the flattened data) cannot be converted to int32 without overflow`,
+      );
     }
     expect(torch.tensor([2 ** 31 - 1, -(2 ** 31), 1.5, -1.5], { dtype: 'int32' }).tolistSync()).toEqual([2 ** 31 - 1, -(2 ** 31), 1, -1]);
   });
 
   it('full refuses a fill value outside int32, as PyTorch does', () => {
-    expect(() => torch.full([2], 2 ** 31, { dtype: 'int32' })).toThrow('full: value 2147483648 (the fill value) cannot be converted to int32 without overflow');
-    expect(() => torch.full([2], NaN, { dtype: 'int32' })).toThrow('full: value NaN (the fill value) cannot be converted to int32 without overflow');
+    expect(() => torch.full([2], 2 ** 31, { dtype: 'int32' })).toThrow(
+      'full: value 2147483648 (the fill value) cannot be converted to int32 without overflow',
+    );
+    expect(() => torch.full([2], NaN, { dtype: 'int32' })).toThrow(
+      'full: value NaN (the fill value) cannot be converted to int32 without overflow',
+    );
     expect(torch.full([2], -(2 ** 31), { dtype: 'int32' }).tolistSync()).toEqual([-(2 ** 31), -(2 ** 31)]);
   });
 });

@@ -6,7 +6,7 @@
 // test/helpers/fixtures.ts; test/webgpu/parity.test.ts runs the same cases on WebGPU.
 import { describe, it } from 'vitest';
 import * as torch from '../../src/index.js';
-import { FAMILIES, expectCaseMatches, loadCases, runCase } from '../helpers/fixtures.js';
+import { expectCaseMatches, FAMILIES, loadCases, runCase } from '../helpers/fixtures.js';
 
 for (const family of FAMILIES) {
   describe(`parity with PyTorch 1.13: ${family}`, () => {

@@ -50,7 +50,9 @@ describe('the Philox stream', () => {
     const offset = 2 ** 32 - 3;
     const g = new torch.Generator().setState({ seed, offset });
     // 37 words: whole SIMD groups, a partial one, and a counter carry into its high word.
-    const expected = Array.from({ length: 10 }, (_, b) => philoxBlock(BigInt(offset + b), seed)).flat().slice(0, 37);
+    const expected = Array.from({ length: 10 }, (_, b) => philoxBlock(BigInt(offset + b), seed))
+      .flat()
+      .slice(0, 37);
     expect(rawWords(37, g)).toEqual(expected);
     expect(g.getState().offset).toBe(offset + 10);
   });
@@ -205,7 +207,7 @@ describe('randperm', () => {
 });
 
 describe('bernoulli', () => {
-  it('draws 1 with each element\'s probability', () => {
+  it("draws 1 with each element's probability", () => {
     torch.manualSeed(7);
     const p = torch.tensor([0, 0.2, 0.9, 1]).expand(50_000, 4);
     const draws = torch.bernoulli(p);
@@ -242,7 +244,10 @@ describe('multinomial', () => {
 
   it('draws distinct categories without replacement, the first in proportion to the weights', () => {
     torch.manualSeed(10);
-    const weights = torch.tensor([[1, 2, 3, 4], [4, 0, 0, 1]]);
+    const weights = torch.tensor([
+      [1, 2, 3, 4],
+      [4, 0, 0, 1],
+    ]);
     const rows = torch.multinomial(weights.expand(2, 4), 4);
     expect(rows.shape).toEqual([2, 4]);
     const [first, second] = rows.tolistSync() as number[][];
@@ -262,21 +267,35 @@ describe('multinomial', () => {
 
   it('rejects negative, infinite and NaN weights', () => {
     for (const bad of [-1, Infinity, NaN]) {
-      expect(() => torch.multinomial(torch.tensor([1, bad]), 1)).toThrow(/multinomial: probability tensor contains either inf, nan or element < 0/);
+      expect(() => torch.multinomial(torch.tensor([1, bad]), 1)).toThrow(
+        /multinomial: probability tensor contains either inf, nan or element < 0/,
+      );
     }
   });
 
   it('rejects a row of zeros', () => {
-    expect(() => torch.multinomial(torch.tensor([[1, 1], [0, 0]]), 1)).toThrow(/multinomial: invalid multinomial distribution \(sum of probabilities <= 0/);
+    expect(() =>
+      torch.multinomial(
+        torch.tensor([
+          [1, 1],
+          [0, 0],
+        ]),
+        1,
+      ),
+    ).toThrow(/multinomial: invalid multinomial distribution \(sum of probabilities <= 0/);
   });
 
   it('rejects more samples than categories without replacement', () => {
-    expect(() => torch.multinomial(torch.tensor([1, 1]), 3)).toThrow(/multinomial: cannot sample numSamples \(3\) > input.size\(-1\) \(2\) samples without replacement/);
+    expect(() => torch.multinomial(torch.tensor([1, 1]), 3)).toThrow(
+      /multinomial: cannot sample numSamples \(3\) > input.size\(-1\) \(2\) samples without replacement/,
+    );
   });
 
   it('rejects inputs that are not 1-D or 2-D float weights, and bad sample counts', () => {
     expect(() => torch.multinomial(torch.ones(2, 2, 2), 1)).toThrow(/multinomial: input must be 1-D or 2-D, got shape \[2, 2, 2\]/);
-    expect(() => torch.multinomial(torch.tensor([1, 2], { dtype: 'int32' }), 1)).toThrow(/multinomial: input must be float32 weights, got int32/);
+    expect(() => torch.multinomial(torch.tensor([1, 2], { dtype: 'int32' }), 1)).toThrow(
+      /multinomial: input must be float32 weights, got int32/,
+    );
     expect(() => torch.multinomial(torch.ones(3), 0)).toThrow(/multinomial: numSamples must be a positive integer, got 0/);
   });
 });
@@ -320,7 +339,9 @@ describe('uniform_ and normal_', () => {
   });
 
   it('refuse expanded views, whose elements share memory', () => {
-    expect(() => torch.zeros(3, 1).expand(3, 4).normal_()).toThrow(/normal_: unsupported operation: more than one element of the written-to tensor/);
+    expect(() => torch.zeros(3, 1).expand(3, 4).normal_()).toThrow(
+      /normal_: unsupported operation: more than one element of the written-to tensor/,
+    );
   });
 
   it('reject bad arguments', () => {
@@ -343,7 +364,12 @@ describe('dropout', () => {
     const x = torch.randn(4, 5);
     expect(torch.dropout(x, 0.5, false)).toBe(x);
     expect(torch.dropout(x, 0)).toBe(x);
-    expect(torch.dropout(x, 1).dataSync().every((v) => v === 0)).toBe(true);
+    expect(
+      torch
+        .dropout(x, 1)
+        .dataSync()
+        .every((v) => v === 0),
+    ).toBe(true);
   });
 
   it('backpropagates through the same mask', () => {

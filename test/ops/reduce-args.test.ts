@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
 
 describe('positional keepdim and unbiased, as PyTorch takes them', () => {
-  const x = torch.tensor([[1, 2, 3], [4, 5, 7]]);
+  const x = torch.tensor([
+    [1, 2, 3],
+    [4, 5, 7],
+  ]);
 
   it('sum, mean, max, min, argmax, argmin and logsumexp take keepdim as a boolean', () => {
     expect(x.sum(1, true).shape).toEqual([2, 1]);

@@ -35,7 +35,8 @@ describe('softmax and logSoftmax gradients by finite differences', () => {
     for (const op of ['softmax', 'logSoftmax'] as const) {
       it(`${op}: ${name}`, async () => {
         const x = input(shape, shape.length * 31 + dim).requiresGrad_();
-        expect(await torch.autograd.gradcheck((a) => torch[op](view(a), dim), [x], options)).toBe(true);
+        const fn = op === 'softmax' ? torch.softmax : torch.logSoftmax;
+        expect(await torch.autograd.gradcheck((a) => fn(view(a), dim), [x], options)).toBe(true);
       });
     }
   }
@@ -58,13 +59,22 @@ describe('softmax semantics', () => {
   });
 
   it('is stable for large inputs', async () => {
-    expect(await torch.softmax(torch.tensor([1000, 1001]), 0).tolist()).toEqual([expect.closeTo(0.2689414, 6), expect.closeTo(0.7310586, 6)]);
+    expect(await torch.softmax(torch.tensor([1000, 1001]), 0).tolist()).toEqual([
+      expect.closeTo(0.2689414, 6),
+      expect.closeTo(0.7310586, 6),
+    ]);
     expect(await torch.logSoftmax(torch.tensor([-1000, 0]), 0).tolist()).toEqual([-1000, 0]);
   });
 
   it('gives -inf entries probability 0 and all -inf rows NaN', async () => {
-    const x = torch.tensor([[0, -Infinity, 0], [-Infinity, -Infinity, -Infinity]]);
-    expect(await torch.softmax(x, 1).tolist()).toEqual([[0.5, 0, 0.5], [NaN, NaN, NaN]]);
+    const x = torch.tensor([
+      [0, -Infinity, 0],
+      [-Infinity, -Infinity, -Infinity],
+    ]);
+    expect(await torch.softmax(x, 1).tolist()).toEqual([
+      [0.5, 0, 0.5],
+      [NaN, NaN, NaN],
+    ]);
     expect(await torch.logSoftmax(x, 1).tolist()).toEqual([[-Math.LN2, -Infinity, -Math.LN2].map(Math.fround), [NaN, NaN, NaN]]);
   });
 

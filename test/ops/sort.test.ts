@@ -13,7 +13,12 @@ describe('sort, argsort and topk against PyTorch 1.13', () => {
 function distinct(shape: number[], seed: number): torch.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const g = new torch.Generator().manualSeed(seed);
-  return torch.randperm(n, { generator: g }).float().mul(0.25).sub(n / 8).reshape(shape);
+  return torch
+    .randperm(n, { generator: g })
+    .float()
+    .mul(0.25)
+    .sub(n / 8)
+    .reshape(shape);
 }
 
 describe('gradients by finite differences', () => {
@@ -38,7 +43,11 @@ describe('gradients by finite differences', () => {
   it('sends no gradient to the elements topk leaves out', () => {
     const x = torch.tensor([[3, 1, 4, 1.5]], { requiresGrad: true });
     // The top two are 4 (index 2) and 3 (index 0).
-    torch.topk(x, 2).values.mul(torch.tensor([10, 20])).sum().backward();
+    torch
+      .topk(x, 2)
+      .values.mul(torch.tensor([10, 20]))
+      .sum()
+      .backward();
     expect(x.grad!.tolistSync()).toEqual([[20, 0, 10, 0]]);
   });
 
@@ -87,7 +96,7 @@ describe('sort on long rows', () => {
     }
   });
 
-  it('argsort is sort\'s indices, as a function and a method', () => {
+  it("argsort is sort's indices, as a function and a method", () => {
     const x = distinct([4, 5], 5);
     expect(torch.argsort(x, 0).dataSync()).toEqual(torch.sort(x, 0).indices.dataSync());
     expect(x.argsort({ descending: true }).dataSync()).toEqual(x.sort({ descending: true }).indices.dataSync());
@@ -98,7 +107,10 @@ describe('edge cases', () => {
   it('handles empty tensors and k = 0', () => {
     expect(torch.sort(torch.zeros(0, 3), 1).values.shape).toEqual([0, 3]);
     const top = torch.topk(torch.ones(2, 3), 0);
-    expect([top.values.shape, top.indices.shape]).toEqual([[2, 0], [2, 0]]);
+    expect([top.values.shape, top.indices.shape]).toEqual([
+      [2, 0],
+      [2, 0],
+    ]);
   });
 
   it('sorts int32 and bool, keeping the dtype', () => {

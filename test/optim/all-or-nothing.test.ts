@@ -14,7 +14,11 @@ async function snapshot(params: torch.Tensor[], optimizer?: torch.optim.Optimize
     for (const [field, value] of Object.entries(values)) entry[field] = value instanceof torch.Tensor ? await value.tolist() : value;
     state.push(entry);
   }
-  return { params: await Promise.all(params.map((p) => p.tolist())), grads: await Promise.all(params.map((p) => p.grad?.tolist() ?? null)), state };
+  return {
+    params: await Promise.all(params.map((p) => p.tolist())),
+    grads: await Promise.all(params.map((p) => p.grad?.tolist() ?? null)),
+    state,
+  };
 }
 
 describe.each(devices)('all-or-nothing updates (%s)', (device) => {
@@ -31,15 +35,23 @@ describe.each(devices)('all-or-nothing updates (%s)', (device) => {
       const p = torch.zeros(2, 3, { requiresGrad: true }).to(device);
       const old = torch.ones(2, 3).to(device);
       p.grad = old;
-      expect(() => (p.grad = torch.zeros(3, 2).to(device))).toThrow('grad: assigned grad has data of a different size: grad shape [3, 2], tensor shape [2, 3]');
-      expect(() => (p.grad = torch.zeros(2, 3, { dtype: 'int32' }).to(device))).toThrow('grad: assigned grad has data of a different type: grad is int32, tensor is float32');
-      expect(() => (p.grad = [1, 2] as unknown as torch.Tensor)).toThrow('grad: assigned grad expected to be a Tensor or null but got object');
+      expect(() => (p.grad = torch.zeros(3, 2).to(device))).toThrow(
+        'grad: assigned grad has data of a different size: grad shape [3, 2], tensor shape [2, 3]',
+      );
+      expect(() => (p.grad = torch.zeros(2, 3, { dtype: 'int32' }).to(device))).toThrow(
+        'grad: assigned grad has data of a different type: grad is int32, tensor is float32',
+      );
+      expect(() => (p.grad = [1, 2] as unknown as torch.Tensor)).toThrow(
+        'grad: assigned grad expected to be a Tensor or null but got object',
+      );
       const disposed = torch.zeros(2, 3).to(device);
       disposed.dispose();
       expect(() => (p.grad = disposed)).toThrow('grad: the assigned grad is a disposed tensor');
       if (devices.length > 1) {
         const other = devices.find((d) => d !== device)!;
-        expect(() => (p.grad = torch.zeros(2, 3).to(other))).toThrow(`grad: assigned grad has data located on a different device: grad is on ${other}, tensor on ${device}`);
+        expect(() => (p.grad = torch.zeros(2, 3).to(other))).toThrow(
+          `grad: assigned grad has data located on a different device: grad is on ${other}, tensor on ${device}`,
+        );
       }
       expect(p.grad).toBe(old);
       p.grad = null;
@@ -65,9 +77,14 @@ describe.each(devices)('all-or-nothing updates (%s)', (device) => {
         optimizer.step();
         const before = await snapshot(params, optimizer);
         params[params.length - 1].grad!.dispose();
-        expect(() => optimizer.step()).toThrow(/step: the gradient of paramGroups\[0\]\.params\[3\] \(shape \[2\]\) is a disposed tensor; nothing was updated/);
+        expect(() => optimizer.step()).toThrow(
+          /step: the gradient of paramGroups\[0\]\.params\[3\] \(shape \[2\]\) is a disposed tensor; nothing was updated/,
+        );
         params[params.length - 1].grad = null;
-        expect(await snapshot(params, optimizer)).toEqual({ ...(before as object), grads: [...(before as { grads: unknown[] }).grads.slice(0, -1), null] });
+        expect(await snapshot(params, optimizer)).toEqual({
+          ...(before as object),
+          grads: [...(before as { grads: unknown[] }).grads.slice(0, -1), null],
+        });
       });
     }
 
@@ -86,7 +103,9 @@ describe.each(devices)('all-or-nothing updates (%s)', (device) => {
       await optimizer.step(evaluate(false));
       const before = await snapshot(params);
       const counts = { ...optimizer.state.get(params[0]) };
-      await expect(optimizer.step(evaluate(true))).rejects.toThrow('LBFGS.step: the gradient of paramGroups[0].params[3] (shape [2]) is a disposed tensor; nothing was updated');
+      await expect(optimizer.step(evaluate(true))).rejects.toThrow(
+        'LBFGS.step: the gradient of paramGroups[0].params[3] (shape [2]) is a disposed tensor; nothing was updated',
+      );
       params[params.length - 1].grad = null;
       const after = (await snapshot(params)) as { params: unknown; grads: unknown[] };
       expect(after.params).toEqual((before as { params: unknown }).params);
@@ -103,7 +122,9 @@ describe.each(devices)('all-or-nothing updates (%s)', (device) => {
       const copy = expAvgSq.clone();
       const before = await snapshot(params.slice(0, 3));
       expAvgSq.dispose();
-      expect(() => optimizer.step()).toThrow('Adam.step: the optimizer state expAvgSq of paramGroups[0].params[3] is a disposed tensor; nothing was updated');
+      expect(() => optimizer.step()).toThrow(
+        'Adam.step: the optimizer state expAvgSq of paramGroups[0].params[3] is a disposed tensor; nothing was updated',
+      );
       expect(await snapshot(params.slice(0, 3))).toEqual(before);
       expect(optimizer.state.get(params[0])!.step).toBe(1);
       copy.dispose();
@@ -121,11 +142,15 @@ describe.each(devices)('all-or-nothing updates (%s)', (device) => {
       const before = await snapshot(params, optimizer);
       const memoryBefore = torch.memory();
       const bad = { ...saved, state: { ...saved.state, 3: { ...saved.state[3], expAvg: torch.zeros(7, { device }) } } };
-      expect(() => optimizer.loadStateDict(bad)).toThrow('Adam.loadStateDict: state[3].expAvg has shape [7], but parameter 3 has shape [2]');
+      expect(() => optimizer.loadStateDict(bad)).toThrow(
+        'Adam.loadStateDict: state[3].expAvg has shape [7], but parameter 3 has shape [2]',
+      );
       (bad.state[3].expAvg as torch.Tensor).dispose();
       const disposed = torch.zeros(2, { device });
       disposed.dispose();
-      expect(() => optimizer.loadStateDict({ ...saved, state: { ...saved.state, 3: { ...saved.state[3], expAvg: disposed } } })).toThrow('Adam.loadStateDict: state[3].expAvg is a disposed tensor');
+      expect(() => optimizer.loadStateDict({ ...saved, state: { ...saved.state, 3: { ...saved.state[3], expAvg: disposed } } })).toThrow(
+        'Adam.loadStateDict: state[3].expAvg is a disposed tensor',
+      );
       expect(await snapshot(params, optimizer)).toEqual(before);
       expectNoGrowth(device, memoryBefore);
     });
@@ -136,7 +161,9 @@ describe.each(devices)('all-or-nothing updates (%s)', (device) => {
       const before = await snapshot(params);
       const stateDict = Object.fromEntries(Object.entries(model.stateDict()).map(([key, value]) => [key, torch.zerosLike(value)]));
       stateDict['2.bias'] = torch.zeros(3).to(device);
-      expect(() => model.loadStateDict(stateDict)).toThrow('size mismatch for 2.bias: copying a param with shape [3] from checkpoint, the shape in current model is [2].');
+      expect(() => model.loadStateDict(stateDict)).toThrow(
+        'size mismatch for 2.bias: copying a param with shape [3] from checkpoint, the shape in current model is [2].',
+      );
       expect(await snapshot(params)).toEqual(before);
     });
   });
@@ -146,7 +173,9 @@ describe.each(devices)('all-or-nothing updates (%s)', (device) => {
       const model = twoLayers();
       const params = model.parameters();
       const before = await snapshot(params);
-      expect(() => nn.utils.clipGradNorm_([...params, 'weight' as unknown as torch.Tensor], 0.01)).toThrow('clipGradNorm_: parameters must be Tensors, but parameters[4] is string');
+      expect(() => nn.utils.clipGradNorm_([...params, 'weight' as unknown as torch.Tensor], 0.01)).toThrow(
+        'clipGradNorm_: parameters must be Tensors, but parameters[4] is string',
+      );
       expect(await snapshot(params)).toEqual(before);
     });
 

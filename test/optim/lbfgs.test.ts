@@ -20,7 +20,10 @@ interface Run {
   float64Gap: number[];
 }
 
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/optim.json', import.meta.url), 'utf8')) as { problem: Record<'W0' | 'b0' | 'X' | 'Y', TensorData>; lbfgs: Run[] };
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/optim.json', import.meta.url), 'utf8')) as {
+  problem: Record<'W0' | 'b0' | 'X' | 'Y', TensorData>;
+  lbfgs: Run[];
+};
 
 function problem(device = 'cpu') {
   const W = tensorOn(fixture.problem.W0, device, true);
@@ -120,7 +123,18 @@ describe('LBFGS', () => {
     const opt = new optim.LBFGS([first.W, first.b], options);
     for (let i = 0; i < 3; i++) await opt.step(valueClosure(opt, first.loss));
     const sd = opt.stateDict();
-    expect(Object.keys(sd.state[0]).sort()).toEqual(['HDiag', 'd', 'funcEvals', 'nIter', 'oldDirs', 'oldStps', 'prevFlatGrad', 'prevLoss', 'ro', 't']);
+    expect(Object.keys(sd.state[0]).sort()).toEqual([
+      'HDiag',
+      'd',
+      'funcEvals',
+      'nIter',
+      'oldDirs',
+      'oldStps',
+      'prevFlatGrad',
+      'prevLoss',
+      'ro',
+      't',
+    ]);
     expect((sd.state[0].d as Tensor).shape).toEqual([15]);
     const second = problem(device);
     torch.noGrad(() => {
@@ -172,14 +186,24 @@ describe('LBFGS', () => {
 
   it('refuses what PyTorch refuses, naming the option', async () => {
     const { W, b } = problem();
-    expect(() => new optim.LBFGS([{ params: [W] }, { params: [b] }])).toThrow("LBFGS: doesn't support per-parameter options (parameter groups)");
-    expect(() => new optim.LBFGS([W]).addParamGroup({ params: [b] })).toThrow("LBFGS: doesn't support per-parameter options (parameter groups)");
-    expect(() => new optim.LBFGS([W], { lineSearchFn: 'armijo' as 'strong_wolfe' })).toThrow(`LBFGS: only 'strong_wolfe' is supported as lineSearchFn (or null), got "armijo"`);
+    expect(() => new optim.LBFGS([{ params: [W] }, { params: [b] }])).toThrow(
+      "LBFGS: doesn't support per-parameter options (parameter groups)",
+    );
+    expect(() => new optim.LBFGS([W]).addParamGroup({ params: [b] })).toThrow(
+      "LBFGS: doesn't support per-parameter options (parameter groups)",
+    );
+    expect(() => new optim.LBFGS([W], { lineSearchFn: 'armijo' as 'strong_wolfe' })).toThrow(
+      `LBFGS: only 'strong_wolfe' is supported as lineSearchFn (or null), got "armijo"`,
+    );
     expect(() => new optim.LBFGS([W], { maxIter: 0 })).toThrow('LBFGS: maxIter must be a positive integer, got 0');
     expect(() => new optim.LBFGS([W], { historySize: 2.5 })).toThrow('LBFGS: historySize must be a positive integer, got 2.5');
     expect(() => new optim.LBFGS([W], { lr: -1 })).toThrow('LBFGS: invalid learning rate value: -1 (must be >= 0)');
-    expect(() => new optim.LBFGS([W], { line_search_fn: 'strong_wolfe' } as never)).toThrow("LBFGS: unknown option 'line_search_fn'; did you mean 'lineSearchFn'?");
+    expect(() => new optim.LBFGS([W], { line_search_fn: 'strong_wolfe' } as never)).toThrow(
+      "LBFGS: unknown option 'line_search_fn'; did you mean 'lineSearchFn'?",
+    );
     expect(new optim.LBFGS([W], { maxIter: 10 }).paramGroups[0].maxEval).toBe(12);
-    await expect(new optim.LBFGS([W]).step(undefined as never)).rejects.toThrow('LBFGS.step: a closure that re-evaluates the model and returns the loss is required');
+    await expect(new optim.LBFGS([W]).step(undefined as never)).rejects.toThrow(
+      'LBFGS.step: a closure that re-evaluates the model and returns the loss is required',
+    );
   });
 });

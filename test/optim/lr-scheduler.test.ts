@@ -65,13 +65,26 @@ const LAMBDAS: Record<string, (x: number) => number> = {
   decay08: (x) => 0.8 ** x,
 };
 
-type AnyScheduler = { step(): void; getLastLr(): number[]; stateDict(): Record<string, unknown>; loadStateDict(state: Record<string, unknown>): void };
+type AnyScheduler = {
+  step(): void;
+  getLastLr(): number[];
+  stateDict(): Record<string, unknown>;
+  loadStateDict(state: Record<string, unknown>): void;
+};
 
 function buildScheduler(opt: AnyOptimizer, spec: SchedulerSpec): AnyScheduler {
-  if (spec.type === 'SequentialLR') return new lrScheduler.SequentialLR(opt, spec.schedulers!.map((s) => buildScheduler(opt, s) as torch.optim.lrScheduler.LRScheduler), spec.options!.milestones as number[]);
-  if (spec.type === 'ChainedScheduler') return new lrScheduler.ChainedScheduler(spec.schedulers!.map((s) => buildScheduler(opt, s) as torch.optim.lrScheduler.LRScheduler));
+  if (spec.type === 'SequentialLR')
+    return new lrScheduler.SequentialLR(
+      opt,
+      spec.schedulers!.map((s) => buildScheduler(opt, s) as torch.optim.lrScheduler.LRScheduler),
+      spec.options!.milestones as number[],
+    );
+  if (spec.type === 'ChainedScheduler')
+    return new lrScheduler.ChainedScheduler(spec.schedulers!.map((s) => buildScheduler(opt, s) as torch.optim.lrScheduler.LRScheduler));
   const usesLambdas = spec.type === 'LambdaLR' || spec.type === 'MultiplicativeLR';
-  const args = (spec.args ?? []).map((arg) => (!usesLambdas ? arg : Array.isArray(arg) ? arg.map((name) => LAMBDAS[name as string]) : LAMBDAS[arg as string]));
+  const args = (spec.args ?? []).map((arg) =>
+    !usesLambdas ? arg : Array.isArray(arg) ? arg.map((name) => LAMBDAS[name as string]) : LAMBDAS[arg as string],
+  );
   const options = { ...spec.options };
   if (typeof options.scaleFn === 'string') options.scaleFn = LAMBDAS[options.scaleFn];
   const Scheduler = lrScheduler[spec.type as 'StepLR'] as unknown as new (opt: AnyOptimizer, ...rest: unknown[]) => AnyScheduler;
@@ -82,11 +95,18 @@ type AnyOptimizer = torch.optim.Optimizer<torch.optim.OptimizerOptions>;
 
 /** SGD with one parameter group per learning rate, its parameters on `device`. */
 function optimizerWith(lrs: readonly number[], device = 'cpu'): torch.optim.SGD {
-  return new optim.SGD(lrs.map((lr) => ({ params: [torch.zeros([1], { requiresGrad: true, device })], lr })), { lr: lrs[0] });
+  return new optim.SGD(
+    lrs.map((lr) => ({ params: [torch.zeros([1], { requiresGrad: true, device })], lr })),
+    { lr: lrs[0] },
+  );
 }
 
 function scheduler(s: Schedule, opt: AnyOptimizer): torch.optim.lrScheduler.LRScheduler {
-  const Scheduler = lrScheduler[s.scheduler] as unknown as new (opt: AnyOptimizer, arg: number, options: unknown) => torch.optim.lrScheduler.LRScheduler;
+  const Scheduler = lrScheduler[s.scheduler] as unknown as new (
+    opt: AnyOptimizer,
+    arg: number,
+    options: unknown,
+  ) => torch.optim.lrScheduler.LRScheduler;
   return new Scheduler(opt, s.args[0], s.options);
 }
 
@@ -146,7 +166,10 @@ for (const device of devices) {
     it.each(fixture.scheduleRuns.map((r) => [r.name, r] as const))('%s', async (_name, run) => {
       const { params, loss } = trainingProblem(run.groups.length, device);
       const Optimizer = optim[run.optimizer] as unknown as new (params: unknown, options: unknown) => AnyOptimizer;
-      const opt = new Optimizer(params.map((p, i) => ({ params: [p], lr: run.groups[i] })), run.optimizerOptions);
+      const opt = new Optimizer(
+        params.map((p, i) => ({ params: [p], lr: run.groups[i] })),
+        run.optimizerOptions,
+      );
       const sched = buildScheduler(opt, run.scheduler);
       const momentum = () => opt.paramGroups.map((g) => momentumOf(g as unknown as Record<string, unknown>));
       expectRates(sched.getLastLr(), run.lrs[0]);
@@ -236,19 +259,30 @@ describe('scheduler errors', () => {
     const opt = optimizerWith([0.1]);
     expect(() => new lrScheduler.StepLR({} as AnyOptimizer, 2)).toThrow('StepLR: Object is not an Optimizer');
     expect(() => new lrScheduler.StepLR(opt, 0)).toThrow('StepLR: stepSize must be a positive integer, got 0');
-    expect(() => new lrScheduler.ExponentialLR(optimizerWith([0.1]), 0.9, { lastEpoch: 4 })).toThrow("ExponentialLR: param 'initialLr' is not specified in paramGroups[0] when resuming an optimizer");
+    expect(() => new lrScheduler.ExponentialLR(optimizerWith([0.1]), 0.9, { lastEpoch: 4 })).toThrow(
+      "ExponentialLR: param 'initialLr' is not specified in paramGroups[0] when resuming an optimizer",
+    );
     expect(() => new lrScheduler.ReduceLROnPlateau(opt, { factor: 1 })).toThrow('ReduceLROnPlateau: factor should be < 1.0, got 1');
-    expect(() => new lrScheduler.ReduceLROnPlateau(opt, { mode: 'lowest' as 'min' })).toThrow(`ReduceLROnPlateau: mode must be 'min' or 'max', got "lowest"`);
-    expect(() => new lrScheduler.ReduceLROnPlateau(opt, { minLr: [0.1, 0.2] })).toThrow('ReduceLROnPlateau: expected 1 minLr values (one per parameter group), got 2');
+    expect(() => new lrScheduler.ReduceLROnPlateau(opt, { mode: 'lowest' as 'min' })).toThrow(
+      `ReduceLROnPlateau: mode must be 'min' or 'max', got "lowest"`,
+    );
+    expect(() => new lrScheduler.ReduceLROnPlateau(opt, { minLr: [0.1, 0.2] })).toThrow(
+      'ReduceLROnPlateau: expected 1 minLr values (one per parameter group), got 2',
+    );
   });
 
-  it.skipIf(!devices.includes('webgpu'))('ReduceLROnPlateau refuses a metric tensor on webgpu, saying to pass its value, and changes nothing', () => {
-    const sched = new lrScheduler.ReduceLROnPlateau(optimizerWith([0.1], 'webgpu'), { patience: 0 });
-    sched.step(1);
-    const state = sched.stateDict();
-    expect(() => sched.step(torch.tensor(2, { device: 'webgpu' }))).toThrow('ReduceLROnPlateau.step: metric is a tensor on webgpu, which cannot be read synchronously; pass its value: sched.step(await metric.item())');
-    expect(sched.stateDict()).toEqual(state);
-  });
+  it.skipIf(!devices.includes('webgpu'))(
+    'ReduceLROnPlateau refuses a metric tensor on webgpu, saying to pass its value, and changes nothing',
+    () => {
+      const sched = new lrScheduler.ReduceLROnPlateau(optimizerWith([0.1], 'webgpu'), { patience: 0 });
+      sched.step(1);
+      const state = sched.stateDict();
+      expect(() => sched.step(torch.tensor(2, { device: 'webgpu' }))).toThrow(
+        'ReduceLROnPlateau.step: metric is a tensor on webgpu, which cannot be read synchronously; pass its value: sched.step(await metric.item())',
+      );
+      expect(sched.stateDict()).toEqual(state);
+    },
+  );
 });
 
 describe('the schedulers added for issue 11', () => {
@@ -263,20 +297,42 @@ describe('the schedulers added for issue 11', () => {
       first.sched.step();
       second.sched.step();
       expect(second.sched.getLastLr()).toEqual(first.sched.getLastLr());
-      expect(second.opt.paramGroups.map((g) => momentumOf(g as unknown as Record<string, unknown>))).toEqual(first.opt.paramGroups.map((g) => momentumOf(g as unknown as Record<string, unknown>)));
+      expect(second.opt.paramGroups.map((g) => momentumOf(g as unknown as Record<string, unknown>))).toEqual(
+        first.opt.paramGroups.map((g) => momentumOf(g as unknown as Record<string, unknown>)),
+      );
     }
   }
 
-  const sgd = () => new optim.SGD([{ params: [torch.zeros([1], { requiresGrad: true })], lr: 0.1 }, { params: [torch.zeros([1], { requiresGrad: true })], lr: 0.05 }], { lr: 0.1, momentum: 0.9 });
+  const sgd = () =>
+    new optim.SGD(
+      [
+        { params: [torch.zeros([1], { requiresGrad: true })], lr: 0.1 },
+        { params: [torch.zeros([1], { requiresGrad: true })], lr: 0.05 },
+      ],
+      { lr: 0.1, momentum: 0.9 },
+    );
 
   it('continue identically after a state dict round trip, nested schedulers included; functions are not state', () => {
     expectRoundTrip(() => {
       const opt = sgd();
-      return { opt, sched: new lrScheduler.SequentialLR(opt, [new lrScheduler.LinearLR(opt, { totalIters: 3 }), new lrScheduler.CosineAnnealingWarmRestarts(opt, 3, { tMult: 2 })], [4]) };
+      return {
+        opt,
+        sched: new lrScheduler.SequentialLR(
+          opt,
+          [new lrScheduler.LinearLR(opt, { totalIters: 3 }), new lrScheduler.CosineAnnealingWarmRestarts(opt, 3, { tMult: 2 })],
+          [4],
+        ),
+      };
     });
     expectRoundTrip(() => {
       const opt = sgd();
-      return { opt, sched: new lrScheduler.ChainedScheduler([new lrScheduler.MultiStepLR(opt, [2, 9]), new lrScheduler.LambdaLR(opt, (epoch) => 1 / (epoch + 1))]) };
+      return {
+        opt,
+        sched: new lrScheduler.ChainedScheduler([
+          new lrScheduler.MultiStepLR(opt, [2, 9]),
+          new lrScheduler.LambdaLR(opt, (epoch) => 1 / (epoch + 1)),
+        ]),
+      };
     });
     expectRoundTrip(() => {
       const opt = sgd();
@@ -289,7 +345,11 @@ describe('the schedulers added for issue 11', () => {
     const opt = sgd();
     const state = new lrScheduler.LambdaLR(opt, [() => 1, () => 2]).stateDict();
     expect(state.lrLambdas).toBeUndefined();
-    const sequential = new lrScheduler.SequentialLR(opt, [new lrScheduler.ConstantLR(opt), new lrScheduler.ExponentialLR(opt, 0.9)], [2]).stateDict();
+    const sequential = new lrScheduler.SequentialLR(
+      opt,
+      [new lrScheduler.ConstantLR(opt), new lrScheduler.ExponentialLR(opt, 0.9)],
+      [2],
+    ).stateDict();
     expect(Object.keys(sequential).sort()).toEqual(['lastEpoch', 'lastLr', 'milestones', 'schedulers']);
     expect((sequential.schedulers as Record<string, unknown>[])[1].gamma).toBe(0.9);
   });
@@ -309,29 +369,69 @@ describe('the schedulers added for issue 11', () => {
     const opt = optimizerWith([0.1, 0.05]);
     const adam = new optim.Adam([torch.zeros([1], { requiresGrad: true })]);
     expect(() => new lrScheduler.LambdaLR(opt, [() => 1])).toThrow('LambdaLR: expected 2 lrLambdas (one per parameter group), got 1');
-    expect(() => new lrScheduler.MultiplicativeLR(opt, 0.9 as never)).toThrow('MultiplicativeLR: lrLambda must be a function of the epoch, got number');
+    expect(() => new lrScheduler.MultiplicativeLR(opt, 0.9 as never)).toThrow(
+      'MultiplicativeLR: lrLambda must be a function of the epoch, got number',
+    );
     expect(() => new lrScheduler.MultiStepLR(opt, [2.5])).toThrow('MultiStepLR: milestones must be an array of integer epochs, got [2.5]');
     expect(() => new lrScheduler.ConstantLR(opt, { factor: 2 })).toThrow('ConstantLR: factor expected to be between 0 and 1, got 2');
-    expect(() => new lrScheduler.LinearLR(opt, { endFactor: -0.5 })).toThrow('LinearLR: endFactor expected to be between 0 and 1, got -0.5');
-    expect(() => new lrScheduler.LinearLR(opt, { start_factor: 0.5 } as never)).toThrow("LinearLR: unknown option 'start_factor'; did you mean 'startFactor'?");
-    expect(() => new lrScheduler.CosineAnnealingWarmRestarts(opt, 0)).toThrow('CosineAnnealingWarmRestarts: expected a positive integer t0, got 0');
-    expect(() => new lrScheduler.CosineAnnealingWarmRestarts(opt, 5, { tMult: 1.5 })).toThrow('CosineAnnealingWarmRestarts: expected an integer tMult >= 1, got 1.5');
-    expect(() => new lrScheduler.CosineAnnealingWarmRestarts(opt, 5).step(-1)).toThrow('CosineAnnealingWarmRestarts.step: expected a non-negative epoch, got -1');
-    expect(() => new lrScheduler.CyclicLR(adam, 0.01, 0.1)).toThrow('CyclicLR: optimizer must support momentum with the cycleMomentum option enabled; Adam has no momentum option (pass cycleMomentum: false)');
-    expect(() => new lrScheduler.CyclicLR(opt, [0.01], 0.1)).toThrow('CyclicLR: expected 2 values for baseLr (one per parameter group), got 1');
-    expect(() => new lrScheduler.CyclicLR(opt, 0.01, 0.1, { mode: 'sine' as 'triangular' })).toThrow(`CyclicLR: mode must be 'triangular', 'triangular2' or 'exp_range' (or give scaleFn), got "sine"`);
-    expect(() => new lrScheduler.OneCycleLR(opt, 0.1)).toThrow('OneCycleLR: you must define either totalSteps or (epochs and stepsPerEpoch)');
-    expect(() => new lrScheduler.OneCycleLR(opt, 0.1, { totalSteps: 0 })).toThrow('OneCycleLR: expected a positive integer totalSteps, got 0');
-    expect(() => new lrScheduler.OneCycleLR(opt, 0.1, { epochs: 2, stepsPerEpoch: 1.5 })).toThrow('OneCycleLR: expected a positive integer stepsPerEpoch, got 1.5');
-    expect(() => new lrScheduler.OneCycleLR(opt, 0.1, { totalSteps: 10, pctStart: 1.2 })).toThrow('OneCycleLR: expected pctStart between 0 and 1, got 1.2');
-    expect(() => new lrScheduler.OneCycleLR(opt, 0.1, { totalSteps: 10, annealStrategy: 'exp' as 'cos' })).toThrow(`OneCycleLR: annealStrategy must be 'cos' or 'linear', got "exp"`);
-    expect(() => new lrScheduler.OneCycleLR(new optim.Adagrad([torch.zeros([1], { requiresGrad: true })]), 0.1, { totalSteps: 10 })).toThrow('OneCycleLR: optimizer must support momentum with the cycleMomentum option enabled; Adagrad has neither momentum nor betas');
+    expect(() => new lrScheduler.LinearLR(opt, { endFactor: -0.5 })).toThrow(
+      'LinearLR: endFactor expected to be between 0 and 1, got -0.5',
+    );
+    expect(() => new lrScheduler.LinearLR(opt, { start_factor: 0.5 } as never)).toThrow(
+      "LinearLR: unknown option 'start_factor'; did you mean 'startFactor'?",
+    );
+    expect(() => new lrScheduler.CosineAnnealingWarmRestarts(opt, 0)).toThrow(
+      'CosineAnnealingWarmRestarts: expected a positive integer t0, got 0',
+    );
+    expect(() => new lrScheduler.CosineAnnealingWarmRestarts(opt, 5, { tMult: 1.5 })).toThrow(
+      'CosineAnnealingWarmRestarts: expected an integer tMult >= 1, got 1.5',
+    );
+    expect(() => new lrScheduler.CosineAnnealingWarmRestarts(opt, 5).step(-1)).toThrow(
+      'CosineAnnealingWarmRestarts.step: expected a non-negative epoch, got -1',
+    );
+    expect(() => new lrScheduler.CyclicLR(adam, 0.01, 0.1)).toThrow(
+      'CyclicLR: optimizer must support momentum with the cycleMomentum option enabled; Adam has no momentum option (pass cycleMomentum: false)',
+    );
+    expect(() => new lrScheduler.CyclicLR(opt, [0.01], 0.1)).toThrow(
+      'CyclicLR: expected 2 values for baseLr (one per parameter group), got 1',
+    );
+    expect(() => new lrScheduler.CyclicLR(opt, 0.01, 0.1, { mode: 'sine' as 'triangular' })).toThrow(
+      `CyclicLR: mode must be 'triangular', 'triangular2' or 'exp_range' (or give scaleFn), got "sine"`,
+    );
+    expect(() => new lrScheduler.OneCycleLR(opt, 0.1)).toThrow(
+      'OneCycleLR: you must define either totalSteps or (epochs and stepsPerEpoch)',
+    );
+    expect(() => new lrScheduler.OneCycleLR(opt, 0.1, { totalSteps: 0 })).toThrow(
+      'OneCycleLR: expected a positive integer totalSteps, got 0',
+    );
+    expect(() => new lrScheduler.OneCycleLR(opt, 0.1, { epochs: 2, stepsPerEpoch: 1.5 })).toThrow(
+      'OneCycleLR: expected a positive integer stepsPerEpoch, got 1.5',
+    );
+    expect(() => new lrScheduler.OneCycleLR(opt, 0.1, { totalSteps: 10, pctStart: 1.2 })).toThrow(
+      'OneCycleLR: expected pctStart between 0 and 1, got 1.2',
+    );
+    expect(() => new lrScheduler.OneCycleLR(opt, 0.1, { totalSteps: 10, annealStrategy: 'exp' as 'cos' })).toThrow(
+      `OneCycleLR: annealStrategy must be 'cos' or 'linear', got "exp"`,
+    );
+    expect(
+      () => new lrScheduler.OneCycleLR(new optim.Adagrad([torch.zeros([1], { requiresGrad: true })]), 0.1, { totalSteps: 10 }),
+    ).toThrow('OneCycleLR: optimizer must support momentum with the cycleMomentum option enabled; Adagrad has neither momentum nor betas');
     const other = optimizerWith([0.1, 0.05]);
-    expect(() => new lrScheduler.SequentialLR(opt, [new lrScheduler.StepLR(opt, 2), new lrScheduler.StepLR(other, 2)], [3])).toThrow('SequentialLR: expects all schedulers to belong to the same optimizer, but schedulers[1] drives another one');
-    expect(() => new lrScheduler.SequentialLR(opt, [new lrScheduler.StepLR(opt, 2), new lrScheduler.StepLR(opt, 2)], [3, 5])).toThrow('SequentialLR: expects one milestone fewer than schedulers, got 2 schedulers and 2 milestones');
-    expect(() => new lrScheduler.SequentialLR(opt, [new lrScheduler.ReduceLROnPlateau(opt) as never], [])).toThrow('SequentialLR: schedulers[0] is not an epoch-based learning-rate scheduler (an object of class ReduceLROnPlateau)');
-    expect(() => new lrScheduler.ChainedScheduler([new lrScheduler.StepLR(opt, 2), new lrScheduler.StepLR(other, 2)])).toThrow('ChainedScheduler: expects all schedulers to belong to the same optimizer, but schedulers[1] drives another one');
-    expect(() => new lrScheduler.ChainedScheduler([])).toThrow('ChainedScheduler: schedulers must be a non-empty array of learning-rate schedulers');
+    expect(() => new lrScheduler.SequentialLR(opt, [new lrScheduler.StepLR(opt, 2), new lrScheduler.StepLR(other, 2)], [3])).toThrow(
+      'SequentialLR: expects all schedulers to belong to the same optimizer, but schedulers[1] drives another one',
+    );
+    expect(() => new lrScheduler.SequentialLR(opt, [new lrScheduler.StepLR(opt, 2), new lrScheduler.StepLR(opt, 2)], [3, 5])).toThrow(
+      'SequentialLR: expects one milestone fewer than schedulers, got 2 schedulers and 2 milestones',
+    );
+    expect(() => new lrScheduler.SequentialLR(opt, [new lrScheduler.ReduceLROnPlateau(opt) as never], [])).toThrow(
+      'SequentialLR: schedulers[0] is not an epoch-based learning-rate scheduler (an object of class ReduceLROnPlateau)',
+    );
+    expect(() => new lrScheduler.ChainedScheduler([new lrScheduler.StepLR(opt, 2), new lrScheduler.StepLR(other, 2)])).toThrow(
+      'ChainedScheduler: expects all schedulers to belong to the same optimizer, but schedulers[1] drives another one',
+    );
+    expect(() => new lrScheduler.ChainedScheduler([])).toThrow(
+      'ChainedScheduler: schedulers must be a non-empty array of learning-rate schedulers',
+    );
   });
 
   it('OneCycleLR refuses a step past totalSteps and changes nothing', () => {

@@ -118,47 +118,56 @@ describe('optimizer state dicts', () => {
     for (const t of [W, b]) t.dispose();
   });
 
-  it.each(OPTIMIZERS.flatMap((name) => devices.map((device) => [name, device] as const)))('%s continues the identical trajectory after a round trip mid-training (%s)', async (name, device) => {
-    const first = problem(device);
-    const opt = build(name, [first.W, first.b]);
-    for (let i = 0; i < 7; i++) trainStep(opt, first.loss);
-    // A second run from the same point: parameters copied, state loaded from the first optimizer.
-    const second = problem(device);
-    torch.noGrad(() => {
-      second.W.copy_(first.W);
-      second.b.copy_(first.b);
-    });
-    const resumed = build(name, [second.W, second.b], { lr: 123 });
-    resumed.loadStateDict(opt.stateDict());
-    expect(resumed.paramGroups[0].lr).toBe(opt.paramGroups[0].lr);
-    for (let i = 0; i < 8; i++) {
-      trainStep(opt, first.loss);
-      trainStep(resumed, second.loss);
-      expect(await flatParams(second.W, second.b)).toEqual(await flatParams(first.W, first.b));
-    }
-    // The loaded state is a copy: the two optimizers own separate tensors.
-    const [mine, theirs] = [opt.stateDict().state[0], resumed.stateDict().state[0]];
-    for (const key of Object.keys(mine)) {
-      if (!(mine[key] instanceof torch.Tensor)) continue;
-      expect(mine[key]).not.toBe(theirs[key]);
-      expect((theirs[key] as Tensor).device).toBe(device);
-    }
-  });
+  it.each(OPTIMIZERS.flatMap((name) => devices.map((device) => [name, device] as const)))(
+    '%s continues the identical trajectory after a round trip mid-training (%s)',
+    async (name, device) => {
+      const first = problem(device);
+      const opt = build(name, [first.W, first.b]);
+      for (let i = 0; i < 7; i++) trainStep(opt, first.loss);
+      // A second run from the same point: parameters copied, state loaded from the first optimizer.
+      const second = problem(device);
+      torch.noGrad(() => {
+        second.W.copy_(first.W);
+        second.b.copy_(first.b);
+      });
+      const resumed = build(name, [second.W, second.b], { lr: 123 });
+      resumed.loadStateDict(opt.stateDict());
+      expect(resumed.paramGroups[0].lr).toBe(opt.paramGroups[0].lr);
+      for (let i = 0; i < 8; i++) {
+        trainStep(opt, first.loss);
+        trainStep(resumed, second.loss);
+        expect(await flatParams(second.W, second.b)).toEqual(await flatParams(first.W, first.b));
+      }
+      // The loaded state is a copy: the two optimizers own separate tensors.
+      const [mine, theirs] = [opt.stateDict().state[0], resumed.stateDict().state[0]];
+      for (const key of Object.keys(mine)) {
+        if (!(mine[key] instanceof torch.Tensor)) continue;
+        expect(mine[key]).not.toBe(theirs[key]);
+        expect((theirs[key] as Tensor).device).toBe(device);
+      }
+    },
+  );
 
   it('refuses a state dict of other groups or shapes', () => {
     const { W, b } = problem();
     const opt = new optim.Adam([W, b]);
     const grouped = new optim.Adam([{ params: [W] }, { params: [b] }]);
-    expect(() => grouped.loadStateDict(opt.stateDict())).toThrow('Adam.loadStateDict: loaded state dict has 1 parameter groups, the optimizer has 2');
+    expect(() => grouped.loadStateDict(opt.stateDict())).toThrow(
+      'Adam.loadStateDict: loaded state dict has 1 parameter groups, the optimizer has 2',
+    );
     const single = new optim.Adam([torch.zeros([3], { requiresGrad: true })]);
-    expect(() => single.loadStateDict(opt.stateDict())).toThrow("Adam.loadStateDict: loaded state dict contains a parameter group that doesn't match the size of optimizer's group (group 0: 2 vs 1 params)");
+    expect(() => single.loadStateDict(opt.stateDict())).toThrow(
+      "Adam.loadStateDict: loaded state dict contains a parameter group that doesn't match the size of optimizer's group (group 0: 2 vs 1 params)",
+    );
     const swapped = new optim.Adam([b, W]);
     torch.scope(() => {
       W.grad = torch.keep(torch.onesLike(W));
       b.grad = torch.keep(torch.onesLike(b));
       opt.step();
     });
-    expect(() => swapped.loadStateDict(opt.stateDict())).toThrow('Adam.loadStateDict: state[0].expAvg has shape [3, 4], but parameter 0 has shape [3]');
+    expect(() => swapped.loadStateDict(opt.stateDict())).toThrow(
+      'Adam.loadStateDict: state[0].expAvg has shape [3, 4], but parameter 0 has shape [3]',
+    );
   });
 
   it('frees the state it replaces, and dispose frees the rest', () => {
@@ -209,7 +218,11 @@ describe('optimizer behaviour', () => {
     const extra = torch.zeros([2], { requiresGrad: true });
     const opt = new optim.SGD([{ params: [W], lr: 0.5 }, { params: [b] }], { lr: 0.1, momentum: 0.9 });
     opt.addParamGroup({ params: [extra], momentum: 0 });
-    expect(opt.paramGroups.map((g) => [g.lr, g.momentum])).toEqual([[0.5, 0.9], [0.1, 0.9], [0.1, 0]]);
+    expect(opt.paramGroups.map((g) => [g.lr, g.momentum])).toEqual([
+      [0.5, 0.9],
+      [0.1, 0.9],
+      [0.1, 0],
+    ]);
     expect(new optim.AdamW([W]).paramGroups[0].weightDecay).toBe(0.01);
   });
 
@@ -223,9 +236,13 @@ describe('optimizer behaviour', () => {
   it('refuses bad parameters and options with PyTorch messages', () => {
     const { W, b } = problem();
     expect(() => new optim.Adam([])).toThrow('Adam: optimizer got an empty parameter list');
-    expect(() => new optim.Adam(W as unknown as Tensor[])).toThrow('Adam: params must be an iterable of Tensors or of parameter groups ({ params, ...options }), got a Tensor');
+    expect(() => new optim.Adam(W as unknown as Tensor[])).toThrow(
+      'Adam: params must be an iterable of Tensors or of parameter groups ({ params, ...options }), got a Tensor',
+    );
     expect(() => new optim.Adam([W.mul(2)])).toThrow("Adam: can't optimize a non-leaf Tensor (params[0], shape [3, 4])");
-    expect(() => new optim.Adam([{ params: [W] }, { params: [W, b] }])).toThrow('Adam: some parameters appear in more than one parameter group');
+    expect(() => new optim.Adam([{ params: [W] }, { params: [W, b] }])).toThrow(
+      'Adam: some parameters appear in more than one parameter group',
+    );
     expect(() => new optim.SGD([W])).toThrow('SGD: lr is required');
     expect(() => new optim.SGD([W], { lr: -1 })).toThrow('SGD: invalid learning rate value: -1 (must be >= 0)');
     expect(() => new optim.SGD([W], { lr: 0.1, nesterov: true })).toThrow('SGD: Nesterov momentum requires a momentum and zero dampening');
@@ -234,12 +251,18 @@ describe('optimizer behaviour', () => {
     expect(() => new optim.RMSprop([W], { alpha: -0.5 })).toThrow('RMSprop: invalid alpha value: -0.5 (must be >= 0)');
     expect(() => new optim.Adagrad([W], { lrDecay: -0.5 })).toThrow('Adagrad: invalid lrDecay value: -0.5 (must be >= 0)');
     expect(() => new optim.NAdam([W], { momentumDecay: -1 })).toThrow('NAdam: invalid momentumDecay value: -1 (must be >= 0)');
-    expect(() => new optim.NAdam([W], { betas: [1.5, 0.999] })).toThrow('NAdam: invalid beta parameter at index 0: 1.5 (must be in [0, 1))');
+    expect(() => new optim.NAdam([W], { betas: [1.5, 0.999] })).toThrow(
+      'NAdam: invalid beta parameter at index 0: 1.5 (must be in [0, 1))',
+    );
     expect(() => new optim.NAdam([W], { maximize: true } as never)).toThrow("NAdam: unknown option 'maximize'");
     expect(() => new optim.RAdam([W], { lr: -0.1 })).toThrow('RAdam: invalid learning rate value: -0.1 (must be >= 0)');
-    expect(() => new optim.RAdam([W], { weight_decay: 0.1 } as never)).toThrow("RAdam: unknown option 'weight_decay'; did you mean 'weightDecay'?");
+    expect(() => new optim.RAdam([W], { weight_decay: 0.1 } as never)).toThrow(
+      "RAdam: unknown option 'weight_decay'; did you mean 'weightDecay'?",
+    );
     expect(() => new optim.Adamax([W], { eps: -1e-8 })).toThrow('Adamax: invalid epsilon value: -1e-8 (must be >= 0)');
-    expect(() => new optim.Adamax([{ params: [W], betas: [0.9, -0.1] }])).toThrow('Adamax: invalid beta parameter at index 1: -0.1 (must be in [0, 1))');
+    expect(() => new optim.Adamax([{ params: [W], betas: [0.9, -0.1] }])).toThrow(
+      'Adamax: invalid beta parameter at index 1: -0.1 (must be in [0, 1))',
+    );
     expect(() => new optim.Adadelta([W], { rho: 1.5 })).toThrow('Adadelta: invalid rho value: 1.5 (must be in [0, 1])');
     expect(() => new optim.Adadelta([W], { weightDecay: -1 })).toThrow('Adadelta: invalid weightDecay value: -1 (must be >= 0)');
   });
@@ -259,14 +282,17 @@ describe('optimizers keep memory flat', () => {
     expect(torch.memory()).toEqual(steady);
   });
 
-  it.each(OPTIMIZERS.flatMap((name) => devices.map((device) => [name, device] as const)))('%s: 50 steps with its full state leave memory flat (%s)', async (name, device) => {
-    const { W, b, loss } = problem(device);
-    const opt = build(name, [W, b]);
-    trainStep(opt, loss);
-    await W.data();
-    const steady = torch.memory();
-    for (let i = 1; i < 50; i++) trainStep(opt, loss);
-    await W.data();
-    expectNoGrowth(device, steady);
-  });
+  it.each(OPTIMIZERS.flatMap((name) => devices.map((device) => [name, device] as const)))(
+    '%s: 50 steps with its full state leave memory flat (%s)',
+    async (name, device) => {
+      const { W, b, loss } = problem(device);
+      const opt = build(name, [W, b]);
+      trainStep(opt, loss);
+      await W.data();
+      const steady = torch.memory();
+      for (let i = 1; i < 50; i++) trainStep(opt, loss);
+      await W.data();
+      expectNoGrowth(device, steady);
+    },
+  );
 });

@@ -6,9 +6,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tmpdir } from 'node:os';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { expectTrainingAgrees, type TrainingReport } from './expect-training.js';
@@ -53,13 +53,23 @@ describe.skipIf(!present)('Chromium', () => {
     // This machine has no network: without these flags Chromium's background requests fail noisily.
     const browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
-      args: ['--enable-unsafe-webgpu', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
+      args: [
+        '--enable-unsafe-webgpu',
+        '--no-sandbox',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic',
+      ],
     });
     try {
       const page = await browser.newPage();
       const port = (server.address() as AddressInfo).port;
       await page.goto(`http://127.0.0.1:${port}/test/runtimes/browser.html`);
-      const handle = await page.waitForFunction(() => (window as { trainingResults?: unknown }).trainingResults, null, { timeout: 120_000 });
+      const handle = await page.waitForFunction(() => (window as { trainingResults?: unknown }).trainingResults, null, {
+        timeout: 120_000,
+      });
       expectTrainingAgrees((await handle.jsonValue()) as TrainingReport, 'in Chromium');
     } finally {
       await browser.close();

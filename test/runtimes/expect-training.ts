@@ -18,7 +18,8 @@ function expectClose(actual: readonly number[], expected: readonly number[], wha
   expect(actual.length, what).toBe(expected.length);
   actual.forEach((value, i) => {
     const bound = 1e-6 + 1e-5 * Math.abs(expected[i]);
-    if (!(Math.abs(value - expected[i]) <= bound)) throw new Error(`${what}[${i}]: ${value} differs from the cpu's ${expected[i]} by more than ${bound}`);
+    if (!(Math.abs(value - expected[i]) <= bound))
+      throw new Error(`${what}[${i}]: ${value} differs from the cpu's ${expected[i]} by more than ${bound}`);
   });
 }
 

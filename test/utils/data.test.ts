@@ -41,7 +41,15 @@ function readAll<B>(loader: Iterable<B>): unknown[] {
 function rows(n = 10) {
   const x = torch.stack([torch.arange(n), torch.arange(n).mul(10)], 1);
   const y = torch.arange(n, { dtype: 'int32' });
-  return { x, y, dataset: new TensorDataset(x, y), dispose: () => (x.dispose(), y.dispose()) };
+  return {
+    x,
+    y,
+    dataset: new TensorDataset(x, y),
+    dispose: () => {
+      x.dispose();
+      y.dispose();
+    },
+  };
 }
 
 describe('TensorDataset', () => {
@@ -60,7 +68,9 @@ describe('TensorDataset', () => {
   it('refuses tensors whose first dimensions differ, naming both shapes', () => {
     const a = torch.zeros(5, 2);
     const b = torch.zeros(4);
-    expect(() => new TensorDataset(a, b)).toThrow('TensorDataset: size mismatch between tensors: argument 0 has shape [5, 2] but argument 1 has shape [4]');
+    expect(() => new TensorDataset(a, b)).toThrow(
+      'TensorDataset: size mismatch between tensors: argument 0 has shape [5, 2] but argument 1 has shape [4]',
+    );
     expect(() => new TensorDataset(a, torch.tensor(1))).toThrow(/argument 1 is 0-d/);
     expect(() => new TensorDataset()).toThrow(/at least one tensor/);
     a.dispose();
@@ -75,14 +85,39 @@ describe('DataLoader', () => {
     expect(loader.length).toBe(3);
     await expectNoLeak(() => {
       expect(readAll(loader)).toEqual([
-        [[[0, 0], [1, 10], [2, 20], [3, 30]], [0, 1, 2, 3]],
-        [[[4, 40], [5, 50], [6, 60], [7, 70]], [4, 5, 6, 7]],
-        [[[8, 80], [9, 90]], [8, 9]],
+        [
+          [
+            [0, 0],
+            [1, 10],
+            [2, 20],
+            [3, 30],
+          ],
+          [0, 1, 2, 3],
+        ],
+        [
+          [
+            [4, 40],
+            [5, 50],
+            [6, 60],
+            [7, 70],
+          ],
+          [4, 5, 6, 7],
+        ],
+        [
+          [
+            [8, 80],
+            [9, 90],
+          ],
+          [8, 9],
+        ],
       ]);
     });
     const dropping = new DataLoader(dataset, { batchSize: 4, dropLast: true });
     expect(dropping.length).toBe(2);
-    expect(readAll(dropping).map((batch) => (batch as number[][])[1])).toEqual([[0, 1, 2, 3], [4, 5, 6, 7]]);
+    expect(readAll(dropping).map((batch) => (batch as number[][])[1])).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ]);
     expect(new DataLoader(dataset).length).toBe(10);
     dispose();
   });
@@ -135,7 +170,15 @@ describe('DataLoader', () => {
   it('collates arrays of numbers, tuples and objects like default_collate', () => {
     const samples = Array.from({ length: 5 }, (_, i) => ({ features: [i, i + 0.5], label: i % 2, tag: `s${i}`, flag: i > 2 }));
     const batches = readAll(new DataLoader(samples, { batchSize: 3 }));
-    expect(batches[0]).toEqual({ features: [[0, 1, 2], [0.5, 1.5, 2.5]], label: [0, 1, 0], tag: ['s0', 's1', 's2'], flag: [false, false, false] });
+    expect(batches[0]).toEqual({
+      features: [
+        [0, 1, 2],
+        [0.5, 1.5, 2.5],
+      ],
+      label: [0, 1, 0],
+      tag: ['s0', 's1', 's2'],
+      flag: [false, false, false],
+    });
     const [batch] = new DataLoader(samples, { batchSize: 2 });
     expect([batch.label.dtype, batch.features[1].dtype, batch.flag.dtype]).toEqual(['int32', 'float32', 'bool']);
     disposeBatch(batch);
@@ -190,7 +233,10 @@ describe('DataLoader', () => {
         return { image: torch.full([2], i), label: i, scratch: torch.zeros(3) };
       }
     }
-    const loader = new DataLoader(new Remote(), { batchSize: 3, collateFn: (samples) => [torch.stack(samples.map((s) => s.image)), samples.map((s) => s.label)] as const });
+    const loader = new DataLoader(new Remote(), {
+      batchSize: 3,
+      collateFn: (samples) => [torch.stack(samples.map((s) => s.image)), samples.map((s) => s.label)] as const,
+    });
     await expectNoLeak(async () => {
       const labels: number[][] = [];
       for await (const [images, batchLabels] of loader) {
@@ -201,7 +247,9 @@ describe('DataLoader', () => {
       expect(labels).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
     });
     expect(most).toBe(3);
-    expect(() => [...loader]).toThrow('DataLoader: the dataset is asynchronous (it has getItemAsync but no getItem); iterate with for await (const batch of loader)');
+    expect(() => [...loader]).toThrow(
+      'DataLoader: the dataset is asynchronous (it has getItemAsync but no getItem); iterate with for await (const batch of loader)',
+    );
   });
 
   it('for await over a synchronous dataset gives the same batches', async () => {
@@ -227,9 +275,11 @@ describe('DataLoader', () => {
       },
     };
     await expectNoLeak(async () => {
-      await expect((async () => {
-        for await (const batch of new DataLoader(failing, { batchSize: 4 })) batch.dispose();
-      })()).rejects.toThrow('item 2 is unreadable');
+      await expect(
+        (async () => {
+          for await (const batch of new DataLoader(failing, { batchSize: 4 })) batch.dispose();
+        })(),
+      ).rejects.toThrow('item 2 is unreadable');
     });
   });
 
@@ -237,7 +287,9 @@ describe('DataLoader', () => {
     const { dataset, dispose } = rows(3);
     expect(() => new DataLoader(dataset, { batchSize: 0 })).toThrow('DataLoader: batchSize must be a positive integer, got 0');
     expect(() => new DataLoader(dataset, { generator: 3 as unknown as torch.Generator })).toThrow(/generator must be a torch.Generator/);
-    expect(() => new DataLoader({ length: 3 } as never)).toThrow(/DataLoader: expected a dataset \(an array, or an object with length and getItem or getItemAsync\)/);
+    expect(() => new DataLoader({ length: 3 } as never)).toThrow(
+      /DataLoader: expected a dataset \(an array, or an object with length and getItem or getItemAsync\)/,
+    );
     expect(() => new DataLoader({ length: -1, getItem: () => 0 })).toThrow(/length must be a non-negative integer, got -1/);
     dispose();
   });
@@ -262,19 +314,32 @@ for (const device of devices.filter((d) => d !== 'cpu')) {
       const cpu = rows(n);
       const [x, y] = [cpu.x.to(device), cpu.y.to(device)];
       cpu.dispose();
-      return { x, y, dataset: new TensorDataset(x, y), dispose: () => (x.dispose(), y.dispose()) };
+      return {
+        x,
+        y,
+        dataset: new TensorDataset(x, y),
+        dispose: () => {
+          x.dispose();
+          y.dispose();
+        },
+      };
     }
 
-    it('gives batches on the device with the CPU loader\'s values, shuffled or not, by one gather or by collating', async () => {
+    it("gives batches on the device with the CPU loader's values, shuffled or not, by one gather or by collating", async () => {
       const here = rowsOn(10);
       const there = rows(10);
-      const passes: torch.utils.data.DataLoaderOptions<Tensor[], Tensor[]>[] = [{ batchSize: 4 }, { batchSize: 3, shuffle: true }, { batchSize: 4, shuffle: true, collateFn: defaultCollate }];
+      const passes: torch.utils.data.DataLoaderOptions<Tensor[], Tensor[]>[] = [
+        { batchSize: 4 },
+        { batchSize: 3, shuffle: true },
+        { batchSize: 4, shuffle: true, collateFn: defaultCollate },
+      ];
       for (const options of passes) {
         const [x] = new DataLoader(here.dataset, { ...options, generator: seeded(5) })[Symbol.iterator]().next().value!;
         expect(x.device).toBe(device);
         x.dispose();
-        expect(await readAllAsync(new DataLoader(here.dataset, { ...options, generator: seeded(5) })))
-          .toEqual(readAll(new DataLoader(there.dataset, { ...options, generator: seeded(5) })));
+        expect(await readAllAsync(new DataLoader(here.dataset, { ...options, generator: seeded(5) }))).toEqual(
+          readAll(new DataLoader(there.dataset, { ...options, generator: seeded(5) })),
+        );
       }
       here.dispose();
       there.dispose();
@@ -282,8 +347,9 @@ for (const device of devices.filter((d) => d !== 'cpu')) {
 
     it('lengths a collateFn puts on the device are refused by packing, saying what to pass instead', () => {
       const padded = torch.zeros(2, 3, 4, { device });
-      expect(() => nn.utils.rnn.packPaddedSequence(padded, torch.tensor([3, 2], { dtype: 'int32', device }), { batchFirst: true }))
-        .toThrow(`packPaddedSequence: lengths must be on the CPU, where it is read to plan the layout, but is on ${device}; pass lengths as a number[] or a CPU tensor`);
+      expect(() => nn.utils.rnn.packPaddedSequence(padded, torch.tensor([3, 2], { dtype: 'int32', device }), { batchFirst: true })).toThrow(
+        `packPaddedSequence: lengths must be on the CPU, where it is read to plan the layout, but is on ${device}; pass lengths as a number[] or a CPU tensor`,
+      );
       const packed = nn.utils.rnn.packPaddedSequence(padded, torch.tensor([3, 2], { dtype: 'int32' }), { batchFirst: true });
       expect([packed.data.device, packed.batchSizes.device]).toEqual([device, 'cpu']);
     });
@@ -296,7 +362,14 @@ for (const device of devices.filter((d) => d !== 'cpu')) {
       const collate = (batch: typeof samples): [Tensor, number[], Tensor] => {
         const width = Math.max(...batch.map((s) => s.tokens.length));
         const padded = batch.map((s) => [...s.tokens, ...new Array(width - s.tokens.length).fill(0)]);
-        return [torch.tensor(padded, { dtype: 'int32', device }), batch.map((s) => s.tokens.length), torch.tensor(batch.map((s) => s.label), { dtype: 'int32', device })];
+        return [
+          torch.tensor(padded, { dtype: 'int32', device }),
+          batch.map((s) => s.tokens.length),
+          torch.tensor(
+            batch.map((s) => s.label),
+            { dtype: 'int32', device },
+          ),
+        ];
       };
       class Classifier extends nn.Module {
         embedding = new nn.Embedding(6, 8, { paddingIdx: 0 });
@@ -348,7 +421,18 @@ describe('defaultCollate', () => {
           [torch.ones(2), 1, 0.5, Float32Array.from([1, 2])],
           [torch.zeros(2), 2, 1, Float32Array.from([3, 4])],
         ]);
-        expect([stacked.tolistSync(), ints.dtype, floats.dtype, typed.tolistSync()]).toEqual([[[1, 1], [0, 0]], 'int32', 'float32', [[1, 2], [3, 4]]]);
+        expect([stacked.tolistSync(), ints.dtype, floats.dtype, typed.tolistSync()]).toEqual([
+          [
+            [1, 1],
+            [0, 0],
+          ],
+          'int32',
+          'float32',
+          [
+            [1, 2],
+            [3, 4],
+          ],
+        ]);
         expect(defaultCollate([Int32Array.from([7])]).dtype).toBe('int32');
       });
     });
@@ -357,11 +441,24 @@ describe('defaultCollate', () => {
   it('explains samples it cannot collate', () => {
     const a = torch.zeros(3);
     const b = torch.zeros(4);
-    expect(() => defaultCollate([[a, 1], [b, 2]])).toThrow('defaultCollate: the value at [0] must have one shape in every sample to be stacked, but it is [3] in sample 0 and [4] in sample 1; pass a collateFn');
-    expect(() => defaultCollate([{ x: 1 }, { x: a }])).toThrow('defaultCollate: the value at .x is a number in sample 0 but a Tensor in sample 1');
+    expect(() =>
+      defaultCollate([
+        [a, 1],
+        [b, 2],
+      ]),
+    ).toThrow(
+      'defaultCollate: the value at [0] must have one shape in every sample to be stacked, but it is [3] in sample 0 and [4] in sample 1; pass a collateFn',
+    );
+    expect(() => defaultCollate([{ x: 1 }, { x: a }])).toThrow(
+      'defaultCollate: the value at .x is a number in sample 0 but a Tensor in sample 1',
+    );
     expect(() => defaultCollate([{ x: 1 }, { y: 1 }])).toThrow('defaultCollate: the sample has keys [x] in sample 0 but [y] in sample 1');
-    expect(() => defaultCollate([[1, 2], [1]])).toThrow('defaultCollate: each element in the batch should be of equal size, but the sample has 2 entries in sample 0 and 1 in sample 1');
-    expect(() => defaultCollate([[null], [null]])).toThrow(/defaultCollate: the value at \[0\] is null in sample 0; samples must hold tensors/);
+    expect(() => defaultCollate([[1, 2], [1]])).toThrow(
+      'defaultCollate: each element in the batch should be of equal size, but the sample has 2 entries in sample 0 and 1 in sample 1',
+    );
+    expect(() => defaultCollate([[null], [null]])).toThrow(
+      /defaultCollate: the value at \[0\] is null in sample 0; samples must hold tensors/,
+    );
     expect(() => defaultCollate([new Map()])).toThrow(/the sample is a Map in sample 0/);
     expect(() => defaultCollate([2 ** 40, 1])).toThrow(/the sample is the integer 1099511627776 in sample 0, outside int32/);
     expect(() => defaultCollate([])).toThrow('defaultCollate: expected a non-empty array of samples');
@@ -387,14 +484,17 @@ describe('randomSplit and Subset', () => {
   });
 
   it('is reproducible from a seeded generator', () => {
-    const split = (seed: number) => randomSplit({ length: 20, getItem: (i: number) => i }, [0.5, 0.5], { generator: seeded(seed) }).map((s) => s.indices);
+    const split = (seed: number) =>
+      randomSplit({ length: 20, getItem: (i: number) => i }, [0.5, 0.5], { generator: seeded(seed) }).map((s) => s.indices);
     expect(split(42)).toEqual(split(42));
     expect(split(42)).not.toEqual(split(43));
   });
 
   it('refuses lengths that do not add up', () => {
     const data = [1, 2, 3, 4];
-    expect(() => randomSplit(data, [2, 3])).toThrow('randomSplit: sum of input lengths (5) does not equal the length of the input dataset (4)');
+    expect(() => randomSplit(data, [2, 3])).toThrow(
+      'randomSplit: sum of input lengths (5) does not equal the length of the input dataset (4)',
+    );
     expect(() => randomSplit(data, [5, -1])).toThrow(/lengths\[1\] must be a non-negative integer/);
     expect(() => randomSplit(data, [1.5, -0.5])).toThrow(/fraction at index 0 is not between 0 and 1, got 1.5/);
     expect(() => randomSplit(data, [])).toThrow(/non-empty array/);

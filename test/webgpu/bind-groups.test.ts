@@ -5,10 +5,10 @@
 // refuses to pass its limit of live groups with an error rather than crash.
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import * as torch from '../../src/index.js';
 import { registerDevice, unregisterDevice } from '../../src/devices/registry.js';
 import { WebGpuDevice } from '../../src/devices/webgpu/device.js';
 import { requestAdapter } from '../../src/devices/webgpu/gpu.js';
+import * as torch from '../../src/index.js';
 import { webgpuReady } from './gpu.js';
 
 const { nn } = torch;
@@ -39,7 +39,9 @@ function randomBatch(): Batch {
   const lengths = torch.randint(3, 13, [8], { dtype: 'int32' }).tolistSync() as number[];
   const width = Math.max(...lengths);
   return {
-    tokens: (torch.randint(1, 20, [8, width], { dtype: 'int32' }).tolistSync() as number[][]).map((row, i) => row.map((token, t) => (t < lengths[i] ? token : 0))),
+    tokens: (torch.randint(1, 20, [8, width], { dtype: 'int32' }).tolistSync() as number[][]).map((row, i) =>
+      row.map((token, t) => (t < lengths[i] ? token : 0)),
+    ),
     lengths,
     labels: torch.randint(0, 5, [8], { dtype: 'int32' }).tolistSync() as number[],
   };
@@ -49,14 +51,18 @@ function trainer(device: string): (batch: Batch) => Tensor {
   const model = new Classifier().to(device);
   const opt = new torch.optim.Adam(model.parameters(), { lr: 0.01 });
   const lossFn = new nn.CrossEntropyLoss();
-  return ({ tokens, lengths, labels }) => torch.scope(() => {
-    opt.zeroGrad();
-    const loss = lossFn.forward(model.forward(torch.tensor(tokens, { dtype: 'int32', device }), lengths), torch.tensor(labels, { dtype: 'int32', device }));
-    loss.backward();
-    nn.utils.clipGradNorm_(model.parameters(), 3);
-    opt.step();
-    return loss.detach();
-  });
+  return ({ tokens, lengths, labels }) =>
+    torch.scope(() => {
+      opt.zeroGrad();
+      const loss = lossFn.forward(
+        model.forward(torch.tensor(tokens, { dtype: 'int32', device }), lengths),
+        torch.tensor(labels, { dtype: 'int32', device }),
+      );
+      loss.backward();
+      nn.utils.clipGradNorm_(model.parameters(), 3);
+      opt.step();
+      return loss.detach();
+    });
 }
 
 async function trainOn(step: (batch: Batch) => Tensor, batch: Batch): Promise<void> {
@@ -72,7 +78,7 @@ const mappings = () => readFileSync('/proc/self/maps', 'utf8').split('\n').lengt
 const mappingLimit = () => Number(readFileSync('/proc/sys/vm/max_map_count', 'utf8'));
 
 describe.runIf(ready)('bind groups on webgpu', () => {
-  it('an epoch of GRU training steps creates none once warm, whatever each batch\'s lengths', async () => {
+  it("an epoch of GRU training steps creates none once warm, whatever each batch's lengths", async () => {
     torch.manualSeed(5);
     const step = trainer('webgpu');
     const epoch = Array.from({ length: 4 }, randomBatch);
@@ -108,7 +114,9 @@ describe.runIf(ready)('bind groups on webgpu', () => {
     for (let i = 0; i < 4000; i++) {
       const { tokens, lengths, labels } = randomBatch();
       cpuOpt.zeroGrad();
-      lossFn.forward(cpuModel.forward(torch.tensor(tokens, { dtype: 'int32' }), lengths), torch.tensor(labels, { dtype: 'int32' })).backward();
+      lossFn
+        .forward(cpuModel.forward(torch.tensor(tokens, { dtype: 'int32' }), lengths), torch.tensor(labels, { dtype: 'int32' }))
+        .backward();
       cpuOpt.step();
     }
     for (let i = 0; i < 4000; i++) {
@@ -149,7 +157,9 @@ describe.runIf(ready)('bind groups on webgpu', () => {
           });
         }
       };
-      expect(run).toThrow(/webgpu:7: the kernel .* needs a new bind group, but \d+ are alive \(created and not yet garbage-collected\) and this device allows 16: WebGPU cannot destroy a bind group/);
+      expect(run).toThrow(
+        /webgpu:7: the kernel .* needs a new bind group, but \d+ are alive \(created and not yet garbage-collected\) and this device allows 16: WebGPU cannot destroy a bind group/,
+      );
       const { alive } = torch.webgpu.bindGroups('webgpu:7');
       expect(alive).toBeGreaterThanOrEqual(16);
       expect(alive).toBeLessThan(distinct.length * 2);

@@ -8,7 +8,6 @@ export { Choices };
 
 type Tensor = torch.Tensor;
 
-
 /**
  * How an operand is laid out: contiguous; `permuted` (reversed dims of a contiguous base, a
  * transpose); `strided` (every other element of a base twice as long in the last dim); or
@@ -31,7 +30,12 @@ export interface Pair {
  * A view of `shape` over values from `make(baseShape)` (a CPU tensor), laid out as `layout`, on
  * cpu and on webgpu. With `requiresGrad` the bases are leaves that require grad.
  */
-export function pair(shape: readonly number[], layout: Layout, make: (shape: number[]) => Tensor, options: { requiresGrad?: boolean; choices?: Choices } = {}): Pair {
+export function pair(
+  shape: readonly number[],
+  layout: Layout,
+  make: (shape: number[]) => Tensor,
+  options: { requiresGrad?: boolean; choices?: Choices } = {},
+): Pair {
   const ndim = shape.length;
   let baseShape = [...shape];
   if (layout === 'permuted') baseShape = [...shape].reverse();
@@ -112,12 +116,19 @@ export interface AccumulatedOptions {
  * gradient's magnitude): the standard error bound of a float sum, which the devices accumulate
  * in different orders.
  */
-export async function agreeAccumulated(what: string, fn: (...xs: Tensor[]) => Tensor, pairs: readonly Pair[], options: AccumulatedOptions = {}): Promise<void> {
+export async function agreeAccumulated(
+  what: string,
+  fn: (...xs: Tensor[]) => Tensor,
+  pairs: readonly Pair[],
+  options: AccumulatedOptions = {},
+): Promise<void> {
   const rtol = options.rtol ?? 1e-5;
   const within = (bound: Tensor): Tolerance => ({ rtol, atol: bound.abs().mul(rtol).dataSync() as Float32Array });
   const cpu = fn(...pairs.map((p) => p.cpu));
   const gpu = fn(...pairs.map((p) => p.gpu));
-  const bases = pairs.map((p) => (options.bound === 'values' ? p.cpuLeaf.detach() : p.cpuLeaf.detach().abs()).requiresGrad_(p.cpuLeaf.requiresGrad));
+  const bases = pairs.map((p) =>
+    (options.bound === 'values' ? p.cpuLeaf.detach() : p.cpuLeaf.detach().abs()).requiresGrad_(p.cpuLeaf.requiresGrad),
+  );
   const bound = fn(...bases.map((base, k) => pairs[k].view(base)));
   await expectAgree(what, gpu, cpu, options.exactForward ? EXACT : within(bound));
   const upstream = torch.randn(cpu.shape as number[]);

@@ -3,14 +3,13 @@
 // biases) and each of the kernel's tile shapes; the PyTorch 1.13 fixtures of test/nn/conv.test.ts
 // run on webgpu; determinism; and a training loop that keeps GPU memory flat.
 import { describe, expect, it } from 'vitest';
-import * as torch from '../../src/index.js';
 import { getDevice } from '../../src/devices/registry.js';
 import type { WebGpuDevice } from '../../src/devices/webgpu/device.js';
+import * as torch from '../../src/index.js';
 import { checkFunctionalCase, checkModuleCase, functionalCases, moduleCases } from '../helpers/nn-conv-fixtures.js';
 import { agreeAccumulated, Choices, expectNoGrowth, LAYOUTS, pair } from './compare.js';
 import { webgpuReady } from './gpu.js';
 
-type Tensor = torch.Tensor;
 const { nn } = torch;
 const F = nn.functional;
 
@@ -33,26 +32,62 @@ const CONV2D: ConvCase[] = [
   { name: 'padding 1', input: [2, 3, 7, 6], weight: [5, 3, 3, 3], bias: true, options: { padding: 1 } },
   { name: 'tuple stride and padding', input: [2, 4, 9, 8], weight: [6, 4, 3, 2], bias: true, options: { stride: [2, 1], padding: [1, 2] } },
   { name: 'stride 3, no bias', input: [1, 3, 10, 11], weight: [4, 3, 3, 3], bias: false, options: { stride: 3, padding: 2 } },
-  { name: 'stride and dilation sharing a factor (input pixels no tap reaches)', input: [1, 3, 11, 10], weight: [4, 3, 3, 2], bias: true, options: { stride: 2, dilation: 2, padding: [2, 1] } },
-  { name: 'stride larger than the kernel', input: [2, 2, 13, 9], weight: [3, 2, 2, 3], bias: false, options: { stride: [4, 3], padding: [1, 0], dilation: [1, 2] } },
+  {
+    name: 'stride and dilation sharing a factor (input pixels no tap reaches)',
+    input: [1, 3, 11, 10],
+    weight: [4, 3, 3, 2],
+    bias: true,
+    options: { stride: 2, dilation: 2, padding: [2, 1] },
+  },
+  {
+    name: 'stride larger than the kernel',
+    input: [2, 2, 13, 9],
+    weight: [3, 2, 2, 3],
+    bias: false,
+    options: { stride: [4, 3], padding: [1, 0], dilation: [1, 2] },
+  },
   { name: "'same', odd kernel", input: [2, 3, 6, 7], weight: [4, 3, 3, 5], bias: true, options: { padding: 'same' } },
   { name: "'same', even kernel (more padding after)", input: [2, 3, 6, 7], weight: [4, 3, 4, 2], bias: true, options: { padding: 'same' } },
-  { name: "'same', even kernel, dilated", input: [1, 3, 8, 7], weight: [3, 3, 2, 4], bias: false, options: { padding: 'same', dilation: [2, 1] } },
+  {
+    name: "'same', even kernel, dilated",
+    input: [1, 3, 8, 7],
+    weight: [3, 3, 2, 4],
+    bias: false,
+    options: { padding: 'same', dilation: [2, 1] },
+  },
   { name: "'valid'", input: [2, 2, 6, 5], weight: [3, 2, 2, 3], bias: true, options: { padding: 'valid' } },
   { name: 'dilation', input: [1, 3, 9, 10], weight: [4, 3, 3, 3], bias: true, options: { dilation: [2, 3], padding: [2, 1] } },
   { name: 'groups', input: [2, 6, 6, 6], weight: [9, 2, 3, 3], bias: true, options: { groups: 3, padding: 1 } },
   { name: 'depthwise, strided', input: [2, 5, 7, 7], weight: [5, 1, 3, 3], bias: true, options: { groups: 5, stride: 2, padding: 1 } },
-  { name: 'depthwise with a channel multiplier', input: [2, 3, 6, 8], weight: [6, 1, 5, 3], bias: false, options: { groups: 3, padding: [2, 1] } },
+  {
+    name: 'depthwise with a channel multiplier',
+    input: [2, 3, 6, 8],
+    weight: [6, 1, 5, 3],
+    bias: false,
+    options: { groups: 3, padding: [2, 1] },
+  },
   { name: '16 output channels', input: [1, 3, 5, 5], weight: [16, 3, 3, 3], bias: true, options: { padding: 1 } },
   { name: '17 output channels', input: [1, 3, 5, 5], weight: [17, 3, 3, 3], bias: true, options: { padding: 1 } },
   { name: '40 output channels', input: [1, 6, 6, 6], weight: [40, 6, 3, 3], bias: true, options: { padding: 1 } },
-  { name: '70 output channels over 81 pixels (two tiles each way)', input: [1, 4, 9, 9], weight: [70, 4, 3, 3], bias: true, options: { padding: 1 } },
+  {
+    name: '70 output channels over 81 pixels (two tiles each way)',
+    input: [1, 4, 9, 9],
+    weight: [70, 4, 3, 3],
+    bias: true,
+    options: { padding: 1 },
+  },
   { name: 'split weight gradient with many output channels', input: [3, 2, 12, 12], weight: [20, 2, 3, 3], bias: false, options: {} },
   { name: 'groups of 24 output and 4 input channels', input: [1, 8, 5, 5], weight: [48, 4, 3, 3], bias: true, options: { groups: 2 } },
   { name: 'many pixels and a deep receptive field', input: [2, 20, 12, 13], weight: [6, 20, 3, 3], bias: true, options: { padding: 1 } },
   { name: 'weight gradient over many pixels', input: [4, 2, 16, 16], weight: [3, 2, 3, 3], bias: true, options: {} },
   { name: 'a 32 -> 64 channel layer', input: [2, 32, 12, 12], weight: [64, 32, 3, 3], bias: true, options: { padding: 1 } },
-  { name: 'a 32-channel depthwise layer, stride 2', input: [2, 32, 12, 12], weight: [32, 1, 3, 3], bias: true, options: { groups: 32, stride: 2, padding: 1 } },
+  {
+    name: 'a 32-channel depthwise layer, stride 2',
+    input: [2, 32, 12, 12],
+    weight: [32, 1, 3, 3],
+    bias: true,
+    options: { groups: 32, stride: 2, padding: 1 },
+  },
   { name: '1x1', input: [2, 5, 4, 5], weight: [7, 5, 1, 1], bias: true, options: {} },
   { name: '1x1, stride 2', input: [2, 3, 5, 5], weight: [4, 3, 1, 1], bias: false, options: { stride: 2 } },
   { name: 'kernel as large as the padded input', input: [1, 2, 3, 4], weight: [2, 2, 5, 4], bias: true, options: { padding: 1 } },
@@ -60,7 +95,13 @@ const CONV2D: ConvCase[] = [
 
 const CONV1D: ConvCase[] = [
   { name: 'plain', input: [2, 3, 10], weight: [4, 3, 3], bias: true, options: {} },
-  { name: 'stride, padding and dilation', input: [2, 3, 11], weight: [4, 3, 3], bias: true, options: { stride: 2, padding: 2, dilation: 2 } },
+  {
+    name: 'stride, padding and dilation',
+    input: [2, 3, 11],
+    weight: [4, 3, 3],
+    bias: true,
+    options: { stride: 2, padding: 2, dilation: 2 },
+  },
   { name: "'same', even kernel", input: [1, 2, 9], weight: [3, 2, 4], bias: true, options: { padding: 'same' } },
   { name: "'valid', no bias", input: [2, 3, 8], weight: [2, 3, 5], bias: false, options: { padding: 'valid' } },
   { name: 'stride 3, dilation 2', input: [2, 3, 17], weight: [5, 3, 4], bias: true, options: { stride: 3, dilation: 2, padding: 1 } },
@@ -79,7 +120,10 @@ describe.skipIf(!ready)('conv on webgpu agrees with the cpu', () => {
       it(`conv${dims}d ${c.name} (${inputLayout} input, ${weightLayout} weight${c.bias ? `, ${biasLayout} bias` : ''})`, async () => {
         torch.manualSeed(index + 10 * dims);
         const choices = new Choices(index + 1);
-        const operands = [pair(c.input, inputLayout, normal, { requiresGrad: true, choices }), pair(c.weight, weightLayout, normal, { requiresGrad: true, choices })];
+        const operands = [
+          pair(c.input, inputLayout, normal, { requiresGrad: true, choices }),
+          pair(c.weight, weightLayout, normal, { requiresGrad: true, choices }),
+        ];
         if (c.bias) operands.push(pair([c.weight[0]], biasLayout, normal, { requiresGrad: true, choices }));
         await agreeAccumulated(c.name, (x, w, b) => conv(x, w, b ?? null, c.options), operands);
       });
@@ -145,16 +189,17 @@ describe.skipIf(!ready)('conv modules on webgpu', () => {
     const params = [...conv.parameters(), ...depthwise.parameters(), ...head.parameters()];
     const optimizer = new torch.optim.SGD(params, { lr: 0.01 });
     const x = torch.randn(2, 3, 9, 9).to('webgpu');
-    const step = () => torch.scope(() => {
-      optimizer.zeroGrad();
-      const hidden = F.maxPool2d(conv.forward(x).relu(), 2, { ceilMode: true });
-      const mixed = depthwise.forward(hidden.flatten(2)).reshape(hidden.shape as number[]);
-      const pooled = F.adaptiveAvgPool2d(head.forward(F.avgPool2d(mixed, 2, { stride: 1 })), 1);
-      const loss = pooled.square().sum();
-      loss.backward();
-      optimizer.step();
-      return loss.detach();
-    });
+    const step = () =>
+      torch.scope(() => {
+        optimizer.zeroGrad();
+        const hidden = F.maxPool2d(conv.forward(x).relu(), 2, { ceilMode: true });
+        const mixed = depthwise.forward(hidden.flatten(2)).reshape(hidden.shape as number[]);
+        const pooled = F.adaptiveAvgPool2d(head.forward(F.avgPool2d(mixed, 2, { stride: 1 })), 1);
+        const loss = pooled.square().sum();
+        loss.backward();
+        optimizer.step();
+        return loss.detach();
+      });
     const losses: number[] = [];
     const record = async () => {
       const loss = step();

@@ -2,11 +2,11 @@
 // buffer pool, copies between devices (with autograd across them), and faults: mixed devices,
 // kernels that do not exist yet, allocation failure, a kernel-reported fault and a lost device.
 import { afterAll, describe, expect, it } from 'vitest';
-import * as torch from '../../src/index.js';
 import { allDevices, getDevice } from '../../src/devices/registry.js';
-import { requestAdapter } from '../../src/devices/webgpu/gpu.js';
 import { DISPATCHES_PER_SUBMIT, WebGpuDevice } from '../../src/devices/webgpu/device.js';
+import { requestAdapter } from '../../src/devices/webgpu/gpu.js';
 import { defineShader, stridedWalk } from '../../src/devices/webgpu/launch.js';
+import * as torch from '../../src/index.js';
 import { webgpuReady } from './gpu.js';
 
 const ready = await webgpuReady();
@@ -28,12 +28,25 @@ describe.skipIf(!ready)('webgpu device', () => {
 
     it('creation functions take { device }, and setDefaultDevice makes webgpu the default', async () => {
       const made = [
-        torch.tensor([[1, 2], [3, 4]], { device: 'webgpu' }), torch.zeros(2, 3, { device: 'webgpu' }),
-        torch.ones([2], { device: 'webgpu', dtype: 'int32' }), torch.full([2], true, { device: 'webgpu' }),
-        torch.arange(4, { device: 'webgpu' }), torch.eye(2, { device: 'webgpu' }), torch.empty(3, { device: 'webgpu' }),
+        torch.tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { device: 'webgpu' },
+        ),
+        torch.zeros(2, 3, { device: 'webgpu' }),
+        torch.ones([2], { device: 'webgpu', dtype: 'int32' }),
+        torch.full([2], true, { device: 'webgpu' }),
+        torch.arange(4, { device: 'webgpu' }),
+        torch.eye(2, { device: 'webgpu' }),
+        torch.empty(3, { device: 'webgpu' }),
       ];
       for (const t of made) expect(t.device).toBe('webgpu');
-      expect(await made[0].tolist()).toEqual([[1, 2], [3, 4]]);
+      expect(await made[0].tolist()).toEqual([
+        [1, 2],
+        [3, 4],
+      ]);
       expect(await made[2].tolist()).toEqual([1, 1]);
       expect(await made[3].tolist()).toEqual([true, true]);
       torch.setDefaultDevice('webgpu');
@@ -49,7 +62,8 @@ describe.skipIf(!ready)('webgpu device', () => {
 
     it('reading synchronously says to use the async form', async () => {
       const x = torch.ones(2, { device: 'webgpu' });
-      const message = 'tensor is on webgpu: reading values synchronously is only possible on the CPU device; use await t.data() / await t.tolist() / await t.item()';
+      const message =
+        'tensor is on webgpu: reading values synchronously is only possible on the CPU device; use await t.data() / await t.tolist() / await t.item()';
       expect(() => x.dataSync()).toThrow(message);
       expect(() => x.tolistSync()).toThrow(message);
       expect(() => x.sum().itemSync()).toThrow(message);
@@ -109,14 +123,15 @@ describe.skipIf(!ready)('webgpu device', () => {
       const device = gpu();
       const w = torch.ones(32, 8, { device: 'webgpu' }).requiresGrad_();
       const x = torch.ones(16, 32, { device: 'webgpu' });
-      const step = () => torch.scope(() => {
-        const loss = x.matmul(w).tanh().square().mean();
-        loss.backward();
-        torch.noGrad(() => {
-          w.sub_(w.grad!.mul(0.01));
-          w.grad!.zero_();
+      const step = () =>
+        torch.scope(() => {
+          const loss = x.matmul(w).tanh().square().mean();
+          loss.backward();
+          torch.noGrad(() => {
+            w.sub_(w.grad!.mul(0.01));
+            w.grad!.zero_();
+          });
         });
-      });
       for (let i = 0; i < 5; i++) step();
       await w.data();
       const [bytes, created] = [device.bytesInUse(), device.stats.buffersCreated];
@@ -130,7 +145,10 @@ describe.skipIf(!ready)('webgpu device', () => {
 
   describe('copies between devices', () => {
     it('round-trips values and dtypes; to() from webgpu to cpu returns before the values land', async () => {
-      const cpu = torch.tensor([[1.5, -2], [NaN, Infinity]]);
+      const cpu = torch.tensor([
+        [1.5, -2],
+        [NaN, Infinity],
+      ]);
       const g = cpu.to('webgpu');
       expect(g.device).toBe('webgpu');
       const back = g.t().to('cpu');
@@ -139,8 +157,14 @@ describe.skipIf(!ready)('webgpu device', () => {
       expect(() => back.tolistSync()).toThrow(/still being copied to cpu/);
       expect(() => back.add(1)).toThrow(/add: argument 'input' is still being copied/);
       expect(String(back)).toBe('tensor(..., size=(2, 2))');
-      expect(await back.tolist()).toEqual([[1.5, NaN], [-2, Infinity]]);
-      expect(back.add(1).tolistSync()).toEqual([[2.5, NaN], [-1, Infinity]]);
+      expect(await back.tolist()).toEqual([
+        [1.5, NaN],
+        [-2, Infinity],
+      ]);
+      expect(back.add(1).tolistSync()).toEqual([
+        [2.5, NaN],
+        [-1, Infinity],
+      ]);
       const ints = await torch.tensor([1.7, -2.2, 3]).to({ device: 'webgpu', dtype: 'int32' }).toAsync('cpu');
       expect(ints.dtype).toBe('int32');
       expect(ints.tolistSync()).toEqual([1, -2, 3]);
@@ -171,7 +195,10 @@ describe.skipIf(!ready)('webgpu device', () => {
       expect(b.device).toBe('webgpu:1');
       expect(await b.tolist()).toEqual([6, 24]);
       // A cpu tensor still arriving from webgpu can go on to another device too.
-      expect(await a.to('cpu').to('webgpu:1').tolist()).toEqual([[0, 1, 2], [3, 4, 5]]);
+      expect(await a.to('cpu').to('webgpu:1').tolist()).toEqual([
+        [0, 1, 2],
+        [3, 4, 5],
+      ]);
     });
 
     it('the API.md Devices example runs as written (randn made on the cpu until webgpu has a random kernel)', async () => {
@@ -184,7 +211,10 @@ describe.skipIf(!ready)('webgpu device', () => {
     });
 
     it('gradients flow back across copies in both directions', async () => {
-      const values = [[0.5, -1, 2], [1.5, 0.25, -0.75]];
+      const values = [
+        [0.5, -1, 2],
+        [1.5, 0.25, -0.75],
+      ];
       const reference = torch.tensor(values, { requiresGrad: true });
       reference.exp().mul(reference).sum().backward();
 
@@ -205,7 +235,9 @@ describe.skipIf(!ready)('webgpu device', () => {
       // a cpu graph continuing on webgpu would need the gradient back on the cpu synchronously
       const leaf = torch.tensor(values, { requiresGrad: true });
       const moved = leaf.mul(2).to('webgpu');
-      expect(() => moved.sum().backward()).toThrow(/^backward: the gradient of MulBackward0 is still being copied to cpu by the backward of to\(\)/);
+      expect(() => moved.sum().backward()).toThrow(
+        /^backward: the gradient of MulBackward0 is still being copied to cpu by the backward of to\(\)/,
+      );
 
       // across two GPUDevices
       const v = torch.tensor(values, { device: 'webgpu', requiresGrad: true });
@@ -222,7 +254,9 @@ describe.skipIf(!ready)('webgpu device', () => {
       const a = torch.ones(2);
       const b = torch.ones(2, { device: 'webgpu' });
       expect(() => a.add(b)).toThrow("add: expected all tensors to be on the same device, but 'input' is on cpu and 'other' is on webgpu");
-      expect(() => b.matmul(a)).toThrow("matmul: expected all tensors to be on the same device, but 'input' is on webgpu and 'other' is on cpu");
+      expect(() => b.matmul(a)).toThrow(
+        "matmul: expected all tensors to be on the same device, but 'input' is on webgpu and 'other' is on cpu",
+      );
       expect(() => b.add(torch.ones(2, { device: 'webgpu:1' }))).toThrow(/'input' is on webgpu and 'other' is on webgpu:1/);
     });
 
@@ -235,7 +269,9 @@ describe.skipIf(!ready)('webgpu device', () => {
 
     it('an allocation beyond what the device can hold is a clear out-of-memory error', () => {
       const limit = gpu().gpu.limits.maxStorageBufferBindingSize;
-      expect(() => torch.empty(limit / 4 + 1, { device: 'webgpu' })).toThrow(/webgpu: out of memory: cannot allocate .* MiB for one tensor; the largest buffer this device can bind is .* MiB/);
+      expect(() => torch.empty(limit / 4 + 1, { device: 'webgpu' })).toThrow(
+        /webgpu: out of memory: cannot allocate .* MiB for one tensor; the largest buffer this device can bind is .* MiB/,
+      );
       expect(torch.ones(2, { device: 'webgpu' }).device).toBe('webgpu');
     });
 
@@ -249,7 +285,9 @@ describe.skipIf(!ready)('webgpu device', () => {
       const a = torch.tensor(Int32Array.from([7, -7, 3]), { device: 'webgpu' });
       const b = torch.tensor(Int32Array.from([2, 0, 1]), { device: 'webgpu' });
       const r = a.remainder(b);
-      await expect(r.data()).rejects.toThrow(/^remainder: integer division by zero \(argument 'other' contains 0\); found by a kernel on webgpu, which reports such errors at the next read/);
+      await expect(r.data()).rejects.toThrow(
+        /^remainder: integer division by zero \(argument 'other' contains 0\); found by a kernel on webgpu, which reports such errors at the next read/,
+      );
       expect(await a.floorDivide(torch.tensor(Int32Array.from([2, -2, 3]), { device: 'webgpu' })).tolist()).toEqual([3, 3, 1]);
       expect(() => a.remainder(0)).toThrow('remainder: integer division by zero');
     });
@@ -258,7 +296,9 @@ describe.skipIf(!ready)('webgpu device', () => {
       const lost = gpu('webgpu:1');
       const x = torch.ones(3, { device: 'webgpu:1' });
       lost.gpu.destroy();
-      await expect(x.data()).rejects.toThrow(/webgpu:1: the WebGPU device was lost \(destroyed.*call await torch.webgpu.init\(\) to create a new device/i);
+      await expect(x.data()).rejects.toThrow(
+        /webgpu:1: the WebGPU device was lost \(destroyed.*call await torch.webgpu.init\(\) to create a new device/i,
+      );
       expect(() => x.add(1)).toThrow(/webgpu:1: the WebGPU device was lost/);
       expect(torch.webgpu.deviceCount()).toBe(1);
       await torch.webgpu.init({ deviceCount: 2 });
@@ -270,7 +310,10 @@ describe.skipIf(!ready)('webgpu device', () => {
       await torch.webgpu.init({ deviceCount: 2 });
       const doomed = gpu('webgpu:1');
       // Earlier tests' copies may still land on 'webgpu', so count the others at each check.
-      const others = () => allDevices().filter((d) => d.type === 'webgpu' && d !== doomed).reduce((sum, d) => sum + d.bytesInUse(), 0);
+      const others = () =>
+        allDevices()
+          .filter((d) => d.type === 'webgpu' && d !== doomed)
+          .reduce((sum, d) => sum + d.bytesInUse(), 0);
       const x = torch.ones(1024, { device: 'webgpu:1' });
       expect(doomed.bytesInUse()).toBeGreaterThanOrEqual(4096);
       expect(torch.memory().bytes.webgpu).toBe(others() + doomed.bytesInUse());
@@ -283,7 +326,7 @@ describe.skipIf(!ready)('webgpu device', () => {
       expect(gpu('webgpu:1')).not.toBe(doomed);
     });
 
-    it('a WGSL kernel that fails to build is reported with the compiler\'s messages, not as the invalid pipeline its dispatches then hit', async () => {
+    it("a WGSL kernel that fails to build is reported with the compiler's messages, not as the invalid pipeline its dispatches then hit", async () => {
       const broken = new WebGpuDevice('webgpu:broken', await (await requestAdapter())!.requestDevice());
       const out = torch.empty(4, { device: 'webgpu' });
       const dst = { ...out, storage: { ...out.storage, buffer: broken.malloc(16) } };
@@ -294,7 +337,7 @@ describe.skipIf(!ready)('webgpu device', () => {
       broken.gpu.destroy();
     });
 
-    it('init({ device }) adopts a caller\'s GPUDevice as webgpu', async () => {
+    it("init({ device }) adopts a caller's GPUDevice as webgpu", async () => {
       const adapter = await requestAdapter();
       const own = await adapter!.requestDevice();
       await torch.webgpu.init({ device: own });

@@ -8,7 +8,7 @@
 // Everything that only moves, selects or compares values must agree exactly.
 import { beforeEach, describe, it } from 'vitest';
 import * as torch from '../../src/index.js';
-import { accumulated, Choices, EXACT, expectAgree, LAYOUTS, type Layout, pair, type Pair, type Tolerance } from './compare.js';
+import { accumulated, Choices, EXACT, expectAgree, LAYOUTS, type Layout, type Pair, pair, type Tolerance } from './compare.js';
 import { webgpuReady } from './gpu.js';
 
 type Tensor = torch.Tensor;
@@ -19,11 +19,38 @@ const RTOL = 1e-5;
 const normal = (shape: number[]) => torch.randn(shape);
 const positive = (shape: number[]) => torch.rand(shape).mul(3).add(0.05);
 const integers = (shape: number[]) => torch.randint(-9, 10, shape, { dtype: 'int32' });
-const nonzeroIntegers = (shape: number[]) => torch.randint(1, 10, shape, { dtype: 'int32' }).mul(torch.randint(0, 2, shape, { dtype: 'int32' }).mul(2).sub(1));
+const nonzeroIntegers = (shape: number[]) =>
+  torch.randint(1, 10, shape, { dtype: 'int32' }).mul(torch.randint(0, 2, shape, { dtype: 'int32' }).mul(2).sub(1));
 const halves = (shape: number[]) => torch.randint(-6, 7, shape).div(2);
 
 /** Every float32 class the kernels must get right: NaN, infinities, signed zeros, tiny and huge values. */
-const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, -0.5, 2.5, -2.5, 1e-30, -1e-30, 1e30, -1e30, 3, -7, 80, -80, 100, -87, 8191.5, 8192.5, 123456.7, -3e38];
+const SPECIAL = [
+  NaN,
+  Infinity,
+  -Infinity,
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  -0.5,
+  2.5,
+  -2.5,
+  1e-30,
+  -1e-30,
+  1e30,
+  -1e30,
+  3,
+  -7,
+  80,
+  -80,
+  100,
+  -87,
+  8191.5,
+  8192.5,
+  123456.7,
+  -3e38,
+];
 
 /** Upstream gradients of `shape` on both devices. */
 function upstream(shape: readonly number[]): [Tensor, Tensor] {
@@ -35,7 +62,13 @@ function upstream(shape: readonly number[]): [Tensor, Tensor] {
  * Runs `fn` on both devices' operands, compares the outputs, then (with `grads`) backpropagates the
  * same upstream gradient on both and compares the gradients of every leaf.
  */
-async function agree(what: string, fn: (...xs: Tensor[]) => Tensor, pairs: Pair[], tolerance: Tolerance, grads?: { tolerance: Tolerance }): Promise<void> {
+async function agree(
+  what: string,
+  fn: (...xs: Tensor[]) => Tensor,
+  pairs: Pair[],
+  tolerance: Tolerance,
+  grads?: { tolerance: Tolerance },
+): Promise<void> {
   const cpu = fn(...pairs.map((p) => p.cpu));
   const gpu = fn(...pairs.map((p) => p.gpu));
   await expectAgree(what, gpu, cpu, tolerance);
@@ -96,7 +129,13 @@ describe.skipIf(!ready)('webgpu kernels agree with the cpu kernels', () => {
         const choices = new Choices(name.length * 131);
         for (const layout of LAYOUTS) {
           const shape = choices.shape(0, 4);
-          await agree(`${name} ${layout} [${shape}]`, fn, [pair(shape, layout, make, { requiresGrad: differentiable, choices })], { rtol: RTOL }, differentiable ? { tolerance: GRADIENT } : undefined);
+          await agree(
+            `${name} ${layout} [${shape}]`,
+            fn,
+            [pair(shape, layout, make, { requiresGrad: differentiable, choices })],
+            { rtol: RTOL },
+            differentiable ? { tolerance: GRADIENT } : undefined,
+          );
         }
         const special = torch.tensor(SPECIAL);
         await expectAgree(`${name} on special values`, fn(special.to('webgpu')), fn(special), { rtol: RTOL });
@@ -105,7 +144,13 @@ describe.skipIf(!ready)('webgpu kernels agree with the cpu kernels', () => {
 
     it('int32 ops keep their dtype', async () => {
       const choices = new Choices(5);
-      for (const fn of [(x: Tensor) => x.neg(), (x: Tensor) => x.abs(), (x: Tensor) => x.sign(), (x: Tensor) => x.square(), (x: Tensor) => x.logicalNot()]) {
+      for (const fn of [
+        (x: Tensor) => x.neg(),
+        (x: Tensor) => x.abs(),
+        (x: Tensor) => x.sign(),
+        (x: Tensor) => x.square(),
+        (x: Tensor) => x.logicalNot(),
+      ]) {
         for (const layout of LAYOUTS) {
           const p = pair(choices.shape(0, 3), layout, integers, { choices });
           await expectAgree(`${fn} ${layout}`, fn(p.gpu), fn(p.cpu), EXACT);
@@ -126,7 +171,13 @@ describe.skipIf(!ready)('webgpu kernels agree with the cpu kernels', () => {
       return [out, operand(), operand()];
     }
 
-    const floatCases: [string, (a: Tensor, b: Tensor) => Tensor, [(shape: number[]) => Tensor, (shape: number[]) => Tensor], Tolerance, boolean][] = [
+    const floatCases: [
+      string,
+      (a: Tensor, b: Tensor) => Tensor,
+      [(shape: number[]) => Tensor, (shape: number[]) => Tensor],
+      Tolerance,
+      boolean,
+    ][] = [
       ['add', (a, b) => a.add(b), [normal, normal], { rtol: RTOL }, true],
       ['add with alpha', (a, b) => a.add(b, { alpha: -2 }), [normal, normal], { rtol: RTOL }, true],
       ['sub', (a, b) => a.sub(b), [normal, normal], { rtol: RTOL }, true],
@@ -157,7 +208,12 @@ describe.skipIf(!ready)('webgpu kernels agree with the cpu kernels', () => {
         }
         const special = torch.tensor(SPECIAL);
         const other = torch.tensor(SPECIAL.map((_, i) => SPECIAL[(i * 7 + 3) % SPECIAL.length]));
-        await expectAgree(`${name} on special values`, fn(special.to('webgpu'), other.to('webgpu')), fn(special, other), tolerance.rtol === 0 ? EXACT : { rtol: RTOL });
+        await expectAgree(
+          `${name} on special values`,
+          fn(special.to('webgpu'), other.to('webgpu')),
+          fn(special, other),
+          tolerance.rtol === 0 ? EXACT : { rtol: RTOL },
+        );
       });
     }
 
@@ -166,7 +222,10 @@ describe.skipIf(!ready)('webgpu kernels agree with the cpu kernels', () => {
       for (let round = 0; round < 4; round++) {
         const [, shapeA, shapeB] = broadcastShapes(choices);
         const a = pair(shapeA, choices.pick(LAYOUTS), (s) => normal(s).mul(10), { requiresGrad: true, choices });
-        const b = pair(shapeB, choices.pick(LAYOUTS), (s) => positive(s).mul(torch.randint(0, 2, s).mul(2).sub(1)), { requiresGrad: true, choices });
+        const b = pair(shapeB, choices.pick(LAYOUTS), (s) => positive(s).mul(torch.randint(0, 2, s).mul(2).sub(1)), {
+          requiresGrad: true,
+          choices,
+        });
         // a - floor(a / b) * b cancels: its rounding is relative to |a| + |b|, not to the result.
         const scale = a.cpu.abs().add(b.cpu.abs());
         await agree(`remainder [${shapeA}] [${shapeB}]`, (x, y) => x.remainder(y), [a, b], accumulated(scale), { tolerance: GRADIENT });
@@ -174,11 +233,21 @@ describe.skipIf(!ready)('webgpu kernels agree with the cpu kernels', () => {
     });
 
     const intCases: [string, (a: Tensor, b: Tensor) => Tensor][] = [
-      ['add', (a, b) => a.add(b)], ['sub', (a, b) => a.sub(b)], ['mul', (a, b) => a.mul(b)],
-      ['maximum', (a, b) => a.maximum(b)], ['minimum', (a, b) => a.minimum(b)],
-      ['remainder', (a, b) => a.remainder(b)], ['floorDivide', (a, b) => a.floorDivide(b)],
-      ['eq', (a, b) => a.eq(b)], ['ne', (a, b) => a.ne(b)], ['lt', (a, b) => a.lt(b)], ['le', (a, b) => a.le(b)],
-      ['gt', (a, b) => a.gt(b)], ['ge', (a, b) => a.ge(b)], ['logicalAnd', (a, b) => a.logicalAnd(b)], ['logicalOr', (a, b) => a.logicalOr(b)],
+      ['add', (a, b) => a.add(b)],
+      ['sub', (a, b) => a.sub(b)],
+      ['mul', (a, b) => a.mul(b)],
+      ['maximum', (a, b) => a.maximum(b)],
+      ['minimum', (a, b) => a.minimum(b)],
+      ['remainder', (a, b) => a.remainder(b)],
+      ['floorDivide', (a, b) => a.floorDivide(b)],
+      ['eq', (a, b) => a.eq(b)],
+      ['ne', (a, b) => a.ne(b)],
+      ['lt', (a, b) => a.lt(b)],
+      ['le', (a, b) => a.le(b)],
+      ['gt', (a, b) => a.gt(b)],
+      ['ge', (a, b) => a.ge(b)],
+      ['logicalAnd', (a, b) => a.logicalAnd(b)],
+      ['logicalOr', (a, b) => a.logicalOr(b)],
     ];
     it('int32 ops', async () => {
       const choices = new Choices(11);
@@ -198,14 +267,20 @@ describe.skipIf(!ready)('webgpu kernels agree with the cpu kernels', () => {
     it('bool operands promote as on the cpu', async () => {
       const a = torch.tensor([true, false, true, false]);
       const b = torch.tensor([true, true, false, false]);
-      for (const fn of [(x: Tensor, y: Tensor) => x.add(y), (x: Tensor, y: Tensor) => x.mul(y), (x: Tensor, y: Tensor) => x.logicalOr(y), (x: Tensor, y: Tensor) => x.eq(y), (x: Tensor, y: Tensor) => x.add(1.5)]) {
+      for (const fn of [
+        (x: Tensor, y: Tensor) => x.add(y),
+        (x: Tensor, y: Tensor) => x.mul(y),
+        (x: Tensor, y: Tensor) => x.logicalOr(y),
+        (x: Tensor, y: Tensor) => x.eq(y),
+        (x: Tensor, y: Tensor) => x.add(1.5),
+      ]) {
         await expectAgree(`${fn}`, fn(a.to('webgpu'), b.to('webgpu')), fn(a, b), EXACT);
       }
     });
   });
 
   describe('copy and creation', () => {
-    it('converts between dtypes, with the cpu kernel\'s choices for NaN and out-of-range floats', async () => {
+    it("converts between dtypes, with the cpu kernel's choices for NaN and out-of-range floats", async () => {
       const floats = torch.tensor([...SPECIAL, 3e9, -3e9, 2147483520, 0.7, -0.7]);
       const ints = torch.tensor(Int32Array.from([0, 1, -1, 2147483647, -2147483648, 16777217]));
       const bools = torch.tensor([true, false, true]);
@@ -251,10 +326,17 @@ describe.skipIf(!ready)('webgpu kernels agree with the cpu kernels', () => {
 
     it('fills, aranges and eye', async () => {
       const on = (device: string) => [
-        torch.zeros(2, 3, { device }), torch.ones(4, { device, dtype: 'int32' }), torch.full([2, 2], true, { device }),
-        torch.full([3], -2.5, { device }), torch.full([3], 7.9, { device, dtype: 'int32' }),
-        torch.arange(0, 10, 0.1, { device }), torch.arange(-3, 4, { device }), torch.arange(5, -20, -3, { device, dtype: 'int32' }),
-        torch.arange(1e6, 1e6 + 3, 0.25, { device }), torch.linspace(-1, 1, 9, { device }), torch.eye(3, 4, { device }),
+        torch.zeros(2, 3, { device }),
+        torch.ones(4, { device, dtype: 'int32' }),
+        torch.full([2, 2], true, { device }),
+        torch.full([3], -2.5, { device }),
+        torch.full([3], 7.9, { device, dtype: 'int32' }),
+        torch.arange(0, 10, 0.1, { device }),
+        torch.arange(-3, 4, { device }),
+        torch.arange(5, -20, -3, { device, dtype: 'int32' }),
+        torch.arange(1e6, 1e6 + 3, 0.25, { device }),
+        torch.linspace(-1, 1, 9, { device }),
+        torch.eye(3, 4, { device }),
       ];
       const [cpu, gpu] = [on('cpu'), on('webgpu')];
       for (const [i, t] of gpu.entries()) await expectAgree(`creation ${i}`, t, cpu[i], EXACT);
@@ -279,13 +361,20 @@ describe.skipIf(!ready)('webgpu kernels agree with the cpu kernels', () => {
         for (let round = 0; round < 5; round++) {
           const shape = choices.shape(1, 4);
           const dims = shape.map((_, d) => d).filter(() => choices.next() < 0.5);
-          if (dims.length === 0 || name.startsWith('arg') || name === 'max' || name === 'min') dims.splice(0, dims.length, choices.int(0, shape.length - 1));
+          if (dims.length === 0 || name.startsWith('arg') || name === 'max' || name === 'min')
+            dims.splice(0, dims.length, choices.int(0, shape.length - 1));
           const keepdim = choices.next() < 0.5;
           // Values on a coarse grid make ties, so first-index tie-breaking is tested too.
           const make = name === 'max' || name === 'min' || name.startsWith('arg') ? halves : normal;
           const x = pair(shape, choices.pick(LAYOUTS), make, { requiresGrad: differentiable, choices });
           const scale = name === 'sum' || name === 'mean' ? accumulated(fn(x.cpu.abs(), dims, keepdim)) : { rtol: RTOL };
-          await agree(`${name} dims [${dims}] of [${shape}] strides [${x.cpu.strides}]`, (t) => fn(t, dims, keepdim), [x], name.startsWith('arg') || name === 'max' || name === 'min' ? EXACT : scale, differentiable ? { tolerance: GRADIENT } : undefined);
+          await agree(
+            `${name} dims [${dims}] of [${shape}] strides [${x.cpu.strides}]`,
+            (t) => fn(t, dims, keepdim),
+            [x],
+            name.startsWith('arg') || name === 'max' || name === 'min' ? EXACT : scale,
+            differentiable ? { tolerance: GRADIENT } : undefined,
+          );
         }
       });
     }
@@ -302,7 +391,12 @@ describe.skipIf(!ready)('webgpu kernels agree with the cpu kernels', () => {
     });
 
     it('NaN wins max/min and argmax/argmin (the first NaN), as on the cpu', async () => {
-      const rows = torch.tensor([[1, NaN, 3, NaN], [NaN, 5, 5, -1], [2, 9, 9, 0], [-Infinity, -Infinity, -Infinity, -Infinity]]);
+      const rows = torch.tensor([
+        [1, NaN, 3, NaN],
+        [NaN, 5, 5, -1],
+        [2, 9, 9, 0],
+        [-Infinity, -Infinity, -Infinity, -Infinity],
+      ]);
       const long = torch.randn(2, 300);
       long.index(0, 200).fill_(NaN);
       long.index(0, 250).fill_(NaN);
@@ -355,8 +449,15 @@ describe.skipIf(!ready)('webgpu kernels agree with the cpu kernels', () => {
     }
 
     it('mm and bmm; inf and NaN propagate', async () => {
-      const a = torch.tensor([[1, Infinity], [NaN, 2], [0, 1]]);
-      const b = torch.tensor([[0, 1], [1, 2]]);
+      const a = torch.tensor([
+        [1, Infinity],
+        [NaN, 2],
+        [0, 1],
+      ]);
+      const b = torch.tensor([
+        [0, 1],
+        [1, 2],
+      ]);
       await expectAgree('mm with inf and NaN', a.to('webgpu').mm(b.to('webgpu')), a.mm(b), EXACT);
       const x = torch.randn(4, 3, 5);
       const y = torch.randn(4, 5, 2);
@@ -371,9 +472,9 @@ describe.skipIf(!ready)('webgpu kernels agree with the cpu kernels', () => {
       const w1 = pair([5, 16], 'permuted', normal, { requiresGrad: true, choices });
       const b1 = pair([16], 'contiguous', normal, { requiresGrad: true, choices });
       const w2 = pair([16, 3], 'contiguous', normal, { requiresGrad: true, choices });
-      const forward = (input: Tensor, weight1: Tensor, bias1: Tensor, weight2: Tensor) => input.matmul(weight1).add(bias1).tanh().matmul(weight2).logsumexp(1).mean();
+      const forward = (input: Tensor, weight1: Tensor, bias1: Tensor, weight2: Tensor) =>
+        input.matmul(weight1).add(bias1).tanh().matmul(weight2).logsumexp(1).mean();
       await agree('mlp', forward, [x, w1, b1, w2], { rtol: 1e-5, atol: 1e-6 }, { tolerance: { rtol: 1e-5, atol: 1e-6 } });
     });
   });
-
 });

@@ -7,8 +7,8 @@
 // (integers, eighths), which add exactly in any order, except in one test of the float bound.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
-import { accumulate, B, cases, entryOf, expectCaseMatches, fixtures, type IndexingFunction, L, MASK, put, values } from '../helpers/indexing-fixtures.js';
-import { Choices, EXACT, expectAgree, LAYOUTS, pair, type Pair, type Tolerance } from './compare.js';
+import { B, cases, entryOf, expectCaseMatches, fixtures, type IndexingFunction, L, MASK, values } from '../helpers/indexing-fixtures.js';
+import { Choices, EXACT, expectAgree, LAYOUTS, type Pair, pair, type Tolerance } from './compare.js';
 import { webgpuReady } from './gpu.js';
 
 type Tensor = torch.Tensor;
@@ -18,7 +18,10 @@ const ready = await webgpuReady();
 const normal = (shape: number[]) => torch.randn(shape);
 /** Values that add exactly in any order: eighths in [-4, 4]. */
 const eighths = (shape: number[]) => torch.randint(-32, 33, shape).div(8);
-const indices = (high: number, low = 0) => (shape: number[]) => torch.randint(low, high, shape, { dtype: 'int32' });
+const indices =
+  (high: number, low = 0) =>
+  (shape: number[]) =>
+    torch.randint(low, high, shape, { dtype: 'int32' });
 
 type Fn = (...xs: Tensor[]) => Tensor | Promise<Tensor>;
 
@@ -42,7 +45,8 @@ async function agree(what: string, cpu: Fn, gpu: Fn, pairs: Pair[], tolerance: T
   gpuOut.backward(upstream.to('webgpu'), { retainGraph: true });
   for (const [k, p] of pairs.entries()) {
     // A base written in place through a view stops being a leaf.
-    if (p.cpuLeaf.requiresGrad && p.cpuLeaf.isLeaf) await expectAgree(`${what}: gradient of operand ${k}`, p.gpuLeaf.grad!, p.cpuLeaf.grad!, EXACT);
+    if (p.cpuLeaf.requiresGrad && p.cpuLeaf.isLeaf)
+      await expectAgree(`${what}: gradient of operand ${k}`, p.gpuLeaf.grad!, p.cpuLeaf.grad!, EXACT);
   }
 }
 
@@ -74,7 +78,16 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
       ...cases,
       'index bool mask': async (x) => [await x.indexAsync(MASK()), x.index(':', [true, false, true, true])],
       'indexPut bool mask': async (x, v) => [await x.mul(1).indexPutAsync_([MASK()], v)],
-      oneHot: () => [torch.oneHot(L([[0, 2], [1, 1]]), 3), torch.oneHot(L([3, 0]), 5)],
+      oneHot: () => [
+        torch.oneHot(
+          L([
+            [0, 2],
+            [1, 1],
+          ]),
+          3,
+        ),
+        torch.oneHot(L([3, 0]), 5),
+      ],
     };
     for (const fixture of fixtures.cases) {
       it(fixture.name, () => expectCaseMatches(fixture, webgpuCases[fixture.name], 'webgpu'));
@@ -89,7 +102,9 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
             // Synchronous on the cpu; on webgpu an index out of range is found by a kernel and raised at the read.
             const read = async (promise: Promise<Tensor>) => (await promise).data();
             const bound = /index (-?\d+) is out of bounds for dimension \d+ with size (\d+)/.exec(fixture.error);
-            await expect(read(x.indexAsync(...entries))).rejects.toThrow(bound ? `index: index ${bound[1]} is out of bounds for dimension` : /^index: /);
+            await expect(read(x.indexAsync(...entries))).rejects.toThrow(
+              bound ? `index: index ${bound[1]} is out of bounds for dimension` : /^index: /,
+            );
             await expect(read(x.clone().indexPutAsync_(entries, 0))).rejects.toThrow(/^indexPut_: /);
             return;
           }
@@ -97,7 +112,13 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
           expect(result.device).toBe('webgpu');
           expect(result.shape).toEqual(fixture.shape);
           expect(await values(result)).toEqual(fixture.data);
-          const y = await x.clone().indexPutAsync_(entries, torch.arange(1, result.numel() + 1).neg().reshape(result.shape));
+          const y = await x.clone().indexPutAsync_(
+            entries,
+            torch
+              .arange(1, result.numel() + 1)
+              .neg()
+              .reshape(result.shape),
+          );
           expect(await values(y)).toEqual(fixture.put);
         });
       }
@@ -128,7 +149,10 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
 
     // Many positions per line along dim for few targets: most elements are written several times,
     // the last write winning (scatter) or all adding up (scatterAdd, of eighths: exact in any order).
-    for (const [op, values, seed] of [['scatter', normal, 2], ['scatterAdd', eighths, 3]] as const) {
+    for (const [op, values, seed] of [
+      ['scatter', normal, 2],
+      ['scatterAdd', eighths, 3],
+    ] as const) {
       it(`${op} and ${op}_ with duplicate indices, forward and backward`, async () => {
         const choices = new Choices(seed);
         for (let trial = 0; trial < 24; trial++) {
@@ -156,7 +180,12 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
         const value = (x: Tensor, i: Tensor) => x.scatter(dim, i, -2.5);
         await agree(`scatter(${dim}) of a value into [${shape}]`, value, value, [input, index]);
         const vector = operand(choices, [choices.int(0, 8)], indices(shape[dim]));
-        const source = operand(choices, shape.map((size, d) => (d === dim ? vector.cpu.numel() : size)), eighths, true);
+        const source = operand(
+          choices,
+          shape.map((size, d) => (d === dim ? vector.cpu.numel() : size)),
+          eighths,
+          true,
+        );
         const add = (x: Tensor, i: Tensor, s: Tensor) => x.indexAdd(dim, i, s);
         await agree(`indexAdd(${dim}) into [${shape}]`, add, add, [input, vector, source]);
       }
@@ -167,11 +196,31 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
       const x = operand(choices, [4, 6], indices(100, -100));
       const index = operand(choices, [5, 6], indices(4));
       const src = operand(choices, [5, 6], indices(1000, -1000));
-      await agree('int32 scatterAdd', (a, i, s) => a.scatterAdd(0, i, s), (a, i, s) => a.scatterAdd(0, i, s), [x, index, src]);
-      await agree('int32 scatter', (a, i, s) => a.scatter(0, i, s), (a, i, s) => a.scatter(0, i, s), [x, index, src]);
-      await agree('int32 gather', (a, i) => a.gather(0, i), (a, i) => a.gather(0, i), [x, index]);
+      await agree(
+        'int32 scatterAdd',
+        (a, i, s) => a.scatterAdd(0, i, s),
+        (a, i, s) => a.scatterAdd(0, i, s),
+        [x, index, src],
+      );
+      await agree(
+        'int32 scatter',
+        (a, i, s) => a.scatter(0, i, s),
+        (a, i, s) => a.scatter(0, i, s),
+        [x, index, src],
+      );
+      await agree(
+        'int32 gather',
+        (a, i) => a.gather(0, i),
+        (a, i) => a.gather(0, i),
+        [x, index],
+      );
       const mask = operand(choices, [4, 6], (s) => torch.rand(s).gt(0.5));
-      await agree('bool gather', (a, i) => a.gather(0, i), (a, i) => a.gather(0, i), [mask, index]);
+      await agree(
+        'bool gather',
+        (a, i) => a.gather(0, i),
+        (a, i) => a.gather(0, i),
+        [mask, index],
+      );
     });
 
     it('scatterAdd of float32 sums within the float bound of a sum', async () => {
@@ -182,7 +231,10 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
       const gpu = torch.zeros(5, { device: 'webgpu' }).scatterAdd(0, index.to('webgpu'), src.to('webgpu'));
       const magnitudes = torch.zeros(5).scatterAdd(0, index, src.abs());
       // |error| <= (n - 1) * 2^-24 * sum |terms| for any order of n additions.
-      await expectAgree('scatterAdd of 2000 normals', gpu, cpu, { rtol: 0, atol: magnitudes.mul(2000 * 2 ** -24).dataSync() as Float32Array });
+      await expectAgree('scatterAdd of 2000 normals', gpu, cpu, {
+        rtol: 0,
+        atol: magnitudes.mul(2000 * 2 ** -24).dataSync() as Float32Array,
+      });
     });
 
     it('indexSelect, forward and backward', async () => {
@@ -198,7 +250,12 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
       // Rows of an embedding table, the common case: one index per contiguous row.
       const table = pair([300, 37], 'contiguous', normal, { requiresGrad: true });
       const rows = pair([500], 'contiguous', indices(300));
-      await agree('indexSelect of 500 rows', (x, i) => x.indexSelect(0, i), (x, i) => x.indexSelect(0, i), [table, rows]);
+      await agree(
+        'indexSelect of 500 rows',
+        (x, i) => x.indexSelect(0, i),
+        (x, i) => x.indexSelect(0, i),
+        [table, rows],
+      );
     });
 
     it('maskedFill and maskedFill_ with broadcast masks, numbers and 0-d tensors', async () => {
@@ -206,10 +263,24 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
       for (let trial = 0; trial < 16; trial++) {
         const shape = choices.shape(1, 4, 5);
         const input = operand(choices, shape, normal, true);
-        const mask = operand(choices, shape.map((size) => (choices.next() < 0.3 ? 1 : size)), (s) => torch.rand(s).gt(0.5));
+        const mask = operand(
+          choices,
+          shape.map((size) => (choices.next() < 0.3 ? 1 : size)),
+          (s) => torch.rand(s).gt(0.5),
+        );
         const value = operand(choices, [], normal, true, ['contiguous']);
-        await agree('maskedFill with a number', (x, m) => x.maskedFill(m, 3.5), (x, m) => x.maskedFill(m, 3.5), [input, mask]);
-        await agree('maskedFill with a 0-d tensor', (x, m, v) => x.maskedFill(m, v), (x, m, v) => x.maskedFill(m, v), [input, mask, value]);
+        await agree(
+          'maskedFill with a number',
+          (x, m) => x.maskedFill(m, 3.5),
+          (x, m) => x.maskedFill(m, 3.5),
+          [input, mask],
+        );
+        await agree(
+          'maskedFill with a 0-d tensor',
+          (x, m, v) => x.maskedFill(m, v),
+          (x, m, v) => x.maskedFill(m, v),
+          [input, mask, value],
+        );
         const fill = (x: Tensor, m: Tensor) => x.mul(1).maskedFill_(m, -1);
         await agree('maskedFill_', fill, fill, [input, mask]);
       }
@@ -220,7 +291,12 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
       for (let trial = 0; trial < 8; trial++) {
         const classes = choices.int(1, 6);
         const labels = operand(choices, choices.shape(0, 3, 4), indices(classes));
-        await agree(`oneHot(${classes})`, (l) => torch.oneHot(l, classes), (l) => torch.oneHot(l, classes), [labels]);
+        await agree(
+          `oneHot(${classes})`,
+          (l) => torch.oneHot(l, classes),
+          (l) => torch.oneHot(l, classes),
+          [labels],
+        );
       }
     });
 
@@ -251,8 +327,21 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
           ['adjacent int32 tensors broadcast', [':', i2, i1.index(':3')], [':', i2g, i1g.index(':3')]],
           ['separated int32 tensors go first', [first, ':', i1.index(':3')], [firstGpu, ':', i1g.index(':3')]],
           ['a list with duplicates', ...same([0, a - 1, 0])],
-          ['a nested list', ...same(':', [[0, b - 1], [-1, 0]])],
-          ['a bool array', ...same(':', ':', Array.from({ length: c }, (_, k) => k % 2 === 0))],
+          [
+            'a nested list',
+            ...same(':', [
+              [0, b - 1],
+              [-1, 0],
+            ]),
+          ],
+          [
+            'a bool array',
+            ...same(
+              ':',
+              ':',
+              Array.from({ length: c }, (_, k) => k % 2 === 0),
+            ),
+          ],
           ['a bool mask over two dims', [mask], [maskGpu]],
           ['a bool mask after a slice', ['1:', ':', lastMask], ['1:', ':', lastMaskGpu]],
           ['a 0-d int32 tensor', [':', scalar], [':', scalar.to('webgpu')]],
@@ -268,7 +357,12 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
           const x = operand(choices, shape, normal, true);
           for (const [name, cpuEntries, gpuEntries] of forms(shape, choices)) {
             const masked = gpuEntries.some((entry) => entry instanceof torch.Tensor && entry.dtype === 'bool');
-            await agree(`x[${name}] of [${shape}]`, (t) => t.index(...cpuEntries), (t) => (masked ? t.indexAsync(...gpuEntries) : t.index(...gpuEntries)), [x]);
+            await agree(
+              `x[${name}] of [${shape}]`,
+              (t) => t.index(...cpuEntries),
+              (t) => (masked ? t.indexAsync(...gpuEntries) : t.index(...gpuEntries)),
+              [x],
+            );
           }
         }
       });
@@ -280,7 +374,12 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
           const x = operand(choices, shape, eighths, true);
           for (const [name, cpuEntries, gpuEntries] of forms(shape, choices)) {
             const resultShape = x.cpu.index(...cpuEntries).shape;
-            const v = operand(choices, resultShape.map((size) => (choices.next() < 0.3 ? 1 : size)), eighths, true);
+            const v = operand(
+              choices,
+              resultShape.map((size) => (choices.next() < 0.3 ? 1 : size)),
+              eighths,
+              true,
+            );
             for (const accumulating of [false, true]) {
               const cpuPut = (t: Tensor, values: Tensor) => t.mul(1).indexPut_(cpuEntries, values, { accumulate: accumulating });
               const gpuPut = (t: Tensor, values: Tensor) => t.mul(1).indexPutAsync_(gpuEntries, values, { accumulate: accumulating });
@@ -296,16 +395,26 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
         const x = torch.arange(60).reshape(3, 4, 5);
         const gpu = x.to('webgpu');
         const entries: torch.IndexEntry[] = [[2, 0], ':', L([[4], [-1]])];
-        await expectAgree('index', gpu.index(...entries.map((e) => (e instanceof torch.Tensor ? e.to('webgpu') : e))), x.index(...entries), EXACT);
+        await expectAgree(
+          'index',
+          gpu.index(...entries.map((e) => (e instanceof torch.Tensor ? e.to('webgpu') : e))),
+          x.index(...entries),
+          EXACT,
+        );
         const cpuPut = x.clone().indexPut_([L(1), '::2'], torch.tensor([7, 8]).reshape(2, 1));
         const gpuPut = gpu.clone().indexPut_([L(1).to('webgpu'), '::2'], torch.tensor([7, 8], { device: 'webgpu' }).reshape(2, 1));
         await expectAgree('indexPut_ with a 0-d index', gpuPut, cpuPut, EXACT);
-        await expectAgree('indexPut accumulate', gpu.indexPut([[0, 0, 2]], torch.ones(1, 5, { device: 'webgpu' }), { accumulate: true }), x.indexPut([[0, 0, 2]], torch.ones(1, 5), { accumulate: true }), EXACT);
+        await expectAgree(
+          'indexPut accumulate',
+          gpu.indexPut([[0, 0, 2]], torch.ones(1, 5, { device: 'webgpu' }), { accumulate: true }),
+          x.indexPut([[0, 0, 2]], torch.ones(1, 5), { accumulate: true }),
+          EXACT,
+        );
       });
     });
   });
 
-  describe('errors a kernel finds are raised at the next read, with the cpu\'s message', () => {
+  describe("errors a kernel finds are raised at the next read, with the cpu's message", () => {
     const x = () => torch.ones(2, 5);
     const gpuOnes = () => torch.ones(2, 5, { device: 'webgpu' });
     const G = (v: torch.NestedArray) => torch.tensor(v, { dtype: 'int32', device: 'webgpu' });
@@ -316,14 +425,30 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
       ['indexSelect', () => x().indexSelect(0, L([0, 2])), () => gpuOnes().indexSelect(0, G([0, 2]))],
       ['indexSelect, negative', () => x().indexSelect(1, L([-1])), () => gpuOnes().indexSelect(1, G([-1]))],
       ['scatter', () => x().scatter(1, L([[9]]), 1), () => gpuOnes().scatter(1, G([[9]]), 1)],
-      ['scatterAdd', () => x().scatterAdd(0, L([[2]]), torch.ones(1, 1)), () => gpuOnes().scatterAdd(0, G([[2]]), torch.ones(1, 1, { device: 'webgpu' }))],
-      ['scatter into an empty dim', () => torch.zeros(2, 0).scatter(1, L([[0]]), 1), () => torch.zeros(2, 0, { device: 'webgpu' }).scatter(1, G([[0]]), 1)],
-      ['indexAdd', () => x().indexAdd(1, L([5]), torch.ones(2, 1)), () => gpuOnes().indexAdd(1, G([5]), torch.ones(2, 1, { device: 'webgpu' }))],
+      [
+        'scatterAdd',
+        () => x().scatterAdd(0, L([[2]]), torch.ones(1, 1)),
+        () => gpuOnes().scatterAdd(0, G([[2]]), torch.ones(1, 1, { device: 'webgpu' })),
+      ],
+      [
+        'scatter into an empty dim',
+        () => torch.zeros(2, 0).scatter(1, L([[0]]), 1),
+        () => torch.zeros(2, 0, { device: 'webgpu' }).scatter(1, G([[0]]), 1),
+      ],
+      [
+        'indexAdd',
+        () => x().indexAdd(1, L([5]), torch.ones(2, 1)),
+        () => gpuOnes().indexAdd(1, G([5]), torch.ones(2, 1, { device: 'webgpu' })),
+      ],
       ['index with a tensor', () => x().index(':', L([0, -6])), () => gpuOnes().index(':', G([0, -6]))],
       ['index with a list', () => x().index([2]), () => gpuOnes().index([2])],
       ['index with a 0-d tensor', () => x().index(L(2)), () => gpuOnes().index(G(2))],
       ['indexPut_', () => x().indexPut_([L([0, 7])], 1), () => gpuOnes().indexPut_([G([0, 7])], 1)],
-      ['indexPut accumulate', () => x().indexPut([':', L([5])], torch.ones(1), { accumulate: true }), () => gpuOnes().indexPut([':', G([5])], torch.ones(1, { device: 'webgpu' }), { accumulate: true })],
+      [
+        'indexPut accumulate',
+        () => x().indexPut([':', L([5])], torch.ones(1), { accumulate: true }),
+        () => gpuOnes().indexPut([':', G([5])], torch.ones(1, { device: 'webgpu' }), { accumulate: true }),
+      ],
       ['oneHot, too large', () => torch.oneHot(L([0, 3]), 3), () => torch.oneHot(G([0, 3]), 3)],
       ['oneHot, negative', () => torch.oneHot(L([0, -1]), 3), () => torch.oneHot(G([0, -1]), 3)],
     ];
@@ -359,27 +484,58 @@ describe.skipIf(!ready)('indexing on webgpu', () => {
     it('ops whose result shape depends on the values say what to do instead', () => {
       const y = torch.arange(6, { device: 'webgpu' }).reshape(2, 3);
       const mask = torch.tensor([true, false], { device: 'webgpu' });
-      expect(() => y.index(mask)).toThrow('index: indexing with a bool mask of shape [2] gives a shape that depends on its values, which a tensor on webgpu cannot give without an asynchronous read; use await x.indexAsync(...)');
-      expect(() => y.indexPut_([mask], 1)).toThrow('indexPut_: indexing with a bool mask of shape [2] gives a shape that depends on its values, which a tensor on webgpu cannot give without an asynchronous read; use await x.indexPutAsync_(...)');
+      expect(() => y.index(mask)).toThrow(
+        'index: indexing with a bool mask of shape [2] gives a shape that depends on its values, which a tensor on webgpu cannot give without an asynchronous read; use await x.indexAsync(...)',
+      );
+      expect(() => y.indexPut_([mask], 1)).toThrow(
+        'indexPut_: indexing with a bool mask of shape [2] gives a shape that depends on its values, which a tensor on webgpu cannot give without an asynchronous read; use await x.indexPutAsync_(...)',
+      );
       expect(() => y.indexPut([mask], 1)).toThrow(/^indexPut: .* use await x\.indexPutAsync\(\.\.\.\)/);
-      expect(() => y.index(torch.tensor(true, { device: 'webgpu' }))).toThrow('index: indexing with a 0-d bool tensor gives a shape that depends on its values');
-      expect(() => torch.oneHot(torch.tensor([1, 2], { dtype: 'int32', device: 'webgpu' }))).toThrow('oneHot: numClasses -1 takes the number of classes from the largest value, which a tensor on webgpu cannot give without an asynchronous read; pass numClasses');
+      expect(() => y.index(torch.tensor(true, { device: 'webgpu' }))).toThrow(
+        'index: indexing with a 0-d bool tensor gives a shape that depends on its values',
+      );
+      expect(() => torch.oneHot(torch.tensor([1, 2], { dtype: 'int32', device: 'webgpu' }))).toThrow(
+        'oneHot: numClasses -1 takes the number of classes from the largest value, which a tensor on webgpu cannot give without an asynchronous read; pass numClasses',
+      );
     });
   });
 
   it('leaves no temporaries behind', async () => {
     const x = torch.randn([3, 4, 5], { device: 'webgpu' }).requiresGrad_(true);
-    const mask = torch.tensor([[true, false, true, true], [false, false, true, false], [true, true, true, true]], { device: 'webgpu' });
+    const mask = torch.tensor(
+      [
+        [true, false, true, true],
+        [false, false, true, false],
+        [true, true, true, true],
+      ],
+      { device: 'webgpu' },
+    );
     const G = (v: torch.NestedArray) => torch.tensor(v, { dtype: 'int32', device: 'webgpu' });
     await x.data();
     const before = torch.memory();
     const picked = await x.indexAsync(mask);
     torch.scope(() => {
       picked.sum().backward();
-      x.index(':', G([[0, 1], [2, 0]]), G([1, 3])).sum().backward();
-      x.mul(1).indexPut_([G([0, 2]), ':', G([4, 0])], torch.ones(2, 4, { device: 'webgpu' })).sum().backward();
-      x.gather(1, G([[[0]], [[1]]])).sum().backward();
-      x.scatter(2, G([[[0, 0]]]), 1).sum().backward();
+      x.index(
+        ':',
+        G([
+          [0, 1],
+          [2, 0],
+        ]),
+        G([1, 3]),
+      )
+        .sum()
+        .backward();
+      x.mul(1)
+        .indexPut_([G([0, 2]), ':', G([4, 0])], torch.ones(2, 4, { device: 'webgpu' }))
+        .sum()
+        .backward();
+      x.gather(1, G([[[0]], [[1]]]))
+        .sum()
+        .backward();
+      x.scatter(2, G([[[0, 0]]]), 1)
+        .sum()
+        .backward();
       torch.oneHot(G([1, 2]), 3);
     });
     picked.dispose();

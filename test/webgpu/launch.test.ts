@@ -2,17 +2,30 @@
 // the shader text or the uniform layout, never shapes or values), uniforms packed from them, and
 // bind groups cached by what they bind.
 import { describe, expect, it } from 'vitest';
-import * as torch from '../../src/index.js';
 import { BindGroupCache } from '../../src/devices/webgpu/bind-group-cache.js';
 import { BufferPool } from '../../src/devices/webgpu/buffer-pool.js';
-import { defineShader, type KernelLaunch, launchLayout, packUniforms, stridedWalk, uniformWordsOf } from '../../src/devices/webgpu/launch.js';
-import { expectAgree, EXACT } from './compare.js';
+import {
+  defineShader,
+  type KernelLaunch,
+  launchLayout,
+  packUniforms,
+  stridedWalk,
+  uniformWordsOf,
+} from '../../src/devices/webgpu/launch.js';
+import * as torch from '../../src/index.js';
+import { EXACT, expectAgree } from './compare.js';
 import { webgpuReady } from './gpu.js';
 
 const ready = await webgpuReady();
 
 // Launch layouts are built without a device: the views only need a layout.
-const view = (shape: number[], strides: number[], offset = 0) => ({ storage: {} as never, shape, strides, offset, dtype: 'float32' as const });
+const view = (shape: number[], strides: number[], offset = 0) => ({
+  storage: {} as never,
+  shape,
+  strides,
+  offset,
+  dtype: 'float32' as const,
+});
 
 describe('launch layouts', () => {
   const shader = defineShader('binary');
@@ -110,7 +123,11 @@ describe('buffer pool', () => {
   it('hands out the oldest idle buffer of a size, whatever order they were freed in', () => {
     const buffers = pool();
     const [a, b, c] = [buffers.acquire(100), buffers.acquire(100), buffers.acquire(100)];
-    for (const order of [[a, b, c], [c, a, b], [b, c, a]]) {
+    for (const order of [
+      [a, b, c],
+      [c, a, b],
+      [b, c, a],
+    ]) {
       for (const buffer of order) buffers.release(buffer);
       expect([buffers.acquire(100), buffers.acquire(100), buffers.acquire(100)]).toEqual([a, b, c]);
     }
@@ -137,7 +154,12 @@ describe.runIf(ready)('the dispatch path on a device', () => {
     const xGpu = x.to('webgpu');
     const results: number[][] = [];
     for (let step = 0; step < 3; step++) {
-      const y = torch.scope(() => xGpu.mul(step + 1).add(xGpu).sum(0));
+      const y = torch.scope(() =>
+        xGpu
+          .mul(step + 1)
+          .add(xGpu)
+          .sum(0),
+      );
       results.push([...(await y.data())]);
       y.dispose();
     }

@@ -7,8 +7,15 @@
 // with edge values.)
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import {
+  type BinaryOp,
+  constantName,
+  elementwiseKernelDtype,
+  OPCODE_FAMILIES,
+  type ReduceOp,
+  type UnaryOp,
+} from '../../src/devices/opcodes.js';
 import * as torch from '../../src/index.js';
-import { type BinaryOp, constantName, elementwiseKernelDtype, OPCODE_FAMILIES, type ReduceOp, type UnaryOp } from '../../src/devices/opcodes.js';
 import { expectAgree, type Tolerance } from './compare.js';
 import { webgpuReady } from './gpu.js';
 
@@ -38,7 +45,12 @@ function kernelDtypes(op: UnaryOp | BinaryOp, binary: boolean): ('float32' | 'in
 }
 
 /** Runs `kernel` on the CPU and on WebGPU with the same inputs and compares the outputs. */
-async function agree(what: string, inputs: Tensor[], out: { shape: number[]; dtype: torch.DType }, kernel: (out: Tensor, ...inputs: Tensor[]) => void): Promise<void> {
+async function agree(
+  what: string,
+  inputs: Tensor[],
+  out: { shape: number[]; dtype: torch.DType },
+  kernel: (out: Tensor, ...inputs: Tensor[]) => void,
+): Promise<void> {
   const results = ['cpu', 'webgpu'].map((device) => {
     const result = torch.empty(out.shape, { dtype: out.dtype, device });
     kernel(result, ...inputs.map((input) => input.to(device)));
@@ -60,7 +72,9 @@ describe.skipIf(!ready)('every op of the opcode table has a kernel on both devic
   it.each(OPCODE_FAMILIES.unary)('unary %s', async (op) => {
     for (const dtype of kernelDtypes(op, false)) {
       const x = torch.tensor(dtype === 'float32' ? FLOATS : INTEGERS, { dtype });
-      await agree(`unary ${op} (${dtype})`, [x], { shape: [FLOATS.length], dtype }, (out, x) => out.deviceObject.kernels.unary(op, out, x, 0.5, 2));
+      await agree(`unary ${op} (${dtype})`, [x], { shape: [FLOATS.length], dtype }, (out, x) =>
+        out.deviceObject.kernels.unary(op, out, x, 0.5, 2),
+      );
     }
   });
 
@@ -69,7 +83,9 @@ describe.skipIf(!ready)('every op of the opcode table has a kernel on both devic
       const a = torch.tensor(dtype === 'float32' ? FLOATS : INTEGERS, { dtype });
       const b = torch.tensor(dtype === 'float32' ? OTHER_FLOATS : OTHER_INTEGERS, { dtype });
       const outDtype = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr'].includes(op) ? 'bool' : dtype;
-      await agree(`binary ${op} (${dtype})`, [a, b], { shape: [FLOATS.length], dtype: outDtype }, (out, a, b) => out.deviceObject.kernels.binary(op, out, a, b));
+      await agree(`binary ${op} (${dtype})`, [a, b], { shape: [FLOATS.length], dtype: outDtype }, (out, a, b) =>
+        out.deviceObject.kernels.binary(op, out, a, b),
+      );
     }
   });
 
@@ -77,7 +93,9 @@ describe.skipIf(!ready)('every op of the opcode table has a kernel on both devic
     for (const dtype of ['float32', 'int32'] as const) {
       const x = torch.tensor(dtype === 'float32' ? FLOATS : INTEGERS, { dtype }).reshape([2, 5]);
       const outDtype = op === 'argmax' || op === 'argmin' ? 'int32' : dtype;
-      await agree(`reduce ${op} (${dtype})`, [x], { shape: [2], dtype: outDtype }, (out, x) => out.deviceObject.kernels.reduce(op, out, x, [1]));
+      await agree(`reduce ${op} (${dtype})`, [x], { shape: [2], dtype: outDtype }, (out, x) =>
+        out.deviceObject.kernels.reduce(op, out, x, [1]),
+      );
     }
   });
 });

@@ -4,7 +4,7 @@
 // gradients where windows overlap) within the accumulated-magnitude bound. Then ties, NaN and
 // -inf, the window-table cache under many shapes, and the PyTorch 1.13 fixtures of
 // test/nn/pooling.test.ts on webgpu.
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import * as torch from '../../src/index.js';
 import { checkFunctionalCase, checkModuleCase, functionalCases, moduleCases } from '../helpers/nn-conv-fixtures.js';
 import { agreeAccumulated, Choices, EXACT, expectAgree, expectNoGrowth, LAYOUTS, pair } from './compare.js';
@@ -27,9 +27,17 @@ const MAX_POOL: PoolCase[] = [
   { name: 'maxPool2d k2', input: [2, 3, 6, 6], fn: (x) => F.maxPool2d(x, 2) },
   { name: 'maxPool2d k3 s2 p1', input: [2, 2, 7, 7], fn: (x) => F.maxPool2d(x, 3, { stride: 2, padding: 1 }) },
   { name: 'maxPool2d overlapping windows', input: [1, 2, 6, 7], fn: (x) => F.maxPool2d(x, 3, { stride: 1 }) },
-  { name: 'maxPool2d ceil mode with padding', input: [1, 2, 6, 8], fn: (x) => F.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }) },
+  {
+    name: 'maxPool2d ceil mode with padding',
+    input: [1, 2, 6, 8],
+    fn: (x) => F.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }),
+  },
   { name: 'maxPool2d dilation', input: [1, 2, 7, 6], fn: (x) => F.maxPool2d(x, 2, { stride: 1, dilation: 2, padding: 1 }) },
-  { name: 'maxPool2d tuples', input: [2, 2, 6, 9], fn: (x) => F.maxPool2d(x, [2, 3], { stride: [1, 2], padding: [1, 1], dilation: [1, 2] }) },
+  {
+    name: 'maxPool2d tuples',
+    input: [2, 2, 6, 9],
+    fn: (x) => F.maxPool2d(x, [2, 3], { stride: [1, 2], padding: [1, 1], dilation: [1, 2] }),
+  },
   { name: 'maxPool2d unbatched', input: [2, 5, 5], fn: (x) => F.maxPool2d(x, 3, { stride: 1 }) },
   { name: 'maxPool1d k3 s2 p1', input: [2, 3, 9], fn: (x) => F.maxPool1d(x, 3, { stride: 2, padding: 1 }) },
   { name: 'maxPool1d ceil mode', input: [2, 2, 8], fn: (x) => F.maxPool1d(x, 3, { stride: 2, ceilMode: true }) },
@@ -39,12 +47,28 @@ const MAX_POOL: PoolCase[] = [
 const AVG_POOL: PoolCase[] = [
   { name: 'avgPool2d k2', input: [2, 3, 6, 6], fn: (x) => F.avgPool2d(x, 2) },
   { name: 'avgPool2d k3 s2 p1', input: [2, 2, 7, 7], fn: (x) => F.avgPool2d(x, 3, { stride: 2, padding: 1 }) },
-  { name: 'avgPool2d padding excluded', input: [2, 2, 7, 7], fn: (x) => F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }) },
-  { name: 'avgPool2d ceil mode, padding excluded', input: [1, 2, 6, 7], fn: (x) => F.avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }) },
-  { name: 'avgPool2d divisor override', input: [1, 2, 6, 6], fn: (x) => F.avgPool2d(x, [3, 2], { stride: [2, 1], padding: [1, 0], divisorOverride: 5 }) },
+  {
+    name: 'avgPool2d padding excluded',
+    input: [2, 2, 7, 7],
+    fn: (x) => F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }),
+  },
+  {
+    name: 'avgPool2d ceil mode, padding excluded',
+    input: [1, 2, 6, 7],
+    fn: (x) => F.avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
+  },
+  {
+    name: 'avgPool2d divisor override',
+    input: [1, 2, 6, 6],
+    fn: (x) => F.avgPool2d(x, [3, 2], { stride: [2, 1], padding: [1, 0], divisorOverride: 5 }),
+  },
   { name: 'avgPool2d overlapping, unbatched', input: [3, 5, 6], fn: (x) => F.avgPool2d(x, 2, { stride: 1 }) },
   { name: 'avgPool1d k3 s2 p1', input: [2, 3, 9], fn: (x) => F.avgPool1d(x, 3, { stride: 2, padding: 1 }) },
-  { name: 'avgPool1d ceil mode, padding excluded', input: [2, 2, 8], fn: (x) => F.avgPool1d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }) },
+  {
+    name: 'avgPool1d ceil mode, padding excluded',
+    input: [2, 2, 8],
+    fn: (x) => F.avgPool1d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
+  },
   { name: 'adaptiveAvgPool2d 3x2', input: [2, 3, 7, 5], fn: (x) => F.adaptiveAvgPool2d(x, [3, 2]) },
   { name: 'adaptiveAvgPool2d keeping the height', input: [1, 2, 4, 9], fn: (x) => F.adaptiveAvgPool2d(x, [null, 4]) },
   { name: 'adaptiveAvgPool2d global', input: [2, 3, 5, 6], fn: (x) => F.adaptiveAvgPool2d(x, 1) },
@@ -75,7 +99,10 @@ describe.skipIf(!ready)('pooling on webgpu agrees with the cpu', () => {
 
   it('max pooling returns the same indices', async () => {
     torch.manualSeed(7);
-    for (const [shape, layout] of [[[2, 3, 7, 6], 'permuted'], [[1, 2, 9, 9], 'strided']] as const) {
+    for (const [shape, layout] of [
+      [[2, 3, 7, 6], 'permuted'],
+      [[1, 2, 9, 9], 'strided'],
+    ] as const) {
       const x = pair([...shape], layout, normal);
       const options = { stride: 2, padding: 1, dilation: [1, 2], ceilMode: true, returnIndices: true } as const;
       const [cpuOut, cpuIndices] = F.maxPool2d(x.cpu, [3, 2], options);
@@ -92,9 +119,19 @@ describe.skipIf(!ready)('pooling on webgpu agrees with the cpu', () => {
 
   it('ties keep the first maximum, NaN wins (the last NaN), -inf windows point at their first tap', async () => {
     const cases: [string, number[], number[], (x: Tensor) => [Tensor, Tensor]][] = [
-      ['ties', [1, 1, 4, 4], [2, 2, 2, 2, 2, 3, 3, 2, 2, 3, 3, 2, 2, 2, 2, 2], (x) => F.maxPool2d(x, 2, { stride: 1, returnIndices: true })],
+      [
+        'ties',
+        [1, 1, 4, 4],
+        [2, 2, 2, 2, 2, 3, 3, 2, 2, 3, 3, 2, 2, 2, 2, 2],
+        (x) => F.maxPool2d(x, 2, { stride: 1, returnIndices: true }),
+      ],
       ['NaN', [1, 1, 9], [1, NaN, 3, 2, 5, 4, NaN, 0, NaN], (x) => F.maxPool1d(x, 3, { returnIndices: true })],
-      ['-inf', [1, 1, 6], [-Infinity, -Infinity, -Infinity, 1, -Infinity, -Infinity], (x) => F.maxPool1d(x, 2, { stride: 2, returnIndices: true })],
+      [
+        '-inf',
+        [1, 1, 6],
+        [-Infinity, -Infinity, -Infinity, 1, -Infinity, -Infinity],
+        (x) => F.maxPool1d(x, 2, { stride: 2, returnIndices: true }),
+      ],
     ];
     for (const [name, shape, values, fn] of cases) {
       const cpuInput = torch.tensor(values).reshape(shape).requiresGrad_();
@@ -103,7 +140,10 @@ describe.skipIf(!ready)('pooling on webgpu agrees with the cpu', () => {
       const [gpuOut, gpuIndices] = fn(gpuInput);
       await expectAgree(`${name}: values`, gpuOut, cpuOut, EXACT);
       await expectAgree(`${name}: indices`, gpuIndices, cpuIndices, EXACT);
-      const upstream = torch.arange(cpuOut.numel()).add(1).reshape(cpuOut.shape as number[]);
+      const upstream = torch
+        .arange(cpuOut.numel())
+        .add(1)
+        .reshape(cpuOut.shape as number[]);
       cpuOut.backward(upstream);
       gpuOut.backward(upstream.to('webgpu'));
       await expectAgree(`${name}: gradient`, gpuInput.grad!, cpuInput.grad!, EXACT);

@@ -21,7 +21,10 @@ function normalTolerance(mean: number, std: number): Tolerance {
  * Runs `draw` on the cpu and on webgpu from the same generator state; both must leave the
  * generator at the same state. Returns [cpu, webgpu].
  */
-function bothDevices(draw: (device: string, generator: torch.Generator) => Tensor, state = { seed: 20240601n, offset: 5 }): [Tensor, Tensor] {
+function bothDevices(
+  draw: (device: string, generator: torch.Generator) => Tensor,
+  state = { seed: 20240601n, offset: 5 },
+): [Tensor, Tensor] {
   const generator = new torch.Generator().setState(state);
   const cpu = draw('cpu', generator);
   const after = generator.getState();
@@ -31,7 +34,12 @@ function bothDevices(draw: (device: string, generator: torch.Generator) => Tenso
   return [cpu, gpu];
 }
 
-async function expectSameDraws(what: string, draw: (device: string, generator: torch.Generator) => Tensor, tolerance: Tolerance = EXACT, state?: { seed: bigint; offset: number }): Promise<void> {
+async function expectSameDraws(
+  what: string,
+  draw: (device: string, generator: torch.Generator) => Tensor,
+  tolerance: Tolerance = EXACT,
+  state?: { seed: bigint; offset: number },
+): Promise<void> {
   const [cpu, gpu] = bothDevices(draw, state);
   await expectAgree(what, gpu, cpu, tolerance);
 }
@@ -47,10 +55,18 @@ describe.skipIf(!ready)('random numbers on webgpu', () => {
       expect(Array.from(await ints.data(), (v) => (v ^ 0x80000000) >>> 0)).toEqual([0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]);
     });
 
-    it('is the cpu\'s for a 64-bit seed and counters crossing 2^32', async () => {
+    it("is the cpu's for a 64-bit seed and counters crossing 2^32", async () => {
       const state = { seed: (0xa4093822n << 32n) | 0x299f31d0n, offset: 2 ** 32 - 3 };
-      await expectSameDraws('raw words', (device, generator) => torch.randint(-(2 ** 31), 2 ** 31, [37], { generator, device }), EXACT, state);
-      await expectSameDraws('offsets beyond 2^40', (device, generator) => torch.rand([9], { generator, device }), EXACT, { seed: 3n, offset: 2 ** 41 + 7 });
+      await expectSameDraws(
+        'raw words',
+        (device, generator) => torch.randint(-(2 ** 31), 2 ** 31, [37], { generator, device }),
+        EXACT,
+        state,
+      );
+      await expectSameDraws('offsets beyond 2^40', (device, generator) => torch.rand([9], { generator, device }), EXACT, {
+        seed: 3n,
+        offset: 2 ** 41 + 7,
+      });
     });
 
     it('continues across devices: draws alternate between cpu and webgpu as on one device', async () => {
@@ -67,10 +83,18 @@ describe.skipIf(!ready)('random numbers on webgpu', () => {
       it(`rand, randn, randint, randLike and randnLike of [${size}]`, async () => {
         await expectSameDraws('rand', (device, generator) => torch.rand(size, { generator, device }));
         await expectSameDraws('randn', (device, generator) => torch.randn(size, { generator, device }), normalTolerance(0, 1));
-        for (const [low, high] of [[0, 2], [-5, 17], [-(2 ** 31), 2 ** 31], [2 ** 31 - 3, 2 ** 31], [-7, 1000003]]) {
+        for (const [low, high] of [
+          [0, 2],
+          [-5, 17],
+          [-(2 ** 31), 2 ** 31],
+          [2 ** 31 - 3, 2 ** 31],
+          [-7, 1000003],
+        ]) {
           await expectSameDraws(`randint(${low}, ${high})`, (device, generator) => torch.randint(low, high, size, { generator, device }));
         }
-        await expectSameDraws('randint as float32', (device, generator) => torch.randint(-3, 4, size, { generator, device, dtype: 'float32' }));
+        await expectSameDraws('randint as float32', (device, generator) =>
+          torch.randint(-3, 4, size, { generator, device, dtype: 'float32' }),
+        );
         const like = torch.zeros(size);
         await expectSameDraws('randLike', (device, generator) => torch.randLike(like.to(device), { generator }));
         await expectSameDraws('randnLike', (device, generator) => torch.randnLike(like.to(device), { generator }), normalTolerance(0, 1));
@@ -78,21 +102,41 @@ describe.skipIf(!ready)('random numbers on webgpu', () => {
     }
 
     it('uniform_ and normal_, into contiguous tensors and through views', async () => {
-      for (const [from, to] of [[0, 1], [-2, 3.3], [1e-3, 1e-3], [-1e30, 1e30]]) {
-        await expectSameDraws(`uniform_(${from}, ${to})`, (device, generator) => torch.empty([5, 7], { device }).uniform_(from, to, { generator }));
+      for (const [from, to] of [
+        [0, 1],
+        [-2, 3.3],
+        [1e-3, 1e-3],
+        [-1e30, 1e30],
+      ]) {
+        await expectSameDraws(`uniform_(${from}, ${to})`, (device, generator) =>
+          torch.empty([5, 7], { device }).uniform_(from, to, { generator }),
+        );
         await expectSameDraws(`uniform_(${from}, ${to}) through a transpose`, (device, generator) => {
           const base = torch.zeros([7, 5], { device });
           base.t().uniform_(from, to, { generator });
           return base;
         });
       }
-      for (const [mean, std] of [[0, 1], [1.5, 0.3], [-1000, 0.01], [4, 0]]) {
-        await expectSameDraws(`normal_(${mean}, ${std})`, (device, generator) => torch.empty([99], { device }).normal_(mean, std, { generator }), normalTolerance(mean, std));
-        await expectSameDraws(`normal_(${mean}, ${std}) through a strided view`, (device, generator) => {
-          const base = torch.zeros([6, 10], { device });
-          base.index(':', '::2').normal_(mean, std, { generator });
-          return base;
-        }, normalTolerance(mean, std));
+      for (const [mean, std] of [
+        [0, 1],
+        [1.5, 0.3],
+        [-1000, 0.01],
+        [4, 0],
+      ]) {
+        await expectSameDraws(
+          `normal_(${mean}, ${std})`,
+          (device, generator) => torch.empty([99], { device }).normal_(mean, std, { generator }),
+          normalTolerance(mean, std),
+        );
+        await expectSameDraws(
+          `normal_(${mean}, ${std}) through a strided view`,
+          (device, generator) => {
+            const base = torch.zeros([6, 10], { device });
+            base.index(':', '::2').normal_(mean, std, { generator });
+            return base;
+          },
+          normalTolerance(mean, std),
+        );
       }
     });
 
@@ -103,7 +147,9 @@ describe.skipIf(!ready)('random numbers on webgpu', () => {
         const layout = choices.pick(LAYOUTS);
         // Probabilities on a coarse grid include 0 and 1, and u < p must be decided exactly.
         const probabilities = pair(shape, layout, (s) => torch.randint(0, 9, s).div(8), { choices });
-        await expectSameDraws(`bernoulli of [${shape}] ${layout}`, (device, generator) => torch.bernoulli(device === 'cpu' ? probabilities.cpu : probabilities.gpu, { generator }));
+        await expectSameDraws(`bernoulli of [${shape}] ${layout}`, (device, generator) =>
+          torch.bernoulli(device === 'cpu' ? probabilities.cpu : probabilities.gpu, { generator }),
+        );
       }
       const zeros = torch.zeros(3, 70);
       for (const p of [0, 0.3, 0.5, 1]) {
@@ -145,14 +191,15 @@ describe.skipIf(!ready)('random numbers on webgpu', () => {
       await expectAgree('nn.Dropout', layer.forward(torch.ones(40, 9, { device: 'webgpu' })), cpu, EXACT);
     });
 
-    it('randperm, which sorts random keys, gives the cpu\'s permutation', async () => {
+    it("randperm, which sorts random keys, gives the cpu's permutation", async () => {
       await expectSameDraws('randperm(300)', (device, generator) => torch.randperm(300, { generator, device }));
     });
   });
 
-  describe('multinomial draws the cpu\'s samples', () => {
+  describe("multinomial draws the cpu's samples", () => {
     /** Weights: uniform draws cubed (some tiny), with zeros and negative zeros among them. */
-    const weightsOf = (shape: number[]) => torch.where(torch.rand(shape).gt(0.2), torch.rand(shape).pow(3), torch.where(torch.rand(shape).gt(0.5), 0, -0));
+    const weightsOf = (shape: number[]) =>
+      torch.where(torch.rand(shape).gt(0.2), torch.rand(shape).pow(3), torch.where(torch.rand(shape).gt(0.5), 0, -0));
 
     it('with and without replacement, 1-D and 2-D, from weights of every layout', async () => {
       const choices = new Choices(32);
@@ -176,25 +223,49 @@ describe.skipIf(!ready)('random numbers on webgpu', () => {
 
     it('every category of a long row in order, without replacement', async () => {
       const weights = torch.rand(3, 700).pow(4);
-      await expectSameDraws('multinomial(700) of [3, 700]', (device, generator) => torch.multinomial(weights.to(device), 700, { generator }));
+      await expectSameDraws('multinomial(700) of [3, 700]', (device, generator) =>
+        torch.multinomial(weights.to(device), 700, { generator }),
+      );
     });
 
     it('weights over the whole float32 range, subnormals and ties included', async () => {
-      const extremes = torch.tensor([[1e-45, 3e38, 1e-30, 1, 1e30, 2.5e-38, 0, 7], [1, 1, 1, 1, 1, 1, 1, 1], [1e-40, 1e-42, 1e-44, 1e-45, 0, -0, 1e-39, 1e-38]]);
+      const extremes = torch.tensor([
+        [1e-45, 3e38, 1e-30, 1, 1e30, 2.5e-38, 0, 7],
+        [1, 1, 1, 1, 1, 1, 1, 1],
+        [1e-40, 1e-42, 1e-44, 1e-45, 0, -0, 1e-39, 1e-38],
+      ]);
       for (const replacement of [true, false]) {
-        await expectSameDraws(`extreme weights, replacement ${replacement}`, (device, generator) => torch.multinomial(extremes.to(device), 8, { replacement, generator }));
+        await expectSameDraws(`extreme weights, replacement ${replacement}`, (device, generator) =>
+          torch.multinomial(extremes.to(device), 8, { replacement, generator }),
+        );
       }
       // Sums whose float64 rounding matters: a huge weight beside tiny ones, inverted at many draws.
       const lopsided = torch.tensor([1e-8, 1, 1e-8, 3e-8, 1e-7, 1]);
-      await expectSameDraws('lopsided weights with replacement', (device, generator) => torch.multinomial(lopsided.to(device), 5000, { replacement: true, generator }));
+      await expectSameDraws('lopsided weights with replacement', (device, generator) =>
+        torch.multinomial(lopsided.to(device), 5000, { replacement: true, generator }),
+      );
     });
 
-    describe('bad weights are raised at the next read, with the cpu\'s message', () => {
+    describe("bad weights are raised at the next read, with the cpu's message", () => {
       const cases: [string, number[][], boolean][] = [
         ['a negative weight', [[1, -1]], false],
-        ['an infinite weight', [[1, Infinity], [1, 1]], true],
+        [
+          'an infinite weight',
+          [
+            [1, Infinity],
+            [1, 1],
+          ],
+          true,
+        ],
         ['a NaN weight', [[NaN, 1]], false],
-        ['a row of zeros', [[1, 1], [0, -0]], true],
+        [
+          'a row of zeros',
+          [
+            [1, 1],
+            [0, -0],
+          ],
+          true,
+        ],
       ];
       for (const [name, weights, replacement] of cases) {
         it(name, async () => {
@@ -206,13 +277,17 @@ describe.skipIf(!ready)('random numbers on webgpu', () => {
           }
           expect(message).toMatch(/^multinomial: /);
           const samples = torch.multinomial(torch.tensor(weights, { device: 'webgpu' }), 1, { replacement });
-          await expect(samples.data()).rejects.toThrow(`${message}; found by a kernel on webgpu, which reports such errors at the next read`);
+          await expect(samples.data()).rejects.toThrow(
+            `${message}; found by a kernel on webgpu, which reports such errors at the next read`,
+          );
           expect(await torch.ones(1, { device: 'webgpu' }).tolist()).toEqual([1]);
         });
       }
 
       it('argument errors stay synchronous', () => {
-        expect(() => torch.multinomial(torch.ones(2, { device: 'webgpu' }), 3)).toThrow(/multinomial: cannot sample numSamples \(3\) > input.size\(-1\) \(2\) samples without replacement/);
+        expect(() => torch.multinomial(torch.ones(2, { device: 'webgpu' }), 3)).toThrow(
+          /multinomial: cannot sample numSamples \(3\) > input.size\(-1\) \(2\) samples without replacement/,
+        );
       });
     });
   });

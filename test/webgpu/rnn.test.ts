@@ -6,12 +6,12 @@
 // tests; a recurrent result accumulates through steps and gates, so the tensor's largest magnitude
 // stands in for the per-element sum of |terms|: |webgpu - cpu| <= 1e-5 (|cpu| + max |cpu|).
 import { describe, expect, it } from 'vitest';
-import * as torch from '../../src/index.js';
 import type { RnnMode, TensorView } from '../../src/devices/device.js';
 import { getDevice } from '../../src/devices/registry.js';
-import type { WebGpuDevice } from '../../src/devices/webgpu/device.js';
 import { rnnGateCount, rnnPlan, rnnReserveElements } from '../../src/devices/rnn-layout.js';
-import { rnnLayer, type RnnLayerWeights } from '../../src/ops/rnn.js';
+import type { WebGpuDevice } from '../../src/devices/webgpu/device.js';
+import * as torch from '../../src/index.js';
+import { type RnnLayerWeights, rnnLayer } from '../../src/ops/rnn.js';
 import { checkRnnFixtureCase, rnnFixtureCases } from '../helpers/rnn-fixtures.js';
 import { Choices, expectAgree, type Tolerance } from './compare.js';
 import { webgpuReady } from './gpu.js';
@@ -61,25 +61,47 @@ async function checkLayer({ mode, lengths, reverse, inputSize, hidden, projSize,
   const state = projSize || hidden;
   const width = rnnGateCount(mode) * hidden;
   const scale = 1 / Math.sqrt(hidden);
-  const weight = (...shape: number[]) => torch.rand(shape).mul(2 * scale).sub(scale);
+  const weight = (...shape: number[]) =>
+    torch
+      .rand(shape)
+      .mul(2 * scale)
+      .sub(scale);
   const values = {
-    input: torch.randn(rows, inputSize), h0: torch.randn(batch, state), c0: mode === 'lstm' ? torch.randn(batch, hidden) : null,
-    weightIh: weight(width, inputSize), weightHh: weight(width, state),
-    biasIh: bias ? weight(width) : null, biasHh: bias ? weight(width) : null, weightHr: projSize ? weight(projSize, hidden) : null,
+    input: torch.randn(rows, inputSize),
+    h0: torch.randn(batch, state),
+    c0: mode === 'lstm' ? torch.randn(batch, hidden) : null,
+    weightIh: weight(width, inputSize),
+    weightHh: weight(width, state),
+    biasIh: bias ? weight(width) : null,
+    biasHh: bias ? weight(width) : null,
+    weightHr: projSize ? weight(projSize, hidden) : null,
   };
   const names = Object.keys(values) as (keyof typeof values)[];
-  const leavesOn = (device: string) => Object.fromEntries(names.map((name) => [name, values[name]?.detach().to(device).requiresGrad_() ?? null])) as typeof values;
-  const run = (leaves: typeof values) => rnnLayer(mode, leaves.input!, batchSizes, leaves.h0!, leaves.c0, leaves as RnnLayerWeights, { reverse });
+  const leavesOn = (device: string) =>
+    Object.fromEntries(names.map((name) => [name, values[name]?.detach().to(device).requiresGrad_() ?? null])) as typeof values;
+  const run = (leaves: typeof values) =>
+    rnnLayer(mode, leaves.input!, batchSizes, leaves.h0!, leaves.c0, leaves as RnnLayerWeights, { reverse });
   const [cpuLeaves, gpuLeaves] = [leavesOn('cpu'), leavesOn('webgpu')];
   const [cpu, onGpu] = [run(cpuLeaves), run(gpuLeaves)];
-  const label = JSON.stringify({ mode, batchSizes: batchSizes.length > 12 ? `${batchSizes.length} steps` : batchSizes, reverse, inputSize, hidden, projSize, bias });
+  const label = JSON.stringify({
+    mode,
+    batchSizes: batchSizes.length > 12 ? `${batchSizes.length} steps` : batchSizes,
+    reverse,
+    inputSize,
+    hidden,
+    projSize,
+    bias,
+  });
   await agree(`${label} output`, onGpu.output, cpu.output);
   await agree(`${label} hN`, onGpu.hN, cpu.hN);
   if (cpu.cN) await agree(`${label} cN`, onGpu.cN!, cpu.cN);
 
   const upstream = [cpu.output, cpu.hN, cpu.cN].map((t) => (t ? torch.randn(t.shape) : null));
-  const loss = (result: typeof cpu, device: string) => [result.output, result.hN, result.cN]
-    .reduce<Tensor>((total, t, i) => (t ? total.add(t.mul(upstream[i]!.to(device)).sum()) : total), torch.zeros([], { device }));
+  const loss = (result: typeof cpu, device: string) =>
+    [result.output, result.hN, result.cN].reduce<Tensor>(
+      (total, t, i) => (t ? total.add(t.mul(upstream[i]!.to(device)).sum()) : total),
+      torch.zeros([], { device }),
+    );
   loss(cpu, 'cpu').backward();
   loss(onGpu, 'webgpu').backward();
   for (const name of names) {
@@ -107,7 +129,11 @@ async function checkModule(make: () => torch.nn.Module, x: Tensor, lengths: numb
     torch.manualSeed(seed);
     const [out, states] = module.forward(input) as [Tensor | torch.nn.utils.rnn.PackedSequence, Tensor | Tensor[]];
     const results = [out instanceof nn.utils.rnn.PackedSequence ? out.data : out, ...(Array.isArray(states) ? states : [states])];
-    const weighting = (t: Tensor, i: number) => torch.linspace(-1, 1 + i, t.numel()).reshape(t.shape).to(device);
+    const weighting = (t: Tensor, i: number) =>
+      torch
+        .linspace(-1, 1 + i, t.numel())
+        .reshape(t.shape)
+        .to(device);
     results.reduce((total, t, i) => total.add(t.mul(weighting(t, i)).sum()), torch.zeros([], { device })).backward();
     return { results, inputGrad: leaf.grad! };
   };
@@ -135,7 +161,12 @@ describe.skipIf(!ready)('recurrent layers on webgpu', () => {
           const lengths = Array.from({ length: batch }, () => choices.int(1, 9)).sort((a, b) => b - a);
           const hidden = choices.int(1, 12);
           await checkLayer({
-            mode, lengths, hidden, reverse: choices.next() < 0.5, inputSize: choices.int(1, 9), bias: choices.next() < 0.8,
+            mode,
+            lengths,
+            hidden,
+            reverse: choices.next() < 0.5,
+            inputSize: choices.int(1, 9),
+            bias: choices.next() < 0.8,
             projSize: mode === 'lstm' && hidden > 1 && choices.next() < 0.5 ? choices.int(1, hidden - 1) : 0,
           });
         }
@@ -146,7 +177,8 @@ describe.skipIf(!ready)('recurrent layers on webgpu', () => {
       torch.manualSeed(3);
       const lengths = [5, 5, 4, 4, 4, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1];
       for (const mode of ['rnnTanh', 'lstm', 'gru'] as RnnMode[]) {
-        for (const reverse of [false, true]) await checkLayer({ mode, lengths, reverse, inputSize: 37, hidden: 35, projSize: 0, bias: true });
+        for (const reverse of [false, true])
+          await checkLayer({ mode, lengths, reverse, inputSize: 37, hidden: 35, projSize: 0, bias: true });
       }
       await checkLayer({ mode: 'lstm', lengths, reverse: true, inputSize: 20, hidden: 40, projSize: 18, bias: true });
     });
@@ -156,8 +188,12 @@ describe.skipIf(!ready)('recurrent layers on webgpu', () => {
       // 35 rows are three blocks of 16. The hidden units go 16 to a tile, the other products'
       // columns 64: hidden 40 and projSize 24 take 3 and 1 tiles, hidden 100 and projSize 70 7 and 2.
       const lengths = [6, 6, 5, ...Array<number>(12).fill(4), ...Array<number>(10).fill(3), ...Array<number>(10).fill(1)];
-      for (const [hidden, projSize] of [[40, 24], [100, 70]]) {
-        for (const reverse of [false, true]) await checkLayer({ mode: 'lstm', lengths, reverse, inputSize: 9, hidden, projSize, bias: true });
+      for (const [hidden, projSize] of [
+        [40, 24],
+        [100, 70],
+      ]) {
+        for (const reverse of [false, true])
+          await checkLayer({ mode: 'lstm', lengths, reverse, inputSize: 9, hidden, projSize, bias: true });
       }
     });
 
@@ -173,8 +209,18 @@ describe.skipIf(!ready)('recurrent layers on webgpu', () => {
       torch.manualSeed(5);
       await checkModule(() => new nn.LSTM(4, 6, { numLayers: 2, bidirectional: true }), torch.randn(7, 3, 4), null, 1);
       await checkModule(() => new nn.GRU(3, 5, { numLayers: 2, batchFirst: true }), torch.randn(4, 6, 3), [6, 5, 3, 1], 2);
-      await checkModule(() => new nn.LSTM(3, 7, { projSize: 3, bidirectional: true, batchFirst: true }), torch.randn(3, 5, 3), [5, 4, 4], 3);
-      await checkModule(() => new nn.RNN(2, 4, { nonlinearity: 'relu', numLayers: 3, bidirectional: true }), torch.randn(6, 2, 2), [6, 2], 4);
+      await checkModule(
+        () => new nn.LSTM(3, 7, { projSize: 3, bidirectional: true, batchFirst: true }),
+        torch.randn(3, 5, 3),
+        [5, 4, 4],
+        3,
+      );
+      await checkModule(
+        () => new nn.RNN(2, 4, { nonlinearity: 'relu', numLayers: 3, bidirectional: true }),
+        torch.randn(6, 2, 2),
+        [6, 2],
+        4,
+      );
     });
 
     // Dropout between layers draws its mask with the bernoulli kernel on the layer's device; the
@@ -186,13 +232,28 @@ describe.skipIf(!ready)('recurrent layers on webgpu', () => {
       torch.manualSeed(6);
       const batchSizes = [3, 3, 2];
       const [rows, batch, hidden, inputSize] = [8, 3, 4, 2];
-      const values = [torch.randn(rows, inputSize), torch.randn(batch, hidden), torch.randn(batch, hidden), torch.randn(16, inputSize), torch.randn(16, hidden), torch.randn(16), torch.randn(16)];
+      const values = [
+        torch.randn(rows, inputSize),
+        torch.randn(batch, hidden),
+        torch.randn(batch, hidden),
+        torch.randn(16, inputSize),
+        torch.randn(16, hidden),
+        torch.randn(16),
+        torch.randn(16),
+      ];
       const results = ['cpu', 'webgpu'].map((device) => {
         const [input, h0, c0, weightIh, weightHh, biasIh, biasHh] = values.map((t) => t.to(device));
-        const outputs = [[rows, hidden], [batch, hidden], [batch, hidden], [rnnReserveElements('lstm', rows, hidden)]].map((shape) => torch.empty(shape, { device }));
+        const outputs = [[rows, hidden], [batch, hidden], [batch, hidden], [rnnReserveElements('lstm', rows, hidden)]].map((shape) =>
+          torch.empty(shape, { device }),
+        );
         const plan = rnnPlan('lstm', batchSizes, inputSize, hidden, hidden);
-        getDevice(device).kernels.rnnForward({ mode: 'lstm', batchSizes, reverse: false, input, h0, c0, weightIh, weightHh, biasIh, biasHh, weightHr: null, plan },
-          outputs[0], outputs[1], outputs[2], outputs[3]);
+        getDevice(device).kernels.rnnForward(
+          { mode: 'lstm', batchSizes, reverse: false, input, h0, c0, weightIh, weightHh, biasIh, biasHh, weightHr: null, plan },
+          outputs[0],
+          outputs[1],
+          outputs[2],
+          outputs[3],
+        );
         return outputs;
       });
       for (const [i, name] of ['output', 'hN', 'cN', 'reserve'].entries()) await agree(name, results[1][i], results[0][i]);
@@ -232,26 +293,54 @@ describe.skipIf(!ready)('recurrent layers on webgpu', () => {
       // copies out of the h0 and c0 gradients.
       const forwardFixed = 4 + 1;
       const backwardFixed = 5 + 1 + 4 + 2 + 2;
-      for (const lengths of [[5, ...Array<number>(20).fill(4), ...Array<number>(14).fill(2)], [9, 9, ...Array<number>(33).fill(7)]]) {
+      for (const lengths of [
+        [5, ...Array<number>(20).fill(4), ...Array<number>(14).fill(2)],
+        [9, 9, ...Array<number>(33).fill(7)],
+      ]) {
         const batchSizes = batchSizesOf(lengths);
         const [steps, batch, rows] = [batchSizes.length, batchSizes[0], batchSizes.reduce((a, b) => a + b, 0)];
         const on = (...shape: number[]) => torch.randn(shape).to('webgpu');
         const layer = {
-          mode: 'lstm' as const, batchSizes, reverse: false, input: on(rows, inputSize), h0: on(batch, projSize), c0: on(batch, hidden),
-          weightIh: on(4 * hidden, inputSize), weightHh: on(4 * hidden, projSize), biasIh: on(4 * hidden), biasHh: on(4 * hidden), weightHr: on(projSize, hidden),
+          mode: 'lstm' as const,
+          batchSizes,
+          reverse: false,
+          input: on(rows, inputSize),
+          h0: on(batch, projSize),
+          c0: on(batch, hidden),
+          weightIh: on(4 * hidden, inputSize),
+          weightHh: on(4 * hidden, projSize),
+          biasIh: on(4 * hidden),
+          biasHh: on(4 * hidden),
+          weightHr: on(projSize, hidden),
           plan: rnnPlan('lstm', batchSizes, inputSize, hidden, projSize),
         };
         // output, hN and cN in one buffer, as rnnLayer passes them (else the kernel stages them).
         const results = on(rows * projSize + batch * projSize + batch * hidden);
-        const part = (offset: number, shape: [number, number]): TensorView => ({ storage: results.storage, offset, shape, strides: [shape[1], 1], dtype: 'float32' });
-        const [output, hN, cN] = [part(0, [rows, projSize]), part(rows * projSize, [batch, projSize]), part((rows + batch) * projSize, [batch, hidden])];
+        const part = (offset: number, shape: [number, number]): TensorView => ({
+          storage: results.storage,
+          offset,
+          shape,
+          strides: [shape[1], 1],
+          dtype: 'float32',
+        });
+        const [output, hN, cN] = [
+          part(0, [rows, projSize]),
+          part(rows * projSize, [batch, projSize]),
+          part((rows + batch) * projSize, [batch, hidden]),
+        ];
         const reserve = on(rnnReserveElements('lstm', rows, hidden));
         const beforeForward = device.stats.dispatches;
         device.kernels.rnnForward(layer, output, hN, cN, reserve);
         const forward = device.stats.dispatches - beforeForward;
         const grads = {
-          input: on(rows, inputSize), h0: on(batch, projSize), c0: on(batch, hidden), weightIh: on(4 * hidden, inputSize),
-          weightHh: on(4 * hidden, projSize), biasIh: on(4 * hidden), biasHh: on(4 * hidden), weightHr: on(projSize, hidden),
+          input: on(rows, inputSize),
+          h0: on(batch, projSize),
+          c0: on(batch, hidden),
+          weightIh: on(4 * hidden, inputSize),
+          weightHh: on(4 * hidden, projSize),
+          biasIh: on(4 * hidden),
+          biasHh: on(4 * hidden),
+          weightHr: on(projSize, hidden),
         };
         const beforeBackward = device.stats.dispatches;
         device.kernels.rnnBackward(layer, output, reserve, on(rows, projSize), on(batch, projSize), on(batch, hidden), grads);
@@ -288,24 +377,54 @@ describe.skipIf(!ready)('recurrent layers on webgpu', () => {
     }
     const on = (device: string, t: Tensor) => t.to(device);
     const weights = (device: string, gates: number, hidden: number, inputSize: number, state = hidden): RnnLayerWeights => ({
-      weightIh: on(device, torch.zeros(gates * hidden, inputSize)), weightHh: on(device, torch.zeros(gates * hidden, state)),
+      weightIh: on(device, torch.zeros(gates * hidden, inputSize)),
+      weightHh: on(device, torch.zeros(gates * hidden, state)),
     });
 
     sameError('a module given the wrong input size', (device) => new nn.RNN(2, 3).to(device).forward(on(device, torch.randn(4, 6, 5))));
-    sameError('a module given an input of the wrong rank', (device) => new nn.GRU(2, 3).to(device).forward(on(device, torch.randn(4, 6, 2, 1))));
-    sameError('a module given h0 of the wrong shape', (device) => new nn.GRU(2, 3, { numLayers: 2, batchFirst: true }).to(device).forward(on(device, torch.randn(5, 4, 2)), on(device, torch.randn(5, 2, 3))));
-    sameError('an LSTM given c0 of the wrong shape', (device) => new nn.LSTM(2, 3, { bidirectional: true, projSize: 1 }).to(device)
-      .forward(on(device, torch.randn(4, 6, 2)), [on(device, torch.zeros(2, 6, 1)), on(device, torch.zeros(2, 5, 3))]));
+    sameError('a module given an input of the wrong rank', (device) =>
+      new nn.GRU(2, 3).to(device).forward(on(device, torch.randn(4, 6, 2, 1))),
+    );
+    sameError('a module given h0 of the wrong shape', (device) =>
+      new nn.GRU(2, 3, { numLayers: 2, batchFirst: true })
+        .to(device)
+        .forward(on(device, torch.randn(5, 4, 2)), on(device, torch.randn(5, 2, 3))),
+    );
+    sameError('an LSTM given c0 of the wrong shape', (device) =>
+      new nn.LSTM(2, 3, { bidirectional: true, projSize: 1 })
+        .to(device)
+        .forward(on(device, torch.randn(4, 6, 2)), [on(device, torch.zeros(2, 6, 1)), on(device, torch.zeros(2, 5, 3))]),
+    );
     sameError('a cell given the wrong input size', (device) => new nn.LSTMCell(2, 3).to(device).forward(on(device, torch.randn(4, 3))));
-    sameError('a cell given states of another batch', (device) => new nn.LSTMCell(2, 3).to(device).forward(on(device, torch.randn(4, 2)), [on(device, torch.zeros(3, 3)), on(device, torch.zeros(4, 3))]));
-    sameError('rnnLayer with batch sizes that do not sum to the rows', (device) => rnnLayer('gru', on(device, torch.zeros(5, 2)), [2, 2], on(device, torch.zeros(2, 3)), null, weights(device, 3, 3, 2)));
-    sameError('rnnLayer with increasing batch sizes', (device) => rnnLayer('rnnTanh', on(device, torch.zeros(5, 2)), [2, 3], on(device, torch.zeros(2, 3)), null, weights(device, 1, 3, 2)));
-    sameError('rnnLayer with weight_hh of the wrong shape', (device) => rnnLayer('lstm', on(device, torch.zeros(4, 2)), [2, 2], on(device, torch.zeros(2, 3)), on(device, torch.zeros(2, 3)), weights(device, 4, 3, 2, 4)));
-    sameError('rnnLayer with an LSTM missing c0', (device) => rnnLayer('lstm', on(device, torch.zeros(4, 2)), [2, 2], on(device, torch.zeros(2, 3)), null, weights(device, 4, 3, 2)));
+    sameError('a cell given states of another batch', (device) =>
+      new nn.LSTMCell(2, 3)
+        .to(device)
+        .forward(on(device, torch.randn(4, 2)), [on(device, torch.zeros(3, 3)), on(device, torch.zeros(4, 3))]),
+    );
+    sameError('rnnLayer with batch sizes that do not sum to the rows', (device) =>
+      rnnLayer('gru', on(device, torch.zeros(5, 2)), [2, 2], on(device, torch.zeros(2, 3)), null, weights(device, 3, 3, 2)),
+    );
+    sameError('rnnLayer with increasing batch sizes', (device) =>
+      rnnLayer('rnnTanh', on(device, torch.zeros(5, 2)), [2, 3], on(device, torch.zeros(2, 3)), null, weights(device, 1, 3, 2)),
+    );
+    sameError('rnnLayer with weight_hh of the wrong shape', (device) =>
+      rnnLayer(
+        'lstm',
+        on(device, torch.zeros(4, 2)),
+        [2, 2],
+        on(device, torch.zeros(2, 3)),
+        on(device, torch.zeros(2, 3)),
+        weights(device, 4, 3, 2, 4),
+      ),
+    );
+    sameError('rnnLayer with an LSTM missing c0', (device) =>
+      rnnLayer('lstm', on(device, torch.zeros(4, 2)), [2, 2], on(device, torch.zeros(2, 3)), null, weights(device, 4, 3, 2)),
+    );
 
     it('a layer whose input and weights are on different devices names both', () => {
-      expect(() => new nn.GRU(2, 3).forward(torch.randn(4, 1, 2).to('webgpu')))
-        .toThrow("rnnLayer: expected all tensors to be on the same device, but 'input' is on webgpu and 'weightIh' is on cpu");
+      expect(() => new nn.GRU(2, 3).forward(torch.randn(4, 1, 2).to('webgpu'))).toThrow(
+        "rnnLayer: expected all tensors to be on the same device, but 'input' is on webgpu and 'weightIh' is on cpu",
+      );
     });
   });
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
 import { expectCaseMatches, runCase } from '../helpers/fixtures.js';
 import { loadSoftmaxSortCases } from '../helpers/softmax-sort-fixtures.js';
-import { Choices, expectAgree, LAYOUTS, pair, type Pair, type Tolerance } from './compare.js';
+import { Choices, expectAgree, LAYOUTS, type Pair, pair, type Tolerance } from './compare.js';
 import { webgpuReady } from './gpu.js';
 
 type Tensor = torch.Tensor;
@@ -90,8 +90,18 @@ describe.skipIf(!ready)('softmax and logSoftmax on webgpu', () => {
       });
 
       it('short rows one element dominates', async () => {
-        await agree('[2000, 5]', op, 1, pair([2000, 5], 'contiguous', (shape) => torch.randn(shape).mul(6), { requiresGrad: true }));
-        await agree('[8, 300] along dim 0', op, 0, pair([8, 300], 'contiguous', (shape) => torch.randn(shape).mul(6), { requiresGrad: true }));
+        await agree(
+          '[2000, 5]',
+          op,
+          1,
+          pair([2000, 5], 'contiguous', (shape) => torch.randn(shape).mul(6), { requiresGrad: true }),
+        );
+        await agree(
+          '[8, 300] along dim 0',
+          op,
+          0,
+          pair([8, 300], 'contiguous', (shape) => torch.randn(shape).mul(6), { requiresGrad: true }),
+        );
       });
 
       it('0-d tensors and rows of one element', async () => {
@@ -101,7 +111,12 @@ describe.skipIf(!ready)('softmax and logSoftmax on webgpu', () => {
       });
 
       it('long rows (one workgroup per row), contiguous and strided', async () => {
-        for (const [shape, dim, layout] of [[[3, 3000], 1, 'contiguous'], [[4000, 2], 0, 'contiguous'], [[2, 2500], 1, 'permuted'], [[2, 1, 3000], 2, 'strided']] as const) {
+        for (const [shape, dim, layout] of [
+          [[3, 3000], 1, 'contiguous'],
+          [[4000, 2], 0, 'contiguous'],
+          [[2, 2500], 1, 'permuted'],
+          [[2, 1, 3000], 2, 'strided'],
+        ] as const) {
           const x = pair(shape, layout, normal, { requiresGrad: true });
           await agree(`[${shape}] ${layout} along dim ${dim}`, op, dim, x);
         }
@@ -120,8 +135,14 @@ describe.skipIf(!ready)('softmax and logSoftmax on webgpu', () => {
 
       it('rows holding NaN, +inf, -inf, only -inf, huge and tiny values', async () => {
         const rows = [
-          [1, NaN, 3, 4], [Infinity, 0, 1, 2], [-Infinity, -Infinity, -Infinity, -Infinity], [-Infinity, 0, -Infinity, 1],
-          [1e30, -1e30, 3e38, -3e38], [1000, 1001, 999, -1000], [1e-30, -1e-30, 0, -0], [-Infinity, Infinity, 0, 0],
+          [1, NaN, 3, 4],
+          [Infinity, 0, 1, 2],
+          [-Infinity, -Infinity, -Infinity, -Infinity],
+          [-Infinity, 0, -Infinity, 1],
+          [1e30, -1e30, 3e38, -3e38],
+          [1000, 1001, 999, -1000],
+          [1e-30, -1e-30, 0, -0],
+          [-Infinity, Infinity, 0, 0],
         ];
         const x = torch.tensor(rows);
         const g = x.to('webgpu');
@@ -184,7 +205,11 @@ describe.skipIf(!ready)('softmax and logSoftmax on webgpu', () => {
   });
 
   it('crossEntropy with class-probability targets (logSoftmax forward, softmax backward)', async () => {
-    for (const [shape, classDim] of [[[7, 5], 1], [[3, 4, 2, 3], 1], [[300], 0]] as const) {
+    for (const [shape, classDim] of [
+      [[7, 5], 1],
+      [[3, 4, 2, 3], 1],
+      [[300], 0],
+    ] as const) {
       const logits = pair(shape, 'contiguous', normal, { requiresGrad: true });
       const target = torch.rand(shape as unknown as number[]).softmax(classDim);
       for (const labelSmoothing of [0, 0.1]) {
@@ -203,7 +228,12 @@ describe.skipIf(!ready)('softmax and logSoftmax on webgpu', () => {
   it('nn.Softmax and nn.LogSoftmax run on webgpu', async () => {
     const x = torch.randn(4, 9);
     await expectAgree('nn.Softmax', new torch.nn.Softmax(1).forward(x.to('webgpu')), new torch.nn.Softmax(1).forward(x), FORWARD.softmax);
-    await expectAgree('nn.LogSoftmax', new torch.nn.LogSoftmax(0).forward(x.to('webgpu')), new torch.nn.LogSoftmax(0).forward(x), FORWARD.logSoftmax);
+    await expectAgree(
+      'nn.LogSoftmax',
+      new torch.nn.LogSoftmax(0).forward(x.to('webgpu')),
+      new torch.nn.LogSoftmax(0).forward(x),
+      FORWARD.logSoftmax,
+    );
   });
 
   it('frees its temporaries', async () => {

@@ -3,13 +3,13 @@
 // CPU's exactly: over random shapes, dims and layouts (transposed, strided, broadcast), many ties,
 // special values, rows of one element, rows whose length is not a power of two, and rows longer
 // than a workgroup's memory holds (the multi-pass sort through global memory).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { getDevice, registerDevice, unregisterDevice } from '../../src/devices/registry.js';
 import { WebGpuDevice } from '../../src/devices/webgpu/device.js';
 import * as torch from '../../src/index.js';
 import { type CaseResult, expectCaseMatches, runCase } from '../helpers/fixtures.js';
 import { loadSoftmaxSortCases } from '../helpers/softmax-sort-fixtures.js';
-import { Choices, LAYOUTS, type Layout, pair, type Pair } from './compare.js';
+import { Choices, LAYOUTS, type Layout, type Pair, pair } from './compare.js';
 import { webgpuReady } from './gpu.js';
 
 type Tensor = torch.Tensor;
@@ -35,7 +35,8 @@ async function expectSameBits(what: string, gpu: Tensor, cpu: Tensor): Promise<v
   const want = new Int32Array(cpu.dataSync().slice().buffer);
   const failures: string[] = [];
   want.forEach((w, i) => {
-    if (got[i] !== w && failures.length < 8) failures.push(`[${i}] webgpu ${(gpu.dtype === 'float32' ? new Float32Array(got.buffer) : got)[i]}, cpu ${cpu.dataSync()[i]}`);
+    if (got[i] !== w && failures.length < 8)
+      failures.push(`[${i}] webgpu ${(gpu.dtype === 'float32' ? new Float32Array(got.buffer) : got)[i]}, cpu ${cpu.dataSync()[i]}`);
   });
   expect(failures, `${what}: elements differ`).toEqual([]);
 }
@@ -67,7 +68,10 @@ async function agree(what: string, fn: (x: Tensor) => Sorted, x: Pair): Promise<
 const OPS: [string, (x: Tensor, dim: number, k: number) => Sorted][] = [
   ['sort', (x, dim) => torch.sort(x, dim)],
   ['sort descending', (x, dim) => torch.sort(x, dim, { descending: true })],
-  ['argsort descending', (x, dim) => ({ values: x.sort(dim, { descending: true }).values, indices: torch.argsort(x, dim, { descending: true }) })],
+  [
+    'argsort descending',
+    (x, dim) => ({ values: x.sort(dim, { descending: true }).values, indices: torch.argsort(x, dim, { descending: true }) }),
+  ],
   ['topk largest', (x, dim, k) => torch.topk(x, k, dim)],
   ['topk smallest', (x, dim, k) => torch.topk(x, k, dim, { largest: false, sorted: true })],
 ];
@@ -96,7 +100,12 @@ describe.skipIf(!ready)('sort, argsort and topk on webgpu', () => {
   });
 
   describe('random shapes, dims and layouts', () => {
-    const makers: [string, (shape: number[]) => Tensor][] = [['normal', normal], ['ties', ties], ['special values', special], ['int32', integers]];
+    const makers: [string, (shape: number[]) => Tensor][] = [
+      ['normal', normal],
+      ['ties', ties],
+      ['special values', special],
+      ['int32', integers],
+    ];
     for (const [name, fn] of OPS) {
       for (const [values, make] of makers) {
         it(`${name}: ${values}`, async () => {
@@ -143,7 +152,9 @@ describe.skipIf(!ready)('sort, argsort and topk on webgpu', () => {
     it('int32 extremes on long rows', async () => {
       const base = torch.randint(-4, 5, [3, 3000], { dtype: 'int32' });
       const extremes = torch.tensor([-2147483648, 2147483647, 0, -1], { dtype: 'int32' });
-      const x = pair([3, 3000], 'contiguous', () => torch.where(torch.rand(3, 3000).lt(0.3), extremes.index(torch.randint(0, 4, [3, 3000], { dtype: 'int32' })), base));
+      const x = pair([3, 3000], 'contiguous', () =>
+        torch.where(torch.rand(3, 3000).lt(0.3), extremes.index(torch.randint(0, 4, [3, 3000], { dtype: 'int32' })), base),
+      );
       for (const [op, fn] of OPS) await agree(`int32 ${op}`, (t) => fn(t, 1, 100), x);
     });
 
@@ -163,7 +174,9 @@ describe.skipIf(!ready)('sort, argsort and topk on webgpu', () => {
   it('refuses rows whose scratch buffer the device cannot bind, naming the sizes', async () => {
     // The 'webgpu' GPUDevice seen with a 64 KiB binding limit: a row of 10000 pads to 16384 pairs (128 KiB).
     const real = (getDevice('webgpu') as WebGpuDevice).gpu;
-    const limits = new Proxy(real.limits, { get: (target, name) => (name === 'maxStorageBufferBindingSize' ? 65536 : Reflect.get(target, name, target)) });
+    const limits = new Proxy(real.limits, {
+      get: (target, name) => (name === 'maxStorageBufferBindingSize' ? 65536 : Reflect.get(target, name, target)),
+    });
     const small = new Proxy(real, {
       get: (target, name) => {
         if (name === 'limits') return limits;
@@ -174,7 +187,9 @@ describe.skipIf(!ready)('sort, argsort and topk on webgpu', () => {
     registerDevice(new WebGpuDevice('webgpu:small', small));
     try {
       const x = torch.randn(10000).to('webgpu:small');
-      expect(() => torch.sort(x)).toThrow(/^sort: sorting 1 row\(s\) of 10000 elements on webgpu:small needs 131072 bytes of scratch \(rows padded to 16384\), more than the largest buffer the device can bind \(65536 bytes/);
+      expect(() => torch.sort(x)).toThrow(
+        /^sort: sorting 1 row\(s\) of 10000 elements on webgpu:small needs 131072 bytes of scratch \(rows padded to 16384\), more than the largest buffer the device can bind \(65536 bytes/,
+      );
       const fits = torch.randn(2, 2000);
       expect(await torch.sort(fits.to('webgpu:small'), 1).indices.data()).toEqual(torch.sort(fits, 1).indices.dataSync());
     } finally {

@@ -31,7 +31,10 @@ export class Allocator {
   private liveUnits = 0;
   private topAddress: number;
 
-  constructor(private readonly memory: WebAssembly.Memory, heapBase: number) {
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    heapBase: number,
+  ) {
     this.topAddress = Math.ceil(heapBase / UNIT) * UNIT;
   }
 
@@ -41,7 +44,8 @@ export class Allocator {
    * can hold it.
    */
   malloc(bytes: number): number {
-    if (!(bytes >= 0 && bytes < Infinity)) throw new RangeError(`cpu allocator: malloc takes a finite byte count of 0 or more, got ${bytes}`);
+    if (!(bytes >= 0 && bytes < Infinity))
+      throw new RangeError(`cpu allocator: malloc takes a finite byte count of 0 or more, got ${bytes}`);
     if (bytes > MAX_MEMORY_BYTES) throw this.outOfMemory(bytes);
     const units = Math.max(1, Math.ceil(bytes / UNIT));
     const rounded = roundUpToBin(units);
@@ -57,19 +61,22 @@ export class Allocator {
   /** Frees a block that `malloc` returned; freeing it twice, or any other address, is an error. */
   free(address: number): void {
     const block = this.live.get(address);
-    if (block === undefined) throw new Error(`cpu allocator: free(${address}): no live block starts at this address (it was freed already, or malloc never returned it)`);
+    if (block === undefined)
+      throw new Error(
+        `cpu allocator: free(${address}): no live block starts at this address (it was freed already, or malloc never returned it)`,
+      );
     this.live.delete(address);
     this.liveUnits -= block.units;
     block.free = true;
     let merged = block;
     const below = block.below;
-    if (below !== null && below.free) {
+    if (below?.free) {
       this.removeFree(below);
       this.absorbAbove(below);
       merged = below;
     }
     const above = merged.above;
-    if (above !== null && above.free) {
+    if (above?.free) {
       this.removeFree(above);
       this.absorbAbove(merged);
     }
@@ -237,8 +244,9 @@ export class Allocator {
     }
     return new RangeError(
       `cpu: out of memory allocating ${formatBytes(bytes)}: ${formatBytes(this.bytesInUse())} live, ${formatBytes(freeBytes)} free ` +
-      `(the largest contiguous free range is ${formatBytes(largest)}), and wasm memory (${formatBytes(this.memory.buffer.byteLength)}) ` +
-      `could not grow enough: 32-bit wasm stops at 4 GiB. Dispose of tensors you no longer need (t.dispose(), torch.scope)`);
+        `(the largest contiguous free range is ${formatBytes(largest)}), and wasm memory (${formatBytes(this.memory.buffer.byteLength)}) ` +
+        `could not grow enough: 32-bit wasm stops at 4 GiB. Dispose of tensors you no longer need (t.dispose(), torch.scope)`,
+    );
   }
 }
 

@@ -3,16 +3,16 @@ import type { DType } from '../../dtype.js';
 import type { Device, DeviceBuffer, Kernels } from '../device.js';
 import { nextTask } from '../next-task.js';
 import { Allocator } from './allocator.js';
+import { convKernels } from './kernels/conv.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
-import { matmulKernels } from './kernels/matmul.js';
-import { reduceKernels } from './kernels/reduce.js';
 import { indexingKernels } from './kernels/indexing.js';
+import { matmulKernels } from './kernels/matmul.js';
+import { poolKernels } from './kernels/pool.js';
 import { randomKernels } from './kernels/random.js';
+import { reduceKernels } from './kernels/reduce.js';
+import { rnnKernels } from './kernels/rnn.js';
 import { softmaxKernels } from './kernels/softmax.js';
 import { sortKernels } from './kernels/sort.js';
-import { convKernels } from './kernels/conv.js';
-import { poolKernels } from './kernels/pool.js';
-import { rnnKernels } from './kernels/rnn.js';
 
 /**
  * The wasm module's exports, each typed from its AssemblyScript signature by asc's raw bindings
@@ -37,11 +37,25 @@ export class CpuDevice implements Device {
   private paramCursor = 0;
   private heapI32: Int32Array;
 
-  constructor(readonly name: string, readonly wasm: WasmExports) {
+  constructor(
+    readonly name: string,
+    readonly wasm: WasmExports,
+  ) {
     this.allocator = new Allocator(wasm.memory, wasm.heapBase());
     this.paramBase = this.allocator.malloc(PARAM_BYTES);
     this.heapI32 = new Int32Array(wasm.memory.buffer);
-    this.kernels = { ...elementwiseKernels(this), ...reduceKernels(this), ...matmulKernels(this), ...indexingKernels(this), ...randomKernels(this), ...softmaxKernels(this), ...sortKernels(this), ...convKernels(this), ...poolKernels(this), ...rnnKernels(this) };
+    this.kernels = {
+      ...elementwiseKernels(this),
+      ...reduceKernels(this),
+      ...matmulKernels(this),
+      ...indexingKernels(this),
+      ...randomKernels(this),
+      ...softmaxKernels(this),
+      ...sortKernels(this),
+      ...convKernels(this),
+      ...poolKernels(this),
+      ...rnnKernels(this),
+    };
   }
 
   malloc(bytes: number): DeviceBuffer {

@@ -83,7 +83,10 @@ export class Slot {
   newer: Slot | null = null;
   older: Slot | null = null;
 
-  constructor(readonly parent: Slot | null, readonly key: SlotKey | null) {}
+  constructor(
+    readonly parent: Slot | null,
+    readonly key: SlotKey | null,
+  ) {}
 
   child(key: SlotKey): Slot {
     let next = this.next.get(key);

@@ -19,7 +19,7 @@ export class BufferPool {
   private retired: GPUBuffer[] = [];
 
   constructor(
-    private readonly device: GPUDevice,
+    device: GPUDevice,
     private readonly usage: GPUBufferUsageFlags,
     /** Idle bytes kept for reuse; beyond them released buffers are destroyed. */
     private readonly maxIdleBytes: number,

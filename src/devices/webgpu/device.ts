@@ -1,22 +1,34 @@
 import type { DType } from '../../dtype.js';
-import type { Device, DeviceBuffer, Kernels } from '../device.js';
 import { formatBytes } from '../bytes.js';
-import { BufferPool } from './buffer-pool.js';
+import type { Device, DeviceBuffer, Kernels } from '../device.js';
 import { BindGroupCache } from './bind-group-cache.js';
-import { type KernelLaunch, type LaunchLayout, launchLayout, packUniforms, type UniformWords, uniformWordsOf, workgroupsOf } from './launch.js';
+import { BufferPool } from './buffer-pool.js';
+import { convKernels } from './kernels/conv.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { indexingKernels } from './kernels/indexing.js';
 import { matmulKernels } from './kernels/matmul.js';
+import { poolKernels } from './kernels/pool.js';
 import { randomKernels } from './kernels/random.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { rnnKernels } from './kernels/rnn.js';
 import { softmaxKernels } from './kernels/softmax.js';
 import { sortKernels } from './kernels/sort.js';
-import { convKernels } from './kernels/conv.js';
-import { poolKernels } from './kernels/pool.js';
+import {
+  type KernelLaunch,
+  type LaunchLayout,
+  launchLayout,
+  packUniforms,
+  type UniformWords,
+  uniformWordsOf,
+  workgroupsOf,
+} from './launch.js';
 
 // Flag values fixed by the WebGPU spec (Node has no GPUBufferUsage/GPUMapMode globals).
-const MAP_READ = 0x1, COPY_SRC = 0x4, COPY_DST = 0x8, UNIFORM = 0x40, STORAGE = 0x80;
+const MAP_READ = 0x1,
+  COPY_SRC = 0x4,
+  COPY_DST = 0x8,
+  UNIFORM = 0x40,
+  STORAGE = 0x80;
 const COMPUTE_STAGE = 0x4;
 const READ_MODE = 0x1;
 /** [code, value] of the first fault reported since the last read (see launch.ts). */
@@ -99,7 +111,17 @@ export class WebGpuDevice implements Device {
   readonly type = 'webgpu';
   readonly synchronous = false;
   readonly kernels: Kernels;
-  readonly stats: WebGpuStats = { dispatches: 0, submits: 0, pipelines: 0, buffersCreated: 0, sequences: 0, splitSequences: 0, uniformPages: 0, bindGroupsCreated: 0, bindGroupsAlive: 0 };
+  readonly stats: WebGpuStats = {
+    dispatches: 0,
+    submits: 0,
+    pipelines: 0,
+    buffersCreated: 0,
+    sequences: 0,
+    splitSequences: 0,
+    uniformPages: 0,
+    bindGroupsCreated: 0,
+    bindGroupsAlive: 0,
+  };
 
   private readonly storagePool: BufferPool;
   private readonly stagingPool: BufferPool;
@@ -159,16 +181,25 @@ export class WebGpuDevice implements Device {
 
   private readonly bindGroupsAliveLimit: number;
 
-  constructor(readonly name: string, readonly gpu: GPUDevice, options: WebGpuDeviceOptions = {}) {
+  constructor(
+    readonly name: string,
+    readonly gpu: GPUDevice,
+    options: WebGpuDeviceOptions = {},
+  ) {
     this.bindGroupsAliveLimit = options.bindGroupsAliveLimit ?? BIND_GROUPS_ALIVE_LIMIT;
     void gpu.lost.then((info) => {
       this.lostInfo = info;
     });
-    gpu.addEventListener('uncapturederror', (event) => this.fail(new Error(`${this.name}: ${(event as GPUUncapturedErrorEvent).error.message}`)));
+    gpu.addEventListener('uncapturederror', (event) =>
+      this.fail(new Error(`${this.name}: ${(event as GPUUncapturedErrorEvent).error.message}`)),
+    );
     this.storagePool = new BufferPool(gpu, STORAGE | COPY_SRC | COPY_DST, MAX_IDLE_BYTES, (descriptor) => this.createBuffer(descriptor));
     this.stagingPool = new BufferPool(gpu, MAP_READ | COPY_DST, 64 * 1024 * 1024, (descriptor) => this.createBuffer(descriptor));
     this.uniformAlignment = gpu.limits.minUniformBufferOffsetAlignment;
-    this.uniformLayout = gpu.createBindGroupLayout({ entries: [{ binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform' } }], label: `${name} uniforms` });
+    this.uniformLayout = gpu.createBindGroupLayout({
+      entries: [{ binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform' } }],
+      label: `${name} uniforms`,
+    });
     this.addUniformPage();
     this.faultStatus = gpu.createBuffer({ size: FAULT_STATUS_BYTES, usage: STORAGE | COPY_SRC | COPY_DST, label: `${name} fault status` });
     this.kernels = {
@@ -196,7 +227,9 @@ export class WebGpuDevice implements Device {
     this.assertUsable();
     const limit = this.gpu.limits.maxStorageBufferBindingSize;
     if (bytes > limit) {
-      throw new RangeError(`${this.name}: out of memory: cannot allocate ${formatBytes(bytes)} for one tensor; the largest buffer this device can bind is ${formatBytes(limit)} (maxStorageBufferBindingSize)`);
+      throw new RangeError(
+        `${this.name}: out of memory: cannot allocate ${formatBytes(bytes)} for one tensor; the largest buffer this device can bind is ${formatBytes(limit)} (maxStorageBufferBindingSize)`,
+      );
     }
     const buffer = this.storagePool.acquire(bytes);
     this.liveBytes += buffer.size;
@@ -220,7 +253,12 @@ export class WebGpuDevice implements Device {
     const buffer = this.gpu.createBuffer(descriptor);
     this.stats.buffersCreated++;
     void this.gpu.popErrorScope().then((error) => {
-      if (error) this.fail(new Error(`${this.name}: out of memory: allocating ${formatBytes(descriptor.size)} failed with ${formatBytes(this.liveBytes)} in use (${error.message}); free tensors (dispose, torch.scope) and call torch.webgpu.init() for a fresh device`));
+      if (error)
+        this.fail(
+          new Error(
+            `${this.name}: out of memory: allocating ${formatBytes(descriptor.size)} failed with ${formatBytes(this.liveBytes)} in use (${error.message}); free tensors (dispose, torch.scope) and call torch.webgpu.init() for a fresh device`,
+          ),
+        );
     });
     return buffer;
   }
@@ -238,10 +276,12 @@ export class WebGpuDevice implements Device {
     this.assertUsable();
     this.flush();
     const previous = this.pendingSteps ?? Promise.resolve();
-    const landed = previous.then(() => values).then(
-      (data) => this.gpu.queue.writeBuffer(buffer as GPUBuffer, offset * 4, data.buffer, data.byteOffset, data.byteLength),
-      (error: Error) => this.fail(new Error(`${this.name}: a copy from another device failed: ${error.message}`)),
-    );
+    const landed = previous
+      .then(() => values)
+      .then(
+        (data) => this.gpu.queue.writeBuffer(buffer as GPUBuffer, offset * 4, data.buffer, data.byteOffset, data.byteLength),
+        (error: Error) => this.fail(new Error(`${this.name}: a copy from another device failed: ${error.message}`)),
+      );
     this.trackPending(landed);
     return null;
   }
@@ -277,12 +317,17 @@ export class WebGpuDevice implements Device {
     this.stagingPool.release(staging);
     const failure = await this.settledFailure();
     if (failure) throw failure;
-    if (fault !== 0) throw new Error(`${this.faultMessages[fault - 1].replace('{value}', String(faultValue))}; found by a kernel on ${this.name}, which reports such errors at the next read (its kernels run asynchronously)`);
+    if (fault !== 0)
+      throw new Error(
+        `${this.faultMessages[fault - 1].replace('{value}', String(faultValue))}; found by a kernel on ${this.name}, which reports such errors at the next read (its kernels run asynchronously)`,
+      );
     return values;
   }
 
   readSync(): never {
-    throw new Error(`tensor is on ${this.name}: reading values synchronously is only possible on the CPU device; use await t.data() / await t.tolist() / await t.item()`);
+    throw new Error(
+      `tensor is on ${this.name}: reading values synchronously is only possible on the CPU device; use await t.data() / await t.tolist() / await t.item()`,
+    );
   }
 
   /** Resolves when everything issued so far has run on the GPU. */
@@ -376,7 +421,9 @@ export class WebGpuDevice implements Device {
    */
   private createUniformGroup(uniforms: GPUBuffer, offset: number): GPUBindGroup {
     const size = Math.min(this.gpu.limits.maxUniformBufferBindingSize, UNIFORM_PAGE_BYTES - offset);
-    return this.counted(this.gpu.createBindGroup({ layout: this.uniformLayout, entries: [{ binding: 0, resource: { buffer: uniforms, offset, size } }] }));
+    return this.counted(
+      this.gpu.createBindGroup({ layout: this.uniformLayout, entries: [{ binding: 0, resource: { buffer: uniforms, offset, size } }] }),
+    );
   }
 
   private counted(group: GPUBindGroup): GPUBindGroup {
@@ -387,7 +434,9 @@ export class WebGpuDevice implements Device {
   }
 
   private tooManyBindGroups(layout: LaunchLayout): Error {
-    return new Error(`${this.name}: the kernel ${layout.key} needs a new bind group, but ${this.stats.bindGroupsAlive} are alive (created and not yet garbage-collected) and this device allows ${this.bindGroupsAliveLimit}: WebGPU cannot destroy a bind group, and a driver may hold a memory mapping for each until the garbage collector takes it, which would crash the process at the system's limit. Groups are made for buffers not bound together before: dispose tensors you no longer need (or run each step in torch.scope) so the pool hands their buffers out again`);
+    return new Error(
+      `${this.name}: the kernel ${layout.key} needs a new bind group, but ${this.stats.bindGroupsAlive} are alive (created and not yet garbage-collected) and this device allows ${this.bindGroupsAliveLimit}: WebGPU cannot destroy a bind group, and a driver may hold a memory mapping for each until the garbage collector takes it, which would crash the process at the system's limit. Groups are made for buffers not bound together before: dispose tensors you no longer need (or run each step in torch.scope) so the pool hands their buffers out again`,
+    );
   }
 
   /**
@@ -417,7 +466,11 @@ export class WebGpuDevice implements Device {
   }
 
   private addUniformPage(): void {
-    const buffer = this.gpu.createBuffer({ size: UNIFORM_PAGE_BYTES, usage: UNIFORM | COPY_DST, label: `${this.name} uniforms ${this.uniformPages.length}` });
+    const buffer = this.gpu.createBuffer({
+      size: UNIFORM_PAGE_BYTES,
+      usage: UNIFORM | COPY_DST,
+      label: `${this.name} uniforms ${this.uniformPages.length}`,
+    });
     const host = new ArrayBuffer(UNIFORM_PAGE_BYTES);
     this.uniformPages.push({ host, words: uniformWordsOf(host), buffer, groups: [], used: 0 });
     this.stats.uniformPages++;
@@ -426,13 +479,25 @@ export class WebGpuDevice implements Device {
   private createPipeline(launchLayout: LaunchLayout): Pipeline {
     const source = launchLayout.source();
     const storage = (write: boolean): GPUBindGroupLayoutEntry['buffer'] => ({ type: write ? 'storage' : 'read-only-storage' });
-    const layoutEntries: GPUBindGroupLayoutEntry[] = launchLayout.bindings.map(({ write }, i) => ({ binding: i, visibility: COMPUTE_STAGE, buffer: storage(write) }));
-    if (launchLayout.reportsFaults) layoutEntries.push({ binding: launchLayout.bindings.length, visibility: COMPUTE_STAGE, buffer: storage(true) });
+    const layoutEntries: GPUBindGroupLayoutEntry[] = launchLayout.bindings.map(({ write }, i) => ({
+      binding: i,
+      visibility: COMPUTE_STAGE,
+      buffer: storage(write),
+    }));
+    if (launchLayout.reportsFaults)
+      layoutEntries.push({ binding: launchLayout.bindings.length, visibility: COMPUTE_STAGE, buffer: storage(true) });
     this.gpu.pushErrorScope('validation');
     const module = this.gpu.createShaderModule({ code: source, label: launchLayout.key });
     const bindings = this.gpu.createBindGroupLayout({ entries: layoutEntries });
     const layout = this.gpu.createPipelineLayout({ bindGroupLayouts: [bindings, this.uniformLayout] });
-    const pipeline = { pipeline: this.gpu.createComputePipeline({ layout, compute: { module, entryPoint: launchLayout.entryPoint }, label: launchLayout.key }), bindings };
+    const pipeline = {
+      pipeline: this.gpu.createComputePipeline({
+        layout,
+        compute: { module, entryPoint: launchLayout.entryPoint },
+        label: launchLayout.key,
+      }),
+      bindings,
+    };
     const check = this.gpu.popErrorScope().then(async (error) => {
       if (!error) return;
       const messages = (await module.getCompilationInfo()).messages.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n');
@@ -542,7 +607,9 @@ export class WebGpuDevice implements Device {
 
   private lostErrorNow(): Error {
     const info = this.lostInfo!;
-    return new Error(`${this.name}: the WebGPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''}); its tensors are gone. Call await torch.webgpu.init() to create a new device`);
+    return new Error(
+      `${this.name}: the WebGPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''}); its tensors are gone. Call await torch.webgpu.init() to create a new device`,
+    );
   }
 
   private assertUsable(): void {

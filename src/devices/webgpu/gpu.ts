@@ -35,9 +35,10 @@ export async function requestAdapter(options: GPURequestAdapterOptions = {}): Pr
   if (!gpu) return null;
   const adapter = await gpu.requestAdapter(options);
   if (!adapter) {
-    unavailableReason = typeof process !== 'undefined' && process.versions?.node
-      ? 'requestAdapter() found no adapter (Dawn needs a Vulkan driver; on a machine without a GPU, `source scripts/setup-webgpu.sh` sets up a software one)'
-      : 'requestAdapter() found no adapter';
+    unavailableReason =
+      typeof process !== 'undefined' && process.versions?.node
+        ? 'requestAdapter() found no adapter (Dawn needs a Vulkan driver; on a machine without a GPU, `source scripts/setup-webgpu.sh` sets up a software one)'
+        : 'requestAdapter() found no adapter';
   }
   return adapter;
 }

@@ -54,9 +54,14 @@ export interface Shader {
   readonly layouts: Map<string, LaunchLayout>;
 }
 
-export function defineShader(file: ShaderFile, options: { includes?: readonly ShaderFile[]; tables?: readonly Record<string, number>[] } = {}): Shader {
+export function defineShader(
+  file: ShaderFile,
+  options: { includes?: readonly ShaderFile[]; tables?: readonly Record<string, number>[] } = {},
+): Shader {
   const tables = [DTYPE_CODES, ...(options.tables ?? [])];
-  const declarations = tables.flatMap((table) => Object.entries(table).map(([name, value]) => `const ${constantName(name)} = ${value}u;`)).join('\n');
+  const declarations = tables
+    .flatMap((table) => Object.entries(table).map(([name, value]) => `const ${constantName(name)} = ${value}u;`))
+    .join('\n');
   const includes = options.includes ?? [];
   return { file, includes, declarations, id: [...includes, file].join('+'), layouts: new Map() };
 }
@@ -73,9 +78,14 @@ export interface Walk {
 
 /** The walk over `shape` for these views (already broadcast to it), with mergeable dims merged. */
 export function stridedWalk(op: string, shape: Shape, operands: readonly Pick<TensorView, 'strides' | 'offset'>[]): Walk {
-  const merged = coalesce(shape, operands.map((operand) => operand.strides));
+  const merged = coalesce(
+    shape,
+    operands.map((operand) => operand.strides),
+  );
   if (merged.shape.length > MAX_DIMS) {
-    throw new RangeError(`${op}: webgpu kernels walk at most ${MAX_DIMS} dims, but this layout needs ${merged.shape.length} (shape [${shape.join(', ')}], no adjacent dims merge); a layout like this needs the CPU`);
+    throw new RangeError(
+      `${op}: webgpu kernels walk at most ${MAX_DIMS} dims, but this layout needs ${merged.shape.length} (shape [${shape.join(', ')}], no adjacent dims merge); a layout like this needs the CPU`,
+    );
   }
   return { shape: merged.shape, strides: merged.strides, offsets: operands.map((operand) => operand.offset) };
 }
@@ -257,7 +267,15 @@ function buildLayout(launch: KernelLaunch, entryPoint: string, workgroupSize: nu
     uniformBytes: align(words * 4, 16),
     source: () => assembleSource(shader, constants, fields, bindings, reportsFaults, walks),
     uniformWords,
-    walkWords: walks ? { count: offsets.get('count')!, ndim: offsets.get('ndim')!, offsets: offsets.get('offsets')!, shape: offsets.get('shape')!, strides: offsets.get('strides')! } : null,
+    walkWords: walks
+      ? {
+          count: offsets.get('count')!,
+          ndim: offsets.get('ndim')!,
+          offsets: offsets.get('offsets')!,
+          shape: offsets.get('shape')!,
+          strides: offsets.get('strides')!,
+        }
+      : null,
     faultWord: reportsFaults ? offsets.get('faultCode')! : -1,
   };
 }
@@ -278,7 +296,13 @@ export function uniformWordsOf(arena: ArrayBuffer): UniformWords {
  * generated `Params` struct. Unused array slots get the same fill every time (shape 1, strides and
  * offsets 0), so a launch's bytes depend only on its values.
  */
-export function packUniforms(layout: LaunchLayout, launch: KernelLaunch, faultCode: number, target: UniformWords, byteOffset: number): void {
+export function packUniforms(
+  layout: LaunchLayout,
+  launch: KernelLaunch,
+  faultCode: number,
+  target: UniformWords,
+  byteOffset: number,
+): void {
   const base = byteOffset / 4;
   let field = 0;
   for (const name in launch.uniforms) {
@@ -316,13 +340,26 @@ export function workgroupsOf(launch: KernelLaunch): readonly [number, number, nu
   return typeof groups === 'number' ? gridOf(groups) : groups;
 }
 
-function assembleSource(shader: Shader, constants: Record<string, number>, fields: readonly UniformField[], bindings: readonly Binding[], reportsFaults: boolean, walks: boolean): string {
+function assembleSource(
+  shader: Shader,
+  constants: Record<string, number>,
+  fields: readonly UniformField[],
+  bindings: readonly Binding[],
+  reportsFaults: boolean,
+  walks: boolean,
+): string {
   const structFields = fields.map((f) => `  ${f.name}: ${f.isArray ? `array<vec4<${f.type}>, ${f.words / 4}>` : f.type},`);
   const elementType = (b: Binding) => (b.quads ? 'vec4<u32>' : b.atomic ? 'atomic<u32>' : 'u32');
-  const declarations = bindings.map((b, i) => `@group(0) @binding(${i}) var<storage, ${b.write ? 'read_write' : 'read'}> ${b.name}: array<${elementType(b)}>;`);
-  const fault = reportsFaults ? faultFunctions(bindings.length) : 'fn reportFaultValue(value: i32) {}\nfn reportFault() {}\nfn faultPending() -> bool { return false; }';
+  const declarations = bindings.map(
+    (b, i) => `@group(0) @binding(${i}) var<storage, ${b.write ? 'read_write' : 'read'}> ${b.name}: array<${elementType(b)}>;`,
+  );
+  const fault = reportsFaults
+    ? faultFunctions(bindings.length)
+    : 'fn reportFaultValue(value: i32) {}\nfn reportFault() {}\nfn faultPending() -> bool { return false; }';
   return [
-    Object.entries(constants).map(([name, value]) => `const ${name} = ${value}u;`).join('\n'),
+    Object.entries(constants)
+      .map(([name, value]) => `const ${name} = ${value}u;`)
+      .join('\n'),
     shader.declarations,
     `struct Params {\n${structFields.join('\n')}\n}`,
     '@group(1) @binding(0) var<uniform> params: Params;',

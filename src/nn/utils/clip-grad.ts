@@ -2,8 +2,8 @@ import { noGrad } from '../../graph/grad-mode.js';
 import { scope } from '../../memory.js';
 import { tensor } from '../../ops/creation.js';
 import { add, clamp, div, logicalNot, lt, ne, pow, where } from '../../ops/elementwise.js';
-import { abs, sqrt } from '../../ops/unary.js';
 import { max, min, sum } from '../../ops/reduce.js';
+import { abs, sqrt } from '../../ops/unary.js';
 import { stack } from '../../ops/views.js';
 import { checkOptions, optionKeys } from '../../options.js';
 import { Tensor } from '../../tensor.js';
@@ -24,7 +24,8 @@ const CLIP_GRAD_NORM_OPTIONS = optionKeys<ClipGradNormOptions>({ normType: true,
 function gradientsOf(op: string, parameters: Tensor | Iterable<Tensor>): Tensor[] {
   const list = parameters instanceof Tensor ? [parameters] : [...parameters];
   list.forEach((p, i) => {
-    if (!(p instanceof Tensor)) throw new TypeError(`${op}: parameters must be Tensors, but parameters[${i}] is ${p === null ? 'null' : typeof p}`);
+    if (!(p instanceof Tensor))
+      throw new TypeError(`${op}: parameters must be Tensors, but parameters[${i}] is ${p === null ? 'null' : typeof p}`);
   });
   return list.flatMap((p) => (p.grad ? [p.grad] : []));
 }
@@ -56,7 +57,8 @@ export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: nu
   const op = 'clipGradNorm_';
   const normType = options.normType ?? 2;
   if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) throw new TypeError(`${op}: maxNorm must be a number, got ${maxNorm}`);
-  if (typeof normType !== 'number' || Number.isNaN(normType)) throw new TypeError(`${op}: normType must be a number (Infinity for the max norm), got ${normType}`);
+  if (typeof normType !== 'number' || Number.isNaN(normType))
+    throw new TypeError(`${op}: normType must be a number (Infinity for the max norm), got ${normType}`);
   const grads = gradientsOf(op, parameters);
   if (grads.length === 0) return tensor(0);
   return noGrad(() => {
@@ -68,7 +70,11 @@ export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: nu
         // A norm is finite when below infinity (NaN is not); a non-finite one leaves the gradients as they are.
         const finite = lt(totalNorm, Infinity);
         try {
-          checkValuesBelow(logicalNot(finite).int(), 1, `${op}: the total norm of order ${normType} for gradients from 'parameters' is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set errorIfNonfinite to false`);
+          checkValuesBelow(
+            logicalNot(finite).int(),
+            1,
+            `${op}: the total norm of order ${normType} for gradients from 'parameters' is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set errorIfNonfinite to false`,
+          );
         } catch (error) {
           totalNorm.dispose();
           throw error;

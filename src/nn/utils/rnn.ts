@@ -4,7 +4,7 @@
  * sequences still running, so recurrent layers skip the padding. Every function here is one
  * indexSelect over the rows (plus a constant padding row), hence exact and differentiable.
  */
-import { tensor, full } from '../../ops/creation.js';
+import { full, tensor } from '../../ops/creation.js';
 import { indexSelect } from '../../ops/gather-scatter.js';
 import { checkTensor } from '../../ops/util.js';
 import { cat, reshape } from '../../ops/views.js';
@@ -29,8 +29,12 @@ function valuesOf(op: string, name: string, values: Tensor, forms = 'a CPU tenso
   const known = hostValues.get(values);
   if (known) return known;
   checkTensor(op, name, values);
-  if (values.dtype !== 'int32' || values.dim() !== 1) throw new TypeError(`${op}: ${name} must be a 1-D int32 tensor, got ${values.dtype} of shape ${formatShape(values.shape)}`);
-  if (!values.deviceObject.synchronous) throw new TypeError(`${op}: ${name} must be on the CPU, where it is read to plan the layout, but is on ${values.device}; pass ${name} as ${forms}`);
+  if (values.dtype !== 'int32' || values.dim() !== 1)
+    throw new TypeError(`${op}: ${name} must be a 1-D int32 tensor, got ${values.dtype} of shape ${formatShape(values.shape)}`);
+  if (!values.deviceObject.synchronous)
+    throw new TypeError(
+      `${op}: ${name} must be on the CPU, where it is read to plan the layout, but is on ${values.device}; pass ${name} as ${forms}`,
+    );
   return Array.from(values.dataSync());
 }
 
@@ -59,19 +63,32 @@ export class PackedSequence {
   readonly sortedIndices: Tensor | null;
   readonly unsortedIndices: Tensor | null;
 
-  constructor(data: Tensor, batchSizes: Tensor | readonly number[], sortedIndices: Tensor | null = null, unsortedIndices: Tensor | null = null) {
+  constructor(
+    data: Tensor,
+    batchSizes: Tensor | readonly number[],
+    sortedIndices: Tensor | null = null,
+    unsortedIndices: Tensor | null = null,
+  ) {
     checkTensor('PackedSequence', 'data', data);
     this.data = data;
     this.batchSizes = batchSizes instanceof Tensor ? batchSizes : int32Tensor(batchSizes, 'cpu');
     this.sortedIndices = sortedIndices;
-    this.unsortedIndices = unsortedIndices ?? (sortedIndices ? int32Tensor(inversePermutation(valuesOf('PackedSequence', 'sortedIndices', sortedIndices)), sortedIndices.device) : null);
+    this.unsortedIndices =
+      unsortedIndices ??
+      (sortedIndices
+        ? int32Tensor(inversePermutation(valuesOf('PackedSequence', 'sortedIndices', sortedIndices)), sortedIndices.device)
+        : null);
     const sizes = this.batchSizeList();
     const rows = sizes.reduce((a, b) => a + b, 0);
     if (sizes.length === 0 || sizes.some((size, t) => !(size >= 1) || (t > 0 && size > sizes[t - 1]))) {
       throw new RangeError(`PackedSequence: batchSizes must be positive and non-increasing, got [${sizes.join(', ')}]`);
     }
-    if (data.dim() === 0 || data.shape[0] !== rows) throw new RangeError(`PackedSequence: data must have ${rows} rows (the sum of batchSizes), got shape ${formatShape(data.shape)}`);
-    if (this.sortedIndices && this.sortedIndices.numel() !== sizes[0]) throw new RangeError(`PackedSequence: sortedIndices must hold ${sizes[0]} entries (the batch size), got ${this.sortedIndices.numel()}`);
+    if (data.dim() === 0 || data.shape[0] !== rows)
+      throw new RangeError(`PackedSequence: data must have ${rows} rows (the sum of batchSizes), got shape ${formatShape(data.shape)}`);
+    if (this.sortedIndices && this.sortedIndices.numel() !== sizes[0])
+      throw new RangeError(
+        `PackedSequence: sortedIndices must hold ${sizes[0]} entries (the batch size), got ${this.sortedIndices.numel()}`,
+      );
   }
 
   /** batchSizes as numbers. */
@@ -82,7 +99,9 @@ export class PackedSequence {
   /** sortedIndices as numbers: the identity when the batch was packed sorted. */
   sortedOrder(): number[] {
     const batch = this.batchSizeList()[0];
-    return this.sortedIndices ? valuesOf('PackedSequence', 'sortedIndices', this.sortedIndices) : Array.from({ length: batch }, (_, k) => k);
+    return this.sortedIndices
+      ? valuesOf('PackedSequence', 'sortedIndices', this.sortedIndices)
+      : Array.from({ length: batch }, (_, k) => k);
   }
 
   /** The same packing with other data (a recurrent layer's output), as PyTorch's `_replace(data=...)`. */
@@ -114,7 +133,10 @@ const PACK_PADDED_OPTIONS = optionKeys<PackPaddedOptions>({ batchFirst: true, en
 
 function lengthsOf(lengths: readonly number[] | Tensor): number[] {
   if (lengths instanceof Tensor) return valuesOf('packPaddedSequence', 'lengths', lengths, 'a number[] or a CPU tensor');
-  if (!Array.isArray(lengths)) throw new TypeError(`packPaddedSequence: lengths must be a number[] or a 1-D int32 CPU tensor, got ${lengths === null ? 'null' : typeof lengths}`);
+  if (!Array.isArray(lengths))
+    throw new TypeError(
+      `packPaddedSequence: lengths must be a number[] or a 1-D int32 CPU tensor, got ${lengths === null ? 'null' : typeof lengths}`,
+    );
   return [...lengths];
 }
 
@@ -135,20 +157,32 @@ export function packPaddedSequence(input: Tensor, lengths: readonly number[] | T
   checkTensor('packPaddedSequence', 'input', input);
   const batchFirst = options.batchFirst ?? false;
   const enforceSorted = options.enforceSorted ?? true;
-  if (input.dim() < 2) throw new RangeError(`packPaddedSequence: input must have at least 2 dimensions ([T, B, *], or [B, T, *] with batchFirst), got shape ${formatShape(input.shape)}`);
+  if (input.dim() < 2)
+    throw new RangeError(
+      `packPaddedSequence: input must have at least 2 dimensions ([T, B, *], or [B, T, *] with batchFirst), got shape ${formatShape(input.shape)}`,
+    );
   const [steps, batch] = batchFirst ? [input.shape[1], input.shape[0]] : [input.shape[0], input.shape[1]];
   const sizes = lengthsOf(lengths);
-  if (sizes.length !== batch) throw new RangeError(`packPaddedSequence: expected len(lengths) to be equal to batch_size, but got ${sizes.length} (batch_size=${batch}, input shape ${formatShape(input.shape)}${batchFirst ? ', batchFirst' : ''})`);
+  if (sizes.length !== batch)
+    throw new RangeError(
+      `packPaddedSequence: expected len(lengths) to be equal to batch_size, but got ${sizes.length} (batch_size=${batch}, input shape ${formatShape(input.shape)}${batchFirst ? ', batchFirst' : ''})`,
+    );
   sizes.forEach((length, b) => {
     if (!Number.isInteger(length)) throw new TypeError(`packPaddedSequence: lengths must be integers, but lengths[${b}] is ${length}`);
-    if (length <= 0) throw new RangeError(`packPaddedSequence: length of all samples has to be greater than 0, but lengths[${b}] is ${length}`);
-    if (length > steps) throw new RangeError(`packPaddedSequence: lengths[${b}] is ${length}, longer than the ${steps} time steps of the padded input (shape ${formatShape(input.shape)}${batchFirst ? ', batchFirst' : ''})`);
+    if (length <= 0)
+      throw new RangeError(`packPaddedSequence: length of all samples has to be greater than 0, but lengths[${b}] is ${length}`);
+    if (length > steps)
+      throw new RangeError(
+        `packPaddedSequence: lengths[${b}] is ${length}, longer than the ${steps} time steps of the padded input (shape ${formatShape(input.shape)}${batchFirst ? ', batchFirst' : ''})`,
+      );
   });
   let order = sizes.map((_, b) => b);
   if (enforceSorted) {
     const unsorted = sizes.findIndex((length, b) => b > 0 && length > sizes[b - 1]);
     if (unsorted >= 0) {
-      throw new RangeError(`packPaddedSequence: lengths must be sorted in decreasing order when enforceSorted is true, but lengths[${unsorted}] = ${sizes[unsorted]} > lengths[${unsorted - 1}] = ${sizes[unsorted - 1]}; pass { enforceSorted: false } to sort them`);
+      throw new RangeError(
+        `packPaddedSequence: lengths must be sorted in decreasing order when enforceSorted is true, but lengths[${unsorted}] = ${sizes[unsorted]} > lengths[${unsorted - 1}] = ${sizes[unsorted - 1]}; pass { enforceSorted: false } to sort them`,
+      );
     }
   } else {
     // Stable, like PyTorch's sort of the lengths here: ties keep the caller's order.
@@ -207,13 +241,16 @@ const PAD_PACKED_OPTIONS = optionKeys<PadPackedOptions>({ batchFirst: true, padd
  */
 export function padPackedSequence(sequence: PackedSequence, options: PadPackedOptions = {}): [Tensor, Tensor] {
   checkOptions('padPackedSequence', options, PAD_PACKED_OPTIONS);
-  if (!(sequence instanceof PackedSequence)) throw new TypeError(`padPackedSequence: sequence must be a PackedSequence, got ${sequence === null ? 'null' : typeof sequence}`);
+  if (!(sequence instanceof PackedSequence))
+    throw new TypeError(`padPackedSequence: sequence must be a PackedSequence, got ${sequence === null ? 'null' : typeof sequence}`);
   const batchFirst = options.batchFirst ?? false;
   const batchSizes = sequence.batchSizeList();
   const longest = batchSizes.length;
   const totalLength = options.totalLength ?? longest;
   if (!Number.isInteger(totalLength) || totalLength < longest) {
-    throw new RangeError(`padPackedSequence: expected totalLength to be at least the length of the longest sequence in input, but got totalLength=${totalLength} and max sequence length being ${longest}`);
+    throw new RangeError(
+      `padPackedSequence: expected totalLength to be at least the length of the longest sequence in input, but got totalLength=${totalLength} and max sequence length being ${longest}`,
+    );
   }
   const batch = batchSizes[0];
   const sortedLengths = batchSizesOf(batchSizes);
@@ -234,7 +271,10 @@ export function padPackedSequence(sequence: PackedSequence, options: PadPackedOp
   const padded = withPaddingRow(data, options.paddingValue ?? 0, (extended) => selectRows(extended, rows));
   const out = reshape(padded, [...(batchFirst ? [batch, totalLength] : [totalLength, batch]), ...data.shape.slice(1)]);
   if (out !== padded) padded.dispose();
-  const lengths = int32Tensor(sortedPosition.map((k) => sortedLengths[k]), 'cpu');
+  const lengths = int32Tensor(
+    sortedPosition.map((k) => sortedLengths[k]),
+    'cpu',
+  );
   return [out, lengths];
 }
 
@@ -263,7 +303,9 @@ function checkSequences(op: string, sequences: readonly Tensor[]): void {
     checkTensor(op, `sequences[${i}]`, s);
     if (s.dim() === 0) throw new RangeError(`${op}: sequences[${i}] must have at least 1 dimension [L, *], got a 0-d tensor`);
     if (!shapesEqual(s.shape.slice(1), sequences[0].shape.slice(1))) {
-      throw new RangeError(`${op}: every sequence must have the same trailing dims, but sequences[0] has shape ${formatShape(sequences[0].shape)} and sequences[${i}] has ${formatShape(s.shape)}`);
+      throw new RangeError(
+        `${op}: every sequence must have the same trailing dims, but sequences[0] has shape ${formatShape(sequences[0].shape)} and sequences[${i}] has ${formatShape(s.shape)}`,
+      );
     }
   });
 }
@@ -310,7 +352,11 @@ export function packSequence(sequences: readonly Tensor[], options: { enforceSor
   checkOptions('packSequence', options, optionKeys<{ enforceSorted?: boolean }>({ enforceSorted: true }));
   checkSequences('packSequence', sequences);
   const padded = padSequence(sequences);
-  const packed = packPaddedSequence(padded, sequences.map((s) => s.shape[0]), { enforceSorted: options.enforceSorted ?? true });
+  const packed = packPaddedSequence(
+    padded,
+    sequences.map((s) => s.shape[0]),
+    { enforceSorted: options.enforceSorted ?? true },
+  );
   padded.dispose();
   return packed;
 }

@@ -1,6 +1,6 @@
+import { scope } from '../../memory.js';
 import { tensor } from '../../ops/creation.js';
 import { stack } from '../../ops/views.js';
-import { scope } from '../../memory.js';
 import { formatShape } from '../../shape.js';
 import { Tensor } from '../../tensor.js';
 
@@ -46,17 +46,25 @@ function collate(samples: readonly unknown[], path: string): unknown {
   const where = path ? `the value at ${path}` : 'the sample';
   const kind = kindOf(samples[0]);
   if (kind === null) {
-    throw new TypeError(`defaultCollate: ${where} is ${describe(samples[0])} in sample 0; samples must hold tensors, numbers, booleans, strings, Float32Arrays, Int32Arrays, arrays or plain objects (or pass a collateFn)`);
+    throw new TypeError(
+      `defaultCollate: ${where} is ${describe(samples[0])} in sample 0; samples must hold tensors, numbers, booleans, strings, Float32Arrays, Int32Arrays, arrays or plain objects (or pass a collateFn)`,
+    );
   }
   samples.forEach((sample, i) => {
-    if (kindOf(sample) !== kind) throw new TypeError(`defaultCollate: ${where} is ${describe(samples[0])} in sample 0 but ${describe(sample)} in sample ${i}`);
+    if (kindOf(sample) !== kind)
+      throw new TypeError(`defaultCollate: ${where} is ${describe(samples[0])} in sample 0 but ${describe(sample)} in sample ${i}`);
   });
   switch (kind) {
     case 'Tensor':
       return stackEqual(samples as Tensor[], where);
     case 'Float32Array':
     case 'Int32Array':
-      return scope(() => stackEqual((samples as (Float32Array | Int32Array)[]).map((values) => tensor(values)), where));
+      return scope(() =>
+        stackEqual(
+          (samples as (Float32Array | Int32Array)[]).map((values) => tensor(values)),
+          where,
+        ),
+      );
     case 'number':
       return numbersTensor(samples as number[], where);
     case 'boolean':
@@ -67,19 +75,37 @@ function collate(samples: readonly unknown[], path: string): unknown {
       const first = samples[0] as unknown[];
       samples.forEach((sample, i) => {
         const { length } = sample as unknown[];
-        if (length !== first.length) throw new RangeError(`defaultCollate: each element in the batch should be of equal size, but ${where} has ${first.length} entries in sample 0 and ${length} in sample ${i}`);
+        if (length !== first.length)
+          throw new RangeError(
+            `defaultCollate: each element in the batch should be of equal size, but ${where} has ${first.length} entries in sample 0 and ${length} in sample ${i}`,
+          );
       });
-      return first.map((_, k) => collate(samples.map((sample) => (sample as unknown[])[k]), `${path}[${k}]`));
+      return first.map((_, k) =>
+        collate(
+          samples.map((sample) => (sample as unknown[])[k]),
+          `${path}[${k}]`,
+        ),
+      );
     }
     case 'object': {
       const keys = Object.keys(samples[0] as object);
       samples.forEach((sample, i) => {
         const other = Object.keys(sample as object);
         if (other.length !== keys.length || !keys.every((key) => Object.hasOwn(sample as object, key))) {
-          throw new RangeError(`defaultCollate: ${where} has keys [${keys.join(', ')}] in sample 0 but [${other.join(', ')}] in sample ${i}`);
+          throw new RangeError(
+            `defaultCollate: ${where} has keys [${keys.join(', ')}] in sample 0 but [${other.join(', ')}] in sample ${i}`,
+          );
         }
       });
-      return Object.fromEntries(keys.map((key) => [key, collate(samples.map((sample) => (sample as Record<string, unknown>)[key]), `${path}.${key}`)]));
+      return Object.fromEntries(
+        keys.map((key) => [
+          key,
+          collate(
+            samples.map((sample) => (sample as Record<string, unknown>)[key]),
+            `${path}.${key}`,
+          ),
+        ]),
+      );
     }
   }
 }
@@ -88,7 +114,9 @@ function stackEqual(tensors: readonly Tensor[], where: string): Tensor {
   const shape = tensors[0].shape;
   tensors.forEach((t, i) => {
     if (t.shape.length !== shape.length || t.shape.some((size, d) => size !== shape[d])) {
-      throw new RangeError(`defaultCollate: ${where} must have one shape in every sample to be stacked, but it is ${formatShape(shape)} in sample 0 and ${formatShape(t.shape)} in sample ${i}; pass a collateFn to batch samples of different sizes (for instance with nn.utils.rnn.padSequence)`);
+      throw new RangeError(
+        `defaultCollate: ${where} must have one shape in every sample to be stacked, but it is ${formatShape(shape)} in sample 0 and ${formatShape(t.shape)} in sample ${i}; pass a collateFn to batch samples of different sizes (for instance with nn.utils.rnn.padSequence)`,
+      );
     }
   });
   return stack(tensors);
@@ -98,7 +126,10 @@ function stackEqual(tensors: readonly Tensor[], where: string): Tensor {
 function numbersTensor(values: readonly number[], where: string): Tensor {
   if (!values.every(Number.isInteger)) return tensor(values as number[]);
   const outside = values.findIndex((v) => Math.abs(v) > INT32_MAX && v !== -INT32_MAX - 1);
-  if (outside >= 0) throw new RangeError(`defaultCollate: ${where} is the integer ${values[outside]} in sample ${outside}, outside int32 (webtorch's integer dtype); pass a collateFn that makes a float32 tensor`);
+  if (outside >= 0)
+    throw new RangeError(
+      `defaultCollate: ${where} is the integer ${values[outside]} in sample ${outside}, outside int32 (webtorch's integer dtype); pass a collateFn that makes a float32 tensor`,
+    );
   return tensor(values as number[], { dtype: 'int32' });
 }
 

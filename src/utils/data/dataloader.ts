@@ -1,5 +1,5 @@
-import { randperm } from '../../ops/random.js';
 import { scope } from '../../memory.js';
+import { randperm } from '../../ops/random.js';
 import { checkOptions, optionKeys } from '../../options.js';
 import { Generator } from '../../random/generator.js';
 import { Tensor } from '../../tensor.js';
@@ -19,13 +19,20 @@ export interface DataLoaderOptions<T, B> {
   collateFn?: (samples: T[]) => B;
 }
 
-const DATA_LOADER_OPTIONS = optionKeys<DataLoaderOptions<unknown, unknown>>({ batchSize: true, shuffle: true, generator: true, dropLast: true, collateFn: true });
+const DATA_LOADER_OPTIONS = optionKeys<DataLoaderOptions<unknown, unknown>>({
+  batchSize: true,
+  shuffle: true,
+  generator: true,
+  dropLast: true,
+  collateFn: true,
+});
 
 /** Calls `visit` on every tensor inside arrays and plain objects of `value`. */
 function forEachTensor(value: unknown, visit: (t: Tensor) => void): void {
   if (value instanceof Tensor) visit(value);
   else if (Array.isArray(value)) for (const item of value) forEachTensor(item, visit);
-  else if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) for (const item of Object.values(value)) forEachTensor(item, visit);
+  else if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value))
+    for (const item of Object.values(value)) forEachTensor(item, visit);
 }
 
 /**
@@ -59,9 +66,12 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     checkOptions('DataLoader', options, DATA_LOADER_OPTIONS);
     datasetLength('DataLoader', dataset);
     const { batchSize = 1, shuffle = false, dropLast = false, generator, collateFn } = options;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
-    if (generator !== undefined && !(generator instanceof Generator)) throw new TypeError(`DataLoader: generator must be a torch.Generator, got ${typeof generator}`);
-    if (collateFn !== undefined && typeof collateFn !== 'function') throw new TypeError(`DataLoader: collateFn must be a function, got ${typeof collateFn}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
+    if (generator !== undefined && !(generator instanceof Generator))
+      throw new TypeError(`DataLoader: generator must be a torch.Generator, got ${typeof generator}`);
+    if (collateFn !== undefined && typeof collateFn !== 'function')
+      throw new TypeError(`DataLoader: collateFn must be a function, got ${typeof collateFn}`);
     this.dataset = dataset;
     this.batchSize = batchSize;
     this.shuffle = shuffle;

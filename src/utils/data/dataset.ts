@@ -1,9 +1,9 @@
+import { scope } from '../../memory.js';
 import { tensor } from '../../ops/creation.js';
 import { indexSelect } from '../../ops/gather-scatter.js';
 import { randperm } from '../../ops/random.js';
-import { scope } from '../../memory.js';
 import { checkOptions, optionKeys } from '../../options.js';
-import { Generator } from '../../random/generator.js';
+import type { Generator } from '../../random/generator.js';
 import { formatShape } from '../../shape.js';
 import { Tensor } from '../../tensor.js';
 
@@ -56,7 +56,8 @@ export abstract class AsyncDataset<T> implements DatasetLike<T> {
 
 /** Checks an index against a length, Python-style: negative indices count from the end. */
 function normalizeIndex(owner: string, index: number, length: number): number {
-  if (!Number.isInteger(index) || index < -length || index >= length) throw new RangeError(`${owner}: index ${index} is out of range for a dataset of length ${length}`);
+  if (!Number.isInteger(index) || index < -length || index >= length)
+    throw new RangeError(`${owner}: index ${index} is out of range for a dataset of length ${length}`);
   return index < 0 ? index + length : index;
 }
 
@@ -76,11 +77,15 @@ export class TensorDataset extends Dataset<Tensor[]> {
     super();
     if (tensors.length === 0) throw new RangeError('TensorDataset: expected at least one tensor');
     tensors.forEach((t, i) => {
-      if (!(t instanceof Tensor)) throw new TypeError(`TensorDataset: argument ${i} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
+      if (!(t instanceof Tensor))
+        throw new TypeError(`TensorDataset: argument ${i} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
       t.assertAlive('TensorDataset', `argument ${i}`);
-      if (t.shape.length === 0) throw new RangeError(`TensorDataset: argument ${i} is 0-d; every tensor needs a first dimension to index samples by`);
+      if (t.shape.length === 0)
+        throw new RangeError(`TensorDataset: argument ${i} is 0-d; every tensor needs a first dimension to index samples by`);
       if (t.shape[0] !== tensors[0].shape[0]) {
-        throw new RangeError(`TensorDataset: size mismatch between tensors: argument 0 has shape ${formatShape(tensors[0].shape)} but argument ${i} has shape ${formatShape(t.shape)} (the first dimensions must match)`);
+        throw new RangeError(
+          `TensorDataset: size mismatch between tensors: argument 0 has shape ${formatShape(tensors[0].shape)} but argument ${i} has shape ${formatShape(t.shape)} (the first dimensions must match)`,
+        );
       }
     });
     this.tensors = tensors;
@@ -114,7 +119,8 @@ export class Subset<T> implements DatasetLike<T> {
   constructor(dataset: DatasetLike<T> | readonly T[], indices: readonly number[]) {
     const size = datasetLength('Subset', dataset);
     indices.forEach((index, i) => {
-      if (!Number.isInteger(index) || index < 0 || index >= size) throw new RangeError(`Subset: indices[${i}] = ${index} is out of range for a dataset of length ${size}`);
+      if (!Number.isInteger(index) || index < 0 || index >= size)
+        throw new RangeError(`Subset: indices[${i}] = ${index} is out of range for a dataset of length ${size}`);
     });
     this.dataset = dataset;
     this.indices = [...indices];
@@ -135,10 +141,17 @@ export function isArray<T>(dataset: DatasetLike<T> | readonly T[]): dataset is r
 
 /** The length of a dataset argument, checked. */
 export function datasetLength(op: string, dataset: DatasetLike<unknown> | readonly unknown[]): number {
-  const hasAccess = typeof dataset === 'object' && dataset !== null && (isArray(dataset) || typeof dataset.getItem === 'function' || typeof dataset.getItemAsync === 'function');
-  if (!hasAccess) throw new TypeError(`${op}: expected a dataset (an array, or an object with length and getItem or getItemAsync), got ${dataset === null ? 'null' : typeof dataset}`);
+  const hasAccess =
+    typeof dataset === 'object' &&
+    dataset !== null &&
+    (isArray(dataset) || typeof dataset.getItem === 'function' || typeof dataset.getItemAsync === 'function');
+  if (!hasAccess)
+    throw new TypeError(
+      `${op}: expected a dataset (an array, or an object with length and getItem or getItemAsync), got ${dataset === null ? 'null' : typeof dataset}`,
+    );
   const { length } = dataset;
-  if (!Number.isInteger(length) || length < 0) throw new TypeError(`${op}: the dataset's length must be a non-negative integer, got ${String(length)}`);
+  if (!Number.isInteger(length) || length < 0)
+    throw new TypeError(`${op}: the dataset's length must be a non-negative integer, got ${String(length)}`);
   return length;
 }
 
@@ -146,7 +159,10 @@ export function datasetLength(op: string, dataset: DatasetLike<unknown> | readon
 export function itemAt<T>(dataset: DatasetLike<T> | readonly T[], index: number): T {
   if (isArray(dataset)) return dataset[index];
   const { getItem } = dataset;
-  if (!getItem) throw new TypeError('DataLoader: the dataset is asynchronous (it has getItemAsync but no getItem); iterate with for await (const batch of loader)');
+  if (!getItem)
+    throw new TypeError(
+      'DataLoader: the dataset is asynchronous (it has getItemAsync but no getItem); iterate with for await (const batch of loader)',
+    );
   return getItem.call(dataset, index);
 }
 
@@ -156,7 +172,11 @@ export function itemAt<T>(dataset: DatasetLike<T> | readonly T[], index: number)
  * copy per sample. Null for other datasets.
  */
 export function tensorRows(dataset: DatasetLike<unknown> | readonly unknown[], indices: readonly number[]): Tensor[] | null {
-  if (dataset instanceof Subset) return tensorRows(dataset.dataset, indices.map((i) => dataset.indices[i]));
+  if (dataset instanceof Subset)
+    return tensorRows(
+      dataset.dataset,
+      indices.map((i) => dataset.indices[i]),
+    );
   if (!(dataset instanceof TensorDataset)) return null;
   return scope(() => dataset.tensors.map((t) => indexSelect(t, 0, tensor(Int32Array.from(indices), { dtype: 'int32', device: t.device }))));
 }
@@ -172,7 +192,8 @@ function splitLengths(size: number, lengths: readonly number[]): number[] {
   const total = lengths.reduce((a, b) => a + b, 0);
   if (Math.abs(total - 1) <= 1e-9 && total <= 1) {
     const counts = lengths.map((fraction, i) => {
-      if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`randomSplit: fraction at index ${i} is not between 0 and 1, got ${fraction}`);
+      if (!(fraction >= 0 && fraction <= 1))
+        throw new RangeError(`randomSplit: fraction at index ${i} is not between 0 and 1, got ${fraction}`);
       return Math.floor(size * fraction);
     });
     const remainder = size - counts.reduce((a, b) => a + b, 0);
@@ -180,9 +201,13 @@ function splitLengths(size: number, lengths: readonly number[]): number[] {
     return counts;
   }
   lengths.forEach((length, i) => {
-    if (!Number.isInteger(length) || length < 0) throw new RangeError(`randomSplit: lengths[${i}] must be a non-negative integer (or all lengths fractions summing to 1), got ${length}`);
+    if (!Number.isInteger(length) || length < 0)
+      throw new RangeError(
+        `randomSplit: lengths[${i}] must be a non-negative integer (or all lengths fractions summing to 1), got ${length}`,
+      );
   });
-  if (total !== size) throw new RangeError(`randomSplit: sum of input lengths (${total}) does not equal the length of the input dataset (${size})`);
+  if (total !== size)
+    throw new RangeError(`randomSplit: sum of input lengths (${total}) does not equal the length of the input dataset (${size})`);
   return [...lengths];
 }
 
@@ -194,10 +219,15 @@ function splitLengths(size: number, lengths: readonly number[]): number[] {
  * const [train, val] = torch.utils.data.randomSplit(ds, [0.8, 0.2], { generator: new torch.Generator().manualSeed(42) });
  * ```
  */
-export function randomSplit<T>(dataset: DatasetLike<T> | readonly T[], lengths: readonly number[], options: RandomSplitOptions = {}): Subset<T>[] {
+export function randomSplit<T>(
+  dataset: DatasetLike<T> | readonly T[],
+  lengths: readonly number[],
+  options: RandomSplitOptions = {},
+): Subset<T>[] {
   checkOptions('randomSplit', options, RANDOM_SPLIT_OPTIONS);
   const size = datasetLength('randomSplit', dataset);
-  if (!Array.isArray(lengths) || lengths.length === 0) throw new TypeError('randomSplit: lengths must be a non-empty array of lengths or fractions');
+  if (!Array.isArray(lengths) || lengths.length === 0)
+    throw new TypeError('randomSplit: lengths must be a non-empty array of lengths or fractions');
   const counts = splitLengths(size, lengths);
   const permutation = scope(() => Array.from(randperm(size, { generator: options.generator, device: 'cpu' }).dataSync()));
   let start = 0;

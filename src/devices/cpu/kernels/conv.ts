@@ -8,12 +8,29 @@ import { addressOf, withContiguous, withOptionalContiguous } from '../helpers.js
  * those of the tensor im2col reads: the input in forward and the weight gradient, the contiguous
  * gradient buffer in the input gradient.
  */
-function geometryBlock(inputShape: readonly number[], inputStrides: readonly number[], outShape: readonly number[], kernelSize: readonly number[], geometry: ConvGeometry): number[] {
+function geometryBlock(
+  inputShape: readonly number[],
+  inputStrides: readonly number[],
+  outShape: readonly number[],
+  kernelSize: readonly number[],
+  geometry: ConvGeometry,
+): number[] {
   const [batch, inChannels, height, width] = inputShape;
   const [, outChannels, outHeight, outWidth] = outShape;
   return [
-    batch, inChannels, height, width, outChannels, outHeight, outWidth,
-    kernelSize[0], kernelSize[1], ...geometry.stride, ...geometry.padding, ...geometry.dilation, geometry.groups,
+    batch,
+    inChannels,
+    height,
+    width,
+    outChannels,
+    outHeight,
+    outWidth,
+    kernelSize[0],
+    kernelSize[1],
+    ...geometry.stride,
+    ...geometry.padding,
+    ...geometry.dilation,
+    geometry.groups,
     ...inputStrides,
   ];
 }
@@ -40,18 +57,31 @@ export function convKernels(cpu: CpuDevice): Pick<Kernels, 'conv2d' | 'conv2dBac
   return {
     conv2d(out, input, weight, bias, geometry) {
       const block = geometryBlock(input.shape, input.strides, out.shape, weight.shape.slice(2), geometry);
-      withContiguous(cpu, weight, (w) => withOptionalContiguous(cpu, bias, (b) => withGeometry(block, (geometryAt, columns) =>
-        wasm.conv2dF32(geometryAt, addressOf(out), addressOf(input), addressOf(w), b ? addressOf(b) : 0, columns, workspace))));
+      withContiguous(cpu, weight, (w) =>
+        withOptionalContiguous(cpu, bias, (b) =>
+          withGeometry(block, (geometryAt, columns) =>
+            wasm.conv2dF32(geometryAt, addressOf(out), addressOf(input), addressOf(w), b ? addressOf(b) : 0, columns, workspace),
+          ),
+        ),
+      );
     },
     conv2dBackwardInput(gradInput, grad, weight, geometry) {
       const block = geometryBlock(gradInput.shape, contiguousStrides(gradInput.shape), grad.shape, weight.shape.slice(2), geometry);
-      withContiguous(cpu, weight, (w) => withContiguous(cpu, grad, (g) => withGeometry(block, (geometryAt, columns) =>
-        wasm.conv2dBackwardInputF32(geometryAt, addressOf(gradInput), addressOf(g), addressOf(w), columns, workspace))));
+      withContiguous(cpu, weight, (w) =>
+        withContiguous(cpu, grad, (g) =>
+          withGeometry(block, (geometryAt, columns) =>
+            wasm.conv2dBackwardInputF32(geometryAt, addressOf(gradInput), addressOf(g), addressOf(w), columns, workspace),
+          ),
+        ),
+      );
     },
     conv2dBackwardWeight(gradWeight, input, grad, geometry) {
       const block = geometryBlock(input.shape, input.strides, grad.shape, gradWeight.shape.slice(2), geometry);
-      withContiguous(cpu, grad, (g) => withGeometry(block, (geometryAt, columns) =>
-        wasm.conv2dBackwardWeightF32(geometryAt, addressOf(gradWeight), addressOf(input), addressOf(g), columns, workspace)));
+      withContiguous(cpu, grad, (g) =>
+        withGeometry(block, (geometryAt, columns) =>
+          wasm.conv2dBackwardWeightF32(geometryAt, addressOf(gradWeight), addressOf(input), addressOf(g), columns, workspace),
+        ),
+      );
     },
   };
 }

@@ -1,10 +1,10 @@
 import type { DType } from '../../../dtype.js';
-import type { Kernels } from '../../device.js';
 import { coalesce } from '../../coalesce.js';
+import type { Kernels } from '../../device.js';
+import { BINARY_OPCODES, CONVERSIONS, elementwiseKernelDtype, UNARY_OPCODES } from '../../opcodes.js';
 import { scalarBits } from '../../scalar-bits.js';
 import type { CpuDevice } from '../device.js';
 import { addressOf } from '../helpers.js';
-import { BINARY_OPCODES, CONVERSIONS, elementwiseKernelDtype, UNARY_OPCODES } from '../../opcodes.js';
 
 function conversion(from: DType, to: DType): number {
   if (from === to || (from === 'bool' && to === 'int32')) return CONVERSIONS.noConversion;
@@ -37,7 +37,8 @@ export function elementwiseKernels(cpu: CpuDevice): Pick<Kernels, 'copy' | 'fill
       const { shape, strides } = coalesce(out.shape, [out.strides, x.strides]);
       cpu.beginParams();
       const [shapeAt, xStrides] = cpu.params(shape, strides[1]);
-      if (elementwiseKernelDtype(op, x.dtype, false) === 'float32') wasm.unaryF32(UNARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(x), xStrides, p0, p1);
+      if (elementwiseKernelDtype(op, x.dtype, false) === 'float32')
+        wasm.unaryF32(UNARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(x), xStrides, p0, p1);
       else wasm.unaryI32(UNARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(x), xStrides);
     },
     binary(op, out, a, b) {
@@ -51,7 +52,17 @@ export function elementwiseKernels(cpu: CpuDevice): Pick<Kernels, 'copy' | 'fill
       const { shape, strides } = coalesce(out.shape, [out.strides, cond.strides, a.strides, b.strides]);
       cpu.beginParams();
       const [shapeAt, condStrides, aStrides, bStrides] = cpu.params(shape, strides[1], strides[2], strides[3]);
-      wasm.whereStrided(shape.length, shapeAt, addressOf(out), addressOf(cond), condStrides, addressOf(a), aStrides, addressOf(b), bStrides);
+      wasm.whereStrided(
+        shape.length,
+        shapeAt,
+        addressOf(out),
+        addressOf(cond),
+        condStrides,
+        addressOf(a),
+        aStrides,
+        addressOf(b),
+        bStrides,
+      );
     },
   };
 }

@@ -1,7 +1,7 @@
-import type { Kernels, TensorView } from '../../device.js';
 import { coalesce } from '../../coalesce.js';
-import type { CpuDevice } from '../device.js';
+import type { Kernels, TensorView } from '../../device.js';
 import { GATHER_SCATTER_MODES } from '../../opcodes.js';
+import type { CpuDevice } from '../device.js';
 import { addressOf } from '../helpers.js';
 
 export function indexingKernels(cpu: CpuDevice): Pick<Kernels, 'gather' | 'scatter' | 'normalizeIndex'> {
@@ -16,7 +16,19 @@ export function indexingKernels(cpu: CpuDevice): Pick<Kernels, 'gather' | 'scatt
     const { shape, strides } = coalesce(index.shape, [dataStrides, index.strides, other.strides]);
     cpu.beginParams();
     const [shapeAt, dataAt, indexAt, otherAt] = cpu.params(shape, strides[0], strides[1], strides[2]);
-    const bad = wasm.gatherScatter(mode, shape.length, shapeAt, addressOf(data), dataAt, addressOf(index), indexAt, addressOf(other), otherAt, data.strides[dim], data.shape[dim]);
+    const bad = wasm.gatherScatter(
+      mode,
+      shape.length,
+      shapeAt,
+      addressOf(data),
+      dataAt,
+      addressOf(index),
+      indexAt,
+      addressOf(other),
+      otherAt,
+      data.strides[dim],
+      data.shape[dim],
+    );
     return badValue(index, bad);
   };
 
@@ -25,7 +37,11 @@ export function indexingKernels(cpu: CpuDevice): Pick<Kernels, 'gather' | 'scatt
       return gatherScatter(GATHER_SCATTER_MODES.gather, input, index, out, dim);
     },
     scatter(out, index, src, dim, accumulate) {
-      const mode = !accumulate ? GATHER_SCATTER_MODES.scatter : out.dtype === 'float32' ? GATHER_SCATTER_MODES.scatterAddF32 : GATHER_SCATTER_MODES.scatterAddI32;
+      const mode = !accumulate
+        ? GATHER_SCATTER_MODES.scatter
+        : out.dtype === 'float32'
+          ? GATHER_SCATTER_MODES.scatterAddF32
+          : GATHER_SCATTER_MODES.scatterAddI32;
       return gatherScatter(mode, out, index, src, dim);
     },
     normalizeIndex(out, index, size) {

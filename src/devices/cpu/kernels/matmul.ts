@@ -13,19 +13,34 @@ export function matmulKernels(cpu: CpuDevice): Pick<Kernels, 'matmul'> {
       const K = a.shape[ndim - 1];
       const batchShape = out.shape.slice(0, ndim - 2);
       const batches = batchShape.reduce((n, s) => n * s, 1);
-      const aBase = addressOf(a), bBase = addressOf(b), outBase = addressOf(out);
+      const aBase = addressOf(a),
+        bBase = addressOf(b),
+        outBase = addressOf(out);
       for (let batch = 0; batch < batches; batch++) {
-        let aOffset = 0, bOffset = 0, rest = batch;
+        let aOffset = 0,
+          bOffset = 0,
+          rest = batch;
         for (let d = batchShape.length - 1; d >= 0; d--) {
           const index = rest % batchShape[d];
           rest = Math.floor(rest / batchShape[d]);
           aOffset += index * a.strides[d];
           bOffset += index * b.strides[d];
         }
-        wasm.gemmF32(M, N, K,
-          aBase + aOffset * 4, a.strides[ndim - 2], a.strides[ndim - 1],
-          bBase + bOffset * 4, b.strides[ndim - 2], b.strides[ndim - 1],
-          outBase + batch * M * N * 4, N, 0, workspace);
+        wasm.gemmF32(
+          M,
+          N,
+          K,
+          aBase + aOffset * 4,
+          a.strides[ndim - 2],
+          a.strides[ndim - 1],
+          bBase + bOffset * 4,
+          b.strides[ndim - 2],
+          b.strides[ndim - 1],
+          outBase + batch * M * N * 4,
+          N,
+          0,
+          workspace,
+        );
       }
     },
   };

@@ -19,21 +19,38 @@ export function poolKernels(cpu: CpuDevice): Pick<Kernels, 'maxPool2d' | 'maxPoo
     maxPool2d(out, indices, input, rows, cols) {
       withContiguous(cpu, input, (x) => {
         const [rowStart, rowEnd, , colStart, colEnd] = windows(rows, cols);
-        wasm.maxPool2dF32(...planeSizes(input, out), addressOf(x), addressOf(out), addressOf(indices), rowStart, rowEnd, rows.step, colStart, colEnd, cols.step);
+        wasm.maxPool2dF32(
+          ...planeSizes(input, out),
+          addressOf(x),
+          addressOf(out),
+          addressOf(indices),
+          rowStart,
+          rowEnd,
+          rows.step,
+          colStart,
+          colEnd,
+          cols.step,
+        );
       });
     },
     maxPool2dBackward(gradInput, grad, indices) {
-      const bad = withContiguous(cpu, grad, (g) => wasm.maxPool2dBackwardF32(...planeSizes(gradInput, grad), addressOf(g), addressOf(indices), addressOf(gradInput)));
+      const bad = withContiguous(cpu, grad, (g) =>
+        wasm.maxPool2dBackwardF32(...planeSizes(gradInput, grad), addressOf(g), addressOf(indices), addressOf(gradInput)),
+      );
       if (bad >= 0) {
         const [height, width] = gradInput.shape.slice(2);
-        throw new RangeError(`maxPool2dBackward: index ${cpu.i32()[addressOf(indices) / 4 + bad]} at position ${bad} of indices is outside the ${height}x${width} input plane; indices must be those maxPool2d returned`);
+        throw new RangeError(
+          `maxPool2dBackward: index ${cpu.i32()[addressOf(indices) / 4 + bad]} at position ${bad} of indices is outside the ${height}x${width} input plane; indices must be those maxPool2d returned`,
+        );
       }
     },
     avgPool2d(out, input, rows, cols) {
       withContiguous(cpu, input, (x) => wasm.avgPool2dF32(...planeSizes(input, out), addressOf(x), addressOf(out), ...windows(rows, cols)));
     },
     avgPool2dBackward(gradInput, grad, rows, cols) {
-      withContiguous(cpu, grad, (g) => wasm.avgPool2dBackwardF32(...planeSizes(gradInput, grad), addressOf(g), addressOf(gradInput), ...windows(rows, cols)));
+      withContiguous(cpu, grad, (g) =>
+        wasm.avgPool2dBackwardF32(...planeSizes(gradInput, grad), addressOf(g), addressOf(gradInput), ...windows(rows, cols)),
+      );
     },
   };
 }

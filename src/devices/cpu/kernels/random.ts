@@ -23,13 +23,28 @@ export function randomKernels(cpu: CpuDevice): Pick<Kernels, 'randomUniform' | '
         wasm.bernoulliF32(addressOf(out), numel(out.shape), addressOf(probabilities), 0, seedLow, seedHigh, offset);
         return;
       }
-      withContiguous(cpu, probabilities, (p) => wasm.bernoulliF32(addressOf(out), numel(out.shape), addressOf(p), 1, seedLow, seedHigh, offset));
+      withContiguous(cpu, probabilities, (p) =>
+        wasm.bernoulliF32(addressOf(out), numel(out.shape), addressOf(p), 1, seedLow, seedHigh, offset),
+      );
     },
     multinomial(out, weights, replacement, { seedLow, seedHigh, offset }) {
       const [rows, categories] = weights.shape;
       const scratch = cpu.allocator.malloc(wasm.multinomialScratchBytes(categories));
       try {
-        const status = withContiguous(cpu, weights, (w) => wasm.multinomialF32(addressOf(out), addressOf(w), rows, categories, out.shape[1], replacement, scratch, seedLow, seedHigh, offset));
+        const status = withContiguous(cpu, weights, (w) =>
+          wasm.multinomialF32(
+            addressOf(out),
+            addressOf(w),
+            rows,
+            categories,
+            out.shape[1],
+            replacement,
+            scratch,
+            seedLow,
+            seedHigh,
+            offset,
+          ),
+        );
         return MULTINOMIAL_STATUSES[status];
       } finally {
         cpu.allocator.free(scratch);

@@ -50,8 +50,21 @@ export function rnnKernels(cpu: CpuDevice): Pick<Kernels, 'rnnForward' | 'rnnBac
       try {
         const gates = addressOf(reserve);
         const extra = gates + extraOffset * 4;
-        wasm.gemmF32(rows, width, inputSize, addressOf(layer.input), inputSize, 1,
-          addressOf(layer.weightIh), 1, inputSize, gates, width, 0, workspace);
+        wasm.gemmF32(
+          rows,
+          width,
+          inputSize,
+          addressOf(layer.input),
+          inputSize,
+          1,
+          addressOf(layer.weightIh),
+          1,
+          inputSize,
+          gates,
+          width,
+          0,
+          workspace,
+        );
         const hState = addressOf(hN);
         const cState = cN ? addressOf(cN) : 0;
         copyElements(hState, addressOf(layer.h0), batch * state);
@@ -70,11 +83,37 @@ export function rnnKernels(cpu: CpuDevice): Pick<Kernels, 'rnnForward' | 'rnnBac
           const stepExtra = extra + offsets[t] * hidden * 4;
           const stepOutput = out + offsets[t] * state * 4;
           if (mode === 'lstm') {
-            wasm.lstmForwardStep(size, hidden, state, stepGates, stepExtra, hState, cState, stepOutput, packedWhh, biasIh, biasHh, packedWhr, stepScratch, workspace);
+            wasm.lstmForwardStep(
+              size,
+              hidden,
+              state,
+              stepGates,
+              stepExtra,
+              hState,
+              cState,
+              stepOutput,
+              packedWhh,
+              biasIh,
+              biasHh,
+              packedWhr,
+              stepScratch,
+              workspace,
+            );
           } else if (mode === 'gru') {
             wasm.gruForwardStep(size, hidden, stepGates, stepExtra, hState, stepOutput, packedWhh, biasIh, biasHh, stepScratch, workspace);
           } else {
-            wasm.rnnForwardStep(mode === 'rnnRelu' ? 1 : 0, size, hidden, stepGates, hState, stepOutput, packedWhh, biasIh, biasHh, workspace);
+            wasm.rnnForwardStep(
+              mode === 'rnnRelu' ? 1 : 0,
+              size,
+              hidden,
+              stepGates,
+              hState,
+              stepOutput,
+              packedWhh,
+              biasIh,
+              biasHh,
+              workspace,
+            );
           }
         }
       } finally {
@@ -125,29 +164,103 @@ export function rnnKernels(cpu: CpuDevice): Pick<Kernels, 'rnnForward' | 'rnnBac
           const previousOutput = out + previousRow * state * 4;
           if (mode === 'lstm') {
             const dh = projected ? dhAll + row * state * 4 : dhStep;
-            wasm.lstmBackwardStep(size, hidden, state, stepGates, extra + row * hidden * 4, stepGradOutput, continuing,
-              previousOutput, extra + previousRow * hidden * 4, h0, c0, stepHPrevious, dhState, dcState, dh, stepGradGates,
-              packedWhh, packedWhr, projected ? hRaw + row * hidden * 4 : 0, dhRaw, workspace);
+            wasm.lstmBackwardStep(
+              size,
+              hidden,
+              state,
+              stepGates,
+              extra + row * hidden * 4,
+              stepGradOutput,
+              continuing,
+              previousOutput,
+              extra + previousRow * hidden * 4,
+              h0,
+              c0,
+              stepHPrevious,
+              dhState,
+              dcState,
+              dh,
+              stepGradGates,
+              packedWhh,
+              packedWhr,
+              projected ? hRaw + row * hidden * 4 : 0,
+              dhRaw,
+              workspace,
+            );
           } else if (mode === 'gru') {
-            wasm.gruBackwardStep(size, hidden, stepGates, extra + row * hidden * 4, stepGradOutput, continuing, previousOutput, h0,
-              stepHPrevious, dhState, dhStep, stepGradGates, gradHiddenGates + row * width * 4, packedWhh, workspace);
+            wasm.gruBackwardStep(
+              size,
+              hidden,
+              stepGates,
+              extra + row * hidden * 4,
+              stepGradOutput,
+              continuing,
+              previousOutput,
+              h0,
+              stepHPrevious,
+              dhState,
+              dhStep,
+              stepGradGates,
+              gradHiddenGates + row * width * 4,
+              packedWhh,
+              workspace,
+            );
           } else {
-            wasm.rnnBackwardStep(mode === 'rnnRelu' ? 1 : 0, size, hidden, stepGates, stepGradOutput, continuing, previousOutput, h0,
-              stepHPrevious, dhState, dhStep, stepGradGates, packedWhh, workspace);
+            wasm.rnnBackwardStep(
+              mode === 'rnnRelu' ? 1 : 0,
+              size,
+              hidden,
+              stepGates,
+              stepGradOutput,
+              continuing,
+              previousOutput,
+              h0,
+              stepHPrevious,
+              dhState,
+              dhStep,
+              stepGradGates,
+              packedWhh,
+              workspace,
+            );
           }
         }
         if (grads.input) {
-          wasm.gemmF32(rows, inputSize, width, gradGates, width, 1, addressOf(layer.weightIh), inputSize, 1,
-            addressOf(grads.input), inputSize, 0, workspace);
+          wasm.gemmF32(
+            rows,
+            inputSize,
+            width,
+            gradGates,
+            width,
+            1,
+            addressOf(layer.weightIh),
+            inputSize,
+            1,
+            addressOf(grads.input),
+            inputSize,
+            0,
+            workspace,
+          );
         }
         // Weight gradients sum over every row: [width, rows] (gate gradients read transposed) @ [rows, n].
         if (grads.weightIh) {
-          wasm.gemmF32(width, inputSize, rows, gradGates, 1, width, addressOf(layer.input), inputSize, 1,
-            addressOf(grads.weightIh), inputSize, 0, workspace);
+          wasm.gemmF32(
+            width,
+            inputSize,
+            rows,
+            gradGates,
+            1,
+            width,
+            addressOf(layer.input),
+            inputSize,
+            1,
+            addressOf(grads.weightIh),
+            inputSize,
+            0,
+            workspace,
+          );
         }
         if (grads.weightHh) {
-          wasm.gemmF32(width, state, rows, gradHiddenGates, 1, width, hPrevious, state, 1,
-            addressOf(grads.weightHh), state, 0, workspace);
+          wasm.gemmF32(width, state, rows, gradHiddenGates, 1, width, hPrevious, state, 1, addressOf(grads.weightHh), state, 0, workspace);
         }
         if (grads.weightHr) {
           wasm.gemmF32(state, hidden, rows, dhAll, 1, state, hRaw, hidden, 1, addressOf(grads.weightHr), hidden, 0, workspace);

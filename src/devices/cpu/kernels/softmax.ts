@@ -21,12 +21,19 @@ export function softmaxKernels(cpu: CpuDevice): Pick<Kernels, 'softmax' | 'softm
   return {
     softmax(out, x, dim, log) {
       const [outer, size, inner] = layout(x.shape, dim);
-      withContiguous(cpu, x, (source) => withScratch(inner, (scratch) => wasm.softmaxF32(addressOf(out), addressOf(source), outer, size, inner, log, scratch)));
+      withContiguous(cpu, x, (source) =>
+        withScratch(inner, (scratch) => wasm.softmaxF32(addressOf(out), addressOf(source), outer, size, inner, log, scratch)),
+      );
     },
     softmaxBackward(gradInput, grad, output, dim, log) {
       const [outer, size, inner] = layout(gradInput.shape, dim);
-      withContiguous(cpu, grad, (g) => withContiguous(cpu, output, (y) => withScratch(inner, (scratch) =>
-        wasm.softmaxBackwardF32(addressOf(gradInput), addressOf(g), addressOf(y), outer, size, inner, log, scratch))));
+      withContiguous(cpu, grad, (g) =>
+        withContiguous(cpu, output, (y) =>
+          withScratch(inner, (scratch) =>
+            wasm.softmaxBackwardF32(addressOf(gradInput), addressOf(g), addressOf(y), outer, size, inner, log, scratch),
+          ),
+        ),
+      );
     },
   };
 }

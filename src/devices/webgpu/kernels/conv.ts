@@ -100,20 +100,44 @@ export function convKernels(gpu: WebGpuDevice): Pick<Kernels, 'conv2d' | 'conv2d
       outputs: { out: gemm.out },
       inputs: { lhs: gemm.lhs, rhs: gemm.rhs, bias: gemm.bias ?? gemm.lhs },
       uniforms: {
-        M: u32(gemm.M), N: u32(gemm.N), K: u32(gemm.K), kChunk: u32(gemm.kChunk),
-        mTiles: u32(mTiles), nTiles: u32(nTiles), groups: u32(geometry.groups), tiles: u32(tiles),
-        kMiddle: u32(gemm.kSplit[0]), kInner: u32(gemm.kSplit[1]), nMiddle: u32(gemm.nSplit[0]), nInner: u32(gemm.nSplit[1]),
-        rhsHeight: u32(gemm.rhsImage[0]), rhsWidth: u32(gemm.rhsImage[1]),
-        strideH: u32(geometry.stride[0]), strideW: u32(geometry.stride[1]),
-        padH: u32(geometry.padding[0]), padW: u32(geometry.padding[1]),
-        dilationH: u32(geometry.dilation[0]), dilationW: u32(geometry.dilation[1]),
-        groupInChannels: u32(groupInChannels), groupOutChannels: u32(groupOutChannels),
-        plane: u32(gemm.plane), outPlane: u32(gemm.outPlane), outWidth: u32(gemm.phases ? gemm.out.shape[3] : 0),
-        phaseRow: u32(rows.first), phaseCol: u32(cols.first),
-        tapRow: u32(rows.tap), tapCol: u32(cols.tap), tapRowStep: u32(rows.tapStep), tapColStep: u32(cols.tapStep),
-        lhsOffset: ['i32', gemm.lhs.offset], rhsOffset: ['i32', gemm.rhs.offset], outOffset: u32(gemm.out.offset),
-        biasOffset: ['i32', gemm.bias?.offset ?? 0], biasStride: ['i32', gemm.bias?.strides[0] ?? 0],
-        lhsStrides: ['i32', gemm.lhs.strides], rhsStrides: ['i32', gemm.rhs.strides],
+        M: u32(gemm.M),
+        N: u32(gemm.N),
+        K: u32(gemm.K),
+        kChunk: u32(gemm.kChunk),
+        mTiles: u32(mTiles),
+        nTiles: u32(nTiles),
+        groups: u32(geometry.groups),
+        tiles: u32(tiles),
+        kMiddle: u32(gemm.kSplit[0]),
+        kInner: u32(gemm.kSplit[1]),
+        nMiddle: u32(gemm.nSplit[0]),
+        nInner: u32(gemm.nSplit[1]),
+        rhsHeight: u32(gemm.rhsImage[0]),
+        rhsWidth: u32(gemm.rhsImage[1]),
+        strideH: u32(geometry.stride[0]),
+        strideW: u32(geometry.stride[1]),
+        padH: u32(geometry.padding[0]),
+        padW: u32(geometry.padding[1]),
+        dilationH: u32(geometry.dilation[0]),
+        dilationW: u32(geometry.dilation[1]),
+        groupInChannels: u32(groupInChannels),
+        groupOutChannels: u32(groupOutChannels),
+        plane: u32(gemm.plane),
+        outPlane: u32(gemm.outPlane),
+        outWidth: u32(gemm.phases ? gemm.out.shape[3] : 0),
+        phaseRow: u32(rows.first),
+        phaseCol: u32(cols.first),
+        tapRow: u32(rows.tap),
+        tapCol: u32(cols.tap),
+        tapRowStep: u32(rows.tapStep),
+        tapColStep: u32(cols.tapStep),
+        lhsOffset: ['i32', gemm.lhs.offset],
+        rhsOffset: ['i32', gemm.rhs.offset],
+        outOffset: u32(gemm.out.offset),
+        biasOffset: ['i32', gemm.bias?.offset ?? 0],
+        biasStride: ['i32', gemm.bias?.strides[0] ?? 0],
+        lhsStrides: ['i32', gemm.lhs.strides],
+        rhsStrides: ['i32', gemm.rhs.strides],
       },
       workgroups: tiles,
     });
@@ -127,11 +151,28 @@ export function convKernels(gpu: WebGpuDevice): Pick<Kernels, 'conv2d' | 'conv2d
       const M = outChannels / geometry.groups;
       const K = groupInChannels * kernelH * kernelW;
       const plane = outHeight * outWidth;
-      run({
-        mode: 'forward', out, lhs: weight, rhs: input, bias,
-        M, N: batch * plane, K, kSplit: [kernelH, kernelW], nSplit: [outHeight, outWidth],
-        rhsImage: [input.shape[2], input.shape[3]], plane, outPlane: plane, splits: 1, kChunk: K,
-      }, geometry, inChannels / geometry.groups, M);
+      run(
+        {
+          mode: 'forward',
+          out,
+          lhs: weight,
+          rhs: input,
+          bias,
+          M,
+          N: batch * plane,
+          K,
+          kSplit: [kernelH, kernelW],
+          nSplit: [outHeight, outWidth],
+          rhsImage: [input.shape[2], input.shape[3]],
+          plane,
+          outPlane: plane,
+          splits: 1,
+          kChunk: K,
+        },
+        geometry,
+        inChannels / geometry.groups,
+        M,
+      );
     },
     conv2dBackwardInput(gradInput, grad, weight, geometry) {
       const [batch, inChannels, height, width] = gradInput.shape;
@@ -144,11 +185,29 @@ export function convKernels(gpu: WebGpuDevice): Pick<Kernels, 'conv2d' | 'conv2d
           if (rows.count === 0 || cols.count === 0) continue;
           // A phase no tap reaches still runs (K = 0): it writes its pixels' zeros.
           const K = groupOutChannels * rows.taps * cols.taps;
-          run({
-            mode: 'backwardInput', out: gradInput, lhs: weight, rhs: grad, bias: null,
-            M: inChannels / geometry.groups, N: batch * rows.count * cols.count, K, kSplit: [rows.taps, cols.taps], nSplit: [rows.count, cols.count],
-            rhsImage: [grad.shape[2], grad.shape[3]], plane: rows.count * cols.count, outPlane: height * width, splits: 1, kChunk: K, phases: [rows, cols],
-          }, geometry, inChannels / geometry.groups, groupOutChannels);
+          run(
+            {
+              mode: 'backwardInput',
+              out: gradInput,
+              lhs: weight,
+              rhs: grad,
+              bias: null,
+              M: inChannels / geometry.groups,
+              N: batch * rows.count * cols.count,
+              K,
+              kSplit: [rows.taps, cols.taps],
+              nSplit: [rows.count, cols.count],
+              rhsImage: [grad.shape[2], grad.shape[3]],
+              plane: rows.count * cols.count,
+              outPlane: height * width,
+              splits: 1,
+              kChunk: K,
+              phases: [rows, cols],
+            },
+            geometry,
+            inChannels / geometry.groups,
+            groupOutChannels,
+          );
         }
       }
     },
@@ -164,9 +223,21 @@ export function convKernels(gpu: WebGpuDevice): Pick<Kernels, 'conv2d' | 'conv2d
       const kChunk = Math.ceil(K / wanted / tiling.DEPTH) * tiling.DEPTH;
       const splits = Math.ceil(K / kChunk);
       const gemm = (out: TensorView): Gemm => ({
-        mode: 'backwardWeight', out, lhs: grad, rhs: input, bias: null,
-        M, N, K, kSplit: [outHeight, outWidth], nSplit: [kernelH, kernelW],
-        rhsImage: [input.shape[2], input.shape[3]], plane: N, outPlane: N, splits, kChunk,
+        mode: 'backwardWeight',
+        out,
+        lhs: grad,
+        rhs: input,
+        bias: null,
+        M,
+        N,
+        K,
+        kSplit: [outHeight, outWidth],
+        nSplit: [kernelH, kernelW],
+        rhsImage: [input.shape[2], input.shape[3]],
+        plane: N,
+        outPlane: N,
+        splits,
+        kChunk,
       });
       if (splits === 1) {
         run(gemm(gradWeight), geometry, groupInChannels, M);
@@ -175,7 +246,13 @@ export function convKernels(gpu: WebGpuDevice): Pick<Kernels, 'conv2d' | 'conv2d
       // Each chunk's partial sums, then their sum in a fixed order (the reduce kernel's).
       const size = outChannels * N;
       const buffer = gpu.malloc(splits * size * 4);
-      const partials: TensorView = { storage: { ...gradWeight.storage, buffer }, offset: 0, shape: [splits, size], strides: [size, 1], dtype: 'float32' };
+      const partials: TensorView = {
+        storage: { ...gradWeight.storage, buffer },
+        offset: 0,
+        shape: [splits, size],
+        strides: [size, 1],
+        dtype: 'float32',
+      };
       run(gemm(partials), geometry, groupInChannels, M);
       gpu.kernels.reduce('sum', { ...gradWeight, shape: [size], strides: [1] }, partials, [0]);
       gpu.free(buffer);

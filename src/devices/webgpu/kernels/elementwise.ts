@@ -1,9 +1,9 @@
 import { numel } from '../../../shape.js';
-import { BINARY_OPCODES, elementwiseKernelDtype, UNARY_OPCODES } from '../../opcodes.js';
 import type { Kernels } from '../../device.js';
+import { BINARY_OPCODES, elementwiseKernelDtype, UNARY_OPCODES } from '../../opcodes.js';
 import { scalarBits } from '../../scalar-bits.js';
 import type { WebGpuDevice } from '../device.js';
-import { defineShader, DTYPE_CODES, stridedWalk } from '../launch.js';
+import { DTYPE_CODES, defineShader, stridedWalk } from '../launch.js';
 
 // Opcodes are numbered as for the wasm kernels; the WGSL sees them as constants (EXP, LOGICAL_NOT, ...).
 const copyShader = defineShader('copy');
@@ -31,7 +31,12 @@ export function elementwiseKernels(gpu: WebGpuDevice): Pick<Kernels, 'copy' | 'f
       });
     },
     fill(dst, value) {
-      gpu.run({ shader: fillShader, outputs: { dst }, walk: stridedWalk('fill', dst.shape, [dst]), uniforms: { bits: ['u32', scalarBits(value, dst.dtype)] } });
+      gpu.run({
+        shader: fillShader,
+        outputs: { dst },
+        walk: stridedWalk('fill', dst.shape, [dst]),
+        uniforms: { bits: ['u32', scalarBits(value, dst.dtype)] },
+      });
     },
     arange(out, start, step) {
       const count = numel(out.shape);
@@ -42,8 +47,12 @@ export function elementwiseKernels(gpu: WebGpuDevice): Pick<Kernels, 'copy' | 'f
         constants: { DTYPE: DTYPE_CODES[out.dtype] },
         outputs: { out },
         uniforms: {
-          count: ['u32', count], offset: ['u32', out.offset],
-          startHigh: ['u32', startHigh], startLow: ['u32', startLow], stepHigh: ['u32', stepHigh], stepLow: ['u32', stepLow],
+          count: ['u32', count],
+          offset: ['u32', out.offset],
+          startHigh: ['u32', startHigh],
+          startLow: ['u32', startLow],
+          stepHigh: ['u32', stepHigh],
+          stepLow: ['u32', stepLow],
         },
         workgroups: Math.ceil(count / 64),
       });

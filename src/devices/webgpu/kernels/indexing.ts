@@ -23,7 +23,10 @@ function withoutDim(view: TensorView, dim: number): TensorView {
  * At least 1: an empty target still gets its (out of range) indices checked.
  */
 function span(view: TensorView): number {
-  return Math.max(view.shape.reduce((extent, size, d) => extent + Math.max(size - 1, 0) * view.strides[d], 1), 1);
+  return Math.max(
+    view.shape.reduce((extent, size, d) => extent + Math.max(size - 1, 0) * view.strides[d], 1),
+    1,
+  );
 }
 
 /**
@@ -50,15 +53,38 @@ export function indexingKernels(gpu: WebGpuDevice): Pick<Kernels, 'gather' | 'sc
       const walk = stridedWalk('scatter', index.shape, [withoutDim(out, dim), index, src]);
       const uniforms = { dimStride: ['i32', out.strides[dim]], dimSize: ['i32', out.shape[dim]] } as const;
       if (accumulate) {
-        const launch = { shader: scatterAddShader, constants: { DTYPE: DTYPE_CODES[out.dtype] }, outputs: { out }, atomics: ['out'], inputs: { index, src }, walk, uniforms, fault: badIndex };
+        const launch = {
+          shader: scatterAddShader,
+          constants: { DTYPE: DTYPE_CODES[out.dtype] },
+          outputs: { out },
+          atomics: ['out'],
+          inputs: { index, src },
+          walk,
+          uniforms,
+          fault: badIndex,
+        };
         gpu.run({ ...launch, entryPoint: 'check' });
         gpu.run({ ...launch, entryPoint: 'add' });
         return null;
       }
       const claimCount = span(out);
-      const claims: TensorView = { storage: { ...out.storage, buffer: gpu.malloc(claimCount * 4), bytes: claimCount * 4 }, offset: 0, shape: [claimCount], strides: [1], dtype: 'int32' };
+      const claims: TensorView = {
+        storage: { ...out.storage, buffer: gpu.malloc(claimCount * 4), bytes: claimCount * 4 },
+        offset: 0,
+        shape: [claimCount],
+        strides: [1],
+        dtype: 'int32',
+      };
       gpu.kernels.fill(claims, 0);
-      const launch = { shader: scatterShader, outputs: { out, claims }, atomics: ['claims'], inputs: { index, src }, walk, uniforms: { ...uniforms, claimBase: ['i32', out.offset] as const }, fault: badIndex };
+      const launch = {
+        shader: scatterShader,
+        outputs: { out, claims },
+        atomics: ['claims'],
+        inputs: { index, src },
+        walk,
+        uniforms: { ...uniforms, claimBase: ['i32', out.offset] as const },
+        fault: badIndex,
+      };
       gpu.run({ ...launch, entryPoint: 'claim' });
       gpu.run({ ...launch, entryPoint: 'write' });
       gpu.free(claims.storage.buffer);

@@ -62,7 +62,13 @@ function problemOf(M: number, N: number, out: MatrixStrides, a: MatrixStrides, b
 /** b read as vec4 quads: contiguous columns, rows and every batch's start on multiples of 4. */
 function readsQuads(problem: Problem, walk: Walk): boolean {
   const [rowStride, columnStride] = problem.b;
-  return columnStride === 1 && problem.N % 4 === 0 && rowStride % 4 === 0 && walk.offsets[2] % 4 === 0 && walk.strides[2].every((stride) => stride % 4 === 0);
+  return (
+    columnStride === 1 &&
+    problem.N % 4 === 0 &&
+    rowStride % 4 === 0 &&
+    walk.offsets[2] % 4 === 0 &&
+    walk.strides[2].every((stride) => stride % 4 === 0)
+  );
 }
 
 type Layout = Pick<TensorView, 'shape' | 'strides' | 'offset'>;
@@ -106,11 +112,18 @@ export function matmulKernels(gpu: WebGpuDevice): Pick<Kernels, 'matmul'> {
           quadInputs: quads ? ['b'] : undefined,
           walk,
           uniforms: {
-            M: ['u32', problem.M], N: ['u32', problem.N], K: ['u32', a.shape[a.shape.length - 1]], batchBase: ['u32', batchBase],
-            rowBlocks: ['u32', rowBlocks], columnBlocks: ['u32', columnBlocks],
-            aRowStride: ['i32', problem.a[0]], aColStride: ['i32', problem.a[1]],
-            bRowStride: ['i32', problem.b[0]], bColStride: ['i32', problem.b[1]],
-            outRowStride: ['i32', problem.out[0]], outColStride: ['i32', problem.out[1]],
+            M: ['u32', problem.M],
+            N: ['u32', problem.N],
+            K: ['u32', a.shape[a.shape.length - 1]],
+            batchBase: ['u32', batchBase],
+            rowBlocks: ['u32', rowBlocks],
+            columnBlocks: ['u32', columnBlocks],
+            aRowStride: ['i32', problem.a[0]],
+            aColStride: ['i32', problem.a[1]],
+            bRowStride: ['i32', problem.b[0]],
+            bColStride: ['i32', problem.b[1]],
+            outRowStride: ['i32', problem.out[0]],
+            outColStride: ['i32', problem.out[1]],
           },
           workgroups: [x, y, Math.min(MAX_BATCHES_PER_LAUNCH, batches - batchBase)],
         });

@@ -49,13 +49,28 @@ export function poolKernels(gpu: WebGpuDevice): Pick<Kernels, 'maxPool2d' | 'max
     const bytes = values.length * 4;
     const buffer = gpu.malloc(bytes);
     gpu.write(buffer, 0, Int32Array.from(values));
-    const table: TensorView = { storage: { device: gpu, buffer, bytes, refs: 1, version: 0, pending: null }, offset: 0, shape: [values.length], strides: [1], dtype: 'int32' };
+    const table: TensorView = {
+      storage: { device: gpu, buffer, bytes, refs: 1, version: 0, pending: null },
+      offset: 0,
+      shape: [values.length],
+      strides: [1],
+      dtype: 'int32',
+    };
     tables.set(key, table);
     return table;
   };
 
   /** out (contiguous) from x [N, C, *, *] (strided) for an [N, C, H, W] -> [N, C, Ho, Wo] pooling. */
-  const run = (mode: Mode, out: TensorView, x: TensorView, indices: TensorView | null, inputShape: readonly number[], outShape: readonly number[], rows: PoolAxis, cols: PoolAxis) => {
+  const run = (
+    mode: Mode,
+    out: TensorView,
+    x: TensorView,
+    indices: TensorView | null,
+    inputShape: readonly number[],
+    outShape: readonly number[],
+    rows: PoolAxis,
+    cols: PoolAxis,
+  ) => {
     const [, channels, height, width] = inputShape;
     const windows = windowTable(rows, cols, height, width);
     const count = numel(out.shape);
@@ -66,9 +81,17 @@ export function poolKernels(gpu: WebGpuDevice): Pick<Kernels, 'maxPool2d' | 'max
       outputs: { out },
       inputs: { x, windows, indices: indices ?? windows },
       uniforms: {
-        count: ['u32', count], channels: ['u32', channels], height: ['u32', height], width: ['u32', width],
-        outHeight: ['u32', outShape[2]], outWidth: ['u32', outShape[3]], rowStep: ['u32', rows.step], colStep: ['u32', cols.step],
-        xOffset: ['i32', x.offset], outOffset: ['u32', out.offset], indicesOffset: ['u32', indices?.offset ?? 0],
+        count: ['u32', count],
+        channels: ['u32', channels],
+        height: ['u32', height],
+        width: ['u32', width],
+        outHeight: ['u32', outShape[2]],
+        outWidth: ['u32', outShape[3]],
+        rowStep: ['u32', rows.step],
+        colStep: ['u32', cols.step],
+        xOffset: ['i32', x.offset],
+        outOffset: ['u32', out.offset],
+        indicesOffset: ['u32', indices?.offset ?? 0],
         xStrides: ['i32', x.strides],
       },
       workgroups: Math.ceil(count / WORKGROUP_SIZE),

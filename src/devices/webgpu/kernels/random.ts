@@ -11,7 +11,12 @@ const WORKGROUP_SIZE = 64;
 
 /** The stream's uniforms (see shaders/philox.wgsl): its counter offset, up to 2^53, in two halves. */
 function streamUniforms({ seedLow, seedHigh, offset }: RandomStream): Record<string, Uniform> {
-  return { seedLow: ['u32', seedLow], seedHigh: ['u32', seedHigh], offsetLow: ['u32', offset % 2 ** 32], offsetHigh: ['u32', Math.floor(offset / 2 ** 32)] };
+  return {
+    seedLow: ['u32', seedLow],
+    seedHigh: ['u32', seedHigh],
+    offsetLow: ['u32', offset % 2 ** 32],
+    offsetHigh: ['u32', Math.floor(offset / 2 ** 32)],
+  };
 }
 
 /** Workgroups for one thread per block of four words. */
@@ -28,7 +33,9 @@ function blockWorkgroups(count: number): number {
  * without replacement it ranks each key against its whole row, O(categories^2) work per row (in
  * parallel), which suits rows of up to some thousands of categories.
  */
-export function randomKernels(gpu: WebGpuDevice): Pick<Kernels, 'randomUniform' | 'randomNormal' | 'randomInt' | 'bernoulli' | 'multinomial'> {
+export function randomKernels(
+  gpu: WebGpuDevice,
+): Pick<Kernels, 'randomUniform' | 'randomNormal' | 'randomInt' | 'bernoulli' | 'multinomial'> {
   const generate = (entryPoint: string, out: TensorView, stream: RandomStream, p0: number, p1: number, low: number, range: number) => {
     const count = numel(out.shape);
     gpu.run({
@@ -37,8 +44,13 @@ export function randomKernels(gpu: WebGpuDevice): Pick<Kernels, 'randomUniform' 
       workgroupSize: WORKGROUP_SIZE,
       outputs: { out },
       uniforms: {
-        count: ['u32', count], outOffset: ['u32', out.offset], ...streamUniforms(stream),
-        p0: ['f32', p0], p1: ['f32', p1], low: ['i32', low], range: ['u32', range],
+        count: ['u32', count],
+        outOffset: ['u32', out.offset],
+        ...streamUniforms(stream),
+        p0: ['f32', p0],
+        p1: ['f32', p1],
+        low: ['i32', low],
+        range: ['u32', range],
       },
       workgroups: blockWorkgroups(count),
     });
@@ -71,7 +83,13 @@ export function randomKernels(gpu: WebGpuDevice): Pick<Kernels, 'randomUniform' 
       const samples = out.shape[1];
       // Per weight: its cumulative sum (float64) with replacement, its key (float32) without.
       const scratchBytes = rows * categories * (replacement ? 8 : 4);
-      const scratch: TensorView = { storage: { ...out.storage, buffer: gpu.malloc(scratchBytes), bytes: scratchBytes }, offset: 0, shape: [scratchBytes / 4], strides: [1], dtype: 'int32' };
+      const scratch: TensorView = {
+        storage: { ...out.storage, buffer: gpu.malloc(scratchBytes), bytes: scratchBytes },
+        offset: 0,
+        shape: [scratchBytes / 4],
+        strides: [1],
+        dtype: 'int32',
+      };
       const launch = {
         shader: multinomialShader,
         workgroupSize: WORKGROUP_SIZE,
@@ -79,8 +97,13 @@ export function randomKernels(gpu: WebGpuDevice): Pick<Kernels, 'randomUniform' 
         outputs: { out, scratch },
         inputs: { weights },
         uniforms: {
-          rows: ['u32', rows], categories: ['u32', categories], samples: ['u32', samples], outOffset: ['u32', out.offset],
-          weightsOffset: ['u32', weights.offset], rowStride: ['i32', weights.strides[0]], colStride: ['i32', weights.strides[1]],
+          rows: ['u32', rows],
+          categories: ['u32', categories],
+          samples: ['u32', samples],
+          outOffset: ['u32', out.offset],
+          weightsOffset: ['u32', weights.offset],
+          rowStride: ['i32', weights.strides[0]],
+          colStride: ['i32', weights.strides[1]],
           ...streamUniforms(stream),
         },
       } as const;

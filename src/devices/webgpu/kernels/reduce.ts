@@ -1,9 +1,9 @@
 import { contiguousStrides, numel } from '../../../shape.js';
-import { REDUCE_OPCODES } from '../../opcodes.js';
 import type { Kernels, TensorView } from '../../device.js';
-import { reduceLayout, reducedInnermost } from '../../reduce-layout.js';
+import { REDUCE_OPCODES } from '../../opcodes.js';
+import { reducedInnermost, reduceLayout } from '../../reduce-layout.js';
 import type { WebGpuDevice } from '../device.js';
-import { defineShader, DTYPE_CODES, stridedWalk } from '../launch.js';
+import { DTYPE_CODES, defineShader, stridedWalk } from '../launch.js';
 
 const reduceShader = defineShader('reduce', { tables: [REDUCE_OPCODES] });
 
@@ -26,7 +26,11 @@ export function reduceKernels(gpu: WebGpuDevice): Pick<Kernels, 'reduce'> {
         gpu.kernels.copy(staged, { ...x, shape, strides: order.map((d) => x.strides[d]) });
         source = staged;
         const kept = x.shape.length - dims.length;
-        layout = reduceLayout(shape, staged.strides, dims.map((_, i) => kept + i))!;
+        layout = reduceLayout(
+          shape,
+          staged.strides,
+          dims.map((_, i) => kept + i),
+        )!;
       }
       const outputs = numel(layout.keptShape);
       const cooperative = layout.count >= COOPERATIVE_RUN;

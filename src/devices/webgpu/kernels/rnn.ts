@@ -17,16 +17,55 @@ const TILE = 16;
  * elements; regions a launch does not use are 0.
  */
 const FIELDS = [
-  'hidden', 'stateSize', 'width',
-  'size', 'rowOffset', 'previousSize', 'previousOffset', 'laterSize', 'laterOffset',
-  'weightHhOffset', 'weightHrOffset',
-  'output', 'hN', 'cN', 'gates', 'extra',
-  'h0', 'c0', 'biasIh', 'biasHh', 'rawState', 'gradOutput', 'gradHN', 'gradCN', 'gradH0', 'gradC0',
-  'gradInputGates', 'gradHiddenGates', 'gradState', 'previousStates', 'cellCarry',
+  'hidden',
+  'stateSize',
+  'width',
+  'size',
+  'rowOffset',
+  'previousSize',
+  'previousOffset',
+  'laterSize',
+  'laterOffset',
+  'weightHhOffset',
+  'weightHrOffset',
+  'output',
+  'hN',
+  'cN',
+  'gates',
+  'extra',
+  'h0',
+  'c0',
+  'biasIh',
+  'biasHh',
+  'rawState',
+  'gradOutput',
+  'gradHN',
+  'gradCN',
+  'gradH0',
+  'gradC0',
+  'gradInputGates',
+  'gradHiddenGates',
+  'gradState',
+  'previousStates',
+  'cellCarry',
 ] as const;
 type Fields = Record<(typeof FIELDS)[number], number>;
-type WorkRegion = 'h0' | 'c0' | 'biasIh' | 'biasHh' | 'rawState' | 'gradOutput' | 'gradHN' | 'gradCN' | 'gradH0' | 'gradC0'
-  | 'gradInputGates' | 'gradHiddenGates' | 'gradState' | 'previousStates' | 'cellCarry';
+type WorkRegion =
+  | 'h0'
+  | 'c0'
+  | 'biasIh'
+  | 'biasHh'
+  | 'rawState'
+  | 'gradOutput'
+  | 'gradHN'
+  | 'gradCN'
+  | 'gradH0'
+  | 'gradC0'
+  | 'gradInputGates'
+  | 'gradHiddenGates'
+  | 'gradState'
+  | 'previousStates'
+  | 'cellCarry';
 
 /**
  * Every field: the layer's sizes and where its weights start, the work regions at their offsets
@@ -35,8 +74,11 @@ type WorkRegion = 'h0' | 'c0' | 'biasIh' | 'biasHh' | 'rawState' | 'gradOutput' 
 function layerFields(layer: RnnLayer, plan: Plan, regionOffset: (name: string) => number): Fields {
   return {
     ...(Object.fromEntries(FIELDS.map((name) => [name, regionOffset(name)])) as Fields),
-    hidden: plan.hidden, stateSize: plan.state, width: plan.width,
-    weightHhOffset: layer.weightHh.offset, weightHrOffset: layer.weightHr?.offset ?? 0,
+    hidden: plan.hidden,
+    stateSize: plan.state,
+    width: plan.width,
+    weightHhOffset: layer.weightHh.offset,
+    weightHrOffset: layer.weightHr?.offset ?? 0,
   };
 }
 
@@ -55,9 +97,19 @@ function stepOf(layer: RnnLayer, p: number): { size: number; offset: number } {
 }
 
 /** The rows a dispatch for step p works on: its own, and those of the steps around it. */
-function stepFields(layer: RnnLayer, p: number): Pick<Fields, 'size' | 'rowOffset' | 'previousSize' | 'previousOffset' | 'laterSize' | 'laterOffset'> {
+function stepFields(
+  layer: RnnLayer,
+  p: number,
+): Pick<Fields, 'size' | 'rowOffset' | 'previousSize' | 'previousOffset' | 'laterSize' | 'laterOffset'> {
   const [previous, current, later] = [stepOf(layer, p - 1), stepOf(layer, p), stepOf(layer, p + 1)];
-  return { size: current.size, rowOffset: current.offset, previousSize: previous.size, previousOffset: previous.offset, laterSize: later.size, laterOffset: later.offset };
+  return {
+    size: current.size,
+    rowOffset: current.offset,
+    previousSize: previous.size,
+    previousOffset: previous.offset,
+    laterSize: later.size,
+    laterOffset: later.offset,
+  };
 }
 
 function matrix(storage: Storage, offset: number, shape: [number, number], strides: [number, number] = [shape[1], 1]): TensorView {
@@ -105,7 +157,14 @@ export function rnnKernels(gpu: WebGpuDevice): Pick<Kernels, 'rnnForward' | 'rnn
    * One step of `layer` in one direction, over `rows` rows: without a projection a grid of tiles
    * (forward: hidden units, backward: state columns); with one, a workgroup per block of rows.
    */
-  function launch(stage: Stage, layer: RnnLayer, plan: Plan, buffers: { result: TensorView; reserve: TensorView; work: TensorView }, fields: Fields, rows: number): void {
+  function launch(
+    stage: Stage,
+    layer: RnnLayer,
+    plan: Plan,
+    buffers: { result: TensorView; reserve: TensorView; work: TensorView },
+    fields: Fields,
+    rows: number,
+  ): void {
     const columns = stage === 'forward' ? plan.hidden : plan.state;
     gpu.run({
       shader: rnnShader,
@@ -131,13 +190,23 @@ export function rnnKernels(gpu: WebGpuDevice): Pick<Kernels, 'rnnForward' | 'rnn
       const plan = launchPlanOf(layer);
       const { batch, hidden, state, width, rows } = plan;
       gpu.encodeTogether(() => {
-        const work = workspace({ h0: batch * state, c0: plan.lstm ? batch * hidden : 0, biasIh: width, biasHh: width, rawState: plan.projected ? batch * hidden : 0 });
+        const work = workspace({
+          h0: batch * state,
+          c0: plan.lstm ? batch * hidden : 0,
+          biasIh: width,
+          biasHh: width,
+          rawState: plan.projected ? batch * hidden : 0,
+        });
         // The steps write output, hN and cN through one binding; views into separate buffers
         // (which rnnLayer never passes) are written in a scratch copy first.
         const shared = hN.storage === output.storage && (cN === null || cN.storage === output.storage);
         const staging = shared ? null : workspace({ output: rows * state, hN: batch * state, cN: cN ? batch * hidden : 0 });
         const target = staging
-          ? { output: staging.view('output', [rows, state]), hN: staging.view('hN', [batch, state]), cN: cN && staging.view('cN', [batch, hidden]) }
+          ? {
+              output: staging.view('output', [rows, state]),
+              hN: staging.view('hN', [batch, state]),
+              cN: cN && staging.view('cN', [batch, hidden]),
+            }
           : { output, hN, cN };
         gpu.kernels.copy(work.view('h0', [batch, state]), layer.h0);
         if (layer.c0) gpu.kernels.copy(work.view('c0', [batch, hidden]), layer.c0);
@@ -147,8 +216,11 @@ export function rnnKernels(gpu: WebGpuDevice): Pick<Kernels, 'rnnForward' | 'rnn
         gpu.kernels.matmul(matrix(reserve.storage, reserve.offset, [rows, width]), layer.input, transposed(layer.weightIh));
         const fields: Fields = {
           ...layerFields(layer, plan, work.at),
-          output: target.output.offset, hN: target.hN.offset, cN: target.cN?.offset ?? 0,
-          gates: reserve.offset, extra: reserve.offset + plan.extraOffset,
+          output: target.output.offset,
+          hN: target.hN.offset,
+          cN: target.cN?.offset ?? 0,
+          gates: reserve.offset,
+          extra: reserve.offset + plan.extraOffset,
         };
         const buffers = { result: target.output, reserve, work: work.binding };
         for (let p = 0; p < plan.steps; p++) {
@@ -171,10 +243,19 @@ export function rnnKernels(gpu: WebGpuDevice): Pick<Kernels, 'rnnForward' | 'rnn
       gpu.encodeTogether(() => {
         const cells = plan.lstm ? batch * hidden : 0;
         const work = workspace({
-          gradOutput: rows * state, gradHN: batch * state, gradCN: cells, h0: batch * state, c0: cells,
-          gradH0: batch * state, gradC0: cells, gradInputGates: rows * width, gradHiddenGates: plan.gru ? rows * width : 0,
-          gradState: plan.gru || plan.projected ? rows * state : 0, previousStates: rows * state,
-          cellCarry: plan.lstm ? rows * hidden : 0, rawState: plan.projected ? rows * hidden : 0,
+          gradOutput: rows * state,
+          gradHN: batch * state,
+          gradCN: cells,
+          h0: batch * state,
+          c0: cells,
+          gradH0: batch * state,
+          gradC0: cells,
+          gradInputGates: rows * width,
+          gradHiddenGates: plan.gru ? rows * width : 0,
+          gradState: plan.gru || plan.projected ? rows * state : 0,
+          previousStates: rows * state,
+          cellCarry: plan.lstm ? rows * hidden : 0,
+          rawState: plan.projected ? rows * hidden : 0,
         });
         gpu.kernels.copy(work.view('gradOutput', [rows, state]), gradOutput);
         gpu.kernels.copy(work.view('gradHN', [batch, state]), gradHN);
@@ -187,7 +268,9 @@ export function rnnKernels(gpu: WebGpuDevice): Pick<Kernels, 'rnnForward' | 'rnn
         const hiddenGates = plan.gru ? 'gradHiddenGates' : 'gradInputGates';
         const fields: Fields = {
           ...layerFields(layer, plan, work.at),
-          output: output.offset, gates: reserve.offset, extra: reserve.offset + plan.extraOffset,
+          output: output.offset,
+          gates: reserve.offset,
+          extra: reserve.offset + plan.extraOffset,
           gradHiddenGates: work.at(hiddenGates),
         };
         const buffers = { result: output, reserve, work: work.binding };
@@ -200,11 +283,13 @@ export function rnnKernels(gpu: WebGpuDevice): Pick<Kernels, 'rnnForward' | 'rnn
 
         const gradInputGates = work.view('gradInputGates', [rows, width]);
         const gradHiddenGates = work.view(hiddenGates, [rows, width]);
-        if (grads.input) gpu.kernels.matmul(grads.input, gradInputGates, matrix(layer.weightIh.storage, layer.weightIh.offset, [width, inputSize]));
+        if (grads.input)
+          gpu.kernels.matmul(grads.input, gradInputGates, matrix(layer.weightIh.storage, layer.weightIh.offset, [width, inputSize]));
         // Weight gradients sum over every row: [width, rows] (gate gradients read transposed) @ [rows, n].
         if (grads.weightIh) gpu.kernels.matmul(grads.weightIh, transposed(gradInputGates), layer.input);
         if (grads.weightHh) gpu.kernels.matmul(grads.weightHh, transposed(gradHiddenGates), work.view('previousStates', [rows, state]));
-        if (grads.weightHr) gpu.kernels.matmul(grads.weightHr, transposed(work.view('gradState', [rows, state])), work.view('rawState', [rows, hidden]));
+        if (grads.weightHr)
+          gpu.kernels.matmul(grads.weightHr, transposed(work.view('gradState', [rows, state])), work.view('rawState', [rows, hidden]));
         if (grads.biasIh) gpu.kernels.reduce('sum', grads.biasIh, gradInputGates, [0]);
         if (grads.biasHh) gpu.kernels.reduce('sum', grads.biasHh, gradHiddenGates, [0]);
         if (grads.h0) gpu.kernels.copy(grads.h0, work.view('gradH0', [batch, state]));

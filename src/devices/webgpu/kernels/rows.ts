@@ -24,7 +24,11 @@ export interface RowLayout {
 export function rowsAlong(op: string, shape: Shape, dim: number, operands: readonly TensorView[]): RowLayout {
   const kept = shape.map((_, d) => d).filter((d) => d !== dim);
   const keptShape = kept.map((d) => shape[d]);
-  const walk = stridedWalk(op, keptShape, operands.map((view) => ({ strides: kept.map((d) => view.strides[d]), offset: view.offset })));
+  const walk = stridedWalk(
+    op,
+    keptShape,
+    operands.map((view) => ({ strides: kept.map((d) => view.strides[d]), offset: view.offset })),
+  );
   return {
     walk,
     rows: numel(keptShape),

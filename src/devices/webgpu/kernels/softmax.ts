@@ -23,8 +23,11 @@ export function softmaxKernels(gpu: WebGpuDevice): Pick<Kernels, 'softmax' | 'so
       inputs: { a, b },
       walk: rows.walk,
       uniforms: {
-        size: ['u32', rows.size], inner: ['u32', rows.inner], outOffset: ['u32', out.offset],
-        aStride: ['i32', rows.strides[0]], bStride: ['i32', rows.strides[1]],
+        size: ['u32', rows.size],
+        inner: ['u32', rows.inner],
+        outOffset: ['u32', out.offset],
+        aStride: ['i32', rows.strides[0]],
+        bStride: ['i32', rows.strides[1]],
       },
       workgroups: cooperative ? rows.rows : Math.ceil(rows.rows / WORKGROUP_SIZE),
     });

@@ -1,6 +1,6 @@
 import type { Kernels, TensorView } from '../../device.js';
 import type { WebGpuDevice } from '../device.js';
-import { defineShader, DTYPE_CODES, type Uniform } from '../launch.js';
+import { DTYPE_CODES, defineShader, type Uniform } from '../launch.js';
 import { rowsAlong } from './rows.js';
 
 const sortShader = defineShader('sort');
@@ -35,16 +35,33 @@ export function sortKernels(gpu: WebGpuDevice): Pick<Kernels, 'sort'> {
       const scratchBytes = padded > tile ? pairCount * PAIR_BYTES : PAIR_BYTES;
       const limit = gpu.gpu.limits.maxStorageBufferBindingSize;
       if (scratchBytes > limit) {
-        throw new RangeError(`sort: sorting ${rows.rows} row(s) of ${rows.size} elements on ${gpu.name} needs ${scratchBytes} bytes of scratch (rows padded to ${padded}), more than the largest buffer the device can bind (${limit} bytes, maxStorageBufferBindingSize); sort on the CPU with .to('cpu')`);
+        throw new RangeError(
+          `sort: sorting ${rows.rows} row(s) of ${rows.size} elements on ${gpu.name} needs ${scratchBytes} bytes of scratch (rows padded to ${padded}), more than the largest buffer the device can bind (${limit} bytes, maxStorageBufferBindingSize); sort on the CPU with .to('cpu')`,
+        );
       }
       const scratch = gpu.malloc(scratchBytes);
-      const pairs: TensorView = { storage: { ...x.storage, buffer: scratch }, offset: 0, shape: [pairCount * 2], strides: [1], dtype: 'int32' };
+      const pairs: TensorView = {
+        storage: { ...x.storage, buffer: scratch },
+        offset: 0,
+        shape: [pairCount * 2],
+        strides: [1],
+        dtype: 'int32',
+      };
       const run = (entryPoint: 'sortTiles' | 'mergeTiles' | 'mergeAcross', stage: number, distance: number, emit: boolean) => {
         const uniforms: Record<string, Uniform> = {
-          size: ['u32', rows.size], stride: ['i32', rows.strides[0]], padded: ['u32', padded], k: ['u32', k], inner: ['u32', rows.inner],
-          flip: ['u32', descending ? 0xffffffff : 0], tiles: ['u32', tiles], comparisons: ['u32', Math.floor(pairCount / 2)],
-          stage: ['u32', stage], distance: ['u32', distance], emit: ['u32', emit ? 1 : 0],
-          valuesOffset: ['u32', values.offset], indicesOffset: ['u32', indices.offset],
+          size: ['u32', rows.size],
+          stride: ['i32', rows.strides[0]],
+          padded: ['u32', padded],
+          k: ['u32', k],
+          inner: ['u32', rows.inner],
+          flip: ['u32', descending ? 0xffffffff : 0],
+          tiles: ['u32', tiles],
+          comparisons: ['u32', Math.floor(pairCount / 2)],
+          stage: ['u32', stage],
+          distance: ['u32', distance],
+          emit: ['u32', emit ? 1 : 0],
+          valuesOffset: ['u32', values.offset],
+          indicesOffset: ['u32', indices.offset],
         };
         gpu.run({
           shader: sortShader,
