@@ -1,3 +1,4 @@
+// The dtypes webtorch has, PyTorch's dtype names mapped onto them, and type promotion.
 import { nearestKey } from './options.js';
 
 /** Element types. Every dtype is stored in 4 bytes so kernels and copies are dtype-agnostic, and

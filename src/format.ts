@@ -243,7 +243,7 @@ declare module './tensor.js' {
 
 Object.assign(Tensor.prototype, {
   toString(this: Tensor) {
-    if (this.isDisposed || this.device !== 'cpu' || this.storage.pending) return formatTensor(this, null);
+    if (this.isDisposed || !this.deviceObject.synchronous || this.storage.pending) return formatTensor(this, null);
     return scope(() => noGrad(() => formatTensor(this, printedPart(this).dataSync())));
   },
   async toStringAsync(this: Tensor) {

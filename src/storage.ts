@@ -1,3 +1,4 @@
+// Reference counting of device storages shared by tensor views.
 import type { Device, DeviceBuffer, Storage } from './devices/device.js';
 import { BYTES_PER_ELEMENT } from './dtype.js';
 

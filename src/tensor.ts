@@ -1,3 +1,4 @@
+// `Tensor`: shape, strides, dtype, device, reads, and the autograd fields; ops add its methods.
 import type { Device, Storage, TensorView } from './devices/device.js';
 import { getDevice } from './devices/registry.js';
 import type { DType } from './dtype.js';

@@ -1,3 +1,4 @@
+// The autograd engine: `backward` and `grad` walk the recorded graph in reverse and deliver gradients.
 import { noGrad } from '../graph/grad-mode.js';
 import type { Node } from '../graph/node.js';
 import { keep, scope } from '../memory.js';

@@ -1,3 +1,4 @@
+// `torch.autograd.gradcheck`: analytic gradients compared with central finite differences.
 import { noGrad } from '../graph/grad-mode.js';
 import { scope } from '../memory.js';
 import { tensor } from '../ops/creation.js';

@@ -1,3 +1,4 @@
+// `zeroGradients`, the one home of zeroing `.grad`, shared by modules and optimizers.
 import { noGrad } from '../graph/grad-mode.js';
 import { checkOptions, optionKeys } from '../options.js';
 import type { Tensor } from '../tensor.js';

@@ -1,3 +1,4 @@
+// Merges a view's adjacent dims whose strides chain, so kernels walk fewer, longer loops.
 import type { Shape } from '../shape.js';
 
 /**

@@ -1,3 +1,4 @@
+// The device contract every device kind implements: storages, views and the typed kernel table.
 import type { DType } from '../dtype.js';
 import type { Shape } from '../shape.js';
 import type { BinaryOp, MultinomialStatus, ReduceOp, UnaryOp } from './opcodes.js';

@@ -1,3 +1,4 @@
+// The device-neutral table of op names and numbers; the build generates the AssemblyScript and WGSL constants from it.
 import type { DType } from '../dtype.js';
 
 /**

@@ -1,3 +1,4 @@
+// How a reduction over some dims maps onto [outer, reduced, inner] loops, shared by both devices.
 import { contiguousStrides, type Shape } from '../shape.js';
 import { coalesce } from './coalesce.js';
 

@@ -1,3 +1,4 @@
+// The device registry: device kinds, the devices by name, and the default device.
 import type { Device, DeviceType } from './device.js';
 
 /** What the registry knows of a device kind before a device of it exists. */

@@ -1,3 +1,4 @@
+// Grad mode: whether ops record, and `noGrad`, `enableGrad`, `setGradEnabled`.
 let gradEnabled = true;
 
 export function isGradEnabled(): boolean {

@@ -1,3 +1,4 @@
+// One recorded op of the autograd graph: its backward, its saved tensors and its edges to inputs.
 import type { Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 

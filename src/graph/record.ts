@@ -1,3 +1,4 @@
+// `record`, through which every differentiable op adds its node to the graph.
 import { keep, scope } from '../memory.js';
 import { Tensor } from '../tensor.js';
 import { isGradEnabled, noGrad } from './grad-mode.js';

@@ -1,3 +1,4 @@
+// Activation functions and their modules (ReLU, GELU, Tanh, Sigmoid, ELU, SiLU, ...).
 import { recordComposite } from '../graph/record.js';
 import { elu, glu, hardtanh, logsigmoid, mish, prelu, relu6, selu, silu, softplus } from '../ops/activations.js';
 import { full } from '../ops/creation.js';

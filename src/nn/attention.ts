@@ -1,3 +1,4 @@
+// Scaled dot-product attention and `nn.MultiheadAttention`.
 import { scope } from '../memory.js';
 import { arange, zeros } from '../ops/creation.js';
 import { add, div, le, mul, where } from '../ops/elementwise.js';

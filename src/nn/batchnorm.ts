@@ -1,3 +1,4 @@
+// `F.batchNorm` and `nn.BatchNorm1d/2d/3d`, with running statistics.
 import { noGrad } from '../graph/grad-mode.js';
 import { recordComposite } from '../graph/record.js';
 import { scope } from '../memory.js';

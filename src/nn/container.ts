@@ -1,3 +1,4 @@
+// Module containers: Sequential, ModuleList, ModuleDict.
 import { checkArgumentCount } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';

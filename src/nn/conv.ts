@@ -1,3 +1,4 @@
+// `nn.Conv1d` and `nn.Conv2d` modules over the convolution ops.
 import { type ConvPadding, conv1d, conv2d, describe, expandTuple, positionalOptions } from '../ops/conv.js';
 import { checkArgumentCount } from '../options.js';
 import type { Tensor } from '../tensor.js';

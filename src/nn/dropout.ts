@@ -1,3 +1,4 @@
+// `F.dropout` and the Dropout modules.
 import { inPlace } from '../ops/elementwise.js';
 import { dropout as dropoutOp } from '../ops/random.js';
 import { checkArgumentCount, checkOptions } from '../options.js';

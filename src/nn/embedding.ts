@@ -1,3 +1,4 @@
+// `F.embedding` and `nn.Embedding` (padding index, max norm).
 import { noGrad } from '../graph/grad-mode.js';
 import { recordComposite } from '../graph/record.js';
 import { scope } from '../memory.js';

@@ -1,3 +1,4 @@
+// `nn.Flatten` and `nn.Unflatten`.
 import { flatten, unflatten } from '../ops/views.js';
 import { checkArgumentCount } from '../options.js';
 import type { Tensor } from '../tensor.js';

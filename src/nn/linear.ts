@@ -1,3 +1,4 @@
+// `F.linear`, `nn.Linear` and `nn.Identity`.
 import { needsGrad, recordComposite } from '../graph/record.js';
 import { add } from '../ops/elementwise.js';
 import { mm } from '../ops/linalg.js';

@@ -1,3 +1,4 @@
+// The core losses (MSE, L1, NLL, cross-entropy, BCE) and the reduction rules they share.
 import { isGradEnabled, noGrad } from '../graph/grad-mode.js';
 import { record, recordComposite, type Save } from '../graph/record.js';
 import { scope } from '../memory.js';

@@ -1,3 +1,4 @@
+// `nn.Module`: parameter, buffer and child registration, train/eval, state dicts.
 import { type ZeroGradOptions, zeroGradients } from '../autograd/zero-grad.js';
 import { noGrad } from '../graph/grad-mode.js';
 import { keep } from '../memory.js';

@@ -1,3 +1,4 @@
+// `F.layerNorm` and `nn.LayerNorm`.
 import { noGrad } from '../graph/grad-mode.js';
 import { recordComposite } from '../graph/record.js';
 import { scope } from '../memory.js';

@@ -1,3 +1,4 @@
+// `F.pad`: constant, reflect, replicate and circular padding.
 import type { TensorView } from '../devices/device.js';
 import { record } from '../graph/record.js';
 import { tensor } from '../ops/creation.js';

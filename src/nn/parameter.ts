@@ -1,3 +1,4 @@
+// `nn.Parameter`, a tensor that modules register as a learnable weight.
 import { keep } from '../memory.js';
 import { empty } from '../ops/creation.js';
 import { checkTensor } from '../ops/util.js';

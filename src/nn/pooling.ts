@@ -1,3 +1,4 @@
+// Pooling modules: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d.
 import { positionalOptions } from '../ops/conv.js';
 import { adaptiveAvgPool1d, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../ops/pool.js';
 import { checkArgumentCount } from '../options.js';

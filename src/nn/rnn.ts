@@ -1,3 +1,4 @@
+// Recurrent layers (RNN, LSTM, GRU; multi-layer, bidirectional, packed input) and their cells.
 import type { RnnMode } from '../devices/device.js';
 import { scope } from '../memory.js';
 import { zeros } from '../ops/creation.js';

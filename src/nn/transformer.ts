@@ -1,3 +1,4 @@
+// `nn.TransformerEncoderLayer` and `nn.TransformerEncoder`.
 import { scope } from '../memory.js';
 import { add } from '../ops/elementwise.js';
 import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';

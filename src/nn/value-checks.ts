@@ -1,3 +1,4 @@
+// Checks that index tensors (class targets, embedding ids) stay below a bound, on any device.
 import type { FaultMessage } from '../devices/device.js';
 import { noGrad } from '../graph/grad-mode.js';
 import { scope } from '../memory.js';

@@ -1,3 +1,4 @@
+// The convolution ops `conv1d` and `conv2d` (stride, padding, dilation, groups) and their backward.
 import type { ConvGeometry, TensorView } from '../devices/device.js';
 import { record } from '../graph/record.js';
 import { checkOptions } from '../options.js';

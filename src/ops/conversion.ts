@@ -1,3 +1,4 @@
+// Dtype and device conversion: `to`, `copy_`, `fill_`.
 import { type DType, looksLikeDtype, resolveDtype } from '../dtype.js';
 import { needsGrad, record } from '../graph/record.js';
 import { keep, scope } from '../memory.js';

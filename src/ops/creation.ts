@@ -1,3 +1,4 @@
+// Tensor creation: empty, zeros, ones, full, their *Like forms, arange, linspace.
 import { type DType, toInt32 } from '../dtype.js';
 import { checkArgumentCount, describeValue } from '../options.js';
 import { formatShape, numel, type Shape, sizesFromArgs } from '../shape.js';

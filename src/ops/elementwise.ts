@@ -1,3 +1,4 @@
+// Broadcasting binary ops (add, sub, mul, div, pow, maximum, remainder, fmod, ...) and their backward.
 import type { BinaryOp, TensorView, UnaryOp } from '../devices/device.js';
 import { type DType, promoteTypes } from '../dtype.js';
 import { record } from '../graph/record.js';

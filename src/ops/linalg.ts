@@ -1,3 +1,4 @@
+// Matrix products: matmul, mm, bmm.
 import { record } from '../graph/record.js';
 import { broadcastShapes, formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';

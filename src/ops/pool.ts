@@ -1,3 +1,4 @@
+// The pooling ops (max, average, adaptive; 1d and 2d) and their backward.
 import type { PoolAxis, TensorView } from '../devices/device.js';
 import { record } from '../graph/record.js';
 import { formatShape, type Shape } from '../shape.js';

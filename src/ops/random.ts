@@ -1,3 +1,4 @@
+// Random tensors: rand, randn, randint, randperm, bernoulli, multinomial, uniform_.
 import type { Device, MultinomialErrors, RandomStream, TensorView } from '../devices/device.js';
 import type { DType } from '../dtype.js';
 import { noGrad } from '../graph/grad-mode.js';

@@ -1,3 +1,4 @@
+// Reductions: sum, prod, mean, max, min and their backward, with PyTorch's int32 rules.
 import type { ReduceOp } from '../devices/device.js';
 import { record, recordComposite } from '../graph/record.js';
 import { checkOptions, describeValue, optionKeys } from '../options.js';

@@ -1,3 +1,4 @@
+// The fused recurrent layer op over packed steps, forward and backward, on the device kernels.
 import type { RnnGradients, RnnLayer, RnnMode, TensorView } from '../devices/device.js';
 import { rnnGateCount, rnnPlan, rnnReserveElements } from '../devices/rnn-layout.js';
 import { record } from '../graph/record.js';

@@ -1,3 +1,4 @@
+// softmax and logSoftmax along a dim, and their backward.
 import { type DType, resolveDtype } from '../dtype.js';
 import { record } from '../graph/record.js';
 import { checkOptions, optionKeys } from '../options.js';

@@ -1,3 +1,4 @@
+// sort, argsort and topk.
 import { record } from '../graph/record.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { normalizeDim, type Shape } from '../shape.js';

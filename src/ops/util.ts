@@ -1,3 +1,4 @@
+// Argument checks and helpers the ops share: tensors, dtypes, devices, scalars.
 import type { Device } from '../devices/device.js';
 import { defaultDevice, getDevice } from '../devices/registry.js';
 import { type DType, resolveDtype } from '../dtype.js';

@@ -1,3 +1,4 @@
+// View ops (view, reshape, permute, transpose, squeeze, unsqueeze, ...) plus contiguous, clone and detach.
 import type { TensorView } from '../devices/device.js';
 import { record, recordComposite } from '../graph/record.js';
 import { registerView } from '../graph/views.js';

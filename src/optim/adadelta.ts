@@ -1,3 +1,4 @@
+// `optim.Adadelta`.
 import { zerosLike } from '../ops/creation.js';
 import { mul } from '../ops/elementwise.js';
 import { sqrt } from '../ops/unary.js';

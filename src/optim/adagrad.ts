@@ -1,3 +1,4 @@
+// `optim.Adagrad`.
 import { keep } from '../memory.js';
 import { fullLike } from '../ops/creation.js';
 import { div, mul } from '../ops/elementwise.js';

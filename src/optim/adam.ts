@@ -1,3 +1,4 @@
+// `optim.Adam` and `optim.AdamW`.
 import { zerosLike } from '../ops/creation.js';
 import { div, maximum, mul } from '../ops/elementwise.js';
 import { sqrt } from '../ops/unary.js';

@@ -1,3 +1,4 @@
+// `optim.Adamax`.
 import { zerosLike } from '../ops/creation.js';
 import { div, maximum } from '../ops/elementwise.js';
 import type { Tensor } from '../tensor.js';

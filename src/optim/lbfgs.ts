@@ -1,3 +1,4 @@
+// `optim.LBFGS`, with its closure and strong-Wolfe line search.
 import { enableGrad, noGrad } from '../graph/grad-mode.js';
 import { keep, scope } from '../memory.js';
 import { zerosLike } from '../ops/creation.js';

@@ -1,3 +1,4 @@
+// The learning-rate schedulers of `optim.lrScheduler`.
 import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { Optimizer, type OptimizerOptions, type ParamGroup } from './optimizer.js';

@@ -1,3 +1,4 @@
+// The running averages of gradients and squared gradients that the Adam family shares.
 import { mul } from '../ops/elementwise.js';
 import type { Tensor } from '../tensor.js';
 

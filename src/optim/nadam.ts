@@ -1,3 +1,4 @@
+// `optim.NAdam`.
 import { zerosLike } from '../ops/creation.js';
 import { div } from '../ops/elementwise.js';
 import { sqrt } from '../ops/unary.js';

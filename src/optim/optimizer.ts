@@ -1,3 +1,4 @@
+// `Optimizer`: param groups, state dicts, option checks and the per-parameter step loop.
 import { type ZeroGradOptions, zeroGradients } from '../autograd/zero-grad.js';
 import { enableGrad, noGrad } from '../graph/grad-mode.js';
 import { keep, noteOptimizerStep, scope } from '../memory.js';

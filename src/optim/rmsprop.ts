@@ -1,3 +1,4 @@
+// `optim.RMSprop`.
 import { zerosLike } from '../ops/creation.js';
 import { add, div, mul } from '../ops/elementwise.js';
 import { sqrt } from '../ops/unary.js';

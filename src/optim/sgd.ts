@@ -1,3 +1,4 @@
+// `optim.SGD` (momentum, dampening, Nesterov, weight decay).
 import { keep } from '../memory.js';
 import { add, mul } from '../ops/elementwise.js';
 import { clone } from '../ops/views.js';

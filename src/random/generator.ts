@@ -1,3 +1,4 @@
+// `torch.Generator` (Philox key and offset) and the default generator's `manualSeed`.
 import type { RandomStream } from '../devices/device.js';
 import { checkOptions, optionKeys } from '../options.js';
 

@@ -1,3 +1,4 @@
+// The CPU device's allocator over wasm memory: segregated-fit bins (TLSF), free neighbours merged.
 import { formatBytes } from '../bytes.js';
 
 /**

@@ -1,3 +1,4 @@
+// The CPU device: wasm memory, its storages, and the kernel table assembled from kernels/.
 import type { instantiate as instantiateKernels } from '../../../build/kernels.js';
 import type { DType } from '../../dtype.js';
 import type { Device, DeviceBuffer, Kernels } from '../device.js';

@@ -1,3 +1,4 @@
+// Instantiates the wasm kernels (from embedded bytes or a precompiled module) and registers the CPU device.
 import kernelsBase64 from '../../../build/kernels-wasm.js';
 import { registerDevice } from '../registry.js';
 import { createCpuDevice } from './device.js';

@@ -1,3 +1,4 @@
+// The WebGPU device: buffers, command encoding and submission, pipelines, and reads back to the CPU.
 import type { DType } from '../../dtype.js';
 import { formatBytes } from '../bytes.js';
 import type { Device, DeviceBuffer, Kernels } from '../device.js';

@@ -1,3 +1,4 @@
+// `clipGradNorm_` and `clipGradValue_`.
 import { noGrad } from '../../graph/grad-mode.js';
 import { scope } from '../../memory.js';
 import { tensor } from '../../ops/creation.js';

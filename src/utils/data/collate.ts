@@ -1,3 +1,4 @@
+// `defaultCollate`: stacks a batch of samples as PyTorch's default_collate does.
 import { scope } from '../../memory.js';
 import { tensor } from '../../ops/creation.js';
 import { stack } from '../../ops/views.js';

@@ -1,3 +1,4 @@
+// `DataLoader`: batches, shuffling, collation, and iteration over a dataset.
 import { scope } from '../../memory.js';
 import { randperm } from '../../ops/random.js';
 import { checkOptions, optionKeys } from '../../options.js';

@@ -1,3 +1,4 @@
+// Datasets: Dataset, TensorDataset, Subset and randomSplit.
 import { scope } from '../../memory.js';
 import { tensor } from '../../ops/creation.js';
 import { indexSelect } from '../../ops/gather-scatter.js';

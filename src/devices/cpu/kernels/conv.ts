@@ -1,3 +1,4 @@
+// CPU glue for the convolution kernels of assembly/conv.ts.
 import { contiguousStrides } from '../../../shape.js';
 import type { ConvGeometry, Kernels } from '../../device.js';
 import type { CpuDevice } from '../device.js';

@@ -1,3 +1,4 @@
+// CPU glue for the unary, binary, where, fill and copy kernels of assembly/elementwise.ts.
 import type { DType } from '../../../dtype.js';
 import { coalesce } from '../../coalesce.js';
 import type { Kernels } from '../../device.js';

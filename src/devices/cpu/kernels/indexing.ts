@@ -1,3 +1,4 @@
+// CPU glue for gather, scatter, index and masked kernels of assembly/indexing.ts.
 import { coalesce } from '../../coalesce.js';
 import type { Kernels, TensorView } from '../../device.js';
 import { GATHER_SCATTER_MODES } from '../../opcodes.js';

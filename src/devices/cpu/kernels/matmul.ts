@@ -1,3 +1,4 @@
+// CPU glue for the GEMM kernels of assembly/gemm.ts (matmul, bmm, strided operands).
 import type { Kernels } from '../../device.js';
 import type { CpuDevice } from '../device.js';
 import { addressOf } from '../helpers.js';

@@ -1,3 +1,4 @@
+// CPU glue for the max and average pooling kernels of assembly/pool.ts.
 import type { Kernels, PoolAxis, TensorView } from '../../device.js';
 import type { CpuDevice } from '../device.js';
 import { addressOf, withContiguous } from '../helpers.js';

@@ -1,3 +1,4 @@
+// CPU glue for the Philox random kernels of assembly/random.ts (uniform, normal, bernoulli, multinomial).
 import { numel } from '../../../shape.js';
 import type { Kernels } from '../../device.js';
 import { MULTINOMIAL_STATUSES } from '../../opcodes.js';

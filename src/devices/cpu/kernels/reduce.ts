@@ -1,3 +1,4 @@
+// CPU glue for the reduction kernels of assembly/reduce.ts.
 import { contiguousStrides } from '../../../shape.js';
 import type { Kernels } from '../../device.js';
 import { REDUCE_OPCODES } from '../../opcodes.js';

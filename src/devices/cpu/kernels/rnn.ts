@@ -1,3 +1,4 @@
+// CPU glue for the fused recurrent layer kernels of assembly/rnn.ts.
 import type { Kernels } from '../../device.js';
 import type { CpuDevice } from '../device.js';
 import { addressOf } from '../helpers.js';

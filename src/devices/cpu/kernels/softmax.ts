@@ -1,3 +1,4 @@
+// CPU glue for the softmax and log-softmax kernels of assembly/softmax.ts.
 import { numel } from '../../../shape.js';
 import type { Kernels } from '../../device.js';
 import type { CpuDevice } from '../device.js';

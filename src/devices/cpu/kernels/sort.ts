@@ -1,3 +1,4 @@
+// CPU glue for the sort and top-k kernels of assembly/sort.ts.
 import { coalesce } from '../../coalesce.js';
 import type { Kernels } from '../../device.js';
 import type { CpuDevice } from '../device.js';

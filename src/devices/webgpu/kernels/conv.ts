@@ -1,3 +1,4 @@
+// WebGPU glue for the convolution shaders of shaders/conv.wgsl.
 import type { ConvGeometry, Kernels, TensorView } from '../../device.js';
 import type { WebGpuDevice } from '../device.js';
 import { defineShader, type Uniform } from '../launch.js';

@@ -1,3 +1,4 @@
+// WebGPU glue for the unary, binary, where, fill and copy shaders.
 import { numel } from '../../../shape.js';
 import type { Kernels } from '../../device.js';
 import { BINARY_OPCODES, elementwiseKernelDtype, UNARY_OPCODES } from '../../opcodes.js';

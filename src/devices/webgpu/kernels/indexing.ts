@@ -1,3 +1,4 @@
+// WebGPU glue for the gather, scatter, index and masked shaders.
 import { numel } from '../../../shape.js';
 import type { Kernels, TensorView } from '../../device.js';
 import type { WebGpuDevice } from '../device.js';

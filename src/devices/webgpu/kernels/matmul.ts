@@ -1,3 +1,4 @@
+// WebGPU glue for the matmul shaders and the tile plan that picks one.
 import { numel } from '../../../shape.js';
 import type { Kernels, TensorView } from '../../device.js';
 import type { WebGpuDevice } from '../device.js';

@@ -1,3 +1,4 @@
+// WebGPU glue for the max and average pooling shaders.
 import { numel } from '../../../shape.js';
 import type { Kernels, PoolAxis, TensorView } from '../../device.js';
 import type { WebGpuDevice } from '../device.js';

@@ -1,3 +1,4 @@
+// WebGPU glue for the Philox random shaders (uniform, normal, bernoulli, multinomial).
 import { numel } from '../../../shape.js';
 import type { Kernels, RandomStream, TensorView } from '../../device.js';
 import type { WebGpuDevice } from '../device.js';

@@ -1,3 +1,4 @@
+// WebGPU glue for the reduction shaders.
 import { contiguousStrides, numel } from '../../../shape.js';
 import type { Kernels, TensorView } from '../../device.js';
 import { REDUCE_OPCODES } from '../../opcodes.js';

@@ -1,3 +1,4 @@
+// WebGPU glue for the fused recurrent layer shaders.
 import type { Kernels, RnnLayer, RnnMode, Storage, TensorView } from '../../device.js';
 import type { WebGpuDevice } from '../device.js';
 import { defineShader } from '../launch.js';

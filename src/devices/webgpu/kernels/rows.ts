@@ -1,3 +1,4 @@
+// How a row-wise kernel (softmax, sort) sees a view as rows along one dim, on WebGPU.
 import { numel, type Shape } from '../../../shape.js';
 import type { TensorView } from '../../device.js';
 import { stridedWalk, type Walk } from '../launch.js';

@@ -1,3 +1,4 @@
+// WebGPU glue for the softmax and log-softmax shaders.
 import type { Kernels, TensorView } from '../../device.js';
 import type { WebGpuDevice } from '../device.js';
 import { defineShader } from '../launch.js';

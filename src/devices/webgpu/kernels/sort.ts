@@ -1,3 +1,4 @@
+// WebGPU glue for the sort and top-k shaders.
 import type { Kernels, TensorView } from '../../device.js';
 import type { WebGpuDevice } from '../device.js';
 import { DTYPE_CODES, defineShader, type Uniform } from '../launch.js';
