@@ -144,7 +144,8 @@ abstract class ConvTransposeNd extends Module {
  * const up = new nn.ConvTranspose2d(16, 33, [3, 5], { stride: [2, 1], padding: [4, 2] });
  * String(up);   // 'ConvTranspose2d(16, 33, kernel_size=(3, 5), stride=(2, 1), padding=(4, 2))'
  * const x = torch.randn(1, 16, 12, 12);
- * up.forward(x, [1, 33, 16, 12]).shape;   // [1, 33, 16, 12]: outputSize picks outputPadding 1
+ * up.forward(x).shape;   // [1, 33, 17, 12]
+ * up.forward(x, [1, 33, 18, 12]).shape;   // [1, 33, 18, 12]: outputSize picks outputPadding (1, 0)
  * ```
  */
 export class ConvTranspose2d extends ConvTransposeNd {
