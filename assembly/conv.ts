@@ -38,11 +38,13 @@ function chunkPixels(geometry: usize): i32 {
 }
 
 /** True when the input of one group is already the column matrix: a 1x1 kernel, stride 1, no
- *  padding, and rows of the image packed back to back. */
+ *  padding, rows of the image packed back to back, and as many output pixels as input pixels
+ *  (a transposed convolution with output padding has more input pixels, which no pixel reads). */
 function inputIsColumns(geometry: usize): bool {
   return geo(geometry, KERNEL_H) == 1 && geo(geometry, KERNEL_W) == 1
     && geo(geometry, STRIDE_H) == 1 && geo(geometry, STRIDE_W) == 1
     && geo(geometry, PAD_H) == 0 && geo(geometry, PAD_W) == 0
+    && geo(geometry, OUT_HEIGHT) == geo(geometry, IN_HEIGHT) && geo(geometry, OUT_WIDTH) == geo(geometry, IN_WIDTH)
     && geo(geometry, INPUT_STRIDE_W) == 1 && geo(geometry, INPUT_STRIDE_H) == geo(geometry, IN_WIDTH);
 }
 

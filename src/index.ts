@@ -30,6 +30,8 @@ export { keep, memory, scope } from './memory.js';
 export * as nn from './nn/index.js';
 export type { ConvOptions, ConvPadding } from './ops/conv.js';
 export { conv1d, conv2d } from './ops/conv.js';
+export type { ConvTransposeOptions } from './ops/conv-transpose.js';
+export { convTranspose1d, convTranspose2d } from './ops/conv-transpose.js';
 export { arange, empty, emptyLike, eye, full, fullLike, linspace, ones, onesLike, tensor, zeros, zerosLike } from './ops/creation.js';
 export {
   add,

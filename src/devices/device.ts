@@ -274,7 +274,8 @@ export interface Kernels {
   conv2d(out: TensorView, input: TensorView, weight: TensorView, bias: TensorView | null, geometry: ConvGeometry): void;
   /**
    * gradInput [N, Cin, H, W] (contiguous, overwritten) = the gradient of conv2d's output w.r.t.
-   * its input, given grad [N, Cout, Ho, Wo] and weight (any strides).
+   * its input, given grad [N, Cout, Ho, Wo] and weight (any strides). H and W may exceed what the
+   * output reads (convTranspose's output padding): positions no output pixel reads get 0.
    */
   conv2dBackwardInput(gradInput: TensorView, grad: TensorView, weight: TensorView, geometry: ConvGeometry): void;
   /**

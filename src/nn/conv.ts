@@ -28,6 +28,19 @@ type ConvModuleArg = number | readonly number[] | string | boolean | undefined |
 
 const PADDING_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
 
+/**
+ * PyTorch's _ConvNd.reset_parameters: weight kaiming_uniform_(a = sqrt(5)), bias U(-1/sqrt(fanIn),
+ * 1/sqrt(fanIn)), fanIn taken from the weight's dim 1 as for any weight (so from outChannels/groups
+ * for a transposed convolution, as in PyTorch).
+ */
+export function resetConvParameters(weight: Parameter, bias: Parameter | null): void {
+  kaimingUniform_(weight, { a: Math.sqrt(5) });
+  if (bias) {
+    const [fanIn] = calculateFanInAndFanOut(weight);
+    if (fanIn !== 0) uniform_(bias, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn));
+  }
+}
+
 /** PyTorch's _ConvNd: the options checked and stored as tuples, the weight and bias, and the forward. */
 abstract class ConvNd extends Module {
   readonly inChannels: number;
@@ -101,13 +114,8 @@ abstract class ConvNd extends Module {
     this.resetParameters();
   }
 
-  /** PyTorch's default: weight kaiming_uniform_(a = sqrt(5)), bias U(-1/sqrt(fanIn), 1/sqrt(fanIn)). */
   resetParameters(): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const [fanIn] = calculateFanInAndFanOut(this.weight);
-      if (fanIn !== 0) uniform_(this.bias, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn));
-    }
+    resetConvParameters(this.weight, this.bias);
   }
 
   protected abstract convolve(input: Tensor, padding: ConvPadding): Tensor;

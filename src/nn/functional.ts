@@ -6,6 +6,8 @@
 export { elu, glu, hardtanh, logsigmoid, mish, prelu, relu6, selu, silu, softplus } from '../ops/activations.js';
 export type { ConvOptions, ConvPadding } from '../ops/conv.js';
 export { conv1d, conv2d } from '../ops/conv.js';
+export type { ConvTransposeOptions } from '../ops/conv-transpose.js';
+export { convTranspose1d, convTranspose2d } from '../ops/conv-transpose.js';
 export { oneHot } from '../ops/gather-scatter.js';
 export type { AvgPoolOptions, MaxPoolOptions } from '../ops/pool.js';
 export { adaptiveAvgPool1d, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../ops/pool.js';

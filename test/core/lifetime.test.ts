@@ -207,6 +207,8 @@ const ops: Record<string, (t: Inputs) => unknown> = {
   linear: ({ x, w }) => F.linear(x, w.t()),
   conv1d: ({ sequence }) => F.conv1d(sequence, sequence.narrow(2, 0, 3)),
   conv2d: ({ image }) => F.conv2d(image, image.narrow(2, 0, 3).narrow(3, 0, 3)),
+  convTranspose1d: ({ sequence }) => F.convTranspose1d(sequence, sequence.narrow(2, 0, 3).transpose(0, 1), null, 2),
+  convTranspose2d: ({ image }) => F.convTranspose2d(image, image.narrow(2, 0, 3).narrow(3, 0, 3).transpose(0, 1), null, 2),
   maxPool1d: ({ sequence }) => F.maxPool1d(sequence, 2),
   maxPool2d: ({ image }) => F.maxPool2d(image, 2),
   avgPool1d: ({ sequence }) => F.avgPool1d(sequence, 2),

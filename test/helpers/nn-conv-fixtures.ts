@@ -1,5 +1,6 @@
 // Runs the PyTorch 1.13 references of test/fixtures/nn_conv.json (written by nn_conv.py, whose
-// docstring gives the format) through webtorch's public API and compares.
+// docstring gives the format; nn_conv_transpose.json has the same) through webtorch's public API
+// and compares.
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import * as torch from '../../src/index.js';
@@ -38,6 +39,8 @@ interface ModuleStep {
   gradOutput: TensorData;
   output: TensorData;
   indices?: TensorData;
+  /** The forward's second argument (a transposed convolution's outputSize). */
+  outputSize?: number[];
   inputGrad: TensorData;
   paramGrads: Record<string, TensorData>;
   buffers: Record<string, TensorData>;
@@ -54,10 +57,17 @@ export interface ModuleCase {
   steps: ModuleStep[];
 }
 
-const fixtures = JSON.parse(readFileSync(new URL('../fixtures/nn_conv.json', import.meta.url), 'utf8')) as {
+export interface ConvFixtures {
   functional: FunctionalCase[];
   modules: ModuleCase[];
-};
+}
+
+/** A fixture file of test/fixtures in nn_conv.py's format. */
+export function readConvFixtures(name: string): ConvFixtures {
+  return JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')) as ConvFixtures;
+}
+
+const fixtures = readConvFixtures('nn_conv.json');
 
 /** The functional cases whose `fn` starts with one of `prefixes`. */
 export function functionalCases(...prefixes: string[]): FunctionalCase[] {
@@ -136,7 +146,7 @@ export async function checkModuleCase(c: ModuleCase, device = 'cpu'): Promise<vo
       module.train(step.train);
       module.zeroGrad();
       const input = tensorOn(step.input, device, true);
-      const result = module.forward(input) as Tensor | [Tensor, Tensor];
+      const result = (step.outputSize ? module.forward(input, step.outputSize) : module.forward(input)) as Tensor | [Tensor, Tensor];
       const output = Array.isArray(result) ? result[0] : result;
       expect(output.device, `step ${i}: output device`).toBe(device);
       found.push(check(`step ${i}: output`, output, step.output));
