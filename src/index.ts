@@ -31,6 +31,7 @@ export * as nn from './nn/index.js';
 export type { ConvOptions, ConvPadding } from './ops/conv.js';
 export { conv1d, conv2d } from './ops/conv.js';
 export { arange, empty, emptyLike, eye, full, fullLike, linspace, ones, onesLike, tensor, zeros, zerosLike } from './ops/creation.js';
+export { einsum } from './ops/einsum.js';
 export {
   add,
   clamp,
