@@ -79,6 +79,8 @@ export type { IndexPutOptions } from './ops/subscript.js';
 export { indexPut, maskedFill } from './ops/subscript.js';
 export type { IndexArray, IndexEntry } from './ops/subscript-plan.js';
 export * from './ops/unary.js';
+export type { NonzeroOptions, UniqueOptions } from './ops/unique.js';
+export { nonzero, nonzeroAsync, unique, uniqueAsync } from './ops/unique.js';
 export {
   cat,
   chunk,
