@@ -199,7 +199,7 @@ export function einsum(equation: string, ...operands: (Tensor | readonly Tensor[
   let output: Label[];
   if (arrow < 0) {
     const once = all.filter((label) => !label.startsWith('...') && labels.flat().filter((l) => l === label).length === 1);
-    output = [...all.filter((label) => label.startsWith('...')).sort(), ...once.sort()];
+    output = [...Array.from({ length: widest }, (_, j) => `...${j}`), ...once.sort()];
   } else {
     const term = parseTerm(equation, arrow + 2, equation.length, 'the output');
     term.letters.forEach((letter, i) => {

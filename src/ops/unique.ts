@@ -37,7 +37,7 @@ function readNow(op: string, input: Tensor): Float32Array | Int32Array {
   return input.dataSync();
 }
 
-function int32On(values: readonly number[], shape: Shape, device: string): Tensor {
+function int32On(values: ArrayLike<number>, shape: Shape, device: string): Tensor {
   return tensor(Int32Array.from(values), { dtype: 'int32', device }).reshape(shape);
 }
 
@@ -56,11 +56,11 @@ function nonzeroOf(input: Tensor, values: ArrayLike<number>, asTuple: boolean): 
         input.device,
       ),
     );
-  return int32On(
-    found.flatMap((flat) => shape.map((_, d) => coordinate(flat, d))),
-    [found.length, shape.length],
-    input.device,
-  );
+  const indices = new Int32Array(found.length * shape.length);
+  found.forEach((flat, n) => {
+    for (let d = 0; d < shape.length; d++) indices[n * shape.length + d] = coordinate(flat, d);
+  });
+  return int32On(indices, [found.length, shape.length], input.device);
 }
 
 function asTupleOf(options: NonzeroOptions | undefined): boolean {
@@ -92,18 +92,52 @@ function planUnique(input: Tensor, options: UniqueOptions | undefined): UniquePl
   return { returnInverse, returnCounts, dim: d };
 }
 
+/** Unique values or slices: the kept ones in order, and for each input one the index of its group. */
+interface Grouping {
+  kept: number;
+  out: Float32Array | Int32Array;
+  inverse: Int32Array;
+  counts: Int32Array;
+}
+
+/** Each group's size, from the group index of every member. */
+function countsOf(inverse: Int32Array, kept: number): Int32Array {
+  const counts = new Int32Array(kept);
+  for (const g of inverse) counts[g]++;
+  return counts;
+}
+
 /**
- * The unique slices along `dim` (single elements when flattening): ascending in lexicographic
- * order, each kept as its first occurrence. NaN never equals NaN, so every NaN is a value of its
- * own, as in PyTorch.
+ * Unique single values by the typed array's own numeric sort (NaN last), several times faster than
+ * sorting indices with a comparator (measured on 1e6 int32 values). A zero group keeps the input's
+ * first zero, -0 or 0, as PyTorch does.
  */
-function uniqueOf(input: Tensor, values: Float32Array | Int32Array, plan: UniquePlan): Tensor | Tensor[] {
-  const { returnInverse, returnCounts, dim } = plan;
-  const shape: Shape = dim === null ? [values.length] : input.shape;
-  const d = dim ?? 0;
-  const count = shape[d];
-  const outer = shape.slice(0, d).reduce((n, s) => n * s, 1);
-  const inner = shape.slice(d + 1).reduce((n, s) => n * s, 1);
+function uniqueElements(values: Float32Array | Int32Array): Grouping {
+  const sorted = values.slice().sort();
+  const keptValues: number[] = [];
+  for (let k = 0; k < sorted.length; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) keptValues.push(sorted[k]);
+  const firstZero = values.find((v) => v === 0);
+  const zero = keptValues.indexOf(0);
+  if (firstZero !== undefined && zero >= 0) keptValues[zero] = firstZero;
+  // Binary search finds each value's group (NaN slots at the end compare as larger, as they sort);
+  // each NaN is its own value, taking the NaN slots in input order.
+  const groupOf = (v: number) => {
+    let [low, high] = [0, keptValues.length - 1];
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (keptValues[middle] < v) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+  let nextNaN = keptValues.findIndex(Number.isNaN);
+  const inverse = Int32Array.from(values, (v) => (Number.isNaN(v) ? nextNaN++ : groupOf(v)));
+  const out = values instanceof Float32Array ? Float32Array.from(keptValues) : Int32Array.from(keptValues);
+  return { kept: keptValues.length, out, inverse, counts: countsOf(inverse, keptValues.length) };
+}
+
+/** Unique slices `i` of `values` seen as [outer, count, inner], in lexicographic order. */
+function uniqueSlices(values: Float32Array | Int32Array, outer: number, count: number, inner: number): Grouping {
   const length = outer * inner;
   /** Element k (row-major over the other dims) of slice i. */
   const at = (i: number, k: number) => values[(Math.floor(k / inner) * count + i) * inner + (k % inner)];
@@ -121,24 +155,33 @@ function uniqueOf(input: Tensor, values: Float32Array | Int32Array, plan: Unique
   // Array.prototype.sort is stable: equal slices keep input order, so a group starts at its first occurrence.
   const order = Array.from({ length: count }, (_, i) => i).sort(compare);
   const firsts: number[] = [];
-  const inverse = new Array<number>(count);
-  const counts: number[] = [];
+  const inverse = new Int32Array(count);
   order.forEach((i, rank) => {
-    if (rank === 0 || !same(order[rank - 1], i)) {
-      firsts.push(i);
-      counts.push(0);
-    }
+    if (rank === 0 || !same(order[rank - 1], i)) firsts.push(i);
     inverse[i] = firsts.length - 1;
-    counts[counts.length - 1]++;
   });
   const kept = firsts.length;
   const out = new (values instanceof Float32Array ? Float32Array : Int32Array)(kept * length);
   firsts.forEach((i, g) => {
     for (let k = 0; k < length; k++) out[(Math.floor(k / inner) * kept + g) * inner + (k % inner)] = at(i, k);
   });
-  const uniqueShape = shape.map((s, k) => (k === d ? kept : s));
-  const results = [tensor(out, { dtype: input.dtype, device: input.device }).reshape(uniqueShape)];
-  if (returnInverse) results.push(int32On(inverse, dim === null ? input.shape : [count], input.device));
+  return { kept, out, inverse, counts: countsOf(inverse, kept) };
+}
+
+/**
+ * The unique slices along `dim` (single elements when flattening): ascending in lexicographic
+ * order, each kept as its first occurrence. NaN never equals NaN, so every NaN is a value of its
+ * own, as in PyTorch.
+ */
+function uniqueOf(input: Tensor, values: Float32Array | Int32Array, plan: UniquePlan): Tensor | Tensor[] {
+  const { returnInverse, returnCounts, dim } = plan;
+  const shape: Shape = dim === null ? [values.length] : input.shape;
+  const d = dim ?? 0;
+  const outer = shape.slice(0, d).reduce((n, s) => n * s, 1);
+  const inner = shape.slice(d + 1).reduce((n, s) => n * s, 1);
+  const { kept, out, inverse, counts } = outer * inner === 1 ? uniqueElements(values) : uniqueSlices(values, outer, shape[d], inner);
+  const results = [tensor(out, { dtype: input.dtype, device: input.device }).reshape(shape.map((s, k) => (k === d ? kept : s)))];
+  if (returnInverse) results.push(int32On(inverse, dim === null ? input.shape : [shape[d]], input.device));
   if (returnCounts) results.push(int32On(counts, [kept], input.device));
   return results.length === 1 ? results[0] : results;
 }

@@ -83,6 +83,28 @@ describe.each(devices)('einsum against PyTorch 1.13 (%s)', (device) => {
   });
 });
 
+describe('einsum shapes PyTorch fixtures leave out', () => {
+  it('keeps the order of many ellipsis dims in an implicit output', () => {
+    const shape = [1, 2, 1, 3, 1, 1, 1, 1, 1, 1, 2, 4];
+    expect(torch.einsum('...i', torch.ones(shape)).shape).toEqual(shape);
+    expect(torch.einsum('...i,i', torch.ones(shape), torch.ones(4)).shape).toEqual(shape.slice(0, -1));
+  });
+
+  it('contracts empty dims to zeros, with gradients', () => {
+    const a = torch.zeros([0, 3], { requiresGrad: true });
+    const b = torch.ones([3, 2], { requiresGrad: true });
+    const out = torch.einsum('ij,jk', a, b);
+    expect(out.shape).toEqual([0, 2]);
+    out.sum().backward();
+    expect(b.grad!.tolistSync()).toEqual([
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ]);
+    expect(torch.einsum('i,i->', torch.zeros(0), torch.zeros(0)).itemSync()).toBe(0);
+  });
+});
+
 describe('einsum errors, as PyTorch raises them', () => {
   const ones = (...shape: number[]) => torch.ones(shape);
 
