@@ -27,6 +27,10 @@ const DIFFERENCES = {
   'Tensor.item': 'returns a Promise; itemSync() on the CPU',
   'Tensor.tolist': 'returns a Promise; tolistSync() on the CPU',
   'Tensor.backward': 'options object: { gradient, retainGraph, createGraph }',
+  'torch.nonzero': 'int32 indices; on WebGPU use nonzeroAsync',
+  'Tensor.nonzero': 'int32 indices; on WebGPU use nonzeroAsync',
+  'torch.unique': 'int32 inverse and counts; on WebGPU use uniqueAsync; sorted=False still sorts',
+  'Tensor.unique': 'int32 inverse and counts; on WebGPU use uniqueAsync; sorted=False still sorts',
 };
 
 /** PyTorch's snake_case name in webtorch's camelCase, keeping a trailing in-place underscore. */

@@ -33,6 +33,7 @@ export { conv1d, conv2d } from './ops/conv.js';
 export type { ConvTransposeOptions } from './ops/conv-transpose.js';
 export { convTranspose1d, convTranspose2d } from './ops/conv-transpose.js';
 export { arange, empty, emptyLike, eye, full, fullLike, linspace, ones, onesLike, tensor, zeros, zerosLike } from './ops/creation.js';
+export { einsum } from './ops/einsum.js';
 export {
   add,
   clamp,
@@ -80,6 +81,8 @@ export type { IndexPutOptions } from './ops/subscript.js';
 export { indexPut, maskedFill } from './ops/subscript.js';
 export type { IndexArray, IndexEntry } from './ops/subscript-plan.js';
 export * from './ops/unary.js';
+export type { NonzeroOptions, UniqueOptions } from './ops/unique.js';
+export { nonzero, nonzeroAsync, unique, uniqueAsync } from './ops/unique.js';
 export {
   cat,
   chunk,

@@ -238,6 +238,18 @@ export function sliceView(node: string, input: Tensor, d: number, begin: number,
   return record(node, out, [input], () => (g) => [embedInZeros(g, input.shape, region)]);
 }
 
+/**
+ * The diagonal of dims `d1` and `d2` (of one size) as a view that keeps it at d1's place and drops
+ * d2: what a letter repeated in one einsum operand ('ii->i') selects.
+ */
+export function diagonalView(input: Tensor, d1: number, d2: number): Tensor {
+  const shape = input.shape.filter((_, k) => k !== d2);
+  const fold = (strides: Shape) => strides.map((s, k) => (k === d1 ? s + strides[d2] : s)).filter((_, k) => k !== d2);
+  const out = alias(input, shape, fold(input.strides), input.offset);
+  const region = (base: TensorView): TensorView => ({ ...base, shape, strides: fold(base.strides) });
+  return record('DiagonalBackward0', out, [input], () => (g) => [embedInZeros(g, input.shape, region)]);
+}
+
 /** input[..., index, ...] along `dim`: a view with that dim removed. */
 export function select(input: Tensor, dim: number, index: number): Tensor {
   checkTensor('select', 'input', input);

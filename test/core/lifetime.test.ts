@@ -238,6 +238,8 @@ const ops: Record<string, (t: Inputs) => unknown> = {
   marginRankingLoss: ({ x, y }) => F.marginRankingLoss(x, y, y.sign().detach()),
   cosineEmbeddingLoss: ({ x, y }) => F.cosineEmbeddingLoss(x, y, torch.ones([x.shape[0]], { device: x.device })),
   tripletMarginLoss: ({ x, y, positive }) => F.tripletMarginLoss(x, y, positive, { swap: true }),
+  einsum: ({ x, w }) => torch.einsum('ij,jk->ik', x, w),
+  einsumDiagonal: ({ w }) => torch.einsum('ii->i', w.narrow(1, 0, 4)),
   // in place on a graph tensor: its node is replaced by the in-place op's
   inPlace: ({ x, y, mask }) =>
     x.mul(1).add_(y).sub_(y).mul_(2).div_(2).pow_(2).exp_().neg_().sigmoid_().tanh_().relu_().clamp_(0, 1).maskedFill_(mask, 0),
@@ -351,6 +353,11 @@ describe('the lifetime cases cover every op', () => {
     'indexAsync',
     'indexPutAsync',
     'indexPutAsync_',
+    // values and indices read from the input: no graph
+    'nonzero',
+    'nonzeroAsync',
+    'unique',
+    'uniqueAsync',
     // the random ops record nothing (their inputs get no gradient), and int/bool/long conversions neither
     'bernoulli',
     'multinomial',
