@@ -153,7 +153,7 @@ export function eye(n: number, m: number | TensorOptions = n, options?: TensorOp
   return out;
 }
 
-function inferNested(op: string, data: unknown): { shape: number[]; flat: (number | boolean)[] } {
+function inferNested(op: string, data: unknown): { shape: number[]; flat: (number | boolean)[]; allBoolean: boolean } {
   const shape: number[] = [];
   let probe: unknown = data;
   while (Array.isArray(probe)) {
@@ -161,22 +161,36 @@ function inferNested(op: string, data: unknown): { shape: number[]; flat: (numbe
     probe = probe[0];
   }
   const flat: (number | boolean)[] = [];
-  const walk = (value: unknown, dim: number, path: string): void => {
+  let allBoolean = true;
+  // The indices down to the value being checked; an error message spells them as a path
+  // (`data[2][0]`), built only then: building it for every element made a million-element list
+  // take seconds.
+  const at: number[] = [];
+  const path = () => at.map((i) => `[${i}]`).join('');
+  const walk = (value: unknown, dim: number): void => {
     if (dim === shape.length) {
       if (typeof value !== 'number' && typeof value !== 'boolean')
-        throw new TypeError(`${op}: expected a number or boolean at data${path}, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+        throw new TypeError(
+          `${op}: expected a number or boolean at data${path()}, got ${Array.isArray(value) ? 'an array' : typeof value}`,
+        );
       flat.push(value);
+      allBoolean &&= typeof value === 'boolean';
       return;
     }
     if (!Array.isArray(value) || value.length !== shape[dim]) {
       throw new RangeError(
-        `${op}: expected a sequence of length ${shape[dim]} at data${path} (nested lists must be rectangular), got ${Array.isArray(value) ? `length ${value.length}` : typeof value}`,
+        `${op}: expected a sequence of length ${shape[dim]} at data${path()} (nested lists must be rectangular), got ${Array.isArray(value) ? `length ${value.length}` : typeof value}`,
       );
     }
-    value.forEach((item, i) => walk(item, dim + 1, `${path}[${i}]`));
+    at.push(0);
+    for (let i = 0; i < value.length; i++) {
+      at[dim] = i;
+      walk(value[i], dim + 1);
+    }
+    at.pop();
   };
-  walk(data, 0, '');
-  return { shape, flat };
+  walk(data, 0);
+  return { shape, flat, allBoolean: allBoolean && flat.length > 0 };
 }
 
 /**
@@ -198,23 +212,23 @@ export function tensor(data: NestedArray | Float32Array | Int32Array | readonly 
     inferred = data instanceof Float32Array ? 'float32' : 'int32';
     values = data;
   } else {
-    const nested = inferNested('tensor', data);
-    shape = nested.shape;
-    inferred = nested.flat.length > 0 && nested.flat.every((v) => typeof v === 'boolean') ? 'bool' : 'float32';
-    const numbers = nested.flat.map(Number);
+    const { shape: inferredShape, flat, allBoolean } = inferNested('tensor', data);
+    shape = inferredShape;
+    inferred = allBoolean ? 'bool' : 'float32';
     const target = options.dtype ?? inferred;
-    // Nonzero fractions are true as bools, so they must not be truncated toward zero first.
-    values =
-      target === 'float32'
-        ? Float32Array.from(numbers)
-        : Int32Array.from(numbers, (v, i) =>
-            target === 'bool' ? Number(v !== 0) : toInt32('tensor', v, `element ${i} of the flattened data`),
-          );
+    values = target === 'float32' ? new Float32Array(flat.length) : new Int32Array(flat.length);
+    for (let i = 0; i < flat.length; i++) {
+      const v = Number(flat[i]);
+      // Nonzero fractions are true as bools, so they must not be truncated toward zero first.
+      if (target === 'float32') values[i] = v;
+      else if (target === 'bool') values[i] = v !== 0 ? 1 : 0;
+      else values[i] = v === (v | 0) ? v : toInt32('tensor', v, `element ${i} of the flattened data`);
+    }
   }
   const dtype = options.dtype ?? inferred;
   if (values instanceof Float32Array && dtype !== 'float32')
     values = Int32Array.from(values, (v, i) =>
-      dtype === 'bool' ? (v ? 1 : 0) : toInt32('tensor', v, `element ${i} of the flattened data`),
+      dtype === 'bool' ? (v ? 1 : 0) : v === (v | 0) ? v : toInt32('tensor', v, `element ${i} of the flattened data`),
     );
   else if (values instanceof Int32Array && dtype === 'float32') values = Float32Array.from(values);
   else if (dtype === 'bool') values = Int32Array.from(values, (v) => (v ? 1 : 0));

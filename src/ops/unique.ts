@@ -45,8 +45,10 @@ function nonzeroOf(input: Tensor, values: ArrayLike<number>, asTuple: boolean): 
   // A 0-d input counts as 1-D of one element, as in PyTorch's as_tuple form.
   const shape = asTuple && input.dim() === 0 ? [1] : input.shape;
   const strides = contiguousStrides(shape);
-  const found: number[] = [];
-  for (let flat = 0; flat < values.length; flat++) if (values[flat] !== 0) found.push(flat);
+  let count = 0;
+  for (let flat = 0; flat < values.length; flat++) if (values[flat] !== 0) count++;
+  const found = new Int32Array(count);
+  for (let flat = 0, n = 0; flat < values.length; flat++) if (values[flat] !== 0) found[n++] = flat;
   const coordinate = (flat: number, d: number) => Math.floor(flat / strides[d]) % shape[d];
   if (asTuple)
     return shape.map((_, d) =>
@@ -103,7 +105,7 @@ interface Grouping {
 /** Each group's size, from the group index of every member. */
 function countsOf(inverse: Int32Array, kept: number): Int32Array {
   const counts = new Int32Array(kept);
-  for (const g of inverse) counts[g]++;
+  for (let i = 0; i < inverse.length; i++) counts[inverse[i]]++;
   return counts;
 }
 
@@ -114,26 +116,39 @@ function countsOf(inverse: Int32Array, kept: number): Int32Array {
  */
 function uniqueElements(values: Float32Array | Int32Array): Grouping {
   const sorted = values.slice().sort();
-  const keptValues: number[] = [];
-  for (let k = 0; k < sorted.length; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) keptValues.push(sorted[k]);
-  const firstZero = values.find((v) => v === 0);
-  const zero = keptValues.indexOf(0);
-  if (firstZero !== undefined && zero >= 0) keptValues[zero] = firstZero;
+  // Plain indexed loops over typed arrays throughout: iterators and from() with a callback cost
+  // several times more on a million elements.
+  let kept = 0;
+  for (let k = 0; k < sorted.length; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) sorted[kept++] = sorted[k];
+  const out = sorted.slice(0, kept);
+  let zero = -1;
+  for (let k = 0; k < kept && zero < 0; k++) if (out[k] === 0) zero = k;
+  if (zero >= 0) {
+    let first = 0;
+    while (values[first] !== 0) first++;
+    out[zero] = values[first];
+  }
   // Binary search finds each value's group (NaN slots at the end compare as larger, as they sort);
   // each NaN is its own value, taking the NaN slots in input order.
-  const groupOf = (v: number) => {
-    let [low, high] = [0, keptValues.length - 1];
+  let nextNaN = kept;
+  while (nextNaN > 0 && Number.isNaN(out[nextNaN - 1])) nextNaN--;
+  const inverse = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isNaN(v)) {
+      inverse[i] = nextNaN++;
+      continue;
+    }
+    let low = 0;
+    let high = kept - 1;
     while (low < high) {
       const middle = (low + high) >> 1;
-      if (keptValues[middle] < v) low = middle + 1;
+      if (out[middle] < v) low = middle + 1;
       else high = middle;
     }
-    return low;
-  };
-  let nextNaN = keptValues.findIndex(Number.isNaN);
-  const inverse = Int32Array.from(values, (v) => (Number.isNaN(v) ? nextNaN++ : groupOf(v)));
-  const out = values instanceof Float32Array ? Float32Array.from(keptValues) : Int32Array.from(keptValues);
-  return { kept: keptValues.length, out, inverse, counts: countsOf(inverse, keptValues.length) };
+    inverse[i] = low;
+  }
+  return { kept, out, inverse, counts: countsOf(inverse, kept) };
 }
 
 /** Unique slices `i` of `values` seen as [outer, count, inner], in lexicographic order. */
