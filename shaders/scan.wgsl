@@ -6,8 +6,9 @@
 //
 // float32 sums are compensated (the running sum carries its rounding error, added back in each
 // output), so they agree with the CPU's float64 accumulation to float32 rounding; products carry
-// the rounding error of each multiply the same way, through fma. An int32 result outside int32's
-// range reports a fault (PyTorch would return int64) and is written wrapped.
+// the rounding error of each multiply the same way, through fma. A partial result past float32's
+// range stays infinite (the CPU's float64 accumulator can come back from it). An int32 result
+// outside int32's range reports a fault (PyTorch would return int64) and is written wrapped.
 
 fn outLineStart(line: u32) -> u32 {
   return params.outOffset + (line / params.inner) * params.size * params.inner + line % params.inner;

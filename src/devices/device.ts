@@ -181,10 +181,11 @@ export interface Kernels {
    * out = the running sum or product of x along `dim` (each output the op over its own element and
    * every earlier one; with `reverse`, over it and every later one). x is float32 or int32, any
    * strides; out is contiguous of x's shape and dtype; every size > 0. float32 accumulates at least
-   * as accurately as float32 (the CPU in float64, as PyTorch's CPU kernel). An int32 result is exact
-   * or refused, as in reduce: returns null, or an output outside int32's range (the first the
-   * kernel met), out then partly written; devices that run asynchronously return null and raise
-   * `overflow` at the next read instead.
+   * as accurately as float32 (the CPU in float64, as PyTorch's CPU kernel, so a partial result past
+   * float32's range may come back into it there; WebGPU keeps it infinite, as CUDA). An int32
+   * result is exact or refused, as in reduce: returns null, or an output outside int32's range (the
+   * first the kernel met), out then partly written; devices that run asynchronously return null and
+   * raise `overflow` at the next read instead.
    */
   scan(op: ScanOp, out: TensorView, x: TensorView, dim: number, reverse: boolean, overflow: FaultMessage): number | null;
   /**
