@@ -12,7 +12,12 @@ export function scanKernels(cpu: CpuDevice): Pick<Kernels, 'scan'> {
       const args = [numel(x.shape.slice(0, dim)), x.shape[dim] ?? 1, numel(x.shape.slice(dim + 1)), reverse] as const;
       return withContiguous(cpu, x, (source) => {
         if (x.dtype === 'float32') {
-          wasm.scanF32(SCAN_OPCODES[op], addressOf(out), addressOf(source), ...args);
+          const scratch = cpu.allocator.malloc(wasm.scanScratchBytes(args[2]));
+          try {
+            wasm.scanF32(SCAN_OPCODES[op], addressOf(out), addressOf(source), ...args, scratch);
+          } finally {
+            cpu.allocator.free(scratch);
+          }
           return null;
         }
         const overflow = wasm.scanI32(SCAN_OPCODES[op], addressOf(out), addressOf(source), ...args);
