@@ -6,6 +6,7 @@ export * from './gemm';
 export * from './indexing';
 export * from './random';
 export * from './softmax';
+export * from './scan';
 export * from './sort';
 export * from './conv';
 export * from './pool';

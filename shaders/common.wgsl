@@ -54,3 +54,11 @@ fn twoSum(a: f32, b: f32) -> vec2f {
   let error = (a - (opaque - bVirtual)) + (b - bVirtual);
   return vec2f(s, select(0.0, error, finite));
 }
+
+/** Whether a * b, wrapped to `product`, left int32: the truncating division undoes it exactly when not. */
+fn productOverflows(a: i32, b: i32, product: i32) -> bool {
+  if (a == 0) { return false; }
+  // -1 * INT_MIN is the one product whose check would divide INT_MIN by -1.
+  if (a == -1) { return b == -2147483647 - 1; }
+  return product / a != b;
+}

@@ -50,14 +50,6 @@ fn identity() -> Partial {
   return Partial(0u, select(EMPTY, 0u, INT_SUM), 0.0);
 }
 
-/** Whether a * b, wrapped to `product`, left int32: the truncating division undoes it exactly when not. */
-fn productOverflows(a: i32, b: i32, product: i32) -> bool {
-  if (a == 0) { return false; }
-  // -1 * INT_MIN is the one product whose check would divide INT_MIN by -1.
-  if (a == -1) { return b == -2147483647 - 1; }
-  return product / a != b;
-}
-
 /** Whether `candidate` should replace `best` as the extremum. */
 fn beats(candidate: Partial, best: Partial) -> bool {
   if (candidate.position == EMPTY) { return false; }

@@ -73,6 +73,8 @@ export type { GeneratorOptions, MultinomialOptions, RandomOptions } from './ops/
 export { bernoulli, dropout, multinomial, rand, randint, randLike, randn, randnLike, randperm } from './ops/random.js';
 export type { ValuesIndices } from './ops/reduce.js';
 export { argmax, argmin, logsumexp, max, mean, min, prod, std, sum, variance as var } from './ops/reduce.js';
+export type { ScanOptions } from './ops/scan.js';
+export { cumprod, cumsum } from './ops/scan.js';
 export type { FlipOptions, RepeatInterleaveOptions, RollOptions } from './ops/shape-ops.js';
 export { diag, flip, repeatInterleave, roll, tile, tril, triu } from './ops/shape-ops.js';
 export { logSoftmax, softmax } from './ops/softmax.js';

@@ -1,7 +1,7 @@
 // The device contract every device kind implements: storages, views and the typed kernel table.
 import type { DType } from '../dtype.js';
 import type { Shape } from '../shape.js';
-import type { BinaryOp, MultinomialStatus, ReduceOp, UnaryOp } from './opcodes.js';
+import type { BinaryOp, MultinomialStatus, ReduceOp, ScanOp, UnaryOp } from './opcodes.js';
 import type { RnnPlan } from './rnn-layout.js';
 
 /**
@@ -46,7 +46,7 @@ export interface TensorView {
   readonly dtype: DType;
 }
 
-export type { BinaryOp, MultinomialStatus, ReduceOp, UnaryOp };
+export type { BinaryOp, MultinomialStatus, ReduceOp, ScanOp, UnaryOp };
 
 /**
  * A range of a counter-based random stream: Philox4x32-10 keyed by the 64-bit seed (two u32
@@ -178,6 +178,17 @@ export interface Kernels {
    * summing or multiplying int32 pass it) at the next read instead. Every other reduction returns null.
    */
   reduce(op: ReduceOp, out: TensorView, x: TensorView, dims: readonly number[], overflow?: FaultMessage): number | null;
+  /**
+   * out = the running sum or product of x along `dim` (each output the op over its own element and
+   * every earlier one; with `reverse`, over it and every later one). x is float32 or int32, any
+   * strides; out is contiguous of x's shape and dtype; every size > 0. float32 accumulates at least
+   * as accurately as float32 (the CPU in float64, as PyTorch's CPU kernel, so a partial result past
+   * float32's range may come back into it there; WebGPU keeps it infinite, as CUDA). An int32
+   * result is exact or refused, as in reduce: returns null, or an output outside int32's range (the
+   * first the kernel met), out then partly written; devices that run asynchronously return null and
+   * raise `overflow` at the next read instead.
+   */
+  scan(op: ScanOp, out: TensorView, x: TensorView, dim: number, reverse: boolean, overflow: FaultMessage): number | null;
   /**
    * out[..., M, N] = a[..., M, K] @ b[..., K, N] for float32; a and b are strided (transposed
    * views need no copy) with batch dims already broadcast (stride 0) to out's batch shape.

@@ -81,6 +81,8 @@ export const OPCODE_FAMILIES = {
   ],
   /** Device.reduce (assembly/reduce.ts, shaders/reduce.wgsl). */
   reduce: ['sum', 'max', 'min', 'argmax', 'argmin', 'prod'],
+  /** Device.scan (assembly/scan.ts, shaders/scan.wgsl). */
+  scan: ['cumsum', 'cumprod'],
   /** What the CPU copy kernel does to each element (assembly/elementwise.ts copyStrided). */
   conversion: ['noConversion', 'float32ToInt32', 'int32ToFloat32', 'float32ToBool', 'int32ToBool'],
   /** What the CPU gatherScatter kernel does (assembly/indexing.ts). */
@@ -92,6 +94,7 @@ export const OPCODE_FAMILIES = {
 export type UnaryOp = (typeof OPCODE_FAMILIES.unary)[number];
 export type BinaryOp = (typeof OPCODE_FAMILIES.binary)[number];
 export type ReduceOp = (typeof OPCODE_FAMILIES.reduce)[number];
+export type ScanOp = (typeof OPCODE_FAMILIES.scan)[number];
 export type MultinomialStatus = (typeof OPCODE_FAMILIES.multinomialStatus)[number];
 
 /** `leakyRelu` -> `LEAKY_RELU`, `float32` -> `FLOAT32`: names as AssemblyScript and WGSL constants. */
@@ -106,6 +109,7 @@ function numbered<Name extends string>(names: readonly Name[]): Readonly<Record<
 export const UNARY_OPCODES = numbered(OPCODE_FAMILIES.unary);
 export const BINARY_OPCODES = numbered(OPCODE_FAMILIES.binary);
 export const REDUCE_OPCODES = numbered(OPCODE_FAMILIES.reduce);
+export const SCAN_OPCODES = numbered(OPCODE_FAMILIES.scan);
 export const CONVERSIONS = numbered(OPCODE_FAMILIES.conversion);
 export const GATHER_SCATTER_MODES = numbered(OPCODE_FAMILIES.gatherScatter);
 export const MULTINOMIAL_STATUSES = OPCODE_FAMILIES.multinomialStatus;

@@ -69,7 +69,7 @@ function reduceForward(op: string, kernelOp: ReduceOp, input: Tensor, dims: read
   if (source !== input) source.dispose();
   if (overflow !== null) {
     out.dispose();
-    throw new RangeError(`${int32Overflow(op, kernelOp)}; the first such ${resultName(kernelOp)} is ${overflow}`);
+    throw int32OverflowError(op, kernelOp, overflow);
   }
   return out;
 }
@@ -80,10 +80,15 @@ function resultName(kernelOp: ReduceOp): string {
 
 /**
  * PyTorch sums and multiplies int32 into int64, which webtorch lacks: a result that leaves int32 is
- * refused, not wrapped.
+ * refused, not wrapped. This is the message asynchronous devices raise at the next read.
  */
-function int32Overflow(op: string, kernelOp: ReduceOp): string {
+export function int32Overflow(op: string, kernelOp: ReduceOp): string {
   return `${op}: the ${resultName(kernelOp)} of int32 values leaves int32's range [-2147483648, 2147483647] (PyTorch would return int64, which webtorch does not have); convert the input with .float() first`;
+}
+
+/** The error synchronous devices raise at once, with the first result they found out of range. */
+export function int32OverflowError(op: string, kernelOp: ReduceOp, value: number): RangeError {
+  return new RangeError(`${int32Overflow(op, kernelOp)}; the first such ${resultName(kernelOp)} is ${value}`);
 }
 
 /** Undoes a reduction's shape change on a gradient: unsqueeze the reduced dims, then expand. */

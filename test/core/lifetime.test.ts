@@ -183,6 +183,10 @@ const ops: Record<string, (t: Inputs) => unknown> = {
   outer: ({ x, y }) => x.select(0, 0).outer(y.select(1, 1)),
   amax: ({ x }) => x.amax([0, 1]),
   amin: ({ x }) => x.amin(1, true),
+  cumsum: ({ x }) => x.cumsum(1),
+  cumprod: ({ x }) => torch.cumprod(x, 0),
+  // relu leaves zeros, so the backward takes its paths for lines with zeros.
+  cumprodZeros: ({ x }) => x.relu().cumprod({ dim: 1 }),
   maxBinary: ({ x, y }) => torch.max(x, y),
   minBinary: ({ x, y }) => x.min(y),
   log10: ({ positive }) => positive.log10(),

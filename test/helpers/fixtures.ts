@@ -40,7 +40,17 @@ export interface OpCase {
   gradcheck?: boolean;
 }
 
-export const FAMILIES = ['elementwise', 'activations', 'functional', 'comparison', 'reduction', 'views', 'matmul', 'tensorops'] as const;
+export const FAMILIES = [
+  'elementwise',
+  'activations',
+  'functional',
+  'comparison',
+  'reduction',
+  'views',
+  'matmul',
+  'tensorops',
+  'scan',
+] as const;
 export type Family = (typeof FAMILIES)[number];
 
 export function loadCases(family: Family): OpCase[] {

@@ -5,7 +5,7 @@
 // possibly meaningless for a dtype it was not meant for, or throws a JS error that names the op.
 import { describe, expect, it } from 'vitest';
 import type { ConvGeometry, Device, Kernels, PoolAxis, RandomStream, RnnLayer, RnnMode } from '../../src/devices/device.js';
-import { BINARY_OPCODES, REDUCE_OPCODES, UNARY_OPCODES } from '../../src/devices/opcodes.js';
+import { BINARY_OPCODES, REDUCE_OPCODES, SCAN_OPCODES, UNARY_OPCODES } from '../../src/devices/opcodes.js';
 import { getDevice } from '../../src/devices/registry.js';
 import { rnnGateCount, rnnPlan, rnnReserveElements } from '../../src/devices/rnn-layout.js';
 import * as torch from '../../src/index.js';
@@ -168,6 +168,22 @@ const cases: Record<keyof Kernels, KernelCase[]> = {
           ),
       }) satisfies KernelCase,
   ),
+  scan: [
+    {
+      // Along dim 0 the inner dim is 5: one group of four lines and one line alone.
+      operands: { out: [[3, 5], 'float32'], x: [[3, 5], 'float32'] },
+      call: (k, t) =>
+        Object.keys(SCAN_OPCODES).forEach((op) =>
+          [0, 1].forEach((dim) =>
+            [false, true].forEach((reverse) =>
+              attempt('scan', `${op} dim ${dim} reverse ${reverse}`, () =>
+                k.scan(op as keyof typeof SCAN_OPCODES, t.out, t.x, dim, reverse, 'scan: overflow'),
+              ),
+            ),
+          ),
+        ),
+    },
+  ],
   matmul: [
     {
       operands: { out: [[2, 4], 'float32'], a: [[2, 3], 'float32'], b: [[3, 4], 'float32'] },

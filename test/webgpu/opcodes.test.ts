@@ -1,5 +1,5 @@
 // The opcode table (src/devices/opcodes.ts) binds every kernel: the AssemblyScript constants the
-// build generated are the table's, and every op of the unary, binary and reduce families, in every
+// build generated are the table's, and every op of the unary, binary, reduce and scan families, in every
 // dtype the table gives it a kernel for, runs on both devices with the same result. The kernels
 // are called directly, not through the public ops, so an op the table names but no kernel handles
 // fails here: the wasm switch traps (unreachable), and the WGSL switch falls to its default and
@@ -13,6 +13,7 @@ import {
   elementwiseKernelDtype,
   OPCODE_FAMILIES,
   type ReduceOp,
+  type ScanOp,
   type UnaryOp,
 } from '../../src/devices/opcodes.js';
 import * as torch from '../../src/index.js';
@@ -96,6 +97,17 @@ describe.skipIf(!ready)('every op of the opcode table has a kernel on both devic
       await agree(`reduce ${op} (${dtype})`, [x], { shape: [2], dtype: outDtype }, (out, x) =>
         out.deviceObject.kernels.reduce(op, out, x, [1]),
       );
+    }
+  });
+
+  it.each(OPCODE_FAMILIES.scan)('scan %s', async (op: ScanOp) => {
+    for (const dtype of ['float32', 'int32'] as const) {
+      const x = torch.tensor(dtype === 'float32' ? FLOATS : INTEGERS, { dtype }).reshape([2, 5]);
+      for (const reverse of [false, true]) {
+        await agree(`scan ${op} (${dtype}, reverse ${reverse})`, [x], { shape: [2, 5], dtype }, (out, x) => {
+          out.deviceObject.kernels.scan(op, out, x, 1, reverse, `${op}: overflow`);
+        });
+      }
     }
   });
 });

@@ -12,6 +12,7 @@ import { poolKernels } from './kernels/pool.js';
 import { randomKernels } from './kernels/random.js';
 import { reduceKernels } from './kernels/reduce.js';
 import { rnnKernels } from './kernels/rnn.js';
+import { scanKernels } from './kernels/scan.js';
 import { softmaxKernels } from './kernels/softmax.js';
 import { sortKernels } from './kernels/sort.js';
 import {
@@ -206,6 +207,7 @@ export class WebGpuDevice implements Device {
     this.kernels = {
       ...elementwiseKernels(this),
       ...reduceKernels(this),
+      ...scanKernels(this),
       ...matmulKernels(this),
       ...softmaxKernels(this),
       ...sortKernels(this),
