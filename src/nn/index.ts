@@ -74,6 +74,14 @@ export type {
   TransformerEncoderOptions,
 } from './transformer.js';
 export { TransformerEncoder, TransformerEncoderLayer } from './transformer.js';
+export type {
+  TransformerDecoderForwardOptions,
+  TransformerDecoderLayerOptions,
+  TransformerDecoderOptions,
+} from './transformer-decoder.js';
+export { TransformerDecoder, TransformerDecoderLayer } from './transformer-decoder.js';
+export type { SquareSubsequentMaskOptions, TransformerForwardOptions, TransformerOptions } from './transformer-model.js';
+export { Transformer } from './transformer-model.js';
 export * as utils from './utils/index.js';
 
 /** `new nn.Parameter(t)`, or `nn.Parameter(t)` without `new`, as PyTorch code writes it. */

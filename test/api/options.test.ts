@@ -168,6 +168,38 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
     'TransformerEncoder.forward',
     (o) => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), 1).forward(torch.ones(3, 1, 4), o),
   ],
+  'torch.nn.TransformerDecoderLayer': ['TransformerDecoderLayer', (o) => new nn.TransformerDecoderLayer(4, 2, o)],
+  'torch.nn.TransformerDecoderLayer#forward': [
+    'TransformerDecoderLayer.forward',
+    (o) => new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }).forward(torch.ones(3, 1, 4), torch.ones(2, 1, 4), o),
+  ],
+  'torch.nn.TransformerDecoder': [
+    'TransformerDecoder',
+    (o) => new nn.TransformerDecoder(new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }), 1, o),
+  ],
+  'torch.nn.TransformerDecoder#forward': [
+    'TransformerDecoder.forward',
+    (o) =>
+      new nn.TransformerDecoder(new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }), 1).forward(
+        torch.ones(3, 1, 4),
+        torch.ones(2, 1, 4),
+        o,
+      ),
+  ],
+  'torch.nn.Transformer': ['Transformer', (o) => new nn.Transformer(o)],
+  'torch.nn.Transformer#forward': [
+    'Transformer.forward',
+    (o) =>
+      new nn.Transformer({ dModel: 4, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 8 }).forward(
+        torch.ones(2, 1, 4),
+        torch.ones(3, 1, 4),
+        o,
+      ),
+  ],
+  'torch.nn.Transformer.generateSquareSubsequentMask': [
+    'Transformer.generateSquareSubsequentMask',
+    (o) => nn.Transformer.generateSquareSubsequentMask(2, o),
+  ],
   'torch.nn.CrossEntropyLoss': ['CrossEntropyLoss', (o) => new nn.CrossEntropyLoss(o)],
   'torch.nn.NLLLoss': ['NLLLoss', (o) => new nn.NLLLoss(o)],
   'torch.nn.MSELoss': ['MSELoss', (o) => new nn.MSELoss(o)],
@@ -576,7 +608,6 @@ const NOT_API_METHODS = new Set([
   'mergedMask',
   'checkInputDim',
   'convolve',
-  'activate',
   'disposeState',
   'initIsBetter',
   'isBetter',
@@ -824,6 +855,18 @@ describe('positional arguments beyond the signature', () => {
     TransformerEncoder: [
       () => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), 1),
       () => [torch.ones(3, 1, 4), {}],
+    ],
+    TransformerDecoderLayer: [
+      () => new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }),
+      () => [torch.ones(3, 1, 4), torch.ones(2, 1, 4), {}],
+    ],
+    TransformerDecoder: [
+      () => new nn.TransformerDecoder(new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }), 1),
+      () => [torch.ones(3, 1, 4), torch.ones(2, 1, 4), {}],
+    ],
+    Transformer: [
+      () => new nn.Transformer({ dModel: 4, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 8 }),
+      () => [torch.ones(2, 1, 4), torch.ones(3, 1, 4), {}],
     ],
     CrossEntropyLoss: [() => new nn.CrossEntropyLoss(), () => [torch.ones(2, 3), torch.tensor([0, 1], { dtype: 'int32' })]],
     NLLLoss: [() => new nn.NLLLoss(), () => [torch.ones(2, 3), torch.tensor([0, 1], { dtype: 'int32' })]],

@@ -265,6 +265,11 @@ const layers: Record<string, (device: string) => { run: (t: Inputs) => unknown }
     const attention = new nn.MultiheadAttention(4, 2).to(device);
     return { run: ({ x }) => attention.forward(x.unsqueeze(1), x.unsqueeze(1), x.unsqueeze(1)) };
   },
+  Transformer: (device) => {
+    const model = new nn.Transformer({ dModel: 4, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 8, device });
+    const tgtMask = nn.Transformer.generateSquareSubsequentMask(2, { device });
+    return { run: ({ x }) => model.forward(x.unsqueeze(1), x.narrow(0, 0, 2).unsqueeze(1), { tgtMask }) };
+  },
 };
 
 function weakRefsOf(value: unknown, found: WeakRef<torch.Tensor>[] = []): WeakRef<torch.Tensor>[] {
