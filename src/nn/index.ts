@@ -29,6 +29,8 @@ export { BatchNorm1d, BatchNorm2d } from './batchnorm.js';
 export { ModuleDict, ModuleList, Sequential } from './container.js';
 export type { ConvModuleOptions, PaddingMode } from './conv.js';
 export { Conv1d, Conv2d } from './conv.js';
+export type { CtcLengths, CtcLossOptions } from './ctc-loss.js';
+export { CTCLoss } from './ctc-loss.js';
 export { CosineSimilarity, PairwiseDistance } from './distance-modules.js';
 export { Dropout } from './dropout.js';
 export type { EmbeddingModuleOptions } from './embedding.js';

@@ -220,6 +220,9 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
   'torch.nn.CosineEmbeddingLoss': ['CosineEmbeddingLoss', (o) => new nn.CosineEmbeddingLoss(o)],
   'torch.nn.TripletMarginLoss': ['TripletMarginLoss', (o) => new nn.TripletMarginLoss(o)],
 
+  'torch.nn.CTCLoss': ['CTCLoss', (o) => new nn.CTCLoss(o)],
+  'torch.nn.functional.ctcLoss': ['ctcLoss', (o) => F.ctcLoss(torch.zeros(3, 1, 2), torch.tensor([[1]], { dtype: 'int32' }), [3], [1], o)],
+
   'torch.nn.functional.conv1d': ['conv1d', (o) => F.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2), o)],
   'torch.nn.functional.conv2d': ['conv2d', (o) => F.conv2d(torch.ones(1, 1, 4, 4), torch.ones(1, 1, 2, 2), o)],
   'torch.nn.functional.maxPool1d': ['maxPool1d', (o) => F.maxPool1d(torch.ones(1, 4), 2, o)],
@@ -883,6 +886,7 @@ describe('positional arguments beyond the signature', () => {
     MarginRankingLoss: [() => new nn.MarginRankingLoss(), () => [torch.ones(2), torch.ones(2), torch.ones(2)]],
     CosineEmbeddingLoss: [() => new nn.CosineEmbeddingLoss(), () => [torch.ones(2, 3), torch.ones(2, 3), torch.ones(2)]],
     TripletMarginLoss: [() => new nn.TripletMarginLoss(), () => [torch.ones(2, 3), torch.ones(2, 3), torch.ones(2, 3)]],
+    CTCLoss: [() => new nn.CTCLoss(), () => [torch.zeros(3, 1, 2), torch.tensor([[1]], { dtype: 'int32' }), [3], [1]]],
   };
 
   it('every exported Module is listed', () => {

@@ -236,6 +236,7 @@ const ops: Record<string, (t: Inputs) => unknown> = {
   marginRankingLoss: ({ x, y }) => F.marginRankingLoss(x, y, y.sign().detach()),
   cosineEmbeddingLoss: ({ x, y }) => F.cosineEmbeddingLoss(x, y, torch.ones([x.shape[0]], { device: x.device })),
   tripletMarginLoss: ({ x, y, positive }) => F.tripletMarginLoss(x, y, positive, { swap: true }),
+  ctcLoss: ({ x }) => F.ctcLoss(x.logSoftmax(1).unsqueeze(1), torch.tensor([[1, 2]], { dtype: 'int32', device: x.device }), [3], [2]),
   // in place on a graph tensor: its node is replaced by the in-place op's
   inPlace: ({ x, y, mask }) =>
     x.mul(1).add_(y).sub_(y).mul_(2).div_(2).pow_(2).exp_().neg_().sigmoid_().tanh_().relu_().clamp_(0, 1).maskedFill_(mask, 0),
