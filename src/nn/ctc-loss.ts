@@ -187,12 +187,12 @@ export function ctcLoss(
     const frameFirst = batched ? logProbs : unsqueeze(logProbs, 1);
     const emissions = gather(frameFirst, 2, expand(unsqueeze(extended, 0), [frames, batch, states]).contiguous());
     // A state may be entered from two back only past a blank between different labels.
-    const unskippable = (width: number) => full([batch, width], LOG_ZERO, { dtype: 'float32', device });
+    const logZeros = (width: number) => full([batch, width], LOG_ZERO, { dtype: 'float32', device });
     const skip =
       states > 2
         ? cat(
             [
-              unskippable(2),
+              logZeros(2),
               where(
                 ne(narrow(extended, 1, 2, states - 2), narrow(extended, 1, 0, states - 2)),
                 full([batch, states - 2], 0, { dtype: 'float32', device }),
@@ -201,8 +201,8 @@ export function ctcLoss(
             ],
             1,
           )
-        : unskippable(states);
-    const padding = unskippable(2);
+        : logZeros(states);
+    const padding = logZeros(2);
     // Before the first frame all probability is on the empty prefix; the first step then enters states 0 and 1.
     let alpha = tensor(
       Array.from({ length: batch }, () => Array.from({ length: states }, (_, s) => (s === 0 ? 0 : LOG_ZERO))),

@@ -98,6 +98,29 @@ for (const device of devices) {
   });
 }
 
+describe('gradcheck: finite differences agree with autograd', () => {
+  it('TransformerDecoderLayer (and normFirst): tgt, memory and every parameter, with a causal mask and a padding mask', async () => {
+    torch.manualSeed(6);
+    const uniform = (shape: number[]) => torch.rand(shape).mul(2).sub(1).requiresGrad_();
+    const tgtMask = nn.Transformer.generateSquareSubsequentMask(3);
+    const memoryKeyPaddingMask = torch.tensor(
+      [
+        [false, false, false, false],
+        [false, false, true, true],
+      ],
+      { dtype: 'bool' },
+    );
+    for (const normFirst of [false, true]) {
+      const layer = new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 6, activation: 'gelu', normFirst }).eval();
+      for (const param of layer.parameters()) torch.noGrad(() => param.copy_(torch.rand(param.shape).mul(2).sub(1)));
+      const tgt = uniform([3, 2, 4]);
+      const memory = uniform([4, 2, 4]);
+      const run = () => layer.forward(tgt, memory, { tgtMask, memoryKeyPaddingMask });
+      expect(await torch.autograd.gradcheck(run, [tgt, memory, ...layer.parameters()])).toBe(true);
+    }
+  });
+});
+
 describe('printed trees of default-sized modules match PyTorch', () => {
   const builders: Record<string, () => torch.nn.Module> = {
     'TransformerDecoderLayer(8, 2)': () => new nn.TransformerDecoderLayer(8, 2),
