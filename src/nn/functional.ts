@@ -19,6 +19,8 @@ export type { ScaledDotProductAttentionOptions } from './attention.js';
 export { scaledDotProductAttention } from './attention.js';
 export type { BatchNormOptions } from './batchnorm.js';
 export { batchNorm } from './batchnorm.js';
+export type { CtcLengths, CtcLossOptions } from './ctc-loss.js';
+export { ctcLoss } from './ctc-loss.js';
 export type { CosineSimilarityOptions, NormalizeOptions, PairwiseDistanceOptions } from './distance.js';
 export { cosineSimilarity, normalize, pairwiseDistance } from './distance.js';
 export { dropout } from './dropout.js';

@@ -31,6 +31,8 @@ export type { ConvModuleOptions, PaddingMode } from './conv.js';
 export { Conv1d, Conv2d } from './conv.js';
 export type { ConvTransposeModuleOptions } from './conv-transpose.js';
 export { ConvTranspose1d, ConvTranspose2d } from './conv-transpose.js';
+export type { CtcLengths, CtcLossOptions } from './ctc-loss.js';
+export { CTCLoss } from './ctc-loss.js';
 export { CosineSimilarity, PairwiseDistance } from './distance-modules.js';
 export { Dropout } from './dropout.js';
 export type { EmbeddingModuleOptions } from './embedding.js';
@@ -76,6 +78,14 @@ export type {
   TransformerEncoderOptions,
 } from './transformer.js';
 export { TransformerEncoder, TransformerEncoderLayer } from './transformer.js';
+export type {
+  TransformerDecoderForwardOptions,
+  TransformerDecoderLayerOptions,
+  TransformerDecoderOptions,
+} from './transformer-decoder.js';
+export { TransformerDecoder, TransformerDecoderLayer } from './transformer-decoder.js';
+export type { SquareSubsequentMaskOptions, TransformerForwardOptions, TransformerOptions } from './transformer-model.js';
+export { Transformer } from './transformer-model.js';
 export * as utils from './utils/index.js';
 
 /** `new nn.Parameter(t)`, or `nn.Parameter(t)` without `new`, as PyTorch code writes it. */

@@ -29,7 +29,7 @@ export interface TransformerEncoderLayerOptions {
   device?: string;
 }
 
-const TRANSFORMER_ENCODER_LAYER_OPTIONS = optionKeys<TransformerEncoderLayerOptions>({
+export const TRANSFORMER_ENCODER_LAYER_OPTIONS = optionKeys<TransformerEncoderLayerOptions>({
   dimFeedforward: true,
   dropout: true,
   activation: true,
@@ -54,11 +54,17 @@ const TRANSFORMER_ENCODER_LAYER_FORWARD_OPTIONS = optionKeys<TransformerEncoderL
   isCausal: true,
 });
 
-function activationOf(activation: TransformerEncoderLayerOptions['activation']): Activation | Module {
+/** The feedforward nonlinearity a transformer layer option names (shared by the encoder and decoder layers). */
+export function activationOf(layer: string, activation: TransformerEncoderLayerOptions['activation']): Activation | Module {
   if (activation === undefined || activation === 'relu') return relu;
   if (activation === 'gelu') return gelu;
   if (typeof activation === 'function' || activation instanceof Module) return activation;
-  throw new RangeError(`TransformerEncoderLayer: activation should be relu/gelu, not ${String(activation)}`);
+  throw new RangeError(`${layer}: activation should be relu/gelu, not ${String(activation)}`);
+}
+
+/** Applies a layer's activation, a function or a registered module. */
+export function applyActivation(activation: Activation | Module, x: Tensor): Tensor {
+  return activation instanceof Module ? activation.forward(x) : activation(x);
 }
 
 /**
@@ -103,7 +109,7 @@ export class TransformerEncoderLayer extends Module {
     this.norm2 = new LayerNorm(dModel, { eps, device });
     this.dropout1 = new Dropout(p);
     this.dropout2 = new Dropout(p);
-    this.activation = activationOf(options.activation);
+    this.activation = activationOf('TransformerEncoderLayer', options.activation);
   }
 
   override forward(src: Tensor, options: TransformerEncoderLayerForwardOptions = {}): Tensor {
@@ -118,7 +124,7 @@ export class TransformerEncoderLayer extends Module {
           this.self_attn.forward(x, x, x, { attnMask: srcMask, keyPaddingMask: srcKeyPaddingMask, needWeights: false })[0],
         );
       const feedforward = (x: Tensor) =>
-        this.dropout2.forward(this.linear2.forward(this.dropout.forward(this.activate(this.linear1.forward(x)))));
+        this.dropout2.forward(this.linear2.forward(this.dropout.forward(applyActivation(this.activation, this.linear1.forward(x)))));
       if (this.normFirst) {
         const attended = add(src, attention(this.norm1.forward(src)));
         return add(attended, feedforward(this.norm2.forward(attended)));
@@ -126,10 +132,6 @@ export class TransformerEncoderLayer extends Module {
       const attended = this.norm1.forward(add(src, attention(src)));
       return this.norm2.forward(add(attended, feedforward(attended)));
     });
-  }
-
-  private activate(x: Tensor): Tensor {
-    return this.activation instanceof Module ? this.activation.forward(x) : this.activation(x);
   }
 }
 

@@ -172,6 +172,38 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
     'TransformerEncoder.forward',
     (o) => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), 1).forward(torch.ones(3, 1, 4), o),
   ],
+  'torch.nn.TransformerDecoderLayer': ['TransformerDecoderLayer', (o) => new nn.TransformerDecoderLayer(4, 2, o)],
+  'torch.nn.TransformerDecoderLayer#forward': [
+    'TransformerDecoderLayer.forward',
+    (o) => new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }).forward(torch.ones(3, 1, 4), torch.ones(2, 1, 4), o),
+  ],
+  'torch.nn.TransformerDecoder': [
+    'TransformerDecoder',
+    (o) => new nn.TransformerDecoder(new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }), 1, o),
+  ],
+  'torch.nn.TransformerDecoder#forward': [
+    'TransformerDecoder.forward',
+    (o) =>
+      new nn.TransformerDecoder(new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }), 1).forward(
+        torch.ones(3, 1, 4),
+        torch.ones(2, 1, 4),
+        o,
+      ),
+  ],
+  'torch.nn.Transformer': ['Transformer', (o) => new nn.Transformer(o)],
+  'torch.nn.Transformer#forward': [
+    'Transformer.forward',
+    (o) =>
+      new nn.Transformer({ dModel: 4, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 8 }).forward(
+        torch.ones(2, 1, 4),
+        torch.ones(3, 1, 4),
+        o,
+      ),
+  ],
+  'torch.nn.Transformer.generateSquareSubsequentMask': [
+    'Transformer.generateSquareSubsequentMask',
+    (o) => nn.Transformer.generateSquareSubsequentMask(2, o),
+  ],
   'torch.nn.CrossEntropyLoss': ['CrossEntropyLoss', (o) => new nn.CrossEntropyLoss(o)],
   'torch.nn.NLLLoss': ['NLLLoss', (o) => new nn.NLLLoss(o)],
   'torch.nn.MSELoss': ['MSELoss', (o) => new nn.MSELoss(o)],
@@ -191,6 +223,9 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
   'torch.nn.MarginRankingLoss': ['MarginRankingLoss', (o) => new nn.MarginRankingLoss(o)],
   'torch.nn.CosineEmbeddingLoss': ['CosineEmbeddingLoss', (o) => new nn.CosineEmbeddingLoss(o)],
   'torch.nn.TripletMarginLoss': ['TripletMarginLoss', (o) => new nn.TripletMarginLoss(o)],
+
+  'torch.nn.CTCLoss': ['CTCLoss', (o) => new nn.CTCLoss(o)],
+  'torch.nn.functional.ctcLoss': ['ctcLoss', (o) => F.ctcLoss(torch.zeros(3, 1, 2), torch.tensor([[1]], { dtype: 'int32' }), [3], [1], o)],
 
   'torch.nn.functional.conv1d': ['conv1d', (o) => F.conv1d(torch.ones(1, 1, 4), torch.ones(1, 1, 2), o)],
   'torch.nn.functional.conv2d': ['conv2d', (o) => F.conv2d(torch.ones(1, 1, 4, 4), torch.ones(1, 1, 2, 2), o)],
@@ -598,7 +633,6 @@ const NOT_API_METHODS = new Set([
   'convolveTransposed',
   'outputPaddingFor',
   'transposeOptions',
-  'activate',
   'disposeState',
   'initIsBetter',
   'isBetter',
@@ -849,6 +883,18 @@ describe('positional arguments beyond the signature', () => {
       () => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), 1),
       () => [torch.ones(3, 1, 4), {}],
     ],
+    TransformerDecoderLayer: [
+      () => new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }),
+      () => [torch.ones(3, 1, 4), torch.ones(2, 1, 4), {}],
+    ],
+    TransformerDecoder: [
+      () => new nn.TransformerDecoder(new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }), 1),
+      () => [torch.ones(3, 1, 4), torch.ones(2, 1, 4), {}],
+    ],
+    Transformer: [
+      () => new nn.Transformer({ dModel: 4, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 8 }),
+      () => [torch.ones(2, 1, 4), torch.ones(3, 1, 4), {}],
+    ],
     CrossEntropyLoss: [() => new nn.CrossEntropyLoss(), () => [torch.ones(2, 3), torch.tensor([0, 1], { dtype: 'int32' })]],
     NLLLoss: [() => new nn.NLLLoss(), () => [torch.ones(2, 3), torch.tensor([0, 1], { dtype: 'int32' })]],
     MSELoss: [() => new nn.MSELoss(), () => [torch.ones(2), torch.ones(2)]],
@@ -864,6 +910,7 @@ describe('positional arguments beyond the signature', () => {
     MarginRankingLoss: [() => new nn.MarginRankingLoss(), () => [torch.ones(2), torch.ones(2), torch.ones(2)]],
     CosineEmbeddingLoss: [() => new nn.CosineEmbeddingLoss(), () => [torch.ones(2, 3), torch.ones(2, 3), torch.ones(2)]],
     TripletMarginLoss: [() => new nn.TripletMarginLoss(), () => [torch.ones(2, 3), torch.ones(2, 3), torch.ones(2, 3)]],
+    CTCLoss: [() => new nn.CTCLoss(), () => [torch.zeros(3, 1, 2), torch.tensor([[1]], { dtype: 'int32' }), [3], [1]]],
   };
 
   it('every exported Module is listed', () => {

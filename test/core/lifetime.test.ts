@@ -244,6 +244,7 @@ const ops: Record<string, (t: Inputs) => unknown> = {
   tripletMarginLoss: ({ x, y, positive }) => F.tripletMarginLoss(x, y, positive, { swap: true }),
   einsum: ({ x, w }) => torch.einsum('ij,jk->ik', x, w),
   einsumDiagonal: ({ w }) => torch.einsum('ii->i', w.narrow(1, 0, 4)),
+  ctcLoss: ({ x }) => F.ctcLoss(x.logSoftmax(1).unsqueeze(1), torch.tensor([[1, 2]], { dtype: 'int32', device: x.device }), [3], [2]),
   // in place on a graph tensor: its node is replaced by the in-place op's
   inPlace: ({ x, y, mask }) =>
     x.mul(1).add_(y).sub_(y).mul_(2).div_(2).pow_(2).exp_().neg_().sigmoid_().tanh_().relu_().clamp_(0, 1).maskedFill_(mask, 0),
@@ -272,6 +273,11 @@ const layers: Record<string, (device: string) => { run: (t: Inputs) => unknown }
   MultiheadAttention: (device) => {
     const attention = new nn.MultiheadAttention(4, 2).to(device);
     return { run: ({ x }) => attention.forward(x.unsqueeze(1), x.unsqueeze(1), x.unsqueeze(1)) };
+  },
+  Transformer: (device) => {
+    const model = new nn.Transformer({ dModel: 4, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 8, device });
+    const tgtMask = nn.Transformer.generateSquareSubsequentMask(2, { device });
+    return { run: ({ x }) => model.forward(x.unsqueeze(1), x.narrow(0, 0, 2).unsqueeze(1), { tgtMask }) };
   },
 };
 
