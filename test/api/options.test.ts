@@ -760,7 +760,9 @@ describe('the reproductions from the issue', () => {
   });
 
   it('options must be an object', () => {
-    expect(message(() => new nn.ReLU(true as never))).toBe('ReLU: options must be an object such as { inplace: ... }, got boolean true');
+    expect(message(() => new nn.GELU(true as never))).toBe(
+      'GELU: options must be an object such as { approximate: ... }, got boolean true',
+    );
     expect(message(() => torch.ones(2).add(1, null as never))).toContain('add: options must be an object');
   });
 });
