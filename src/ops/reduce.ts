@@ -115,7 +115,9 @@ export function sum(input: Tensor, dim?: Dims | null | ReduceOptions, keepdim?: 
   ({ input, dim, keepdim } = SUM(arguments));
   const dims = reductionDims('sum', input, dim);
   const out = reduceForward('sum', 'sum', input, dims, keepdim);
-  return record(dim === null ? 'SumBackward0' : 'SumBackward1', out, [input], () => (g) => [expandBack(g, input.shape, dims, keepdim)]);
+  return record(dim === undefined || dim === null ? 'SumBackward0' : 'SumBackward1', out, [input], () => (g) => [
+    expandBack(g, input.shape, dims, keepdim),
+  ]);
 }
 
 /**
