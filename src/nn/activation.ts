@@ -19,15 +19,23 @@ export interface InplaceOptions {
   inplace?: boolean;
 }
 
-export const INPLACE_OPTIONS = optionKeys<InplaceOptions>({ inplace: true });
+const RELU = signature('relu', { input: param.tensor(), inplace: param.boolean(false) });
+const LEAKY_RELU = signature('leakyRelu', { input: param.tensor(), negativeSlope: param.number(0.01), inplace: param.boolean(false) });
+
+export interface LeakyReluOptions {
+  negativeSlope?: number;
+  inplace?: boolean;
+}
 
 /** `relu(input, inplace = false)`: max(x, 0). */
-export function relu(input: Tensor, inplace = false): Tensor {
+export function relu(input: Tensor, inplace?: boolean | InplaceOptions): Tensor {
+  ({ input, inplace } = RELU(arguments));
   return inplace ? input.relu_() : reluOp(input);
 }
 
 /** `leakyRelu(input, negativeSlope = 0.01, inplace = false)`: x where x > 0, else negativeSlope * x. */
-export function leakyRelu(input: Tensor, negativeSlope = 0.01, inplace = false): Tensor {
+export function leakyRelu(input: Tensor, negativeSlope?: number | LeakyReluOptions, inplace?: boolean | LeakyReluOptions): Tensor {
+  ({ input, negativeSlope, inplace } = LEAKY_RELU(arguments));
   return inplace ? inPlace('leakyRelu_', input, (self) => leakyReluOp(self, negativeSlope)) : leakyReluOp(input, negativeSlope);
 }
 
@@ -85,13 +93,13 @@ export function gelu(input: Tensor, options?: GeluOptions): Tensor {
   );
 }
 
-/** `nn.ReLU({ inplace })`: max(x, 0) elementwise. Shapes: any, output the same. */
+/** `nn.ReLU(inplace = false)`: max(x, 0) elementwise. Shapes: any, output the same. */
 export class ReLU extends Module {
   readonly inplace: boolean;
 
-  constructor(options?: InplaceOptions) {
+  constructor(inplace?: boolean | InplaceOptions) {
     super();
-    this.inplace = checkOptions('ReLU', options, INPLACE_OPTIONS).inplace ?? false;
+    this.inplace = signature('ReLU', { inplace: param.boolean(false) })(arguments).inplace;
   }
 
   override forward(input: Tensor): Tensor {
@@ -104,15 +112,17 @@ export class ReLU extends Module {
   }
 }
 
-/** `nn.LeakyReLU(negativeSlope = 0.01, { inplace })`. Shapes: any, output the same. */
+/** `nn.LeakyReLU(negativeSlope = 0.01, inplace = false)`. Shapes: any, output the same. */
 export class LeakyReLU extends Module {
   readonly negativeSlope: number;
   readonly inplace: boolean;
 
-  constructor(negativeSlope = 0.01, options?: InplaceOptions) {
+  constructor(negativeSlope?: number | LeakyReluOptions, inplace?: boolean | LeakyReluOptions) {
     super();
-    this.negativeSlope = negativeSlope;
-    this.inplace = checkOptions('LeakyReLU', options, INPLACE_OPTIONS).inplace ?? false;
+    ({ negativeSlope: this.negativeSlope, inplace: this.inplace } = signature('LeakyReLU', {
+      negativeSlope: param.number(0.01),
+      inplace: param.boolean(false),
+    })(arguments));
   }
 
   override forward(input: Tensor): Tensor {
@@ -181,9 +191,9 @@ function implicitDim(layer: string, input: Tensor): number {
 abstract class SoftmaxBase extends Module {
   readonly dim: number | null;
 
-  constructor(dim: number | null = null) {
+  constructor(dim?: number | null | { dim?: number | null }) {
     super();
-    this.dim = dim;
+    this.dim = signature(this.getName(), { dim: param.dim(null) })(arguments).dim;
   }
 
   protected abstract along(input: Tensor, dim: number): Tensor;

@@ -1,11 +1,25 @@
 // `F.dropout` and the Dropout modules.
 import { inPlace } from '../ops/elementwise.js';
 import { dropout as dropoutOp } from '../ops/random.js';
-import { checkArgumentCount, checkOptions } from '../options.js';
+import { param, signature } from '../ops/signature.js';
+import { checkArgumentCount } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { INPLACE_OPTIONS, type InplaceOptions } from './activation.js';
 import { Module } from './module.js';
 import { formatBool, formatFloat } from './repr.js';
+
+export interface DropoutOptions {
+  p?: number;
+  training?: boolean;
+  inplace?: boolean;
+}
+
+const DROPOUT = signature('dropout', {
+  input: param.tensor(),
+  p: param.number(0.5),
+  training: param.boolean(true),
+  inplace: param.boolean(false),
+});
+const DROPOUT_MODULE = signature('Dropout', { p: param.number(0.5), inplace: param.boolean(false) });
 
 function checkProbability(op: string, p: number): void {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`${op}: dropout probability has to be between 0 and 1, but got ${p}`);
@@ -15,7 +29,13 @@ function checkProbability(op: string, p: number): void {
  * `dropout(input, p = 0.5, training = true, inplace = false)`: while training, zeroes each
  * element with probability p and scales the others by 1 / (1 - p); otherwise returns input itself.
  */
-export function dropout(input: Tensor, p = 0.5, training = true, inplace = false): Tensor {
+export function dropout(
+  input: Tensor,
+  p?: number | DropoutOptions,
+  training?: boolean | DropoutOptions,
+  inplace?: boolean | DropoutOptions,
+): Tensor {
+  ({ input, p, training, inplace } = DROPOUT(arguments));
   checkProbability('dropout', p);
   if (!inplace || !training) return dropoutOp(input, p, training);
   return inPlace('dropout_', input, (self) => dropoutOp(self, p, true));
@@ -34,12 +54,10 @@ export class Dropout extends Module {
   readonly p: number;
   readonly inplace: boolean;
 
-  constructor(p = 0.5, options: InplaceOptions = {}) {
-    checkOptions('Dropout', options, INPLACE_OPTIONS);
+  constructor(p?: number | Omit<DropoutOptions, 'training'>, inplace?: boolean | Omit<DropoutOptions, 'training'>) {
     super();
-    checkProbability('Dropout', p);
-    this.p = p;
-    this.inplace = options.inplace ?? false;
+    ({ p: this.p, inplace: this.inplace } = DROPOUT_MODULE(arguments));
+    checkProbability('Dropout', this.p);
   }
 
   override forward(input: Tensor): Tensor {

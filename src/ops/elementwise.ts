@@ -5,6 +5,7 @@ import { record } from '../graph/record.js';
 import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { broadcastShapes, broadcastStrides, formatShape, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { param, signature } from './signature.js';
 import { castTo } from './unrecorded.js';
 import {
   checkDtype,
@@ -366,15 +367,12 @@ export interface ClampOptions {
   max?: number | null;
 }
 
-const CLAMP_OPTIONS = optionKeys<ClampOptions>({ min: true, max: true });
+const CLAMP = signature('clamp', { input: param.tensor(), min: param.optionalNumber(null), max: param.optionalNumber(null) });
 
 /** clamp(input, min?, max?) or clamp(input, { min, max }); NaN stays NaN. */
-export function clamp(input: Tensor, min?: number | null | ClampOptions, max?: number | null): Tensor {
-  const bounds = typeof min === 'object' && min !== null ? checkOptions('clamp', min, CLAMP_OPTIONS) : { min, max };
-  for (const [name, bound] of Object.entries(bounds)) {
-    if (bound != null && typeof bound !== 'number')
-      throw new TypeError(`clamp: ${name} must be a number or null, got ${describeValue(bound)}`);
-  }
+export function clamp(input: Tensor, min?: number | null | ClampOptions, max?: number | null | ClampOptions): Tensor {
+  const bounds = CLAMP(arguments);
+  ({ input } = bounds);
   const lo = bounds.min ?? -Infinity;
   const hi = bounds.max ?? Infinity;
   if (bounds.min == null && bounds.max == null) throw new TypeError('clamp: at least one of min and max must be given');
@@ -435,13 +433,13 @@ declare module '../tensor.js' {
     logicalOr(other: TensorOrScalar): Tensor;
     logicalNot(): Tensor;
     where(condition: Tensor, other: TensorOrScalar): Tensor;
-    clamp(min?: number | null | ClampOptions, max?: number | null): Tensor;
+    clamp(min?: number | null | ClampOptions, max?: number | null | ClampOptions): Tensor;
     add_(other: TensorOrScalar, options?: AlphaOptions): this;
     sub_(other: TensorOrScalar, options?: AlphaOptions): this;
     mul_(other: TensorOrScalar): this;
     div_(other: TensorOrScalar): this;
     pow_(exponent: TensorOrScalar): this;
-    clamp_(min?: number | null | ClampOptions, max?: number | null): this;
+    clamp_(min?: number | null | ClampOptions, max?: number | null | ClampOptions): this;
   }
 }
 
@@ -506,8 +504,8 @@ Object.assign(Tensor.prototype, {
   where(this: Tensor, condition: Tensor, other: TensorOrScalar) {
     return where(condition, this, other);
   },
-  clamp(this: Tensor, min?: number | null | ClampOptions, max?: number | null) {
-    return clamp(this, min, max);
+  clamp(this: Tensor, ...args: [(number | null)?, (number | null)?]) {
+    return clamp(this, ...args);
   },
   add_(this: Tensor, other: TensorOrScalar, options?: AlphaOptions) {
     return inPlace('add_', this, (self) => add(self, other, options));
@@ -524,7 +522,7 @@ Object.assign(Tensor.prototype, {
   pow_(this: Tensor, exponent: TensorOrScalar) {
     return inPlace('pow_', this, (self) => pow(self, exponent));
   },
-  clamp_(this: Tensor, min?: number | null | ClampOptions, max?: number | null) {
-    return inPlace('clamp_', this, (self) => clamp(self, min, max));
+  clamp_(this: Tensor, ...args: [(number | null)?, (number | null)?]) {
+    return inPlace('clamp_', this, (self) => clamp(self, ...args));
   },
 });

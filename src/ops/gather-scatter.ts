@@ -6,9 +6,21 @@ import { formatShape, normalizeDim, type Shape, shapesEqual } from '../shape.js'
 import { Tensor } from '../tensor.js';
 import { broadcastView, inPlace } from './elementwise.js';
 import { max } from './reduce.js';
+import { param, signature } from './signature.js';
 import { atLeast1d, contiguousCopy, filled, gatherInto, outOfBounds, scatterInto, sizeAt, zerosOn } from './unrecorded.js';
 import { checkDtype, checkInPlace, checkSameDevice, checkTensor, markModified, scalarTensor, type TensorOrScalar } from './util.js';
 import { embedInZeros } from './views.js';
+
+/** The dim and index of gather and indexSelect, by name. */
+export interface IndexedOptions {
+  dim?: number;
+  index?: Tensor;
+}
+
+const GATHER = signature('gather', { input: param.tensor(), dim: param.int(), index: param.tensor() });
+const INDEX_SELECT = signature('indexSelect', { input: param.tensor(), dim: param.int(), index: param.tensor() });
+// PyTorch names one_hot's input `tensor`.
+const ONE_HOT = signature('oneHot', { tensor: param.tensor(), numClasses: param.number(-1) });
 
 function checkIndex(op: string, input: Tensor, index: Tensor): void {
   checkTensor(op, 'index', index);
@@ -48,8 +60,8 @@ function checkIndexFits(op: string, index: Tensor, name: string, other: Tensor, 
  * // [[1, 1], [4, 3]]
  * ```
  */
-export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
-  checkTensor('gather', 'input', input);
+export function gather(input: Tensor, dim: number | IndexedOptions, index?: Tensor | IndexedOptions): Tensor {
+  ({ input, dim, index } = GATHER(arguments));
   checkIndex('gather', input, index);
   const d = normalizeDim('gather', dim, input.shape.length);
   checkSameRank('gather', index, 'input', input);
@@ -172,8 +184,9 @@ function checkVectorIndex(op: string, input: Tensor, index: Tensor): void {
  * // [[5, 6], [1, 2]]
  * ```
  */
-export function indexSelect(input: Tensor, dim: number, index: Tensor): Tensor {
-  return indexSelectRaising(input, dim, index, null);
+export function indexSelect(input: Tensor, dim: number | IndexedOptions, index?: Tensor | IndexedOptions): Tensor {
+  const args = INDEX_SELECT(arguments);
+  return indexSelectRaising(args.input, args.dim, args.index, null);
 }
 
 /**
@@ -236,8 +249,8 @@ export function indexAdd(input: Tensor, dim: number, index: Tensor, source: Tens
  * torch.oneHot(torch.tensor([0, 2], { dtype: 'int32' }), 3);   // [[1, 0, 0], [0, 0, 1]]
  * ```
  */
-export function oneHot(input: Tensor, numClasses = -1): Tensor {
-  checkTensor('oneHot', 'tensor', input);
+export function oneHot(input: Tensor, numClasses?: number | { numClasses?: number }): Tensor {
+  ({ tensor: input, numClasses } = ONE_HOT(arguments));
   if (input.dtype !== 'int32')
     throw new TypeError(`oneHot: argument 'tensor' must be an int32 tensor of class indices, got ${input.dtype}`);
   if (!Number.isInteger(numClasses) || numClasses < -1)
@@ -276,19 +289,19 @@ export function oneHot(input: Tensor, numClasses = -1): Tensor {
 
 declare module '../tensor.js' {
   interface Tensor {
-    gather(dim: number, index: Tensor): Tensor;
+    gather(dim: number | IndexedOptions, index?: Tensor | IndexedOptions): Tensor;
     scatter(dim: number, index: Tensor, src: TensorOrScalar): Tensor;
     scatter_(dim: number, index: Tensor, src: TensorOrScalar): this;
     scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor;
     scatterAdd_(dim: number, index: Tensor, src: Tensor): this;
-    indexSelect(dim: number, index: Tensor): Tensor;
+    indexSelect(dim: number | IndexedOptions, index?: Tensor | IndexedOptions): Tensor;
     indexAdd(dim: number, index: Tensor, source: Tensor): Tensor;
   }
 }
 
 Object.assign(Tensor.prototype, {
-  gather(this: Tensor, dim: number, index: Tensor) {
-    return gather(this, dim, index);
+  gather(this: Tensor, ...args: [number, Tensor]) {
+    return gather(this, ...args);
   },
   scatter(this: Tensor, dim: number, index: Tensor, src: TensorOrScalar) {
     return scatter(this, dim, index, src);
@@ -302,8 +315,8 @@ Object.assign(Tensor.prototype, {
   scatterAdd_(this: Tensor, dim: number, index: Tensor, src: Tensor) {
     return scatterInPlace('scatterAdd_', this, dim, index, checkTensor('scatterAdd_', 'src', src), true);
   },
-  indexSelect(this: Tensor, dim: number, index: Tensor) {
-    return indexSelect(this, dim, index);
+  indexSelect(this: Tensor, ...args: [number, Tensor]) {
+    return indexSelect(this, ...args);
   },
   indexAdd(this: Tensor, dim: number, index: Tensor, source: Tensor) {
     return indexAdd(this, dim, index, source);

@@ -9,6 +9,7 @@ import { formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { applyRequiresGrad, splitSizeArgs } from './creation.js';
 import { broadcastView, div, mul } from './elementwise.js';
+import { kind, param, signature } from './signature.js';
 import { castTo } from './unrecorded.js';
 import {
   checkDtype,
@@ -296,6 +297,18 @@ export function bernoulli_(self: Tensor, p = 0.5, options?: GeneratorOptions): T
 
 // ---- dropout ------------------------------------------------------------------------------------------
 
+export interface DropoutOptions extends GeneratorOptions {
+  p?: number;
+  training?: boolean;
+}
+
+const DROPOUT = signature('dropout', {
+  input: param.tensor(),
+  p: param.number(0.5),
+  training: param.boolean(true),
+  generator: kind<Generator | undefined>('a torch.Generator', (v) => (v instanceof Generator ? v : undefined))(undefined),
+});
+
 /**
  * `dropout(input, p = 0.5, training = true)`: zeroes each element with probability p and scales
  * the rest by 1 / (1 - p), so the expected value is unchanged; the identity when not training or
@@ -305,9 +318,15 @@ export function bernoulli_(self: Tensor, p = 0.5, options?: GeneratorOptions): T
  * const h = torch.dropout(torch.ones(4, 4), 0.25);   // entries are 0 or 4/3
  * ```
  */
-export function dropout(input: Tensor, p = 0.5, training = true, options?: GeneratorOptions): Tensor {
-  checkTensor('dropout', 'input', input);
-  checkOptions('dropout', options, GENERATOR_OPTIONS);
+export function dropout(
+  input: Tensor,
+  p?: number | DropoutOptions,
+  training?: boolean | DropoutOptions,
+  generator?: Generator | DropoutOptions,
+): Tensor {
+  const args = DROPOUT(arguments);
+  ({ input, p, training } = args);
+  const options = { generator: args.generator };
   if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: dropout probability has to be between 0 and 1, but got ${p}`);
   checkDtype('dropout', 'input', input, ['float32']);
   if (!training || p === 0 || input.numel() === 0) return input;

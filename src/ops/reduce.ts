@@ -1,33 +1,53 @@
 // Reductions: sum, prod, mean, max, min and their backward, with PyTorch's int32 rules.
 import type { ReduceOp } from '../devices/device.js';
 import { record, recordComposite } from '../graph/record.js';
-import { checkOptions, describeValue, optionKeys } from '../options.js';
 import { formatShape, normalizeDim, numel, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { add, div, eq, logicalAnd, logicalOr, maximum, minimum, mul, ne, sub, where } from './elementwise.js';
+import { param, signature } from './signature.js';
 import { exp, log } from './unary.js';
 import { castTo } from './unrecorded.js';
-import { checkTensor } from './util.js';
 import { expand, reshape, unsqueezeDims } from './views.js';
 
 export type Dims = number | readonly number[];
 
 export interface ReduceOptions {
+  dim?: Dims | null;
   keepdim?: boolean;
 }
-
-const REDUCE_OPTIONS = optionKeys<ReduceOptions>({ keepdim: true });
 
 /** The options of a reduction, or PyTorch's positional keepdim: `x.sum(1, true)` is `x.sum(1, keepdim=True)`. */
 export type ReduceArg = ReduceOptions | boolean;
 
-function reduceOptions(op: string, arg: ReduceArg | undefined, accepted: readonly string[] = REDUCE_OPTIONS): ReduceOptions {
-  if (arg === undefined) return {};
-  if (typeof arg === 'boolean') return { keepdim: arg };
-  if (typeof arg !== 'object' || arg === null)
-    throw new TypeError(`${op}: the argument after dim must be keepdim (a boolean) or an options object, got ${String(arg)}`);
-  return checkOptions(op, arg, accepted);
+/** max and min along one dim: `x.max({ dim: 1 })` as `x.max(1)`. */
+export interface DimOptions {
+  dim: number;
+  keepdim?: boolean;
 }
+
+/** Reductions over one dim, several or (null) all, as `sum(input, dim = null, keepdim = false)`. */
+const overDims = (op: string) => signature(op, { input: param.tensor(), dim: param.dims(null), keepdim: param.boolean(false) });
+/** Reductions over one dim or (null) all, as `argmax(input, dim = null, keepdim = false)`. */
+const overDim = (op: string) => signature(op, { input: param.tensor(), dim: param.dim(null), keepdim: param.boolean(false) });
+const SUM = overDims('sum');
+const PROD = overDim('prod');
+const MEAN = overDims('mean');
+const MAX = overDim('max');
+const MIN = overDim('min');
+const ARGMAX = overDim('argmax');
+const ARGMIN = overDim('argmin');
+const LOGSUMEXP = signature('logsumexp', { input: param.tensor(), dim: param.dims(), keepdim: param.boolean(false) });
+/** PyTorch 1.13's `var(input, dim, unbiased, keepdim)`, with its keyword-only correction. */
+const spread = (op: string) =>
+  signature(op, {
+    input: param.tensor(),
+    dim: param.dims(null),
+    unbiased: param.boolean(true),
+    keepdim: param.boolean(false),
+    correction: param.optionalNumber(null),
+  });
+const VAR = spread('var');
+const STD = spread('std');
 
 /** Normalised, sorted, distinct dims; undefined or [] means every dim (PyTorch's sum(dim=[]) quirk aside). */
 function reductionDims(op: string, input: Tensor, dim: Dims | undefined | null): number[] {
@@ -97,11 +117,9 @@ function expandBack(grad: Tensor, inputShape: Shape, dims: readonly number[], ke
   return expand(kept, inputShape);
 }
 
-export function sum(input: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceArg): Tensor {
-  checkTensor('sum', 'input', input);
-  const options = reduceOptions('sum', keepdimOrOptions);
+export function sum(input: Tensor, dim?: Dims | null | ReduceOptions, keepdim?: ReduceArg): Tensor {
+  ({ input, dim, keepdim } = SUM(arguments));
   const dims = reductionDims('sum', input, dim);
-  const keepdim = options.keepdim ?? false;
   const out = reduceForward('sum', 'sum', input, dims, keepdim);
   return record(dim === undefined || dim === null ? 'SumBackward0' : 'SumBackward1', out, [input], () => (g) => [
     expandBack(g, input.shape, dims, keepdim),
@@ -112,14 +130,11 @@ export function sum(input: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceA
  * The product of all elements (a 0-d tensor), or along `dim`. int32 and bool give int32 and refuse
  * a product outside int32's range, as int32 sums do. `torch.prod(x, 1, true)`
  */
-export function prod(input: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg): Tensor {
-  checkTensor('prod', 'input', input);
-  const options = reduceOptions('prod', keepdimOrOptions);
-  const all = dim === undefined || dim === null;
+export function prod(input: Tensor, dim?: number | null | ReduceOptions, keepdim?: ReduceArg): Tensor {
   // PyTorch's prod takes one dim, and the backward below reduces along dims[0] alone.
-  if (!all && typeof dim !== 'number') throw new TypeError(`prod: dim must be a single integer, got ${describeValue(dim)}`);
+  ({ input, dim, keepdim } = PROD(arguments));
+  const all = dim === null;
   const dims = reductionDims('prod', input, dim);
-  const keepdim = options.keepdim ?? false;
   const out = reduceForward('prod', 'prod', input, dims, keepdim);
   return record(all ? 'ProdBackward0' : 'ProdBackward1', out, [input], (save) => {
     const x = save(input);
@@ -137,18 +152,16 @@ export function prod(input: Tensor, dim?: number | null, keepdimOrOptions?: Redu
   });
 }
 
-export function mean(input: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceArg): Tensor {
-  checkTensor('mean', 'input', input);
-  const options = reduceOptions('mean', keepdimOrOptions);
+export function mean(input: Tensor, dim?: Dims | null | ReduceOptions, keepdim?: ReduceArg): Tensor {
+  ({ input, dim, keepdim } = MEAN(arguments));
   if (input.dtype !== 'float32') throw new TypeError(`mean: input dtype must be float32, got ${input.dtype}; convert with .float() first`);
   const dims = reductionDims('mean', input, dim);
   const count = dims.reduce((n, d) => n * input.shape[d], 1);
-  const keepdim = options.keepdim ?? false;
-  const name = dim === undefined || dim === null ? 'MeanBackward0' : 'MeanBackward1';
+  const name = dim === null ? 'MeanBackward0' : 'MeanBackward1';
   return recordComposite(
     name,
     [input],
-    () => div(sum(input, dims, options), count),
+    () => div(sum(input, dims, keepdim), count),
     () => (g) => [div(expandBack(g, input.shape, dims, keepdim), count)],
   );
 }
@@ -161,13 +174,9 @@ export interface ValuesIndices {
 
 function extremum(
   op: 'max' | 'min',
-  input: Tensor,
-  dim: number | undefined,
-  keepdimOrOptions: ReduceArg | undefined,
+  { input, dim, keepdim }: { input: Tensor; dim: number | null; keepdim: boolean },
 ): Tensor | ValuesIndices {
-  checkTensor(op, 'input', input);
-  const options = reduceOptions(op, keepdimOrOptions);
-  if (dim === undefined) {
+  if (dim === null) {
     if (input.numel() === 0)
       throw new RangeError(`${op}: expected a non-empty tensor when reducing over all dims, got shape ${formatShape(input.shape)}`);
     const dims = reductionDims(op, input, null);
@@ -185,7 +194,6 @@ function extremum(
     });
   }
   const d = normalizeDim(op, dim, input.shape.length);
-  const keepdim = options.keepdim ?? false;
   const dims = input.shape.length === 0 ? [] : [d];
   const values = reduceForward(op, op, input, dims, keepdim);
   const indices =
@@ -221,32 +229,25 @@ function arangeLike(n: number, like: Tensor): Tensor {
 /** max over everything, along a dim, or, given a tensor, elementwise as `maximum` (PyTorch's torch.max(a, b)). */
 export function max(input: Tensor): Tensor;
 export function max(input: Tensor, other: Tensor): Tensor;
-export function max(input: Tensor, dim: number, keepdimOrOptions?: ReduceArg): ValuesIndices;
-export function max(input: Tensor, dim?: number | Tensor, keepdimOrOptions?: ReduceArg): Tensor | ValuesIndices {
-  return dim instanceof Tensor ? maximum(input, dim) : extremum('max', input, dim, keepdimOrOptions);
+export function max(input: Tensor, dim: number | DimOptions, keepdimOrOptions?: ReduceArg): ValuesIndices;
+export function max(input: Tensor, dim?: number | Tensor | DimOptions): Tensor | ValuesIndices {
+  return dim instanceof Tensor ? maximum(input, dim) : extremum('max', MAX(arguments));
 }
 
 /** min over everything, along a dim, or, given a tensor, elementwise as `minimum`. */
 export function min(input: Tensor): Tensor;
 export function min(input: Tensor, other: Tensor): Tensor;
-export function min(input: Tensor, dim: number, keepdimOrOptions?: ReduceArg): ValuesIndices;
-export function min(input: Tensor, dim?: number | Tensor, keepdimOrOptions?: ReduceArg): Tensor | ValuesIndices {
-  return dim instanceof Tensor ? minimum(input, dim) : extremum('min', input, dim, keepdimOrOptions);
+export function min(input: Tensor, dim: number | DimOptions, keepdimOrOptions?: ReduceArg): ValuesIndices;
+export function min(input: Tensor, dim?: number | Tensor | DimOptions): Tensor | ValuesIndices {
+  return dim instanceof Tensor ? minimum(input, dim) : extremum('min', MIN(arguments));
 }
 
-function argExtremum(
-  op: 'argmax' | 'argmin',
-  input: Tensor,
-  dim: number | undefined | null,
-  keepdimOrOptions: ReduceArg | undefined,
-): Tensor {
-  checkTensor(op, 'input', input);
-  const options = reduceOptions(op, keepdimOrOptions);
-  if (dim === undefined || dim === null) {
+function argExtremum(op: 'argmax' | 'argmin', { input, dim, keepdim }: { input: Tensor; dim: number | null; keepdim: boolean }): Tensor {
+  if (dim === null) {
     if (input.numel() === 0) throw new RangeError(`${op}: expected a non-empty tensor, got shape ${formatShape(input.shape)}`);
     const flat = reshape(input, [-1]);
     const out = reduceForward(op, op, flat, [0], false);
-    return options.keepdim
+    return keepdim
       ? reshape(
           out,
           input.shape.map(() => 1),
@@ -259,15 +260,15 @@ function argExtremum(
     input.deviceObject.kernels.fill(zero, 0);
     return zero;
   }
-  return reduceForward(op, op, input, [d], options.keepdim ?? false);
+  return reduceForward(op, op, input, [d], keepdim);
 }
 
-export function argmax(input: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg): Tensor {
-  return argExtremum('argmax', input, dim, keepdimOrOptions);
+export function argmax(input: Tensor, dim?: number | null | ReduceOptions, keepdimOrOptions?: ReduceArg): Tensor {
+  return argExtremum('argmax', ARGMAX(arguments));
 }
 
-export function argmin(input: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg): Tensor {
-  return argExtremum('argmin', input, dim, keepdimOrOptions);
+export function argmin(input: Tensor, dim?: number | null | ReduceOptions, keepdimOrOptions?: ReduceArg): Tensor {
+  return argExtremum('argmin', ARGMIN(arguments));
 }
 
 export interface VarianceOptions extends ReduceOptions {
@@ -277,23 +278,14 @@ export interface VarianceOptions extends ReduceOptions {
   unbiased?: boolean;
 }
 
-const VARIANCE_OPTIONS = optionKeys<VarianceOptions>({ keepdim: true, correction: true, unbiased: true });
-
 /**
  * The options of var/std, or PyTorch 1.13's positional form `x.var(dim, unbiased, keepdim)`:
  * `x.var(0, false)` is the population variance.
  */
 export type VarianceArg = VarianceOptions | boolean;
 
-function varianceOptions(op: string, arg: VarianceArg | undefined, keepdim: boolean | undefined): VarianceOptions {
-  if (typeof arg === 'boolean') return { unbiased: arg, keepdim };
-  if (keepdim !== undefined)
-    throw new TypeError(`${op}: keepdim goes in the options object when options are given, not as a third argument`);
-  return reduceOptions(op, arg, VARIANCE_OPTIONS);
-}
-
-function correctionOf(options: VarianceOptions): number {
-  return options.correction ?? (options.unbiased === false ? 0 : 1);
+function correctionOf({ correction, unbiased }: { correction: number | null; unbiased: boolean }): number {
+  return correction ?? (unbiased ? 1 : 0);
 }
 
 /** n - correction over `dims`, floored at 0 (PyTorch then returns inf or NaN, as we do). */
@@ -313,12 +305,16 @@ function varianceBackward(expandedGrad: Tensor, x: Tensor, dims: readonly number
   return mul(expandedGrad, div(mul(deviations, 2), divisorOf(x, dims, correction)));
 }
 
-export function variance(input: Tensor, dim?: Dims | null, unbiasedOrOptions?: VarianceArg, keepdimArg?: boolean): Tensor {
-  checkTensor('var', 'input', input);
-  const options = varianceOptions('var', unbiasedOrOptions, keepdimArg);
-  const dims = reductionDims('var', input, dim);
-  const keepdim = options.keepdim ?? false;
-  const correction = correctionOf(options);
+export function variance(
+  input: Tensor,
+  dim?: Dims | null | VarianceOptions,
+  unbiased?: VarianceArg,
+  keepdim?: boolean | VarianceOptions,
+): Tensor {
+  const args = VAR(arguments);
+  ({ input, keepdim } = args);
+  const dims = reductionDims('var', input, args.dim);
+  const correction = correctionOf(args);
   return recordComposite(
     'VarBackward0',
     [input],
@@ -330,12 +326,16 @@ export function variance(input: Tensor, dim?: Dims | null, unbiasedOrOptions?: V
   );
 }
 
-export function std(input: Tensor, dim?: Dims | null, unbiasedOrOptions?: VarianceArg, keepdimArg?: boolean): Tensor {
-  checkTensor('std', 'input', input);
-  const options = varianceOptions('std', unbiasedOrOptions, keepdimArg);
-  const dims = reductionDims('std', input, dim);
-  const keepdim = options.keepdim ?? false;
-  const correction = correctionOf(options);
+export function std(
+  input: Tensor,
+  dim?: Dims | null | VarianceOptions,
+  unbiased?: VarianceArg,
+  keepdim?: boolean | VarianceOptions,
+): Tensor {
+  const args = STD(arguments);
+  ({ input, keepdim } = args);
+  const dims = reductionDims('std', input, args.dim);
+  const correction = correctionOf(args);
   return recordComposite(
     'StdBackward0',
     [input],
@@ -352,11 +352,9 @@ export function std(input: Tensor, dim?: Dims | null, unbiasedOrOptions?: Varian
   );
 }
 
-export function logsumexp(input: Tensor, dim: Dims, keepdimOrOptions?: ReduceArg): Tensor {
-  checkTensor('logsumexp', 'input', input);
-  const options = reduceOptions('logsumexp', keepdimOrOptions);
+export function logsumexp(input: Tensor, dim: Dims | null | (ReduceOptions & { dim: Dims }), keepdim?: ReduceArg): Tensor {
+  ({ input, dim, keepdim } = LOGSUMEXP(arguments));
   const dims = reductionDims('logsumexp', input, dim);
-  const keepdim = options.keepdim ?? false;
   return recordComposite(
     'LogsumexpBackward0',
     [input],
@@ -393,52 +391,53 @@ export function sumToShape(grad: Tensor, shape: Shape): Tensor {
 
 declare module '../tensor.js' {
   interface Tensor {
-    sum(dim?: Dims | null, keepdimOrOptions?: ReduceArg): Tensor;
-    prod(dim?: number | null, keepdimOrOptions?: ReduceArg): Tensor;
-    mean(dim?: Dims | null, keepdimOrOptions?: ReduceArg): Tensor;
+    sum(dim?: Dims | null | ReduceOptions, keepdimOrOptions?: ReduceArg): Tensor;
+    prod(dim?: number | null | ReduceOptions, keepdimOrOptions?: ReduceArg): Tensor;
+    mean(dim?: Dims | null | ReduceOptions, keepdimOrOptions?: ReduceArg): Tensor;
     max(): Tensor;
     max(other: Tensor): Tensor;
-    max(dim: number, keepdimOrOptions?: ReduceArg): ValuesIndices;
+    max(dim: number | DimOptions, keepdimOrOptions?: ReduceArg): ValuesIndices;
     min(): Tensor;
     min(other: Tensor): Tensor;
-    min(dim: number, keepdimOrOptions?: ReduceArg): ValuesIndices;
-    argmax(dim?: number | null, keepdimOrOptions?: ReduceArg): Tensor;
-    argmin(dim?: number | null, keepdimOrOptions?: ReduceArg): Tensor;
-    var(dim?: Dims | null, unbiasedOrOptions?: VarianceArg, keepdim?: boolean): Tensor;
-    std(dim?: Dims | null, unbiasedOrOptions?: VarianceArg, keepdim?: boolean): Tensor;
-    logsumexp(dim: Dims, keepdimOrOptions?: ReduceArg): Tensor;
+    min(dim: number | DimOptions, keepdimOrOptions?: ReduceArg): ValuesIndices;
+    argmax(dim?: number | null | ReduceOptions, keepdimOrOptions?: ReduceArg): Tensor;
+    argmin(dim?: number | null | ReduceOptions, keepdimOrOptions?: ReduceArg): Tensor;
+    var(dim?: Dims | null | VarianceOptions, unbiasedOrOptions?: VarianceArg, keepdimOrOptions?: boolean | VarianceOptions): Tensor;
+    std(dim?: Dims | null | VarianceOptions, unbiasedOrOptions?: VarianceArg, keepdimOrOptions?: boolean | VarianceOptions): Tensor;
+    logsumexp(dim: Dims | (ReduceOptions & { dim: Dims }), keepdimOrOptions?: ReduceArg): Tensor;
   }
 }
 
+// Each method passes its arguments on as given, so the op's signature binds them as the function's would.
 Object.assign(Tensor.prototype, {
-  sum(this: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceArg) {
-    return sum(this, dim, keepdimOrOptions);
+  sum(this: Tensor, ...args: [Dims?, ReduceArg?]) {
+    return sum(this, ...args);
   },
-  prod(this: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg) {
-    return prod(this, dim, keepdimOrOptions);
+  prod(this: Tensor, ...args: [number?, ReduceArg?]) {
+    return prod(this, ...args);
   },
-  mean(this: Tensor, dim?: Dims | null, keepdimOrOptions?: ReduceArg) {
-    return mean(this, dim, keepdimOrOptions);
+  mean(this: Tensor, ...args: [Dims?, ReduceArg?]) {
+    return mean(this, ...args);
   },
-  max(this: Tensor, dim?: number | Tensor, keepdimOrOptions?: ReduceArg) {
-    return dim === undefined ? max(this) : dim instanceof Tensor ? max(this, dim) : max(this, dim, keepdimOrOptions);
+  max(this: Tensor, ...args: [number, ReduceArg?]) {
+    return max(this, ...args);
   },
-  min(this: Tensor, dim?: number | Tensor, keepdimOrOptions?: ReduceArg) {
-    return dim === undefined ? min(this) : dim instanceof Tensor ? min(this, dim) : min(this, dim, keepdimOrOptions);
+  min(this: Tensor, ...args: [number, ReduceArg?]) {
+    return min(this, ...args);
   },
-  argmax(this: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg) {
-    return argmax(this, dim, keepdimOrOptions);
+  argmax(this: Tensor, ...args: [number?, ReduceArg?]) {
+    return argmax(this, ...args);
   },
-  argmin(this: Tensor, dim?: number | null, keepdimOrOptions?: ReduceArg) {
-    return argmin(this, dim, keepdimOrOptions);
+  argmin(this: Tensor, ...args: [number?, ReduceArg?]) {
+    return argmin(this, ...args);
   },
-  var(this: Tensor, dim?: Dims | null, unbiasedOrOptions?: VarianceArg, keepdim?: boolean) {
-    return variance(this, dim, unbiasedOrOptions, keepdim);
+  var(this: Tensor, ...args: [Dims?, VarianceArg?, boolean?]) {
+    return variance(this, ...args);
   },
-  std(this: Tensor, dim?: Dims | null, unbiasedOrOptions?: VarianceArg, keepdim?: boolean) {
-    return std(this, dim, unbiasedOrOptions, keepdim);
+  std(this: Tensor, ...args: [Dims?, VarianceArg?, boolean?]) {
+    return std(this, ...args);
   },
-  logsumexp(this: Tensor, dim: Dims, keepdimOrOptions?: ReduceArg) {
-    return logsumexp(this, dim, keepdimOrOptions);
+  logsumexp(this: Tensor, ...args: [Dims, ReduceArg?]) {
+    return logsumexp(this, ...args);
   },
 });

@@ -42,6 +42,14 @@ export const param = {
       ? (v as number | readonly number[] | null)
       : undefined,
   ),
+  /** One dim, or null where the op reads null as every dim. */
+  dim: kind<number | null>('an integer or null', (v) => (v === null || Number.isInteger(v) ? (v as number | null) : undefined)),
+  /** A bound that may be absent, as clamp's min and max. */
+  optionalNumber: kind<number | null>('a number or null', (v) => (v === null || typeof v === 'number' ? v : undefined)),
+  /** A dtype name, or null for the input's; the op resolves it, so its error lists the supported dtypes. */
+  dtype: kind<string | null>("a dtype name such as 'float32'", (v) => (v === null || typeof v === 'string' ? v : undefined)),
+  /** A list of tensors, as cat and stack take; the op checks each element, naming its index. */
+  tensors: kind<readonly Tensor[]>('an array of Tensors', (v) => (Array.isArray(v) ? (v as readonly Tensor[]) : undefined)),
   /** A device name; its default is usually undefined, for the default device. */
   device: kind<string | undefined>("a device name such as 'cpu' or 'webgpu'", (v) => (typeof v === 'string' ? v : undefined)),
 };
@@ -87,6 +95,10 @@ export function signature<P extends Record<string, Param<unknown>>>(fn: string, 
       }
       const value = spec.read(given);
       if (value === undefined) throw new TypeError(`${fn}: ${name} must be ${spec.accepts}, got ${describeValue(given)}`);
+      if (value instanceof Tensor) {
+        value.assertAlive(fn, `argument '${name}'`);
+        value.assertReady(fn, `argument '${name}'`);
+      }
       bound[name] = value;
     });
     return bound as Bound<P>;

@@ -1,32 +1,31 @@
 // softmax and logSoftmax along a dim, and their backward.
 import { type DType, resolveDtype } from '../dtype.js';
 import { record } from '../graph/record.js';
-import { checkOptions, optionKeys } from '../options.js';
 import { formatShape, normalizeDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { param, signature } from './signature.js';
 import { castTo } from './unrecorded.js';
-import { checkTensor } from './util.js';
 
 export interface SoftmaxOptions {
+  dim?: number;
   /** Converts the input to this dtype first (PyTorch's `dtype` argument); must be float32. */
   dtype?: DType;
 }
 
-const SOFTMAX_OPTIONS = optionKeys<SoftmaxOptions>({ dtype: true });
+// dim has no default, but a missing one gets the hint below rather than the binder's plain message.
+const params = { input: param.tensor(), dim: param.dim(null), dtype: param.dtype(null) };
+const SOFTMAX = signature('softmax', params);
+const LOG_SOFTMAX = signature('logSoftmax', params);
 
 function softmaxForward(
   op: string,
   node: string,
   log: boolean,
-  input: Tensor,
-  dim: number,
-  rawOptions: SoftmaxOptions | undefined,
+  { input, dim, dtype: requested }: { input: Tensor; dim: number | null; dtype: string | null },
 ): Tensor {
-  checkTensor(op, 'input', input);
-  const options = checkOptions(op, rawOptions, SOFTMAX_OPTIONS);
-  if (dim === undefined || dim === null) throw new TypeError(`${op}: dim is required (the dimension to normalise over), e.g. ${op}(x, -1)`);
+  if (dim === null) throw new TypeError(`${op}: dim is required (the dimension to normalise over), e.g. ${op}(x, -1)`);
   const d = normalizeDim(op, dim, input.dim());
-  const dtype = options.dtype === undefined ? input.dtype : resolveDtype(op, options.dtype);
+  const dtype = requested === null ? input.dtype : resolveDtype(op, requested);
   if (dtype !== 'float32')
     throw new TypeError(
       `${op}: input must be float32, got ${dtype} (shape ${formatShape(input.shape)}); convert with .float() or pass { dtype: 'float32' }`,
@@ -55,27 +54,27 @@ function softmaxBackward(grad: Tensor, output: Tensor, dim: number, log: boolean
  * const probs = torch.softmax(torch.tensor([[1, 2, 3]]), -1);   // [[0.0900, 0.2447, 0.6652]]
  * ```
  */
-export function softmax(input: Tensor, dim: number, options?: SoftmaxOptions): Tensor {
-  return softmaxForward('softmax', 'SoftmaxBackward0', false, input, dim, options);
+export function softmax(input: Tensor, dim: number | SoftmaxOptions, dtype?: DType | SoftmaxOptions): Tensor {
+  return softmaxForward('softmax', 'SoftmaxBackward0', false, SOFTMAX(arguments));
 }
 
 /** `logSoftmax(input, dim)`: x - logsumexp(x) along `dim`, without forming exp(x) / sum. */
-export function logSoftmax(input: Tensor, dim: number, options?: SoftmaxOptions): Tensor {
-  return softmaxForward('logSoftmax', 'LogSoftmaxBackward0', true, input, dim, options);
+export function logSoftmax(input: Tensor, dim: number | SoftmaxOptions, dtype?: DType | SoftmaxOptions): Tensor {
+  return softmaxForward('logSoftmax', 'LogSoftmaxBackward0', true, LOG_SOFTMAX(arguments));
 }
 
 declare module '../tensor.js' {
   interface Tensor {
-    softmax(dim: number, options?: SoftmaxOptions): Tensor;
-    logSoftmax(dim: number, options?: SoftmaxOptions): Tensor;
+    softmax(dim: number | SoftmaxOptions, dtype?: DType | SoftmaxOptions): Tensor;
+    logSoftmax(dim: number | SoftmaxOptions, dtype?: DType | SoftmaxOptions): Tensor;
   }
 }
 
 Object.assign(Tensor.prototype, {
-  softmax(this: Tensor, dim: number, options?: SoftmaxOptions) {
-    return softmax(this, dim, options);
+  softmax(this: Tensor, ...args: [number, DType?]) {
+    return softmax(this, ...args);
   },
-  logSoftmax(this: Tensor, dim: number, options?: SoftmaxOptions) {
-    return logSoftmax(this, dim, options);
+  logSoftmax(this: Tensor, ...args: [number, DType?]) {
+    return logSoftmax(this, ...args);
   },
 });

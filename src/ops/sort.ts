@@ -1,10 +1,9 @@
 // sort, argsort and topk.
 import { record } from '../graph/record.js';
-import { checkOptions, optionKeys } from '../options.js';
 import { normalizeDim, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import type { ValuesIndices } from './reduce.js';
-import { checkTensor } from './util.js';
+import { param, signature } from './signature.js';
 
 export interface SortOptions {
   /** The dim to sort along, as PyTorch's keyword form `sort(x, dim=1)`; -1 by default. */
@@ -14,16 +13,26 @@ export interface SortOptions {
   stable?: boolean;
 }
 
-const SORT_OPTIONS = optionKeys<SortOptions>({ dim: true, descending: true, stable: true });
+const sortParams = { input: param.tensor(), dim: param.int(-1), descending: param.boolean(false), stable: param.boolean(false) };
+const SORT = signature('sort', sortParams);
+const ARGSORT = signature('argsort', sortParams);
 
 export interface TopkOptions {
+  k?: number;
+  dim?: number;
   /** The k largest (default) or the k smallest. */
   largest?: boolean;
   /** Accepted for PyTorch parity: the k elements always come back sorted. */
   sorted?: boolean;
 }
 
-const TOPK_OPTIONS = optionKeys<TopkOptions>({ largest: true, sorted: true });
+const TOPK = signature('topk', {
+  input: param.tensor(),
+  k: param.number(),
+  dim: param.int(-1),
+  largest: param.boolean(true),
+  sorted: param.boolean(true),
+});
 
 /**
  * Runs the sort kernel for the first k elements of every row along `dim` and records the values'
@@ -58,19 +67,6 @@ function scatterIntoZeros(grad: Tensor, index: Tensor, shape: Shape, dim: number
 }
 
 /** Resolves `f(x, dim?, options?)` and `f(x, options)`: dim as an argument or in the options. */
-function sortArgs(
-  op: string,
-  input: Tensor,
-  dim: number | SortOptions | undefined,
-  options: SortOptions | undefined,
-): [number, SortOptions] {
-  const [positional, rawOptions] = typeof dim === 'object' && dim !== null ? [undefined, dim] : [dim, options];
-  const resolved = checkOptions(op, rawOptions, SORT_OPTIONS);
-  if (positional !== undefined && resolved.dim !== undefined)
-    throw new TypeError(`${op}: dim given both as an argument (${positional}) and in the options (${resolved.dim})`);
-  return [normalizeDim(op, positional ?? resolved.dim ?? -1, input.dim()), resolved];
-}
-
 /**
  * `sort(input, dim = -1, { descending })`: `{ values, indices }` with every row along `dim` in
  * order; indices (int32) say where each value came from. Stable: equal elements keep their
@@ -80,17 +76,27 @@ function sortArgs(
  * const { values, indices } = torch.sort(torch.tensor([3, 1, 2]), 0, { descending: true });   // [3, 2, 1], [0, 2, 1]
  * ```
  */
-export function sort(input: Tensor, dim?: number | SortOptions, options?: SortOptions): ValuesIndices {
-  checkTensor('sort', 'input', input);
-  const [d, resolved] = sortArgs('sort', input, dim, options);
-  return sortedPrefix('SortBackward0', input, d, input.shape[d] ?? 1, resolved.descending ?? false);
+export function sort(
+  input: Tensor,
+  dim?: number | SortOptions,
+  descending?: boolean | SortOptions,
+  stable?: boolean | SortOptions,
+): ValuesIndices {
+  const args = SORT(arguments);
+  const d = normalizeDim('sort', args.dim, args.input.dim());
+  return sortedPrefix('SortBackward0', args.input, d, args.input.shape[d] ?? 1, args.descending);
 }
 
 /** `argsort(input, dim = -1, { descending })`: the indices of `sort`. */
-export function argsort(input: Tensor, dim?: number | SortOptions, options?: SortOptions): Tensor {
-  checkTensor('argsort', 'input', input);
-  const [d, resolved] = sortArgs('argsort', input, dim, options);
-  const { values, indices } = sortedPrefix('SortBackward0', input, d, input.shape[d] ?? 1, resolved.descending ?? false);
+export function argsort(
+  input: Tensor,
+  dim?: number | SortOptions,
+  descending?: boolean | SortOptions,
+  stable?: boolean | SortOptions,
+): Tensor {
+  const args = ARGSORT(arguments);
+  const d = normalizeDim('argsort', args.dim, args.input.dim());
+  const { values, indices } = sortedPrefix('SortBackward0', args.input, d, args.input.shape[d] ?? 1, args.descending);
   values.dispose();
   return indices;
 }
@@ -103,32 +109,43 @@ export function argsort(input: Tensor, dim?: number | SortOptions, options?: Sor
  * const { values, indices } = torch.topk(torch.tensor([1, 5, 3, 4]), 2);   // [5, 4], [1, 3]
  * ```
  */
-export function topk(input: Tensor, k: number, dim = -1, rawOptions?: TopkOptions): ValuesIndices {
-  checkTensor('topk', 'input', input);
-  const options = checkOptions('topk', rawOptions, TOPK_OPTIONS);
-  const d = normalizeDim('topk', dim, input.dim());
+export function topk(
+  input: Tensor,
+  k: number | TopkOptions,
+  dim?: number | TopkOptions,
+  largest?: boolean | TopkOptions,
+  sorted?: boolean | TopkOptions,
+): ValuesIndices {
+  const args = TOPK(arguments);
+  ({ input, k } = args);
+  const d = normalizeDim('topk', args.dim, input.dim());
   const size = input.shape[d] ?? 1;
   if (!Number.isInteger(k) || k < 0) throw new RangeError(`topk: k must be a non-negative integer, got ${k}`);
   if (k > size) throw new RangeError(`topk: k (${k}) is too big for dimension ${d} of size ${size}`);
-  return sortedPrefix('TopkBackward0', input, d, k, options.largest ?? true);
+  return sortedPrefix('TopkBackward0', input, d, k, args.largest);
 }
 
 declare module '../tensor.js' {
   interface Tensor {
-    sort(dim?: number | SortOptions, options?: SortOptions): ValuesIndices;
-    argsort(dim?: number | SortOptions, options?: SortOptions): Tensor;
-    topk(k: number, dim?: number, options?: TopkOptions): ValuesIndices;
+    sort(dim?: number | SortOptions, descending?: boolean | SortOptions, stable?: boolean | SortOptions): ValuesIndices;
+    argsort(dim?: number | SortOptions, descending?: boolean | SortOptions, stable?: boolean | SortOptions): Tensor;
+    topk(
+      k: number | TopkOptions,
+      dim?: number | TopkOptions,
+      largest?: boolean | TopkOptions,
+      sorted?: boolean | TopkOptions,
+    ): ValuesIndices;
   }
 }
 
 Object.assign(Tensor.prototype, {
-  sort(this: Tensor, dim?: number | SortOptions, options?: SortOptions) {
-    return sort(this, dim, options);
+  sort(this: Tensor, ...args: [number?, boolean?, boolean?]) {
+    return sort(this, ...args);
   },
-  argsort(this: Tensor, dim?: number | SortOptions, options?: SortOptions) {
-    return argsort(this, dim, options);
+  argsort(this: Tensor, ...args: [number?, boolean?, boolean?]) {
+    return argsort(this, ...args);
   },
-  topk(this: Tensor, k: number, dim?: number, options?: TopkOptions) {
-    return topk(this, k, dim, options);
+  topk(this: Tensor, ...args: [number, number?, boolean?, boolean?]) {
+    return topk(this, ...args);
   },
 });

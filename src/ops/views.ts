@@ -1,5 +1,6 @@
 // View ops (view, reshape, permute, transpose, squeeze, unsqueeze, ...) plus contiguous, clone and detach.
 import type { TensorView } from '../devices/device.js';
+import { promoteTypes } from '../dtype.js';
 import { record, recordComposite } from '../graph/record.js';
 import { registerView } from '../graph/views.js';
 import {
@@ -14,10 +15,53 @@ import {
   viewStrides,
 } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { kind, param, signature } from './signature.js';
 import { contiguousCopy, copyView, zerosOn } from './unrecorded.js';
 import { checkSameDevice, checkTensor } from './util.js';
 
 type SizeArgs = (number | readonly number[])[];
+/** The parameters of an op after its input: what its Tensor method passes on unchanged. */
+type AfterInput<F> = F extends (input: Tensor, ...rest: infer R) => unknown ? R : never;
+
+// PyTorch's signatures of the ops below that take arguments besides tensors and shapes.
+const TRANSPOSE = signature('transpose', { input: param.tensor(), dim0: param.int(), dim1: param.int() });
+const SQUEEZE = signature('squeeze', { input: param.tensor(), dim: param.dims(null) });
+const UNSQUEEZE = signature('unsqueeze', { input: param.tensor(), dim: param.int() });
+const FLATTEN = signature('flatten', { input: param.tensor(), startDim: param.int(0), endDim: param.int(-1) });
+const UNFLATTEN = signature('unflatten', {
+  input: param.tensor(),
+  dim: param.int(),
+  sizes: kind<readonly number[]>('an array of integers', (v) => (Array.isArray(v) ? v : undefined))(),
+});
+const NARROW = signature('narrow', { input: param.tensor(), dim: param.int(), start: param.number(), length: param.number() });
+const SELECT = signature('select', { input: param.tensor(), dim: param.int(), index: param.number() });
+const SPLIT = signature('split', {
+  input: param.tensor(),
+  splitSizeOrSections: kind<number | readonly number[]>('a number or an array of numbers', (v) =>
+    typeof v === 'number' || Array.isArray(v) ? (v as number | readonly number[]) : undefined,
+  )(),
+  dim: param.int(0),
+});
+const CHUNK = signature('chunk', { input: param.tensor(), chunks: param.number(), dim: param.int(0) });
+const UNBIND = signature('unbind', { input: param.tensor(), dim: param.int(0) });
+const CAT = signature('cat', { tensors: param.tensors(), dim: param.int(0) });
+const STACK = signature('stack', { tensors: param.tensors(), dim: param.int(0) });
+
+export interface FlattenOptions {
+  startDim?: number;
+  endDim?: number;
+}
+
+export interface NarrowOptions {
+  dim?: number;
+  start?: number;
+  length?: number;
+}
+
+export interface SplitOptions {
+  splitSizeOrSections?: number | readonly number[];
+  dim?: number;
+}
 
 /** A tensor over x's storage with the given layout. */
 function alias(x: Tensor, shape: Shape, strides: Shape, offset: number): Tensor {
@@ -101,8 +145,8 @@ function reorderDims(input: Tensor, order: readonly number[], node: string): Ten
   return record(node, out, [input], () => (g) => [permute(g, inverse)]);
 }
 
-export function transpose(input: Tensor, dim0: number, dim1: number): Tensor {
-  checkTensor('transpose', 'input', input);
+export function transpose(input: Tensor, dim0: number | { dim0?: number; dim1?: number }, dim1?: number | { dim1?: number }): Tensor {
+  ({ input, dim0, dim1 } = TRANSPOSE(arguments));
   const ndim = input.shape.length;
   if (ndim === 0) return reorderDims(input, [], 'TransposeBackward0');
   const a = normalizeDim('transpose', dim0, ndim, 'dim0');
@@ -121,10 +165,10 @@ export function t(input: Tensor): Tensor {
   return reorderDims(input, input.shape.length < 2 ? input.shape.map((_, d) => d) : [1, 0], 'TBackward0');
 }
 
-export function squeeze(input: Tensor, dim?: number | readonly number[]): Tensor {
-  checkTensor('squeeze', 'input', input);
+export function squeeze(input: Tensor, dim?: number | readonly number[] | null | { dim?: number | readonly number[] | null }): Tensor {
+  ({ input, dim } = SQUEEZE(arguments));
   const ndim = input.shape.length;
-  const chosen = dim === undefined ? null : new Set((typeof dim === 'number' ? [dim] : dim).map((d) => normalizeDim('squeeze', d, ndim)));
+  const chosen = dim === null ? null : new Set((typeof dim === 'number' ? [dim] : dim).map((d) => normalizeDim('squeeze', d, ndim)));
   const keep = input.shape.map((size, d) => !(size === 1 && (chosen === null || chosen.has(d))));
   const out = alias(
     input,
@@ -132,11 +176,11 @@ export function squeeze(input: Tensor, dim?: number | readonly number[]): Tensor
     input.strides.filter((_, d) => keep[d]),
     input.offset,
   );
-  return record(dim === undefined ? 'SqueezeBackward0' : 'SqueezeBackward1', out, [input], () => (g) => [reshape(g, input.shape)]);
+  return record(dim === null ? 'SqueezeBackward0' : 'SqueezeBackward1', out, [input], () => (g) => [reshape(g, input.shape)]);
 }
 
-export function unsqueeze(input: Tensor, dim: number): Tensor {
-  checkTensor('unsqueeze', 'input', input);
+export function unsqueeze(input: Tensor, dim: number | { dim: number }): Tensor {
+  ({ input, dim } = UNSQUEEZE(arguments));
   const d = normalizeDim('unsqueeze', dim, input.shape.length + 1);
   return unsqueezeDims(input, [d]);
 }
@@ -191,8 +235,8 @@ export function expandAs(input: Tensor, other: Tensor): Tensor {
   return expand(input, checkTensor('expandAs', 'other', other).shape);
 }
 
-export function flatten(input: Tensor, startDim = 0, endDim = -1): Tensor {
-  checkTensor('flatten', 'input', input);
+export function flatten(input: Tensor, startDim?: number | FlattenOptions, endDim?: number | FlattenOptions): Tensor {
+  ({ input, startDim, endDim } = FLATTEN(arguments));
   if (input.shape.length === 0) return reshape(input, [1]);
   const start = normalizeDim('flatten', startDim, input.shape.length, 'startDim');
   const end = normalizeDim('flatten', endDim, input.shape.length, 'endDim');
@@ -201,16 +245,25 @@ export function flatten(input: Tensor, startDim = 0, endDim = -1): Tensor {
   return reshape(input, shape);
 }
 
-export function unflatten(input: Tensor, dim: number, sizes: readonly number[]): Tensor {
-  checkTensor('unflatten', 'input', input);
+export function unflatten(
+  input: Tensor,
+  dim: number | { dim: number; sizes: readonly number[] },
+  sizes?: readonly number[] | { sizes: readonly number[] },
+): Tensor {
+  ({ input, dim, sizes } = UNFLATTEN(arguments));
   const d = normalizeDim('unflatten', dim, input.shape.length);
   const inner = inferShape('unflatten', sizes, input.shape[d]);
   return view(input, [...input.shape.slice(0, d), ...inner, ...input.shape.slice(d + 1)]);
 }
 
 /** The view input[..., start:start+length, ...] along `dim`. */
-export function narrow(input: Tensor, dim: number, start: number, length: number): Tensor {
-  checkTensor('narrow', 'input', input);
+export function narrow(
+  input: Tensor,
+  dim: number | NarrowOptions,
+  start?: number | NarrowOptions,
+  length?: number | NarrowOptions,
+): Tensor {
+  ({ input, dim, start, length } = NARROW(arguments));
   if (input.shape.length === 0) throw new RangeError('narrow: cannot be applied to a 0-dim tensor');
   const d = normalizeDim('narrow', dim, input.shape.length);
   const size = input.shape[d];
@@ -251,8 +304,8 @@ export function diagonalView(input: Tensor, d1: number, d2: number): Tensor {
 }
 
 /** input[..., index, ...] along `dim`: a view with that dim removed. */
-export function select(input: Tensor, dim: number, index: number): Tensor {
-  checkTensor('select', 'input', input);
+export function select(input: Tensor, dim: number | { dim: number; index: number }, index?: number | { index: number }): Tensor {
+  ({ input, dim, index } = SELECT(arguments));
   if (input.shape.length === 0) throw new RangeError('select: cannot be applied to a 0-dim tensor');
   const d = normalizeDim('select', dim, input.shape.length);
   const size = input.shape[d];
@@ -276,8 +329,12 @@ function selectView(node: string, input: Tensor, d: number, i: number): Tensor {
 }
 
 /** Splits into pieces of `splitSize` (the last may be smaller) or of the listed sizes, along `dim`. */
-export function split(input: Tensor, splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
-  checkTensor('split', 'input', input);
+export function split(
+  input: Tensor,
+  splitSizeOrSections: number | readonly number[] | SplitOptions,
+  dim?: number | SplitOptions,
+): Tensor[] {
+  ({ input, splitSizeOrSections, dim } = SPLIT(arguments));
   const d = normalizeDim('split', dim, input.shape.length);
   const size = input.shape[d];
   let sizes: number[];
@@ -302,8 +359,8 @@ export function split(input: Tensor, splitSizeOrSections: number | readonly numb
   });
 }
 
-export function chunk(input: Tensor, chunks: number, dim = 0): Tensor[] {
-  checkTensor('chunk', 'input', input);
+export function chunk(input: Tensor, chunks: number | { chunks: number; dim?: number }, dim?: number | { dim?: number }): Tensor[] {
+  ({ input, chunks, dim } = CHUNK(arguments));
   if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk: chunks must be a positive integer, got ${chunks}`);
   const d = normalizeDim('chunk', dim, input.shape.length);
   // A zero-size dim comes back as `chunks` empty pieces, as in PyTorch (split would give one).
@@ -311,14 +368,15 @@ export function chunk(input: Tensor, chunks: number, dim = 0): Tensor[] {
   return split(input, Math.max(1, Math.ceil(input.shape[d] / chunks)), d);
 }
 
-export function unbind(input: Tensor, dim = 0): Tensor[] {
-  checkTensor('unbind', 'input', input);
+export function unbind(input: Tensor, dim?: number | { dim?: number }): Tensor[] {
+  ({ input, dim } = UNBIND(arguments));
   const d = normalizeDim('unbind', dim, input.shape.length);
   return Array.from({ length: input.shape[d] }, (_, i) => selectView('UnbindBackward0', input, d, i));
 }
 
 /** Concatenates along an existing dim; all shapes must match except along `dim`. */
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+export function cat(tensors: readonly Tensor[], dim?: number | { dim?: number }): Tensor {
+  ({ tensors, dim } = CAT(arguments));
   if (!Array.isArray(tensors as unknown) || tensors.length === 0) throw new RangeError('cat: expected a non-empty list of Tensors');
   tensors.forEach((x, i) => checkTensor('cat', `tensors[${i}]`, x));
   checkSameDevice('cat', Object.fromEntries(tensors.map((x, i) => [`tensors[${i}]`, x])));
@@ -332,12 +390,12 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
         `cat: sizes of tensors must match except in dimension ${d}; tensors[0] has shape ${formatShape(reference.shape)} but tensors[${i}] has shape ${formatShape(x.shape)}`,
       );
     }
-    if (x.dtype !== reference.dtype)
-      throw new TypeError(`cat: expected all tensors to have dtype ${reference.dtype}, but tensors[${i}] has ${x.dtype}`);
   });
+  // torch.result_type over the list, skipped 1-D empties included; copy converts each part to it.
+  const dtype = tensors.map((x) => x.dtype).reduce(promoteTypes);
   const shape = [...reference.shape];
   shape[d] = parts.reduce((n, x) => n + x.shape[d], 0);
-  const out = Tensor.empty(shape, reference.dtype, reference.deviceObject);
+  const out = Tensor.empty(shape, dtype, reference.deviceObject);
   const offsets: number[] = [];
   let start = 0;
   for (const x of parts) {
@@ -353,7 +411,8 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 }
 
 /** Stacks same-shape tensors along a new dim. */
-export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+export function stack(tensors: readonly Tensor[], dim?: number | { dim?: number }): Tensor {
+  ({ tensors, dim } = STACK(arguments));
   if (!Array.isArray(tensors as unknown) || tensors.length === 0) throw new RangeError('stack: expected a non-empty list of Tensors');
   tensors.forEach((x, i) => {
     checkTensor('stack', `tensors[${i}]`, x);
@@ -383,21 +442,21 @@ declare module '../tensor.js' {
     clone(): Tensor;
     detach(): Tensor;
     permute(...dims: SizeArgs): Tensor;
-    transpose(dim0: number, dim1: number): Tensor;
+    transpose(dim0: number | { dim0?: number; dim1?: number }, dim1?: number | { dim1?: number }): Tensor;
     t(): Tensor;
     /** The 2-D transpose, PyTorch's `x.T` for matrices. */
     readonly T: Tensor;
-    squeeze(dim?: number | readonly number[]): Tensor;
-    unsqueeze(dim: number): Tensor;
+    squeeze(dim?: number | readonly number[] | null | { dim?: number | readonly number[] | null }): Tensor;
+    unsqueeze(dim: number | { dim: number }): Tensor;
     expand(...sizes: SizeArgs): Tensor;
     expandAs(other: Tensor): Tensor;
-    flatten(startDim?: number, endDim?: number): Tensor;
+    flatten(startDim?: number | FlattenOptions, endDim?: number | FlattenOptions): Tensor;
     unflatten(dim: number, sizes: readonly number[]): Tensor;
-    narrow(dim: number, start: number, length: number): Tensor;
-    select(dim: number, index: number): Tensor;
-    split(splitSizeOrSections: number | readonly number[], dim?: number): Tensor[];
-    chunk(chunks: number, dim?: number): Tensor[];
-    unbind(dim?: number): Tensor[];
+    narrow(dim: number | NarrowOptions, start?: number | NarrowOptions, length?: number | NarrowOptions): Tensor;
+    select(dim: number | { dim: number; index: number }, index?: number | { index: number }): Tensor;
+    split(splitSizeOrSections: number | readonly number[] | SplitOptions, dim?: number | SplitOptions): Tensor[];
+    chunk(chunks: number | { chunks: number; dim?: number }, dim?: number | { dim?: number }): Tensor[];
+    unbind(dim?: number | { dim?: number }): Tensor[];
   }
 }
 
@@ -420,17 +479,17 @@ Object.assign(Tensor.prototype, {
   permute(this: Tensor, ...dims: SizeArgs) {
     return permute(this, ...dims);
   },
-  transpose(this: Tensor, dim0: number, dim1: number) {
-    return transpose(this, dim0, dim1);
+  transpose(this: Tensor, ...args: AfterInput<typeof transpose>) {
+    return transpose(this, ...args);
   },
   t(this: Tensor) {
     return t(this);
   },
-  squeeze(this: Tensor, dim?: number | readonly number[]) {
-    return squeeze(this, dim);
+  squeeze(this: Tensor, ...args: AfterInput<typeof squeeze>) {
+    return squeeze(this, ...args);
   },
-  unsqueeze(this: Tensor, dim: number) {
-    return unsqueeze(this, dim);
+  unsqueeze(this: Tensor, ...args: AfterInput<typeof unsqueeze>) {
+    return unsqueeze(this, ...args);
   },
   expand(this: Tensor, ...sizes: SizeArgs) {
     return expand(this, ...sizes);
@@ -438,26 +497,26 @@ Object.assign(Tensor.prototype, {
   expandAs(this: Tensor, other: Tensor) {
     return expandAs(this, other);
   },
-  flatten(this: Tensor, startDim?: number, endDim?: number) {
-    return flatten(this, startDim, endDim);
+  flatten(this: Tensor, ...args: AfterInput<typeof flatten>) {
+    return flatten(this, ...args);
   },
-  unflatten(this: Tensor, dim: number, sizes: readonly number[]) {
-    return unflatten(this, dim, sizes);
+  unflatten(this: Tensor, ...args: AfterInput<typeof unflatten>) {
+    return unflatten(this, ...args);
   },
-  narrow(this: Tensor, dim: number, start: number, length: number) {
-    return narrow(this, dim, start, length);
+  narrow(this: Tensor, ...args: AfterInput<typeof narrow>) {
+    return narrow(this, ...args);
   },
-  select(this: Tensor, dim: number, index: number) {
-    return select(this, dim, index);
+  select(this: Tensor, ...args: AfterInput<typeof select>) {
+    return select(this, ...args);
   },
-  split(this: Tensor, splitSizeOrSections: number | readonly number[], dim?: number) {
-    return split(this, splitSizeOrSections, dim);
+  split(this: Tensor, ...args: AfterInput<typeof split>) {
+    return split(this, ...args);
   },
-  chunk(this: Tensor, chunks: number, dim?: number) {
-    return chunk(this, chunks, dim);
+  chunk(this: Tensor, ...args: AfterInput<typeof chunk>) {
+    return chunk(this, ...args);
   },
-  unbind(this: Tensor, dim?: number) {
-    return unbind(this, dim);
+  unbind(this: Tensor, ...args: AfterInput<typeof unbind>) {
+    return unbind(this, ...args);
   },
 });
 Object.defineProperty(Tensor.prototype, 'T', {

@@ -148,10 +148,12 @@ describe('errors', () => {
   });
 
   it('sort: dim given twice', () => {
-    expect(() => torch.sort(torch.ones(2, 2), 0, { dim: 1 })).toThrow(/sort: dim given both as an argument \(0\) and in the options \(1\)/);
+    expect(() => torch.sort(torch.ones(2, 2), 0, { dim: 1 })).toThrow(
+      "sort: got two values for 'dim', one positional and one in the options",
+    );
   });
 
   it('argsort: a non-tensor input', () => {
-    expect(() => torch.argsort([1, 2] as unknown as torch.Tensor)).toThrow(/argsort: argument 'input' must be a Tensor, got an array/);
+    expect(() => torch.argsort([1, 2] as unknown as torch.Tensor)).toThrow('argsort: input must be a Tensor, got an array [1, 2]');
   });
 });
