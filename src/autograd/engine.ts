@@ -173,16 +173,20 @@ function inGradMode<T>(createGraph: boolean, fn: () => T): T {
 }
 
 /**
- * `tensor.backward(gradient?, { retainGraph, createGraph })`: accumulates d(tensor)/d(leaf) into
- * each leaf's `.grad`. With createGraph those gradients carry a gradFn, so a function of them
- * (a gradient penalty) can itself be backpropagated.
+ * `tensor.backward(gradient?, { retainGraph, createGraph })`, or `tensor.backward({ ... })` for a
+ * scalar (PyTorch's keyword arguments): accumulates d(tensor)/d(leaf) into each leaf's `.grad`.
+ * With createGraph those gradients carry a gradFn, so a function of them (a gradient penalty) can
+ * itself be backpropagated.
  */
-export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+export function backward(root: Tensor, gradientOrOptions?: Tensor | BackwardOptions, options: BackwardOptions = {}): void {
   root.assertAlive('backward', 'tensor');
+  const optionsFirst = isPlainObject(gradientOrOptions) && arguments.length < 3;
+  const gradient = optionsFirst ? undefined : gradientOrOptions;
+  if (optionsFirst) options = gradientOrOptions as BackwardOptions;
   checkOptions('backward', options, BACKWARD_OPTIONS);
   if (gradient !== undefined && !(gradient instanceof Tensor))
     throw new TypeError(
-      `backward: gradient must be a Tensor, got ${describeValue(gradient)}; options go second, as in backward(undefined, { retainGraph: true })`,
+      `backward: gradient must be a Tensor, got ${describeValue(gradient)}; options go in an object, as in backward({ retainGraph: true }) or backward(gradient, { retainGraph: true })`,
     );
   const createGraph = options.createGraph ?? false;
   const mode = { retainGraph: options.retainGraph ?? createGraph, createGraph };
@@ -241,10 +245,15 @@ export function grad(
 declare module '../tensor.js' {
   interface Tensor {
     /** Computes gradients of this tensor w.r.t. graph leaves; see torch.Tensor.backward. */
+    backward(options?: BackwardOptions): void;
     backward(gradient?: Tensor, options?: BackwardOptions): void;
   }
 }
 
-Tensor.prototype.backward = function (this: Tensor, gradient?: Tensor, options?: BackwardOptions) {
-  backward(this, gradient, options);
+Tensor.prototype.backward = function (this: Tensor, ...args: [(Tensor | BackwardOptions)?, BackwardOptions?]) {
+  backward(this, ...args);
 };
+
+function isPlainObject(value: unknown): value is object {
+  return value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
+}
