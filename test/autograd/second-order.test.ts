@@ -139,6 +139,25 @@ const CASES: Case[] = [
       inputs: [uniform(d, [1, 2, 3, 3], 34)],
     }),
   ],
+  [
+    'views (narrow, select, basic index, cat)',
+    (d) => ({
+      fn: (x) => [x.narrow(1, 1, 2).square(), torch.cat([x.select(0, 1).exp().unsqueeze(0), x.index(2).tanh().unsqueeze(0)], 0)],
+      inputs: [uniform(d, [3, 4], 59)],
+    }),
+  ],
+  [
+    'gather, indexSelect, scatter',
+    (d) => ({
+      fn: (x, s) => [
+        x.gather(1, classes(d, [0, 2, 2, 1, 3, 0]).reshape([3, 2])).square(),
+        x.indexSelect(0, classes(d, [2, 0, 2])).exp(),
+        x.scatter(1, classes(d, [1, 3, 0]).reshape([3, 1]), s.square()),
+      ],
+      inputs: [uniform(d, [3, 4], 60), uniform(d, [3, 1], 61)],
+    }),
+  ],
+  ['sort and topk', (d) => ({ fn: (x) => [x.sort(1).values.square(), x.topk(2, 0).values.exp()], inputs: [uniform(d, [3, 4], 62)] })],
   ['mseLoss', (d) => ({ fn: (x, t) => F.mseLoss(x.tanh(), t), inputs: [uniform(d, [3, 2], 35), uniform(d, [3, 2], 36)] })],
   [
     'l1Loss and smoothL1Loss',
@@ -307,6 +326,14 @@ describe.each(devices)('createGraph bookkeeping on %s', (device) => {
     expect(x.grad).toBeNull();
     loss.backward();
     expect(x.grad).not.toBeNull();
+  });
+
+  it('advanced indexing refuses createGraph', () => {
+    const x = uniform(device, [4, 3], 63);
+    const picked = x.index(classes(device, [0, 2]));
+    expect(() => torch.autograd.grad(picked.square().sum(), x, { createGraph: true })).toThrow(
+      'autograd.grad: createGraph is not supported through IndexBackward0: advanced indexing and indexPut',
+    );
   });
 
   it('an in-place write into a view refuses createGraph', () => {
