@@ -1,5 +1,5 @@
 // The autograd engine: `backward` and `grad` walk the recorded graph in reverse and deliver gradients.
-import { noGrad } from '../graph/grad-mode.js';
+import { enableGrad, noGrad } from '../graph/grad-mode.js';
 import type { Node } from '../graph/node.js';
 import { keep, scope } from '../memory.js';
 import { onesLike } from '../ops/creation.js';
@@ -10,13 +10,22 @@ import { formatShape, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 export interface BackwardOptions {
+  /** Keep the saved tensors for another backward; defaults to createGraph. */
   retainGraph?: boolean;
+  /** Record the backward pass, so the gradients have a graph of their own (for grad-of-grad). */
+  createGraph?: boolean;
 }
 
-const BACKWARD_OPTIONS = optionKeys<BackwardOptions>({ retainGraph: true });
+const BACKWARD_OPTIONS = optionKeys<BackwardOptions>({ retainGraph: true, createGraph: true });
 
 /** Tensors whose gradients `grad()` returns instead of accumulating into `.grad`. */
 type Capture = Map<Tensor | Node, Tensor | null>;
+
+/** How a backward pass runs: `createGraph` records it (grad mode on) instead of running it bare. */
+interface RunMode {
+  retainGraph: boolean;
+  createGraph: boolean;
+}
 
 /**
  * Runs backward from `roots` (seeded with `seeds`) through the recorded graph in reverse
@@ -24,8 +33,10 @@ type Capture = Map<Tensor | Node, Tensor | null>;
  * retainGrad tensors); with it, gradients of exactly the captured tensors are returned and no
  * `.grad` changes. Unless `retainGraph`, every visited node frees its saved tensors.
  */
-function run(roots: readonly Tensor[], seeds: readonly Tensor[], retainGraph: boolean, capture: Capture | null): void {
+function run(op: string, roots: readonly Tensor[], seeds: readonly Tensor[], mode: RunMode, capture: Capture | null): void {
   const order = topologicalOrder(roots);
+  if (mode.createGraph) refuseUnrecordable(op, order);
+  const accumulateGrad = mode.createGraph ? accumulateRecordedGrad : accumulateGradInPlace;
   const pending = new Map<Node, Tensor>();
   const accumulate = (node: Node, grad: Tensor) => {
     const existing = pending.get(node);
@@ -52,8 +63,8 @@ function run(roots: readonly Tensor[], seeds: readonly Tensor[], retainGraph: bo
         `backward: the gradient of ${node.name} is still being copied to ${grad.device} by the backward of to(), and ${grad.device} runs backward synchronously; move the leaves to the other device before computing on them, so the whole graph runs there`,
       );
     }
-    const inputGrads = node.apply(grad);
-    if (!retainGraph) node.release();
+    const inputGrads = node.apply(grad, mode.createGraph);
+    if (!mode.retainGraph) node.release();
     node.edges.forEach((edge, i) => {
       const inputGrad = inputGrads[i];
       if (!edge || !inputGrad) return;
@@ -76,7 +87,13 @@ function fitToShape(node: Node, input: number, grad: Tensor): Tensor {
   }
 }
 
-function accumulateGrad(tensor: Tensor, grad: Tensor): void {
+/** Refuses, before any work, a createGraph backward through a node whose backward records nothing. */
+function refuseUnrecordable(op: string, order: readonly Node[]): void {
+  const node = order.find((candidate) => candidate.noCreateGraph !== null);
+  if (node) throw new Error(`${op}: createGraph is not supported through ${node.name}: ${node.noCreateGraph}`);
+}
+
+function accumulateGradInPlace(tensor: Tensor, grad: Tensor): void {
   if (tensor.isDisposed) return;
   if (tensor.grad && !tensor.grad.isDisposed) {
     tensor.grad.add_(grad);
@@ -86,6 +103,16 @@ function accumulateGrad(tensor: Tensor, grad: Tensor): void {
     // cannot be copied before it lands.
     tensor.grad = keep(grad.storage.pending ? grad : grad.clone());
   }
+}
+
+/**
+ * PyTorch's accumulation under createGraph: the new `.grad` is out of place (a recorded clone, or
+ * old + new), so it carries the graph of the backward that made it; the old tensor is left intact.
+ */
+function accumulateRecordedGrad(tensor: Tensor, grad: Tensor): void {
+  if (tensor.isDisposed) return;
+  const existing = tensor.grad && !tensor.grad.isDisposed ? tensor.grad : null;
+  tensor.grad = keep(existing ? add(existing, grad) : grad.clone());
 }
 
 /** Nodes reachable from the roots, each after every node that feeds gradient into it. */
@@ -141,27 +168,49 @@ function seedFor(op: string, root: Tensor, gradient: Tensor | undefined): Tensor
   return gradient;
 }
 
-/** `tensor.backward(gradient?, { retainGraph })`: accumulates d(tensor)/d(leaf) into each leaf's `.grad`. */
-export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+/** Runs `fn` recording (createGraph) or not, and frees the temporaries it makes. */
+function inGradMode<T>(createGraph: boolean, fn: () => T): T {
+  return scope(() => (createGraph ? enableGrad(fn) : noGrad(fn)));
+}
+
+/**
+ * `tensor.backward(gradient?, { retainGraph, createGraph })`, or `tensor.backward({ ... })` for a
+ * scalar (PyTorch's keyword arguments): accumulates d(tensor)/d(leaf) into each leaf's `.grad`.
+ * With createGraph those gradients carry a gradFn, so a function of them (a gradient penalty) can
+ * itself be backpropagated.
+ */
+export function backward(root: Tensor, gradientOrOptions?: Tensor | BackwardOptions, options: BackwardOptions = {}): void {
   root.assertAlive('backward', 'tensor');
+  const optionsFirst = isPlainObject(gradientOrOptions) && arguments.length < 3;
+  const gradient = optionsFirst ? undefined : gradientOrOptions;
+  if (optionsFirst) options = gradientOrOptions as BackwardOptions;
   checkOptions('backward', options, BACKWARD_OPTIONS);
   if (gradient !== undefined && !(gradient instanceof Tensor))
     throw new TypeError(
-      `backward: gradient must be a Tensor, got ${describeValue(gradient)}; options go second, as in backward(undefined, { retainGraph: true })`,
+      `backward: gradient must be a Tensor, got ${describeValue(gradient)}; options go in an object, as in backward({ retainGraph: true }) or backward(gradient, { retainGraph: true })`,
     );
-  scope(() => noGrad(() => run([root], [seedFor('backward', root, gradient)], options.retainGraph ?? false, null)));
+  const createGraph = options.createGraph ?? false;
+  const mode = { retainGraph: options.retainGraph ?? createGraph, createGraph };
+  inGradMode(createGraph, () => run('backward', [root], [seedFor('backward', root, gradient)], mode, null));
 }
 
 export interface GradOptions {
   gradOutputs?: readonly (Tensor | undefined)[];
+  /** Keep the saved tensors for another backward; defaults to createGraph. */
   retainGraph?: boolean;
+  /** Record the backward pass, so the returned gradients can be differentiated again. */
+  createGraph?: boolean;
   /** Return null for inputs the outputs do not depend on, instead of throwing. */
   allowUnused?: boolean;
 }
 
-const GRAD_OPTIONS = optionKeys<GradOptions>({ gradOutputs: true, retainGraph: true, allowUnused: true });
+const GRAD_OPTIONS = optionKeys<GradOptions>({ gradOutputs: true, retainGraph: true, createGraph: true, allowUnused: true });
 
-/** `torch.autograd.grad(outputs, inputs)`: the gradients of the outputs' sum w.r.t. each input. */
+/**
+ * `torch.autograd.grad(outputs, inputs)`: the gradients of the outputs' sum w.r.t. each input.
+ * With `{ createGraph: true }` they have a graph of their own: grad of a grad, Hessian-vector
+ * products and gradient penalties.
+ */
 export function grad(
   outputs: Tensor | readonly Tensor[],
   inputs: Tensor | readonly Tensor[],
@@ -175,16 +224,16 @@ export function grad(
     if (!input.requiresGrad) throw new Error(`autograd.grad: inputs[${i}] does not require grad`);
   });
   const capture: Capture = new Map(ins.map((input) => [input.gradFn ?? input, null]));
-  const result = scope(() =>
-    noGrad(() => {
-      const seeds = outs.map((out, i) => seedFor('autograd.grad', out, options.gradOutputs?.[i]));
-      run(outs, seeds, options.retainGraph ?? false, capture);
-      return ins.map((input) => {
-        const found = capture.get(input.gradFn ?? input) ?? null;
-        return found ? (found.storage.pending ? found : found.clone()) : null;
-      });
-    }),
-  );
+  const createGraph = options.createGraph ?? false;
+  const mode = { retainGraph: options.retainGraph ?? createGraph, createGraph };
+  const result = inGradMode(createGraph, () => {
+    const seeds = outs.map((out, i) => seedFor('autograd.grad', out, options.gradOutputs?.[i]));
+    run('autograd.grad', outs, seeds, mode, capture);
+    return ins.map((input) => {
+      const found = capture.get(input.gradFn ?? input) ?? null;
+      return found ? (found.storage.pending ? found : found.clone()) : null;
+    });
+  });
   result.forEach((found, i) => {
     if (!found && !options.allowUnused)
       throw new Error(
@@ -197,10 +246,15 @@ export function grad(
 declare module '../tensor.js' {
   interface Tensor {
     /** Computes gradients of this tensor w.r.t. graph leaves; see torch.Tensor.backward. */
+    backward(options?: BackwardOptions): void;
     backward(gradient?: Tensor, options?: BackwardOptions): void;
   }
 }
 
-Tensor.prototype.backward = function (this: Tensor, gradient?: Tensor, options?: BackwardOptions) {
-  backward(this, gradient, options);
+Tensor.prototype.backward = function (this: Tensor, ...args: [(Tensor | BackwardOptions)?, BackwardOptions?]) {
+  backward(this, ...args);
 };
+
+function isPlainObject(value: unknown): value is object {
+  return value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
+}

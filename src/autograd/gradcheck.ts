@@ -1,5 +1,5 @@
 // `torch.autograd.gradcheck`: analytic gradients compared with central finite differences.
-import { noGrad } from '../graph/grad-mode.js';
+import { enableGrad, noGrad } from '../graph/grad-mode.js';
 import { scope } from '../memory.js';
 import { tensor } from '../ops/creation.js';
 import { checkOptions, optionKeys } from '../options.js';
@@ -105,4 +105,68 @@ function elementView(x: Tensor, flatIndex: number): Tensor {
     rest = Math.floor(rest / x.shape[d]);
   }
   return new Tensor(x.storage, [], [], offset, x.dtype);
+}
+
+export interface GradgradcheckOptions extends GradcheckOptions {
+  /** The vector each output's first derivative is taken against; by default fixed values in [-1, 1) that require grad. */
+  gradOutputs?: readonly Tensor[];
+}
+
+const GRADGRADCHECK_OPTIONS = optionKeys<GradgradcheckOptions>({
+  gradOutputs: true,
+  eps: true,
+  atol: true,
+  rtol: true,
+  raiseException: true,
+});
+
+/**
+ * PyTorch's gradgradcheck: gradcheck of the function (inputs, gradOutputs) -> vector-Jacobian
+ * product of `fn`, computed with `createGraph`, so the second derivatives autograd records are
+ * compared with finite differences of the first (for the gradOutputs that require grad, the
+ * mixed derivatives too). Everything is float32, as webtorch has no float64: the defaults are
+ * gradcheck's (eps 1e-3, atol 1e-3, rtol 1e-2), which the first derivatives of smooth ops meet to
+ * about 1e-4; inputs near a kink (relu, abs, max, l1) must keep farther than eps from it.
+ *
+ * ```ts
+ * const x = torch.randn(4, { requiresGrad: true });
+ * await torch.autograd.gradgradcheck((v) => v.tanh().pow(3), [x]); // true
+ * ```
+ */
+export async function gradgradcheck(
+  fn: (...inputs: Tensor[]) => Tensor | readonly Tensor[],
+  inputs: readonly Tensor[],
+  options: GradgradcheckOptions = {},
+): Promise<boolean> {
+  const { gradOutputs, ...checkOptionsOfGradcheck } = checkOptions('gradgradcheck', options, GRADGRADCHECK_OPTIONS);
+  const differentiated = inputs.filter((x) => x.requiresGrad);
+  if (differentiated.length === 0) throw new Error('gradgradcheck: no input requires grad');
+  const outputsOf = (xs: readonly Tensor[]): Tensor[] => {
+    const result = fn(...xs);
+    return result instanceof Tensor ? [result] : [...result];
+  };
+  const vectors =
+    gradOutputs ??
+    scope(() =>
+      outputsOf(inputs).map((out, k) => {
+        const values = projectionWeights(out.numel(), k + 101).map((w) => 2 * w - 2);
+        return tensor(values, { device: out.device }).reshape(out.shape).requiresGrad_();
+      }),
+    );
+  if (vectors.length === 0) throw new Error('gradgradcheck: fn returned no outputs');
+  const firstDerivatives = (...all: Tensor[]): Tensor[] =>
+    enableGrad(() => {
+      const outs = outputsOf(all.slice(0, inputs.length));
+      if (outs.length !== vectors.length)
+        throw new RangeError(`gradgradcheck: fn returned ${outs.length} outputs but ${vectors.length} gradOutputs were given`);
+      const grads = grad(outs, differentiated, { gradOutputs: all.slice(inputs.length), createGraph: true, allowUnused: true });
+      return grads.filter((g): g is Tensor => g !== null);
+    });
+  try {
+    return await gradcheck(firstDerivatives, [...inputs, ...vectors], checkOptionsOfGradcheck);
+  } catch (error) {
+    throw error instanceof Error ? new Error(`gradgradcheck: second derivatives: ${error.message}`) : error;
+  } finally {
+    if (!gradOutputs) for (const v of vectors) v.dispose();
+  }
 }

@@ -1,3 +1,3 @@
 /** `torch.autograd`: gradients of outputs w.r.t. inputs, and a finite-difference check. */
 export { grad } from './engine.js';
-export { gradcheck } from './gradcheck.js';
+export { gradcheck, gradgradcheck } from './gradcheck.js';

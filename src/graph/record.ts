@@ -24,7 +24,8 @@ export function record(
   const saved: SavedTensor[] = [];
   const save: Save = (tensor) => {
     const alias = keep(new Tensor(tensor.storage, tensor.shape, tensor.strides, tensor.offset, tensor.dtype));
-    saved.push({ tensor: alias, version: tensor.storage.version });
+    const source = tensor === out ? 'output' : (tensor.gradFn ?? (tensor.requiresGrad ? tensor : null));
+    saved.push({ tensor: alias, version: tensor.storage.version, source });
     return alias;
   };
   for (const input of inputs) if (input) refreshView(input);

@@ -46,6 +46,10 @@ function regionOf(view: Tensor, laidOutLikeBase: Tensor): TensorView {
   return { storage: laidOutLikeBase.storage, offset: view.offset, shape: view.shape, strides: view.strides, dtype: laidOutLikeBase.dtype };
 }
 
+/** Why createGraph cannot pass the nodes of this file: they copy gradients with unrecorded kernels. */
+const IN_PLACE_REFUSAL =
+  'an in-place write into a view routes its gradient with unrecorded copies; write out of place (torch.cat, indexPut) to take higher derivatives';
+
 /** Gives `view` a node that takes its gradient from its base's current node. */
 function deriveFromBase(view: Tensor): void {
   const base = view.base!;
@@ -54,21 +58,21 @@ function deriveFromBase(view: Tensor): void {
     view.setGradFn(null);
     return;
   }
-  view.setGradFn(
-    new Node(
-      'AsStridedBackward0',
-      [edgeTo(base)],
-      [base.shape],
-      (grad) => {
-        const zeros = zerosOn(base.shape, grad.dtype, grad.deviceObject);
-        const full = likeBase(base, zeros);
-        zeros.dispose();
-        copyView(regionOf(view, full), grad);
-        return [full];
-      },
-      [],
-    ),
+  const node = new Node(
+    'AsStridedBackward0',
+    [edgeTo(base)],
+    [base.shape],
+    (grad) => {
+      const zeros = zerosOn(base.shape, grad.dtype, grad.deviceObject);
+      const full = likeBase(base, zeros);
+      zeros.dispose();
+      copyView(regionOf(view, full), grad);
+      return [full];
+    },
+    [],
   );
+  node.noCreateGraph = IN_PLACE_REFUSAL;
+  view.setGradFn(node);
 }
 
 /**
@@ -99,6 +103,7 @@ export function rebaseView(view: Tensor, node: Node | null): void {
     [],
     node ? [node] : [],
   );
+  copySlices.noCreateGraph = IN_PLACE_REFUSAL;
   base.setGradFn(copySlices);
   markRebased(base);
   deriveFromBase(view);

@@ -1,5 +1,5 @@
 // `F.batchNorm` and `nn.BatchNorm1d/2d/3d`, with running statistics.
-import { noGrad } from '../graph/grad-mode.js';
+import { isGradEnabled, noGrad } from '../graph/grad-mode.js';
 import { recordComposite } from '../graph/record.js';
 import { scope } from '../memory.js';
 import { positionalOptions } from '../ops/conv.js';
@@ -100,20 +100,18 @@ function batchNormWith(
       throw new RangeError(`${op}: expected more than 1 value per channel when training, got input of shape ${formatShape(input.shape)}`);
     const { batchMean, invstd } = noGrad(() =>
       scope(() => {
-        const batchMean = mean(input, dims, { keepdim: true });
-        const deviations = sub(input, batchMean);
-        const biasedVar = mean(mul(deviations, deviations), dims);
+        const { batchMean, biasedVar, invstd } = batchStatistics(input, dims, channelShape, eps);
         if (runningMean && runningVar) {
           const kept = typeof momentum === 'number' ? 1 - momentum : sub(1, momentum);
           const unbiased = count / (count - 1);
           runningMean.mul_(kept).add_(mul(reshape(batchMean, [channels]), momentum));
           runningVar.mul_(kept).add_(mul(biasedVar, typeof momentum === 'number' ? momentum * unbiased : mul(momentum, unbiased)));
         }
-        return { batchMean, invstd: perChannel(rsqrt(add(biasedVar, eps))) };
+        return { batchMean, invstd };
       }),
     );
     try {
-      return normalize(input, batchMean, invstd, weight, bias, dims, channelShape, true);
+      return normalize(input, batchMean, invstd, weight, bias, dims, channelShape, eps);
     } finally {
       batchMean.dispose();
       invstd.dispose();
@@ -125,18 +123,26 @@ function batchNormWith(
     scope(() => ({ center: perChannel(runningMean), invstd: perChannel(rsqrt(add(runningVar, eps))) })),
   );
   try {
-    return normalize(input, center, invstd, weight, bias, dims, channelShape, false);
+    return normalize(input, center, invstd, weight, bias, dims, channelShape, null);
   } finally {
     center.dispose();
     invstd.dispose();
   }
 }
 
+/** The per-channel mean ([1, C, 1, ...]), biased variance ([C]) and 1 / sqrt(variance + eps) (channelShape) of [N, C, *]. */
+function batchStatistics(input: Tensor, dims: readonly number[], channelShape: readonly number[], eps: number) {
+  const batchMean = mean(input, dims, { keepdim: true });
+  const deviations = sub(input, batchMean);
+  const biasedVar = mean(mul(deviations, deviations), dims);
+  return { batchMean, biasedVar, invstd: reshape(rsqrt(add(biasedVar, eps)), channelShape) };
+}
+
 /**
- * y = (x - center) * invstd * weight + bias as one node. In training the statistics depend on x,
- * and the closed form folds that in: with x^ = (x - mean) * invstd and g' = g * weight,
- * dx = invstd * (g' - mean(g') - x^ * mean(g' * x^)) over the reduced dims; with fixed
- * statistics dx = g' * invstd. dweight = sum(g * x^), dbias = sum(g).
+ * y = (x - center) * invstd * weight + bias as one node. In training (`batchEps` given) the
+ * statistics depend on x, and the closed form folds that in: with x^ = (x - mean) * invstd and
+ * g' = g * weight, dx = invstd * (g' - mean(g') - x^ * mean(g' * x^)) over the reduced dims; with
+ * fixed statistics (`batchEps` null) dx = g' * invstd. dweight = sum(g * x^), dbias = sum(g).
  */
 function normalize(
   input: Tensor,
@@ -146,7 +152,7 @@ function normalize(
   bias: Tensor | null,
   dims: number[],
   channelShape: number[],
-  statisticsFromInput: boolean,
+  batchEps: number | null,
 ): Tensor {
   return recordComposite(
     'NativeBatchNormBackward0',
@@ -163,17 +169,24 @@ function normalize(
       const w = weight ? save(weight) : null;
       const [weightNeedsGrad, biasNeedsGrad] = [weight?.requiresGrad ?? false, bias?.requiresGrad ?? false];
       return (g) => {
-        const normalized = mul(sub(x, savedCenter), savedInvstd);
+        // Under createGraph batch statistics are recomputed from x in recorded ops: the saved ones
+        // are constants, and the second derivative goes through them.
+        const stats =
+          batchEps !== null && isGradEnabled()
+            ? batchStatistics(x, dims, channelShape, batchEps)
+            : { batchMean: savedCenter, invstd: savedInvstd };
+        const normalized = mul(sub(x, stats.batchMean), stats.invstd);
         const scaledGrad = w ? mul(g, reshape(w, channelShape)) : g;
-        const gradInput = statisticsFromInput
-          ? mul(
-              savedInvstd,
-              sub(
-                sub(scaledGrad, mean(scaledGrad, dims, { keepdim: true })),
-                mul(normalized, mean(mul(scaledGrad, normalized), dims, { keepdim: true })),
-              ),
-            )
-          : mul(scaledGrad, savedInvstd);
+        const gradInput =
+          batchEps !== null
+            ? mul(
+                stats.invstd,
+                sub(
+                  sub(scaledGrad, mean(scaledGrad, dims, { keepdim: true })),
+                  mul(normalized, mean(mul(scaledGrad, normalized), dims, { keepdim: true })),
+                ),
+              )
+            : mul(scaledGrad, stats.invstd);
         return [gradInput, weightNeedsGrad ? sum(mul(g, normalized), dims) : null, biasNeedsGrad ? sum(g, dims) : null];
       };
     },

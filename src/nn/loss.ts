@@ -461,11 +461,14 @@ export function crossEntropy(input: Tensor, target: Tensor, rawOptions?: CrossEn
         )
       : null;
   // Class probabilities after smoothing, before weighting.
-  const smoothed = () => (smoothing > 0 ? add(mul(target, 1 - smoothing), smoothing / classes) : target);
+  const smoothed = (probabilities = target) =>
+    smoothing > 0 ? add(mul(probabilities, 1 - smoothing), smoothing / classes) : probabilities;
 
-  const { loss, logProbs, targets, divisor } = scope(() =>
+  // Recorded when the input requires grad: the saved logProbs then carry the graph to the input
+  // that a createGraph backward differentiates the gradient formula through.
+  const logProbs = logSoftmax(input, classDim);
+  const { loss, targets, divisor } = scope(() =>
     noGrad(() => {
-      const logProbs = logSoftmax(input, classDim);
       const w = weightView();
       if (probabilities) {
         const product = mul(logProbs, smoothed());
@@ -487,10 +490,14 @@ export function crossEntropy(input: Tensor, target: Tensor, rawOptions?: CrossEn
     }),
   );
 
+  const weighted = (q: Tensor): Tensor => {
+    const w = weightView();
+    return w ? mul(q, w) : q;
+  };
   // q: the target distribution the loss compares softmax(input) with, weighted per class.
   const distribution = (): Tensor => {
     const w = weightView();
-    if (!targets) return w ? mul(smoothed(), w) : smoothed();
+    if (!targets) return weighted(smoothed());
     const hits = placeAtTargets(input.shape, classDim, targets.indices, targets.weights);
     if (smoothing === 0) return hits;
     const keptMass = mul(unsqueeze(targets.kept, classDim), smoothing / classes);
@@ -500,13 +507,17 @@ export function crossEntropy(input: Tensor, target: Tensor, rawOptions?: CrossEn
   record('CrossEntropyLossBackward0', loss, [input, probabilities ? target : null], (save) => {
     const inputNeedsGrad = input.requiresGrad;
     const logP = save(logProbs);
-    const q = inputNeedsGrad ? saveComputed(save, distribution, target) : null;
+    const savedQ = inputNeedsGrad ? saveComputed(save, distribution, target) : null;
     const total = divisor instanceof Tensor ? save(divisor) : divisor;
     const kept = targets ? save(targets.kept) : null;
     // d loss / d target = -(1 - smoothing) * weight * logProbs, scaled.
     const targetNeedsGrad = probabilities && target.requiresGrad;
     const targetFactor = targetNeedsGrad ? (weight ? saveComputed(save, () => mul(weightView()!, smoothing - 1)) : smoothing - 1) : null;
+    // Under createGraph q is rebuilt from the target in recorded ops, so the input gradient's own
+    // gradient reaches a target that requires grad.
+    const probabilityTarget = inputNeedsGrad && targetNeedsGrad ? save(target) : null;
     return (g) => {
+      const q = probabilityTarget && isGradEnabled() ? weighted(smoothed(probabilityTarget)) : savedQ;
       const perSample = perSampleScale(g, reduction, total, kept);
       // Per-sample scales (target-shaped) broadcast over the class dim; a 0-d one broadcasts as it is.
       const scale = reduction === 'none' || kept ? unsqueeze(perSample, classDim) : perSample;

@@ -1,5 +1,5 @@
 // `F.layerNorm` and `nn.LayerNorm`.
-import { noGrad } from '../graph/grad-mode.js';
+import { isGradEnabled, noGrad } from '../graph/grad-mode.js';
 import { recordComposite } from '../graph/record.js';
 import { scope } from '../memory.js';
 import { add, mul, sub } from '../ops/elementwise.js';
@@ -22,6 +22,13 @@ function normalizeShape(op: string, normalizedShape: number | readonly number[])
     );
   }
   return shape;
+}
+
+/** The mean and 1 / sqrt(biased variance + eps) over `dims`, kept for broadcasting. */
+function layerStatistics(input: Tensor, dims: readonly number[], eps: number): { center: Tensor; rstd: Tensor } {
+  const center = mean(input, dims, { keepdim: true });
+  const deviations = sub(input, center);
+  return { center, rstd: rsqrt(add(mean(mul(deviations, deviations), dims, { keepdim: true }), eps)) };
 }
 
 /**
@@ -65,13 +72,7 @@ export function layerNorm(
       throw new RangeError(`layerNorm: ${name} must have shape ${formatShape(shape)} (normalizedShape), got ${formatShape(param.shape)}`);
   }
   const dims = shape.map((_, i) => input.dim() - shape.length + i);
-  const { center, rstd } = noGrad(() =>
-    scope(() => {
-      const average = mean(input, dims, { keepdim: true });
-      const deviations = sub(input, average);
-      return { center: average, rstd: rsqrt(add(mean(mul(deviations, deviations), dims, { keepdim: true }), eps)) };
-    }),
-  );
+  const { center, rstd } = noGrad(() => scope(() => layerStatistics(input, dims, eps)));
   try {
     return recordComposite(
       'NativeLayerNormBackward0',
@@ -87,10 +88,13 @@ export function layerNorm(
         const savedRstd = save(rstd);
         const w = weight ? save(weight) : null;
         return (g) => {
-          const normalized = mul(sub(x, savedMean), savedRstd);
+          // Under createGraph the statistics are recomputed from x in recorded ops: the saved
+          // ones are constants, and the second derivative goes through them.
+          const stats = isGradEnabled() ? layerStatistics(x, dims, eps) : { center: savedMean, rstd: savedRstd };
+          const normalized = mul(sub(x, stats.center), stats.rstd);
           const scaledGrad = w ? mul(g, w) : g;
           const gradInput = mul(
-            savedRstd,
+            stats.rstd,
             sub(
               sub(scaledGrad, mean(scaledGrad, dims, { keepdim: true })),
               mul(normalized, mean(mul(scaledGrad, normalized), dims, { keepdim: true })),

@@ -115,7 +115,7 @@ export function mish(input: Tensor, inplace?: boolean | { inplace?: boolean }): 
     return record('MishBackward0', out, [x], (save) => {
       const saved = save(x);
       return (g) => {
-        const t = tanh(unaryForward('mish', 'softplus', saved, 1, Infinity));
+        const t = tanh(softplus(saved, 1, Infinity));
         return [mul(g, add(t, mul(mul(saved, sigmoid(saved)), sub(1, mul(t, t)))))];
       };
     });

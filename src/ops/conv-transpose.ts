@@ -184,7 +184,7 @@ function convolutionTranspose(op: string, spatialDims: number, args: Bound): Ten
   const device = input.deviceObject;
   const out = Tensor.empty(plan.outShape, 'float32', device);
   if (out.numel() > 0) transposedForward(plan, out, input, weight, bias);
-  return record('ConvolutionBackward0', out, [input, weight, bias], (save) => {
+  const result = record('ConvolutionBackward0', out, [input, weight, bias], (save) => {
     // Each operand is saved only for the other's gradient; flags are read now, not in backward.
     const [inputNeedsGrad, weightNeedsGrad, biasNeedsGrad] = [input.requiresGrad, weight.requiresGrad, bias?.requiresGrad ?? false];
     const x = weightNeedsGrad ? save(input) : null;
@@ -198,6 +198,9 @@ function convolutionTranspose(op: string, spatialDims: number, args: Bound): Ten
       biasNeedsGrad ? (plan.batched ? sum(sum(g, spatial), 0) : sum(g, spatial)) : null,
     ];
   });
+  if (result.gradFn)
+    result.gradFn.noCreateGraph = `convTranspose${spatialDims}d computes its gradients with the convolution kernels directly, which record no graph`;
+  return result;
 }
 
 /** The input gradient: the convolution of the output gradient by the same weight. */

@@ -181,7 +181,14 @@ function as2d(plan: ConvPlan, view: TensorView): TensorView {
 function convolution(op: string, spatialDims: number, input: Tensor, weight: Tensor, args: readonly ConvArg[]): Tensor {
   const options: ConvOptions = positionalOptions(op, ['bias', 'stride', 'padding', 'dilation', 'groups'], args);
   const bias = options.bias ?? null;
-  const plan = planConv(op, spatialDims, input, weight, bias, options);
+  return convolve(planConv(op, spatialDims, input, weight, bias, options), input, weight, bias);
+}
+
+/**
+ * The convolution `plan` describes, recorded. Its backward is the two gradient ops below, each
+ * recorded with a backward of its own, so a convolution can be differentiated any number of times.
+ */
+function convolve(plan: ConvPlan, input: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   const device = input.deviceObject;
   const out = Tensor.empty(plan.outShape, 'float32', device);
   if (out.numel() > 0) {
@@ -197,7 +204,7 @@ function convolution(op: string, spatialDims: number, input: Tensor, weight: Ten
     const [inputNeedsGrad, weightNeedsGrad, biasNeedsGrad] = [input.requiresGrad, weight.requiresGrad, bias?.requiresGrad ?? false];
     const x = weightNeedsGrad ? save(input) : null;
     const w = inputNeedsGrad ? save(weight) : null;
-    const spatial = Array.from({ length: spatialDims }, (_, d) => d + 2);
+    const spatial = Array.from({ length: plan.spatialDims }, (_, d) => d + 2);
     return (g) => [
       inputNeedsGrad ? convBackwardInput(plan, g, w!, input.shape) : null,
       weightNeedsGrad ? convBackwardWeight(plan, x!, g, weight.shape) : null,
@@ -207,20 +214,43 @@ function convolution(op: string, spatialDims: number, input: Tensor, weight: Ten
   });
 }
 
+/**
+ * The input gradient, linear in grad and in weight: <u, gradInput> = <grad, conv(u, weight)>, so
+ * its own gradients are conv(u, weight) for grad and the weight gradient of (u, grad) for weight.
+ */
 function convBackwardInput(plan: ConvPlan, grad: Tensor, weight: Tensor, inputShape: Shape): Tensor {
   const gradInput = Tensor.empty(inputShape, 'float32', grad.deviceObject);
-  if (gradInput.numel() === 0) return gradInput;
-  if (grad.numel() === 0 || weight.shape[1] === 0) grad.deviceObject.kernels.fill(gradInput, 0);
-  else grad.deviceObject.kernels.conv2dBackwardInput(as2d(plan, gradInput), as2d(plan, grad), as2d(plan, weight), plan.geometry);
-  return gradInput;
+  if (gradInput.numel() > 0) {
+    if (grad.numel() === 0 || weight.shape[1] === 0) grad.deviceObject.kernels.fill(gradInput, 0);
+    else grad.deviceObject.kernels.conv2dBackwardInput(as2d(plan, gradInput), as2d(plan, grad), as2d(plan, weight), plan.geometry);
+  }
+  return record('ConvolutionBackwardBackward0', gradInput, [grad, weight], (save) => {
+    const [gradNeedsGrad, weightNeedsGrad] = [grad.requiresGrad, weight.requiresGrad];
+    const w = gradNeedsGrad ? save(weight) : null;
+    const g = weightNeedsGrad ? save(grad) : null;
+    return (u) => [
+      gradNeedsGrad ? convolve(plan, u, w!, null) : null,
+      weightNeedsGrad ? convBackwardWeight(plan, u, g!, weight.shape) : null,
+    ];
+  });
 }
 
+/**
+ * The weight gradient, linear in input and in grad: <u, gradWeight> = <grad, conv(input, u)>, so
+ * its own gradients are the input gradient of (grad, u) for input and conv(input, u) for grad.
+ */
 function convBackwardWeight(plan: ConvPlan, input: Tensor, grad: Tensor, weightShape: Shape): Tensor {
   const gradWeight = Tensor.empty(weightShape, 'float32', grad.deviceObject);
-  if (gradWeight.numel() === 0) return gradWeight;
-  if (grad.numel() === 0) grad.deviceObject.kernels.fill(gradWeight, 0);
-  else grad.deviceObject.kernels.conv2dBackwardWeight(as2d(plan, gradWeight), as2d(plan, input), as2d(plan, grad), plan.geometry);
-  return gradWeight;
+  if (gradWeight.numel() > 0) {
+    if (grad.numel() === 0) grad.deviceObject.kernels.fill(gradWeight, 0);
+    else grad.deviceObject.kernels.conv2dBackwardWeight(as2d(plan, gradWeight), as2d(plan, input), as2d(plan, grad), plan.geometry);
+  }
+  return record('ConvolutionBackwardBackward0', gradWeight, [input, grad], (save) => {
+    const [inputNeedsGrad, gradNeedsGrad] = [input.requiresGrad, grad.requiresGrad];
+    const x = gradNeedsGrad ? save(input) : null;
+    const g = inputNeedsGrad ? save(grad) : null;
+    return (u) => [inputNeedsGrad ? convBackwardInput(plan, g!, u, input.shape) : null, gradNeedsGrad ? convolve(plan, x!, u, null) : null];
+  });
 }
 
 /**

@@ -162,7 +162,7 @@ export function pow(input: TensorOrScalar, exponent: TensorOrScalar): Tensor {
       // d/da a^b = b a^(b-1), defined as 0 where b == 0 (at a == 0 the formula gives 0 * inf), as in PyTorch.
       const gradInput = where(eq(b, 0), 0, mul(g, mul(b, pow(a, sub(b, 1)))));
       // d/db a^b = a^b log a, defined as 0 where a == 0 and b >= 0 (PyTorch's convention).
-      const logTerm = mul(result, unaryForward('log', 'log', a));
+      const logTerm = mul(result, logOf(a));
       const gradExponent = mul(g, where(logicalAnd(eq(a, 0), ge(b, 0)), 0, logTerm));
       return [gradInput, gradExponent];
     };
@@ -193,7 +193,7 @@ function powScalar(input: Tensor, exponent: Scalar): Tensor {
   const out = unaryForward('pow', 'powScalar', input, power);
   return record('PowBackward0', out, [input], (save) => {
     const a = save(input);
-    return (g) => [power === 0 ? mul(g, 0) : mul(g, mul(unaryForward('pow', 'powScalar', a, power - 1), power))];
+    return (g) => [power === 0 ? mul(g, 0) : mul(g, mul(powScalar(a, power - 1), power))];
   });
 }
 
@@ -344,12 +344,19 @@ export function unaryForward(op: string, kernelOp: UnaryOp, input: Tensor, p0 = 
 }
 
 /**
- * -g. Backward formulas run with recording off, so this file's formulas call unary kernels through
- * unaryForward, as the recorded ops of unary.ts would: unary.ts builds on this file, and importing
- * it back would make the two modules a cycle.
+ * -g, recorded, for this file's backward formulas (which createGraph records): unary.ts's neg
+ * builds on this file, and importing it back would make the two modules a cycle.
  */
 function negated(g: Tensor): Tensor {
-  return unaryForward('neg', 'neg', g);
+  return record('NegBackward0', unaryForward('neg', 'neg', g), [g], () => (grad) => [negated(grad)]);
+}
+
+/** log(a), recorded, for pow's exponent gradient; a local op for the same reason as negated. */
+function logOf(a: Tensor): Tensor {
+  return record('LogBackward0', unaryForward('log', 'log', a), [a], (save) => {
+    const x = save(a);
+    return (grad) => [div(grad, x)];
+  });
 }
 
 export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {

@@ -71,15 +71,24 @@ export function gather(input: Tensor, dim: number | IndexedOptions, index?: Tens
   );
   return record('GatherBackward0', out, [input, null], (save) => {
     const idx = save(index);
-    return (g) => [addedIntoZeros(input.shape, g, idx, d)];
+    return (g) => [addedIntoZeros(input.shape, g, idx, d, 'gather')];
   });
 }
 
-/** Zeros of `shape` with `grad` scatter-added at index along d: the backward of gather and indexSelect. */
-function addedIntoZeros(shape: Shape, grad: Tensor, index: TensorView, d: number): Tensor {
-  return filled(zerosOn(shape, grad.dtype, grad.deviceObject), (out) =>
-    scatterInto(out, index, atLeast1d(grad), d, true, outOfBounds('backward', d, sizeAt(out, d))),
+/**
+ * Zeros of `shape` with `grad` scatter-added at index along d: the backward of gather and
+ * indexSelect (`op`). Recorded, being linear in grad: its own backward reads u back at the same
+ * indices, with the forward op.
+ */
+function addedIntoZeros(shape: Shape, grad: Tensor, index: Tensor, d: number, op: 'gather' | 'indexSelect'): Tensor {
+  const along = op === 'gather' ? index : indexAlong(index, atLeast1d(grad).shape, d);
+  const out = filled(zerosOn(shape, grad.dtype, grad.deviceObject), (target) =>
+    scatterInto(target, along, atLeast1d(grad), d, true, outOfBounds('backward', d, sizeAt(target, d))),
   );
+  return record('ScatterAddBackward0', out, [grad], (save) => {
+    const kept = save(index);
+    return (u) => [op === 'gather' ? gather(u, d, kept) : indexSelect(u, d, kept)];
+  });
 }
 
 /** Validates scatter's arguments and shapes src (a tensor or a scalar value) as the kernel's source. */
@@ -207,7 +216,7 @@ export function indexSelectRaising(input: Tensor, dim: number, index: Tensor, ba
   );
   return record('IndexSelectBackward0', out, [input, null], (save) => {
     const idx = save(index);
-    return (g) => [addedIntoZeros(input.shape, g, indexAlong(idx, atLeast1d(g).shape, d), d)];
+    return (g) => [addedIntoZeros(input.shape, g, idx, d, 'indexSelect')];
   });
 }
 

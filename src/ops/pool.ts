@@ -4,7 +4,9 @@ import { record } from '../graph/record.js';
 import { formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { describe, expandTuple, positionalOptions, withUnitHeight } from './conv.js';
+import { gather } from './gather-scatter.js';
 import { checkDtype, checkTensor } from './util.js';
+import { reshape } from './views.js';
 
 // Pooling over the last one or two dims of [N, C, ...] or unbatched [C, ...] input. Every variant
 // turns its options into per-axis window lists (PoolAxis) and runs on [N, C, H, W] views, 1-D with
@@ -190,46 +192,87 @@ function maxPool(
     );
   record('MaxPool2DWithIndicesBackward0', out, [input], (save) => {
     const saved = save(indices);
-    return (g) =>
-      poolGradient(input.shape, g, (gradInput) =>
-        g.deviceObject.kernels.maxPool2dBackward(
-          as4d(gradInput, spatialDims, batched),
-          as4d(g, spatialDims, batched),
-          as4d(saved, spatialDims, batched),
-          rows,
-          cols,
-        ),
-      );
+    return (g) => [maxPoolBackward(g, saved, input.shape, spatialDims, batched, rows, cols)];
   });
   if (options.returnIndices) return [out, indices];
   indices.dispose();
   return out;
 }
 
+/**
+ * Max pooling's input gradient: grad summed into each window's argmax. Recorded, as it is linear
+ * in grad: its own backward reads the upstream gradient at the same argmaxes.
+ */
+function maxPoolBackward(
+  grad: Tensor,
+  indices: Tensor,
+  inputShape: Shape,
+  spatialDims: number,
+  batched: boolean,
+  rows: PoolAxis,
+  cols: PoolAxis,
+): Tensor {
+  const gradInput = poolGradient(inputShape, grad, (target) =>
+    grad.deviceObject.kernels.maxPool2dBackward(
+      as4d(target, spatialDims, batched),
+      as4d(grad, spatialDims, batched),
+      as4d(indices, spatialDims, batched),
+      rows,
+      cols,
+    ),
+  );
+  return record('MaxPool2DWithIndicesBackwardBackward0', gradInput, [grad], (save) => {
+    const at = save(indices);
+    return (u) => [readAtIndices(u, at, spatialDims)];
+  });
+}
+
+/** u's element at each pooling index (flat over the spatial dims, as returnIndices gives them). */
+function readAtIndices(u: Tensor, indices: Tensor, spatialDims: number): Tensor {
+  const flatten = (t: Tensor) => reshape(t, [...t.shape.slice(0, -spatialDims), -1]);
+  return reshape(gather(flatten(u), -1, flatten(indices)), indices.shape);
+}
+
 function avgPoolWith(spatialDims: number, input: Tensor, batched: boolean, perDim: PoolAxis[], node: string): Tensor {
   const [rows, cols] = axes2d(spatialDims, perDim);
-  const outShape = [...input.shape.slice(0, -spatialDims), ...perDim.map((axis) => axis.start.length)];
+  return averagePooled(input, spatialDims, batched, rows, cols, node);
+}
+
+/** Average pooling over the given windows, recorded; its backward is recorded too (avgPoolBackward). */
+function averagePooled(input: Tensor, spatialDims: number, batched: boolean, rows: PoolAxis, cols: PoolAxis, node: string): Tensor {
+  const pooled = spatialDims === 2 ? [rows.start.length, cols.start.length] : [cols.start.length];
+  const outShape = [...input.shape.slice(0, -spatialDims), ...pooled];
   const device = input.deviceObject;
   const out = Tensor.empty(outShape, 'float32', device);
   if (out.numel() > 0) device.kernels.avgPool2d(as4d(out, spatialDims, batched), as4d(input, spatialDims, batched), rows, cols);
-  return record(
-    node,
-    out,
-    [input],
-    () => (g) =>
-      poolGradient(input.shape, g, (gradInput) =>
-        g.deviceObject.kernels.avgPool2dBackward(as4d(gradInput, spatialDims, batched), as4d(g, spatialDims, batched), rows, cols),
-      ),
+  return record(node, out, [input], () => (g) => [avgPoolBackward(g, input.shape, spatialDims, batched, rows, cols, node)]);
+}
+
+/** Average pooling's input gradient, linear in grad: its own backward is the same average pooling. */
+function avgPoolBackward(
+  grad: Tensor,
+  inputShape: Shape,
+  spatialDims: number,
+  batched: boolean,
+  rows: PoolAxis,
+  cols: PoolAxis,
+  node: string,
+): Tensor {
+  const gradInput = poolGradient(inputShape, grad, (target) =>
+    grad.deviceObject.kernels.avgPool2dBackward(as4d(target, spatialDims, batched), as4d(grad, spatialDims, batched), rows, cols),
   );
+  return record(`${node.replace(/0$/, '')}Backward0`, gradInput, [grad], () => (u) => [
+    averagePooled(u, spatialDims, batched, rows, cols, node),
+  ]);
 }
 
 /** A pooling's input gradient: zeros when no output reads the input (an empty output), else what `kernel` writes. */
-function poolGradient(inputShape: Shape, grad: Tensor, kernel: (gradInput: Tensor) => void): [Tensor] {
+function poolGradient(inputShape: Shape, grad: Tensor, kernel: (gradInput: Tensor) => void): Tensor {
   const gradInput = Tensor.empty(inputShape, 'float32', grad.deviceObject);
-  if (gradInput.numel() === 0) return [gradInput];
+  if (gradInput.numel() === 0) return gradInput;
   if (grad.numel() === 0) grad.deviceObject.kernels.fill(gradInput, 0);
   else kernel(gradInput);
-  return [gradInput];
+  return gradInput;
 }
 
 function avgPool(op: string, spatialDims: number, input: Tensor, kernelSize: number | readonly number[], options: AvgPoolOptions): Tensor {

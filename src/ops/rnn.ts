@@ -35,6 +35,9 @@ export interface RnnLayerResult {
   cN: Tensor | null;
 }
 
+/** The nn layer (and, with 'Cell', the cell) each mode runs for, as createGraph's refusal names them. */
+const LAYER_NAMES: Record<RnnMode, string> = { rnnTanh: 'RNN', rnnRelu: 'RNN', lstm: 'LSTM', gru: 'GRU' };
+
 const NODE_NAMES: Record<RnnMode, string> = {
   rnnTanh: 'RnnTanhLayerBackward0',
   rnnRelu: 'RnnReluLayerBackward0',
@@ -180,6 +183,10 @@ export function rnnLayer(
       return outputs;
     };
   });
+  if (result.gradFn) {
+    const layer = LAYER_NAMES[mode];
+    result.gradFn.noCreateGraph = `nn.${layer} and nn.${layer}Cell run a fused backward kernel that records no graph; write the cell's math in tensor ops to take higher derivatives`;
+  }
   reserve.dispose();
   for (const [i, operand] of operands.entries()) if (operand && operand !== inputs[i]) operand.dispose();
 

@@ -40,6 +40,25 @@ function scanned(op: ScanOp, x: Tensor, dim: number, reverse: boolean): Tensor {
   return out;
 }
 
+/**
+ * The recorded float32 scan along `dim` of a forward op's result `out` from `input`: cumsum's
+ * gradient is a cumsum the other way, itself recorded, and cumprod's is written in recorded ops,
+ * so a createGraph backward can differentiate both again.
+ */
+function recordScan(op: ScanOp, out: Tensor, input: Tensor, dim: number, reverse: boolean): Tensor {
+  if (op === 'cumsum') return record('CumsumBackward0', out, [input], () => (g) => [recordedScan('cumsum', g, dim, !reverse)]);
+  return record('CumprodBackward0', out, [input], (save) => {
+    const savedX = save(input);
+    const result = save(out);
+    return (g) => [cumprodBackward(g, savedX, result, dim)];
+  });
+}
+
+/** A float32 scan that records its node (used inside backward formulas). */
+function recordedScan(op: ScanOp, x: Tensor, dim: number, reverse: boolean): Tensor {
+  return recordScan(op, scanned(op, x, dim, reverse), x, dim, reverse);
+}
+
 function scan(op: ScanOp, { input, dim, dtype }: { input: Tensor; dim: number; dtype: string | undefined }): Tensor {
   const d = normalizeDim(op, dim, input.dim());
   const target = dtype === undefined ? (input.dtype === 'float32' ? 'float32' : 'int32') : resolveDtype(op, dtype);
@@ -52,12 +71,7 @@ function scan(op: ScanOp, { input, dim, dtype }: { input: Tensor; dim: number; d
     if (x !== input) x.dispose();
   }
   if (target !== 'float32') return out;
-  if (op === 'cumsum') return record('CumsumBackward0', out, [input], () => (g) => [scanned('cumsum', g, d, true)]);
-  return record('CumprodBackward0', out, [input], (save) => {
-    const savedX = save(input);
-    const result = save(out);
-    return (g) => [cumprodBackward(g, savedX, result, d)];
-  });
+  return recordScan(op, out, input, d, false);
 }
 
 /**
@@ -72,9 +86,9 @@ function cumprodBackward(g: Tensor, x: Tensor, out: Tensor, dim: number): Tensor
   const zerosSoFar = scanned('cumsum', castTo(isZero, 'int32'), dim, false);
   const beforeZero = eq(zerosSoFar, 0);
   const firstRun = eq(zerosSoFar, 1);
-  const beforeFirst = div(scanned('cumsum', where(beforeZero, mul(g, out), 0), dim, true), x);
-  const prefix = scanned('cumprod', where(beforeZero, x, 1), dim, false);
-  const afterZero = scanned('cumprod', where(logicalAnd(firstRun, logicalNot(isZero)), x, 1), dim, false);
+  const beforeFirst = div(recordedScan('cumsum', where(beforeZero, mul(g, out), 0), dim, true), x);
+  const prefix = recordedScan('cumprod', where(beforeZero, x, 1), dim, false);
+  const afterZero = recordedScan('cumprod', where(logicalAnd(firstRun, logicalNot(isZero)), x, 1), dim, false);
   const run = sum(mul(where(firstRun, g, 0), afterZero), dim, true);
   return where(beforeZero, beforeFirst, where(logicalAnd(isZero, firstRun), mul(prefix, run), 0));
 }

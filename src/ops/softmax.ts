@@ -1,9 +1,13 @@
 // softmax and logSoftmax along a dim, and their backward.
 import { type DType, resolveDtype } from '../dtype.js';
+import { isGradEnabled } from '../graph/grad-mode.js';
 import { record } from '../graph/record.js';
 import { formatShape, normalizeDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { mul, sub } from './elementwise.js';
+import { sum } from './reduce.js';
 import { param, signature } from './signature.js';
+import { exp } from './unary.js';
 import { castTo } from './unrecorded.js';
 
 export interface SoftmaxOptions {
@@ -40,8 +44,17 @@ function softmaxForward(
   });
 }
 
-/** The fused backward kernel as an op on gradients (backward runs without recording). */
+/**
+ * The input gradient: the fused kernel when backward runs bare, and under createGraph (grad mode
+ * on) the same formula in recorded ops, y * (g - sum(g * y)) or g - exp(y) * sum(g), so it can be
+ * differentiated again.
+ */
 function softmaxBackward(grad: Tensor, output: Tensor, dim: number, log: boolean): Tensor {
+  if (isGradEnabled()) {
+    return log
+      ? sub(grad, mul(exp(output), sum(grad, dim, { keepdim: true })))
+      : mul(output, sub(grad, sum(mul(grad, output), dim, { keepdim: true })));
+  }
   const gradInput = Tensor.empty(output.shape, 'float32', output.deviceObject);
   if (gradInput.numel() > 0) output.deviceObject.kernels.softmaxBackward(gradInput, grad, output, dim, log);
   return gradInput;

@@ -2,6 +2,7 @@
 import { record } from '../graph/record.js';
 import { normalizeDim, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { gather } from './gather-scatter.js';
 import type { ValuesIndices } from './reduce.js';
 import { param, signature } from './signature.js';
 
@@ -52,18 +53,23 @@ function sortedPrefix(node: string, input: Tensor, dim: number, k: number, desce
   return { values, indices };
 }
 
-/** Zeros of `shape` with grad[..., j, ...] written at position index[..., j, ...] along `dim`. */
+/**
+ * Zeros of `shape` with grad[..., j, ...] written at position index[..., j, ...] along `dim`.
+ * Recorded, being linear in grad: its own backward gathers u at the same positions.
+ */
 function scatterIntoZeros(grad: Tensor, index: Tensor, shape: Shape, dim: number): Tensor {
   const out = Tensor.empty(shape, grad.dtype, grad.deviceObject);
   const kernels = out.deviceObject.kernels;
-  if (shape.length === 0) {
-    // Sorting a 0-d tensor is the identity.
-    kernels.copy(out, grad);
-    return out;
+  // Sorting a 0-d tensor is the identity.
+  if (shape.length === 0) kernels.copy(out, grad);
+  else {
+    if (out.numel() > 0) kernels.fill(out, 0);
+    if (index.numel() > 0) kernels.scatter(out, index, grad, dim, false);
   }
-  if (out.numel() > 0) kernels.fill(out, 0);
-  if (index.numel() > 0) kernels.scatter(out, index, grad, dim, false);
-  return out;
+  return record('SortBackwardBackward0', out, [grad], (save) => {
+    const kept = save(index);
+    return (u) => [shape.length === 0 ? u : gather(u, dim, kept)];
+  });
 }
 
 /** Resolves `f(x, dim?, options?)` and `f(x, options)`: dim as an argument or in the options. */

@@ -236,17 +236,27 @@ function indexWith(input: Tensor, indices: readonly IndexEntry[], known: KnownVa
   try {
     if (!plan.advanced) return plan.steps.length > 0 ? applyBasic(input, plan.steps) : view(input, input.shape);
     const out = gatherIndexed('index', input, plan);
-    return record('IndexBackward0', out, [input], (save) => {
-      const saved = savePlan(plan, save);
-      return (g) => {
-        const grad = zerosOn(input.shape, g.dtype, g.deviceObject);
-        writeIndexed('index', grad, saved, g, true);
-        return [grad];
-      };
-    });
+    return refusingCreateGraph(
+      record('IndexBackward0', out, [input], (save) => {
+        const saved = savePlan(plan, save);
+        return (g) => {
+          const grad = zerosOn(input.shape, g.dtype, g.deviceObject);
+          writeIndexed('index', grad, saved, g, true);
+          return [grad];
+        };
+      }),
+    );
   } finally {
     disposePlan(plan);
   }
+}
+
+/** Marks advanced indexing's node: its backward writes with unrecorded kernels, so createGraph refuses it. */
+function refusingCreateGraph(out: Tensor): Tensor {
+  if (out.gradFn)
+    out.gradFn.noCreateGraph =
+      'advanced indexing and indexPut write their gradients with unrecorded kernels; use gather, indexSelect or narrow to take higher derivatives';
+  return out;
 }
 
 /** `values` as written by indexPut: PyTorch drops leading size-1 dims beyond the result's rank. */
@@ -278,17 +288,19 @@ function indexPutAs(
     const written = source;
     const out = filled(contiguousCopy(input), (o) => writeIndexed(op, o, plan, written, accumulate));
     const sourceTensor = written instanceof Tensor ? written : null;
-    return record('IndexPutBackward0', out, [input, sourceTensor], (save) => {
-      const saved = savePlan(plan, save);
-      return (g) => {
-        let gradInput = g;
-        if (!accumulate) {
-          gradInput = contiguousCopy(g);
-          writeIndexed(op, gradInput, saved, 0, false);
-        }
-        return [gradInput, sourceTensor ? gatherIndexed(op, g, saved) : null];
-      };
-    });
+    return refusingCreateGraph(
+      record('IndexPutBackward0', out, [input, sourceTensor], (save) => {
+        const saved = savePlan(plan, save);
+        return (g) => {
+          let gradInput = g;
+          if (!accumulate) {
+            gradInput = contiguousCopy(g);
+            writeIndexed(op, gradInput, saved, 0, false);
+          }
+          return [gradInput, sourceTensor ? gatherIndexed(op, g, saved) : null];
+        };
+      }),
+    );
   } finally {
     if (source !== values) (source as Tensor).dispose();
     disposePlan(plan);

@@ -66,7 +66,7 @@ function rsub(input: Tensor, other: number): Tensor {
 // Zeros, not g * 0: PyTorch's gradient of a step function stays 0 where the upstream gradient is NaN or infinite.
 const zeroGradient: UnaryBackward = (g) => zerosLike(g);
 
-export const neg = unary('neg', 'NegBackward0', 'neg', (g) => unaryForward('neg', 'neg', g), 'none', true);
+export const neg = unary('neg', 'NegBackward0', 'neg', (g) => neg(g), 'none', true);
 export const abs = unary('abs', 'AbsBackward0', 'abs', (g, x) => mul(g, sign(x)), 'x', true);
 export const exp = unary('exp', 'ExpBackward0', 'exp', (g, _x, out) => mul(g, out), 'out');
 export const log = unary('log', 'LogBackward0', 'log', (g, x) => div(g, x), 'x');

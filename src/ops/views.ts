@@ -75,7 +75,15 @@ function alias(x: Tensor, shape: Shape, strides: Shape, offset: number): Tensor 
 export function embedInZeros(grad: Tensor, shape: Shape, region: (base: TensorView) => TensorView): Tensor {
   const out = zerosOn(shape, grad.dtype, grad.deviceObject);
   copyView(region(out), grad);
-  return out;
+  // Recorded, being linear in grad: its own gradient is the region read back (and that one's is this).
+  return record('SliceBackwardBackward0', out, [grad], () => (u) => [regionCopy(u, grad.shape, region)]);
+}
+
+/** A copy of `region` of u, recorded with embedInZeros as its backward. */
+function regionCopy(u: Tensor, shape: Shape, region: (base: TensorView) => TensorView): Tensor {
+  const out = Tensor.empty(shape, u.dtype, u.deviceObject);
+  copyView(out, region(u));
+  return record('SliceBackward0', out, [u], () => (g) => [embedInZeros(g, u.shape, region)]);
 }
 
 export function view(input: Tensor, ...shape: SizeArgs): Tensor {

@@ -325,6 +325,12 @@ describe.each(devices)('an output dropped without backward is collected and its 
     await expectCollected(({ x }) => x.mul(2).retainGrad().sum());
   });
 
+  it('the gradients of a createGraph backward, with the graph they record', async () => {
+    await expectCollected(({ x, w }) =>
+      torch.autograd.grad(x.matmul(w).tanh().softmax(-1).mul(x.sum()).sum(), [x, w], { createGraph: true }),
+    );
+  });
+
   it('a view written in place, and its base', async () => {
     await expectCollected(({ x }) => {
       const base = x.mul(1);

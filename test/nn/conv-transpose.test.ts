@@ -206,3 +206,17 @@ it('an upsampling training step keeps memory flat and handles empty batches', ()
   const noChannels = F.convTranspose1d(torch.zeros(2, 0, 3), torch.zeros(0, 2, 2), torch.tensor([1, 2]));
   expect(Array.from(noChannels.dataSync())).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 1, 1, 1, 1, 2, 2, 2, 2]);
 });
+
+describe('convTranspose and second-order autograd', () => {
+  it('refuses createGraph before changing any gradient, naming the op', () => {
+    const x = torch.randn([1, 2, 4, 4], { requiresGrad: true });
+    const w = torch.randn([2, 3, 3, 3], { requiresGrad: true });
+    const loss = F.convTranspose2d(x, w).sum();
+    expect(() => loss.backward({ createGraph: true })).toThrow(
+      /convTranspose2d computes its gradients with the convolution kernels directly/,
+    );
+    expect(x.grad).toBeNull();
+    loss.backward();
+    expect(x.grad?.shape).toEqual([1, 2, 4, 4]);
+  });
+});
