@@ -36,6 +36,7 @@ export class CpuDevice implements Device {
   readonly allocator: Allocator;
   private readonly paramBase: number;
   private paramCursor = 0;
+  private readonly scratchBytes: number;
   private heapI32: Int32Array;
 
   constructor(
@@ -44,6 +45,8 @@ export class CpuDevice implements Device {
   ) {
     this.allocator = new Allocator(wasm.memory, wasm.heapBase());
     this.paramBase = this.allocator.malloc(PARAM_BYTES);
+    this.scratchBytes = wasm.threadScratchBytes();
+    wasm.setThreadScratch(this.allocator.malloc(this.scratchBytes));
     this.heapI32 = new Int32Array(wasm.memory.buffer);
     this.kernels = {
       ...elementwiseKernels(this),
@@ -68,7 +71,7 @@ export class CpuDevice implements Device {
   }
 
   bytesInUse(): number {
-    return this.allocator.bytesInUse() - PARAM_BYTES;
+    return this.allocator.bytesInUse() - PARAM_BYTES - this.scratchBytes;
   }
 
   write(buffer: DeviceBuffer, offset: number, values: Float32Array | Int32Array): void {
