@@ -1,5 +1,6 @@
 // The kernel module: every family of kernels is re-exported from here, compiled into one wasm file.
 export * from './memory';
+export { setThreadScratch, threadScratchBytes } from './thread-scratch';
 export * from './elementwise';
 export * from './reduce';
 export * from './gemm';

@@ -13,10 +13,22 @@ const W0: u32 = 0x9E3779B9, W1: u32 = 0xBB67AE85;
 
 /** Words per SIMD evaluation of Philox: eight blocks. */
 const GROUP = 32;
-/** The words of one evaluation, in stream order. */
-const streamWords = memory.data(GROUP * 4, 16);
+/** The words of one evaluation, in stream order (in the calling thread's scratch, as are the next three). */
+let streamWords: usize = 0;
 /** The group that one-word-at-a-time reads (multinomial) last evaluated. */
-const staging = memory.data(GROUP * 4, 16);
+let staging: usize = 0;
+/** Scratch for the last partial group: outputs and (Bernoulli) its probabilities, padded. */
+let tailOut: usize = 0;
+let tailProbs: usize = 0;
+export const RANDOM_SCRATCH_BYTES: usize = 4 * GROUP * 4;
+
+/** `base` must be 16-byte aligned. */
+export function placeRandomScratch(base: usize): void {
+  streamWords = base;
+  staging = base + GROUP * 4;
+  tailOut = base + 2 * GROUP * 4;
+  tailProbs = base + 3 * GROUP * 4;
+}
 
 /** 2^-24: uniforms keep the top 24 bits of a word, the precision of a float32 in [0, 1). */
 const UNIT: f32 = 5.9604644775390625e-8;
@@ -200,9 +212,6 @@ const UNIFORM = 0, NORMAL = 1, INTEGER = 2, BERNOULLI = 3;
   return v128.and(f32x4.lt(unitUniform(words), p), f32x4.splat(1));
 }
 
-/** Scratch for the last partial group: outputs and (Bernoulli) its probabilities, padded. */
-const tailOut = memory.data(GROUP * 4, 16);
-const tailProbs = memory.data(GROUP * 4, 16);
 
 @inline function generate(kind: i32, out: usize, n: i32, seedLow: u32, seedHigh: u32, offset: f64, p0: f32, p1: f32, intLow: i32, range: u32, fullRange: bool, probs: usize, probStride: i32): void {
   const first = <u64>offset;

@@ -11,8 +11,13 @@ const SELECT_MAX_K = 32;
 /** The radix sort's digits: four bytes of the key, least significant first. */
 const DIGITS = 4;
 const BUCKETS = 256;
-/** One histogram per digit, all counted in a single pass over the keys. */
-const histograms = memory.data(DIGITS * BUCKETS * 4, 16);
+/** One histogram per digit, all counted in a single pass over the keys (in the calling thread's scratch). */
+let histograms: usize = 0;
+export const SORT_SCRATCH_BYTES: usize = DIGITS * BUCKETS * 4;
+
+export function placeSortScratch(base: usize): void {
+  histograms = base;
+}
 
 @inline function ptr(base: usize, index: i32): usize {
   return base + (<usize>index << 2);

@@ -5,10 +5,17 @@
 export const MAX_DIMS = 64;
 const MAX_OPERANDS = 4;
 
-// Kernels never allocate, so the walk state is static: one counter per outer dim, and for each
-// operand the offset change when the counter of dim d carries into it.
-const counters = memory.data(MAX_DIMS * 4);
-const carryDeltas = memory.data(MAX_DIMS * MAX_OPERANDS * 4);
+// Kernels never allocate, so the walk state lives in the calling thread's scratch (see
+// thread-scratch.ts): one counter per outer dim, and for each operand the offset change when the
+// counter of dim d carries into it.
+let counters: usize = 0;
+let carryDeltas: usize = 0;
+export const WALK_SCRATCH_BYTES: usize = MAX_DIMS * 4 + MAX_DIMS * MAX_OPERANDS * 4;
+
+export function placeWalkScratch(base: usize): void {
+  counters = base;
+  carryDeltas = base + MAX_DIMS * 4;
+}
 
 @inline export function dimAt(shape: usize, d: i32): i32 {
   return load<i32>(shape + (<usize>d << 2));

@@ -16,12 +16,34 @@ writeFileSync(join(root, 'build/opcodes.ts'), await assemblyOpcodes());
 // The raw bindings' build/kernels.d.ts types each wasm export from its AssemblyScript signature
 // (WasmExports in src/devices/cpu/device.ts); their build/kernels.js is not used.
 run(bin('asc'), ['assembly/index.ts', '--target', 'release', '--bindings', 'raw']);
+// The same kernels on an imported shared memory, for the CPU device's thread pool where the runtime
+// has SharedArrayBuffer and workers (src/devices/cpu/thread-pool.ts).
+run(bin('asc'), ['assembly/index.ts', '--target', 'threads']);
 
 // The wasm travels inside the bundle as base64 so every runtime (Node, Deno, browsers, edge) loads
 // it the same way, with no file paths or fetches; it is small, so the 4/3 inflation is cheap.
 const wasm = readFileSync(join(root, 'build/kernels.wasm'));
 writeFileSync(join(root, 'build/kernels-wasm.js'), `export default ${JSON.stringify(wasm.toString('base64'))};\n`);
 writeFileSync(join(root, 'build/kernels-wasm.d.ts'), 'declare const base64: string;\nexport default base64;\n');
+const threadedWasm = readFileSync(join(root, 'build/kernels-threads.wasm'));
+writeFileSync(join(root, 'build/kernels-threads-wasm.js'), `export default ${JSON.stringify(threadedWasm.toString('base64'))};\n`);
+writeFileSync(join(root, 'build/kernels-threads-wasm.d.ts'), 'declare const base64: string;\nexport default base64;\n');
+
+// A pool worker's source, bundled on its own into one self-contained script: the pool starts it
+// from this string (Node's eval'd workers, a blob URL elsewhere), so no runtime needs a file path.
+const threadWorker = await esbuild.build({
+  entryPoints: [join(root, 'src/devices/cpu/thread-worker.ts')],
+  bundle: true,
+  write: false,
+  format: 'iife',
+  target: 'es2022',
+  platform: 'neutral',
+  // Node's eval'd worker has require(); the worker asks for worker_threads only there.
+  external: ['node:worker_threads'],
+  minify: true,
+});
+writeFileSync(join(root, 'build/thread-worker.js'), `export default ${JSON.stringify(threadWorker.outputFiles[0].text)};\n`);
+writeFileSync(join(root, 'build/thread-worker.d.ts'), 'declare const source: string;\nexport default source;\n');
 
 // WGSL sources travel the same way, as strings keyed by file name (shaders/unary.wgsl -> unary).
 const shaderNames = readdirSync(join(root, 'shaders'))

@@ -18,6 +18,7 @@ import { initCpu } from './devices/cpu/init.js';
 
 export * as autograd from './autograd/index.js';
 export * as cpu from './devices/cpu/namespace.js';
+export { getNumThreads, setNumThreads } from './devices/cpu/threading.js';
 export { setDefaultDevice } from './devices/registry.js';
 export type { WebGpuInitOptions } from './devices/webgpu/index.js';
 export * as webgpu from './devices/webgpu/index.js';

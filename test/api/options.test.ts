@@ -403,6 +403,9 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
 const WITHOUT_OPTIONS = new Set([
   // torch.* and Tensor methods
   'abs',
+  'getNumThreads',
+  'parallelInfo',
+  'setNumThreads',
   'adaptiveAvgPool1d',
   'adaptiveAvgPool2d',
   'bmm',

@@ -15,6 +15,7 @@ import { rnnKernels } from './kernels/rnn.js';
 import { scanKernels } from './kernels/scan.js';
 import { softmaxKernels } from './kernels/softmax.js';
 import { sortKernels } from './kernels/sort.js';
+import { ThreadPool } from './thread-pool.js';
 
 /**
  * The wasm module's exports, each typed from its AssemblyScript signature by asc's raw bindings
@@ -37,14 +38,36 @@ export class CpuDevice implements Device {
   readonly allocator: Allocator;
   private readonly paramBase: number;
   private paramCursor = 0;
+  /** Bytes the device holds for itself (parameter area, kernel scratch, workspaces), not for tensors. */
+  private reservedBytes = 0;
   private heapI32: Int32Array;
+
+  /**
+   * Threads an op may use, the calling one included (`torch.setNumThreads`); 1 without a pool.
+   * Kernels split only work large enough to pay for waking a worker (thresholds in their glue).
+   */
+  threads = 1;
+  /** The workers, on the threaded build; null on the single-thread one. */
+  readonly pool: ThreadPool | null;
+  private readonly workspaces = new Map<string, number[]>();
 
   constructor(
     readonly name: string,
     readonly wasm: WasmExports,
+    threaded?: { module: WebAssembly.Module; memory: WebAssembly.Memory },
   ) {
     this.allocator = new Allocator(wasm.memory, wasm.heapBase());
-    this.paramBase = this.allocator.malloc(PARAM_BYTES);
+    this.paramBase = this.reserve(PARAM_BYTES);
+    wasm.setThreadScratch(this.reserve(wasm.threadScratchBytes()));
+    this.pool = threaded
+      ? new ThreadPool(
+          threaded.module,
+          threaded.memory,
+          (bytes) => this.reserve(bytes),
+          wasm.threadScratchBytes(),
+          wasm as unknown as Record<string, unknown>,
+        )
+      : null;
     this.heapI32 = new Int32Array(wasm.memory.buffer);
     this.kernels = {
       ...elementwiseKernels(this),
@@ -61,6 +84,38 @@ export class CpuDevice implements Device {
     };
   }
 
+  /** Sets the thread count, starting workers as needed (they join as they become ready). */
+  setThreads(count: number): void {
+    this.threads = this.pool ? count : 1;
+    this.pool?.grow(this.threads - 1);
+  }
+
+  /**
+   * The threads to split a job of `work` units over: 1 below `threshold` units (where waking a
+   * worker costs more than it saves), else the thread count, at most one per `work / threshold`.
+   */
+  threadsFor(work: number, threshold: number): number {
+    if (this.threads === 1 || work < 2 * threshold) return 1;
+    return Math.min(this.threads, Math.floor(work / threshold));
+  }
+
+  /**
+   * Per-thread scratch of a kernel family, allocated once per thread on first use (kernels never
+   * allocate): thread t's block of `bytes` under `key`.
+   */
+  workspace(key: string, bytes: number, thread: number): number {
+    let blocks = this.workspaces.get(key);
+    if (!blocks) this.workspaces.set(key, (blocks = []));
+    while (blocks.length <= thread) blocks.push(this.reserve(bytes));
+    return blocks[thread];
+  }
+
+  /** Memory the device keeps for its whole life (scratch, workspaces); not counted as in use by tensors. */
+  reserve(bytes: number): number {
+    this.reservedBytes += bytes;
+    return this.allocator.malloc(bytes);
+  }
+
   malloc(bytes: number): DeviceBuffer {
     return this.allocator.malloc(bytes);
   }
@@ -70,7 +125,7 @@ export class CpuDevice implements Device {
   }
 
   bytesInUse(): number {
-    return this.allocator.bytesInUse() - PARAM_BYTES;
+    return this.allocator.bytesInUse() - this.reservedBytes;
   }
 
   write(buffer: DeviceBuffer, offset: number, values: Float32Array | Int32Array): void {
@@ -129,4 +184,20 @@ export async function createCpuDevice(name: string, source: Uint8Array | WebAsse
   const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source as BufferSource);
   const instance = await WebAssembly.instantiate(module, {});
   return new CpuDevice(name, instance.exports as unknown as WasmExports);
+}
+
+/** Wasm pages of the threaded build's memory: its declared minimum, and the full 4 GiB as maximum. */
+const INITIAL_PAGES = 32;
+const MAXIMUM_PAGES = 65536;
+
+/**
+ * The CPU device on the threaded build: its memory is shared (declared with the full 4 GiB
+ * maximum, so the allocator's limit is the same as the single-thread build's) and pool workers
+ * instantiate the same module over it.
+ */
+export async function createThreadedCpuDevice(name: string, bytes: Uint8Array): Promise<CpuDevice> {
+  const module = await WebAssembly.compile(bytes as BufferSource);
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  return new CpuDevice(name, instance.exports as unknown as WasmExports, { module, memory });
 }

@@ -1,8 +1,9 @@
 /**
- * `torch.cpu`: the main-thread CPU device ('cpu'), where kernels run synchronously on the calling
- * thread as AssemblyScript SIMD code.
+ * `torch.cpu`: the main-thread CPU device ('cpu'), where kernels run on the calling thread as
+ * AssemblyScript SIMD code, split over a pool of workers where the runtime allows threads.
  *
- *   torch.cpu.threads;   // 1
+ *   torch.cpu.threads;              // 2 on a 2-core machine in Node; 1 on an edge runtime
+ *   torch.cpu.threadsUnavailable;   // null, or why this runtime runs one thread
  */
 import { registerDeviceKind } from '../registry.js';
 import type { CpuDevice } from './device.js';
@@ -17,8 +18,4 @@ declare module '../device.js' {
 
 registerDeviceKind('cpu');
 
-/**
- * Intra-op threads of the CPU device. Kernels run on the calling thread: edge runtimes have no
- * threads, so the single-thread SIMD path is the one every runtime gets.
- */
-export const threads = 1;
+export { type ParallelInfo, parallelInfo, threads, threadsUnavailable } from './threading.js';

@@ -39,7 +39,7 @@ function geometryBlock(
 export function convKernels(cpu: CpuDevice): Pick<Kernels, 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight'> {
   const wasm = cpu.wasm;
   // The GEMM's packing scratch, allocated once: kernels never allocate.
-  const workspace = cpu.allocator.malloc(wasm.gemmWorkspaceBytes());
+  const workspace = cpu.workspace('gemm', wasm.gemmWorkspaceBytes(), 0);
 
   /** Writes the geometry block and runs `use` with its address and a column scratch buffer; runs
    *  after any staging copy, since copies reuse the parameter area. */

@@ -1,12 +1,10 @@
 // CPU glue for the GEMM kernels of assembly/gemm.ts (matmul, bmm, strided operands).
 import type { Kernels } from '../../device.js';
 import type { CpuDevice } from '../device.js';
+import { gemm } from '../gemm.js';
 import { addressOf } from '../helpers.js';
 
 export function matmulKernels(cpu: CpuDevice): Pick<Kernels, 'matmul'> {
-  const wasm = cpu.wasm;
-  // Packing scratch for the GEMM, allocated once: kernels never allocate.
-  const workspace = cpu.allocator.malloc(wasm.gemmWorkspaceBytes());
   return {
     matmul(out, a, b) {
       const ndim = out.shape.length;
@@ -27,7 +25,8 @@ export function matmulKernels(cpu: CpuDevice): Pick<Kernels, 'matmul'> {
           aOffset += index * a.strides[d];
           bOffset += index * b.strides[d];
         }
-        wasm.gemmF32(
+        gemm(
+          cpu,
           M,
           N,
           K,
@@ -40,7 +39,6 @@ export function matmulKernels(cpu: CpuDevice): Pick<Kernels, 'matmul'> {
           outBase + batch * M * N * 4,
           N,
           0,
-          workspace,
         );
       }
     },

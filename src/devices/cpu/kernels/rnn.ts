@@ -1,6 +1,7 @@
 // CPU glue for the fused recurrent layer kernels of assembly/rnn.ts.
 import type { Kernels } from '../../device.js';
 import type { CpuDevice } from '../device.js';
+import { gemm } from '../gemm.js';
 import { addressOf } from '../helpers.js';
 
 /**
@@ -11,7 +12,7 @@ import { addressOf } from '../helpers.js';
  */
 export function rnnKernels(cpu: CpuDevice): Pick<Kernels, 'rnnForward' | 'rnnBackward'> {
   const wasm = cpu.wasm;
-  const workspace = cpu.allocator.malloc(wasm.gemmWorkspaceBytes());
+  const workspace = cpu.workspace('gemm', wasm.gemmWorkspaceBytes(), 0);
 
   /** Temporary buffers of one kernel call, freed together. */
   function scratch() {
@@ -51,21 +52,7 @@ export function rnnKernels(cpu: CpuDevice): Pick<Kernels, 'rnnForward' | 'rnnBac
       try {
         const gates = addressOf(reserve);
         const extra = gates + extraOffset * 4;
-        wasm.gemmF32(
-          rows,
-          width,
-          inputSize,
-          addressOf(layer.input),
-          inputSize,
-          1,
-          addressOf(layer.weightIh),
-          1,
-          inputSize,
-          gates,
-          width,
-          0,
-          workspace,
-        );
+        gemm(cpu, rows, width, inputSize, addressOf(layer.input), inputSize, 1, addressOf(layer.weightIh), 1, inputSize, gates, width, 0);
         const hState = addressOf(hN);
         const cState = cN ? addressOf(cN) : 0;
         copyElements(hState, addressOf(layer.h0), batch * state);
@@ -226,7 +213,8 @@ export function rnnKernels(cpu: CpuDevice): Pick<Kernels, 'rnnForward' | 'rnnBac
           }
         }
         if (grads.input) {
-          wasm.gemmF32(
+          gemm(
+            cpu,
             rows,
             inputSize,
             width,
@@ -239,12 +227,12 @@ export function rnnKernels(cpu: CpuDevice): Pick<Kernels, 'rnnForward' | 'rnnBac
             addressOf(grads.input),
             inputSize,
             0,
-            workspace,
           );
         }
         // Weight gradients sum over every row: [width, rows] (gate gradients read transposed) @ [rows, n].
         if (grads.weightIh) {
-          wasm.gemmF32(
+          gemm(
+            cpu,
             width,
             inputSize,
             rows,
@@ -257,14 +245,13 @@ export function rnnKernels(cpu: CpuDevice): Pick<Kernels, 'rnnForward' | 'rnnBac
             addressOf(grads.weightIh),
             inputSize,
             0,
-            workspace,
           );
         }
         if (grads.weightHh) {
-          wasm.gemmF32(width, state, rows, gradHiddenGates, 1, width, hPrevious, state, 1, addressOf(grads.weightHh), state, 0, workspace);
+          gemm(cpu, width, state, rows, gradHiddenGates, 1, width, hPrevious, state, 1, addressOf(grads.weightHh), state, 0);
         }
         if (grads.weightHr) {
-          wasm.gemmF32(state, hidden, rows, dhAll, 1, state, hRaw, hidden, 1, addressOf(grads.weightHr), hidden, 0, workspace);
+          gemm(cpu, state, hidden, rows, dhAll, 1, state, hRaw, hidden, 1, addressOf(grads.weightHr), hidden, 0);
         }
         if (grads.biasIh) wasm.columnSumsF32(rows, width, gradGates, addressOf(grads.biasIh));
         if (grads.biasHh) wasm.columnSumsF32(rows, width, gradHiddenGates, addressOf(grads.biasHh));

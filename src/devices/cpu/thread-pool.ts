@@ -1,0 +1,178 @@
+// The CPU device's intra-op thread pool (workers running kernels on the shared wasm memory), and whether this runtime allows one.
+//
+// The calling thread owns the memory: it allocates, and it hands each worker a slot, a scratch block
+// and, per job, a kernel and its arguments. A job is split into pieces whose boundaries do not
+// depend on how many threads run them (see the kernels' glue), so any thread count gives the same
+// bits; a worker that is not ready yet (workers start asynchronously) has its piece run by the
+// calling thread instead, with the same result.
+import workerSource from '../../../build/thread-worker.js';
+import { MAX_JOB_ARGS, SLOT, SLOT_BYTES, SLOT_HEADER_WORDS, type ThreadStart } from './thread-slot.js';
+
+interface NodeProcess {
+  getBuiltinModule?(id: string): unknown;
+}
+interface NodeWorker {
+  unref(): void;
+  on(event: 'error' | 'exit', listener: () => void): void;
+}
+type NodeWorkerConstructor = new (source: string, options: { eval: true; workerData: ThreadStart }) => NodeWorker;
+interface WebWorker {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'error', listener: () => void): void;
+}
+type WebWorkerConstructor = new (url: string, options: { type: 'module' }) => WebWorker;
+
+const nodeProcess = (globalThis as { process?: NodeProcess }).process;
+const nodeBuiltin = <T>(id: string): T | undefined => nodeProcess?.getBuiltinModule?.(id) as T | undefined;
+
+/** Why this runtime cannot run the pool, or null when it can. */
+export function threadsUnavailableReason(): string | null {
+  if (typeof SharedArrayBuffer === 'undefined') {
+    const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+    return isolated === false
+      ? 'SharedArrayBuffer is unavailable because the page is not cross-origin isolated: serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp (or credentialless)'
+      : 'this runtime has no SharedArrayBuffer';
+  }
+  if (!nodeBuiltin('node:worker_threads') && typeof (globalThis as { Worker?: unknown }).Worker !== 'function') {
+    return 'this runtime has no Worker (edge runtimes such as Cloudflare Workers and Deno Deploy have none)';
+  }
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  } catch {
+    return 'this runtime cannot create shared WebAssembly memory';
+  }
+  return null;
+}
+
+/** The cores this runtime reports, which is the default thread count where threads are available. */
+export function coreCount(): number {
+  const os = nodeBuiltin<{ availableParallelism?(): number; cpus(): unknown[] }>('node:os');
+  if (os) return os.availableParallelism?.() ?? os.cpus().length;
+  return Math.max(1, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1);
+}
+
+/** Whether this thread may block in Atomics.wait (browsers' main threads may not, and spin instead). */
+const canBlock = (() => {
+  if (typeof SharedArrayBuffer === 'undefined') return false;
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+interface PoolThread {
+  readonly control: Int32Array;
+  readonly args: Float64Array;
+  readonly scratch: number;
+  alive: boolean;
+  seq: number;
+}
+
+/** Arguments of one piece of a job: the kernel's arguments, numbers only (addresses, sizes, flags as 0/1). */
+export type JobArgs = readonly number[];
+
+export class ThreadPool {
+  private readonly threads: PoolThread[] = [];
+  private readonly kernelIndex: Map<string, number>;
+  private readonly kernelNames: string[];
+  private workerUrl: string | null = null;
+
+  constructor(
+    private readonly module: WebAssembly.Module,
+    private readonly memory: WebAssembly.Memory,
+    /** Allocates memory the pool keeps for its life (slots, scratch). */
+    private readonly reserve: (bytes: number) => number,
+    private readonly scratchBytes: number,
+    exports: Record<string, unknown>,
+  ) {
+    this.kernelNames = Object.keys(exports).filter((name) => typeof exports[name] === 'function');
+    this.kernelIndex = new Map(this.kernelNames.map((name, i) => [name, i]));
+  }
+
+  /** Workers started so far (the pool only grows: a parked worker costs nothing while it waits). */
+  get workers(): number {
+    return this.threads.length;
+  }
+
+  /** Workers that have instantiated their module and take jobs. */
+  readyWorkers(): number {
+    return this.threads.filter((thread) => thread.alive && Atomics.load(thread.control, SLOT.READY) === 1).length;
+  }
+
+  /** Starts workers until there are `count`; they become ready asynchronously. */
+  grow(count: number): void {
+    while (this.threads.length < count) this.threads.push(this.start());
+  }
+
+  /**
+   * Runs `kernel` once per entry of `pieces`, all at once: piece 0 on the calling thread, piece i on
+   * worker i (or on the calling thread when that worker is not ready). Returns when every piece is done.
+   */
+  run(kernel: string, pieces: readonly JobArgs[], runHere: (args: JobArgs) => void): void {
+    const index = this.kernelIndex.get(kernel);
+    if (index === undefined) throw new Error(`cpu thread pool: no kernel named ${kernel}`);
+    const posted: [PoolThread, number][] = [];
+    const local: JobArgs[] = [pieces[0]];
+    for (let i = 1; i < pieces.length; i++) {
+      const thread = this.threads[i - 1];
+      if (!thread?.alive || Atomics.load(thread.control, SLOT.READY) !== 1) {
+        local.push(pieces[i]);
+        continue;
+      }
+      const args = pieces[i];
+      if (args.length > MAX_JOB_ARGS)
+        throw new Error(`cpu thread pool: ${kernel} takes ${args.length} arguments, more than ${MAX_JOB_ARGS}`);
+      thread.args.set(args);
+      thread.control[SLOT.KERNEL] = index;
+      thread.control[SLOT.ARG_COUNT] = args.length;
+      thread.seq = (thread.seq + 1) & 0x3fffffff;
+      Atomics.store(thread.control, SLOT.SEQ, thread.seq);
+      Atomics.notify(thread.control, SLOT.SEQ);
+      posted.push([thread, i]);
+    }
+    for (const args of local) runHere(args);
+    for (const [thread, i] of posted) {
+      for (let done = Atomics.load(thread.control, SLOT.DONE); done !== thread.seq; done = Atomics.load(thread.control, SLOT.DONE)) {
+        if (canBlock) Atomics.wait(thread.control, SLOT.DONE, done);
+      }
+      if (thread.control[SLOT.FAILED]) {
+        thread.control[SLOT.FAILED] = 0;
+        throw new Error(`cpu thread pool: ${kernel} failed on worker ${i}`);
+      }
+    }
+  }
+
+  private start(): PoolThread {
+    const slot = this.reserve(SLOT_BYTES);
+    const scratch = this.reserve(this.scratchBytes);
+    const control = new Int32Array(this.memory.buffer, slot, SLOT_HEADER_WORDS);
+    control.fill(0);
+    const thread: PoolThread = {
+      control,
+      args: new Float64Array(this.memory.buffer, slot + SLOT_HEADER_WORDS * 4, MAX_JOB_ARGS),
+      scratch,
+      alive: true,
+      seq: 0,
+    };
+    const start: ThreadStart = { module: this.module, memory: this.memory, slot, scratch, kernels: this.kernelNames };
+    const died = () => {
+      thread.alive = false;
+    };
+    const NodeWorker = nodeBuiltin<{ Worker: NodeWorkerConstructor }>('node:worker_threads')?.Worker;
+    if (NodeWorker) {
+      const worker = new NodeWorker(workerSource, { eval: true, workerData: start });
+      // A parked worker must not keep the process alive.
+      worker.unref();
+      worker.on('error', died);
+      worker.on('exit', died);
+    } else {
+      this.workerUrl ??= URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }));
+      const worker = new (globalThis as unknown as { Worker: WebWorkerConstructor }).Worker(this.workerUrl, { type: 'module' });
+      worker.addEventListener('error', died);
+      worker.postMessage(start);
+    }
+    return thread;
+  }
+}

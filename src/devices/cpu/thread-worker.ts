@@ -1,0 +1,48 @@
+// The body of a CPU pool worker: the threaded kernels on the shared memory, running the jobs posted in its slot.
+//
+// scripts/build.mjs bundles this file on its own into a string (build/thread-worker.js) that the
+// pool starts as a worker's source, so it imports nothing at run time; Node's eval'd workers, Deno's
+// and browsers' module workers all run it.
+import { MAX_JOB_ARGS, SLOT, SLOT_HEADER_WORDS, type ThreadStart } from './thread-slot.js';
+
+type Kernel = (...args: number[]) => unknown;
+
+function serve(start: ThreadStart): void {
+  const instance = new WebAssembly.Instance(start.module, { env: { memory: start.memory } });
+  const exports = instance.exports as Record<string, Kernel>;
+  const kernels = start.kernels.map((name) => exports[name]);
+  exports.setThreadScratch(start.scratch);
+  // The slot sits below any address memory growth adds, so these views stay valid as it grows.
+  const control = new Int32Array(start.memory.buffer, start.slot, SLOT_HEADER_WORDS);
+  const args = new Float64Array(start.memory.buffer, start.slot + SLOT_HEADER_WORDS * 4, MAX_JOB_ARGS);
+  Atomics.store(control, SLOT.READY, 1);
+  Atomics.notify(control, SLOT.READY);
+  let seen = Atomics.load(control, SLOT.SEQ);
+  for (;;) {
+    Atomics.wait(control, SLOT.SEQ, seen);
+    seen = Atomics.load(control, SLOT.SEQ);
+    if (seen < 0) return;
+    try {
+      const count = control[SLOT.ARG_COUNT];
+      kernels[control[SLOT.KERNEL]](...Array.from(args.subarray(0, count)));
+    } catch {
+      // A kernel traps only on a bug; the main thread raises it, naming the kernel.
+      Atomics.store(control, SLOT.FAILED, 1);
+    }
+    Atomics.store(control, SLOT.DONE, seen);
+    Atomics.notify(control, SLOT.DONE);
+  }
+}
+
+declare const require: ((id: string) => unknown) | undefined;
+declare const self: { onmessage: ((event: { data: ThreadStart }) => void) | null };
+
+if (typeof require === 'function') {
+  // Node: an eval'd worker_threads worker, started with its ThreadStart as workerData.
+  serve((require('node:worker_threads') as { workerData: ThreadStart }).workerData);
+} else {
+  self.onmessage = (event) => {
+    self.onmessage = null;
+    serve(event.data);
+  };
+}
