@@ -118,3 +118,22 @@ function isTensorLike(value: unknown): value is { dtype: string; shape: readonly
     Array.isArray((value as { shape?: unknown }).shape)
   );
 }
+
+/**
+ * A module constructor's arguments with PyTorch's all-keyword call (`nn.Linear(in_features=5,
+ * out_features=2)`, here `new nn.Linear({ inFeatures: 5, outFeatures: 2 })`) spread back into
+ * positions: the named leading arguments taken out of the one options object, followed by the
+ * remaining options. Any other call comes back as given. A leading name missing from the object
+ * comes back undefined, for the constructor's own check to name.
+ */
+export function spreadKeywordCall(args: ArrayLike<unknown>, leading: readonly string[]): unknown[] {
+  const given = Array.from(args);
+  if (given.length !== 1 || !isPlainObject(given[0])) return given;
+  const rest: Record<string, unknown> = { ...given[0] };
+  const values = leading.map((name) => {
+    const value = rest[name];
+    delete rest[name];
+    return value;
+  });
+  return [...values, rest];
+}

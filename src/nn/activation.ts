@@ -57,9 +57,11 @@ const TANH_CUBIC = 0.044715;
  * (0.5 x (1 + erf(x / sqrt 2)), the default 'none') or with PyTorch's tanh approximation
  * (0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), 'tanh'). One node, differentiated in closed form.
  */
-export function gelu(input: Tensor, options?: GeluOptions): Tensor {
+export function gelu(input: Tensor, approximateOrOptions?: GeluApproximate | GeluOptions): Tensor {
   checkTensor('gelu', 'input', input);
   checkDtype('gelu', 'input', input, ['float32']);
+  // PyTorch takes approximate positionally too: F.gelu(x, 'tanh').
+  const options = typeof approximateOrOptions === 'string' ? { approximate: approximateOrOptions } : approximateOrOptions;
   const approximate = checkOptions('gelu', options, GELU_OPTIONS).approximate ?? 'none';
   if (approximate !== 'none' && approximate !== 'tanh')
     throw new RangeError(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);

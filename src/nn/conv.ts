@@ -1,6 +1,6 @@
 // `nn.Conv1d` and `nn.Conv2d` modules over the convolution ops.
 import { type ConvPadding, conv1d, conv2d, describe, expandTuple, positionalOptions } from '../ops/conv.js';
-import { checkArgumentCount } from '../options.js';
+import { checkArgumentCount, spreadKeywordCall } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 import { checkFeatures } from './linear.js';
@@ -159,8 +159,11 @@ abstract class ConvNd extends Module {
  * ```
  */
 export class Conv2d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], ...args: ConvModuleArg[]) {
-    super(2, inChannels, outChannels, kernelSize, args);
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], ...args: ConvModuleArg[]);
+  constructor(options: ConvModuleOptions & { inChannels: number; outChannels: number; kernelSize: number | readonly number[] });
+  constructor(...given: unknown[]) {
+    const [inChannels, outChannels, kernelSize, ...args] = spreadKeywordCall(given, ['inChannels', 'outChannels', 'kernelSize']);
+    super(2, inChannels as number, outChannels as number, kernelSize as number | readonly number[], args as ConvModuleArg[]);
   }
 
   protected convolve(input: Tensor, padding: ConvPadding): Tensor {
@@ -174,8 +177,11 @@ export class Conv2d extends ConvNd {
  * weight (C_out, C_in/groups, kL), bias (C_out).
  */
 export class Conv1d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], ...args: ConvModuleArg[]) {
-    super(1, inChannels, outChannels, kernelSize, args);
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], ...args: ConvModuleArg[]);
+  constructor(options: ConvModuleOptions & { inChannels: number; outChannels: number; kernelSize: number | readonly number[] });
+  constructor(...given: unknown[]) {
+    const [inChannels, outChannels, kernelSize, ...args] = spreadKeywordCall(given, ['inChannels', 'outChannels', 'kernelSize']);
+    super(1, inChannels as number, outChannels as number, kernelSize as number | readonly number[], args as ConvModuleArg[]);
   }
 
   protected convolve(input: Tensor, padding: ConvPadding): Tensor {

@@ -7,7 +7,7 @@ import { dropout } from '../ops/random.js';
 import { rnnGateCount, rnnLayer } from '../ops/rnn.js';
 import { checkDtype, checkTensor } from '../ops/util.js';
 import { cat, reshape, select, squeeze, stack, transpose, unsqueeze } from '../ops/views.js';
-import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
+import { checkArgumentCount, checkOptions, optionKeys, spreadKeywordCall } from '../options.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { uniform_ } from './init.js';
@@ -348,7 +348,10 @@ function elmanMode(module: string, nonlinearity: string): RnnMode {
 export class RNN extends RNNBase {
   readonly nonlinearity: 'tanh' | 'relu';
 
-  constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options?: RNNOptions);
+  constructor(options: RNNOptions & { inputSize: number; hiddenSize: number });
+  constructor(...args: [number, number, RNNOptions?] | [RNNOptions & { inputSize: number; hiddenSize: number }]) {
+    const [inputSize, hiddenSize, options = {}] = spreadKeywordCall(args, ['inputSize', 'hiddenSize']) as [number, number, RNNOptions?];
     const nonlinearity = options.nonlinearity ?? 'tanh';
     super('RNN', elmanMode('RNN', nonlinearity), inputSize, hiddenSize, options, RNN_OPTIONS);
     this.nonlinearity = nonlinearity;
@@ -374,7 +377,10 @@ export class RNN extends RNNBase {
  * ```
  */
 export class GRU extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, options: RNNBaseOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options?: RNNBaseOptions);
+  constructor(options: RNNBaseOptions & { inputSize: number; hiddenSize: number });
+  constructor(...args: [number, number, RNNBaseOptions?] | [RNNBaseOptions & { inputSize: number; hiddenSize: number }]) {
+    const [inputSize, hiddenSize, options = {}] = spreadKeywordCall(args, ['inputSize', 'hiddenSize']) as [number, number, RNNBaseOptions?];
     super('GRU', 'gru', inputSize, hiddenSize, options, RNN_BASE_OPTIONS);
   }
 
@@ -406,7 +412,10 @@ function statePair(layer: string, hx: unknown): Tensor[] | null {
  * ```
  */
 export class LSTM extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, options: LSTMOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options?: LSTMOptions);
+  constructor(options: LSTMOptions & { inputSize: number; hiddenSize: number });
+  constructor(...args: [number, number, LSTMOptions?] | [LSTMOptions & { inputSize: number; hiddenSize: number }]) {
+    const [inputSize, hiddenSize, options = {}] = spreadKeywordCall(args, ['inputSize', 'hiddenSize']) as [number, number, LSTMOptions?];
     super('LSTM', 'lstm', inputSize, hiddenSize, options, LSTM_OPTIONS);
   }
 

@@ -100,7 +100,7 @@ describe('gradient clipping', () => {
 
   it('names bad arguments', () => {
     expect(() => nn.utils.clipGradNorm_([torch.zeros([1])], 'x' as unknown as number)).toThrow(
-      'clipGradNorm_: maxNorm must be a number, got x',
+      "clipGradNorm_: maxNorm must be a number, got string 'x'",
     );
     expect(() => nn.utils.clipGradValue_([null as unknown as torch.Tensor], 1)).toThrow(
       'clipGradValue_: parameters must be Tensors, but parameters[0] is null',

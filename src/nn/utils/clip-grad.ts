@@ -6,7 +6,7 @@ import { add, clamp, div, logicalNot, lt, ne, pow, where } from '../../ops/eleme
 import { max, min, sum } from '../../ops/reduce.js';
 import { abs, sqrt } from '../../ops/unary.js';
 import { stack } from '../../ops/views.js';
-import { checkOptions, optionKeys } from '../../options.js';
+import { checkOptions, describeValue, optionKeys } from '../../options.js';
 import { Tensor } from '../../tensor.js';
 import { checkValuesBelow } from '../value-checks.js';
 
@@ -53,11 +53,21 @@ function vectorNorm(x: Tensor, p: number): Tensor {
  * opt.step();
  * ```
  */
-export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: number, options: ClipGradNormOptions = {}): Tensor {
-  checkOptions('clipGradNorm_', options, CLIP_GRAD_NORM_OPTIONS);
+export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: number, options?: ClipGradNormOptions): Tensor;
+export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, options: ClipGradNormOptions & { maxNorm: number }): Tensor;
+export function clipGradNorm_(
+  parameters: Tensor | Iterable<Tensor>,
+  maxNormOrOptions: number | (ClipGradNormOptions & { maxNorm: number }),
+  rest: ClipGradNormOptions = {},
+): Tensor {
   const op = 'clipGradNorm_';
+  // PyTorch's keyword form, clip_grad_norm_(params, max_norm=1.0), is one options object here.
+  const { maxNorm, ...options } =
+    typeof maxNormOrOptions === 'object' && maxNormOrOptions !== null ? maxNormOrOptions : { ...rest, maxNorm: maxNormOrOptions };
+  checkOptions('clipGradNorm_', options, CLIP_GRAD_NORM_OPTIONS);
   const normType = options.normType ?? 2;
-  if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) throw new TypeError(`${op}: maxNorm must be a number, got ${maxNorm}`);
+  if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm))
+    throw new TypeError(`${op}: maxNorm must be a number, got ${describeValue(maxNorm)}`);
   if (typeof normType !== 'number' || Number.isNaN(normType))
     throw new TypeError(`${op}: normType must be a number (Infinity for the max norm), got ${normType}`);
   const grads = gradientsOf(op, parameters);

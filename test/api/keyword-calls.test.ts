@@ -1,0 +1,58 @@
+// PyTorch's all-keyword calls of module constructors and utilities (`nn.Linear(in_features=5,
+// out_features=2)`), written as one options object: each builds what the positional call builds,
+// and a missing argument is named, never printed as [object Object].
+import { describe, expect, it } from 'vitest';
+import * as torch from '../../src/index.js';
+
+const { nn } = torch;
+const F = nn.functional;
+
+/** Two modules built the two ways agree on their printed form and their parameter shapes. */
+function sameModule(byKeywords: torch.nn.Module, byPosition: torch.nn.Module): void {
+  expect(String(byKeywords)).toBe(String(byPosition));
+  expect(byKeywords.parameters().map((p) => p.shape)).toEqual(byPosition.parameters().map((p) => p.shape));
+}
+
+describe('all-keyword calls', () => {
+  it('module constructors take their leading arguments by name', () => {
+    sameModule(new nn.Linear({ inFeatures: 5, outFeatures: 2, bias: false }), new nn.Linear(5, 2, { bias: false }));
+    sameModule(new nn.Embedding({ numEmbeddings: 7, embeddingDim: 3, paddingIdx: 0 }), new nn.Embedding(7, 3, { paddingIdx: 0 }));
+    sameModule(new nn.LayerNorm({ normalizedShape: [4, 5], eps: 1e-6 }), new nn.LayerNorm([4, 5], { eps: 1e-6 }));
+    sameModule(new nn.Conv2d({ inChannels: 3, outChannels: 8, kernelSize: 3, stride: 2 }), new nn.Conv2d(3, 8, 3, { stride: 2 }));
+    sameModule(new nn.Conv1d({ inChannels: 2, outChannels: 4, kernelSize: [5], padding: 2 }), new nn.Conv1d(2, 4, [5], { padding: 2 }));
+    sameModule(
+      new nn.LSTM({ inputSize: 5, hiddenSize: 3, numLayers: 2, batchFirst: true }),
+      new nn.LSTM(5, 3, { numLayers: 2, batchFirst: true }),
+    );
+    sameModule(new nn.GRU({ inputSize: 4, hiddenSize: 6, bidirectional: true }), new nn.GRU(4, 6, { bidirectional: true }));
+    sameModule(new nn.RNN({ inputSize: 4, hiddenSize: 6, nonlinearity: 'relu' }), new nn.RNN(4, 6, { nonlinearity: 'relu' }));
+  });
+
+  it('names a leading argument the options object lacks, and a misspelt one', () => {
+    expect(() => new nn.Linear({ inFeatures: 5 } as never)).toThrow('Linear: outFeatures must be a non-negative integer, got undefined');
+    expect(() => new nn.Linear({ in_features: 5, outFeatures: 2 } as never)).toThrow(/Linear: unknown option 'in_features'/);
+    expect(() => new nn.LSTM({ hiddenSize: 3 } as never)).toThrow(/inputSize/);
+    for (const make of [
+      () => new nn.Embedding({ embeddingDim: 3 } as never),
+      () => new nn.Conv2d({ inChannels: 1, outChannels: 2 } as never),
+    ])
+      expect(make).toThrow(/undefined/);
+    expect(() => new nn.Linear({ inFeatures: 5 } as never)).not.toThrow(/object Object/);
+  });
+
+  it('clipGradNorm_ takes maxNorm by name, gelu takes approximate positionally', () => {
+    const grads = () => {
+      const p = torch.tensor([3, 4], { requiresGrad: true });
+      p.mul(p).sum().backward();
+      return p;
+    };
+    const [a, b] = [grads(), grads()];
+    const byName = torch.nn.utils.clipGradNorm_([a], { maxNorm: 1, normType: 2 });
+    const byPosition = torch.nn.utils.clipGradNorm_([b], 1, { normType: 2 });
+    expect(byName.itemSync()).toBe(byPosition.itemSync());
+    expect(a.grad!.tolistSync()).toEqual(b.grad!.tolistSync());
+    expect(() => torch.nn.utils.clipGradNorm_([a], {} as never)).toThrow('clipGradNorm_: maxNorm must be a number, got undefined');
+    const x = torch.randn([6]);
+    expect(F.gelu(x, 'tanh').tolistSync()).toEqual(F.gelu(x, { approximate: 'tanh' }).tolistSync());
+  });
+});
