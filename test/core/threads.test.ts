@@ -1,5 +1,6 @@
 // The CPU thread pool: PyTorch's thread API, the same bits at 1, 2 and 3 threads for every threaded
 // kernel, workers that keep working after wasm memory grows, and the single-thread fallback.
+import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CpuDevice } from '../../src/devices/cpu/device.js';
@@ -125,5 +126,31 @@ describe('CPU threads', () => {
     expect(Array.from(first.dataSync())).toEqual(Array.from(reference.dataSync()));
     expect(Array.from(second.dataSync())).toEqual(Array.from(reference.dataSync()));
     for (const t of [a, b, first, filler, aHigh, bHigh, second, reference]) t.dispose();
+  });
+
+  it('loads the single-thread build, and says why, where the runtime has no SharedArrayBuffer or no Worker', () => {
+    const bundle = new URL('../../dist/node.js', import.meta.url).href;
+    // A fresh process whose globals look like an edge runtime's before webtorch loads.
+    const run = (hide: string) =>
+      JSON.parse(
+        execFileSync(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            `${hide}; const torch = await import(${JSON.stringify(bundle)}); const x = torch.randn([64, 300]); const y = x.matmul(x.t()); console.log(JSON.stringify({ info: torch.cpu.parallelInfo(), threads: torch.getNumThreads(), diagonal: y.index(0, 0).itemSync() > 0 }));`,
+          ],
+          { encoding: 'utf8' },
+        ),
+      );
+    const withoutShared = run('delete globalThis.SharedArrayBuffer');
+    expect(withoutShared.info.build).toBe('single-thread');
+    expect(withoutShared.threads).toBe(1);
+    expect(withoutShared.info.threadsUnavailable).toBe('this runtime has no SharedArrayBuffer');
+    expect(withoutShared.diagonal).toBe(true);
+    const withoutWorker = run('process.getBuiltinModule = () => undefined; delete globalThis.Worker');
+    expect(withoutWorker.info.build).toBe('single-thread');
+    expect(withoutWorker.info.threadsUnavailable).toMatch(/^this runtime has no Worker/);
+    expect(withoutWorker.diagonal).toBe(true);
   });
 });
