@@ -5,10 +5,12 @@ import type { CpuDevice } from './device.js';
  *  computed by the same code whichever piece holds it, and any thread count gives the same bits. */
 const TILE_COLS = 8;
 /**
- * Multiply-adds below which a GEMM stays on one thread: waking a worker and waiting for it costs
- * about as much as 2^17 of them here (scripts/thread-threshold.mjs measures it).
+ * A GEMM splits only with at least twice this many multiply-adds, at most one piece per this many.
+ * On this 2-core machine (scripts/thread-threshold.mjs, quiet machine) 2 threads ran 0.64-0.68x
+ * the speed of 1 at 2^20 multiply-adds (waking a worker, waiting for it and each piece packing
+ * its own copy of A cost tens of microseconds), 1.07-1.19x at 2^21 and 1.7x at 2^24.
  */
-const THREAD_MIN_MACS = 1 << 17;
+const THREAD_MIN_MACS = 1 << 20;
 
 /**
  * C[M,N] = beta*C + A[M,K] @ B[K,N] with gemmF32's conventions (byte addresses, strides in
