@@ -120,17 +120,21 @@ function isTensorLike(value: unknown): value is { dtype: string; shape: readonly
 }
 
 /**
- * A module constructor's arguments with PyTorch's all-keyword call (`nn.Linear(in_features=5,
- * out_features=2)`, here `new nn.Linear({ inFeatures: 5, outFeatures: 2 })`) spread back into
- * positions: the named leading arguments taken out of the one options object, followed by the
- * remaining options. Any other call comes back as given. A leading name missing from the object
- * comes back undefined, for the constructor's own check to name.
+ * A constructor's arguments with PyTorch's keyword call of its leading arguments
+ * (`nn.Linear(in_features=5, out_features=2)`, here `new nn.Linear({ inFeatures: 5, outFeatures: 2 })`;
+ * `StepLR(opt, step_size=2)`, here `new StepLR(opt, { stepSize: 2 })`) spread back into positions:
+ * the leading arguments not given positionally taken out of the trailing options object, followed
+ * by the remaining options. Any other call comes back as given. A leading name missing from the
+ * object comes back undefined, for the constructor's own check to name.
  */
 export function spreadKeywordCall(args: ArrayLike<unknown>, leading: readonly string[]): unknown[] {
   const given = Array.from(args);
-  if (given.length !== 1 || !isPlainObject(given[0])) return given;
-  const rest: Record<string, unknown> = { ...given[0] };
-  const values = leading.map((name) => {
+  const last = given[given.length - 1];
+  if (given.length > leading.length || !isPlainObject(last)) return given;
+  const positional = given.slice(0, -1);
+  const rest: Record<string, unknown> = { ...last };
+  const values = leading.map((name, i) => {
+    if (i < positional.length) return positional[i];
     const value = rest[name];
     delete rest[name];
     return value;

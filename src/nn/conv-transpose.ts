@@ -1,7 +1,7 @@
 // nn.ConvTranspose1d and nn.ConvTranspose2d: PyTorch's transposed convolution layers.
 import { describe, expandTuple, positionalOptions } from '../ops/conv.js';
 import { convTranspose1d, convTranspose2d, convTransposeSizes } from '../ops/conv-transpose.js';
-import { checkArgumentCount } from '../options.js';
+import { checkArgumentCount, spreadKeywordCall } from '../options.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { resetConvParameters } from './conv.js';
@@ -149,8 +149,11 @@ abstract class ConvTransposeNd extends Module {
  * ```
  */
 export class ConvTranspose2d extends ConvTransposeNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], ...args: ConvTransposeModuleArg[]) {
-    super(2, inChannels, outChannels, kernelSize, args);
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], ...args: ConvTransposeModuleArg[]);
+  constructor(options: ConvTransposeModuleOptions & { inChannels: number; outChannels: number; kernelSize: number | readonly number[] });
+  constructor(...given: unknown[]) {
+    const [inChannels, outChannels, kernelSize, ...args] = spreadKeywordCall(given, ['inChannels', 'outChannels', 'kernelSize']);
+    super(2, inChannels as number, outChannels as number, kernelSize as number | readonly number[], args as ConvTransposeModuleArg[]);
   }
 
   protected convolveTransposed(input: Tensor, outputPadding: readonly number[]): Tensor {
@@ -165,8 +168,11 @@ export class ConvTranspose2d extends ConvTransposeNd {
  * dilation * (kernel_size - 1) + output_padding + 1; weight (C_in, C_out/groups, kL), bias (C_out).
  */
 export class ConvTranspose1d extends ConvTransposeNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], ...args: ConvTransposeModuleArg[]) {
-    super(1, inChannels, outChannels, kernelSize, args);
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], ...args: ConvTransposeModuleArg[]);
+  constructor(options: ConvTransposeModuleOptions & { inChannels: number; outChannels: number; kernelSize: number | readonly number[] });
+  constructor(...given: unknown[]) {
+    const [inChannels, outChannels, kernelSize, ...args] = spreadKeywordCall(given, ['inChannels', 'outChannels', 'kernelSize']);
+    super(1, inChannels as number, outChannels as number, kernelSize as number | readonly number[], args as ConvTransposeModuleArg[]);
   }
 
   protected convolveTransposed(input: Tensor, outputPadding: readonly number[]): Tensor {

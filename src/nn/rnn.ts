@@ -538,7 +538,10 @@ class RNNCellBase extends Module {
 export class RNNCell extends RNNCellBase {
   readonly nonlinearity: 'tanh' | 'relu';
 
-  constructor(inputSize: number, hiddenSize: number, options: RNNCellOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options?: RNNCellOptions);
+  constructor(options: RNNCellOptions & { inputSize: number; hiddenSize: number });
+  constructor(...args: [number, number, RNNCellOptions?] | [RNNCellOptions & { inputSize: number; hiddenSize: number }]) {
+    const [inputSize, hiddenSize, options = {}] = spreadKeywordCall(args, ['inputSize', 'hiddenSize']) as [number, number, RNNCellOptions?];
     checkOptions('RNNCell', options, RNN_CELL_OPTIONS);
     const nonlinearity = options.nonlinearity ?? 'tanh';
     super('RNNCell', elmanMode('RNNCell', nonlinearity), inputSize, hiddenSize, options);
@@ -564,7 +567,18 @@ export class RNNCell extends RNNCellBase {
  * ```
  */
 export class LSTMCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, options: Omit<RNNCellOptions, 'nonlinearity'> = {}) {
+  constructor(inputSize: number, hiddenSize: number, options?: Omit<RNNCellOptions, 'nonlinearity'>);
+  constructor(options: Omit<RNNCellOptions, 'nonlinearity'> & { inputSize: number; hiddenSize: number });
+  constructor(
+    ...args:
+      | [number, number, Omit<RNNCellOptions, 'nonlinearity'>?]
+      | [Omit<RNNCellOptions, 'nonlinearity'> & { inputSize: number; hiddenSize: number }]
+  ) {
+    const [inputSize, hiddenSize, options = {}] = spreadKeywordCall(args, ['inputSize', 'hiddenSize']) as [
+      number,
+      number,
+      Omit<RNNCellOptions, 'nonlinearity'>?,
+    ];
     checkOptions(
       'LSTMCell',
       options,
@@ -589,7 +603,18 @@ export class LSTMCell extends RNNCellBase {
  * ```
  */
 export class GRUCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, options: Omit<RNNCellOptions, 'nonlinearity'> = {}) {
+  constructor(inputSize: number, hiddenSize: number, options?: Omit<RNNCellOptions, 'nonlinearity'>);
+  constructor(options: Omit<RNNCellOptions, 'nonlinearity'> & { inputSize: number; hiddenSize: number });
+  constructor(
+    ...args:
+      | [number, number, Omit<RNNCellOptions, 'nonlinearity'>?]
+      | [Omit<RNNCellOptions, 'nonlinearity'> & { inputSize: number; hiddenSize: number }]
+  ) {
+    const [inputSize, hiddenSize, options = {}] = spreadKeywordCall(args, ['inputSize', 'hiddenSize']) as [
+      number,
+      number,
+      Omit<RNNCellOptions, 'nonlinearity'>?,
+    ];
     checkOptions(
       'GRUCell',
       options,

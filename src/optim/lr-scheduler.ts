@@ -1,5 +1,5 @@
 // The learning-rate schedulers of `optim.lrScheduler`.
-import { checkOptions, describeValue, optionKeys } from '../options.js';
+import { checkOptions, describeValue, optionKeys, spreadKeywordCall } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { Optimizer, type OptimizerOptions, type ParamGroup } from './optimizer.js';
 
@@ -134,7 +134,18 @@ export class StepLR extends LRScheduler {
   readonly stepSize: number;
   readonly gamma: number;
 
-  constructor(optimizer: Optimizer<OptimizerOptions>, stepSize: number, options: SchedulerOptions & { gamma?: number } = {}) {
+  constructor(optimizer: Optimizer<OptimizerOptions>, stepSize: number, options?: SchedulerOptions & { gamma?: number });
+  constructor(optimizer: Optimizer<OptimizerOptions>, options: SchedulerOptions & { gamma?: number; stepSize: number });
+  constructor(
+    ...args:
+      | [Optimizer<OptimizerOptions>, number, (SchedulerOptions & { gamma?: number })?]
+      | [Optimizer<OptimizerOptions>, SchedulerOptions & { gamma?: number; stepSize: number }]
+  ) {
+    const [optimizer, stepSize, options = {}] = spreadKeywordCall(args, ['optimizer', 'stepSize']) as [
+      Optimizer<OptimizerOptions>,
+      number,
+      (SchedulerOptions & { gamma?: number })?,
+    ];
     super(
       optimizer,
       checkOptions('StepLR', options, optionKeys<SchedulerOptions & { gamma?: number }>({ gamma: true, lastEpoch: true })).lastEpoch,

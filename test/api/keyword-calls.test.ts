@@ -26,6 +26,25 @@ describe('all-keyword calls', () => {
     );
     sameModule(new nn.GRU({ inputSize: 4, hiddenSize: 6, bidirectional: true }), new nn.GRU(4, 6, { bidirectional: true }));
     sameModule(new nn.RNN({ inputSize: 4, hiddenSize: 6, nonlinearity: 'relu' }), new nn.RNN(4, 6, { nonlinearity: 'relu' }));
+    sameModule(new nn.BatchNorm1d({ numFeatures: 4, momentum: 0.2 }), new nn.BatchNorm1d(4, { momentum: 0.2 }));
+    sameModule(new nn.BatchNorm2d({ numFeatures: 3 }), new nn.BatchNorm2d(3));
+    sameModule(new nn.MultiheadAttention({ embedDim: 8, numHeads: 2, bias: false }), new nn.MultiheadAttention(8, 2, { bias: false }));
+    sameModule(
+      new nn.TransformerEncoderLayer({ dModel: 8, nhead: 2, dimFeedforward: 16 }),
+      new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16 }),
+    );
+    sameModule(
+      new nn.TransformerDecoderLayer({ dModel: 8, nhead: 2, dimFeedforward: 16 }),
+      new nn.TransformerDecoderLayer(8, 2, { dimFeedforward: 16 }),
+    );
+    sameModule(
+      new nn.ConvTranspose2d({ inChannels: 2, outChannels: 3, kernelSize: 3, stride: 2 }),
+      new nn.ConvTranspose2d(2, 3, 3, { stride: 2 }),
+    );
+    sameModule(new nn.ConvTranspose1d({ inChannels: 2, outChannels: 3, kernelSize: 3 }), new nn.ConvTranspose1d(2, 3, 3));
+    sameModule(new nn.RNNCell({ inputSize: 3, hiddenSize: 4, nonlinearity: 'relu' }), new nn.RNNCell(3, 4, { nonlinearity: 'relu' }));
+    sameModule(new nn.LSTMCell({ inputSize: 3, hiddenSize: 4 }), new nn.LSTMCell(3, 4));
+    sameModule(new nn.GRUCell({ inputSize: 3, hiddenSize: 4, bias: false }), new nn.GRUCell(3, 4, { bias: false }));
   });
 
   it('names a leading argument the options object lacks, and a misspelt one', () => {
@@ -38,6 +57,18 @@ describe('all-keyword calls', () => {
     ])
       expect(make).toThrow(/undefined/);
     expect(() => new nn.Linear({ inFeatures: 5 } as never)).not.toThrow(/object Object/);
+  });
+
+  it('StepLR takes stepSize by name after the optimizer', () => {
+    const sgd = () => new torch.optim.SGD([torch.zeros([2], { requiresGrad: true })], { lr: 1 });
+    const [a, b] = [sgd(), sgd()];
+    const byName = new torch.optim.lrScheduler.StepLR(a, { stepSize: 2, gamma: 0.5 });
+    const byPosition = new torch.optim.lrScheduler.StepLR(b, 2, { gamma: 0.5 });
+    for (let epoch = 0; epoch < 5; epoch++) {
+      byName.step();
+      byPosition.step();
+    }
+    expect(byName.getLastLr()).toEqual(byPosition.getLastLr());
   });
 
   it('clipGradNorm_ takes maxNorm by name, gelu takes approximate positionally', () => {
