@@ -2,6 +2,12 @@
 // none is named) on the device (cpu unless named; `dispatch` is WebGPU's by nature). --quick runs
 // tiny sizes of every suite on every device so CI can check that the benchmarks still work,
 // asserting no timings.
+import * as torch from '../dist/node.js';
+
+// Every suite here compares one thread with its peers' one thread (PyTorch runs with
+// set_num_threads(1)); the CPU device defaults to one thread per core, so pin it.
+torch.setNumThreads(1);
+
 const suites = { matmul: ['cpu', 'webgpu'], conv: ['cpu'], rnn: ['cpu'], dispatch: ['webgpu'], memory: ['cpu'] };
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
