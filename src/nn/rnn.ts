@@ -332,6 +332,15 @@ function elmanMode(module: string, nonlinearity: string): RnnMode {
   return nonlinearity === 'tanh' ? 'rnnTanh' : 'rnnRelu';
 }
 
+/** A recurrent layer's or cell's constructor arguments: positional, or PyTorch's all-keyword call as one object. */
+type SizedArgs<O> = [number, number, O?] | [O & { inputSize: number; hiddenSize: number }];
+
+/** inputSize, hiddenSize and the options of either call form (see spreadKeywordCall). */
+function sizedArgs<O>(args: SizedArgs<O>): [number, number, O] {
+  const [inputSize, hiddenSize, options = {}] = spreadKeywordCall(args, ['inputSize', 'hiddenSize']);
+  return [inputSize as number, hiddenSize as number, options as O];
+}
+
 /**
  * `nn.RNN(inputSize, hiddenSize, { nonlinearity, numLayers, bias, batchFirst, dropout, bidirectional })`:
  * h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act tanh (default) or relu.
@@ -350,8 +359,8 @@ export class RNN extends RNNBase {
 
   constructor(inputSize: number, hiddenSize: number, options?: RNNOptions);
   constructor(options: RNNOptions & { inputSize: number; hiddenSize: number });
-  constructor(...args: [number, number, RNNOptions?] | [RNNOptions & { inputSize: number; hiddenSize: number }]) {
-    const [inputSize, hiddenSize, options = {}] = spreadKeywordCall(args, ['inputSize', 'hiddenSize']) as [number, number, RNNOptions?];
+  constructor(...args: SizedArgs<RNNOptions>) {
+    const [inputSize, hiddenSize, options] = sizedArgs(args);
     const nonlinearity = options.nonlinearity ?? 'tanh';
     super('RNN', elmanMode('RNN', nonlinearity), inputSize, hiddenSize, options, RNN_OPTIONS);
     this.nonlinearity = nonlinearity;
@@ -379,9 +388,8 @@ export class RNN extends RNNBase {
 export class GRU extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, options?: RNNBaseOptions);
   constructor(options: RNNBaseOptions & { inputSize: number; hiddenSize: number });
-  constructor(...args: [number, number, RNNBaseOptions?] | [RNNBaseOptions & { inputSize: number; hiddenSize: number }]) {
-    const [inputSize, hiddenSize, options = {}] = spreadKeywordCall(args, ['inputSize', 'hiddenSize']) as [number, number, RNNBaseOptions?];
-    super('GRU', 'gru', inputSize, hiddenSize, options, RNN_BASE_OPTIONS);
+  constructor(...args: SizedArgs<RNNBaseOptions>) {
+    super('GRU', 'gru', ...sizedArgs(args), RNN_BASE_OPTIONS);
   }
 
   override forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
@@ -414,9 +422,8 @@ function statePair(layer: string, hx: unknown): Tensor[] | null {
 export class LSTM extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, options?: LSTMOptions);
   constructor(options: LSTMOptions & { inputSize: number; hiddenSize: number });
-  constructor(...args: [number, number, LSTMOptions?] | [LSTMOptions & { inputSize: number; hiddenSize: number }]) {
-    const [inputSize, hiddenSize, options = {}] = spreadKeywordCall(args, ['inputSize', 'hiddenSize']) as [number, number, LSTMOptions?];
-    super('LSTM', 'lstm', inputSize, hiddenSize, options, LSTM_OPTIONS);
+  constructor(...args: SizedArgs<LSTMOptions>) {
+    super('LSTM', 'lstm', ...sizedArgs(args), LSTM_OPTIONS);
   }
 
   override forward(input: Tensor, hx?: LstmState | null): [Tensor, LstmState];
@@ -437,6 +444,10 @@ export interface RNNCellOptions {
 }
 
 const RNN_CELL_OPTIONS = optionKeys<RNNCellOptions>({ bias: true, nonlinearity: true, device: true });
+
+/** LSTMCell's and GRUCell's options: their gates fix the nonlinearity. */
+type GatedCellOptions = Omit<RNNCellOptions, 'nonlinearity'>;
+const GATED_CELL_OPTIONS = RNN_CELL_OPTIONS.filter((key) => key !== 'nonlinearity');
 
 /**
  * One step of a recurrent cell, for loops written by hand: weight_ih [G*hidden, in],
@@ -540,8 +551,8 @@ export class RNNCell extends RNNCellBase {
 
   constructor(inputSize: number, hiddenSize: number, options?: RNNCellOptions);
   constructor(options: RNNCellOptions & { inputSize: number; hiddenSize: number });
-  constructor(...args: [number, number, RNNCellOptions?] | [RNNCellOptions & { inputSize: number; hiddenSize: number }]) {
-    const [inputSize, hiddenSize, options = {}] = spreadKeywordCall(args, ['inputSize', 'hiddenSize']) as [number, number, RNNCellOptions?];
+  constructor(...args: SizedArgs<RNNCellOptions>) {
+    const [inputSize, hiddenSize, options] = sizedArgs(args);
     checkOptions('RNNCell', options, RNN_CELL_OPTIONS);
     const nonlinearity = options.nonlinearity ?? 'tanh';
     super('RNNCell', elmanMode('RNNCell', nonlinearity), inputSize, hiddenSize, options);
@@ -567,24 +578,12 @@ export class RNNCell extends RNNCellBase {
  * ```
  */
 export class LSTMCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, options?: Omit<RNNCellOptions, 'nonlinearity'>);
-  constructor(options: Omit<RNNCellOptions, 'nonlinearity'> & { inputSize: number; hiddenSize: number });
-  constructor(
-    ...args:
-      | [number, number, Omit<RNNCellOptions, 'nonlinearity'>?]
-      | [Omit<RNNCellOptions, 'nonlinearity'> & { inputSize: number; hiddenSize: number }]
-  ) {
-    const [inputSize, hiddenSize, options = {}] = spreadKeywordCall(args, ['inputSize', 'hiddenSize']) as [
-      number,
-      number,
-      Omit<RNNCellOptions, 'nonlinearity'>?,
-    ];
-    checkOptions(
-      'LSTMCell',
-      options,
-      RNN_CELL_OPTIONS.filter((key) => key !== 'nonlinearity'),
-    );
-    super('LSTMCell', 'lstm', inputSize, hiddenSize, options);
+  constructor(inputSize: number, hiddenSize: number, options?: GatedCellOptions);
+  constructor(options: GatedCellOptions & { inputSize: number; hiddenSize: number });
+  constructor(...args: SizedArgs<GatedCellOptions>) {
+    const sized = sizedArgs(args);
+    checkOptions('LSTMCell', sized[2], GATED_CELL_OPTIONS);
+    super('LSTMCell', 'lstm', ...sized);
   }
 
   override forward(input: Tensor, hx?: LstmState | null): LstmState {
@@ -603,24 +602,12 @@ export class LSTMCell extends RNNCellBase {
  * ```
  */
 export class GRUCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, options?: Omit<RNNCellOptions, 'nonlinearity'>);
-  constructor(options: Omit<RNNCellOptions, 'nonlinearity'> & { inputSize: number; hiddenSize: number });
-  constructor(
-    ...args:
-      | [number, number, Omit<RNNCellOptions, 'nonlinearity'>?]
-      | [Omit<RNNCellOptions, 'nonlinearity'> & { inputSize: number; hiddenSize: number }]
-  ) {
-    const [inputSize, hiddenSize, options = {}] = spreadKeywordCall(args, ['inputSize', 'hiddenSize']) as [
-      number,
-      number,
-      Omit<RNNCellOptions, 'nonlinearity'>?,
-    ];
-    checkOptions(
-      'GRUCell',
-      options,
-      RNN_CELL_OPTIONS.filter((key) => key !== 'nonlinearity'),
-    );
-    super('GRUCell', 'gru', inputSize, hiddenSize, options);
+  constructor(inputSize: number, hiddenSize: number, options?: GatedCellOptions);
+  constructor(options: GatedCellOptions & { inputSize: number; hiddenSize: number });
+  constructor(...args: SizedArgs<GatedCellOptions>) {
+    const sized = sizedArgs(args);
+    checkOptions('GRUCell', sized[2], GATED_CELL_OPTIONS);
+    super('GRUCell', 'gru', ...sized);
   }
 
   override forward(input: Tensor, hx?: Tensor | null): Tensor {
