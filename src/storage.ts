@@ -14,27 +14,36 @@ class DeviceStorage implements Storage {
 }
 
 /**
- * Growth of live storage bytes (all devices) past which the garbage collector is told of it. The
- * collector sees a tensor as a small object, not as the wasm or GPU memory behind it, so in a loop
- * that drops tensors without disposing them (an eval loop without noGrad, say) it may not run
- * until that memory is hundreds of MB. A short-lived ArrayBuffer is external memory it does count:
- * allocating one sized to the growth (lazily mapped zeros, freed at the next collection) makes it
- * collect soon, and the finalizers then free the dropped tensors. A loop that frees what it
- * allocates never grows, so it never pays for this.
+ * The garbage collector sees a tensor as a small object, not as the wasm or GPU memory behind it,
+ * so in a loop that drops tensors without disposing them (an eval loop without noGrad, a training
+ * loop without scope) it may not run until that memory is hundreds of MB, or until thousands of GPU
+ * buffers are alive. A short-lived ArrayBuffer is external memory it does count: allocating one
+ * (lazily mapped zeros, freed at the next collection) makes it collect soon, and the finalizers then
+ * free the dropped tensors. It is allocated when live storage grows by PRESSURE_STEP_BYTES, or by
+ * half again as many storages as were alive at the last mark (at least PRESSURE_STEP_STORAGES). A
+ * loop that frees what it allocates never grows, so it never pays for this; a program that keeps
+ * tensors on purpose pays a collection each time their number grows by half.
  */
 const PRESSURE_STEP_BYTES = 16 * 1024 * 1024;
-/** The ArrayBuffer is this many times the growth (capped): enough for V8 to collect at the next step or two. */
+const PRESSURE_STEP_STORAGES = 512;
+/** The ArrayBuffer is this many times the growth in bytes (capped): enough for V8 to collect at the next step or two. */
 const PRESSURE_FACTOR = 8;
-const PRESSURE_MAX_BYTES = 64 * 1024 * 1024;
+const PRESSURE_MAX_BYTES = 128 * 1024 * 1024;
 let liveBytes = 0;
-let pressureMark = 0;
+let liveStorages = 0;
+let bytesMark = 0;
+let storagesMark = 0;
 
 function notePressure(): void {
-  const growth = liveBytes - pressureMark;
-  if (growth < PRESSURE_STEP_BYTES) return;
-  pressureMark = liveBytes;
+  const growth = liveBytes - bytesMark;
+  const grewInBytes = growth >= PRESSURE_STEP_BYTES;
+  const grewInCount = liveStorages - storagesMark >= Math.max(PRESSURE_STEP_STORAGES, storagesMark >> 1);
+  if (!grewInBytes && !grewInCount) return;
+  bytesMark = liveBytes;
+  storagesMark = liveStorages;
+  const pressure = grewInBytes ? Math.min(growth * PRESSURE_FACTOR, PRESSURE_MAX_BYTES) : PRESSURE_MAX_BYTES;
   try {
-    void new ArrayBuffer(Math.min(growth * PRESSURE_FACTOR, PRESSURE_MAX_BYTES));
+    void new ArrayBuffer(pressure);
   } catch {
     // A runtime that refuses the buffer (a small memory cap) collects on its own schedule.
   }
@@ -44,6 +53,7 @@ export function allocateStorage(device: Device, elements: number): Storage {
   const bytes = Math.max(elements, 1) * BYTES_PER_ELEMENT;
   const storage = new DeviceStorage(device, device.malloc(bytes), bytes);
   liveBytes += bytes;
+  liveStorages++;
   notePressure();
   return storage;
 }
@@ -56,5 +66,7 @@ export function releaseStorage(storage: Storage): void {
   if (--storage.refs > 0) return;
   storage.device.free(storage.buffer, storage.bytes);
   liveBytes -= storage.bytes;
-  if (liveBytes < pressureMark) pressureMark = liveBytes;
+  liveStorages--;
+  if (liveBytes < bytesMark) bytesMark = liveBytes;
+  if (liveStorages < storagesMark) storagesMark = liveStorages;
 }
