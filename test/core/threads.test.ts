@@ -3,37 +3,10 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CpuDevice } from '../../src/devices/cpu/device.js';
-import { getDevice } from '../../src/devices/registry.js';
 import * as torch from '../../src/index.js';
+import { cpu, sameBitsAtAnyThreadCount, useThreads } from '../helpers/threads.js';
 
-const cpu = getDevice('cpu') as CpuDevice;
 const defaultThreads = torch.getNumThreads();
-
-/** Sets the thread count and waits until its workers take jobs, so a test measures the pool, not the fallback. */
-async function useThreads(n: number): Promise<void> {
-  torch.setNumThreads(n);
-  const deadline = Date.now() + 20_000;
-  while ((cpu.pool?.readyWorkers() ?? 0) < n - 1) {
-    if (Date.now() > deadline) throw new Error(`the pool did not start ${n - 1} workers`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-/** Runs `compute` at 1, 2 and 3 threads and expects bit-identical values (NaN payloads and -0 included). */
-async function sameBitsAtAnyThreadCount(compute: () => torch.Tensor[]): Promise<void> {
-  const results: Float32Array[][] = [];
-  for (const n of [1, 2, 3]) {
-    await useThreads(n);
-    torch.manualSeed(7);
-    results.push(torch.scope(() => compute().map((t) => new Float32Array(t.dataSync()))));
-  }
-  const bits = (values: Float32Array) => Array.from(new Uint32Array(values.buffer));
-  for (const other of results.slice(1)) {
-    expect(other.length).toBe(results[0].length);
-    other.forEach((values, i) => expect(bits(values)).toEqual(bits(results[0][i])));
-  }
-}
 
 describe('CPU threads', () => {
   afterAll(() => torch.setNumThreads(defaultThreads));
