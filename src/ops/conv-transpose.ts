@@ -1,10 +1,8 @@
 // Transposed convolution (conv_transpose1d/2d) on the convolution kernels: its forward is a convolution's input gradient.
-import type { ConvGeometry, TensorView } from '../devices/device.js';
-import { record } from '../graph/record.js';
+import type { ConvGeometry } from '../devices/device.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { expandTuple, withUnitHeight } from './conv.js';
-import { sum } from './reduce.js';
+import { type ConvPlan, convBackwardInput, expandTuple } from './conv.js';
 import { kind, param, signature } from './signature.js';
 import { checkDtype, checkSameDevice, checkTensor } from './util.js';
 
@@ -139,92 +137,21 @@ function planConvTranspose(op: string, spatialDims: number, args: Bound): Transp
   };
 }
 
-/** A weight as the kernels take it: 4-D, height 1 inserted for 1-D. */
-function kernelView(plan: TransposePlan, weight: TensorView): TensorView {
-  return plan.spatialDims === 2 ? weight : withUnitHeight(weight);
-}
-
-/** An input, output or gradient as the kernels take it: [N, C, H, W], N = 1 prepended when unbatched. */
-function imageView(plan: TransposePlan, view: TensorView): TensorView {
-  return kernelView(plan, plan.batched ? view : { ...view, shape: [1, ...view.shape], strides: [0, ...view.strides] });
-}
-
-/** out (contiguous, overwritten) = the transposed convolution of input by weight, plus bias. */
-function transposedForward(plan: TransposePlan, out: Tensor, input: Tensor, weight: Tensor, bias: Tensor | null): void {
-  const device = input.deviceObject;
-  const channelDim = plan.batched ? 1 : 0;
-  const biasView = (b: Tensor): TensorView => ({
-    ...b,
-    shape: out.shape,
-    strides: out.shape.map((_, d) => (d === channelDim ? b.strides[0] : 0)),
-  });
-  if (input.numel() === 0) {
-    // No input channels: the output is the bias alone.
-    if (bias) device.kernels.copy(out, biasView(bias));
-    else device.kernels.fill(out, 0);
-    return;
-  }
-  if (!bias) {
-    device.kernels.conv2dBackwardInput(imageView(plan, out), imageView(plan, input), kernelView(plan, weight), plan.geometry);
-    return;
-  }
-  // The bias is added in a second pass from a scratch tensor: a kernel may not read the buffer it writes.
-  const unbiased = Tensor.empty(out.shape, 'float32', device);
-  try {
-    device.kernels.conv2dBackwardInput(imageView(plan, unbiased), imageView(plan, input), kernelView(plan, weight), plan.geometry);
-    device.kernels.binary('add', out, unbiased, biasView(bias));
-  } finally {
-    unbiased.dispose();
-  }
-}
-
+/**
+ * The transposed convolution as the input gradient of the convolution it transposes, with the
+ * convolution's recorded gradient ops: its gradients are that convolution (for input) and its
+ * weight gradient (for weight), each recorded in turn, so it differentiates any number of times.
+ */
 function convolutionTranspose(op: string, spatialDims: number, args: Bound): Tensor {
   const plan = planConvTranspose(op, spatialDims, args);
-  const { input, weight, bias } = args;
-  const device = input.deviceObject;
-  const out = Tensor.empty(plan.outShape, 'float32', device);
-  if (out.numel() > 0) transposedForward(plan, out, input, weight, bias);
-  const result = record('ConvolutionBackward0', out, [input, weight, bias], (save) => {
-    // Each operand is saved only for the other's gradient; flags are read now, not in backward.
-    const [inputNeedsGrad, weightNeedsGrad, biasNeedsGrad] = [input.requiresGrad, weight.requiresGrad, bias?.requiresGrad ?? false];
-    const x = weightNeedsGrad ? save(input) : null;
-    const w = inputNeedsGrad ? save(weight) : null;
-    const firstSpatial = plan.batched ? 2 : 1;
-    const spatial = Array.from({ length: spatialDims }, (_, d) => d + firstSpatial);
-    return (g) => [
-      inputNeedsGrad ? transposedBackwardInput(plan, g, w!, input.shape) : null,
-      weightNeedsGrad ? transposedBackwardWeight(plan, x!, g, weight.shape) : null,
-      // Spatial dims first: reducing trailing dims reads in place, a mixed set is copied first.
-      biasNeedsGrad ? (plan.batched ? sum(sum(g, spatial), 0) : sum(g, spatial)) : null,
-    ];
-  });
-  if (result.gradFn)
-    result.gradFn.noCreateGraph = `convTranspose${spatialDims}d computes its gradients with the convolution kernels directly, which record no graph`;
-  return result;
-}
-
-/** The input gradient: the convolution of the output gradient by the same weight. */
-function transposedBackwardInput(plan: TransposePlan, grad: Tensor, weight: Tensor, inputShape: readonly number[]): Tensor {
-  const gradInput = Tensor.empty(inputShape, 'float32', grad.deviceObject);
-  if (gradInput.numel() === 0) return gradInput;
-  if (grad.numel() === 0) grad.deviceObject.kernels.fill(gradInput, 0);
-  else grad.deviceObject.kernels.conv2d(imageView(plan, gradInput), imageView(plan, grad), kernelView(plan, weight), null, plan.geometry);
-  return gradInput;
-}
-
-/** The weight gradient: the convolution's weight gradient with the output gradient as its input and this op's input as its output gradient. */
-function transposedBackwardWeight(plan: TransposePlan, input: Tensor, grad: Tensor, weightShape: readonly number[]): Tensor {
-  const gradWeight = Tensor.empty(weightShape, 'float32', grad.deviceObject);
-  if (gradWeight.numel() === 0) return gradWeight;
-  if (grad.numel() === 0 || input.numel() === 0) grad.deviceObject.kernels.fill(gradWeight, 0);
-  else
-    grad.deviceObject.kernels.conv2dBackwardWeight(
-      kernelView(plan, gradWeight),
-      imageView(plan, grad),
-      imageView(plan, input),
-      plan.geometry,
-    );
-  return gradWeight;
+  const { weight, bias } = args;
+  // The kernels take a batch dim: unbatched input runs as a batch of one.
+  const input = plan.batched ? args.input : args.input.unsqueeze(0);
+  const outShape = plan.batched ? plan.outShape : [1, ...plan.outShape];
+  const convolution: ConvPlan = { spatialDims, geometry: plan.geometry, outShape: [...input.shape] };
+  let out = convBackwardInput(convolution, input, weight, outShape, 'ConvolutionBackward0');
+  if (bias) out = out.add(bias.reshape([bias.shape[0], ...Array<number>(spatialDims).fill(1)]));
+  return plan.batched ? out : out.squeeze(0);
 }
 
 /**

@@ -81,7 +81,7 @@ export function withUnitHeight(view: TensorView): TensorView {
   };
 }
 
-interface ConvPlan {
+export interface ConvPlan {
   /** 2 for conv2d, 1 for conv1d (run as 2-D with height 1). */
   spatialDims: number;
   geometry: ConvGeometry;
@@ -217,14 +217,21 @@ function convolve(plan: ConvPlan, input: Tensor, weight: Tensor, bias: Tensor | 
 /**
  * The input gradient, linear in grad and in weight: <u, gradInput> = <grad, conv(u, weight)>, so
  * its own gradients are conv(u, weight) for grad and the weight gradient of (u, grad) for weight.
+ * As a transposed convolution's forward it is PyTorch's ConvolutionBackward0 node.
  */
-function convBackwardInput(plan: ConvPlan, grad: Tensor, weight: Tensor, inputShape: Shape): Tensor {
+export function convBackwardInput(
+  plan: ConvPlan,
+  grad: Tensor,
+  weight: Tensor,
+  inputShape: Shape,
+  node = 'ConvolutionBackwardBackward0',
+): Tensor {
   const gradInput = Tensor.empty(inputShape, 'float32', grad.deviceObject);
   if (gradInput.numel() > 0) {
     if (grad.numel() === 0 || weight.shape[1] === 0) grad.deviceObject.kernels.fill(gradInput, 0);
     else grad.deviceObject.kernels.conv2dBackwardInput(as2d(plan, gradInput), as2d(plan, grad), as2d(plan, weight), plan.geometry);
   }
-  return record('ConvolutionBackwardBackward0', gradInput, [grad, weight], (save) => {
+  return record(node, gradInput, [grad, weight], (save) => {
     const [gradNeedsGrad, weightNeedsGrad] = [grad.requiresGrad, weight.requiresGrad];
     const w = gradNeedsGrad ? save(weight) : null;
     const g = weightNeedsGrad ? save(grad) : null;

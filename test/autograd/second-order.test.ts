@@ -124,6 +124,20 @@ const CASES: Case[] = [
     }),
   ],
   [
+    'convTranspose2d (stride, padding, outputPadding)',
+    (d) => ({
+      fn: (x, w, b) => F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }).tanh(),
+      inputs: [uniform(d, [1, 2, 3, 3], 90), uniform(d, [2, 2, 3, 3], 91), uniform(d, [2], 92)],
+    }),
+  ],
+  [
+    'convTranspose1d (unbatched, groups, dilation)',
+    (d) => ({
+      fn: (x, w) => F.convTranspose1d(x, w, null, { groups: 2, dilation: 2 }).square(),
+      inputs: [uniform(d, [4, 3], 93), uniform(d, [4, 1, 2], 94)],
+    }),
+  ],
+  [
     'conv1d (groups, dilation)',
     (d) => ({
       fn: (x, w) => F.conv1d(x, w, null, { dilation: 2, groups: 2 }).square(),

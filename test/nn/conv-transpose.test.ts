@@ -207,16 +207,16 @@ it('an upsampling training step keeps memory flat and handles empty batches', ()
   expect(Array.from(noChannels.dataSync())).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 1, 1, 1, 1, 2, 2, 2, 2]);
 });
 
-describe('convTranspose and second-order autograd', () => {
-  it('refuses createGraph before changing any gradient, naming the op', () => {
-    const x = torch.randn([1, 2, 4, 4], { requiresGrad: true });
-    const w = torch.randn([2, 3, 3, 3], { requiresGrad: true });
-    const loss = F.convTranspose2d(x, w).sum();
-    expect(() => loss.backward({ createGraph: true })).toThrow(
-      /convTranspose2d computes its gradients with the convolution kernels directly/,
-    );
-    expect(x.grad).toBeNull();
-    loss.backward();
-    expect(x.grad?.shape).toEqual([1, 2, 4, 4]);
-  });
+it('records its backward, so a Hessian-vector product runs through it (gradgradcheck in test/autograd/second-order.test.ts)', () => {
+  const x = torch.randn([1, 2, 4, 4], { requiresGrad: true });
+  const w = torch.randn([2, 3, 3, 3], { requiresGrad: true });
+  const y = F.convTranspose2d(x, w);
+  expect(y.gradFn?.name).toBe('ConvolutionBackward0');
+  const [gradX] = torch.autograd.grad(y.square().sum(), [x], { createGraph: true });
+  const v = torch.randn([1, 2, 4, 4]);
+  const [hessianV] = torch.autograd.grad(gradX!.mul(v).sum(), [x]);
+  // The loss is quadratic in x: H = 2 J^T J with J the transposed convolution, so Hv = 2 J^T (J v).
+  const expected = F.conv2d(F.convTranspose2d(v, w.detach()), w.detach()).mul(2);
+  const [actual, wanted] = [hessianV!.dataSync(), expected.dataSync()];
+  actual.forEach((value, i) => expect(value).toBeCloseTo(wanted[i], 3));
 });
