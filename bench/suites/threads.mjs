@@ -4,6 +4,7 @@
 // suite's LSTM forward, the conv suite's CNN training step (beside PyTorch at 1 and 2 threads) and
 // the names demo's training epoch. TensorFlow.js's wasm backend runs one thread in Node; its matmul
 // row says so, with the reason. The suite sets the thread count itself and leaves it at 1.
+import { availableParallelism, loadavg } from 'node:os';
 import * as torch from '../../dist/node.js';
 import { fixed, loadTfjsWasm, printTable, timeInterleaved } from '../harness.mjs';
 import { onnxLstmModel, onnxMatmulModel, ortInWorker } from '../onnx.mjs';
@@ -27,6 +28,8 @@ const at = (threads, fn) => () => {
 };
 
 export async function run({ quick }) {
+  // A second thread only helps when a core is free: the load average says whether one was.
+  const loadBefore = loadavg()[0];
   const threaded = await startWebtorchThreads();
   const ort = await Promise.all([ortInWorker(1), ortInWorker(THREADS)]);
   const { tf, simd } = await loadTfjsWasm();
@@ -59,20 +62,23 @@ export async function run({ quick }) {
   summary.push(summaryRow('names training epoch', names.rows, TARGETS.names));
 
   printTable(
-    `threads: ${THREADS} threads against 1, and against each peer at ${THREADS} (best times; ${threaded ? `webtorch ${torch.cpu.parallelInfo().build} build` : 'webtorch has no threads here'})`,
-    ['workload', 'webtorch 2t / 1t', 'target', 'onnxruntime-web 2t / webtorch 2t', 'target'],
+    `threads: ${THREADS} threads against 1, and against each peer at ${THREADS} (best times${threaded ? '' : '; webtorch has no threads here'})`,
+    ['workload', `webtorch ${THREADS}t / 1t`, 'target', `onnxruntime-web ${THREADS}t / webtorch ${THREADS}t`, 'target'],
     summary,
   );
   console.log(
     `(ratio 2t / 1t: time at ${THREADS} threads over time at 1, below 1 is faster; peer / webtorch: their time over webtorch's, above 1 means webtorch is faster. tfjs-wasm (SIMD ${simd}) has no ${THREADS}-thread figures: ${tfjsThreads ?? 'its thread count is fixed when its backend starts'}. PyTorch runs in a subprocess after the webtorch samples, so its samples are not interleaved with theirs.)`,
+  );
+  console.log(
+    `(load average over 1 minute: ${fixed(loadBefore)} before the suite, ${fixed(loadavg()[0])} after, on ${availableParallelism()} cores; with other work running, the ${THREADS}-thread figures show less than the threads give)`,
   );
   torch.setNumThreads(1);
   await Promise.all(ort.map((peer) => peer?.close()));
 }
 
 /**
- * Asks for THREADS threads and waits (a few seconds at most) until the workers take jobs, since
- * they start asynchronously; false, with a notice, where this runtime has no threads.
+ * Asks for THREADS threads and waits (5 s at most) until the workers take jobs, since they start
+ * asynchronously; false, with a notice, where this runtime has no threads.
  */
 async function startWebtorchThreads() {
   torch.setNumThreads(THREADS);
@@ -84,7 +90,10 @@ async function startWebtorchThreads() {
   for (let waited = 0; torch.cpu.parallelInfo().workersReady < THREADS - 1 && waited < 5000; waited += 50) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  const ready = torch.cpu.parallelInfo().workersReady;
   torch.setNumThreads(1);
+  if (ready < THREADS - 1)
+    console.log(`\nnotice: ${ready} of webtorch's ${THREADS - 1} workers started within 5 s; the calling thread runs the others' pieces`);
   return true;
 }
 
