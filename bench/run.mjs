@@ -4,11 +4,12 @@
 // asserting no timings.
 import * as torch from '../dist/node.js';
 
-// Every suite here compares one thread with its peers' one thread (PyTorch runs with
-// set_num_threads(1)); the CPU device defaults to one thread per core, so pin it.
+// Every suite but threads compares one thread with its peers' one thread (PyTorch runs with
+// set_num_threads(1)); the CPU device defaults to one thread per core, so pin it. The threads
+// suite sets the count for each sample and leaves it at 1.
 torch.setNumThreads(1);
 
-const suites = { matmul: ['cpu', 'webgpu'], conv: ['cpu'], rnn: ['cpu'], dispatch: ['webgpu'], memory: ['cpu'] };
+const suites = { matmul: ['cpu', 'webgpu'], conv: ['cpu'], rnn: ['cpu'], dispatch: ['webgpu'], memory: ['cpu'], threads: ['cpu'] };
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const deviceAt = args.indexOf('--device');

@@ -82,7 +82,7 @@ async function convForward(tf, quick, peer) {
 }
 
 /** The CNN of the step: conv 3x3 (1 -> 32) + ReLU + max pool 2 + Linear to 10, cross-entropy, SGD. */
-function cnnShapes(quick) {
+export function cnnShapes(quick) {
   const batch = quick ? 4 : 32;
   const size = quick ? 12 : 28;
   const channels = 32;
@@ -90,9 +90,8 @@ function cnnShapes(quick) {
   return { batch, size, channels, features: channels * pooled * pooled, classes: 10, lr: 0.01 };
 }
 
-async function trainingStep(tf, quick) {
-  const shapes = cnnShapes(quick);
-  const { batch, size, channels, features, classes, lr } = shapes;
+/** webtorch's training step of that CNN on one fixed batch: `step()` runs it, `dispose()` frees the model and data. */
+export function webtorchCnnStep({ batch, size, channels, features, classes, lr }) {
   const { nn } = torch;
   const x = torch.randn(batch, 1, size, size);
   const labels = torch.randint(0, classes, [batch], { dtype: 'int32' });
@@ -100,15 +99,26 @@ async function trainingStep(tf, quick) {
   const fc = new nn.Linear(features, classes);
   const params = [...conv.parameters(), ...fc.parameters()];
   const optimizer = new torch.optim.SGD(params, { lr });
-  const webtorchStep = () => {
-    torch.scope(() => {
-      optimizer.zeroGrad();
-      const hidden = nn.functional.maxPool2d(conv.forward(x).relu(), 2);
-      const loss = nn.functional.crossEntropy(fc.forward(hidden.reshape(batch, features)), labels);
-      loss.backward();
-      optimizer.step();
-    });
+  return {
+    step() {
+      torch.scope(() => {
+        optimizer.zeroGrad();
+        const hidden = nn.functional.maxPool2d(conv.forward(x).relu(), 2);
+        const loss = nn.functional.crossEntropy(fc.forward(hidden.reshape(batch, features)), labels);
+        loss.backward();
+        optimizer.step();
+      });
+    },
+    dispose() {
+      for (const t of [x, labels, ...params]) t.dispose();
+    },
   };
+}
+
+async function trainingStep(tf, quick) {
+  const shapes = cnnShapes(quick);
+  const { batch, size, channels, features, classes, lr } = shapes;
+  const webtorch = webtorchCnnStep(shapes);
 
   const tx = tf.randomNormal([batch, size, size, 1]);
   const tLabels = tf.oneHot(
@@ -134,12 +144,14 @@ async function trainingStep(tf, quick) {
     });
   };
 
-  const [ours, theirs] = await timeInterleaved([webtorchStep, tfjsStep], { warmup: 3, runs: quick ? 2 : 20 });
+  const [ours, theirs] = await timeInterleaved([webtorch.step, tfjsStep], { warmup: 3, runs: quick ? 2 : 20 });
   const rows = [['webtorch', fixed(ours.best), fixed(ours.median), '1.00']];
   rows.push(['tfjs-cpu (NHWC)', fixed(theirs.best), fixed(theirs.median), fixed(theirs.best / ours.best)]);
   const pytorch = timePytorch(shapes, quick);
-  if (pytorch)
-    rows.push([`PyTorch ${pytorch.version} (1 thread)`, fixed(pytorch.best), fixed(pytorch.median), fixed(pytorch.best / ours.best)]);
+  if (pytorch) {
+    const [one] = pytorch.times;
+    rows.push([`PyTorch ${pytorch.version} (1 thread)`, fixed(one.best), fixed(one.median), fixed(one.best / ours.best)]);
+  }
   printTable(
     `CNN training step (batch ${batch} of ${size}x${size}x1: conv 3x3 -> ${channels}, ReLU, max pool 2, Linear -> ${classes}, cross-entropy, SGD); ratio = peer time / webtorch time (best)`,
     ['', 'best ms', 'median ms', 'ratio'],
@@ -150,16 +162,18 @@ async function trainingStep(tf, quick) {
       ? '(PyTorch runs in a subprocess after the webtorch/tfjs samples, so its samples are not interleaved with theirs)'
       : `(PyTorch skipped: ${PYTHON} has no torch)`,
   );
-  for (const t of [x, labels, ...params]) t.dispose();
+  webtorch.dispose();
   for (const t of [tx, tLabels, tConvWeight, tConvBias, tFcWeight, tFcBias]) t.dispose();
   tfOptimizer.dispose();
 }
 
-/** Times the same step in PyTorch, single-threaded, in a subprocess; null when torch is missing. */
-function timePytorch({ batch, size, channels, features, classes, lr }, quick) {
+/**
+ * Times the same step in PyTorch in a subprocess at each of `threadCounts` (torch.set_num_threads),
+ * the counts' samples interleaved; `{ version, times: [{ best, median }] }`, or null when torch is missing.
+ */
+export function timePytorch({ batch, size, channels, features, classes, lr }, quick, threadCounts = [1]) {
   const script = `
 import json, time, torch, torch.nn.functional as F
-torch.set_num_threads(1)
 torch.manual_seed(0)
 x = torch.randn(${batch}, 1, ${size}, ${size})
 labels = torch.randint(0, ${classes}, (${batch},))
@@ -172,12 +186,17 @@ def step():
     loss = F.cross_entropy(fc(hidden.reshape(${batch}, ${features})), labels)
     loss.backward()
     opt.step()
-for _ in range(3): step()
-times = []
+counts = ${JSON.stringify(threadCounts)}
+for _ in range(3):
+    for n in counts:
+        torch.set_num_threads(n); step()
+times = [[] for _ in counts]
 for _ in range(${quick ? 2 : 20}):
-    start = time.perf_counter(); step(); times.append((time.perf_counter() - start) * 1000)
-times.sort()
-print(json.dumps({"best": times[0], "median": times[len(times) // 2], "version": torch.__version__}))
+    for i, n in enumerate(counts):
+        torch.set_num_threads(n)
+        start = time.perf_counter(); step(); times[i].append((time.perf_counter() - start) * 1000)
+for t in times: t.sort()
+print(json.dumps({"version": torch.__version__, "times": [{"best": t[0], "median": t[len(t) // 2]} for t in times]}))
 `;
   const result = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8' });
   if (result.status !== 0) return null;

@@ -11,87 +11,12 @@ import { namesLoader, readNames, TRAIN_FILE } from '../../examples/names/data.mj
 import { classify, NameClassifier } from '../../examples/names/model.mjs';
 import { SETTINGS, trainEpoch } from '../../examples/names/train.mjs';
 import { fixed, loadTfjsWasm, printTable, timeInterleaved } from '../harness.mjs';
+import { loadOrt, onnxLstmModel } from '../onnx.mjs';
 
 const { nn } = torch;
 
 /** Times one webtorch closure, freeing what it creates. */
 const webtorch = (fn) => () => torch.scope(fn);
-
-// ---- ONNX Runtime Web ---------------------------------------------------------------------------
-
-/** Protocol-buffer fields, just enough of the wire format to write an ONNX model. */
-const pb = {
-  varint(value) {
-    const bytes = [];
-    let v = BigInt(value);
-    do {
-      let byte = Number(v & 0x7fn);
-      v >>= 7n;
-      if (v > 0n) byte |= 0x80;
-      bytes.push(byte);
-    } while (v > 0n);
-    return bytes;
-  },
-  int(field, value) {
-    return [...pb.varint(field << 3), ...pb.varint(value)];
-  },
-  bytes(field, payload) {
-    const data = typeof payload === 'string' ? [...new TextEncoder().encode(payload)] : [...payload];
-    return [...pb.varint((field << 3) | 2), ...pb.varint(data.length), ...data];
-  },
-};
-
-const FLOAT = 1;
-
-/** An ONNX model (opset 14) holding one LSTM node: Y = LSTM(X, W, R, B), weights as initializers. */
-function onnxLstmModel(steps, batch, inputSize, hidden) {
-  const tensorShape = (dims) => dims.flatMap((d) => pb.bytes(1, pb.int(1, d)));
-  const valueInfo = (name, dims) => [
-    ...pb.bytes(1, name),
-    ...pb.bytes(2, pb.bytes(1, [...pb.int(1, FLOAT), ...pb.bytes(2, tensorShape(dims))])),
-  ];
-  const initializer = (name, dims) => {
-    const values = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => (Math.random() - 0.5) / Math.sqrt(hidden));
-    return [...dims.flatMap((d) => pb.int(1, d)), ...pb.int(2, FLOAT), ...pb.bytes(8, name), ...pb.bytes(9, new Uint8Array(values.buffer))];
-  };
-  const attribute = [...pb.bytes(1, 'hidden_size'), ...pb.int(3, hidden), ...pb.int(20, 2)];
-  const node = [
-    ...['X', 'W', 'R', 'B'].flatMap((name) => pb.bytes(1, name)),
-    ...pb.bytes(2, 'Y'),
-    ...pb.bytes(3, 'lstm'),
-    ...pb.bytes(4, 'LSTM'),
-    ...pb.bytes(5, attribute),
-  ];
-  const graph = [
-    ...pb.bytes(1, node),
-    ...pb.bytes(2, 'lstm'),
-    ...pb.bytes(5, initializer('W', [1, 4 * hidden, inputSize])),
-    ...pb.bytes(5, initializer('R', [1, 4 * hidden, hidden])),
-    ...pb.bytes(5, initializer('B', [1, 8 * hidden])),
-    ...pb.bytes(11, valueInfo('X', [steps, batch, inputSize])),
-    ...pb.bytes(12, valueInfo('Y', [steps, 1, batch, hidden])),
-  ];
-  return new Uint8Array([
-    ...pb.int(1, 8),
-    ...pb.bytes(2, 'webtorch-bench'),
-    ...pb.bytes(7, graph),
-    ...pb.bytes(8, [...pb.bytes(1, ''), ...pb.int(2, 14)]),
-  ]);
-}
-
-async function loadOrt() {
-  try {
-    const ort = await import('onnxruntime-web');
-    ort.env.wasm.numThreads = 1;
-    ort.env.logLevel = 'error';
-    return ort;
-  } catch (error) {
-    console.log(
-      `\nnotice: ONNX Runtime Web is not available (${error.message.split('\n')[0]}); its column is skipped. Install it with: npm install -D onnxruntime-web`,
-    );
-    return null;
-  }
-}
 
 async function loadTfjsLayers() {
   try {
@@ -162,7 +87,7 @@ function runPytorch(spec) {
 // ---- the surname classifier (examples/names) -----------------------------------------------------
 
 /** The timing plan for the classifier: the demo's settings, or a tiny version under --quick. */
-function namesSpec(quick) {
+export function namesSpec(quick) {
   return {
     scripts: fileURLToPath(new URL('../../scripts', import.meta.url)),
     limit: quick ? 128 : null,
@@ -176,16 +101,19 @@ function namesSpec(quick) {
   };
 }
 
-async function namesBenchmark(spec, pytorch) {
+/** The classifier as `spec` sizes it, its data and its optimizer: `epoch()` trains one epoch. */
+export function namesTraining(spec) {
   torch.manualSeed(0);
   const samples = readNames(TRAIN_FILE, { limit: spec.limit ?? Infinity });
   const loader = namesLoader(samples, { batchSize: spec.batchSize, seed: 0 });
   const model = new NameClassifier({ embeddingSize: SETTINGS.embeddingSize, hiddenSize: spec.hidden });
   const optimizer = new torch.optim.Adam(model.parameters(), { lr: SETTINGS.lr });
-  const [epoch] = await timeInterleaved([() => trainEpoch(model, loader, optimizer, { clip: SETTINGS.clip })], {
-    warmup: spec.warmup,
-    runs: spec.runs,
-  });
+  return { samples, model, epoch: () => trainEpoch(model, loader, optimizer, { clip: SETTINGS.clip }) };
+}
+
+async function namesBenchmark(spec, pytorch) {
+  const { samples, model, epoch: trainOne } = namesTraining(spec);
+  const [epoch] = await timeInterleaved([trainOne], { warmup: spec.warmup, runs: spec.runs });
   const [single] = await timeInterleaved([() => classify(model, [spec.name])], { warmup: spec.classifyWarmup, runs: spec.classifyRuns });
   const rows = [
     ['training epoch (ms)', epoch],
@@ -213,8 +141,13 @@ async function namesBenchmark(spec, pytorch) {
 
 // ---- the suite ----------------------------------------------------------------------------------
 
+/** The LSTM forward's shapes: batch 32, 64 steps, 128 -> 256, or tiny ones under --quick. */
+export function lstmShapes(quick) {
+  return quick ? { batch: 2, steps: 4, input: 8, hidden: 16 } : { batch: 32, steps: 64, input: 128, hidden: 256 };
+}
+
 export async function run({ quick }) {
-  const lstmShape = quick ? { batch: 2, steps: 4, input: 8, hidden: 16 } : { batch: 32, steps: 64, input: 128, hidden: 256 };
+  const lstmShape = lstmShapes(quick);
   const packedBatch = quick ? 4 : 64;
   const packedShape = { batch: packedBatch, steps: packedBatch, input: lstmShape.input, hidden: lstmShape.hidden };
   // Lengths spread evenly over 1..steps, in shuffled order (packing sorts them).
