@@ -1,8 +1,31 @@
-// CPU glue for the fused recurrent layer kernels of assembly/rnn.ts.
+// CPU glue for the fused recurrent layer kernels of assembly/rnn.ts, each step split over batch rows on the thread pool when the batch pays.
 import type { Kernels } from '../../device.js';
-import type { CpuDevice } from '../device.js';
+import type { CpuDevice, WasmExports } from '../device.js';
 import { gemm } from '../gemm.js';
 import { addressOf } from '../helpers.js';
+
+/**
+ * Batch rows per piece of a split step are a multiple of this, the row height of gemmPackedF32's
+ * tiles (assembly/gemm.ts): each row then shares its tile with the same rows at any split, so its
+ * hidden GEMM, and so every value of the step, has the same bits at any thread count.
+ */
+const TILE_ROWS = 4;
+/**
+ * A step splits only with at least twice this many multiply-adds (rows x gate width x state size,
+ * plus the projection's), at most one piece per this many. Each split step costs a worker's wake-up
+ * and a wait: 17-30 us per step here (scripts/rnn-thread-threshold.mjs, the smallest sizes, best of
+ * 15), so a split pays once half a step's work, at the single thread's 17 GMAC/s, outweighs it:
+ * about 2^20 multiply-adds, as for gemm.ts's THREAD_MIN_MACS. The machine was never quiet while
+ * this was measured (load 11 on 2 cores): 2 threads then ran 0.8-0.9x the speed of 1 at 2^20-2^22
+ * per step (forward, best of 15), 0.8-1.9x at 2^23 and 1.4-1.7x at 2^24; under that load the
+ * worker often finds no free core.
+ */
+export const STEP_MIN_MACS = 1 << 20;
+
+type StepKernel = 'rnnForwardStep' | 'lstmForwardStep' | 'gruForwardStep' | 'rnnBackwardStep' | 'lstmBackwardStep' | 'gruBackwardStep';
+
+/** `address` moved `first` rows of `rowElements` f32 on; 0 (an absent buffer) stays 0. */
+const rowsFrom = (address: number, first: number, rowElements: number): number => address && address + first * rowElements * 4;
 
 /**
  * The recurrent kernels of assembly/rnn.ts: the input projection of all steps as one GEMM, the
@@ -12,7 +35,33 @@ import { addressOf } from '../helpers.js';
  */
 export function rnnKernels(cpu: CpuDevice): Pick<Kernels, 'rnnForward' | 'rnnBackward'> {
   const wasm = cpu.wasm;
-  const workspace = cpu.workspace('gemm', wasm.gemmWorkspaceBytes(), 0);
+  const workspaceBytes = wasm.gemmWorkspaceBytes();
+
+  /**
+   * Runs one step's kernel on its `rows` rows: on the calling thread, or, when the step's
+   * `macsPerRow * rows` multiply-adds pay, in row blocks on the pool. Rows depend only on
+   * themselves, so blocks are independent; `piece(first, count, work)` gives the kernel's
+   * arguments for rows first..first+count-1, with gemm scratch `work` of the thread running them.
+   */
+  function runStep<K extends StepKernel>(
+    kernel: K,
+    rows: number,
+    macsPerRow: number,
+    piece: (first: number, count: number, work: number) => Parameters<WasmExports[K]>,
+  ): void {
+    const step = wasm[kernel] as (...args: number[]) => void;
+    const threads = Math.min(cpu.threadsFor(rows * macsPerRow, STEP_MIN_MACS), Math.ceil(rows / TILE_ROWS));
+    if (threads === 1 || !cpu.pool) {
+      step(...piece(0, rows, cpu.workspace('gemm', workspaceBytes, 0)));
+      return;
+    }
+    const block = Math.ceil(rows / threads / TILE_ROWS) * TILE_ROWS;
+    const pieces: number[][] = [];
+    for (let first = 0, t = 0; first < rows; first += block, t++) {
+      pieces.push(piece(first, Math.min(block, rows - first), cpu.workspace('gemm', workspaceBytes, t)));
+    }
+    cpu.pool.run(kernel, pieces, (args) => step(...args));
+  }
 
   /** Temporary buffers of one kernel call, freed together. */
   function scratch() {
@@ -64,6 +113,8 @@ export function rnnKernels(cpu: CpuDevice): Pick<Kernels, 'rnnForward' | 'rnnBac
         const packedWhr = layer.weightHr ? temp.packed(hidden, state, addressOf(layer.weightHr), 1, hidden) : 0;
         const stepScratch = mode === 'gru' ? temp.take(batch * width) : packedWhr ? temp.take(batch * hidden) : 0;
         const out = addressOf(output);
+        const macsPerRow = width * state + (packedWhr ? hidden * state : 0);
+        const relu = mode === 'rnnRelu' ? 1 : 0;
         for (let k = 0; k < steps; k++) {
           const t = reverse ? steps - 1 - k : k;
           const size = batchSizes[t];
@@ -71,37 +122,49 @@ export function rnnKernels(cpu: CpuDevice): Pick<Kernels, 'rnnForward' | 'rnnBac
           const stepExtra = extra + offsets[t] * hidden * 4;
           const stepOutput = out + offsets[t] * state * 4;
           if (mode === 'lstm') {
-            wasm.lstmForwardStep(
-              size,
+            runStep('lstmForwardStep', size, macsPerRow, (first, count, work) => [
+              count,
               hidden,
               state,
-              stepGates,
-              stepExtra,
-              hState,
-              cState,
-              stepOutput,
+              rowsFrom(stepGates, first, width),
+              rowsFrom(stepExtra, first, hidden),
+              rowsFrom(hState, first, state),
+              rowsFrom(cState, first, hidden),
+              rowsFrom(stepOutput, first, state),
               packedWhh,
               biasIh,
               biasHh,
               packedWhr,
-              stepScratch,
-              workspace,
-            );
+              rowsFrom(stepScratch, first, hidden),
+              work,
+            ]);
           } else if (mode === 'gru') {
-            wasm.gruForwardStep(size, hidden, stepGates, stepExtra, hState, stepOutput, packedWhh, biasIh, biasHh, stepScratch, workspace);
-          } else {
-            wasm.rnnForwardStep(
-              mode === 'rnnRelu' ? 1 : 0,
-              size,
+            runStep('gruForwardStep', size, macsPerRow, (first, count, work) => [
+              count,
               hidden,
-              stepGates,
-              hState,
-              stepOutput,
+              rowsFrom(stepGates, first, width),
+              rowsFrom(stepExtra, first, hidden),
+              rowsFrom(hState, first, hidden),
+              rowsFrom(stepOutput, first, hidden),
               packedWhh,
               biasIh,
               biasHh,
-              workspace,
-            );
+              rowsFrom(stepScratch, first, width),
+              work,
+            ]);
+          } else {
+            runStep('rnnForwardStep', size, macsPerRow, (first, count, work) => [
+              relu,
+              count,
+              hidden,
+              rowsFrom(stepGates, first, hidden),
+              rowsFrom(hState, first, hidden),
+              rowsFrom(stepOutput, first, hidden),
+              packedWhh,
+              biasIh,
+              biasHh,
+              work,
+            ]);
           }
         }
       } finally {
@@ -138,6 +201,8 @@ export function rnnKernels(cpu: CpuDevice): Pick<Kernels, 'rnnForward' | 'rnnBac
         const dhStep = projected ? 0 : temp.take(batch * state);
         const hRaw = projected ? temp.take(rows * hidden) : 0;
         const dhRaw = projected ? temp.take(batch * hidden) : 0;
+        const macsPerRow = width * state + (projected ? hidden * state : 0);
+        const relu = mode === 'rnnRelu' ? 1 : 0;
         for (let k = 0; k < steps; k++) {
           const t = reverse ? k : steps - 1 - k;
           const size = batchSizes[t];
@@ -146,70 +211,73 @@ export function rnnKernels(cpu: CpuDevice): Pick<Kernels, 'rnnForward' | 'rnnBac
           const previousRow = continuing > 0 ? offsets[previous] : 0;
           const row = offsets[t];
           const stepGates = gates + row * width * 4;
+          const stepExtra = extra + row * hidden * 4;
           const stepGradGates = gradGates + row * width * 4;
           const stepGradOutput = gradOut + row * state * 4;
           const stepHPrevious = hPrevious + row * state * 4;
           const previousOutput = out + previousRow * state * 4;
+          /** Of a block's rows, those whose previous state is the step before's rather than h0's. */
+          const continuingFrom = (first: number, count: number) => Math.max(0, Math.min(count, continuing - first));
           if (mode === 'lstm') {
             const dh = projected ? dhAll + row * state * 4 : dhStep;
-            wasm.lstmBackwardStep(
-              size,
+            runStep('lstmBackwardStep', size, macsPerRow, (first, count, work) => [
+              count,
               hidden,
               state,
-              stepGates,
-              extra + row * hidden * 4,
-              stepGradOutput,
-              continuing,
-              previousOutput,
-              extra + previousRow * hidden * 4,
-              h0,
-              c0,
-              stepHPrevious,
-              dhState,
-              dcState,
-              dh,
-              stepGradGates,
+              rowsFrom(stepGates, first, width),
+              rowsFrom(stepExtra, first, hidden),
+              rowsFrom(stepGradOutput, first, state),
+              continuingFrom(first, count),
+              rowsFrom(previousOutput, first, state),
+              rowsFrom(extra + previousRow * hidden * 4, first, hidden),
+              rowsFrom(h0, first, state),
+              rowsFrom(c0, first, hidden),
+              rowsFrom(stepHPrevious, first, state),
+              rowsFrom(dhState, first, state),
+              rowsFrom(dcState, first, hidden),
+              rowsFrom(dh, first, state),
+              rowsFrom(stepGradGates, first, width),
               packedWhh,
               packedWhr,
-              projected ? hRaw + row * hidden * 4 : 0,
-              dhRaw,
-              workspace,
-            );
+              projected ? rowsFrom(hRaw + row * hidden * 4, first, hidden) : 0,
+              rowsFrom(dhRaw, first, hidden),
+              work,
+            ]);
           } else if (mode === 'gru') {
-            wasm.gruBackwardStep(
-              size,
+            runStep('gruBackwardStep', size, macsPerRow, (first, count, work) => [
+              count,
               hidden,
-              stepGates,
-              extra + row * hidden * 4,
-              stepGradOutput,
-              continuing,
-              previousOutput,
-              h0,
-              stepHPrevious,
-              dhState,
-              dhStep,
-              stepGradGates,
-              gradHiddenGates + row * width * 4,
+              rowsFrom(stepGates, first, width),
+              rowsFrom(stepExtra, first, hidden),
+              rowsFrom(stepGradOutput, first, hidden),
+              continuingFrom(first, count),
+              rowsFrom(previousOutput, first, hidden),
+              rowsFrom(h0, first, hidden),
+              rowsFrom(stepHPrevious, first, hidden),
+              rowsFrom(dhState, first, hidden),
+              rowsFrom(dhStep, first, hidden),
+              rowsFrom(stepGradGates, first, width),
+              rowsFrom(gradHiddenGates + row * width * 4, first, width),
               packedWhh,
-              workspace,
-            );
+              work,
+            ]);
           } else {
-            wasm.rnnBackwardStep(
-              mode === 'rnnRelu' ? 1 : 0,
-              size,
+            runStep('rnnBackwardStep', size, macsPerRow, (first, count, work) => [
+              relu,
+              count,
               hidden,
-              stepGates,
-              stepGradOutput,
-              continuing,
-              previousOutput,
-              h0,
-              stepHPrevious,
-              dhState,
-              dhStep,
-              stepGradGates,
+              rowsFrom(stepGates, first, hidden),
+              rowsFrom(stepGradOutput, first, hidden),
+              continuingFrom(first, count),
+              rowsFrom(previousOutput, first, hidden),
+              rowsFrom(h0, first, hidden),
+              rowsFrom(stepHPrevious, first, hidden),
+              rowsFrom(dhState, first, hidden),
+              rowsFrom(dhStep, first, hidden),
+              rowsFrom(stepGradGates, first, hidden),
               packedWhh,
-              workspace,
-            );
+              work,
+            ]);
           }
         }
         if (grads.input) {
