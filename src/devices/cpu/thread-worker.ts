@@ -34,12 +34,14 @@ function serve(start: ThreadStart): void {
   }
 }
 
-declare const require: ((id: string) => unknown) | undefined;
 declare const self: { onmessage: ((event: { data: ThreadStart }) => void) | null };
 
-if (typeof require === 'function') {
-  // Node: an eval'd worker_threads worker, started with its ThreadStart as workerData.
-  serve((require('node:worker_threads') as { workerData: ThreadStart }).workerData);
+// Read from globalThis, not as a bare `require`: the bundler replaces a bare one with a shim that is
+// a function everywhere, which sent browsers' workers down the Node path, where they threw.
+const nodeRequire = (globalThis as { require?: (id: string) => unknown }).require;
+if (typeof nodeRequire === 'function') {
+  // Node (and Deno's node:worker_threads): an eval'd worker, started with its ThreadStart as workerData.
+  serve((nodeRequire('node:worker_threads') as { workerData: ThreadStart }).workerData);
 } else {
   self.onmessage = (event) => {
     self.onmessage = null;
