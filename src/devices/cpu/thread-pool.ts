@@ -160,6 +160,8 @@ export class ThreadPool {
     const died = () => {
       thread.alive = false;
     };
+    // Deno 2 takes the worker_threads path too: its web Workers cannot be unref'd, and a parked one
+    // would keep the process from exiting.
     const NodeWorker = nodeBuiltin<{ Worker: NodeWorkerConstructor }>('node:worker_threads')?.Worker;
     if (NodeWorker) {
       const worker = new NodeWorker(workerSource, { eval: true, workerData: start });
