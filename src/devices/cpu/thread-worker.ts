@@ -20,15 +20,20 @@ function serve(start: ThreadStart): void {
   let seen = Atomics.load(control, SLOT.SEQ);
   for (;;) {
     Atomics.wait(control, SLOT.SEQ, seen);
-    seen = Atomics.load(control, SLOT.SEQ);
-    if (seen < 0) return;
-    try {
-      const count = control[SLOT.ARG_COUNT];
-      kernels[control[SLOT.KERNEL]](...Array.from(args.subarray(0, count)));
-    } catch {
-      // A kernel traps only on a bug; the main thread raises it, naming the kernel.
-      Atomics.store(control, SLOT.FAILED, 1);
+    const seq = Atomics.load(control, SLOT.SEQ);
+    if (seq < 0) return;
+    // Losing the claim means the main thread gave up waiting and ran the piece itself; DONE then
+    // tells it this worker is alive and free again.
+    if (Atomics.compareExchange(control, SLOT.CLAIM, seen, seq) === seen) {
+      try {
+        const count = control[SLOT.ARG_COUNT];
+        kernels[control[SLOT.KERNEL]](...Array.from(args.subarray(0, count)));
+      } catch {
+        // A kernel traps only on a bug; the main thread raises it, naming the kernel.
+        Atomics.store(control, SLOT.FAILED, 1);
+      }
     }
+    seen = seq;
     Atomics.store(control, SLOT.DONE, seen);
     Atomics.notify(control, SLOT.DONE);
   }
