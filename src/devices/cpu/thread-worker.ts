@@ -15,9 +15,11 @@ function serve(start: ThreadStart): void {
   // The slot sits below any address memory growth adds, so these views stay valid as it grows.
   const control = new Int32Array(start.memory.buffer, start.slot, SLOT_HEADER_WORDS);
   const args = new Float64Array(start.memory.buffer, start.slot + SLOT_HEADER_WORDS * 4, MAX_JOB_ARGS);
+  // Read before READY: the main thread may post the first job the moment READY is set, and a
+  // worker that read SEQ after that would wait past its first job.
+  let seen = Atomics.load(control, SLOT.SEQ);
   Atomics.store(control, SLOT.READY, 1);
   Atomics.notify(control, SLOT.READY);
-  let seen = Atomics.load(control, SLOT.SEQ);
   for (;;) {
     Atomics.wait(control, SLOT.SEQ, seen);
     const seq = Atomics.load(control, SLOT.SEQ);
