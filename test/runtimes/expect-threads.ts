@@ -34,6 +34,8 @@ export async function expectNodeBits(report: ThreadsReport, where: string): Prom
 export function expectThreaded(report: ThreadsReport, threads: number): void {
   expect(report.initial.threads).toBe(threads);
   expect(report.initial.info).toMatchObject({ threads, build: 'threaded', threadsUnavailable: null });
-  expect(report.infoAtTwo).toEqual({ threads: 2, workersReady: 1, build: 'threaded', threadsUnavailable: null });
+  expect(report.infoAtTwo).toMatchObject({ threads: 2, build: 'threaded', threadsUnavailable: null });
+  // The pool keeps the workers it started for every core, so more than one may be ready.
+  expect(report.infoAtTwo.workersReady).toBeGreaterThanOrEqual(1);
   expect(report.workersWaitedMs).toBeTypeOf('number');
 }
