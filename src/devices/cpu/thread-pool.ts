@@ -3,8 +3,8 @@
 // The calling thread owns the memory: it allocates, and it hands each worker a slot, a scratch block
 // and, per job, a kernel and its arguments. A job is split into pieces whose boundaries do not
 // depend on how many threads run them (see the kernels' glue), so any thread count gives the same
-// bits; a worker that is not ready yet (workers start asynchronously) has its piece run by the
-// calling thread instead, with the same result.
+// bits; a worker that is not ready yet (workers start asynchronously), or that has not taken its
+// piece in time (it died), has its piece run by the calling thread instead, with the same result.
 import workerSource from '../../../build/thread-worker.js';
 import { MAX_JOB_ARGS, SLOT, SLOT_BYTES, SLOT_HEADER_WORDS, type ThreadStart } from './thread-slot.js';
 
@@ -15,7 +15,7 @@ interface NodeWorker {
   unref(): void;
   on(event: 'error' | 'exit', listener: () => void): void;
 }
-type NodeWorkerConstructor = new (source: string, options: { eval: true; workerData: ThreadStart }) => NodeWorker;
+type NodeWorkerConstructor = new (source: string, options: { eval: true; workerData: ThreadStart; execArgv: string[] }) => NodeWorker;
 interface WebWorker {
   postMessage(message: unknown): void;
   addEventListener(type: 'error', listener: () => void): void;
@@ -51,6 +51,9 @@ export function coreCount(): number {
   return Math.max(1, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1);
 }
 
+/** Job sequence numbers wrap within the positive int32s (a negative SEQ asks a worker to exit). */
+const SEQ_MASK = 0x3fffffff;
+
 /** Whether this thread may block in Atomics.wait (browsers' main threads may not, and spin instead). */
 const canBlock = (() => {
   if (typeof SharedArrayBuffer === 'undefined') return false;
@@ -62,12 +65,52 @@ const canBlock = (() => {
   }
 })();
 
+/**
+ * How long the calling thread waits for a worker to take a posted piece before taking it back and
+ * running it itself. A live, parked worker takes it within microseconds (milliseconds on a loaded
+ * machine); a dead one never does, and the calling thread cannot hear of a death while it runs
+ * ops without returning to the event loop, so without this bound it would wait forever.
+ */
+const CLAIM_TIMEOUT_MS = 100;
+
 interface PoolThread {
   readonly control: Int32Array;
   readonly args: Float64Array;
   readonly scratch: number;
   alive: boolean;
   seq: number;
+}
+
+/**
+ * Whether `thread` may be posted a piece: its worker started, has not been heard to die, and
+ * answered its last piece (a worker that let one go unclaimed gets no more until it answers).
+ */
+function takesJobs(thread: PoolThread): boolean {
+  const control = thread.control;
+  return thread.alive && Atomics.load(control, SLOT.READY) === 1 && Atomics.load(control, SLOT.DONE) === thread.seq;
+}
+
+/**
+ * Waits until `thread`'s worker has run its posted piece; false when the worker did not take it
+ * within CLAIM_TIMEOUT_MS and the calling thread took it back, to run it itself.
+ */
+function finished(thread: PoolThread): boolean {
+  const control = thread.control;
+  const previous = (thread.seq - 1) & SEQ_MASK;
+  const deadline = performance.now() + CLAIM_TIMEOUT_MS;
+  for (let done = Atomics.load(control, SLOT.DONE); done !== thread.seq; done = Atomics.load(control, SLOT.DONE)) {
+    if (Atomics.load(control, SLOT.CLAIM) === thread.seq) {
+      if (canBlock) Atomics.wait(control, SLOT.DONE, done);
+      continue;
+    }
+    const left = deadline - performance.now();
+    if (left > 0) {
+      if (canBlock) Atomics.wait(control, SLOT.DONE, done, left);
+    } else if (Atomics.compareExchange(control, SLOT.CLAIM, previous, thread.seq) === previous) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** Arguments of one piece of a job: the kernel's arguments, numbers only (addresses, sizes, flags as 0/1). */
@@ -98,7 +141,7 @@ export class ThreadPool {
 
   /** Workers that have instantiated their module and take jobs. */
   readyWorkers(): number {
-    return this.threads.filter((thread) => thread.alive && Atomics.load(thread.control, SLOT.READY) === 1).length;
+    return this.threads.filter((thread) => takesJobs(thread)).length;
   }
 
   /** Starts workers until there are `count`; they become ready asynchronously. */
@@ -108,7 +151,8 @@ export class ThreadPool {
 
   /**
    * Runs `kernel` once per entry of `pieces`, all at once: piece 0 on the calling thread, piece i on
-   * worker i (or on the calling thread when that worker is not ready). Returns when every piece is done.
+   * worker i (or on the calling thread when that worker is not ready, or does not take the piece
+   * within CLAIM_TIMEOUT_MS). Returns when every piece is done.
    */
   run(kernel: string, pieces: readonly JobArgs[], runHere: (args: JobArgs) => void): void {
     const index = this.kernelIndex.get(kernel);
@@ -117,7 +161,7 @@ export class ThreadPool {
     const local: JobArgs[] = [pieces[0]];
     for (let i = 1; i < pieces.length; i++) {
       const thread = this.threads[i - 1];
-      if (!thread?.alive || Atomics.load(thread.control, SLOT.READY) !== 1) {
+      if (!thread || !takesJobs(thread)) {
         local.push(pieces[i]);
         continue;
       }
@@ -127,15 +171,16 @@ export class ThreadPool {
       thread.args.set(args);
       thread.control[SLOT.KERNEL] = index;
       thread.control[SLOT.ARG_COUNT] = args.length;
-      thread.seq = (thread.seq + 1) & 0x3fffffff;
+      thread.seq = (thread.seq + 1) & SEQ_MASK;
       Atomics.store(thread.control, SLOT.SEQ, thread.seq);
       Atomics.notify(thread.control, SLOT.SEQ);
       posted.push([thread, i]);
     }
     for (const args of local) runHere(args);
     for (const [thread, i] of posted) {
-      for (let done = Atomics.load(thread.control, SLOT.DONE); done !== thread.seq; done = Atomics.load(thread.control, SLOT.DONE)) {
-        if (canBlock) Atomics.wait(thread.control, SLOT.DONE, done);
+      if (!finished(thread)) {
+        runHere(pieces[i]);
+        continue;
       }
       if (thread.control[SLOT.FAILED]) {
         thread.control[SLOT.FAILED] = 0;
@@ -160,9 +205,13 @@ export class ThreadPool {
     const died = () => {
       thread.alive = false;
     };
+    // Deno 2 takes the worker_threads path too: its web Workers cannot be unref'd, and a parked one
+    // would keep the process from exiting.
     const NodeWorker = nodeBuiltin<{ Worker: NodeWorkerConstructor }>('node:worker_threads')?.Worker;
     if (NodeWorker) {
-      const worker = new NodeWorker(workerSource, { eval: true, workerData: start });
+      // The parent's flags are not the worker's: `--input-type=module` would make this CommonJS source
+      // fail to parse, and the worker would never start.
+      const worker = new NodeWorker(workerSource, { eval: true, workerData: start, execArgv: [] });
       // A parked worker must not keep the process alive.
       worker.unref();
       worker.on('error', died);

@@ -1,14 +1,15 @@
 // The layout of a pool thread's job slot in shared wasm memory, read by the main thread and the worker.
 //
 // A slot is a few words the main thread writes a job into (which kernel, its arguments) and bumps a
-// sequence number; the worker, blocked in Atomics.wait on that number, runs the kernel and stores
-// the same number in DONE. Everything lives in the one shared memory, so a job costs no message.
+// sequence number; the worker, blocked in Atomics.wait on that number, claims the job, runs the
+// kernel and stores the same number in DONE. Everything lives in the one shared memory, so a job
+// costs no message.
 
 /** Int32 word indices into a slot. */
 export const SLOT = {
   /** Bumped by the main thread to post a job; -1 asks the worker to exit. */
   SEQ: 0,
-  /** The SEQ of the last job the worker finished. */
+  /** The SEQ of the last job the worker finished, or found the main thread had taken back. */
   DONE: 1,
   /** Index of the kernel in the export-name list the worker received at start. */
   KERNEL: 2,
@@ -17,6 +18,11 @@ export const SLOT = {
   READY: 4,
   /** 1 when the last job threw; the message is sent separately. */
   FAILED: 5,
+  /**
+   * The SEQ of the last job taken, by the worker before it runs it or by the main thread when the
+   * worker has not taken it in time (compare-exchange, so exactly one of them runs a job).
+   */
+  CLAIM: 6,
 } as const;
 
 /** Words before the arguments; the f64 arguments start on an 8-byte boundary after them. */

@@ -15,31 +15,40 @@ function serve(start: ThreadStart): void {
   // The slot sits below any address memory growth adds, so these views stay valid as it grows.
   const control = new Int32Array(start.memory.buffer, start.slot, SLOT_HEADER_WORDS);
   const args = new Float64Array(start.memory.buffer, start.slot + SLOT_HEADER_WORDS * 4, MAX_JOB_ARGS);
+  // Read before READY: the main thread may post the first job the moment READY is set, and a
+  // worker that read SEQ after that would wait past its first job.
+  let seen = Atomics.load(control, SLOT.SEQ);
   Atomics.store(control, SLOT.READY, 1);
   Atomics.notify(control, SLOT.READY);
-  let seen = Atomics.load(control, SLOT.SEQ);
   for (;;) {
     Atomics.wait(control, SLOT.SEQ, seen);
-    seen = Atomics.load(control, SLOT.SEQ);
-    if (seen < 0) return;
-    try {
-      const count = control[SLOT.ARG_COUNT];
-      kernels[control[SLOT.KERNEL]](...Array.from(args.subarray(0, count)));
-    } catch {
-      // A kernel traps only on a bug; the main thread raises it, naming the kernel.
-      Atomics.store(control, SLOT.FAILED, 1);
+    const seq = Atomics.load(control, SLOT.SEQ);
+    if (seq < 0) return;
+    // Losing the claim means the main thread gave up waiting and ran the piece itself; DONE then
+    // tells it this worker is alive and free again.
+    if (Atomics.compareExchange(control, SLOT.CLAIM, seen, seq) === seen) {
+      try {
+        const count = control[SLOT.ARG_COUNT];
+        kernels[control[SLOT.KERNEL]](...Array.from(args.subarray(0, count)));
+      } catch {
+        // A kernel traps only on a bug; the main thread raises it, naming the kernel.
+        Atomics.store(control, SLOT.FAILED, 1);
+      }
     }
+    seen = seq;
     Atomics.store(control, SLOT.DONE, seen);
     Atomics.notify(control, SLOT.DONE);
   }
 }
 
-declare const require: ((id: string) => unknown) | undefined;
 declare const self: { onmessage: ((event: { data: ThreadStart }) => void) | null };
 
-if (typeof require === 'function') {
-  // Node: an eval'd worker_threads worker, started with its ThreadStart as workerData.
-  serve((require('node:worker_threads') as { workerData: ThreadStart }).workerData);
+// Read from globalThis, not as a bare `require`: the bundler replaces a bare one with a shim that is
+// a function everywhere, which sent browsers' workers down the Node path, where they threw.
+const nodeRequire = (globalThis as { require?: (id: string) => unknown }).require;
+if (typeof nodeRequire === 'function') {
+  // Node (and Deno's node:worker_threads): an eval'd worker, started with its ThreadStart as workerData.
+  serve((nodeRequire('node:worker_threads') as { workerData: ThreadStart }).workerData);
 } else {
   self.onmessage = (event) => {
     self.onmessage = null;
