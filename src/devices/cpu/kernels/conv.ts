@@ -41,13 +41,12 @@ const PASS = { forward: 0, inputGrad: 1, weightGrad: 2 } as const;
 /**
  * A convolution pass splits only with at least twice this many multiply-adds, at most one piece
  * per this many. Its pieces are GEMMs of gemm.ts's code, each also repacking the weights and
- * gathering its own columns, so the break-even is near the GEMM's (2^20 to 2^21, measured on a
- * quiet machine). scripts/conv-thread-threshold.mjs, run here with the machine at load 15 on its
- * 2 cores (fastest of 41 alternated runs, with every size split), could not show the gain: 2
- * threads took 0.67-1.18x the speed of 1 on forwards of 1.2-9.4 million multiply-adds and
- * 0.6-0.9x with both gradients, 1.7x on a forward of 18.9 million and 2.5x on the CNN step's
- * (6.2 million) forward with the weight gradient. So the split starts at 4 million, below
- * the CNN training step's convolution.
+ * gathering its own columns, so the break-even is taken from the GEMM's (2^20 to 2^21 on a quiet
+ * machine). scripts/conv-thread-threshold.mjs could not measure it here: the 2 shared cores ran at
+ * load 8-15, and with every size split (fastest of 41 alternated runs) 2 threads took 0.67-1.18x
+ * the speed of 1 on forwards of 1.2-9.4 million multiply-adds and 1.08-1.7x at 18.9 million; at
+ * load 8, with this threshold, 0.84-0.95x from 4.7 to 18.9 million, while sizes left unsplit
+ * varied by as much (0.74-1.02x), so the noise exceeds the effect.
  */
 const THREAD_MIN_MACS = 1 << 21;
 
