@@ -111,12 +111,13 @@ class ScatterAdd {
 }
 
 /**
- * Walks the column matrix of one group's channels for output pixels [first, first + count): row
- * (c, ki, kj), column p reads image[c, oh*sh - ph + ki*dh, ow*sw - pw + kj*dw] for p = oh*Wo + ow.
- * `image` is the group's first channel, with element strides channelStride, rowStride, colStride.
+ * Walks rows [rowFirst, rowEnd) of the column matrix of one group's channels for output pixels
+ * [first, first + count): row (c, ki, kj), column p reads image[c, oh*sh - ph + ki*dh, ow*sw - pw
+ * + kj*dw] for p = oh*Wo + ow; row rowFirst lands at `columns`. `image` is the group's first
+ * channel, with element strides channelStride, rowStride, colStride.
  */
 @inline function walkColumns<Direction>(geometry: usize, columns: usize, image: usize,
-  channelStride: i32, rowStride: i32, colStride: i32, first: i32, count: i32): void {
+  channelStride: i32, rowStride: i32, colStride: i32, first: i32, count: i32, rowFirst: i32, rowEnd: i32): void {
   const channels = geo(geometry, IN_CHANNELS) / geo(geometry, GROUPS);
   const height = geo(geometry, IN_HEIGHT), width = geo(geometry, IN_WIDTH);
   const outWidth = geo(geometry, OUT_WIDTH);
@@ -128,11 +129,13 @@ class ScatterAdd {
   const imageStep = <usize>colStride << 2;
   const firstRow = first / outWidth, firstCol = first - firstRow * outWidth;
   let column = columns;
+  let row = 0;
   for (let c = 0; c < channels; c++) {
     const channel = image + (<usize>c * channelStride << 2);
     for (let ki = 0; ki < kernelH; ki++) {
       const rowOffset = ki * dilationH - padH;
-      for (let kj = 0; kj < kernelW; kj++) {
+      for (let kj = 0; kj < kernelW; kj++, row++) {
+        if (row < rowFirst || row >= rowEnd) continue;
         const colOffset = kj * dilationW - padW;
         const owLow = firstInside(colOffset, strideW, outWidth);
         const owHigh = endInside(colOffset, strideW, outWidth, width);
@@ -256,50 +259,58 @@ class TapWeightGrad {
   }
 }
 
-function depthwiseForward(geometry: usize, out: usize, input: usize, weight: usize, bias: usize): void {
+// Each entry point computes a range [first, end) of its pass's work items (convWorkItems), so the
+// glue can hand disjoint ranges to threads. An item is computed by the same code whichever range
+// holds it, and items write disjoint outputs, so any split gives the same bits.
+
+/** Forward items: (image, output channel) planes. */
+function depthwiseForward(geometry: usize, out: usize, input: usize, weight: usize, bias: usize, first: i32, end: i32): void {
   const outChannels = geo(geometry, OUT_CHANNELS);
   const perGroup = outChannels / geo(geometry, GROUPS);
   const pixels = geo(geometry, OUT_HEIGHT) * geo(geometry, OUT_WIDTH);
   const taps = geo(geometry, KERNEL_H) * geo(geometry, KERNEL_W);
-  for (let n = 0; n < geo(geometry, BATCH); n++) {
-    for (let co = 0; co < outChannels; co++) {
-      const plane = out + (<usize>(n * outChannels + co) * pixels << 2);
-      const start = bias != 0 ? load<f32>(bias + (<usize>co << 2)) : 0;
-      for (let p = 0; p < pixels; p++) store<f32>(plane + (<usize>p << 2), start);
-      const image = input + ((<usize>n * geo(geometry, INPUT_STRIDE_N) + <usize>(co / perGroup) * geo(geometry, INPUT_STRIDE_C)) << 2);
-      walkTaps<TapForward>(geometry, plane, image, geo(geometry, INPUT_STRIDE_H), geo(geometry, INPUT_STRIDE_W), weight + (<usize>(co * taps) << 2));
-    }
+  for (let item = first; item < end; item++) {
+    const n = item / outChannels, co = item - n * outChannels;
+    const plane = out + (<usize>item * pixels << 2);
+    const start = bias != 0 ? load<f32>(bias + (<usize>co << 2)) : 0;
+    for (let p = 0; p < pixels; p++) store<f32>(plane + (<usize>p << 2), start);
+    const image = input + ((<usize>n * geo(geometry, INPUT_STRIDE_N) + <usize>(co / perGroup) * geo(geometry, INPUT_STRIDE_C)) << 2);
+    walkTaps<TapForward>(geometry, plane, image, geo(geometry, INPUT_STRIDE_H), geo(geometry, INPUT_STRIDE_W), weight + (<usize>(co * taps) << 2));
   }
 }
 
-function depthwiseBackwardInput(geometry: usize, gradInput: usize, gradOut: usize, weight: usize): void {
+/** Input-gradient items: (image, input channel) planes, each summing its group's output channels in order. */
+function depthwiseBackwardInput(geometry: usize, gradInput: usize, gradOut: usize, weight: usize, first: i32, end: i32): void {
   const inChannels = geo(geometry, IN_CHANNELS), outChannels = geo(geometry, OUT_CHANNELS);
   const perGroup = outChannels / geo(geometry, GROUPS);
   const width = geo(geometry, IN_WIDTH);
   const imagePixels = geo(geometry, IN_HEIGHT) * width;
   const pixels = geo(geometry, OUT_HEIGHT) * geo(geometry, OUT_WIDTH);
   const taps = geo(geometry, KERNEL_H) * geo(geometry, KERNEL_W);
-  memory.fill(gradInput, 0, <usize>(geo(geometry, BATCH) * inChannels * imagePixels) << 2);
-  for (let n = 0; n < geo(geometry, BATCH); n++) {
-    for (let co = 0; co < outChannels; co++) {
-      const image = gradInput + (<usize>(n * inChannels + co / perGroup) * imagePixels << 2);
+  for (let item = first; item < end; item++) {
+    const n = item / inChannels, ci = item - n * inChannels;
+    const image = gradInput + (<usize>item * imagePixels << 2);
+    memory.fill(image, 0, <usize>imagePixels << 2);
+    for (let co = ci * perGroup; co < (ci + 1) * perGroup; co++) {
       const plane = gradOut + (<usize>(n * outChannels + co) * pixels << 2);
       walkTaps<TapInputGrad>(geometry, plane, image, width, 1, weight + (<usize>(co * taps) << 2));
     }
   }
 }
 
-function depthwiseBackwardWeight(geometry: usize, gradWeight: usize, input: usize, gradOut: usize): void {
+/** Weight-gradient items: output channels, each summing over the images in order. */
+function depthwiseBackwardWeight(geometry: usize, gradWeight: usize, input: usize, gradOut: usize, first: i32, end: i32): void {
   const outChannels = geo(geometry, OUT_CHANNELS);
   const perGroup = outChannels / geo(geometry, GROUPS);
   const pixels = geo(geometry, OUT_HEIGHT) * geo(geometry, OUT_WIDTH);
   const taps = geo(geometry, KERNEL_H) * geo(geometry, KERNEL_W);
-  memory.fill(gradWeight, 0, <usize>(outChannels * taps) << 2);
-  for (let n = 0; n < geo(geometry, BATCH); n++) {
-    for (let co = 0; co < outChannels; co++) {
+  for (let co = first; co < end; co++) {
+    const weights = gradWeight + (<usize>(co * taps) << 2);
+    memory.fill(weights, 0, <usize>taps << 2);
+    for (let n = 0; n < geo(geometry, BATCH); n++) {
       const plane = gradOut + (<usize>(n * outChannels + co) * pixels << 2);
       const image = input + ((<usize>n * geo(geometry, INPUT_STRIDE_N) + <usize>(co / perGroup) * geo(geometry, INPUT_STRIDE_C)) << 2);
-      walkTaps<TapWeightGrad>(geometry, plane, image, geo(geometry, INPUT_STRIDE_H), geo(geometry, INPUT_STRIDE_W), gradWeight + (<usize>(co * taps) << 2));
+      walkTaps<TapWeightGrad>(geometry, plane, image, geo(geometry, INPUT_STRIDE_H), geo(geometry, INPUT_STRIDE_W), weights);
     }
   }
 }
@@ -309,16 +320,56 @@ function oneChannelPerGroup(geometry: usize): bool {
   return geo(geometry, IN_CHANNELS) == geo(geometry, GROUPS) && geo(geometry, GROUPS) > 1;
 }
 
+/** Output pixel chunks per (image, group). */
+function chunksPerImage(geometry: usize): i32 {
+  const chunk = chunkPixels(geometry);
+  return (geo(geometry, OUT_HEIGHT) * geo(geometry, OUT_WIDTH) + chunk - 1) / chunk;
+}
+
+/** Columns of the weight gradient's GEMM per tile: ranges split at multiples of gemm.ts's
+ *  TILE_COLS, so every column lies in the same tile of the same code at any split. */
+const WEIGHT_TILE_COLS = 8;
+
+/** True when the weight gradient is computed transposed ([depth, Cout/groups]; see conv2dBackwardWeightF32). */
+@inline function weightGradTransposed(geometry: usize): bool {
+  return columnRows(geometry) < geo(geometry, OUT_CHANNELS) / geo(geometry, GROUPS);
+}
+
+/** Column tiles of one group's weight-gradient GEMM. */
+function weightTiles(geometry: usize): i32 {
+  const columns = weightGradTransposed(geometry) ? geo(geometry, OUT_CHANNELS) / geo(geometry, GROUPS) : columnRows(geometry);
+  return (columns + WEIGHT_TILE_COLS - 1) / WEIGHT_TILE_COLS;
+}
+
+/** Passes of convWorkItems. */
+const PASS_FORWARD = 0, PASS_INPUT_GRAD = 1;
+
+/**
+ * Work items of a pass (0 forward, 1 input gradient, 2 weight gradient). Forward: (image, group,
+ * pixel chunk), or (image, channel) when depthwise. Input gradient: (image, group), since col2im
+ * adds the chunks of one image into overlapping pixels, or (image, channel) when depthwise.
+ * Weight gradient: (group, column tile of its GEMM), or output channels when depthwise; these sum
+ * over images and pixels inside the item.
+ */
+export function convWorkItems(geometry: usize, pass: i32): i32 {
+  const batch = geo(geometry, BATCH), groups = geo(geometry, GROUPS);
+  const depthwise = oneChannelPerGroup(geometry);
+  if (pass == PASS_FORWARD) return depthwise ? batch * geo(geometry, OUT_CHANNELS) : batch * groups * chunksPerImage(geometry);
+  if (pass == PASS_INPUT_GRAD) return batch * groups;
+  return depthwise ? geo(geometry, OUT_CHANNELS) : groups * weightTiles(geometry);
+}
+
 // ---- entry points ---------------------------------------------------------------------------------
 
 /**
- * out[N, Cout, Ho, Wo] (contiguous) = conv(input, weight) + bias. input is strided as the geometry
- * says; weight is contiguous [Cout, Cin/groups, kh, kw]; bias is Cout floats or 0 for none.
- * `columns` holds convColumnsBytes(geometry); `work` is gemmF32's workspace.
+ * out[N, Cout, Ho, Wo] (contiguous) = conv(input, weight) + bias, for work items [first, end) of
+ * convWorkItems(geometry, 0). input is strided as the geometry says; weight is contiguous
+ * [Cout, Cin/groups, kh, kw]; bias is Cout floats or 0 for none. `columns` holds
+ * convColumnsBytes(geometry); `work` is gemmF32's workspace.
  */
-export function conv2dF32(geometry: usize, out: usize, input: usize, weight: usize, bias: usize, columns: usize, work: usize): void {
+export function conv2dF32(geometry: usize, out: usize, input: usize, weight: usize, bias: usize, columns: usize, work: usize, first: i32, end: i32): void {
   if (oneChannelPerGroup(geometry)) {
-    depthwiseForward(geometry, out, input, weight, bias);
+    depthwiseForward(geometry, out, input, weight, bias, first, end);
     return;
   }
   const groups = geo(geometry, GROUPS);
@@ -327,26 +378,25 @@ export function conv2dF32(geometry: usize, out: usize, input: usize, weight: usi
   const pixels = geo(geometry, OUT_HEIGHT) * geo(geometry, OUT_WIDTH);
   const depth = columnRows(geometry);
   const chunk = chunkPixels(geometry);
+  const chunks = chunksPerImage(geometry);
   const direct = inputIsColumns(geometry);
   const strideN = geo(geometry, INPUT_STRIDE_N), strideC = geo(geometry, INPUT_STRIDE_C);
   const strideH = geo(geometry, INPUT_STRIDE_H), strideW = geo(geometry, INPUT_STRIDE_W);
-  for (let n = 0; n < geo(geometry, BATCH); n++) {
-    for (let g = 0; g < groups; g++) {
-      const image = input + ((<usize>n * strideN + <usize>(g * inChannels) * strideC) << 2);
-      const weights = weight + (<usize>(g * outChannels * depth) << 2);
-      const target = out + (<usize>(n * groups + g) * outChannels * pixels << 2);
-      for (let first = 0; first < pixels; first += chunk) {
-        const count = min(chunk, pixels - first);
-        const result = target + (<usize>first << 2);
-        if (direct) {
-          gemmF32(outChannels, count, depth, weights, depth, 1, image + (<usize>first << 2), strideC, 1, result, pixels, 0, work);
-        } else {
-          walkColumns<Gather>(geometry, columns, image, strideC, strideH, strideW, first, count);
-          gemmF32(outChannels, count, depth, weights, depth, 1, columns, count, 1, result, pixels, 0, work);
-        }
-        if (bias != 0) addBias(result, bias + (<usize>(g * outChannels) << 2), outChannels, count, pixels);
-      }
+  for (let item = first; item < end; item++) {
+    const imageGroup = item / chunks;
+    const n = imageGroup / groups, g = imageGroup - n * groups;
+    const start = (item - imageGroup * chunks) * chunk;
+    const count = min(chunk, pixels - start);
+    const image = input + ((<usize>n * strideN + <usize>(g * inChannels) * strideC) << 2);
+    const weights = weight + (<usize>(g * outChannels * depth) << 2);
+    const result = out + ((<usize>imageGroup * outChannels * pixels + <usize>start) << 2);
+    if (direct) {
+      gemmF32(outChannels, count, depth, weights, depth, 1, image + (<usize>start << 2), strideC, 1, result, pixels, 0, work);
+    } else {
+      walkColumns<Gather>(geometry, columns, image, strideC, strideH, strideW, start, count, 0, depth);
+      gemmF32(outChannels, count, depth, weights, depth, 1, columns, count, 1, result, pixels, 0, work);
     }
+    if (bias != 0) addBias(result, bias + (<usize>(g * outChannels) << 2), outChannels, count, pixels);
   }
 }
 
@@ -364,12 +414,12 @@ function addBias(out: usize, bias: usize, rows: i32, count: i32, pitch: i32): vo
 
 /**
  * gradInput[N, Cin, H, W] (contiguous, overwritten) = the input gradient of conv2dF32 given
- * gradOut [N, Cout, Ho, Wo] and weight, both contiguous. The geometry's input strides are ignored:
- * gradInput is contiguous.
+ * gradOut [N, Cout, Ho, Wo] and weight, both contiguous, for work items [first, end) of
+ * convWorkItems(geometry, 1). The geometry's input strides are ignored: gradInput is contiguous.
  */
-export function conv2dBackwardInputF32(geometry: usize, gradInput: usize, gradOut: usize, weight: usize, columns: usize, work: usize): void {
+export function conv2dBackwardInputF32(geometry: usize, gradInput: usize, gradOut: usize, weight: usize, columns: usize, work: usize, first: i32, end: i32): void {
   if (oneChannelPerGroup(geometry)) {
-    depthwiseBackwardInput(geometry, gradInput, gradOut, weight);
+    depthwiseBackwardInput(geometry, gradInput, gradOut, weight, first, end);
     return;
   }
   const groups = geo(geometry, GROUPS);
@@ -381,22 +431,20 @@ export function conv2dBackwardInputF32(geometry: usize, gradInput: usize, gradOu
   const depth = columnRows(geometry);
   const chunk = chunkPixels(geometry);
   const direct = inputIsColumns(geometry);
-  const total = geo(geometry, BATCH) * geo(geometry, IN_CHANNELS) * imagePixels;
-  if (!direct) memory.fill(gradInput, 0, <usize>total << 2);
-  for (let n = 0; n < geo(geometry, BATCH); n++) {
-    for (let g = 0; g < groups; g++) {
-      const image = gradInput + (<usize>(n * groups + g) * inChannels * imagePixels << 2);
-      const weights = weight + (<usize>(g * outChannels * depth) << 2);
-      const grads = gradOut + (<usize>(n * groups + g) * outChannels * pixels << 2);
-      for (let first = 0; first < pixels; first += chunk) {
-        const count = min(chunk, pixels - first);
-        // The weights read transposed: [depth, outChannels].
-        if (direct) {
-          gemmF32(depth, count, outChannels, weights, 1, depth, grads + (<usize>first << 2), pixels, 1, image + (<usize>first << 2), imagePixels, 0, work);
-        } else {
-          gemmF32(depth, count, outChannels, weights, 1, depth, grads + (<usize>first << 2), pixels, 1, columns, count, 0, work);
-          walkColumns<ScatterAdd>(geometry, columns, image, imagePixels, width, 1, first, count);
-        }
+  for (let item = first; item < end; item++) {
+    const g = item % groups;
+    const image = gradInput + (<usize>item * inChannels * imagePixels << 2);
+    const weights = weight + (<usize>(g * outChannels * depth) << 2);
+    const grads = gradOut + (<usize>item * outChannels * pixels << 2);
+    if (!direct) memory.fill(image, 0, <usize>(inChannels * imagePixels) << 2);
+    for (let start = 0; start < pixels; start += chunk) {
+      const count = min(chunk, pixels - start);
+      // The weights read transposed: [depth, outChannels].
+      if (direct) {
+        gemmF32(depth, count, outChannels, weights, 1, depth, grads + (<usize>start << 2), pixels, 1, image + (<usize>start << 2), imagePixels, 0, work);
+      } else {
+        gemmF32(depth, count, outChannels, weights, 1, depth, grads + (<usize>start << 2), pixels, 1, columns, count, 0, work);
+        walkColumns<ScatterAdd>(geometry, columns, image, imagePixels, width, 1, start, count, 0, depth);
       }
     }
   }
@@ -404,17 +452,19 @@ export function conv2dBackwardInputF32(geometry: usize, gradInput: usize, gradOu
 
 /**
  * gradWeight [Cout, Cin/groups, kh, kw] (contiguous, overwritten) = the weight gradient of
- * conv2dF32 given its input (strided as the geometry says) and gradOut (contiguous).
+ * conv2dF32 given its input (strided as the geometry says) and gradOut (contiguous), for work
+ * items [first, end) of convWorkItems(geometry, 2).
  *
  * Per group it is gradOut[Cout/groups, pixels] @ columns^T summed over images. With a shallow
  * receptive field (a 3x3 kernel over one channel: 9 rows) that product is only 9 columns wide,
  * and the GEMM would spend its time packing gradOut for two mostly empty 8-column panels; then
  * the transposed product columns @ gradOut^T (9 short rows, full panels) is accumulated in
- * scratch and transposed once at the end.
+ * scratch and transposed once at the end. An item is a tile of the product's columns: column
+ * rows of the column matrix (gathering only those), or output channels when transposed.
  */
-export function conv2dBackwardWeightF32(geometry: usize, gradWeight: usize, input: usize, gradOut: usize, columns: usize, work: usize): void {
+export function conv2dBackwardWeightF32(geometry: usize, gradWeight: usize, input: usize, gradOut: usize, columns: usize, work: usize, first: i32, end: i32): void {
   if (oneChannelPerGroup(geometry)) {
-    depthwiseBackwardWeight(geometry, gradWeight, input, gradOut);
+    depthwiseBackwardWeight(geometry, gradWeight, input, gradOut, first, end);
     return;
   }
   const groups = geo(geometry, GROUPS);
@@ -424,37 +474,43 @@ export function conv2dBackwardWeightF32(geometry: usize, gradWeight: usize, inpu
   const depth = columnRows(geometry);
   const chunk = chunkPixels(geometry);
   const direct = inputIsColumns(geometry);
-  const transposed = depth < outChannels;
+  const transposed = weightGradTransposed(geometry);
+  const tiles = weightTiles(geometry);
   const transposedSum = columns + <usize>columnBytes(geometry);
   const strideN = geo(geometry, INPUT_STRIDE_N), strideC = geo(geometry, INPUT_STRIDE_C);
   const strideH = geo(geometry, INPUT_STRIDE_H), strideW = geo(geometry, INPUT_STRIDE_W);
-  for (let g = 0; g < groups; g++) {
+  for (let g = first / tiles; g * tiles < end; g++) {
     const weights = gradWeight + (<usize>(g * outChannels * depth) << 2);
+    // This range's columns of the group's product: [low, high).
+    const low = max(first - g * tiles, 0) * WEIGHT_TILE_COLS;
+    const high = min(min(end - g * tiles, tiles) * WEIGHT_TILE_COLS, transposed ? outChannels : depth);
+    const rowFirst = transposed ? 0 : low, rowEnd = transposed ? depth : high;
     for (let n = 0; n < geo(geometry, BATCH); n++) {
       const image = input + ((<usize>n * strideN + <usize>(g * inChannels) * strideC) << 2);
       const grads = gradOut + (<usize>(n * groups + g) * outChannels * pixels << 2);
-      for (let first = 0; first < pixels; first += chunk) {
-        const count = min(chunk, pixels - first);
-        const beta: f32 = n == 0 && first == 0 ? 0 : 1;
-        // The columns [depth, count]: the input itself, or gathered into scratch.
-        let source = image + (<usize>first << 2);
+      for (let start = 0; start < pixels; start += chunk) {
+        const count = min(chunk, pixels - start);
+        const beta: f32 = n == 0 && start == 0 ? 0 : 1;
+        // Rows [rowFirst, rowEnd) of the columns [depth, count]: the input itself, or gathered into scratch.
+        let source = image + ((<usize>start + <usize>rowFirst * strideC) << 2);
         let sourceRowStride = strideC;
         if (!direct) {
-          walkColumns<Gather>(geometry, columns, image, strideC, strideH, strideW, first, count);
+          walkColumns<Gather>(geometry, columns, image, strideC, strideH, strideW, start, count, rowFirst, rowEnd);
           source = columns;
           sourceRowStride = count;
         }
-        const chunkGrads = grads + (<usize>first << 2);
+        const chunkGrads = grads + (<usize>start << 2);
         if (transposed) {
-          gemmF32(depth, outChannels, count, source, sourceRowStride, 1, chunkGrads, 1, pixels, transposedSum, outChannels, beta, work);
+          gemmF32(depth, high - low, count, source, sourceRowStride, 1, chunkGrads + (<usize>low * pixels << 2), 1, pixels,
+            transposedSum + (<usize>low << 2), outChannels, beta, work);
         } else {
-          gemmF32(outChannels, depth, count, chunkGrads, pixels, 1, source, 1, sourceRowStride, weights, depth, beta, work);
+          gemmF32(outChannels, high - low, count, chunkGrads, pixels, 1, source, 1, sourceRowStride, weights + (<usize>low << 2), depth, beta, work);
         }
       }
     }
     if (transposed) {
       for (let k = 0; k < depth; k++) {
-        for (let co = 0; co < outChannels; co++) {
+        for (let co = low; co < high; co++) {
           store<f32>(weights + (<usize>(co * depth + k) << 2), load<f32>(transposedSum + (<usize>(k * outChannels + co) << 2)));
         }
       }
