@@ -35,10 +35,11 @@ export function outputRanges(total: number, rowSize: number, threads: number, gr
   return ranges;
 }
 
-/** A split kernel: its leading arguments, then the range [begin, end) of outputs it computes. */
+/** A kernel split over threads: its leading arguments, then the range [begin, end) of outputs it computes. */
 export interface SplitJob {
-  /** The wasm export; it takes `args`, then begin and end. */
+  /** The wasm export's name, which the pool's workers call, and the export itself, for this thread. */
   kernel: string;
+  run: (...args: number[]) => unknown;
   args: readonly number[];
   /** Outputs in all, walked in rows of `rowSize` (the innermost dim of the walk). */
   total: number;
@@ -50,14 +51,15 @@ export interface SplitJob {
   threshold: number;
 }
 
-/** Runs a split kernel once over all its outputs, or over the threads as its work pays for. */
-export function runSplit(cpu: CpuDevice, job: SplitJob): void {
-  const kernel = (cpu.wasm as unknown as Record<string, (...args: number[]) => unknown>)[job.kernel];
+/**
+ * Runs a kernel over the threads when its work pays for them, and returns whether it did; when it
+ * returns false the caller runs the kernel over [0, total) itself, with a direct call that V8
+ * makes cheaper than a call through this function (small ops are most of the calls).
+ */
+export function splitOverThreads(cpu: CpuDevice, job: SplitJob): boolean {
   const threads = Math.min(cpu.threadsFor(job.work, job.threshold), Math.ceil(job.total / job.grain));
-  if (threads === 1 || !cpu.pool) {
-    kernel(...job.args, 0, job.total);
-    return;
-  }
+  if (threads === 1 || !cpu.pool) return false;
   const pieces = outputRanges(job.total, job.rowSize, threads, job.grain).map(([begin, end]) => [...job.args, begin, end]);
-  cpu.pool.run(job.kernel, pieces, (piece) => kernel(...piece));
+  cpu.pool.run(job.kernel, pieces, (piece) => job.run(...piece));
+  return true;
 }

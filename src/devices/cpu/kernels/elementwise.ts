@@ -1,12 +1,13 @@
 // CPU glue for the unary, binary, where, fill and copy kernels of assembly/elementwise.ts.
 import type { DType } from '../../../dtype.js';
+import { numel } from '../../../shape.js';
 import { coalesce } from '../../coalesce.js';
 import type { Kernels } from '../../device.js';
 import { BINARY_OPCODES, CONVERSIONS, elementwiseKernelDtype, UNARY_OPCODES } from '../../opcodes.js';
 import { scalarBits } from '../../scalar-bits.js';
 import type { CpuDevice } from '../device.js';
 import { addressOf } from '../helpers.js';
-import { GRAIN, runSplit } from '../split.js';
+import { GRAIN, splitOverThreads } from '../split.js';
 
 /**
  * unary, binary and where split their output over threads only from twice this many elements, at
@@ -30,14 +31,24 @@ function conversion(from: DType, to: DType): number {
 
 export function elementwiseKernels(cpu: CpuDevice): Pick<Kernels, 'copy' | 'fill' | 'arange' | 'unary' | 'binary' | 'where'> {
   const wasm = cpu.wasm;
-  /** Runs an elementwise kernel over the output's elements, split over threads when it is large enough. */
+  /** Whether an elementwise kernel ran split over threads; if not, the caller runs it on [0, total). */
   const split = (
     kernel: 'unaryF32' | 'unaryI32' | 'binaryF32' | 'binaryI32' | 'whereStrided',
     shape: readonly number[],
+    total: number,
     args: readonly number[],
   ) => {
-    const total = shape.reduce((a, b) => a * b, 1);
-    runSplit(cpu, { kernel, args, total, rowSize: shape[shape.length - 1], grain: GRAIN, work: total, threshold: THREAD_MIN_ELEMENTS });
+    const run = wasm[kernel] as (...args: number[]) => unknown;
+    return splitOverThreads(cpu, {
+      kernel,
+      run,
+      args,
+      total,
+      rowSize: shape[shape.length - 1],
+      grain: GRAIN,
+      work: total,
+      threshold: THREAD_MIN_ELEMENTS,
+    });
   };
   return {
     copy(dst, src) {
@@ -61,22 +72,32 @@ export function elementwiseKernels(cpu: CpuDevice): Pick<Kernels, 'copy' | 'fill
       const { shape, strides } = coalesce(out.shape, [out.strides, x.strides]);
       cpu.beginParams();
       const [shapeAt, xStrides] = cpu.params(shape, strides[1]);
-      if (elementwiseKernelDtype(op, x.dtype, false) === 'float32')
-        split('unaryF32', shape, [UNARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(x), xStrides, p0, p1]);
-      else split('unaryI32', shape, [UNARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(x), xStrides]);
+      const total = numel(shape);
+      if (elementwiseKernelDtype(op, x.dtype, false) === 'float32') {
+        const args = [UNARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(x), xStrides, p0, p1] as const;
+        if (!split('unaryF32', shape, total, args)) wasm.unaryF32(...args, 0, total);
+      } else {
+        const args = [UNARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(x), xStrides] as const;
+        if (!split('unaryI32', shape, total, args)) wasm.unaryI32(...args, 0, total);
+      }
     },
     binary(op, out, a, b) {
       const { shape, strides } = coalesce(out.shape, [out.strides, a.strides, b.strides]);
       cpu.beginParams();
       const [shapeAt, aStrides, bStrides] = cpu.params(shape, strides[1], strides[2]);
-      const kernel = elementwiseKernelDtype(op, a.dtype, true) === 'float32' ? 'binaryF32' : 'binaryI32';
-      split(kernel, shape, [BINARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(a), aStrides, addressOf(b), bStrides]);
+      const total = numel(shape);
+      const args = [BINARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(a), aStrides, addressOf(b), bStrides] as const;
+      const isFloat = elementwiseKernelDtype(op, a.dtype, true) === 'float32';
+      if (split(isFloat ? 'binaryF32' : 'binaryI32', shape, total, args)) return;
+      if (isFloat) wasm.binaryF32(...args, 0, total);
+      else wasm.binaryI32(...args, 0, total);
     },
     where(out, cond, a, b) {
       const { shape, strides } = coalesce(out.shape, [out.strides, cond.strides, a.strides, b.strides]);
       cpu.beginParams();
       const [shapeAt, condStrides, aStrides, bStrides] = cpu.params(shape, strides[1], strides[2], strides[3]);
-      split('whereStrided', shape, [
+      const total = numel(shape);
+      const args = [
         shape.length,
         shapeAt,
         addressOf(out),
@@ -86,7 +107,8 @@ export function elementwiseKernels(cpu: CpuDevice): Pick<Kernels, 'copy' | 'fill
         aStrides,
         addressOf(b),
         bStrides,
-      ]);
+      ] as const;
+      if (!split('whereStrided', shape, total, args)) wasm.whereStrided(...args, 0, total);
     },
   };
 }

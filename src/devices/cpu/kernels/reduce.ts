@@ -5,7 +5,7 @@ import { REDUCE_OPCODES } from '../../opcodes.js';
 import { reducedInnermost, reduceLayout } from '../../reduce-layout.js';
 import type { CpuDevice } from '../device.js';
 import { addressOf } from '../helpers.js';
-import { GRAIN, runSplit } from '../split.js';
+import { GRAIN, splitOverThreads } from '../split.js';
 
 /**
  * A float32 reduction splits over threads only from twice this many input elements, at most one
@@ -78,21 +78,26 @@ export function reduceKernels(cpu: CpuDevice): Pick<Kernels, 'reduce'> {
         const chunks = Math.ceil(layout.count / REDUCE_CHUNK);
         const units = outputs * chunks;
         const partials = cpu.allocator.malloc(units * wasm.reducePartialBytes());
-        runSplit(cpu, {
+        const args = [...walk, REDUCE_CHUNK, partials] as const;
+        const split = splitOverThreads(cpu, {
           kernel: 'reducePartialsF32',
-          args: [...walk, REDUCE_CHUNK, partials],
+          run: wasm.reducePartialsF32,
+          args,
           total: units,
           rowSize: 1,
           grain: 1,
           work: outputs * layout.count,
           threshold: THREAD_MIN_ELEMENTS,
         });
+        if (!split) wasm.reducePartialsF32(...args, 0, units);
         wasm.reduceCombineF32(REDUCE_OPCODES[op], outputs, chunks, partials, addressOf(out));
         cpu.allocator.free(partials);
       } else {
-        runSplit(cpu, {
+        const args = [...walk, addressOf(out)] as const;
+        const split = splitOverThreads(cpu, {
           kernel: 'reduceF32',
-          args: [...walk, addressOf(out)],
+          run: wasm.reduceF32,
+          args,
           total: outputs,
           rowSize: layout.keptShape[layout.keptShape.length - 1],
           // About GRAIN input elements per grain, in whole SIMD groups of outputs.
@@ -100,6 +105,7 @@ export function reduceKernels(cpu: CpuDevice): Pick<Kernels, 'reduce'> {
           work: outputs * layout.count,
           threshold: THREAD_MIN_ELEMENTS,
         });
+        if (!split) wasm.reduceF32(...args, 0, outputs);
       }
       if (temporary !== null) cpu.allocator.free(temporary);
       return overflow;
