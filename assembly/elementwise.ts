@@ -2,8 +2,14 @@
 // and fill, any strided destination) and walks its inputs through their strides, so views,
 // transposes and broadcasts (stride 0) need no copy first. Inner rows run in f32x4/i32x4 when the
 // inner strides allow; shapes and strides arrive as i32 arrays in memory.
+//
+// unary, binary and where compute the output's elements [begin, end) of its row-major order, so a
+// large op splits over threads (src/devices/cpu/kernels/elementwise.ts). Within a row, elements
+// run in groups of 4 from the row's start and the row's last n % 4 one by one, whatever the range:
+// a range that starts or ends at a multiple of 4 within its row (or in that tail) computes each
+// element with the code the whole-tensor call would use, so the bits do not depend on the split.
 import { expV, sigmoidV, tanhV } from './simd-math';
-import { beginWalk, carry, innerSize, innerStride, nextRow, outerRows, prepareOperand } from './strided';
+import { beginWalk, beginWalkAt, carry, innerSize, innerStride, nextRow, outerRows, prepareOperand, rowOffset } from './strided';
 // Opcodes and conversions, generated from src/devices/opcodes.ts.
 import {
   ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, EQ, NE, LT, LE, GT, GE, LOGICAL_AND, LOGICAL_OR, REMAINDER, FLOOR_DIVIDE, FMOD,
@@ -207,63 +213,64 @@ class LogSigmoid {
 }
 
 /** The row walk of every unary kernel, specialised per op class and element type T (f32 or i32). */
-function unaryLoop<Op, T>(ndim: i32, shape: usize, out: usize, x: usize, xStrides: usize, p0: f32, p1: f32): void {
+function unaryLoop<Op, T>(ndim: i32, shape: usize, out: usize, x: usize, xStrides: usize, p0: f32, p1: f32, begin: i32, end: i32): void {
+  if (end <= begin) return;
   const op = changetype<Op>(0);
   const n = innerSize(ndim, shape);
   const sx = innerStride(ndim, xStrides);
-  const rows = outerRows(ndim, shape);
-  beginWalk(ndim);
+  const firstRow = begin / n, lastRow = (end - 1) / n;
+  beginWalkAt(ndim, shape, firstRow);
   prepareOperand(0, ndim, shape, xStrides);
-  let ox = 0;
-  let rowOut = out;
-  for (let row = 0; row < rows; row++) {
-    if (row > 0) ox += carry(0, nextRow(ndim, shape));
-    const rowX = ptr(x, ox);
-    let i = 0;
+  let ox = rowOffset(ndim, shape, xStrides, firstRow);
+  for (let row = firstRow; row <= lastRow; row++) {
+    if (row > firstRow) ox += carry(0, nextRow(ndim, shape));
+    const rowStart = row * n;
+    const to = row == lastRow ? end - rowStart : n;
+    const rowX = ptr(x, ox), rowOut = ptr(out, rowStart);
+    let i = row == firstRow ? begin - rowStart : 0;
     if (sx == 1) {
-      for (; i + 4 <= n; i += 4) v128.store(ptr(rowOut, i), op.vector(v128.load(ptr(rowX, i)), p0, p1));
+      for (; i + 4 <= to; i += 4) v128.store(ptr(rowOut, i), op.vector(v128.load(ptr(rowX, i)), p0, p1));
     }
-    for (; i < n; i++) store<T>(ptr(rowOut, i), op.scalar(load<T>(ptr(rowX, i * sx)), p0, p1));
-    rowOut = ptr(rowOut, n);
+    for (; i < to; i++) store<T>(ptr(rowOut, i), op.scalar(load<T>(ptr(rowX, i * sx)), p0, p1));
   }
 }
 
-/** out = op(x) for float32; out contiguous, x strided; p0/p1 are the op's scalar parameters. */
-export function unaryF32(op: i32, ndim: i32, shape: usize, out: usize, x: usize, xStrides: usize, p0: f32, p1: f32): void {
+/** out[begin, end) = op(x) for float32; out contiguous, x strided; p0/p1 are the op's scalar parameters. */
+export function unaryF32(op: i32, ndim: i32, shape: usize, out: usize, x: usize, xStrides: usize, p0: f32, p1: f32, begin: i32, end: i32): void {
   switch (op) {
-    case NEG: unaryLoop<Neg, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case ABS: unaryLoop<Abs, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case EXP: unaryLoop<Exp, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case LOG: unaryLoop<Log, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case LOG2: unaryLoop<Log2, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case SQRT: unaryLoop<Sqrt, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case RSQRT: unaryLoop<Rsqrt, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case SIN: unaryLoop<Sin, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case COS: unaryLoop<Cos, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case TANH: unaryLoop<Tanh, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case SIGMOID: unaryLoop<Sigmoid, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case RELU: unaryLoop<Relu, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case SIGN: unaryLoop<Sign, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case FLOOR: unaryLoop<Floor, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case CEIL: unaryLoop<Ceil, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case ROUND: unaryLoop<Round, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case TRUNC: unaryLoop<Trunc, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case RECIPROCAL: unaryLoop<Reciprocal, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case SQUARE: unaryLoop<Square, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case CLAMP: unaryLoop<Clamp, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case POW_SCALAR: unaryLoop<PowScalar, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case RPOW_SCALAR: unaryLoop<RpowScalar, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case AFFINE: unaryLoop<Affine, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case LEAKY_RELU: unaryLoop<LeakyRelu, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case GT_SCALAR: unaryLoop<GtScalar, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case ERF: unaryLoop<Erf, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case LOG1P: unaryLoop<Log1p, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case EXPM1: unaryLoop<Expm1, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case SILU: unaryLoop<Silu, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case ELU: unaryLoop<Elu, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case SOFTPLUS: unaryLoop<Softplus, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case MISH: unaryLoop<Mish, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
-    case LOG_SIGMOID: unaryLoop<LogSigmoid, f32>(ndim, shape, out, x, xStrides, p0, p1); break;
+    case NEG: unaryLoop<Neg, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case ABS: unaryLoop<Abs, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case EXP: unaryLoop<Exp, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case LOG: unaryLoop<Log, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case LOG2: unaryLoop<Log2, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case SQRT: unaryLoop<Sqrt, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case RSQRT: unaryLoop<Rsqrt, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case SIN: unaryLoop<Sin, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case COS: unaryLoop<Cos, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case TANH: unaryLoop<Tanh, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case SIGMOID: unaryLoop<Sigmoid, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case RELU: unaryLoop<Relu, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case SIGN: unaryLoop<Sign, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case FLOOR: unaryLoop<Floor, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case CEIL: unaryLoop<Ceil, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case ROUND: unaryLoop<Round, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case TRUNC: unaryLoop<Trunc, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case RECIPROCAL: unaryLoop<Reciprocal, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case SQUARE: unaryLoop<Square, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case CLAMP: unaryLoop<Clamp, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case POW_SCALAR: unaryLoop<PowScalar, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case RPOW_SCALAR: unaryLoop<RpowScalar, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case AFFINE: unaryLoop<Affine, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case LEAKY_RELU: unaryLoop<LeakyRelu, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case GT_SCALAR: unaryLoop<GtScalar, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case ERF: unaryLoop<Erf, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case LOG1P: unaryLoop<Log1p, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case EXPM1: unaryLoop<Expm1, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case SILU: unaryLoop<Silu, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case ELU: unaryLoop<Elu, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case SOFTPLUS: unaryLoop<Softplus, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case MISH: unaryLoop<Mish, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
+    case LOG_SIGMOID: unaryLoop<LogSigmoid, f32>(ndim, shape, out, x, xStrides, p0, p1, begin, end); break;
     default: unreachable();
   }
 }
@@ -277,14 +284,14 @@ class IntSign {
 class IntSquare { @inline scalar(x: i32, p0: f32, p1: f32): i32 { return x * x; } @inline vector(x: v128, p0: f32, p1: f32): v128 { return i32x4.mul(x, x); } }
 class LogicalNot { @inline scalar(x: i32, p0: f32, p1: f32): i32 { return x == 0 ? 1 : 0; } @inline vector(x: v128, p0: f32, p1: f32): v128 { return asBool(i32x4.eq(x, i32x4.splat(0))); } }
 
-/** out = op(x) for int32 and bool (neg, abs, sign, square, logicalNot). */
-export function unaryI32(op: i32, ndim: i32, shape: usize, out: usize, x: usize, xStrides: usize): void {
+/** out[begin, end) = op(x) for int32 and bool (neg, abs, sign, square, logicalNot). */
+export function unaryI32(op: i32, ndim: i32, shape: usize, out: usize, x: usize, xStrides: usize, begin: i32, end: i32): void {
   switch (op) {
-    case NEG: unaryLoop<IntNeg, i32>(ndim, shape, out, x, xStrides, 0, 0); break;
-    case ABS: unaryLoop<IntAbs, i32>(ndim, shape, out, x, xStrides, 0, 0); break;
-    case SIGN: unaryLoop<IntSign, i32>(ndim, shape, out, x, xStrides, 0, 0); break;
-    case SQUARE: unaryLoop<IntSquare, i32>(ndim, shape, out, x, xStrides, 0, 0); break;
-    case LOGICAL_NOT: unaryLoop<LogicalNot, i32>(ndim, shape, out, x, xStrides, 0, 0); break;
+    case NEG: unaryLoop<IntNeg, i32>(ndim, shape, out, x, xStrides, 0, 0, begin, end); break;
+    case ABS: unaryLoop<IntAbs, i32>(ndim, shape, out, x, xStrides, 0, 0, begin, end); break;
+    case SIGN: unaryLoop<IntSign, i32>(ndim, shape, out, x, xStrides, 0, 0, begin, end); break;
+    case SQUARE: unaryLoop<IntSquare, i32>(ndim, shape, out, x, xStrides, 0, 0, begin, end); break;
+    case LOGICAL_NOT: unaryLoop<LogicalNot, i32>(ndim, shape, out, x, xStrides, 0, 0, begin, end); break;
     default: unreachable();
   }
 }
@@ -419,106 +426,108 @@ class IntPow {
  * i32; Out is i32 for comparisons). Inner rows run in SIMD when each input is contiguous along
  * them or broadcast (stride 0, splatted).
  */
-function binaryLoop<Op, In, Out>(ndim: i32, shape: usize, out: usize, a: usize, aStrides: usize, b: usize, bStrides: usize): void {
+function binaryLoop<Op, In, Out>(ndim: i32, shape: usize, out: usize, a: usize, aStrides: usize, b: usize, bStrides: usize, begin: i32, end: i32): void {
+  if (end <= begin) return;
   const op = changetype<Op>(0);
   const n = innerSize(ndim, shape);
   const sa = innerStride(ndim, aStrides), sb = innerStride(ndim, bStrides);
-  const rows = outerRows(ndim, shape);
-  beginWalk(ndim);
+  const firstRow = begin / n, lastRow = (end - 1) / n;
+  beginWalkAt(ndim, shape, firstRow);
   prepareOperand(0, ndim, shape, aStrides);
   prepareOperand(1, ndim, shape, bStrides);
-  let oa = 0, ob = 0;
-  let rowOut = out;
-  for (let row = 0; row < rows; row++) {
-    if (row > 0) {
+  let oa = rowOffset(ndim, shape, aStrides, firstRow), ob = rowOffset(ndim, shape, bStrides, firstRow);
+  for (let row = firstRow; row <= lastRow; row++) {
+    if (row > firstRow) {
       const d = nextRow(ndim, shape);
       oa += carry(0, d);
       ob += carry(1, d);
     }
-    const rowA = ptr(a, oa), rowB = ptr(b, ob);
-    let i = 0;
+    const rowStart = row * n;
+    const to = row == lastRow ? end - rowStart : n;
+    const rowA = ptr(a, oa), rowB = ptr(b, ob), rowOut = ptr(out, rowStart);
+    let i = row == firstRow ? begin - rowStart : 0;
     if ((sa == 1 || sa == 0) && (sb == 1 || sb == 0)) {
       const splatA = v128.load32_splat(rowA), splatB = v128.load32_splat(rowB);
-      for (; i + 4 <= n; i += 4) {
+      for (; i + 4 <= to; i += 4) {
         const va = sa == 1 ? v128.load(ptr(rowA, i)) : splatA;
         const vb = sb == 1 ? v128.load(ptr(rowB, i)) : splatB;
         v128.store(ptr(rowOut, i), op.vector(va, vb));
       }
     }
-    for (; i < n; i++) store<Out>(ptr(rowOut, i), op.scalar(load<In>(ptr(rowA, i * sa)), load<In>(ptr(rowB, i * sb))));
-    rowOut = ptr(rowOut, n);
+    for (; i < to; i++) store<Out>(ptr(rowOut, i), op.scalar(load<In>(ptr(rowA, i * sa)), load<In>(ptr(rowB, i * sb))));
   }
 }
 
-/** out = a op b for float32 inputs (comparisons write bool); out contiguous, a and b strided to out's shape. */
-export function binaryF32(op: i32, ndim: i32, shape: usize, out: usize, a: usize, aStrides: usize, b: usize, bStrides: usize): void {
+/** out[begin, end) = a op b for float32 inputs (comparisons write bool); out contiguous, a and b strided to out's shape. */
+export function binaryF32(op: i32, ndim: i32, shape: usize, out: usize, a: usize, aStrides: usize, b: usize, bStrides: usize, begin: i32, end: i32): void {
   switch (op) {
-    case ADD: binaryLoop<Add, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case SUB: binaryLoop<Sub, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case MUL: binaryLoop<Mul, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case DIV: binaryLoop<Div, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case POW: binaryLoop<Pow, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case MAXIMUM: binaryLoop<Maximum, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case MINIMUM: binaryLoop<Minimum, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case REMAINDER: binaryLoop<Remainder, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case FLOOR_DIVIDE: binaryLoop<FloorDivide, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case FMOD: binaryLoop<Fmod, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case EQ: binaryLoop<Eq, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case NE: binaryLoop<Ne, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case LT: binaryLoop<Lt, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case LE: binaryLoop<Le, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case GT: binaryLoop<Gt, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case GE: binaryLoop<Ge, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case ADD: binaryLoop<Add, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case SUB: binaryLoop<Sub, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case MUL: binaryLoop<Mul, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case DIV: binaryLoop<Div, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case POW: binaryLoop<Pow, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case MAXIMUM: binaryLoop<Maximum, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case MINIMUM: binaryLoop<Minimum, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case REMAINDER: binaryLoop<Remainder, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case FLOOR_DIVIDE: binaryLoop<FloorDivide, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case FMOD: binaryLoop<Fmod, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case EQ: binaryLoop<Eq, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case NE: binaryLoop<Ne, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case LT: binaryLoop<Lt, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case LE: binaryLoop<Le, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case GT: binaryLoop<Gt, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case GE: binaryLoop<Ge, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
     default: unreachable();
   }
 }
 
-/** out = a op b for int32/bool inputs; out contiguous. */
-export function binaryI32(op: i32, ndim: i32, shape: usize, out: usize, a: usize, aStrides: usize, b: usize, bStrides: usize): void {
+/** out[begin, end) = a op b for int32/bool inputs; out contiguous. */
+export function binaryI32(op: i32, ndim: i32, shape: usize, out: usize, a: usize, aStrides: usize, b: usize, bStrides: usize, begin: i32, end: i32): void {
   switch (op) {
-    case ADD: binaryLoop<IntAdd, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case SUB: binaryLoop<IntSub, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case MUL: binaryLoop<IntMul, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case POW: binaryLoop<IntPow, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case MAXIMUM: binaryLoop<IntMaximum, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case MINIMUM: binaryLoop<IntMinimum, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case REMAINDER: binaryLoop<IntRemainder, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case FLOOR_DIVIDE: binaryLoop<IntFloorDivide, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case FMOD: binaryLoop<IntFmod, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case EQ: binaryLoop<IntEq, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case NE: binaryLoop<IntNe, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case LT: binaryLoop<IntLt, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case LE: binaryLoop<IntLe, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case GT: binaryLoop<IntGt, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case GE: binaryLoop<IntGe, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case LOGICAL_AND: binaryLoop<LogicalAnd, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
-    case LOGICAL_OR: binaryLoop<LogicalOr, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides); break;
+    case ADD: binaryLoop<IntAdd, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case SUB: binaryLoop<IntSub, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case MUL: binaryLoop<IntMul, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case POW: binaryLoop<IntPow, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case MAXIMUM: binaryLoop<IntMaximum, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case MINIMUM: binaryLoop<IntMinimum, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case REMAINDER: binaryLoop<IntRemainder, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case FLOOR_DIVIDE: binaryLoop<IntFloorDivide, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case FMOD: binaryLoop<IntFmod, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case EQ: binaryLoop<IntEq, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case NE: binaryLoop<IntNe, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case LT: binaryLoop<IntLt, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case LE: binaryLoop<IntLe, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case GT: binaryLoop<IntGt, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case GE: binaryLoop<IntGe, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case LOGICAL_AND: binaryLoop<LogicalAnd, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case LOGICAL_OR: binaryLoop<LogicalOr, i32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
     default: unreachable();
   }
 }
 
-/** out = cond ? a : b, elementwise over 4-byte values of any dtype; all three inputs strided. */
-export function whereStrided(ndim: i32, shape: usize, out: usize, cond: usize, condStrides: usize, a: usize, aStrides: usize, b: usize, bStrides: usize): void {
+/** out[begin, end) = cond ? a : b, elementwise over 4-byte values of any dtype; all three inputs strided. */
+export function whereStrided(ndim: i32, shape: usize, out: usize, cond: usize, condStrides: usize, a: usize, aStrides: usize, b: usize, bStrides: usize, begin: i32, end: i32): void {
+  if (end <= begin) return;
   const n = innerSize(ndim, shape);
   const sc = innerStride(ndim, condStrides), sa = innerStride(ndim, aStrides), sb = innerStride(ndim, bStrides);
-  const rows = outerRows(ndim, shape);
-  beginWalk(ndim);
+  const firstRow = begin / n, lastRow = (end - 1) / n;
+  beginWalkAt(ndim, shape, firstRow);
   prepareOperand(0, ndim, shape, condStrides);
   prepareOperand(1, ndim, shape, aStrides);
   prepareOperand(2, ndim, shape, bStrides);
-  let oc = 0, oa = 0, ob = 0;
-  let rowOut = out;
-  for (let row = 0; row < rows; row++) {
-    if (row > 0) {
+  let oc = rowOffset(ndim, shape, condStrides, firstRow), oa = rowOffset(ndim, shape, aStrides, firstRow), ob = rowOffset(ndim, shape, bStrides, firstRow);
+  for (let row = firstRow; row <= lastRow; row++) {
+    if (row > firstRow) {
       const d = nextRow(ndim, shape);
       oc += carry(0, d);
       oa += carry(1, d);
       ob += carry(2, d);
     }
-    const rowC = ptr(cond, oc), rowA = ptr(a, oa), rowB = ptr(b, ob);
-    for (let i = 0; i < n; i++) {
+    const rowStart = row * n;
+    const to = row == lastRow ? end - rowStart : n;
+    const rowC = ptr(cond, oc), rowA = ptr(a, oa), rowB = ptr(b, ob), rowOut = ptr(out, rowStart);
+    for (let i = row == firstRow ? begin - rowStart : 0; i < to; i++) {
       store<u32>(ptr(rowOut, i), load<i32>(ptr(rowC, i * sc)) != 0 ? load<u32>(ptr(rowA, i * sa)) : load<u32>(ptr(rowB, i * sb)));
     }
-    rowOut = ptr(rowOut, n);
   }
 }

@@ -33,6 +33,32 @@ export function beginWalk(ndim: i32): void {
   memory.fill(counters, 0, <usize>MAX_DIMS << 2);
 }
 
+/**
+ * Starts a walk at outer row `row` instead of the first: a thread's piece of a split kernel
+ * begins mid-tensor. Pair it with rowOffset for each operand's starting offset.
+ */
+export function beginWalkAt(ndim: i32, shape: usize, row: i32): void {
+  beginWalk(ndim);
+  let rest = row;
+  for (let d = ndim - 2; d > 0; d--) {
+    const size = dimAt(shape, d);
+    store<i32>(counters + (<usize>d << 2), rest % size);
+    rest /= size;
+  }
+}
+
+/** The element offset of outer row `row`'s first element in an operand with element strides `strides`. */
+export function rowOffset(ndim: i32, shape: usize, strides: usize, row: i32): i32 {
+  let offset = 0;
+  let rest = row;
+  for (let d = ndim - 2; d >= 0; d--) {
+    const size = dimAt(shape, d);
+    offset += (rest % size) * load<i32>(strides + (<usize>d << 2));
+    rest /= size;
+  }
+  return offset;
+}
+
 /** Precomputes, for operand `slot` with element strides `strides`, the offset change per carry. */
 export function prepareOperand(slot: i32, ndim: i32, shape: usize, strides: usize): void {
   const base = carryDeltas + (<usize>(slot * MAX_DIMS) << 2);

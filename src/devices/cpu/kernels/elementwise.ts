@@ -1,11 +1,26 @@
 // CPU glue for the unary, binary, where, fill and copy kernels of assembly/elementwise.ts.
 import type { DType } from '../../../dtype.js';
+import { numel } from '../../../shape.js';
 import { coalesce } from '../../coalesce.js';
 import type { Kernels } from '../../device.js';
 import { BINARY_OPCODES, CONVERSIONS, elementwiseKernelDtype, UNARY_OPCODES } from '../../opcodes.js';
 import { scalarBits } from '../../scalar-bits.js';
 import type { CpuDevice } from '../device.js';
 import { addressOf } from '../helpers.js';
+import { GRAIN, splitOverThreads } from '../split.js';
+
+/**
+ * unary, binary and where split their output over threads only from twice this many elements, at
+ * most one piece per this many. Measured with scripts/thread-threshold-elementwise.mjs on this
+ * 2-core machine while it ran other jobs (load average 15-17, fastest of 45 runs each): no op paid
+ * for a second thread at 2^16-2^21 elements (2 threads against 1: relu 0.37-0.92x, exp 0.82-0.98x,
+ * log 0.62-0.94x, add 0.38-0.86x, where 0.5-2.7x, sum 0.61-1.20x, max 0.62-1.43x, a sum over rows
+ * of 256 0.39-0.91x), though a 256^3 GEMM ran 1.58x in the same minutes. The split is kept from
+ * 2^20 elements, where the ratios were 0.71-1.74x (mostly 0.86-0.98x, within the load's noise)
+ * and such an op takes 0.15-1.5 ms of one quiet core, far above the tens of microseconds a worker
+ * costs to wake (src/devices/cpu/gemm.ts); re-measure it on a quiet machine.
+ */
+const THREAD_MIN_ELEMENTS = 1 << 19;
 
 function conversion(from: DType, to: DType): number {
   if (from === to || (from === 'bool' && to === 'int32')) return CONVERSIONS.noConversion;
@@ -16,6 +31,25 @@ function conversion(from: DType, to: DType): number {
 
 export function elementwiseKernels(cpu: CpuDevice): Pick<Kernels, 'copy' | 'fill' | 'arange' | 'unary' | 'binary' | 'where'> {
   const wasm = cpu.wasm;
+  /** Whether an elementwise kernel ran split over threads; if not, the caller runs it on [0, total). */
+  const split = (
+    kernel: 'unaryF32' | 'unaryI32' | 'binaryF32' | 'binaryI32' | 'whereStrided',
+    shape: readonly number[],
+    total: number,
+    args: readonly number[],
+  ) => {
+    const run = wasm[kernel] as (...args: number[]) => unknown;
+    return splitOverThreads(cpu, {
+      kernel,
+      run,
+      args,
+      total,
+      rowSize: shape[shape.length - 1],
+      grain: GRAIN,
+      work: total,
+      threshold: THREAD_MIN_ELEMENTS,
+    });
+  };
   return {
     copy(dst, src) {
       const { shape, strides } = coalesce(dst.shape, [dst.strides, src.strides]);
@@ -38,22 +72,32 @@ export function elementwiseKernels(cpu: CpuDevice): Pick<Kernels, 'copy' | 'fill
       const { shape, strides } = coalesce(out.shape, [out.strides, x.strides]);
       cpu.beginParams();
       const [shapeAt, xStrides] = cpu.params(shape, strides[1]);
-      if (elementwiseKernelDtype(op, x.dtype, false) === 'float32')
-        wasm.unaryF32(UNARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(x), xStrides, p0, p1);
-      else wasm.unaryI32(UNARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(x), xStrides);
+      const total = numel(shape);
+      if (elementwiseKernelDtype(op, x.dtype, false) === 'float32') {
+        const args = [UNARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(x), xStrides, p0, p1] as const;
+        if (!split('unaryF32', shape, total, args)) wasm.unaryF32(...args, 0, total);
+      } else {
+        const args = [UNARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(x), xStrides] as const;
+        if (!split('unaryI32', shape, total, args)) wasm.unaryI32(...args, 0, total);
+      }
     },
     binary(op, out, a, b) {
       const { shape, strides } = coalesce(out.shape, [out.strides, a.strides, b.strides]);
       cpu.beginParams();
       const [shapeAt, aStrides, bStrides] = cpu.params(shape, strides[1], strides[2]);
-      const kernel = elementwiseKernelDtype(op, a.dtype, true) === 'float32' ? wasm.binaryF32 : wasm.binaryI32;
-      kernel(BINARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(a), aStrides, addressOf(b), bStrides);
+      const total = numel(shape);
+      const args = [BINARY_OPCODES[op], shape.length, shapeAt, addressOf(out), addressOf(a), aStrides, addressOf(b), bStrides] as const;
+      const isFloat = elementwiseKernelDtype(op, a.dtype, true) === 'float32';
+      if (split(isFloat ? 'binaryF32' : 'binaryI32', shape, total, args)) return;
+      if (isFloat) wasm.binaryF32(...args, 0, total);
+      else wasm.binaryI32(...args, 0, total);
     },
     where(out, cond, a, b) {
       const { shape, strides } = coalesce(out.shape, [out.strides, cond.strides, a.strides, b.strides]);
       cpu.beginParams();
       const [shapeAt, condStrides, aStrides, bStrides] = cpu.params(shape, strides[1], strides[2], strides[3]);
-      wasm.whereStrided(
+      const total = numel(shape);
+      const args = [
         shape.length,
         shapeAt,
         addressOf(out),
@@ -63,7 +107,8 @@ export function elementwiseKernels(cpu: CpuDevice): Pick<Kernels, 'copy' | 'fill
         aStrides,
         addressOf(b),
         bStrides,
-      );
+      ] as const;
+      if (!split('whereStrided', shape, total, args)) wasm.whereStrided(...args, 0, total);
     },
   };
 }

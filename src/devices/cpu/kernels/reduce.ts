@@ -5,6 +5,29 @@ import { REDUCE_OPCODES } from '../../opcodes.js';
 import { reducedInnermost, reduceLayout } from '../../reduce-layout.js';
 import type { CpuDevice } from '../device.js';
 import { addressOf } from '../helpers.js';
+import { GRAIN, splitOverThreads } from '../split.js';
+
+/**
+ * A float32 reduction splits over threads only from twice this many input elements, at most one
+ * piece per this many. Measured with scripts/thread-threshold-elementwise.mjs on this
+ * 2-core machine while it ran other jobs (load average 15-17, fastest of 45 runs each): no op paid
+ * for a second thread at 2^16-2^21 elements (2 threads against 1: relu 0.37-0.92x, exp 0.82-0.98x,
+ * log 0.62-0.94x, add 0.38-0.86x, where 0.5-2.7x, sum 0.61-1.20x, max 0.62-1.43x, a sum over rows
+ * of 256 0.39-0.91x), though a 256^3 GEMM ran 1.58x in the same minutes. The split is kept from
+ * 2^20 elements, where the ratios were 0.71-1.74x (mostly 0.86-0.98x, within the load's noise)
+ * and such an op takes 0.15-1.5 ms of one quiet core, far above the tens of microseconds a worker
+ * costs to wake (src/devices/cpu/gemm.ts); re-measure it on a quiet machine.
+ */
+const THREAD_MIN_ELEMENTS = 1 << 19;
+
+/**
+ * Elements per chunk of a float32 run longer than this, which reduces chunk by chunk at any thread
+ * count (reducePartialsF32), so a long sum splits over threads with the same bits; a multiple of 4.
+ */
+const REDUCE_CHUNK = 16384;
+
+/** The ops whose long runs reduce in chunks: every float32 op but prod (rarely long, and order-sensitive in f32). */
+const CHUNKED: ReadonlySet<string> = new Set(['sum', 'max', 'min', 'argmax', 'argmin']);
 
 export function reduceKernels(cpu: CpuDevice): Pick<Kernels, 'reduce'> {
   const wasm = cpu.wasm;
@@ -37,7 +60,8 @@ export function reduceKernels(cpu: CpuDevice): Pick<Kernels, 'reduce'> {
       }
       cpu.beginParams();
       const [shapeAt, stridesAt] = cpu.params(layout.keptShape, layout.keptStrides);
-      const args = [
+      const outputs = layout.keptShape.reduce((a, b) => a * b, 1);
+      const walk = [
         REDUCE_OPCODES[op],
         layout.keptShape.length,
         shapeAt,
@@ -45,13 +69,43 @@ export function reduceKernels(cpu: CpuDevice): Pick<Kernels, 'reduce'> {
         addressOf(source),
         layout.count,
         layout.stride,
-        addressOf(out),
       ] as const;
       let overflow: number | null = null;
-      if (x.dtype === 'float32') wasm.reduceF32(...args);
-      else {
-        const firstOverflow = wasm.reduceI32(...args);
+      if (x.dtype !== 'float32') {
+        const firstOverflow = wasm.reduceI32(...walk, addressOf(out), 0, outputs);
         if (!Number.isNaN(firstOverflow)) overflow = firstOverflow;
+      } else if (layout.count > REDUCE_CHUNK && CHUNKED.has(op)) {
+        const chunks = Math.ceil(layout.count / REDUCE_CHUNK);
+        const units = outputs * chunks;
+        const partials = cpu.allocator.malloc(units * wasm.reducePartialBytes());
+        const args = [...walk, REDUCE_CHUNK, partials] as const;
+        const split = splitOverThreads(cpu, {
+          kernel: 'reducePartialsF32',
+          run: wasm.reducePartialsF32,
+          args,
+          total: units,
+          rowSize: 1,
+          grain: 1,
+          work: outputs * layout.count,
+          threshold: THREAD_MIN_ELEMENTS,
+        });
+        if (!split) wasm.reducePartialsF32(...args, 0, units);
+        wasm.reduceCombineF32(REDUCE_OPCODES[op], outputs, chunks, partials, addressOf(out));
+        cpu.allocator.free(partials);
+      } else {
+        const args = [...walk, addressOf(out)] as const;
+        const split = splitOverThreads(cpu, {
+          kernel: 'reduceF32',
+          run: wasm.reduceF32,
+          args,
+          total: outputs,
+          rowSize: layout.keptShape[layout.keptShape.length - 1],
+          // About GRAIN input elements per grain, in whole SIMD groups of outputs.
+          grain: 4 * Math.ceil(GRAIN / layout.count / 4),
+          work: outputs * layout.count,
+          threshold: THREAD_MIN_ELEMENTS,
+        });
+        if (!split) wasm.reduceF32(...args, 0, outputs);
       }
       if (temporary !== null) cpu.allocator.free(temporary);
       return overflow;
