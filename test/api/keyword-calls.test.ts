@@ -47,6 +47,45 @@ describe('all-keyword calls', () => {
     sameModule(new nn.GRUCell({ inputSize: 3, hiddenSize: 4, bias: false }), new nn.GRUCell(3, 4, { bias: false }));
   });
 
+  // These calls also compile: tsc (npm run typecheck) checks that the constructors' types take
+  // every mix a PyTorch user writes, leading positionals then the rest by name.
+  it('module constructors take some leading arguments positionally and the rest by name', () => {
+    sameModule(new nn.Linear(5, { outFeatures: 2 }), new nn.Linear(5, 2));
+    sameModule(new nn.Linear(5, { outFeatures: 2, bias: false }), new nn.Linear(5, 2, { bias: false }));
+    sameModule(new nn.Conv2d(3, { outChannels: 8, kernelSize: 3 }), new nn.Conv2d(3, 8, 3));
+    sameModule(new nn.Conv2d(3, 8, { kernelSize: 3, stride: 2 }), new nn.Conv2d(3, 8, 3, { stride: 2 }));
+    sameModule(new nn.Conv1d(2, { outChannels: 4, kernelSize: [5], padding: 2 }), new nn.Conv1d(2, 4, [5], { padding: 2 }));
+    sameModule(new nn.Conv2d(3, 8, 3, 2, { padding: 1 }), new nn.Conv2d(3, 8, 3, { stride: 2, padding: 1 }));
+    sameModule(new nn.ConvTranspose2d(2, { outChannels: 3, kernelSize: 3 }), new nn.ConvTranspose2d(2, 3, 3));
+    sameModule(new nn.ConvTranspose1d(2, 3, { kernelSize: 3 }), new nn.ConvTranspose1d(2, 3, 3));
+    sameModule(new nn.Embedding(7, { embeddingDim: 3, paddingIdx: 0 }), new nn.Embedding(7, 3, { paddingIdx: 0 }));
+    sameModule(new nn.LSTM(5, { hiddenSize: 3, numLayers: 2 }), new nn.LSTM(5, 3, { numLayers: 2 }));
+    sameModule(new nn.GRU(4, { hiddenSize: 6 }), new nn.GRU(4, 6));
+    sameModule(new nn.RNN(4, { hiddenSize: 6, nonlinearity: 'relu' }), new nn.RNN(4, 6, { nonlinearity: 'relu' }));
+    sameModule(new nn.RNNCell(3, { hiddenSize: 4 }), new nn.RNNCell(3, 4));
+    sameModule(new nn.LSTMCell(3, { hiddenSize: 4 }), new nn.LSTMCell(3, 4));
+    sameModule(new nn.GRUCell(3, { hiddenSize: 4, bias: false }), new nn.GRUCell(3, 4, { bias: false }));
+    sameModule(new nn.MultiheadAttention(8, { numHeads: 2 }), new nn.MultiheadAttention(8, 2));
+    sameModule(
+      new nn.TransformerEncoderLayer(8, { nhead: 2, dimFeedforward: 16 }),
+      new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16 }),
+    );
+    sameModule(
+      new nn.TransformerDecoderLayer(8, { nhead: 2, dimFeedforward: 16 }),
+      new nn.TransformerDecoderLayer(8, 2, { dimFeedforward: 16 }),
+    );
+    sameModule(new nn.Unflatten(1, { unflattenedSize: [2, 3] }), new nn.Unflatten(1, [2, 3]));
+  });
+
+  it('the types refuse a mix that leaves a leading argument out, and the runtime names it', () => {
+    // @ts-expect-error outFeatures is neither positional nor in the options
+    expect(() => new nn.Linear(5, { bias: false })).toThrow('Linear: outFeatures must be a non-negative integer, got undefined');
+    // @ts-expect-error kernelSize is neither positional nor in the options
+    expect(() => new nn.Conv2d(3, { outChannels: 8 })).toThrow(/Conv2d: .*kernelSize|kernel_size/);
+    // @ts-expect-error a leading argument given positionally cannot also go by name
+    expect(() => new nn.LSTM(5, 3, { hiddenSize: 3 })).toThrow(/LSTM: unknown option 'hiddenSize'/);
+  });
+
   it('names a leading argument the options object lacks, and a misspelt one', () => {
     expect(() => new nn.Linear({ inFeatures: 5 } as never)).toThrow('Linear: outFeatures must be a non-negative integer, got undefined');
     expect(() => new nn.Linear({ in_features: 5, outFeatures: 2 } as never)).toThrow(/Linear: unknown option 'in_features'/);
