@@ -4,13 +4,14 @@ import { full, tensor } from '../ops/creation.js';
 import { add, div, lt, mul, ne, where } from '../ops/elementwise.js';
 import { gather } from '../ops/gather-scatter.js';
 import { logsumexp, mean, sum } from '../ops/reduce.js';
+import { param, signature } from '../ops/signature.js';
 import { neg } from '../ops/unary.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { cat, expand, narrow, reshape, select, squeeze, stack, unsqueeze } from '../ops/views.js';
 import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { checkFloatTensor, checkReduction, Loss, type LossOptions, type Reduction } from './loss.js';
+import { checkFloatTensor, checkReduction, Loss, type LossOptions, type Reduction, reductionParam } from './loss.js';
 
 export interface CtcLossOptions extends LossOptions {
   /** The blank label's class index; default 0. */
@@ -263,17 +264,18 @@ function reduce(losses: Tensor, reduction: Reduction, targetLens: number[], devi
  * ```
  */
 export class CTCLoss extends Loss {
-  static override readonly optionKeys = CTC_LOSS_OPTIONS;
-
   readonly blank: number;
   readonly zeroInfinity: boolean;
 
-  constructor(options: CtcLossOptions = {}) {
-    super(options);
-    this.blank = options.blank ?? 0;
+  constructor(blank?: number | CtcLossOptions, reduction?: Reduction | CtcLossOptions, zeroInfinity?: boolean | CtcLossOptions) {
+    const args = signature('CTCLoss', { blank: param.number(0), reduction: reductionParam('mean'), zeroInfinity: param.boolean(false) })(
+      arguments,
+    );
+    super(args.reduction);
+    this.blank = args.blank;
     if (!Number.isInteger(this.blank) || this.blank < 0)
       throw new RangeError(`CTCLoss: blank must be a non-negative integer, got ${this.blank}`);
-    this.zeroInfinity = options.zeroInfinity ?? false;
+    this.zeroInfinity = args.zeroInfinity;
   }
 
   override forward(logProbs: Tensor, targets: Tensor, inputLengths: CtcLengths, targetLengths: CtcLengths): Tensor {
