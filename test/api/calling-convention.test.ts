@@ -128,6 +128,22 @@ const KEYWORD_FORMS: [string, () => unknown, () => unknown][] = [
     () => String(new nn.Unflatten(1, { unflattenedSize: [3, 1] })),
     () => String(new nn.Unflatten(1, [3, 1])),
   ],
+  ['F.pad(x, [1, 1], "constant", { value })', () => F.pad(x(), [1, 1], 'constant', { value: 2 }), () => F.pad(x(), [1, 1], 'constant', 2)],
+  ['F.pad(x, { pad, mode })', () => F.pad(x(), { pad: [1, 1], mode: 'replicate' }), () => F.pad(x(), [1, 1], 'replicate')],
+  [
+    'F.interpolate(x, null, 2, "nearest")',
+    () => F.interpolate(x().reshape(1, 1, 6), null, 2, 'nearest'),
+    () => F.interpolate(x().reshape(1, 1, 6), { scaleFactor: 2, mode: 'nearest' }),
+  ],
+  [
+    'F.ctcLoss(logProbs, targets, inputLengths, targetLengths, blank, reduction, zeroInfinity)',
+    () => F.ctcLoss(torch.zeros(4, 1, 3).logSoftmax(2), torch.tensor([[1, 2]], { dtype: 'int32' }), [4], [2], 0, 'sum', true),
+    () =>
+      F.ctcLoss(torch.zeros(4, 1, 3).logSoftmax(2), torch.tensor([[1, 2]], { dtype: 'int32' }), [4], [2], {
+        reduction: 'sum',
+        zeroInfinity: true,
+      }),
+  ],
   ['new nn.Softmax({ dim: 1 })', () => new nn.Softmax({ dim: 1 }).forward(x()), () => new nn.Softmax(1).forward(x())],
   ['new nn.ReLU({ inplace })', () => new nn.ReLU({ inplace: true }).extraRepr(), () => new nn.ReLU(true).extraRepr()],
   [
@@ -211,6 +227,7 @@ const SWEEP: Record<string, [fn: (...args: never[]) => unknown, args: () => unkn
   oneHot: [torch.oneHot, () => [rows(), 3], ['tensor', 'numClasses']],
   scatter: [torch.scatter, () => [x(), 1, index(), x()], ['input', 'dim', 'index', 'src']],
   scatterAdd: [torch.scatterAdd, () => [x(), 1, index(), x()], ['input', 'dim', 'index', 'src']],
+  pad: [F.pad, () => [x(), [1, 1], 'constant', 0], ['input', 'pad', 'mode', 'value']],
   clamp: [torch.clamp, () => [x(), 0, 1], ['input', 'min', 'max']],
   flip: [torch.flip, () => [x(), [0]], ['input', 'dims']],
   roll: [torch.roll, () => [x(), 1, 0], ['input', 'shifts', 'dims']],
