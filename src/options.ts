@@ -120,6 +120,27 @@ function isTensorLike(value: unknown): value is { dtype: string; shape: readonly
 }
 
 /**
+ * The argument lists of a constructor whose leading arguments PyTorch takes positionally or by
+ * name, as spreadKeywordCall reads them: `Leading` holds one single-key object per leading argument,
+ * in order. Either every leading value positionally, then `Rest` (by default the options); or the
+ * first few positionally and one object with the other leading arguments and the options:
+ * `KeywordCall<[{ inFeatures: number }, { outFeatures: number }], LinearOptions>` accepts
+ * `(5, 2)`, `(5, 2, { bias })`, `(5, { outFeatures: 2 })` and `({ inFeatures: 5, outFeatures: 2 })`.
+ */
+export type KeywordCall<
+  Leading extends readonly object[],
+  Options,
+  Rest extends readonly unknown[] = [options?: Options],
+> = Leading extends readonly [infer Head, ...infer Tail extends readonly object[]]
+  ? [Head[keyof Head], ...KeywordCall<Tail, Options, Rest>] | [options: Options & AllOf<Leading>]
+  : Rest;
+
+/** The intersection of a tuple's object types: the one object that holds every leading argument. */
+type AllOf<Objects extends readonly object[]> = Objects extends readonly [infer Head, ...infer Tail extends readonly object[]]
+  ? Head & AllOf<Tail>
+  : unknown;
+
+/**
  * A constructor's arguments with PyTorch's keyword call of its leading arguments
  * (`nn.Linear(in_features=5, out_features=2)`, here `new nn.Linear({ inFeatures: 5, outFeatures: 2 })`;
  * `StepLR(opt, step_size=2)`, here `new StepLR(opt, { stepSize: 2 })`) spread back into positions:

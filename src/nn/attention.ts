@@ -8,7 +8,7 @@ import { sum } from '../ops/reduce.js';
 import { softmax } from '../ops/softmax.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { cat, chunk, expand, narrow, permute, reshape, transpose, unflatten, unsqueeze } from '../ops/views.js';
-import { checkArgumentCount, checkOptions, optionKeys, spreadKeywordCall } from '../options.js';
+import { checkArgumentCount, checkOptions, type KeywordCall, optionKeys, spreadKeywordCall } from '../options.js';
 import { broadcastShapes, formatShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { constant_, xavierNormal_, xavierUniform_ } from './init.js';
@@ -270,11 +270,7 @@ export class MultiheadAttention extends Module {
   declare bias_k: Parameter | null;
   declare bias_v: Parameter | null;
 
-  constructor(embedDim: number, numHeads: number, options?: MultiheadAttentionOptions);
-  constructor(options: MultiheadAttentionOptions & { embedDim: number; numHeads: number });
-  constructor(
-    ...args: [number, number, MultiheadAttentionOptions?] | [MultiheadAttentionOptions & { embedDim: number; numHeads: number }]
-  ) {
+  constructor(...args: KeywordCall<[{ embedDim: number }, { numHeads: number }], MultiheadAttentionOptions>) {
     const [embedDim, numHeads, options = {}] = spreadKeywordCall(args, ['embedDim', 'numHeads']) as [
       number,
       number,

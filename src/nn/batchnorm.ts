@@ -9,7 +9,7 @@ import { mean, sum } from '../ops/reduce.js';
 import { reciprocal, rsqrt } from '../ops/unary.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { reshape } from '../ops/views.js';
-import { checkArgumentCount, checkOptions, optionKeys, spreadKeywordCall } from '../options.js';
+import { checkArgumentCount, checkOptions, type KeywordCall, optionKeys, spreadKeywordCall } from '../options.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { ones_, zeros_ } from './init.js';
@@ -306,9 +306,7 @@ export abstract class BatchNorm extends Module {
  * ```
  */
 export class BatchNorm1d extends BatchNorm {
-  constructor(numFeatures: number, options?: BatchNormModuleOptions);
-  constructor(options: BatchNormModuleOptions & { numFeatures: number });
-  constructor(...args: [number, BatchNormModuleOptions?] | [BatchNormModuleOptions & { numFeatures: number }]) {
+  constructor(...args: KeywordCall<[{ numFeatures: number }], BatchNormModuleOptions>) {
     const [numFeatures, options = {}] = spreadKeywordCall(args, ['numFeatures']) as [number, BatchNormModuleOptions?];
     super(numFeatures, options);
   }
@@ -324,9 +322,7 @@ export class BatchNorm1d extends BatchNorm {
  * normalisation of (N, C, H, W) input per channel over N, H and W; output the same shape.
  */
 export class BatchNorm2d extends BatchNorm {
-  constructor(numFeatures: number, options?: BatchNormModuleOptions);
-  constructor(options: BatchNormModuleOptions & { numFeatures: number });
-  constructor(...args: [number, BatchNormModuleOptions?] | [BatchNormModuleOptions & { numFeatures: number }]) {
+  constructor(...args: KeywordCall<[{ numFeatures: number }], BatchNormModuleOptions>) {
     const [numFeatures, options = {}] = spreadKeywordCall(args, ['numFeatures']) as [number, BatchNormModuleOptions?];
     super(numFeatures, options);
   }

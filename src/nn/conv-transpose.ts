@@ -4,7 +4,7 @@ import { convTranspose1d, convTranspose2d, convTransposeSizes } from '../ops/con
 import { checkArgumentCount, spreadKeywordCall } from '../options.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { resetConvParameters } from './conv.js';
+import { type ChannelsCall, resetConvParameters } from './conv.js';
 import { checkFeatures } from './linear.js';
 import { Module } from './module.js';
 import { emptyParameter, type Parameter } from './parameter.js';
@@ -149,9 +149,7 @@ abstract class ConvTransposeNd extends Module {
  * ```
  */
 export class ConvTranspose2d extends ConvTransposeNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], ...args: ConvTransposeModuleArg[]);
-  constructor(options: ConvTransposeModuleOptions & { inChannels: number; outChannels: number; kernelSize: number | readonly number[] });
-  constructor(...given: unknown[]) {
+  constructor(...given: ChannelsCall<ConvTransposeModuleOptions, ConvTransposeModuleArg>) {
     const [inChannels, outChannels, kernelSize, ...args] = spreadKeywordCall(given, ['inChannels', 'outChannels', 'kernelSize']);
     super(2, inChannels as number, outChannels as number, kernelSize as number | readonly number[], args as ConvTransposeModuleArg[]);
   }
@@ -168,9 +166,7 @@ export class ConvTranspose2d extends ConvTransposeNd {
  * dilation * (kernel_size - 1) + output_padding + 1; weight (C_in, C_out/groups, kL), bias (C_out).
  */
 export class ConvTranspose1d extends ConvTransposeNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], ...args: ConvTransposeModuleArg[]);
-  constructor(options: ConvTransposeModuleOptions & { inChannels: number; outChannels: number; kernelSize: number | readonly number[] });
-  constructor(...given: unknown[]) {
+  constructor(...given: ChannelsCall<ConvTransposeModuleOptions, ConvTransposeModuleArg>) {
     const [inChannels, outChannels, kernelSize, ...args] = spreadKeywordCall(given, ['inChannels', 'outChannels', 'kernelSize']);
     super(1, inChannels as number, outChannels as number, kernelSize as number | readonly number[], args as ConvTransposeModuleArg[]);
   }

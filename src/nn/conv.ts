@@ -1,6 +1,6 @@
 // `nn.Conv1d` and `nn.Conv2d` modules over the convolution ops.
 import { type ConvPadding, conv1d, conv2d, describe, expandTuple, positionalOptions } from '../ops/conv.js';
-import { checkArgumentCount, spreadKeywordCall } from '../options.js';
+import { checkArgumentCount, type KeywordCall, spreadKeywordCall } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 import { checkFeatures } from './linear.js';
@@ -25,6 +25,16 @@ export interface ConvModuleOptions {
 }
 
 type ConvModuleArg = number | readonly number[] | string | boolean | undefined | ConvModuleOptions;
+
+/**
+ * The call forms of the convolution modules: `(inChannels, outChannels, kernelSize, ...rest)`, the
+ * rest being PyTorch's positional arguments or options, or any of the leading three by name.
+ */
+export type ChannelsCall<Options, Arg> = KeywordCall<
+  [{ inChannels: number }, { outChannels: number }, { kernelSize: number | readonly number[] }],
+  Options,
+  Arg[]
+>;
 
 const PADDING_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
 
@@ -159,9 +169,7 @@ abstract class ConvNd extends Module {
  * ```
  */
 export class Conv2d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], ...args: ConvModuleArg[]);
-  constructor(options: ConvModuleOptions & { inChannels: number; outChannels: number; kernelSize: number | readonly number[] });
-  constructor(...given: unknown[]) {
+  constructor(...given: ChannelsCall<ConvModuleOptions, ConvModuleArg>) {
     const [inChannels, outChannels, kernelSize, ...args] = spreadKeywordCall(given, ['inChannels', 'outChannels', 'kernelSize']);
     super(2, inChannels as number, outChannels as number, kernelSize as number | readonly number[], args as ConvModuleArg[]);
   }
@@ -177,9 +185,7 @@ export class Conv2d extends ConvNd {
  * weight (C_out, C_in/groups, kL), bias (C_out).
  */
 export class Conv1d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], ...args: ConvModuleArg[]);
-  constructor(options: ConvModuleOptions & { inChannels: number; outChannels: number; kernelSize: number | readonly number[] });
-  constructor(...given: unknown[]) {
+  constructor(...given: ChannelsCall<ConvModuleOptions, ConvModuleArg>) {
     const [inChannels, outChannels, kernelSize, ...args] = spreadKeywordCall(given, ['inChannels', 'outChannels', 'kernelSize']);
     super(1, inChannels as number, outChannels as number, kernelSize as number | readonly number[], args as ConvModuleArg[]);
   }

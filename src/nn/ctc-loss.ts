@@ -4,13 +4,14 @@ import { full, tensor } from '../ops/creation.js';
 import { add, div, lt, mul, ne, where } from '../ops/elementwise.js';
 import { gather } from '../ops/gather-scatter.js';
 import { logsumexp, mean, sum } from '../ops/reduce.js';
+import { kind, param, signature } from '../ops/signature.js';
 import { neg } from '../ops/unary.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { cat, expand, narrow, reshape, select, squeeze, stack, unsqueeze } from '../ops/views.js';
-import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
+import { checkArgumentCount } from '../options.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { checkFloatTensor, checkReduction, Loss, type LossOptions, type Reduction } from './loss.js';
+import { checkFloatTensor, checkReduction, Loss, type LossOptions, type Reduction, reductionParam } from './loss.js';
 
 export interface CtcLossOptions extends LossOptions {
   /** The blank label's class index; default 0. */
@@ -19,10 +20,23 @@ export interface CtcLossOptions extends LossOptions {
   zeroInfinity?: boolean;
 }
 
-const CTC_LOSS_OPTIONS = optionKeys<CtcLossOptions>({ reduction: true, blank: true, zeroInfinity: true });
-
 /** Sequence lengths, one per batch element: a number array, an int tensor on a device that reads synchronously, or one number unbatched. */
 export type CtcLengths = readonly number[] | number | Tensor;
+
+/** Lengths as passed; hostLengths checks each one, naming the argument. */
+const lengths = kind<CtcLengths>('an array of lengths, a number or an int32 Tensor', (v) =>
+  Array.isArray(v) || typeof v === 'number' || v instanceof Tensor ? (v as CtcLengths) : undefined,
+);
+/** PyTorch's `ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction='mean', zero_infinity=False)`. */
+const CTC_LOSS = signature('ctcLoss', {
+  logProbs: param.tensor(),
+  targets: param.tensor(),
+  inputLengths: lengths(),
+  targetLengths: lengths(),
+  blank: param.number(0),
+  reduction: reductionParam('mean'),
+  zeroInfinity: param.boolean(false),
+});
 
 /**
  * Stands for log 0 in the recursion. A true -inf would make logsumexp's backward exp(-inf - -inf),
@@ -121,7 +135,8 @@ function labelsOf(op: string, targets: Tensor, lengths: number[], batched: boole
 }
 
 /**
- * `ctcLoss(logProbs, targets, inputLengths, targetLengths, { blank = 0, reduction = 'mean', zeroInfinity = false })`:
+ * `ctcLoss(logProbs, targets, inputLengths, targetLengths, { blank = 0, reduction = 'mean', zeroInfinity = false })`
+ * (blank, reduction and zeroInfinity also positionally, as in PyTorch):
  * the negative log-likelihood of each target under every alignment of the input frames to it
  * (labels in order, blanks and repeats between them), Graves et al. 2006, PyTorch 1.13's values.
  * Shapes: logProbs (T, N, C) of log-probabilities (logSoftmax over C), or (T, C) unbatched;
@@ -146,11 +161,16 @@ export function ctcLoss(
   targets: Tensor,
   inputLengths: CtcLengths,
   targetLengths: CtcLengths,
-  options: CtcLossOptions = {},
+  blank?: number | CtcLossOptions,
+  reduction?: Reduction | CtcLossOptions,
+  zeroInfinity?: boolean | CtcLossOptions,
 ): Tensor {
   const op = 'ctcLoss';
-  const { blank = 0, zeroInfinity = false } = checkOptions(op, options, CTC_LOSS_OPTIONS);
-  const reduction = checkReduction(op, options.reduction);
+  const args = CTC_LOSS(arguments);
+  ({ logProbs, targets, inputLengths, targetLengths } = args);
+  blank = args.blank;
+  zeroInfinity = args.zeroInfinity;
+  reduction = checkReduction(op, args.reduction);
   checkFloatTensor(op, 'logProbs', logProbs);
   checkTensor(op, 'targets', targets);
   checkDtype(op, 'targets', targets, ['int32']);
@@ -263,17 +283,18 @@ function reduce(losses: Tensor, reduction: Reduction, targetLens: number[], devi
  * ```
  */
 export class CTCLoss extends Loss {
-  static override readonly optionKeys = CTC_LOSS_OPTIONS;
-
   readonly blank: number;
   readonly zeroInfinity: boolean;
 
-  constructor(options: CtcLossOptions = {}) {
-    super(options);
-    this.blank = options.blank ?? 0;
+  constructor(blank?: number | CtcLossOptions, reduction?: Reduction | CtcLossOptions, zeroInfinity?: boolean | CtcLossOptions) {
+    const args = signature('CTCLoss', { blank: param.number(0), reduction: reductionParam('mean'), zeroInfinity: param.boolean(false) })(
+      arguments,
+    );
+    super(args.reduction);
+    this.blank = args.blank;
     if (!Number.isInteger(this.blank) || this.blank < 0)
       throw new RangeError(`CTCLoss: blank must be a non-negative integer, got ${this.blank}`);
-    this.zeroInfinity = options.zeroInfinity ?? false;
+    this.zeroInfinity = args.zeroInfinity;
   }
 
   override forward(logProbs: Tensor, targets: Tensor, inputLengths: CtcLengths, targetLengths: CtcLengths): Tensor {

@@ -8,7 +8,7 @@ import { indexAdd, indexSelect, indexSelectRaising } from '../ops/gather-scatter
 import { max, sum } from '../ops/reduce.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { detach, reshape, unsqueeze } from '../ops/views.js';
-import { checkArgumentCount, checkOptions, optionKeys, spreadKeywordCall } from '../options.js';
+import { checkArgumentCount, checkOptions, type KeywordCall, optionKeys, spreadKeywordCall } from '../options.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { normal_ } from './init.js';
@@ -146,11 +146,7 @@ export class Embedding extends Module {
   readonly sparse: boolean;
   weight: Parameter;
 
-  constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingModuleOptions);
-  constructor(options: EmbeddingModuleOptions & { numEmbeddings: number; embeddingDim: number });
-  constructor(
-    ...args: [number, number, EmbeddingModuleOptions?] | [EmbeddingModuleOptions & { numEmbeddings: number; embeddingDim: number }]
-  ) {
+  constructor(...args: KeywordCall<[{ numEmbeddings: number }, { embeddingDim: number }], EmbeddingModuleOptions>) {
     const [numEmbeddings, embeddingDim, options = {}] = spreadKeywordCall(args, ['numEmbeddings', 'embeddingDim']) as [
       number,
       number,

@@ -95,8 +95,8 @@ function linearSources(inSize: number, outSize: number, scaleFactor: number | nu
  */
 export function interpolate(
   input: Tensor,
-  size?: PerDim | InterpolateOptions,
-  scaleFactor?: PerDim | InterpolateOptions,
+  size?: PerDim | null | InterpolateOptions,
+  scaleFactor?: PerDim | null | InterpolateOptions,
   mode?: InterpolateMode | InterpolateOptions,
   alignCorners?: boolean | null | InterpolateOptions,
   recomputeScaleFactor?: boolean | null | InterpolateOptions,

@@ -5,7 +5,7 @@ import { mm } from '../ops/linalg.js';
 import { sum } from '../ops/reduce.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { detach, reshape, t } from '../ops/views.js';
-import { checkArgumentCount, checkOptions, optionKeys, spreadKeywordCall } from '../options.js';
+import { checkArgumentCount, checkOptions, type KeywordCall, optionKeys, spreadKeywordCall } from '../options.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
@@ -99,9 +99,7 @@ export class Linear extends Module {
   weight: Parameter;
   declare bias: Parameter | null;
 
-  constructor(inFeatures: number, outFeatures: number, options?: LinearOptions);
-  constructor(options: LinearOptions & { inFeatures: number; outFeatures: number });
-  constructor(...args: [number, number, LinearOptions?] | [LinearOptions & { inFeatures: number; outFeatures: number }]) {
+  constructor(...args: KeywordCall<[{ inFeatures: number }, { outFeatures: number }], LinearOptions>) {
     const [inFeatures, outFeatures, options = {}] = spreadKeywordCall(args, ['inFeatures', 'outFeatures']) as [
       number,
       number,

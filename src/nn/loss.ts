@@ -6,11 +6,12 @@ import { ones, zeros } from '../ops/creation.js';
 import { add, clamp, div, ge, le, logicalAnd, logicalNot, mul, ne, sub, where } from '../ops/elementwise.js';
 import { gather, indexSelectRaising, scatter } from '../ops/gather-scatter.js';
 import { sum } from '../ops/reduce.js';
+import { kind, param, signature } from '../ops/signature.js';
 import { logSoftmax } from '../ops/softmax.js';
 import { abs, exp, log, log1p, neg, sigmoid, sign } from '../ops/unary.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { reshape, squeeze, unsqueeze } from '../ops/views.js';
-import { checkArgumentCount, checkOptions, optionKeys } from '../options.js';
+import { checkArgumentCount } from '../options.js';
 import { broadcastShapes, formatShape, numel, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { Module } from './module.js';
@@ -23,41 +24,109 @@ export interface LossOptions {
   reduction?: Reduction;
 }
 
-export const LOSS_OPTIONS = optionKeys<LossOptions>({ reduction: true });
+/** PyTorch's deprecated size_average and reduce, which most losses still take. */
+export interface DeprecatedReductionOptions {
+  /** @deprecated PyTorch's size_average: pass `reduction` ('sum' for false). */
+  sizeAverage?: boolean | null;
+  /** @deprecated PyTorch's reduce: pass `reduction` ('none' for false). */
+  reduce?: boolean | null;
+}
 
-export interface NllLossOptions extends LossOptions {
+/** The options of the losses that PyTorch gives its deprecated size_average and reduce. */
+export interface LegacyLossOptions extends LossOptions, DeprecatedReductionOptions {}
+
+/** A reduction as passed; checkReduction (or klDiv's own check) names the accepted ones. */
+export const reductionParam = kind<unknown>('a reduction name', (v) => (typeof v === 'string' ? v : undefined));
+/** PyTorch's deprecated size_average or reduce, null when not given. */
+export const legacyFlag = kind<boolean | null>('a boolean or null (deprecated: pass reduction instead)', (v) =>
+  v === null || typeof v === 'boolean' ? v : undefined,
+);
+/** An optional tensor argument, as a loss's weight. */
+export const optionalTensor = kind<Tensor | null>('a Tensor or null', (v) => (v === null || v instanceof Tensor ? v : undefined));
+
+const warnedLegacy = new Set<string>();
+
+/**
+ * The reduction a loss applies: `reduction`, unless PyTorch's deprecated sizeAverage or reduce is
+ * given. PyTorch 1.13 then maps them, overriding reduction, as legacy_get_string in
+ * torch/nn/_reduction.py does: reduce false gives 'none', else sizeAverage false gives 'sum', else
+ * 'mean', with a deprecation warning. webtorch does the same and warns once per op, so that code
+ * ported with these arguments computes what it computed in PyTorch.
+ */
+export function legacyReduction(op: string, args: { sizeAverage: boolean | null; reduce: boolean | null; reduction: unknown }): unknown {
+  if (args.sizeAverage === null && args.reduce === null) return args.reduction;
+  const mapped = args.reduce === false ? 'none' : args.sizeAverage === false ? 'sum' : 'mean';
+  if (!warnedLegacy.has(op)) {
+    warnedLegacy.add(op);
+    console.warn(`${op}: sizeAverage and reduce are deprecated (as in PyTorch); pass { reduction: '${mapped}' } instead`);
+  }
+  return mapped;
+}
+
+/**
+ * A loss's binder: its signature in PyTorch's order, the deprecated sizeAverage and reduce folded
+ * into the reduction it returns (see legacyReduction).
+ */
+export function lossSignature<P extends { sizeAverage: unknown; reduce: unknown; reduction: unknown } & Parameters<typeof signature>[1]>(
+  op: string,
+  params: P,
+) {
+  const bind = signature(op, params);
+  return (args: ArrayLike<unknown>) => {
+    const bound = bind(args) as ReturnType<typeof bind> & { sizeAverage: boolean | null; reduce: boolean | null };
+    return { ...bound, reduction: legacyReduction(op, bound) };
+  };
+}
+
+export const legacyReductionParams = () => ({ sizeAverage: legacyFlag(null), reduce: legacyFlag(null), reduction: reductionParam('mean') });
+const MSE_LOSS = lossSignature('mseLoss', { input: param.tensor(), target: param.tensor(), ...legacyReductionParams() });
+const L1_LOSS = lossSignature('l1Loss', { input: param.tensor(), target: param.tensor(), ...legacyReductionParams() });
+const nllParams = () => ({
+  input: param.tensor(),
+  target: param.tensor(),
+  weight: optionalTensor(null),
+  sizeAverage: legacyFlag(null),
+  ignoreIndex: param.number(-100),
+  reduce: legacyFlag(null),
+  reduction: reductionParam('mean'),
+});
+const NLL_LOSS = lossSignature('nllLoss', nllParams());
+const CROSS_ENTROPY = lossSignature('crossEntropy', { ...nllParams(), labelSmoothing: param.number(0) });
+const BINARY_CROSS_ENTROPY = lossSignature('binaryCrossEntropy', {
+  input: param.tensor(),
+  target: param.tensor(),
+  weight: optionalTensor(null),
+  ...legacyReductionParams(),
+});
+const BINARY_CROSS_ENTROPY_WITH_LOGITS = lossSignature('binaryCrossEntropyWithLogits', {
+  input: param.tensor(),
+  target: param.tensor(),
+  weight: optionalTensor(null),
+  ...legacyReductionParams(),
+  posWeight: optionalTensor(null),
+});
+
+export interface NllLossOptions extends LegacyLossOptions {
   /** A rescaling weight per class, shape (C); the weighted mean divides by the summed weights of the targets. */
   weight?: Tensor | null;
   /** Targets equal to this contribute nothing, to the loss or to the mean's divisor. */
   ignoreIndex?: number;
 }
 
-const NLL_LOSS_OPTIONS = optionKeys<NllLossOptions>({ reduction: true, weight: true, ignoreIndex: true });
-
 export interface CrossEntropyOptions extends NllLossOptions {
   /** Mixes the target with the uniform distribution: (1 - labelSmoothing) * target + labelSmoothing / C. */
   labelSmoothing?: number;
 }
 
-const CROSS_ENTROPY_OPTIONS = optionKeys<CrossEntropyOptions>({ reduction: true, weight: true, ignoreIndex: true, labelSmoothing: true });
-
-export interface BinaryCrossEntropyOptions extends LossOptions {
+export interface BinaryCrossEntropyOptions extends LegacyLossOptions {
   /** A rescaling weight per element, broadcast to the input's shape. */
   weight?: Tensor | null;
 }
-
-const BINARY_CROSS_ENTROPY_OPTIONS = optionKeys<BinaryCrossEntropyOptions>({ reduction: true, weight: true });
 
 export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyOptions {
   /** A weight on the positive term per class, broadcast along the last dim (PyTorch's pos_weight). */
   posWeight?: Tensor | null;
 }
-
-const BINARY_CROSS_ENTROPY_WITH_LOGITS_OPTIONS = optionKeys<BinaryCrossEntropyWithLogitsOptions>({
-  reduction: true,
-  weight: true,
-  posWeight: true,
-});
 
 // ---- argument checks ----------------------------------------------------------------------------
 
@@ -140,7 +209,7 @@ export function differenceLoss(
   backwardName: string,
   input: Tensor,
   target: Tensor,
-  options: LossOptions,
+  options: { reduction?: unknown },
   loss: (difference: Tensor) => Tensor,
   slope: (difference: Tensor) => Tensor,
 ): Tensor {
@@ -175,13 +244,20 @@ export function differenceLoss(
  * F.mseLoss(torch.tensor([1, 2]), torch.tensor([1, 4]));   // tensor(2.)
  * ```
  */
-export function mseLoss(input: Tensor, target: Tensor, options?: LossOptions): Tensor {
+export function mseLoss(
+  input: Tensor,
+  target: Tensor,
+  sizeAverage?: boolean | null | LegacyLossOptions,
+  reduce?: boolean | null | LegacyLossOptions,
+  reduction?: Reduction | LegacyLossOptions,
+): Tensor {
+  const args = MSE_LOSS(arguments);
   return differenceLoss(
     'mseLoss',
     'MseLossBackward0',
-    input,
-    target,
-    checkOptions('mseLoss', options, LOSS_OPTIONS),
+    args.input,
+    args.target,
+    args,
     (difference) => difference.square(),
     (difference) => mul(difference, 2),
   );
@@ -191,8 +267,15 @@ export function mseLoss(input: Tensor, target: Tensor, options?: LossOptions): T
  * Mean absolute error: `|input - target|`, reduced; the gradient at a tie is 0 (sign(0)), as in
  * PyTorch. A target of another shape is broadcast, with PyTorch's warning.
  */
-export function l1Loss(input: Tensor, target: Tensor, options?: LossOptions): Tensor {
-  return differenceLoss('l1Loss', 'L1LossBackward0', input, target, checkOptions('l1Loss', options, LOSS_OPTIONS), abs, sign);
+export function l1Loss(
+  input: Tensor,
+  target: Tensor,
+  sizeAverage?: boolean | null | LegacyLossOptions,
+  reduce?: boolean | null | LegacyLossOptions,
+  reduction?: Reduction | LegacyLossOptions,
+): Tensor {
+  const args = L1_LOSS(arguments);
+  return differenceLoss('l1Loss', 'L1LossBackward0', args.input, args.target, args, abs, sign);
 }
 
 // ---- binary classification ----------------------------------------------------------------------
@@ -227,8 +310,19 @@ function checkUnitInterval(op: string, input: Tensor): void {
  * F.binaryCrossEntropy(torch.tensor([0.8, 0.1]), torch.tensor([1, 0]));   // tensor(0.1643)
  * ```
  */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, rawOptions?: BinaryCrossEntropyOptions): Tensor {
-  const options = checkOptions('binaryCrossEntropy', rawOptions, BINARY_CROSS_ENTROPY_OPTIONS);
+export function binaryCrossEntropy(
+  input: Tensor,
+  target: Tensor,
+  weight?: Tensor | null | BinaryCrossEntropyOptions,
+  sizeAverage?: boolean | null | BinaryCrossEntropyOptions,
+  reduce?: boolean | null | BinaryCrossEntropyOptions,
+  reduction?: Reduction | BinaryCrossEntropyOptions,
+): Tensor {
+  const { input: x, target: t, ...options } = BINARY_CROSS_ENTROPY(arguments);
+  return binaryCrossEntropyOf(x, t, options);
+}
+
+function binaryCrossEntropyOf(input: Tensor, target: Tensor, options: { weight: Tensor | null; reduction: unknown }): Tensor {
   const op = 'binaryCrossEntropy';
   const reduction = checkReduction(op, options.reduction);
   checkFloatTensor(op, 'input', input);
@@ -263,8 +357,24 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, rawOptions?: B
  * F.binaryCrossEntropyWithLogits(torch.tensor([2, -1]), torch.tensor([1, 0]));   // tensor(0.2201)
  * ```
  */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, rawOptions?: BinaryCrossEntropyWithLogitsOptions): Tensor {
-  const options = checkOptions('binaryCrossEntropyWithLogits', rawOptions, BINARY_CROSS_ENTROPY_WITH_LOGITS_OPTIONS);
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  weight?: Tensor | null | BinaryCrossEntropyWithLogitsOptions,
+  sizeAverage?: boolean | null | BinaryCrossEntropyWithLogitsOptions,
+  reduce?: boolean | null | BinaryCrossEntropyWithLogitsOptions,
+  reduction?: Reduction | BinaryCrossEntropyWithLogitsOptions,
+  posWeight?: Tensor | null | BinaryCrossEntropyWithLogitsOptions,
+): Tensor {
+  const { input: x, target: t, ...options } = BINARY_CROSS_ENTROPY_WITH_LOGITS(arguments);
+  return binaryCrossEntropyWithLogitsOf(x, t, options);
+}
+
+function binaryCrossEntropyWithLogitsOf(
+  input: Tensor,
+  target: Tensor,
+  options: { weight: Tensor | null; posWeight: Tensor | null; reduction: unknown },
+): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
   const reduction = checkReduction(op, options.reduction);
   checkFloatTensor(op, 'input', input);
@@ -306,7 +416,14 @@ interface ClassLossArguments {
   classes: number;
 }
 
-function checkClassLoss(op: string, input: Tensor, target: Tensor, options: NllLossOptions): ClassLossArguments {
+/** nllLoss's and crossEntropy's arguments, bound. */
+interface ClassLossOptions {
+  weight: Tensor | null;
+  ignoreIndex: number;
+  reduction: unknown;
+}
+
+function checkClassLoss(op: string, input: Tensor, target: Tensor, options: ClassLossOptions): ClassLossArguments {
   checkFloatTensor(op, 'input', input);
   checkTensor(op, 'target', target);
   checkSameDevice(op, { input, target });
@@ -396,8 +513,20 @@ function disposeAll(tensors: readonly (Tensor | number | null)[]): void {
  * F.nllLoss(torch.tensor([[-0.5, -1.2, -2.0]]), torch.tensor([1], { dtype: 'int32' }));   // tensor(1.2000)
  * ```
  */
-export function nllLoss(input: Tensor, target: Tensor, rawOptions?: NllLossOptions): Tensor {
-  const options = checkOptions('nllLoss', rawOptions, NLL_LOSS_OPTIONS);
+export function nllLoss(
+  input: Tensor,
+  target: Tensor,
+  weight?: Tensor | null | NllLossOptions,
+  sizeAverage?: boolean | null | NllLossOptions,
+  ignoreIndex?: number | NllLossOptions,
+  reduce?: boolean | null | NllLossOptions,
+  reduction?: Reduction | NllLossOptions,
+): Tensor {
+  const { input: x, target: t, ...options } = NLL_LOSS(arguments);
+  return nllLossOf(x, t, options);
+}
+
+function nllLossOf(input: Tensor, target: Tensor, options: ClassLossOptions): Tensor {
   const op = 'nllLoss';
   const args = checkClassLoss(op, input, target, options);
   checkClassTargets(op, input, target, args, false);
@@ -434,8 +563,21 @@ export function nllLoss(input: Tensor, target: Tensor, rawOptions?: NllLossOptio
  * loss.backward();
  * ```
  */
-export function crossEntropy(input: Tensor, target: Tensor, rawOptions?: CrossEntropyOptions): Tensor {
-  const options = checkOptions('crossEntropy', rawOptions, CROSS_ENTROPY_OPTIONS);
+export function crossEntropy(
+  input: Tensor,
+  target: Tensor,
+  weight?: Tensor | null | CrossEntropyOptions,
+  sizeAverage?: boolean | null | CrossEntropyOptions,
+  ignoreIndex?: number | CrossEntropyOptions,
+  reduce?: boolean | null | CrossEntropyOptions,
+  reduction?: Reduction | CrossEntropyOptions,
+  labelSmoothing?: number | CrossEntropyOptions,
+): Tensor {
+  const { input: x, target: t, ...options } = CROSS_ENTROPY(arguments);
+  return crossEntropyOf(x, t, options);
+}
+
+function crossEntropyOf(input: Tensor, target: Tensor, options: ClassLossOptions & { labelSmoothing: number }): Tensor {
   const op = 'crossEntropy';
   const args = checkClassLoss(op, input, target, options);
   const { reduction, classDim, classes, weight } = args;
@@ -542,22 +684,36 @@ function saveComputed(save: Save, build: () => Tensor, borrowed: Tensor | null =
 
 // ---- modules ------------------------------------------------------------------------------------
 
-/** PyTorch's weighted losses take the weight positionally too: `new nn.CrossEntropyLoss(w)`. */
-function optionsOf<Options extends { weight?: Tensor | null }>(weightOrOptions: Tensor | Options | undefined): Options {
-  return weightOrOptions instanceof Tensor ? ({ weight: weightOrOptions } as Options) : (weightOrOptions ?? ({} as Options));
-}
+/**
+ * The loss modules' constructors in PyTorch's order (`nn.CrossEntropyLoss(weight, size_average,
+ * ignore_index, reduce, reduction, label_smoothing)`), each argument also by name.
+ */
+const MSE_LOSS_MODULE = lossSignature('MSELoss', legacyReductionParams());
+const L1_LOSS_MODULE = lossSignature('L1Loss', legacyReductionParams());
+const nllModuleParams = () => ({
+  weight: optionalTensor(null),
+  sizeAverage: legacyFlag(null),
+  ignoreIndex: param.number(-100),
+  reduce: legacyFlag(null),
+  reduction: reductionParam('mean'),
+});
+const NLL_LOSS_MODULE = lossSignature('NLLLoss', nllModuleParams());
+const CROSS_ENTROPY_LOSS_MODULE = lossSignature('CrossEntropyLoss', { ...nllModuleParams(), labelSmoothing: param.number(0) });
+const BCE_LOSS_MODULE = lossSignature('BCELoss', { weight: optionalTensor(null), ...legacyReductionParams() });
+const BCE_WITH_LOGITS_LOSS_MODULE = lossSignature('BCEWithLogitsLoss', {
+  weight: optionalTensor(null),
+  ...legacyReductionParams(),
+  posWeight: optionalTensor(null),
+});
 
 /** PyTorch's `_Loss`: the reduction every loss module applies, checked once. */
 export abstract class Loss extends Module {
   readonly reduction: Reduction;
 
-  /** The option keys of the loss; a loss that takes more than reduction overrides it. */
-  static readonly optionKeys: readonly string[] = LOSS_OPTIONS;
-
-  constructor(options?: LossOptions) {
+  /** `reduction` as the subclass bound it, the deprecated sizeAverage and reduce folded in (see lossSignature). */
+  constructor(reduction: unknown) {
     super();
-    const name = new.target.name;
-    this.reduction = checkReduction(name, checkOptions(name, options, (new.target as typeof Loss).optionKeys).reduction);
+    this.reduction = checkReduction(new.target.name, reduction);
   }
 }
 
@@ -565,17 +721,20 @@ export abstract class Loss extends Module {
 abstract class WeightedLoss extends Loss {
   declare weight: Tensor | null;
 
-  constructor(options: LossOptions & { weight?: Tensor | null }) {
-    super(options);
-    this.registerBuffer('weight', options.weight ?? null);
+  constructor(reduction: unknown, weight: Tensor | null) {
+    super(reduction);
+    this.registerBuffer('weight', weight);
   }
 }
 
 /**
- * `nn.CrossEntropyLoss({ weight, ignoreIndex, reduction, labelSmoothing })`: see `F.crossEntropy`.
+ * `nn.CrossEntropyLoss(weight?, { ignoreIndex, reduction, labelSmoothing })`: see `F.crossEntropy`.
  * Shapes: input (N, C) or (N, C, d1, ...) or (C); target (N) or (N, d1, ...) or () of int32 class
  * indices, or class probabilities of the input's shape; output () or, with reduction 'none', the
- * target's batch shape. `weight` is a buffer, saved in the state dict as PyTorch saves it.
+ * target's batch shape. `weight` is a buffer, saved in the state dict as PyTorch saves it. Every
+ * argument goes positionally in PyTorch's order (weight, sizeAverage, ignoreIndex, reduce,
+ * reduction, labelSmoothing) or by name; the deprecated sizeAverage and reduce map onto reduction
+ * with a warning, as in PyTorch.
  *
  * ```ts
  * const lossFn = new nn.CrossEntropyLoss({ labelSmoothing: 0.1 });
@@ -583,16 +742,21 @@ abstract class WeightedLoss extends Loss {
  * ```
  */
 export class CrossEntropyLoss extends WeightedLoss {
-  static override readonly optionKeys = CROSS_ENTROPY_OPTIONS;
-
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
 
-  constructor(weightOrOptions?: Tensor | CrossEntropyOptions) {
-    const options = optionsOf(weightOrOptions);
-    super(options);
-    this.ignoreIndex = options.ignoreIndex ?? -100;
-    this.labelSmoothing = options.labelSmoothing ?? 0;
+  constructor(
+    weight?: Tensor | null | CrossEntropyOptions,
+    sizeAverage?: boolean | null | CrossEntropyOptions,
+    ignoreIndex?: number | CrossEntropyOptions,
+    reduce?: boolean | null | CrossEntropyOptions,
+    reduction?: Reduction | CrossEntropyOptions,
+    labelSmoothing?: number | CrossEntropyOptions,
+  ) {
+    const args = CROSS_ENTROPY_LOSS_MODULE(arguments);
+    super(args.reduction, args.weight);
+    this.ignoreIndex = args.ignoreIndex;
+    this.labelSmoothing = args.labelSmoothing;
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -607,18 +771,23 @@ export class CrossEntropyLoss extends WeightedLoss {
 }
 
 /**
- * `nn.NLLLoss({ weight, ignoreIndex, reduction })` on log-probabilities: see `F.nllLoss`. Shapes
- * as CrossEntropyLoss with class indices.
+ * `nn.NLLLoss(weight?, { ignoreIndex, reduction })` on log-probabilities: see `F.nllLoss`. Shapes
+ * as CrossEntropyLoss with class indices; arguments in PyTorch's order (weight, sizeAverage,
+ * ignoreIndex, reduce, reduction) or by name.
  */
 export class NLLLoss extends WeightedLoss {
-  static override readonly optionKeys = NLL_LOSS_OPTIONS;
-
   readonly ignoreIndex: number;
 
-  constructor(weightOrOptions?: Tensor | NllLossOptions) {
-    const options = optionsOf(weightOrOptions);
-    super(options);
-    this.ignoreIndex = options.ignoreIndex ?? -100;
+  constructor(
+    weight?: Tensor | null | NllLossOptions,
+    sizeAverage?: boolean | null | NllLossOptions,
+    ignoreIndex?: number | NllLossOptions,
+    reduce?: boolean | null | NllLossOptions,
+    reduction?: Reduction | NllLossOptions,
+  ) {
+    const args = NLL_LOSS_MODULE(arguments);
+    super(args.reduction, args.weight);
+    this.ignoreIndex = args.ignoreIndex;
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -627,16 +796,38 @@ export class NLLLoss extends WeightedLoss {
   }
 }
 
-/** `nn.MSELoss({ reduction })`: see `F.mseLoss`. Shapes: input and target (*), output () or (*). */
+/**
+ * `nn.MSELoss({ reduction })`: see `F.mseLoss`. Shapes: input and target (*), output () or (*).
+ * PyTorch's positional (sizeAverage, reduce, reduction) are taken too.
+ */
 export class MSELoss extends Loss {
+  constructor(
+    sizeAverage?: boolean | null | LegacyLossOptions,
+    reduce?: boolean | null | LegacyLossOptions,
+    reduction?: Reduction | LegacyLossOptions,
+  ) {
+    super(MSE_LOSS_MODULE(arguments).reduction);
+  }
+
   override forward(input: Tensor, target: Tensor): Tensor {
     checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input', 'target']);
     return mseLoss(input, target, { reduction: this.reduction });
   }
 }
 
-/** `nn.L1Loss({ reduction })`: see `F.l1Loss`. Shapes: input and target (*), output () or (*). */
+/**
+ * `nn.L1Loss({ reduction })`: see `F.l1Loss`. Shapes: input and target (*), output () or (*).
+ * PyTorch's positional (sizeAverage, reduce, reduction) are taken too.
+ */
 export class L1Loss extends Loss {
+  constructor(
+    sizeAverage?: boolean | null | LegacyLossOptions,
+    reduce?: boolean | null | LegacyLossOptions,
+    reduction?: Reduction | LegacyLossOptions,
+  ) {
+    super(L1_LOSS_MODULE(arguments).reduction);
+  }
+
   override forward(input: Tensor, target: Tensor): Tensor {
     checkArgumentCount(`${this.getName()}.forward`, arguments.length, ['input', 'target']);
     return l1Loss(input, target, { reduction: this.reduction });
@@ -644,14 +835,19 @@ export class L1Loss extends Loss {
 }
 
 /**
- * `nn.BCELoss({ weight, reduction })` on probabilities: see `F.binaryCrossEntropy`. Shapes: input
- * and target (*), output () or (*); weight broadcasts to the input.
+ * `nn.BCELoss(weight?, { reduction })` on probabilities: see `F.binaryCrossEntropy`. Shapes: input
+ * and target (*), output () or (*); weight broadcasts to the input. Arguments in PyTorch's order
+ * (weight, sizeAverage, reduce, reduction) or by name.
  */
 export class BCELoss extends WeightedLoss {
-  static override readonly optionKeys = BINARY_CROSS_ENTROPY_OPTIONS;
-
-  constructor(weightOrOptions?: Tensor | BinaryCrossEntropyOptions) {
-    super(optionsOf(weightOrOptions));
+  constructor(
+    weight?: Tensor | null | BinaryCrossEntropyOptions,
+    sizeAverage?: boolean | null | BinaryCrossEntropyOptions,
+    reduce?: boolean | null | BinaryCrossEntropyOptions,
+    reduction?: Reduction | BinaryCrossEntropyOptions,
+  ) {
+    const args = BCE_LOSS_MODULE(arguments);
+    super(args.reduction, args.weight);
   }
 
   override forward(input: Tensor, target: Tensor): Tensor {
@@ -661,19 +857,24 @@ export class BCELoss extends WeightedLoss {
 }
 
 /**
- * `nn.BCEWithLogitsLoss({ weight, reduction, posWeight })` on logits: see
+ * `nn.BCEWithLogitsLoss(weight?, { reduction, posWeight })` on logits: see
  * `F.binaryCrossEntropyWithLogits`. Shapes: input and target (*), output () or (*). The buffers
- * keep PyTorch's state-dict names, 'weight' and 'pos_weight'.
+ * keep PyTorch's state-dict names, 'weight' and 'pos_weight'. Arguments in PyTorch's order
+ * (weight, sizeAverage, reduce, reduction, posWeight) or by name.
  */
 export class BCEWithLogitsLoss extends WeightedLoss {
-  static override readonly optionKeys = BINARY_CROSS_ENTROPY_WITH_LOGITS_OPTIONS;
-
   declare pos_weight: Tensor | null;
 
-  constructor(weightOrOptions?: Tensor | BinaryCrossEntropyWithLogitsOptions) {
-    const options = optionsOf(weightOrOptions);
-    super(options);
-    this.registerBuffer('pos_weight', options.posWeight ?? null);
+  constructor(
+    weight?: Tensor | null | BinaryCrossEntropyWithLogitsOptions,
+    sizeAverage?: boolean | null | BinaryCrossEntropyWithLogitsOptions,
+    reduce?: boolean | null | BinaryCrossEntropyWithLogitsOptions,
+    reduction?: Reduction | BinaryCrossEntropyWithLogitsOptions,
+    posWeight?: Tensor | null | BinaryCrossEntropyWithLogitsOptions,
+  ) {
+    const args = BCE_WITH_LOGITS_LOSS_MODULE(arguments);
+    super(args.reduction, args.weight);
+    this.registerBuffer('pos_weight', args.posWeight);
   }
 
   get posWeight(): Tensor | null {

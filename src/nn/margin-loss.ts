@@ -1,15 +1,25 @@
 /** Margin losses between pairs and triplets (marginRanking, cosineEmbedding, tripletMargin), functional and modules, composed as PyTorch 1.13 composes them. */
 import { add, clamp, div, eq, minimum, mul, sub, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
-import { param, signature } from '../ops/signature.js';
+import { param } from '../ops/signature.js';
 import { neg, sqrt } from '../ops/unary.js';
 import { checkSameDevice } from '../ops/util.js';
 import { checkArgumentCount } from '../options.js';
 import { broadcastShapes, formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { pairwiseDistance } from './distance.js';
-import { checkFloatTensor, checkReduction, Loss, type Reduction, reduceTerms } from './loss.js';
-import { reductionParam } from './regression-loss.js';
+import {
+  checkFloatTensor,
+  checkReduction,
+  type DeprecatedReductionOptions,
+  Loss,
+  legacyFlag,
+  legacyReductionParams,
+  lossSignature,
+  type Reduction,
+  reduceTerms,
+  reductionParam,
+} from './loss.js';
 
 /** The float32 tensors of a loss, on one device, by argument name. */
 function checkInputs(op: string, tensors: Record<string, Tensor>): void {
@@ -22,15 +32,17 @@ function reduced(terms: Tensor, reduction: unknown, op: string): Tensor {
   return reduceTerms(terms, checkReduction(op, reduction), terms.numel());
 }
 
-const MARGIN_RANKING_LOSS = signature('marginRankingLoss', {
+const MARGIN_RANKING_LOSS = lossSignature('marginRankingLoss', {
   input1: param.tensor(),
   input2: param.tensor(),
   target: param.tensor(),
   margin: param.number(0),
+  sizeAverage: legacyFlag(null),
+  reduce: legacyFlag(null),
   reduction: reductionParam('mean'),
 });
 
-export interface MarginRankingLossOptions {
+export interface MarginRankingLossOptions extends DeprecatedReductionOptions {
   /** The gap by which input1 should exceed input2 where target is 1 (and fall below where -1); default 0. */
   margin?: number;
   reduction?: Reduction;
@@ -50,6 +62,8 @@ export function marginRankingLoss(
   input2: Tensor,
   target: Tensor,
   margin?: number | MarginRankingLossOptions,
+  sizeAverage?: boolean | null | MarginRankingLossOptions,
+  reduce?: boolean | null | MarginRankingLossOptions,
   reduction?: Reduction | MarginRankingLossOptions,
 ): Tensor {
   const args = MARGIN_RANKING_LOSS(arguments);
@@ -69,15 +83,17 @@ export function marginRankingLoss(
   return reduced(terms, args.reduction, op);
 }
 
-const COSINE_EMBEDDING_LOSS = signature('cosineEmbeddingLoss', {
+const COSINE_EMBEDDING_LOSS = lossSignature('cosineEmbeddingLoss', {
   input1: param.tensor(),
   input2: param.tensor(),
   target: param.tensor(),
   margin: param.number(0),
+  sizeAverage: legacyFlag(null),
+  reduce: legacyFlag(null),
   reduction: reductionParam('mean'),
 });
 
-export interface CosineEmbeddingLossOptions {
+export interface CosineEmbeddingLossOptions extends DeprecatedReductionOptions {
   /** Pairs labelled -1 are penalised only where their cosine exceeds this; default 0. */
   margin?: number;
   reduction?: Reduction;
@@ -101,6 +117,8 @@ export function cosineEmbeddingLoss(
   input2: Tensor,
   target: Tensor,
   margin?: number | CosineEmbeddingLossOptions,
+  sizeAverage?: boolean | null | CosineEmbeddingLossOptions,
+  reduce?: boolean | null | CosineEmbeddingLossOptions,
   reduction?: Reduction | CosineEmbeddingLossOptions,
 ): Tensor {
   const args = COSINE_EMBEDDING_LOSS(arguments);
@@ -123,7 +141,7 @@ export function cosineEmbeddingLoss(
   return reduced(add(similar, dissimilar), args.reduction, op);
 }
 
-const TRIPLET_MARGIN_LOSS = signature('tripletMarginLoss', {
+const TRIPLET_MARGIN_LOSS = lossSignature('tripletMarginLoss', {
   anchor: param.tensor(),
   positive: param.tensor(),
   negative: param.tensor(),
@@ -131,10 +149,12 @@ const TRIPLET_MARGIN_LOSS = signature('tripletMarginLoss', {
   p: param.number(2),
   eps: param.number(1e-6),
   swap: param.boolean(false),
+  sizeAverage: legacyFlag(null),
+  reduce: legacyFlag(null),
   reduction: reductionParam('mean'),
 });
 
-export interface TripletMarginLossOptions {
+export interface TripletMarginLossOptions extends DeprecatedReductionOptions {
   /** The gap by which the negative should be farther than the positive; default 1. */
   margin?: number;
   /** The norm of the pairwise distance; default 2. */
@@ -164,6 +184,8 @@ export function tripletMarginLoss(
   p?: number | TripletMarginLossOptions,
   eps?: number | TripletMarginLossOptions,
   swap?: boolean | TripletMarginLossOptions,
+  sizeAverage?: boolean | null | TripletMarginLossOptions,
+  reduce?: boolean | null | TripletMarginLossOptions,
   reduction?: Reduction | TripletMarginLossOptions,
 ): Tensor {
   const args = TRIPLET_MARGIN_LOSS(arguments);
@@ -191,7 +213,7 @@ abstract class MarginLoss extends Loss {
   readonly margin: number;
 
   constructor(margin: number, reduction: unknown) {
-    super({ reduction: reduction as Reduction });
+    super(reduction);
     this.margin = margin;
   }
 }
@@ -201,8 +223,13 @@ abstract class MarginLoss extends Loss {
  * and target (N) or (), output () or (N).
  */
 export class MarginRankingLoss extends MarginLoss {
-  constructor(margin?: number | MarginRankingLossOptions, reduction?: Reduction | MarginRankingLossOptions) {
-    const args = signature('MarginRankingLoss', { margin: param.number(0), reduction: reductionParam('mean') })(arguments);
+  constructor(
+    margin?: number | MarginRankingLossOptions,
+    sizeAverage?: boolean | null | MarginRankingLossOptions,
+    reduce?: boolean | null | MarginRankingLossOptions,
+    reduction?: Reduction | MarginRankingLossOptions,
+  ) {
+    const args = lossSignature('MarginRankingLoss', { margin: param.number(0), ...legacyReductionParams() })(arguments);
     super(args.margin, args.reduction);
   }
 
@@ -217,8 +244,13 @@ export class MarginRankingLoss extends MarginLoss {
  * input2 (N, D) or (D), target (N) or (), output () or (N).
  */
 export class CosineEmbeddingLoss extends MarginLoss {
-  constructor(margin?: number | CosineEmbeddingLossOptions, reduction?: Reduction | CosineEmbeddingLossOptions) {
-    const args = signature('CosineEmbeddingLoss', { margin: param.number(0), reduction: reductionParam('mean') })(arguments);
+  constructor(
+    margin?: number | CosineEmbeddingLossOptions,
+    sizeAverage?: boolean | null | CosineEmbeddingLossOptions,
+    reduce?: boolean | null | CosineEmbeddingLossOptions,
+    reduction?: Reduction | CosineEmbeddingLossOptions,
+  ) {
+    const args = lossSignature('CosineEmbeddingLoss', { margin: param.number(0), ...legacyReductionParams() })(arguments);
     super(args.margin, args.reduction);
   }
 
@@ -247,14 +279,16 @@ export class TripletMarginLoss extends MarginLoss {
     p?: number | TripletMarginLossOptions,
     eps?: number | TripletMarginLossOptions,
     swap?: boolean | TripletMarginLossOptions,
+    sizeAverage?: boolean | null | TripletMarginLossOptions,
+    reduce?: boolean | null | TripletMarginLossOptions,
     reduction?: Reduction | TripletMarginLossOptions,
   ) {
-    const args = signature('TripletMarginLoss', {
+    const args = lossSignature('TripletMarginLoss', {
       margin: param.number(1),
       p: param.number(2),
       eps: param.number(1e-6),
       swap: param.boolean(false),
-      reduction: reductionParam('mean'),
+      ...legacyReductionParams(),
     })(arguments);
     super(args.margin, args.reduction);
     this.p = args.p;

@@ -6,7 +6,7 @@ import { add, mul, sub } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
 import { rsqrt } from '../ops/unary.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
-import { checkArgumentCount, checkOptions, optionKeys, spreadKeywordCall } from '../options.js';
+import { checkArgumentCount, checkOptions, type KeywordCall, optionKeys, spreadKeywordCall } from '../options.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { ones_, zeros_ } from './init.js';
@@ -137,11 +137,7 @@ export class LayerNorm extends Module {
   declare weight: Parameter | null;
   declare bias: Parameter | null;
 
-  constructor(normalizedShape: number | readonly number[], options?: LayerNormOptions);
-  constructor(options: LayerNormOptions & { normalizedShape: number | readonly number[] });
-  constructor(
-    ...args: [number | readonly number[], LayerNormOptions?] | [LayerNormOptions & { normalizedShape: number | readonly number[] }]
-  ) {
+  constructor(...args: KeywordCall<[{ normalizedShape: number | readonly number[] }], LayerNormOptions>) {
     const [normalizedShape, options = {}] = spreadKeywordCall(args, ['normalizedShape']) as [number | readonly number[], LayerNormOptions?];
     checkOptions('LayerNorm', options, LAYER_NORM_OPTIONS);
     super();

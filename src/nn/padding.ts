@@ -3,9 +3,8 @@ import type { TensorView } from '../devices/device.js';
 import { record } from '../graph/record.js';
 import { tensor } from '../ops/creation.js';
 import { indexSelect } from '../ops/gather-scatter.js';
+import { kind, param, signature } from '../ops/signature.js';
 import { copyView, fillView } from '../ops/unrecorded.js';
-import { checkTensor } from '../ops/util.js';
-import { checkOptions, optionKeys } from '../options.js';
 import { formatShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -15,13 +14,20 @@ export interface PadOptions {
   /** 'constant' (default), 'reflect', 'replicate' or 'circular'. */
   mode?: PadMode;
   /** The fill of 'constant' padding; default 0. */
-  value?: number;
+  value?: number | null;
 }
 
-const PAD_OPTIONS = optionKeys<PadOptions>({ mode: true, value: true });
+/** PyTorch's `pad(input, pad, mode='constant', value=None)`; the body checks each pad amount and the mode. */
+const PAD = signature('pad', {
+  input: param.tensor(),
+  pad: kind<readonly number[]>('an array of integers', (v) => (Array.isArray(v) ? (v as readonly number[]) : undefined))(),
+  mode: kind<string>("a padding mode such as 'constant'", (v) => (typeof v === 'string' ? v : undefined))('constant'),
+  value: param.optionalNumber(null),
+});
 
 /**
- * `pad(input, pad, mode?, value?)` or `pad(input, pad, { mode, value })`: PyTorch's F.pad. `pad`
+ * `pad(input, pad, mode?, value?)`, each argument also by name (`pad(input, pad, { mode, value })`):
+ * PyTorch's F.pad. `pad`
  * lists (before, after) amounts starting from the last dim: [left, right] pads the last dim,
  * [left, right, top, bottom] the last two, and so on. Negative amounts crop.
  *
@@ -34,11 +40,17 @@ const PAD_OPTIONS = optionKeys<PadOptions>({ mode: true, value: true });
  * F.pad(torch.tensor([[1, 2, 3]]), [2, 1], 'reflect');   // [[3, 2, 1, 2, 3, 2]]
  * ```
  */
-export function pad(input: Tensor, padding: readonly number[], modeOrOptions: PadMode | PadOptions = {}, value?: number): Tensor {
-  checkTensor('pad', 'input', input);
-  const options: PadOptions =
-    typeof modeOrOptions === 'string' ? { mode: modeOrOptions, value } : checkOptions('pad', modeOrOptions, PAD_OPTIONS);
-  const mode = options.mode ?? 'constant';
+export function pad(
+  input: Tensor,
+  padAmounts: readonly number[] | (PadOptions & { pad?: readonly number[] }),
+  mode?: PadMode | PadOptions,
+  value?: number | null | PadOptions,
+): Tensor {
+  const args = PAD(arguments);
+  input = args.input;
+  const padding = args.pad;
+  // Read as a PadMode: the checks below refuse any other string, naming the accepted modes.
+  mode = args.mode as PadMode;
   if (!Array.isArray(padding) || padding.some((p) => typeof p !== 'number' || !Number.isInteger(p))) {
     throw new TypeError(
       `pad: pad must be an array of integers, got ${Array.isArray(padding) ? `[${padding.join(', ')}]` : typeof padding}`,
@@ -61,11 +73,10 @@ export function pad(input: Tensor, padding: readonly number[], modeOrOptions: Pa
       );
     }
   });
-  if (mode === 'constant') return constantPad(input, amounts, outShape, options.value ?? 0);
+  if (mode === 'constant') return constantPad(input, amounts, outShape, args.value ?? 0);
   if (mode !== 'reflect' && mode !== 'replicate' && mode !== 'circular')
     throw new RangeError(`pad: unknown mode '${String(mode)}'; expected 'constant', 'reflect', 'replicate' or 'circular'`);
-  if (options.value !== undefined && options.value !== 0)
-    throw new RangeError(`pad: padding mode '${mode}' doesn't take in value argument`);
+  if (args.value !== null && args.value !== 0) throw new RangeError(`pad: padding mode '${mode}' doesn't take in value argument`);
   checkNonConstant(mode, input, dims, amounts);
   let out = input;
   for (let d = input.dim() - dims; d < input.dim(); d++) {

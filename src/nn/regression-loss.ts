@@ -1,26 +1,37 @@
 /** Smooth L1, Huber and Kullback-Leibler losses, functional and modules, with PyTorch 1.13's gradients at their kinks. */
 import { recordComposite } from '../graph/record.js';
 import { add, clamp, div, eq, gt, lt, mul, sub, where } from '../ops/elementwise.js';
-import { kind, param, signature } from '../ops/signature.js';
+import { param, signature } from '../ops/signature.js';
 import { abs, exp, log, neg } from '../ops/unary.js';
 import { checkSameDevice } from '../ops/util.js';
 import { checkArgumentCount } from '../options.js';
 import { broadcastShapes, numel } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkFloatTensor, checkReduction, differenceLoss, Loss, type Reduction, reduceTerms } from './loss.js';
+import {
+  checkFloatTensor,
+  checkReduction,
+  type DeprecatedReductionOptions,
+  differenceLoss,
+  Loss,
+  legacyFlag,
+  legacyReductionParams,
+  lossSignature,
+  type Reduction,
+  reduceTerms,
+  reductionParam,
+} from './loss.js';
 import { Module } from './module.js';
 
-/** A reduction as passed; checkReduction (or klDiv's own check) names the accepted ones. */
-export const reductionParam = kind<unknown>('a reduction name', (v) => (typeof v === 'string' ? v : undefined));
-
-const SMOOTH_L1_LOSS = signature('smoothL1Loss', {
+const SMOOTH_L1_LOSS = lossSignature('smoothL1Loss', {
   input: param.tensor(),
   target: param.tensor(),
+  sizeAverage: legacyFlag(null),
+  reduce: legacyFlag(null),
   reduction: reductionParam('mean'),
   beta: param.number(1),
 });
 
-export interface SmoothL1LossOptions {
+export interface SmoothL1LossOptions extends DeprecatedReductionOptions {
   reduction?: Reduction;
   /** Where the loss turns from quadratic to linear; default 1. 0 gives l1Loss. */
   beta?: number;
@@ -29,7 +40,7 @@ export interface SmoothL1LossOptions {
 /**
  * `smoothL1Loss(input, target, { reduction, beta = 1 })`: with z = |input - target|,
  * 0.5 z^2 / beta where z < beta, else z - 0.5 beta; reduced. PyTorch's deprecated sizeAverage and
- * reduce are not taken. The gradient is PyTorch's: clamp(x / beta, -1, 1) for x = input - target,
+ * reduce map onto reduction (see legacyReduction). The gradient is PyTorch's: clamp(x / beta, -1, 1) for x = input - target,
  * and with beta = 0 it is -1 for x <= 0 (a tie included) and 1 above, as PyTorch's kernel tests
  * x <= -beta first.
  *
@@ -40,6 +51,8 @@ export interface SmoothL1LossOptions {
 export function smoothL1Loss(
   input: Tensor,
   target: Tensor,
+  sizeAverage?: boolean | null | SmoothL1LossOptions,
+  reduce?: boolean | null | SmoothL1LossOptions,
   reduction?: Reduction | SmoothL1LossOptions,
   beta?: number | SmoothL1LossOptions,
 ): Tensor {
@@ -111,14 +124,16 @@ export function huberLoss(
 /** klDiv's reductions: 'batchmean' divides the sum by the batch size, the KL divergence per sample. */
 export type KlDivReduction = Reduction | 'batchmean';
 
-const KL_DIV = signature('klDiv', {
+const KL_DIV = lossSignature('klDiv', {
   input: param.tensor(),
   target: param.tensor(),
+  sizeAverage: legacyFlag(null),
+  reduce: legacyFlag(null),
   reduction: reductionParam('mean'),
   logTarget: param.boolean(false),
 });
 
-export interface KlDivOptions {
+export interface KlDivOptions extends DeprecatedReductionOptions {
   reduction?: KlDivReduction;
   /** The target holds log-probabilities, as the input does; default false. */
   logTarget?: boolean;
@@ -146,6 +161,8 @@ let warnedMean = false;
 export function klDiv(
   input: Tensor,
   target: Tensor,
+  sizeAverage?: boolean | null | KlDivOptions,
+  reduce?: boolean | null | KlDivOptions,
   reduction?: KlDivReduction | KlDivOptions,
   logTarget?: boolean | KlDivOptions,
 ): Tensor {
@@ -198,9 +215,14 @@ function xlogx(t: Tensor): Tensor {
 export class SmoothL1Loss extends Loss {
   readonly beta: number;
 
-  constructor(reduction?: Reduction | SmoothL1LossOptions, beta?: number | SmoothL1LossOptions) {
-    const args = signature('SmoothL1Loss', { reduction: reductionParam('mean'), beta: param.number(1) })(arguments);
-    super({ reduction: args.reduction as Reduction });
+  constructor(
+    sizeAverage?: boolean | null | SmoothL1LossOptions,
+    reduce?: boolean | null | SmoothL1LossOptions,
+    reduction?: Reduction | SmoothL1LossOptions,
+    beta?: number | SmoothL1LossOptions,
+  ) {
+    const args = lossSignature('SmoothL1Loss', { ...legacyReductionParams(), beta: param.number(1) })(arguments);
+    super(args.reduction);
     this.beta = args.beta;
   }
 
@@ -216,7 +238,7 @@ export class HuberLoss extends Loss {
 
   constructor(reduction?: Reduction | HuberLossOptions, delta?: number | HuberLossOptions) {
     const args = signature('HuberLoss', { reduction: reductionParam('mean'), delta: param.number(1) })(arguments);
-    super({ reduction: args.reduction as Reduction });
+    super(args.reduction);
     this.delta = args.delta;
   }
 
@@ -239,9 +261,14 @@ export class KLDivLoss extends Module {
   readonly reduction: KlDivReduction;
   readonly logTarget: boolean;
 
-  constructor(reduction?: KlDivReduction | KlDivOptions, logTarget?: boolean | KlDivOptions) {
+  constructor(
+    sizeAverage?: boolean | null | KlDivOptions,
+    reduce?: boolean | null | KlDivOptions,
+    reduction?: KlDivReduction | KlDivOptions,
+    logTarget?: boolean | KlDivOptions,
+  ) {
     super();
-    const args = signature('KLDivLoss', { reduction: reductionParam('mean'), logTarget: param.boolean(false) })(arguments);
+    const args = lossSignature('KLDivLoss', { ...legacyReductionParams(), logTarget: param.boolean(false) })(arguments);
     this.reduction = checkKlDivReduction('KLDivLoss', args.reduction);
     this.logTarget = args.logTarget;
   }

@@ -7,7 +7,7 @@ import { dropout } from '../ops/random.js';
 import { rnnGateCount, rnnLayer } from '../ops/rnn.js';
 import { checkDtype, checkTensor } from '../ops/util.js';
 import { cat, reshape, select, squeeze, stack, transpose, unsqueeze } from '../ops/views.js';
-import { checkArgumentCount, checkOptions, optionKeys, spreadKeywordCall } from '../options.js';
+import { checkArgumentCount, checkOptions, type KeywordCall, optionKeys, spreadKeywordCall } from '../options.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { uniform_ } from './init.js';
@@ -333,7 +333,7 @@ function elmanMode(module: string, nonlinearity: string): RnnMode {
 }
 
 /** A recurrent layer's or cell's constructor arguments: positional, or PyTorch's all-keyword call as one object. */
-type SizedArgs<O> = [number, number, O?] | [O & { inputSize: number; hiddenSize: number }];
+type SizedArgs<O> = KeywordCall<[{ inputSize: number }, { hiddenSize: number }], O>;
 
 /** inputSize, hiddenSize and the options of either call form (see spreadKeywordCall). */
 function sizedArgs<O>(args: SizedArgs<O>): [number, number, O] {
@@ -357,8 +357,6 @@ function sizedArgs<O>(args: SizedArgs<O>): [number, number, O] {
 export class RNN extends RNNBase {
   readonly nonlinearity: 'tanh' | 'relu';
 
-  constructor(inputSize: number, hiddenSize: number, options?: RNNOptions);
-  constructor(options: RNNOptions & { inputSize: number; hiddenSize: number });
   constructor(...args: SizedArgs<RNNOptions>) {
     const [inputSize, hiddenSize, options] = sizedArgs(args);
     const nonlinearity = options.nonlinearity ?? 'tanh';
@@ -386,8 +384,6 @@ export class RNN extends RNNBase {
  * ```
  */
 export class GRU extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, options?: RNNBaseOptions);
-  constructor(options: RNNBaseOptions & { inputSize: number; hiddenSize: number });
   constructor(...args: SizedArgs<RNNBaseOptions>) {
     super('GRU', 'gru', ...sizedArgs(args), RNN_BASE_OPTIONS);
   }
@@ -420,8 +416,6 @@ function statePair(layer: string, hx: unknown): Tensor[] | null {
  * ```
  */
 export class LSTM extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, options?: LSTMOptions);
-  constructor(options: LSTMOptions & { inputSize: number; hiddenSize: number });
   constructor(...args: SizedArgs<LSTMOptions>) {
     super('LSTM', 'lstm', ...sizedArgs(args), LSTM_OPTIONS);
   }
@@ -549,8 +543,6 @@ class RNNCellBase extends Module {
 export class RNNCell extends RNNCellBase {
   readonly nonlinearity: 'tanh' | 'relu';
 
-  constructor(inputSize: number, hiddenSize: number, options?: RNNCellOptions);
-  constructor(options: RNNCellOptions & { inputSize: number; hiddenSize: number });
   constructor(...args: SizedArgs<RNNCellOptions>) {
     const [inputSize, hiddenSize, options] = sizedArgs(args);
     checkOptions('RNNCell', options, RNN_CELL_OPTIONS);
@@ -578,8 +570,6 @@ export class RNNCell extends RNNCellBase {
  * ```
  */
 export class LSTMCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, options?: GatedCellOptions);
-  constructor(options: GatedCellOptions & { inputSize: number; hiddenSize: number });
   constructor(...args: SizedArgs<GatedCellOptions>) {
     const sized = sizedArgs(args);
     checkOptions('LSTMCell', sized[2], GATED_CELL_OPTIONS);
@@ -602,8 +592,6 @@ export class LSTMCell extends RNNCellBase {
  * ```
  */
 export class GRUCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, options?: GatedCellOptions);
-  constructor(options: GatedCellOptions & { inputSize: number; hiddenSize: number });
   constructor(...args: SizedArgs<GatedCellOptions>) {
     const sized = sizedArgs(args);
     checkOptions('GRUCell', sized[2], GATED_CELL_OPTIONS);

@@ -2,7 +2,7 @@
 import { scope } from '../memory.js';
 import { add } from '../ops/elementwise.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
-import { checkArgumentCount, checkOptions, optionKeys, spreadKeywordCall } from '../options.js';
+import { checkArgumentCount, checkOptions, type KeywordCall, optionKeys, spreadKeywordCall } from '../options.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { MultiheadAttention } from './attention.js';
@@ -137,11 +137,7 @@ export class TransformerDecoderLayer extends Module {
   declare dropout3: Dropout;
   declare activation: Activation | Module;
 
-  constructor(dModel: number, nhead: number, options?: TransformerDecoderLayerOptions);
-  constructor(options: TransformerDecoderLayerOptions & { dModel: number; nhead: number });
-  constructor(
-    ...args: [number, number, TransformerDecoderLayerOptions?] | [TransformerDecoderLayerOptions & { dModel: number; nhead: number }]
-  ) {
+  constructor(...args: KeywordCall<[{ dModel: number }, { nhead: number }], TransformerDecoderLayerOptions>) {
     const [dModel, nhead, options = {}] = spreadKeywordCall(args, ['dModel', 'nhead']) as [number, number, TransformerDecoderLayerOptions?];
     checkOptions('TransformerDecoderLayer', options, TRANSFORMER_ENCODER_LAYER_OPTIONS);
     super();

@@ -1,7 +1,7 @@
 // `nn.TransformerEncoderLayer` and `nn.TransformerEncoder`.
 import { scope } from '../memory.js';
 import { add } from '../ops/elementwise.js';
-import { checkArgumentCount, checkOptions, optionKeys, spreadKeywordCall } from '../options.js';
+import { checkArgumentCount, checkOptions, type KeywordCall, optionKeys, spreadKeywordCall } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { gelu, relu } from './activation.js';
 import { causalMask, MultiheadAttention } from './attention.js';
@@ -91,11 +91,7 @@ export class TransformerEncoderLayer extends Module {
   declare dropout2: Dropout;
   declare activation: Activation | Module;
 
-  constructor(dModel: number, nhead: number, options?: TransformerEncoderLayerOptions);
-  constructor(options: TransformerEncoderLayerOptions & { dModel: number; nhead: number });
-  constructor(
-    ...args: [number, number, TransformerEncoderLayerOptions?] | [TransformerEncoderLayerOptions & { dModel: number; nhead: number }]
-  ) {
+  constructor(...args: KeywordCall<[{ dModel: number }, { nhead: number }], TransformerEncoderLayerOptions>) {
     const [dModel, nhead, options = {}] = spreadKeywordCall(args, ['dModel', 'nhead']) as [number, number, TransformerEncoderLayerOptions?];
     checkOptions('TransformerEncoderLayer', options, TRANSFORMER_ENCODER_LAYER_OPTIONS);
     super();

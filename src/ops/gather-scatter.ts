@@ -6,7 +6,7 @@ import { formatShape, normalizeDim, type Shape, shapesEqual } from '../shape.js'
 import { Tensor } from '../tensor.js';
 import { broadcastView, inPlace } from './elementwise.js';
 import { max } from './reduce.js';
-import { param, signature } from './signature.js';
+import { kind, param, signature } from './signature.js';
 import { atLeast1d, contiguousCopy, filled, gatherInto, outOfBounds, scatterInto, sizeAt, zerosOn } from './unrecorded.js';
 import { checkDtype, checkInPlace, checkSameDevice, checkTensor, markModified, scalarTensor, type TensorOrScalar } from './util.js';
 import { embedInZeros } from './views.js';
@@ -19,6 +19,48 @@ export interface IndexedOptions {
 
 const GATHER = signature('gather', { input: param.tensor(), dim: param.int(), index: param.tensor() });
 const INDEX_SELECT = signature('indexSelect', { input: param.tensor(), dim: param.int(), index: param.tensor() });
+/** scatter's src and value by name: `x.scatter({ dim, index, src })`, `x.scatter(1, idx, { value: 0 })`. */
+export interface ScatterOptions extends IndexedOptions {
+  src?: TensorOrScalar;
+  value?: number | boolean;
+}
+
+/** scatterAdd's arguments by name. */
+export interface ScatterAddOptions extends IndexedOptions {
+  src?: Tensor;
+}
+
+/**
+ * PyTorch's two scatters, `scatter(input, dim, index, src)` and `scatter(input, dim, index, value)`,
+ * as one signature: a fourth positional argument is src, a tensor or a number, and `value` goes by name.
+ */
+const scatterSignature = (op: string) =>
+  signature(op, {
+    input: param.tensor(),
+    dim: param.int(),
+    index: param.tensor(),
+    src: kind<TensorOrScalar | null>('a Tensor or a number', (v) =>
+      v === null || v instanceof Tensor || typeof v === 'number' || typeof v === 'boolean' ? v : undefined,
+    )(null),
+    value: kind<number | boolean | null>('a number', (v) =>
+      v === null || typeof v === 'number' || typeof v === 'boolean' ? v : undefined,
+    )(null),
+  });
+const SCATTER = scatterSignature('scatter');
+const SCATTER_IN_PLACE = scatterSignature('scatter_');
+const scatterAddSignature = (op: string) =>
+  signature(op, { input: param.tensor(), dim: param.int(), index: param.tensor(), src: param.tensor() });
+const SCATTER_ADD = scatterAddSignature('scatterAdd');
+const SCATTER_ADD_IN_PLACE = scatterAddSignature('scatterAdd_');
+
+/** The one source scatter writes: src or value, whichever was given. */
+function scatteredSource(op: string, { src, value }: { src: TensorOrScalar | null; value: number | boolean | null }): TensorOrScalar {
+  if (src !== null && value !== null) throw new TypeError(`${op}: takes src or value, not both`);
+  const source = src ?? value;
+  if (source === null) throw new TypeError(`${op}: missing the argument 'src' (a Tensor or a number; or a number as 'value')`);
+  return source;
+}
+
 // PyTorch names one_hot's input `tensor`.
 const ONE_HOT = signature('oneHot', { tensor: param.tensor(), numClasses: param.number(-1) });
 
@@ -113,8 +155,6 @@ function scatterSource(
     checkIndexFits(op, index, 'src', src, null);
     return { d, source: { ...atLeast1d(src), shape }, temporary: null };
   }
-  if (typeof src !== 'number' && typeof src !== 'boolean')
-    throw new TypeError(`${op}: src must be a Tensor or a number, got ${src === null ? 'null' : typeof src}`);
   const temporary = scalarTensor(src, input.dtype, input.deviceObject);
   return { d, source: broadcastView(temporary, shape), temporary };
 }
@@ -143,16 +183,34 @@ function sourceGrad(grad: Tensor, d: number, index: Tensor, srcShape: Shape): Te
 
 /**
  * A copy of input with `src` written at index along dim (`out[i][index[i][j]] = src[i][j]` for dim 1);
- * src is a tensor of input's dtype or a scalar value. With duplicate indices one write wins.
+ * src is a tensor of input's dtype or a scalar value, also by name as src or value. With duplicate
+ * indices one write wins.
+ *
+ * ```ts
+ * torch.scatter(torch.zeros(2, 3), { dim: 1, index: torch.tensor([[2], [0]], { dtype: 'int32' }), value: 5 });
+ * // [[0, 0, 5], [5, 0, 0]]
+ * ```
  */
-export function scatter(input: Tensor, dim: number, index: Tensor, src: TensorOrScalar): Tensor {
-  return scatterOp('scatter', input, dim, index, src, false);
+export function scatter(
+  input: Tensor,
+  dim: number | ScatterOptions,
+  index?: Tensor | ScatterOptions,
+  src?: TensorOrScalar | ScatterOptions,
+  options?: ScatterOptions,
+): Tensor {
+  const args = SCATTER(arguments);
+  return scatterOp('scatter', args.input, args.dim, args.index, scatteredSource('scatter', args), false);
 }
 
 /** A copy of input with `src` added at index along dim; duplicate indices all add up. */
-export function scatterAdd(input: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  checkTensor('scatterAdd', 'src', src);
-  return scatterOp('scatterAdd', input, dim, index, src, true);
+export function scatterAdd(
+  input: Tensor,
+  dim: number | ScatterAddOptions,
+  index?: Tensor | ScatterAddOptions,
+  src?: Tensor | ScatterAddOptions,
+): Tensor {
+  const args = SCATTER_ADD(arguments);
+  return scatterOp('scatterAdd', args.input, args.dim, args.index, args.src, true);
 }
 
 /** In-place scatter: writes through self's strides, or rebases self's graph node when autograd records. */
@@ -299,10 +357,20 @@ export function oneHot(input: Tensor, numClasses?: number | { numClasses?: numbe
 declare module '../tensor.js' {
   interface Tensor {
     gather(dim: number | IndexedOptions, index?: Tensor | IndexedOptions): Tensor;
-    scatter(dim: number, index: Tensor, src: TensorOrScalar): Tensor;
-    scatter_(dim: number, index: Tensor, src: TensorOrScalar): this;
-    scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor;
-    scatterAdd_(dim: number, index: Tensor, src: Tensor): this;
+    scatter(
+      dim: number | ScatterOptions,
+      index?: Tensor | ScatterOptions,
+      src?: TensorOrScalar | ScatterOptions,
+      options?: ScatterOptions,
+    ): Tensor;
+    scatter_(
+      dim: number | ScatterOptions,
+      index?: Tensor | ScatterOptions,
+      src?: TensorOrScalar | ScatterOptions,
+      options?: ScatterOptions,
+    ): this;
+    scatterAdd(dim: number | ScatterAddOptions, index?: Tensor | ScatterAddOptions, src?: Tensor | ScatterAddOptions): Tensor;
+    scatterAdd_(dim: number | ScatterAddOptions, index?: Tensor | ScatterAddOptions, src?: Tensor | ScatterAddOptions): this;
     indexSelect(dim: number | IndexedOptions, index?: Tensor | IndexedOptions): Tensor;
     indexAdd(dim: number, index: Tensor, source: Tensor): Tensor;
   }
@@ -312,17 +380,19 @@ Object.assign(Tensor.prototype, {
   gather(this: Tensor, ...args: [number, Tensor]) {
     return gather(this, ...args);
   },
-  scatter(this: Tensor, dim: number, index: Tensor, src: TensorOrScalar) {
-    return scatter(this, dim, index, src);
+  scatter(this: Tensor, ...args: [number, Tensor, TensorOrScalar]) {
+    return scatter(this, ...args);
   },
-  scatter_(this: Tensor, dim: number, index: Tensor, src: TensorOrScalar) {
-    return scatterInPlace('scatter_', this, dim, index, src, false);
+  scatter_(this: Tensor, ...args: unknown[]) {
+    const bound = SCATTER_IN_PLACE([this, ...args]);
+    return scatterInPlace('scatter_', bound.input, bound.dim, bound.index, scatteredSource('scatter_', bound), false);
   },
-  scatterAdd(this: Tensor, dim: number, index: Tensor, src: Tensor) {
-    return scatterAdd(this, dim, index, src);
+  scatterAdd(this: Tensor, ...args: [number, Tensor, Tensor]) {
+    return scatterAdd(this, ...args);
   },
-  scatterAdd_(this: Tensor, dim: number, index: Tensor, src: Tensor) {
-    return scatterInPlace('scatterAdd_', this, dim, index, checkTensor('scatterAdd_', 'src', src), true);
+  scatterAdd_(this: Tensor, ...args: unknown[]) {
+    const bound = SCATTER_ADD_IN_PLACE([this, ...args]);
+    return scatterInPlace('scatterAdd_', bound.input, bound.dim, bound.index, bound.src, true);
   },
   indexSelect(this: Tensor, ...args: [number, Tensor]) {
     return indexSelect(this, ...args);

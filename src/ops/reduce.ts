@@ -1,5 +1,6 @@
 // Reductions: sum, prod, mean, max, min and their backward, with PyTorch's int32 rules.
 import type { ReduceOp } from '../devices/device.js';
+import { type DType, resolveDtype } from '../dtype.js';
 import { record, recordComposite } from '../graph/record.js';
 import { formatShape, normalizeDim, numel, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -19,19 +20,26 @@ export interface ReduceOptions {
 /** The options of a reduction, or PyTorch's positional keepdim: `x.sum(1, true)` is `x.sum(1, keepdim=True)`. */
 export type ReduceArg = ReduceOptions | boolean;
 
+/** sum, prod and mean also take PyTorch's `dtype`: the input is converted to it before reducing. */
+export interface SumOptions extends ReduceOptions {
+  dtype?: DType | 'int64';
+}
+
+/** The options of sum, prod and mean, or the positional keepdim. */
+export type SumArg = SumOptions | boolean;
+
 /** max and min along one dim: `x.max({ dim: 1 })` as `x.max(1)`. */
 export interface DimOptions {
   dim: number;
   keepdim?: boolean;
 }
 
-/** Reductions over one dim, several or (null) all, as `sum(input, dim = null, keepdim = false)`. */
-const overDims = (op: string) => signature(op, { input: param.tensor(), dim: param.dims(null), keepdim: param.boolean(false) });
 /** Reductions over one dim or (null) all, as `argmax(input, dim = null, keepdim = false)`. */
 const overDim = (op: string) => signature(op, { input: param.tensor(), dim: param.dim(null), keepdim: param.boolean(false) });
-const SUM = overDims('sum');
-const PROD = overDim('prod');
-const MEAN = overDims('mean');
+/** PyTorch's `sum(input, dim = null, keepdim = false, *, dtype = null)`, over one dim, several or all. */
+const SUM = signature('sum', { input: param.tensor(), dim: param.dims(null), keepdim: param.boolean(false), dtype: param.dtype(null) });
+const PROD = signature('prod', { input: param.tensor(), dim: param.dim(null), keepdim: param.boolean(false), dtype: param.dtype(null) });
+const MEAN = signature('mean', { input: param.tensor(), dim: param.dims(null), keepdim: param.boolean(false), dtype: param.dtype(null) });
 const MAX = overDim('max');
 const MIN = overDim('min');
 const ARGMAX = overDim('argmax');
@@ -117,8 +125,32 @@ function expandBack(grad: Tensor, inputShape: Shape, dims: readonly number[], ke
   return expand(kept, inputShape);
 }
 
-export function sum(input: Tensor, dim?: Dims | null | ReduceOptions, keepdim?: ReduceArg): Tensor {
-  ({ input, dim, keepdim } = SUM(arguments));
+/**
+ * The input converted to a reduction's `dtype` argument, then reduced, as PyTorch converts before
+ * reducing (`x.sum({ dtype: 'float32' })` sums int32 as float). The converted copy carries no
+ * gradient, rightly: only float32 requires grad, and float32 asked for float32 is the input itself.
+ */
+function convertedThenReduced(op: string, input: Tensor, dtype: string, reduce: (x: Tensor) => Tensor): Tensor {
+  const target = resolveDtype(op, dtype);
+  if (target === 'bool')
+    throw new TypeError(`${op}: dtype must be float32 or int32 ('int64' means int32), got bool; any() and all() reduce to bool`);
+  if (op === 'mean' && target !== 'float32') throw new TypeError(`mean: dtype must be float32 (a mean is not an integer), got ${dtype}`);
+  const x = castTo(input, target);
+  try {
+    return reduce(x);
+  } finally {
+    if (x !== input) x.dispose();
+  }
+}
+
+/**
+ * The sum of all elements (a 0-d tensor), or over `dim` (one or several). int32 and bool give
+ * int32; `dtype` converts the input first. `torch.sum(x, 1, { dtype: 'float32' })`
+ */
+export function sum(input: Tensor, dim?: Dims | null | SumOptions, keepdim?: SumArg, options?: SumOptions): Tensor {
+  let dtype: string | null;
+  ({ input, dim, keepdim, dtype } = SUM(arguments));
+  if (dtype !== null) return convertedThenReduced('sum', input, dtype, (x) => sum(x, dim, keepdim));
   const dims = reductionDims('sum', input, dim);
   const out = reduceForward('sum', 'sum', input, dims, keepdim);
   return record(dim === undefined || dim === null ? 'SumBackward0' : 'SumBackward1', out, [input], () => (g) => [
@@ -130,9 +162,11 @@ export function sum(input: Tensor, dim?: Dims | null | ReduceOptions, keepdim?: 
  * The product of all elements (a 0-d tensor), or along `dim`. int32 and bool give int32 and refuse
  * a product outside int32's range, as int32 sums do. `torch.prod(x, 1, true)`
  */
-export function prod(input: Tensor, dim?: number | null | ReduceOptions, keepdim?: ReduceArg): Tensor {
+export function prod(input: Tensor, dim?: number | null | SumOptions, keepdim?: SumArg, options?: SumOptions): Tensor {
   // PyTorch's prod takes one dim, and the backward below reduces along dims[0] alone.
-  ({ input, dim, keepdim } = PROD(arguments));
+  let dtype: string | null;
+  ({ input, dim, keepdim, dtype } = PROD(arguments));
+  if (dtype !== null) return convertedThenReduced('prod', input, dtype, (x) => prod(x, dim, keepdim));
   const all = dim === null;
   const dims = reductionDims('prod', input, dim);
   const out = reduceForward('prod', 'prod', input, dims, keepdim);
@@ -152,8 +186,11 @@ export function prod(input: Tensor, dim?: number | null | ReduceOptions, keepdim
   });
 }
 
-export function mean(input: Tensor, dim?: Dims | null | ReduceOptions, keepdim?: ReduceArg): Tensor {
-  ({ input, dim, keepdim } = MEAN(arguments));
+/** The mean of all elements, or over `dim`; float32 only, or any input with `{ dtype: 'float32' }`. */
+export function mean(input: Tensor, dim?: Dims | null | SumOptions, keepdim?: SumArg, options?: SumOptions): Tensor {
+  let dtype: string | null;
+  ({ input, dim, keepdim, dtype } = MEAN(arguments));
+  if (dtype !== null) return convertedThenReduced('mean', input, dtype, (x) => mean(x, dim, keepdim));
   if (input.dtype !== 'float32') throw new TypeError(`mean: input dtype must be float32, got ${input.dtype}; convert with .float() first`);
   const dims = reductionDims('mean', input, dim);
   const count = dims.reduce((n, d) => n * input.shape[d], 1);
@@ -391,9 +428,9 @@ export function sumToShape(grad: Tensor, shape: Shape): Tensor {
 
 declare module '../tensor.js' {
   interface Tensor {
-    sum(dim?: Dims | null | ReduceOptions, keepdimOrOptions?: ReduceArg): Tensor;
-    prod(dim?: number | null | ReduceOptions, keepdimOrOptions?: ReduceArg): Tensor;
-    mean(dim?: Dims | null | ReduceOptions, keepdimOrOptions?: ReduceArg): Tensor;
+    sum(dim?: Dims | null | SumOptions, keepdimOrOptions?: SumArg, options?: SumOptions): Tensor;
+    prod(dim?: number | null | SumOptions, keepdimOrOptions?: SumArg, options?: SumOptions): Tensor;
+    mean(dim?: Dims | null | SumOptions, keepdimOrOptions?: SumArg, options?: SumOptions): Tensor;
     max(): Tensor;
     max(other: Tensor): Tensor;
     max(dim: number | DimOptions, keepdimOrOptions?: ReduceArg): ValuesIndices;
@@ -410,13 +447,13 @@ declare module '../tensor.js' {
 
 // Each method passes its arguments on as given, so the op's signature binds them as the function's would.
 Object.assign(Tensor.prototype, {
-  sum(this: Tensor, ...args: [Dims?, ReduceArg?]) {
+  sum(this: Tensor, ...args: [Dims?, SumArg?, SumOptions?]) {
     return sum(this, ...args);
   },
-  prod(this: Tensor, ...args: [number?, ReduceArg?]) {
+  prod(this: Tensor, ...args: [number?, SumArg?, SumOptions?]) {
     return prod(this, ...args);
   },
-  mean(this: Tensor, ...args: [Dims?, ReduceArg?]) {
+  mean(this: Tensor, ...args: [Dims?, SumArg?, SumOptions?]) {
     return mean(this, ...args);
   },
   max(this: Tensor, ...args: [number, ReduceArg?]) {

@@ -1,5 +1,5 @@
 // The learning-rate schedulers of `optim.lrScheduler`.
-import { checkOptions, describeValue, optionKeys, spreadKeywordCall } from '../options.js';
+import { checkOptions, describeValue, type KeywordCall, optionKeys, spreadKeywordCall } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { Optimizer, type OptimizerOptions, type ParamGroup } from './optimizer.js';
 
@@ -134,12 +134,8 @@ export class StepLR extends LRScheduler {
   readonly stepSize: number;
   readonly gamma: number;
 
-  constructor(optimizer: Optimizer<OptimizerOptions>, stepSize: number, options?: SchedulerOptions & { gamma?: number });
-  constructor(optimizer: Optimizer<OptimizerOptions>, options: SchedulerOptions & { gamma?: number; stepSize: number });
   constructor(
-    ...args:
-      | [Optimizer<OptimizerOptions>, number, (SchedulerOptions & { gamma?: number })?]
-      | [Optimizer<OptimizerOptions>, SchedulerOptions & { gamma?: number; stepSize: number }]
+    ...args: KeywordCall<[{ optimizer: Optimizer<OptimizerOptions> }, { stepSize: number }], SchedulerOptions & { gamma?: number }>
   ) {
     const [optimizer, stepSize, options = {}] = spreadKeywordCall(args, ['optimizer', 'stepSize']) as [
       Optimizer<OptimizerOptions>,

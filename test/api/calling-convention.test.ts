@@ -91,6 +91,59 @@ const KEYWORD_FORMS: [string, () => unknown, () => unknown][] = [
     () => new nn.Dropout(0.2, { inplace: true }).extraRepr(),
     () => new nn.Dropout(0.2, true).extraRepr(),
   ],
+  ['x.sum({ dim: 1, dtype })', () => x().sum({ dim: 1, dtype: 'int32' }), () => x().sum(1, false, { dtype: 'int32' })],
+  ['torch.prod(x, 1, { dtype })', () => torch.prod(x(), 1, { dtype: 'int32' }), () => torch.prod(x(), { dim: 1, dtype: 'int32' })],
+  ['x.scatter({ dim, index, src })', () => x().scatter({ dim: 1, index: index(), src: x() }), () => x().scatter(1, index(), x())],
+  ['x.scatter(1, index, { value })', () => x().scatter(1, index(), { value: 7 }), () => x().scatter(1, index(), 7)],
+  [
+    'torch.scatter(x, { dim, index, src })',
+    () => torch.scatter(x(), { dim: 1, index: index(), src: x() }),
+    () => torch.scatter(x(), 1, index(), x()),
+  ],
+  ['x.scatter_({ dim, index, value })', () => x().scatter_({ dim: 1, index: index(), value: 0 }), () => x().scatter_(1, index(), 0)],
+  ['x.scatterAdd(1, { index, src })', () => x().scatterAdd(1, { index: index(), src: x() }), () => x().scatterAdd(1, index(), x())],
+  [
+    'torch.scatterAdd(x, { dim, index, src })',
+    () => torch.scatterAdd(x(), { dim: 1, index: index(), src: x() }),
+    () => torch.scatterAdd(x(), 1, index(), x()),
+  ],
+  [
+    'x.scatterAdd_({ dim, index, src })',
+    () => x().scatterAdd_({ dim: 1, index: index(), src: x() }),
+    () => x().scatterAdd_(1, index(), x()),
+  ],
+  [
+    'new nn.Flatten({ startDim, endDim })',
+    () => new nn.Flatten({ startDim: 0, endDim: 1 }).forward(x().reshape(1, 2, 3)),
+    () => new nn.Flatten(0, 1).forward(x().reshape(1, 2, 3)),
+  ],
+  ['new nn.Flatten(0, { endDim })', () => String(new nn.Flatten(0, { endDim: 1 })), () => String(new nn.Flatten(0, 1))],
+  [
+    'new nn.Unflatten({ dim, unflattenedSize })',
+    () => new nn.Unflatten({ dim: 1, unflattenedSize: [3, 1] }).forward(x()),
+    () => new nn.Unflatten(1, [3, 1]).forward(x()),
+  ],
+  [
+    'new nn.Unflatten(1, { unflattenedSize })',
+    () => String(new nn.Unflatten(1, { unflattenedSize: [3, 1] })),
+    () => String(new nn.Unflatten(1, [3, 1])),
+  ],
+  ['F.pad(x, [1, 1], "constant", { value })', () => F.pad(x(), [1, 1], 'constant', { value: 2 }), () => F.pad(x(), [1, 1], 'constant', 2)],
+  ['F.pad(x, { pad, mode })', () => F.pad(x(), { pad: [1, 1], mode: 'replicate' }), () => F.pad(x(), [1, 1], 'replicate')],
+  [
+    'F.interpolate(x, null, 2, "nearest")',
+    () => F.interpolate(x().reshape(1, 1, 6), null, 2, 'nearest'),
+    () => F.interpolate(x().reshape(1, 1, 6), { scaleFactor: 2, mode: 'nearest' }),
+  ],
+  [
+    'F.ctcLoss(logProbs, targets, inputLengths, targetLengths, blank, reduction, zeroInfinity)',
+    () => F.ctcLoss(torch.zeros(4, 1, 3).logSoftmax(2), torch.tensor([[1, 2]], { dtype: 'int32' }), [4], [2], 0, 'sum', true),
+    () =>
+      F.ctcLoss(torch.zeros(4, 1, 3).logSoftmax(2), torch.tensor([[1, 2]], { dtype: 'int32' }), [4], [2], {
+        reduction: 'sum',
+        zeroInfinity: true,
+      }),
+  ],
   ['new nn.Softmax({ dim: 1 })', () => new nn.Softmax({ dim: 1 }).forward(x()), () => new nn.Softmax(1).forward(x())],
   ['new nn.ReLU({ inplace })', () => new nn.ReLU({ inplace: true }).extraRepr(), () => new nn.ReLU(true).extraRepr()],
   [
@@ -172,6 +225,9 @@ const SWEEP: Record<string, [fn: (...args: never[]) => unknown, args: () => unkn
   gather: [torch.gather, () => [x(), 1, index()], ['input', 'dim', 'index']],
   indexSelect: [torch.indexSelect, () => [x(), 0, rows()], ['input', 'dim', 'index']],
   oneHot: [torch.oneHot, () => [rows(), 3], ['tensor', 'numClasses']],
+  scatter: [torch.scatter, () => [x(), 1, index(), x()], ['input', 'dim', 'index', 'src']],
+  scatterAdd: [torch.scatterAdd, () => [x(), 1, index(), x()], ['input', 'dim', 'index', 'src']],
+  pad: [F.pad, () => [x(), [1, 1], 'constant', 0], ['input', 'pad', 'mode', 'value']],
   clamp: [torch.clamp, () => [x(), 0, 1], ['input', 'min', 'max']],
   flip: [torch.flip, () => [x(), [0]], ['input', 'dims']],
   roll: [torch.roll, () => [x(), 1, 0], ['input', 'shifts', 'dims']],
@@ -184,6 +240,12 @@ const SWEEP: Record<string, [fn: (...args: never[]) => unknown, args: () => unkn
   glu: [F.glu, () => [torch.ones(2, 4), 1], ['input', 'dim']],
   Dropout: [(...args: never[]) => new nn.Dropout(...args), () => [0.5, false], ['p', 'inplace']],
   Softmax: [(...args: never[]) => new nn.Softmax(...args), () => [1], ['dim']],
+  Flatten: [(...args: never[]) => new nn.Flatten(...args), () => [0, 1], ['startDim', 'endDim']],
+  Unflatten: [
+    (...args: never[]) => new (nn.Unflatten as new (...a: never[]) => unknown)(...args),
+    () => [1, [3, 1]],
+    ['dim', 'unflattenedSize'],
+  ],
   ReLU: [(...args: never[]) => new nn.ReLU(...args), () => [false], ['inplace']],
   LeakyReLU: [(...args: never[]) => new nn.LeakyReLU(...args), () => [0.1, false], ['negativeSlope', 'inplace']],
 };
@@ -230,4 +292,65 @@ describe('argument errors name the op and the parameter', () => {
       });
     });
   }
+});
+
+/** PyTorch's `dtype` on sum, prod and mean converts the input before reducing; values from PyTorch 1.13. */
+describe('dtype on sum, prod and mean', () => {
+  const ints = () =>
+    torch.tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { dtype: 'int32' },
+    );
+
+  it('int32 and bool inputs reduce as the dtype asked for', () => {
+    torch.scope(() => {
+      expect(plain(ints().sum({ dtype: 'float32' }))).toEqual({ dtype: 'float32', shape: [], data: 21 });
+      expect(plain(ints().sum({ dim: 1, dtype: 'float32' }))).toEqual({ dtype: 'float32', shape: [2], data: [6, 15] });
+      expect(plain(torch.sum(ints(), 1, { dtype: 'float32' }))).toEqual({ dtype: 'float32', shape: [2], data: [6, 15] });
+      expect(plain(ints().prod(1, { dtype: 'float32' }))).toEqual({ dtype: 'float32', shape: [2], data: [6, 120] });
+      expect(plain(ints().mean({ dtype: 'float32' }))).toEqual({ dtype: 'float32', shape: [], data: 3.5 });
+      expect(plain(ints().mean(1, { dtype: 'float32' }))).toEqual({ dtype: 'float32', shape: [2], data: [2, 5] });
+      const flags = torch.tensor([true, false, true]);
+      expect(plain(flags.sum())).toEqual({ dtype: 'int32', shape: [], data: 2 });
+      expect(plain(flags.sum({ dtype: 'float32' }))).toEqual({ dtype: 'float32', shape: [], data: 2 });
+      expect(plain(flags.prod({ dtype: 'float32' }))).toEqual({ dtype: 'float32', shape: [], data: 0 });
+      expect(plain(torch.tensor([true, false]).mean({ dtype: 'float32' }))).toEqual({ dtype: 'float32', shape: [], data: 0.5 });
+    });
+  });
+
+  it('float input asked for int32 truncates each element first; a float sum leaves no int32 overflow', () => {
+    torch.scope(() => {
+      const values = torch.tensor([1.7, 2.6, -1.5]);
+      expect(plain(values.sum({ dtype: 'int32' }))).toEqual({ dtype: 'int32', shape: [], data: 2 });
+      expect(plain(values.prod({ dtype: 'int64' }))).toEqual({ dtype: 'int32', shape: [], data: -2 });
+      const large = torch.tensor([[2 ** 30, 2 ** 30]], { dtype: 'int32' });
+      expect(() => large.sum()).toThrow(/sum: the sum of int32 values leaves int32's range/);
+      expect(plain(large.sum({ dtype: 'float32' }))).toEqual({ dtype: 'float32', shape: [], data: 2 ** 31 });
+    });
+  });
+
+  it('float32 asked for float32 keeps the graph', () => {
+    const w = torch.tensor([1, 2, 3], { requiresGrad: true });
+    w.mul(w).mean({ dtype: 'float32' }).backward();
+    expect(w.grad!.tolistSync()).toEqual([Math.fround(2 / 3), Math.fround(4 / 3), 2]);
+  });
+
+  it('refuses what PyTorch refuses, naming the op and the dtype', () => {
+    expect(() => ints().mean({ dtype: 'int32' })).toThrow('mean: dtype must be float32 (a mean is not an integer), got int32');
+    expect(() => ints().sum({ dtype: 'bool' })).toThrow(/^sum: dtype must be float32 or int32 .*got bool/);
+    expect(() => ints().prod({ dtype: 'float64' as never })).toThrow(/^prod: unsupported dtype 'float64'/);
+    expect(refusal('sum', () => ints().sum({ dtype: torch.ones(2) as never }))).toContain('dtype must be');
+  });
+});
+
+describe('scatter takes src or value, by position or by name', () => {
+  it('refuses both, or neither', () => {
+    expect(() => x().scatter(1, index(), x(), { value: 1 })).toThrow('scatter: takes src or value, not both');
+    expect(() => x().scatter({ dim: 1, index: index() })).toThrow("scatter: missing the argument 'src'");
+    expect(() => x().scatter_(1, index(), { src: 'a' as never })).toThrow("scatter_: src must be a Tensor or a number, got string 'a'");
+    expect(() => x().scatterAdd_(1, index(), { src: 2 as never })).toThrow('scatterAdd_: src must be a Tensor, got number 2');
+  });
 });

@@ -23,6 +23,7 @@ const x = () => torch.ones(2, 3);
 const probabilities = () => torch.tensor([0.2, 0.8]);
 const leaf = () => torch.ones(2, { requiresGrad: true });
 const sgd = () => new optim.SGD([leaf()], { lr: 0.1 });
+const columnIndex = () => torch.tensor([[0], [2]], { dtype: 'int32' });
 
 /** Entry points that take options: a call with valid arguments and `options` where they go, and the name the error must give. */
 const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
@@ -352,6 +353,14 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
   'torch.Tensor#gather': ['gather', (o) => x().gather(1, o)],
   'torch.indexSelect': ['indexSelect', (o) => torch.indexSelect(x(), 0, o)],
   'torch.Tensor#indexSelect': ['indexSelect', (o) => x().indexSelect(0, o)],
+  'torch.scatter': ['scatter', (o) => torch.scatter(x(), 1, columnIndex(), x(), o)],
+  'torch.Tensor#scatter': ['scatter', (o) => x().scatter(1, columnIndex(), 0, o)],
+  'torch.Tensor#scatter_': ['scatter_', (o) => x().scatter_(1, columnIndex(), o)],
+  'torch.scatterAdd': ['scatterAdd', (o) => torch.scatterAdd(x(), 1, columnIndex(), o)],
+  'torch.Tensor#scatterAdd': ['scatterAdd', (o) => x().scatterAdd(1, columnIndex(), o)],
+  'torch.Tensor#scatterAdd_': ['scatterAdd_', (o) => x().scatterAdd_(1, columnIndex(), o)],
+  'torch.nn.Flatten': ['Flatten', (o) => new nn.Flatten(o)],
+  'torch.nn.Unflatten': ['Unflatten', (o) => new nn.Unflatten(1, o)],
   'torch.oneHot': ['oneHot', (o) => torch.oneHot(torch.zeros(2, { dtype: 'int32' }), o)],
   'torch.nn.functional.oneHot': ['oneHot', (o) => F.oneHot(torch.zeros(2, { dtype: 'int32' }), o)],
   'torch.nn.functional.dropout': ['dropout', (o) => F.dropout(x(), 0.5, o)],
@@ -458,8 +467,6 @@ const WITHOUT_OPTIONS = new Set([
   'reshape',
   'round',
   'rsqrt',
-  'scatter',
-  'scatterAdd',
   'scope',
   'seed',
   'setDefaultDevice',
@@ -530,14 +537,10 @@ const WITHOUT_OPTIONS = new Set([
   'tanh_',
   'pow_',
   'maskedFill_',
-  'scatter_',
-  'scatterAdd_',
   // nn
   'Module',
   'Parameter',
   'Identity',
-  'Flatten',
-  'Unflatten',
   'Tanh',
   'Sigmoid',
   'LogSigmoid',

@@ -26,7 +26,7 @@ describe('smooth, KL and margin losses', () => {
       const x = torch.randn([4, 3]),
         y = torch.randn([4, 3]),
         z = torch.randn([4, 3]);
-      same(F.smoothL1Loss(x, y, 'sum', 0.5), F.smoothL1Loss(x, y, { reduction: 'sum', beta: 0.5 }));
+      same(F.smoothL1Loss(x, y, null, null, 'sum', 0.5), F.smoothL1Loss(x, y, { reduction: 'sum', beta: 0.5 }));
       same(F.huberLoss(x, y, 'none', { delta: 0.5 }), F.huberLoss(x, y, { reduction: 'none', delta: 0.5 }));
       same(F.tripletMarginLoss(x, y, z, 0.5, 1, 1e-6, true), F.tripletMarginLoss(x, y, z, { margin: 0.5, p: 1, swap: true }));
     });
