@@ -22,7 +22,7 @@ interface NodeWorker {
   on(event: 'error', listener: (error: Error) => void): void;
   on(event: 'exit', listener: (code: number) => void): void;
 }
-type NodeWorkerConstructor = new (source: string, options: { eval: true; workerData: WorkerStart }) => NodeWorker;
+type NodeWorkerConstructor = new (source: string, options: { eval: true; workerData: WorkerStart; execArgv: string[] }) => NodeWorker;
 interface WebWorker {
   postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
   addEventListener(type: 'message', listener: (event: { data: FromWorker }) => void): void;
@@ -96,7 +96,9 @@ async function startDevice(name: string): Promise<WorkerCpuDevice> {
 function connect(start: WorkerStart, receive: (message: FromWorker) => void, failed: (why: string) => void): WorkerChannel {
   const NodeWorker = nodeWorkerThreads()?.Worker;
   if (NodeWorker) {
-    const worker = new NodeWorker(workerSource, { eval: true, workerData: start });
+    // execArgv would otherwise be the parent's, and with --input-type=module the eval'd source would
+    // run as a module, without the require() it reaches worker_threads by.
+    const worker = new NodeWorker(workerSource, { eval: true, workerData: start, execArgv: [] });
     worker.on('message', receive);
     worker.on('error', (error) => failed(error.message));
     worker.on('exit', (code) => failed(`exit code ${code}`));
