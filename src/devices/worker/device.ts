@@ -1,7 +1,7 @@
 // A worker CPU device ('cpu:1', ...) as the calling thread sees it: kernels, copies, allocations and reads queued to its worker.
 import type { DType } from '../../dtype.js';
 import type { Device, DeviceBuffer, Kernels, TensorView } from '../device.js';
-import { COMMAND, type Command, type FromWorker, type ToWorker, type ViewMessage } from './protocol.js';
+import { ARGUMENT, COMMAND, type CommandStream, type FromWorker, type ToWorker, type ViewMessage } from './protocol.js';
 
 /** How the device talks to its worker, whichever runtime's Worker it is. */
 export interface WorkerChannel {
@@ -15,6 +15,9 @@ export interface WorkerChannel {
  * (a microtask), or every this many commands so a long synchronous loop keeps the worker busy.
  */
 export const COMMANDS_PER_BATCH = 256;
+
+/** Written values of at least this many elements are transferred to the worker, not cloned. */
+const TRANSFER_MIN_ELEMENTS = 1024;
 
 /** Kernel results a queueing device gives at once: its faults come at the next read (see Kernels). */
 const QUEUED_RESULTS: Partial<Record<keyof Kernels, unknown>> = { multinomial: 'ok' };
@@ -31,7 +34,8 @@ export class WorkerCpuDevice implements Device {
   private nextHandle = 1;
   private nextRequest = 1;
   private liveBytes = 0;
-  private batch: Command[] = [];
+  private batch: CommandStream = [];
+  private batchCommands = 0;
   private transfers: ArrayBuffer[] = [];
   private flushQueued = false;
   private readonly reads = new Map<number, { resolve(values: Float32Array | Int32Array): void; reject(error: Error): void }>();
@@ -46,7 +50,10 @@ export class WorkerCpuDevice implements Device {
     for (const kernel of kernelNames) {
       const result = QUEUED_RESULTS[kernel as keyof Kernels] ?? null;
       kernels[kernel] = (...args) => {
-        this.enqueue([COMMAND.KERNEL, kernel, args.map(encode)]);
+        const batch = this.batch;
+        batch.push(COMMAND.KERNEL, kernel, args.length);
+        for (const arg of args) encodeArgument(batch, arg);
+        this.issued();
         return result;
       };
     }
@@ -56,13 +63,15 @@ export class WorkerCpuDevice implements Device {
   malloc(bytes: number): DeviceBuffer {
     const handle = this.nextHandle++;
     this.liveBytes += bytes;
-    this.enqueue([COMMAND.MALLOC, handle, bytes]);
+    this.batch.push(COMMAND.MALLOC, handle, bytes);
+    this.issued();
     return handle;
   }
 
   free(buffer: DeviceBuffer, bytes: number): void {
     this.liveBytes -= bytes;
-    this.enqueue([COMMAND.FREE, buffer as number]);
+    this.batch.push(COMMAND.FREE, buffer as number);
+    this.issued();
   }
 
   bytesInUse(): number {
@@ -70,15 +79,19 @@ export class WorkerCpuDevice implements Device {
   }
 
   write(buffer: DeviceBuffer, offset: number, values: Float32Array | Int32Array): void {
-    // The caller may change its array once this returns; the copy travels to the worker.
+    // The caller may change its array once this returns, so it is copied now. A large copy moves to
+    // the worker without another; a small one (a scalar operand) is cloned with its batch, which
+    // costs less than detaching a buffer.
     const copy = values.slice();
-    this.transfers.push(copy.buffer);
-    this.enqueue([COMMAND.WRITE, buffer as number, offset, copy]);
+    if (copy.length >= TRANSFER_MIN_ELEMENTS) this.transfers.push(copy.buffer);
+    this.batch.push(COMMAND.WRITE, buffer as number, offset, copy);
+    this.issued();
   }
 
   writeLater(buffer: DeviceBuffer, offset: number, values: Promise<Float32Array | Int32Array>): null {
     const ticket = this.nextRequest++;
-    this.enqueue([COMMAND.WRITE_LATER, ticket, buffer as number, offset]);
+    this.batch.push(COMMAND.WRITE_LATER, ticket, buffer as number, offset);
+    this.issued();
     values.then(
       (landed) => this.channel.post({ landed: ticket, values: landed }),
       (error: Error) => this.channel.post({ landed: ticket, error: error.message }),
@@ -92,7 +105,8 @@ export class WorkerCpuDevice implements Device {
     if (this.reads.size === 0) this.channel.keepAlive(true);
     return new Promise((resolve, reject) => {
       this.reads.set(id, { resolve, reject });
-      this.enqueue([COMMAND.READ, id, buffer as number, offset, count, dtype]);
+      this.batch.push(COMMAND.READ, id, buffer as number, offset, count, dtype);
+      this.issued();
     });
   }
 
@@ -121,9 +135,9 @@ export class WorkerCpuDevice implements Device {
     this.channel.keepAlive(false);
   }
 
-  private enqueue(command: Command): void {
-    this.batch.push(command);
-    if (this.batch.length >= COMMANDS_PER_BATCH) this.flush();
+  /** Called after each command is pushed onto the batch. */
+  private issued(): void {
+    if (++this.batchCommands >= COMMANDS_PER_BATCH) this.flush();
     else if (!this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(() => this.flush());
@@ -136,12 +150,22 @@ export class WorkerCpuDevice implements Device {
     const commands = this.batch;
     const transfers = this.transfers;
     this.batch = [];
+    this.batchCommands = 0;
     this.transfers = [];
     this.channel.post({ commands }, transfers);
   }
 }
 
-/** A kernel argument as it crosses to the worker: views by handle (a Tensor is a view too), objects field by field. */
+/** Appends a kernel argument to the batch (see ARGUMENT): views inline, by handle (a Tensor is a view too). */
+function encodeArgument(batch: CommandStream, value: unknown): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) batch.push(ARGUMENT.VALUE, value as CommandStream[number]);
+  else if ('storage' in value) {
+    const { storage, offset, shape, strides, dtype } = value as TensorView;
+    batch.push(ARGUMENT.VIEW, storage.buffer as number, offset, dtype, shape.length, ...shape, ...strides);
+  } else batch.push(ARGUMENT.OBJECT, encode(value) as object);
+}
+
+/** An object argument as it crosses to the worker: views as ViewMessage, other fields as they are. */
 function encode(value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
   if ('storage' in value) {

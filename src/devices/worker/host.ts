@@ -4,9 +4,19 @@
 // calling thread starts as a worker's source, as the thread pool does with thread-worker.ts. The
 // kernels are the CPU device's own glue and wasm, so a worker device gives the CPU's bits.
 
+import type { DType } from '../../dtype.js';
 import { CpuDevice, type WasmExports } from '../cpu/device.js';
 import type { Kernels, Storage, TensorView } from '../device.js';
-import { COMMAND, type Command, type FromWorker, type Landed, type ToWorker, type ViewMessage, type WorkerStart } from './protocol.js';
+import {
+  ARGUMENT,
+  COMMAND,
+  type CommandStream,
+  type FromWorker,
+  type Landed,
+  type ToWorker,
+  type ViewMessage,
+  type WorkerStart,
+} from './protocol.js';
 
 type Kernel = (...args: unknown[]) => unknown;
 
@@ -15,51 +25,87 @@ function serve(start: WorkerStart, post: (message: FromWorker, transfer?: ArrayB
   const cpu = new CpuDevice(start.name, instance.exports as unknown as WasmExports);
   const kernels = cpu.kernels as unknown as Record<string, Kernel>;
   const addresses = new Map<number, number>();
-  const queue: Command[] = [];
-  let head = 0;
+  const storages = new Map<number, Storage>();
+  /** Batches not yet run, and the position in the first: a WRITE_LATER waits there for its values. */
+  const batches: CommandStream[] = [];
+  let at = 0;
   const landed = new Map<number, Landed>();
   /** The first error since the last read, raised there (kernels run asynchronously). */
   let fault: string | null = null;
-
-  const address = (handle: number): number => {
-    const found = addresses.get(handle);
-    if (found === undefined) throw new Error(`${start.name}: a tensor's memory was never allocated (an earlier error)`);
-    return found;
-  };
-
-  const storages = new Map<number, Storage>();
-  const storageOf = (handle: number): Storage => {
-    let storage = storages.get(handle);
-    if (!storage) {
-      storage = { device: cpu, buffer: address(handle), bytes: 0, refs: 1, version: 0, pending: null };
-      storages.set(handle, storage);
-    }
-    return storage;
-  };
-
-  /** Views arrive as ViewMessage, as arguments or as fields of an argument (RnnLayer, RnnGradients). */
-  const decode = (value: unknown): unknown => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value) || ArrayBuffer.isView(value)) return value;
-    if ('view' in value) {
-      const { view, offset, shape, strides, dtype } = value as ViewMessage;
-      return { storage: storageOf(view), offset, shape, strides, dtype } satisfies TensorView;
-    }
-    return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, decode(field)]));
-  };
+  /** Set when a kernel's argument names memory that was never allocated (after an earlier error). */
+  let missing = false;
 
   const raise = (message: string) => {
     fault ??= message;
   };
+  const attempt = (work: () => void) => {
+    try {
+      work();
+    } catch (error) {
+      raise(error instanceof Error ? error.message : String(error));
+    }
+  };
+  const address = (handle: number): number => {
+    const found = addresses.get(handle);
+    if (found === undefined) throw new Error(`${start.name}: a tensor's memory was never allocated (after an earlier error)`);
+    return found;
+  };
+  const storageOf = (handle: number): Storage => {
+    let storage = storages.get(handle);
+    if (!storage) {
+      const found = addresses.get(handle);
+      if (found === undefined) missing = true;
+      storage = { device: cpu, buffer: found ?? 0, bytes: 0, refs: 1, version: 0, pending: null };
+      if (found !== undefined) storages.set(handle, storage);
+    }
+    return storage;
+  };
 
-  const runKernel = (name: string, args: readonly unknown[]) => {
-    const decoded = args.map(decode);
-    const result = kernels[name](...decoded);
+  /** An OBJECT argument's fields, its ViewMessage views made TensorViews (RnnLayer, RnnGradients). */
+  const decodeObject = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+    if ('view' in value) {
+      const { view, offset, shape, strides, dtype } = value as ViewMessage;
+      return { storage: storageOf(view), offset, shape, strides, dtype } satisfies TensorView;
+    }
+    return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, decodeObject(field)]));
+  };
+
+  /** Decodes the argument at `p` onto `args`; returns the position after it. */
+  const decodeArgument = (batch: CommandStream, p: number, args: unknown[]): number => {
+    const tag = batch[p];
+    if (tag === ARGUMENT.VALUE) {
+      args.push(batch[p + 1]);
+      return p + 2;
+    }
+    if (tag === ARGUMENT.OBJECT) {
+      args.push(decodeObject(batch[p + 1]));
+      return p + 2;
+    }
+    const rank = batch[p + 4] as number;
+    const dims = p + 5;
+    args.push({
+      storage: storageOf(batch[p + 1] as number),
+      offset: batch[p + 2] as number,
+      dtype: batch[p + 3] as DType,
+      shape: batch.slice(dims, dims + rank) as number[],
+      strides: batch.slice(dims + rank, dims + 2 * rank) as number[],
+    } satisfies TensorView);
+    return dims + 2 * rank;
+  };
+
+  const runKernel = (name: string, args: unknown[]) => {
+    if (missing) {
+      missing = false;
+      throw new Error(`${start.name}: ${name} was given a tensor whose memory was never allocated (after an earlier error)`);
+    }
+    const result = kernels[name](...args);
     // Kernels that find a bad value return it on a synchronous device; here it becomes the fault
     // message the op passed (see Kernels and FaultMessage).
     if (name === ('multinomial' satisfies keyof Kernels)) {
-      if (result !== 'ok') raise((decoded[4] as Record<string, string>)[result as string]);
+      if (result !== 'ok') raise((args[4] as Record<string, string>)[result as string]);
     } else if (typeof result === 'number') {
-      const message = decoded[decoded.length - 1];
+      const message = args[args.length - 1];
       if (typeof message === 'string')
         raise(
           `${message.replace('{value}', String(result))}; found by a kernel on ${start.name}, which reports such errors at the next read (its kernels run asynchronously)`,
@@ -67,70 +113,76 @@ function serve(start: WorkerStart, post: (message: FromWorker, transfer?: ArrayB
     }
   };
 
-  /** Runs one command; false when it must wait for values still arriving. */
-  const run = (command: Command): boolean => {
-    switch (command[0]) {
+  const answerRead = (id: number, handle: number, offset: number, count: number, dtype: DType) => {
+    let values: Float32Array | Int32Array | null = null;
+    if (fault === null) attempt(() => (values = cpu.readSync(address(handle), offset, count, dtype)));
+    if (values === null) {
+      post({ id, error: fault as string });
+      fault = null;
+    } else post({ id, values }, [(values as Float32Array | Int32Array).buffer as ArrayBuffer]);
+  };
+
+  /** Runs the command at `p` of `batch`; returns the position after it, or -1 to wait for values still arriving. */
+  const step = (batch: CommandStream, p: number): number => {
+    switch (batch[p]) {
       case COMMAND.MALLOC:
-        addresses.set(command[1], cpu.malloc(command[2]) as number);
-        return true;
+        attempt(() => addresses.set(batch[p + 1] as number, cpu.malloc(batch[p + 2] as number) as number));
+        return p + 3;
       case COMMAND.FREE: {
-        const found = addresses.get(command[1]);
-        addresses.delete(command[1]);
-        storages.delete(command[1]);
+        const handle = batch[p + 1] as number;
+        const found = addresses.get(handle);
+        addresses.delete(handle);
+        storages.delete(handle);
         if (found !== undefined) cpu.free(found);
-        return true;
+        return p + 2;
       }
       case COMMAND.WRITE:
-        cpu.write(address(command[1]), command[2], command[3]);
-        return true;
+        attempt(() => cpu.write(address(batch[p + 1] as number), batch[p + 2] as number, batch[p + 3] as Float32Array | Int32Array));
+        return p + 4;
       case COMMAND.WRITE_LATER: {
-        const arrived = landed.get(command[1]);
-        if (!arrived) return false;
-        landed.delete(command[1]);
-        if (arrived.values) cpu.write(address(command[2]), command[3], arrived.values);
+        const ticket = batch[p + 1] as number;
+        const arrived = landed.get(ticket);
+        if (!arrived) return -1;
+        landed.delete(ticket);
+        const values = arrived.values;
+        if (values) attempt(() => cpu.write(address(batch[p + 2] as number), batch[p + 3] as number, values));
         else raise(`${start.name}: a copy from another device failed: ${arrived.error}`);
-        return true;
+        return p + 4;
       }
-      case COMMAND.KERNEL:
-        runKernel(command[1], command[2]);
-        return true;
-      case COMMAND.READ: {
-        const [, id, handle, offset, count, dtype] = command;
-        if (fault !== null) {
-          post({ id, error: fault });
-          fault = null;
-          return true;
-        }
-        const values = cpu.readSync(address(handle), offset, count, dtype);
-        post({ id, values }, [values.buffer as ArrayBuffer]);
-        return true;
+      case COMMAND.KERNEL: {
+        const name = batch[p + 1] as string;
+        const count = batch[p + 2] as number;
+        const args: unknown[] = [];
+        let next = p + 3;
+        for (let i = 0; i < count; i++) next = decodeArgument(batch, next, args);
+        attempt(() => runKernel(name, args));
+        return next;
       }
+      case COMMAND.READ:
+        answerRead(batch[p + 1] as number, batch[p + 2] as number, batch[p + 3] as number, batch[p + 4] as number, batch[p + 5] as DType);
+        return p + 6;
+      default:
+        throw new Error(`${start.name}: unknown command ${String(batch[p])}`);
     }
   };
 
   const drain = () => {
-    while (head < queue.length) {
-      const command = queue[head];
-      try {
-        if (!run(command)) return;
-      } catch (error) {
-        raise(error instanceof Error ? error.message : String(error));
-        // A read must still be answered, with the error.
-        if (command[0] === COMMAND.READ) {
-          post({ id: command[1], error: fault as string });
-          fault = null;
-        }
+    while (batches.length > 0) {
+      const batch = batches[0];
+      while (at < batch.length) {
+        const next = step(batch, at);
+        if (next < 0) return;
+        at = next;
       }
-      head++;
+      batches.shift();
+      at = 0;
     }
-    queue.length = 0;
-    head = 0;
   };
 
   post({ ready: Object.keys(kernels) });
   return (message) => {
     if ('landed' in message) landed.set(message.landed, message);
-    else for (const command of message.commands) queue.push(command);
+    else batches.push(message.commands);
     drain();
   };
 }
