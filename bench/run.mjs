@@ -1,5 +1,6 @@
-// `npm run bench -- <suite...> [--device cpu|webgpu] [--quick]`: runs the named suites (all when
-// none is named) on the device (cpu unless named; `dispatch` is WebGPU's by nature). --quick runs
+// `npm run bench -- <suite...> [--device cpu|webgpu|cpu:N] [--quick]`: runs the named suites (all
+// when none is named) on the device (cpu unless named; `dispatch` runs on webgpu, or on a worker CPU
+// device cpu:N, whose enqueue cost it reports). --quick runs
 // tiny sizes of every suite on every device so CI can check that the benchmarks still work,
 // asserting no timings.
 import * as torch from '../dist/node.js';
@@ -9,7 +10,7 @@ import * as torch from '../dist/node.js';
 // suite sets the count for each sample and leaves it at 1.
 torch.setNumThreads(1);
 
-const suites = { matmul: ['cpu', 'webgpu'], conv: ['cpu'], rnn: ['cpu'], dispatch: ['webgpu'], memory: ['cpu'], threads: ['cpu'] };
+const suites = { matmul: ['cpu', 'webgpu'], conv: ['cpu'], rnn: ['cpu'], dispatch: ['webgpu', 'cpu:1'], memory: ['cpu'], threads: ['cpu'] };
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const deviceAt = args.indexOf('--device');
@@ -19,12 +20,16 @@ const fail = (message) => {
   console.error(`bench: ${message}`);
   process.exit(2);
 };
-if (deviceAt >= 0 && !['cpu', 'webgpu'].includes(device)) fail(`--device takes cpu or webgpu, got ${device ?? 'nothing'}`);
+const workerDevice = /^cpu:[1-9][0-9]*$/.test(device ?? '');
+if (deviceAt >= 0 && !['cpu', 'webgpu'].includes(device) && !workerDevice)
+  fail(`--device takes cpu, webgpu or a worker CPU device cpu:N, got ${device ?? 'nothing'}`);
 for (const name of chosen) if (!(name in suites)) fail(`unknown suite '${name}'; available: ${Object.keys(suites).join(', ')}`);
 for (const name of chosen.length > 0 ? chosen : Object.keys(suites)) {
   const devices = device ? [device] : quick ? suites[name] : [suites[name][0]];
   for (const target of devices) {
-    if (!suites[name].includes(target)) fail(`suite '${name}' runs on ${suites[name].join(' or ')}, not ${target}`);
+    // Every worker CPU device runs what cpu:1 runs.
+    if (!suites[name].includes(workerDevice ? 'cpu:1' : target))
+      fail(`suite '${name}' runs on ${suites[name].join(' or ')}, not ${target}`);
     const suite = await import(`./suites/${name}.mjs`);
     await suite.run({ quick, device: target });
   }

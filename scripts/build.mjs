@@ -45,6 +45,21 @@ const threadWorker = await esbuild.build({
 writeFileSync(join(root, 'build/thread-worker.js'), `export default ${JSON.stringify(threadWorker.outputFiles[0].text)};\n`);
 writeFileSync(join(root, 'build/thread-worker.d.ts'), 'declare const source: string;\nexport default source;\n');
 
+// A worker CPU device's worker (src/devices/worker/host.ts): the CPU device's glue and allocator
+// around the single-thread kernels, started from this string the same way.
+const cpuWorker = await esbuild.build({
+  entryPoints: [join(root, 'src/devices/worker/host.ts')],
+  bundle: true,
+  write: false,
+  format: 'iife',
+  target: 'es2022',
+  platform: 'neutral',
+  external: ['node:worker_threads'],
+  minify: true,
+});
+writeFileSync(join(root, 'build/cpu-worker.js'), `export default ${JSON.stringify(cpuWorker.outputFiles[0].text)};\n`);
+writeFileSync(join(root, 'build/cpu-worker.d.ts'), 'declare const source: string;\nexport default source;\n');
+
 // WGSL sources travel the same way, as strings keyed by file name (shaders/unary.wgsl -> unary).
 const shaderNames = readdirSync(join(root, 'shaders'))
   .filter((f) => f.endsWith('.wgsl'))

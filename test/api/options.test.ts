@@ -83,6 +83,7 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
   'torch.autograd.gradcheck': ['gradcheck', (o) => torch.autograd.gradcheck((a) => a.sum(), [leaf()], o)],
   'torch.autograd.gradgradcheck': ['gradgradcheck', (o) => torch.autograd.gradgradcheck((a) => a.square(), [leaf()], o)],
   'torch.webgpu.init': ['webgpu.init', (o) => torch.webgpu.init(o)],
+  'torch.cpu.init': ['cpu.init', (o) => torch.cpu.init(o)],
   'torch.utils.data.DataLoader': ['DataLoader', (o) => new torch.utils.data.DataLoader([1, 2], o)],
   'torch.utils.data.randomSplit': ['randomSplit', (o) => torch.utils.data.randomSplit([1, 2], [1, 1], o)],
 

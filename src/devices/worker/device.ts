@@ -1,0 +1,176 @@
+// A worker CPU device ('cpu:1', ...) as the calling thread sees it: kernels, copies, allocations and reads queued to its worker.
+import type { DType } from '../../dtype.js';
+import type { Device, DeviceBuffer, Kernels, TensorView } from '../device.js';
+import { ARGUMENT, COMMAND, type CommandStream, type FromWorker, type ToWorker, type ViewMessage } from './protocol.js';
+
+/** How the device talks to its worker, whichever runtime's Worker it is. */
+export interface WorkerChannel {
+  post(message: ToWorker, transfer?: ArrayBuffer[]): void;
+  /** Whether the worker keeps the process alive (Node): only while a read waits for it. */
+  keepAlive(alive: boolean): void;
+}
+
+/**
+ * Commands issued in one synchronous run go to the worker together, when the calling code yields
+ * (a microtask), or every this many commands so a long synchronous loop keeps the worker busy.
+ */
+export const COMMANDS_PER_BATCH = 256;
+
+/** Written values of at least this many elements are transferred to the worker, not cloned. */
+const TRANSFER_MIN_ELEMENTS = 1024;
+
+/** Kernel results a queueing device gives at once: its faults come at the next read (see Kernels). */
+const QUEUED_RESULTS: Partial<Record<keyof Kernels, unknown>> = { multinomial: 'ok' };
+
+/**
+ * A CPU device hosted in a worker: the CPU's kernels and wasm, run in order on the worker's own
+ * thread and memory. Every call returns at once; reads resolve once the worker has run everything
+ * issued before them, and synchronous reads refuse.
+ */
+export class WorkerCpuDevice implements Device {
+  readonly type = 'cpu';
+  readonly synchronous = false;
+  readonly kernels: Kernels;
+  private nextHandle = 1;
+  private nextRequest = 1;
+  private liveBytes = 0;
+  private batch: CommandStream = [];
+  private batchCommands = 0;
+  private transfers: ArrayBuffer[] = [];
+  private flushQueued = false;
+  private readonly reads = new Map<number, { resolve(values: Float32Array | Int32Array): void; reject(error: Error): void }>();
+  private failure: Error | null = null;
+
+  constructor(
+    readonly name: string,
+    private readonly channel: WorkerChannel,
+    kernelNames: readonly string[],
+  ) {
+    const kernels: Record<string, (...args: unknown[]) => unknown> = {};
+    for (const kernel of kernelNames) {
+      const result = QUEUED_RESULTS[kernel as keyof Kernels] ?? null;
+      kernels[kernel] = (...args) => {
+        const batch = this.batch;
+        batch.push(COMMAND.KERNEL, kernel, args.length);
+        for (const arg of args) encodeArgument(batch, arg);
+        this.issued();
+        return result;
+      };
+    }
+    this.kernels = kernels as unknown as Kernels;
+  }
+
+  malloc(bytes: number): DeviceBuffer {
+    const handle = this.nextHandle++;
+    this.liveBytes += bytes;
+    this.batch.push(COMMAND.MALLOC, handle, bytes);
+    this.issued();
+    return handle;
+  }
+
+  free(buffer: DeviceBuffer, bytes: number): void {
+    this.liveBytes -= bytes;
+    this.batch.push(COMMAND.FREE, buffer as number);
+    this.issued();
+  }
+
+  bytesInUse(): number {
+    return this.liveBytes;
+  }
+
+  write(buffer: DeviceBuffer, offset: number, values: Float32Array | Int32Array): void {
+    // The caller may change its array once this returns, so it is copied now. A large copy moves to
+    // the worker without another; a small one (a scalar operand) is cloned with its batch, which
+    // costs less than detaching a buffer.
+    const copy = values.slice();
+    if (copy.length >= TRANSFER_MIN_ELEMENTS) this.transfers.push(copy.buffer);
+    this.batch.push(COMMAND.WRITE, buffer as number, offset, copy);
+    this.issued();
+  }
+
+  writeLater(buffer: DeviceBuffer, offset: number, values: Promise<Float32Array | Int32Array>): null {
+    const ticket = this.nextRequest++;
+    this.batch.push(COMMAND.WRITE_LATER, ticket, buffer as number, offset);
+    this.issued();
+    values.then(
+      (landed) => this.channel.post({ landed: ticket, values: landed }),
+      (error: Error) => this.channel.post({ landed: ticket, error: error.message }),
+    );
+    return null;
+  }
+
+  read(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Promise<Float32Array | Int32Array> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextRequest++;
+    if (this.reads.size === 0) this.channel.keepAlive(true);
+    return new Promise((resolve, reject) => {
+      this.reads.set(id, { resolve, reject });
+      this.batch.push(COMMAND.READ, id, buffer as number, offset, count, dtype);
+      this.issued();
+    });
+  }
+
+  readSync(): never {
+    throw new Error(
+      `tensor is on ${this.name}, a worker CPU device whose kernels run asynchronously in a worker: reading values synchronously is only possible on the main CPU device ('cpu'); use await t.data() / await t.tolist() / await t.item(), or t.to('cpu')`,
+    );
+  }
+
+  /** A message from the worker (the worker channel calls it). */
+  receive(message: FromWorker): void {
+    if (!('id' in message)) return;
+    const read = this.reads.get(message.id);
+    if (!read) return;
+    this.reads.delete(message.id);
+    if (this.reads.size === 0) this.channel.keepAlive(false);
+    if (message.values) read.resolve(message.values);
+    else read.reject(new Error(message.error));
+  }
+
+  /** The worker stopped (an uncaught error, or it was terminated): every read from now on fails with `error`. */
+  fail(error: Error): void {
+    this.failure ??= error;
+    for (const read of this.reads.values()) read.reject(this.failure);
+    this.reads.clear();
+    this.channel.keepAlive(false);
+  }
+
+  /** Called after each command is pushed onto the batch. */
+  private issued(): void {
+    if (++this.batchCommands >= COMMANDS_PER_BATCH) this.flush();
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    if (this.batch.length === 0) return;
+    const commands = this.batch;
+    const transfers = this.transfers;
+    this.batch = [];
+    this.batchCommands = 0;
+    this.transfers = [];
+    this.channel.post({ commands }, transfers);
+  }
+}
+
+/** Appends a kernel argument to the batch (see ARGUMENT): views inline, by handle (a Tensor is a view too). */
+function encodeArgument(batch: CommandStream, value: unknown): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) batch.push(ARGUMENT.VALUE, value as CommandStream[number]);
+  else if ('storage' in value) {
+    const { storage, offset, shape, strides, dtype } = value as TensorView;
+    batch.push(ARGUMENT.VIEW, storage.buffer as number, offset, dtype, shape.length, ...shape, ...strides);
+  } else batch.push(ARGUMENT.OBJECT, encode(value) as object);
+}
+
+/** An object argument as it crosses to the worker: views as ViewMessage, other fields as they are. */
+function encode(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  if ('storage' in value) {
+    const { storage, offset, shape, strides, dtype } = value as TensorView;
+    return { view: storage.buffer as number, offset, shape, strides, dtype } satisfies ViewMessage;
+  }
+  return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, encode(field)]));
+}

@@ -1,0 +1,212 @@
+// The body of a worker CPU device's worker: a CPU device of its own, running the commands the calling thread queues.
+//
+// scripts/build.mjs bundles this file on its own into a string (build/cpu-worker.js) that the
+// calling thread starts as a worker's source, as the thread pool does with thread-worker.ts. The
+// kernels are the CPU device's own glue and wasm, so a worker device gives the CPU's bits.
+
+import type { DType } from '../../dtype.js';
+import { CpuDevice, type WasmExports } from '../cpu/device.js';
+import type { Kernels, Storage, TensorView } from '../device.js';
+import {
+  ARGUMENT,
+  COMMAND,
+  type CommandStream,
+  type FromWorker,
+  type Landed,
+  type ToWorker,
+  type ViewMessage,
+  type WorkerStart,
+} from './protocol.js';
+
+type Kernel = (...args: unknown[]) => unknown;
+
+function serve(start: WorkerStart, post: (message: FromWorker, transfer?: ArrayBuffer[]) => void): (message: ToWorker) => void {
+  const instance = new WebAssembly.Instance(start.module, {});
+  const cpu = new CpuDevice(start.name, instance.exports as unknown as WasmExports);
+  const kernels = cpu.kernels as unknown as Record<string, Kernel>;
+  const addresses = new Map<number, number>();
+  const storages = new Map<number, Storage>();
+  /** Batches not yet run, and the position in the first: a WRITE_LATER waits there for its values. */
+  const batches: CommandStream[] = [];
+  let at = 0;
+  const landed = new Map<number, Landed>();
+  /** The first error since the last read, raised there (kernels run asynchronously). */
+  let fault: string | null = null;
+  /** Set when a kernel's argument names memory that was never allocated (after an earlier error). */
+  let missing = false;
+
+  const raise = (message: string) => {
+    fault ??= message;
+  };
+  const attempt = (work: () => void) => {
+    try {
+      work();
+    } catch (error) {
+      raise(error instanceof Error ? error.message : String(error));
+    }
+  };
+  const address = (handle: number): number => {
+    const found = addresses.get(handle);
+    if (found === undefined) throw new Error(`${start.name}: a tensor's memory was never allocated (after an earlier error)`);
+    return found;
+  };
+  const storageOf = (handle: number): Storage => {
+    let storage = storages.get(handle);
+    if (!storage) {
+      const found = addresses.get(handle);
+      if (found === undefined) missing = true;
+      storage = { device: cpu, buffer: found ?? 0, bytes: 0, refs: 1, version: 0, pending: null };
+      if (found !== undefined) storages.set(handle, storage);
+    }
+    return storage;
+  };
+
+  /** An OBJECT argument's fields, its ViewMessage views made TensorViews (RnnLayer, RnnGradients). */
+  const decodeObject = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+    if ('view' in value) {
+      const { view, offset, shape, strides, dtype } = value as ViewMessage;
+      return { storage: storageOf(view), offset, shape, strides, dtype } satisfies TensorView;
+    }
+    return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, decodeObject(field)]));
+  };
+
+  /** Decodes the argument at `p` onto `args`; returns the position after it. */
+  const decodeArgument = (batch: CommandStream, p: number, args: unknown[]): number => {
+    const tag = batch[p];
+    if (tag === ARGUMENT.VALUE) {
+      args.push(batch[p + 1]);
+      return p + 2;
+    }
+    if (tag === ARGUMENT.OBJECT) {
+      args.push(decodeObject(batch[p + 1]));
+      return p + 2;
+    }
+    const rank = batch[p + 4] as number;
+    const dims = p + 5;
+    args.push({
+      storage: storageOf(batch[p + 1] as number),
+      offset: batch[p + 2] as number,
+      dtype: batch[p + 3] as DType,
+      shape: batch.slice(dims, dims + rank) as number[],
+      strides: batch.slice(dims + rank, dims + 2 * rank) as number[],
+    } satisfies TensorView);
+    return dims + 2 * rank;
+  };
+
+  const runKernel = (name: string, args: unknown[]) => {
+    if (missing) {
+      missing = false;
+      throw new Error(`${start.name}: ${name} was given a tensor whose memory was never allocated (after an earlier error)`);
+    }
+    const result = kernels[name](...args);
+    // Kernels that find a bad value return it on a synchronous device; here it becomes the fault
+    // message the op passed (see Kernels and FaultMessage).
+    if (name === ('multinomial' satisfies keyof Kernels)) {
+      if (result !== 'ok') raise((args[4] as Record<string, string>)[result as string]);
+    } else if (typeof result === 'number') {
+      const message = args[args.length - 1];
+      if (typeof message === 'string')
+        raise(
+          `${message.replace('{value}', String(result))}; found by a kernel on ${start.name}, which reports such errors at the next read (its kernels run asynchronously)`,
+        );
+    }
+  };
+
+  const answerRead = (id: number, handle: number, offset: number, count: number, dtype: DType) => {
+    let values: Float32Array | Int32Array | null = null;
+    if (fault === null) attempt(() => (values = cpu.readSync(address(handle), offset, count, dtype)));
+    if (values === null) {
+      post({ id, error: fault as string });
+      fault = null;
+    } else post({ id, values }, [(values as Float32Array | Int32Array).buffer as ArrayBuffer]);
+  };
+
+  /** Runs the command at `p` of `batch`; returns the position after it, or -1 to wait for values still arriving. */
+  const step = (batch: CommandStream, p: number): number => {
+    switch (batch[p]) {
+      case COMMAND.MALLOC:
+        attempt(() => addresses.set(batch[p + 1] as number, cpu.malloc(batch[p + 2] as number) as number));
+        return p + 3;
+      case COMMAND.FREE: {
+        const handle = batch[p + 1] as number;
+        const found = addresses.get(handle);
+        addresses.delete(handle);
+        storages.delete(handle);
+        if (found !== undefined) cpu.free(found);
+        return p + 2;
+      }
+      case COMMAND.WRITE:
+        attempt(() => cpu.write(address(batch[p + 1] as number), batch[p + 2] as number, batch[p + 3] as Float32Array | Int32Array));
+        return p + 4;
+      case COMMAND.WRITE_LATER: {
+        const ticket = batch[p + 1] as number;
+        const arrived = landed.get(ticket);
+        if (!arrived) return -1;
+        landed.delete(ticket);
+        const values = arrived.values;
+        if (values) attempt(() => cpu.write(address(batch[p + 2] as number), batch[p + 3] as number, values));
+        else raise(`${start.name}: a copy from another device failed: ${arrived.error}`);
+        return p + 4;
+      }
+      case COMMAND.KERNEL: {
+        const name = batch[p + 1] as string;
+        const count = batch[p + 2] as number;
+        const args: unknown[] = [];
+        let next = p + 3;
+        for (let i = 0; i < count; i++) next = decodeArgument(batch, next, args);
+        attempt(() => runKernel(name, args));
+        return next;
+      }
+      case COMMAND.READ:
+        answerRead(batch[p + 1] as number, batch[p + 2] as number, batch[p + 3] as number, batch[p + 4] as number, batch[p + 5] as DType);
+        return p + 6;
+      default:
+        throw new Error(`${start.name}: unknown command ${String(batch[p])}`);
+    }
+  };
+
+  const drain = () => {
+    while (batches.length > 0) {
+      const batch = batches[0];
+      while (at < batch.length) {
+        const next = step(batch, at);
+        if (next < 0) return;
+        at = next;
+      }
+      batches.shift();
+      at = 0;
+    }
+  };
+
+  post({ ready: Object.keys(kernels) });
+  return (message) => {
+    if ('landed' in message) landed.set(message.landed, message);
+    else batches.push(message.commands);
+    drain();
+  };
+}
+
+interface NodeParentPort {
+  on(event: 'message', listener: (message: ToWorker) => void): void;
+  postMessage(message: FromWorker, transfer?: ArrayBuffer[]): void;
+}
+declare const require: ((id: string) => unknown) | undefined;
+declare const self: {
+  onmessage: ((event: { data: WorkerStart | ToWorker }) => void) | null;
+  postMessage(message: FromWorker, transfer?: ArrayBuffer[]): void;
+};
+
+if (typeof require === 'function') {
+  // Node: an eval'd worker_threads worker, started with its WorkerStart as workerData.
+  const { workerData, parentPort } = require('node:worker_threads') as { workerData: WorkerStart; parentPort: NodeParentPort };
+  parentPort.on(
+    'message',
+    serve(workerData, (message, transfer) => parentPort.postMessage(message, transfer)),
+  );
+} else {
+  self.onmessage = (event) => {
+    const receive = serve(event.data as WorkerStart, (message, transfer) => self.postMessage(message, transfer));
+    self.onmessage = (next) => receive(next.data as ToWorker);
+  };
+}
