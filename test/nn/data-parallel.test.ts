@@ -309,6 +309,43 @@ describe.runIf(webgpu)("nn.DataParallel on ['webgpu', 'webgpu:1'] only", () => {
   });
 });
 
+describe('Module.replicateForDataParallel', () => {
+  it('shares plain fields, replaces children, owns no parameters, and keeps tied weights tied', () => {
+    const embedding = new nn.Embedding(5, 4);
+    const decoder = new nn.Linear(4, 5);
+    decoder.weight = embedding.weight;
+    const model = new nn.Sequential(embedding, decoder);
+    const copies: [torch.Tensor, string][] = [];
+    const replica = model.replicateForDataParallel((tensor, kind) => {
+      copies.push([tensor, kind]);
+      return tensor.mul(2);
+    });
+    expect(replica).toBeInstanceOf(nn.Sequential);
+    expect(replica).not.toBe(model);
+    expect(replica.parameters()).toEqual([]);
+    expect(copies).toEqual([
+      [embedding.weight, 'parameter'],
+      [decoder.bias, 'parameter'],
+    ]);
+    const [e, d] = [replica.at(0) as torch.nn.Embedding, replica.at(1) as torch.nn.Linear];
+    expect(e).not.toBe(embedding);
+    expect(e.weight).toBe(d.weight);
+    expect(d.bias).not.toBeInstanceOf(nn.Parameter);
+    expect(d.bias!.gradFn?.name).toBe('MulBackward0');
+    expect(e.numEmbeddings).toBe(5);
+    expect(model.at(0)).toBe(embedding);
+    expect(embedding.weight.gradFn).toBeNull();
+  });
+
+  it("keeps buffers registered, so a layer that replaces one replaces the replica's", () => {
+    const norm = new nn.BatchNorm1d(2);
+    const replica = norm.replicateForDataParallel((tensor) => tensor.clone());
+    expect(replica.namedBuffers().map(([key]) => key)).toEqual(['running_mean', 'running_var', 'num_batches_tracked']);
+    expect(replica.running_mean).not.toBe(norm.running_mean);
+    expect(Object.keys(replica.stateDict())).toEqual(['running_mean', 'running_var', 'num_batches_tracked']);
+  });
+});
+
 describe('nn.DataParallel refuses bad arguments', () => {
   it('names the argument and what was wrong', () => {
     const model = new nn.Linear(2, 2);
