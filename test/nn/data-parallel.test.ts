@@ -266,6 +266,7 @@ describe.runIf(webgpu)("nn.DataParallel on ['webgpu', 'webgpu:1'] only", () => {
   it('the API.md lines run as written: dp.forward(x, lengths), lengths a CPU int32 tensor split with x, output on deviceIds[0]', async () => {
     torch.manualSeed(5);
     const model = new NamesGru().to('webgpu');
+    // lengths is a CPU int32 tensor, split with x: a number[] would reach every replica whole, as with PyTorch's scatter.
     const [x, lengths] = [names(), torch.tensor(NAMES_LENGTHS, { dtype: 'int32' })];
     const dp = new nn.DataParallel(model, { deviceIds: ['webgpu', 'webgpu:1'] });
     const out = dp.forward(x, lengths); // x split along dim 0, output gathered on deviceIds[0]
