@@ -36,7 +36,8 @@ const DATA_PARALLEL_OPTIONS = optionKeys<DataParallelOptions>({ deviceIds: true,
  * statistics come from replica 0's chunk, and any other change a forward makes to a replica is
  * lost. A batch smaller than the device count runs on fewer devices; a scalar output becomes a
  * 1-D tensor of one value per replica. `stateDict()` keys start with `module.`; `.module` is the
- * wrapped model.
+ * wrapped model. A device named twice runs two replicas in turn, the second with copies of the
+ * buffers, as on two devices.
  *
  * As in PyTorch, a `number[]` argument reaches every replica whole: pass per-sample values (the
  * lengths a forward packs with) as a tensor, which is split with the batch. A 1-D int32 CPU
