@@ -93,6 +93,8 @@ export class DataParallel<M extends Module = Module> extends Module {
     return scope(() => {
       const pieces = inputs.length === 0 ? [[]] : scatter(inputs, this.deviceIds, this.dim);
       if (this.deviceIds.length === 1) return this.module.forward(...pieces[0]);
+      // Every replica is made before any runs: a copy between devices waits for the work issued
+      // before it on its source, so the parameter copies go ahead of replica 0's forward.
       const replicas = pieces.map((_, i) => this.replica(i));
       const outputs = replicas.map((replica, i) => replica.forward(...pieces[i]));
       return gather(outputs, this.outputDevice, this.dim, () => this.warnScalars());
