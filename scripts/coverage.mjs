@@ -31,6 +31,8 @@ const DIFFERENCES = {
   'Tensor.nonzero': 'int32 indices; on WebGPU use nonzeroAsync',
   'torch.unique': 'int32 inverse and counts; on WebGPU use uniqueAsync; sorted=False still sorts',
   'Tensor.unique': 'int32 inverse and counts; on WebGPU use uniqueAsync; sorted=False still sorts',
+  'torch.nn.DataParallel':
+    "deviceIds by name (['webgpu', 'webgpu:1']) and required; a replica's forward runs on the calling thread, its device's queue in parallel",
 };
 
 /** PyTorch's snake_case name in webtorch's camelCase, keeping a trailing in-place underscore. */

@@ -33,6 +33,8 @@ export type { ConvTransposeModuleOptions } from './conv-transpose.js';
 export { ConvTranspose1d, ConvTranspose2d } from './conv-transpose.js';
 export type { CtcLengths, CtcLossOptions } from './ctc-loss.js';
 export { CTCLoss } from './ctc-loss.js';
+export type { DataParallelOptions } from './data-parallel.js';
+export { DataParallel } from './data-parallel.js';
 export { CosineSimilarity, PairwiseDistance } from './distance-modules.js';
 export { Dropout } from './dropout.js';
 export type { EmbeddingModuleOptions } from './embedding.js';

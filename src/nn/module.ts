@@ -450,6 +450,53 @@ export class Module {
     return Module.copyValue(this, new Map()) as this;
   }
 
+  /**
+   * This module as nn.DataParallel runs it on one of its devices, PyTorch's `replicate`: modules of
+   * the same classes sharing every plain field, each parameter and buffer replaced by
+   * `copy(tensor, kind)` (called once per tensor, so tied weights stay tied). A replica owns no
+   * parameters (`parameters()` is empty, as in PyTorch): its parameter fields hold the copies,
+   * through whose graph gradients reach the originals. Its buffers are registered as buffers, so
+   * a layer that replaces one replaces the replica's. A module shared within this one is shared
+   * in the replica.
+   */
+  replicateForDataParallel(copy: (tensor: Tensor, kind: 'parameter' | 'buffer') => Tensor): this {
+    const replicas = new Map<Module, Module>();
+    const copies = new Map<Tensor, Tensor>();
+    const copyOnce = (tensor: Tensor, kind: 'parameter' | 'buffer') => {
+      if (!copies.has(tensor)) copies.set(tensor, copy(tensor, kind));
+      return copies.get(tensor)!;
+    };
+    const replicate = (module: Module): Module => {
+      const known = replicas.get(module);
+      if (known) return known;
+      // Fields are defined on the target directly, past the registration trap: the registries are
+      // set here, and the parameter copies must not register as parameters.
+      const target = Object.create(Object.getPrototypeOf(module)) as Module;
+      const replica = new Proxy(target, Module.registration);
+      replicas.set(module, replica);
+      for (const key of Reflect.ownKeys(module)) Reflect.defineProperty(target, key, Reflect.getOwnPropertyDescriptor(module, key)!);
+      const field = (key: string, value: unknown) =>
+        Reflect.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+      const children = new Map<string, Module | null>();
+      for (const [name, child] of module.modulesByName) {
+        children.set(name, child && replicate(child));
+        field(name, children.get(name));
+      }
+      const buffers = new Map<string, Tensor | null>();
+      for (const [name, buffer] of module.buffersByName) {
+        buffers.set(name, buffer && copyOnce(buffer, 'buffer'));
+        field(name, buffers.get(name));
+      }
+      for (const [name, param] of module.parametersByName) if (param) field(name, copyOnce(param, 'parameter'));
+      field('modulesByName', children);
+      field('buffersByName', buffers);
+      field('parametersByName', new Map());
+      field('nonPersistentBuffers', new Set(module.nonPersistentBuffers));
+      return replica;
+    };
+    return replicate(this) as this;
+  }
+
   /** One value of deepCopy's walk; `copies` maps what was already copied to its copy. */
   private static copyValue(value: unknown, copies: Map<unknown, unknown>): unknown {
     if (value === null || typeof value !== 'object') return value;

@@ -138,6 +138,7 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
   'torch.nn.PReLU': ['PReLU', (o) => new nn.PReLU(2, 0.1, o)],
   'torch.nn.Dropout': ['Dropout', (o) => new nn.Dropout(0.5, o)],
   'torch.nn.Linear': ['Linear', (o) => new nn.Linear(2, 3, o)],
+  'torch.nn.DataParallel': ['DataParallel', (o) => new nn.DataParallel(new nn.Linear(2, 3), o)],
   'torch.nn.Conv1d': ['Conv1d', (o) => new nn.Conv1d(1, 1, 2, o)],
   'torch.nn.Conv2d': ['Conv2d', (o) => new nn.Conv2d(1, 1, 2, o)],
   'torch.nn.ConvTranspose1d': ['ConvTranspose1d', (o) => new nn.ConvTranspose1d(1, 1, 2, o)],
@@ -624,6 +625,7 @@ const WITHOUT_OPTIONS = new Set([
   'Tensor',
   'toStringAsync',
   'deepCopy',
+  'replicateForDataParallel',
   'set',
   'delete',
   'batchSizeList',
@@ -674,6 +676,8 @@ const NOT_API_METHODS = new Set([
   'scale',
   'anneal',
   'absoluteIndex',
+  'replica',
+  'warnScalars',
   'typeName',
 ]);
 
@@ -855,6 +859,8 @@ describe('positional arguments beyond the signature', () => {
     ModuleDict: null,
     ParameterList: null,
     ParameterDict: null,
+    // Its forward passes every argument on to the wrapped module's, which checks them.
+    DataParallel: null,
     CosineSimilarity: [() => new nn.CosineSimilarity(), () => [torch.ones(2, 3), torch.ones(2, 3)]],
     PairwiseDistance: [() => new nn.PairwiseDistance(), () => [torch.ones(2, 3), torch.ones(2, 3)]],
     Identity: [() => new nn.Identity(), () => [torch.ones(2)]],

@@ -270,6 +270,10 @@ const layers: Record<string, (device: string) => { run: (t: Inputs) => unknown }
     const lstm = new nn.LSTM(4, 3).to(device);
     return { run: ({ x }) => lstm.forward(nn.utils.rnn.packPaddedSequence(x.unsqueeze(2).expand(3, 4, 4), [3, 2, 1, 1])) };
   },
+  DataParallel: (device) => {
+    const dp = new nn.DataParallel(new nn.Linear(4, 3).to(device), { deviceIds: [device, device] });
+    return { run: ({ x }) => dp.forward(x) };
+  },
   MultiheadAttention: (device) => {
     const attention = new nn.MultiheadAttention(4, 2).to(device);
     return { run: ({ x }) => attention.forward(x.unsqueeze(1), x.unsqueeze(1), x.unsqueeze(1)) };

@@ -11,23 +11,21 @@ import { cat, reshape } from '../../ops/views.js';
 import { checkOptions, optionKeys } from '../../options.js';
 import { formatShape, shapesEqual } from '../../shape.js';
 import { Tensor } from '../../tensor.js';
-
-/** Host copies of the index tensors this module creates, so reading them never waits on a device. */
-const hostValues = new WeakMap<Tensor, number[]>();
+import { hostValuesOf, rememberHostValues } from './host-values.js';
 
 function int32Tensor(values: readonly number[], device?: string): Tensor {
   const out = tensor(Int32Array.from(values), { dtype: 'int32', device });
-  hostValues.set(out, [...values]);
+  rememberHostValues(out, [...values]);
   return out;
 }
 
 /**
- * The values of an int32 vector on the host (CPU tensors, or tensors created here). `forms` names
+ * The values of an int32 vector on the host (CPU tensors, or tensors whose host values are known). `forms` names
  * what the caller may pass instead of a tensor on a device that cannot be read synchronously.
  */
 function valuesOf(op: string, name: string, values: Tensor, forms = 'a CPU tensor'): number[] {
-  const known = hostValues.get(values);
-  if (known) return known;
+  const known = hostValuesOf(values);
+  if (known) return [...known];
   checkTensor(op, name, values);
   if (values.dtype !== 'int32' || values.dim() !== 1)
     throw new TypeError(`${op}: ${name} must be a 1-D int32 tensor, got ${values.dtype} of shape ${formatShape(values.shape)}`);
@@ -114,8 +112,8 @@ export class PackedSequence {
     const move = (t: Tensor | null) => {
       if (!t) return null;
       const moved = t.to(device);
-      const known = hostValues.get(t);
-      if (known) hostValues.set(moved, known);
+      const known = hostValuesOf(t);
+      if (known) rememberHostValues(moved, known);
       return moved;
     };
     return new PackedSequence(this.data.to(device), this.batchSizes, move(this.sortedIndices), move(this.unsortedIndices));
