@@ -368,6 +368,13 @@ export interface Device {
   read(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Promise<Float32Array | Int32Array>;
   /** Same as `read`, blocking; only devices that run synchronously have it, others throw. */
   readSync(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Float32Array | Int32Array;
+  /**
+   * For a device that queues its work on another thread: `read` by blocking the calling thread
+   * until that thread has run everything issued before, or null where blocking is not possible
+   * (a browser's main thread) or could deadlock (queued work waits on this thread's event loop).
+   * Copies into a synchronous device use it, so the copy is ready when `to()` returns.
+   */
+  readBlocking?(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Float32Array | Int32Array | null;
   /** Bytes currently held by live allocations; 0 for a device that was lost, whose memory is gone. */
   bytesInUse(): number;
 }

@@ -96,7 +96,14 @@ export class DataParallel<M extends Module = Module> extends Module {
       // Every replica is made before any runs: a copy between devices waits for the work issued
       // before it on its source, so the parameter copies go ahead of replica 0's forward.
       const replicas = pieces.map((_, i) => this.replica(i));
-      const outputs = replicas.map((replica, i) => replica.forward(...pieces[i]));
+      // Replicas on devices that queue are issued first: one on a synchronous device runs as it is
+      // called, and the others would otherwise wait for it.
+      const devices = replicas.map((_, i) => resolveDevice(this.deviceIds[i]));
+      const order = replicas
+        .map((_, i) => i)
+        .sort((a, b) => Number(devices[b].synchronous === false) - Number(devices[a].synchronous === false) || a - b);
+      const outputs: unknown[] = [];
+      for (const i of order) outputs[i] = replicas[i].forward(...pieces[i]);
       return gather(outputs, this.outputDevice, this.dim, () => this.warnScalars());
     }) as ReturnType<M['forward']>;
   }
@@ -223,9 +230,13 @@ function gatherTensors(tensors: Tensor[], device: string, dim: number, warnScala
     pieces = pieces.map((tensor) => reshape(tensor, [1]));
   }
   const target = resolveDevice(device);
-  // A device that runs synchronously cannot concatenate values still arriving from one that queues:
-  // join them where the first piece is, then move the whole.
-  const joinAt = target.synchronous && pieces.some((piece) => !piece.deviceObject.synchronous) ? pieces[0].device : target.name;
+  // A synchronous device can take pieces from one that queues only where this thread may block for
+  // them (see Device.readBlocking); elsewhere they are joined on the first queueing device, and the
+  // whole moves.
+  const waiting = target.synchronous
+    ? pieces.find((piece) => !piece.deviceObject.synchronous && !piece.deviceObject.readBlocking)
+    : undefined;
+  const joinAt = waiting ? waiting.device : target.name;
   const joined = cat(
     pieces.map((piece) => toDevice(piece, joinAt)),
     dim,

@@ -49,7 +49,7 @@ export async function toAsync(input: Tensor, target: string | ToOptions): Promis
 
 /** Copies `input` into the fresh contiguous `out` on another device, in order with the work issued before. */
 function transfer(out: Tensor, input: Tensor): void {
-  const values = snapshot(input);
+  const values = snapshot(input, out.deviceObject.synchronous);
   if (!(values instanceof Promise)) {
     out.deviceObject.write(out.storage.buffer, 0, values);
     return;
@@ -69,9 +69,11 @@ function transfer(out: Tensor, input: Tensor): void {
 
 /**
  * The values of `input` as of now: read at once from a synchronous device; from a queueing one, a
- * read issued now, so work issued later (an in-place write) cannot change what it returns.
+ * read issued now, so work issued later (an in-place write) cannot change what it returns. With
+ * `block`, for a synchronous device that cannot wait for a promise, a queueing device that can
+ * block this thread until its worker answers does so.
  */
-function snapshot(input: Tensor): Float32Array | Int32Array | Promise<Float32Array | Int32Array> {
+function snapshot(input: Tensor, block = false): Float32Array | Int32Array | Promise<Float32Array | Int32Array> {
   if (input.storage.pending) {
     // Nothing writes a tensor whose values are still arriving, so reading once they land reads
     // the values of now. The alias keeps the memory alive meanwhile.
@@ -82,9 +84,12 @@ function snapshot(input: Tensor): Float32Array | Int32Array | Promise<Float32Arr
   const source = input.isContiguous() ? input : Tensor.empty(input.shape, input.dtype, device);
   if (source !== input) device.kernels.copy(source, input);
   try {
-    return device.synchronous
-      ? device.readSync(source.storage.buffer, source.offset, source.numel(), source.dtype)
-      : device.read(source.storage.buffer, source.offset, source.numel(), source.dtype);
+    const { buffer } = source.storage;
+    if (device.synchronous) return device.readSync(buffer, source.offset, source.numel(), source.dtype);
+    return (
+      (block ? device.readBlocking?.(buffer, source.offset, source.numel(), source.dtype) : null) ??
+      device.read(buffer, source.offset, source.numel(), source.dtype)
+    );
   } finally {
     if (source !== input) source.dispose();
   }

@@ -190,6 +190,32 @@ describe('worker CPU devices', () => {
       expect(await x.sum().item()).toBe(6);
     });
 
+    it('to("cpu") waits for the worker (Node may block), so the CPU tensor is ready at once, and a backward through it runs', () => {
+      const x = torch.tensor([1, 2, 3], { device: 'cpu:1', requiresGrad: true });
+      const onCpu = x.mul(2).to('cpu');
+      expect(onCpu.tolistSync()).toEqual([2, 4, 6]);
+      expect(torch.tensor([5], { device: 'cpu:2', dtype: 'int32' }).to('cpu').tolistSync()).toEqual([5]);
+      onCpu.sum().backward();
+      expect(x.grad!.device).toBe('cpu:1');
+    });
+
+    it('a fault found by a kernel raises at the copy to cpu, the copy that blocks for it', () => {
+      const x = torch.ones([2, 3], { device: 'cpu:1' });
+      const gathered = x.gather(1, torch.tensor([[0, 5]], { dtype: 'int32', device: 'cpu:1' }));
+      expect(() => gathered.to('cpu')).toThrow(
+        'gather: index 5 is out of bounds for dimension 1 with size 3; found by a kernel on cpu:1, which reports such errors at the next read',
+      );
+      expect(x.sum().to('cpu').itemSync()).toBe(6);
+    });
+
+    it('with values still arriving from another queueing device, to("cpu") returns at once and the values land later', async () => {
+      // Blocking here would deadlock: cpu:1 waits for cpu:2's values, which reach it through this thread's event loop.
+      const fromSecond = torch.tensor([7, 8], { device: 'cpu:2' }).to('cpu:1');
+      const onCpu = fromSecond.to('cpu');
+      expect(() => onCpu.add(1)).toThrow(/still being copied to cpu/);
+      expect(await onCpu.tolist()).toEqual([7, 8]);
+    });
+
     it('an op mixing devices names both', () => {
       const onCpu = torch.ones(2);
       const onFirst = torch.ones(2, { device: 'cpu:1' });

@@ -6,6 +6,7 @@
 // bits; a worker that is not ready yet (workers start asynchronously), or that has not taken its
 // piece in time (it died), has its piece run by the calling thread instead, with the same result.
 import workerSource from '../../../build/thread-worker.js';
+import { canBlock } from '../blocking.js';
 import { MAX_JOB_ARGS, SLOT, SLOT_BYTES, SLOT_HEADER_WORDS, type ThreadStart } from './thread-slot.js';
 
 interface NodeProcess {
@@ -53,17 +54,6 @@ export function coreCount(): number {
 
 /** Job sequence numbers wrap within the positive int32s (a negative SEQ asks a worker to exit). */
 const SEQ_MASK = 0x3fffffff;
-
-/** Whether this thread may block in Atomics.wait (browsers' main threads may not, and spin instead). */
-const canBlock = (() => {
-  if (typeof SharedArrayBuffer === 'undefined') return false;
-  try {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /**
  * How long the calling thread waits for a worker to take a posted piece before taking it back and

@@ -1,7 +1,17 @@
 // A worker CPU device ('cpu:1', ...) as the calling thread sees it: kernels, copies, allocations and reads queued to its worker.
 import type { DType } from '../../dtype.js';
+import { canBlock } from '../blocking.js';
 import type { Device, DeviceBuffer, Kernels, TensorView } from '../device.js';
-import { ARGUMENT, COMMAND, type CommandStream, type FromWorker, type ToWorker, type ViewMessage } from './protocol.js';
+import {
+  ARGUMENT,
+  COMMAND,
+  type CommandStream,
+  type FromWorker,
+  SHARED_REPLY,
+  sharedReplyBytes,
+  type ToWorker,
+  type ViewMessage,
+} from './protocol.js';
 
 /** How the device talks to its worker, whichever runtime's Worker it is. */
 export interface WorkerChannel {
@@ -18,6 +28,13 @@ export const COMMANDS_PER_BATCH = 256;
 
 /** Written values of at least this many elements are transferred to the worker, not cloned. */
 const TRANSFER_MIN_ELEMENTS = 1024;
+
+/**
+ * How long a blocking read waits for the worker. It waits for all the work issued before it, which
+ * may be long, but a worker that died would never answer, and the calling thread cannot hear of the
+ * death while it blocks.
+ */
+const BLOCKING_READ_TIMEOUT_MS = 120_000;
 
 /** Kernel results a queueing device gives at once: its faults come at the next read (see Kernels). */
 const QUEUED_RESULTS: Partial<Record<keyof Kernels, unknown>> = { multinomial: 'ok' };
@@ -40,6 +57,8 @@ export class WorkerCpuDevice implements Device {
   private flushQueued = false;
   private readonly reads = new Map<number, { resolve(values: Float32Array | Int32Array): void; reject(error: Error): void }>();
   private failure: Error | null = null;
+  /** WRITE_LATER values not yet posted: the worker waits for them, and they come through this thread's event loop. */
+  private valuesOnTheirWay = 0;
 
   constructor(
     readonly name: string,
@@ -92,9 +111,16 @@ export class WorkerCpuDevice implements Device {
     const ticket = this.nextRequest++;
     this.batch.push(COMMAND.WRITE_LATER, ticket, buffer as number, offset);
     this.issued();
+    this.valuesOnTheirWay++;
     values.then(
-      (landed) => this.channel.post({ landed: ticket, values: landed }),
-      (error: Error) => this.channel.post({ landed: ticket, error: error.message }),
+      (landed) => {
+        this.valuesOnTheirWay--;
+        this.channel.post({ landed: ticket, values: landed });
+      },
+      (error: Error) => {
+        this.valuesOnTheirWay--;
+        this.channel.post({ landed: ticket, error: error.message });
+      },
     );
     return null;
   }
@@ -108,6 +134,22 @@ export class WorkerCpuDevice implements Device {
       this.batch.push(COMMAND.READ, id, buffer as number, offset, count, dtype);
       this.issued();
     });
+  }
+
+  readBlocking(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Float32Array | Int32Array | null {
+    if (!canBlock || this.valuesOnTheirWay > 0) return null;
+    if (this.failure) throw this.failure;
+    const reply = new SharedArrayBuffer(sharedReplyBytes(count));
+    const state = new Int32Array(reply, 0, 2);
+    this.batch.push(COMMAND.READ_SHARED, reply, buffer as number, offset, count, dtype);
+    this.flush();
+    if (Atomics.wait(state, SHARED_REPLY.STATE, SHARED_REPLY.PENDING, BLOCKING_READ_TIMEOUT_MS) === 'timed-out')
+      throw new Error(`${this.name}: its worker did not answer a read within ${BLOCKING_READ_TIMEOUT_MS / 1000} s; it may have died`);
+    if (state[SHARED_REPLY.STATE] === SHARED_REPLY.ERROR)
+      throw new Error(new TextDecoder().decode(new Uint8Array(reply, SHARED_REPLY.DATA, state[SHARED_REPLY.LENGTH]).slice()));
+    const values = dtype === 'int32' ? new Int32Array(count) : new Float32Array(count);
+    values.set(dtype === 'int32' ? new Int32Array(reply, SHARED_REPLY.DATA, count) : new Float32Array(reply, SHARED_REPLY.DATA, count));
+    return values;
   }
 
   readSync(): never {

@@ -13,6 +13,7 @@ import {
   type CommandStream,
   type FromWorker,
   type Landed,
+  SHARED_REPLY,
   type ToWorker,
   type ViewMessage,
   type WorkerStart,
@@ -122,6 +123,23 @@ function serve(start: WorkerStart, post: (message: FromWorker, transfer?: ArrayB
     } else post({ id, values }, [(values as Float32Array | Int32Array).buffer as ArrayBuffer]);
   };
 
+  const answerSharedRead = (reply: SharedArrayBuffer, handle: number, offset: number, count: number, dtype: DType) => {
+    let values: Float32Array | Int32Array | null = null;
+    if (fault === null) attempt(() => (values = cpu.readSync(address(handle), offset, count, dtype)));
+    const state = new Int32Array(reply, 0, 2);
+    if (values === null) {
+      const message = new TextEncoder().encode(fault as string).subarray(0, reply.byteLength - SHARED_REPLY.DATA);
+      new Uint8Array(reply, SHARED_REPLY.DATA).set(message);
+      state[SHARED_REPLY.LENGTH] = message.length;
+      fault = null;
+      Atomics.store(state, SHARED_REPLY.STATE, SHARED_REPLY.ERROR);
+    } else {
+      new Uint8Array(reply, SHARED_REPLY.DATA, count * 4).set(new Uint8Array((values as Float32Array | Int32Array).buffer, 0, count * 4));
+      Atomics.store(state, SHARED_REPLY.STATE, SHARED_REPLY.VALUES);
+    }
+    Atomics.notify(state, SHARED_REPLY.STATE);
+  };
+
   /** Runs the command at `p` of `batch`; returns the position after it, or -1 to wait for values still arriving. */
   const step = (batch: CommandStream, p: number): number => {
     switch (batch[p]) {
@@ -160,6 +178,15 @@ function serve(start: WorkerStart, post: (message: FromWorker, transfer?: ArrayB
       }
       case COMMAND.READ:
         answerRead(batch[p + 1] as number, batch[p + 2] as number, batch[p + 3] as number, batch[p + 4] as number, batch[p + 5] as DType);
+        return p + 6;
+      case COMMAND.READ_SHARED:
+        answerSharedRead(
+          batch[p + 1] as SharedArrayBuffer,
+          batch[p + 2] as number,
+          batch[p + 3] as number,
+          batch[p + 4] as number,
+          batch[p + 5] as DType,
+        );
         return p + 6;
       default:
         throw new Error(`${start.name}: unknown command ${String(batch[p])}`);

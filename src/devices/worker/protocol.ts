@@ -25,7 +25,21 @@ export const COMMAND = {
   KERNEL: 4,
   /** READ, id, handle, offset, count, dtype: answered by a `ReadReply`. */
   READ: 5,
+  /** READ_SHARED, reply, handle, offset, count, dtype: answered in `reply`, a SharedArrayBuffer laid out as SHARED_REPLY says. */
+  READ_SHARED: 6,
 } as const;
+
+/**
+ * A READ_SHARED reply, for a calling thread blocked in Atomics.wait: Int32 word STATE goes from
+ * PENDING to VALUES or ERROR (then notified), word LENGTH holds the UTF-8 length of an error
+ * message, and the values or the message start at byte DATA.
+ */
+export const SHARED_REPLY = { STATE: 0, LENGTH: 1, DATA: 8, PENDING: 0, VALUES: 1, ERROR: 2 } as const;
+
+/** Bytes a READ_SHARED reply needs for `count` values, with room for an error message. */
+export function sharedReplyBytes(count: number): number {
+  return SHARED_REPLY.DATA + Math.max(count * 4, 1024);
+}
 
 /** How a kernel argument is written after its tag. */
 export const ARGUMENT = {
