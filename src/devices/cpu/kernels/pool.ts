@@ -13,7 +13,7 @@ function planeSizes(input: TensorView, out: TensorView): [number, number, number
  * Max pooling splits its planes over threads from twice this many input elements, at most one
  * piece per this many. Measured with scripts/pool-thread-threshold.mjs (every size split, fastest
  * of 41 alternated runs): at load 3 on this 2-core machine, with no core free, 2 threads took
- * 1.05-1.33x of 1 thread's time from 43K to 2.1M elements (0.05-1.6 ms), so the measurement says
+ * 1.02-1.35x of 1 thread's time from 43K to 2.1M elements (0.05-1.6 ms), so the measurement says
  * only what waking a busy worker costs; the value is set so that the conv bench's pool (692K
  * elements, 0.7 ms on one core) splits, as its convolution does.
  */
