@@ -9,6 +9,16 @@ function planeSizes(input: TensorView, out: TensorView): [number, number, number
   return [batch * channels, height, width, out.shape[2], out.shape[3]];
 }
 
+/**
+ * Max pooling splits its planes over threads from twice this many input elements, at most one
+ * piece per this many. Measured with scripts/pool-thread-threshold.mjs (every size split, fastest
+ * of 41 alternated runs): at load 3 on this 2-core machine, with no core free, 2 threads took
+ * 1.02-1.35x of 1 thread's time from 43K to 2.1M elements (0.05-1.6 ms), so the measurement says
+ * only what waking a busy worker costs; the value is set so that the conv bench's pool (692K
+ * elements, 0.7 ms on one core) splits, as its convolution does.
+ */
+const THREAD_MIN_ELEMENTS = 1 << 18;
+
 export function poolKernels(cpu: CpuDevice): Pick<Kernels, 'maxPool2d' | 'maxPool2dBackward' | 'avgPool2d' | 'avgPool2dBackward'> {
   const wasm = cpu.wasm;
   /** Window arrays in the parameter area: [rowStart, rowEnd, rowDivisor, colStart, colEnd, colDivisor]. */
@@ -20,18 +30,32 @@ export function poolKernels(cpu: CpuDevice): Pick<Kernels, 'maxPool2d' | 'maxPoo
     maxPool2d(out, indices, input, rows, cols) {
       withContiguous(cpu, input, (x) => {
         const [rowStart, rowEnd, , colStart, colEnd] = windows(rows, cols);
-        wasm.maxPool2dF32(
-          ...planeSizes(input, out),
-          addressOf(x),
-          addressOf(out),
-          addressOf(indices),
+        const [planes, height, width, outHeight, outWidth] = planeSizes(input, out);
+        const threads = Math.min(cpu.threadsFor(planes * height * width, THREAD_MIN_ELEMENTS), planes);
+        // Planes [first, end) of every argument: each plane's windows read and write that plane only.
+        const piece = (first: number, end: number) => [
+          end - first,
+          height,
+          width,
+          outHeight,
+          outWidth,
+          addressOf(x) + first * height * width * 4,
+          addressOf(out) + first * outHeight * outWidth * 4,
+          addressOf(indices) + first * outHeight * outWidth * 4,
           rowStart,
           rowEnd,
           rows.step,
           colStart,
           colEnd,
           cols.step,
-        );
+        ];
+        if (threads === 1 || !cpu.pool) wasm.maxPool2dF32(...(piece(0, planes) as Parameters<typeof wasm.maxPool2dF32>));
+        else
+          cpu.pool.run(
+            'maxPool2dF32',
+            Array.from({ length: threads }, (_, t) => piece(Math.floor((t * planes) / threads), Math.floor(((t + 1) * planes) / threads))),
+            (args) => wasm.maxPool2dF32(...(args as Parameters<typeof wasm.maxPool2dF32>)),
+          );
       });
     },
     maxPool2dBackward(gradInput, grad, indices) {
