@@ -80,12 +80,19 @@ export interface MemoryInfo {
   tensors: number;
   /** Bytes in use by device kind, summed over its devices: every kind known to the registry, 0 without devices. */
   bytes: Record<DeviceType, number>;
+  /** Bytes in use on each device created so far, by name ('cpu', 'cpu:1', 'webgpu', 'webgpu:1', ...). */
+  devices: Record<string, number>;
 }
 
 export function memory(): MemoryInfo {
   const bytes = Object.fromEntries(deviceKinds().map((kind) => [kind, 0])) as Record<DeviceType, number>;
-  for (const device of allDevices()) bytes[device.type] += device.bytesInUse();
-  return { tensors: liveTensors, bytes };
+  const devices: Record<string, number> = {};
+  for (const device of allDevices()) {
+    const inUse = device.bytesInUse();
+    bytes[device.type] += inUse;
+    devices[device.name] = inUse;
+  }
+  return { tensors: liveTensors, bytes, devices };
 }
 
 /**

@@ -8,12 +8,12 @@ import { cpu, sameBitsAtAnyThreadCount, useThreads } from '../helpers/threads.js
 const F = torch.nn.functional;
 const defaultThreads = torch.getNumThreads();
 
-type Options = Parameters<typeof F.maxPool2d>[2];
+type Options = { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean };
 
 /** Output, indices (as float32) and input gradient of a max pool over a fresh random input. */
 const poolCase = (shape: number[], kernelSize: number | number[], options: Options) => () => {
   const x = torch.randn(shape, { requiresGrad: true });
-  const [out, indices] = F.maxPool2d(x, kernelSize, { ...options, returnIndices: true }) as [torch.Tensor, torch.Tensor];
+  const [out, indices] = F.maxPool2d(x, kernelSize, { ...options, returnIndices: true });
   out.mul(torch.randn(out.shape)).sum().backward();
   return [out, indices.to({ dtype: 'float32' }), x.grad!];
 };

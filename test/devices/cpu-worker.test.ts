@@ -228,15 +228,19 @@ describe('worker CPU devices', () => {
   });
 
   describe('memory', () => {
-    it('torch.memory() counts a worker device under cpu, and dispose gives the bytes back', () => {
+    it('torch.memory() counts a worker device under cpu and under its own name, and dispose gives the bytes back', () => {
       const device = getDevice('cpu:1');
       const before = { device: device.bytesInUse(), total: torch.memory().bytes.cpu, tensors: torch.memory().tensors };
+      const others = { cpu: torch.memory().devices.cpu, second: torch.memory().devices['cpu:2'] };
       const t = torch.zeros([1000], { device: 'cpu:1' });
       expect(device.bytesInUse()).toBe(before.device + 4000);
+      expect(torch.memory().devices['cpu:1']).toBe(before.device + 4000);
+      expect({ cpu: torch.memory().devices.cpu, second: torch.memory().devices['cpu:2'] }).toEqual(others);
       expect(torch.memory().bytes.cpu).toBe(before.total + 4000);
       expect(torch.memory().tensors).toBe(before.tensors + 1);
       t.dispose();
       expect(device.bytesInUse()).toBe(before.device);
+      expect(torch.memory().devices['cpu:1']).toBe(before.device);
       expect(torch.memory().tensors).toBe(before.tensors);
     });
 
