@@ -1,6 +1,7 @@
 // Shared timing and reporting for the benchmark suites. Peers run in the same process and the same
 // run, with their samples interleaved, so ratios compare like with like on a shared machine whose
 // absolute speed drifts.
+import { recordTable } from './report.mjs';
 
 /**
  * Times each candidate (sync or async functions) `runs` times, alternating between them so that
@@ -26,10 +27,12 @@ export async function timeInterleaved(candidates, { warmup = 3, runs = 10 } = {}
 export function printTable(title, columns, rows) {
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells) => cells.map((c, i) => String(c).padStart(widths[i])).join('  ');
-  console.log(`\n${title}`);
-  console.log(line(columns));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) console.log(line(row));
+  recordTable(title, columns, rows, () => {
+    console.log(`\n${title}`);
+    console.log(line(columns));
+    console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+    for (const row of rows) console.log(line(row));
+  });
 }
 
 /** TensorFlow.js on its wasm backend with SIMD and one thread, the peer for single-threaded CPU work. */

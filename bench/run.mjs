@@ -1,9 +1,11 @@
-// `npm run bench -- <suite...> [--device cpu|webgpu|cpu:N] [--quick]`: runs the named suites (all
-// when none is named) on the device (cpu unless named; `dispatch` runs on webgpu, or on a worker CPU
-// device cpu:N, whose enqueue cost it reports). --quick runs
-// tiny sizes of every suite on every device so CI can check that the benchmarks still work,
-// asserting no timings.
+// `npm run bench -- <suite...> [--device cpu|webgpu|cpu:N] [--quick] [--report file.html]`: runs the
+// named suites (all when none is named) on the device (cpu unless named; `dispatch` runs on webgpu,
+// or on a worker CPU device cpu:N, whose enqueue cost it reports). --quick runs tiny sizes of every
+// suite on every device so CI can check that the benchmarks still work, asserting no timings.
+// --report also writes the run as one HTML page (bench/report.mjs).
+import { loadavg } from 'node:os';
 import * as torch from '../dist/node.js';
+import { reportSuite, startReport, writeReport } from './report.mjs';
 
 // Every suite but threads compares one thread with its peers' one thread (PyTorch runs with
 // set_num_threads(1)); the CPU device defaults to one thread per core, so pin it. The threads
@@ -15,7 +17,9 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const deviceAt = args.indexOf('--device');
 const device = deviceAt >= 0 ? args[deviceAt + 1] : null;
-const chosen = args.filter((a, i) => !a.startsWith('--') && (deviceAt < 0 || i !== deviceAt + 1));
+const reportAt = args.indexOf('--report');
+const report = reportAt >= 0 ? args[reportAt + 1] : null;
+const chosen = args.filter((a, i) => !a.startsWith('--') && (deviceAt < 0 || i !== deviceAt + 1) && (reportAt < 0 || i !== reportAt + 1));
 const fail = (message) => {
   console.error(`bench: ${message}`);
   process.exit(2);
@@ -23,7 +27,10 @@ const fail = (message) => {
 const workerDevice = /^cpu:[1-9][0-9]*$/.test(device ?? '');
 if (deviceAt >= 0 && !['cpu', 'webgpu'].includes(device) && !workerDevice)
   fail(`--device takes cpu, webgpu or a worker CPU device cpu:N, got ${device ?? 'nothing'}`);
+if (reportAt >= 0 && !report?.endsWith('.html')) fail(`--report takes the path of an .html file to write, got ${report ?? 'nothing'}`);
 for (const name of chosen) if (!(name in suites)) fail(`unknown suite '${name}'; available: ${Object.keys(suites).join(', ')}`);
+const loadBefore = loadavg()[0];
+if (report) startReport();
 for (const name of chosen.length > 0 ? chosen : Object.keys(suites)) {
   const devices = device ? [device] : quick ? suites[name] : [suites[name][0]];
   for (const target of devices) {
@@ -31,8 +38,13 @@ for (const name of chosen.length > 0 ? chosen : Object.keys(suites)) {
     if (!suites[name].includes(workerDevice ? 'cpu:1' : target))
       fail(`suite '${name}' runs on ${suites[name].join(' or ')}, not ${target}`);
     const suite = await import(`./suites/${name}.mjs`);
+    reportSuite(name, target);
     await suite.run({ quick, device: target });
   }
+}
+if (report) {
+  writeReport(report, { quick, command: `npm run bench -- ${args.join(' ')}`, loadBefore });
+  console.log(`\nreport written to ${report}`);
 }
 // Dawn keeps Node alive while a GPUDevice exists.
 process.exit(0);
