@@ -21,8 +21,9 @@ class DeviceStorage implements Storage {
  * (lazily mapped zeros, freed at the next collection) makes it collect soon, and the finalizers then
  * free the dropped tensors. It is allocated when live storage grows by PRESSURE_STEP_BYTES, or by
  * half again as many storages as were alive at the last mark (at least PRESSURE_STEP_STORAGES). A
- * loop that frees what it allocates never grows, so it never pays for this; a program that keeps
- * tensors on purpose pays a collection each time their number grows by half.
+ * loop that frees what it allocates grows past its first step's peak never, so it pays for this in
+ * its first step only (see releaseStorage); a program that keeps tensors on purpose pays a
+ * collection each time their number grows by half.
  */
 const PRESSURE_STEP_BYTES = 16 * 1024 * 1024;
 const PRESSURE_STEP_STORAGES = 512;
@@ -62,11 +63,18 @@ export function retainStorage(storage: Storage): void {
   storage.refs++;
 }
 
-export function releaseStorage(storage: Storage): void {
+/**
+ * Drops one reference. `collected` says the garbage collector freed the last holder (a finalizer):
+ * only then do the pressure marks follow live memory down, so that a loop leaving its tensors to
+ * the collector keeps being collected. A loop that disposes what it allocates (a step in
+ * torch.scope) leaves the marks at its peak and, from its second step on, never applies pressure.
+ */
+export function releaseStorage(storage: Storage, collected = false): void {
   if (--storage.refs > 0) return;
   storage.device.free(storage.buffer, storage.bytes);
   liveBytes -= storage.bytes;
   liveStorages--;
+  if (!collected) return;
   if (liveBytes < bytesMark) bytesMark = liveBytes;
   if (liveStorages < storagesMark) storagesMark = liveStorages;
 }

@@ -17,7 +17,7 @@ export type NestedArray = number | boolean | NestedArray[];
 // saved tensors are collected with it and free their storage through this same registry.
 const finalizer = new FinalizationRegistry<{ storage: Storage; gradFn: WeakRef<Node> | null }>(({ storage, gradFn }) => {
   trackDisposed(orphan);
-  releaseStorage(storage);
+  releaseStorage(storage, true);
   gradFn?.deref()?.decRef();
 });
 const orphan = { dispose() {}, isDisposed: true };
