@@ -1,5 +1,6 @@
-// Conv2d forward beside TensorFlow.js's wasm backend (XNNPACK), and a small CNN training step beside
-// TensorFlow.js's pure-JS cpu backend and PyTorch (single-threaded, in a python3 subprocess).
+// Conv2d forward beside TensorFlow.js's wasm backend (XNNPACK), a small CNN training step beside
+// TensorFlow.js's pure-JS cpu backend and PyTorch (single-threaded, in a python3 subprocess), and a
+// deeper one (two conv-BatchNorm-ReLU-pool blocks, SGD with momentum) beside PyTorch.
 // TensorFlow.js runs in NHWC, its native layout (NCHW would add transposes it does not need);
 // webtorch and PyTorch run NCHW. Both conv forwards include the bias (tf.fused.conv2d).
 import { spawnSync } from 'node:child_process';
@@ -17,6 +18,7 @@ export async function run({ quick }) {
   await tf.setBackend('cpu');
   await tf.ready();
   await trainingStep(tf, quick);
+  await deeperTrainingStep(quick);
 }
 
 /**
@@ -172,9 +174,8 @@ async function trainingStep(tf, quick) {
  * the counts' samples interleaved; `{ version, times: [{ best, median }] }`, or null when torch is missing.
  */
 export function timePytorch({ batch, size, channels, features, classes, lr }, quick, threadCounts = [1]) {
-  const script = `
-import json, time, torch, torch.nn.functional as F
-torch.manual_seed(0)
+  return pytorchTimes(
+    `
 x = torch.randn(${batch}, 1, ${size}, ${size})
 labels = torch.randint(0, ${classes}, (${batch},))
 conv = torch.nn.Conv2d(1, ${channels}, 3)
@@ -186,6 +187,23 @@ def step():
     loss = F.cross_entropy(fc(hidden.reshape(${batch}, ${features})), labels)
     loss.backward()
     opt.step()
+`,
+    quick,
+    threadCounts,
+  );
+}
+
+/**
+ * Times `step()`, defined by the Python code `setup`, in a PyTorch subprocess at each of
+ * `threadCounts`, the counts' samples interleaved; `{ version, times: [{ best, median }] }`, or
+ * null when torch is missing. OpenBLAS gets one thread: Debian's threaded build ignores
+ * torch.set_num_threads, and its own threads would make a 1-thread figure a 2-thread one.
+ */
+function pytorchTimes(setup, quick, threadCounts) {
+  const script = `
+import json, time, torch, torch.nn.functional as F
+torch.manual_seed(0)
+${setup}
 counts = ${JSON.stringify(threadCounts)}
 for _ in range(3):
     for n in counts:
@@ -198,7 +216,83 @@ for _ in range(${quick ? 2 : 20}):
 for t in times: t.sort()
 print(json.dumps({"version": torch.__version__, "times": [{"best": t[0], "median": t[len(t) // 2]} for t in times]}))
 `;
-  const result = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8' });
+  const single = threadCounts.every((n) => n === 1);
+  const env = single ? { ...process.env, OPENBLAS_NUM_THREADS: '1' } : process.env;
+  const result = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8', env });
   if (result.status !== 0) return null;
   return JSON.parse(result.stdout.trim().split('\n').pop());
+}
+
+/** The deeper CNN's sizes: batch 32 of 32x32x3 (CIFAR's), or tiny ones under --quick. */
+function deeperShapes(quick) {
+  const size = quick ? 8 : 32;
+  return { batch: quick ? 2 : 32, size, features: 64 * (size / 4) ** 2, classes: 10, lr: 0.01, momentum: 0.9 };
+}
+
+/** The model both sides build, as PyTorch code and as webtorch modules. */
+function deeperWebtorchStep({ batch, size, features, classes, lr, momentum }) {
+  const { nn } = torch;
+  const x = torch.randn(batch, 3, size, size);
+  const labels = torch.randint(0, classes, [batch], { dtype: 'int32' });
+  const model = new nn.Sequential(
+    new nn.Conv2d(3, 32, 3, { padding: 1 }),
+    new nn.BatchNorm2d(32),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(32, 64, 3, { padding: 1 }),
+    new nn.BatchNorm2d(64),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(features, classes),
+  );
+  const optimizer = new torch.optim.SGD(model.parameters(), { lr, momentum });
+  return {
+    step() {
+      torch.scope(() => {
+        optimizer.zeroGrad();
+        nn.functional.crossEntropy(model.forward(x), labels).backward();
+        optimizer.step();
+      });
+    },
+    dispose() {
+      for (const t of [x, labels, ...model.parameters(), ...model.buffers()]) t.dispose();
+    },
+  };
+}
+
+async function deeperTrainingStep(quick) {
+  const shapes = deeperShapes(quick);
+  const webtorch = deeperWebtorchStep(shapes);
+  const [ours] = await timeInterleaved([webtorch.step], { warmup: 3, runs: quick ? 2 : 20 });
+  const rows = [['webtorch', fixed(ours.best), fixed(ours.median), '1.00']];
+  const { batch, size, features, classes, lr, momentum } = shapes;
+  const pytorch = pytorchTimes(
+    `
+x = torch.randn(${batch}, 3, ${size}, ${size})
+labels = torch.randint(0, ${classes}, (${batch},))
+model = torch.nn.Sequential(
+    torch.nn.Conv2d(3, 32, 3, padding=1), torch.nn.BatchNorm2d(32), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+    torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.BatchNorm2d(64), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+    torch.nn.Flatten(), torch.nn.Linear(${features}, ${classes}))
+opt = torch.optim.SGD(model.parameters(), lr=${lr}, momentum=${momentum})
+def step():
+    opt.zero_grad()
+    F.cross_entropy(model(x), labels).backward()
+    opt.step()
+`,
+    quick,
+    [1],
+  );
+  if (pytorch) {
+    const [one] = pytorch.times;
+    rows.push([`PyTorch ${pytorch.version} (1 thread)`, fixed(one.best), fixed(one.median), fixed(one.best / ours.best)]);
+  }
+  printTable(
+    `deeper CNN training step (batch ${batch} of ${size}x${size}x3: [conv 3x3 pad 1, BatchNorm, ReLU, max pool 2] with 32 then 64 channels, Linear ${features} -> ${classes}, cross-entropy, SGD momentum ${momentum}); ratio = PyTorch time / webtorch time (best; target >= 1)`,
+    ['', 'best ms', 'median ms', 'ratio'],
+    rows,
+  );
+  if (!pytorch) console.log(`(PyTorch skipped: ${PYTHON} has no torch)`);
+  webtorch.dispose();
 }
