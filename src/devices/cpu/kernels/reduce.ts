@@ -29,11 +29,51 @@ const REDUCE_CHUNK = 16384;
 /** The ops whose long runs reduce in chunks: every float32 op but prod (rarely long, and order-sensitive in f32). */
 const CHUNKED: ReadonlySet<string> = new Set(['sum', 'max', 'min', 'argmax', 'argmin']);
 
+/**
+ * Ops that reduce in two passes when the reduced dims interleave with kept ones: first the reduced
+ * dims after the last kept one, which lie in contiguous runs, then the rest over that smaller
+ * result. Associative ops only; the indices of argmax and argmin would not survive the first pass.
+ */
+const TWO_PASS: ReadonlySet<string> = new Set(['sum', 'max', 'min']);
+
 export function reduceKernels(cpu: CpuDevice): Pick<Kernels, 'reduce'> {
   const wasm = cpu.wasm;
-  return {
+  const kernels: Pick<Kernels, 'reduce'> = {
     reduce(op, out, x, dims) {
       let layout = reduceLayout(x.shape, x.strides, dims);
+      if (!layout && x.dtype === 'float32' && TWO_PASS.has(op)) {
+        // BatchNorm's statistics (dims 0, 2, 3 of [N, C, H, W]) would otherwise copy the whole input
+        // to gather the reduced dims innermost: a pass that cost as much as all its arithmetic.
+        const lastKept = Math.max(...x.shape.map((_, d) => d).filter((d) => !dims.includes(d)));
+        const trailing = dims.filter((d) => d > lastKept);
+        if (trailing.length > 0 && reduceLayout(x.shape, x.strides, trailing)) {
+          const shape = x.shape.filter((_, d) => !trailing.includes(d));
+          const partial = cpu.allocator.malloc(
+            Math.max(
+              1,
+              shape.reduce((a, b) => a * b, 1),
+            ) * 4,
+          );
+          const staged = {
+            storage: { ...x.storage, buffer: partial },
+            offset: 0,
+            shape,
+            strides: contiguousStrides(shape),
+            dtype: x.dtype,
+          };
+          try {
+            kernels.reduce(op, staged, x, trailing);
+            return kernels.reduce(
+              op,
+              out,
+              staged,
+              dims.filter((d) => d < lastKept),
+            );
+          } finally {
+            cpu.allocator.free(partial);
+          }
+        }
+      }
       let source = x;
       let temporary: number | null = null;
       if (!layout) {
@@ -111,4 +151,5 @@ export function reduceKernels(cpu: CpuDevice): Pick<Kernels, 'reduce'> {
       return overflow;
     },
   };
+  return kernels;
 }
