@@ -1,14 +1,17 @@
 // Chromium's CPU threads: test/runtimes/browser-threads.html loads the browser bundle from a server
 // that sends COOP/COEP (the page is cross-origin isolated: the threaded build with one thread per
 // core, its main thread spinning, as it may not Atomics.wait) and from one that does not (one
-// thread, and the reason names the headers); both compute the same bits as Node.
+// thread, and the reason names the headers); both compute the same bits as Node. Worker CPU
+// devices start in a page (module Workers) and compute the main CPU device's bits.
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPresent, launchChromium, pageAddress, serveRepository } from './chromium.js';
 import { expectNodeBits, expectThreaded } from './expect-threads.js';
+import { expectWorkerDevices } from './expect-worker-devices.js';
 import type { ThreadsReport } from './threads-run.js';
+import type { WorkerDevicesReport } from './worker-devices-run.js';
 
 interface PageReport extends ThreadsReport {
   error?: string;
@@ -67,5 +70,19 @@ describe.skipIf(!chromiumPresent('the browser threads test'))('Chromium threads'
     }
     expect(report.initial.threads).toBe(1);
     await expectNodeBits(report, 'in a page without isolation');
+  });
+
+  it("a page starts worker CPU devices, which compute the CPU device's bits and refuse synchronous reads", async () => {
+    const browser = await launchChromium(profile);
+    try {
+      const page = await browser.newPage();
+      await page.goto(pageAddress(plain, 'test/runtimes/worker-devices.html'));
+      const handle = await page.waitForFunction(() => (window as { workerDevicesReport?: unknown }).workerDevicesReport, null, {
+        timeout: 60_000,
+      });
+      expectWorkerDevices((await handle.jsonValue()) as WorkerDevicesReport, 'in a page');
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -218,15 +218,17 @@ interface NodeParentPort {
   on(event: 'message', listener: (message: ToWorker) => void): void;
   postMessage(message: FromWorker, transfer?: ArrayBuffer[]): void;
 }
-declare const require: ((id: string) => unknown) | undefined;
 declare const self: {
   onmessage: ((event: { data: WorkerStart | ToWorker }) => void) | null;
   postMessage(message: FromWorker, transfer?: ArrayBuffer[]): void;
 };
 
-if (typeof require === 'function') {
+// Read from globalThis, not as a bare `require`: the bundler replaces a bare one with a shim that is
+// a function everywhere, which sent browsers' module workers down the Node path, where they threw.
+const nodeRequire = (globalThis as { require?: (id: string) => unknown }).require;
+if (typeof nodeRequire === 'function') {
   // Node: an eval'd worker_threads worker, started with its WorkerStart as workerData.
-  const { workerData, parentPort } = require('node:worker_threads') as { workerData: WorkerStart; parentPort: NodeParentPort };
+  const { workerData, parentPort } = nodeRequire('node:worker_threads') as { workerData: WorkerStart; parentPort: NodeParentPort };
   parentPort.on(
     'message',
     serve(workerData, (message, transfer) => parentPort.postMessage(message, transfer)),
