@@ -12,7 +12,15 @@ import { reportSuite, startReport, writeReport } from './report.mjs';
 // suite sets the count for each sample and leaves it at 1.
 torch.setNumThreads(1);
 
-const suites = { matmul: ['cpu', 'webgpu'], conv: ['cpu'], rnn: ['cpu'], dispatch: ['webgpu', 'cpu:1'], memory: ['cpu'], threads: ['cpu'] };
+const suites = {
+  matmul: ['cpu', 'webgpu'],
+  conv: ['cpu'],
+  rnn: ['cpu'],
+  dispatch: ['webgpu', 'cpu:1'],
+  memory: ['cpu'],
+  threads: ['cpu'],
+  charlm: ['cpu'],
+};
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const deviceAt = args.indexOf('--device');

@@ -75,7 +75,12 @@ const PYTHONS = ['/usr/bin/python3', 'python3'];
 
 function runPytorch(spec) {
   const python = PYTHONS.find((candidate) => spawnSync(candidate, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) ?? 'python3';
-  const result = spawnSync(python, ['-c', PYTHON, JSON.stringify(spec)], { encoding: 'utf8', timeout: 600_000 });
+  // Debian's threaded OpenBLAS ignores set_num_threads; without this its matmuls use every core.
+  const result = spawnSync(python, ['-c', PYTHON, JSON.stringify(spec)], {
+    encoding: 'utf8',
+    timeout: 600_000,
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+  });
   if (result.error || result.status !== 0) {
     const reason = result.error ? result.error.message : result.stderr.trim().split('\n').pop();
     console.log(`\nnotice: PyTorch is not available (${reason}); its column is skipped`);
