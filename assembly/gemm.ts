@@ -3,6 +3,7 @@
 // B is packed into panels of TILE_COLS columns and A into panels of TILE_ROWS rows, both laid out
 // depth-major, so the inner kernel reads its operands sequentially whatever the caller's strides
 // are: transposed and strided views cost nothing beyond the packing itself.
+import { madd } from './fma';
 
 /** Rows of C per inner-kernel call. A 4x8 tile holds 8 accumulators + 2 B vectors + 4 A vectors
  *  + 1 temporary: exactly the 15 SIMD registers V8 gives wasm on x86-64. Larger tiles spill
@@ -132,17 +133,17 @@ function multiplyTilePackingB(depth: i32, aPanel: usize, b: usize, bRowBytes: us
       bPanel += TILE_COLS << 2;
     }
     const a0 = v128.load(aPanel);
-    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    c00 = madd(a0, b0, c00);
+    c01 = madd(a0, b1, c01);
     const a1 = v128.load(aPanel, 16);
-    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    c10 = madd(a1, b0, c10);
+    c11 = madd(a1, b1, c11);
     const a2 = v128.load(aPanel, 32);
-    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    c20 = madd(a2, b0, c20);
+    c21 = madd(a2, b1, c21);
     const a3 = v128.load(aPanel, 48);
-    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    c30 = madd(a3, b0, c30);
+    c31 = madd(a3, b1, c31);
     aPanel += TILE_ROWS << 4;
     b += bRowBytes;
   }

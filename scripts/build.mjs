@@ -19,12 +19,19 @@ run(bin('asc'), ['assembly/index.ts', '--target', 'release', '--bindings', 'raw'
 // The same kernels on an imported shared memory, for the CPU device's thread pool where the runtime
 // has SharedArrayBuffer and workers (src/devices/cpu/thread-pool.ts).
 run(bin('asc'), ['assembly/index.ts', '--target', 'threads']);
+// The same kernels with relaxed SIMD (the GEMM's multiply-add fused), loaded where
+// WebAssembly.validate accepts it (Chromium, workerd, Node 22 and later) and the single-thread
+// build would be: src/devices/cpu/init.ts.
+run(bin('asc'), ['assembly/index.ts', '--target', 'relaxed']);
 
 // The wasm travels inside the bundle as base64 so every runtime (Node, Deno, browsers, edge) loads
 // it the same way, with no file paths or fetches; it is small, so the 4/3 inflation is cheap.
 const wasm = readFileSync(join(root, 'build/kernels.wasm'));
 writeFileSync(join(root, 'build/kernels-wasm.js'), `export default ${JSON.stringify(wasm.toString('base64'))};\n`);
 writeFileSync(join(root, 'build/kernels-wasm.d.ts'), 'declare const base64: string;\nexport default base64;\n');
+const relaxedWasm = readFileSync(join(root, 'build/kernels-relaxed.wasm'));
+writeFileSync(join(root, 'build/kernels-relaxed-wasm.js'), `export default ${JSON.stringify(relaxedWasm.toString('base64'))};\n`);
+writeFileSync(join(root, 'build/kernels-relaxed-wasm.d.ts'), 'declare const base64: string;\nexport default base64;\n');
 const threadedWasm = readFileSync(join(root, 'build/kernels-threads.wasm'));
 writeFileSync(join(root, 'build/kernels-threads-wasm.js'), `export default ${JSON.stringify(threadedWasm.toString('base64'))};\n`);
 writeFileSync(join(root, 'build/kernels-threads-wasm.d.ts'), 'declare const base64: string;\nexport default base64;\n');

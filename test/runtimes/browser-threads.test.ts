@@ -1,7 +1,8 @@
 // Chromium's CPU threads: test/runtimes/browser-threads.html loads the browser bundle from a server
 // that sends COOP/COEP (the page is cross-origin isolated: the threaded build with one thread per
 // core, its main thread spinning, as it may not Atomics.wait) and from one that does not (one
-// thread, and the reason names the headers); both compute the same bits as Node. Worker CPU
+// thread, and the reason names the headers, with the relaxed-SIMD build Chromium validates); both
+// compute the same values as Node (the isolated page the same bits). Worker CPU
 // devices start in a page (module Workers) and compute the main CPU device's bits.
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -52,6 +53,7 @@ describe.skipIf(!chromiumPresent('the browser threads test'))('Chromium threads'
   it('a cross-origin isolated page runs the threaded build on every core, with the same bits at 1 and 2 threads as Node', async () => {
     const report = await reportFrom(isolated);
     expect(report.crossOriginIsolated).toBe(true);
+    expect(report.simd).toBe('plain');
     // Chromium reports the machine's cores; at least 2, or this test would show no threads.
     expect(report.hardwareConcurrency).toBeGreaterThanOrEqual(2);
     expectThreaded(report, report.hardwareConcurrency);
@@ -69,6 +71,8 @@ describe.skipIf(!chromiumPresent('the browser threads test'))('Chromium threads'
       expect(info).toEqual({ threads: 1, workersReady: 0, build: 'single-thread', threadsUnavailable: reason });
     }
     expect(report.initial.threads).toBe(1);
+    // Chromium validates relaxed SIMD, so its single-thread build is the relaxed one.
+    expect(report.simd).toBe('relaxed');
     await expectNodeBits(report, 'in a page without isolation');
   });
 

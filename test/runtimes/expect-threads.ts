@@ -1,5 +1,6 @@
 // What every runtime's thread check (threads-run.js) must show: the build and thread count the
-// runtime allows, and the same product bits at 1 and 2 threads as Node computes.
+// runtime allows, and the same product bits at 1 and 2 threads as Node computes (the same values
+// to float tolerance where the runtime runs the relaxed-SIMD build, whose multiply-adds are fused).
 import { expect } from 'vitest';
 import * as torch from '../../src/index.js';
 import { checkThreads, type ThreadsReport } from './threads-run.js';
@@ -23,10 +24,27 @@ function differingValues(actual: string, expected: string): number {
   return a.reduce((count, bits, i) => count + (bits === b[i] ? 0 : 1), 0);
 }
 
-/** Expects the product at 1 thread, at 2 before the worker was ready and at 2 with it, to equal Node's bits. */
+/** The largest |a - b| / (1 + |b|) over the float32 values of two base64 byte strings. */
+function largestDifference(actual: string, expected: string): number {
+  const a = new Float32Array(Buffer.from(actual, 'base64').buffer.slice(0));
+  const b = new Float32Array(Buffer.from(expected, 'base64').buffer.slice(0));
+  expect(a.length).toBe(b.length);
+  return a.reduce((largest, value, i) => Math.max(largest, Math.abs(value - b[i]) / (1 + Math.abs(b[i]))), 0);
+}
+
+/**
+ * Expects the product at 1 thread, at 2 before the worker was ready and at 2 with it, to equal
+ * Node's bits; with relaxed SIMD (a fused multiply-add rounds once where Node's plain build rounds
+ * twice) to equal each other's bits and Node's values within 1e-4 (relative, 512-term sums).
+ */
 export async function expectNodeBits(report: ThreadsReport, where: string): Promise<void> {
   const expected = await nodeProductBits();
   expect(expected.length).toBe(Math.ceil((512 * 512 * 4) / 3) * 4);
+  if (report.simd === 'relaxed') {
+    expect(new Set(Object.values(report.bits)).size, `one result at every thread count ${where}`).toBe(1);
+    expect(largestDifference(report.bits.oneThread, expected), where).toBeLessThan(1e-4);
+    return;
+  }
   for (const [run, bits] of Object.entries(report.bits)) expect(differingValues(bits, expected), `${run} ${where}`).toBe(0);
 }
 

@@ -7,6 +7,8 @@ export interface ThreadsReport {
   infoAtTwo: ParallelInfo;
   /** How long the worker took to take jobs after the first product; null on the single-thread build. */
   workersWaitedMs: number | null;
+  /** torch.cpu.simd: which SIMD the main CPU device's kernels use. */
+  simd: 'relaxed' | 'plain';
   /** The 512 x 512 product's float32 bytes as base64. */
   bits: { oneThread: string; beforeWorkers: string; withWorkers: string };
 }

@@ -52,5 +52,5 @@ export async function checkThreads(torch) {
   torch.setNumThreads(1);
   const oneThread = product(torch);
   torch.setNumThreads(initial.threads);
-  return { initial, infoAtTwo, workersWaitedMs, bits: { oneThread, beforeWorkers, withWorkers } };
+  return { initial, infoAtTwo, workersWaitedMs, simd: torch.cpu.simd, bits: { oneThread, beforeWorkers, withWorkers } };
 }

@@ -5,6 +5,7 @@
  *
  *   torch.cpu.threads;              // 2 on a 2-core machine in Node; 1 on an edge runtime
  *   torch.cpu.threadsUnavailable;   // null, or why this runtime runs one thread
+ *   torch.cpu.simd;                 // 'relaxed' where relaxed SIMD validates (single-thread build), else 'plain'
  *   await torch.cpu.init({ devices: 2 });   // 'cpu:1' and 'cpu:2'
  */
 import { registerDeviceKind } from '../registry.js';
@@ -22,4 +23,5 @@ declare module '../device.js' {
 registerDeviceKind('cpu', { howToInit: 'worker CPU devices cpu:1 ... cpu:N are created by `await torch.cpu.init({ devices: N })`' });
 
 export { type CpuInitOptions, deviceCount, init } from '../worker/index.js';
+export { simd } from './init.js';
 export { type ParallelInfo, parallelInfo, threads, threadsUnavailable } from './threading.js';

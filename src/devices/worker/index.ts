@@ -1,8 +1,7 @@
 // `torch.cpu.init({ devices })`: starts the worker CPU devices 'cpu:1' ... 'cpu:N', each a worker running the CPU kernels.
 import workerSource from '../../../build/cpu-worker.js';
-import kernelsBase64 from '../../../build/kernels-wasm.js';
 import { checkOptions, describeValue, optionKeys } from '../../options.js';
-import { decodeBase64 } from '../cpu/init.js';
+import { workerKernels } from '../cpu/init.js';
 import { allDevices, registerDevice } from '../registry.js';
 import { type WorkerChannel, WorkerCpuDevice } from './device.js';
 import type { FromWorker, Ready, ToWorker, WorkerStart } from './protocol.js';
@@ -72,7 +71,7 @@ export function deviceCount(): number {
 }
 
 async function startDevice(name: string): Promise<WorkerCpuDevice> {
-  module ??= WebAssembly.compile(decodeBase64(kernelsBase64) as BufferSource);
+  module ??= WebAssembly.compile(workerKernels() as BufferSource);
   const start: WorkerStart = { module: await module, name };
   let device: WorkerCpuDevice | null = null;
   return new Promise((resolve, reject) => {
