@@ -6,32 +6,13 @@
 // threshold, pass a bundle built with THREAD_MIN_MACS lowered so that every size splits.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { startSecondThread, timeAtOneAndTwoThreads } from './thread-timing.mjs';
 
 const torch = await import(process.argv[2] ? pathToFileURL(resolve(process.argv[2])).href : '../dist/node.js');
 const F = torch.nn.functional;
+const timeBoth = (step) => timeAtOneAndTwoThreads(torch, step).best;
 
-/** Fastest milliseconds of `step` at 1 and at 2 threads, the two timed alternately. */
-function timeBoth(step) {
-  const runs = { 1: [], 2: [] };
-  for (const threads of [1, 2]) {
-    torch.setNumThreads(threads);
-    for (let i = 0; i < 5; i++) torch.scope(step);
-  }
-  for (let r = 0; r < 41; r++) {
-    for (const threads of r % 2 ? [1, 2] : [2, 1]) {
-      torch.setNumThreads(threads);
-      const start = performance.now();
-      for (let i = 0; i < 5; i++) torch.scope(step);
-      runs[threads].push((performance.now() - start) / 5);
-    }
-  }
-  return [Math.min(...runs[1]), Math.min(...runs[2])];
-}
-
-// Workers start asynchronously; give them time to take jobs before timing.
-torch.setNumThreads(2);
-await new Promise((resolve) => setTimeout(resolve, 500));
-if (torch.cpu.parallelInfo().workersReady < 1) throw new Error('conv-thread-threshold: no worker is ready; threads are unavailable here');
+await startSecondThread(torch, 'conv-thread-threshold');
 
 console.log('input           weight          groups      MACs   forward 1 / 2 threads  speed-up   with gradients 1 / 2  speed-up');
 for (const [inputShape, weightShape, options] of [

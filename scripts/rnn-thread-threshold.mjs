@@ -7,30 +7,15 @@
 // Build with STEP_MIN_MACS set to 1 to time splits below the threshold, then
 // `node scripts/rnn-thread-threshold.mjs` after a build.
 import * as torch from '../dist/node.js';
+import { startSecondThread, timeAtOneAndTwoThreads } from './thread-timing.mjs';
 
-const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const best = (values) => Math.min(...values);
+await startSecondThread(torch, 'rnn-thread-threshold');
 
+/** [best at 1, best at 2, median at 1, median at 2] of 15 alternating single calls. */
 function timeBoth(fn) {
-  const runs = [[], []];
-  for (const threads of [1, 2]) {
-    torch.setNumThreads(threads);
-    for (let i = 0; i < 3; i++) torch.scope(fn);
-  }
-  for (let r = 0; r < 15; r++) {
-    for (const threads of [1, 2]) {
-      torch.setNumThreads(threads);
-      const start = performance.now();
-      torch.scope(fn);
-      runs[threads - 1].push(performance.now() - start);
-    }
-  }
-  return [...runs.map(best), ...runs.map(median)];
+  const { best, median } = timeAtOneAndTwoThreads(torch, fn, { rounds: 15, repeats: 1, warmup: 3 });
+  return [...best, ...median];
 }
-
-torch.setNumThreads(2);
-await new Promise((resolve) => setTimeout(resolve, 500));
-if (torch.cpu.parallelInfo().workersReady < 1) throw new Error('rnn-thread-threshold: no worker is ready; threads are unavailable here');
 
 const STEPS = 32;
 const layers = { RNN: [torch.nn.RNN, 1], GRU: [torch.nn.GRU, 3], LSTM: [torch.nn.LSTM, 4] };

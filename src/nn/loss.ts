@@ -81,15 +81,15 @@ export function lossSignature<P extends { sizeAverage: unknown; reduce: unknown;
 export const legacyReductionParams = () => ({ sizeAverage: legacyFlag(null), reduce: legacyFlag(null), reduction: reductionParam('mean') });
 const MSE_LOSS = lossSignature('mseLoss', { input: param.tensor(), target: param.tensor(), ...legacyReductionParams() });
 const L1_LOSS = lossSignature('l1Loss', { input: param.tensor(), target: param.tensor(), ...legacyReductionParams() });
-const nllParams = () => ({
-  input: param.tensor(),
-  target: param.tensor(),
+/** NLLLoss's and CrossEntropyLoss's constructor arguments, in PyTorch's order; the functions take input and target first. */
+const nllModuleParams = () => ({
   weight: optionalTensor(null),
   sizeAverage: legacyFlag(null),
   ignoreIndex: param.number(-100),
   reduce: legacyFlag(null),
   reduction: reductionParam('mean'),
 });
+const nllParams = () => ({ input: param.tensor(), target: param.tensor(), ...nllModuleParams() });
 const NLL_LOSS = lossSignature('nllLoss', nllParams());
 const CROSS_ENTROPY = lossSignature('crossEntropy', { ...nllParams(), labelSmoothing: param.number(0) });
 const BINARY_CROSS_ENTROPY = lossSignature('binaryCrossEntropy', {
@@ -690,13 +690,6 @@ function saveComputed(save: Save, build: () => Tensor, borrowed: Tensor | null =
  */
 const MSE_LOSS_MODULE = lossSignature('MSELoss', legacyReductionParams());
 const L1_LOSS_MODULE = lossSignature('L1Loss', legacyReductionParams());
-const nllModuleParams = () => ({
-  weight: optionalTensor(null),
-  sizeAverage: legacyFlag(null),
-  ignoreIndex: param.number(-100),
-  reduce: legacyFlag(null),
-  reduction: reductionParam('mean'),
-});
 const NLL_LOSS_MODULE = lossSignature('NLLLoss', nllModuleParams());
 const CROSS_ENTROPY_LOSS_MODULE = lossSignature('CrossEntropyLoss', { ...nllModuleParams(), labelSmoothing: param.number(0) });
 const BCE_LOSS_MODULE = lossSignature('BCELoss', { weight: optionalTensor(null), ...legacyReductionParams() });
