@@ -80,4 +80,18 @@ describe('webtorch/edge', () => {
     );
     expect('optim' in edge || 'webgpu' in edge || 'autograd' in edge).toBe(false);
   });
+
+  it('runs where FinalizationRegistry is missing (workerd before compatibility date 2025-05-05)', async () => {
+    const saved = globalThis.FinalizationRegistry;
+    Reflect.deleteProperty(globalThis, 'FinalizationRegistry');
+    try {
+      // A query makes a second module instance, evaluated now, without the registry.
+      const fresh = new URL('../../dist/edge.js?without-finalization-registry', import.meta.url).href;
+      const edge: typeof import('../../dist/edge.js') = await import(/* @vite-ignore */ fresh);
+      await edge.init(kernelsBytes);
+      expect(edge.scope(() => edge.tensor([1, 2]).add(1).tolistSync())).toEqual([2, 3]);
+    } finally {
+      globalThis.FinalizationRegistry = saved;
+    }
+  });
 });
