@@ -56,6 +56,7 @@ export function init(kernels: KernelsSource): Promise<void> {
   return initialising;
 }
 
+// The backward engine stays out of this bundle: say so, rather than "backward is not a function".
 Object.defineProperty(Tensor.prototype, 'backward', {
   configurable: true,
   writable: true,
