@@ -104,6 +104,22 @@ if (!process.argv.includes('--kernels-only')) {
       logLevel: 'warning',
     });
   }
+  // The edge entry: one bundle for every edge runtime, without the embedded wasm (the caller
+  // imports build/kernels.wasm and hands it to init), the shaders, workers or training. Minified,
+  // as edge platforms count the script's size (test/runtimes/edge-size.test.ts holds the limit).
+  writeFileSync(join(root, 'dist/edge.d.ts'), "export * from './types/src/edge.js';\n");
+  await esbuild.build({
+    entryPoints: [join(root, 'src/edge.ts')],
+    outfile: join(root, 'dist/edge.js'),
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    keepNames: true,
+    minify: true,
+    platform: 'neutral',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
 }
 
 /**

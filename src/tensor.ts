@@ -14,12 +14,16 @@ export type NestedArray = number | boolean | NestedArray[];
 // The node is held weakly: its backward closure may reach the tensor (closures share their
 // enclosing function's context, which holds the op's output), and a strong hold here would make
 // every recorded output immortal. A node collected together with its output needs no decRef: its
-// saved tensors are collected with it and free their storage through this same registry.
-const finalizer = new FinalizationRegistry<{ storage: Storage; gradFn: WeakRef<Node> | null }>(({ storage, gradFn }) => {
-  trackDisposed(orphan);
-  releaseStorage(storage, true);
-  gradFn?.deref()?.decRef();
-});
+// saved tensors are collected with it and free their storage through this same registry. workerd
+// before compatibility date 2025-05-05 has no FinalizationRegistry: there only dispose and scope free.
+const finalizer =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<{ storage: Storage; gradFn: WeakRef<Node> | null }>(({ storage, gradFn }) => {
+        trackDisposed(orphan);
+        releaseStorage(storage, true);
+        gradFn?.deref()?.decRef();
+      })
+    : null;
 const orphan = { dispose() {}, isDisposed: true };
 
 /**
@@ -44,7 +48,7 @@ export class Tensor implements TensorView {
   ) {
     retainStorage(storage);
     trackCreated(this);
-    finalizer.register(this, { storage, gradFn: null }, this);
+    finalizer?.register(this, { storage, gradFn: null }, this);
   }
 
   /** A new contiguous tensor with uninitialised contents. */
@@ -125,8 +129,8 @@ export class Tensor implements TensorView {
     node?.incRef();
     this.node?.decRef();
     this.node = node;
-    finalizer.unregister(this);
-    finalizer.register(this, { storage: this.storage, gradFn: node && new WeakRef(node) }, this);
+    finalizer?.unregister(this);
+    finalizer?.register(this, { storage: this.storage, gradFn: node && new WeakRef(node) }, this);
   }
 
   get isLeaf(): boolean {
@@ -172,7 +176,7 @@ export class Tensor implements TensorView {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    finalizer.unregister(this);
+    finalizer?.unregister(this);
     trackDisposed(this);
     releaseStorage(this.storage);
     this.node?.decRef();

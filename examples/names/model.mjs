@@ -1,36 +1,10 @@
-// The surname classifier: character codes -> Embedding -> bidirectional 2-layer GRU over a packed
-// batch -> Linear over the last layer's final states of both directions. Shared by main.mjs, the
-// rnn benchmark and the test.
+// The surname classifier (network.mjs) on the main bundle, and classifying names with it. Shared by
+// main.mjs, the rnn benchmark and the test.
 import * as torch from '../../dist/node.js';
-import { collateNames, encodeName, NATIONALITIES, VOCABULARY_SIZE } from './data.mjs';
+import { collateNames, encodeName, NATIONALITIES } from './data.mjs';
+import { nameClassifierClass } from './network.mjs';
 
-const { nn } = torch;
-
-export class NameClassifier extends nn.Module {
-  constructor({ embeddingSize = 64, hiddenSize = 100, dropout = 0, classes = NATIONALITIES.length } = {}) {
-    super();
-    this.embedding = new nn.Embedding(VOCABULARY_SIZE, embeddingSize, { paddingIdx: 0 });
-    this.gru = new nn.GRU(embeddingSize, hiddenSize, { numLayers: 2, batchFirst: true, bidirectional: true, dropout });
-    this.fc = new nn.Linear(2 * hiddenSize, classes);
-  }
-
-  /** x [N, L] int32 character codes padded with 0, lengths[n] the length of name n; returns logits [N, classes]. */
-  forward(x, lengths) {
-    const packed = nn.utils.rnn.packPaddedSequence(this.embedding.forward(x), lengths, { batchFirst: true, enforceSorted: false });
-    const [, hN] = this.gru.forward(packed); // hN: [numLayers * 2, N, hidden]
-    return this.fc.forward(torch.cat([hN.index(-2), hN.index(-1)], 1));
-  }
-
-  /** A classifier shaped for a saved state dict (its sizes read from the weights), with the weights loaded. */
-  static fromStateDict(stateDict) {
-    const [, embeddingSize] = stateDict['embedding.weight'].shape;
-    const [hiddenSize] = stateDict['gru.weight_hh_l0'].shape.slice(1);
-    const [classes] = stateDict['fc.weight'].shape;
-    const model = new NameClassifier({ embeddingSize, hiddenSize, classes });
-    model.loadStateDict(stateDict, { strict: true });
-    return model;
-  }
-}
+export const NameClassifier = nameClassifierClass(torch);
 
 /**
  * The `k` likeliest nationalities of each name: `[{ name, top: [{ nationality, probability }] }]`,

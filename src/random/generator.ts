@@ -31,6 +31,12 @@ function entropySeed(): bigint {
 }
 
 /**
+ * Generators whose entropy seed is drawn on their first use rather than when made: workerd refuses
+ * random values at global scope, where the default generator is made.
+ */
+const seededOnFirstUse = new WeakSet<object>();
+
+/**
  * `torch.Generator`: a counter-based random stream (Philox4x32-10). Its state is (seed, offset);
  * every random op reserves the words it needs by advancing the offset, and each element it writes
  * depends only on (seed, offset, element index). So a sequence replays exactly after
@@ -55,6 +61,7 @@ export class Generator {
   /** Restarts the stream from `seed` (an integer; negative seeds wrap to 64 bits as in PyTorch). */
   manualSeed(seed: number | bigint): this {
     this.seedValue = toU64('manualSeed', seed);
+    seededOnFirstUse.delete(this);
     this.offset = 0;
     return this;
   }
@@ -63,38 +70,48 @@ export class Generator {
   seed(): number {
     this.seedValue = entropySeed();
     this.offset = 0;
+    seededOnFirstUse.delete(this);
     return Number(this.seedValue);
+  }
+
+  #currentSeed(): bigint {
+    if (seededOnFirstUse.has(this)) this.seed();
+    return this.seedValue;
   }
 
   /** The seed the stream started from: a number, or a bigint when it exceeds 2^53. */
   initialSeed(): number | bigint {
-    return this.seedValue <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(this.seedValue) : this.seedValue;
+    const seed = this.#currentSeed();
+    return seed <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(seed) : seed;
   }
 
   getState(): GeneratorState {
-    return { seed: this.seedValue, offset: this.offset };
+    return { seed: this.#currentSeed(), offset: this.offset };
   }
 
   setState(state: GeneratorState): this {
     if (!Number.isSafeInteger(state.offset) || state.offset < 0)
       throw new RangeError(`setState: offset must be a non-negative integer, got ${state.offset}`);
     this.seedValue = toU64('setState', state.seed);
+    seededOnFirstUse.delete(this);
     this.offset = state.offset;
     return this;
   }
 
   /** Reserves `words` 32-bit words of the stream for one kernel call and returns where they start. */
   reserve(words: number): RandomStream {
-    const stream = { seedLow: Number(this.seedValue & 0xffffffffn), seedHigh: Number(this.seedValue >> 32n), offset: this.offset };
+    const seed = this.#currentSeed();
+    const stream = { seedLow: Number(seed & 0xffffffffn), seedHigh: Number(seed >> 32n), offset: this.offset };
     this.offset += Math.ceil(words / 4);
     return stream;
   }
 }
 
 /** `torch.defaultGenerator`: the stream every random op uses unless given `{ generator }`. Like
- * PyTorch's, it starts from a fresh entropy seed in every process; call `manualSeed` to replay. */
+ * PyTorch's, it starts from a fresh entropy seed in every process (drawn on its first use); call
+ * `manualSeed` to replay. */
 export const defaultGenerator = new Generator();
-defaultGenerator.seed();
+seededOnFirstUse.add(defaultGenerator);
 
 /** `torch.manualSeed(seed)`: reseeds the default generator and returns it. */
 export function manualSeed(seed: number | bigint): Generator {
