@@ -12,10 +12,11 @@ const { DataLoader, Dataset, AsyncDataset, TensorDataset, Subset, randomSplit, d
 const seeded = (seed: number) => new torch.Generator().manualSeed(seed);
 
 /** Runs `fn` and checks that it leaves no tensor alive that was not alive before. */
+/** No more live tensors after `fn` than before. Only growth is a leak: the collector may free what earlier tests dropped while `fn` awaits. */
 async function expectNoLeak(fn: () => unknown): Promise<void> {
   const before = torch.memory().tensors;
   await fn();
-  expect(torch.memory().tensors).toBe(before);
+  expect(torch.memory().tensors).toBeLessThanOrEqual(before);
 }
 
 function forEachTensorIn(value: unknown, fn: (t: Tensor) => void): void {
