@@ -1,16 +1,24 @@
 // `npm run bench -- <suite...> [--device cpu|webgpu|cpu:N] [--quick]`: runs the named suites (all
 // when none is named) on the device (cpu unless named; `dispatch` runs on webgpu, or on a worker CPU
-// device cpu:N, whose enqueue cost it reports). --quick runs
+// device cpu:N, whose enqueue cost it reports; `parallel` starts cpu:1 and cpu:2 itself). --quick runs
 // tiny sizes of every suite on every device so CI can check that the benchmarks still work,
 // asserting no timings.
 import * as torch from '../dist/node.js';
 
-// Every suite but threads compares one thread with its peers' one thread (PyTorch runs with
+// Every suite but threads and parallel compares one thread with its peers' one thread (PyTorch runs with
 // set_num_threads(1)); the CPU device defaults to one thread per core, so pin it. The threads
-// suite sets the count for each sample and leaves it at 1.
+// and parallel suites set the count for each sample and leave it at 1.
 torch.setNumThreads(1);
 
-const suites = { matmul: ['cpu', 'webgpu'], conv: ['cpu'], rnn: ['cpu'], dispatch: ['webgpu', 'cpu:1'], memory: ['cpu'], threads: ['cpu'] };
+const suites = {
+  matmul: ['cpu', 'webgpu'],
+  conv: ['cpu'],
+  rnn: ['cpu'],
+  dispatch: ['webgpu', 'cpu:1'],
+  memory: ['cpu'],
+  threads: ['cpu'],
+  parallel: ['cpu'],
+};
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const deviceAt = args.indexOf('--device');
