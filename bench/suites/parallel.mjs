@@ -39,6 +39,7 @@ export async function run({ quick }) {
     warmup: quick ? 1 : 3,
     runs: quick ? 2 : 20,
   });
+  const capacity = await coresFree(quick);
   torch.setNumThreads(1);
 
   const row = (workload, [one, two, parallel], target, pick) => [
@@ -61,8 +62,34 @@ export async function run({ quick }) {
     );
   }
   console.log(
-    `(ratio: time over the 1-thread time, below 1 is faster. Every DataParallel step copies the parameters from cpu:1 to cpu:2 and the gradients back. Load average over 1 minute: ${fixed(loadBefore)} before the suite, ${fixed(loadavg()[0])} after, on ${availableParallelism()} cores; with other work running, two devices show less than they give)`,
+    `(ratio: time over the 1-thread time, below 1 is faster. Every DataParallel step copies the parameters from cpu:1 to cpu:2 and the gradients back. Load average over 1 minute: ${fixed(loadBefore)} before the suite, ${fixed(loadavg()[0])} after, on ${availableParallelism()} cores. Two cores' worth for this process: the same matmul loop on cpu:1 and cpu:2 at once took ${fixed(capacity)}x the time of cpu:1 alone (1 when two cores are free, 2 when one is); with other work running, two devices show less than they give)`,
   );
+}
+
+/**
+ * How much of a second core this process gets now: the time of one matmul loop on each worker at
+ * once over the time of the loop on one (best of interleaved samples), with nothing shared.
+ */
+async function coresFree(quick) {
+  const n = quick ? 32 : 256;
+  const loop = (device) => {
+    const a = torch.randn([n, n], { device: 'cpu' }).to(device);
+    let b = a;
+    for (let i = 0; i < (quick ? 4 : 100); i++) {
+      const c = b.matmul(a).tanh();
+      if (b !== a) b.dispose();
+      b = c;
+    }
+    a.dispose();
+    const total = b.sum();
+    b.dispose();
+    return total.item().finally(() => total.dispose());
+  };
+  const [one, both] = await timeInterleaved([() => loop(WORKERS[0]), () => Promise.all(WORKERS.map(loop))], {
+    warmup: 1,
+    runs: quick ? 1 : 5,
+  });
+  return both.best / one.best;
 }
 
 /** Asks for 2 threads and waits (5 s at most) until the pool's worker takes jobs, since it starts asynchronously. */
