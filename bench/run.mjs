@@ -1,15 +1,16 @@
 // `npm run bench -- <suite...> [--device cpu|webgpu|cpu:N] [--quick] [--report file.html]`: runs the
 // named suites (all when none is named) on the device (cpu unless named; `dispatch` runs on webgpu,
-// or on a worker CPU device cpu:N, whose enqueue cost it reports). --quick runs tiny sizes of every
-// suite on every device so CI can check that the benchmarks still work, asserting no timings.
-// --report also writes the run as one HTML page (bench/report.mjs).
+// or on a worker CPU device cpu:N, whose enqueue cost it reports; `parallel` starts cpu:1 and cpu:2
+// itself). --quick runs tiny sizes of every suite on every device so CI can check that the
+// benchmarks still work, asserting no timings. --report also writes the run as one HTML page
+// (bench/report.mjs).
 import { loadavg } from 'node:os';
 import * as torch from '../dist/node.js';
 import { reportSuite, startReport, writeReport } from './report.mjs';
 
-// Every suite but threads compares one thread with its peers' one thread (PyTorch runs with
+// Every suite but threads and parallel compares one thread with its peers' one thread (PyTorch runs with
 // set_num_threads(1)); the CPU device defaults to one thread per core, so pin it. The threads
-// suite sets the count for each sample and leaves it at 1.
+// and parallel suites set the count for each sample and leave it at 1.
 torch.setNumThreads(1);
 
 const suites = {
@@ -20,6 +21,7 @@ const suites = {
   memory: ['cpu'],
   threads: ['cpu'],
   charlm: ['cpu'],
+  parallel: ['cpu'],
 };
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -27,7 +27,8 @@ NATIONALITIES = ["Arabic", "Chinese", "Czech", "Dutch", "English", "French", "Ge
                  "Italian", "Japanese", "Korean", "Polish", "Portuguese", "Russian", "Scottish", "Spanish", "Vietnamese"]
 VOCABULARY_SIZE = 128
 EMBEDDING_SIZE = 64
-LEARNING_RATE = 3e-3
+LEARNING_RATE = 3e-3  # at batch 64; scaled with the square root of the batch size, as main.mjs does
+DEFAULT_BATCH_SIZE = 64
 CLIP_NORM = 5.0
 
 
@@ -108,12 +109,16 @@ def names_loader(samples, batch_size, seed=None):
     return torch.utils.data.DataLoader(samples, batch_size=batch_size, shuffle=seed is not None, generator=generator, collate_fn=collate)
 
 
+def learning_rate(batch_size):
+    return LEARNING_RATE * (batch_size / DEFAULT_BATCH_SIZE) ** 0.5
+
+
 def run(epochs, hidden, batch_size, seed):
     torch.manual_seed(seed)
     train_loader = names_loader(read_names(DATA / "names_train.csv.gz"), batch_size, seed)
     test_loader = names_loader(read_names(DATA / "names_test.csv.gz"), 512)
     model = NameClassifier(hidden)
-    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate(batch_size))
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs)
     training = 0.0
     for epoch in range(1, epochs + 1):
@@ -131,7 +136,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--hidden", type=int, default=100)
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
@@ -139,7 +144,7 @@ def main():
     for threads in [1, 0] if args.threads is None else [args.threads]:
         torch.set_num_threads(threads or os.cpu_count())
         print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s) (default {default_threads}); "
-              f"batch {args.batch_size}, hidden {args.hidden}, Adam lr {LEARNING_RATE}")
+              f"batch {args.batch_size}, hidden {args.hidden}, Adam lr {learning_rate(args.batch_size):g}")
         run(args.epochs, args.hidden, args.batch_size, args.seed)
 
 

@@ -7,10 +7,13 @@
 //
 // Flags (training):
 //   --epochs N       passes over the training set (default 6); the learning rate follows a cosine
-//                    from 3e-3 down to 0 over them
+//                    from 3e-3 down to 0 over them (at batch 64; see --batch-size)
 //   --hidden N       GRU hidden size per direction (default 100)
-//   --batch-size N   names per step (default 64)
+//   --batch-size N   names per step (default 64); the learning rate grows with the square root of
+//                    the batch size, from 3e-3 at 64 (6e-3 at 256)
 //   --seed N         seeds the weights and the shuffling (default 0)
+//   --devices LIST   trains with nn.DataParallel over these devices, e.g. cpu:1,cpu:2 (worker CPU
+//                    devices, started here) or webgpu,webgpu:1; without it, on the main-thread CPU
 // The embedding size, learning rate and clipping norm are SETTINGS in train.mjs. The model is
 // saved to (and classify reads) examples/names/model.safetensors.
 import { existsSync } from 'node:fs';
@@ -36,11 +39,12 @@ function parseCommandLine() {
         hidden: { type: 'string', default: String(SETTINGS.hiddenSize) },
         'batch-size': { type: 'string', default: String(SETTINGS.batchSize) },
         seed: { type: 'string', default: String(SETTINGS.seed) },
+        devices: { type: 'string' },
       },
     });
   } catch (error) {
     throw new UsageError(
-      `${error.message}\nflags: --epochs N, --hidden N, --batch-size N, --seed N (see the top of examples/names/main.mjs)`,
+      `${error.message}\nflags: --epochs N, --hidden N, --batch-size N, --seed N, --devices LIST (see the top of examples/names/main.mjs)`,
     );
   }
 }
@@ -49,6 +53,38 @@ function integerFlag(flags, flag, min = 1) {
   const value = Number(flags[flag]);
   if (!Number.isInteger(value) || value < min) throw new UsageError(`--${flag} must be an integer >= ${min}, got '${flags[flag]}'`);
   return value;
+}
+
+/** The devices of --devices (null without it), each a name torch knows: cpu, cpu:N, webgpu, webgpu:N. */
+function devicesFlag(flags) {
+  if (flags.devices === undefined) return null;
+  const names = flags.devices.split(',').map((name) => name.trim());
+  const bad = names.find((name) => !/^(cpu|webgpu)(:[0-9]+)?$/.test(name));
+  if (bad !== undefined)
+    throw new UsageError(
+      `--devices takes device names separated by commas (cpu, cpu:1, webgpu, webgpu:1, ...), got '${bad}' in '${flags.devices}'`,
+    );
+  return names;
+}
+
+/** Starts what `devices` needs: worker CPU devices up to the highest cpu:N, WebGPU devices up to the highest webgpu:N. */
+async function startDevices(devices) {
+  const highest = (kind) =>
+    Math.max(
+      -1,
+      ...devices
+        .map((name) => name.split(':'))
+        .filter(([k]) => k === kind)
+        .map(([, n]) => Number(n ?? 0)),
+    );
+  if (highest('cpu') > 0) await torch.cpu.init({ devices: highest('cpu') });
+  if (highest('webgpu') >= 0) await torch.webgpu.init({ deviceCount: highest('webgpu') + 1 });
+}
+
+/** The model's weights on the CPU, their values landed (they may come from a device that queues its work). */
+async function moveToCpu(model) {
+  model.to('cpu');
+  for (const tensor of [...model.parameters(), ...model.buffers()]) await tensor.data();
 }
 
 const percent = (fraction) => `${(100 * fraction).toFixed(1)}%`;
@@ -91,17 +127,23 @@ async function train(flags, names) {
   const hiddenSize = integerFlag(flags, 'hidden');
   const batchSize = integerFlag(flags, 'batch-size');
   const seed = integerFlag(flags, 'seed', 0);
+  const devices = devicesFlag(flags);
+  // Adam's step grows less than linearly with the batch; the square root is the usual rule for it.
+  const lr = SETTINGS.lr * Math.sqrt(batchSize / SETTINGS.batchSize);
 
+  if (devices) await startDevices(devices);
   torch.manualSeed(seed);
   const trainSet = readNames(TRAIN_FILE);
   const testSet = readNames(TEST_FILE);
   const trainLoader = namesLoader(trainSet, { batchSize, seed });
   const testLoader = namesLoader(testSet, { batchSize: 512 });
   const model = new NameClassifier({ embeddingSize: SETTINGS.embeddingSize, hiddenSize });
-  const optimizer = new torch.optim.Adam(model.parameters(), { lr: SETTINGS.lr });
+  // The module's parameters live on the first device; every step copies them to the others.
+  const net = devices ? new torch.nn.DataParallel(model.to(devices[0]), { deviceIds: devices }) : model;
+  const optimizer = new torch.optim.Adam(model.parameters(), { lr });
   const scheduler = new torch.optim.lrScheduler.CosineAnnealingLR(optimizer, epochs);
   console.log(
-    `${trainSet.length} training and ${testSet.length} test names, ${NATIONALITIES.length} nationalities; batch ${batchSize}, Adam lr ${SETTINGS.lr} with cosine annealing, gradients clipped to norm ${SETTINGS.clip}`,
+    `${trainSet.length} training and ${testSet.length} test names, ${NATIONALITIES.length} nationalities; batch ${batchSize}, Adam lr ${lr} with cosine annealing, gradients clipped to norm ${SETTINGS.clip}${devices ? `; DataParallel over ${devices.join(', ')}` : ''}`,
   );
   console.log(String(model));
 
@@ -109,10 +151,13 @@ async function train(flags, names) {
   let trainingSeconds = 0;
   let result = null;
   for (let epoch = 1; epoch <= epochs; epoch++) {
-    const { loss, seconds } = trainEpoch(model, trainLoader, optimizer, { clip: SETTINGS.clip, onBatch: progressReporter(epoch, epochs) });
+    const { loss, seconds } = await trainEpoch(net, trainLoader, optimizer, {
+      clip: SETTINGS.clip,
+      onBatch: progressReporter(epoch, epochs),
+    });
     scheduler.step();
     trainingSeconds += seconds;
-    result = evaluate(model, testLoader);
+    result = await evaluate(net, testLoader);
     console.log(
       `epoch ${epoch}/${epochs}  train loss ${loss.toFixed(4)}  test accuracy ${percent(result.accuracy)}  balanced accuracy ${percent(result.balancedAccuracy)}  (${seconds.toFixed(1)} s)`,
     );
@@ -126,6 +171,7 @@ async function train(flags, names) {
   for (const { nationality, correct, total } of result.perClass) {
     console.log(`  ${nationality.padEnd(11)} ${percent(correct / total).padStart(6)}  (${correct}/${total})`);
   }
+  await moveToCpu(model);
   await torch.saveFile(model.stateDict(), MODEL_FILE);
   const { tensors, bytes } = torch.memory();
   console.log(

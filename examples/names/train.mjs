@@ -24,44 +24,68 @@ export const SETTINGS = Object.freeze({
 /**
  * One pass over `loader` with Adam (or any optimizer) and cross-entropy; gradients are clipped to
  * a total norm of `clip` when given. Each step runs in torch.scope, so memory stays flat.
- * `onBatch({ batch, batches, names, loss, seconds })` follows the progress (loss = running mean).
- * Returns `{ loss, names, seconds }` for the epoch.
+ * `model` may be an nn.DataParallel (the flag --devices of main.mjs), on any device: the labels go
+ * to its output's device. `onBatch({ batch, batches, names, loss, seconds })` follows the progress
+ * (loss = running mean). Resolves to `{ loss, names, seconds }` for the epoch.
  */
-export function trainEpoch(model, loader, optimizer, { clip = null, onBatch = () => {} } = {}) {
+export async function trainEpoch(model, loader, optimizer, { clip = null, onBatch = () => {} } = {}) {
   const lossFn = new nn.CrossEntropyLoss();
   model.train();
   const start = performance.now();
   const batches = loader.length;
   let [batch, names, lossSum] = [0, 0, 0];
+  // Each step's loss is read after the next step is issued, so a device that queues its work (a
+  // worker CPU device, WebGPU) has that step to run while this thread reads, and issues the next.
+  let previous = null;
+  const report = async ({ loss, count }) => {
+    const value = await loss.item();
+    loss.dispose();
+    batch += 1;
+    names += count;
+    lossSum += value * count;
+    onBatch({ batch, batches, names, loss: lossSum / names, seconds: (performance.now() - start) / 1000 });
+  };
   for (const [x, lengths, y] of loader) {
     const loss = torch.scope(() => {
       optimizer.zeroGrad();
-      const loss = lossFn.forward(model.forward(x, lengths), y);
+      const output = model.forward(x, lengthsFor(model, lengths));
+      const loss = lossFn.forward(output, y.to(output.device));
       loss.backward();
       if (clip !== null) nn.utils.clipGradNorm_(model.parameters(), clip);
       optimizer.step();
-      return loss.itemSync();
+      return loss.detach();
     });
     x.dispose();
     y.dispose();
-    batch += 1;
-    names += lengths.length;
-    lossSum += loss * lengths.length;
-    onBatch({ batch, batches, names, loss: lossSum / names, seconds: (performance.now() - start) / 1000 });
+    if (previous) await report(previous);
+    previous = { loss, count: lengths.length };
   }
+  if (previous) await report(previous);
   return { loss: lossSum / names, names, seconds: (performance.now() - start) / 1000 };
+}
+
+/**
+ * The lengths as `model.forward` takes them: a number[] for the classifier itself, an int32 CPU
+ * tensor for nn.DataParallel, which splits a tensor with the batch (as PyTorch's scatter does, it
+ * would hand a number[] to every replica whole) and keeps its pieces' values on the host for packing.
+ */
+function lengthsFor(model, lengths) {
+  return model instanceof nn.DataParallel ? torch.tensor(lengths, { dtype: 'int32' }) : lengths;
 }
 
 /**
  * Accuracy on `loader` in eval mode without gradients: overall, balanced (the mean of the
  * per-class recalls, since the classes are very uneven) and per class `{ nationality, correct, total }`.
+ * `model` may be an nn.DataParallel, as in trainEpoch.
  */
-export function evaluate(model, loader) {
+export async function evaluate(model, loader) {
   model.eval();
   const correct = new Array(NATIONALITIES.length).fill(0);
   const total = new Array(NATIONALITIES.length).fill(0);
   for (const [x, lengths, y] of loader) {
-    const predicted = torch.scope(() => torch.noGrad(() => model.forward(x, lengths).argmax(1).dataSync()));
+    const classes = torch.scope(() => torch.noGrad(() => model.forward(x, lengthsFor(model, lengths)).argmax(1)));
+    const predicted = await classes.data();
+    classes.dispose();
     y.dataSync().forEach((label, n) => {
       total[label] += 1;
       if (predicted[n] === label) correct[label] += 1;

@@ -1,9 +1,11 @@
 // Keeps the surname demo (examples/names) working: a short training run through the example's own
 // modules, its evaluation, saving and loading, and the classify path. The real run's accuracy is
 // reported by `npm run demo`; this checks behaviour on a few hundred names in a few seconds.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as torch from '../../dist/node.js';
 
@@ -67,12 +69,15 @@ describe('examples/names training', () => {
   const model = new NameClassifier({ embeddingSize: 16, hiddenSize: 16 });
   const optimizer = new torch.optim.Adam(model.parameters(), { lr: 1e-2 });
 
-  it('lowers the loss, with memory flat from epoch to epoch', () => {
+  it('lowers the loss, with memory flat from epoch to epoch', async () => {
     const losses: number[] = [];
     const liveTensors: number[] = [];
     const batches: number[] = [];
     for (let epoch = 0; epoch < 4; epoch++) {
-      const result = trainEpoch(model, loader, optimizer, { clip: 5, onBatch: ({ batch }: { batch: number }) => batches.push(batch) });
+      const result = await trainEpoch(model, loader, optimizer, {
+        clip: 5,
+        onBatch: ({ batch }: { batch: number }) => batches.push(batch),
+      });
       expect(result.names).toBe(300);
       losses.push(result.loss);
       liveTensors.push(torch.memory().tensors);
@@ -82,8 +87,8 @@ describe('examples/names training', () => {
     expect(liveTensors[3]).toBe(liveTensors[1]);
   });
 
-  it('evaluates overall, balanced and per-class accuracy', () => {
-    const { accuracy, balancedAccuracy, perClass } = evaluate(model, testLoader);
+  it('evaluates overall, balanced and per-class accuracy', async () => {
+    const { accuracy, balancedAccuracy, perClass } = await evaluate(model, testLoader);
     const rows = perClass as { nationality: string; correct: number; total: number }[];
     expect(rows.map((row) => row.nationality)).toEqual([...NATIONALITIES]);
     expect(rows.reduce((sum, row) => sum + row.total, 0)).toBe(200);
@@ -113,5 +118,40 @@ describe('examples/names training', () => {
     const again: Classified[] = await classify(loaded, names);
     expect(again.map((r) => r.top.map((t) => t.nationality))).toEqual(results.map((r) => r.top.map((t) => t.nationality)));
     again.forEach((r, n) => r.top.forEach((t, j) => expect(t.probability).toBeCloseTo(results[n].top[j].probability, 6)));
+  });
+});
+
+describe('examples/names over several devices (--devices)', () => {
+  /** One epoch's running losses and the test accuracy of a small classifier trained through `wrap(model)`. */
+  async function trainOnce(wrap: (model: torch.nn.Module) => torch.nn.Module) {
+    torch.manualSeed(1);
+    const loader = namesLoader(readNames(TRAIN_FILE, { limit: 200 }), { batchSize: 64, seed: 1 });
+    const testLoader = namesLoader(readNames(TEST_FILE, { limit: 100 }), { batchSize: 50 });
+    const model = new NameClassifier({ embeddingSize: 8, hiddenSize: 8 });
+    const net = wrap(model);
+    const optimizer = new torch.optim.Adam(model.parameters(), { lr: 1e-2 });
+    const losses: number[] = [];
+    await trainEpoch(net, loader, optimizer, { clip: 5, onBatch: ({ loss }: { loss: number }) => losses.push(loss) });
+    const { accuracy } = await evaluate(net, testLoader);
+    return { losses, accuracy };
+  }
+
+  it("trains through nn.DataParallel over ['cpu:1', 'cpu:2'] with the main-thread CPU's losses and accuracy", async () => {
+    await torch.cpu.init({ devices: 2 });
+    const deviceIds = ['cpu:1', 'cpu:2'];
+    const single = await trainOnce((model) => model);
+    const parallel = await trainOnce((model) => new torch.nn.DataParallel(model.to('cpu:1'), { deviceIds }));
+    expect(parallel.losses).toHaveLength(4);
+    parallel.losses.forEach((loss, i) => expect(Math.abs(loss - single.losses[i])).toBeLessThanOrEqual(1e-6 + 1e-5 * single.losses[i]));
+    expect(parallel.accuracy).toBe(single.accuracy);
+  });
+
+  it('refuses a device list it cannot read, naming the flag', () => {
+    const main = fileURLToPath(new URL('../../examples/names/main.mjs', import.meta.url));
+    const run = spawnSync(process.execPath, [main, '--devices', 'cpu:1,gpu'], { encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      "--devices takes device names separated by commas (cpu, cpu:1, webgpu, webgpu:1, ...), got 'gpu' in 'cpu:1,gpu'",
+    );
   });
 });
