@@ -26,7 +26,7 @@ async function splitKernels(compute: () => unknown): Promise<Set<string>> {
   return kernels;
 }
 
-// Sizes below and above the 2^20 elements from which the ops split, none a multiple of the
+// Sizes below and above the 2^18 elements from which the ops split, none a multiple of the
 // 4096-element grain, with rows whose length is not a multiple of 4, so cuts fall mid-row and move.
 const SIZES = [[1000, 100], [1031, 1029], [(1 << 20) + 3]];
 

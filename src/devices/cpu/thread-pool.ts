@@ -63,6 +63,13 @@ const SEQ_MASK = 0x3fffffff;
  */
 const CLAIM_TIMEOUT_MS = 100;
 
+/**
+ * How long the calling thread spins for a worker's piece before blocking: the pieces are equal, so
+ * the worker's usually ends within a fraction of a millisecond of the calling thread's own, and
+ * waking from Atomics.wait costs more than that (see SPIN_BEFORE_PARKING_MS in thread-worker.ts).
+ */
+const FINISH_SPIN_MS = 0.5;
+
 interface PoolThread {
   readonly control: Int32Array;
   readonly args: Float64Array;
@@ -87,8 +94,11 @@ function takesJobs(thread: PoolThread): boolean {
 function finished(thread: PoolThread): boolean {
   const control = thread.control;
   const previous = (thread.seq - 1) & SEQ_MASK;
-  const deadline = performance.now() + CLAIM_TIMEOUT_MS;
+  const now = performance.now();
+  const deadline = now + CLAIM_TIMEOUT_MS;
+  const spinUntil = now + FINISH_SPIN_MS;
   for (let done = Atomics.load(control, SLOT.DONE); done !== thread.seq; done = Atomics.load(control, SLOT.DONE)) {
+    if (performance.now() < spinUntil) continue;
     if (Atomics.load(control, SLOT.CLAIM) === thread.seq) {
       if (canBlock) Atomics.wait(control, SLOT.DONE, done);
       continue;
@@ -163,7 +173,7 @@ export class ThreadPool {
       thread.control[SLOT.ARG_COUNT] = args.length;
       thread.seq = (thread.seq + 1) & SEQ_MASK;
       Atomics.store(thread.control, SLOT.SEQ, thread.seq);
-      Atomics.notify(thread.control, SLOT.SEQ);
+      if (Atomics.load(thread.control, SLOT.PARKED) === 1) Atomics.notify(thread.control, SLOT.SEQ);
       posted.push([thread, i]);
     }
     for (const args of local) runHere(args);

@@ -1,8 +1,8 @@
 // The layout of a pool thread's job slot in shared wasm memory, read by the main thread and the worker.
 //
 // A slot is a few words the main thread writes a job into (which kernel, its arguments) and bumps a
-// sequence number; the worker, blocked in Atomics.wait on that number, claims the job, runs the
-// kernel and stores the same number in DONE. Everything lives in the one shared memory, so a job
+// sequence number; the worker, spinning on that number for a moment after its last job and then
+// blocked in Atomics.wait on it, claims the job, runs the kernel and stores the same number in DONE. Everything lives in the one shared memory, so a job
 // costs no message.
 
 /** Int32 word indices into a slot. */
@@ -23,6 +23,11 @@ export const SLOT = {
    * worker has not taken it in time (compare-exchange, so exactly one of them runs a job).
    */
   CLAIM: 6,
+  /**
+   * 1 while the worker blocks in Atomics.wait for a job. Only then does posting one need
+   * Atomics.notify, a system call; a worker still spinning after its last job sees SEQ change.
+   */
+  PARKED: 7,
 } as const;
 
 /** Words before the arguments; the f64 arguments start on an 8-byte boundary after them. */

@@ -12,15 +12,15 @@ import { GRAIN, splitOverThreads } from '../split.js';
 /**
  * unary, binary and where split their output over threads only from twice this many elements, at
  * most one piece per this many. Measured with scripts/thread-threshold-elementwise.mjs on this
- * 2-core machine while it ran other jobs (load average 15-17, fastest of 45 runs each): no op paid
- * for a second thread at 2^16-2^21 elements (2 threads against 1: relu 0.37-0.92x, exp 0.82-0.98x,
- * log 0.62-0.94x, add 0.38-0.86x, where 0.5-2.7x, sum 0.61-1.20x, max 0.62-1.43x, a sum over rows
- * of 256 0.39-0.91x), though a 256^3 GEMM ran 1.58x in the same minutes. The split is kept from
- * 2^20 elements, where the ratios were 0.71-1.74x (mostly 0.86-0.98x, within the load's noise)
- * and such an op takes 0.15-1.5 ms of one quiet core, far above the tens of microseconds a worker
- * costs to wake (src/devices/cpu/gemm.ts); re-measure it on a quiet machine.
+ * 2-core machine, quiet (load 1.4), with every size split and the pool's workers spinning between
+ * jobs (fastest of many runs each): 2 threads against 1 gave 1.2-2.2x from 131072 elements up
+ * (relu 2.20x, add 1.48x, where 1.29x, exp 1.93x at 131072), and at 65536 relu lost (0.78x) where
+ * the rest gained 1.2-1.8x. In a whole step the cut lies higher: the conv bench's CNN step at 2
+ * threads took 0.77-0.81x of 1 thread's time with this threshold (splitting from 262144) and
+ * 1.07-1.11x with half of it, alternated runs. An earlier measurement at load 15-17, with parked
+ * workers, found no size that paid, which says only that a busy machine has no second core to give.
  */
-const THREAD_MIN_ELEMENTS = 1 << 19;
+const THREAD_MIN_ELEMENTS = 1 << 17;
 
 function conversion(from: DType, to: DType): number {
   if (from === to || (from === 'bool' && to === 'int32')) return CONVERSIONS.noConversion;

@@ -12,12 +12,11 @@ function planeSizes(input: TensorView, out: TensorView): [number, number, number
 /**
  * Max pooling splits its planes over threads from twice this many input elements, at most one
  * piece per this many. Measured with scripts/pool-thread-threshold.mjs (every size split, fastest
- * of 41 alternated runs): at load 3 on this 2-core machine, with no core free, 2 threads took
- * 1.02-1.35x of 1 thread's time from 43K to 2.1M elements (0.05-1.6 ms), so the measurement says
- * only what waking a busy worker costs; the value is set so that the conv bench's pool (692K
- * elements, 0.7 ms on one core) splits, as its convolution does.
+ * of 41 alternated runs, workers spinning between jobs) on this 2-core machine, quiet (load 1.5):
+ * 2 threads ran a 2x2 pool 1.57x faster than 1 at 43K input elements (0.05 ms), 1.76x at 87K and
+ * 1.96x at 692K, the conv bench's. (At load 3, with no core free, no size paid.)
  */
-const THREAD_MIN_ELEMENTS = 1 << 18;
+const THREAD_MIN_ELEMENTS = 1 << 15;
 
 export function poolKernels(cpu: CpuDevice): Pick<Kernels, 'maxPool2d' | 'maxPool2dBackward' | 'avgPool2d' | 'avgPool2dBackward'> {
   const wasm = cpu.wasm;

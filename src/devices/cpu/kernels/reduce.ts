@@ -9,16 +9,13 @@ import { GRAIN, splitOverThreads } from '../split.js';
 
 /**
  * A float32 reduction splits over threads only from twice this many input elements, at most one
- * piece per this many. Measured with scripts/thread-threshold-elementwise.mjs on this
- * 2-core machine while it ran other jobs (load average 15-17, fastest of 45 runs each): no op paid
- * for a second thread at 2^16-2^21 elements (2 threads against 1: relu 0.37-0.92x, exp 0.82-0.98x,
- * log 0.62-0.94x, add 0.38-0.86x, where 0.5-2.7x, sum 0.61-1.20x, max 0.62-1.43x, a sum over rows
- * of 256 0.39-0.91x), though a 256^3 GEMM ran 1.58x in the same minutes. The split is kept from
- * 2^20 elements, where the ratios were 0.71-1.74x (mostly 0.86-0.98x, within the load's noise)
- * and such an op takes 0.15-1.5 ms of one quiet core, far above the tens of microseconds a worker
- * costs to wake (src/devices/cpu/gemm.ts); re-measure it on a quiet machine.
+ * piece per this many. Measured with scripts/thread-threshold-elementwise.mjs on this 2-core
+ * machine, quiet (load 1.4), every size split, workers spinning between jobs: 2 threads against 1
+ * gave 1.3-1.9x from 131072 elements up (sum 1.46x, max 1.92x, a sum over rows of 256 1.30x, over
+ * dim 0 of [n/256, 256] 1.51x at 131072), and 1.27-1.77x at 65536; the threshold matches the
+ * elementwise ops', which a whole training step puts at 2^17 (see elementwise.ts).
  */
-const THREAD_MIN_ELEMENTS = 1 << 19;
+const THREAD_MIN_ELEMENTS = 1 << 17;
 
 /**
  * Elements per chunk of a float32 run longer than this, which reduces chunk by chunk at any thread
