@@ -71,7 +71,7 @@ function barChart(table, column) {
     .join('');
   const one = x(1).toFixed(1);
   // Suites print best times first and medians after a 'median: ...' column, often under the same headers.
-  const median = table.columns.slice(0, column).some((header) => header.startsWith('median'));
+  const median = table.columns.slice(0, column).some((header) => header.startsWith('median:'));
   const caption = `${table.columns[column]}${median && !table.columns[column].includes('median') ? ' (median)' : ''}`;
   return `<figure><figcaption>${html(caption)}</figcaption><svg width="${labelWidth + plotWidth + 60}" height="${height}" font-size="12" font-family="system-ui, sans-serif">${body}<line x1="${one}" x2="${one}" y1="4" y2="${height - 18}" stroke="#333" stroke-dasharray="3 3"/><text x="${one}" y="${height - 4}" text-anchor="middle">1</text></svg></figure>`;
 }
