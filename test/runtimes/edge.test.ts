@@ -50,6 +50,8 @@ async function start(runtime: string): Promise<Server> {
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
+  // A runtime that cannot start (its binary missing) reports it here; the loop below then throws with it.
+  child.on('error', (error) => (output += String(error)));
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -68,8 +70,10 @@ async function start(runtime: string): Promise<Server> {
 const servers = new Map<string, Server>();
 
 beforeAll(async () => {
-  for (const [runtime, server] of await Promise.all(Object.keys(RUNTIMES).map(async (r) => [r, await start(r)] as const)))
-    servers.set(runtime, server);
+  // Every runtime that started is kept (and killed after), even when another failed to start.
+  const started = await Promise.allSettled(Object.keys(RUNTIMES).map(async (r) => servers.set(r, await start(r))));
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
 }, 120_000);
 
 afterAll(() => {
