@@ -28,6 +28,7 @@ export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './graph/grad-
 export type { FileSource, LoadOptions, SaveOptions } from './io/index.js';
 export { load, loadFile, save, saveFile } from './io/index.js';
 export { keep, memory, scope } from './memory.js';
+export * as metrics from './metrics/index.js';
 export * as nn from './nn/index.js';
 export type { ConvOptions, ConvPadding } from './ops/conv.js';
 export { conv1d, conv2d } from './ops/conv.js';
@@ -112,6 +113,7 @@ export type { GeneratorState } from './random/generator.js';
 export { defaultGenerator, Generator, initialSeed, manualSeed, seed } from './random/generator.js';
 export type { NestedArray } from './tensor.js';
 export { Tensor } from './tensor.js';
+export * as text from './text/index.js';
 export * as utils from './utils/index.js';
 
 await initCpu();
