@@ -7,15 +7,15 @@
  *             grad mode, view rebasing)
  *   ops       ops/: each op computes through a device's kernels and records its backward
  *   engine    autograd/: backward(), grad(), gradcheck; accumulates with ops
- *   top       nn/, optim/, io/, utils/, format.ts, then api.ts and the entries index.ts and edge.ts
+ *   top       nn/, optim/, io/, utils/, metrics/, text/, format.ts, then api.ts and the entries index.ts and edge.ts
  *
  * A layer imports only from layers below it. Rules match paths, not file lists, so a new file
  * under a folder gets its folder's rules.
  */
 const LEAF = '^src/(dtype|shape|options)\\.ts$';
 const CORE = '^src/((tensor|storage|memory)\\.ts$|random/|graph/)';
-const ABOVE_OPS = '^src/(autograd|nn|optim|io|utils)/|^src/(format|api|index|edge)\\.ts$';
-const ABOVE_ENGINE = '^src/(nn|optim|io|utils)/|^src/(format|api|index|edge)\\.ts$';
+const ABOVE_OPS = '^src/(autograd|nn|optim|io|utils|metrics|text)/|^src/(format|api|index|edge)\\.ts$';
+const ABOVE_ENGINE = '^src/(nn|optim|io|utils|metrics|text)/|^src/(format|api|index|edge)\\.ts$';
 
 module.exports = {
   forbidden: [
@@ -57,7 +57,7 @@ module.exports = {
         '(graph/views.ts) copies and fills with it.',
       from: { path: CORE },
       to: {
-        path: '^src/(ops/|autograd/|nn/|optim/|io/|utils/|format\\.ts|api\\.ts|index\\.ts|edge\\.ts)',
+        path: '^src/(ops/|autograd/|nn/|optim/|io/|utils/|metrics/|text/|format\\.ts|api\\.ts|index\\.ts|edge\\.ts)',
         pathNot: '^src/ops/unrecorded\\.ts$',
       },
     },
@@ -66,7 +66,7 @@ module.exports = {
       severity: 'error',
       comment: 'ops/unrecorded.ts is used below ops (by graph/), so it may import nothing that records or sits above core.',
       from: { path: '^src/ops/unrecorded\\.ts$' },
-      to: { path: '^src/(graph|ops|autograd|nn|optim|io|utils)/|^src/(format|api|index|edge)\\.ts$' },
+      to: { path: '^src/(graph|ops|autograd|nn|optim|io|utils|metrics|text)/|^src/(format|api|index|edge)\\.ts$' },
     },
     {
       name: 'ops-below-engine',
@@ -97,14 +97,14 @@ module.exports = {
         'nn, optim, io, utils and the autograd engine compute with ops (unrecorded helpers are in ' +
         "ops/unrecorded.ts), never with a device's kernels: they may name the contract's types in " +
         'devices/device.ts and nothing else of devices/.',
-      from: { path: '^src/(autograd|nn|optim|io|utils)/' },
+      from: { path: '^src/(autograd|nn|optim|io|utils|metrics|text)/' },
       to: { path: '^src/devices/', pathNot: '^src/devices/device\\.ts$' },
     },
     {
       name: 'only-types-from-the-device-contract-above-ops',
       severity: 'error',
       comment: 'See no-kernels-above-ops: the device contract is named for its types only.',
-      from: { path: '^src/(autograd|nn|optim|io|utils)/' },
+      from: { path: '^src/(autograd|nn|optim|io|utils|metrics|text)/' },
       to: { path: '^src/devices/device\\.ts$', dependencyTypesNot: ['type-only'] },
     },
   ],

@@ -12,6 +12,8 @@ export * as cpu from './devices/cpu/namespace.js';
 export { getNumThreads, setNumThreads } from './devices/cpu/threading.js';
 export type { WebGpuInitOptions } from './devices/webgpu/index.js';
 export * as webgpu from './devices/webgpu/index.js';
+export * as metrics from './metrics/index.js';
 export * as optim from './optim/index.js';
+export * as text from './text/index.js';
 
 await initCpu();

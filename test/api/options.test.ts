@@ -86,6 +86,12 @@ const WITH_OPTIONS: Record<string, [name: string, call: Call]> = {
   'torch.cpu.init': ['cpu.init', (o) => torch.cpu.init(o)],
   'torch.utils.data.DataLoader': ['DataLoader', (o) => new torch.utils.data.DataLoader([1, 2], o)],
   'torch.utils.data.randomSplit': ['randomSplit', (o) => torch.utils.data.randomSplit([1, 2], [1, 1], o)],
+  'torch.metrics.corpusBleu': ['corpusBleu', (o) => torch.metrics.corpusBleu([[['a']]], [['a']], o)],
+  'torch.metrics.sentenceBleu': ['sentenceBleu', (o) => torch.metrics.sentenceBleu([['a']], ['a'], o)],
+  'torch.metrics.SmoothingFunction': ['SmoothingFunction', (o) => new torch.metrics.SmoothingFunction(o)],
+  'torch.text.buildVocabFromIterator': ['buildVocabFromIterator', (o) => torch.text.buildVocabFromIterator([['a']], o)],
+  'torch.text.Vocab#numericalize': ['Vocab.numericalize', (o) => new torch.text.Vocab(['a']).numericalize(['a'], o)],
+  'torch.text.BucketIterator': ['BucketIterator', (o) => new torch.text.BucketIterator([[1]], 1, o)],
 
   'torch.Tensor#add': ['add', (o) => x().add(1, o)],
   'torch.Tensor#sub': ['sub', (o) => x().sub(1, o)],
@@ -581,6 +587,19 @@ const WITHOUT_OPTIONS = new Set([
   'Subset',
   'TensorDataset',
   'defaultCollate',
+  // metrics, text
+  'perplexity',
+  'method0',
+  'method1',
+  'Vocab',
+  'stoi',
+  'itos',
+  'lookupIndices',
+  'lookupTokens',
+  'getItos',
+  'getStoi',
+  'getDefaultIndex',
+  'setDefaultIndex',
   // methods shared by many classes
   'forward',
   'extraRepr',
@@ -679,6 +698,8 @@ const NOT_API_METHODS = new Set([
   'replica',
   'warnScalars',
   'typeName',
+  'collate',
+  'permutation',
 ]);
 
 interface Entry {

@@ -245,6 +245,7 @@ const ops: Record<string, (t: Inputs) => unknown> = {
   einsum: ({ x, w }) => torch.einsum('ij,jk->ik', x, w),
   einsumDiagonal: ({ w }) => torch.einsum('ii->i', w.narrow(1, 0, 4)),
   ctcLoss: ({ x }) => F.ctcLoss(x.logSoftmax(1).unsqueeze(1), torch.tensor([[1, 2]], { dtype: 'int32', device: x.device }), [3], [2]),
+  perplexity: ({ x, target }) => torch.metrics.perplexity(F.crossEntropy(x, target)),
   // in place on a graph tensor: its node is replaced by the in-place op's
   inPlace: ({ x, y, mask }) =>
     x.mul(1).add_(y).sub_(y).mul_(2).div_(2).pow_(2).exp_().neg_().sigmoid_().tanh_().relu_().clamp_(0, 1).maskedFill_(mask, 0),
