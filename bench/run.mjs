@@ -22,6 +22,7 @@ const suites = {
   threads: ['cpu'],
   charlm: ['cpu'],
   parallel: ['cpu'],
+  relaxed: ['cpu'],
 };
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
