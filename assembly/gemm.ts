@@ -7,8 +7,9 @@ import { madd } from './fma';
 
 /** Rows of C per inner-kernel call. A 4x8 tile holds 8 accumulators + 2 B vectors + 4 A vectors
  *  + 1 temporary: exactly the 15 SIMD registers V8 gives wasm on x86-64. Larger tiles spill
- *  accumulators inside the loop. */
-const TILE_ROWS = 4;
+ *  accumulators inside the loop. A fused multiply-add needs no temporary, so the relaxed-SIMD
+ *  build takes 6 rows: 12 accumulators + 2 B vectors + 1 A vector. */
+const TILE_ROWS = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
 /** Columns of C per inner-kernel call: two f32x4 vectors. */
 const TILE_COLS = 8;
 /** Depth of one packed block. One A panel of this depth (16 KiB) stays in L1 while B panels stream
@@ -123,7 +124,9 @@ function multiplyTilePackingB(depth: i32, aPanel: usize, b: usize, bRowBytes: us
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  const aEnd = aPanel + (<usize>depth << 6);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  const aEnd = aPanel + <usize>depth * (TILE_ROWS << 4);
   while (aPanel < aEnd) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
@@ -144,6 +147,14 @@ function multiplyTilePackingB(depth: i32, aPanel: usize, b: usize, bRowBytes: us
     const a3 = v128.load(aPanel, 48);
     c30 = madd(a3, b0, c30);
     c31 = madd(a3, b1, c31);
+    if (TILE_ROWS == 6) {
+      const a4 = v128.load(aPanel, 64);
+      c40 = madd(a4, b0, c40);
+      c41 = madd(a4, b1, c41);
+      const a5 = v128.load(aPanel, 80);
+      c50 = madd(a5, b0, c50);
+      c51 = madd(a5, b1, c51);
+    }
     aPanel += TILE_ROWS << 4;
     b += bRowBytes;
   }
@@ -151,6 +162,10 @@ function multiplyTilePackingB(depth: i32, aPanel: usize, b: usize, bRowBytes: us
   storeTileRow(out + outRowBytes, c10, c11, scale);
   storeTileRow(out + 2 * outRowBytes, c20, c21, scale);
   storeTileRow(out + 3 * outRowBytes, c30, c31, scale);
+  if (TILE_ROWS == 6) {
+    storeTileRow(out + 4 * outRowBytes, c40, c41, scale);
+    storeTileRow(out + 5 * outRowBytes, c50, c51, scale);
+  }
 }
 
 @inline function storeTileRow(out: usize, left: v128, right: v128, scale: f32): void {
@@ -215,7 +230,7 @@ function packAPanel(src: usize, rowStride: i32, colStride: i32, rows: i32, depth
         to += stepBytes;
       }
     }
-  } else if (rows == TILE_ROWS && rowStride == 1) {
+  } else if (TILE_ROWS == 4 && rows == TILE_ROWS && rowStride == 1) {
     // Transposed A: the four rows of one k are adjacent.
     let from = src;
     let to = dst;
