@@ -306,6 +306,10 @@ describe.skipIf(!ready)('random numbers on webgpu', () => {
     await x.grad!.data();
     x.grad!.dispose();
     x.grad = null;
-    expect(torch.memory()).toEqual(before);
+    // Only growth is a leak: while this awaited, the collector may have freed what earlier tests dropped.
+    const after = torch.memory();
+    expect(after.tensors).toBeLessThanOrEqual(before.tensors);
+    expect(after.bytes.webgpu).toBeLessThanOrEqual(before.bytes.webgpu);
+    expect(after.bytes.cpu).toBeLessThanOrEqual(before.bytes.cpu);
   });
 });
