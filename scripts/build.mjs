@@ -24,48 +24,40 @@ run(bin('asc'), ['assembly/index.ts', '--target', 'threads']);
 // build would be: src/devices/cpu/init.ts.
 run(bin('asc'), ['assembly/index.ts', '--target', 'relaxed']);
 
+/** Writes build/<name>.js, a module whose default export is `value`, and its declaration. */
+function embed(name, value, declared) {
+  writeFileSync(join(root, `build/${name}.js`), `export default ${JSON.stringify(value)};\n`);
+  writeFileSync(join(root, `build/${name}.d.ts`), `declare const ${declared}: string;\nexport default ${declared};\n`);
+}
 // The wasm travels inside the bundle as base64 so every runtime (Node, Deno, browsers, edge) loads
 // it the same way, with no file paths or fetches; it is small, so the 4/3 inflation is cheap.
-const wasm = readFileSync(join(root, 'build/kernels.wasm'));
-writeFileSync(join(root, 'build/kernels-wasm.js'), `export default ${JSON.stringify(wasm.toString('base64'))};\n`);
-writeFileSync(join(root, 'build/kernels-wasm.d.ts'), 'declare const base64: string;\nexport default base64;\n');
-const relaxedWasm = readFileSync(join(root, 'build/kernels-relaxed.wasm'));
-writeFileSync(join(root, 'build/kernels-relaxed-wasm.js'), `export default ${JSON.stringify(relaxedWasm.toString('base64'))};\n`);
-writeFileSync(join(root, 'build/kernels-relaxed-wasm.d.ts'), 'declare const base64: string;\nexport default base64;\n');
-const threadedWasm = readFileSync(join(root, 'build/kernels-threads.wasm'));
-writeFileSync(join(root, 'build/kernels-threads-wasm.js'), `export default ${JSON.stringify(threadedWasm.toString('base64'))};\n`);
-writeFileSync(join(root, 'build/kernels-threads-wasm.d.ts'), 'declare const base64: string;\nexport default base64;\n');
+for (const kernels of ['kernels', 'kernels-relaxed', 'kernels-threads'])
+  embed(`${kernels}-wasm`, readFileSync(join(root, `build/${kernels}.wasm`)).toString('base64'), 'base64');
 
-// A pool worker's source, bundled on its own into one self-contained script: the pool starts it
-// from this string (Node's eval'd workers, a blob URL elsewhere), so no runtime needs a file path.
-const threadWorker = await esbuild.build({
-  entryPoints: [join(root, 'src/devices/cpu/thread-worker.ts')],
-  bundle: true,
-  write: false,
-  format: 'iife',
-  target: 'es2022',
-  platform: 'neutral',
-  // Node's eval'd worker has require(); the worker asks for worker_threads only there.
-  external: ['node:worker_threads'],
-  minify: true,
-});
-writeFileSync(join(root, 'build/thread-worker.js'), `export default ${JSON.stringify(threadWorker.outputFiles[0].text)};\n`);
-writeFileSync(join(root, 'build/thread-worker.d.ts'), 'declare const source: string;\nexport default source;\n');
+/**
+ * A worker's source, bundled on its own into one self-contained script that its owner starts from
+ * this string (Node's eval'd workers, a blob URL elsewhere), so no runtime needs a file path. Node's
+ * eval'd worker has require(); the worker asks for worker_threads only there.
+ */
+async function embedWorker(name, entry) {
+  const bundle = await esbuild.build({
+    entryPoints: [join(root, entry)],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    target: 'es2022',
+    platform: 'neutral',
+    external: ['node:worker_threads'],
+    minify: true,
+  });
+  embed(name, bundle.outputFiles[0].text, 'source');
+}
 
+// The CPU pool's worker, running kernels on the shared memory.
+await embedWorker('thread-worker', 'src/devices/cpu/thread-worker.ts');
 // A worker CPU device's worker (src/devices/worker/host.ts): the CPU device's glue and allocator
-// around the single-thread kernels, started from this string the same way.
-const cpuWorker = await esbuild.build({
-  entryPoints: [join(root, 'src/devices/worker/host.ts')],
-  bundle: true,
-  write: false,
-  format: 'iife',
-  target: 'es2022',
-  platform: 'neutral',
-  external: ['node:worker_threads'],
-  minify: true,
-});
-writeFileSync(join(root, 'build/cpu-worker.js'), `export default ${JSON.stringify(cpuWorker.outputFiles[0].text)};\n`);
-writeFileSync(join(root, 'build/cpu-worker.d.ts'), 'declare const source: string;\nexport default source;\n');
+// around the single-thread kernels.
+await embedWorker('cpu-worker', 'src/devices/worker/host.ts');
 
 // WGSL sources travel the same way, as strings keyed by file name (shaders/unary.wgsl -> unary).
 const shaderNames = readdirSync(join(root, 'shaders'))

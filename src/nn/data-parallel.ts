@@ -98,12 +98,12 @@ export class DataParallel<M extends Module = Module> extends Module {
       const replicas = pieces.map((_, i) => this.replica(i));
       // Replicas on devices that queue are issued first: one on a synchronous device runs as it is
       // called, and the others would otherwise wait for it.
-      const devices = replicas.map((_, i) => resolveDevice(this.deviceIds[i]));
-      const order = replicas
-        .map((_, i) => i)
-        .sort((a, b) => Number(devices[b].synchronous === false) - Number(devices[a].synchronous === false) || a - b);
+      const synchronous = replicas.map((_, i) => resolveDevice(this.deviceIds[i]).synchronous);
       const outputs: unknown[] = [];
-      for (const i of order) outputs[i] = replicas[i].forward(...pieces[i]);
+      for (const runsNow of [false, true])
+        replicas.forEach((replica, i) => {
+          if (synchronous[i] === runsNow) outputs[i] = replica.forward(...pieces[i]);
+        });
       return gather(outputs, this.outputDevice, this.dim, () => this.warnScalars());
     }) as ReturnType<M['forward']>;
   }

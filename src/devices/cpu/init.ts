@@ -7,8 +7,8 @@ import { createCpuDevice, createThreadedCpuDevice } from './device.js';
 import { coreCount, threadsUnavailableReason } from './thread-pool.js';
 import { recordThreading } from './threading.js';
 
-/** The embedded kernels' bytes (the worker CPU devices compile them too). */
-export function decodeBase64(text: string): Uint8Array {
+/** The embedded kernels' bytes. */
+function decodeBase64(text: string): Uint8Array {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
