@@ -216,6 +216,28 @@ describe('worker CPU devices', () => {
       expect(await onCpu.tolist()).toEqual([7, 8]);
     });
 
+    it('work that names no memory a copy still arriving runs ahead of it; work that does waits, in issue order', async () => {
+      const device = getDevice('cpu:1') as WorkerCpuDevice;
+      let land: (values: Float32Array) => void = () => {};
+      const arriving = torch.zeros(3, { device: 'cpu:1' });
+      device.writeLater(arriving.storage.buffer, 0, new Promise<Float32Array>((resolve) => (land = resolve)));
+      const other = torch.tensor([1, 2, 3], { device: 'cpu:1' });
+      const sum = arriving.add(other);
+      // Held behind `sum`, which reads `other`: running ahead would change what `sum` sees.
+      other.mul_(10);
+      const freed = torch.ones(3, { device: 'cpu:1' });
+      const independent = freed.mul(2);
+      freed.dispose();
+      expect(await independent.tolist()).toEqual([2, 2, 2]);
+      const pending = Promise.all([sum.tolist(), other.tolist()]);
+      land(new Float32Array([5, 6, 7]));
+      expect(await pending).toEqual([
+        [6, 8, 10],
+        [10, 20, 30],
+      ]);
+      for (const tensor of [arriving, other, sum, independent]) tensor.dispose();
+    });
+
     it('an op mixing devices names both', () => {
       const onCpu = torch.ones(2);
       const onFirst = torch.ones(2, { device: 'cpu:1' });

@@ -27,9 +27,16 @@ function serve(start: WorkerStart, post: (message: FromWorker, transfer?: ArrayB
   const kernels = cpu.kernels as unknown as Record<string, Kernel>;
   const addresses = new Map<number, number>();
   const storages = new Map<number, Storage>();
-  /** Batches not yet run, and the position in the first: a WRITE_LATER waits there for its values. */
-  const batches: CommandStream[] = [];
-  let at = 0;
+  /**
+   * Commands held back, in issue order: a WRITE_LATER whose values have not landed, and each later
+   * command that names memory an earlier held one names. Every other command runs as it comes,
+   * ahead of them: a replica's backward on this device need not wait behind the copy of another
+   * device's gradients into it (DataParallel), and naming memory in common keeps the order wherever
+   * it matters.
+   */
+  let held: HeldCommand[] = [];
+  /** The handles the held commands name. */
+  const heldHandles = new Set<number>();
   const landed = new Map<number, Landed>();
   /** The first error since the last read, raised there (kernels run asynchronously). */
   let fault: string | null = null;
@@ -193,25 +200,95 @@ function serve(start: WorkerStart, post: (message: FromWorker, transfer?: ArrayB
     }
   };
 
-  const drain = () => {
-    while (batches.length > 0) {
-      const batch = batches[0];
-      while (at < batch.length) {
-        const next = step(batch, at);
-        if (next < 0) return;
-        at = next;
+  const hold = (command: CommandStream, handles: readonly number[]) => {
+    held.push({ command, handles });
+    for (const handle of handles) heldHandles.add(handle);
+  };
+
+  const runBatch = (batch: CommandStream) => {
+    let p = 0;
+    while (p < batch.length) {
+      if (held.length === 0) {
+        const next = step(batch, p);
+        if (next >= 0) {
+          p = next;
+          continue;
+        }
       }
-      batches.shift();
-      at = 0;
+      const handles: number[] = [];
+      const next = commandHandles(batch, p, handles);
+      if (handles.some((handle) => heldHandles.has(handle)) || step(batch, p) < 0) hold(batch.slice(p, next), handles);
+      p = next;
+    }
+  };
+
+  /** Runs the held commands that can run now that values have landed, in issue order. */
+  const runHeld = () => {
+    const waiting = held;
+    held = [];
+    heldHandles.clear();
+    for (const { command, handles } of waiting) {
+      if (handles.some((handle) => heldHandles.has(handle)) || step(command, 0) < 0) hold(command, handles);
     }
   };
 
   post({ ready: Object.keys(kernels) });
   return (message) => {
-    if ('landed' in message) landed.set(message.landed, message);
-    else batches.push(message.commands);
-    drain();
+    if ('landed' in message) {
+      landed.set(message.landed, message);
+      runHeld();
+    } else runBatch(message.commands);
   };
+}
+
+interface HeldCommand {
+  readonly command: CommandStream;
+  readonly handles: readonly number[];
+}
+
+/** Appends the handles the command at `p` names onto `handles`; returns the position after it. */
+function commandHandles(batch: CommandStream, p: number, handles: number[]): number {
+  switch (batch[p]) {
+    case COMMAND.MALLOC:
+      handles.push(batch[p + 1] as number);
+      return p + 3;
+    case COMMAND.FREE:
+      handles.push(batch[p + 1] as number);
+      return p + 2;
+    case COMMAND.WRITE:
+      handles.push(batch[p + 1] as number);
+      return p + 4;
+    case COMMAND.WRITE_LATER:
+      handles.push(batch[p + 2] as number);
+      return p + 4;
+    case COMMAND.READ:
+    case COMMAND.READ_SHARED:
+      handles.push(batch[p + 2] as number);
+      return p + 6;
+    case COMMAND.KERNEL: {
+      const count = batch[p + 2] as number;
+      let next = p + 3;
+      for (let i = 0; i < count; i++) {
+        const tag = batch[next];
+        if (tag === ARGUMENT.VIEW) {
+          handles.push(batch[next + 1] as number);
+          next += 5 + 2 * (batch[next + 4] as number);
+        } else {
+          if (tag === ARGUMENT.OBJECT) objectHandles(batch[next + 1], handles);
+          next += 2;
+        }
+      }
+      return next;
+    }
+    default:
+      return batch.length;
+  }
+}
+
+function objectHandles(value: unknown, handles: number[]): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  if ('view' in value) handles.push((value as ViewMessage).view);
+  else for (const field of Object.values(value)) objectHandles(field, handles);
 }
 
 interface NodeParentPort {
