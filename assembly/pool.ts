@@ -21,21 +21,27 @@ export function maxPool2dF32(planes: i32, height: i32, width: i32, outHeight: i3
   input: usize, out: usize, indices: usize,
   rowStart: usize, rowEnd: usize, rowStep: i32, colStart: usize, colEnd: usize, colStep: i32): void {
   const planeSize = height * width;
-  let o = 0;
+  const pairs = rowStep == 1 && colStep == 1;
   for (let plane = 0; plane < planes; plane++) {
     const image = ptr(input, plane * planeSize);
     for (let i = 0; i < outHeight; i++) {
       const h0 = at(rowStart, i), h1 = at(rowEnd, i);
+      const rowOut = (plane * outHeight + i) * outWidth;
       let j = 0;
       while (j < outWidth) {
-        if (j + 4 <= outWidth && evenlySpaced(colStart, colEnd, j)) {
-          maxOfFourWindows(image, width, h0, h1, rowStep, at(colStart, j), at(colEnd, j), colStep, at(colStart, j + 1) - at(colStart, j), ptr(out, o), ptr(indices, o));
-          j += 4;
-          o += 4;
+        // The last windows of a row go four at a time too, overlapping ones already written (with
+        // the same values): one window at a time costs a mispredicted branch per tap.
+        const k = j + 4 > outWidth && outWidth >= 4 ? outWidth - 4 : j;
+        const o = rowOut + k;
+        if (k + 4 <= outWidth && pairs && h1 - h0 == 2 && twoWideTwoApart(colStart, colEnd, k)) {
+          maxOfFourPairs(image, width, h0, at(colStart, k), ptr(out, o), ptr(indices, o));
+          j = k + 4;
+        } else if (k + 4 <= outWidth && evenlySpaced(colStart, colEnd, k)) {
+          maxOfFourWindows(image, width, h0, h1, rowStep, at(colStart, k), at(colEnd, k), colStep, at(colStart, k + 1) - at(colStart, k), ptr(out, o), ptr(indices, o));
+          j = k + 4;
         } else {
-          maxOfWindow(image, width, h0, h1, rowStep, at(colStart, j), at(colEnd, j), colStep, ptr(out, o), ptr(indices, o));
+          maxOfWindow(image, width, h0, h1, rowStep, at(colStart, j), at(colEnd, j), colStep, ptr(out, rowOut + j), ptr(indices, rowOut + j));
           j++;
-          o++;
         }
       }
     }
@@ -52,6 +58,43 @@ export function maxPool2dF32(planes: i32, height: i32, width: i32, outHeight: i3
     && at(colStart, j + 2) - first == 2 * stride && at(colStart, j + 3) - first == 3 * stride
     && at(colEnd, j + 1) - at(colStart, j + 1) == length && at(colEnd, j + 2) - at(colStart, j + 2) == length
     && at(colEnd, j + 3) - at(colStart, j + 3) == length;
+}
+
+/** True when column windows j..j+3 are each two wide and start two apart: kernel 2, stride 2, the
+ *  commonest pooling by far. */
+@inline function twoWideTwoApart(colStart: usize, colEnd: usize, j: i32): bool {
+  const first = at(colStart, j);
+  return at(colEnd, j) - first == 2 && at(colStart, j + 3) - first == 6 && at(colEnd, j + 3) - first == 8
+    && at(colStart, j + 1) - first == 2 && at(colStart, j + 2) - first == 4;
+}
+
+/**
+ * Four 2x2 windows two apart, one per lane: two loads per row and a split into even and odd
+ * columns, where maxOfFourWindows would gather each tap lane by lane. The taps are taken in the
+ * scan order maxOfWindow uses, so ties and NaN pick the same index.
+ */
+@inline function maxOfFourPairs(image: usize, width: i32, h0: i32, w0: i32, out: usize, indices: usize): void {
+  const top = ptr(image, h0 * width + w0);
+  const bottom = top + (<usize>width << 2);
+  const topLeft = v128.load(top), topRight = v128.load(top, 16);
+  const bottomLeft = v128.load(bottom), bottomRight = v128.load(bottom, 16);
+  const first = i32x4.add(i32x4.splat(h0 * width + w0), i32x4(0, 2, 4, 6));
+  let best = f32x4.shuffle(topLeft, topRight, 0, 2, 4, 6);
+  let bestIndex = first;
+  let value = f32x4.shuffle(topLeft, topRight, 1, 3, 5, 7);
+  let wins = v128.or(f32x4.gt(value, best), f32x4.ne(value, value));
+  best = v128.bitselect(value, best, wins);
+  bestIndex = v128.bitselect(i32x4.add(first, i32x4.splat(1)), bestIndex, wins);
+  value = f32x4.shuffle(bottomLeft, bottomRight, 0, 2, 4, 6);
+  wins = v128.or(f32x4.gt(value, best), f32x4.ne(value, value));
+  best = v128.bitselect(value, best, wins);
+  bestIndex = v128.bitselect(i32x4.add(first, i32x4.splat(width)), bestIndex, wins);
+  value = f32x4.shuffle(bottomLeft, bottomRight, 1, 3, 5, 7);
+  wins = v128.or(f32x4.gt(value, best), f32x4.ne(value, value));
+  best = v128.bitselect(value, best, wins);
+  bestIndex = v128.bitselect(i32x4.add(first, i32x4.splat(width + 1)), bestIndex, wins);
+  v128.store(out, best);
+  v128.store(indices, bestIndex);
 }
 
 /**

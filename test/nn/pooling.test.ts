@@ -61,6 +61,35 @@ describe('max pooling ties and NaN', () => {
     ]);
   });
 
+  it('2x2 windows two apart (four at a time, the row ends overlapping) pick what one window at a time picks', () => {
+    const [height, width] = [6, 22];
+    const choices = [0, 1, 2, NaN, -Infinity];
+    const values = Array.from({ length: 3 * height * width }, (_, i) => choices[(i * 7 + ((i * i) % 11)) % choices.length]);
+    const [out, indices] = F.maxPool2d(torch.tensor(values).reshape(3, 1, height, width), 2, { returnIndices: true });
+    const expectedOut: number[] = [];
+    const expectedIndices: number[] = [];
+    for (let plane = 0; plane < 3; plane++) {
+      for (let i = 0; i < height / 2; i++) {
+        for (let j = 0; j < width / 2; j++) {
+          let [best, bestIndex] = [-Infinity, 2 * i * width + 2 * j];
+          for (const [h, w] of [
+            [2 * i, 2 * j],
+            [2 * i, 2 * j + 1],
+            [2 * i + 1, 2 * j],
+            [2 * i + 1, 2 * j + 1],
+          ]) {
+            const value = Math.fround(values[plane * height * width + h * width + w]);
+            if (value > best || Number.isNaN(value)) [best, bestIndex] = [value, h * width + w];
+          }
+          expectedOut.push(best);
+          expectedIndices.push(bestIndex);
+        }
+      }
+    }
+    expect(out.flatten().tolistSync()).toEqual(expectedOut);
+    expect(indices.flatten().tolistSync()).toEqual(expectedIndices);
+  });
+
   it('lets NaN win', () => {
     const [out, indices] = F.maxPool1d(torch.tensor([[[1, NaN, 3, 2, 5, 4, 0, 9, 8]]]), 3, { returnIndices: true });
     expect(out.tolistSync()).toEqual([[[NaN, 5, 9]]]);
