@@ -12,7 +12,7 @@ import { expV, sigmoidV, tanhV } from './simd-math';
 import { beginWalk, beginWalkAt, carry, innerSize, innerStride, nextRow, outerRows, prepareOperand, rowOffset } from './strided';
 // Opcodes and conversions, generated from src/devices/opcodes.ts.
 import {
-  ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, EQ, NE, LT, LE, GT, GE, LOGICAL_AND, LOGICAL_OR, REMAINDER, FLOOR_DIVIDE, FMOD,
+  ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, EQ, NE, LT, LE, GT, GE, LOGICAL_AND, LOGICAL_OR, REMAINDER, FLOOR_DIVIDE, FMOD, RELU_BACKWARD,
   NEG, ABS, EXP, LOG, SQRT, RSQRT, SIN, COS, TANH, SIGMOID, RELU, SIGN, FLOOR, CEIL, ROUND, RECIPROCAL,
   SQUARE, CLAMP, POW_SCALAR, AFFINE, LEAKY_RELU, LOGICAL_NOT, ERF, LOG1P, EXPM1, RPOW_SCALAR, GT_SCALAR, TRUNC, LOG2,
   SILU, ELU, SOFTPLUS, MISH, LOG_SIGMOID,
@@ -345,6 +345,12 @@ class Fmod { @inline scalar(a: f32, b: f32): f32 { return a % b; } @inline vecto
 class Eq { @inline scalar(a: f32, b: f32): i32 { return a == b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return asBool(f32x4.eq(a, b)); } }
 class Ne { @inline scalar(a: f32, b: f32): i32 { return a != b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return asBool(f32x4.ne(a, b)); } }
 class Lt { @inline scalar(a: f32, b: f32): i32 { return a < b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return asBool(f32x4.lt(a, b)); } }
+// relu's gradient in one pass (PyTorch's threshold_backward at 0): a = the gradient, b = relu's
+// output; the gradient passes unless b <= 0, so it passes where b is NaN.
+class ReluBackward {
+  @inline scalar(a: f32, b: f32): f32 { return b <= 0 ? 0 : a; }
+  @inline vector(a: v128, b: v128): v128 { return v128.andnot(a, f32x4.le(b, f32x4.splat(0))); }
+}
 class Le { @inline scalar(a: f32, b: f32): i32 { return a <= b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return asBool(f32x4.le(a, b)); } }
 class Gt { @inline scalar(a: f32, b: f32): i32 { return a > b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return asBool(f32x4.gt(a, b)); } }
 class Ge { @inline scalar(a: f32, b: f32): i32 { return a >= b ? 1 : 0; } @inline vector(a: v128, b: v128): v128 { return asBool(f32x4.ge(a, b)); } }
@@ -471,6 +477,7 @@ export function binaryF32(op: i32, ndim: i32, shape: usize, out: usize, a: usize
     case REMAINDER: binaryLoop<Remainder, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
     case FLOOR_DIVIDE: binaryLoop<FloorDivide, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
     case FMOD: binaryLoop<Fmod, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
+    case RELU_BACKWARD: binaryLoop<ReluBackward, f32, f32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
     case EQ: binaryLoop<Eq, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
     case NE: binaryLoop<Ne, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;
     case LT: binaryLoop<Lt, f32, i32>(ndim, shape, out, a, aStrides, b, bStrides, begin, end); break;

@@ -74,6 +74,7 @@ fn binaryFloat(a: f32, b: f32) -> u32 {
       if (r != 0.0 && (r < 0.0) != (a < 0.0)) { r += abs(b) * sign(a); }
       return select(bitcast<u32>(r), bitcast<u32>(a) & 0x80000000u, r == 0.0);
     }
+    case RELU_BACKWARD: { return select(bitcast<u32>(a), 0u, b <= 0.0 && !isNan(b)); }
     case EQ: { return select(0u, 1u, a == b && !unordered); }
     case NE: { return select(1u, 0u, a == b && !unordered); }
     case LT: { return select(0u, 1u, a < b && !unordered); }

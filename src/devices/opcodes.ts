@@ -78,6 +78,7 @@ export const OPCODE_FAMILIES = {
     'remainder',
     'floorDivide',
     'fmod',
+    'reluBackward',
   ],
   /** Device.reduce (assembly/reduce.ts, shaders/reduce.wgsl). */
   reduce: ['sum', 'max', 'min', 'argmax', 'argmin', 'prod'],

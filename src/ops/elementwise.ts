@@ -222,6 +222,19 @@ export function minimum(input: Tensor, other: Tensor): Tensor {
 }
 
 /**
+ * relu's gradient given relu's output, in one pass (PyTorch's threshold_backward at 0): `grad`
+ * passes unless `out` <= 0, so it passes where `out` is NaN. Differentiable in `grad` (a double
+ * backward through relu); `out` gets no gradient, as in PyTorch.
+ */
+export function reluBackward(grad: Tensor, out: Tensor): Tensor {
+  const result = binaryForward('reluBackward', 'reluBackward', 'arithmetic', grad, out);
+  return record('ThresholdBackwardBackward0', result, [grad, null], (save) => {
+    const saved = save(out);
+    return (g) => [reluBackward(g, saved), null];
+  });
+}
+
+/**
  * PyTorch's masks: each input gets the gradient unless it loses, and half of it on ties. A NaN
  * never loses, so where either input is NaN both get the whole gradient.
  */

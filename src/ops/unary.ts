@@ -13,7 +13,7 @@ import type { UnaryOp } from '../devices/opcodes.js';
 import { record } from '../graph/record.js';
 import { Tensor } from '../tensor.js';
 import { zerosLike } from './creation.js';
-import { add, div, inPlace, le, mul, pow, sub, unaryForward, where } from './elementwise.js';
+import { add, div, inPlace, mul, pow, reluBackward, sub, unaryForward } from './elementwise.js';
 import { castTo } from './unrecorded.js';
 import { checkTensor } from './util.js';
 
@@ -77,8 +77,7 @@ export const sin = unary('sin', 'SinBackward0', 'sin', (g, x) => mul(g, cos(x)),
 export const cos = unary('cos', 'CosBackward0', 'cos', (g, x) => neg(mul(g, sin(x))), 'x');
 export const tanh = unary('tanh', 'TanhBackward0', 'tanh', (g, _x, out) => mul(g, rsub(mul(out, out), 1)), 'out');
 export const sigmoid = unary('sigmoid', 'SigmoidBackward0', 'sigmoid', (g, _x, out) => mul(g, mul(out, rsub(out, 1))), 'out');
-// PyTorch's threshold_backward: the gradient passes unless out <= 0, so it passes where out is NaN.
-export const relu = unary('relu', 'ReluBackward0', 'relu', (g, _x, out) => where(le(out, 0), 0, g), 'out');
+export const relu = unary('relu', 'ReluBackward0', 'relu', (g, _x, out) => reluBackward(g, out), 'out');
 export const reciprocal = unary('reciprocal', 'ReciprocalBackward0', 'reciprocal', (g, _x, out) => neg(mul(g, mul(out, out))), 'out');
 export const square = unary('square', 'PowBackward0', 'square', (g, x) => mul(g, mul(x, 2)), 'x', true);
 export const erf = unary('erf', 'ErfBackward0', 'erf', (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))), 'x');

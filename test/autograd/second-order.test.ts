@@ -67,6 +67,14 @@ const CASES: Case[] = [
     }),
   ],
   [
+    // relu's backward is a recorded op of its own, differentiable in the gradient it passes.
+    'relu',
+    (d) => ({
+      fn: (x, w) => x.mul(w).relu().pow(3).add(x.relu().mul(w)),
+      inputs: [uniform(d, [2, 3], 9), uniform(d, [3], 10)],
+    }),
+  ],
+  [
     'binary (mul, div, sub, pow)',
     (d) => ({
       fn: (a, b) =>
