@@ -149,19 +149,27 @@ export function maxPool2dF32(planes: i32, height: i32, width: i32, outHeight: i3
 }
 
 /**
- * gradInput [planes, height, width] (overwritten) = the input gradient of maxPool2dF32 given grad
- * and indices [planes, outHeight, outWidth]: each output's gradient added at its argmax. Returns
- * -1, or the position in indices of the first index outside the plane, with gradInput untouched:
- * indices written by anything but maxPool2dF32 must not send a store outside wasm memory.
+ * The position of the first of `count` indices outside [0, planeSize), or -1. maxPool2dBackwardF32
+ * runs only on indices that pass: indices written by anything but maxPool2dF32 must not send a
+ * store outside wasm memory.
  */
-export function maxPool2dBackwardF32(planes: i32, height: i32, width: i32, outHeight: i32, outWidth: i32,
-  grad: usize, indices: usize, gradInput: usize): i32 {
-  const planeSize = height * width;
-  const outPlaneSize = outHeight * outWidth;
-  for (let o = 0; o < planes * outPlaneSize; o++) {
+export function maxPool2dIndexOutside(count: i32, planeSize: i32, indices: usize): i32 {
+  for (let o = 0; o < count; o++) {
     const index = at(indices, o);
     if (index < 0 || index >= planeSize) return o;
   }
+  return -1;
+}
+
+/**
+ * gradInput [planes, height, width] (overwritten) = the input gradient of maxPool2dF32 given grad
+ * and indices [planes, outHeight, outWidth], checked by maxPool2dIndexOutside: each output's
+ * gradient added at its argmax.
+ */
+export function maxPool2dBackwardF32(planes: i32, height: i32, width: i32, outHeight: i32, outWidth: i32,
+  grad: usize, indices: usize, gradInput: usize): void {
+  const planeSize = height * width;
+  const outPlaneSize = outHeight * outWidth;
   memory.fill(gradInput, 0, <usize>(planes * planeSize) << 2);
   for (let plane = 0; plane < planes; plane++) {
     const image = ptr(gradInput, plane * planeSize);
@@ -171,7 +179,6 @@ export function maxPool2dBackwardF32(planes: i32, height: i32, width: i32, outHe
       store<f32>(target, load<f32>(target) + load<f32>(ptr(grad, o)));
     }
   }
-  return -1;
 }
 
 /** out [planes, outHeight, outWidth] = each window's sum / (rowDivisor[i] * colDivisor[j]); windows step by 1. */

@@ -1,4 +1,4 @@
-// Threaded CPU max pooling: planes split over the pool give the same output, indices and gradient
+// Threaded CPU max pooling, forward and backward: planes split over the pool give the same output, indices and gradient
 // bits at 1, 2 and 3 threads, padded and strided windows and ceil mode included. Each input is
 // above twice THREAD_MIN_ELEMENTS in src/devices/cpu/kernels/pool.ts, so it splits.
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ const poolCase = (shape: number[], kernelSize: number | number[], options: Optio
 describe('threaded CPU max pooling gives the same bits at 1, 2 and 3 threads', () => {
   afterAll(() => torch.setNumThreads(defaultThreads));
 
-  it('splits a large max pool over planes', async () => {
+  it('splits a large max pool and its backward over planes', async () => {
     await useThreads(2);
     const pieces: string[] = [];
     const pool = cpu.pool!;
@@ -35,7 +35,7 @@ describe('threaded CPU max pooling gives the same bits at 1, 2 and 3 threads', (
     } finally {
       pool.run = run;
     }
-    expect(pieces).toEqual(['maxPool2dF32 2']);
+    expect(pieces).toEqual(['maxPool2dF32 2', 'maxPool2dBackwardF32 2']);
   });
 
   it('2x2 windows over the CNN step of the conv bench (1024 planes)', async () => {

@@ -25,14 +25,33 @@ export function poolKernels(cpu: CpuDevice): Pick<Kernels, 'maxPool2d' | 'maxPoo
     cpu.beginParams();
     return cpu.params(rows.start, rows.end, rows.divisor, cols.start, cols.end, cols.divisor);
   };
+  /**
+   * Runs `kernel` on planes [first, end) of its arguments (`piece` gives them), the planes split
+   * over threads when the input is big enough: a max pooling plane's windows, and its gradient's
+   * argmax stores, touch that plane only.
+   */
+  const byPlanes = (
+    kernel: 'maxPool2dF32' | 'maxPool2dBackwardF32',
+    planes: number,
+    planeSize: number,
+    piece: (first: number, end: number) => number[],
+  ) => {
+    const runHere = (args: readonly number[]) => (wasm[kernel] as (...values: readonly number[]) => void)(...args);
+    const threads = Math.min(cpu.threadsFor(planes * planeSize, THREAD_MIN_ELEMENTS), planes);
+    if (threads === 1 || !cpu.pool) runHere(piece(0, planes));
+    else
+      cpu.pool.run(
+        kernel,
+        Array.from({ length: threads }, (_, t) => piece(Math.floor((t * planes) / threads), Math.floor(((t + 1) * planes) / threads))),
+        runHere,
+      );
+  };
   return {
     maxPool2d(out, indices, input, rows, cols) {
       withContiguous(cpu, input, (x) => {
         const [rowStart, rowEnd, , colStart, colEnd] = windows(rows, cols);
         const [planes, height, width, outHeight, outWidth] = planeSizes(input, out);
-        const threads = Math.min(cpu.threadsFor(planes * height * width, THREAD_MIN_ELEMENTS), planes);
-        // Planes [first, end) of every argument: each plane's windows read and write that plane only.
-        const piece = (first: number, end: number) => [
+        byPlanes('maxPool2dF32', planes, height * width, (first, end) => [
           end - first,
           height,
           width,
@@ -47,26 +66,28 @@ export function poolKernels(cpu: CpuDevice): Pick<Kernels, 'maxPool2d' | 'maxPoo
           colStart,
           colEnd,
           cols.step,
-        ];
-        if (threads === 1 || !cpu.pool) wasm.maxPool2dF32(...(piece(0, planes) as Parameters<typeof wasm.maxPool2dF32>));
-        else
-          cpu.pool.run(
-            'maxPool2dF32',
-            Array.from({ length: threads }, (_, t) => piece(Math.floor((t * planes) / threads), Math.floor(((t + 1) * planes) / threads))),
-            (args) => wasm.maxPool2dF32(...(args as Parameters<typeof wasm.maxPool2dF32>)),
-          );
+        ]);
       });
     },
     maxPool2dBackward(gradInput, grad, indices) {
-      const bad = withContiguous(cpu, grad, (g) =>
-        wasm.maxPool2dBackwardF32(...planeSizes(gradInput, grad), addressOf(g), addressOf(indices), addressOf(gradInput)),
-      );
-      if (bad >= 0) {
-        const [height, width] = gradInput.shape.slice(2);
+      const [planes, height, width, outHeight, outWidth] = planeSizes(gradInput, grad);
+      const bad = wasm.maxPool2dIndexOutside(planes * outHeight * outWidth, height * width, addressOf(indices));
+      if (bad >= 0)
         throw new RangeError(
           `maxPool2dBackward: index ${cpu.i32()[addressOf(indices) / 4 + bad]} at position ${bad} of indices is outside the ${height}x${width} input plane; indices must be those maxPool2d returned`,
         );
-      }
+      withContiguous(cpu, grad, (g) =>
+        byPlanes('maxPool2dBackwardF32', planes, height * width, (first, end) => [
+          end - first,
+          height,
+          width,
+          outHeight,
+          outWidth,
+          addressOf(g) + first * outHeight * outWidth * 4,
+          addressOf(indices) + first * outHeight * outWidth * 4,
+          addressOf(gradInput) + first * height * width * 4,
+        ]),
+      );
     },
     avgPool2d(out, input, rows, cols) {
       withContiguous(cpu, input, (x) => wasm.avgPool2dF32(...planeSizes(input, out), addressOf(x), addressOf(out), ...windows(rows, cols)));
