@@ -1,6 +1,7 @@
 # The worker of worker.js for `workerd test`, its modules taken from the installed package. workerd
 # resolves bare imports against the importing module's name, so the package's files are named here
-# as the imports spell them.
+# as the imports spell them. The compatibility date, before 2025-08-15 like examples/edge's, leaves
+# MessageChannel out of the global scope, as on older workers.
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
