@@ -26,6 +26,15 @@ const finalizer =
     : null;
 const orphan = { dispose() {}, isDisposed: true };
 
+// Tensor's declaration names `Symbol.dispose`, which a user's TypeScript lib has only from
+// esnext.disposable on; declaring it here keeps the shipped declarations checking under an ES2022
+// lib. TypeScript's lib and @types/node declare the same member, and the declarations merge.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 /**
  * An n-dimensional array: a view (shape, strides, offset, dtype) over refcounted storage on one
  * device. Views share storage, so writing through a view changes its base. Op methods (`add`,

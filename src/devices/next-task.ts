@@ -12,6 +12,11 @@ export function nextTask(): Promise<void> {
       setImmediate(resolve);
       return;
     }
+    // workerd has MessageChannel only from compatibility date 2025-08-15 (or its flag); a timer is a task too.
+    if (typeof MessageChannel !== 'function') {
+      setTimeout(resolve, 0);
+      return;
+    }
     const { port1, port2 } = new MessageChannel();
     port1.onmessage = () => {
       port1.close();

@@ -26,10 +26,15 @@ const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'te
 
 /** Serves the repository's files, read-only, on 127.0.0.1, each response with `headers` added. */
 export function serveRepository(headers: OutgoingHttpHeaders = {}): Promise<Server> {
+  return serveFolder(root, headers);
+}
+
+/** Serves the files under `folder` (a path ending in '/'), read-only, on 127.0.0.1, each response with `headers` added. */
+export function serveFolder(folder: string, headers: OutgoingHttpHeaders = {}): Promise<Server> {
   const server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url!, 'http://127.0.0.1').pathname);
     if (path.includes('..')) return void response.writeHead(403).end();
-    readFile(root + path).then(
+    readFile(folder + path.slice(1)).then(
       (body) =>
         response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream', ...headers }).end(body),
       () => response.writeHead(404).end(),
@@ -38,7 +43,7 @@ export function serveRepository(headers: OutgoingHttpHeaders = {}): Promise<Serv
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-/** The address of `path` (from the repository root) on `server`. */
+/** The address of `path` (from the served folder: the repository root for serveRepository) on `server`. */
 export function pageAddress(server: Server, path: string): string {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/${path}`;
 }

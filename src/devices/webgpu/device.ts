@@ -24,6 +24,7 @@ import {
   uniformWordsOf,
   workgroupsOf,
 } from './launch.js';
+import type { GpuDevice } from './webgpu-types.js';
 
 // Flag values fixed by the WebGPU spec (Node has no GPUBufferUsage/GPUMapMode globals).
 const MAP_READ = 0x1,
@@ -185,7 +186,7 @@ export class WebGpuDevice implements Device {
 
   constructor(
     readonly name: string,
-    readonly gpu: GPUDevice,
+    readonly gpu: GpuDevice,
     options: WebGpuDeviceOptions = {},
   ) {
     this.bindGroupsAliveLimit = options.bindGroupsAliveLimit ?? BIND_GROUPS_ALIVE_LIMIT;

@@ -13,6 +13,7 @@ import { checkOptions, optionKeys } from '../../options.js';
 import { allDevices, getDevice, registerDevice, registerDeviceKind } from '../registry.js';
 import { WebGpuDevice } from './device.js';
 import { requestAdapter, whyUnavailable } from './gpu.js';
+import type { GpuAdapter, GpuDevice, GpuPowerPreference } from './webgpu-types.js';
 
 // The kind is declared here, in the namespace src/index.ts exports, so the bundle's declarations
 // carry it (they reach no module the namespace does not).
@@ -26,12 +27,12 @@ registerDeviceKind('webgpu', { howToInit: 'call `await torch.webgpu.init()` firs
 
 export interface WebGpuInitOptions {
   /** Create the device from this adapter instead of requesting one. */
-  adapter?: GPUAdapter;
+  adapter?: GpuAdapter;
   /** Use this GPUDevice as 'webgpu' (replacing the current one, whose tensors stay on it). */
-  device?: GPUDevice;
+  device?: GpuDevice;
   /** How many devices to have ready: 'webgpu', 'webgpu:1', ... (default 1). */
   deviceCount?: number;
-  powerPreference?: GPUPowerPreference;
+  powerPreference?: GpuPowerPreference;
 }
 
 const WEBGPU_INIT_OPTIONS = optionKeys<WebGpuInitOptions>({ adapter: true, device: true, deviceCount: true, powerPreference: true });
