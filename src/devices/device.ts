@@ -375,6 +375,16 @@ export interface Device {
    * Copies into a synchronous device use it, so the copy is ready when `to()` returns.
    */
   readBlocking?(buffer: DeviceBuffer, offset: number, count: number, dtype: DType): Float32Array | Int32Array | null;
+  /**
+   * Whether `copyTo(target, ...)` can copy now: straight from this device's thread to the target's
+   * (two worker CPU devices), without this thread's event loop in between.
+   */
+  canCopyTo?(target: Device): boolean;
+  /**
+   * Copies `count` elements from element `offset` of `buffer` into `target`'s `targetBuffer` at
+   * element 0, in order with the work issued before on both; only where `canCopyTo(target)`.
+   */
+  copyTo?(target: Device, buffer: DeviceBuffer, offset: number, count: number, dtype: DType, targetBuffer: DeviceBuffer): void;
   /** Bytes currently held by live allocations; 0 for a device that was lost, whose memory is gone. */
   bytesInUse(): number;
 }

@@ -49,6 +49,7 @@ export async function toAsync(input: Tensor, target: string | ToOptions): Promis
 
 /** Copies `input` into the fresh contiguous `out` on another device, in order with the work issued before. */
 function transfer(out: Tensor, input: Tensor): void {
+  if (copyDirectly(out, input)) return;
   const values = snapshot(input, out.deviceObject.synchronous);
   if (!(values instanceof Promise)) {
     out.deviceObject.write(out.storage.buffer, 0, values);
@@ -65,6 +66,17 @@ function transfer(out: Tensor, input: Tensor): void {
   });
   storage.pending = pending;
   void pending.catch(() => {}).finally(() => releaseStorage(storage));
+}
+
+/** `transfer` straight from the input's device to the output's, where the two devices can (Device.copyTo). */
+function copyDirectly(out: Tensor, input: Tensor): boolean {
+  const device = input.deviceObject;
+  if (!device.canCopyTo?.(out.deviceObject) || !device.copyTo || input.storage.pending) return false;
+  const source = input.isContiguous() ? input : Tensor.empty(input.shape, input.dtype, device);
+  if (source !== input) device.kernels.copy(source, input);
+  device.copyTo(out.deviceObject, source.storage.buffer, source.offset, source.numel(), source.dtype, out.storage.buffer);
+  if (source !== input) source.dispose();
+  return true;
 }
 
 /**

@@ -2,6 +2,7 @@
 // a spread of ops and a training step, asynchronous reads and faults, mixed-device errors, memory
 // accounting and growth, and a process that exits while its workers are idle.
 import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getDevice } from '../../src/devices/registry.js';
 import { WorkerCpuDevice } from '../../src/devices/worker/device.js';
@@ -208,12 +209,28 @@ describe('worker CPU devices', () => {
       expect(x.sum().to('cpu').itemSync()).toBe(6);
     });
 
-    it('with values still arriving from another queueing device, to("cpu") returns at once and the values land later', async () => {
-      // Blocking here would deadlock: cpu:1 waits for cpu:2's values, which reach it through this thread's event loop.
-      const fromSecond = torch.tensor([7, 8], { device: 'cpu:2' }).to('cpu:1');
-      const onCpu = fromSecond.to('cpu');
+    it('with values still arriving through this thread, to("cpu") returns at once and the values land later', async () => {
+      // Blocking here would deadlock: cpu:1 waits for values that reach it through this thread's
+      // event loop, as a copy from webgpu does.
+      const device = getDevice('cpu:1') as WorkerCpuDevice;
+      const arriving = torch.zeros(2, { device: 'cpu:1' });
+      device.writeLater(arriving.storage.buffer, 0, Promise.resolve(new Float32Array([7, 8])));
+      const onCpu = arriving.to('cpu');
       expect(() => onCpu.add(1)).toThrow(/still being copied to cpu/);
       expect(await onCpu.tolist()).toEqual([7, 8]);
+    });
+
+    it('a copy between two worker devices goes from worker to worker, so to("cpu") right after it can block for the values', () => {
+      const fromSecond = torch.tensor([7, 8], { device: 'cpu:2' }).mul(2).to('cpu:1');
+      expect(fromSecond.to('cpu').add(1).tolistSync()).toEqual([15, 17]);
+    });
+
+    it('a fault on the source of a copy between worker devices reaches the target', async () => {
+      const x = torch.ones(2, 3, { device: 'cpu:2' });
+      const gathered = torch.gather(x, 1, torch.tensor([[0, 5, 1]], { dtype: 'int32', device: 'cpu:2' }).expand(2, 3));
+      const moved = gathered.to('cpu:1');
+      await expect(moved.tolist()).rejects.toThrow(/cpu:1: a copy from another device failed: gather: index 5 is out of bounds/);
+      await expect(gathered.tolist()).rejects.toThrow(/gather: index 5 is out of bounds/);
     });
 
     it('work that names no memory a copy still arriving runs ahead of it; work that does waits, in issue order', async () => {
@@ -296,6 +313,16 @@ describe('worker CPU devices', () => {
       expect(await total.item()).toBe(1.5 * 24 * 1024 * 1024);
       expect(await after.tolist()).toEqual(Array.from({ length: 1000 }, (_, i) => 3 * i));
       big.dispose();
+    });
+  });
+
+  it('a copy from a worker device whose worker stops fails at the target, naming the stop', () => {
+    const output = execFileSync(process.execPath, [fileURLToPath(new URL('../runtimes/dead-peer-run.js', import.meta.url))], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(JSON.parse(output)).toEqual({
+      outcome: expect.stringMatching(/^cpu:1: a copy from another device failed: cpu:2: its worker stopped \(exit code 1\)/),
     });
   });
 

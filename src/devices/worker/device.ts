@@ -15,7 +15,7 @@ import {
 
 /** How the device talks to its worker, whichever runtime's Worker it is. */
 export interface WorkerChannel {
-  post(message: ToWorker, transfer?: ArrayBuffer[]): void;
+  post(message: ToWorker, transfer?: Transferable[]): void;
   /** Whether the worker keeps the process alive (Node): only while a read waits for it. */
   keepAlive(alive: boolean): void;
 }
@@ -59,6 +59,10 @@ export class WorkerCpuDevice implements Device {
   private failure: Error | null = null;
   /** WRITE_LATER values not yet posted: the worker waits for them, and they come through this thread's event loop. */
   private valuesOnTheirWay = 0;
+  /** The worker devices whose workers this one's worker has a port to (see `link`). */
+  private readonly peers = new Set<string>();
+  /** Every worker device: a blocking read first posts all their batches, since its answer may wait on a copy a peer has not been sent. */
+  private static readonly devices: WorkerCpuDevice[] = [];
 
   constructor(
     readonly name: string,
@@ -77,6 +81,7 @@ export class WorkerCpuDevice implements Device {
       };
     }
     this.kernels = kernels as unknown as Kernels;
+    WorkerCpuDevice.devices.push(this);
   }
 
   malloc(bytes: number): DeviceBuffer {
@@ -109,7 +114,7 @@ export class WorkerCpuDevice implements Device {
 
   writeLater(buffer: DeviceBuffer, offset: number, values: Promise<Float32Array | Int32Array>): null {
     const ticket = this.nextRequest++;
-    this.batch.push(COMMAND.WRITE_LATER, ticket, buffer as number, offset);
+    this.batch.push(COMMAND.WRITE_LATER, ticket, buffer as number, offset, null);
     this.issued();
     this.valuesOnTheirWay++;
     values.then(
@@ -142,7 +147,7 @@ export class WorkerCpuDevice implements Device {
     const reply = new SharedArrayBuffer(sharedReplyBytes(count));
     const state = new Int32Array(reply, 0, 2);
     this.batch.push(COMMAND.READ_SHARED, reply, buffer as number, offset, count, dtype);
-    this.flush();
+    for (const device of WorkerCpuDevice.devices) device.flush();
     if (Atomics.wait(state, SHARED_REPLY.STATE, SHARED_REPLY.PENDING, BLOCKING_READ_TIMEOUT_MS) === 'timed-out')
       throw new Error(`${this.name}: its worker did not answer a read within ${BLOCKING_READ_TIMEOUT_MS / 1000} s; it may have died`);
     if (state[SHARED_REPLY.STATE] === SHARED_REPLY.ERROR)
@@ -150,6 +155,38 @@ export class WorkerCpuDevice implements Device {
     const values = dtype === 'int32' ? new Int32Array(count) : new Float32Array(count);
     values.set(dtype === 'int32' ? new Int32Array(reply, SHARED_REPLY.DATA, count) : new Float32Array(reply, SHARED_REPLY.DATA, count));
     return values;
+  }
+
+  canCopyTo(target: Device): boolean {
+    // A source still waiting for values through this thread's event loop would make the target's
+    // blocking reads (readBlocking) wait on that loop too; such a copy goes through this thread.
+    return target instanceof WorkerCpuDevice && this.peers.has(target.name) && this.valuesOnTheirWay === 0;
+  }
+
+  copyTo(target: Device, buffer: DeviceBuffer, offset: number, count: number, dtype: DType, targetBuffer: DeviceBuffer): void {
+    const peer = target as WorkerCpuDevice;
+    const ticket = peer.nextRequest++;
+    peer.batch.push(COMMAND.WRITE_LATER, ticket, targetBuffer as number, 0, this.name);
+    peer.issued();
+    this.batch.push(COMMAND.SEND, peer.name, ticket, buffer as number, offset, count, dtype);
+    this.issued();
+  }
+
+  /**
+   * Gives this device's worker and `other`'s a channel of their own, so copies between the two
+   * go straight from one worker to the other (copyTo).
+   */
+  link(other: WorkerCpuDevice): void {
+    const { port1, port2 } = new MessageChannel();
+    this.channel.post({ peer: other.name, port: port1 }, [port1]);
+    other.channel.post({ peer: this.name, port: port2 }, [port2]);
+    this.peers.add(other.name);
+    other.peers.add(this.name);
+  }
+
+  /** The worker of device `peer` stopped: copies from it that have not landed fail in this worker. */
+  peerStopped(peer: string, error: Error): void {
+    if (this.peers.delete(peer)) this.channel.post({ peerStopped: peer, error: error.message });
   }
 
   readSync(): never {

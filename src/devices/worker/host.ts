@@ -38,6 +38,10 @@ function serve(start: WorkerStart, post: (message: FromWorker, transfer?: ArrayB
   /** The handles the held commands name. */
   const heldHandles = new Set<number>();
   const landed = new Map<number, Landed>();
+  /** Ports to other worker devices' workers, by device name: SEND posts there, and their Landed messages come from there. */
+  const peers = new Map<string, PeerPort>();
+  /** Peers whose workers stopped, and why: a copy from one of them that never landed fails with this. */
+  const stoppedPeers = new Map<string, Landed>();
   /** The first error since the last read, raised there (kernels run asynchronously). */
   let fault: string | null = null;
   /** Set when a kernel's argument names memory that was never allocated (after an earlier error). */
@@ -130,6 +134,16 @@ function serve(start: WorkerStart, post: (message: FromWorker, transfer?: ArrayB
     } else post({ id, values }, [(values as Float32Array | Int32Array).buffer as ArrayBuffer]);
   };
 
+  /** SEND: the values to the peer's worker; an earlier fault goes instead, and stays to be raised here too. */
+  const send = (peer: string, ticket: number, handle: number, offset: number, count: number, dtype: DType) => {
+    const port = peers.get(peer);
+    if (!port) return raise(`${start.name}: has no channel to ${peer}`);
+    let values: Float32Array | Int32Array | null = null;
+    if (fault === null) attempt(() => (values = cpu.readSync(address(handle), offset, count, dtype)));
+    if (values === null) port.postMessage({ landed: ticket, error: fault as string } satisfies Landed);
+    else port.postMessage({ landed: ticket, values } satisfies Landed, [(values as Float32Array | Int32Array).buffer as ArrayBuffer]);
+  };
+
   const answerSharedRead = (reply: SharedArrayBuffer, handle: number, offset: number, count: number, dtype: DType) => {
     let values: Float32Array | Int32Array | null = null;
     if (fault === null) attempt(() => (values = cpu.readSync(address(handle), offset, count, dtype)));
@@ -166,14 +180,25 @@ function serve(start: WorkerStart, post: (message: FromWorker, transfer?: ArrayB
         return p + 4;
       case COMMAND.WRITE_LATER: {
         const ticket = batch[p + 1] as number;
-        const arrived = landed.get(ticket);
+        const source = batch[p + 4] as string | null;
+        const arrived = landed.get(ticket) ?? (source !== null ? stoppedPeers.get(source) : undefined);
         if (!arrived) return -1;
         landed.delete(ticket);
         const values = arrived.values;
         if (values) attempt(() => cpu.write(address(batch[p + 2] as number), batch[p + 3] as number, values));
         else raise(`${start.name}: a copy from another device failed: ${arrived.error}`);
-        return p + 4;
+        return p + 5;
       }
+      case COMMAND.SEND:
+        send(
+          batch[p + 1] as string,
+          batch[p + 2] as number,
+          batch[p + 3] as number,
+          batch[p + 4] as number,
+          batch[p + 5] as number,
+          batch[p + 6] as DType,
+        );
+        return p + 7;
       case COMMAND.KERNEL: {
         const name = batch[p + 1] as string;
         const count = batch[p + 2] as number;
@@ -232,13 +257,31 @@ function serve(start: WorkerStart, post: (message: FromWorker, transfer?: ArrayB
     }
   };
 
+  const land = (message: Landed) => {
+    landed.set(message.landed, message);
+    runHeld();
+  };
+
   post({ ready: Object.keys(kernels) });
   return (message) => {
-    if ('landed' in message) {
-      landed.set(message.landed, message);
+    if ('landed' in message) land(message);
+    else if ('peer' in message) {
+      const port = message.port as unknown as PeerPort;
+      peers.set(message.peer, port);
+      if (typeof port.on === 'function') port.on('message', land);
+      else port.onmessage = (event) => land(event.data);
+    } else if ('peerStopped' in message) {
+      stoppedPeers.set(message.peerStopped, { landed: -1, error: message.error });
       runHeld();
     } else runBatch(message.commands);
   };
+}
+
+/** A MessagePort: Node's worker_threads kind (`on`, messages as they are) or the web's (`onmessage`, messages in events). */
+interface PeerPort {
+  postMessage(message: Landed, transfer?: ArrayBuffer[]): void;
+  on?(event: 'message', listener: (message: Landed) => void): void;
+  onmessage?: ((event: { data: Landed }) => void) | null;
 }
 
 interface HeldCommand {
@@ -260,7 +303,10 @@ function commandHandles(batch: CommandStream, p: number, handles: number[]): num
       return p + 4;
     case COMMAND.WRITE_LATER:
       handles.push(batch[p + 2] as number);
-      return p + 4;
+      return p + 5;
+    case COMMAND.SEND:
+      handles.push(batch[p + 3] as number);
+      return p + 7;
     case COMMAND.READ:
     case COMMAND.READ_SHARED:
       handles.push(batch[p + 2] as number);

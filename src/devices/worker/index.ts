@@ -14,7 +14,7 @@ export interface CpuInitOptions {
 const CPU_INIT_OPTIONS = optionKeys<CpuInitOptions>({ devices: true });
 
 interface NodeWorker {
-  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
+  postMessage(message: unknown, transfer?: Transferable[]): void;
   ref(): void;
   unref(): void;
   on(event: 'message', listener: (message: FromWorker) => void): void;
@@ -23,7 +23,7 @@ interface NodeWorker {
 }
 type NodeWorkerConstructor = new (source: string, options: { eval: true; workerData: WorkerStart; execArgv: string[] }) => NodeWorker;
 interface WebWorker {
-  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
+  postMessage(message: unknown, transfer?: Transferable[]): void;
   addEventListener(type: 'message', listener: (event: { data: FromWorker }) => void): void;
   addEventListener(type: 'error', listener: (event: { message?: string }) => void): void;
 }
@@ -62,7 +62,14 @@ export async function init(options: CpuInitOptions = {}): Promise<void> {
     const name = `cpu:${index}`;
     if (!existing.has(name)) starting.push(startDevice(name));
   }
-  for (const device of await Promise.all(starting)) registerDevice(device);
+  const others = allDevices().filter((device) => device instanceof WorkerCpuDevice);
+  for (const device of await Promise.all(starting)) {
+    // Every pair of worker devices gets a channel: copies between them (DataParallel's parameters
+    // and gradients) then go from worker to worker without waiting for this thread's event loop.
+    for (const other of others) device.link(other);
+    others.push(device);
+    registerDevice(device);
+  }
 }
 
 /** The number of worker CPU devices ('cpu:1', ...). */
@@ -85,8 +92,9 @@ async function startDevice(name: string): Promise<WorkerCpuDevice> {
     };
     const failed = (why: string) => {
       const error = new Error(`${name}: its worker stopped (${why}); its tensors are gone`);
-      if (device) device.fail(error);
-      else reject(error);
+      if (!device) return reject(error);
+      device.fail(error);
+      for (const other of allDevices()) if (other instanceof WorkerCpuDevice) other.peerStopped(name, error);
     };
     const channel = connect(start, receive, failed);
   });
@@ -102,7 +110,7 @@ function connect(start: WorkerStart, receive: (message: FromWorker) => void, fai
     worker.on('error', (error) => failed(error.message));
     worker.on('exit', (code) => failed(`exit code ${code}`));
     return {
-      post: (message: ToWorker, transfer?: ArrayBuffer[]) => worker.postMessage(message, transfer),
+      post: (message: ToWorker, transfer?: Transferable[]) => worker.postMessage(message, transfer),
       keepAlive: (alive) => (alive ? worker.ref() : worker.unref()),
     };
   }
@@ -111,5 +119,5 @@ function connect(start: WorkerStart, receive: (message: FromWorker) => void, fai
   worker.addEventListener('message', (event) => receive(event.data));
   worker.addEventListener('error', (event) => failed(event.message ?? 'an error in the worker'));
   worker.postMessage(start);
-  return { post: (message: ToWorker, transfer?: ArrayBuffer[]) => worker.postMessage(message, transfer), keepAlive: () => {} };
+  return { post: (message: ToWorker, transfer?: Transferable[]) => worker.postMessage(message, transfer), keepAlive: () => {} };
 }

@@ -19,7 +19,11 @@ export const COMMAND = {
   FREE: 1,
   /** WRITE, handle, offset, values */
   WRITE: 2,
-  /** WRITE_LATER, ticket, handle, offset: the values arrive later in a `Landed` message; later commands wait. */
+  /**
+   * WRITE_LATER, ticket, handle, offset, source: the values arrive later in a `Landed` message,
+   * from the calling thread (source null) or straight from the worker device named `source`; later
+   * commands that name the same memory wait.
+   */
   WRITE_LATER: 3,
   /** KERNEL, name, argument count, then each argument as ARGUMENT tag and fields: a kernel of the Kernels table. */
   KERNEL: 4,
@@ -27,6 +31,8 @@ export const COMMAND = {
   READ: 5,
   /** READ_SHARED, reply, handle, offset, count, dtype: answered in `reply`, a SharedArrayBuffer laid out as SHARED_REPLY says. */
   READ_SHARED: 6,
+  /** SEND, peer, ticket, handle, offset, count, dtype: the values, as a `Landed` with `ticket`, to the worker device `peer` (see `Peer`). */
+  SEND: 7,
 } as const;
 
 /**
@@ -70,8 +76,20 @@ export interface Landed {
   readonly error?: string;
 }
 
-/** What the calling thread posts: a batch of commands in issue order, or the values of a WRITE_LATER. */
-export type ToWorker = { readonly commands: CommandStream } | Landed;
+/** A port to the worker of device `peer`, for SEND and the Landed messages that answer it. */
+export interface Peer {
+  readonly peer: string;
+  readonly port: MessagePort;
+}
+
+/** The worker of device `peer` stopped: the copies from it that have not landed never will. */
+export interface PeerStopped {
+  readonly peerStopped: string;
+  readonly error: string;
+}
+
+/** What the calling thread posts: a batch of commands in issue order, the values of a WRITE_LATER, a peer's port, or a peer's end. */
+export type ToWorker = { readonly commands: CommandStream } | Landed | Peer | PeerStopped;
 
 /** The worker's answer to READ `id`: the values, or the first error since the last read. */
 export interface ReadReply {
