@@ -251,9 +251,11 @@ def main():
     seconds = train(model, encoded, args.steps, args.batch_size, args.seed)
     print(f"trained {args.steps} steps in {seconds:.1f} s")
     for label, pairs, beam in [("test, greedy", data["test"], 1), (f"test, beam {args.beam}", data["test"], args.beam),
-                               ("unseen forms, greedy", data["unseen"], 1)]:
+                               ("unseen forms, greedy", data["unseen"], 1), (f"unseen forms, beam {args.beam}", data["unseen"], args.beam)]:
+        start = time.perf_counter()
         accuracy, bleu = evaluate(model, pairs, source_index, target_itos, beam)
-        print(f"{label:<22} exact match {100 * accuracy:.1f}%  BLEU {100 * bleu:.2f}")
+        correct = f"({round(accuracy * len(pairs))}/{len(pairs)})"
+        print(f"{label:<22} exact match {100 * accuracy:6.2f}% {correct:>11}  BLEU {100 * bleu:.2f}  ({time.perf_counter() - start:.1f} s)")
 
 
 if __name__ == "__main__":
