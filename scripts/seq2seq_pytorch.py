@@ -6,19 +6,21 @@ seed + 1), Adam with the learning rate annealed by a cosine over the steps, cros
 <pad>, gradients clipped; greedy and beam-search decoding, exact-match accuracy and NLTK's corpus
 BLEU over characters. Only the initial weights differ: they come from PyTorch's own generator.
 
-    OPENBLAS_NUM_THREADS=1 python3 scripts/seq2seq_pytorch.py [--steps 1500] [--batch-size 64] [--beam 5] [--seed 0]
+    python3 scripts/seq2seq_pytorch.py [--steps 1500] [--batch-size 64] [--beam 5] [--seed 0]
 """
 import argparse
 import json
+import os
 import subprocess
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-import torch
-from nltk.translate.bleu_score import corpus_bleu
-from torch import nn
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before torch loads OpenBLAS; torch.set_num_threads(1) covers its own pool
+import torch  # noqa: E402
+from nltk.translate.bleu_score import corpus_bleu  # noqa: E402
+from torch import nn  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECIALS = ["<pad>", "<sos>", "<eos>", "<unk>"]

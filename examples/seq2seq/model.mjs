@@ -101,22 +101,31 @@ export class Seq2Seq extends nn.Module {
   }
 
   /**
+   * Runs the decoder `steps` steps from SOS; `feed(t, logits)` gives the token step t + 1 is fed.
+   * Returns [logits [B, steps, V], weights [B, steps, L]].
+   */
+  unroll(memory, steps, feed) {
+    let hidden = memory.hidden;
+    let token = torch.full([memory.keys.shape[0]], SOS, { dtype: 'int32' });
+    const [logits, attention] = [[], []];
+    for (let t = 0; t < steps; t++) {
+      const [output, next, weights] = this.decoder.forward(token, hidden, memory);
+      logits.push(output);
+      attention.push(weights);
+      hidden = next;
+      token = feed(t, output);
+    }
+    return [torch.stack(logits, 1), torch.stack(attention, 1)];
+  }
+
+  /**
    * Training: x [B, L] sources, lengths, target [B, T] ending in EOS (padded with PAD). Each step
    * is fed the previous target token with teacherForcing, else the previous step's own prediction.
    * Returns logits [B, T, V].
    */
   forward(x, lengths, target, { teacherForcing = true } = {}) {
-    const memory = this.encode(x, lengths);
-    let hidden = memory.hidden;
-    let token = torch.full([x.shape[0]], SOS, { dtype: 'int32' });
-    const logits = [];
-    for (let t = 0; t < target.shape[1]; t++) {
-      const [output, next] = this.decoder.forward(token, hidden, memory);
-      logits.push(output);
-      hidden = next;
-      token = teacherForcing ? target.select(1, t) : output.argmax(1);
-    }
-    return torch.stack(logits, 1);
+    const feed = (t, logits) => (teacherForcing ? target.select(1, t) : logits.argmax(1));
+    return this.unroll(this.encode(x, lengths), target.shape[1], feed)[0];
   }
 
   /**
@@ -126,32 +135,18 @@ export class Seq2Seq extends nn.Module {
   greedy(x, lengths, maxLength) {
     const [tokens, weights] = torch.scope(() =>
       torch.noGrad(() => {
-        const memory = this.encode(x, lengths);
-        let hidden = memory.hidden;
-        let token = torch.full([x.shape[0]], SOS, { dtype: 'int32' });
-        const [steps, attention] = [[], []];
-        for (let t = 0; t < maxLength; t++) {
-          const [output, next, weights] = this.decoder.forward(token, hidden, memory);
-          hidden = next;
-          token = output.argmax(1);
-          steps.push(token);
-          attention.push(weights);
-        }
-        return [torch.stack(steps, 1), torch.stack(attention, 1)];
+        const [logits, weights] = this.unroll(this.encode(x, lengths), maxLength, (t, logits) => logits.argmax(1));
+        return [logits.argmax(2), weights];
       }),
     );
     const [ids, maps] = [tokens.tolistSync(), weights.tolistSync()];
     tokens.dispose();
     weights.dispose();
-    return ids.reduce(
-      (result, row, b) => {
-        const end = row.includes(EOS) ? row.indexOf(EOS) : row.length;
-        result.tokens.push(row.slice(0, end));
-        result.weights.push(maps[b].slice(0, end).map((step) => step.slice(0, lengths[b])));
-        return result;
-      },
-      { tokens: [], weights: [] },
-    );
+    const ends = ids.map((row) => (row.includes(EOS) ? row.indexOf(EOS) : row.length));
+    return {
+      tokens: ids.map((row, b) => row.slice(0, ends[b])),
+      weights: maps.map((rows, b) => rows.slice(0, ends[b]).map((step) => step.slice(0, lengths[b]))),
+    };
   }
 
   /**
