@@ -125,28 +125,32 @@ function serve(start: WorkerStart, post: (message: FromWorker, transfer?: ArrayB
     }
   };
 
-  const answerRead = (id: number, handle: number, offset: number, count: number, dtype: DType) => {
+  /** The values a read asks for, or null when there is a fault to report instead (an earlier one, or this read's). */
+  const readValues = (handle: number, offset: number, count: number, dtype: DType): Float32Array | Int32Array | null => {
     let values: Float32Array | Int32Array | null = null;
     if (fault === null) attempt(() => (values = cpu.readSync(address(handle), offset, count, dtype)));
+    return values;
+  };
+
+  const answerRead = (id: number, handle: number, offset: number, count: number, dtype: DType) => {
+    const values = readValues(handle, offset, count, dtype);
     if (values === null) {
       post({ id, error: fault as string });
       fault = null;
-    } else post({ id, values }, [(values as Float32Array | Int32Array).buffer as ArrayBuffer]);
+    } else post({ id, values }, [values.buffer as ArrayBuffer]);
   };
 
   /** SEND: the values to the peer's worker; an earlier fault goes instead, and stays to be raised here too. */
   const send = (peer: string, ticket: number, handle: number, offset: number, count: number, dtype: DType) => {
     const port = peers.get(peer);
     if (!port) return raise(`${start.name}: has no channel to ${peer}`);
-    let values: Float32Array | Int32Array | null = null;
-    if (fault === null) attempt(() => (values = cpu.readSync(address(handle), offset, count, dtype)));
+    const values = readValues(handle, offset, count, dtype);
     if (values === null) port.postMessage({ landed: ticket, error: fault as string } satisfies Landed);
-    else port.postMessage({ landed: ticket, values } satisfies Landed, [(values as Float32Array | Int32Array).buffer as ArrayBuffer]);
+    else port.postMessage({ landed: ticket, values } satisfies Landed, [values.buffer as ArrayBuffer]);
   };
 
   const answerSharedRead = (reply: SharedArrayBuffer, handle: number, offset: number, count: number, dtype: DType) => {
-    let values: Float32Array | Int32Array | null = null;
-    if (fault === null) attempt(() => (values = cpu.readSync(address(handle), offset, count, dtype)));
+    const values = readValues(handle, offset, count, dtype);
     const state = new Int32Array(reply, 0, 2);
     if (values === null) {
       const message = new TextEncoder().encode(fault as string).subarray(0, reply.byteLength - SHARED_REPLY.DATA);
@@ -155,7 +159,7 @@ function serve(start: WorkerStart, post: (message: FromWorker, transfer?: ArrayB
       fault = null;
       Atomics.store(state, SHARED_REPLY.STATE, SHARED_REPLY.ERROR);
     } else {
-      new Uint8Array(reply, SHARED_REPLY.DATA, count * 4).set(new Uint8Array((values as Float32Array | Int32Array).buffer, 0, count * 4));
+      new Uint8Array(reply, SHARED_REPLY.DATA, count * 4).set(new Uint8Array(values.buffer, 0, count * 4));
       Atomics.store(state, SHARED_REPLY.STATE, SHARED_REPLY.VALUES);
     }
     Atomics.notify(state, SHARED_REPLY.STATE);
