@@ -12,3 +12,4 @@ export * from './sort';
 export * from './conv';
 export * from './pool';
 export * from './rnn';
+export * from './optim';

@@ -144,6 +144,17 @@ export interface RnnGradients {
   readonly weightHr: TensorView | null;
 }
 
+/** Adam's scalars for one step, each as its unfused op takes it (1 - beta1 computed in float64, then rounded). */
+export interface AdamScalars {
+  readonly beta1: number;
+  readonly oneMinusBeta1: number;
+  readonly beta2: number;
+  readonly oneMinusBeta2: number;
+  readonly negativeStepSize: number;
+  readonly biasCorrection2Sqrt: number;
+  readonly eps: number;
+}
+
 /**
  * The primitive kernels a device provides. Ops validate arguments and compute output shapes before
  * calling; a kernel trusts its arguments. Outputs named `out` are freshly allocated and contiguous
@@ -306,6 +317,12 @@ export interface Kernels {
    * position receives the sum of grad over the outputs whose index names it. The CPU refuses an
    * index outside the plane with a RangeError rather than write outside the tensor.
    */
+  /**
+   * One Adam step in place on param, expAvg and expAvgSq, given grad (all float32, one shape,
+   * contiguous): the arithmetic of src/optim/adam.ts's unfused ops, element by element, with the
+   * scalars rounded to float32 as those ops round them (see AdamScalars).
+   */
+  adamStep(param: TensorView, grad: TensorView, expAvg: TensorView, expAvgSq: TensorView, scalars: AdamScalars): void;
   maxPool2dBackward(gradInput: TensorView, grad: TensorView, indices: TensorView, rows: PoolAxis, cols: PoolAxis): void;
   /** out [N, C, Ho, Wo] (contiguous) = each window's sum over input [N, C, H, W] (any strides) / (rows.divisor[i] * cols.divisor[j]). */
   avgPool2d(out: TensorView, input: TensorView, rows: PoolAxis, cols: PoolAxis): void;

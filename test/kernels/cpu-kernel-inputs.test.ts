@@ -322,6 +322,25 @@ const cases: Record<keyof Kernels, KernelCase[]> = {
       call: (k, t) => attempt('maxPool2dBackward', '', () => k.maxPool2dBackward(t.gradInput, t.grad, t.indices, halves, halves)),
     },
   ],
+  adamStep: [
+    {
+      operands: { param: [[67], 'float32'], grad: [[67], 'float32'], expAvg: [[67], 'float32'], expAvgSq: [[67], 'float32'] },
+      call: (k, t) => {
+        for (const scalar of SCALARS) {
+          const scalars = {
+            beta1: scalar,
+            oneMinusBeta1: 1 - scalar,
+            beta2: scalar,
+            oneMinusBeta2: scalar,
+            negativeStepSize: scalar,
+            biasCorrection2Sqrt: scalar,
+            eps: scalar,
+          };
+          attempt('adamStep', `scalars ${scalar}`, () => k.adamStep(t.param, t.grad, t.expAvg, t.expAvgSq, scalars));
+        }
+      },
+    },
+  ],
   avgPool2d: [
     {
       operands: { out: [[1, 2, 2, 2], 'float32'], input: [[1, 2, 4, 4], 'float32'] },

@@ -8,6 +8,7 @@ import { convKernels } from './kernels/conv.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { indexingKernels } from './kernels/indexing.js';
 import { matmulKernels } from './kernels/matmul.js';
+import { optimKernels } from './kernels/optim.js';
 import { poolKernels } from './kernels/pool.js';
 import { randomKernels } from './kernels/random.js';
 import { reduceKernels } from './kernels/reduce.js';
@@ -80,6 +81,7 @@ export class CpuDevice implements Device {
       ...sortKernels(this),
       ...convKernels(this),
       ...poolKernels(this),
+      ...optimKernels(this),
       ...rnnKernels(this),
     };
   }

@@ -8,6 +8,7 @@ import { convKernels } from './kernels/conv.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { indexingKernels } from './kernels/indexing.js';
 import { matmulKernels } from './kernels/matmul.js';
+import { optimKernels } from './kernels/optim.js';
 import { poolKernels } from './kernels/pool.js';
 import { randomKernels } from './kernels/random.js';
 import { reduceKernels } from './kernels/reduce.js';
@@ -215,6 +216,7 @@ export class WebGpuDevice implements Device {
       ...rnnKernels(this),
       ...convKernels(this),
       ...poolKernels(this),
+      ...optimKernels(this),
       ...indexingKernels(this),
       ...randomKernels(this),
     };
