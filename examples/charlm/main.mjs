@@ -17,6 +17,8 @@
 //   --seed N           seeds the weights and the sampling (default 0)
 //   --log-every N      steps per progress line (default 50)
 //   --eval-every N     steps between validation passes (default 0: only after the last step)
+//   --threads N        CPU threads (default 1, as the PyTorch twin runs): a second thread helps
+//                      only while the second core is free, and slows every step when it is not
 // Flags (sampling, after training or with --sample):
 //   --prime TEXT       the text to continue (default "ROMEO:")
 //   --temperature T    divides the scores before the softmax; below 1 is more conservative (default 0.8)
@@ -49,6 +51,7 @@ function parseCommandLine() {
         seed: { type: 'string', default: String(SETTINGS.seed) },
         'log-every': { type: 'string', default: '50' },
         'eval-every': { type: 'string', default: '0' },
+        threads: { type: 'string', default: '1' },
         sample: { type: 'boolean', default: false },
         prime: { type: 'string', default: 'ROMEO:' },
         temperature: { type: 'string', default: '0.8' },
@@ -58,7 +61,7 @@ function parseCommandLine() {
     });
   } catch (error) {
     throw new UsageError(
-      `${error.message}\nflags: --steps N, --cell lstm|gru, --hidden N, --batch-size N, --seq-len N, --seed N, --log-every N, --eval-every N, --sample, --prime TEXT, --temperature T, --length N, --model PATH (see the top of examples/charlm/main.mjs)`,
+      `${error.message}\nflags: --steps N, --cell lstm|gru, --hidden N, --batch-size N, --seq-len N, --seed N, --log-every N, --eval-every N, --threads N, --sample, --prime TEXT, --temperature T, --length N, --model PATH (see the top of examples/charlm/main.mjs)`,
     );
   }
 }
@@ -97,6 +100,7 @@ async function train(flags) {
   const seed = integerFlag(flags, 'seed', 0);
   const logEvery = integerFlag(flags, 'log-every');
   const evalEvery = integerFlag(flags, 'eval-every', 0);
+  torch.setNumThreads(integerFlag(flags, 'threads'));
   const cell = flags.cell;
   if (cell !== 'lstm' && cell !== 'gru') throw new UsageError(`--cell must be lstm or gru, got '${cell}'`);
 
