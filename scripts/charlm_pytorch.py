@@ -7,7 +7,7 @@ gradients clipped to norm 5), one thread, to compare validation perplexity with 
 seed does not give webtorch's initial weights (the generators differ), so the comparison is of the
 final perplexity.
 
-    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 scripts/charlm_pytorch.py [--steps 1000] [--cell lstm] [--hidden 256]
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 scripts/charlm_pytorch.py [--steps 800] [--cell lstm] [--hidden 256]
         [--batch-size 32] [--seq-len 64] [--seed 0] [--log-every 50] [--eval-every 0]
 """
 import argparse
@@ -80,7 +80,7 @@ def unigram_perplexity(train, validation, vocabulary_size):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=1000)
+    parser.add_argument("--steps", type=int, default=800)
     parser.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--batch-size", type=int, default=32)

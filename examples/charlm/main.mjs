@@ -8,7 +8,7 @@
 //   (or npm run example -- charlm [flags])
 //
 // Flags (training):
-//   --steps N          optimizer steps (default 1000, about two passes over the text); the learning
+//   --steps N          optimizer steps (default 800, 1.6 passes over the text); the learning
 //                      rate follows a cosine from 3e-3 down to 0 over them
 //   --cell lstm|gru    the recurrent cell (default lstm)
 //   --hidden N         hidden size of each recurrent layer (default 256)
