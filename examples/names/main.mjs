@@ -22,8 +22,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as torch from '../../dist/node.js';
 import { NATIONALITIES, namesLoader, readNames, TEST_FILE, TRAIN_FILE } from './data.mjs';
-import { classify, NameClassifier } from './model.mjs';
-import { evaluate, SETTINGS, trainEpoch } from './train.mjs';
+import { classify, moveToCpu, NameClassifier } from './model.mjs';
+import { evaluate, learningRate, SETTINGS, trainEpoch } from './train.mjs';
 
 const MODEL_FILE = fileURLToPath(new URL('./model.safetensors', import.meta.url));
 
@@ -81,12 +81,6 @@ async function startDevices(devices) {
   if (highest('webgpu') >= 0) await torch.webgpu.init({ deviceCount: highest('webgpu') + 1 });
 }
 
-/** The model's weights on the CPU, their values landed (they may come from a device that queues its work). */
-async function moveToCpu(model) {
-  model.to('cpu');
-  for (const tensor of [...model.parameters(), ...model.buffers()]) await tensor.data();
-}
-
 const percent = (fraction) => `${(100 * fraction).toFixed(1)}%`;
 
 /**
@@ -128,8 +122,7 @@ async function train(flags, names) {
   const batchSize = integerFlag(flags, 'batch-size');
   const seed = integerFlag(flags, 'seed', 0);
   const devices = devicesFlag(flags);
-  // Adam's step grows less than linearly with the batch; the square root is the usual rule for it.
-  const lr = SETTINGS.lr * Math.sqrt(batchSize / SETTINGS.batchSize);
+  const lr = learningRate(batchSize);
 
   if (devices) await startDevices(devices);
   torch.manualSeed(seed);

@@ -1,10 +1,17 @@
 // The surname classifier (network.mjs) on the main bundle, and classifying names with it. Shared by
-// main.mjs, the rnn benchmark and the test.
+// main.mjs, the rnn benchmark, the test and the browser page (examples/web).
 import * as torch from '../../dist/node.js';
-import { collateNames, encodeName, NATIONALITIES } from './data.mjs';
+import { collateNames } from './dataset.mjs';
 import { nameClassifierClass } from './network.mjs';
+import { encodeName, NATIONALITIES } from './vocabulary.mjs';
 
 export const NameClassifier = nameClassifierClass(torch);
+
+/** The model's weights on the CPU, their values landed (they may come from a device that queues its work). */
+export async function moveToCpu(model) {
+  model.to('cpu');
+  for (const tensor of [...model.parameters(), ...model.buffers()]) await tensor.data();
+}
 
 /**
  * The `k` likeliest nationalities of each name: `[{ name, top: [{ nationality, probability }] }]`,

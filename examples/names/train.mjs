@@ -1,7 +1,7 @@
 // One training epoch and one evaluation pass of the surname classifier, written the PyTorch way.
-// Shared by main.mjs, the rnn benchmark and the test.
+// Shared by main.mjs, the rnn benchmark, the test and the browser page (examples/web).
 import * as torch from '../../dist/node.js';
-import { NATIONALITIES } from './data.mjs';
+import { NATIONALITIES } from './vocabulary.mjs';
 
 const { nn } = torch;
 
@@ -20,6 +20,11 @@ export const SETTINGS = Object.freeze({
   clip: 5,
   seed: 0,
 });
+
+/** The learning rate at `batchSize`: Adam's step grows less than linearly with the batch; the square root is the usual rule for it. */
+export function learningRate(batchSize) {
+  return SETTINGS.lr * Math.sqrt(batchSize / SETTINGS.batchSize);
+}
 
 /**
  * One pass over `loader` with Adam (or any optimizer) and cross-entropy; gradients are clipped to
@@ -43,7 +48,7 @@ export async function trainEpoch(model, loader, optimizer, { clip = null, onBatc
     batch += 1;
     names += count;
     lossSum += value * count;
-    onBatch({ batch, batches, names, loss: lossSum / names, seconds: (performance.now() - start) / 1000 });
+    await onBatch({ batch, batches, names, loss: lossSum / names, seconds: (performance.now() - start) / 1000 });
   };
   for (const [x, lengths, y] of loader) {
     const loss = torch.scope(() => {
