@@ -5,7 +5,7 @@
  * them too. This module imports nothing that records, so the graph layer below ops may use it.
  */
 
-import type { Device, FaultMessage, TensorView } from '../devices/device.js';
+import type { AdamScalars, Device, FaultMessage, TensorView } from '../devices/device.js';
 import type { DType } from '../dtype.js';
 import { numel, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -93,4 +93,12 @@ export function scatterInto(
   if (numel(index.shape) === 0) return;
   const bad = target.storage.device.kernels.scatter(atLeast1d(target), atLeast1d(index), source, d, accumulate, message);
   if (bad !== null) throw faultError(message, bad);
+}
+
+/**
+ * One Adam step in place on param, expAvg and expAvgSq given grad (contiguous float32, one shape)
+ * by the device's fused kernel (Kernels.adamStep); the caller marks the three modified.
+ */
+export function adamStepInPlace(param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, scalars: AdamScalars): void {
+  if (param.numel() > 0) param.deviceObject.kernels.adamStep(param, grad, expAvg, expAvgSq, scalars);
 }

@@ -2,6 +2,7 @@
 import { zerosLike } from '../ops/creation.js';
 import { div, maximum, mul } from '../ops/elementwise.js';
 import { sqrt } from '../ops/unary.js';
+import { adamStepInPlace } from '../ops/unrecorded.js';
 import { markModified } from '../ops/util.js';
 import type { Tensor } from '../tensor.js';
 import { decayAverage, decaySquareAverage } from './moments.js';
@@ -70,25 +71,25 @@ export class Adam extends PerParameterOptimizer<AdamOptions> {
     const g = penalizedGradient(param, grad, { maximize: group.maximize, weightDecay: decoupled ? 0 : group.weightDecay });
     const expAvg = state.expAvg as Tensor;
     const expAvgSq = state.expAvgSq as Tensor;
+    const stepSize = group.lr / (1 - beta1 ** step);
+    const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
     if (!group.amsgrad && [param, g, expAvg, expAvgSq].every((t) => t.dtype === 'float32' && t.isContiguous())) {
       // One kernel for the ops below, with their rounding: the same bits, a dozen launches fewer per parameter.
-      if (param.numel() > 0)
-        param.deviceObject.kernels.adamStep(param, g, expAvg, expAvgSq, {
-          beta1,
-          oneMinusBeta1: 1 - beta1,
-          beta2,
-          oneMinusBeta2: 1 - beta2,
-          negativeStepSize: -(group.lr / (1 - beta1 ** step)),
-          biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** step),
-          eps: group.eps,
-        });
+      const scalars = {
+        beta1,
+        oneMinusBeta1: 1 - beta1,
+        beta2,
+        oneMinusBeta2: 1 - beta2,
+        negativeStepSize: -stepSize,
+        biasCorrection2Sqrt,
+        eps: group.eps,
+      };
+      adamStepInPlace(param, g, expAvg, expAvgSq, scalars);
       for (const tensor of [param, expAvg, expAvgSq]) markModified(tensor);
       return;
     }
     decayAverage(expAvg, g, beta1);
     decaySquareAverage(expAvgSq, g, beta2);
-    const stepSize = group.lr / (1 - beta1 ** step);
-    const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
     let secondMoment = expAvgSq;
     if (group.amsgrad) {
       secondMoment = state.maxExpAvgSq as Tensor;
