@@ -51,7 +51,11 @@ export function collateNames(samples) {
   const steps = Math.max(...lengths);
   const codes = new Int32Array(samples.length * steps);
   samples.forEach((sample, b) => codes.set(sample.codes, b * steps));
-  const x = torch.tensor(codes, { dtype: 'int32' }).view(samples.length, steps);
+  // The view shares the flat tensor's storage; disposing the flat one now keeps the live-tensor
+  // count flat over an epoch instead of leaving it to the garbage collector.
+  const flat = torch.tensor(codes, { dtype: 'int32' });
+  const x = flat.view(samples.length, steps);
+  flat.dispose();
   const y = torch.tensor(
     Int32Array.from(samples, (sample) => sample.label),
     { dtype: 'int32' },
