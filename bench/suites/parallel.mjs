@@ -117,7 +117,7 @@ function namesRows(quick) {
     torch.manualSeed(0);
     const model = new NameClassifier({ embeddingSize: SETTINGS.embeddingSize, hiddenSize: spec.hidden });
     const net = device === 'cpu' ? model : new nn.DataParallel(model.to(WORKERS[0]), { deviceIds: WORKERS });
-    const loader = namesLoader(samples, { batchSize: spec.batchSize, seed: 0 });
+    const loader = namesLoader(samples, { batchSize: spec.batchSize, seed: 0, replicas: device === 'cpu' ? 1 : WORKERS.length });
     const optimizer = new torch.optim.Adam(model.parameters(), { lr });
     return () => trainEpoch(net, loader, optimizer, { clip: SETTINGS.clip });
   };

@@ -63,9 +63,25 @@ export function collateNames(samples) {
   return [x, lengths, y];
 }
 
-/** A DataLoader over samples with collateNames; shuffled from `seed` when one is given. */
-export function namesLoader(samples, { batchSize, seed = null }) {
+/**
+ * The batch's samples ordered for nn.DataParallel over `replicas` devices, which splits a batch
+ * into contiguous pieces: sorted by length and dealt round-robin, so every piece gets names of
+ * every length. A packed GRU takes as many steps as its longest name, so a piece that drew the
+ * long names alone would keep the other replicas waiting.
+ */
+function dealtByLength(samples, replicas) {
+  const sorted = [...samples].sort((a, b) => b.codes.length - a.codes.length);
+  return Array.from({ length: replicas }, (_, r) => sorted.filter((_, i) => i % replicas === r)).flat();
+}
+
+/**
+ * A DataLoader over samples with collateNames; shuffled from `seed` when one is given. With
+ * `replicas` above 1 (the devices of an nn.DataParallel) each batch's names are ordered so that
+ * every replica's piece holds names of every length (the batch's loss is the same).
+ */
+export function namesLoader(samples, { batchSize, seed = null, replicas = 1 }) {
   const shuffle = seed !== null;
   const generator = shuffle ? new torch.Generator().manualSeed(seed) : undefined;
-  return new torch.utils.data.DataLoader(new NamesDataset(samples), { batchSize, shuffle, generator, collateFn: collateNames });
+  const collateFn = replicas > 1 ? (batch) => collateNames(dealtByLength(batch, replicas)) : collateNames;
+  return new torch.utils.data.DataLoader(new NamesDataset(samples), { batchSize, shuffle, generator, collateFn });
 }

@@ -128,8 +128,9 @@ async function train(flags, names) {
   torch.manualSeed(seed);
   const trainSet = readNames(TRAIN_FILE);
   const testSet = readNames(TEST_FILE);
-  const trainLoader = namesLoader(trainSet, { batchSize, seed });
-  const testLoader = namesLoader(testSet, { batchSize: 512 });
+  const replicas = devices?.length ?? 1;
+  const trainLoader = namesLoader(trainSet, { batchSize, seed, replicas });
+  const testLoader = namesLoader(testSet, { batchSize: 512, replicas });
   const model = new NameClassifier({ embeddingSize: SETTINGS.embeddingSize, hiddenSize });
   // The module's parameters live on the first device; every step copies them to the others.
   const net = devices ? new torch.nn.DataParallel(model.to(devices[0]), { deviceIds: devices }) : model;
