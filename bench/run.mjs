@@ -23,6 +23,7 @@ const suites = {
   charlm: ['cpu'],
   parallel: ['cpu'],
   relaxed: ['cpu'],
+  edge: ['cpu'],
 };
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -1,8 +1,7 @@
 // examples/edge's classifier on ONNX Runtime Web (its wasm backend, one thread): the same routing
 // (classifier-handler.mjs), the same weights exported to names.onnx by scripts/names_onnx.py.
-//   env.MODEL     names.onnx, as bytes
-//   env.ORT_WASM  where compiling wasm from bytes is allowed: nothing (ORT finds its own .wasm);
-//                 on workerd: ort-wasm-simd-threaded.wasm as a WebAssembly.Module (see ort-workerd.mjs)
+//   env.MODEL  names.onnx, as bytes
+// ORT finds and compiles its own .wasm; on workerd, ort-workerd.mjs hands it the imported module.
 import * as ort from 'onnxruntime-web';
 import { classifierHandler } from '../../examples/edge/classifier-handler.mjs';
 import { encodeName, NATIONALITIES } from '../../examples/names/vocabulary.mjs';
