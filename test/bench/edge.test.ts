@@ -20,5 +20,5 @@ describe('bench edge --quick', () => {
     expect(rows('workerd')).toHaveLength(4 + 3);
     expect(rows('node')).toHaveLength(4 + 3);
     expect(printed.some((line) => line.includes('does not run'))).toBe(false);
-  }, 60_000);
+  }, 90_000);
 });
