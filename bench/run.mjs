@@ -1,7 +1,7 @@
 // `npm run bench -- <suite...> [--device cpu|webgpu|cpu:N] [--quick] [--report file.html]`: runs the
 // named suites (all when none is named) on the device (cpu unless named; `dispatch` runs on webgpu,
 // or on a worker CPU device cpu:N, whose enqueue cost it reports; `parallel` starts cpu:1 and cpu:2
-// itself). --quick runs tiny sizes of every suite on every device so CI can check that the
+// itself; `edge` serves examples/edge from workerd and Node processes it starts). --quick runs tiny sizes of every suite on every device so CI can check that the
 // benchmarks still work, asserting no timings. --report also writes the run as one HTML page
 // (bench/report.mjs).
 import { loadavg } from 'node:os';
@@ -23,6 +23,7 @@ const suites = {
   charlm: ['cpu'],
   parallel: ['cpu'],
   relaxed: ['cpu'],
+  edge: ['cpu'],
 };
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

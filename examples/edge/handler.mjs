@@ -6,25 +6,17 @@
 import * as torch from 'webtorch/edge';
 import { nameClassifierClass } from '../names/network.mjs';
 import { encodeName, NATIONALITIES } from '../names/vocabulary.mjs';
+import { classifierHandler } from './classifier-handler.mjs';
 
-/** Longer names are refused: the longest surname in the training data has 20 characters. */
-const MAX_NAME_LENGTH = 50;
 const TOP = 3;
 
 const NameClassifier = nameClassifierClass(torch);
 
-/** The model, made once per isolate on the first request and shared by the ones after it. */
-let model = null;
-
-async function loadModel(env) {
+async function load(env) {
   await torch.init(env.KERNELS);
   const classifier = NameClassifier.fromStateDict(torch.load(env.WEIGHTS));
   classifier.eval();
   return classifier;
-}
-
-function json(body, status = 200) {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
 }
 
 /** The `TOP` likeliest nationalities of one name, with their probabilities. */
@@ -40,20 +32,4 @@ function classify(classifier, name) {
   );
 }
 
-export default {
-  async fetch(request, env) {
-    const url = new URL(request.url);
-    if (url.pathname !== '/classify') return json({ error: `not found: ${url.pathname}; ask GET /classify?name=...` }, 404);
-    if (request.method !== 'GET') return json({ error: `method ${request.method} not allowed; use GET` }, 405);
-    const name = url.searchParams.get('name');
-    if (name === null) return json({ error: 'missing query parameter: name (GET /classify?name=Rossi)' }, 400);
-    if (name.trim().length === 0) return json({ error: 'name is empty' }, 400);
-    if (name.length > MAX_NAME_LENGTH)
-      return json({ error: `name is too long: ${name.length} characters, at most ${MAX_NAME_LENGTH}` }, 400);
-    model ??= loadModel(env).catch((error) => {
-      model = null;
-      throw error;
-    });
-    return json({ name, top: classify(await model, name.trim()) });
-  },
-};
+export default classifierHandler({ load, classify });

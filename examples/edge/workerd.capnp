@@ -14,6 +14,7 @@ const names :Workerd.Worker = (
   modules = [
     (name = "examples/edge/workerd.mjs", esModule = embed "workerd.mjs"),
     (name = "examples/edge/handler.mjs", esModule = embed "handler.mjs"),
+    (name = "examples/edge/classifier-handler.mjs", esModule = embed "classifier-handler.mjs"),
     (name = "examples/names/network.mjs", esModule = embed "../names/network.mjs"),
     (name = "examples/names/vocabulary.mjs", esModule = embed "../names/vocabulary.mjs"),
     (name = "examples/edge/webtorch/edge", esModule = embed "../../dist/edge.js"),
