@@ -4,7 +4,8 @@
 // and, per job, a kernel and its arguments. A job is split into pieces whose boundaries do not
 // depend on how many threads run them (see the kernels' glue), so any thread count gives the same
 // bits; a worker that is not ready yet (workers start asynchronously), or that has not taken its
-// piece in time (it died), has its piece run by the calling thread instead, with the same result.
+// piece by the time the calling thread has run its own (descheduled, or dead), has its piece run by
+// the calling thread instead, with the same result.
 import workerSource from '../../../build/thread-worker.js';
 import { canBlock } from '../blocking.js';
 import { MAX_JOB_ARGS, SLOT, SLOT_BYTES, SLOT_HEADER_WORDS, type ThreadStart } from './thread-slot.js';
@@ -56,19 +57,20 @@ export function coreCount(): number {
 const SEQ_MASK = 0x3fffffff;
 
 /**
- * How long the calling thread waits for a worker to take a posted piece before taking it back and
- * running it itself. A live, parked worker takes it within microseconds (milliseconds on a loaded
- * machine); a dead one never does, and the calling thread cannot hear of a death while it runs
- * ops without returning to the event loop, so without this bound it would wait forever.
- */
-const CLAIM_TIMEOUT_MS = 100;
-
-/**
  * How long the calling thread spins for a worker's piece before blocking: the pieces are equal, so
  * the worker's usually ends within a fraction of a millisecond of the calling thread's own, and
  * waking from Atomics.wait costs more than that (see SPIN_BEFORE_PARKING_MS in thread-worker.ts).
  */
 const FINISH_SPIN_MS = 0.5;
+
+/**
+ * How long a worker that let a piece go untaken gets no pieces (see finished): its core is busy
+ * with other work, and until that ends every piece posted to it is a piece the calling thread
+ * waits for or takes back, while the worker's spinning, once it runs, takes time from the calling
+ * thread. With one busy process beside the conv bench's CNN step on this 2-core machine, 2 threads
+ * took 12.2 ms a step before take-backs, 6.4-7.1 ms with them, and 5.7-5.9 ms resting as well (1 thread: 4.6-5.4 ms).
+ */
+const REST_AFTER_TAKE_BACK_MS = 20;
 
 interface PoolThread {
   readonly control: Int32Array;
@@ -76,6 +78,8 @@ interface PoolThread {
   readonly scratch: number;
   alive: boolean;
   seq: number;
+  /** performance.now() before which the worker gets no pieces (REST_AFTER_TAKE_BACK_MS). */
+  restUntil: number;
 }
 
 /**
@@ -88,27 +92,20 @@ function takesJobs(thread: PoolThread): boolean {
 }
 
 /**
- * Waits until `thread`'s worker has run its posted piece; false when the worker did not take it
- * within CLAIM_TIMEOUT_MS and the calling thread took it back, to run it itself.
+ * Waits until `thread`'s worker has run its posted piece; false when the worker had not taken it
+ * by the time the calling thread finished its own and the calling thread took it back, to run it
+ * itself. A worker that is running or spinning takes a piece within microseconds, and one woken
+ * from parking well within the calling thread's piece (pieces are sized to outweigh a wake-up), so
+ * a piece still untaken then belongs to a worker the OS has not scheduled (another process holds
+ * the other core) or one that died; waiting for it cost a time slice or more.
  */
 function finished(thread: PoolThread): boolean {
   const control = thread.control;
   const previous = (thread.seq - 1) & SEQ_MASK;
-  const now = performance.now();
-  const deadline = now + CLAIM_TIMEOUT_MS;
-  const spinUntil = now + FINISH_SPIN_MS;
+  if (Atomics.compareExchange(control, SLOT.CLAIM, previous, thread.seq) === previous) return false;
+  const spinUntil = performance.now() + FINISH_SPIN_MS;
   for (let done = Atomics.load(control, SLOT.DONE); done !== thread.seq; done = Atomics.load(control, SLOT.DONE)) {
-    if (performance.now() < spinUntil) continue;
-    if (Atomics.load(control, SLOT.CLAIM) === thread.seq) {
-      if (canBlock) Atomics.wait(control, SLOT.DONE, done);
-      continue;
-    }
-    const left = deadline - performance.now();
-    if (left > 0) {
-      if (canBlock) Atomics.wait(control, SLOT.DONE, done, left);
-    } else if (Atomics.compareExchange(control, SLOT.CLAIM, previous, thread.seq) === previous) {
-      return false;
-    }
+    if (performance.now() >= spinUntil && canBlock) Atomics.wait(control, SLOT.DONE, done);
   }
   return true;
 }
@@ -151,17 +148,18 @@ export class ThreadPool {
 
   /**
    * Runs `kernel` once per entry of `pieces`, all at once: piece 0 on the calling thread, piece i on
-   * worker i (or on the calling thread when that worker is not ready, or does not take the piece
-   * within CLAIM_TIMEOUT_MS). Returns when every piece is done.
+   * worker i (or on the calling thread when that worker is not ready, or has not taken the piece
+   * when the calling thread is done with its own: see finished). Returns when every piece is done.
    */
   run(kernel: string, pieces: readonly JobArgs[], runHere: (args: JobArgs) => void): void {
     const index = this.kernelIndex.get(kernel);
     if (index === undefined) throw new Error(`cpu thread pool: no kernel named ${kernel}`);
     const posted: [PoolThread, number][] = [];
     const local: JobArgs[] = [pieces[0]];
+    const now = performance.now();
     for (let i = 1; i < pieces.length; i++) {
       const thread = this.threads[i - 1];
-      if (!thread || !takesJobs(thread)) {
+      if (!thread || now < thread.restUntil || !takesJobs(thread)) {
         local.push(pieces[i]);
         continue;
       }
@@ -179,6 +177,7 @@ export class ThreadPool {
     for (const args of local) runHere(args);
     for (const [thread, i] of posted) {
       if (!finished(thread)) {
+        thread.restUntil = performance.now() + REST_AFTER_TAKE_BACK_MS;
         runHere(pieces[i]);
         continue;
       }
@@ -200,6 +199,7 @@ export class ThreadPool {
       scratch,
       alive: true,
       seq: 0,
+      restUntil: 0,
     };
     const start: ThreadStart = { module: this.module, memory: this.memory, slot, scratch, kernels: this.kernelNames };
     const died = () => {

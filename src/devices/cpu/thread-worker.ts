@@ -29,8 +29,11 @@ function serve(start: ThreadStart): void {
   let seen = Atomics.load(control, SLOT.SEQ);
   Atomics.store(control, SLOT.READY, 1);
   Atomics.notify(control, SLOT.READY);
+  // A piece the calling thread took back means this worker was kept off its core: spinning then
+  // would take time from the calling thread, which runs alone for a while (see thread-pool.ts).
+  let lostClaim = false;
   for (;;) {
-    const spinUntil = performance.now() + SPIN_BEFORE_PARKING_MS;
+    const spinUntil = lostClaim ? 0 : performance.now() + SPIN_BEFORE_PARKING_MS;
     while (Atomics.load(control, SLOT.SEQ) === seen && performance.now() < spinUntil);
     if (Atomics.load(control, SLOT.SEQ) === seen) {
       // Storing PARKED before waiting, as the main thread stores SEQ before reading PARKED: either
@@ -43,7 +46,8 @@ function serve(start: ThreadStart): void {
     if (seq < 0) return;
     // Losing the claim means the main thread gave up waiting and ran the piece itself; DONE then
     // tells it this worker is alive and free again.
-    if (Atomics.compareExchange(control, SLOT.CLAIM, seen, seq) === seen) {
+    lostClaim = Atomics.compareExchange(control, SLOT.CLAIM, seen, seq) !== seen;
+    if (!lostClaim) {
       try {
         const count = control[SLOT.ARG_COUNT];
         kernels[control[SLOT.KERNEL]](...Array.from(args.subarray(0, count)));
