@@ -350,3 +350,58 @@ export function columnSumsF32(rows: i32, cols: i32, matrix: usize, out: usize): 
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// step programs
+//
+// The directions of a bidirectional layer are independent, so the pool runs each one's steps
+// whole on its own thread: the glue records a direction's step calls as a program (each entry the
+// kernel's id, in STEP_KERNEL_IDS' order in src/devices/cpu/kernels/rnn.ts, then its arguments as
+// i32 words) and a thread runs it with one call, where splitting each small step over the batch
+// would cost a wake-up per step.
+
+@inline function word(entry: usize, i: i32): i32 {
+  return load<i32>(entry + (<usize>i << 2));
+}
+
+@inline function address(entry: usize, i: i32): usize {
+  return load<u32>(entry + (<usize>i << 2));
+}
+
+/** Runs the `count` step calls recorded at `program`, in order. */
+export function rnnRunSteps(program: usize, count: i32): void {
+  let entry = program;
+  for (let k = 0; k < count; k++) {
+    const id = load<i32>(entry);
+    const a = entry + 4;
+    let words = 0;
+    if (id == 0) {
+      rnnForwardStep(word(a, 0), word(a, 1), word(a, 2), address(a, 3), address(a, 4), address(a, 5), address(a, 6),
+        address(a, 7), address(a, 8), address(a, 9));
+      words = 10;
+    } else if (id == 1) {
+      lstmForwardStep(word(a, 0), word(a, 1), word(a, 2), address(a, 3), address(a, 4), address(a, 5), address(a, 6),
+        address(a, 7), address(a, 8), address(a, 9), address(a, 10), address(a, 11), address(a, 12), address(a, 13));
+      words = 14;
+    } else if (id == 2) {
+      gruForwardStep(word(a, 0), word(a, 1), address(a, 2), address(a, 3), address(a, 4), address(a, 5), address(a, 6),
+        address(a, 7), address(a, 8), address(a, 9), address(a, 10));
+      words = 11;
+    } else if (id == 3) {
+      rnnBackwardStep(word(a, 0), word(a, 1), word(a, 2), address(a, 3), address(a, 4), word(a, 5), address(a, 6),
+        address(a, 7), address(a, 8), address(a, 9), address(a, 10), address(a, 11), address(a, 12), address(a, 13));
+      words = 14;
+    } else if (id == 4) {
+      lstmBackwardStep(word(a, 0), word(a, 1), word(a, 2), address(a, 3), address(a, 4), address(a, 5), word(a, 6),
+        address(a, 7), address(a, 8), address(a, 9), address(a, 10), address(a, 11), address(a, 12), address(a, 13),
+        address(a, 14), address(a, 15), address(a, 16), address(a, 17), address(a, 18), address(a, 19), address(a, 20));
+      words = 21;
+    } else {
+      gruBackwardStep(word(a, 0), word(a, 1), address(a, 2), address(a, 3), address(a, 4), word(a, 5), address(a, 6),
+        address(a, 7), address(a, 8), address(a, 9), address(a, 10), address(a, 11), address(a, 12), address(a, 13),
+        address(a, 14));
+      words = 15;
+    }
+    entry = a + (<usize>words << 2);
+  }
+}

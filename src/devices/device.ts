@@ -144,6 +144,31 @@ export interface RnnGradients {
   readonly weightHr: TensorView | null;
 }
 
+/** One direction of an rnnForward: its layer and where its results go (see Kernels.rnnForward). */
+export interface RnnForwardRun {
+  readonly layer: RnnLayer;
+  /** [rows, stateSize]: h_t of every row. */
+  readonly output: TensorView;
+  /** [batch, stateSize]: each sequence's state after its last step (step 0 when reverse). */
+  readonly hN: TensorView;
+  /** [batch, hidden] for LSTM, else null. */
+  readonly cN: TensorView | null;
+  /** [rnnReserveElements]: what rnnBackward reads. */
+  readonly reserve: TensorView;
+}
+
+/** One direction of an rnnBackward: the forward run's layer, output and reserve, the gradients of its results, and where its gradients go. */
+export interface RnnBackwardRun {
+  readonly layer: RnnLayer;
+  readonly output: TensorView;
+  readonly reserve: TensorView;
+  readonly gradOutput: TensorView;
+  readonly gradHN: TensorView;
+  /** null for a non-LSTM. */
+  readonly gradCN: TensorView | null;
+  readonly grads: RnnGradients;
+}
+
 /** Adam's scalars for one step, each as its unfused op takes it (1 - beta1 computed in float64, then rounded). */
 export interface AdamScalars {
   readonly beta1: number;
@@ -329,28 +354,23 @@ export interface Kernels {
   /** gradInput [N, C, H, W] (contiguous, overwritten) = the gradient of avgPool2d given grad [N, C, Ho, Wo] (any strides). */
   avgPool2dBackward(gradInput: TensorView, grad: TensorView, rows: PoolAxis, cols: PoolAxis): void;
   /**
-   * Runs every step of `layer` (fused: one input-projection GEMM, then per step the hidden GEMM,
-   * gates and state update). Writes output [rows, stateSize] (h_t of every row), hN [batch,
-   * stateSize] and, for LSTM, cN [batch, hidden]: each sequence's state after its last step (step 0
-   * when reverse). reserve [rnnReserveElements] receives what rnnBackward reads: rows x G*hidden
-   * gate activations (RNN h_t), then for LSTM rows x hidden cell states c_t, for GRU rows x hidden
-   * W_hn h_{t-1} + b_hn. output, hN and cN may be views into one buffer.
+   * Runs every step of each run's layer (fused: one input-projection GEMM, then per step the hidden
+   * GEMM, gates and state update). The runs are the directions of one layer: independent of each
+   * other (no run reads what another writes), so a device may run them at once. Each writes its
+   * output [rows, stateSize] (h_t of every row), hN [batch, stateSize] and, for LSTM, cN [batch,
+   * hidden]: each sequence's state after its last step (step 0 when reverse). reserve
+   * [rnnReserveElements] receives what rnnBackward reads: rows x G*hidden gate activations (RNN
+   * h_t), then for LSTM rows x hidden cell states c_t, for GRU rows x hidden W_hn h_{t-1} + b_hn.
+   * output, hN and cN may be views into one buffer.
    */
-  rnnForward(layer: RnnLayer, output: TensorView, hN: TensorView, cN: TensorView | null, reserve: TensorView): void;
+  rnnForward(runs: readonly RnnForwardRun[]): void;
   /**
-   * The gradients of one rnnForward, given the gradients of its output, hN and cN (null for a
-   * non-LSTM) and the output and reserve it wrote: writes each non-null entry of `grads`
-   * (contiguous, overwritten, shaped like the tensor it is the gradient of).
+   * The gradients of one rnnForward's runs, given the gradients of each one's output, hN and cN
+   * (null for a non-LSTM) and the output and reserve it wrote: writes each non-null entry of a
+   * run's `grads` (contiguous, overwritten, shaped like the tensor it is the gradient of; no two
+   * runs share one).
    */
-  rnnBackward(
-    layer: RnnLayer,
-    output: TensorView,
-    reserve: TensorView,
-    gradOutput: TensorView,
-    gradHN: TensorView,
-    gradCN: TensorView | null,
-    grads: RnnGradients,
-  ): void;
+  rnnBackward(runs: readonly RnnBackwardRun[]): void;
 }
 
 /**

@@ -4,7 +4,7 @@ import { scope } from '../memory.js';
 import { zeros } from '../ops/creation.js';
 import { indexSelect } from '../ops/gather-scatter.js';
 import { dropout } from '../ops/random.js';
-import { rnnGateCount, rnnLayer } from '../ops/rnn.js';
+import { rnnGateCount, rnnLayer, rnnLayers } from '../ops/rnn.js';
 import { checkDtype, checkTensor } from '../ops/util.js';
 import { cat, reshape, select, squeeze, stack, transpose, unsqueeze } from '../ops/views.js';
 import { checkArgumentCount, checkOptions, type KeywordCall, optionKeys, spreadKeywordCall } from '../options.js';
@@ -233,7 +233,7 @@ class RNNBase extends Module {
   }
 
   /**
-   * Every layer-direction as one fused op, dropout between layers when training. Returns the last
+   * Every layer as one fused op over its directions, dropout between layers when training. Returns the last
    * layer's output rows and the final states stacked [numLayers * numDirections, batch, *], in
    * the packed (sorted) order.
    */
@@ -243,23 +243,22 @@ class RNNBase extends Module {
     const finals: Tensor[][] = states.map(() => []);
     let rows = data;
     for (let k = 0; k < this.numLayers; k++) {
-      const outputs = this.directionSuffixes().map((suffix, direction) => {
+      const directions = this.directionSuffixes().map((suffix, direction) => {
         const index = k * this.numDirections + direction;
-        const result = rnnLayer(
-          this.mode,
-          rows,
-          batchSizes,
-          select(states[0], 0, index),
-          this.mode === 'lstm' ? select(states[1], 0, index) : null,
-          {
+        return {
+          h0: select(states[0], 0, index),
+          c0: this.mode === 'lstm' ? select(states[1], 0, index) : null,
+          weights: {
             weightIh: this.param(`weight_ih_l${k}${suffix}`)!,
             weightHh: this.param(`weight_hh_l${k}${suffix}`)!,
             biasIh: this.param(`bias_ih_l${k}${suffix}`),
             biasHh: this.param(`bias_hh_l${k}${suffix}`),
             weightHr: this.param(`weight_hr_l${k}${suffix}`),
           },
-          { reverse: direction === 1 },
-        );
+          reverse: direction === 1,
+        };
+      });
+      const outputs = rnnLayers(this.mode, rows, batchSizes, directions).map((result) => {
         finals[0].push(result.hN);
         if (result.cN) finals[1].push(result.cN);
         return result.output;

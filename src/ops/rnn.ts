@@ -4,6 +4,7 @@ import { rnnGateCount, rnnPlan, rnnReserveElements } from '../devices/rnn-layout
 import { record } from '../graph/record.js';
 import { formatShape, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { add } from './elementwise.js';
 import { checkDtype, checkSameDevice, checkTensor } from './util.js';
 import { contiguous, narrow, view } from './views.js';
 
@@ -62,11 +63,21 @@ function checkBatchSizes(batchSizes: readonly number[], rows: number): void {
   if (total !== rows) throw new RangeError(`rnnLayer: input has ${rows} rows but batchSizes [${batchSizes.join(', ')}] sum to ${total}`);
 }
 
+/** One direction of a layer for rnnLayers: its initial states, its weights and its order. */
+export interface RnnDirection {
+  h0: Tensor;
+  /** For LSTM; null otherwise. */
+  c0: Tensor | null;
+  weights: RnnLayerWeights;
+  /** Run the steps from last to first (the reverse direction of a bidirectional layer). */
+  reverse?: boolean;
+}
+
 /**
  * One direction of one recurrent layer over packed rows, recorded as ONE autograd node with a
  * fused backward: the input projection of every step is a single GEMM, then each step is one
- * fused kernel (hidden GEMM, gates, state update) touching only the batchSizes[t] sequences still
- * running. `input` is [rows, inputSize] with step t's rows after those of steps 0..t-1 (a
+ * fused kernel (hidden GEMM, gates and state update) touching only the batchSizes[t] sequences
+ * still running. `input` is [rows, inputSize] with step t's rows after those of steps 0..t-1 (a
  * PackedSequence's data, or a padded [T, B, *] input reshaped to [T*B, *] with every batch size
  * B). Gate order and cell formulas are PyTorch's (see RnnLayer in devices/device.ts).
  *
@@ -84,14 +95,59 @@ export function rnnLayer(
   weights: RnnLayerWeights,
   options: RnnLayerOptions = {},
 ): RnnLayerResult {
+  return rnnLayers(mode, input, batchSizes, [{ h0, c0, weights, reverse: options.reverse }])[0];
+}
+
+/** Checks one direction's tensors against the input and mode; returns its hidden and state sizes. */
+function checkDirection(mode: RnnMode, direction: RnnDirection, label: string, inputSize: number, batch: number) {
+  const { h0, c0, weights } = direction;
+  const name = (field: string) => field + label;
+  const { weightIh, weightHh } = weights;
   const biasIh = weights.biasIh ?? null;
   const biasHh = weights.biasHh ?? null;
   const weightHr = weights.weightHr ?? null;
-  const named: Record<string, Tensor> = { input, h0, weightIh: weights.weightIh, weightHh: weights.weightHh };
-  if (c0) named.c0 = c0;
-  if (biasIh) named.biasIh = biasIh;
-  if (biasHh) named.biasHh = biasHh;
-  if (weightHr) named.weightHr = weightHr;
+  const gates = rnnGateCount(mode);
+  if (weightIh.shape.length !== 2 || weightIh.shape[0] % gates !== 0 || weightIh.shape[0] === 0) {
+    throw new RangeError(
+      `rnnLayer: ${name('weightIh')} must be [${gates} * hidden, inputSize] for ${mode}, got ${formatShape(weightIh.shape)}`,
+    );
+  }
+  const hidden = weightIh.shape[0] / gates;
+  const state = weightHr ? weightHr.shape[0] : hidden;
+  if (weightHr && mode !== 'lstm') throw new RangeError(`rnnLayer: only an LSTM takes a projection (weightHr), not ${mode}`);
+  if (weightHr) expectShape(name('weightHr'), weightHr, [weightHr.shape[0], hidden]);
+  expectShape(name('weightIh'), weightIh, [gates * hidden, inputSize]);
+  expectShape(name('weightHh'), weightHh, [gates * hidden, state]);
+  if (biasIh) expectShape(name('biasIh'), biasIh, [gates * hidden]);
+  if (biasHh) expectShape(name('biasHh'), biasHh, [gates * hidden]);
+  expectShape(name('h0'), h0, [batch, state]);
+  if (mode === 'lstm') {
+    if (!c0) throw new TypeError(`rnnLayer: an LSTM needs ${name('c0')}`);
+    expectShape(name('c0'), c0, [batch, hidden]);
+  } else if (c0) {
+    throw new TypeError(`rnnLayer: only an LSTM takes c0, not ${mode}`);
+  }
+  return { hidden, state };
+}
+
+/**
+ * The directions of one recurrent layer over the same packed rows (see rnnLayer), recorded as ONE
+ * autograd node: the directions are independent, so a device may run them at once (the CPU runs
+ * a bidirectional layer's two directions on two threads), in forward and in backward. Returns
+ * each direction's results in the order given.
+ */
+export function rnnLayers(
+  mode: RnnMode,
+  input: Tensor,
+  batchSizes: readonly number[],
+  directions: readonly RnnDirection[],
+): RnnLayerResult[] {
+  const named: Record<string, Tensor> = { input };
+  const labels = directions.map((_, d) => (d === 0 ? '' : ` (direction ${d})`));
+  for (const [d, { h0, c0, weights }] of directions.entries()) {
+    const fields: Record<string, Tensor | null | undefined> = { h0, c0, ...weights };
+    for (const [field, tensor] of Object.entries(fields)) if (tensor) named[field + labels[d]] = tensor;
+  }
   for (const [name, tensor] of Object.entries(named)) {
     checkTensor('rnnLayer', name, tensor);
     checkDtype('rnnLayer', name, tensor, ['float32']);
@@ -101,35 +157,26 @@ export function rnnLayer(
   const [rows, inputSize] = input.shape;
   checkBatchSizes(batchSizes, rows);
   const batch = batchSizes[0];
-  const gates = rnnGateCount(mode);
-  if (weights.weightIh.shape.length !== 2 || weights.weightIh.shape[0] % gates !== 0 || weights.weightIh.shape[0] === 0) {
-    throw new RangeError(
-      `rnnLayer: weightIh must be [${gates} * hidden, inputSize] for ${mode}, got ${formatShape(weights.weightIh.shape)}`,
-    );
-  }
-  const hidden = weights.weightIh.shape[0] / gates;
-  const state = weightHr ? weightHr.shape[0] : hidden;
-  if (weightHr && mode !== 'lstm') throw new RangeError(`rnnLayer: only an LSTM takes a projection (weightHr), not ${mode}`);
-  if (weightHr) expectShape('weightHr', weightHr, [weightHr.shape[0], hidden]);
-  expectShape('weightIh', weights.weightIh, [gates * hidden, inputSize]);
-  expectShape('weightHh', weights.weightHh, [gates * hidden, state]);
-  if (biasIh) expectShape('biasIh', biasIh, [gates * hidden]);
-  if (biasHh) expectShape('biasHh', biasHh, [gates * hidden]);
-  expectShape('h0', h0, [batch, state]);
-  if (mode === 'lstm') {
-    if (!c0) throw new TypeError('rnnLayer: an LSTM needs c0');
-    expectShape('c0', c0, [batch, hidden]);
-  } else if (c0) {
-    throw new TypeError(`rnnLayer: only an LSTM takes c0, not ${mode}`);
-  }
+  const sizes = directions.map((direction, d) => checkDirection(mode, direction, labels[d], inputSize, batch));
+  const hasCells = mode === 'lstm';
 
-  const operands = [input, h0, c0, weights.weightIh, weights.weightHh, biasIh, biasHh, weightHr].map((t) => (t ? contiguous(t) : null));
-  const [x, h, c, wIh, wHh, bIh, bHh, wHr] = operands;
-  const layer: RnnLayer = {
+  const x = contiguous(input);
+  // Per direction, the tensors given (h0, c0, then the weights in RnnLayer's order) and contiguous operands of them.
+  const given = directions.map(({ h0, c0, weights }) => [
+    h0,
+    c0,
+    weights.weightIh,
+    weights.weightHh,
+    weights.biasIh ?? null,
+    weights.biasHh ?? null,
+    weights.weightHr ?? null,
+  ]);
+  const operands = given.map((tensors) => tensors.map((t) => (t ? contiguous(t) : null)));
+  const layerOf = (d: number, [h, c, wIh, wHh, bIh, bHh, wHr]: (Tensor | null)[], input: Tensor): RnnLayer => ({
     mode,
     batchSizes: [...batchSizes],
-    reverse: options.reverse ?? false,
-    input: x!,
+    reverse: directions[d].reverse ?? false,
+    input,
     h0: h!,
     c0: c,
     weightIh: wIh!,
@@ -137,71 +184,88 @@ export function rnnLayer(
     biasIh: bIh,
     biasHh: bHh,
     weightHr: wHr,
-    plan: rnnPlan(mode, batchSizes, inputSize, hidden, state),
-  };
-  const cellElements = mode === 'lstm' ? batch * hidden : 0;
-  const result = Tensor.empty([rows * state + batch * state + cellElements], 'float32', device);
-  const parts = resultViews(result, rows, batch, state, hidden, mode === 'lstm');
-  const reserve = Tensor.empty([rnnReserveElements(mode, rows, hidden)], 'float32', device);
-  device.kernels.rnnForward(layer, parts.output, parts.hN, parts.cN, reserve);
+    plan: rnnPlan(mode, batchSizes, inputSize, sizes[d].hidden, sizes[d].state),
+  });
+  const layers = operands.map((tensors, d) => layerOf(d, tensors, x));
+  // Every direction's output, hN and cN in one flat result, direction after direction.
+  const resultSize = ({ hidden, state }: { hidden: number; state: number }) =>
+    rows * state + batch * state + (hasCells ? batch * hidden : 0);
+  const starts = sizes.map((_, d) => sizes.slice(0, d).reduce((sum, size) => sum + resultSize(size), 0));
+  const result = Tensor.empty([starts[starts.length - 1] + resultSize(sizes[sizes.length - 1])], 'float32', device);
+  const partsOf = (flat: TensorView, d: number) => resultViews(flat, starts[d], rows, batch, sizes[d].state, sizes[d].hidden, hasCells);
+  const reserves = layers.map(({ plan }) => Tensor.empty([rnnReserveElements(mode, rows, plan.hidden)], 'float32', device));
+  device.kernels.rnnForward(layers.map((layer, d) => ({ layer, ...partsOf(result, d), reserve: reserves[d] })));
 
-  const inputs = [input, h0, c0, weights.weightIh, weights.weightHh, biasIh, biasHh, weightHr];
+  const inputs = [input, ...given.flat()];
   record(NODE_NAMES[mode], result, inputs, (save) => {
     const wanted = inputs.map((t) => t?.requiresGrad ?? false);
-    // The layer as backward sees it: every operand saved, so in-place changes are detected.
-    const saved = operands.map((t) => (t ? save(t) : null));
-    const [sx, sh, sc, sWih, sWhh, sBih, sBhh, sWhr] = saved;
-    const savedLayer: RnnLayer = {
-      ...layer,
-      input: sx!,
-      h0: sh!,
-      c0: sc,
-      weightIh: sWih!,
-      weightHh: sWhh!,
-      biasIh: sBih,
-      biasHh: sBhh,
-      weightHr: sWhr,
-    };
+    // The layers as backward sees them: every operand saved, so in-place changes are detected.
+    const savedInput = save(x);
+    const saved = operands.map((tensors) => tensors.map((t) => (t ? save(t) : null)));
+    const savedLayers = saved.map((tensors, d) => layerOf(d, tensors, savedInput));
     const savedResult = save(result);
-    const savedReserve = save(reserve);
+    const savedReserves = reserves.map((reserve) => save(reserve));
     return (grad) => {
       const g = contiguous(grad);
-      const gradParts = resultViews(g, rows, batch, state, hidden, mode === 'lstm');
-      const outputs = saved.map((t, i) => (t && wanted[i] ? Tensor.empty(t.shape, 'float32', device) : null));
-      const [gx, gh, gc, gWih, gWhh, gBih, gBhh, gWhr] = outputs;
-      const grads: RnnGradients = { input: gx, h0: gh, c0: gc, weightIh: gWih, weightHh: gWhh, biasIh: gBih, biasHh: gBhh, weightHr: gWhr };
+      const gradOf = (t: Tensor | null, wantedHere: boolean) => (t && wantedHere ? Tensor.empty(t.shape, 'float32', device) : null);
+      const inputGrads = directions.map(() => gradOf(savedInput, wanted[0]));
+      const directionGrads = saved.map((tensors, d) => tensors.map((t, i) => gradOf(t, wanted[1 + d * tensors.length + i])));
       device.kernels.rnnBackward(
-        savedLayer,
-        resultViews(savedResult, rows, batch, state, hidden, mode === 'lstm').output,
-        savedReserve,
-        gradParts.output,
-        gradParts.hN,
-        gradParts.cN,
-        grads,
+        savedLayers.map((layer, d) => {
+          const gradParts = partsOf(g, d);
+          const [h0, c0, weightIh, weightHh, biasIh, biasHh, weightHr] = directionGrads[d];
+          const grads: RnnGradients = { input: inputGrads[d], h0, c0, weightIh, weightHh, biasIh, biasHh, weightHr };
+          return {
+            layer,
+            output: partsOf(savedResult, d).output,
+            reserve: savedReserves[d],
+            gradOutput: gradParts.output,
+            gradHN: gradParts.hN,
+            gradCN: gradParts.cN,
+            grads,
+          };
+        }),
       );
       if (g !== grad) g.dispose();
-      return outputs;
+      return [sumOf(inputGrads), ...directionGrads.flat()];
     };
   });
   if (result.gradFn) {
     const layer = LAYER_NAMES[mode];
     result.gradFn.noCreateGraph = `nn.${layer} and nn.${layer}Cell run a fused backward kernel that records no graph; write the cell's math in tensor ops to take higher derivatives`;
   }
-  reserve.dispose();
-  for (const [i, operand] of operands.entries()) if (operand && operand !== inputs[i]) operand.dispose();
+  for (const reserve of reserves) reserve.dispose();
+  if (x !== input) x.dispose();
+  for (const [d, tensors] of operands.entries())
+    for (const [i, operand] of tensors.entries()) if (operand && operand !== given[d][i]) operand.dispose();
 
-  const output = sliceOf(result, 0, [rows, state]);
-  const hN = sliceOf(result, rows * state, [batch, state]);
-  const cN = mode === 'lstm' ? sliceOf(result, (rows + batch) * state, [batch, hidden]) : null;
+  const results = sizes.map(({ hidden, state }, d) => ({
+    output: sliceOf(result, starts[d], [rows, state]),
+    hN: sliceOf(result, starts[d] + rows * state, [batch, state]),
+    cN: hasCells ? sliceOf(result, starts[d] + (rows + batch) * state, [batch, hidden]) : null,
+  }));
   result.dispose();
-  return { output, hN, cN };
+  return results;
 }
 
-/** The output, hN and cN regions of the flat result (or of its gradient) as kernel views. */
-function resultViews(flat: TensorView, rows: number, batch: number, state: number, hidden: number, hasCells: boolean) {
+/** The input's gradient: the sum of every direction's, each disposed once summed. */
+function sumOf(grads: (Tensor | null)[]): Tensor | null {
+  if (grads[0] === null) return null;
+  let total = grads[0];
+  for (const next of grads.slice(1)) {
+    const sum = add(total, next!);
+    total.dispose();
+    next!.dispose();
+    total = sum;
+  }
+  return total;
+}
+
+/** The output, hN and cN regions of one direction's part of the flat result (or of its gradient), from `first` on, as kernel views. */
+function resultViews(flat: TensorView, first: number, rows: number, batch: number, state: number, hidden: number, hasCells: boolean) {
   const region = (start: number, shape: Shape): TensorView => ({
     storage: flat.storage,
-    offset: flat.offset + start,
+    offset: flat.offset + first + start,
     shape,
     strides: [shape[1], 1],
     dtype: 'float32',

@@ -1,5 +1,6 @@
-// The recurrent layers' per-step kernels split over batch rows on the CPU thread pool: the same bits
-// at 1, 2 and 3 threads for every layer kind, forward and every gradient, padded and packed.
+// The recurrent layers on the CPU thread pool, each step split over batch rows, or a bidirectional
+// layer's two directions run side by side: the same bits at 1, 2 and 3 threads for every layer
+// kind, forward and every gradient, padded and packed.
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { STEP_MIN_MACS } from '../../src/devices/cpu/kernels/rnn.js';
 import * as torch from '../../src/index.js';
@@ -55,7 +56,7 @@ function forwardBackward(layer: Layer, batch: number, packed: boolean): torch.Te
   return [output, ...states, x.grad!, ...stateGrads, ...layer.parameters().map((p) => p.grad!)];
 }
 
-/** The step kernels the pool ran during a test, with the most pieces each was split into. */
+/** The step kernels (and step programs) the pool ran during a test, with the most pieces each was split into. */
 const piecesByKernel = new Map<string, number>();
 
 describe('recurrent steps on CPU threads', () => {
@@ -63,7 +64,7 @@ describe('recurrent steps on CPU threads', () => {
     piecesByKernel.clear();
     const run = cpu.pool!.run.bind(cpu.pool!);
     vi.spyOn(cpu.pool!, 'run').mockImplementation((kernel, pieces, runHere) => {
-      if (kernel.endsWith('Step')) piecesByKernel.set(kernel, Math.max(piecesByKernel.get(kernel) ?? 0, pieces.length));
+      if (kernel.endsWith('Step') || kernel === 'rnnRunSteps') piecesByKernel.set(kernel, Math.max(piecesByKernel.get(kernel) ?? 0, pieces.length));
       run(kernel, pieces, runHere);
     });
   });
@@ -92,7 +93,9 @@ describe('recurrent steps on CPU threads', () => {
         torch.manualSeed(3);
         const [layer, batch] = make(batchFor);
         await sameBitsAtAnyThreadCount(() => forwardBackward(layer, batch, packed));
-        expect(Object.fromEntries(piecesByKernel)).toEqual({ [`${kind}ForwardStep`]: 3, [`${kind}BackwardStep`]: 3 });
+        // A bidirectional layer's directions run as one step program each, on two threads.
+        const expected = layer.bidirectional ? { rnnRunSteps: 2 } : { [`${kind}ForwardStep`]: 3, [`${kind}BackwardStep`]: 3 };
+        expect(Object.fromEntries(piecesByKernel)).toEqual(expected);
       });
     }
   }
@@ -100,6 +103,17 @@ describe('recurrent steps on CPU threads', () => {
   it('a step too small to pay for a wake-up stays on the calling thread', async () => {
     torch.manualSeed(3);
     await sameBitsAtAnyThreadCount(() => forwardBackward(new nn.LSTM(INPUT, 8), 6, true));
+    await sameBitsAtAnyThreadCount(() => forwardBackward(new nn.GRU(INPUT, 8, { bidirectional: true }), 6, true));
     expect(piecesByKernel.size).toBe(0);
+  });
+
+  it('runs the directions side by side where the steps are too small to split but the whole loops pay', async () => {
+    torch.manualSeed(3);
+    const batch = 16;
+    const macsPerRow = 3 * 100 * 100;
+    expect(batch * macsPerRow).toBeLessThan(2 * STEP_MIN_MACS);
+    expect(2 * STEPS * batch * macsPerRow).toBeGreaterThanOrEqual(2 * STEP_MIN_MACS);
+    await sameBitsAtAnyThreadCount(() => forwardBackward(new nn.GRU(INPUT, 100, { bidirectional: true }), batch, true));
+    expect(Object.fromEntries(piecesByKernel)).toEqual({ rnnRunSteps: 2 });
   });
 });

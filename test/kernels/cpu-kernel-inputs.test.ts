@@ -101,7 +101,9 @@ function rnnCase(mode: RnnMode, backward: boolean): KernelCase {
         plan: rnnPlan(mode, [2, 1], 3, 2, 2),
       };
       if (!backward) {
-        attempt('rnnForward', mode, () => kernels.rnnForward(layer, t.output, t.hN, lstm ? t.cN : null, t.reserve));
+        attempt('rnnForward', mode, () =>
+          kernels.rnnForward([{ layer, output: t.output, hN: t.hN, cN: lstm ? t.cN : null, reserve: t.reserve }]),
+        );
         return;
       }
       const grads = {
@@ -115,7 +117,17 @@ function rnnCase(mode: RnnMode, backward: boolean): KernelCase {
         weightHr: null,
       };
       attempt('rnnBackward', mode, () =>
-        kernels.rnnBackward(layer, t.output, t.reserve, t.gradOutput, t.gradHN, lstm ? t.gradCN : null, grads),
+        kernels.rnnBackward([
+          {
+            layer,
+            output: t.output,
+            reserve: t.reserve,
+            gradOutput: t.gradOutput,
+            gradHN: t.gradHN,
+            gradCN: lstm ? t.gradCN : null,
+            grads,
+          },
+        ]),
       );
     },
   };

@@ -247,13 +247,15 @@ describe.skipIf(!ready)('recurrent layers on webgpu', () => {
           torch.empty(shape, { device }),
         );
         const plan = rnnPlan('lstm', batchSizes, inputSize, hidden, hidden);
-        getDevice(device).kernels.rnnForward(
-          { mode: 'lstm', batchSizes, reverse: false, input, h0, c0, weightIh, weightHh, biasIh, biasHh, weightHr: null, plan },
-          outputs[0],
-          outputs[1],
-          outputs[2],
-          outputs[3],
-        );
+        getDevice(device).kernels.rnnForward([
+          {
+            layer: { mode: 'lstm', batchSizes, reverse: false, input, h0, c0, weightIh, weightHh, biasIh, biasHh, weightHr: null, plan },
+            output: outputs[0],
+            hN: outputs[1],
+            cN: outputs[2],
+            reserve: outputs[3],
+          },
+        ]);
         return outputs;
       });
       for (const [i, name] of ['output', 'hN', 'cN', 'reserve'].entries()) await agree(name, results[1][i], results[0][i]);
@@ -330,7 +332,7 @@ describe.skipIf(!ready)('recurrent layers on webgpu', () => {
         ];
         const reserve = on(rnnReserveElements('lstm', rows, hidden));
         const beforeForward = device.stats.dispatches;
-        device.kernels.rnnForward(layer, output, hN, cN, reserve);
+        device.kernels.rnnForward([{ layer, output, hN, cN, reserve }]);
         const forward = device.stats.dispatches - beforeForward;
         const grads = {
           input: on(rows, inputSize),
@@ -343,7 +345,9 @@ describe.skipIf(!ready)('recurrent layers on webgpu', () => {
           weightHr: on(projSize, hidden),
         };
         const beforeBackward = device.stats.dispatches;
-        device.kernels.rnnBackward(layer, output, reserve, on(rows, projSize), on(batch, projSize), on(batch, hidden), grads);
+        device.kernels.rnnBackward([
+          { layer, output, reserve, gradOutput: on(rows, projSize), gradHN: on(batch, projSize), gradCN: on(batch, hidden), grads },
+        ]);
         const backward = device.stats.dispatches - beforeBackward;
         expect(forward - forwardFixed, `forward dispatches over ${steps} steps`).toBe(steps);
         expect(backward - backwardFixed, `backward dispatches over ${steps} steps`).toBe(steps);

@@ -237,16 +237,20 @@ export class WorkerCpuDevice implements Device {
 
 /** Appends a kernel argument to the batch (see ARGUMENT): views inline, by handle (a Tensor is a view too). */
 function encodeArgument(batch: CommandStream, value: unknown): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) batch.push(ARGUMENT.VALUE, value as CommandStream[number]);
+  if (value === null || typeof value !== 'object' || (Array.isArray(value) && !value.some(isObject)))
+    batch.push(ARGUMENT.VALUE, value as CommandStream[number]);
   else if ('storage' in value) {
     const { storage, offset, shape, strides, dtype } = value as TensorView;
     batch.push(ARGUMENT.VIEW, storage.buffer as number, offset, dtype, shape.length, ...shape, ...strides);
   } else batch.push(ARGUMENT.OBJECT, encode(value) as object);
 }
 
-/** An object argument as it crosses to the worker: views as ViewMessage, other fields as they are. */
+const isObject = (value: unknown): boolean => value !== null && typeof value === 'object';
+
+/** An object argument (or an array of them: rnnForward's runs) as it crosses to the worker: views as ViewMessage, other fields as they are. */
 function encode(value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  if (Array.isArray(value)) return value.map(encode);
+  if (value === null || typeof value !== 'object') return value;
   if ('storage' in value) {
     const { storage, offset, shape, strides, dtype } = value as TensorView;
     return { view: storage.buffer as number, offset, shape, strides, dtype } satisfies ViewMessage;

@@ -73,9 +73,10 @@ function serve(start: WorkerStart, post: (message: FromWorker, transfer?: ArrayB
     return storage;
   };
 
-  /** An OBJECT argument's fields, its ViewMessage views made TensorViews (RnnLayer, RnnGradients). */
+  /** An OBJECT argument's fields (or elements), its ViewMessage views made TensorViews (RnnForwardRun, RnnGradients). */
   const decodeObject = (value: unknown): unknown => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+    if (Array.isArray(value)) return value.map(decodeObject);
+    if (value === null || typeof value !== 'object') return value;
     if ('view' in value) {
       const { view, offset, shape, strides, dtype } = value as ViewMessage;
       return { storage: storageOf(view), offset, shape, strides, dtype } satisfies TensorView;
@@ -336,7 +337,11 @@ function commandHandles(batch: CommandStream, p: number, handles: number[]): num
 }
 
 function objectHandles(value: unknown, handles: number[]): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  if (Array.isArray(value)) {
+    for (const element of value) objectHandles(element, handles);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
   if ('view' in value) handles.push((value as ViewMessage).view);
   else for (const field of Object.values(value)) objectHandles(field, handles);
 }

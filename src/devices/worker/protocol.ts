@@ -53,7 +53,7 @@ export const ARGUMENT = {
   VALUE: 0,
   /** VIEW, handle, offset, dtype, rank, then rank sizes and rank strides: a TensorView. */
   VIEW: 1,
-  /** OBJECT, an object whose views are ViewMessage (RnnLayer, RnnGradients, geometry, streams). */
+  /** OBJECT, an object (or an array holding objects) whose views are ViewMessage (rnnForward's runs, geometry, streams). */
   OBJECT: 2,
 } as const;
 

@@ -1,5 +1,5 @@
 // WebGPU glue for the fused recurrent layer shaders.
-import type { Kernels, RnnLayer, RnnMode, Storage, TensorView } from '../../device.js';
+import type { Kernels, RnnBackwardRun, RnnForwardRun, RnnLayer, RnnMode, Storage, TensorView } from '../../device.js';
 import type { WebGpuDevice } from '../device.js';
 import { defineShader } from '../launch.js';
 
@@ -186,117 +186,124 @@ export function rnnKernels(gpu: WebGpuDevice): Pick<Kernels, 'rnnForward' | 'rnn
     });
   }
 
+  function forward({ layer, output, hN, cN, reserve }: RnnForwardRun): void {
+    const plan = launchPlanOf(layer);
+    const { batch, hidden, state, width, rows } = plan;
+    gpu.encodeTogether(() => {
+      const work = workspace({
+        h0: batch * state,
+        c0: plan.lstm ? batch * hidden : 0,
+        biasIh: width,
+        biasHh: width,
+        rawState: plan.projected ? batch * hidden : 0,
+      });
+      // The steps write output, hN and cN through one binding; views into separate buffers
+      // (which rnnLayer never passes) are written in a scratch copy first.
+      const shared = hN.storage === output.storage && (cN === null || cN.storage === output.storage);
+      const staging = shared ? null : workspace({ output: rows * state, hN: batch * state, cN: cN ? batch * hidden : 0 });
+      const target = staging
+        ? {
+            output: staging.view('output', [rows, state]),
+            hN: staging.view('hN', [batch, state]),
+            cN: cN && staging.view('cN', [batch, hidden]),
+          }
+        : { output, hN, cN };
+      gpu.kernels.copy(work.view('h0', [batch, state]), layer.h0);
+      if (layer.c0) gpu.kernels.copy(work.view('c0', [batch, hidden]), layer.c0);
+      copyOrZero(work.view('biasIh', [1, width]), layer.biasIh && matrix(layer.biasIh.storage, layer.biasIh.offset, [1, width]));
+      copyOrZero(work.view('biasHh', [1, width]), layer.biasHh && matrix(layer.biasHh.storage, layer.biasHh.offset, [1, width]));
+      // The input projection of every step at once: the gate columns of the reserve = X W_ih^T.
+      gpu.kernels.matmul(matrix(reserve.storage, reserve.offset, [rows, width]), layer.input, transposed(layer.weightIh));
+      const fields: Fields = {
+        ...layerFields(layer, plan, work.at),
+        output: target.output.offset,
+        hN: target.hN.offset,
+        cN: target.cN?.offset ?? 0,
+        gates: reserve.offset,
+        extra: reserve.offset + plan.extraOffset,
+      };
+      const buffers = { result: target.output, reserve, work: work.binding };
+      for (let p = 0; p < plan.steps; p++) {
+        const around = stepFields(layer, p);
+        launch('forward', layer, plan, buffers, { ...fields, ...around }, around.size);
+      }
+      if (staging) {
+        gpu.kernels.copy(output, target.output);
+        gpu.kernels.copy(hN, target.hN);
+        if (cN) gpu.kernels.copy(cN, target.cN!);
+        staging.release();
+      }
+      work.release();
+    });
+  }
+
+  function backward({ layer, output, reserve, gradOutput, gradHN, gradCN, grads }: RnnBackwardRun): void {
+    const plan = launchPlanOf(layer);
+    const { batch, hidden, state, width, rows, inputSize } = plan;
+    gpu.encodeTogether(() => {
+      const cells = plan.lstm ? batch * hidden : 0;
+      const work = workspace({
+        gradOutput: rows * state,
+        gradHN: batch * state,
+        gradCN: cells,
+        h0: batch * state,
+        c0: cells,
+        gradH0: batch * state,
+        gradC0: cells,
+        gradInputGates: rows * width,
+        gradHiddenGates: plan.gru ? rows * width : 0,
+        gradState: plan.gru || plan.projected ? rows * state : 0,
+        previousStates: rows * state,
+        cellCarry: plan.lstm ? rows * hidden : 0,
+        rawState: plan.projected ? rows * hidden : 0,
+      });
+      gpu.kernels.copy(work.view('gradOutput', [rows, state]), gradOutput);
+      gpu.kernels.copy(work.view('gradHN', [batch, state]), gradHN);
+      gpu.kernels.copy(work.view('h0', [batch, state]), layer.h0);
+      if (plan.lstm) {
+        gpu.kernels.copy(work.view('gradCN', [batch, hidden]), gradCN!);
+        gpu.kernels.copy(work.view('c0', [batch, hidden]), layer.c0!);
+      }
+      // The hidden-side gate gradients are the input-side ones except for GRU (its n gate).
+      const hiddenGates = plan.gru ? 'gradHiddenGates' : 'gradInputGates';
+      const fields: Fields = {
+        ...layerFields(layer, plan, work.at),
+        output: output.offset,
+        gates: reserve.offset,
+        extra: reserve.offset + plan.extraOffset,
+        gradHiddenGates: work.at(hiddenGates),
+      };
+      const buffers = { result: output, reserve, work: work.binding };
+      // Step p = -1 is no step: its dispatch gives h0's gradient for the rows that start at step 0.
+      // A step's rows include those that start at the next step: their dh is h0's gradient.
+      for (let p = plan.steps - 1; p >= -1; p--) {
+        const around = stepFields(layer, p);
+        launch('backward', layer, plan, buffers, { ...fields, ...around }, Math.max(around.size, around.laterSize));
+      }
+
+      const gradInputGates = work.view('gradInputGates', [rows, width]);
+      const gradHiddenGates = work.view(hiddenGates, [rows, width]);
+      if (grads.input)
+        gpu.kernels.matmul(grads.input, gradInputGates, matrix(layer.weightIh.storage, layer.weightIh.offset, [width, inputSize]));
+      // Weight gradients sum over every row: [width, rows] (gate gradients read transposed) @ [rows, n].
+      if (grads.weightIh) gpu.kernels.matmul(grads.weightIh, transposed(gradInputGates), layer.input);
+      if (grads.weightHh) gpu.kernels.matmul(grads.weightHh, transposed(gradHiddenGates), work.view('previousStates', [rows, state]));
+      if (grads.weightHr)
+        gpu.kernels.matmul(grads.weightHr, transposed(work.view('gradState', [rows, state])), work.view('rawState', [rows, hidden]));
+      if (grads.biasIh) gpu.kernels.reduce('sum', grads.biasIh, gradInputGates, [0]);
+      if (grads.biasHh) gpu.kernels.reduce('sum', grads.biasHh, gradHiddenGates, [0]);
+      if (grads.h0) gpu.kernels.copy(grads.h0, work.view('gradH0', [batch, state]));
+      if (grads.c0) gpu.kernels.copy(grads.c0, work.view('gradC0', [batch, hidden]));
+      work.release();
+    });
+  }
+
   return {
-    rnnForward(layer, output, hN, cN, reserve) {
-      const plan = launchPlanOf(layer);
-      const { batch, hidden, state, width, rows } = plan;
-      gpu.encodeTogether(() => {
-        const work = workspace({
-          h0: batch * state,
-          c0: plan.lstm ? batch * hidden : 0,
-          biasIh: width,
-          biasHh: width,
-          rawState: plan.projected ? batch * hidden : 0,
-        });
-        // The steps write output, hN and cN through one binding; views into separate buffers
-        // (which rnnLayer never passes) are written in a scratch copy first.
-        const shared = hN.storage === output.storage && (cN === null || cN.storage === output.storage);
-        const staging = shared ? null : workspace({ output: rows * state, hN: batch * state, cN: cN ? batch * hidden : 0 });
-        const target = staging
-          ? {
-              output: staging.view('output', [rows, state]),
-              hN: staging.view('hN', [batch, state]),
-              cN: cN && staging.view('cN', [batch, hidden]),
-            }
-          : { output, hN, cN };
-        gpu.kernels.copy(work.view('h0', [batch, state]), layer.h0);
-        if (layer.c0) gpu.kernels.copy(work.view('c0', [batch, hidden]), layer.c0);
-        copyOrZero(work.view('biasIh', [1, width]), layer.biasIh && matrix(layer.biasIh.storage, layer.biasIh.offset, [1, width]));
-        copyOrZero(work.view('biasHh', [1, width]), layer.biasHh && matrix(layer.biasHh.storage, layer.biasHh.offset, [1, width]));
-        // The input projection of every step at once: the gate columns of the reserve = X W_ih^T.
-        gpu.kernels.matmul(matrix(reserve.storage, reserve.offset, [rows, width]), layer.input, transposed(layer.weightIh));
-        const fields: Fields = {
-          ...layerFields(layer, plan, work.at),
-          output: target.output.offset,
-          hN: target.hN.offset,
-          cN: target.cN?.offset ?? 0,
-          gates: reserve.offset,
-          extra: reserve.offset + plan.extraOffset,
-        };
-        const buffers = { result: target.output, reserve, work: work.binding };
-        for (let p = 0; p < plan.steps; p++) {
-          const around = stepFields(layer, p);
-          launch('forward', layer, plan, buffers, { ...fields, ...around }, around.size);
-        }
-        if (staging) {
-          gpu.kernels.copy(output, target.output);
-          gpu.kernels.copy(hN, target.hN);
-          if (cN) gpu.kernels.copy(cN, target.cN!);
-          staging.release();
-        }
-        work.release();
-      });
+    rnnForward(runs) {
+      for (const run of runs) forward(run);
     },
-
-    rnnBackward(layer, output, reserve, gradOutput, gradHN, gradCN, grads) {
-      const plan = launchPlanOf(layer);
-      const { batch, hidden, state, width, rows, inputSize } = plan;
-      gpu.encodeTogether(() => {
-        const cells = plan.lstm ? batch * hidden : 0;
-        const work = workspace({
-          gradOutput: rows * state,
-          gradHN: batch * state,
-          gradCN: cells,
-          h0: batch * state,
-          c0: cells,
-          gradH0: batch * state,
-          gradC0: cells,
-          gradInputGates: rows * width,
-          gradHiddenGates: plan.gru ? rows * width : 0,
-          gradState: plan.gru || plan.projected ? rows * state : 0,
-          previousStates: rows * state,
-          cellCarry: plan.lstm ? rows * hidden : 0,
-          rawState: plan.projected ? rows * hidden : 0,
-        });
-        gpu.kernels.copy(work.view('gradOutput', [rows, state]), gradOutput);
-        gpu.kernels.copy(work.view('gradHN', [batch, state]), gradHN);
-        gpu.kernels.copy(work.view('h0', [batch, state]), layer.h0);
-        if (plan.lstm) {
-          gpu.kernels.copy(work.view('gradCN', [batch, hidden]), gradCN!);
-          gpu.kernels.copy(work.view('c0', [batch, hidden]), layer.c0!);
-        }
-        // The hidden-side gate gradients are the input-side ones except for GRU (its n gate).
-        const hiddenGates = plan.gru ? 'gradHiddenGates' : 'gradInputGates';
-        const fields: Fields = {
-          ...layerFields(layer, plan, work.at),
-          output: output.offset,
-          gates: reserve.offset,
-          extra: reserve.offset + plan.extraOffset,
-          gradHiddenGates: work.at(hiddenGates),
-        };
-        const buffers = { result: output, reserve, work: work.binding };
-        // Step p = -1 is no step: its dispatch gives h0's gradient for the rows that start at step 0.
-        // A step's rows include those that start at the next step: their dh is h0's gradient.
-        for (let p = plan.steps - 1; p >= -1; p--) {
-          const around = stepFields(layer, p);
-          launch('backward', layer, plan, buffers, { ...fields, ...around }, Math.max(around.size, around.laterSize));
-        }
-
-        const gradInputGates = work.view('gradInputGates', [rows, width]);
-        const gradHiddenGates = work.view(hiddenGates, [rows, width]);
-        if (grads.input)
-          gpu.kernels.matmul(grads.input, gradInputGates, matrix(layer.weightIh.storage, layer.weightIh.offset, [width, inputSize]));
-        // Weight gradients sum over every row: [width, rows] (gate gradients read transposed) @ [rows, n].
-        if (grads.weightIh) gpu.kernels.matmul(grads.weightIh, transposed(gradInputGates), layer.input);
-        if (grads.weightHh) gpu.kernels.matmul(grads.weightHh, transposed(gradHiddenGates), work.view('previousStates', [rows, state]));
-        if (grads.weightHr)
-          gpu.kernels.matmul(grads.weightHr, transposed(work.view('gradState', [rows, state])), work.view('rawState', [rows, hidden]));
-        if (grads.biasIh) gpu.kernels.reduce('sum', grads.biasIh, gradInputGates, [0]);
-        if (grads.biasHh) gpu.kernels.reduce('sum', grads.biasHh, gradHiddenGates, [0]);
-        if (grads.h0) gpu.kernels.copy(grads.h0, work.view('gradH0', [batch, state]));
-        if (grads.c0) gpu.kernels.copy(grads.c0, work.view('gradC0', [batch, hidden]));
-        work.release();
-      });
+    rnnBackward(runs) {
+      for (const run of runs) backward(run);
     },
   };
 }
