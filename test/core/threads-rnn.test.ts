@@ -64,7 +64,8 @@ describe('recurrent steps on CPU threads', () => {
     piecesByKernel.clear();
     const run = cpu.pool!.run.bind(cpu.pool!);
     vi.spyOn(cpu.pool!, 'run').mockImplementation((kernel, pieces, runHere) => {
-      if (kernel.endsWith('Step') || kernel === 'rnnRunSteps') piecesByKernel.set(kernel, Math.max(piecesByKernel.get(kernel) ?? 0, pieces.length));
+      if (kernel.endsWith('Step') || kernel === 'rnnRunSteps')
+        piecesByKernel.set(kernel, Math.max(piecesByKernel.get(kernel) ?? 0, pieces.length));
       run(kernel, pieces, runHere);
     });
   });
