@@ -67,11 +67,13 @@ export function collateNames(samples) {
  * The batch's samples ordered for nn.DataParallel over `replicas` devices, which splits a batch
  * into contiguous pieces: sorted by length and dealt round-robin, so every piece gets names of
  * every length. A packed GRU takes as many steps as its longest name, so a piece that drew the
- * long names alone would keep the other replicas waiting.
+ * long names alone would keep the other replicas waiting. The deal starts from the last replica:
+ * the first one also gathers the outputs, takes the loss and steps the optimizer, so it gets the
+ * shorter name of each round.
  */
 function dealtByLength(samples, replicas) {
   const sorted = [...samples].sort((a, b) => b.codes.length - a.codes.length);
-  return Array.from({ length: replicas }, (_, r) => sorted.filter((_, i) => i % replicas === r)).flat();
+  return Array.from({ length: replicas }, (_, r) => sorted.filter((_, i) => i % replicas === replicas - 1 - r)).flat();
 }
 
 /**

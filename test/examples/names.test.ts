@@ -33,6 +33,18 @@ describe('examples/names data', () => {
     expect(Array.from(codes)).toEqual([...name].map((c) => c.charCodeAt(0)));
   });
 
+  it('deals each batch by length to DataParallel replicas, the shorter name of each round to the first', () => {
+    const samples = readNames(TRAIN_FILE, { limit: 64 });
+    const [batch] = [...namesLoader(samples, { batchSize: 8, replicas: 2 })];
+    const [x, lengths, y] = batch;
+    const sorted = samples
+      .slice(0, 8)
+      .map((s: { codes: Int32Array }) => s.codes.length)
+      .sort((a: number, b: number) => b - a);
+    expect(lengths).toEqual([sorted[1], sorted[3], sorted[5], sorted[7], sorted[0], sorted[2], sorted[4], sorted[6]]);
+    for (const t of [x, y]) t.dispose();
+  });
+
   it('keeps every k-th row under a limit, spread over the classes', () => {
     const sample = readNames(TRAIN_FILE, { limit: 300 });
     expect(sample).toHaveLength(300);
