@@ -17,8 +17,8 @@
 //   --seed N           seeds the weights and the sampling (default 0)
 //   --log-every N      steps per progress line (default 50)
 //   --eval-every N     steps between validation passes (default 0: only after the last step)
-//   --threads N        CPU threads (default 1, as the PyTorch twin runs): a second thread helps
-//                      only while the second core is free, and slows every step when it is not
+//   --threads N        CPU threads (default 1, as the PyTorch twin runs; the results are the same
+//                      bits at any count)
 // Flags (sampling, after training or with --sample):
 //   --prime TEXT       the text to continue (default "ROMEO:")
 //   --temperature T    divides the scores before the softmax; below 1 is more conservative (default 0.8)

@@ -14,8 +14,8 @@
 //   --beam K              beam size of the beam-search evaluation (default 5; 1 skips it)
 //   --seed N              seeds the dates, the weights, the batches and teacher forcing (default 0)
 //   --svg FILE            where the heat map goes (default docs/seq2seq-attention.svg)
-//   --threads N           CPU threads (default 1, as the PyTorch twin): the matrices here are small,
-//                         and on a busy 2-core machine 2 threads ran 2-3x slower than 1
+//   --threads N           CPU threads (default 1, as the PyTorch twin runs; the results are the same
+//                         bits at any count)
 // The other sizes, the learning rate and the clipping norm are SETTINGS in train.mjs. The model is
 // saved to examples/seq2seq/model.safetensors, its vocabularies in the file's metadata.
 import { writeFileSync } from 'node:fs';
