@@ -11,17 +11,18 @@ import { allocateStorage, releaseStorage, retainStorage } from './storage.js';
 export type NestedArray = number | boolean | NestedArray[];
 
 // Backstop only: a tensor nobody disposed still frees its storage when the JS object is collected.
-// The node is held weakly: its backward closure may reach the tensor (closures share their
-// enclosing function's context, which holds the op's output), and a strong hold here would make
-// every recorded output immortal. A node collected together with its output needs no decRef: its
-// saved tensors are collected with it and free their storage through this same registry. workerd
-// before compatibility date 2025-05-05 has no FinalizationRegistry: there only dispose and scope free.
+// Its node is left to the collector too: once no tensor or later node reaches it, it goes, and its
+// saved tensors free their storage through this same registry. (Holding the node here, weakly so
+// that its backward closure, which may reach the tensor, cannot keep the tensor alive, and
+// decRef-ing it on collection freed those a collection sooner, but a WeakRef per recorded op
+// took 40% of a small op's time: V8 keeps each WeakRef's target alive until the current task
+// ends, so a loop that never yields piled up garbage.) workerd before compatibility date
+// 2025-05-05 has no FinalizationRegistry: there only dispose and scope free.
 const finalizer =
   typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry<{ storage: Storage; gradFn: WeakRef<Node> | null }>(({ storage, gradFn }) => {
+    ? new FinalizationRegistry<Storage>((storage) => {
         trackDisposed(orphan);
         releaseStorage(storage, true);
-        gradFn?.deref()?.decRef();
       })
     : null;
 const orphan = { dispose() {}, isDisposed: true };
@@ -57,7 +58,7 @@ export class Tensor implements TensorView {
   ) {
     retainStorage(storage);
     trackCreated(this);
-    finalizer?.register(this, { storage, gradFn: null }, this);
+    finalizer?.register(this, storage, this);
   }
 
   /** A new contiguous tensor with uninitialised contents. */
@@ -138,8 +139,6 @@ export class Tensor implements TensorView {
     node?.incRef();
     this.node?.decRef();
     this.node = node;
-    finalizer?.unregister(this);
-    finalizer?.register(this, { storage: this.storage, gradFn: node && new WeakRef(node) }, this);
   }
 
   get isLeaf(): boolean {
