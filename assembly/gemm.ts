@@ -26,10 +26,22 @@ const PACKED_B_BYTES = DEPTH_BLOCK * COL_BLOCK * 4;
 const EDGE_TILE_BYTES = TILE_ROWS * TILE_COLS * 4;
 /** Packed panels start on a cache line, so no vector load of the inner kernel straddles two. */
 const CACHE_LINE = 64;
+/**
+ * A product with fewer columns than this may run transposed (see gemmF32), and rows of C^T
+ * (columns of C) run that way this many at a time, in TRANSPOSED_BYTES of scratch.
+ */
+const TRANSPOSED_MAX_COLS = 2 * TILE_COLS;
+const TRANSPOSED_CHUNK = COL_BLOCK;
+const TRANSPOSED_BYTES = TRANSPOSED_MAX_COLS * TRANSPOSED_CHUNK * 4;
 
 /** Bytes of scratch memory gemmF32 needs at `work` (which must be 16-byte aligned). */
 export function gemmWorkspaceBytes(): i32 {
-  return CACHE_LINE - 16 + PACKED_B_BYTES + A_PANEL_BYTES + EDGE_TILE_BYTES;
+  return CACHE_LINE - 16 + PACKED_B_BYTES + A_PANEL_BYTES + EDGE_TILE_BYTES + TRANSPOSED_BYTES;
+}
+
+/** Inner-kernel calls (tiles times depth steps, per unit of depth) of an M x N product. */
+@inline function tileCount(M: i32, N: i32): i32 {
+  return ((M + TILE_ROWS - 1) / TILE_ROWS) * ((N + TILE_COLS - 1) / TILE_COLS);
 }
 
 /**
@@ -46,6 +58,14 @@ export function gemmF32(M: i32, N: i32, K: i32,
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     scaleMatrix(M, N, c, ldc, beta);
+    return;
+  }
+  // A narrow C (a Linear to 10 classes: N = 10) wastes most of its second 8-column tile and packs
+  // all of A to serve two tiles; C^T = B^T A^T takes fewer tiles and packs the small operand as
+  // A. Every element is the same sum in the same order of the same products, so the bits do not
+  // change; with beta != 0 the sum would meet C at another point, so that case keeps its order.
+  if (beta == 0 && N < TRANSPOSED_MAX_COLS && tileCount(N, M) < tileCount(M, N)) {
+    gemmTransposed(M, N, K, a, aRowStride, aColStride, b, bRowStride, bColStride, c, ldc, work);
     return;
   }
   const packedB = (work + CACHE_LINE - 1) & ~(CACHE_LINE - 1);
@@ -105,6 +125,25 @@ export function gemmF32(M: i32, N: i32, K: i32,
  *  not read out. */
 function multiplyTile(depth: i32, aPanel: usize, b: usize, bRowBytes: usize, out: usize, outRowBytes: usize, scale: f32): void {
   tileKernel(depth, aPanel, b, bRowBytes, 0, out, outRowBytes, scale, false);
+}
+
+/** gemmF32 with beta 0 through C^T = B^T A^T, TRANSPOSED_CHUNK rows of C at a time. */
+function gemmTransposed(M: i32, N: i32, K: i32,
+  a: usize, aRowStride: i32, aColStride: i32,
+  b: usize, bRowStride: i32, bColStride: i32,
+  c: usize, ldc: i32, work: usize): void {
+  const transposed = ((work + CACHE_LINE - 1) & ~(CACHE_LINE - 1)) + PACKED_B_BYTES + A_PANEL_BYTES + EDGE_TILE_BYTES;
+  for (let row0 = 0; row0 < M; row0 += TRANSPOSED_CHUNK) {
+    const rows = min(TRANSPOSED_CHUNK, M - row0);
+    gemmF32(N, rows, K, b, bColStride, bRowStride, a + (<usize>row0 * aRowStride << 2), aColStride, aRowStride,
+      transposed, rows, 0, work);
+    for (let row = 0; row < rows; row++) {
+      const outRow = c + (<usize>(row0 + row) * ldc << 2);
+      for (let col = 0; col < N; col++) {
+        store<f32>(outRow + (<usize>col << 2), load<f32>(transposed + (<usize>(col * rows + row) << 2)));
+      }
+    }
+  }
 }
 
 /** multiplyTile that also copies the B rows it reads into bPanel, packed. */

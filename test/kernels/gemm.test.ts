@@ -259,6 +259,30 @@ describe('gemmF32', () => {
     checkGemm({ M: 5, N: 3, K: 4000, aLayout: 'strided', bLayout: 'rowMajor' });
   });
 
+  it('gives a narrow product, which runs transposed, the bits of the same columns of a wide one', () => {
+    // The thread pool splits a product over its columns, so a piece may be narrow where the
+    // whole is not: the two must agree bit for bit.
+    const [M, N, K, first] = [300, 26, 700, 16];
+    const random = randomSource(7);
+    const arena = new Arena();
+    const work = arena.allocate(kernels.gemmWorkspaceBytes());
+    const a = arena.allocate(M * K * 4);
+    const b = arena.allocate(K * N * 4);
+    const wide = arena.allocate(M * N * 4);
+    const narrow = arena.allocate(M * (N - first) * 4);
+    let heap = arena.heap;
+    for (let i = 0; i < M * K; i++) heap[a / 4 + i] = random();
+    for (let i = 0; i < K * N; i++) heap[b / 4 + i] = random();
+    kernels.gemmF32(M, N, K, a, K, 1, b, N, 1, wide, N, 0, work);
+    kernels.gemmF32(M, N - first, K, a, K, 1, b + first * 4, N, 1, narrow, N - first, 0, work);
+    heap = arena.heap;
+    for (let i = 0; i < M; i++)
+      for (let j = first; j < N; j++) {
+        if (!Object.is(heap[narrow / 4 + i * (N - first) + j - first], heap[wide / 4 + i * N + j]))
+          throw new Error(`C[${i},${j}] differs: ${heap[narrow / 4 + i * (N - first) + j - first]} vs ${heap[wide / 4 + i * N + j]}`);
+      }
+  });
+
   it('handles random shapes', () => {
     const random = randomSource(2024);
     const layouts: LayoutName[] = ['rowMajor', 'transposed', 'strided'];
