@@ -64,6 +64,13 @@ const SEQ_MASK = 0x3fffffff;
 const FINISH_SPIN_MS = 0.5;
 
 /**
+ * How long the calling thread, done with its own piece, waits for a parked worker it woke to take
+ * its piece: a wake-up takes tens of microseconds on an idle core, a time slice when another
+ * process holds it.
+ */
+const WAKE_GRACE_MS = 1;
+
+/**
  * How long a worker that let a piece go untaken gets no pieces (see finished): its core is busy
  * with other work, and until that ends every piece posted to it is a piece the calling thread
  * waits for or takes back, while the worker's spinning, once it runs, takes time from the calling
@@ -93,19 +100,23 @@ function takesJobs(thread: PoolThread): boolean {
 
 /**
  * Waits until `thread`'s worker has run its posted piece; false when the worker had not taken it
- * by the time the calling thread finished its own and the calling thread took it back, to run it
- * itself. A worker that is running or spinning takes a piece within microseconds, and one woken
- * from parking well within the calling thread's piece (pieces are sized to outweigh a wake-up), so
- * a piece still untaken then belongs to a worker the OS has not scheduled (another process holds
- * the other core) or one that died; waiting for it cost a time slice or more.
+ * in time and the calling thread took it back, to run it itself. In time means by the time the
+ * calling thread has run its own piece, for a worker that was awake (it takes a piece within
+ * microseconds, so one that has not is waiting for a core another process holds, or died), and
+ * within WAKE_GRACE_MS more for one that had parked, whose wake-up may outlast a small piece.
  */
-function finished(thread: PoolThread): boolean {
+function finished(thread: PoolThread, wasParked: boolean): boolean {
   const control = thread.control;
   const previous = (thread.seq - 1) & SEQ_MASK;
-  if (Atomics.compareExchange(control, SLOT.CLAIM, previous, thread.seq) === previous) return false;
-  const spinUntil = performance.now() + FINISH_SPIN_MS;
+  const now = performance.now();
+  const claimBy = wasParked ? now + WAKE_GRACE_MS : now;
+  const spinUntil = now + FINISH_SPIN_MS;
   for (let done = Atomics.load(control, SLOT.DONE); done !== thread.seq; done = Atomics.load(control, SLOT.DONE)) {
-    if (performance.now() >= spinUntil && canBlock) Atomics.wait(control, SLOT.DONE, done);
+    if (Atomics.load(control, SLOT.CLAIM) !== thread.seq) {
+      if (performance.now() >= claimBy && Atomics.compareExchange(control, SLOT.CLAIM, previous, thread.seq) === previous) return false;
+    } else if (performance.now() >= spinUntil && canBlock) {
+      Atomics.wait(control, SLOT.DONE, done);
+    }
   }
   return true;
 }
@@ -154,7 +165,7 @@ export class ThreadPool {
   run(kernel: string, pieces: readonly JobArgs[], runHere: (args: JobArgs) => void): void {
     const index = this.kernelIndex.get(kernel);
     if (index === undefined) throw new Error(`cpu thread pool: no kernel named ${kernel}`);
-    const posted: [PoolThread, number][] = [];
+    const posted: [PoolThread, number, boolean][] = [];
     const local: JobArgs[] = [pieces[0]];
     const now = performance.now();
     for (let i = 1; i < pieces.length; i++) {
@@ -171,12 +182,13 @@ export class ThreadPool {
       thread.control[SLOT.ARG_COUNT] = args.length;
       thread.seq = (thread.seq + 1) & SEQ_MASK;
       Atomics.store(thread.control, SLOT.SEQ, thread.seq);
-      if (Atomics.load(thread.control, SLOT.PARKED) === 1) Atomics.notify(thread.control, SLOT.SEQ);
-      posted.push([thread, i]);
+      const parked = Atomics.load(thread.control, SLOT.PARKED) === 1;
+      if (parked) Atomics.notify(thread.control, SLOT.SEQ);
+      posted.push([thread, i, parked]);
     }
     for (const args of local) runHere(args);
-    for (const [thread, i] of posted) {
-      if (!finished(thread)) {
+    for (const [thread, i, parked] of posted) {
+      if (!finished(thread, parked)) {
         thread.restUntil = performance.now() + REST_AFTER_TAKE_BACK_MS;
         runHere(pieces[i]);
         continue;
