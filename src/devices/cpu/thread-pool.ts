@@ -71,13 +71,18 @@ const FINISH_SPIN_MS = 0.5;
 const WAKE_GRACE_MS = 1;
 
 /**
- * How long a worker that let a piece go untaken gets no pieces (see finished): its core is busy
- * with other work, and until that ends every piece posted to it is a piece the calling thread
- * waits for or takes back, while the worker's spinning, once it runs, takes time from the calling
- * thread. With one busy process beside the conv bench's CNN step on this 2-core machine, 2 threads
- * took 12.2 ms a step before take-backs, 6.4-7.1 ms with them, and 5.7-5.9 ms resting as well (1 thread: 4.6-5.4 ms).
+ * How long a worker that let a piece go untaken gets no pieces (see finished): the first time
+ * REST_FIRST_MS, doubling with each piece it misses in a row up to REST_LONGEST_MS, and back to the
+ * first once it takes one. A worker whose core another process holds misses piece after piece,
+ * and every piece posted to it is one the calling thread waits for and takes back, while its
+ * spinning, once it runs, takes time from the calling thread: with one busy process beside the
+ * conv bench's CNN step on this 2-core machine, 2 threads took 12.2 ms a step before take-backs
+ * and 5.4-5.5 ms with them and rests (1 thread: 4.8-5.9 ms). A quiet machine's worker misses one
+ * now and then (about one step in ten of that CNN step), which a long rest at every miss turned
+ * into a pool resting half the time.
  */
-const REST_AFTER_TAKE_BACK_MS = 20;
+const REST_FIRST_MS = 1;
+const REST_LONGEST_MS = 32;
 
 interface PoolThread {
   readonly control: Int32Array;
@@ -85,8 +90,9 @@ interface PoolThread {
   readonly scratch: number;
   alive: boolean;
   seq: number;
-  /** performance.now() before which the worker gets no pieces (REST_AFTER_TAKE_BACK_MS). */
+  /** performance.now() before which the worker gets no pieces, and the pieces it missed in a row (see REST_FIRST_MS). */
   restUntil: number;
+  missed: number;
 }
 
 /**
@@ -189,10 +195,12 @@ export class ThreadPool {
     for (const args of local) runHere(args);
     for (const [thread, i, parked] of posted) {
       if (!finished(thread, parked)) {
-        thread.restUntil = performance.now() + REST_AFTER_TAKE_BACK_MS;
+        thread.restUntil = performance.now() + Math.min(REST_FIRST_MS * 2 ** thread.missed, REST_LONGEST_MS);
+        thread.missed++;
         runHere(pieces[i]);
         continue;
       }
+      thread.missed = 0;
       if (thread.control[SLOT.FAILED]) {
         thread.control[SLOT.FAILED] = 0;
         throw new Error(`cpu thread pool: ${kernel} failed on worker ${i}`);
@@ -212,6 +220,7 @@ export class ThreadPool {
       alive: true,
       seq: 0,
       restUntil: 0,
+      missed: 0,
     };
     const start: ThreadStart = { module: this.module, memory: this.memory, slot, scratch, kernels: this.kernelNames };
     const died = () => {
