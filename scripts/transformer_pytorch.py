@@ -4,8 +4,8 @@ tutorial's sinusoidal PositionalEncoding as a buffer, TransformerEncoder(batch_f
 padding as src_key_padding_mask, the mean over each name's real positions, Linear to 18), the
 tutorial's initialisation, Adam with the learning rate annealed by a cosine over the epochs,
 cross-entropy, gradients clipped, batches shuffled from the seed. The data, batching and evaluation
-are scripts/names_pytorch.py's. Only the initial weights and dropout draws differ: they come from
-PyTorch's own generator.
+are scripts/names_pytorch.py's. The initial weights, the dropout draws and the order of the shuffled
+names differ: each side draws them from its own generator, seeded alike.
 
     python3 scripts/transformer_pytorch.py [--epochs N] [--batch-size N] [--seed N] ...
 
