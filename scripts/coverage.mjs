@@ -31,6 +31,8 @@ const DIFFERENCES = {
   'Tensor.nonzero': 'int32 indices; on WebGPU use nonzeroAsync',
   'torch.unique': 'int32 inverse and counts; on WebGPU use uniqueAsync; sorted=False still sorts',
   'Tensor.unique': 'int32 inverse and counts; on WebGPU use uniqueAsync; sorted=False still sorts',
+  'torch.nn.TransformerEncoder':
+    "no nested tensors: where 1.13 takes its eval fast path the padded outputs are zeroed, but the output keeps src's shape (1.13 drops padding columns every sequence shares; 2.1 keeps them); no mask_check",
   'torch.nn.DataParallel':
     "deviceIds by name (['webgpu', 'webgpu:1']) and required; a replica's forward runs on the calling thread, its device's queue in parallel",
 };

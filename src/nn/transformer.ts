@@ -1,9 +1,12 @@
 // `nn.TransformerEncoderLayer` and `nn.TransformerEncoder`.
+import { isGradEnabled } from '../graph/grad-mode.js';
 import { scope } from '../memory.js';
-import { add } from '../ops/elementwise.js';
+import { add, logicalAnd, logicalNot, ne } from '../ops/elementwise.js';
+import { any } from '../ops/logical.js';
+import { maskedFill } from '../ops/subscript.js';
 import { checkArgumentCount, checkOptions, type KeywordCall, optionKeys, spreadKeywordCall } from '../options.js';
 import type { Tensor } from '../tensor.js';
-import { gelu, relu } from './activation.js';
+import { GELU, gelu, ReLU, relu } from './activation.js';
 import { causalMask, MultiheadAttention } from './attention.js';
 import { ModuleList } from './container.js';
 import { Dropout } from './dropout.js';
@@ -139,9 +142,15 @@ export class TransformerEncoderLayer extends Module {
 export interface TransformerEncoderOptions {
   /** Applied to the last layer's output (a LayerNorm, usually); default none. */
   norm?: Module | null;
+  /**
+   * PyTorch's switch for its eval fast path, which runs the layers on a nested tensor of the real
+   * positions and so returns zeros at the padded ones; webtorch has no nested tensors and zeroes
+   * them under the same conditions (see TransformerEncoder). Default true.
+   */
+  enableNestedTensor?: boolean;
 }
 
-const TRANSFORMER_ENCODER_OPTIONS = optionKeys<TransformerEncoderOptions>({ norm: true });
+const TRANSFORMER_ENCODER_OPTIONS = optionKeys<TransformerEncoderOptions>({ norm: true, enableNestedTensor: true });
 
 export interface TransformerEncoderForwardOptions {
   /** Passed to every layer as its srcMask. */
@@ -158,9 +167,18 @@ const TRANSFORMER_ENCODER_FORWARD_OPTIONS = optionKeys<TransformerEncoderForward
 });
 
 /**
- * `nn.TransformerEncoder(encoderLayer, numLayers, { norm })`: numLayers deep copies of
- * encoderLayer (as `layers.0`, `layers.1`, ...; the layer passed in is not registered), applied in
- * turn, then `norm`. Shapes: those of the layer.
+ * `nn.TransformerEncoder(encoderLayer, numLayers, { norm, enableNestedTensor })`: numLayers deep
+ * copies of encoderLayer (as `layers.0`, `layers.1`, ...; the layer passed in is not registered),
+ * applied in turn, then `norm`. Shapes: those of the layer.
+ *
+ * The outputs at padded positions are zeros (before `norm`) where PyTorch 1.13 takes its
+ * nested-tensor fast path: enableNestedTensor, src batched (3-D), a srcKeyPaddingMask whose padding
+ * ends every sequence (left-aligned), no mask nor isCausal, and the first layer a
+ * TransformerEncoderLayer in eval mode with batchFirst, post-norm, relu or gelu, an even nhead,
+ * and no gradient to record (grad mode off, or nothing among src and its weights requiring grad).
+ * Elsewhere they hold what the layers computed from the padding tokens, as in PyTorch. PyTorch 1.13
+ * also drops padding columns that every sequence shares (pytorch/pytorch#97111, fixed in 2.1); the
+ * output here keeps src's shape, as 2.1's does.
  *
  * ```ts
  * const layer = new nn.TransformerEncoderLayer(32, 4, { dimFeedforward: 64 });
@@ -172,6 +190,7 @@ export class TransformerEncoder extends Module {
   declare layers: ModuleList<TransformerEncoderLayer>;
   readonly numLayers: number;
   declare norm: Module | null;
+  readonly enableNestedTensor: boolean;
 
   constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options: TransformerEncoderOptions = {}) {
     checkOptions('TransformerEncoder', options, TRANSFORMER_ENCODER_OPTIONS);
@@ -183,6 +202,7 @@ export class TransformerEncoder extends Module {
     this.layers = new ModuleList(Array.from({ length: numLayers }, () => encoderLayer.deepCopy()));
     this.numLayers = numLayers;
     this.norm = options.norm ?? null;
+    this.enableNestedTensor = options.enableNestedTensor ?? true;
   }
 
   override forward(src: Tensor, options: TransformerEncoderForwardOptions = {}): Tensor {
@@ -196,7 +216,33 @@ export class TransformerEncoder extends Module {
     return scope(() => {
       let output = src;
       for (const layer of this.layers) output = layer.forward(output, layerOptions);
+      if (layerOptions.srcKeyPaddingMask && takesFastPath(this, src, layerOptions))
+        output = maskedFill(output, leftAlignedPadding(layerOptions.srcKeyPaddingMask).unsqueeze(2), 0);
       return this.norm ? this.norm.forward(output) : output;
     });
   }
+}
+
+/** PyTorch 1.13's conditions for its nested-tensor path, all but the mask's alignment (leftAlignedPadding checks that on the device). */
+function takesFastPath(encoder: TransformerEncoder, src: Tensor, { srcMask, isCausal }: TransformerEncoderLayerForwardOptions): boolean {
+  const layer = encoder.layers.at(0);
+  if (!encoder.enableNestedTensor || src.dim() !== 3 || srcMask || isCausal || !(layer instanceof TransformerEncoderLayer)) return false;
+  const attention = layer.self_attn;
+  const reluOrGelu =
+    [relu, gelu].includes(layer.activation as Activation) || layer.activation instanceof ReLU || layer.activation instanceof GELU;
+  if (layer.training || layer.normFirst || !attention.batchFirst || !attention.qkvSameEmbedDim || !reluOrGelu) return false;
+  if (layer.norm1.eps !== layer.norm2.eps || attention.numHeads % 2 === 1) return false;
+  return !(isGradEnabled() && [src, ...layer.parameters()].some((tensor) => tensor.requiresGrad));
+}
+
+/**
+ * The padding positions of a key padding mask (bool true, or float nonzero, at padding) where every
+ * row's padding follows all its tokens; all false when some row's does not, as PyTorch then keeps
+ * its padded path. Decided on the tensor's device, with no read back.
+ */
+function leftAlignedPadding(mask: Tensor): Tensor {
+  const padding = mask.dtype === 'bool' ? mask : ne(mask, 0);
+  const steps = padding.shape[1];
+  const tokenAfterPadding = any(logicalAnd(padding.narrow(1, 0, steps - 1), logicalNot(padding.narrow(1, 1, steps - 1))));
+  return logicalAnd(padding, logicalNot(tokenAfterPadding));
 }

@@ -45,11 +45,25 @@ export interface EncoderCase {
   expected: { output: TensorData; grads: Record<string, TensorData> };
 }
 
+/** nn.TransformerEncoder in eval mode under no_grad with a padding mask: PyTorch 1.13's fast path, or its general path where its conditions fail. */
+export interface FastPathCase {
+  name: string;
+  layer: { args: [number, number]; options: Record<string, unknown> };
+  encoder: { numLayers: number; norm: boolean };
+  state: Record<string, TensorData>;
+  src: TensorData;
+  forward: { srcKeyPaddingMask: TensorData };
+  /** The fast path ran: padded outputs are zeros before the norm (and 1.13 may have dropped padding columns every sequence shares). */
+  zeroed: boolean;
+  expected: { output: TensorData };
+}
+
 export const fixture = JSON.parse(readFileSync(new URL('../fixtures/nn_attention.json', import.meta.url), 'utf8')) as {
   sdpa: SdpaCase[];
   mha: MhaCase[];
   encoder: EncoderCase[];
   reprs: Record<string, string>;
+  fastPath: FastPathCase[];
 };
 
 /** Loads the fixture's state (PyTorch's keys, strict) into `module` and moves it to `device`. */

@@ -1,6 +1,6 @@
 // nn.TransformerEncoderLayer and nn.TransformerEncoder against PyTorch 1.13 (test/fixtures/nn_attention.py):
 // printed trees, state_dict keys, outputs and the gradients of every parameter and of src in eval
-// mode, with masks and padding masks; then dropout in training, the deep copies TransformerEncoder
+// mode, with masks and padding masks; the zeros at padded positions of 1.13's eval fast path; then dropout in training, the deep copies TransformerEncoder
 // makes (Module.deepCopy), memory over training steps, and the errors.
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
@@ -55,6 +55,44 @@ for (const device of devices) {
             await expectClose(`gradient of ${name}`, name === 'src' ? src.grad : params[name].grad, expected);
         });
       }
+    }
+  });
+}
+
+for (const device of devices) {
+  describe(`TransformerEncoder in eval mode without gradients: PyTorch 1.13's zeros at padded positions (${device})`, () => {
+    for (const c of fixture.fastPath) {
+      it(c.name, async () => {
+        const layer = new nn.TransformerEncoderLayer(...c.layer.args, c.layer.options as torch.nn.TransformerEncoderLayerOptions);
+        const norm = c.encoder.norm ? new nn.LayerNorm(c.layer.args[0]) : null;
+        const encoder = new nn.TransformerEncoder(layer, c.encoder.numLayers, { norm });
+        loadState(encoder, c.state, device);
+        encoder.eval();
+        const src = tensorOn(c.src, device);
+        const srcKeyPaddingMask = tensorOn(c.forward.srcKeyPaddingMask, device);
+        const output = torch.noGrad(() => encoder.forward(src, { srcKeyPaddingMask }));
+        // 1.13 drops the padding columns every sequence shares; webtorch keeps src's shape, as 2.1 does.
+        expect(output.shape).toEqual(src.shape);
+        const [, steps] = c.expected.output.shape;
+        await expectClose('output', output.narrow(1, 0, steps), c.expected.output);
+        const dropped = output.narrow(1, steps, src.shape[1] - steps);
+        if (dropped.numel() > 0) expect(Array.from(await dropped.data()).every((value) => value === 0)).toBe(true);
+
+        // With gradients to record, or with enableNestedTensor false, the general path: the same
+        // outputs at real positions, and what the layers computed at the padded ones.
+        const general = encoder.forward(tensorOn(c.src, device, true), { srcKeyPaddingMask });
+        const padding = srcKeyPaddingMask.dtype === 'bool' ? srcKeyPaddingMask : srcKeyPaddingMask.ne(0);
+        const real = padding.logicalNot().unsqueeze(2);
+        const unchanged = Number(await general.sub(output).mul(real).abs().max().item());
+        expect(unchanged).toBeLessThan(1e-5);
+        const atPadding = Number(await general.sub(output).mul(padding.unsqueeze(2)).abs().max().item());
+        expect(atPadding > 0).toBe(c.zeroed);
+        const switchedOff = new nn.TransformerEncoder(layer, c.encoder.numLayers, { norm, enableNestedTensor: false });
+        loadState(switchedOff, c.state, device);
+        switchedOff.eval();
+        const unzeroed = torch.noGrad(() => switchedOff.forward(src, { srcKeyPaddingMask }));
+        expect(await unzeroed.sub(general).abs().max().item()).toBeLessThan(1e-5);
+      });
     }
   });
 }
