@@ -78,15 +78,20 @@ def classify(model, names, k=3):
     return [(name, [(NATIONALITIES[c], p) for c, p in zip(indices[n].tolist(), values[n].tolist())]) for n, name in enumerate(names)]
 
 
-def train_epoch(model, loader, optimizer):
+def train_epoch(model, loader, optimizer, clip=CLIP_NORM):
+    """One pass, gradients clipped to norm `clip`; returns the mean loss over the names and their count."""
     loss_fn = nn.CrossEntropyLoss()
     model.train()
+    total, count = 0.0, 0
     for x, lengths, y in loader:
         optimizer.zero_grad()
         loss = loss_fn(model(x, lengths), y)
         loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), CLIP_NORM)
+        nn.utils.clip_grad_norm_(model.parameters(), clip)
         optimizer.step()
+        total += loss.item() * len(y)
+        count += len(y)
+    return total / count, count
 
 
 def evaluate(model, loader):

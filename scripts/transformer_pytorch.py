@@ -25,7 +25,7 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from names_pytorch import DATA, NATIONALITIES, VOCABULARY_SIZE, evaluate, names_loader, read_names  # noqa: E402
+from names_pytorch import DATA, NATIONALITIES, VOCABULARY_SIZE, evaluate, names_loader, read_names, train_epoch  # noqa: E402
 
 # examples/transformer/train.mjs's SETTINGS
 D_MODEL, NHEAD, NUM_LAYERS, DIM_FEEDFORWARD, DROPOUT = 64, 4, 2, 256, 0.1
@@ -70,22 +70,6 @@ class TransformerClassifier(nn.Module):
         return self.fc((encoded * real).sum(1) / real.sum(1))
 
 
-def train_epoch(model, loader, optimizer):
-    """One pass; returns the mean loss over the names."""
-    loss_fn = nn.CrossEntropyLoss()
-    model.train()
-    total, count = 0.0, 0
-    for x, lengths, y in loader:
-        optimizer.zero_grad()
-        loss = loss_fn(model(x, lengths), y)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), CLIP_NORM)
-        optimizer.step()
-        total += loss.item() * len(y)
-        count += len(y)
-    return total / count, count
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=EPOCHS)
@@ -112,7 +96,7 @@ def main():
     training = 0.0
     for epoch in range(1, args.epochs + 1):
         epoch_start = time.perf_counter()
-        loss, names = train_epoch(model, train_loader, optimizer)
+        loss, names = train_epoch(model, train_loader, optimizer, CLIP_NORM)
         scheduler.step()
         seconds = time.perf_counter() - epoch_start
         training += seconds

@@ -28,20 +28,17 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import * as torch from '../../dist/node.js';
+import { integerFlag, parseFlags, runCommandLine, UsageError } from '../flags.mjs';
 import { charsetOf, encode, readText, Streams, splitCodes, unigramPerplexity } from './data.mjs';
 import { CharLM, sample } from './model.mjs';
 import { evaluate, SETTINGS, trainSteps } from './train.mjs';
 
 const MODEL_FILE = fileURLToPath(new URL('./model.safetensors', import.meta.url));
 
-/** A mistake on the command line: reported as its message alone, with exit code 2. */
-class UsageError extends Error {}
-
 function parseCommandLine() {
-  try {
-    return parseArgs({
+  return parseFlags(
+    {
       options: {
         steps: { type: 'string', default: String(SETTINGS.steps) },
         cell: { type: 'string', default: SETTINGS.cell },
@@ -58,18 +55,9 @@ function parseCommandLine() {
         length: { type: 'string', default: '500' },
         model: { type: 'string', default: MODEL_FILE },
       },
-    });
-  } catch (error) {
-    throw new UsageError(
-      `${error.message}\nflags: --steps N, --cell lstm|gru, --hidden N, --batch-size N, --seq-len N, --seed N, --log-every N, --eval-every N, --threads N, --sample, --prime TEXT, --temperature T, --length N, --model PATH (see the top of examples/charlm/main.mjs)`,
-    );
-  }
-}
-
-function integerFlag(flags, flag, min = 1) {
-  const value = Number(flags[flag]);
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${flag} must be an integer >= ${min}, got '${flags[flag]}'`);
-  return value;
+    },
+    '--steps N, --cell lstm|gru, --hidden N, --batch-size N, --seq-len N, --seed N, --log-every N, --eval-every N, --threads N, --sample, --prime TEXT, --temperature T, --length N, --model PATH (see the top of examples/charlm/main.mjs)',
+  );
 }
 
 /** The sampling flags, checked: the prime must be written in the model's characters. */
@@ -175,12 +163,8 @@ async function sampleSaved(flags) {
   printSample(model, charset, samplingFlags(flags, charset), integerFlag(flags, 'seed', 0));
 }
 
-try {
+await runCommandLine(async () => {
   const { values: flags } = parseCommandLine();
   if (flags.sample) await sampleSaved(flags);
   else await train(flags);
-} catch (error) {
-  if (!(error instanceof UsageError)) throw error;
-  console.error(error.message);
-  process.exitCode = 2;
-}
+});

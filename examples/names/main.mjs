@@ -19,20 +19,17 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import * as torch from '../../dist/node.js';
+import { integerFlag, parseFlags, runCommandLine, UsageError } from '../flags.mjs';
 import { NATIONALITIES, namesLoader, readNames, TEST_FILE, TRAIN_FILE } from './data.mjs';
 import { classify, moveToCpu, NameClassifier } from './model.mjs';
 import { evaluate, learningRate, SETTINGS, trainEpoch } from './train.mjs';
 
 const MODEL_FILE = fileURLToPath(new URL('./model.safetensors', import.meta.url));
 
-/** A mistake on the command line: reported as its message alone, with exit code 2. */
-class UsageError extends Error {}
-
 function parseCommandLine() {
-  try {
-    return parseArgs({
+  return parseFlags(
+    {
       allowPositionals: true,
       options: {
         epochs: { type: 'string', default: String(SETTINGS.epochs) },
@@ -41,18 +38,9 @@ function parseCommandLine() {
         seed: { type: 'string', default: String(SETTINGS.seed) },
         devices: { type: 'string' },
       },
-    });
-  } catch (error) {
-    throw new UsageError(
-      `${error.message}\nflags: --epochs N, --hidden N, --batch-size N, --seed N, --devices LIST (see the top of examples/names/main.mjs)`,
-    );
-  }
-}
-
-function integerFlag(flags, flag, min = 1) {
-  const value = Number(flags[flag]);
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${flag} must be an integer >= ${min}, got '${flags[flag]}'`);
-  return value;
+    },
+    '--epochs N, --hidden N, --batch-size N, --seed N, --devices LIST (see the top of examples/names/main.mjs)',
+  );
 }
 
 /** The devices of --devices (null without it), each a name torch knows: cpu, cpu:N, webgpu, webgpu:N. */
@@ -186,12 +174,8 @@ async function classifySaved(names) {
   printClassified(await classify(model, names));
 }
 
-try {
+await runCommandLine(async () => {
   const { values: flags, positionals } = parseCommandLine();
   if (positionals[0] === 'classify') await classifySaved(positionals.slice(1));
   else await train(flags, positionals);
-} catch (error) {
-  if (!(error instanceof UsageError)) throw error;
-  console.error(error.message);
-  process.exitCode = 2;
-}
+});

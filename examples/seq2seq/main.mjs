@@ -21,8 +21,8 @@
 import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import * as torch from '../../dist/node.js';
+import { integerFlag, parseFlags, probabilityFlag, runCommandLine } from '../flags.mjs';
 import { makeDates, TRAINING_FORMS, UNSEEN_FORMS } from './dates.mjs';
 import { attentionSvg } from './heatmap.mjs';
 import { buildVocabularies, Seq2Seq } from './model.mjs';
@@ -33,12 +33,9 @@ const SVG_FILE = fileURLToPath(new URL('../../docs/seq2seq-attention.svg', impor
 /** The heat map's examples: reordered fields, a two-digit year, and a form never seen in training. */
 const HEAT_MAP_DATES = ['Saturday, November 22 1986', '3rd of March 2014', '17-06-41', 'MAR 11th 1958'];
 
-/** A mistake on the command line: reported as its message alone, with exit code 2. */
-class UsageError extends Error {}
-
 function parseCommandLine() {
-  try {
-    return parseArgs({
+  return parseFlags(
+    {
       allowPositionals: true,
       options: {
         steps: { type: 'string', default: String(SETTINGS.steps) },
@@ -50,24 +47,9 @@ function parseCommandLine() {
         svg: { type: 'string', default: SVG_FILE },
         threads: { type: 'string', default: '1' },
       },
-    });
-  } catch (error) {
-    throw new UsageError(
-      `${error.message}\nflags: --steps N, --batch-size N, --hidden N, --teacher-forcing P, --beam K, --seed N, --svg FILE, --threads N (see the top of examples/seq2seq/main.mjs)`,
-    );
-  }
-}
-
-function integerFlag(flags, flag, min = 1) {
-  const value = Number(flags[flag]);
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${flag} must be an integer >= ${min}, got '${flags[flag]}'`);
-  return value;
-}
-
-function probabilityFlag(flags, flag) {
-  const value = Number(flags[flag]);
-  if (flags[flag] === '' || !(value >= 0 && value <= 1)) throw new UsageError(`--${flag} must be a number in [0, 1], got '${flags[flag]}'`);
-  return value;
+    },
+    '--steps N, --batch-size N, --hidden N, --teacher-forcing P, --beam K, --seed N, --svg FILE, --threads N (see the top of examples/seq2seq/main.mjs)',
+  );
 }
 
 const percent = (fraction) => `${(100 * fraction).toFixed(2)}%`;
@@ -155,10 +137,4 @@ async function main() {
   console.log(`\nwall time ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }
 
-try {
-  await main();
-} catch (error) {
-  if (!(error instanceof UsageError)) throw error;
-  console.error(error.message);
-  process.exitCode = 2;
-}
+await runCommandLine(main);

@@ -29,8 +29,8 @@
 // The clipping norm is in SETTINGS in train.mjs. The model is saved to examples/transformer/model.safetensors.
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import * as torch from '../../dist/node.js';
+import { integerFlag, parseFlags, probabilityFlag, runCommandLine, UsageError } from '../flags.mjs';
 import { NATIONALITIES, namesLoader, readNames, TEST_FILE, TRAIN_FILE } from '../names/data.mjs';
 import { classify } from '../names/model.mjs';
 import { TransformerClassifier } from './model.mjs';
@@ -38,12 +38,9 @@ import { evaluate, SETTINGS, trainEpoch } from './train.mjs';
 
 const MODEL_FILE = fileURLToPath(new URL('./model.safetensors', import.meta.url));
 
-/** A mistake on the command line: reported as its message alone, with exit code 2. */
-class UsageError extends Error {}
-
 function parseCommandLine() {
-  try {
-    return parseArgs({
+  return parseFlags(
+    {
       allowPositionals: true,
       options: {
         epochs: { type: 'string', default: String(SETTINGS.epochs) },
@@ -57,25 +54,9 @@ function parseCommandLine() {
         seed: { type: 'string', default: String(SETTINGS.seed) },
         threads: { type: 'string', default: '1' },
       },
-    });
-  } catch (error) {
-    throw new UsageError(
-      `${error.message}\nflags: --epochs N, --batch-size N, --d-model N, --nhead N, --layers N, --dim-feedforward N, --dropout P, --lr X, --seed N, --threads N (see the top of examples/transformer/main.mjs)`,
-    );
-  }
-}
-
-function integerFlag(flags, flag, min = 1) {
-  const value = Number(flags[flag]);
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${flag} must be an integer >= ${min}, got '${flags[flag]}'`);
-  return value;
-}
-
-function dropoutFlag(flags) {
-  const value = Number(flags.dropout);
-  if (flags.dropout === '' || !(value >= 0 && value <= 1))
-    throw new UsageError(`--dropout must be a number in [0, 1], got '${flags.dropout}'`);
-  return value;
+    },
+    '--epochs N, --batch-size N, --d-model N, --nhead N, --layers N, --dim-feedforward N, --dropout P, --lr X, --seed N, --threads N (see the top of examples/transformer/main.mjs)',
+  );
 }
 
 function learningRateFlag(flags) {
@@ -93,7 +74,7 @@ function settingsOf(flags) {
     nhead: integerFlag(flags, 'nhead'),
     numLayers: integerFlag(flags, 'layers'),
     dimFeedforward: integerFlag(flags, 'dim-feedforward'),
-    dropout: dropoutFlag(flags),
+    dropout: probabilityFlag(flags, 'dropout'),
     lr: learningRateFlag(flags),
     seed: integerFlag(flags, 'seed', 0),
   };
@@ -161,10 +142,4 @@ async function main() {
   console.log(`\nwall time ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }
 
-try {
-  await main();
-} catch (error) {
-  if (!(error instanceof UsageError)) throw error;
-  console.error(error.message);
-  process.exitCode = 2;
-}
+await runCommandLine(main);
