@@ -190,8 +190,13 @@ export function rnnLayers(
   // Every direction's output, hN and cN in one flat result, direction after direction.
   const resultSize = ({ hidden, state }: { hidden: number; state: number }) =>
     rows * state + batch * state + (hasCells ? batch * hidden : 0);
-  const starts = sizes.map((_, d) => sizes.slice(0, d).reduce((sum, size) => sum + resultSize(size), 0));
-  const result = Tensor.empty([starts[starts.length - 1] + resultSize(sizes[sizes.length - 1])], 'float32', device);
+  const starts: number[] = [];
+  let total = 0;
+  for (const size of sizes) {
+    starts.push(total);
+    total += resultSize(size);
+  }
+  const result = Tensor.empty([total], 'float32', device);
   const partsOf = (flat: TensorView, d: number) => resultViews(flat, starts[d], rows, batch, sizes[d].state, sizes[d].hidden, hasCells);
   const reserves = layers.map(({ plan }) => Tensor.empty([rnnReserveElements(mode, rows, plan.hidden)], 'float32', device));
   device.kernels.rnnForward(layers.map((layer, d) => ({ layer, ...partsOf(result, d), reserve: reserves[d] })));

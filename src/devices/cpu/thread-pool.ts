@@ -76,10 +76,10 @@ const WAKE_GRACE_MS = 1;
  * first once it takes one. A worker whose core another process holds misses piece after piece,
  * and every piece posted to it is one the calling thread waits for and takes back, while its
  * spinning, once it runs, takes time from the calling thread: with one busy process beside the
- * conv bench's CNN step on this 2-core machine, 2 threads took 12.2 ms a step before take-backs
- * and 5.4-5.5 ms with them and rests (1 thread: 4.8-5.9 ms). A quiet machine's worker misses one
- * now and then (about one step in ten of that CNN step), which a long rest at every miss turned
- * into a pool resting half the time.
+ * conv bench's CNN step on this 2-core machine, 2 threads took 12.2-13.4 ms a step before
+ * take-backs and 6.9-7.0 ms with them and these rests (1 thread: 4.8-5.9 ms; a flat 20 ms rest
+ * gave 5.4-5.5). A quiet machine's worker misses one now and then (in about one step in ten of
+ * that CNN step), which the flat rest turned into a pool resting half the time.
  */
 const REST_FIRST_MS = 1;
 const REST_LONGEST_MS = 32;
