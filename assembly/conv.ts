@@ -335,6 +335,35 @@ const WEIGHT_TILE_COLS = 8;
   return columnRows(geometry) < geo(geometry, OUT_CHANNELS) / geo(geometry, GROUPS);
 }
 
+/** Images per weight-gradient item when the items are image ranges (see weightGradOverImages). */
+const WEIGHT_GRAD_IMAGES = 4;
+/** Floats of the image ranges' partial weight gradients, at most, for the items to be image ranges. */
+const WEIGHT_PARTIALS_MAX_FLOATS = 1 << 18;
+
+/** Ranges of WEIGHT_GRAD_IMAGES images in the batch. */
+function imageRanges(geometry: usize): i32 {
+  return (geo(geometry, BATCH) + WEIGHT_GRAD_IMAGES - 1) / WEIGHT_GRAD_IMAGES;
+}
+
+/**
+ * True when the weight gradient's items are (group, range of WEIGHT_GRAD_IMAGES images), each
+ * summing its images into a partial gradient, instead of (group, column tile) over all images:
+ * when the partials are small. A thread then reads only its images' gradients, which it wrote
+ * itself in the elementwise backward before, where a tile of columns reads every image's, and it
+ * gathers the columns of its images only, where every column tile gathers them all again (the
+ * CNN step of the conv bench at 2 threads). Decided by the geometry alone, so any thread count
+ * gets the same items and the same bits.
+ */
+function weightGradOverImages(geometry: usize): bool {
+  const ranges = imageRanges(geometry);
+  return !oneChannelPerGroup(geometry) && ranges > 1 && ranges * geo(geometry, OUT_CHANNELS) * columnRows(geometry) <= WEIGHT_PARTIALS_MAX_FLOATS;
+}
+
+/** The partial weight gradients conv2dBackwardWeightF32 writes (one per image range), or 0 when it writes the gradient itself. */
+export function convWeightPartials(geometry: usize): i32 {
+  return weightGradOverImages(geometry) ? imageRanges(geometry) : 0;
+}
+
 /** Column tiles of one group's weight-gradient GEMM. */
 function weightTiles(geometry: usize): i32 {
   const columns = weightGradTransposed(geometry) ? geo(geometry, OUT_CHANNELS) / geo(geometry, GROUPS) : columnRows(geometry);
@@ -348,15 +377,17 @@ const PASS_FORWARD = 0, PASS_INPUT_GRAD = 1;
  * Work items of a pass (0 forward, 1 input gradient, 2 weight gradient). Forward: (image, group,
  * pixel chunk), or (image, channel) when depthwise. Input gradient: (image, group), since col2im
  * adds the chunks of one image into overlapping pixels, or (image, channel) when depthwise.
- * Weight gradient: (group, column tile of its GEMM), or output channels when depthwise; these sum
- * over images and pixels inside the item.
+ * Weight gradient: (group, range of images) or (group, column tile of its GEMM) (see
+ * weightGradOverImages), or output channels when depthwise; these sum over images and pixels
+ * inside the item.
  */
 export function convWorkItems(geometry: usize, pass: i32): i32 {
   const batch = geo(geometry, BATCH), groups = geo(geometry, GROUPS);
   const depthwise = oneChannelPerGroup(geometry);
   if (pass == PASS_FORWARD) return depthwise ? batch * geo(geometry, OUT_CHANNELS) : batch * groups * chunksPerImage(geometry);
   if (pass == PASS_INPUT_GRAD) return batch * groups;
-  return depthwise ? geo(geometry, OUT_CHANNELS) : groups * weightTiles(geometry);
+  if (depthwise) return geo(geometry, OUT_CHANNELS);
+  return groups * (weightGradOverImages(geometry) ? imageRanges(geometry) : weightTiles(geometry));
 }
 
 // ---- entry points ---------------------------------------------------------------------------------
@@ -453,14 +484,18 @@ export function conv2dBackwardInputF32(geometry: usize, gradInput: usize, gradOu
 /**
  * gradWeight [Cout, Cin/groups, kh, kw] (contiguous, overwritten) = the weight gradient of
  * conv2dF32 given its input (strided as the geometry says) and gradOut (contiguous), for work
- * items [first, end) of convWorkItems(geometry, 2).
+ * items [first, end) of convWorkItems(geometry, 2); when the items are image ranges
+ * (weightGradOverImages), each item writes instead its range's partial gradient, range r of
+ * group g at gradWeight + (r * Cout + g * Cout/groups) * depth floats, for the caller to sum over
+ * the ranges in order.
  *
  * Per group it is gradOut[Cout/groups, pixels] @ columns^T summed over images. With a shallow
  * receptive field (a 3x3 kernel over one channel: 9 rows) that product is only 9 columns wide,
  * and the GEMM would spend its time packing gradOut for two mostly empty 8-column panels; then
  * the transposed product columns @ gradOut^T (9 short rows, full panels) is accumulated in
- * scratch and transposed once at the end. An item is a tile of the product's columns: column
- * rows of the column matrix (gathering only those), or output channels when transposed.
+ * scratch and transposed once at the end. An item over all images is a tile of the product's
+ * columns: column rows of the column matrix (gathering only those), or output channels when
+ * transposed.
  */
 export function conv2dBackwardWeightF32(geometry: usize, gradWeight: usize, input: usize, gradOut: usize, columns: usize, work: usize, first: i32, end: i32): void {
   if (oneChannelPerGroup(geometry)) {
@@ -469,50 +504,75 @@ export function conv2dBackwardWeightF32(geometry: usize, gradWeight: usize, inpu
   }
   const groups = geo(geometry, GROUPS);
   const outChannels = geo(geometry, OUT_CHANNELS) / groups;
+  const depth = columnRows(geometry);
+  const width = weightGradTransposed(geometry) ? outChannels : depth;
+  if (weightGradOverImages(geometry)) {
+    const ranges = imageRanges(geometry);
+    for (let item = first; item < end; item++) {
+      const g = item / ranges, range = item - g * ranges;
+      const partial = gradWeight + (<usize>(range * geo(geometry, OUT_CHANNELS) + g * outChannels) * depth << 2);
+      const firstImage = range * WEIGHT_GRAD_IMAGES;
+      accumulateWeightGrad(geometry, partial, input, gradOut, columns, work, g, 0, width, firstImage, min(firstImage + WEIGHT_GRAD_IMAGES, geo(geometry, BATCH)));
+    }
+    return;
+  }
+  const tiles = weightTiles(geometry);
+  for (let g = first / tiles; g * tiles < end; g++) {
+    // This range's columns of the group's product: [low, high).
+    const low = max(first - g * tiles, 0) * WEIGHT_TILE_COLS;
+    const high = min(min(end - g * tiles, tiles) * WEIGHT_TILE_COLS, width);
+    const weights = gradWeight + (<usize>(g * outChannels * depth) << 2);
+    accumulateWeightGrad(geometry, weights, input, gradOut, columns, work, g, low, high, 0, geo(geometry, BATCH));
+  }
+}
+
+/**
+ * Columns [low, high) of group g's weight gradient (see conv2dBackwardWeightF32) summed over
+ * images [firstImage, endImage), written to `weights` (the group's [Cout/groups, depth] block).
+ */
+function accumulateWeightGrad(
+  geometry: usize, weights: usize, input: usize, gradOut: usize, columns: usize, work: usize,
+  g: i32, low: i32, high: i32, firstImage: i32, endImage: i32,
+): void {
+  const groups = geo(geometry, GROUPS);
+  const outChannels = geo(geometry, OUT_CHANNELS) / groups;
   const inChannels = geo(geometry, IN_CHANNELS) / groups;
   const pixels = geo(geometry, OUT_HEIGHT) * geo(geometry, OUT_WIDTH);
   const depth = columnRows(geometry);
   const chunk = chunkPixels(geometry);
   const direct = inputIsColumns(geometry);
   const transposed = weightGradTransposed(geometry);
-  const tiles = weightTiles(geometry);
   const transposedSum = columns + <usize>columnBytes(geometry);
   const strideN = geo(geometry, INPUT_STRIDE_N), strideC = geo(geometry, INPUT_STRIDE_C);
   const strideH = geo(geometry, INPUT_STRIDE_H), strideW = geo(geometry, INPUT_STRIDE_W);
-  for (let g = first / tiles; g * tiles < end; g++) {
-    const weights = gradWeight + (<usize>(g * outChannels * depth) << 2);
-    // This range's columns of the group's product: [low, high).
-    const low = max(first - g * tiles, 0) * WEIGHT_TILE_COLS;
-    const high = min(min(end - g * tiles, tiles) * WEIGHT_TILE_COLS, transposed ? outChannels : depth);
-    const rowFirst = transposed ? 0 : low, rowEnd = transposed ? depth : high;
-    for (let n = 0; n < geo(geometry, BATCH); n++) {
-      const image = input + ((<usize>n * strideN + <usize>(g * inChannels) * strideC) << 2);
-      const grads = gradOut + (<usize>(n * groups + g) * outChannels * pixels << 2);
-      for (let start = 0; start < pixels; start += chunk) {
-        const count = min(chunk, pixels - start);
-        const beta: f32 = n == 0 && start == 0 ? 0 : 1;
-        // Rows [rowFirst, rowEnd) of the columns [depth, count]: the input itself, or gathered into scratch.
-        let source = image + ((<usize>start + <usize>rowFirst * strideC) << 2);
-        let sourceRowStride = strideC;
-        if (!direct) {
-          walkColumns<Gather>(geometry, columns, image, strideC, strideH, strideW, start, count, rowFirst, rowEnd);
-          source = columns;
-          sourceRowStride = count;
-        }
-        const chunkGrads = grads + (<usize>start << 2);
-        if (transposed) {
-          gemmF32(depth, high - low, count, source, sourceRowStride, 1, chunkGrads + (<usize>low * pixels << 2), 1, pixels,
-            transposedSum + (<usize>low << 2), outChannels, beta, work);
-        } else {
-          gemmF32(outChannels, high - low, count, chunkGrads, pixels, 1, source, 1, sourceRowStride, weights + (<usize>low << 2), depth, beta, work);
-        }
+  const rowFirst = transposed ? 0 : low, rowEnd = transposed ? depth : high;
+  for (let n = firstImage; n < endImage; n++) {
+    const image = input + ((<usize>n * strideN + <usize>(g * inChannels) * strideC) << 2);
+    const grads = gradOut + (<usize>(n * groups + g) * outChannels * pixels << 2);
+    for (let start = 0; start < pixels; start += chunk) {
+      const count = min(chunk, pixels - start);
+      const beta: f32 = n == firstImage && start == 0 ? 0 : 1;
+      // Rows [rowFirst, rowEnd) of the columns [depth, count]: the input itself, or gathered into scratch.
+      let source = image + ((<usize>start + <usize>rowFirst * strideC) << 2);
+      let sourceRowStride = strideC;
+      if (!direct) {
+        walkColumns<Gather>(geometry, columns, image, strideC, strideH, strideW, start, count, rowFirst, rowEnd);
+        source = columns;
+        sourceRowStride = count;
+      }
+      const chunkGrads = grads + (<usize>start << 2);
+      if (transposed) {
+        gemmF32(depth, high - low, count, source, sourceRowStride, 1, chunkGrads + (<usize>low * pixels << 2), 1, pixels,
+          transposedSum + (<usize>low << 2), outChannels, beta, work);
+      } else {
+        gemmF32(outChannels, high - low, count, chunkGrads, pixels, 1, source, 1, sourceRowStride, weights + (<usize>low << 2), depth, beta, work);
       }
     }
-    if (transposed) {
-      for (let k = 0; k < depth; k++) {
-        for (let co = low; co < high; co++) {
-          store<f32>(weights + (<usize>(co * depth + k) << 2), load<f32>(transposedSum + (<usize>(k * outChannels + co) << 2)));
-        }
+  }
+  if (transposed) {
+    for (let k = 0; k < depth; k++) {
+      for (let co = low; co < high; co++) {
+        store<f32>(weights + (<usize>(co * depth + k) << 2), load<f32>(transposedSum + (<usize>(k * outChannels + co) << 2)));
       }
     }
   }

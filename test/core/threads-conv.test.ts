@@ -53,6 +53,14 @@ describe('threaded CPU convolution gives the same bits at 1, 2 and 3 threads', (
     await sameBitsAtAnyThreadCount(conv2dCase([4, 16, 32, 32], [32, 16, 3, 3], { padding: 1 }));
   });
 
+  it('conv2d over batches of 8 images and more (the weight gradient split over ranges of 4 images, their partial sums added in order)', async () => {
+    await sameBitsAtAnyThreadCount(conv2dCase([32, 1, 28, 28], [32, 1, 3, 3], {}));
+    await sameBitsAtAnyThreadCount(conv2dCase([10, 8, 20, 20], [16, 8, 3, 3], { padding: 1 }));
+    await sameBitsAtAnyThreadCount(() =>
+      withGradients((x, w, b) => F.convTranspose2d(x, w, b, { stride: 2 }), [12, 8, 16, 16], [8, 4, 3, 3], 4),
+    );
+  });
+
   it('conv2d on one large image, split over pixel chunks', async () => {
     await sameBitsAtAnyThreadCount(conv2dCase([1, 8, 96, 96], [16, 8, 3, 3], { padding: 1 }));
   });

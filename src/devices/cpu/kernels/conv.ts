@@ -1,5 +1,5 @@
 // CPU glue for the convolution kernels of assembly/conv.ts: each pass's work items split over the thread pool when the size pays.
-import { contiguousStrides } from '../../../shape.js';
+import { contiguousStrides, numel } from '../../../shape.js';
 import type { ConvGeometry, Kernels } from '../../device.js';
 import type { CpuDevice } from '../device.js';
 import { addressOf, withContiguous, withOptionalContiguous } from '../helpers.js';
@@ -129,18 +129,38 @@ export function convKernels(cpu: CpuDevice): Pick<Kernels, 'conv2d' | 'conv2dBac
     },
     conv2dBackwardWeight(gradWeight, input, grad, geometry) {
       const block = geometryBlock(input.shape, input.strides, grad.shape, gradWeight.shape.slice(2), geometry);
-      withContiguous(cpu, grad, (g) =>
-        runPass(block, PASS.weightGrad, 'conv2dBackwardWeightF32', (geometryAt, columns, workspace, first, end) => [
-          geometryAt,
-          addressOf(gradWeight),
-          addressOf(input),
-          addressOf(g),
-          columns,
-          workspace,
-          first,
-          end,
-        ]),
-      );
+      cpu.beginParams();
+      const partials = wasm.convWeightPartials(cpu.params(block)[0]);
+      const weightFloats = numel(gradWeight.shape);
+      const target = partials > 0 ? cpu.allocator.malloc(partials * weightFloats * 4) : addressOf(gradWeight);
+      try {
+        withContiguous(cpu, grad, (g) =>
+          runPass(block, PASS.weightGrad, 'conv2dBackwardWeightF32', (geometryAt, columns, workspace, first, end) => [
+            geometryAt,
+            target,
+            addressOf(input),
+            addressOf(g),
+            columns,
+            workspace,
+            first,
+            end,
+          ]),
+        );
+        if (partials > 0) {
+          // The image ranges' partial gradients, summed in range order whatever the thread count.
+          const shape = [partials, weightFloats];
+          const staged = {
+            storage: { ...gradWeight.storage, buffer: target },
+            offset: 0,
+            shape,
+            strides: contiguousStrides(shape),
+            dtype: gradWeight.dtype,
+          };
+          cpu.kernels.reduce('sum', { ...gradWeight, shape: [weightFloats], strides: [1] }, staged, [0]);
+        }
+      } finally {
+        if (partials > 0) cpu.allocator.free(target);
+      }
     },
   };
 }
