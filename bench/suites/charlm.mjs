@@ -52,7 +52,8 @@ function webtorchStep({ vocab, embedding, hidden, layers, batch, steps }) {
   };
 }
 
-function matmulGflops(size, runs) {
+/** webtorch's best GFLOP/s on a square matmul, timed to the end of the work by reading one element (no large copy). */
+export function matmulGflops(size, runs) {
   const a = torch.randn(size, size);
   const b = torch.randn(size, size);
   let best = Number.POSITIVE_INFINITY;

@@ -12,6 +12,7 @@ import { classify, NameClassifier } from '../../examples/names/model.mjs';
 import { SETTINGS, trainEpoch } from '../../examples/names/train.mjs';
 import { fixed, loadTfjsWasm, printTable, timeInterleaved } from '../harness.mjs';
 import { loadOrt, onnxLstmModel } from '../onnx.mjs';
+import { matmulGflops } from './charlm.mjs';
 
 const { nn } = torch;
 
@@ -51,6 +52,11 @@ with torch.no_grad():
     results["forward"] = timed(lambda: lstm(x), spec["warmup"], spec["runs"])
 xg = x.clone().requires_grad_()
 results["training"] = timed(lambda: lstm(xg)[0].sum().backward(), spec["warmup"], spec["runs"])
+gru = torch.nn.GRU(s["input"], s["hidden"])
+results["gruTraining"] = timed(lambda: gru(xg)[0].sum().backward(), spec["warmup"], spec["runs"])
+m = spec["matmul"]
+a, b = torch.randn(m, m), torch.randn(m, m)
+results["matmul"] = timed(lambda: a @ b, 2, spec["runs"])
 p = spec["packed"]
 lstm = torch.nn.LSTM(p["input"], p["hidden"])
 padded = torch.randn(p["steps"], p["batch"], p["input"])
@@ -87,6 +93,45 @@ function runPytorch(spec) {
     return null;
   }
   return JSON.parse(result.stdout);
+}
+
+// ---- GEMM efficiency ------------------------------------------------------------------------------
+
+/** Issue 16's targets: each recurrent workload's GEMM FLOPs per second as a share of the same run's 1024 matmul rate. */
+const EFFICIENCY_TARGETS = { forward: 90, training: 95, gruTraining: 95 };
+
+/**
+ * How close each recurrent workload runs to the GEMM limit: its GEMM FLOPs (the input and
+ * recurrent projections; a backward doubles them, for the input and the weight gradients) per
+ * second against the 1024 matmul's GFLOP/s of the same run, webtorch's and PyTorch's each against
+ * their own matmul.
+ */
+function gemmEfficiency({ shape: { batch, steps, input, hidden }, limit, matmulSize, ours, pytorch }) {
+  const forwardFlops = (gates) => 2 * steps * batch * gates * hidden * (input + hidden);
+  const workloads = [
+    ['LSTM forward', 'forward', forwardFlops(4)],
+    ['LSTM forward + backward', 'training', 3 * forwardFlops(4)],
+    ['GRU forward + backward', 'gruTraining', 3 * forwardFlops(3)],
+  ];
+  const theirLimit = pytorch ? (2 * matmulSize ** 3) / pytorch.results.matmul.best / 1e6 : null;
+  const share = (flops, ms, gflops) => fixed((flops / ms / 1e6 / gflops) * 100, 0);
+  printTable(
+    `Recurrent layers against the GEMM limit (batch ${batch}, ${steps} steps, ${input} -> ${hidden}; matmul ${matmulSize}: webtorch ${fixed(limit, 1)} GFLOP/s${theirLimit ? `, PyTorch ${fixed(theirLimit, 1)}` : ''}); % = GEMM GFLOP/s over that matmul's`,
+    ['workload', 'GEMM GFLOP', 'webtorch ms', '% of matmul', 'target', 'PyTorch ms', 'PyTorch %', 'ratio = PyTorch / webtorch'],
+    workloads.map(([name, key, flops]) => {
+      const theirs = pytorch?.results[key]?.best;
+      return [
+        name,
+        fixed(flops / 1e9, 2),
+        fixed(ours[key]),
+        share(flops, ours[key], limit),
+        `>= ${EFFICIENCY_TARGETS[key]}`,
+        theirs ? fixed(theirs) : '-',
+        theirs ? share(flops, theirs, theirLimit) : '-',
+        theirs ? fixed(theirs / ours[key]) : '-',
+      ];
+    }),
+  );
 }
 
 // ---- the surname classifier (examples/names) -----------------------------------------------------
@@ -166,7 +211,8 @@ export async function run({ quick }) {
   const layers = await loadTfjsLayers();
   const ort = await loadOrt();
   const classifier = namesSpec(quick);
-  const pytorch = runPytorch({ lstm: lstmShape, packed: { ...packedShape, lengths }, names: classifier, warmup, runs });
+  const matmulSize = quick ? 128 : 1024;
+  const pytorch = runPytorch({ lstm: lstmShape, packed: { ...packedShape, lengths }, names: classifier, matmul: matmulSize, warmup, runs });
 
   // LSTM forward over a padded batch, every implementation on the same shapes.
   const lstm = new nn.LSTM(input, hidden);
@@ -217,15 +263,16 @@ export async function run({ quick }) {
     ]),
   );
 
-  // Training step: forward and backward through the layer.
+  // Training step: forward and backward through the layer, the LSTM's and a GRU's of the same shapes.
   const xTrain = torch.randn(steps, batch, input).requiresGrad_();
-  const [training] = await timeInterleaved(
-    [
+  const gru = new nn.GRU(input, hidden);
+  const [training, gruTraining] = await timeInterleaved(
+    [lstm, gru].map((layer) =>
       webtorch(() => {
-        const [output] = lstm.forward(xTrain);
+        const [output] = layer.forward(xTrain);
         output.sum().backward();
       }),
-    ],
+    ),
     { warmup, runs },
   );
   const trainingRows = [['webtorch', fixed(training.best), fixed(training.median), '1.00']];
@@ -241,6 +288,13 @@ export async function run({ quick }) {
     ['implementation', 'best ms', 'median ms', 'ratio (best)'],
     trainingRows,
   );
+  gemmEfficiency({
+    shape: lstmShape,
+    limit: matmulGflops(matmulSize, runs),
+    matmulSize,
+    ours: { forward: ours.best, training: training.best, gruTraining: gruTraining.best },
+    pytorch,
+  });
 
   // Packed against padded: sequences ending early stop costing.
   const packedLstm = new nn.LSTM(packedShape.input, packedShape.hidden);
@@ -285,6 +339,7 @@ export async function run({ quick }) {
 
   x.dispose();
   xTrain.dispose();
+  for (const p of [...lstm.parameters(), ...gru.parameters()]) p.dispose();
   padded.dispose();
   tfInput?.dispose();
   await ortSession?.release();
