@@ -154,9 +154,16 @@ export function maxPool2dF32(planes: i32, height: i32, width: i32, outHeight: i3
  * store outside wasm memory.
  */
 export function maxPool2dIndexOutside(count: i32, planeSize: i32, indices: usize): i32 {
-  for (let o = 0; o < count; o++) {
-    const index = at(indices, o);
-    if (index < 0 || index >= planeSize) return o;
+  // Four at a time with one unsigned compare (a negative index reads as a huge one): the check
+  // runs before every max pooling backward, and one index at a time it cost a third as much as
+  // the backward itself.
+  const limit = i32x4.splat(planeSize);
+  let o = 0;
+  for (; o + 4 <= count; o += 4) {
+    if (v128.any_true(i32x4.ge_u(v128.load(indices + (<usize>o << 2)), limit))) break;
+  }
+  for (; o < count; o++) {
+    if (<u32>at(indices, o) >= <u32>planeSize) return o;
   }
   return -1;
 }

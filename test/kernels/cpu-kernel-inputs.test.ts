@@ -430,3 +430,31 @@ describe('every CPU kernel with every dtype and edge values', () => {
     });
   }
 });
+
+describe('maxPool2dBackward checks its indices before it scatters', () => {
+  const rows: PoolAxis = { start: [0, 2, 4, 6], end: [2, 4, 6, 8], step: 1, divisor: [2, 2, 2, 2] };
+  const cols: PoolAxis = { start: [0, 2, 4], end: [2, 4, 6], step: 1, divisor: [2, 2, 2] };
+  // 24 indices into planes of 8 x 6: the bad one in the first group of four, inside, and in the last.
+  for (const [position, value] of [
+    [0, -1],
+    [5, 48],
+    [22, -2147483648],
+    [23, 48],
+  ]) {
+    it(`names index ${value} at position ${position}`, () => {
+      torch.scope(() => {
+        const gradInput = torch.empty([1, 2, 8, 6]);
+        const grad = torch.ones([1, 2, 4, 3]);
+        const indices = torch
+          .tensor(
+            Array.from({ length: 24 }, (_, i) => (i === position ? value : (i * 7) % 48)),
+            { dtype: 'int32' },
+          )
+          .reshape([1, 2, 4, 3]);
+        expect(() => cpu.kernels.maxPool2dBackward(gradInput, grad, indices, rows, cols)).toThrow(
+          `maxPool2dBackward: index ${value} at position ${position} of indices is outside the 8x6 input plane; indices must be those maxPool2d returned`,
+        );
+      });
+    });
+  }
+});
