@@ -155,8 +155,7 @@ export function maxPool2dF32(planes: i32, height: i32, width: i32, outHeight: i3
  */
 export function maxPool2dIndexOutside(count: i32, planeSize: i32, indices: usize): i32 {
   // Four at a time with one unsigned compare (a negative index reads as a huge one): the check
-  // runs before every max pooling backward, and one index at a time it cost a third as much as
-  // the backward itself.
+  // runs before every max pooling backward, and one index at a time it took a quarter of it.
   const limit = i32x4.splat(planeSize);
   let o = 0;
   for (; o + 4 <= count; o += 4) {
