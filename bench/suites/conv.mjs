@@ -173,7 +173,7 @@ async function trainingStep(tf, quick) {
  * Times the same step in PyTorch in a subprocess at each of `threadCounts` (torch.set_num_threads),
  * the counts' samples interleaved; `{ version, times: [{ best, median }] }`, or null when torch is missing.
  */
-export function timePytorch({ batch, size, channels, features, classes, lr }, quick, threadCounts = [1]) {
+export function timePytorch({ batch, size, channels, features, classes, lr }, quick, threadCounts = [1], stepsPerSample = 1) {
   return pytorchTimes(
     `
 x = torch.randn(${batch}, 1, ${size}, ${size})
@@ -190,16 +190,17 @@ def step():
 `,
     quick,
     threadCounts,
+    stepsPerSample,
   );
 }
 
 /**
  * Times `step()`, defined by the Python code `setup`, in a PyTorch subprocess at each of
- * `threadCounts`, the counts' samples interleaved; `{ version, times: [{ best, median }] }`, or
- * null when torch is missing. OpenBLAS gets one thread: Debian's threaded build ignores
+ * `threadCounts`, the counts' samples (each `stepsPerSample` steps, timed per step) interleaved;
+ * `{ version, times: [{ best, median }] }`, or null when torch is missing. OpenBLAS gets one thread: Debian's threaded build ignores
  * torch.set_num_threads, and its own threads would make a 1-thread figure a 2-thread one.
  */
-function pytorchTimes(setup, quick, threadCounts) {
+function pytorchTimes(setup, quick, threadCounts, stepsPerSample = 1) {
   const script = `
 import json, time, torch, torch.nn.functional as F
 torch.manual_seed(0)
@@ -212,7 +213,9 @@ times = [[] for _ in counts]
 for _ in range(${quick ? 2 : 20}):
     for i, n in enumerate(counts):
         torch.set_num_threads(n)
-        start = time.perf_counter(); step(); times[i].append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        for _ in range(${stepsPerSample}): step()
+        times[i].append((time.perf_counter() - start) * 1000 / ${stepsPerSample})
 for t in times: t.sort()
 print(json.dumps({"version": torch.__version__, "times": [{"best": t[0], "median": t[len(t) // 2]} for t in times]}))
 `;

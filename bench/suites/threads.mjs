@@ -21,6 +21,15 @@ const TARGETS = {
   names: { selfRatio: 0.65 },
 };
 
+/**
+ * The CNN step is timed in runs of this many steps, as a training loop runs them: a sample of one
+ * 1.5 ms step, after the other count's sample, starts with a worker that parked while it waited
+ * and must be woken (a system call on each side), which a loop pays once. PyTorch's samples (in
+ * its subprocess) are runs of as many steps. Single-step samples gave webtorch 0.71-0.72 on a
+ * quiet machine (2026-12-05), where runs give the README's figure.
+ */
+const CNN_STEPS_PER_SAMPLE = 10;
+
 /** `fn` at `threads` threads: the count is set before each sample, so 1 and 2 alternate freely. */
 const at = (threads, fn) => () => {
   torch.setNumThreads(threads);
@@ -136,10 +145,16 @@ async function lstmRows({ batch, steps, input, hidden }, ort, { warmup, runs }) 
 /** Rows for the CNN training step: webtorch, and PyTorch at both counts in a subprocess. */
 async function cnnRows(shapes, quick) {
   const cnn = webtorchCnnStep(shapes);
-  const [one, two] = await timeInterleaved([at(1, cnn.step), at(THREADS, cnn.step)], { warmup: quick ? 1 : 3, runs: quick ? 2 : 20 });
+  const steps = () => {
+    for (let i = 0; i < CNN_STEPS_PER_SAMPLE; i++) cnn.step();
+  };
+  const perStep = ({ best, median }) => ({ best: best / CNN_STEPS_PER_SAMPLE, median: median / CNN_STEPS_PER_SAMPLE });
+  const [one, two] = (await timeInterleaved([at(1, steps), at(THREADS, steps)], { warmup: quick ? 1 : 3, runs: quick ? 2 : 20 })).map(
+    perStep,
+  );
   cnn.dispose();
   const rows = [{ name: 'webtorch', one, two }];
-  const pytorch = timePytorch(shapes, quick, [1, THREADS]);
+  const pytorch = timePytorch(shapes, quick, [1, THREADS], CNN_STEPS_PER_SAMPLE);
   if (pytorch) rows.push({ name: `pytorch ${pytorch.version}`, one: pytorch.times[0], two: pytorch.times[1] });
   else console.log('\nnotice: PyTorch is not installed; its CNN row is skipped');
   return rows;
