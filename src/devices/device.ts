@@ -357,7 +357,7 @@ export interface Kernels {
    * mean and variance [C] (contiguous) = each channel's mean and biased variance over input [N, C,
    * *] (float32, any strides): all of dim 1's other dims. The variance is the mean squared
    * deviation from the float32 mean (two passes), not E[x^2] - E[x]^2, which cancels when the mean
-   * is large against the spread. Sums are at least as accurate as the reduce kernel's.
+   * is large against the spread.
    */
   batchNormStatistics(mean: TensorView, variance: TensorView, input: TensorView): void;
   /**

@@ -5,9 +5,10 @@ import type { CpuDevice } from '../device.js';
 import { addressOf, withContiguous } from '../helpers.js';
 
 /**
- * The kernels split channels over threads from twice this many input elements, as the reductions
- * and elementwise ops do (see reduce.ts): a channel's arithmetic does not depend on the split, so
- * the bits do not either.
+ * The kernels split channels over threads from twice this many input elements: the threshold of
+ * the reductions and elementwise ops (measured for those, see reduce.ts), whose passes these
+ * resemble; not measured for these kernels on their own. A channel's arithmetic does not depend
+ * on the split, so the bits do not either.
  */
 const THREAD_MIN_ELEMENTS = 1 << 17;
 
