@@ -13,3 +13,4 @@ export * from './conv';
 export * from './pool';
 export * from './rnn';
 export * from './optim';
+export * from './batchnorm';

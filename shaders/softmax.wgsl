@@ -8,8 +8,8 @@
 // Forward, as the CPU: max (NaN-propagating), then sum(exp(x - max)), then exp(x - max) * (1 / sum)
 // or (x - max) - log(sum). A row whose max is not finite (it holds NaN or +inf, or only -inf)
 // becomes NaN, as it does in PyTorch. Backward: y * (g - sum(g * y)), or g - exp(y) * sum(g).
-// Sums are compensated (each partial carries its rounding error), like the reduce kernel's, so long
-// rows stay accurate. exp and log are math.wgsl's, with the CPU's accuracy.
+// Sums are compensated (compensated.wgsl), like the reduce kernel's, so long rows stay accurate.
+// exp and log are math.wgsl's, with the CPU's accuracy.
 //
 // `forward` and `backward` give each row one thread (short rows); `forwardCooperative` and
 // `backwardCooperative` give each row a workgroup whose threads split it and combine their
@@ -31,21 +31,6 @@ fn elementB(start: i32, i: u32) -> f32 {
 fn maxOrNan(x: f32, y: f32) -> f32 {
   if (isNan(x) || isNan(y)) { return nan(); }
   return max(x, y);
-}
-
-/** A compensated sum: the rounded sum (x) and the rounding error it has dropped so far (y). */
-fn addTerm(sum: vec2f, term: f32) -> vec2f {
-  let s = twoSum(sum.x, term);
-  return vec2f(s.x, sum.y + s.y);
-}
-
-fn addSums(p: vec2f, q: vec2f) -> vec2f {
-  let s = twoSum(p.x, q.x);
-  return vec2f(s.x, p.y + q.y + s.y);
-}
-
-fn finalSum(sum: vec2f) -> f32 {
-  return sum.x + sum.y;
 }
 
 // ---- the row pieces each entry point runs over elements lane, lane + lanes, ... ----------------

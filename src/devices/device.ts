@@ -354,6 +354,39 @@ export interface Kernels {
   /** gradInput [N, C, H, W] (contiguous, overwritten) = the gradient of avgPool2d given grad [N, C, Ho, Wo] (any strides). */
   avgPool2dBackward(gradInput: TensorView, grad: TensorView, rows: PoolAxis, cols: PoolAxis): void;
   /**
+   * mean and variance [C] (contiguous) = each channel's mean and biased variance over input [N, C,
+   * *] (float32, any strides): all of dim 1's other dims. The variance is the mean squared
+   * deviation from the float32 mean (two passes), not E[x^2] - E[x]^2, which cancels when the mean
+   * is large against the spread.
+   */
+  batchNormStatistics(mean: TensorView, variance: TensorView, input: TensorView): void;
+  /**
+   * out (contiguous, input's shape) = input * scale[c] + shift[c], c the position along dim 1 of
+   * input [N, C, *] (float32, any strides); scale and shift [C] any strides. The product is
+   * rounded before the sum (no fused multiply-add), as mul then add round it.
+   */
+  channelAffine(out: TensorView, input: TensorView, scale: TensorView, shift: TensorView): void;
+  /**
+   * gradSum and dot [C] (contiguous) = per channel c, sum(grad) and sum(grad * (input - mean[c]))
+   * over grad and input [N, C, *] (float32, one shape, any strides) and mean [C]: the two sums
+   * batch norm's backward needs, from one read of grad and input.
+   */
+  batchNormBackwardReduce(gradSum: TensorView, dot: TensorView, grad: TensorView, input: TensorView, mean: TensorView): void;
+  /**
+   * gradInput (contiguous) = (grad * k1[c] + (input - mean[c]) * k2[c]) + k3[c], rounded in that
+   * order, c the position along dim 1 of grad and input [N, C, *] (float32, one shape, any
+   * strides); mean, k1, k2 and k3 [C] any strides.
+   */
+  batchNormBackwardInput(
+    gradInput: TensorView,
+    grad: TensorView,
+    input: TensorView,
+    mean: TensorView,
+    k1: TensorView,
+    k2: TensorView,
+    k3: TensorView,
+  ): void;
+  /**
    * Runs every step of each run's layer (fused: one input-projection GEMM, then per step the hidden
    * GEMM, gates and state update). The runs are the directions of one layer: independent of each
    * other (no run reads what another writes), so a device may run them at once. Each writes its

@@ -7,6 +7,7 @@ import { zeros } from '../ops/creation.js';
 import { add, mul, sub } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { neg, reciprocal, rsqrt } from '../ops/unary.js';
+import { batchNormBackwardInput, batchNormBackwardSums, channelAffine, channelStatistics } from '../ops/unrecorded.js';
 import { checkDtype, checkSameDevice, checkTensor } from '../ops/util.js';
 import { reshape } from '../ops/views.js';
 import { checkArgumentCount, checkOptions, type KeywordCall, optionKeys, spreadKeywordCall } from '../options.js';
@@ -100,14 +101,14 @@ function batchNormWith(
       throw new RangeError(`${op}: expected more than 1 value per channel when training, got input of shape ${formatShape(input.shape)}`);
     const { batchMean, invstd } = noGrad(() =>
       scope(() => {
-        const { batchMean, biasedVar, invstd } = batchStatistics(input, dims, channelShape, eps);
+        const { mean: batchMean, variance: biasedVar } = channelStatistics(input);
         if (runningMean && runningVar) {
           const kept = typeof momentum === 'number' ? 1 - momentum : sub(1, momentum);
           const unbiased = count / (count - 1);
-          runningMean.mul_(kept).add_(mul(reshape(batchMean, [channels]), momentum));
+          runningMean.mul_(kept).add_(mul(batchMean, momentum));
           runningVar.mul_(kept).add_(mul(biasedVar, typeof momentum === 'number' ? momentum * unbiased : mul(momentum, unbiased)));
         }
-        return { batchMean, invstd };
+        return { batchMean: perChannel(batchMean), invstd: perChannel(rsqrt(add(biasedVar, eps))) };
       }),
     );
     try {
@@ -130,23 +131,28 @@ function batchNormWith(
   }
 }
 
-/** The per-channel mean ([1, C, 1, ...]), biased variance ([C]) and 1 / sqrt(variance + eps) (channelShape) of [N, C, *]. */
-function batchStatistics(input: Tensor, dims: readonly number[], channelShape: readonly number[], eps: number) {
+/**
+ * The per-channel mean ([1, C, 1, ...]) and 1 / sqrt(biased variance + eps) (channelShape) of [N,
+ * C, *] in recorded ops, for the backward under createGraph, whose second derivative goes through
+ * them.
+ */
+function recordedBatchStatistics(input: Tensor, dims: readonly number[], channelShape: readonly number[], eps: number) {
   const batchMean = mean(input, dims, { keepdim: true });
   const deviations = sub(input, batchMean);
   const biasedVar = mean(mul(deviations, deviations), dims);
-  return { batchMean, biasedVar, invstd: reshape(rsqrt(add(biasedVar, eps)), channelShape) };
+  return { batchMean, invstd: reshape(rsqrt(add(biasedVar, eps)), channelShape) };
 }
 
 /**
  * y = (x - center) * invstd * weight + bias as one node, computed as PyTorch's CPU kernel does: x *
- * scale + shift with per-channel scale = invstd * weight and shift = bias - center * scale, two
- * passes over x. In training (`batchEps` given) the statistics depend on x, and the closed form
- * folds that in: with x^ = (x - mean) * invstd and g' = g * weight, dx = invstd * (g' - mean(g') -
- * x^ * mean(g' * x^)) over the reduced dims; with fixed statistics (`batchEps` null) dx = g' *
- * invstd. dweight = sum(g * x^), dbias = sum(g). Outside createGraph the backward takes the two
- * per-channel sums, sum(g) and sum(g * (x - mean)), and forms dx as g * k1 + (x - mean) * k2 + k3
- * with per-channel k: eight passes over the activations, where the formula op by op takes fourteen.
+ * scale + shift with per-channel scale = invstd * weight and shift = bias - center * scale, one
+ * pass over x (Kernels.channelAffine). In training (`batchEps` given) the statistics depend on x,
+ * and the closed form folds that in: with x^ = (x - mean) * invstd and g' = g * weight, dx = invstd
+ * * (g' - mean(g') - x^ * mean(g' * x^)) over the reduced dims; with fixed statistics (`batchEps`
+ * null) dx = g' * invstd. dweight = sum(g * x^), dbias = sum(g). Outside createGraph the backward
+ * takes the two per-channel sums, sum(g) and sum(g * (x - mean)), in one pass and forms dx as g *
+ * k1 + (x - mean) * k2 + k3 with per-channel k in another, as PyTorch's CPU kernel does; under
+ * createGraph it runs the formula in recorded ops, so it can be differentiated again.
  */
 function normalize(
   input: Tensor,
@@ -158,6 +164,7 @@ function normalize(
   channelShape: number[],
   batchEps: number | null,
 ): Tensor {
+  const channels = [input.shape[1]];
   return recordComposite(
     'NativeBatchNormBackward0',
     [input, weight, bias],
@@ -165,7 +172,7 @@ function normalize(
       const scale = weight ? mul(invstd, reshape(weight, channelShape)) : invstd;
       const shifted = mul(center, scale);
       const shift = bias ? sub(reshape(bias, channelShape), shifted) : neg(shifted);
-      return add(mul(input, scale), shift);
+      return channelAffine(input, reshape(scale, channels), reshape(shift, channels));
     },
     (save) => {
       const x = save(input);
@@ -175,30 +182,24 @@ function normalize(
       const [weightNeedsGrad, biasNeedsGrad] = [weight?.requiresGrad ?? false, bias?.requiresGrad ?? false];
       return (g) => {
         if (!isGradEnabled()) {
-          const scale = w ? mul(savedInvstd, reshape(w, channelShape)) : savedInvstd;
-          const needDeviations = batchEps !== null || weightNeedsGrad;
-          const deviations = needDeviations ? sub(x, savedCenter) : null;
-          const gradSum = batchEps !== null || biasNeedsGrad ? sum(g, dims, { keepdim: true }) : null;
-          const dot = deviations ? sum(mul(g, deviations), dims, { keepdim: true }) : null;
-          let gradInput = mul(g, scale);
+          const invstdPerChannel = reshape(savedInvstd, channels);
+          const scale = w ? mul(invstdPerChannel, w) : invstdPerChannel;
+          const centerPerChannel = reshape(savedCenter, channels);
+          const sums = batchEps !== null || weightNeedsGrad || biasNeedsGrad ? batchNormBackwardSums(g, x, centerPerChannel) : null;
+          let gradInput: Tensor;
           if (batchEps !== null) {
             const count = g.numel() / g.shape[1];
-            const k2 = mul(mul(scale, mul(mul(savedInvstd, savedInvstd), dot!)), -1 / count);
-            const k3 = mul(mul(scale, gradSum!), -1 / count);
-            gradInput = add(add(gradInput, mul(deviations!, k2)), k3);
-          }
-          const channels = [g.shape[1]];
-          return [
-            gradInput,
-            weightNeedsGrad ? reshape(mul(dot!, savedInvstd), channels) : null,
-            biasNeedsGrad ? reshape(gradSum!, channels) : null,
-          ];
+            const k2 = mul(mul(scale, mul(mul(invstdPerChannel, invstdPerChannel), sums!.dot)), -1 / count);
+            const k3 = mul(mul(scale, sums!.gradSum), -1 / count);
+            gradInput = batchNormBackwardInput(g, x, centerPerChannel, scale, k2, k3);
+          } else gradInput = mul(g, reshape(scale, channelShape));
+          return [gradInput, weightNeedsGrad ? mul(sums!.dot, invstdPerChannel) : null, biasNeedsGrad ? sums!.gradSum : null];
         }
         // Under createGraph batch statistics are recomputed from x in recorded ops: the saved ones
         // are constants, and the second derivative goes through them.
         const stats =
           batchEps !== null && isGradEnabled()
-            ? batchStatistics(x, dims, channelShape, batchEps)
+            ? recordedBatchStatistics(x, dims, channelShape, batchEps)
             : { batchMean: savedCenter, invstd: savedInvstd };
         const normalized = mul(sub(x, stats.batchMean), stats.invstd);
         const scaledGrad = w ? mul(g, reshape(w, channelShape)) : g;

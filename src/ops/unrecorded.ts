@@ -1,8 +1,9 @@
 /**
- * Helpers that compute through a device's kernels and record nothing: casts, copies, fills and
- * bounds-checked index lookups. Ops build on them and record their own nodes over the result; nn
- * and the graph's view rebasing (src/graph/views.ts), which must not call kernels themselves, use
- * them too. This module imports nothing that records, so the graph layer below ops may use it.
+ * Helpers that compute through a device's kernels and record nothing: casts, copies, fills,
+ * bounds-checked index lookups, and the fused kernels of layers that record their own nodes (batch
+ * norm). Ops build on them and record their own nodes over the result; nn and the graph's view
+ * rebasing (src/graph/views.ts), which must not call kernels themselves, use them too. This module
+ * imports nothing that records, so the graph layer below ops may use it.
  */
 
 import type { AdamScalars, Device, FaultMessage, TensorView } from '../devices/device.js';
@@ -101,4 +102,56 @@ export function scatterInto(
  */
 export function adamStepInPlace(param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, scalars: AdamScalars): void {
   if (param.numel() > 0) param.deviceObject.kernels.adamStep(param, grad, expAvg, expAvgSq, scalars);
+}
+
+// ---- batch norm's per-channel kernels (src/nn/batchnorm.ts) -------------------------------------
+
+/** Two new [C] tensors written by `write`, both disposed if it throws. */
+function perChannelPair(channels: number, device: Device, write: (first: Tensor, second: Tensor) => void): [Tensor, Tensor] {
+  const first = Tensor.empty([channels], 'float32', device);
+  const second = Tensor.empty([channels], 'float32', device);
+  try {
+    if (channels > 0) write(first, second);
+    return [first, second];
+  } catch (error) {
+    first.dispose();
+    second.dispose();
+    throw error;
+  }
+}
+
+/**
+ * Each channel's mean and biased variance [C] over input [N, C, *] (float32, at least one element
+ * per channel), in two passes over input (Kernels.batchNormStatistics).
+ */
+export function channelStatistics(input: Tensor): { mean: Tensor; variance: Tensor } {
+  const [mean, variance] = perChannelPair(input.shape[1], input.deviceObject, (m, v) =>
+    input.deviceObject.kernels.batchNormStatistics(m, v, input),
+  );
+  return { mean, variance };
+}
+
+/** input [N, C, *] * scale[c] + shift[c] (scale and shift [C]), in one pass (Kernels.channelAffine). */
+export function channelAffine(input: Tensor, scale: Tensor, shift: Tensor): Tensor {
+  return filled(Tensor.empty(input.shape, 'float32', input.deviceObject), (out) => {
+    if (out.numel() > 0) input.deviceObject.kernels.channelAffine(out, input, scale, shift);
+  });
+}
+
+/**
+ * Per channel of grad and input [N, C, *] (one shape, at least one element per channel): sum(grad)
+ * and sum(grad * (input - mean[c])) [C], in one pass (Kernels.batchNormBackwardReduce).
+ */
+export function batchNormBackwardSums(grad: Tensor, input: Tensor, mean: Tensor): { gradSum: Tensor; dot: Tensor } {
+  const [gradSum, dot] = perChannelPair(grad.shape[1], grad.deviceObject, (s, d) =>
+    grad.deviceObject.kernels.batchNormBackwardReduce(s, d, grad, input, mean),
+  );
+  return { gradSum, dot };
+}
+
+/** (grad * k1[c] + (input - mean[c]) * k2[c]) + k3[c] over [N, C, *], in one pass (Kernels.batchNormBackwardInput). */
+export function batchNormBackwardInput(grad: Tensor, input: Tensor, mean: Tensor, k1: Tensor, k2: Tensor, k3: Tensor): Tensor {
+  return filled(Tensor.empty(grad.shape, 'float32', grad.deviceObject), (out) => {
+    if (out.numel() > 0) grad.deviceObject.kernels.batchNormBackwardInput(out, grad, input, mean, k1, k2, k3);
+  });
 }

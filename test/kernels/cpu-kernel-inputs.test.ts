@@ -365,6 +365,45 @@ const cases: Record<keyof Kernels, KernelCase[]> = {
       call: (k, t) => attempt('avgPool2dBackward', '', () => k.avgPool2dBackward(t.gradInput, t.grad, halves, halves)),
     },
   ],
+  batchNormStatistics: [
+    {
+      operands: { mean: [[3], 'float32'], variance: [[3], 'float32'], input: [[2, 3, 5], 'float32'] },
+      call: (k, t) => attempt('batchNormStatistics', '', () => k.batchNormStatistics(t.mean, t.variance, t.input)),
+    },
+  ],
+  channelAffine: [
+    {
+      operands: { out: [[2, 3, 5], 'float32'], input: [[2, 3, 5], 'float32'], scale: [[3], 'float32'], shift: [[3], 'float32'] },
+      call: (k, t) => attempt('channelAffine', '', () => k.channelAffine(t.out, t.input, t.scale, t.shift)),
+    },
+  ],
+  batchNormBackwardReduce: [
+    {
+      operands: {
+        gradSum: [[3], 'float32'],
+        dot: [[3], 'float32'],
+        grad: [[2, 3, 5], 'float32'],
+        input: [[2, 3, 5], 'float32'],
+        mean: [[3], 'float32'],
+      },
+      call: (k, t) => attempt('batchNormBackwardReduce', '', () => k.batchNormBackwardReduce(t.gradSum, t.dot, t.grad, t.input, t.mean)),
+    },
+  ],
+  batchNormBackwardInput: [
+    {
+      operands: {
+        gradInput: [[2, 3, 5], 'float32'],
+        grad: [[2, 3, 5], 'float32'],
+        input: [[2, 3, 5], 'float32'],
+        mean: [[3], 'float32'],
+        k1: [[3], 'float32'],
+        k2: [[3], 'float32'],
+        k3: [[3], 'float32'],
+      },
+      call: (k, t) =>
+        attempt('batchNormBackwardInput', '', () => k.batchNormBackwardInput(t.gradInput, t.grad, t.input, t.mean, t.k1, t.k2, t.k3)),
+    },
+  ],
   rnnForward: (['rnnTanh', 'rnnRelu', 'lstm', 'gru'] as const).map((mode) => rnnCase(mode, false)),
   rnnBackward: (['rnnTanh', 'rnnRelu', 'lstm', 'gru'] as const).map((mode) => rnnCase(mode, true)),
 };

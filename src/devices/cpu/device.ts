@@ -4,6 +4,7 @@ import type { DType } from '../../dtype.js';
 import type { Device, DeviceBuffer, Kernels } from '../device.js';
 import { nextTask } from '../next-task.js';
 import { Allocator } from './allocator.js';
+import { batchNormKernels } from './kernels/batchnorm.js';
 import { convKernels } from './kernels/conv.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { indexingKernels } from './kernels/indexing.js';
@@ -82,6 +83,7 @@ export class CpuDevice implements Device {
       ...convKernels(this),
       ...poolKernels(this),
       ...optimKernels(this),
+      ...batchNormKernels(this),
       ...rnnKernels(this),
     };
   }

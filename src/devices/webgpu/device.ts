@@ -4,6 +4,7 @@ import { formatBytes } from '../bytes.js';
 import type { Device, DeviceBuffer, Kernels } from '../device.js';
 import { BindGroupCache } from './bind-group-cache.js';
 import { BufferPool } from './buffer-pool.js';
+import { batchNormKernels } from './kernels/batchnorm.js';
 import { convKernels } from './kernels/conv.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { indexingKernels } from './kernels/indexing.js';
@@ -217,6 +218,7 @@ export class WebGpuDevice implements Device {
       ...convKernels(this),
       ...poolKernels(this),
       ...optimKernels(this),
+      ...batchNormKernels(this),
       ...indexingKernels(this),
       ...randomKernels(this),
     };

@@ -4,7 +4,7 @@ import type { WebGpuDevice } from '../device.js';
 import { defineShader } from '../launch.js';
 import { rowsAlong } from './rows.js';
 
-const softmaxShader = defineShader('softmax', { includes: ['math'] });
+const softmaxShader = defineShader('softmax', { includes: ['math', 'compensated'] });
 
 const WORKGROUP_SIZE = 64;
 /** Rows at least this long get a workgroup each instead of a thread (as in the reduce kernel). */

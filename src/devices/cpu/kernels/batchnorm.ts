@@ -1,0 +1,66 @@
+// CPU glue for batch normalisation's per-channel kernels of assembly/batchnorm.ts.
+import { numel } from '../../../shape.js';
+import type { Kernels, TensorView } from '../../device.js';
+import type { CpuDevice } from '../device.js';
+import { addressOf, withContiguous } from '../helpers.js';
+
+/**
+ * The kernels split channels over threads from twice this many input elements: the threshold of
+ * the reductions and elementwise ops (measured for those, see reduce.ts), whose passes these
+ * resemble; not measured for these kernels on their own. A channel's arithmetic does not depend
+ * on the split, so the bits do not either.
+ */
+const THREAD_MIN_ELEMENTS = 1 << 17;
+
+type BatchNormKernel = 'batchNormStatisticsF32' | 'channelAffineF32' | 'batchNormBackwardReduceF32' | 'batchNormBackwardInputF32';
+
+/** Runs `use` on contiguous forms of every view (each itself when it already is; see withContiguous). */
+function withAllContiguous<T>(cpu: CpuDevice, views: readonly TensorView[], use: (views: TensorView[]) => T): T {
+  const [first, ...rest] = views;
+  if (!first) return use([]);
+  return withContiguous(cpu, first, (staged) => withAllContiguous(cpu, rest, (others) => use([staged, ...others])));
+}
+
+export function batchNormKernels(
+  cpu: CpuDevice,
+): Pick<Kernels, 'batchNormStatistics' | 'channelAffine' | 'batchNormBackwardReduce' | 'batchNormBackwardInput'> {
+  const wasm = cpu.wasm;
+  /**
+   * Runs `kernel` with its pointer arguments `addresses`, then batch, channels and inner of the
+   * [N, C, *] `shape`, over channels [first, end): all of them here, or split over threads.
+   */
+  const byChannels = (kernel: BatchNormKernel, shape: readonly number[], addresses: readonly number[]) => {
+    const [batch, channels] = shape;
+    const inner = numel(shape.slice(2));
+    const runHere = (args: readonly number[]) => (wasm[kernel] as (...values: readonly number[]) => void)(...args);
+    const piece = (first: number, end: number) => [...addresses, batch, channels, inner, first, end];
+    const threads = Math.min(cpu.threadsFor(numel(shape), THREAD_MIN_ELEMENTS), channels);
+    if (threads <= 1 || !cpu.pool) runHere(piece(0, channels));
+    else
+      cpu.pool.run(
+        kernel,
+        Array.from({ length: threads }, (_, t) => piece(Math.floor((t * channels) / threads), Math.floor(((t + 1) * channels) / threads))),
+        runHere,
+      );
+  };
+  return {
+    batchNormStatistics(mean, variance, input) {
+      withContiguous(cpu, input, (x) =>
+        byChannels('batchNormStatisticsF32', x.shape, [addressOf(x), addressOf(mean), addressOf(variance)]),
+      );
+    },
+    channelAffine(out, input, scale, shift) {
+      withAllContiguous(cpu, [input, scale, shift], (views) => byChannels('channelAffineF32', input.shape, [out, ...views].map(addressOf)));
+    },
+    batchNormBackwardReduce(gradSum, dot, grad, input, mean) {
+      withAllContiguous(cpu, [grad, input, mean], (views) =>
+        byChannels('batchNormBackwardReduceF32', grad.shape, [gradSum, dot, ...views].map(addressOf)),
+      );
+    },
+    batchNormBackwardInput(gradInput, grad, input, mean, k1, k2, k3) {
+      withAllContiguous(cpu, [grad, input, mean, k1, k2, k3], (views) =>
+        byChannels('batchNormBackwardInputF32', grad.shape, [gradInput, ...views].map(addressOf)),
+      );
+    },
+  };
+}
