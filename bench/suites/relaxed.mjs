@@ -1,7 +1,10 @@
 // The relaxed-SIMD kernels against the plain ones, in Chromium (which validates relaxed SIMD; Node
 // 20 does not without a flag): one page loads the edge entry twice, each instance initialised with
 // one build's kernels, and times a 1024 matmul and an LSTM forward (batch 32, 64 steps, 128 -> 256)
-// on each, the two builds' samples interleaved. Single thread, as both builds are.
+// on each, the two builds' samples interleaved. Single thread, as both builds are. Then the LSTM's
+// forward and backward on the browser entry, which picks the relaxed build where it validates (the
+// edge entry has no backward), beside PyTorch 1.13's on one thread.
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -59,6 +62,51 @@ async function inPage({ size, lstm, runs }) {
   );
 }
 
+/** The page's second part: the browser entry's build, and its LSTM forward + backward times { best, median }. */
+async function trainingInPage({ lstm, runs }) {
+  const torch = await import('/dist/browser.js');
+  torch.manualSeed(0);
+  const layer = new torch.nn.LSTM(lstm.input, lstm.hidden);
+  const x = torch.randn([lstm.steps, lstm.batch, lstm.input], { requiresGrad: true });
+  const times = [];
+  for (let run = -2; run < runs; run++) {
+    const start = performance.now();
+    torch.scope(() => {
+      const [output] = layer.forward(x);
+      output.sum().backward();
+      layer.weight_hh_l0.grad.index(0, 0).itemSync();
+    });
+    if (run >= 0) times.push(performance.now() - start);
+    for (const p of [x, ...layer.parameters()]) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
+  }
+  times.sort((p, q) => p - q);
+  return { simd: torch.cpu.simd, best: times[0], median: times[Math.floor(times.length / 2)] };
+}
+
+/** PyTorch 1.13's LSTM forward + backward on one thread, { version, best, median }, or null without it. */
+function pytorchTraining({ lstm, runs }) {
+  const script = `
+import json, time, torch
+torch.set_num_threads(1)
+torch.manual_seed(0)
+layer = torch.nn.LSTM(${lstm.input}, ${lstm.hidden})
+x = torch.randn(${lstm.steps}, ${lstm.batch}, ${lstm.input}, requires_grad=True)
+times = []
+for run in range(-2, ${runs}):
+    start = time.perf_counter(); layer(x)[0].sum().backward(); elapsed = (time.perf_counter() - start) * 1000
+    if run >= 0: times.append(elapsed)
+times.sort()
+print(json.dumps({"version": torch.__version__, "best": times[0], "median": times[len(times) // 2]}))
+`;
+  // Debian's threaded OpenBLAS ignores set_num_threads; without this its matmuls use every core.
+  const result = spawnSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
+  if (result.error || result.status !== 0) return null;
+  return JSON.parse(result.stdout.trim().split('\n').pop());
+}
+
 export async function run({ quick }) {
   const spec = quick
     ? { size: 64, lstm: { batch: 2, steps: 4, input: 8, hidden: 16 }, runs: 2 }
@@ -100,6 +148,17 @@ export async function run({ quick }) {
       [
         row('matmul', `matmul f32 ${spec.size}`),
         row('lstm', `LSTM forward, batch ${spec.lstm.batch}, ${spec.lstm.steps} steps, ${spec.lstm.input} -> ${spec.lstm.hidden}`),
+      ],
+    );
+    const training = await page.evaluate(`(${trainingInPage.toString()})(${JSON.stringify(spec)})`);
+    const pytorch = pytorchTraining(spec);
+    if (!pytorch) console.log('\nnotice: PyTorch is not installed; the LSTM training row has no PyTorch figure');
+    printTable(
+      `LSTM forward + backward, batch ${spec.lstm.batch}, ${spec.lstm.steps} steps, ${spec.lstm.input} -> ${spec.lstm.hidden}: webtorch's browser entry in ${version} (${training.simd} SIMD build, single thread) beside PyTorch ${pytorch?.version ?? ''} (one thread); ratio = webtorch time / PyTorch time (target <= 1.15)`,
+      ['implementation', 'best ms', 'median ms', 'ratio (best)'],
+      [
+        [`webtorch (${training.simd})`, fixed(training.best), fixed(training.median), pytorch ? fixed(training.best / pytorch.best) : '-'],
+        ...(pytorch ? [[`pytorch ${pytorch.version}`, fixed(pytorch.best), fixed(pytorch.median), '1.00']] : []),
       ],
     );
   } finally {
