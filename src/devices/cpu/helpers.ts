@@ -8,11 +8,16 @@ export function addressOf(view: TensorView): number {
   return (view.storage.buffer as number) + view.offset * 4;
 }
 
+/** A contiguous view of `shape` over the scratch block at `buffer`, with `like`'s dtype and storage otherwise. */
+export function scratchView(like: TensorView, buffer: number, shape: readonly number[]): TensorView {
+  return { storage: { ...like.storage, buffer }, offset: 0, shape, strides: contiguousStrides(shape), dtype: like.dtype };
+}
+
 /** Runs `use` on x itself when it is contiguous, else on a contiguous copy in scratch memory. */
 export function withContiguous<T>(cpu: CpuDevice, x: TensorView, use: (view: TensorView) => T): T {
   if (isContiguous(x.shape, x.strides)) return use(x);
   const buffer = cpu.allocator.malloc(numel(x.shape) * 4);
-  const staged = { storage: { ...x.storage, buffer }, offset: 0, shape: x.shape, strides: contiguousStrides(x.shape), dtype: x.dtype };
+  const staged = scratchView(x, buffer, x.shape);
   try {
     cpu.kernels.copy(staged, x);
     return use(staged);

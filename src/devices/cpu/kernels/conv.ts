@@ -2,7 +2,7 @@
 import { contiguousStrides, numel } from '../../../shape.js';
 import type { ConvGeometry, Kernels } from '../../device.js';
 import type { CpuDevice } from '../device.js';
-import { addressOf, withContiguous, withOptionalContiguous } from '../helpers.js';
+import { addressOf, scratchView, withContiguous, withOptionalContiguous } from '../helpers.js';
 
 /**
  * The kernels' geometry block (field order mirrored in assembly/conv.ts). The input strides are
@@ -148,14 +148,7 @@ export function convKernels(cpu: CpuDevice): Pick<Kernels, 'conv2d' | 'conv2dBac
         );
         if (partials > 0) {
           // The image ranges' partial gradients, summed in range order whatever the thread count.
-          const shape = [partials, weightFloats];
-          const staged = {
-            storage: { ...gradWeight.storage, buffer: target },
-            offset: 0,
-            shape,
-            strides: contiguousStrides(shape),
-            dtype: gradWeight.dtype,
-          };
+          const staged = scratchView(gradWeight, target, [partials, weightFloats]);
           cpu.kernels.reduce('sum', { ...gradWeight, shape: [weightFloats], strides: [1] }, staged, [0]);
         }
       } finally {

@@ -1,10 +1,9 @@
 // CPU glue for the reduction kernels of assembly/reduce.ts.
-import { contiguousStrides } from '../../../shape.js';
 import type { Kernels } from '../../device.js';
 import { REDUCE_OPCODES } from '../../opcodes.js';
 import { reducedInnermost, reduceLayout } from '../../reduce-layout.js';
 import type { CpuDevice } from '../device.js';
-import { addressOf } from '../helpers.js';
+import { addressOf, scratchView } from '../helpers.js';
 import { GRAIN, splitOverThreads } from '../split.js';
 
 /**
@@ -51,13 +50,7 @@ export function reduceKernels(cpu: CpuDevice): Pick<Kernels, 'reduce'> {
               shape.reduce((a, b) => a * b, 1),
             ) * 4,
           );
-          const staged = {
-            storage: { ...x.storage, buffer: partial },
-            offset: 0,
-            shape,
-            strides: contiguousStrides(shape),
-            dtype: x.dtype,
-          };
+          const staged = scratchView(x, partial, shape);
           try {
             kernels.reduce(op, staged, x, trailing);
             return kernels.reduce(
@@ -79,13 +72,7 @@ export function reduceKernels(cpu: CpuDevice): Pick<Kernels, 'reduce'> {
         const shape = order.map((d) => x.shape[d]);
         const bytes = shape.reduce((a, b) => a * b, 1) * 4;
         temporary = cpu.allocator.malloc(bytes);
-        const staged = {
-          storage: { ...x.storage, buffer: temporary },
-          offset: 0,
-          shape,
-          strides: contiguousStrides(shape),
-          dtype: x.dtype,
-        };
+        const staged = scratchView(x, temporary, shape);
         cpu.kernels.copy(staged, { ...x, shape, strides: order.map((d) => x.strides[d]) });
         const kept = x.shape.length - dims.length;
         source = staged;
