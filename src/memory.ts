@@ -12,6 +12,12 @@ import { allDevices, deviceKinds } from './devices/registry.js';
 export interface Disposable {
   dispose(): void;
   readonly isDisposed: boolean;
+  /**
+   * Called when a live tensor is held by no scope: made outside every scope, returned from the
+   * outermost, or kept. Only then can it be dropped undisposed, so only then does it need the
+   * garbage collector's backstop (see tensor.ts).
+   */
+  unscoped?(): void;
 }
 
 const scopes: Set<Disposable>[] = [];
@@ -19,7 +25,14 @@ let liveTensors = 0;
 
 export function trackCreated(tensor: Disposable): void {
   liveTensors++;
-  scopes[scopes.length - 1]?.add(tensor);
+  moveOut(tensor);
+}
+
+/** Hands `tensor` to the innermost open scope, or marks it unscoped when none is open. */
+function moveOut(tensor: Disposable): void {
+  const enclosing = scopes[scopes.length - 1];
+  if (enclosing) enclosing.add(tensor);
+  else tensor.unscoped?.();
 }
 
 export function trackDisposed(tensor: Disposable): void {
@@ -30,6 +43,7 @@ export function trackDisposed(tensor: Disposable): void {
 /** Keeps a tensor alive past every enclosing scope; it is then disposed only by `dispose()`. */
 export function keep<T extends Disposable>(tensor: T): T {
   for (const scope of scopes) scope.delete(tensor);
+  tensor.unscoped?.();
   return tensor;
 }
 
@@ -70,7 +84,7 @@ export function scope<T>(fn: () => T): T {
   const returned = new Set<Disposable>();
   collectDisposables(result, returned);
   for (const tensor of created) {
-    if (returned.has(tensor)) scopes[scopes.length - 1]?.add(tensor);
+    if (returned.has(tensor)) moveOut(tensor);
     else tensor.dispose();
   }
   return result;

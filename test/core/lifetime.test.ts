@@ -336,6 +336,20 @@ describe.each(devices)('an output dropped without backward is collected and its 
     );
   });
 
+  // Only a tensor no scope holds is registered with the finalizer: these leave their scopes alive.
+  it('a tensor returned from nested scopes', async () => {
+    await expectCollected(({ x }) => torch.scope(() => torch.scope(() => x.mul(2))));
+  });
+
+  it('tensors kept inside a scope, one returned and one dropped', async () => {
+    await expectCollected(({ x }) =>
+      torch.scope(() => {
+        torch.keep(x.mul(3));
+        return torch.keep(x.mul(4));
+      }),
+    );
+  });
+
   it('a view written in place, and its base', async () => {
     await expectCollected(({ x }) => {
       const base = x.mul(1);
@@ -370,6 +384,7 @@ describe('the lifetime cases cover every op', () => {
     'tolistSync',
     'toString',
     'toStringAsync',
+    'unscoped',
     'toAsync',
     'indexAsync',
     'indexPutAsync',
