@@ -8,16 +8,18 @@ import type { DeviceType } from './devices/device.js';
 import { nextTask } from './devices/next-task.js';
 import { allDevices, deviceKinds } from './devices/registry.js';
 
+/**
+ * The method memory calls when a live tensor is held by no scope: made outside every scope,
+ * returned from the outermost, or kept. Only then can it be dropped undisposed, so only then does
+ * it need the garbage collector's backstop (see tensor.ts). A symbol, so it is no Tensor method.
+ */
+export const unscoped: unique symbol = Symbol('unscoped');
+
 /** What memory tracks of a tensor; Tensor implements it. */
 export interface Disposable {
   dispose(): void;
   readonly isDisposed: boolean;
-  /**
-   * Called when a live tensor is held by no scope: made outside every scope, returned from the
-   * outermost, or kept. Only then can it be dropped undisposed, so only then does it need the
-   * garbage collector's backstop (see tensor.ts).
-   */
-  unscoped?(): void;
+  [unscoped]?(): void;
 }
 
 const scopes: Set<Disposable>[] = [];
@@ -32,7 +34,7 @@ export function trackCreated(tensor: Disposable): void {
 function moveOut(tensor: Disposable): void {
   const enclosing = scopes[scopes.length - 1];
   if (enclosing) enclosing.add(tensor);
-  else tensor.unscoped?.();
+  else tensor[unscoped]?.();
 }
 
 export function trackDisposed(tensor: Disposable): void {
@@ -43,7 +45,7 @@ export function trackDisposed(tensor: Disposable): void {
 /** Keeps a tensor alive past every enclosing scope; it is then disposed only by `dispose()`. */
 export function keep<T extends Disposable>(tensor: T): T {
   for (const scope of scopes) scope.delete(tensor);
-  tensor.unscoped?.();
+  tensor[unscoped]?.();
   return tensor;
 }
 

@@ -384,7 +384,6 @@ describe('the lifetime cases cover every op', () => {
     'tolistSync',
     'toString',
     'toStringAsync',
-    'unscoped',
     'toAsync',
     'indexAsync',
     'indexPutAsync',
