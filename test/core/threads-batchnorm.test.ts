@@ -3,7 +3,7 @@
 // THREAD_MIN_ELEMENTS in src/devices/cpu/kernels/batchnorm.ts, so it splits.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
-import { cpu, sameBitsAtAnyThreadCount, useThreads } from '../helpers/threads.js';
+import { poolJobs, sameBitsAtAnyThreadCount } from '../helpers/threads.js';
 
 const { nn } = torch;
 const defaultThreads = torch.getNumThreads();
@@ -23,19 +23,9 @@ describe('threaded CPU batch norm gives the same bits at 1, 2 and 3 threads', ()
   afterAll(() => torch.setNumThreads(defaultThreads));
 
   it('splits the statistics, the normalisation and both backward passes over channels', async () => {
-    await useThreads(2);
-    const pieces: string[] = [];
-    const pool = cpu.pool!;
-    const run = pool.run.bind(pool);
-    pool.run = (kernel, jobs, runHere) => {
-      if (kernel.startsWith('batchNorm') || kernel.startsWith('channelAffine')) pieces.push(`${kernel} ${jobs.length}`);
-      run(kernel, jobs, runHere);
-    };
-    try {
-      torch.scope(() => batchNormCase([32, 32, 32, 32], false)());
-    } finally {
-      pool.run = run;
-    }
+    const pieces = (await poolJobs(batchNormCase([32, 32, 32, 32], false))).filter(
+      (job) => job.startsWith('batchNorm') || job.startsWith('channelAffine'),
+    );
     expect(pieces).toEqual([
       'batchNormStatisticsF32 2',
       'channelAffineF32 2',

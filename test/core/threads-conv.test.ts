@@ -3,7 +3,7 @@
 // twice THREAD_MIN_MACS in src/devices/cpu/kernels/conv.ts) and has several work items per pass.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
-import { cpu, sameBitsAtAnyThreadCount, useThreads } from '../helpers/threads.js';
+import { poolJobs, sameBitsAtAnyThreadCount } from '../helpers/threads.js';
 
 const F = torch.nn.functional;
 const defaultThreads = torch.getNumThreads();
@@ -32,19 +32,7 @@ describe('threaded CPU convolution gives the same bits at 1, 2 and 3 threads', (
   afterAll(() => torch.setNumThreads(defaultThreads));
 
   it('splits a large convolution over several pieces (the tests below exercise threads)', async () => {
-    await useThreads(2);
-    const pieces: string[] = [];
-    const pool = cpu.pool!;
-    const run = pool.run.bind(pool);
-    pool.run = (kernel, jobs, runHere) => {
-      if (kernel.startsWith('conv')) pieces.push(`${kernel} ${jobs.length}`);
-      run(kernel, jobs, runHere);
-    };
-    try {
-      torch.scope(() => conv2dCase([4, 16, 32, 32], [32, 16, 3, 3], { padding: 1 })());
-    } finally {
-      pool.run = run;
-    }
+    const pieces = (await poolJobs(conv2dCase([4, 16, 32, 32], [32, 16, 3, 3], { padding: 1 }))).filter((job) => job.startsWith('conv'));
     // Forward, input gradient and weight gradient each in two pieces.
     expect(pieces.sort()).toEqual(['conv2dBackwardInputF32 2', 'conv2dBackwardWeightF32 2', 'conv2dF32 2']);
   });

@@ -2,28 +2,13 @@
 // the thresholds, grain and chunk boundaries, with broadcast and strided operands, forward and backward.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
-import { cpu, sameBitsAtAnyThreadCount, useThreads } from '../helpers/threads.js';
+import { poolJobs, sameBitsAtAnyThreadCount } from '../helpers/threads.js';
 
 const defaultThreads = torch.getNumThreads();
 
 /** Runs `compute` at 2 threads and returns the kernels the pool split, so a test knows it covered the threaded path. */
 async function splitKernels(compute: () => unknown): Promise<Set<string>> {
-  await useThreads(2);
-  const pool = cpu.pool!;
-  const run = pool.run;
-  const kernels = new Set<string>();
-  pool.run = (kernel, pieces, runHere) => {
-    kernels.add(kernel);
-    run.call(pool, kernel, pieces, runHere);
-  };
-  try {
-    torch.scope(() => {
-      compute();
-    });
-  } finally {
-    pool.run = run;
-  }
-  return kernels;
+  return new Set((await poolJobs(compute)).map((job) => job.split(' ')[0]));
 }
 
 // Sizes below and above the 2^18 elements from which the ops split, none a multiple of the

@@ -37,3 +37,26 @@ export async function sameBitsAtAnyThreadCount(compute: () => torch.Tensor[]): P
     });
   }
 }
+
+/**
+ * Runs `compute` at 2 threads in a scope and returns the pool's jobs in order, each as `${kernel}
+ * ${pieces}`, so a test knows it covered the threaded path.
+ */
+export async function poolJobs(compute: () => unknown): Promise<string[]> {
+  await useThreads(2);
+  const pool = cpu.pool!;
+  const run = pool.run;
+  const jobs: string[] = [];
+  pool.run = (kernel, pieces, runHere) => {
+    jobs.push(`${kernel} ${pieces.length}`);
+    run.call(pool, kernel, pieces, runHere);
+  };
+  try {
+    torch.scope(() => {
+      compute();
+    });
+  } finally {
+    pool.run = run;
+  }
+  return jobs;
+}
