@@ -1,5 +1,5 @@
 // How the elementwise and reduce kernels split their outputs between threads: ranges of whole grains, each cut on a SIMD group.
-import type { CpuDevice } from './device.js';
+import type { CpuDevice, WasmExports } from './device.js';
 
 /**
  * Output elements per grain of a split elementwise op: a piece is a run of whole grains, so its
@@ -33,6 +33,33 @@ export function outputRanges(total: number, rowSize: number, threads: number, gr
     if (end > begin) ranges.push([begin, end]);
   }
   return ranges;
+}
+
+/**
+ * Runs the wasm export `kernel` over items [0, items), `piece(first, end)` giving its arguments
+ * for a range: on the calling thread, or in one contiguous range per thread that `work` pays for
+ * against `threshold` (see CpuDevice.threadsFor). Each item must write outputs of its own (a
+ * plane, a channel), so any split gives the same bits.
+ */
+export function runOverItems(
+  cpu: CpuDevice,
+  kernel: keyof WasmExports,
+  items: number,
+  work: number,
+  threshold: number,
+  piece: (first: number, end: number) => readonly number[],
+): void {
+  const run = cpu.wasm[kernel] as (...args: readonly number[]) => unknown;
+  const threads = Math.min(cpu.threadsFor(work, threshold), items);
+  if (threads <= 1 || !cpu.pool) {
+    run(...piece(0, items));
+    return;
+  }
+  cpu.pool.run(
+    kernel,
+    Array.from({ length: threads }, (_, t) => piece(Math.floor((t * items) / threads), Math.floor(((t + 1) * items) / threads))),
+    (args) => run(...args),
+  );
 }
 
 /** A kernel split over threads: its leading arguments, then the range [begin, end) of outputs it computes. */

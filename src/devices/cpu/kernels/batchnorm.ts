@@ -3,6 +3,7 @@ import { numel } from '../../../shape.js';
 import type { Kernels, TensorView } from '../../device.js';
 import type { CpuDevice } from '../device.js';
 import { addressOf, withContiguous } from '../helpers.js';
+import { runOverItems } from '../split.js';
 
 /**
  * The kernels split channels over threads from twice this many input elements: the threshold of
@@ -24,24 +25,21 @@ function withAllContiguous<T>(cpu: CpuDevice, views: readonly TensorView[], use:
 export function batchNormKernels(
   cpu: CpuDevice,
 ): Pick<Kernels, 'batchNormStatistics' | 'channelAffine' | 'batchNormBackwardReduce' | 'batchNormBackwardInput'> {
-  const wasm = cpu.wasm;
   /**
    * Runs `kernel` with its pointer arguments `addresses`, then batch, channels and inner of the
-   * [N, C, *] `shape`, over channels [first, end): all of them here, or split over threads.
+   * [N, C, *] `shape`, over channels [first, end), split over threads when the input pays for them.
    */
   const byChannels = (kernel: BatchNormKernel, shape: readonly number[], addresses: readonly number[]) => {
     const [batch, channels] = shape;
     const inner = numel(shape.slice(2));
-    const runHere = (args: readonly number[]) => (wasm[kernel] as (...values: readonly number[]) => void)(...args);
-    const piece = (first: number, end: number) => [...addresses, batch, channels, inner, first, end];
-    const threads = Math.min(cpu.threadsFor(numel(shape), THREAD_MIN_ELEMENTS), channels);
-    if (threads <= 1 || !cpu.pool) runHere(piece(0, channels));
-    else
-      cpu.pool.run(
-        kernel,
-        Array.from({ length: threads }, (_, t) => piece(Math.floor((t * channels) / threads), Math.floor(((t + 1) * channels) / threads))),
-        runHere,
-      );
+    runOverItems(cpu, kernel, channels, numel(shape), THREAD_MIN_ELEMENTS, (first, end) => [
+      ...addresses,
+      batch,
+      channels,
+      inner,
+      first,
+      end,
+    ]);
   };
   return {
     batchNormStatistics(mean, variance, input) {

@@ -2,6 +2,7 @@
 import type { Kernels, PoolAxis, TensorView } from '../../device.js';
 import type { CpuDevice } from '../device.js';
 import { addressOf, withContiguous } from '../helpers.js';
+import { runOverItems } from '../split.js';
 
 /** [planes, height, width, outHeight, outWidth] of an [N, C, H, W] -> [N, C, Ho, Wo] pooling. */
 function planeSizes(input: TensorView, out: TensorView): [number, number, number, number, number] {
@@ -25,33 +26,13 @@ export function poolKernels(cpu: CpuDevice): Pick<Kernels, 'maxPool2d' | 'maxPoo
     cpu.beginParams();
     return cpu.params(rows.start, rows.end, rows.divisor, cols.start, cols.end, cols.divisor);
   };
-  /**
-   * Runs `kernel` on planes [first, end) of its arguments (`piece` gives them), the planes split
-   * over threads when the input is big enough: a max pooling plane's windows, and its gradient's
-   * argmax stores, touch that plane only.
-   */
-  const byPlanes = (
-    kernel: 'maxPool2dF32' | 'maxPool2dBackwardF32',
-    planes: number,
-    planeSize: number,
-    piece: (first: number, end: number) => number[],
-  ) => {
-    const runHere = (args: readonly number[]) => (wasm[kernel] as (...values: readonly number[]) => void)(...args);
-    const threads = Math.min(cpu.threadsFor(planes * planeSize, THREAD_MIN_ELEMENTS), planes);
-    if (threads === 1 || !cpu.pool) runHere(piece(0, planes));
-    else
-      cpu.pool.run(
-        kernel,
-        Array.from({ length: threads }, (_, t) => piece(Math.floor((t * planes) / threads), Math.floor(((t + 1) * planes) / threads))),
-        runHere,
-      );
-  };
   return {
     maxPool2d(out, indices, input, rows, cols) {
       withContiguous(cpu, input, (x) => {
         const [rowStart, rowEnd, , colStart, colEnd] = windows(rows, cols);
         const [planes, height, width, outHeight, outWidth] = planeSizes(input, out);
-        byPlanes('maxPool2dF32', planes, height * width, (first, end) => [
+        // A max pooling plane's windows touch that plane only, so planes split over threads.
+        runOverItems(cpu, 'maxPool2dF32', planes, planes * height * width, THREAD_MIN_ELEMENTS, (first, end) => [
           end - first,
           height,
           width,
@@ -77,7 +58,8 @@ export function poolKernels(cpu: CpuDevice): Pick<Kernels, 'maxPool2d' | 'maxPoo
           `maxPool2dBackward: index ${cpu.i32()[addressOf(indices) / 4 + bad]} at position ${bad} of indices is outside the ${height}x${width} input plane; indices must be those maxPool2d returned`,
         );
       withContiguous(cpu, grad, (g) =>
-        byPlanes('maxPool2dBackwardF32', planes, height * width, (first, end) => [
+        // A plane's gradient gets the argmax stores of that plane's windows only.
+        runOverItems(cpu, 'maxPool2dBackwardF32', planes, planes * height * width, THREAD_MIN_ELEMENTS, (first, end) => [
           end - first,
           height,
           width,
