@@ -200,7 +200,7 @@ def step():
  * `{ version, times: [{ best, median }] }`, or null when torch is missing. OpenBLAS gets one thread: Debian's threaded build ignores
  * torch.set_num_threads, and its own threads would make a 1-thread figure a 2-thread one.
  */
-function pytorchTimes(setup, quick, threadCounts, stepsPerSample = 1) {
+export function pytorchTimes(setup, quick, threadCounts, stepsPerSample = 1) {
   const script = `
 import json, time, torch, torch.nn.functional as F
 torch.manual_seed(0)

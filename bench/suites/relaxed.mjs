@@ -4,7 +4,6 @@
 // on each, the two builds' samples interleaved. Single thread, as both builds are. Then the LSTM's
 // forward and backward on the browser entry, which picks the relaxed build where it validates (the
 // edge entry has no backward), beside PyTorch 1.13's on one thread.
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { fixed, printTable } from '../harness.mjs';
+import { pytorchTimes } from './conv.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -87,24 +87,18 @@ async function trainingInPage({ lstm, runs }) {
 }
 
 /** PyTorch 1.13's LSTM forward + backward on one thread, { version, best, median }, or null without it. */
-function pytorchTraining({ lstm, runs }) {
-  const script = `
-import json, time, torch
-torch.set_num_threads(1)
-torch.manual_seed(0)
+function pytorchTraining({ lstm }, quick) {
+  const result = pytorchTimes(
+    `
 layer = torch.nn.LSTM(${lstm.input}, ${lstm.hidden})
 x = torch.randn(${lstm.steps}, ${lstm.batch}, ${lstm.input}, requires_grad=True)
-times = []
-for run in range(-2, ${runs}):
-    start = time.perf_counter(); layer(x)[0].sum().backward(); elapsed = (time.perf_counter() - start) * 1000
-    if run >= 0: times.append(elapsed)
-times.sort()
-print(json.dumps({"version": torch.__version__, "best": times[0], "median": times[len(times) // 2]}))
-`;
-  // Debian's threaded OpenBLAS ignores set_num_threads; without this its matmuls use every core.
-  const result = spawnSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
-  if (result.error || result.status !== 0) return null;
-  return JSON.parse(result.stdout.trim().split('\n').pop());
+def step():
+    layer(x)[0].sum().backward()
+`,
+    quick,
+    [1],
+  );
+  return result && { version: result.version, ...result.times[0] };
 }
 
 export async function run({ quick }) {
@@ -151,7 +145,7 @@ export async function run({ quick }) {
       ],
     );
     const training = await page.evaluate(`(${trainingInPage.toString()})(${JSON.stringify(spec)})`);
-    const pytorch = pytorchTraining(spec);
+    const pytorch = pytorchTraining(spec, quick);
     if (!pytorch) console.log('\nnotice: PyTorch is not installed; the LSTM training row has no PyTorch figure');
     printTable(
       `LSTM forward + backward, batch ${spec.lstm.batch}, ${spec.lstm.steps} steps, ${spec.lstm.input} -> ${spec.lstm.hidden}: webtorch's browser entry in ${version} (${training.simd} SIMD build, single thread) beside PyTorch ${pytorch?.version ?? ''} (one thread); ratio = webtorch time / PyTorch time (target <= 1.15)`,
